@@ -1,0 +1,57 @@
+"""Checks over a whole report: required items, each question's constraint, the flow's rules."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from .expr import render_message
+from .values import to_python
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+BLOCKING, WARNING = "blocking", "warning"
+SEVERITY_LABEL = {BLOCKING: "必须修改", WARNING: "提示"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str
+    qid: str
+    section: str
+    message: str
+    rule: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check(engine: "Engine") -> list[Finding]:
+    flow, state, answers = engine.flow, engine.state, engine.session.answers
+    ns = state.namespace
+    out: list[Finding] = []
+    for q in flow.questions:
+        if not engine.is_askable(q):
+            continue
+        if q.id not in answers:
+            if q.required:
+                out.append(Finding(BLOCKING, q.id, q.section, f"“{engine.label(q)}”尚未填写。", "required"))
+            continue
+        ex = flow.expr(q.id, "constraint")
+        if ex is not None and ex({**ns, "value": to_python(q, answers[q.id])}) is False:
+            out.append(Finding(BLOCKING, q.id, q.section, q.constraint_message or f"“{engine.label(q)}”不符合要求。", "constraint"))
+    for rule in flow.rules:
+        ex = flow.expr(rule.id, "rule")
+        if ex is None or any(ns.get(n) is None for n in ex.names if n in flow.by_id):
+            continue  # inputs missing or not relevant: nothing to say yet
+        if ex(ns) is False:
+            qid = rule.questions[0]
+            out.append(Finding(rule.severity, qid, flow[qid].section, render_message(rule.message, ns), rule.id))
+    order = flow.index
+    out.sort(key=lambda f: (order.get(f.qid, 0), f.severity != BLOCKING))
+    return out
+
+
+def blocking(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == BLOCKING]

@@ -1,0 +1,265 @@
+"""The interview engine: pure state over a flow and a session; knows no terminal.
+
+It answers "what is next", "apply this text to that question", "go back", "jump to",
+"what is missing", "how far along". Front ends (Textual, questionary, CLI) stay thin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Callable, Optional
+
+from .flow import Flow, Question, Section, fill, load_flow
+from .parse import InputError, Parsed, format_decimal, parse
+from .store import Session
+from .values import NOT_APPLICABLE, show, to_python
+
+
+@dataclass
+class State:
+    """Everything derived from the answers: recomputed after every change."""
+
+    relevant: dict[str, bool]
+    not_applicable: set[str]
+    namespace: dict[str, Any]
+    calculated: dict[str, Optional[str]]
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    qid: str
+    message: str = ""  # refusal reason, or the note shown back (conversion, rounding)
+    value: Any = None
+    shown: str = ""
+
+
+@dataclass
+class Progress:
+    answered: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.total == 0 else int(self.answered * 100 // self.total)
+
+    @property
+    def done(self) -> bool:
+        return self.answered >= self.total
+
+
+def evaluate(flow: Flow, answers: dict[str, Any], year: int) -> State:
+    ns: dict[str, Any] = {"year": year}
+    relevant: dict[str, bool] = {}
+    na: set[str] = set()
+    calc: dict[str, Optional[str]] = {}
+    for q in flow.questions:
+        rel_ex = flow.expr(q.id, "relevant")
+        rel = True if rel_ex is None else bool(rel_ex(ns))
+        na_ex = flow.expr(q.id, "not_applicable")
+        if na_ex is not None and na_ex(ns):
+            na.add(q.id)
+        relevant[q.id] = rel
+        if not rel:
+            ns[q.id] = None
+        elif q.calculated:
+            raw = flow.expr(q.id, "calculate")(ns)  # type: ignore[misc]
+            try:
+                val = Decimal(raw).quantize(Decimal(1).scaleb(-q.places), rounding=ROUND_HALF_UP) if raw is not None else None
+            except Exception:  # noqa: BLE001
+                val = None
+            calc[q.id] = format_decimal(val, q.places) if val is not None else None
+            ns[q.id] = val
+        else:
+            ns[q.id] = to_python(q, answers.get(q.id))
+    return State(relevant, na, ns, calc)
+
+
+class Engine:
+    def __init__(self, flow: Flow, session: Session, on_change: Callable[[Session], None] | None = None):
+        self.flow = flow
+        self.session = session
+        self.on_change = on_change
+        self.state = evaluate(flow, session.answers, session.year)
+
+    @classmethod
+    def for_session(cls, session: Session, on_change: Callable[[Session], None] | None = None) -> "Engine":
+        return cls(load_flow(session.form), session, on_change)
+
+    # -- reading -----------------------------------------------------------------------------
+    @property
+    def year(self) -> int:
+        return self.session.year
+
+    def q(self, qid: str) -> Question:
+        return self.flow[qid]
+
+    def text(self, s: str) -> str:
+        return fill(s, self.year)
+
+    def label(self, q: Question | str) -> str:
+        q = self.flow[q] if isinstance(q, str) else q
+        return fill(q.label, self.year)
+
+    def is_relevant(self, qid: str) -> bool:
+        return self.state.relevant.get(qid, False)
+
+    def is_askable(self, q: Question) -> bool:
+        return self.state.relevant[q.id] and not q.calculated
+
+    def is_answered(self, qid: str) -> bool:
+        q = self.flow[qid]
+        if q.calculated:
+            return self.state.calculated.get(qid) is not None
+        return qid in self.session.answers
+
+    def value(self, qid: str) -> Any:
+        """The stored value that counts: None when irrelevant; calculated values included."""
+        if not self.is_relevant(qid):
+            return None
+        q = self.flow[qid]
+        if q.calculated:
+            return self.state.calculated.get(qid)
+        return self.session.answers.get(qid)
+
+    def shown(self, qid: str, unit: bool = True) -> str:
+        """The answer as printed; 不适用 / 无 where the form's branches say so."""
+        q = self.flow[qid]
+        if qid in self.state.not_applicable:
+            return NOT_APPLICABLE
+        if not self.is_relevant(qid):
+            return "无" if q.type == "list" else ""
+        return show(q, self.value(qid), unit=unit)
+
+    def askable(self, section: Section | None = None) -> list[Question]:
+        qs = section.questions if section else self.flow.questions
+        return [q for q in qs if self.is_askable(q)]
+
+    def progress(self, section: Section | None = None) -> Progress:
+        qs = self.askable(section)
+        return Progress(sum(1 for q in qs if q.id in self.session.answers), len(qs))
+
+    def next_question(self, after: str | None = None) -> Question | None:
+        """The first unanswered question after `after` (wrapping round), or None when all are done."""
+        qs = self.askable()
+        start = 0
+        if after is not None and after in self.flow.index:
+            pos = self.flow.index[after]
+            start = next((i for i, q in enumerate(qs) if self.flow.index[q.id] > pos), len(qs))
+        for q in qs[start:] + qs[:start]:
+            if q.id not in self.session.answers:
+                return q
+        return None
+
+    def current(self) -> Question | None:
+        """The question the interview stands at (the cursor), else the next unanswered one."""
+        cur = self.session.cursor
+        if cur in self.flow.by_id and self.is_askable(self.flow[cur]):
+            return self.flow[cur]
+        return self.next_question(cur if cur in self.flow.by_id else None)
+
+    # -- changing ----------------------------------------------------------------------------
+    def _changed(self) -> None:
+        self.state = evaluate(self.flow, self.session.answers, self.session.year)
+        if self.on_change is not None:
+            self.on_change(self.session)
+
+    def parse(self, qid: str, raw: Any) -> Parsed:
+        """Parse and run the question's own constraint; raises InputError, changes nothing."""
+        if qid not in self.flow.by_id:
+            raise InputError(f"没有编号为“{qid}”的问题。")
+        q = self.flow[qid]
+        parsed = parse(q, raw)
+        ex = self.flow.expr(qid, "constraint")
+        if ex is not None and parsed.value is not None:
+            ok = ex({**self.state.namespace, "value": to_python(q, parsed.value)})
+            if ok is False:
+                raise InputError(q.constraint_message or "填写的内容不符合本题要求。")
+        return parsed
+
+    def set(self, qid: str, value: Any, *, advance: bool = True) -> None:
+        """Store an already-parsed value; later answers are never discarded."""
+        self.session.set_answer(qid, value)
+        if advance:
+            self.state = evaluate(self.flow, self.session.answers, self.session.year)
+            nxt = self.next_question(after=qid)
+            self.session.cursor = nxt.id if nxt else None
+        self._changed()
+
+    def answer(self, qid: str, raw: Any, *, advance: bool = True) -> Outcome:
+        try:
+            parsed = self.parse(qid, raw)
+        except InputError as exc:
+            return Outcome(False, qid, str(exc))
+        self.set(qid, parsed.value, advance=advance)
+        return Outcome(True, qid, parsed.note, parsed.value, show(self.flow[qid], parsed.value))
+
+    def apply_many(self, values: dict[str, Any]) -> list[str]:
+        """Parse a whole mapping first; apply all or nothing. Returns the reasons when refused."""
+        errors: list[str] = []
+        parsed: dict[str, Any] = {}
+        for qid, raw in values.items():
+            if qid not in self.flow.by_id:
+                errors.append(f"{qid}：没有这个问题编号（可用 `filing questions --json` 查看）。")
+                continue
+            try:
+                parsed[qid] = self.parse(qid, raw).value
+            except InputError as exc:
+                errors.append(f"{qid}（{self.label(qid)}）：{exc}")
+        if errors:
+            return errors
+        for qid, value in parsed.items():
+            self.session.set_answer(qid, value)
+        self.state = evaluate(self.flow, self.session.answers, self.session.year)
+        nxt = self.next_question(self.session.cursor)
+        self.session.cursor = nxt.id if nxt else None
+        self._changed()
+        return []
+
+    def back(self) -> Question | None:
+        """Step to the previous applicable question (answered or not)."""
+        cur = self.current()
+        qs = self.askable()
+        if cur is None:
+            target = qs[-1] if qs else None
+        else:
+            pos = self.flow.index[cur.id]
+            earlier = [q for q in qs if self.flow.index[q.id] < pos]
+            target = earlier[-1] if earlier else None
+        if target is not None:
+            self.session.cursor = target.id
+            self._changed()
+        return target
+
+    def jump(self, qid: str) -> Question:
+        if qid not in self.flow.by_id:
+            raise InputError(f"没有编号为“{qid}”的问题。")
+        q = self.flow[qid]
+        if q.calculated:
+            raise InputError(f"“{self.label(q)}”由系统自动计算，请修改它所依据的数据。")
+        if not self.is_relevant(qid):
+            raise InputError(f"根据前面的回答，“{self.label(q)}”目前不需要填写。")
+        self.session.cursor = qid
+        self._changed()
+        return q
+
+    def defer(self) -> Question | None:
+        """Leave the current question for later and move on."""
+        cur = self.current()
+        nxt = self.next_question(after=cur.id if cur else None)
+        if nxt is not None and cur is not None and nxt.id == cur.id:
+            nxt = None if len([q for q in self.askable() if q.id not in self.session.answers]) <= 1 else nxt
+        self.session.cursor = nxt.id if nxt else (cur.id if cur else None)
+        self._changed()
+        return nxt
+
+    def first_of(self, section_id: str) -> Question | None:
+        qs = self.askable(self.flow.section(section_id))
+        unanswered = [q for q in qs if q.id not in self.session.answers]
+        return (unanswered or qs or [None])[0]
+
+    def findings(self) -> list[Any]:
+        from .checks import check
+
+        return check(self)

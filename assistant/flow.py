@@ -1,0 +1,343 @@
+"""Load a form: logic from flows/<form>.yaml, wording from prompts/<form>.yaml, both validated.
+
+A malformed file raises FlowError naming the file, the question and what is wrong.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .expr import Expression, ExpressionError, compile_expr
+from .paths import data_dir
+
+FORMS = {"annual": "annual_report", "district": "district_summary"}
+QTYPES = (
+    "text", "longtext", "integer", "decimal", "percent", "yesno", "choice",
+    "date", "phone", "credit_code", "list", "matrix",
+)
+NUMERIC = ("integer", "decimal", "percent")
+
+
+class FlowError(Exception):
+    """The flow or prompt files are malformed."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Option(_Strict):
+    id: str
+    label: str = ""
+    aliases: list[str] = []
+
+
+class Column(_Strict):
+    id: str
+    type: Literal["text", "integer", "decimal", "percent", "choice", "date", "credit_code", "phone"] = "text"
+    required: bool = True
+    options: list[Option] = []
+    min: Optional[float] = None
+    max: Optional[float] = None
+    # wording
+    label: str = ""
+    aliases: list[str] = []
+    hint: str = ""
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _ids_to_options(cls, v: Any) -> Any:
+        return [{"id": o} if isinstance(o, str) else o for o in v or []]
+
+
+class Question(_Strict):
+    id: str
+    type: Literal[QTYPES]  # type: ignore[valid-type]
+    section: str = ""
+    required: bool = True
+    relevant: Optional[str] = None
+    not_applicable: Optional[str] = None  # when true, the item is recorded as 不适用
+    constraint: Optional[str] = None
+    constraint_message: str = ""
+    calculate: Optional[str] = None
+    evidence: list[str] = []
+    unit: str = ""
+    places: int = 2
+    min: Optional[float] = None
+    max: Optional[float] = None
+    min_exclusive: bool = False
+    max_chars: Optional[int] = None
+    options: list[Option] = []
+    columns: list[Column] = []
+    rows: list[Option] = []
+    cols: list[Option] = []
+    preset_rows: list[dict[str, Any]] = []
+    min_rows: int = 0
+    list_id: Optional[str] = Field(default=None, alias="list")  # the attached list this count must match
+    # wording, merged from prompts/
+    label: str = ""
+    ask: str = ""
+    hint: str = ""
+    help: list[str] = []
+    note: str = ""
+    formula: str = ""
+    corner: str = ""
+
+    @field_validator("options", "rows", "cols", mode="before")
+    @classmethod
+    def _ids_to_options(cls, v: Any) -> Any:
+        return [{"id": o} if isinstance(o, str) else o for o in v or []]
+
+    @property
+    def calculated(self) -> bool:
+        return self.calculate is not None
+
+    def option(self, oid: str) -> Option | None:
+        return next((o for o in self.options if o.id == oid), None)
+
+    def column(self, cid: str) -> Column | None:
+        return next((c for c in self.columns if c.id == cid), None)
+
+
+class Section(_Strict):
+    id: str
+    questions: list[Question]
+    title: str = ""
+    intro: str = ""
+
+
+class Rule(_Strict):
+    id: str
+    assert_: str = Field(alias="assert")
+    questions: list[str]
+    severity: Literal["blocking", "warning"] = "blocking"
+    message: str
+
+
+class FlowFile(_Strict):
+    form: str
+    schema_version: int = 1
+    default_year: int
+    sections: list[Section]
+    rules: list[Rule] = []
+
+
+class Flow:
+    """A validated form: ordered sections and questions with their wording and compiled conditions."""
+
+    def __init__(self, spec: FlowFile, wording: dict[str, Any], source: Path):
+        self.form = spec.form
+        self.schema_version = spec.schema_version
+        self.default_year = spec.default_year
+        self.sections = spec.sections
+        self.rules = spec.rules
+        self.source = source
+        self.title: str = wording.get("form_title", "")
+        self.attachment: str = wording.get("attachment", "")
+        self.questions: list[Question] = [q for s in self.sections for q in s.questions]
+        self.by_id: dict[str, Question] = {q.id: q for q in self.questions}
+        self.index: dict[str, int] = {q.id: i for i, q in enumerate(self.questions)}
+        self.section_of: dict[str, Section] = {q.id: s for s in self.sections for q in s.questions}
+        self.exprs: dict[tuple[str, str], Expression] = {}
+
+    def __getitem__(self, qid: str) -> Question:
+        return self.by_id[qid]
+
+    def __contains__(self, qid: object) -> bool:
+        return qid in self.by_id
+
+    def section(self, sid: str) -> Section:
+        return next(s for s in self.sections if s.id == sid)
+
+    def expr(self, qid: str, kind: str) -> Expression | None:
+        return self.exprs.get((qid, kind))
+
+
+def fill(text: str, year: int, **extra: Any) -> str:
+    """Put the report year into a label: {year}, {next_year}, {prev_year}."""
+    if "{" not in text:
+        return text
+    values = {"year": year, "next_year": year + 1, "prev_year": year - 1, **extra}
+    try:
+        return text.format_map(values)
+    except (KeyError, ValueError, IndexError):
+        return text
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false, so option ids `yes`, `no`, `on` stay strings."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def yaml_load(text: Any) -> Any:
+    return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml_load(fh)
+    except FileNotFoundError:
+        raise FlowError(f"{path}: 文件不存在") from None
+    except yaml.YAMLError as exc:
+        raise FlowError(f"{path}: 不是有效的 YAML：{exc}") from None
+
+
+def _pydantic_problem(path: Path, data: Any, exc: ValidationError) -> FlowError:
+    err = exc.errors()[0]
+    loc = err["loc"]
+    where = ""
+    # Walk the location to name the question the problem is in.
+    node: Any = data
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and "id" in node and "type" in node:
+            where = f"问题 {node['id']}"
+    field = ".".join(str(p) for p in loc)
+    return FlowError(f"{path}: {where or '顶层'}：字段 {field}：{err['msg']}")
+
+
+def _merge_wording(q: Question, w: dict[str, Any], path: Path) -> None:
+    for key in ("label", "ask", "hint", "note", "formula", "corner"):
+        if key in w:
+            setattr(q, key, str(w[key]))
+    q.help = list(w.get("help") or [])
+    for opt in q.options:
+        ow = (w.get("options") or {}).get(opt.id) or {}
+        opt.label, opt.aliases = ow.get("label", ""), list(ow.get("aliases") or [])
+    for opt in q.rows:
+        opt.label = str((w.get("rows") or {}).get(opt.id, ""))
+    for opt in q.cols:
+        opt.label = str((w.get("cols") or {}).get(opt.id, ""))
+    for col in q.columns:
+        cw = (w.get("columns") or {}).get(col.id) or {}
+        col.label, col.aliases, col.hint = cw.get("label", ""), list(cw.get("aliases") or []), cw.get("hint", "")
+        for opt in col.options:
+            ow = (cw.get("options") or {}).get(opt.id) or {}
+            opt.label, opt.aliases = ow.get("label", ""), list(ow.get("aliases") or [])
+
+
+def missing_wording(flow: Flow) -> list[str]:
+    """Every place a question, option, column or section lacks its words (a test keeps this empty)."""
+    gaps: list[str] = []
+    for s in flow.sections:
+        if not s.title:
+            gaps.append(f"section {s.id}: title")
+    for q in flow.questions:
+        for key in ("label", "ask", "hint"):
+            if not getattr(q, key).strip():
+                gaps.append(f"{q.id}: {key}")
+        for o in [*q.options, *q.rows, *q.cols]:
+            if not o.label:
+                gaps.append(f"{q.id}.{o.id}: label")
+        for c in q.columns:
+            if not c.label:
+                gaps.append(f"{q.id}.{c.id}: label")
+            gaps.extend(f"{q.id}.{c.id}.{o.id}: label" for o in c.options if not o.label)
+    return gaps
+
+
+def _check(flow: Flow, path: Path) -> None:
+    known = set(flow.by_id) | {"value", "year", "true", "false", "none", "True", "False", "None"}
+    seen: set[str] = set()
+    for s in flow.sections:
+        if s.id in seen:
+            raise FlowError(f"{path}: 部分 id “{s.id}” 重复")
+        seen.add(s.id)
+    seen = set()
+    for q in flow.questions:
+        if q.id in seen:
+            raise FlowError(f"{path}: 问题 {q.id}：id 重复")
+        seen.add(q.id)
+        if q.type == "choice" and not q.options:
+            raise FlowError(f"{path}: 问题 {q.id}：选择题必须列出 options")
+        if q.type == "list" and not q.columns:
+            raise FlowError(f"{path}: 问题 {q.id}：名单题必须列出 columns")
+        if q.type == "matrix" and not (q.rows and q.cols):
+            raise FlowError(f"{path}: 问题 {q.id}：矩阵题必须列出 rows 和 cols")
+        if q.list_id and (q.list_id not in flow.by_id or flow.by_id[q.list_id].type != "list"):
+            raise FlowError(f"{path}: 问题 {q.id}：list 指向的 “{q.list_id}” 不是本表中的名单题")
+        for ref in q.evidence:
+            if ref not in flow.by_id:
+                raise FlowError(f"{path}: 问题 {q.id}：evidence 引用了不存在的问题 “{ref}”")
+        for kind in ("relevant", "not_applicable", "constraint", "calculate"):
+            src = getattr(q, kind)
+            if src is None:
+                continue
+            try:
+                ex = compile_expr(src)
+            except ExpressionError as exc:
+                raise FlowError(f"{path}: 问题 {q.id}：{kind}：{exc}") from None
+            unknown = ex.names - known
+            if unknown:
+                raise FlowError(f"{path}: 问题 {q.id}：{kind} 引用了不存在的问题 {', '.join(sorted(unknown))}")
+            if kind in ("relevant", "not_applicable", "calculate"):
+                later = [n for n in ex.names if n in flow.index and flow.index[n] >= flow.index[q.id]]
+                if later:
+                    raise FlowError(f"{path}: 问题 {q.id}：{kind} 只能引用它之前的问题，不能引用 {', '.join(later)}")
+            flow.exprs[(q.id, kind)] = ex
+    for r in flow.rules:
+        try:
+            ex = compile_expr(r.assert_)
+        except ExpressionError as exc:
+            raise FlowError(f"{path}: 规则 {r.id}：{exc}") from None
+        unknown = (ex.names | set(r.questions)) - known
+        if unknown:
+            raise FlowError(f"{path}: 规则 {r.id} 引用了不存在的问题 {', '.join(sorted(unknown))}")
+        flow.exprs[(r.id, "rule")] = ex
+
+
+def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise FlowError(f"{path}: 顶层应是一个映射（form、sections、rules）")
+    for sec in data.get("sections") or []:
+        for q in (sec or {}).get("questions") or []:
+            if isinstance(q, dict):
+                q.setdefault("section", sec.get("id", ""))
+    try:
+        spec = FlowFile.model_validate(data)
+    except ValidationError as exc:
+        raise _pydantic_problem(path, data, exc) from None
+    prompts_path = prompts_path or path.parent.parent / "prompts" / path.name
+    wording = _read_yaml(prompts_path) if prompts_path.exists() else {}
+    if not isinstance(wording, dict):
+        raise FlowError(f"{prompts_path}: 顶层应是一个映射")
+    flow = Flow(spec, wording, path)
+    for s in flow.sections:
+        sw = (wording.get("sections") or {}).get(s.id) or {}
+        s.title, s.intro = sw.get("title", ""), sw.get("intro", "")
+    qwords = wording.get("questions") or {}
+    extra = set(qwords) - set(flow.by_id)
+    if extra:
+        raise FlowError(f"{prompts_path}: 为不存在的问题写了措辞：{', '.join(sorted(extra))}")
+    for q in flow.questions:
+        _merge_wording(q, qwords.get(q.id) or {}, prompts_path)
+    _check(flow, path)
+    return flow
+
+
+@cache
+def load_flow(form: str) -> Flow:
+    """form: 'annual' / 'district' or the flow name ('annual_report')."""
+    name = FORMS.get(form, form)
+    path = data_dir("flows") / f"{name}.yaml"
+    if not path.exists():
+        raise FlowError(f"没有名为 “{form}” 的表单（可选：annual 年度报告，district 区级总结）")
+    return load_flow_file(path, data_dir("prompts") / f"{name}.yaml")

@@ -1,0 +1,288 @@
+"""Sessions on disk: one JSON document per session, written atomically, locked while open.
+
+Layout under the data home:  sessions/<id>.json  (the session)
+                             sessions/<id>.json.bak  (the previous good version)
+                             sessions/<id>.json.lock (held by the process editing it)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from .paths import home
+
+SCHEMA_VERSION = 2
+
+
+class SessionError(Exception):
+    """A session problem; str(exc) is the Chinese message for the person."""
+
+
+class SessionNotFound(SessionError):
+    pass
+
+
+class SessionLocked(SessionError):
+    pass
+
+
+class SessionCorrupt(SessionError):
+    pass
+
+
+def now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class Session:
+    """Answers by question id, the transcript, and where the interview stands.
+
+    Serialised JSON of each answer and message is cached, so saving a session that holds a
+    10 000-row list re-encodes only what changed.
+    """
+
+    def __init__(self, id: str, form: str, title: str, year: int, *, created: str | None = None,
+                 updated: str | None = None, answers: dict[str, Any] | None = None,
+                 transcript: list[dict[str, Any]] | None = None, cursor: str | None = None,
+                 pending: dict[str, Any] | None = None):
+        self.id, self.form, self.title, self.year = id, form, title, int(year)
+        self.created = created or now()
+        self.updated = updated or self.created
+        self.answers: dict[str, Any] = dict(answers or {})
+        self.transcript: list[dict[str, Any]] = list(transcript or [])
+        self.cursor = cursor
+        self.pending = pending  # a converted value awaiting the person's confirmation
+        self._frags: dict[str, str] = {}
+        self._tfrags: list[str] = []
+
+    # -- changes -----------------------------------------------------------------------------
+    def set_answer(self, qid: str, value: Any) -> None:
+        self.answers[qid] = value
+        self._frags.pop(qid, None)
+        self.updated = now()
+
+    def clear_answer(self, qid: str) -> None:
+        self.answers.pop(qid, None)
+        self._frags.pop(qid, None)
+        self.updated = now()
+
+    def say(self, role: str, text: str, qid: str | None = None) -> None:
+        """Append to the transcript ('assistant' or 'user')."""
+        entry: dict[str, Any] = {"role": role, "text": text, "at": now()}
+        if qid:
+            entry["qid"] = qid
+        self.transcript.append(entry)
+
+    # -- serialisation -----------------------------------------------------------------------
+    def to_json(self) -> str:
+        frags = self._frags
+        parts = []
+        for qid, value in self.answers.items():
+            frag = frags.get(qid)
+            if frag is None:
+                frag = frags[qid] = _dumps(value)
+            parts.append(f"{_dumps(qid)}:{frag}")
+        tf = self._tfrags
+        if len(tf) > len(self.transcript):
+            tf.clear()
+        tf.extend(_dumps(m) for m in self.transcript[len(tf):])
+        head = _dumps({
+            "schema_version": SCHEMA_VERSION, "id": self.id, "form": self.form, "title": self.title,
+            "year": self.year, "created": self.created, "updated": self.updated, "cursor": self.cursor,
+            "pending": self.pending,
+        })
+        return f'{head[:-1]},"answers":{{{",".join(parts)}}},"transcript":[{",".join(tf)}]}}'
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(self.to_json())
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Session":
+        data = migrate(data)
+        return cls(
+            data["id"], data["form"], data.get("title", ""), data["year"], created=data.get("created"),
+            updated=data.get("updated"), answers=data.get("answers"), transcript=data.get("transcript"),
+            cursor=data.get("cursor"), pending=data.get("pending"),
+        )
+
+
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 (the first prototype) kept the transcript as 'messages' and had no cursor."""
+    data = dict(data)
+    data["transcript"] = [
+        {"role": m.get("who", "assistant"), "text": m.get("text", ""), "at": m.get("time", "")}
+        for m in data.pop("messages", [])
+    ]
+    data.setdefault("cursor", None)
+    data["schema_version"] = 2
+    return data
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+
+
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    version = int(data.get("schema_version", 1))
+    if version > SCHEMA_VERSION:
+        raise SessionError(f"这个会话由更新版本的助手保存（格式版本 {version}），请先升级本程序。")
+    while version < SCHEMA_VERSION:
+        data = MIGRATIONS[version](data)
+        version = int(data["schema_version"])
+    for key in ("id", "form", "year"):
+        if key not in data:
+            raise SessionCorrupt(f"会话文件缺少字段 {key}。")
+    return data
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes, *, keep_backup: bool = False) -> None:
+    """Write to a temp file in the same folder, fsync, rename over, fsync the folder.
+
+    With keep_backup the replaced version stays as <name>.bak (a hard link: no copy).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if keep_backup and path.exists():
+            bak_tmp = path.with_name(f".{path.name}.{os.getpid()}.baktmp")
+            try:
+                os.link(path, bak_tmp)
+                os.replace(bak_tmp, path.with_name(path.name + ".bak"))
+            except OSError:
+                bak_tmp.unlink(missing_ok=True)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+class OpenSession:
+    """A session held for editing by this process (the lock is released on close)."""
+
+    def __init__(self, store: "SessionStore", session: Session, lock: Any):
+        self.store, self.session, self._lock = store, session, lock
+
+    def save(self) -> None:
+        self.store.save(self.session)
+
+    def close(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> "OpenSession":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class SessionStore:
+    def __init__(self, root: Path | None = None):
+        self.root = Path(root) if root else home() / "sessions"
+
+    def path(self, sid: str) -> Path:
+        if not sid or "/" in sid or "\\" in sid or sid.startswith("."):
+            raise SessionNotFound(f"“{sid}”不是有效的会话编号。")
+        return self.root / f"{sid}.json"
+
+    def new_id(self) -> str:
+        while True:
+            sid = datetime.now().strftime("%m%d") + secrets.token_hex(2)
+            if not self.path(sid).exists():
+                return sid
+
+    def create(self, form: str, title: str, year: int) -> Session:
+        session = Session(self.new_id(), form, title, year)
+        self.save(session)
+        return session
+
+    def save(self, session: Session) -> None:
+        atomic_write(self.path(session.id), session.to_json().encode("utf-8"), keep_backup=True)
+
+    def load(self, sid: str) -> Session:
+        """Read a session without locking it (check, preview, export, list)."""
+        path = self.path(sid)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise SessionNotFound(f"找不到会话 {sid}。可用 `filing list` 查看已有会话。") from None
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+            return Session.from_dict(data)
+        except (ValueError, KeyError, TypeError, SessionCorrupt) as exc:
+            bak = path.with_name(path.name + ".bak")
+            hint = (f"上一次完好的副本保存在 {bak}，可运行 `filing restore {sid}` 恢复。"
+                    if bak.exists() else "没有找到可用的备份副本。")
+            raise SessionCorrupt(f"会话文件 {path} 已损坏，无法读取（{type(exc).__name__}）。文件未做任何改动。{hint}") from None
+
+    def open(self, sid: str) -> OpenSession:
+        """Lock and load a session for editing; a second process is refused."""
+        from filelock import FileLock, Timeout
+
+        path = self.path(sid)
+        if not path.exists():
+            raise SessionNotFound(f"找不到会话 {sid}。可用 `filing list` 查看已有会话。")
+        lock = FileLock(str(path) + ".lock", timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise SessionLocked(f"会话 {sid} 正在另一个窗口或程序中编辑。为避免互相覆盖，请先在那边保存并退出，再打开。") from None
+        try:
+            return OpenSession(self, self.load(sid), lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    def restore(self, sid: str) -> Path:
+        """Put the last good copy back; the damaged file is kept aside, never deleted."""
+        path = self.path(sid)
+        bak = path.with_name(path.name + ".bak")
+        if not bak.exists():
+            raise SessionNotFound(f"会话 {sid} 没有备份副本。")
+        json.loads(bak.read_bytes().decode("utf-8"))
+        if path.exists():
+            aside = path.with_name(f"{path.name}.damaged-{datetime.now():%Y%m%d%H%M%S}")
+            os.replace(path, aside)
+        atomic_write(path, bak.read_bytes())
+        return path
+
+    def ids(self) -> Iterator[str]:
+        if self.root.is_dir():
+            for p in sorted(self.root.glob("*.json")):
+                yield p.stem
+
+    def all(self) -> list[Session | SessionError]:
+        """Every session, newest first; unreadable ones come back as their error."""
+        out: list[Any] = []
+        for sid in self.ids():
+            try:
+                out.append(self.load(sid))
+            except SessionError as exc:
+                exc.sid = sid  # type: ignore[attr-defined]
+                out.append(exc)
+        out.sort(key=lambda s: getattr(s, "updated", ""), reverse=True)
+        return out
