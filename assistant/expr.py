@@ -41,7 +41,22 @@ def count_chars(text: str) -> int:
     return sum(1 for ch in text if not ch.isspace())
 
 
-_env = SandboxedEnvironment(autoescape=False)
+def _dec(x: Any) -> Any:
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return x
+    return Decimal(str(x)) if isinstance(x, float) else Decimal(x)
+
+
+class _DecimalEnvironment(SandboxedEnvironment):
+    """Arithmetic in conditions is exact: numbers become Decimal, so 3/200*100 rounds to 1.50, not 1.49."""
+
+    intercepted_binops = frozenset(["+", "-", "*", "/", "//", "%"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        return super().call_binop(context, operator, _dec(left), _dec(right))
+
+
+_env = _DecimalEnvironment(autoescape=False)
 _env.filters.update(tally=_tally, nonzero=_nonzero, matrix_total=_matrix_total, total_chars=_total_chars, round2=_round2)
 
 

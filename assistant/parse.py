@@ -346,7 +346,8 @@ def parse_rows(q: Question, rows: Any) -> Parsed:
 
 
 def header_key(name: Any) -> str:
-    return re.sub(r"[\s（）()：:*]", "", normalize(str(name))).lower()
+    # "所在国家（地区）" and "所在国家或地区" are the same header to a person.
+    return re.sub(r"[\s（）()\[\]【】：:*/／、\-_或及和]", "", normalize(str(name))).lower()
 
 
 def column_lookup(columns: list[Column]) -> dict[str, Column]:
@@ -367,7 +368,8 @@ def parse_matrix(q: Question, raw: Any) -> Parsed:
     n_cells = len(q.rows) * len(q.cols)
     if isinstance(raw, str):
         nums = re.findall(r"[^\s,，;；、]+", normalize(raw))
-        nums = [x for x in nums if not _match_option(q.rows, x)]
+        # Row names typed between the numbers ("国际 0 1 国家 2 3 ...") are allowed and ignored.
+        nums = [x for x in nums if re.search(r"\d", x) or not _match_option(q.rows, x)]
         if len(nums) != n_cells:
             raise InputError(f"请按行依次填写 {n_cells} 个整数（{'、'.join(r.label for r in q.rows)}各填{'、'.join(c.label for c in q.cols)}），现在是 {len(nums)} 个。")
         it = iter(nums)

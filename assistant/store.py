@@ -252,6 +252,9 @@ class SessionStore:
         except Timeout:
             raise SessionLocked(f"会话 {sid} 正在另一个窗口或程序中编辑。为避免互相覆盖，请先在那边保存并退出，再打开。") from None
         try:
+            # We hold the lock, so temp files left by a killed writer are stale.
+            for stale in path.parent.glob(f".{path.name}.*tmp"):
+                stale.unlink(missing_ok=True)
             return OpenSession(self, self.load(sid), lock)
         except BaseException:
             lock.release()

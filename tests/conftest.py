@@ -1,0 +1,47 @@
+"""Shared fixtures: every test gets its own FILING_HOME; sample sessions are built from examples/."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.engine import Engine
+from assistant.flow import yaml_load
+from assistant.paths import data_dir
+from assistant.store import SessionStore
+
+
+def sample_answers(form: str = "annual") -> dict:
+    name = "annual_answers.yaml" if form in ("annual", "annual_report") else "district_answers.yaml"
+    return yaml_load((data_dir("examples") / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def filing_home(tmp_path, monkeypatch):
+    home = tmp_path / "filing-home"
+    monkeypatch.setenv("FILING_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def store(filing_home) -> SessionStore:
+    return SessionStore()
+
+
+def make_session(store: SessionStore, form: str = "annual", answers: dict | None = None, year: int = 2023):
+    flow_name = "annual_report" if form in ("annual", "annual_report") else "district_summary"
+    session = store.create(flow_name, "测试", year)
+    engine = Engine.for_session(session)
+    errors = engine.apply_many(sample_answers(form) if answers is None else answers)
+    assert not errors, errors
+    store.save(session)
+    return session
+
+
+@pytest.fixture
+def annual_session(store):
+    return make_session(store, "annual")
+
+
+@pytest.fixture
+def district_session(store):
+    return make_session(store, "district")

@@ -1,0 +1,101 @@
+"""Checks: required items by section, ranges, cross-field rules, lists vs counts."""
+
+from __future__ import annotations
+
+from assistant.checks import blocking
+from assistant.engine import Engine
+from assistant.store import Session
+
+from conftest import sample_answers
+
+
+def engine_with(**overrides) -> Engine:
+    e = Engine.for_session(Session("t", "annual_report", "t", 2023))
+    assert not e.apply_many({**sample_answers(), **overrides})
+    return e
+
+
+def rules(e: Engine) -> dict[str, str]:
+    return {f.rule: f.severity for f in e.findings()}
+
+
+def test_sample_is_clean():
+    assert blocking(engine_with().findings()) == []
+
+
+def test_empty_report_lists_every_required_item_by_section():
+    e = Engine.for_session(Session("t", "annual_report", "t", 2023))
+    found = e.findings()
+    assert {f.section for f in found} == {s.id for s in e.flow.sections}
+    assert all(f.severity == "blocking" and f.rule == "required" and "尚未填写" in f.message for f in found)
+    assert len(found) == e.progress().total
+
+
+def test_sme_count_not_above_enterprises():
+    e = engine_with(sme_count="400")
+    assert rules(e)["sme_le_enterprises"] == "blocking"
+    msg = next(f.message for f in e.findings() if f.rule == "sme_le_enterprises")
+    assert "400" in msg and "326" in msg
+
+
+def test_quality_counts_not_above_enterprises():
+    e = engine_with(hightech_count="500", innovative_count="400")
+    assert {"hightech_le_enterprises", "innovative_le_enterprises"} <= set(rules(e))
+
+
+def test_list_length_must_equal_count():
+    e = engine_with(specialized_count="6")
+    msg = next(f.message for f in e.findings() if f.rule == "specialized_list_matches")
+    assert "5" in msg and "6" in msg
+
+
+def test_standards_list_must_match_the_matrix():
+    m = sample_answers()["standards"]
+    m["国家"]["主持数量"] = 3
+    assert rules(engine_with(standards=m))["standards_list_matches"] == "blocking"
+
+
+def test_platform_names_must_match_counts():
+    e = engine_with(platform_other_count="4")
+    assert rules(e)["platform_other_names_match"] == "blocking"
+
+
+def test_narrative_parts_together_at_most_3000_characters():
+    long = "字" * 1000
+    e = engine_with(overview=long, achievements=long, key_work=long)
+    f = next(f for f in e.findings() if f.rule == "narrative_total")
+    assert f.severity == "blocking"
+    assert "超过 3000" in f.message
+
+
+def test_patents_per_10k_consistency_is_a_warning():
+    e = engine_with(patents_per_10k="80")
+    assert rules(e)["patents_per_10k_consistent"] == "warning"
+    assert "41.62" in next(f.message for f in e.findings() if f.rule == "patents_per_10k_consistent")
+
+
+def test_designation_thresholds_warn_never_block():
+    e = engine_with(total_output="30", sme_output_share="60", rd_growth="2", iip_enterprises="10", area_km2="150")
+    r = rules(e)
+    for rule in ("output_threshold", "sme_share_threshold", "rd_growth_threshold", "iip_threshold", "area_threshold"):
+        assert r[rule] == "warning"
+    assert not blocking(e.findings())
+
+
+def test_growth_rates_may_be_negative_but_shares_may_not():
+    e = engine_with(export_growth="-12.5%", fdi_growth="-40")
+    assert not blocking(e.findings())
+    assert not e.answer("sme_output_share", "-5").ok
+
+
+def test_irrelevant_answers_do_not_trigger_rules():
+    e = engine_with()
+    e.answer("specialized_count", "0")
+    assert "specialized_list_matches" not in rules(e)
+
+
+def test_district_sample_is_clean_and_constraint_is_checked():
+    e = Engine.for_session(Session("t", "district_summary", "t", 2023))
+    assert not e.apply_many(sample_answers("district"))
+    assert e.findings() == []
+    assert e.apply_many({"district_name": "浦江"})  # refused: must end with 区

@@ -1,0 +1,114 @@
+"""The non-interactive commands, run as a person or a script would (real process, real files)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.paths import data_dir
+
+EXAMPLES = data_dir("examples")
+
+
+def filing(*args: str, check: bool = False) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_new_prints_only_the_id(store):
+    out = filing("new", "--form", "annual", "--title", "浦江", "--year", "2024", check=True).stdout
+    sid = out.strip()
+    assert out == sid + "\n" and store.load(sid).year == 2024 and store.load(sid).title == "浦江"
+
+
+def test_questions_json_lists_everything():
+    items = json.loads(filing("questions", "--form", "annual", "--json", check=True).stdout)
+    by_id = {i["id"]: i for i in items}
+    assert len(items) == 76
+    assert by_id["total_output"]["unit"] == "亿元" and by_id["total_output"]["label"] == "集群总产值（亿元）"
+    assert [c["id"] for c in by_id["patent_list"]["columns"]] == ["name", "number", "kind", "holder"]
+    assert [o["label"] for o in by_id["waste_vs_industry"]["options"]] == ["是", "否", "非工业集群，不适用"]
+    assert [r["label"] for r in by_id["standards"]["rows"]] == ["国际", "国家", "行业", "团体"]
+    for key in ("id", "section", "label", "type", "unit", "required"):
+        assert all(key in i for i in items)
+    district = json.loads(filing("questions", "--form", "district", "--json", check=True).stdout)
+    assert len(district) == 9
+
+
+def test_fill_from_file_then_list_and_check(store):
+    sid = filing("new", "--form", "annual", check=True).stdout.strip()
+    filing("answers", sid, "--from-file", str(EXAMPLES / "annual_answers.yaml"), check=True)
+    listed = filing("list", check=True).stdout
+    assert sid in listed and "100%" in listed
+    check = filing("check", sid)
+    assert check.returncode == 0 and "检查通过" in check.stdout
+
+
+def test_json_answer_file_and_set(store, tmp_path):
+    sid = filing("new", "--form", "district", check=True).stdout.strip()
+    f = tmp_path / "a.json"
+    f.write_text(json.dumps({"district_name": "闵行区", "overall": "总体"}, ensure_ascii=False), encoding="utf-8")
+    filing("answers", sid, "--from-file", str(f), check=True)
+    filing("answers", sid, "--set", "sign_date=2024年4月9日", check=True)
+    s = store.load(sid)
+    assert s.answers["district_name"] == "闵行区" and s.answers["sign_date"] == "2024-04-09"
+
+
+def test_check_exits_nonzero_with_blocking(store):
+    sid = filing("new", "--form", "annual", check=True).stdout.strip()
+    proc = filing("check", sid)
+    assert proc.returncode == 1 and "尚未填写" in proc.stdout
+    data = json.loads(filing("check", sid, "--json").stdout)
+    assert data and {"severity", "qid", "section", "message"} <= set(data[0])
+
+
+def test_refused_value_or_unknown_id_applies_nothing(store, tmp_path):
+    sid = filing("new", "--form", "annual", check=True).stdout.strip()
+    before = store.path(sid).read_bytes()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("cluster_name: 好集群\nsme_output_share: 120%\nno_such_question: 1\n", encoding="utf-8")
+    proc = filing("answers", sid, "--from-file", str(bad))
+    assert proc.returncode == 1
+    assert "sme_output_share" in proc.stderr and "no_such_question" in proc.stderr and "没有写入任何答案" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert store.path(sid).read_bytes() == before
+    proc = filing("answers", sid, "--set", "enterprise_count=12.5")
+    assert proc.returncode == 1 and "整数" in proc.stderr
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (["check", "nosuch"], 3, "找不到会话"),
+    (["answers", "nosuch", "--set", "a=1"], 3, "找不到会话"),
+    (["new", "--form", "monthly"], 2, "无效的选项"),
+    (["answers", "x"], 2, "--from-file"),
+])
+def test_errors_are_clear_and_without_traceback(store, args, code, words):
+    proc = filing(*args)
+    assert proc.returncode == code, proc.stderr
+    assert words in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_corrupt_session_is_reported_by_commands(store):
+    sid = filing("new", "--form", "annual", check=True).stdout.strip()
+    filing("answers", sid, "--set", "cluster_name=甲", check=True)
+    store.path(sid).write_text("{broken", encoding="utf-8")
+    proc = filing("answers", sid, "--set", "operator_name=乙")
+    assert proc.returncode == 3 and "已损坏" in proc.stderr
+    assert store.path(sid).read_text(encoding="utf-8") == "{broken"
+    assert "已损坏" in filing("list").stdout
+    filing("restore", sid, check=True)
+    assert store.load(sid).id == sid
+
+
+def test_missing_answer_file(store):
+    sid = filing("new", "--form", "annual", check=True).stdout.strip()
+    proc = filing("answers", sid, "--from-file", "/nonexistent/a.yaml")
+    assert proc.returncode == 4 and "找不到文件" in proc.stderr

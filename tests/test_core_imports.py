@@ -1,0 +1,17 @@
+"""The headless core imports no terminal library (checked in a fresh interpreter)."""
+
+import subprocess
+import sys
+
+
+def test_core_is_terminal_free():
+    code = (
+        "import sys\n"
+        "import assistant.engine, assistant.chat, assistant.checks, assistant.store, assistant.flow, assistant.parse\n"
+        "from assistant.flow import load_flow\n"
+        "load_flow('annual')\n"
+        "bad = [m for m in ('textual', 'questionary', 'prompt_toolkit', 'rich', 'docx') if m in sys.modules]\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""

@@ -1,0 +1,156 @@
+"""Forgiving input, strict results."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assistant.engine import Engine
+from assistant.flow import load_flow
+from assistant.parse import InputError, credit_check_char, parse
+
+FLOW = load_flow("annual")
+
+
+def p(qid, raw):
+    return parse(FLOW[qid], raw)
+
+
+@pytest.mark.parametrize("qid, raw, value", [
+    ("total_output", "12.5亿", "12.50"),
+    ("total_output", "１２．５", "12.50"),
+    ("total_output", "3,560万", "0.36"),
+    ("rd_expense", "12.5亿", "125000.00"),
+    ("rd_expense", "3,560万", "3560.00"),
+    ("rd_expense", "3，560.456", "3560.46"),
+    ("rd_expense", "2.345", "2.35"),  # half-up, not banker's rounding
+    ("rd_expense", "2.335", "2.34"),
+    ("rd_expense", "无", "无"),
+    ("sme_output_share", "15%", "15.00"),
+    ("sme_output_share", "15", "15.00"),
+    ("sme_output_share", "８５．５％", "85.50"),
+    ("leading_output_growth", "-3.2%", "-3.20"),
+    ("leading_output_growth", "下降3.2%", "-3.20"),
+    ("leading_output_growth", "负3.2", "-3.20"),
+    ("leading_output_growth", "250%", "250.00"),
+    ("enterprise_count", "1,234", 1234),
+    ("enterprise_count", "326家", 326),
+    ("enterprise_count", "无", 0),
+    ("sme_employees", "1.2万", 12000),
+    ("area_km2", "1500亩", "1.00"),
+    ("operator_changed", "是", True),
+    ("operator_changed", "对", True),
+    ("operator_changed", "Y", True),
+    ("operator_changed", "不是", False),
+    ("operator_changed", "n", False),
+    ("waste_vs_industry", "非工业集群，不适用", "na"),
+    ("waste_vs_industry", "不适用", "na"),
+    ("waste_vs_industry", "3", "na"),
+    ("waste_vs_industry", "否", "no"),
+    ("declaration_date", "2024年4月8日", "2024-04-08"),
+    ("declaration_date", "2024/4/8", "2024-04-08"),
+    ("declaration_date", "２０２４－０４－０８", "2024-04-08"),
+    ("contact_phone", "021-2311 7616", "021-23117616"),
+    ("contact_phone", "13912345678", "13912345678"),
+    ("cluster_name", "  某某集群 ", "某某集群"),
+    ("cluster_name", "没有", "无"),
+])
+def test_accepts_forgiving_input(qid, raw, value):
+    assert p(qid, raw).value == value
+
+
+def test_conversion_is_shown_back_for_confirmation():
+    parsed = p("rd_expense", "1.2亿")
+    assert parsed.value == "12000.00" and parsed.confirm and "12000.00 万元" in parsed.note
+    assert not p("rd_expense", "1.2万").confirm
+
+
+@pytest.mark.parametrize("qid, raw, reason", [
+    ("enterprise_count", "12.5", "整数"),
+    ("enterprise_count", "-3", "负数"),
+    ("enterprise_count", "很多", "不是一个数字"),
+    ("sme_output_share", "120%", "最大为 100"),
+    ("sme_output_share", "-1", "负数"),
+    ("total_output", "12.5美元", "单位"),
+    ("area_km2", "0", "大于 0"),
+    ("operator_changed", "也许", "是"),
+    ("waste_vs_industry", "大概", "可选项"),
+    ("declaration_date", "2024-02-30", "存在的日期"),
+    ("declaration_date", "2024年4月", "具体哪一天"),
+    ("contact_phone", "12345", "电话"),
+    ("cluster_name", "   ", "不能为空"),
+    ("cloud_rate", "45", "自动计算"),
+    ("operator_changed", "", "请填写"),
+])
+def test_refuses_with_a_reason(qid, raw, reason):
+    with pytest.raises(InputError) as info:
+        p(qid, raw)
+    assert reason in str(info.value)
+
+
+def test_credit_code_check_digit():
+    body = "91310115MA1K3YJ5X"
+    good = body + credit_check_char(body)
+    assert parse(FLOW["specialized_list"], [{"name": "甲", "credit_code": good.lower()}]).value == [
+        {"name": "甲", "credit_code": good}]
+    bad = body + ("0" if good[-1] != "0" else "1")
+    with pytest.raises(InputError, match="第 1 行.*校验位"):
+        parse(FLOW["specialized_list"], [{"name": "甲", "credit_code": bad}])
+
+
+def test_list_rows_from_pasted_text_labels_and_lists():
+    q = FLOW["overseas_branch_list"]
+    assert parse(q, "A公司\t德国\n\nB公司\t新加坡\t甲公司").value == [
+        {"name": "A公司", "region": "德国", "owner": ""}, {"name": "B公司", "region": "新加坡", "owner": "甲公司"}]
+    assert parse(q, [{"分支机构名称": "A", "所在国家（地区）": "德国"}]).value[0]["region"] == "德国"
+    assert parse(q, [["A", "德国"]]).value == [{"name": "A", "region": "德国", "owner": ""}]
+    assert parse(q, "无").value == []
+    with pytest.raises(InputError, match="第 2 行"):
+        parse(q, [["A", "德国"], ["", "法国"]])
+
+
+def test_matrix_from_text_and_dict():
+    q = FLOW["standards"]
+    assert parse(q, "0 1 2 3 1 2 2 1").value == {
+        "international": {"lead": 0, "participate": 1}, "national": {"lead": 2, "participate": 3},
+        "industry": {"lead": 1, "participate": 2}, "group": {"lead": 2, "participate": 1}}
+    assert parse(q, "无").value["group"] == {"lead": 0, "participate": 0}
+    with pytest.raises(InputError, match="8 个整数"):
+        parse(q, "1 2 3")
+    with pytest.raises(InputError, match="国际"):
+        parse(q, {"国际": {"主持数量": -1}})
+
+
+# -- properties --------------------------------------------------------------------------------
+SCALAR_IDS = [q.id for q in FLOW.questions if q.type not in ("list", "matrix") and not q.calculated]
+tricky = st.text(alphabet=st.sampled_from(list("0123456789.,，%％-+万亿元吨亩是否无 \t\n\x0b０１２３４５６７８９．年月日/:")), max_size=20)
+
+
+@settings(max_examples=400, deadline=None)
+@given(qid=st.sampled_from(SCALAR_IDS), raw=st.one_of(st.text(max_size=30), tricky))
+def test_parser_never_crashes(qid, raw):
+    try:
+        parsed = parse(FLOW[qid], raw)
+    except InputError as exc:
+        assert str(exc)  # a reason is always given
+    else:
+        json.dumps(parsed.value, ensure_ascii=False)  # always storable
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(qid=st.sampled_from(SCALAR_IDS + ["patent_list", "standards"]), raw=st.one_of(st.text(max_size=30), tricky))
+def test_refused_input_never_changes_the_session(annual_session, qid, raw):
+    engine = Engine.for_session(annual_session)
+    before = copy.deepcopy(annual_session.answers), annual_session.cursor
+    outcome = engine.answer(qid, raw)
+    if not outcome.ok:
+        assert (annual_session.answers, annual_session.cursor) == before
+        assert outcome.message
+    else:
+        annual_session.answers.clear()
+        annual_session.answers.update(before[0])
+        annual_session.cursor = before[1]

@@ -1,0 +1,99 @@
+"""Whole reports filled through the same path a person uses: the conversation, one typed line at a time."""
+
+from __future__ import annotations
+
+import yaml
+
+from assistant.chat import Conversation
+from assistant.checks import blocking
+from assistant.engine import Engine
+from assistant.flow import load_flow
+
+from conftest import sample_answers
+
+
+def typed(value) -> str:
+    """What a person would type (lists pasted as tab-separated rows, the matrix as numbers)."""
+    if isinstance(value, list):
+        return "\n".join("\t".join(str(v) for v in row.values()) for row in value)
+    if isinstance(value, dict):
+        return " ".join(str(n) for cols in value.values() for n in cols.values())
+    return str(value)
+
+
+def fill_by_chat(store, form: str):
+    flow = load_flow(form)
+    session = store.create(flow.form, "场景", 2023)
+    with store.open(session.id) as handle:
+        conv = Conversation(Engine.for_session(handle.session), save=handle.save)
+        conv.start()
+        answers = sample_answers(form)
+        for _ in range(400):
+            q = conv.engine.current()
+            if q is None:
+                break
+            reply = conv.handle(typed(answers[q.id]))
+            if handle.session.pending:  # a unit conversion shown back: confirm it
+                reply = conv.handle("是")
+            assert not reply.refused, (q.id, reply.messages)
+        return conv, store.load(session.id)
+
+
+def test_annual_report_by_chat(store):
+    conv, saved = fill_by_chat(store, "annual")
+    engine = Engine.for_session(saved)
+    assert engine.current() is None and engine.progress().percent == 100
+    assert blocking(engine.findings()) == []
+    assert saved.answers["rd_expense"] == "35600.00"  # "3.56亿" converted to 万元 and confirmed
+    assert len(saved.answers["patent_list"]) == 36
+    assert "全部填写完毕" in saved.transcript[-1]["text"]
+    users = [m for m in saved.transcript if m["role"] == "user"]
+    assert len(users) >= engine.progress().total
+
+
+def test_district_summary_by_chat(store):
+    conv, saved = fill_by_chat(store, "district")
+    engine = Engine.for_session(saved)
+    assert engine.progress().percent == 100 and engine.findings() == []
+
+
+def test_chat_words(store):
+    session = store.create("annual_report", "t", 2023)
+    conv = Conversation(Engine.for_session(session), save=lambda: store.save(session))
+    conv.start()
+    assert "集群名称" in conv.handle("?").messages[0] and "集群名称" in conv.handle("帮助").messages[0]
+    reply = conv.handle("什么是从业人员")
+    assert "劳务派遣" in reply.messages[0] and "集群" in reply.messages[-1]
+    assert "财税" in conv.handle("研发费用包括哪些").messages[0]
+    assert conv.handle("跳过").refused
+    conv.handle("甲集群")
+    assert conv.engine.current().id == "operator_name"
+    conv.handle("返回")
+    assert conv.engine.current().id == "cluster_name"
+    conv.handle("")  # keep the current answer
+    assert conv.engine.current().id == "operator_name"
+    conv.handle("稍后")
+    assert conv.engine.current().id == "contact_name"
+    conv.handle("跳到 三、创新能力情况")
+    assert conv.engine.current().id == "rd_expense"
+    r = conv.handle("1.2亿")
+    assert "12000.00 万元" in r.messages[0] and session.pending
+    conv.handle("否")
+    assert "rd_expense" not in session.answers and not session.pending
+    conv.handle("1.2亿")
+    conv.handle("是")
+    assert session.answers["rd_expense"] == "12000.00"
+    assert conv.handle("预览").action == "preview"
+    assert conv.handle("退出").action == "quit"
+    assert "总体进度" in conv.handle("进度").messages[0]
+    on_disk = store.load(session.id)
+    assert on_disk.answers["rd_expense"] == "12000.00" and on_disk.transcript[-1]["role"] == "assistant"
+
+
+def test_cross_field_warning_said_at_once(store):
+    session = store.create("annual_report", "t", 2023)
+    conv = Conversation(Engine.for_session(session))
+    conv.engine.apply_many({"enterprise_count": "10"})
+    conv.engine.jump("sme_count")
+    reply = conv.handle("12")
+    assert any("不能多于" in m for m in reply.messages)
