@@ -160,8 +160,9 @@ class Engine:
         return self.next_question(cur if cur in self.flow.by_id else None)
 
     # -- changing ----------------------------------------------------------------------------
-    def _changed(self) -> None:
-        self.state = evaluate(self.flow, self.session.answers, self.session.year)
+    def _changed(self, recompute: bool = True) -> None:
+        if recompute:
+            self.state = evaluate(self.flow, self.session.answers, self.session.year)
         if self.on_change is not None:
             self.on_change(self.session)
 
@@ -181,11 +182,11 @@ class Engine:
     def set(self, qid: str, value: Any, *, advance: bool = True) -> None:
         """Store an already-parsed value; later answers are never discarded."""
         self.session.set_answer(qid, value)
+        self.state = evaluate(self.flow, self.session.answers, self.session.year)
         if advance:
-            self.state = evaluate(self.flow, self.session.answers, self.session.year)
             nxt = self.next_question(after=qid)
             self.session.cursor = nxt.id if nxt else None
-        self._changed()
+        self._changed(recompute=False)
 
     def answer(self, qid: str, raw: Any, *, advance: bool = True) -> Outcome:
         try:
@@ -214,7 +215,7 @@ class Engine:
         self.state = evaluate(self.flow, self.session.answers, self.session.year)
         nxt = self.next_question(self.session.cursor)
         self.session.cursor = nxt.id if nxt else None
-        self._changed()
+        self._changed(recompute=False)
         return []
 
     def back(self) -> Question | None:

@@ -61,8 +61,8 @@ class Session:
         self.transcript: list[dict[str, Any]] = list(transcript or [])
         self.cursor = cursor
         self.pending = pending  # a converted value awaiting the person's confirmation
-        self._frags: dict[str, str] = {}
-        self._tfrags: list[str] = []
+        self._frags: dict[str, bytes] = {}
+        self._tfrags: list[bytes] = []
 
     # -- changes -----------------------------------------------------------------------------
     def set_answer(self, qid: str, value: Any) -> None:
@@ -83,24 +83,34 @@ class Session:
         self.transcript.append(entry)
 
     # -- serialisation -----------------------------------------------------------------------
-    def to_json(self) -> str:
+    def to_chunks(self) -> list[bytes]:
+        """The session as encoded JSON pieces; unchanged answers and messages reuse their cached bytes."""
         frags = self._frags
-        parts = []
+        parts: list[bytes] = []
         for qid, value in self.answers.items():
             frag = frags.get(qid)
             if frag is None:
-                frag = frags[qid] = _dumps(value)
-            parts.append(f"{_dumps(qid)}:{frag}")
+                frag = frags[qid] = f"{_dumps(qid)}:{_dumps(value)}".encode("utf-8")
+            parts.append(frag)
+            parts.append(b",")
+        if parts:
+            parts.pop()
         tf = self._tfrags
         if len(tf) > len(self.transcript):
             tf.clear()
-        tf.extend(_dumps(m) for m in self.transcript[len(tf):])
+        tf.extend(_dumps(m).encode("utf-8") + b"," for m in self.transcript[len(tf):])
         head = _dumps({
             "schema_version": SCHEMA_VERSION, "id": self.id, "form": self.form, "title": self.title,
             "year": self.year, "created": self.created, "updated": self.updated, "cursor": self.cursor,
             "pending": self.pending,
         })
-        return f'{head[:-1]},"answers":{{{",".join(parts)}}},"transcript":[{",".join(tf)}]}}'
+        tail = [b"]}"]
+        if tf:
+            tail = [*tf[:-1], tf[-1][:-1], b"]}"]
+        return [head[:-1].encode("utf-8"), b',"answers":{', *parts, b'},"transcript":[', *tail]
+
+    def to_json(self) -> str:
+        return b"".join(self.to_chunks()).decode("utf-8")
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(self.to_json())
@@ -151,7 +161,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, *, keep_backup: bool = False) -> None:
+def atomic_write(path: Path, data: bytes | list[bytes], *, keep_backup: bool = False) -> None:
     """Write to a temp file in the same folder, fsync, rename over, fsync the folder.
 
     With keep_backup the replaced version stays as <name>.bak (a hard link: no copy).
@@ -160,7 +170,10 @@ def atomic_write(path: Path, data: bytes, *, keep_backup: bool = False) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, (bytes, bytearray)):
+                fh.write(data)
+            else:
+                fh.writelines(data)
             fh.flush()
             os.fsync(fh.fileno())
         if keep_backup and path.exists():
@@ -219,7 +232,7 @@ class SessionStore:
         return session
 
     def save(self, session: Session) -> None:
-        atomic_write(self.path(session.id), session.to_json().encode("utf-8"), keep_backup=True)
+        atomic_write(self.path(session.id), session.to_chunks(), keep_backup=True)
 
     def load(self, sid: str) -> Session:
         """Read a session without locking it (check, preview, export, list)."""
