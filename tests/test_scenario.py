@@ -97,3 +97,19 @@ def test_cross_field_warning_said_at_once(store):
     conv.engine.jump("sme_count")
     reply = conv.handle("12")
     assert any("不能多于" in m for m in reply.messages)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.one_of(st.text(max_size=25), st.sampled_from(
+    ["?", "返回", "跳过", "稍后", "是", "否", "无", "1.2亿", "跳到 八", "什么是", "预览", "检查", "进度", ""])), max_size=12))
+def test_conversation_never_crashes(store, lines):
+    session = store.create("annual_report", "t", 2023)
+    conv = Conversation(Engine.for_session(session))
+    conv.start()
+    for line in lines:
+        reply = conv.handle(line)
+        assert reply.messages or reply.action
