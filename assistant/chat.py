@@ -7,7 +7,7 @@ session is saved before the reply returns, so nothing typed is ever lost.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from .engine import Engine
 from .flow import Question
@@ -194,6 +194,26 @@ class Conversation:
         msgs = [parsed.note] if parsed.note else []
         msgs += self._warnings_for(q.id)
         return self._finish(Reply(msgs))
+
+    def submit(self, qid: str, raw: Any, said: str) -> Reply:
+        """Structured input from a front end's editor (list table, long text): no chat words,
+        same parsing and checks as typed text; `said` is what the transcript shows."""
+        e = self.engine
+        self.session.say("user", said, qid)
+        self.session.pending = None
+        try:
+            parsed = e.parse(qid, raw)
+        except Exception as exc:  # InputError carries the reason
+            return self._finish(Reply([f"抱歉，{exc}\n请修改后再提交，或输入 ? 查看说明。"], refused=True), ask=False)
+        e.set(qid, parsed.value)
+        msgs = [parsed.note] if parsed.note else []
+        msgs += self._warnings_for(qid)
+        return self._finish(Reply(msgs))
+
+    def goto(self, qid: str) -> Reply:
+        """A jump chosen in a front end's outline or review list (logged like a typed 跳到)."""
+        self.session.say("user", f"跳到 {self.engine.label(qid)}", qid)
+        return self._jump(qid)
 
     def _warnings_for(self, qid: str) -> list[str]:
         """Findings the answer just triggered (cross-field rules), said at once, not at the end."""

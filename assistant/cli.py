@@ -21,6 +21,23 @@ class CliError(Exception):
         self.code = code
 
 
+# argparse looks its own words up through `argparse._` (gettext) at call time: give them in Chinese.
+_ARGPARSE_ZH = {
+    "usage: ": "用法：", "positional arguments": "位置参数", "options": "选项",
+    "show this help message and exit": "显示帮助并退出",
+    "the following arguments are required: %s": "缺少参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选项：%(value)r（可选：%(choices)s）",
+    "unrecognized arguments: %s": "无法识别的参数：%s", "expected one argument": "需要一个参数",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "invalid %(type)s value: %(value)r": "无效的值：%(value)r",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 有歧义，可能是：%(matches)s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+    "not allowed with argument %s": "不能与参数 %s 同时使用", "one of the arguments %s is required": "需要参数 %s 之一",
+    "expected at least one argument": "至少需要一个参数", "expected at most one argument": "最多只能有一个参数",
+}
+argparse._ = lambda text: _ARGPARSE_ZH.get(text, text)  # type: ignore[attr-defined]
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with Chinese usage errors."""
 

@@ -1,0 +1,310 @@
+"""`filing ask`: the interview as plain questionary prompts (SSH, screen readers, no full screen).
+
+Every answer goes through chat.Conversation, the same engine and chat words as the chat app;
+this module only chooses the prompt that suits the question. questionary is imported lazily.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .chat import (BACK_WORDS, CHECK_WORDS, HELP_WORDS, JUMP_PREFIXES, LATER_WORDS, PREVIEW_WORDS,
+                   PROGRESS_WORDS, QUIT_WORDS, SAVE_WORDS, SKIP_WORDS, Conversation, Reply)
+from .parse import InputError, is_none_word, normalize, parse_rows
+
+if TYPE_CHECKING:
+    from .flow import Question
+    from .store import OpenSession
+
+TYPE_OWN = "__type__"  # the select choice that opens a free-text prompt (help words, jumps, …)
+IMPORTED = object()  # a list was imported from a file: nothing to pass to the conversation
+SELECT_HINT = "（方向键选择，回车确认）"
+TEXT_CHOICE = "✎ 输入文字（? 帮助、什么是…、返回、跳过、稍后、预览、保存、退出）"
+MULTILINE_HINT = "（可换行；写完后按 Esc 再按回车提交）"
+_ROW_NO = re.compile(r"第 (\d+) 行")
+_CHAT_WORDS = (HELP_WORDS | BACK_WORDS | SKIP_WORDS | LATER_WORDS | PREVIEW_WORDS | SAVE_WORDS
+               | QUIT_WORDS | PROGRESS_WORDS | CHECK_WORDS | {"？"})
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def is_chat_word(text: str) -> bool:
+    """True when a line is one of the conversation's own words rather than data (lists, matrix)."""
+    from .glossary import asked_term
+
+    s = normalize(text)
+    low = s.lower()
+    if low in _CHAT_WORDS or low.startswith(("什么是", "解释")) or asked_term(s) is not None:
+        return True
+    return any(low.startswith(p) and len(s) > len(p) and p != "去" for p in JUMP_PREFIXES)
+
+
+class Asker:
+    def __init__(self, handle: "OpenSession"):
+        from .engine import Engine
+
+        self.handle = handle
+        self.engine = Engine.for_session(handle.session)
+        self.conv = Conversation(self.engine, save=handle.save)
+
+    @property
+    def session(self):  # noqa: ANN201
+        return self.handle.session
+
+    # -- the loop ------------------------------------------------------------------------------
+    def run(self) -> int:
+        self.show(self.conv.start())
+        while True:
+            try:
+                answer = self.prompt()
+            except (KeyboardInterrupt, EOFError):
+                answer = None
+            if answer is None:
+                return self.interrupted()
+            if answer is IMPORTED:
+                continue
+            reply = self.conv.handle(answer)
+            self.show(reply)
+            if reply.action == "preview":
+                self.preview()
+            elif reply.action == "quit":
+                _out(f"（在简洁模式中继续：filing ask {self.session.id}）")
+                return 0
+
+    def show(self, reply: Reply) -> None:
+        for m in reply.messages:
+            _out(m)
+        _out()
+
+    def interrupted(self) -> int:
+        self.handle.save()
+        _out(f"\n已保存，随时可以继续。下次运行 `filing ask {self.session.id}` 从这里接着填"
+             f"（或 `filing resume {self.session.id}` 打开对话界面）。")
+        return 0
+
+    def preview(self) -> None:
+        try:
+            from .document.preview import print_preview
+        except ImportError:
+            _out("预览功能暂不可用（文档模块未安装）。可以输入“检查”查看还缺什么。")
+            return
+        try:
+            print_preview(self.session)
+        except Exception as exc:  # noqa: BLE001 - a preview failure must not end the interview
+            _out(f"预览失败：{exc}")
+
+    # -- prompts -------------------------------------------------------------------------------
+    def prompt(self) -> Any:
+        """What the person answered: text for Conversation.handle, IMPORTED, or None (Ctrl-C)."""
+        pending = self.session.pending
+        if pending:
+            from .values import show
+
+            shown = show(self.engine.flow[pending["qid"]], pending["value"])
+            return self._select(f"记录为 {shown}，对吗？", [("是，记录", "是"), ("否，重新输入", "否")], other=False)
+        q = self.engine.current()
+        if q is None:
+            return self._finished()
+        if q.type in ("yesno", "choice"):
+            return self._choice(q)
+        if q.type == "list":
+            return self._list(q)
+        if q.type == "matrix":
+            return self._matrix(q)
+        if q.type == "longtext":
+            return self._text(self._short(q), multiline=True)
+        return self._text(self._short(q))
+
+    def _short(self, q: "Question") -> str:
+        label = self.engine.label(q)
+        return label if len(label) <= 24 else label[:23] + "…"
+
+    def _text(self, message: str, *, multiline: bool = False, default: str = "", tabs: bool = False) -> str | None:
+        import questionary
+
+        kw: dict[str, Any] = {"instruction": MULTILINE_HINT} if multiline else {}
+        if tabs:
+            kw["key_bindings"] = _tab_inserts()
+        return questionary.text(message, multiline=multiline, default=default, qmark="›", **kw).unsafe_ask()
+
+    def _select(self, message: str, choices: list[tuple[str, str]], *, other: bool = True,
+                default: str | None = None) -> str | None:
+        import questionary
+
+        items = [questionary.Choice(title, value=value) for title, value in choices]
+        if other:
+            items.append(questionary.Choice(TEXT_CHOICE, value=TYPE_OWN))
+        dflt = next((c for c in items if c.value == default), None)
+        picked = questionary.select(message, choices=items, default=dflt, qmark="›",
+                                    instruction=SELECT_HINT).unsafe_ask()
+        if picked == TYPE_OWN:
+            return self._text("请输入")
+        return picked
+
+    def _choice(self, q: "Question") -> str | None:
+        if q.options:
+            choices = [(o.label or o.id, o.label or o.id) for o in q.options]
+        else:
+            choices = [("是", "是"), ("否", "否")]
+        current = self.session.answers.get(q.id)
+        default = None
+        if current is not None:
+            if q.type == "yesno":
+                want = "yes" if current else "no"
+                opt = q.option(want)
+                default = (opt.label or opt.id) if opt else ("是" if current else "否")
+            else:
+                opt = q.option(current)
+                default = (opt.label or opt.id) if opt else None
+        return self._select(self._short(q), choices, default=default)
+
+    def _finished(self) -> str | None:
+        return self._select("全部题目已回答。接下来：", [
+            ("完成并退出", "退出"), ("预览报告", "预览"), ("检查", "检查"), ("查看进度", "进度"),
+        ])
+
+    # -- lists ---------------------------------------------------------------------------------
+    def _list(self, q: "Question") -> Any:
+        current = self.session.answers.get(q.id)
+        choices = []
+        if isinstance(current, list):
+            choices.append((f"保留当前名单（{len(current)} 行）", ""))
+        choices.append(("逐行输入", "__rows__"))
+        choices.append(("从 Excel / CSV 文件导入", "__file__"))
+        if q.min_rows == 0:
+            choices.append(("无（没有需要列出的）", "无"))
+        picked = self._select(f"{self._short(q)}：怎么提供？", choices)
+        if picked == "__rows__":
+            return self._rows(q)
+        if picked == "__file__":
+            return self._import(q)
+        return picked
+
+    def _rows(self, q: "Question") -> Any:
+        cols = "，".join(c.label or c.id for c in q.columns)
+        _out(f"请逐行输入，每行一条，列之间用 Tab 或逗号分隔：{cols}。")
+        _out("空行结束；第一行输入“无”表示没有；也可以输入 ? 、返回 等。")
+        lines: list[str] = []
+        while True:
+            n = len(lines) + 1
+            preset = q.preset_rows[n - 1] if n <= len(q.preset_rows) else None
+            default = ""
+            if preset:  # the form prints these rows: offer them, the person fills the rest
+                default = ", ".join(self._preset_cell(q, cid, preset) for cid in
+                                    [c.id for c in q.columns][:len(preset)]) + ", "
+            line = self._text(f"第 {n} 行", default=default, tabs=True)
+            if line is None:
+                return None
+            if not line.strip() or (preset and line.strip().rstrip(",，").strip() == default.strip().rstrip(",").strip()):
+                break
+            if not lines and (is_chat_word(line) or is_none_word(line)):
+                return line
+            pasted = [x for x in line.splitlines() if x.strip()]  # several rows pasted at once
+            try:
+                parse_rows(q, "\n".join(pasted))
+            except InputError as exc:
+                _out(_ROW_NO.sub(lambda m: f"第 {int(m[1]) + n - 1} 行", str(exc)) + "\n请重新输入。")
+                continue
+            lines += pasted
+        if not lines:
+            return "" if isinstance(self.session.answers.get(q.id), list) else "无"
+        return "\n".join(lines)
+
+    @staticmethod
+    def _preset_cell(q: "Question", cid: str, preset: dict[str, Any]) -> str:
+        col = q.column(cid)
+        val = preset.get(cid, "")
+        if col is not None and col.options:
+            opt = next((o for o in col.options if o.id == val), None)
+            return (opt.label or opt.id) if opt else str(val)
+        return str(val)
+
+    def _import(self, q: "Question") -> Any:
+        import questionary
+
+        from .importer import TableError, apply_rows, load_rows, preview_table
+
+        while True:
+            raw = self._text("文件路径（.xlsx 或 .csv；空行返回）")
+            if raw is None:
+                return None
+            if not raw.strip():
+                return IMPORTED  # back to the same question
+            try:
+                rows = load_rows(self.engine, q.id, Path(raw.strip()).expanduser())
+            except TableError as exc:
+                _out(str(exc))
+                continue
+            preview_table(self.engine, q, rows)
+            ok = questionary.confirm(f"导入这 {len(rows)} 行吗？", default=True, qmark="›").unsafe_ask()
+            if ok is None:
+                return None
+            if not ok:
+                _out("已取消，没有导入。")
+                return IMPORTED
+            self.session.say("user", f"（从文件 {Path(raw.strip()).name} 导入 {len(rows)} 行）", q.id)
+            lines = apply_rows(self.engine, q.id, rows)
+            nxt = self.engine.next_question(after=q.id)
+            self.session.cursor = nxt.id if nxt else None
+            for line in lines:
+                self.session.say("assistant", line)
+            self.handle.save()
+            _out("\n".join(lines))
+            _out()
+            cur = self.engine.current()
+            text = self.conv.question_text(cur) if cur is not None else self.conv.done_text()
+            self.session.say("assistant", text)
+            self.handle.save()
+            _out(text)
+            _out()
+            return IMPORTED
+
+    # -- the standards matrix ------------------------------------------------------------------
+    def _matrix(self, q: "Question") -> str | None:
+        cols = "、".join(c.label for c in q.cols)
+        keep = q.id in self.session.answers
+        _out(f"请按行填写，每行 {len(q.cols)} 个整数（{cols}），用空格分隔。"
+             + ("直接回车保留当前答案；" if keep else "") + "第一行输入“无”表示全部为 0。")
+        nums: list[str] = []
+        for i, r in enumerate(q.rows):
+            line = self._text(f"{r.label}（{cols}）")
+            if line is None:
+                return None
+            if i == 0 and (is_chat_word(line) or is_none_word(line) or (keep and not line.strip())):
+                return line
+            nums.append(line.strip())
+        return " ".join(nums)
+
+
+def _tab_inserts() -> Any:
+    """Tab types a tab (cell separator) instead of asking for completions."""
+    from prompt_toolkit.key_binding import KeyBindings
+
+    kb = KeyBindings()
+
+    @kb.add("c-i")
+    def _(event: Any) -> None:
+        event.current_buffer.insert_text("\t")
+
+    return kb
+
+
+def run_ask(session_id: str | None = None, form: str = "annual") -> int:
+    from .flow import load_flow
+    from .store import SessionStore
+
+    store = SessionStore()
+    if session_id is None:
+        flow = load_flow(form)
+        title = "年度发展情况报告" if flow.form == "annual_report" else "区级总结"
+        session_id = store.create(flow.form, title, flow.default_year).id
+        _out(f"已新建会话 {session_id}。中途可按 Ctrl-C 退出，答案会保存；"
+             f"下次运行 `filing ask {session_id}` 继续。\n")
+    with store.open(session_id) as handle:
+        return Asker(handle).run()

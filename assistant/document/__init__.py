@@ -1,0 +1,1 @@
+"""The finished document: Markdown preview, .docx faithful to the official form, JSON exchange file."""

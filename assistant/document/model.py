@@ -1,0 +1,470 @@
+"""The report as printed, independent of the output format.
+
+build_report(engine) walks the layout spec (templates/<form>.layout.yaml) and the flow, and returns
+a Report: cover lines, parts made of blocks (headings, paragraphs, tables with merged cells), the
+appendix lists and the calculation evidence. The Markdown templates and the docx writer only draw
+this structure; they never look at answers themselves, so both show the same thing.
+All text here is user data: it is cleaned of control characters and never rendered as a template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Optional
+
+from ..checks import blocking
+from ..flow import Question, fill, yaml_load
+from ..parse import NONE_TEXT, clean_text
+from ..paths import data_dir
+from ..values import NOT_APPLICABLE, show_cell
+
+MISSING = "【未填】"
+NAMES_IN_CELL = 110  # display width (a Chinese character counts 2) of platform names printed in a cell
+PAGE_BODY_CM = 23.0  # A4 minus margins and the part heading: what one part's table may take
+CHECKED, UNCHECKED = "☑", "☐"
+
+
+@dataclass
+class Cell:
+    text: str = ""
+    span: int = 1  # grid columns covered
+    merge: Optional[str] = None  # vertical merge: "restart" on the first row, "continue" below
+    bold: bool = False
+    center: bool = False
+    missing: bool = False
+    right_lines: tuple[int, ...] = ()  # indexes of text lines aligned right (seal and date lines)
+
+
+@dataclass
+class Row:
+    cells: list[Cell]
+    qid: Optional[str] = None
+    header: bool = False
+
+
+@dataclass
+class Grid:
+    """A table drawn as on the form (small; merged cells allowed)."""
+
+    widths: list[float]  # cm
+    rows: list[Row]
+
+
+    def height_cm(self) -> float:
+        """A rough printed height (10.5 pt text): used to decide whether rows can be kept together."""
+        scale = 16.0 / sum(self.widths)
+        total = 0.0
+        for row in self.rows:
+            lines, col = 1, 0
+            for c in row.cells:
+                width = sum(self.widths[col:col + c.span]) * scale - 0.32
+                col += c.span
+                if c.merge == "continue":
+                    continue
+                n = sum(max(1, -(-_display_width(part) * 0.185 // max(width, 0.5))) for part in c.text.split("\n"))
+                lines = max(lines, int(n))
+            total += lines * 0.56 + 0.16
+        return total
+
+    def fits_page(self) -> bool:
+        return self.height_cm() <= PAGE_BODY_CM
+
+
+@dataclass
+class ListTable:
+    """An attached list: 序号 first, then the list's columns; rows are plain text (fast path)."""
+
+    qid: str
+    title: str
+    headers: list[str]
+    rows: list[list[str]]
+    widths: list[float] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+
+@dataclass
+class Block:
+    kind: str  # heading | subheading | para | note | grid | list | sign
+    text: str = ""
+    grid: Optional[Grid] = None
+    table: Optional[ListTable] = None
+    lines: list[str] = field(default_factory=list)  # sign lines (right aligned)
+    qid: Optional[str] = None
+    missing: bool = False
+
+
+@dataclass
+class Part:
+    id: str
+    title: str
+    blocks: list[Block]
+    new_page: bool = True
+    one_page: bool = False  # parts 一–六: 不得串页
+
+
+@dataclass
+class Report:
+    form: str
+    attachment: str
+    title: str
+    year: int
+    cover: list[tuple[str, str]]
+    issuer: str
+    instructions_title: str
+    instructions: list[str]
+    parts: list[Part]
+    appendices: list[Part]
+    missing: list[str]  # blocking findings, as sentences
+    draft: bool = False
+
+    @property
+    def all_parts(self) -> list[Part]:
+        return self.parts + self.appendices
+
+
+@cache
+def load_layout(form: str) -> dict[str, Any]:
+    path = data_dir("templates") / f"{form}.layout.yaml"
+    with path.open(encoding="utf-8") as fh:
+        return yaml_load(fh)
+
+
+def _clean(text: Any) -> str:
+    return clean_text(str(text)) if text is not None else ""
+
+
+def _cell_formatter(col: Any) -> Any:
+    """show_cell for one column, with choice labels looked up in a dict (lists can be 10 000 rows)."""
+    if col.type == "choice":
+        labels = {o.id: _clean(o.label or o.id) for o in col.options}
+        return lambda v: labels.get(v, _inline(v)) if v not in (None, "") else ""
+    if col.type == "text":
+        return lambda v: _inline(v) if v not in (None, "") else ""
+    return lambda v: _inline(show_cell(col, v))
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _inline(text: str) -> str:
+    """One-line text for a table cell or list row."""
+    return " ".join(_clean(text).split("\n")).replace("\r", "").replace("\t", " ")
+
+
+class _Builder:
+    def __init__(self, engine: Any, draft: bool):
+        self.e = engine
+        self.flow = engine.flow
+        self.year = engine.year
+        self.draft = draft
+        self.placed: set[str] = set()
+        self.overflow: list[str] = []  # lists cut short in a cell, printed in full as appendices
+
+    # -- values ------------------------------------------------------------------------------
+    def label(self, q: Question | str) -> str:
+        return _clean(self.e.label(q))
+
+    def text(self, s: str) -> str:
+        return _clean(fill(s, self.year))
+
+    def missing(self, qid: str) -> bool:
+        q = self.flow[qid]
+        if not self.e.is_relevant(qid) or qid in self.e.state.not_applicable:
+            return False
+        if q.calculated:
+            return self.e.value(qid) is None
+        return q.required and qid not in self.e.session.answers
+
+    def value(self, qid: str) -> str:
+        """The answer as printed in a cell: no unit (the label carries it), 无 / 不适用 / 【未填】."""
+        self.placed.add(qid)
+        q = self.flow[qid]
+        if qid in self.e.state.not_applicable:
+            return NOT_APPLICABLE
+        if self.missing(qid):
+            return MISSING
+        if not self.e.is_relevant(qid):
+            return NONE_TEXT
+        if not q.calculated and qid not in self.e.session.answers:
+            return NONE_TEXT
+        shown = self.e.shown(qid, unit=False)
+        return _inline(shown) if q.type != "longtext" else _clean(shown)
+
+    def checkboxes(self, qid: str) -> tuple[str, bool]:
+        self.placed.add(qid)
+        q = self.flow[qid]
+        stored = self.e.value(qid)
+        if q.type == "yesno" and stored is not None:
+            stored = "yes" if stored else "no"
+        options = [(o.id, o.label or o.id) for o in q.options] or [("yes", "是"), ("no", "否")]
+        boxes = "　".join(f"{CHECKED if oid == stored else UNCHECKED}{_clean(label)}" for oid, label in options)
+        if self.missing(qid):
+            return f"{boxes}　{MISSING}", True
+        return boxes, False
+
+    # -- parts 一–六 --------------------------------------------------------------------------
+    def field_row(self, spec: dict[str, Any], ncols: int) -> Row:
+        qid = spec["field"]
+        q = self.flow[qid]
+        val = self.value(qid)
+        miss = val == MISSING
+        if spec.get("unit") and val not in (MISSING, NONE_TEXT, NOT_APPLICABLE, ""):
+            val = f"{val} {spec['unit']}"
+        note = self.text(q.note)
+        if q.calculated and note:
+            note = note.replace("）", "，见附件材料）", 1) if note.endswith("）") else note
+        text = f"{val}　{note}" if note else val
+        return Row([Cell(self.label(q)), Cell(text, span=ncols - 1, missing=miss)], qid=qid)
+
+    def part_grid(self, spec: dict[str, Any]) -> Grid:
+        widths = [float(w) for w in spec["widths"]]
+        n = len(widths)
+        rows: list[Row] = []
+        for item in spec["rows"]:
+            if item == "year":
+                rows.append(Row([Cell("年度", bold=True, center=True), Cell(f"{self.year} 年", span=n - 1, bold=True, center=True)], header=True))
+            elif "field" in item:
+                rows.append(self.field_row(item, n))
+            elif "choice" in item:
+                qid = item["choice"]
+                text, miss = self.checkboxes(qid)
+                rows.append(Row([Cell(self.label(qid)), Cell(text, span=n - 1, missing=miss)], qid=qid))
+            elif "matrix" in item:
+                rows.extend(self.matrix_rows(item["matrix"], n))
+            elif "group" in item:
+                rows.extend(self.group_rows(item, n))
+            else:
+                raise ValueError(f"unknown layout row {item!r}")
+        return Grid(widths, rows)
+
+    def matrix_rows(self, qid: str, n: int) -> list[Row]:
+        q = self.flow[qid]
+        self.placed.add(qid)
+        stored = self.e.value(qid) or {}
+        miss = self.missing(qid)
+        label = self.label(q) + (f"\n{self.text(q.note)}" if q.note else "")
+        if miss:
+            label += f"\n{MISSING}"
+        # n == 4: label | corner | one column per col option
+        head = [Cell(label, merge="restart", missing=miss), Cell(self.text(q.corner or "类别"), center=True, bold=True)]
+        head += [Cell(self.text(c.label), center=True, bold=True) for c in q.cols]
+        rows = [Row(head, qid=qid)]
+        for r in q.rows:
+            cells = [Cell("", merge="continue"), Cell(self.text(r.label), center=True)]
+            for c in q.cols:
+                v = (stored.get(r.id) or {}).get(c.id)
+                cells.append(Cell(MISSING if v is None and miss else str(v if v is not None else 0), center=True))
+            rows.append(Row(cells, qid=qid))
+        return rows
+
+    def group_rows(self, spec: dict[str, Any], n: int) -> list[Row]:
+        rows = []
+        for i, qid in enumerate(spec["counts"]):
+            q = self.flow[qid]
+            count = self.value(qid)
+            names = "无"
+            if q.list_id:
+                self.placed.add(q.list_id)
+                items = self.e.value(q.list_id) or []
+                if items:
+                    all_names = [_inline(next(iter(row.values()), "")) for row in items]
+                    names = "；".join(all_names)
+                    if _display_width(names) > NAMES_IN_CELL:
+                        # Too long for the cell (parts 一–六 must each fit one page): the first
+                        # names here, the full list as an appendix.
+                        kept: list[str] = []
+                        for nm in all_names:
+                            if _display_width("；".join(kept + [nm])) > NAMES_IN_CELL and kept:
+                                break
+                            kept.append(nm)
+                        names = f"{'；'.join(kept)} 等 {len(all_names)} 个（全部名称见附件材料）"
+                        self.overflow.append(q.list_id)
+            if count == MISSING:
+                text = f"数量：{MISSING}"
+            else:
+                text = f"数量：{count} 个　名称：{names}"
+            first = Cell(self.text(spec["group"]), merge="restart" if i == 0 else "continue")
+            if i:
+                first.text = ""
+            rows.append(Row([first, Cell(self.label(q)), Cell(text, span=n - 2, missing=count == MISSING)], qid=qid))
+        return rows
+
+    # -- part 七 -------------------------------------------------------------------------------
+    def narrative(self, qid: str) -> list[Block]:
+        q = self.flow[qid]
+        val = self.value(qid)
+        blocks = [Block("subheading", self.label(q), qid=qid)]
+        paras = [p.strip() for p in val.split("\n") if p.strip()] or [NONE_TEXT]
+        blocks += [Block("para", p, qid=qid, missing=p == MISSING) for p in paras]
+        return blocks
+
+    def targets(self, qid: str) -> Grid:
+        q = self.flow[qid]
+        self.placed.add(qid)
+        cols = {c.id: c for c in q.columns}
+        direction = cols["direction"]
+        rows_in: list[dict[str, Any]] = list(self.e.value(qid) or q.preset_rows)
+        order = {o.id: i for i, o in enumerate(direction.options)}
+        rows_in.sort(key=lambda r: order.get(r.get("direction"), len(order)))  # stable: keeps added rows after fixed ones
+        head = Row([Cell(self.text(c.label), bold=True, center=True) for c in q.columns], header=True)
+        out = [head]
+        prev = object()
+        for r in rows_in:
+            d = r.get("direction")
+            first = Cell(_inline(show_cell(direction, d)), merge="restart" if d != prev else "continue", center=True)
+            if d == prev:
+                first.text = ""
+            prev = d
+            out.append(Row([first] + [Cell(_inline(show_cell(c, r.get(c.id)))) for c in q.columns[1:]], qid=qid))
+        if len(out) == 1:
+            out.append(Row([Cell(MISSING, missing=True)] + [Cell("") for _ in q.columns[1:]], qid=qid))
+        return Grid([2.6, 5.0, 4.2, 4.2], out)
+
+    # -- appendices ----------------------------------------------------------------------------
+    def list_table(self, qid: str, number: int) -> ListTable:
+        q = self.flow[qid]
+        self.placed.add(qid)
+        stored = self.e.value(qid) or []
+        cols = q.columns
+        fmt = [(c.id, _cell_formatter(c)) for c in cols]
+        rows = [[str(i)] + [f(r.get(cid)) for cid, f in fmt] for i, r in enumerate(stored, 1)]
+        headers = ["序号"] + [self.text(c.label) for c in cols]
+        # Column widths follow the content (a sample of rows), so names get room and codes do not.
+        weights = []
+        for j, h in enumerate(headers[1:], 1):
+            longest = max([_display_width(h)] + [_display_width(r[j]) for r in rows[:200]])
+            weights.append(min(max(longest, 8), 40))
+        rest = 16.0 - 1.3
+        return ListTable(qid, f"附件材料{number}：{self.label(q)}", headers, rows,
+                         [1.3] + [rest * w / sum(weights) for w in weights])
+
+    def evidence(self, q: Question) -> Grid:
+        rows = [Row([Cell("指标", bold=True), Cell(self.label(q))])]
+        for role, ref in zip(("分子", "分母"), q.evidence):
+            rows.append(Row([Cell(f"{role}：{self.label(ref)}"), Cell(self.value(ref))], qid=ref))
+        rows.append(Row([Cell("计算公式"), Cell(self.text(q.formula) or NONE_TEXT)]))
+        rows.append(Row([Cell("计算结果"), Cell(self.value(q.id))], qid=q.id))
+        return Grid([7.0, 9.0], rows)
+
+
+def _findings(engine: Any) -> list[str]:
+    out = []
+    for f in blocking(engine.findings()):
+        sec = engine.flow.section_of.get(f.qid)
+        where = fill(sec.title, engine.year) if sec and sec.title else ""
+        out.append(_clean(f"{where}：{f.message}" if where else f.message))
+    return out
+
+
+def build_report(engine: Any, *, draft: bool = False) -> Report:
+    form = engine.flow.form
+    if form == "district_summary":
+        return _build_district(engine, draft)
+    return _build_annual(engine, draft)
+
+
+def _build_annual(e: Any, draft: bool) -> Report:
+    lay = load_layout("annual_report")
+    b = _Builder(e, draft)
+    flow = e.flow
+    cover = [(c["label"], "　".join(b.value(q) for q in c["qids"])) for c in lay["cover"]]
+    parts: list[Part] = []
+    for spec in lay["parts"]:
+        sec = flow.section(spec["section"])
+        parts.append(Part(sec.id, b.text(sec.title), [Block("grid", grid=b.part_grid(spec))], new_page=True, one_page=True))
+    work = lay["work"]
+    sec = flow.section(work["section"])
+    blocks = [Block("note", work.get("note", ""))] if work.get("note") else []
+    for item in work["blocks"]:
+        if "text" in item:
+            blocks += b.narrative(item["text"])
+        elif "targets" in item:
+            q = flow[item["targets"]]
+            blocks.append(Block("grid", grid=b.targets(q.id), qid=q.id))
+            if q.note:
+                blocks.append(Block("note", b.text(q.note)))
+    parts.append(Part(sec.id, b.text(sec.title), blocks, new_page=True))
+    dec = lay["declaration"]
+    sec = flow.section(dec["section"])
+    sig_q = flow[dec["signatory"]]
+    signer = b.value(sig_q.id)
+    date_q = flow[dec["date"]]
+    date = b.value(date_q.id)
+    signed = f"（{signer}）" if signer not in (NONE_TEXT, MISSING, "") else (f"　{MISSING}" if signer == MISSING else "")
+    if date in (MISSING, NONE_TEXT, ""):
+        date_line = "年　　月　　日" + (f"　{MISSING}" if date == MISSING else "")
+    else:
+        date_line = date.replace("年", " 年 ").replace("月", " 月 ").replace("日", " 日").strip()
+    # Room for the hand signature, the seal and the date, as on the printed form.
+    lines = [_clean(dec["text"]), "", "", f"{b.label(sig_q)}：________________{signed}", "", "", "",
+             _clean(dec["seal"]), "", "", "", date_line, ""]
+    cell = Cell("\n".join(lines), missing=MISSING in (signer, date), right_lines=(len(lines) - 2,))
+    grid = Grid([3.0, 13.0], [Row([Cell(dec["label"], bold=True, center=True), cell], qid=sig_q.id)])
+    parts.append(Part(sec.id, b.text(sec.title), [Block("grid", grid=grid)], new_page=True))
+
+    appendices: list[Part] = []
+    n = 0
+    for qid in list(lay.get("appendix_lists") or []) + b.overflow:
+        if not e.is_relevant(qid) or not e.value(qid):
+            b.placed.add(qid)
+            continue
+        n += 1
+        t = b.list_table(qid, n)
+        appendices.append(Part(f"appendix:{qid}", t.title, [Block("list", table=t, qid=qid)], new_page=True))
+    calc = [q for q in flow.questions if q.calculated and q.evidence and e.is_relevant(q.id)]
+    if calc:
+        n += 1
+        blocks = []
+        for q in calc:
+            blocks.append(Block("subheading", b.label(q), qid=q.id))
+            blocks.append(Block("grid", grid=b.evidence(q), qid=q.id))
+            b.placed.update(q.evidence)
+        appendices.append(Part("appendix:evidence", f"附件材料{n}：计算佐证材料", blocks, new_page=True))
+    # Answers the form has no row for (details of a change, an accident): listed so nothing is lost.
+    extra = [q for q in flow.questions if q.id not in b.placed and q.section not in ("cover",)
+             and e.is_relevant(q.id) and q.id in e.session.answers and q.type != "list"]
+    if extra:
+        n += 1
+        grid = Grid([6.0, 10.0], [Row([Cell(b.label(q)), Cell(_inline(e.shown(q.id)))], qid=q.id) for q in extra])
+        appendices.append(Part("appendix:notes", f"附件材料{n}：补充说明", [Block("grid", grid=grid)], new_page=True))
+
+    return Report(form=flow.form, attachment=flow.attachment, title=b.text(flow.title), year=e.year, cover=cover,
+                  issuer=lay.get("issuer", ""), instructions_title=lay.get("instructions_title", ""),
+                  instructions=[b.text(s) for s in lay.get("instructions") or []], parts=parts,
+                  appendices=appendices, missing=_findings(e), draft=draft)
+
+
+def district_name(e: Any) -> str:
+    v = e.value("district_name") if "district_name" in e.flow else None
+    return _inline(v) if v else "XX区"
+
+
+def _build_district(e: Any, draft: bool) -> Report:
+    lay = load_layout("district_summary")
+    b = _Builder(e, draft)
+    flow = e.flow
+    district = district_name(e)
+    title = _clean(fill(flow.title, e.year, district=district))
+    b.value(lay["title_qid"])
+    parts: list[Part] = []
+    for sid in lay["parts"]:
+        sec = flow.section(sid)
+        blocks: list[Block] = []
+        for q in sec.questions:
+            val = b.value(q.id)
+            paras = [p.strip() for p in val.split("\n") if p.strip()] or [NONE_TEXT]
+            blocks += [Block("para", p, qid=q.id, missing=p == MISSING) for p in paras]
+        parts.append(Part(sid, b.text(sec.title), blocks, new_page=False))
+    so = lay["signoff"]
+    dept = b.value(so["department"])
+    date = b.value(so["date"])
+    date_text = date.replace("年", " 年 ").replace("月", " 月 ").replace("日", " 日").strip() if date not in (MISSING, NONE_TEXT) else f"{e.year + 1} 年　月　日" + (f"　{MISSING}" if date == MISSING else "")
+    dept_text = f"{dept}{so['seal']}" if dept != MISSING else f"{b.label(so['department'])}　{MISSING}"
+    parts.append(Part("signoff", "", [Block("sign", lines=[dept_text, date_text], missing=MISSING in (dept, date))], new_page=False))
+    return Report(form=flow.form, attachment=flow.attachment, title=title, year=e.year, cover=[], issuer="",
+                  instructions_title="", instructions=[], parts=parts, appendices=[], missing=_findings(e), draft=draft)

@@ -1,0 +1,325 @@
+"""Attached lists from Excel (.xlsx) or CSV: read, match headers, validate, then apply all or nothing.
+
+CSV encodings are detected, never asked: UTF-8 (with or without BOM), then GBK/GB18030 as saved by
+Chinese Excel, then charset-normalizer's best guess. Row numbers in messages are the spreadsheet's.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .parse import InputError, column_lookup, header_key
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .flow import Column, Question
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_FILE = 0, 1, 2, 4
+# Headers people put in front of a list that carry no data of ours.
+IGNORED_HEADERS = {"序号", "no", "no.", "#", "编号序号"}
+PREVIEW_ROWS = 5
+
+
+class TableError(InputError):
+    """The file cannot be used; str(exc) is the Chinese reason. Nothing was applied.
+
+    code: 4 when the file cannot be read as a table, 1 when its content is refused.
+    """
+
+    def __init__(self, message: str, code: int = EXIT_FILE):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[Any]]
+    row_numbers: list[int] = field(default_factory=list)  # spreadsheet row number of each data row
+    encoding: str = ""
+
+
+# -- reading ---------------------------------------------------------------------------------
+def _cell(v: Any) -> Any:
+    """Spreadsheet cell -> text as a person would have typed it."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, datetime):
+        return v.date().isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    return str(v)
+
+
+def _blank(row: list[Any]) -> bool:
+    return all(c == "" or (isinstance(c, str) and not c.strip()) for c in row)
+
+
+def _split(rows: list[tuple[int, list[Any]]], path: Path, encoding: str = "") -> Table:
+    rows = [(n, r) for n, r in rows if not _blank(r)]
+    if not rows:
+        raise TableError(f"文件 {path.name} 是空的，没有表头也没有数据。")
+    (_, header), data = rows[0], rows[1:]
+    headers = [str(h).strip() for h in header]
+    while headers and not headers[-1]:
+        headers.pop()
+    return Table(headers, [r for _, r in data], [n for n, _ in data], encoding)
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """Bytes of a CSV -> (text, encoding name). UTF-8 first (strict), then GB18030, then a guess."""
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(enc), ("utf-8" if enc == "utf-8-sig" else "gbk")
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None:
+        raise TableError("无法识别文件的文字编码，请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再导入。")
+    return str(best), best.encoding
+
+
+def _read_csv(path: Path, raw: bytes) -> Table:
+    if b"\x00" in raw[:4096]:
+        raise TableError(f"{path.name} 不是表格文件（看起来是二进制文件）。请导入 .xlsx 或 .csv 文件。")
+    text, enc = decode(raw)
+    first = text.split("\n", 1)[0]
+    delim = max(("\t", ",", ";"), key=lambda d: (first.count(d), d == ","))
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+        rows = [(n, [c.strip() for c in r]) for n, r in enumerate(reader, 1)]
+    except csv.Error as exc:
+        raise TableError(f"{path.name} 不是有效的 CSV 文件：{exc}") from None
+    return _split(rows, path, enc)
+
+
+def _read_xlsx(path: Path) -> Table:
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise TableError(f"{path.name} 不是有效的 Excel（.xlsx）文件，无法打开。请在 Excel 中另存为 .xlsx 后再试。") from None
+    try:
+        ws = wb.active
+        if ws is None:
+            raise TableError(f"{path.name} 里没有工作表。")
+        rows = [(n, [_cell(v) for v in r]) for n, r in enumerate(ws.iter_rows(values_only=True), 1)]
+    finally:
+        wb.close()
+    return _split(rows, path, "xlsx")
+
+
+def read_table_full(path: Path) -> Table:
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise TableError(f"{path.name} 是旧版 Excel（.xls）格式，请在 Excel 中“另存为” .xlsx 或 CSV 后再导入。")
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv"):
+        raise TableError(f"{path.name} 不是表格文件：只能导入 .xlsx 或 .csv 文件。")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise TableError(f"找不到文件 {path}。") from None
+    except IsADirectoryError:
+        raise TableError(f"{path} 是一个文件夹，不是表格文件。") from None
+    except OSError as exc:
+        raise TableError(f"无法读取 {path}：{exc.strerror or exc}") from None
+    if not raw.strip():
+        raise TableError(f"文件 {path.name} 是空的，没有表头也没有数据。")
+    if suffix in (".xlsx", ".xlsm"):
+        if not raw.startswith(b"PK"):
+            raise TableError(f"{path.name} 不是有效的 Excel（.xlsx）文件，无法打开。请在 Excel 中另存为 .xlsx 后再试。")
+        return _read_xlsx(path)
+    return _read_csv(path, raw)
+
+
+def read_table(path: Path) -> tuple[list[str], list[list[Any]]]:
+    """(headers, data rows) of the first sheet / the CSV; blank rows skipped. Raises TableError."""
+    t = read_table_full(Path(path))
+    return t.headers, t.rows
+
+
+# -- matching and validating -----------------------------------------------------------------
+def list_question(engine: "Engine", list_id: str) -> "Question":
+    lists = [q.id for q in engine.flow.questions if q.type == "list"]
+    if list_id not in engine.flow.by_id or engine.flow[list_id].type != "list":
+        raise TableError(f"“{list_id}”不是本表单的名单。可导入的名单：{'、'.join(lists)}。", EXIT_REFUSED)
+    return engine.flow[list_id]
+
+
+def count_question(engine: "Engine", list_id: str) -> "Question | None":
+    """The integer question whose count the list must match (flow attribute `list`)."""
+    return next((q for q in engine.flow.questions if q.list_id == list_id), None)
+
+
+def match_headers(question: "Question", headers: list[str]) -> list["Column | None"]:
+    """One column (or None: ignored) per header; refuses unknown, repeated or missing columns."""
+    keys = column_lookup(question.columns)
+    expected = "、".join(c.label or c.id for c in question.columns)
+    out: list[Column | None] = []
+    seen: dict[str, str] = {}
+    unknown: list[str] = []
+    for h in headers:
+        col = keys.get(header_key(h)) if str(h).strip() else None
+        if col is None and (not str(h).strip() or header_key(h) in IGNORED_HEADERS):
+            out.append(None)  # a serial-number or blank column: carries no data of ours
+            continue
+        if col is None:
+            unknown.append(str(h))
+            out.append(None)
+            continue
+        if col.id in seen:
+            raise TableError(f"表头中“{seen[col.id]}”和“{h}”指的是同一列“{col.label or col.id}”，请删去其中一列。",
+                             EXIT_REFUSED)
+        seen[col.id] = str(h)
+        out.append(col)
+    if unknown:
+        raise TableError(
+            f"表头不对：无法识别的列“{'”“'.join(unknown)}”。第一行应是表头，列名为：{expected}"
+            f"（也可用常见别名，列的顺序不限）。文件的表头是：{'、'.join(str(h) for h in headers)}。", EXIT_REFUSED)
+    missing = [c.label or c.id for c in question.columns if c.required and c.id not in seen]
+    if missing:
+        raise TableError(f"表头缺少必填的列：{'、'.join(missing)}。第一行应是表头，列名为：{expected}。", EXIT_REFUSED)
+    return out
+
+
+def _row_dicts(columns: list["Column | None"], rows: list[list[Any]]) -> list[dict[str, Any]]:
+    idx = [(i, c.id) for i, c in enumerate(columns) if c is not None]
+    return [{cid: (row[i] if i < len(row) else "") for i, cid in idx} for row in rows]
+
+
+_ROW_NO = re.compile(r"第 (\d+) 行")
+
+
+def validate(engine: "Engine", question: "Question", table: Table) -> list[dict[str, Any]]:
+    """Parsed rows (stored form), or TableError naming spreadsheet row numbers."""
+    if not table.rows:
+        raise TableError("文件只有表头，没有数据行。如果确实没有，请在对话中回答“无”。", EXIT_REFUSED)
+    columns = match_headers(question, table.headers)
+    try:
+        parsed = engine.parse(question.id, _row_dicts(columns, table.rows))
+    except InputError as exc:
+        nums = table.row_numbers
+
+        def to_sheet(m: re.Match[str]) -> str:
+            i = int(m[1]) - 1
+            return f"第 {nums[i] if 0 <= i < len(nums) else m[1]} 行"
+
+        raise TableError("文件中有内容不符合要求，本次没有导入任何数据（行号为表格中的行号）：\n"
+                         + _ROW_NO.sub(to_sheet, str(exc)), EXIT_REFUSED) from None
+    return parsed.value
+
+
+def load_rows(engine: "Engine", list_id: str, path: Path) -> list[dict[str, Any]]:
+    q = list_question(engine, list_id)
+    return validate(engine, q, read_table_full(Path(path)))
+
+
+def apply_rows(engine: "Engine", list_id: str, rows: list[dict[str, Any]]) -> list[str]:
+    """Store the list and update the matching count; returns lines reporting the check."""
+    q = engine.flow[list_id]
+    count_q = count_question(engine, list_id)
+    engine.set(list_id, rows, advance=False)
+    lines = [f"已导入 {len(rows)} 行到“{engine.label(q)}”。"]
+    if count_q is not None:
+        old = engine.session.answers.get(count_q.id)
+        new = engine.parse(count_q.id, str(len(rows))).value
+        engine.set(count_q.id, new, advance=False)
+        if old is None:
+            lines.append(f"已将“{engine.label(count_q)}”填为 {new}。")
+        elif old != new:
+            lines.append(f"已将“{engine.label(count_q)}”由 {old} 改为 {new}，与名单条数一致。")
+        else:
+            lines.append(f"“{engine.label(count_q)}”为 {new}，与名单条数一致。")
+    lines += related_findings(engine, list_id)
+    if len(lines) == (2 if count_q is not None else 1):
+        lines.append("检查：名单与相关数量一致。")
+    return lines
+
+
+def related_findings(engine: "Engine", list_id: str) -> list[str]:
+    count_q = count_question(engine, list_id)
+    ids = {list_id} | ({count_q.id} if count_q else set())
+    def names(r: Any) -> set[str]:
+        ex = engine.flow.expr(r.id, "rule")
+        return set(r.questions) | (set(ex.names) if ex is not None else set())
+
+    rules = {r.id for r in engine.flow.rules if ids & names(r)}
+    return [("✗ 必须修改：" if f.severity == "blocking" else "⚠ 提示：") + f.message
+            for f in engine.findings() if f.rule in rules]
+
+
+# -- showing ---------------------------------------------------------------------------------
+def preview_table(engine: "Engine", question: "Question", rows: list[dict[str, Any]], limit: int = PREVIEW_ROWS) -> None:
+    """The first rows and the count, as a rich table on stdout."""
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+    from .values import show_cell
+
+    t = RichTable(title=f"{engine.label(question)}：共 {len(rows)} 行（显示前 {min(limit, len(rows))} 行）")
+    t.add_column("行", justify="right")
+    for c in question.columns:
+        t.add_column(c.label or c.id)
+    for i, r in enumerate(rows[:limit], 1):
+        t.add_row(str(i), *[show_cell(c, r.get(c.id, "")) for c in question.columns])
+    Console(file=sys.stdout, soft_wrap=True).print(t)
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def run_import(session_id: str, list_qid: str, path: Path, yes: bool = False) -> int:
+    from .cli import CliError
+    from .engine import Engine
+    from .store import SessionStore
+
+    with SessionStore().open(session_id) as handle:
+        engine = Engine.for_session(handle.session)  # saved once, at the end: all or nothing
+        try:
+            q = list_question(engine, list_qid)
+            rows = validate(engine, q, read_table_full(Path(path)))
+        except TableError as exc:
+            raise CliError(str(exc), exc.code) from None
+        preview_table(engine, q, rows)
+        existing = handle.session.answers.get(list_qid)
+        if isinstance(existing, list) and existing:
+            sys.stdout.write(f"注意：当前名单已有 {len(existing)} 行，导入后将被替换。\n")
+        if not yes:
+            if not _interactive():
+                raise CliError("没有在终端中运行，无法确认。确认无误后请加 --yes 再运行，例如：\n"
+                               f"  filing import {session_id} {list_qid} {path} --yes", EXIT_USAGE)
+            import questionary
+
+            try:
+                ok = questionary.confirm(f"导入这 {len(rows)} 行吗？", default=True).unsafe_ask()
+            except (KeyboardInterrupt, EOFError):
+                ok = None
+            if not ok:
+                sys.stdout.write("已取消，没有做任何修改。\n")
+                return EXIT_REFUSED
+        lines = apply_rows(engine, list_qid, rows)
+        handle.session.say("user", f"（从文件 {Path(path).name} 导入 {len(rows)} 行到 {list_qid}）", list_qid)
+        handle.save()
+    sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_OK
