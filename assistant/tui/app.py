@@ -1,0 +1,77 @@
+"""The Textual app: home screen, then one conversation per session."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from textual.app import App
+from textual.binding import Binding
+
+from ..store import SessionError, SessionStore
+
+
+class FilingApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "集群填报助手"
+    ENABLE_COMMAND_PALETTE = False  # ctrl+p stays free; every action is on a key in the footer
+    BINDINGS = [Binding("ctrl+q", "quit", "退出", priority=True)]
+
+    def __init__(self, session_id: str | None = None, *, store: SessionStore | None = None,
+                 clock: Callable[[], datetime] = datetime.now, handle: Any = None):
+        super().__init__()
+        self.store = store or SessionStore()
+        self.session_id = session_id
+        self.clock = clock
+        self._handle = handle  # a session already opened (locked) by run_app
+
+    def on_mount(self) -> None:
+        if self._handle is None and self.session_id:
+            try:
+                self._handle = self.store.open(self.session_id)
+            except SessionError as exc:
+                from .screens.home import HomeScreen
+
+                self.push_screen(HomeScreen())
+                self.call_after_refresh(self.screen.message, str(exc), True)
+                return
+        if self._handle is not None:
+            self._show_conversation(self._handle)
+            return
+        from .screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+
+    def open_session(self, sid: str) -> bool:
+        """Lock the session and show its conversation; a problem is shown, never a traceback."""
+        try:
+            handle = self.store.open(sid)
+        except SessionError as exc:
+            home = self.screen
+            if hasattr(home, "message"):
+                home.message(str(exc), True)
+            self.notify(str(exc), severity="error", timeout=8)
+            return False
+        self._show_conversation(handle)
+        return True
+
+    def _show_conversation(self, handle: Any) -> None:
+        from .screens.conversation import ConversationScreen
+
+        self.push_screen(ConversationScreen(handle, clock=self.clock))
+
+
+def run_app(session_id: str | None = None, *, store_root: Path | None = None) -> int:
+    store = SessionStore(store_root)
+    handle = None
+    if session_id:
+        # Fail before the screen takes over, so the reason stays readable in the terminal.
+        handle = store.open(session_id)  # SessionNotFound / SessionLocked: cli prints it, exit 3
+    app = FilingApp(session_id, store=store, handle=handle)
+    try:
+        app.run()
+    finally:
+        if handle is not None:
+            handle.close()
+    return 0

@@ -1,0 +1,337 @@
+"""The conversation: transcript, current question, the input fitted to it, outline sidebar.
+
+All state lives in the engine/session; this screen shows it and forwards what is typed to
+Conversation, which parses, answers chat words, writes the transcript and saves.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any, Callable
+
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...chat import Conversation, Reply
+from ...engine import Engine
+from ..widgets.chat_log import ChatLog
+from ..widgets.list_editor import ListEditor
+from ..widgets.long_text import LongTextEditor
+from ..widgets.outline import Outline
+from ..widgets.question_panel import QuestionPanel
+
+FORM_NAMES = {"annual_report": "年度报告", "district_summary": "区级汇总"}
+
+
+class ChatInput(Input):
+    """The one input line; a multi-line paste goes to the list table when one is shown."""
+
+    def _on_paste(self, event: Any) -> None:
+        screen = self.screen
+        if "\n" in event.text.strip() and isinstance(screen, ConversationScreen) and screen.list_editor_active():
+            event.stop()
+            screen.paste_rows(event.text)
+            return
+        super()._on_paste(event)
+
+
+class ConversationScreen(Screen):
+    BINDINGS = [
+        Binding("f1", "help", "本题说明"),
+        Binding("f2", "toggle_outline", "大纲"),
+        Binding("f3", "review", "检查"),
+        Binding("f4", "preview", "预览"),
+        Binding("f5", "export", "导出"),
+        Binding("ctrl+s", "submit_editor", "提交", priority=True),
+        Binding("ctrl+b", "back", "上一题"),
+        Binding("escape", "home", "首页"),
+        Binding("up", "choice(-1)", show=False),
+        Binding("down", "choice(1)", show=False),
+    ]
+
+    def __init__(self, handle: Any, clock: Callable[[], datetime] = datetime.now):
+        super().__init__()
+        self.handle = handle  # store.OpenSession: holds the lock while this screen lives
+        self.clock = clock
+        self.engine = Engine.for_session(handle.session)
+        self.conv = Conversation(self.engine, save=self._save)
+        self.saved_at: datetime | None = None
+        self._outline_forced: bool | None = None
+        self._save_lock = threading.Lock()
+        self._save_seq = 0  # saves requested (main thread)
+        self._saved_seq = 0  # newest save on disk
+        self._defer_save = False
+
+    @property
+    def session(self) -> Any:
+        return self.handle.session
+
+    def _save(self) -> None:
+        """Every answer is on disk (fsync'd) before its reply is shown."""
+        self._save_seq += 1
+        seq = self._save_seq
+        if self._defer_save:
+            # Only the greeting changed: write it in the background so the first question shows
+            # at once; a later save of newer state wins (sequence numbers), never the reverse.
+            data = self.session.to_json().encode("utf-8")
+            threading.Thread(target=self._write, args=(seq, data), daemon=False).start()
+            self.saved_at = self.clock()
+            return
+        with self._save_lock:
+            self.handle.save()
+            self._saved_seq = max(self._saved_seq, seq)
+        self.saved_at = self.clock()
+
+    def _write(self, seq: int, data: bytes) -> None:
+        from ...store import atomic_write
+
+        with self._save_lock:
+            if self._saved_seq < seq:
+                atomic_write(self.handle.store.path(self.session.id), data, keep_backup=True)
+                self._saved_seq = seq
+
+    # -- layout ---------------------------------------------------------------------------------
+    def compose(self):  # noqa: ANN201
+        s = self.session
+        with Horizontal(id="body"):
+            yield Outline(id="outline")
+            with Vertical(id="main"):
+                yield Static(f"{s.title or self.engine.text(self.engine.flow.title)}　{FORM_NAMES.get(s.form, s.form)} · {s.year} 年度 · 编号 {s.id}",
+                             id="title")
+                yield ChatLog(id="chat")
+                yield QuestionPanel(id="question")
+                yield OptionList(id="choices")
+                yield ChatInput(placeholder="在此输入回答，回车提交；输入 ? 查看说明", id="input")
+                yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        chat = self.query_one(ChatLog)
+        chat.restore(self.session.transcript)
+        n = len(self.session.transcript)
+        self._defer_save = True
+        try:
+            self.conv.start()
+        finally:
+            self._defer_save = False
+        chat.add(self.session.transcript[n:])
+        self._sync()
+        self._apply_width(self.app.size.width)
+
+    def on_resize(self, event: Any) -> None:
+        self._apply_width(event.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        narrow = width < 100
+        self.set_class(narrow, "narrow")
+        show = self._outline_forced if self._outline_forced is not None else not narrow
+        self.query_one("#outline").display = show
+
+    # -- after every turn -----------------------------------------------------------------------
+    def _sync(self) -> None:
+        e = self.engine
+        q = e.current()
+        pending = self.session.pending
+        self.query_one(QuestionPanel).show_question(e, q, pending)
+        self._fit_input(q, pending)
+        self.query_one(Outline).refresh_from(e)
+        self._status()
+
+    def _status(self) -> None:
+        p = self.engine.progress()
+        saved = f"已保存 {self.saved_at:%H:%M:%S}" if self.saved_at else "已保存"
+        self.query_one("#status", Static).update(f"✓ {saved}　进度 {p.answered}/{p.total}（{p.percent}%）")
+
+    def _fit_input(self, q: Any, pending: dict | None) -> None:
+        choices = self.query_one("#choices", OptionList)
+        inp = self.query_one("#input", ChatInput)
+        kind = q.type if q is not None else None
+        options: list[tuple[str, str]] = []
+        if pending:
+            options = [("是", "是，记录这个数值"), ("否", "否，重新输入")]
+        elif kind == "yesno":
+            options = [("是", "是"), ("否", "否")]
+        elif kind == "choice":
+            options = [(o.label or o.id, o.label or o.id) for o in q.options]
+        choices.clear_options()
+        if options:
+            choices.add_options([Option(f"{i}. {shown}", id=said) for i, (said, shown) in enumerate(options, 1)])
+            stored = self.session.answers.get(q.id) if q is not None and not pending else None
+            current = {True: "是", False: "否"}.get(stored) if kind == "yesno" and isinstance(stored, bool) else (
+                (q.option(stored).label if q is not None and kind == "choice" and q.option(stored) else None))
+            idx = next((i for i, (said, _) in enumerate(options) if said == current), 0)
+            choices.highlighted = idx
+        choices.display = bool(options)
+        # Editors are built per question (mounted only when needed: a faster start, no stale rows).
+        want = None if pending or q is None else (ListEditor if kind == "list" else LongTextEditor if kind == "longtext" else None)
+        keep = None
+        for ed in [*self.query(ListEditor), *self.query(LongTextEditor)]:
+            if type(ed) is want and ed.qid == q.id and keep is None:
+                keep = ed  # same question still open (after "?" or a refusal): keep unsaved edits
+            else:
+                ed.remove()
+        main = self.query_one("#main")
+        if keep is not None:
+            pass
+        elif kind == "list" and not pending:
+            main.mount(ListEditor(q, self.session.answers.get(q.id), self.engine.text), before=inp)
+            inp.placeholder = "表格上方编辑；也可在此粘贴整张表，或输入“无”、? 等"
+        elif kind == "longtext" and not pending:
+            main.mount(LongTextEditor(self.engine, q), before=inp)
+            inp.placeholder = "上方编辑文字，Ctrl+S 提交；此处可输入 ?、返回、稍后 等"
+        if want is None:
+            inp.placeholder = ("上下键选择后回车，或直接输入" if options else "在此输入回答，回车提交") + "；输入 ? 查看说明"
+            inp.focus()
+
+    def show_reply(self, reply: Reply, before: int) -> None:
+        self.query_one(ChatLog).add(self.session.transcript[before:], refused=reply.refused)
+        self._sync()
+        if reply.action == "preview":
+            self.action_preview()
+        elif reply.action == "quit":
+            self.app.exit()
+
+    def say(self, text: str) -> Reply:
+        before = len(self.session.transcript)
+        reply = self.conv.handle(text)
+        self.show_reply(reply, before)
+        return reply
+
+    # -- input ----------------------------------------------------------------------------------
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "input":
+            return
+        event.stop()
+        text = event.value
+        choices = self.query_one("#choices", OptionList)
+        if not text.strip() and choices.display and choices.highlighted is not None:
+            text = choices.get_option_at_index(choices.highlighted).id or ""
+        event.input.value = ""
+        self.say(text)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "choices":
+            event.stop()
+            self.say(event.option.id or "")
+
+    def action_choice(self, step: int) -> None:
+        choices = self.query_one("#choices", OptionList)
+        if choices.display and choices.option_count:
+            cur = choices.highlighted or 0
+            choices.highlighted = (cur + step) % choices.option_count
+
+    def list_editor_active(self) -> bool:
+        return bool(self.query(ListEditor))
+
+    def paste_rows(self, text: str) -> None:
+        self.query_one(ListEditor).paste(text)
+
+    def on_list_editor_submitted(self, event: ListEditor.Submitted) -> None:
+        event.stop()
+        n = len(event.rows)
+        before = len(self.session.transcript)
+        reply = self.conv.submit(event.qid, event.rows, f"（提交名单，共 {n} 行）" if n else "无")
+        if reply.refused:
+            self.query_one(ListEditor).show_errors(reply.messages[0] if reply.messages else "")
+            self.query_one(ChatLog).add(self.session.transcript[before:], refused=True)
+            self._status()
+        else:
+            self.show_reply(reply, before)
+
+    def on_long_text_editor_submitted(self, event: LongTextEditor.Submitted) -> None:
+        event.stop()
+        before = len(self.session.transcript)
+        reply = self.conv.submit(event.qid, event.text, event.text)
+        if reply.refused:
+            self.query_one(ChatLog).add(self.session.transcript[before:], refused=True)
+            self._status()
+        else:
+            self.show_reply(reply, before)
+
+    def action_submit_editor(self) -> None:
+        for lst in self.query(ListEditor):
+            lst.submit()
+        for text in self.query(LongTextEditor):
+            text.action_submit()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "submit_editor":
+            return bool(self.query(ListEditor) or self.query(LongTextEditor))
+        return True
+
+    # -- jumps ----------------------------------------------------------------------------------
+    def jump(self, qid: str) -> None:
+        q = self.engine.flow[qid]
+        if q.calculated and q.evidence:
+            qid = q.evidence[0]  # a calculated figure is changed through what it is computed from
+        before = len(self.session.transcript)
+        reply = self.conv.goto(qid)
+        self.show_reply(reply, before)
+
+    def on_outline_jump(self, event: Outline.Jump) -> None:
+        event.stop()
+        if event.kind == "section":
+            first = self.engine.first_of(event.target)
+            if first is None:
+                self.notify("这一部分目前没有需要填写的题目。")
+                return
+            self.jump(first.id)
+        else:
+            self.jump(event.target)
+
+    # -- actions --------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        self.say("?")
+
+    def action_back(self) -> None:
+        self.say("返回")
+
+    def action_toggle_outline(self) -> None:
+        outline = self.query_one("#outline")
+        self._outline_forced = not outline.display
+        outline.display = self._outline_forced
+        if outline.display:
+            self.query_one("#outline-tree").focus()
+
+    def action_review(self) -> None:
+        from .review import ReviewScreen
+
+        def done(qid: str | None) -> None:
+            if qid:
+                self.jump(qid)
+
+        self.app.push_screen(ReviewScreen(self.engine), done)
+
+    def action_preview(self) -> None:
+        from .preview import PreviewScreen
+
+        self.app.push_screen(PreviewScreen(self.session))
+
+    def action_export(self) -> None:
+        from .export import ExportDialog
+
+        self.app.push_screen(ExportDialog(self.session))
+
+    def action_home(self) -> None:
+        from .home import HomeScreen
+
+        self.close_session()
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+            home = self.app.screen
+            if isinstance(home, HomeScreen):
+                home.reload()
+        else:  # opened directly with `filing resume ID`: home was never built
+            self.app.switch_screen(HomeScreen())
+
+    def close_session(self) -> None:
+        with self._save_lock:
+            self.handle.close()
+
+    def on_unmount(self) -> None:
+        with self._save_lock:  # a background write finishes before the lock is let go
+            self.handle.close()

@@ -1,0 +1,83 @@
+"""Export dialog: docx / md / json at a chosen path; shows the path written or the reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from ..widgets.cjk import WrapStatic
+from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet
+
+FORMATS = [("docx", "Word 文档（.docx）"), ("md", "Markdown 文本（.md）"), ("json", "JSON 交换文件（.json）")]
+
+
+class ExportDialog(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "关闭")]
+
+    def __init__(self, session: Any):
+        super().__init__()
+        self.session = session
+        self.written: str | None = None
+
+    def compose(self):  # noqa: ANN201
+        with Vertical(id="export-dialog", classes="dialog"):
+            yield WrapStatic("导出报告", classes="dialog-title")
+            with RadioSet(id="format"):
+                for i, (_, label) in enumerate(FORMATS):
+                    yield RadioButton(label, value=i == 0)
+            yield Label("保存到（留空则用默认文件名，保存在当前目录）：")
+            yield Input(placeholder="例如：~/报告/年度报告.docx", id="path")
+            with Horizontal(id="export-flags"):
+                yield Checkbox("覆盖已有文件", id="force")
+                yield Checkbox("草稿（允许未完成）", id="draft")
+            with Horizontal(id="export-buttons"):
+                yield Button("导出", variant="primary", id="do-export")
+                yield Button("关闭", id="close")
+            yield WrapStatic(id="export-result")
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    def fmt(self) -> str:
+        idx = self.query_one(RadioSet).pressed_index
+        return FORMATS[idx if idx >= 0 else 0][0]
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.do_export()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "do-export":
+            self.do_export()
+        else:
+            self.action_cancel()
+
+    def do_export(self) -> None:
+        from pathlib import Path
+
+        result = self.query_one("#export-result", WrapStatic)
+        raw = self.query_one("#path", Input).value.strip()
+        path = Path(raw).expanduser() if raw else None
+        try:
+            from ...document.export import export_session
+        except Exception as exc:  # noqa: BLE001
+            result.update(f"导出功能暂不可用（文档模块未能加载：{exc}）。")
+            result.set_class(True, "error")
+            return
+        try:
+            written = export_session(self.session, self.fmt(), path,
+                                     force=self.query_one("#force", Checkbox).value,
+                                     draft=self.query_one("#draft", Checkbox).value)
+        except Exception as exc:  # noqa: BLE001 - CliError / SessionError carry the Chinese reason
+            result.update(f"未能导出：{exc}")
+            result.set_class(True, "error")
+            return
+        self.written = str(written)
+        result.set_class(False, "error")
+        result.update(f"已导出：{written}")
+
+    def action_cancel(self) -> None:
+        self.dismiss(self.written)

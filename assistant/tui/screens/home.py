@@ -1,0 +1,190 @@
+"""Home: start a new report, resume a saved one, import a JSON report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from ..widgets.cjk import WrapStatic
+from textual.widgets import DataTable, Footer, Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+FORM_NAMES = {"annual_report": "年度报告", "district_summary": "区级汇总"}
+
+
+def _when(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return iso or ""
+
+
+class NewSessionDialog(ModalScreen[tuple[str, int] | None]):
+    BINDINGS = [Binding("escape", "cancel", "取消")]
+
+    def __init__(self, form: str):
+        super().__init__()
+        self.form = form
+
+    def compose(self):  # noqa: ANN201
+        from ...flow import load_flow
+
+        flow = load_flow(self.form)
+        with Vertical(id="new-dialog", classes="dialog"):
+            yield WrapStatic(f"新建{FORM_NAMES.get(flow.form, '')}：{flow.title}", classes="dialog-title")
+            yield Label("标题（方便以后在列表里找到，可留空）：")
+            yield Input(placeholder="例如：浦江智能传感器集群", id="title")
+            yield Label("报告年度：")
+            yield Input(str(flow.default_year), id="year", type="integer", max_length=4)
+            yield WrapStatic("回车确认，Esc 取消", id="new-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "title":
+            self.query_one("#year").focus()
+            return
+        raw = self.query_one("#year", Input).value.strip()
+        if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+            err = self.query_one("#new-error", WrapStatic)
+            err.update("请填写四位数的年度，例如 2023。")
+            err.add_class("error")
+            return
+        self.dismiss((self.query_one("#title", Input).value.strip(), int(raw)))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ImportDialog(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "取消")]
+
+    def compose(self):  # noqa: ANN201
+        with Vertical(id="import-dialog", classes="dialog"):
+            yield WrapStatic("导入 JSON 报告", classes="dialog-title")
+            yield Label("JSON 文件路径（由本助手导出的报告）：")
+            yield Input(placeholder="例如：~/下载/浦江集群年度报告.json", id="import-path")
+            yield WrapStatic("回车导入，Esc 取消", id="import-result")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        from pathlib import Path
+
+
+        result = self.query_one("#import-result", WrapStatic)
+        raw = event.value.strip()
+        if not raw:
+            result.update("请先填写文件路径。")
+            result.add_class("error")
+            return
+        try:
+            from ...document.export import import_report
+        except Exception as exc:  # noqa: BLE001
+            result.update(f"导入功能暂不可用（文档模块未能加载：{exc}）。")
+            result.add_class("error")
+            return
+        try:
+            session = import_report(Path(raw).expanduser(), self.app.store)  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - CliError / SessionError carry the Chinese reason
+            result.update(f"未能导入：{exc}")
+            result.add_class("error")
+            return
+        self.dismiss(session.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HomeScreen(Screen):
+    BINDINGS = [
+        Binding("n", "new('annual_report')", "新建年度报告"),
+        Binding("m", "new('district_summary')", "新建区级汇总"),
+        Binding("i", "import_report", "导入 JSON"),
+        Binding("tab", "app.focus_next", "切换", show=False),
+    ]
+
+    def compose(self):  # noqa: ANN201
+        yield WrapStatic("集群填报助手", id="home-title")
+        yield WrapStatic("一题一题地帮您填写《中小企业特色产业集群年度发展情况报告》和区级汇总表。每答一题自动保存。",
+                     id="home-intro")
+        yield OptionList(
+            Option("＋ 新建年度报告（附件1）", id="new:annual_report"),
+            Option("＋ 新建区级汇总（附件2）", id="new:district_summary"),
+            Option("⇪ 导入 JSON 报告", id="import"),
+            id="home-actions",
+        )
+        yield WrapStatic("已保存的会话（选中后回车继续填写）", id="sessions-title")
+        yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        yield WrapStatic(id="home-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label in (("title", "标题"), ("form", "表格"), ("pct", "完成"), ("updated", "最后更新"), ("id", "编号")):
+            table.add_column(label, key=key)
+        self.reload()
+        self.query_one("#home-actions").focus()
+
+    def reload(self) -> None:
+        from ...engine import Engine
+        from ...store import SessionError
+
+        table = self.query_one(DataTable)
+        table.clear()
+        for s in self.app.store.all():  # type: ignore[attr-defined]
+            if isinstance(s, SessionError):
+                sid = getattr(s, "sid", "?")
+                table.add_row("（文件已损坏）", "", "", "", sid, key=f"bad:{sid}")
+                continue
+            try:
+                pct = f"{Engine.for_session(s).progress().percent}%"
+            except Exception:  # noqa: BLE001 - a session of an unknown form still lists
+                pct = "?"
+            title = s.title or "（未命名）"
+            if len(title) > 24:
+                title = title[:23] + "…"
+            table.add_row(title, FORM_NAMES.get(s.form, s.form), pct, _when(s.updated), s.id, key=s.id)
+        self.query_one("#sessions-title", WrapStatic).update(
+            f"已保存的会话（{table.row_count} 个，选中后回车继续填写）" if table.row_count else "还没有保存的会话。")
+
+    def message(self, text: str, error: bool = False) -> None:
+        msg = self.query_one("#home-message", WrapStatic)
+        msg.update(text)
+        msg.set_class(error, "error")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        oid = event.option.id or ""
+        if oid.startswith("new:"):
+            self.action_new(oid[4:])
+        elif oid == "import":
+            self.action_import_report()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        key = str(event.row_key.value)
+        if key.startswith("bad:"):
+            sid = key[4:]
+            self.message(f"会话 {sid} 的文件已损坏，可在命令行运行 `filing restore {sid}` 恢复上一次完好的副本。", True)
+            return
+        self.app.open_session(key)  # type: ignore[attr-defined]
+
+    def action_new(self, form: str) -> None:
+        def done(result: tuple[str, int] | None) -> None:
+            if result is None:
+                return
+            title, year = result
+            session = self.app.store.create(form, title, year)  # type: ignore[attr-defined]
+            self.app.open_session(session.id)  # type: ignore[attr-defined]
+
+        self.app.push_screen(NewSessionDialog(form), done)
+
+    def action_import_report(self) -> None:
+        def done(sid: str | None) -> None:
+            if sid:
+                self.reload()
+                self.message(f"已导入为会话 {sid}。")
+                self.app.open_session(sid)  # type: ignore[attr-defined]
+
+        self.app.push_screen(ImportDialog(), done)

@@ -1,0 +1,46 @@
+"""The transcript as chat bubbles; it only displays what session.transcript holds."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+
+from .cjk import WrapStatic
+
+# Every bubble costs layout time on each turn; older turns stay in the session file.
+RESTORE_LIMIT = 40
+KEEP = 60
+
+
+class Bubble(WrapStatic):
+    def __init__(self, role: str, text: str, *, refused: bool = False):
+        who = "助手" if role == "assistant" else "我"
+        body = Text()
+        body.append(f"{who}\n", style="bold")
+        body.append(text)
+        classes = "assistant" if role == "assistant" else "user"
+        if refused:
+            classes += " refused"
+        super().__init__(body, classes=classes)
+
+
+class ChatLog(VerticalScroll, can_focus=True):
+    """Scrollable transcript (focus it and use arrows / PgUp / PgDn)."""
+
+    def add(self, entries: Iterable[dict[str, Any]], *, refused: bool = False) -> None:
+        bubbles = [Bubble(e.get("role", "assistant"), str(e.get("text", "")),
+                          refused=refused and e.get("role") == "assistant") for e in entries]
+        if bubbles:
+            self.mount_all(bubbles)
+            old = list(self.query(Bubble))[:-KEEP]
+            if old:
+                self.remove_children(old)
+            self.scroll_end(animate=False, immediate=False)
+
+    def restore(self, transcript: list[dict[str, Any]]) -> None:
+        older = len(transcript) - RESTORE_LIMIT
+        if older > 0:
+            self.mount(WrapStatic(f"（更早的 {older} 条消息已保存在会话中，此处不再显示）", classes="older"))
+        self.add(transcript[-RESTORE_LIMIT:])

@@ -1,0 +1,181 @@
+"""An attached list as an editable table: add, edit, delete rows, paste rows copied from Excel.
+
+The rows are kept as the text shown in the cells; saving hands them to the engine's own row
+parser (engine.parse), so the table goes through exactly the checks typed input does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from .cjk import WrapStatic
+from textual.widgets import DataTable, Input
+
+from ...parse import header_key
+from ...values import show_cell
+
+
+def split_pasted(text: str, columns: list[Any], fill: Any = str) -> list[list[str]]:
+    """Tab-separated lines (Excel copy); a header line naming the columns is dropped."""
+    rows = [line.split("\t") for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line.strip()]
+    if rows:
+        names = ({header_key(c.label) for c in columns} | {header_key(fill(c.label)) for c in columns}
+                 | {header_key(c.id) for c in columns} | {header_key(a) for c in columns for a in c.aliases})
+        if all(header_key(cell) in names for cell in rows[0] if cell.strip()):
+            rows = rows[1:]
+    return [[cell.strip() for cell in r] for r in rows]
+
+
+class RowDialog(ModalScreen[list[str] | None]):
+    """Edit one row: one input per column; Enter moves on, Enter on the last one saves."""
+
+    BINDINGS = [Binding("escape", "cancel", "取消"), Binding("ctrl+s", "save", "保存本行")]
+
+    def __init__(self, columns: list[Any], values: list[str], title: str, fill: Any = str):
+        super().__init__()
+        self.columns, self.values, self.title_text, self.fill = columns, values, title, fill
+
+    def compose(self):  # noqa: ANN201
+        with VerticalScroll(id="row-dialog", classes="dialog"):
+            yield WrapStatic(self.title_text, classes="dialog-title")
+            for i, col in enumerate(self.columns):
+                opt = "（选填）" if not col.required else ""
+                choices = f"（{'/'.join(o.label or o.id for o in col.options)}）" if col.options else ""
+                yield WrapStatic(f"{self.fill(col.label or col.id)}{opt}{choices}")
+                yield Input(self.values[i] if i < len(self.values) else "", placeholder=col.hint or "", id=f"cell-{i}")
+            yield WrapStatic("回车到下一项，最后一项回车（或 Ctrl+S）保存本行，Esc 取消。", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        i = inputs.index(event.input)
+        if i + 1 < len(inputs):
+            inputs[i + 1].focus()
+        else:
+            self.action_save()
+
+    def action_save(self) -> None:
+        self.dismiss([i.value.strip() for i in self.query(Input)])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ListEditor(Vertical):
+    BINDINGS = [
+        Binding("a", "add", "添加行"),
+        Binding("e", "edit", "修改行"),
+        Binding("d,delete", "delete", "删除行"),
+    ]
+
+    class Submitted(Message):
+        def __init__(self, qid: str, rows: list[list[str]]):
+            super().__init__()
+            self.qid, self.rows = qid, rows
+
+    def __init__(self, q: Any, stored: Any, fill: Any = str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._init = (q, stored, fill)
+        self.qid = q.id
+
+    def on_mount(self) -> None:
+        self.load(*self._init)
+        self.query_one(DataTable).focus()
+
+    def compose(self):  # noqa: ANN201
+        yield DataTable(id="rows", cursor_type="row", zebra_stripes=True)
+        yield WrapStatic(id="row-errors")
+        yield WrapStatic("a 添加　e/回车 修改　d 删除　粘贴 Excel 行（Tab 分隔）　Ctrl+S 提交名单", id="list-keys")
+
+    def load(self, q: Any, stored: Any, fill: Any = str) -> None:
+        self.q, self.fill = q, fill
+        if isinstance(stored, list):
+            self.rows = [[show_cell(c, r.get(c.id)) for c in q.columns] for r in stored]
+        else:
+            self.rows = [[show_cell(c, r.get(c.id)) if c.type == "choice" else str(r.get(c.id, "")) for c in q.columns]
+                         for r in q.preset_rows]
+        self.preset = [list(r) for r in self.rows] if not isinstance(stored, list) else None
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        for c in q.columns:
+            table.add_column(fill(c.label or c.id), key=c.id)
+        self._fill()
+        self.show_errors("")
+
+    def _fill(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        table.add_rows(self.rows)
+        self.border_subtitle = f"{len(self.rows)} 行"
+
+    def show_errors(self, text: str) -> None:
+        self.query_one("#row-errors", WrapStatic).update(text)
+        self.query_one("#row-errors").display = bool(text)
+
+    def paste(self, text: str) -> None:
+        rows = split_pasted(text, self.q.columns, self.fill)
+        if not rows:
+            return
+        # A pasted table replaces the form's untouched template rows rather than following them.
+        replaced = self.preset is not None and self.rows == self.preset and bool(self.rows)
+        if replaced:
+            self.rows = []
+        self.add_rows(rows)
+        self.query_one(DataTable).focus()
+        self.notify(f"已粘贴 {len(rows)} 行{'（替换了表格预设的行）' if replaced else ''}，检查无误后按 Ctrl+S 提交。")
+
+    def add_rows(self, rows: list[list[str]]) -> None:
+        self.rows.extend(rows)
+        self._fill()
+        table = self.query_one(DataTable)
+        table.move_cursor(row=len(self.rows) - 1)
+
+    def on_paste(self, event: Any) -> None:
+        event.stop()
+        self.paste(event.text)
+
+    def action_add(self) -> None:
+        self.app.push_screen(RowDialog(self.q.columns, [], "添加一行", self.fill), self._added)
+
+    def _added(self, values: list[str] | None) -> None:
+        if values and any(values):
+            self.add_rows([values])
+
+    def _cursor(self) -> int | None:
+        table = self.query_one(DataTable)
+        return table.cursor_row if self.rows and 0 <= table.cursor_row < len(self.rows) else None
+
+    def action_edit(self) -> None:
+        i = self._cursor()
+        if i is None:
+            self.action_add()
+            return
+
+        def done(values: list[str] | None) -> None:
+            if values is not None:
+                self.rows[i] = values
+                self._fill()
+                self.query_one(DataTable).move_cursor(row=i)
+
+        self.app.push_screen(RowDialog(self.q.columns, self.rows[i], f"修改第 {i + 1} 行", self.fill), done)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_edit()
+
+    def action_delete(self) -> None:
+        i = self._cursor()
+        if i is not None:
+            del self.rows[i]
+            self._fill()
+            self.query_one(DataTable).move_cursor(row=min(i, len(self.rows) - 1))
+
+    def submit(self) -> None:
+        self.post_message(self.Submitted(self.q.id, [list(r) for r in self.rows]))

@@ -1,0 +1,82 @@
+"""Multi-line editor for narrative answers with a live character count against the limits."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static, TextArea
+
+from .cjk import WrapStatic
+
+from ...expr import count_chars
+
+
+def total_limit(engine: Any, qid: str) -> tuple[list[str], int] | None:
+    """The flow rule capping several texts together (part 七: six parts ≤ 3000 字), if any."""
+    for rule in engine.flow.rules:
+        src = engine.flow.expr(rule.id, "rule").source if engine.flow.expr(rule.id, "rule") else ""
+        m = re.search(r"total_chars\s*<=\s*(\d+)", src)
+        if m and qid in rule.questions:
+            return list(rule.questions), int(m.group(1))
+    return None
+
+
+class LongTextEditor(Vertical):
+    class Submitted(Message):
+        def __init__(self, qid: str, text: str):
+            super().__init__()
+            self.qid, self.text = qid, text
+
+    def __init__(self, engine: Any, q: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._init = (engine, q)
+        self.qid = q.id
+
+    def on_mount(self) -> None:
+        self.load(*self._init)
+        self.query_one(TextArea).focus()
+
+    def compose(self):  # noqa: ANN201
+        yield TextArea(id="longtext", soft_wrap=True, show_line_numbers=False)
+        yield WrapStatic(id="count")
+
+    def load(self, engine: Any, q: Any) -> None:
+        self._engine, self._q = engine, q
+        stored = engine.session.answers.get(q.id)
+        area = self.query_one(TextArea)
+        area.load_text(stored if isinstance(stored, str) and stored != "无" else "")
+        self._update_count()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self._update_count()
+
+    def _update_count(self) -> None:
+        q = getattr(self, "_q", None)
+        if q is None:
+            return
+        n = count_chars(self.query_one(TextArea).text)
+        parts = []
+        over = False
+        if q.max_chars:
+            parts.append(f"本段 {n}/{q.max_chars} 字")
+            over |= n > q.max_chars
+        tl = total_limit(self._engine, q.id)
+        if tl:
+            qids, limit = tl
+            others = sum(count_chars(v) for k in qids if k != q.id
+                         for v in [self._engine.session.answers.get(k)] if isinstance(v, str) and v != "无")
+            parts.append(f"六段合计 {others + n}/{limit} 字")
+            over |= others + n > limit
+        msg = "　".join(parts) + "　　Ctrl+S 提交；可先填“无”"
+        count = self.query_one("#count", Static)
+        count.update(msg)
+        count.set_class(over, "over")
+
+    def action_submit(self) -> None:
+        q = getattr(self, "_q", None)
+        if q is not None:
+            self.post_message(self.Submitted(q.id, self.query_one(TextArea).text))

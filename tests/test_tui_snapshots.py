@@ -1,0 +1,78 @@
+"""Snapshots of the main screens at 80×24 (fixed ids and times, so they are deterministic).
+
+Regenerate with: pytest tests/test_tui_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from conftest import sample_answers
+
+from assistant.engine import Engine
+from assistant.store import Session, SessionStore
+from assistant.tui.app import FilingApp
+
+SIZE = (80, 24)
+FIXED = "2024-04-08T09:30:00+08:00"
+
+
+@pytest.fixture(autouse=True)
+def fixed_time(monkeypatch):
+    monkeypatch.setattr("assistant.store.now", lambda: FIXED)
+
+
+def clock() -> datetime:
+    return datetime(2024, 4, 8, 9, 30, 5)
+
+
+def build(store: SessionStore, sid: str, form: str, upto: str | None = None, title: str = "浦江示例集群") -> Session:
+    """A session answered from the sample answers up to (not including) question `upto`."""
+    s = Session(sid, form, title, 2023, created=FIXED)
+    e = Engine.for_session(s)
+    answers = sample_answers("annual" if form == "annual_report" else "district")
+    chosen = {}
+    for q in e.flow.questions:
+        if q.id == upto:
+            break
+        if q.id in answers:
+            chosen[q.id] = answers[q.id]
+    assert not e.apply_many(chosen)
+    store.save(s)
+    return s
+
+
+def app_for(store: SessionStore, sid: str | None = None) -> FilingApp:
+    return FilingApp(sid, store=store, clock=clock)
+
+
+def test_home(snap_compare, store):
+    build(store, "0408a001", "annual_report", upto="rd_expense")
+    build(store, "0408a002", "district_summary", upto=None, title="浦东新区汇总")
+    assert snap_compare(app_for(store), terminal_size=SIZE)
+
+
+def test_conversation(snap_compare, store):
+    build(store, "0408a001", "annual_report", upto="rd_expense")
+    assert snap_compare(app_for(store, "0408a001"), terminal_size=SIZE)
+
+
+def test_conversation_choice(snap_compare, store):
+    build(store, "0408a001", "annual_report", upto="waste_vs_industry")
+    assert snap_compare(app_for(store, "0408a001"), terminal_size=SIZE)
+
+
+def test_outline(snap_compare, store):
+    build(store, "0408a001", "annual_report", upto="rd_expense")
+    assert snap_compare(app_for(store, "0408a001"), terminal_size=SIZE, press=["f2"])
+
+
+def test_review(snap_compare, store):
+    build(store, "0408a001", "annual_report", upto="rd_expense")
+    assert snap_compare(app_for(store, "0408a001"), terminal_size=SIZE, press=["f3"])
+
+
+def test_preview(snap_compare, store):
+    build(store, "0408a001", "annual_report")
+    assert snap_compare(app_for(store, "0408a001"), terminal_size=SIZE, press=["f4"])

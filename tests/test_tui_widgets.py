@@ -1,0 +1,188 @@
+"""Input widgets fitted to the question: list table, long text, choices; narrow layout."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tui_support import paste_into, type_line
+
+from assistant.engine import Engine
+from assistant.store import SessionStore
+from assistant.tui.app import FilingApp
+from assistant.tui.widgets.cjk import wrap_text
+from assistant.tui.widgets.list_editor import ListEditor, RowDialog
+from assistant.tui.widgets.long_text import LongTextEditor
+
+
+def _session_at(store: SessionStore, qid: str, answers: dict | None = None):
+    s = store.create("annual_report", "部件", 2023)
+    e = Engine.for_session(s)
+    if answers:
+        assert not e.apply_many(answers)
+    e.jump(qid)
+    store.save(s)
+    return s
+
+
+def test_list_table_add_edit_delete_paste_and_row_errors(store: SessionStore):
+    s = _session_at(store, "specialized_list", {"specialized_count": "2"})
+
+    async def run() -> None:
+        app = FilingApp(s.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            editor = screen.query_one(ListEditor)
+            # paste two rows from Excel, one with a bad credit code: refused, rows kept, error shown
+            await paste_into(pilot, screen.query_one("#rows"),
+                             "名称\t统一社会信用代码\n甲公司\t9131052602TH3BJ1X4\n乙公司\t123\n")
+            assert len(editor.rows) == 2
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert "specialized_list" not in screen.session.answers
+            assert "第 2 行" in screen.query_one("#row-errors").plain
+            # edit row 2 in the row dialog: Enter moves on, Enter on the last field saves
+            await pilot.press("down", "e")
+            await pilot.pause()
+            assert isinstance(app.screen, RowDialog)
+            await pilot.press("enter")
+            app.screen.query_one("#cell-1").value = "913108301DD272HD15"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert editor.rows[1] == ["乙公司", "913108301DD272HD15"]
+            # add a row then delete it
+            await pilot.press("a")
+            await pilot.pause()
+            app.screen.query_one("#cell-0").value = "丙公司"
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert len(editor.rows) == 3
+            await pilot.press("d")
+            await pilot.pause()
+            assert [r[0] for r in editor.rows] == ["甲公司", "乙公司"]
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert [r["name"] for r in screen.session.answers["specialized_list"]] == ["甲公司", "乙公司"]
+            assert screen.engine.current().id != "specialized_list"
+
+    asyncio.run(run())
+
+
+def test_long_text_live_count_against_part_seven_total(store: SessionStore):
+    s = _session_at(store, "key_work", {"overview": "甲" * 2000, "achievements": "乙" * 900})
+
+    async def run() -> None:
+        app = FilingApp(s.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            editor = screen.query_one(LongTextEditor)
+            await paste_into(pilot, screen.query_one("#longtext"), "丙" * 150)
+            count = screen.query_one("#count")
+            assert "本段 150/3000 字" in count.plain and "六段合计 3050/3000 字" in count.plain
+            assert count.has_class("over")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert screen.session.answers["key_work"] == "丙" * 150  # stored; the total is a finding
+            assert editor is not None and not screen.query(LongTextEditor) or screen.engine.current().id != "key_work"
+
+    asyncio.run(run())
+
+
+def test_three_way_choice_with_arrows_and_typed(store: SessionStore):
+    s = _session_at(store, "waste_vs_industry")
+
+    async def run() -> None:
+        app = FilingApp(s.id, store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert screen.has_class("narrow") and not screen.query_one("#outline").display
+            await pilot.press("down", "down", "enter")
+            await pilot.pause()
+            assert screen.session.answers["waste_vs_industry"] == "na"
+            assert "waste_utilization" in screen.engine.state.not_applicable
+            screen.jump("waste_vs_industry")
+            await pilot.pause()
+            await type_line(pilot, "是")
+            assert screen.session.answers["waste_vs_industry"] == "yes"
+            assert screen.engine.current().id == "waste_utilization"  # newly relevant: asked next
+            await pilot.press("f2")
+            await pilot.pause()
+            assert screen.query_one("#outline").display
+
+    asyncio.run(run())
+
+
+def test_converted_value_confirmed_inline(store: SessionStore):
+    s = _session_at(store, "rd_expense")
+
+    async def run() -> None:
+        app = FilingApp(s.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            await type_line(pilot, "3.56亿")
+            assert screen.session.pending and "rd_expense" not in screen.session.answers
+            assert "对吗" in screen.session.transcript[-1]["text"]
+            assert screen.query_one("#choices").display
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.session.answers["rd_expense"] == "35600.00"
+
+    asyncio.run(run())
+
+
+def test_chinese_wrap_breaks_anywhere_but_keeps_numbers_and_punctuation():
+    from rich.text import Text
+
+    lines = wrap_text(Text("共 61 题左右，每答一题都会自动保存，可以随时退出。"), 12).plain.split("\n")
+    assert all(len(line) * 2 <= 12 + 2 for line in lines)
+    assert not any(line.startswith(("，", "。")) for line in lines)
+    assert "61" in "".join(lines)
+
+
+def test_home_new_report_and_import_json(store: SessionStore, tmp_path):
+    from conftest import make_session
+
+    from assistant.document.export import export_session
+
+    done = make_session(store, "annual")
+    exported = export_session(done, "json", tmp_path / "报告.json")
+
+    async def run() -> None:
+        app = FilingApp(store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            home = app.screen
+            assert home.query_one("#sessions").row_count == 1
+            # a bad path: a clear Chinese message, nothing created
+            await pilot.press("i")
+            await pilot.pause()
+            app.screen.query_one("#import-path").insert_text_at_cursor(str(tmp_path / "没有.json"))
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "未能导入" in app.screen.query_one("#import-result").plain
+            inp = app.screen.query_one("#import-path")
+            inp.value = str(exported)
+            await pilot.press("enter")
+            await pilot.pause()
+            screen = app.screen
+            assert screen.__class__.__name__ == "ConversationScreen"
+            assert screen.session.answers["cluster_name"] == done.answers["cluster_name"]
+            await pilot.press("escape")  # back home: the list shows both, the lock is released
+            await pilot.pause()
+            assert app.screen.query_one("#sessions").row_count == 2
+            # a new district summary: title and year asked, default year from the flow
+            await pilot.press("m")
+            await pilot.pause()
+            app.screen.query_one("#title").insert_text_at_cursor("浦东新区汇总")
+            await pilot.press("enter")
+            assert app.screen.query_one("#year").value.isdigit()
+            await pilot.press("enter")
+            await pilot.pause()
+            conv = app.screen
+            assert conv.session.form == "district_summary" and conv.session.title == "浦东新区汇总"
+            assert conv.engine.current().id == "district_name"
+
+    asyncio.run(run())

@@ -1,0 +1,73 @@
+"""Helpers for the Textual tests: type into the app the way a person does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events
+
+from assistant.flow import load_flow
+from assistant.tui.screens.conversation import ChatInput, ConversationScreen
+
+
+def typed(q: Any, value: Any) -> str:
+    """The example value as a person types it on the input line."""
+    if q.type == "matrix":
+        return " ".join(str(value[r.label][c.label]) for r in q.rows for c in q.cols)
+    return str(value)
+
+
+def tsv(q: Any, rows: list[dict]) -> str:
+    """Rows as Excel puts them on the clipboard: a header line, then tab-separated cells."""
+    lines = ["\t".join(c.label for c in q.columns)]
+    lines += ["\t".join(str(r.get(c.id, "")) for c in q.columns) for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+async def type_line(pilot: Any, text: str) -> None:
+    """Type on the input line and press Enter (pilot.press cannot send full-width punctuation)."""
+    screen = pilot.app.screen
+    assert isinstance(screen, ConversationScreen)
+    inp = screen.query_one("#input", ChatInput)
+    inp.focus()
+    ascii_ok = all(ch.isascii() and ch.isalnum() for ch in text)
+    if ascii_ok:
+        await pilot.press(*text)
+    else:
+        inp.insert_text_at_cursor(text)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def paste_into(pilot: Any, widget: Any, text: str) -> None:
+    """A terminal's bracketed paste reaches the app, which forwards it to the focused widget."""
+    widget.focus()
+    await pilot.pause()
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+
+
+async def answer_current(pilot: Any, answers: dict) -> str:
+    """Answer the question the conversation stands at with the sample answer, like a person."""
+    screen = pilot.app.screen
+    q = screen.engine.current()
+    assert q is not None
+    value = answers[q.id]
+    if q.type == "list":
+        await paste_into(pilot, screen.query_one("#rows"), tsv(q, value))
+        await pilot.press("ctrl+s")
+    elif q.type == "longtext":
+        area = screen.query_one("#longtext")
+        area.clear()
+        await paste_into(pilot, area, str(value))
+        await pilot.press("ctrl+s")
+    else:
+        await type_line(pilot, typed(q, value))
+    await pilot.pause()
+    while screen.session.pending:  # a converted value: confirm with Enter (是 is highlighted)
+        await pilot.press("enter")
+        await pilot.pause()
+    return q.id
+
+
+__all__ = ["typed", "tsv", "type_line", "paste_into", "answer_current", "load_flow"]
