@@ -42,7 +42,10 @@ class Conversation:
     def __init__(self, engine: Engine, save: Callable[[], None] | None = None):
         self.engine = engine
         self._save = save or (lambda: None)
-        self.glossary = load_glossary()
+
+    @property
+    def glossary(self):  # noqa: ANN201 - loaded on first use, not at start-up
+        return load_glossary()
 
     @property
     def session(self):  # noqa: ANN201

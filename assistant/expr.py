@@ -65,7 +65,11 @@ class ExpressionError(ValueError):
 
 
 class Expression:
-    """A compiled condition with the names it reads (a rule is skipped while any is missing)."""
+    """A condition with the names it reads (a rule is skipped while any is missing).
+
+    Parsed (syntax and names checked) when the flow loads; compiled to code on first use, which
+    keeps start-up fast: code generation is most of jinja2's cost.
+    """
 
     __slots__ = ("source", "names", "_fn")
 
@@ -73,15 +77,25 @@ class Expression:
         self.source = source
         try:
             ast = _env.parse("{{ " + source + " }}")
-            self._fn: Callable[..., Any] = _env.compile_expression(source, undefined_to_none=True)
         except TemplateSyntaxError as exc:
             raise ExpressionError(f"表达式“{source}”有语法错误：{exc.message}") from None
         self.names = frozenset(meta.find_undeclared_variables(ast))
+        self._fn: Callable[..., Any] | None = None
+
+    def __getstate__(self) -> tuple:
+        return (self.source, self.names)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.source, self.names = state
+        self._fn = None
 
     def __call__(self, namespace: dict[str, Any]) -> Any:
         """The value, or None when it cannot be computed (missing inputs, division by zero, ...)."""
+        fn = self._fn
+        if fn is None:
+            fn = self._fn = _env.compile_expression(self.source, undefined_to_none=True)
         try:
-            return self._fn(**namespace)
+            return fn(**namespace)
         except Exception:  # noqa: BLE001 - any failure means "cannot tell yet"
             return None
 

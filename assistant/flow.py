@@ -9,7 +9,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .expr import Expression, ExpressionError, compile_expr
@@ -28,7 +27,7 @@ class FlowError(Exception):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class Option(_Strict):
@@ -169,21 +168,34 @@ def fill(text: str, year: int, **extra: Any) -> str:
         return text
 
 
-class _Yaml12Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: ~10x faster start-up
-    """YAML 1.2 booleans: only true/false, so option ids `yes`, `no`, `on` stay strings."""
+@cache
+def _yaml_loader() -> Any:
+    """YAML 1.2 booleans: only true/false, so option ids `yes`, `no`, `on` stay strings.
 
+    Built on first use: a cached flow needs no YAML at start-up.
+    """
+    import re
 
-_Yaml12Loader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
-}
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
+
+    class Yaml12Loader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    Yaml12Loader.yaml_implicit_resolvers = {
+        k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
+        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+    }
+    Yaml12Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    return Yaml12Loader
 
 
 def yaml_load(text: Any) -> Any:
-    return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+    import yaml
+
+    return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
 
 
 def _read_yaml(path: Path) -> Any:
@@ -192,8 +204,10 @@ def _read_yaml(path: Path) -> Any:
             return yaml_load(fh)
     except FileNotFoundError:
         raise FlowError(f"{path}: 文件不存在") from None
-    except yaml.YAMLError as exc:
-        raise FlowError(f"{path}: 不是有效的 YAML：{exc}") from None
+    except Exception as exc:  # noqa: BLE001 - yaml.YAMLError, without importing yaml up front
+        if type(exc).__module__.startswith("yaml"):
+            raise FlowError(f"{path}: 不是有效的 YAML：{exc}") from None
+        raise
 
 
 def _pydantic_problem(path: Path, data: Any, exc: ValidationError) -> FlowError:
@@ -333,11 +347,44 @@ def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:
     return flow
 
 
+_CACHE_FORMAT = "1"
+
+
 @cache
 def load_flow(form: str) -> Flow:
-    """form: 'annual' / 'district' or the flow name ('annual_report')."""
+    """form: 'annual' / 'district' or the flow name ('annual_report').
+
+    A flow that loaded and validated once is kept as a pickle in the cache folder, keyed by the
+    content of its two files: start-up then skips YAML, validation and expression parsing.
+    """
+    import hashlib
+    import pickle
+
+    from . import __version__
+    from .paths import cache_dir
+
     name = FORMS.get(form, form)
     path = data_dir("flows") / f"{name}.yaml"
     if not path.exists():
         raise FlowError(f"没有名为 “{form}” 的表单（可选：annual 年度报告，district 区级总结）")
-    return load_flow_file(path, data_dir("prompts") / f"{name}.yaml")
+    prompts = data_dir("prompts") / f"{name}.yaml"
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}:{__version__}:".encode())
+    for p in (path, prompts):
+        digest.update(p.read_bytes() if p.exists() else b"")
+    cached = cache_dir() / f"{name}-{digest.hexdigest()[:20]}.pickle"
+    try:
+        flow = pickle.loads(cached.read_bytes())  # noqa: S301 - our own cache, written below
+        if isinstance(flow, Flow):
+            return flow
+    except Exception:  # noqa: BLE001 - missing or stale cache: rebuild
+        pass
+    flow = load_flow_file(path, prompts)
+    try:
+        from .store import atomic_write
+
+        for old in cached.parent.glob(f"{name}-*.pickle"):
+            old.unlink(missing_ok=True)
+        atomic_write(cached, pickle.dumps(flow, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass  # a read-only cache folder only costs start-up time
+    return flow

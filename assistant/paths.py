@@ -29,3 +29,13 @@ def home() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("filing-assistant", appauthor=False)
+
+
+def cache_dir() -> Path:
+    """Rebuildable data (compiled flows): under $FILING_HOME when set, else the user cache dir."""
+    env = os.environ.get("FILING_HOME")
+    if env:
+        return Path(env).expanduser() / "cache"
+    from platformdirs import user_cache_path
+
+    return user_cache_path("filing-assistant", appauthor=False)
