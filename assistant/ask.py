@@ -51,7 +51,8 @@ class Asker:
 
         self.handle = handle
         self.engine = Engine.for_session(handle.session)
-        self.conv = Conversation(self.engine, save=handle.save)
+        self.conv = Conversation(self.engine, save=handle.save, resume_command="filing ask {id}",
+                                 export_hint="运行 `filing export {id}` 导出 Word 文档")
 
     @property
     def session(self):  # noqa: ANN201
@@ -74,7 +75,6 @@ class Asker:
             if reply.action == "preview":
                 self.preview()
             elif reply.action == "quit":
-                _out(f"（在简洁模式中继续：filing ask {self.session.id}）")
                 return 0
 
     def show(self, reply: Reply) -> None:

@@ -39,9 +39,14 @@ class Reply:
 
 
 class Conversation:
-    def __init__(self, engine: Engine, save: Callable[[], None] | None = None):
+    def __init__(self, engine: Engine, save: Callable[[], None] | None = None, *,
+                 resume_command: str = "filing resume {id}",
+                 export_hint: str = "用 `filing export {id}` 导出 Word 文档"):
+        """resume_command / export_hint: how this front end resumes and exports ({id} filled in)."""
         self.engine = engine
         self._save = save or (lambda: None)
+        self.resume_command = resume_command
+        self.export_hint = export_hint
 
     @property
     def glossary(self):  # noqa: ANN201 - loaded on first use, not at start-up
@@ -115,7 +120,7 @@ class Conversation:
             return (f"所有题目都已回答，但还有 {len(block)} 处需要修改。输入“检查”查看，"
                     "或输入“跳到 题目名称”去修改。")
         return (f"全部填写完毕，检查通过（另有 {len(found)} 条提示）。可以输入“预览”查看报告，"
-                "或用 `filing export` 导出 Word 文档。")
+                f"或{self.export_hint.format(id=self.session.id)}。")
 
     def start(self) -> Reply:
         """Greeting for a new session, or a welcome back with where things stand."""
@@ -169,7 +174,8 @@ class Conversation:
         if low in SAVE_WORDS:
             return self._finish(Reply(["已保存。您可以随时退出，下次用同一会话编号继续。"]), ask=False)
         if low in QUIT_WORDS:
-            return self._finish(Reply([f"已保存，再见！下次输入 `filing resume {self.session.id}` 即可继续。"], action="quit"))
+            resume = self.resume_command.format(id=self.session.id)
+            return self._finish(Reply([f"已保存，再见！下次输入 `{resume}` 即可继续。"], action="quit"))
         if low in PROGRESS_WORDS:
             return self._finish(Reply([self.progress_text()]), ask=False)
         if low in CHECK_WORDS:

@@ -171,7 +171,10 @@ class Engine:
         if qid not in self.flow.by_id:
             raise InputError(f"没有编号为“{qid}”的问题。")
         q = self.flow[qid]
-        parsed = parse(q, raw)
+        try:
+            parsed = parse(q, raw)
+        except InputError as exc:
+            raise InputError(self.text(str(exc))) from None  # column labels may carry {year}
         ex = self.flow.expr(qid, "constraint")
         if ex is not None and parsed.value is not None:
             ok = ex({**self.state.namespace, "value": to_python(q, parsed.value)})

@@ -58,7 +58,7 @@ class ConversationScreen(Screen):
         self.handle = handle  # store.OpenSession: holds the lock while this screen lives
         self.clock = clock
         self.engine = Engine.for_session(handle.session)
-        self.conv = Conversation(self.engine, save=self._save)
+        self.conv = Conversation(self.engine, save=self._save, export_hint="按 F5 导出 Word 文档")
         self.saved_at: datetime | None = None
         self._outline_forced: bool | None = None
         self._save_lock = threading.Lock()
