@@ -176,7 +176,7 @@ def test_home_new_report_and_import_json(store: SessionStore, tmp_path):
             # a new district summary: title and year asked, default year from the flow
             await pilot.press("m")
             await pilot.pause()
-            app.screen.query_one("#title").insert_text_at_cursor("浦东新区汇总")
+            app.screen.query_one("#new-title").insert_text_at_cursor("浦东新区汇总")
             await pilot.press("enter")
             assert app.screen.query_one("#year").value.isdigit()
             await pilot.press("enter")

@@ -24,7 +24,7 @@ from ..widgets.long_text import LongTextEditor
 from ..widgets.outline import Outline
 from ..widgets.question_panel import QuestionPanel
 
-FORM_NAMES = {"annual_report": "年度报告", "district_summary": "区级汇总"}
+FORM_NAMES = {"annual_report": "年度报告", "district_summary": "区级总结"}
 
 
 class ChatInput(Input):

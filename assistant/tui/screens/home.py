@@ -11,7 +11,7 @@ from ..widgets.cjk import WrapStatic
 from textual.widgets import DataTable, Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-FORM_NAMES = {"annual_report": "年度报告", "district_summary": "区级汇总"}
+FORM_NAMES = {"annual_report": "年度报告", "district_summary": "区级总结"}
 
 
 def _when(iso: str) -> str:
@@ -35,14 +35,14 @@ class NewSessionDialog(ModalScreen[tuple[str, int] | None]):
         with Vertical(id="new-dialog", classes="dialog"):
             yield WrapStatic(f"新建{FORM_NAMES.get(flow.form, '')}：{flow.title}", classes="dialog-title")
             yield Label("标题（方便以后在列表里找到，可留空）：")
-            yield Input(placeholder="例如：浦江智能传感器集群", id="title")
+            yield Input(placeholder="例如：浦江智能传感器集群", id="new-title")
             yield Label("报告年度：")
             yield Input(str(flow.default_year), id="year", type="integer", max_length=4)
             yield WrapStatic("回车确认，Esc 取消", id="new-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "title":
+        if event.input.id == "new-title":
             self.query_one("#year").focus()
             return
         raw = self.query_one("#year", Input).value.strip()
@@ -51,7 +51,7 @@ class NewSessionDialog(ModalScreen[tuple[str, int] | None]):
             err.update("请填写四位数的年度，例如 2023。")
             err.add_class("error")
             return
-        self.dismiss((self.query_one("#title", Input).value.strip(), int(raw)))
+        self.dismiss((self.query_one("#new-title", Input).value.strip(), int(raw)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -99,18 +99,18 @@ class ImportDialog(ModalScreen[str | None]):
 class HomeScreen(Screen):
     BINDINGS = [
         Binding("n", "new('annual_report')", "新建年度报告"),
-        Binding("m", "new('district_summary')", "新建区级汇总"),
+        Binding("m", "new('district_summary')", "新建区级总结"),
         Binding("i", "import_report", "导入 JSON"),
         Binding("tab", "app.focus_next", "切换", show=False),
     ]
 
     def compose(self):  # noqa: ANN201
         yield WrapStatic("集群填报助手", id="home-title")
-        yield WrapStatic("一题一题地帮您填写《中小企业特色产业集群年度发展情况报告》和区级汇总表。每答一题自动保存。",
+        yield WrapStatic("一题一题地帮您填写《中小企业特色产业集群年度发展情况报告》和区级总结表。每答一题自动保存。",
                      id="home-intro")
         yield OptionList(
             Option("＋ 新建年度报告（附件1）", id="new:annual_report"),
-            Option("＋ 新建区级汇总（附件2）", id="new:district_summary"),
+            Option("＋ 新建区级总结（附件2）", id="new:district_summary"),
             Option("⇪ 导入 JSON 报告", id="import"),
             id="home-actions",
         )

@@ -16,6 +16,7 @@ def _latin(ch: str) -> bool:
 
 
 _NO_LINE_START = set("，。、；：？！）”’》】」』〉…,.;:?!)]%")
+_NO_LINE_END = set("（“‘《【「『〈([")
 
 
 def wrap_offsets(plain: str, width: int) -> list[int]:
@@ -40,8 +41,10 @@ def wrap_offsets(plain: str, width: int) -> list[int]:
                     cut = j
             if plain[cut] == " ":
                 cut += 1
-            elif plain[cut] in _NO_LINE_START and cut - 1 > line_start:
-                cut -= 1  # 禁则: closing punctuation never starts a line; take a character with it
+            else:
+                # 禁则: closing punctuation never starts a line, opening punctuation never ends one
+                while cut - 1 > line_start and (plain[cut] in _NO_LINE_START or plain[cut - 1] in _NO_LINE_END):
+                    cut -= 1
             cuts.append(cut)
             line_start = cut
             col = cell_len(plain[cut:i + 1]) if cut <= i else 0
