@@ -294,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="以 JSON 输出（编号、部分、栏目、类型、单位、必填、选项、列）")
 
     sp = add("answers", "从文件或命令行写入答案（全部通过才写入）", cmd_answers)
-    sp.add_argument("id", help="会话编号")
+    sp.add_argument("id", metavar="会话编号", help="会话编号")
     sp.add_argument("--from-file", metavar="文件", help="YAML 或 JSON：问题编号 → 值（按人输入的写法）")
     sp.add_argument("--set", action="append", metavar="编号=值", help="写入单个答案，可重复")
 
@@ -302,36 +302,36 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     sp = add("check", "检查一个会话：缺项、范围、前后一致；有必须修改的问题时退出码为 1", cmd_check)
-    sp.add_argument("id", help="会话编号")
+    sp.add_argument("id", metavar="会话编号", help="会话编号")
     sp.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     sp = add("restore", "用上一次完好的副本恢复损坏的会话", cmd_restore)
-    sp.add_argument("id", help="会话编号")
+    sp.add_argument("id", metavar="会话编号", help="会话编号")
 
     sp = add("preview", "在终端预览报告", cmd_preview)
-    sp.add_argument("id", help="会话编号")
+    sp.add_argument("id", metavar="会话编号", help="会话编号")
 
     sp = add("export", "导出报告为 Word（docx）、Markdown 或 JSON", cmd_export)
-    sp.add_argument("id", help="会话编号")
+    sp.add_argument("id", metavar="会话编号", help="会话编号")
     sp.add_argument("--format", choices=["docx", "md", "json"], default="docx", help="导出格式，默认 docx")
     sp.add_argument("-o", "--output", metavar="路径", help="输出文件路径（默认当前目录）")
     sp.add_argument("--force", action="store_true", help="允许覆盖已存在的文件")
     sp.add_argument("--draft", action="store_true", help="有未完成项时仍导出草稿（每页标注“草稿”）")
 
     sp = add("import-report", "导入 JSON 报告，生成新会话（输出会话编号）", cmd_import_report)
-    sp.add_argument("file", help="由 `filing export --format json` 导出的文件")
+    sp.add_argument("file", metavar="文件", help="由 `filing export --format json` 导出的文件")
 
     sp = add("resume", "打开对话界面继续一个会话", cmd_ui)
-    sp.add_argument("id", help="会话编号")
+    sp.add_argument("id", metavar="会话编号", help="会话编号")
 
     sp = add("ask", "用逐条提问的简洁模式填写（适合 SSH、读屏软件）", cmd_ask)
-    sp.add_argument("id", nargs="?", help="会话编号（不填则新建）")
+    sp.add_argument("id", nargs="?", metavar="会话编号", help="会话编号（不填则新建）")
     sp.add_argument("--form", choices=forms, default="annual", help="新建时的表单，默认 annual")
 
     sp = add("import", "从 Excel（.xlsx）或 CSV 导入名单", cmd_import)
-    sp.add_argument("id", help="会话编号")
-    sp.add_argument("list", help="名单的问题编号，例如 patent_list")
-    sp.add_argument("file", help=".xlsx 或 .csv 文件")
+    sp.add_argument("id", metavar="会话编号", help="会话编号")
+    sp.add_argument("list", metavar="名单编号", help="名单的问题编号，例如 patent_list")
+    sp.add_argument("file", metavar="文件", help=".xlsx 或 .csv 文件")
     sp.add_argument("--yes", action="store_true", help="不再确认，直接导入")
 
     sp = add("demo", "用示例数据生成一份完整报告并导出 Word", cmd_demo)
