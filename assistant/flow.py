@@ -5,11 +5,10 @@ A malformed file raises FlowError naming the file, the question and what is wron
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Optional
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .expr import Expression, ExpressionError, compile_expr
 from .paths import data_dir
@@ -20,41 +19,41 @@ QTYPES = (
     "date", "phone", "credit_code", "list", "matrix",
 )
 NUMERIC = ("integer", "decimal", "percent")
+# Plain dataclasses at run time; pydantic validates them (extra keys refused) only when a flow is
+# read from YAML, so a start-up from the compiled-flow cache never imports pydantic.
+_STRICT = {"extra": "forbid"}
 
 
 class FlowError(Exception):
     """The flow or prompt files are malformed."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
-
-
-class Option(_Strict):
+@dataclass
+class Option:
+    __pydantic_config__ = _STRICT
     id: str
     label: str = ""
-    aliases: list[str] = []
+    aliases: list[str] = field(default_factory=list)
 
 
-class Column(_Strict):
+@dataclass
+class Column:
+    __pydantic_config__ = _STRICT
     id: str
     type: Literal["text", "integer", "decimal", "percent", "choice", "date", "credit_code", "phone"] = "text"
     required: bool = True
-    options: list[Option] = []
+    options: list[Option] = field(default_factory=list)
     min: Optional[float] = None
     max: Optional[float] = None
     # wording
     label: str = ""
-    aliases: list[str] = []
+    aliases: list[str] = field(default_factory=list)
     hint: str = ""
 
-    @field_validator("options", mode="before")
-    @classmethod
-    def _ids_to_options(cls, v: Any) -> Any:
-        return [{"id": o} if isinstance(o, str) else o for o in v or []]
 
-
-class Question(_Strict):
+@dataclass
+class Question:
+    __pydantic_config__ = _STRICT
     id: str
     type: Literal[QTYPES]  # type: ignore[valid-type]
     section: str = ""
@@ -64,33 +63,28 @@ class Question(_Strict):
     constraint: Optional[str] = None
     constraint_message: str = ""
     calculate: Optional[str] = None
-    evidence: list[str] = []
+    evidence: list[str] = field(default_factory=list)
     unit: str = ""
     places: int = 2
     min: Optional[float] = None
     max: Optional[float] = None
     min_exclusive: bool = False
     max_chars: Optional[int] = None
-    options: list[Option] = []
-    columns: list[Column] = []
-    rows: list[Option] = []
-    cols: list[Option] = []
-    preset_rows: list[dict[str, Any]] = []
+    options: list[Option] = field(default_factory=list)
+    columns: list[Column] = field(default_factory=list)
+    rows: list[Option] = field(default_factory=list)
+    cols: list[Option] = field(default_factory=list)
+    preset_rows: list[dict[str, Any]] = field(default_factory=list)
     min_rows: int = 0
-    list_id: Optional[str] = Field(default=None, alias="list")  # the attached list this count must match
+    list_id: Optional[str] = None  # `list:` in YAML: the attached list this count must match
     # wording, merged from prompts/
     label: str = ""
     ask: str = ""
     hint: str = ""
-    help: list[str] = []
+    help: list[str] = field(default_factory=list)
     note: str = ""
     formula: str = ""
     corner: str = ""
-
-    @field_validator("options", "rows", "cols", mode="before")
-    @classmethod
-    def _ids_to_options(cls, v: Any) -> Any:
-        return [{"id": o} if isinstance(o, str) else o for o in v or []]
 
     @property
     def calculated(self) -> bool:
@@ -103,27 +97,70 @@ class Question(_Strict):
         return next((c for c in self.columns if c.id == cid), None)
 
 
-class Section(_Strict):
+@dataclass
+class Section:
+    __pydantic_config__ = _STRICT
     id: str
     questions: list[Question]
     title: str = ""
     intro: str = ""
 
 
-class Rule(_Strict):
+@dataclass
+class Rule:
+    __pydantic_config__ = _STRICT
     id: str
-    assert_: str = Field(alias="assert")
+    assert_: str  # `assert:` in YAML
     questions: list[str]
-    severity: Literal["blocking", "warning"] = "blocking"
     message: str
+    severity: Literal["blocking", "warning"] = "blocking"
 
 
-class FlowFile(_Strict):
+@dataclass
+class FlowFile:
+    __pydantic_config__ = _STRICT
     form: str
-    schema_version: int = 1
     default_year: int
     sections: list[Section]
-    rules: list[Rule] = []
+    schema_version: int = 1
+    rules: list[Rule] = field(default_factory=list)
+
+
+def _ids_to_options(v: Any) -> Any:
+    """`options: [yes, no]` is shorthand for option records with only an id."""
+    return [{"id": o} if isinstance(o, str) else o for o in v] if isinstance(v, list) else v
+
+
+def _normalise(data: dict[str, Any]) -> dict[str, Any]:
+    """YAML spellings -> field names (`list` -> list_id, `assert` -> assert_, option shorthand)."""
+    for sec in data.get("sections") or []:
+        if not isinstance(sec, dict):
+            continue
+        for q in sec.get("questions") or []:
+            if not isinstance(q, dict):
+                continue
+            q.setdefault("section", sec.get("id", ""))
+            if "list" in q:
+                q["list_id"] = q.pop("list")
+            for key in ("options", "rows", "cols"):
+                if key in q:
+                    q[key] = _ids_to_options(q[key])
+            for col in q.get("columns") or []:
+                if isinstance(col, dict) and "options" in col:
+                    col["options"] = _ids_to_options(col["options"])
+    for rule in data.get("rules") or []:
+        if isinstance(rule, dict) and "assert" in rule:
+            rule["assert_"] = rule.pop("assert")
+    return data
+
+
+def _validate(path: Path, data: dict[str, Any]) -> FlowFile:
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        return TypeAdapter(FlowFile).validate_python(_normalise(data))
+    except ValidationError as exc:
+        raise _pydantic_problem(path, data, exc) from None
 
 
 class Flow:
@@ -210,7 +247,7 @@ def _read_yaml(path: Path) -> Any:
         raise
 
 
-def _pydantic_problem(path: Path, data: Any, exc: ValidationError) -> FlowError:
+def _pydantic_problem(path: Path, data: Any, exc: Any) -> FlowError:
     err = exc.errors()[0]
     loc = err["loc"]
     where = ""
@@ -321,14 +358,7 @@ def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:
     data = _read_yaml(path)
     if not isinstance(data, dict):
         raise FlowError(f"{path}: 顶层应是一个映射（form、sections、rules）")
-    for sec in data.get("sections") or []:
-        for q in (sec or {}).get("questions") or []:
-            if isinstance(q, dict):
-                q.setdefault("section", sec.get("id", ""))
-    try:
-        spec = FlowFile.model_validate(data)
-    except ValidationError as exc:
-        raise _pydantic_problem(path, data, exc) from None
+    spec = _validate(path, data)
     prompts_path = prompts_path or path.parent.parent / "prompts" / path.name
     wording = _read_yaml(prompts_path) if prompts_path.exists() else {}
     if not isinstance(wording, dict):
@@ -347,7 +377,7 @@ def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:
     return flow
 
 
-_CACHE_FORMAT = "1"
+_CACHE_FORMAT = "2"  # bump when the pickled classes change
 
 
 @cache

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -63,6 +62,8 @@ class Glossary:
         for key, term in self._keys:
             if len(q) >= 2 and q in key:
                 return term
+        import difflib  # only for misspelt queries: keep it off the start-up path
+
         close = difflib.get_close_matches(q, [k for k, _ in self._keys], n=1, cutoff=0.6)
         if close:
             return next(t for k, t in self._keys if k == close[0])

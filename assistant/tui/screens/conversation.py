@@ -19,8 +19,6 @@ from textual.widgets.option_list import Option
 from ...chat import Conversation, Reply
 from ...engine import Engine
 from ..widgets.chat_log import ChatLog
-from ..widgets.list_editor import ListEditor
-from ..widgets.long_text import LongTextEditor
 from ..widgets.outline import Outline
 from ..widgets.question_panel import QuestionPanel
 
@@ -167,10 +165,11 @@ class ConversationScreen(Screen):
             choices.highlighted = idx
         choices.display = bool(options)
         # Editors are built per question (mounted only when needed: a faster start, no stale rows).
-        want = None if pending or q is None else (ListEditor if kind == "list" else LongTextEditor if kind == "longtext" else None)
+        # The editors (DataTable, TextArea) are imported on first need: the first question shows sooner.
+        want = None if pending or q is None else {"list": "ListEditor", "longtext": "LongTextEditor"}.get(kind)
         keep = None
-        for ed in [*self.query(ListEditor), *self.query(LongTextEditor)]:
-            if type(ed) is want and ed.qid == q.id and keep is None:
+        for ed in self.query("ListEditor, LongTextEditor"):
+            if type(ed).__name__ == want and ed.qid == q.id and keep is None:
                 keep = ed  # same question still open (after "?" or a refusal): keep unsaved edits
             else:
                 ed.remove()
@@ -178,9 +177,13 @@ class ConversationScreen(Screen):
         if keep is not None:
             pass
         elif kind == "list" and not pending:
+            from ..widgets.list_editor import ListEditor
+
             main.mount(ListEditor(q, self.session.answers.get(q.id), self.engine.text), before=inp)
             inp.placeholder = "表格上方编辑；也可在此粘贴整张表，或输入“无”、? 等"
         elif kind == "longtext" and not pending:
+            from ..widgets.long_text import LongTextEditor
+
             main.mount(LongTextEditor(self.engine, q), before=inp)
             inp.placeholder = "上方编辑文字，Ctrl+S 提交；此处可输入 ?、返回、稍后 等"
         if want is None:
@@ -225,24 +228,25 @@ class ConversationScreen(Screen):
             choices.highlighted = (cur + step) % choices.option_count
 
     def list_editor_active(self) -> bool:
-        return bool(self.query(ListEditor))
+        return bool(self.query("ListEditor"))
 
     def paste_rows(self, text: str) -> None:
-        self.query_one(ListEditor).paste(text)
+        self.query_one("ListEditor").paste(text)  # type: ignore[attr-defined]
 
-    def on_list_editor_submitted(self, event: ListEditor.Submitted) -> None:
+    def on_list_editor_submitted(self, event: Any) -> None:
         event.stop()
         n = len(event.rows)
         before = len(self.session.transcript)
         reply = self.conv.submit(event.qid, event.rows, f"（提交名单，共 {n} 行）" if n else "无")
         if reply.refused:
-            self.query_one(ListEditor).show_errors(reply.messages[0] if reply.messages else "")
+            self.query_one("ListEditor").show_errors(  # type: ignore[attr-defined]
+                reply.messages[0] if reply.messages else "")
             self.query_one(ChatLog).add(self.session.transcript[before:], refused=True)
             self._status()
         else:
             self.show_reply(reply, before)
 
-    def on_long_text_editor_submitted(self, event: LongTextEditor.Submitted) -> None:
+    def on_long_text_editor_submitted(self, event: Any) -> None:
         event.stop()
         before = len(self.session.transcript)
         reply = self.conv.submit(event.qid, event.text, event.text)
@@ -253,14 +257,14 @@ class ConversationScreen(Screen):
             self.show_reply(reply, before)
 
     def action_submit_editor(self) -> None:
-        for lst in self.query(ListEditor):
-            lst.submit()
-        for text in self.query(LongTextEditor):
-            text.action_submit()
+        for lst in self.query("ListEditor"):
+            lst.submit()  # type: ignore[attr-defined]
+        for text in self.query("LongTextEditor"):
+            text.action_submit()  # type: ignore[attr-defined]
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "submit_editor":
-            return bool(self.query(ListEditor) or self.query(LongTextEditor))
+            return bool(self.query("ListEditor, LongTextEditor"))
         return True
 
     # -- jumps ----------------------------------------------------------------------------------

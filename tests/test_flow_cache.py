@@ -1,0 +1,46 @@
+"""The compiled-flow cache: used when the files are unchanged, rebuilt when they change or break."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from assistant.flow import load_flow
+from assistant.paths import cache_dir
+
+
+def _fresh_load(form="annual"):
+    load_flow.cache_clear()
+    try:
+        return load_flow(form)
+    finally:
+        load_flow.cache_clear()
+
+
+def test_cache_is_written_and_reused(filing_home):
+    flow = _fresh_load()
+    files = list(cache_dir().glob("annual_report-*.pickle"))
+    assert len(files) == 1
+    again = _fresh_load()
+    assert [q.id for q in again.questions] == [q.id for q in flow.questions]
+    assert again["standards"].rows[0].label == "国际" and again.expr("patent_list", "relevant") is not None
+    assert again.rules[0].assert_ == flow.rules[0].assert_
+
+
+def test_broken_cache_is_rebuilt(filing_home):
+    _fresh_load()
+    (cached,) = cache_dir().glob("annual_report-*.pickle")
+    cached.write_bytes(b"not a pickle")
+    assert len(_fresh_load().questions) == 76
+    (cached,) = cache_dir().glob("annual_report-*.pickle")
+    assert cached.read_bytes() != b"not a pickle"
+
+
+def test_cached_start_needs_no_yaml_or_pydantic(filing_home):
+    _fresh_load()
+    code = ("import sys\nfrom assistant.flow import load_flow\nload_flow('annual')\n"
+            "print(','.join(m for m in ('yaml', 'pydantic') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "FILING_HOME": str(filing_home)}).stdout.strip()
+    assert out == ""
