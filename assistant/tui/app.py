@@ -26,22 +26,28 @@ class FilingApp(App):
         self.clock = clock
         self._handle = handle  # a session already opened (locked) by run_app
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Any:
+        """A resumed session's conversation is the first screen itself: no blank screen to lay out first."""
         if self._handle is None and self.session_id:
             try:
                 self._handle = self.store.open(self.session_id)
             except SessionError as exc:
-                from .screens.home import HomeScreen
-
-                self.push_screen(HomeScreen())
-                self.call_after_refresh(self.screen.message, str(exc), True)
-                return
+                self._open_error = str(exc)
         if self._handle is not None:
-            self._show_conversation(self._handle)
+            from .screens.conversation import ConversationScreen
+
+            return ConversationScreen(self._handle, clock=self.clock)
+        return super().get_default_screen()
+
+    def on_mount(self) -> None:
+        if self._handle is not None:
             return
         from .screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
+        error = getattr(self, "_open_error", None)
+        if error:
+            self.call_after_refresh(self.screen.message, error, True)
 
     def open_session(self, sid: str) -> bool:
         """Lock the session and show its conversation; a problem is shown, never a traceback."""

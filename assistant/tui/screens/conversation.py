@@ -329,8 +329,8 @@ class ConversationScreen(Screen):
             home = self.app.screen
             if isinstance(home, HomeScreen):
                 home.reload()
-        else:  # opened directly with `filing resume ID`: home was never built
-            self.app.switch_screen(HomeScreen())
+        else:  # opened directly with `filing resume ID`: this is the app's first screen, home comes on top
+            self.app.push_screen(HomeScreen())
 
     def close_session(self) -> None:
         with self._save_lock:
