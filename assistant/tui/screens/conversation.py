@@ -13,8 +13,9 @@ from typing import Any, Callable
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+from ..widgets.footer import QuietFooter
 
 from ...chat import Conversation, Reply
 from ...engine import Engine
@@ -105,7 +106,7 @@ class ConversationScreen(Screen):
                 yield OptionList(id="choices")
                 yield ChatInput(placeholder="在此输入回答，回车提交；输入 ? 查看说明", id="input")
                 yield Static(id="status")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         chat = self.query_one(ChatLog)

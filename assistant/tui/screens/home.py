@@ -8,8 +8,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from ..widgets.cjk import WrapStatic
-from textual.widgets import DataTable, Footer, Input, Label, OptionList
+from textual.widgets import DataTable, Input, Label, OptionList
 from textual.widgets.option_list import Option
+from ..widgets.footer import QuietFooter
 
 FORM_NAMES = {"annual_report": "年度报告", "district_summary": "区级总结"}
 
@@ -117,7 +118,7 @@ class HomeScreen(Screen):
         yield WrapStatic("已保存的会话（选中后回车继续填写）", id="sessions-title")
         yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield WrapStatic(id="home-message")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -7,7 +7,8 @@ from typing import Any
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+from ..widgets.footer import QuietFooter
 
 PREVIEW_ROWS = 20
 
@@ -34,7 +35,7 @@ class PreviewScreen(Screen):
     def compose(self):  # noqa: ANN201
         with VerticalScroll(id="preview-scroll", can_focus=True):
             yield Static("正在生成预览……", id="preview")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         text, ok = preview_text(self.session)
