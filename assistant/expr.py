@@ -68,10 +68,11 @@ class Expression:
     """A condition with the names it reads (a rule is skipped while any is missing).
 
     Parsed (syntax and names checked) when the flow loads; compiled to code on first use, which
-    keeps start-up fast: code generation is most of jinja2's cost.
+    keeps start-up fast: code generation is most of jinja2's cost. The generated Python source is
+    kept (and pickled with a cached flow), so a later start only runs Python's own compile().
     """
 
-    __slots__ = ("source", "names", "_fn")
+    __slots__ = ("source", "names", "_fn", "_pysrc")
 
     def __init__(self, source: str):
         self.source = source
@@ -81,19 +82,39 @@ class Expression:
             raise ExpressionError(f"表达式“{source}”有语法错误：{exc.message}") from None
         self.names = frozenset(meta.find_undeclared_variables(ast))
         self._fn: Callable[..., Any] | None = None
+        self._pysrc: str | None = None
 
     def __getstate__(self) -> tuple:
-        return (self.source, self.names)
+        return (self.source, self.names, self.generate())
 
     def __setstate__(self, state: tuple) -> None:
-        self.source, self.names = state
+        self.source, self.names, self._pysrc = state
         self._fn = None
+
+    def generate(self) -> str:
+        """Python source for the expression (what Environment.compile_expression builds)."""
+        if self._pysrc is None:
+            from jinja2 import nodes
+            from jinja2.parser import Parser
+
+            expr = Parser(_env, self.source, state="variable").parse_expression()
+            expr.set_environment(_env)
+            body = [nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)]
+            self._pysrc = _env.compile(nodes.Template(body, lineno=1), raw=True)
+        return self._pysrc
+
+    def _compile(self) -> Callable[..., Any]:
+        from jinja2.environment import TemplateExpression
+
+        code = compile(self.generate(), "<flow expression>", "exec")
+        template = _env.template_class.from_code(_env, code, _env.make_globals(None), None)
+        return TemplateExpression(template, True)
 
     def __call__(self, namespace: dict[str, Any]) -> Any:
         """The value, or None when it cannot be computed (missing inputs, division by zero, ...)."""
         fn = self._fn
         if fn is None:
-            fn = self._fn = _env.compile_expression(self.source, undefined_to_none=True)
+            fn = self._fn = self._compile()
         try:
             return fn(**namespace)
         except Exception:  # noqa: BLE001 - any failure means "cannot tell yet"
