@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = 5
+RUNS = 11
 
 BARE = r"""
 import asyncio, time

@@ -34,12 +34,19 @@ class Outline(Vertical):
         tree.clear()
         self._tree_nodes.clear()
         self._labels.clear()
+        self._leaves: set[str] = set()  # sections whose question nodes exist (built when first opened)
         for sec in engine.flow.sections:
-            node = tree.root.add("", data=("section", sec.id))
-            self._tree_nodes["§" + sec.id] = node
-            for q in sec.questions:
-                self._tree_nodes[q.id] = node.add_leaf("", data=("question", q.id))
+            self._tree_nodes["§" + sec.id] = tree.root.add("", data=("section", sec.id), allow_expand=True)
         self._built_for = engine.flow
+        self._engine = engine
+
+    def _ensure_leaves(self, sec: Any) -> None:
+        if sec.id in self._leaves:
+            return
+        self._leaves.add(sec.id)
+        node = self._tree_nodes["§" + sec.id]
+        for q in sec.questions:
+            self._tree_nodes[q.id] = node.add_leaf("", data=("question", q.id))
 
     def refresh_from(self, engine: Any) -> None:
         """Relabel the nodes from the engine (structure is the flow's, so nodes stay put)."""
@@ -57,6 +64,9 @@ class Outline(Vertical):
             self._set("§" + sec.id, Text.assemble(
                 (f"{mark} ", "green" if sp.done else "dim"), (engine.text(sec.title), "bold" if sec.id == cur_sec else ""),
                 (f" {sp.answered}/{sp.total}", "dim")))
+            if sec.id not in self._leaves and sec.id != cur_sec:
+                continue
+            self._ensure_leaves(sec)
             for q in sec.questions:
                 label = engine.label(q) or q.id
                 if len(label) > 18:
@@ -81,6 +91,12 @@ class Outline(Vertical):
         if self._labels.get(key) != label:
             self._labels[key] = label
             self._tree_nodes[key].set_label(label)
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
+        data = event.node.data
+        if data and data[0] == "section" and data[1] not in self._leaves:
+            self._ensure_leaves(self._engine.flow.section(data[1]))
+            self.refresh_from(self._engine)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
         event.stop()
