@@ -12,13 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_SESSION, EXIT_FILE = 0, 1, 2, 3, 4
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int = EXIT_REFUSED):
-        super().__init__(message)
-        self.code = code
+from .errors import EXIT_FILE, EXIT_OK, EXIT_REFUSED, EXIT_SESSION, EXIT_USAGE  # noqa: F401
+from .errors import UserError as CliError
 
 
 # argparse looks its own words up through `argparse._` (gettext) at call time: give them in Chinese.

@@ -21,9 +21,9 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
 
 def _cli_error(message: str, code: int) -> Exception:
-    from ..cli import CliError
+    from ..errors import UserError
 
-    return CliError(message, code)
+    return UserError(message, code)
 
 
 def _sanitize(name: str) -> str:
