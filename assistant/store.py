@@ -53,7 +53,7 @@ class Session:
     def __init__(self, id: str, form: str, title: str, year: int, *, created: str | None = None,
                  updated: str | None = None, answers: dict[str, Any] | None = None,
                  transcript: list[dict[str, Any]] | None = None, cursor: str | None = None,
-                 pending: dict[str, Any] | None = None):
+                 pending: dict[str, Any] | None = None, drafts: dict[str, Any] | None = None):
         self.id, self.form, self.title, self.year = id, form, title, int(year)
         self.created = created or now()
         self.updated = updated or self.created
@@ -61,6 +61,7 @@ class Session:
         self.transcript: list[dict[str, Any]] = list(transcript or [])
         self.cursor = cursor
         self.pending = pending  # a converted value awaiting the person's confirmation
+        self.drafts: dict[str, Any] = dict(drafts or {})  # editor text not yet submitted, by question id
         self._frags: dict[str, bytes] = {}
         self._tfrags: list[bytes] = []
 
@@ -68,6 +69,7 @@ class Session:
     def set_answer(self, qid: str, value: Any) -> None:
         self.answers[qid] = value
         self._frags.pop(qid, None)
+        self.drafts.pop(qid, None)
         self.updated = now()
 
     def clear_answer(self, qid: str) -> None:
@@ -102,7 +104,7 @@ class Session:
         head = _dumps({
             "schema_version": SCHEMA_VERSION, "id": self.id, "form": self.form, "title": self.title,
             "year": self.year, "created": self.created, "updated": self.updated, "cursor": self.cursor,
-            "pending": self.pending,
+            "pending": self.pending, "drafts": self.drafts,
         })
         tail = [b"]}"]
         if tf:
@@ -121,7 +123,7 @@ class Session:
         return cls(
             data["id"], data["form"], data.get("title", ""), data["year"], created=data.get("created"),
             updated=data.get("updated"), answers=data.get("answers"), transcript=data.get("transcript"),
-            cursor=data.get("cursor"), pending=data.get("pending"),
+            cursor=data.get("cursor"), pending=data.get("pending"), drafts=data.get("drafts"),
         )
 
 
@@ -195,6 +197,10 @@ class OpenSession:
 
     def __init__(self, store: "SessionStore", session: Session, lock: Any):
         self.store, self.session, self._lock = store, session, lock
+
+    @property
+    def closed(self) -> bool:
+        return self._lock is None
 
     def save(self) -> None:
         self.store.save(self.session)

@@ -38,3 +38,55 @@ def test_resume_then_home_then_open_again(store: SessionStore):
 
     asyncio.run(run())
     assert store.load(sid).answers["cluster_name"] == "甲集群"
+
+
+def test_unsubmitted_editor_text_survives_quit_and_resume(store: SessionStore):
+    """Nothing typed is lost: rows pasted into the table and narrative typed but not submitted."""
+    from conftest import make_session
+
+    s = make_session(store, "annual")
+    for qid in ("patent_count", "patent_list", "overview"):
+        s.answers.pop(qid, None)
+    s.cursor = "patent_count"
+    store.save(s)
+
+    async def first() -> None:
+        app = FilingApp(s.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await type_line(pilot, "2")
+            screen = app.screen
+            assert screen.engine.current().id == "patent_list"
+            screen.query_one("ListEditor").paste("专利甲\tZL1\t发明专利\t甲公司\n专利乙\tZL2\t发明专利\t乙公司\n")
+            await pilot.pause()
+            await pilot.press("ctrl+q")  # quit without submitting the table
+
+    asyncio.run(first())
+    assert len(store.load(s.id).drafts["patent_list"]) == 2
+
+    async def second() -> None:
+        app = FilingApp(s.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            editor = app.screen.query_one("ListEditor")
+            assert [r[0] for r in editor.rows] == ["专利甲", "专利乙"]
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.screen.engine.current().id == "overview"
+            app.screen.query_one("#longtext").insert("集群总体情况的草稿")
+            await pilot.pause()
+            await pilot.press("escape")  # go home without submitting the text
+            await pilot.pause()
+
+    asyncio.run(second())
+    saved = store.load(s.id)
+    assert len(saved.answers["patent_list"]) == 2 and "patent_list" not in saved.drafts
+    assert saved.drafts["overview"] == "集群总体情况的草稿"
+
+    async def third() -> None:
+        app = FilingApp(s.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert app.screen.query_one("#longtext").text == "集群总体情况的草稿"
+
+    asyncio.run(third())

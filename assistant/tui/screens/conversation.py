@@ -109,6 +109,7 @@ class ConversationScreen(Screen):
         yield QuietFooter()
 
     def on_mount(self) -> None:
+        self.set_interval(2, self._flush_drafts)  # unsubmitted editor text reaches the disk within 2 s
         chat = self.query_one(ChatLog)
         chat.restore(self.session.transcript)
         n = len(self.session.transcript)
@@ -180,12 +181,13 @@ class ConversationScreen(Screen):
         elif kind == "list" and not pending:
             from ..widgets.list_editor import ListEditor
 
-            main.mount(ListEditor(q, self.session.answers.get(q.id), self.engine.text), before=inp)
+            main.mount(ListEditor(q, self.session.answers.get(q.id), self.engine.text,
+                                  draft=self.session.drafts.get(q.id), keep_draft=self._keep_draft), before=inp)
             inp.placeholder = "表格上方编辑；也可在此粘贴整张表，或输入“无”、? 等"
         elif kind == "longtext" and not pending:
             from ..widgets.long_text import LongTextEditor
 
-            main.mount(LongTextEditor(self.engine, q), before=inp)
+            main.mount(LongTextEditor(self.engine, q, keep_draft=self._keep_draft), before=inp)
             inp.placeholder = "上方编辑文字，Ctrl+S 提交；此处可输入 ?、返回、稍后 等"
         if want is None:
             inp.placeholder = ("上下键选择后回车，或直接输入" if options else "在此输入回答，回车提交") + "；输入 ? 查看说明"
@@ -333,10 +335,22 @@ class ConversationScreen(Screen):
         else:  # opened directly with `filing resume ID`: this is the app's first screen, home comes on top
             self.app.push_screen(HomeScreen())
 
+    # -- drafts: what is typed in an editor is kept even before it is submitted ----------------------
+    def _keep_draft(self, qid: str, value: Any) -> None:
+        self.session.drafts[qid] = value
+        self._drafts_dirty = True
+
+    def _flush_drafts(self) -> None:
+        if getattr(self, "_drafts_dirty", False) and not self.handle.closed:
+            self._drafts_dirty = False
+            self._save()
+
     def close_session(self) -> None:
+        self._flush_drafts()
         with self._save_lock:
             self.handle.close()
 
     def on_unmount(self) -> None:
+        self._flush_drafts()
         with self._save_lock:  # a background write finishes before the lock is let go
             self.handle.close()

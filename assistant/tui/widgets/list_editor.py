@@ -80,10 +80,13 @@ class ListEditor(Vertical):
             super().__init__()
             self.qid, self.rows = qid, rows
 
-    def __init__(self, q: Any, stored: Any, fill: Any = str, **kwargs: Any):
+    def __init__(self, q: Any, stored: Any, fill: Any = str, draft: Any = None, keep_draft: Any = None,
+                 **kwargs: Any):
         super().__init__(**kwargs)
         self._init = (q, stored, fill)
         self.qid = q.id
+        self._draft = draft  # rows typed earlier and not submitted
+        self._keep_draft = keep_draft  # called with the rows after every change (saved as a draft)
 
     def on_mount(self) -> None:
         self.load(*self._init)
@@ -102,6 +105,9 @@ class ListEditor(Vertical):
             self.rows = [[show_cell(c, r.get(c.id)) if c.type == "choice" else str(r.get(c.id, "")) for c in q.columns]
                          for r in q.preset_rows]
         self.preset = [list(r) for r in self.rows] if not isinstance(stored, list) else None
+        if isinstance(self._draft, list):
+            self.rows, self.preset = [list(r) for r in self._draft], None
+            self.notify(f"已恢复上次未提交的 {len(self.rows)} 行（草稿），检查后按 Ctrl+S 提交。")
         table = self.query_one(DataTable)
         table.clear(columns=True)
         for c in q.columns:
@@ -114,6 +120,11 @@ class ListEditor(Vertical):
         table.clear()
         table.add_rows(self.rows)
         self.border_subtitle = f"{len(self.rows)} 行"
+
+    def _changed(self) -> None:
+        self._fill()
+        if self._keep_draft is not None:
+            self._keep_draft(self.qid, [list(r) for r in self.rows])
 
     def show_errors(self, text: str) -> None:
         self.query_one("#row-errors", WrapStatic).update(text)
@@ -133,7 +144,7 @@ class ListEditor(Vertical):
 
     def add_rows(self, rows: list[list[str]]) -> None:
         self.rows.extend(rows)
-        self._fill()
+        self._changed()
         table = self.query_one(DataTable)
         table.move_cursor(row=len(self.rows) - 1)
 
@@ -161,7 +172,7 @@ class ListEditor(Vertical):
         def done(values: list[str] | None) -> None:
             if values is not None:
                 self.rows[i] = values
-                self._fill()
+                self._changed()
                 self.query_one(DataTable).move_cursor(row=i)
 
         self.app.push_screen(RowDialog(self.q.columns, self.rows[i], f"修改第 {i + 1} 行", self.fill), done)
@@ -174,7 +185,7 @@ class ListEditor(Vertical):
         i = self._cursor()
         if i is not None:
             del self.rows[i]
-            self._fill()
+            self._changed()
             self.query_one(DataTable).move_cursor(row=min(i, len(self.rows) - 1))
 
     def submit(self) -> None:

@@ -30,10 +30,11 @@ class LongTextEditor(Vertical):
             super().__init__()
             self.qid, self.text = qid, text
 
-    def __init__(self, engine: Any, q: Any, **kwargs: Any):
+    def __init__(self, engine: Any, q: Any, keep_draft: Any = None, **kwargs: Any):
         super().__init__(**kwargs)
         self._init = (engine, q)
         self.qid = q.id
+        self._keep_draft = keep_draft  # called with the text on every change (saved as a draft)
 
     def on_mount(self) -> None:
         self.load(*self._init)
@@ -46,13 +47,23 @@ class LongTextEditor(Vertical):
     def load(self, engine: Any, q: Any) -> None:
         self._engine, self._q = engine, q
         stored = engine.session.answers.get(q.id)
+        draft = engine.session.drafts.get(q.id)
         area = self.query_one(TextArea)
-        area.load_text(stored if isinstance(stored, str) and stored != "无" else "")
+        self._loading = True
+        if isinstance(draft, str):
+            area.load_text(draft)
+            self.notify("已恢复上次未提交的文字（草稿），检查后按 Ctrl+S 提交。")
+        else:
+            area.load_text(stored if isinstance(stored, str) and stored != "无" else "")
         self._update_count()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         event.stop()
         self._update_count()
+        if getattr(self, "_loading", False):
+            self._loading = False  # the change event of load_text itself is not an edit
+        elif self._keep_draft is not None:
+            self._keep_draft(self.qid, event.text_area.text)
 
     def _update_count(self) -> None:
         q = getattr(self, "_q", None)
