@@ -71,3 +71,13 @@ async def answer_current(pilot: Any, answers: dict) -> str:
 
 
 __all__ = ["typed", "tsv", "type_line", "paste_into", "answer_current", "load_flow"]
+
+
+async def pick_in_outline(pilot: Any, key: str) -> None:
+    """Highlight a row of the outline sidebar (a question id, or "§" + part id) and press Enter."""
+    ol = pilot.app.screen.query_one("#outline-list")
+    ids = [ol.get_option_at_index(i).id for i in range(ol.option_count)]
+    ol.focus()
+    ol.highlighted = ids.index(key)
+    await pilot.press("enter")
+    await pilot.pause()

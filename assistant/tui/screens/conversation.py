@@ -302,7 +302,7 @@ class ConversationScreen(Screen):
         self._outline_forced = not outline.display
         outline.display = self._outline_forced
         if outline.display:
-            self.query_one("#outline-tree").focus()
+            self.query_one("#outline-list").focus()
 
     def action_review(self) -> None:
         from .review import ReviewScreen

@@ -1,14 +1,33 @@
-"""The parts of the form with progress; selecting a part or a question asks to jump there."""
+"""The parts of the form with progress; selecting a part or a question asks to jump there.
+
+One OptionList (the widget the choice list uses too): every part with its progress, and under the
+part the interview stands in, its questions. Selecting a part jumps to it, which opens its questions.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
-from textual.message import Message
-from textual.widgets import Static, Tree
-from textual.widgets.tree import TreeNode
 from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+
+
+def _fit(text: str, width: int) -> str:
+    """Cut to `width` terminal cells with …: a sidebar row stays one line (CJK is two cells)."""
+    if cell_len(text) <= width:
+        return text
+    out, used = [], 1
+    for ch in text:
+        used += cell_len(ch)
+        if used > width:
+            break
+        out.append(ch)
+    return "".join(out) + "…"
 
 
 class Outline(Vertical):
@@ -19,87 +38,78 @@ class Outline(Vertical):
 
     def compose(self):  # noqa: ANN201
         yield Static(id="overall")
-        tree: Tree[tuple[str, str]] = Tree("表格", id="outline-tree")
-        tree.show_root = False
-        tree.guide_depth = 2
-        yield tree
+        yield OptionList(id="outline-list")
 
     def on_mount(self) -> None:
-        self._tree_nodes: dict[str, TreeNode] = {}
+        self._shown: list[tuple[str, str]] = []
         self._labels: dict[str, Text] = {}
-        self._built_for: Any = None
-
-    def _build(self, engine: Any) -> None:
-        tree = self.query_one(Tree)
-        tree.clear()
-        self._tree_nodes.clear()
-        self._labels.clear()
-        self._leaves: set[str] = set()  # sections whose question nodes exist (built when first opened)
-        for sec in engine.flow.sections:
-            self._tree_nodes["§" + sec.id] = tree.root.add("", data=("section", sec.id), allow_expand=True)
-        self._built_for = engine.flow
-        self._engine = engine
-
-    def _ensure_leaves(self, sec: Any) -> None:
-        if sec.id in self._leaves:
-            return
-        self._leaves.add(sec.id)
-        node = self._tree_nodes["§" + sec.id]
-        for q in sec.questions:
-            self._tree_nodes[q.id] = node.add_leaf("", data=("question", q.id))
 
     def refresh_from(self, engine: Any) -> None:
-        """Relabel the nodes from the engine (structure is the flow's, so nodes stay put)."""
-        if self._built_for is not engine.flow:
-            self._build(engine)
+        """Rebuild the rows from the engine; nothing is redrawn when nothing changed or hidden."""
+        self._engine = engine
+        if not self.display or not self.size.width:
+            self._shown = []  # rebuilt when shown, at its real width
+            return
         p = engine.progress()
         self.query_one("#overall", Static).update(
             Text.assemble(("总体进度 ", "bold"), f"{p.answered}/{p.total}  ", (f"{p.percent}%", "bold green")))
         cur = engine.current()
         cur_sec = engine.flow.section_of[cur.id].id if cur else None
         answers = engine.session.answers
+        width = max(self.size.width - 3, 12)  # room for the scrollbar
+        rows: list[tuple[str, Text]] = []
         for sec in engine.flow.sections:
             sp = engine.progress(sec)
-            mark = "✓" if sp.done else "○"
-            self._set("§" + sec.id, Text.assemble(
-                (f"{mark} ", "green" if sp.done else "dim"), (engine.text(sec.title), "bold" if sec.id == cur_sec else ""),
-                (f" {sp.answered}/{sp.total}", "dim")))
-            if sec.id not in self._leaves and sec.id != cur_sec:
+            open_ = sec.id == cur_sec
+            count = f" {sp.answered}/{sp.total}"
+            title = _fit(engine.text(sec.title), width - 4 - cell_len(count))
+            rows.append(("§" + sec.id, Text.assemble(
+                ("▾ " if open_ else "▸ ", "dim"), ("✓ " if sp.done else "", "green"),
+                (title, "bold" if open_ else ""), (count, "dim"))))
+            if not open_:
                 continue
-            self._ensure_leaves(sec)
             for q in sec.questions:
-                label = engine.label(q) or q.id
-                if len(label) > 18:
-                    label = label[:17] + "…"
+                label = _fit(engine.label(q) or q.id, width - 3)
                 if not engine.is_relevant(q.id):
-                    t = Text("  " + label + "（不需填）", style="dim strike")
+                    t = Text("   " + _fit(engine.label(q) or q.id, width - 3 - 10) + "（不需填）", style="dim strike")
                 elif q.calculated:
-                    t = Text("= " + label + "（自动计算）", style="dim italic")
+                    t = Text(" = " + _fit(engine.label(q) or q.id, width - 3 - 12) + "（自动计算）", style="dim italic")
                 elif cur is not None and q.id == cur.id:
-                    t = Text("▶ " + label, style="bold reverse")
+                    t = Text(" ▶ " + label, style="bold reverse")
                 elif q.id in answers:
-                    t = Text.assemble(("✓ ", "green"), label)
+                    t = Text.assemble((" ✓ ", "green"), label)
                 else:
-                    t = Text("· " + label)
-                self._set(q.id, t)
-        if cur_sec is not None:
-            node = self._tree_nodes["§" + cur_sec]
-            if not node.is_expanded:
-                node.expand()
+                    t = Text(" · " + label)
+                rows.append((q.id, t))
+        shown = [(key, text.plain + str(text.style)) for key, text in rows]
+        if shown == self._shown:
+            return
+        self._shown = shown
+        self._labels = {key: text for key, text in rows}
+        ol = self.query_one(OptionList)
+        keep = ol.highlighted_option.id if ol.highlighted_option is not None else None
+        ol.clear_options()
+        ol.add_options([Option(text, id=key) for key, text in rows])
+        ids = [key for key, _ in rows]
+        target = keep if keep in ids else (cur.id if cur is not None and cur.id in ids else None)
+        if target is not None:
+            ol.highlighted = ids.index(target)
 
-    def _set(self, key: str, label: Text) -> None:
-        if self._labels.get(key) != label:
-            self._labels[key] = label
-            self._tree_nodes[key].set_label(label)
+    def on_resize(self, event: Any) -> None:
+        engine = getattr(self, "_engine", None)
+        if engine is not None:
+            self._shown = []
+            self.refresh_from(engine)
 
-    def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
-        data = event.node.data
-        if data and data[0] == "section" and data[1] not in self._leaves:
-            self._ensure_leaves(self._engine.flow.section(data[1]))
-            self.refresh_from(self._engine)
+    def label(self, key: str) -> str:
+        """The text the sidebar shows for a question id (or "§" + part id); "" when not shown."""
+        text = self._labels.get(key)
+        return text.plain if text is not None else ""
 
-    def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if event.node.data:
-            kind, target = event.node.data
-            self.post_message(self.Jump(kind, target))
+        key = event.option.id or ""
+        if key.startswith("§"):
+            self.post_message(self.Jump("section", key[1:]))
+        elif key:
+            self.post_message(self.Jump("question", key))
