@@ -98,9 +98,16 @@ class Engine:
     def text(self, s: str) -> str:
         return fill(s, self.year)
 
-    def label(self, q: Question | str) -> str:
+    def official_label(self, q: Question | str) -> str:
+        """The row label exactly as printed on the form (the document uses this)."""
         q = self.flow[q] if isinstance(q, str) else q
         return fill(q.label, self.year)
+
+    def label(self, q: Question | str) -> str:
+        """The label for lists and messages: where the form prints one twice, with its context."""
+        q = self.flow[q] if isinstance(q, str) else q
+        label = fill(q.label, self.year)
+        return f"{q.context}·{label}" if q.context else label
 
     def is_relevant(self, qid: str) -> bool:
         return self.state.relevant.get(qid, False)

@@ -85,6 +85,7 @@ class Question:
     note: str = ""
     formula: str = ""
     corner: str = ""
+    context: str = ""  # tells apart labels the form prints twice (e.g. 是否高于行业平均水平)
 
     @property
     def calculated(self) -> bool:
@@ -265,7 +266,7 @@ def _pydantic_problem(path: Path, data: Any, exc: Any) -> FlowError:
 
 
 def _merge_wording(q: Question, w: dict[str, Any], path: Path) -> None:
-    for key in ("label", "ask", "hint", "note", "formula", "corner"):
+    for key in ("label", "ask", "hint", "note", "formula", "corner", "context"):
         if key in w:
             setattr(q, key, str(w[key]))
     q.help = list(w.get("help") or [])

@@ -38,11 +38,11 @@ def form_labels(engine: Engine) -> list[str]:
                 out.append("年度")
             elif "group" in item:
                 out.append(item["group"])
-                out += [engine.label(q) for q in item["counts"]]
+                out += [engine.official_label(q) for q in item["counts"]]
             else:
                 qid = next(v for k, v in item.items() if k in ("field", "choice", "matrix"))
                 q = flow[qid]
-                out.append(engine.label(q))
+                out.append(engine.official_label(q))
                 if q.type == "matrix":
                     out += [q.corner] + [c.label for c in q.cols] + [r.label for r in q.rows]
     work = lay["work"]
@@ -50,12 +50,12 @@ def form_labels(engine: Engine) -> list[str]:
     for item in work["blocks"]:
         qid = item.get("text") or item.get("targets")
         if "text" in item:
-            out.append(engine.label(qid))
+            out.append(engine.official_label(qid))
         else:
             out += [engine.text(c.label) for c in flow[qid].columns]
     dec = lay["declaration"]
     out += [fill(flow.section(dec["section"]).title, engine.year), dec["label"], dec["text"],
-            engine.label(dec["signatory"]), dec["seal"]]
+            engine.official_label(dec["signatory"]), dec["seal"]]
     return out
 
 

@@ -167,7 +167,7 @@ class _Builder:
 
     # -- values ------------------------------------------------------------------------------
     def label(self, q: Question | str) -> str:
-        return _clean(self.e.label(q))
+        return _clean(self.e.official_label(q))
 
     def text(self, s: str) -> str:
         return _clean(fill(s, self.year))

@@ -24,7 +24,7 @@ class QuestionPanel(WrapStatic):
             t.append("（选填）", style="dim")
         t.append("\n")
         t.append(engine.text(q.ask or q.label), style="bold")
-        label = engine.label(q)
+        label = engine.official_label(q)
         extra = []
         if label:
             extra.append(f"表格栏目：{label}{(' ' + q.note) if q.note else ''}")
