@@ -399,7 +399,12 @@ def load_flow(form: str) -> Flow:
     if not path.exists():
         raise FlowError(f"没有名为 “{form}” 的表单（可选：annual 年度报告，district 区级总结）")
     prompts = data_dir("prompts") / f"{name}.yaml"
-    digest = hashlib.sha256(f"{_CACHE_FORMAT}:{__version__}:".encode())
+    from dataclasses import fields
+
+    # The pickled classes' shape is part of the key: a new field never meets an old pickle.
+    shape = ";".join(f"{c.__name__}:{','.join(f.name for f in fields(c))}"
+                     for c in (Option, Column, Question, Section, Rule, FlowFile))
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}:{__version__}:{shape}:".encode())
     for p in (path, prompts):
         digest.update(p.read_bytes() if p.exists() else b"")
     cached = cache_dir() / f"{name}-{digest.hexdigest()[:20]}.pickle"
