@@ -33,7 +33,7 @@ _UNIT_FACTORS: dict[str, dict[str, Decimal]] = {
     "吨": {"吨": Decimal(1), "t": Decimal(1), "万吨": Decimal(10000), "千克": Decimal("0.001"),
           "公斤": Decimal("0.001"), "kg": Decimal("0.001")},
     "平方公里": {"平方公里": Decimal(1), "平方千米": Decimal(1), "km2": Decimal(1), "km²": Decimal(1),
-             "公顷": Decimal("0.01"), "亩": Decimal(1) / Decimal(1500), "平方米": Decimal("0.000001"),
+             "公顷": Decimal("0.01"), "亩": Decimal(1) / Decimal(1500), "万亩": Decimal(10000) / Decimal(1500), "平方米": Decimal("0.000001"),
              "m2": Decimal("0.000001"), "万平方米": Decimal("0.01")},
 }
 _COUNT_SUFFIXES = ("个", "家", "人", "名", "项", "件", "条", "户")

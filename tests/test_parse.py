@@ -42,6 +42,8 @@ def p(qid, raw):
     ("enterprise_count", "无", 0),
     ("sme_employees", "1.2万", 12000),
     ("area_km2", "1500亩", "1.00"),
+    ("area_km2", "1.2万亩", "8.00"),
+    ("area_km2", "380公顷", "3.80"),
     ("operator_changed", "是", True),
     ("operator_changed", "对", True),
     ("operator_changed", "Y", True),
