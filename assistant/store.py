@@ -156,6 +156,8 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fsync_dir(path: Path) -> None:
+    if os.name == "nt":  # Windows cannot open a folder as a file; NTFS orders the rename itself
+        return
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -181,7 +183,12 @@ def atomic_write(path: Path, data: bytes | list[bytes], *, keep_backup: bool = F
         if keep_backup and path.exists():
             bak_tmp = path.with_name(f".{path.name}.{os.getpid()}.baktmp")
             try:
-                os.link(path, bak_tmp)
+                try:
+                    os.link(path, bak_tmp)
+                except OSError:  # no hard links here (FAT, some network drives): copy instead
+                    import shutil
+
+                    shutil.copyfile(path, bak_tmp)
                 os.replace(bak_tmp, path.with_name(path.name + ".bak"))
             except OSError:
                 bak_tmp.unlink(missing_ok=True)
