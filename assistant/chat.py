@@ -99,15 +99,18 @@ class Conversation:
 
     # -- turns -------------------------------------------------------------------------------
     def _finish(self, reply: Reply, *, ask: bool = True) -> Reply:
+        asked = None
         if ask and reply.action != "quit":
             q = self.engine.current()
             reply.question = q
             if q is not None:
                 reply.messages.append(self.question_text(q))
+                asked = q.id
             else:
                 reply.messages.append(self.done_text())
-        for m in reply.messages:
-            self.session.say("assistant", m)
+        for i, m in enumerate(reply.messages):
+            last = i == len(reply.messages) - 1
+            self.session.say("assistant", m, asked if last else None, "question" if last and asked else None)
         self._save()
         return reply
 

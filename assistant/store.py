@@ -77,11 +77,13 @@ class Session:
         self._frags.pop(qid, None)
         self.updated = now()
 
-    def say(self, role: str, text: str, qid: str | None = None) -> None:
-        """Append to the transcript ('assistant' or 'user')."""
+    def say(self, role: str, text: str, qid: str | None = None, kind: str | None = None) -> None:
+        """Append to the transcript ('assistant' or 'user'); kind "question" marks a question asked."""
         entry: dict[str, Any] = {"role": role, "text": text, "at": now()}
         if qid:
             entry["qid"] = qid
+        if kind:
+            entry["kind"] = kind
         self.transcript.append(entry)
 
     # -- serialisation -----------------------------------------------------------------------

@@ -15,8 +15,10 @@ KEEP = 60
 
 
 class Bubble(WrapStatic):
-    def __init__(self, role: str, text: str, *, refused: bool = False):
+    def __init__(self, role: str, text: str, *, refused: bool = False, kind: str | None = None):
         who = "助手" if role == "assistant" else "我"
+        if kind == "question":  # the panel below shows label, unit and example: the log keeps the question
+            text = "\n".join(text.splitlines()[:2])
         body = Text()
         body.append(f"{who}\n", style="bold")
         body.append(text)
@@ -31,7 +33,7 @@ class ChatLog(VerticalScroll, can_focus=True):
 
     def add(self, entries: Iterable[dict[str, Any]], *, refused: bool = False) -> None:
         bubbles = [Bubble(e.get("role", "assistant"), str(e.get("text", "")),
-                          refused=refused and e.get("role") == "assistant") for e in entries]
+                          refused=refused and e.get("role") == "assistant", kind=e.get("kind")) for e in entries]
         if bubbles:
             self.mount_all(bubbles)
             old = list(self.query(Bubble))[:-KEEP]
