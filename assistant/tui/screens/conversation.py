@@ -96,12 +96,18 @@ class ConversationScreen(Screen):
     # -- layout ---------------------------------------------------------------------------------
     def compose(self):  # noqa: ANN201
         s = self.session
+        # Greeting first, so the transcript's bubbles are laid out with the screen (no second pass).
+        self._defer_save = True
+        try:
+            self.conv.start()
+        finally:
+            self._defer_save = False
         with Horizontal(id="body"):
             yield Outline(id="outline")
             with Vertical(id="main"):
                 yield Static(f"{s.title or self.engine.text(self.engine.flow.title)}　{FORM_NAMES.get(s.form, s.form)} · {s.year} 年度 · 编号 {s.id}",
                              id="title")
-                yield ChatLog(id="chat")
+                yield ChatLog(self.session.transcript, id="chat")
                 yield QuestionPanel(id="question")
                 yield OptionList(id="choices")
                 yield ChatInput(placeholder="在此输入回答，回车提交；输入 ? 查看说明", id="input")
@@ -110,15 +116,7 @@ class ConversationScreen(Screen):
 
     def on_mount(self) -> None:
         self.set_interval(2, self._flush_drafts)  # unsubmitted editor text reaches the disk within 2 s
-        chat = self.query_one(ChatLog)
-        chat.restore(self.session.transcript)
-        n = len(self.session.transcript)
-        self._defer_save = True
-        try:
-            self.conv.start()
-        finally:
-            self._defer_save = False
-        chat.add(self.session.transcript[n:])
+        self.query_one(ChatLog).scroll_end(animate=False, immediate=False)
         self._sync()
         self._apply_width(self.app.size.width)
 

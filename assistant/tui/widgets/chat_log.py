@@ -31,6 +31,18 @@ class Bubble(WrapStatic):
 class ChatLog(VerticalScroll, can_focus=True):
     """Scrollable transcript (focus it and use arrows / PgUp / PgDn)."""
 
+    def __init__(self, transcript: list[dict[str, Any]] | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._initial = transcript or []
+
+    def compose(self):  # noqa: ANN201
+        """The restored transcript is part of the first layout: mounting it later costs a second pass."""
+        older = len(self._initial) - RESTORE_LIMIT
+        if older > 0:
+            yield WrapStatic(f"（更早的 {older} 条消息已保存在会话中，此处不再显示）", classes="older")
+        for e in self._initial[-RESTORE_LIMIT:]:
+            yield Bubble(e.get("role", "assistant"), str(e.get("text", "")), kind=e.get("kind"))
+
     def add(self, entries: Iterable[dict[str, Any]], *, refused: bool = False) -> None:
         bubbles = [Bubble(e.get("role", "assistant"), str(e.get("text", "")),
                           refused=refused and e.get("role") == "assistant", kind=e.get("kind")) for e in entries]
@@ -41,8 +53,3 @@ class ChatLog(VerticalScroll, can_focus=True):
                 self.remove_children(old)
             self.scroll_end(animate=False, immediate=False)
 
-    def restore(self, transcript: list[dict[str, Any]]) -> None:
-        older = len(transcript) - RESTORE_LIMIT
-        if older > 0:
-            self.mount(WrapStatic(f"（更早的 {older} 条消息已保存在会话中，此处不再显示）", classes="older"))
-        self.add(transcript[-RESTORE_LIMIT:])
