@@ -11,6 +11,7 @@ from typing import Any
 from rich.cells import cell_len
 from rich.text import Text
 from textual.containers import Vertical
+from textual.css.scalar import Unit
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -47,7 +48,8 @@ class Outline(Vertical):
     def refresh_from(self, engine: Any) -> None:
         """Rebuild the rows from the engine; nothing is redrawn when nothing changed or hidden."""
         self._engine = engine
-        if not self.display or not self.size.width:
+        width = self._width()
+        if not self.display or not width:
             self._shown = []  # rebuilt when shown, at its real width
             return
         p = engine.progress()
@@ -56,7 +58,7 @@ class Outline(Vertical):
         cur = engine.current()
         cur_sec = engine.flow.section_of[cur.id].id if cur else None
         answers = engine.session.answers
-        width = max(self.size.width - 3, 12)  # room for the scrollbar
+        width = max(width - 3, 12)  # room for the scrollbar
         rows: list[tuple[str, Text]] = []
         for sec in engine.flow.sections:
             sp = engine.progress(sec)
@@ -85,6 +87,7 @@ class Outline(Vertical):
         if shown == self._shown:
             return
         self._shown = shown
+        self._built_width = width + 3
         self._labels = {key: text for key, text in rows}
         ol = self.query_one(OptionList)
         keep = ol.highlighted_option.id if ol.highlighted_option is not None else None
@@ -95,9 +98,18 @@ class Outline(Vertical):
         if target is not None:
             ol.highlighted = ids.index(target)
 
+    def _width(self) -> int:
+        """The laid-out width, or before the first layout the CSS width (so rows come with the first paint)."""
+        if self.size.width:
+            return self.size.width
+        w = self.styles.width
+        if w is not None and w.unit == Unit.CELLS:
+            return int(w.value) - 1  # the right border
+        return 0
+
     def on_resize(self, event: Any) -> None:
         engine = getattr(self, "_engine", None)
-        if engine is not None:
+        if engine is not None and event.size.width != getattr(self, "_built_width", None):
             self._shown = []
             self.refresh_from(engine)
 
