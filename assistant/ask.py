@@ -302,7 +302,7 @@ def run_ask(session_id: str | None = None, form: str = "annual") -> int:
     store = SessionStore()
     if session_id is None:
         flow = load_flow(form)
-        title = "年度发展情况报告" if flow.form == "annual_report" else "区级总结"
+        title = flow.short_name
         session_id = store.create(flow.form, title, flow.default_year).id
         _out(f"已新建会话 {session_id}。中途可按 Ctrl-C 退出，答案会保存；"
              f"下次运行 `filing ask {session_id}` 继续。\n")

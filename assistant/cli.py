@@ -66,7 +66,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     flow = load_flow(args.form)
     year = args.year or flow.default_year
-    title = args.title or ("年度发展情况报告" if flow.form == "annual_report" else "区级总结")
+    title = args.title or flow.short_name
     session = _store().create(flow.form, title, year)
     _out(session.id)
     return EXIT_OK
@@ -162,6 +162,7 @@ def cmd_answers(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from .engine import Engine
+    from .flow import load_flow
     from .store import SessionError
 
     sessions = _store().all()
@@ -178,14 +179,27 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not sessions:
         _out("还没有会话。用 `filing new --form annual` 新建，或直接运行 `filing` 打开助手。")
         return EXIT_OK
-    _out(f"{'编号':<10}{'表单':<8}{'年度':<6}{'完成':>6}  {'最后修改':<20}标题")
+    from rich.console import Console
+    from rich.table import Table
+
+    # rich measures Chinese characters as two columns, so the columns line up in any terminal.
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for name, justify in (("编号", "left"), ("表单", "left"), ("年度", "left"), ("完成", "right"),
+                          ("最后修改", "left"), ("标题", "left")):
+        table.add_column(name, justify=justify, no_wrap=True)
+    damaged = []
     for s in sessions:
         if isinstance(s, SessionError):
-            _out(f"{getattr(s, 'sid', ''):<10}（无法读取：{s}）")
+            damaged.append(f"{getattr(s, 'sid', '')}：无法读取。{s}")
             continue
-        form = "年度报告" if s.form == "annual_report" else "区级总结"
         pct = Engine.for_session(s).progress().percent
-        _out(f"{s.id:<10}{form:<6}{s.year:<8}{pct:>5}%  {s.updated[:16].replace('T', ' '):<20}{s.title}")
+        table.add_row(s.id, load_flow(s.form).short_name, str(s.year), f"{pct}%",
+                      s.updated[:16].replace("T", " "), s.title)
+    # Piped into a script: never cut a cell to the default 80 columns.
+    console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 1000)
+    console.print(table)
+    for line in damaged:
+        _out(line)
     return EXIT_OK
 
 

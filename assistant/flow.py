@@ -176,6 +176,7 @@ class Flow:
         self.source = source
         self.title: str = wording.get("form_title", "")
         self.attachment: str = wording.get("attachment", "")
+        self.short_name: str = wording.get("short_name", "") or self.form
         self.questions: list[Question] = [q for s in self.sections for q in s.questions]
         self.by_id: dict[str, Question] = {q.id: q for q in self.questions}
         self.index: dict[str, int] = {q.id: i for i, q in enumerate(self.questions)}

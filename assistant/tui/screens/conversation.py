@@ -23,7 +23,6 @@ from ..widgets.chat_log import ChatLog
 from ..widgets.outline import Outline
 from ..widgets.question_panel import QuestionPanel
 
-FORM_NAMES = {"annual_report": "年度报告", "district_summary": "区级总结"}
 
 
 class ChatInput(Input):
@@ -105,7 +104,7 @@ class ConversationScreen(Screen):
         with Horizontal(id="body"):
             yield Outline(id="outline")
             with Vertical(id="main"):
-                yield Static(f"{s.title or self.engine.text(self.engine.flow.title)}　{FORM_NAMES.get(s.form, s.form)} · {s.year} 年度 · 编号 {s.id}",
+                yield Static(f"{s.title or self.engine.text(self.engine.flow.title)}　{self.engine.flow.short_name} · {s.year} 年度 · 编号 {s.id}",
                              id="title")
                 yield ChatLog(self.session.transcript, id="chat")
                 yield QuestionPanel(id="question")

@@ -12,7 +12,6 @@ from textual.widgets import DataTable, Input, Label, OptionList
 from textual.widgets.option_list import Option
 from ..widgets.footer import QuietFooter
 
-FORM_NAMES = {"annual_report": "年度报告", "district_summary": "区级总结"}
 
 
 def _when(iso: str) -> str:
@@ -34,7 +33,7 @@ class NewSessionDialog(ModalScreen[tuple[str, int] | None]):
 
         flow = load_flow(self.form)
         with Vertical(id="new-dialog", classes="dialog"):
-            yield WrapStatic(f"新建{FORM_NAMES.get(flow.form, '')}：{flow.title}", classes="dialog-title")
+            yield WrapStatic(f"新建{flow.short_name}：{flow.title}", classes="dialog-title")
             yield Label("标题（方便以后在列表里找到，可留空）：")
             yield Input(placeholder="例如：浦江智能传感器集群", id="new-title")
             yield Label("报告年度：")
@@ -145,7 +144,7 @@ class HomeScreen(Screen):
             title = s.title or "（未命名）"
             if len(title) > 24:
                 title = title[:23] + "…"
-            table.add_row(title, FORM_NAMES.get(s.form, s.form), pct, _when(s.updated), s.id, key=s.id)
+            table.add_row(title, _short_name(s.form), pct, _when(s.updated), s.id, key=s.id)
         self.query_one("#sessions-title", WrapStatic).update(
             f"已保存的会话（{table.row_count} 个，选中后回车继续填写）" if table.row_count else "还没有保存的会话。")
 
@@ -189,3 +188,12 @@ class HomeScreen(Screen):
                 self.app.open_session(sid)  # type: ignore[attr-defined]
 
         self.app.push_screen(ImportDialog(), done)
+
+
+def _short_name(form: str) -> str:
+    from ...flow import FlowError, load_flow
+
+    try:
+        return load_flow(form).short_name
+    except FlowError:
+        return form
