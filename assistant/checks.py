@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 BLOCKING, WARNING = "blocking", "warning"
-SEVERITY_LABEL = {BLOCKING: "必须修改", WARNING: "提示"}
 
 
 @dataclass(frozen=True)

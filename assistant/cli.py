@@ -54,12 +54,6 @@ def _store():
     return SessionStore()
 
 
-def _form_name(form: str) -> str:
-    from .flow import FORMS
-
-    return FORMS.get(form, form)
-
-
 # -- commands --------------------------------------------------------------------------------
 def cmd_new(args: argparse.Namespace) -> int:
     from .flow import load_flow

@@ -6,7 +6,7 @@ It answers "what is next", "apply this text to that question", "go back", "jump 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Optional
 

@@ -18,7 +18,6 @@ QTYPES = (
     "text", "longtext", "integer", "decimal", "percent", "yesno", "choice",
     "date", "phone", "credit_code", "list", "matrix",
 )
-NUMERIC = ("integer", "decimal", "percent")
 # Plain dataclasses at run time; pydantic validates them (extra keys refused) only when a flow is
 # read from YAML, so a start-up from the compiled-flow cache never imports pydantic.
 _STRICT = {"extra": "forbid"}

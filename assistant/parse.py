@@ -201,7 +201,7 @@ def parse_yesno(q: Question, text: str) -> Parsed:
         return Parsed(True)
     if s in NO_WORDS:
         return Parsed(False)
-    raise InputError(f"请回答“是”或“否”（也可以输入 y / n）。")
+    raise InputError("请回答“是”或“否”（也可以输入 y / n）。")
 
 
 def parse_choice(q: Question | Column, text: str) -> Parsed:

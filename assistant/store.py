@@ -72,11 +72,6 @@ class Session:
         self.drafts.pop(qid, None)
         self.updated = now()
 
-    def clear_answer(self, qid: str) -> None:
-        self.answers.pop(qid, None)
-        self._frags.pop(qid, None)
-        self.updated = now()
-
     def say(self, role: str, text: str, qid: str | None = None, kind: str | None = None) -> None:
         """Append to the transcript ('assistant' or 'user'); kind "question" marks a question asked."""
         entry: dict[str, Any] = {"role": role, "text": text, "at": now()}
@@ -115,9 +110,6 @@ class Session:
 
     def to_json(self) -> str:
         return b"".join(self.to_chunks()).decode("utf-8")
-
-    def to_dict(self) -> dict[str, Any]:
-        return json.loads(self.to_json())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Session":

@@ -10,8 +10,7 @@ import textwrap
 import pytest
 
 from assistant.engine import Engine
-from assistant.store import (SCHEMA_VERSION, Session, SessionCorrupt, SessionLocked, SessionNotFound,
-                             SessionStore)
+from assistant.store import SCHEMA_VERSION, Session, SessionCorrupt, SessionLocked, SessionNotFound
 
 
 def test_session_holds_everything(store):
