@@ -98,7 +98,8 @@ class Conversation:
         return "\n\n".join(parts)
 
     # -- turns -------------------------------------------------------------------------------
-    def _finish(self, reply: Reply, *, ask: bool = True) -> Reply:
+    def _finish(self, reply: Reply, *, ask: bool = True, kind: str | None = None) -> Reply:
+        """Write the reply (and the next question) to the transcript and save; kind marks the first message."""
         asked = None
         if ask and reply.action != "quit":
             q = self.engine.current()
@@ -110,7 +111,8 @@ class Conversation:
                 reply.messages.append(self.done_text())
         for i, m in enumerate(reply.messages):
             last = i == len(reply.messages) - 1
-            self.session.say("assistant", m, asked if last else None, "question" if last and asked else None)
+            self.session.say("assistant", m, asked if last else None,
+                             "question" if last and asked else (kind if i == 0 else None))
         self._save()
         return reply
 
@@ -129,12 +131,21 @@ class Conversation:
         """Greeting for a new session, or a welcome back with where things stand."""
         e = self.engine
         p = e.progress()
+        self._drop_idle_greeting()
         if not self.session.transcript:
             msg = (f"您好！我是集群填报助手，将一题一题地帮您填写《{e.text(e.flow.title)}》（{self.session.year} 年度）。"
                    f"共 {p.total} 题左右，每答一题都会自动保存，可以随时退出，下次接着填。\n{WORDS_HELP}")
         else:
             msg = f"欢迎回来！已完成 {p.answered}/{p.total} 题（{p.percent}%），我们从上次停下的地方继续。"
-        return self._finish(Reply([msg]))
+        return self._finish(Reply([msg]), kind="welcome")
+
+    def _drop_idle_greeting(self) -> None:
+        """A session opened and left without a word must not stack greetings on every reopening:
+        the previous greeting and its question are replaced (nothing the person typed is touched)."""
+        t = self.session.transcript
+        last = next((i for i in range(len(t) - 1, -1, -1) if t[i].get("kind") == "welcome"), None)
+        if last is not None and all(m.get("role") == "assistant" and m.get("kind") == "question" for m in t[last + 1:]):
+            self.session.truncate_transcript(last)
 
     def handle(self, text: str) -> Reply:
         raw = text if text is not None else ""

@@ -378,7 +378,7 @@ def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:
     return flow
 
 
-_CACHE_FORMAT = "3"  # bump when the pickled classes change
+_CACHE_FORMAT = "4"  # bump when the pickled classes change
 
 
 @cache

@@ -81,6 +81,10 @@ class Session:
             entry["kind"] = kind
         self.transcript.append(entry)
 
+    def truncate_transcript(self, n: int) -> None:
+        del self.transcript[n:]
+        del self._tfrags[n:]  # cached encodings of dropped messages must not be reused
+
     # -- serialisation -----------------------------------------------------------------------
     def to_chunks(self) -> list[bytes]:
         """The session as encoded JSON pieces; unchanged answers and messages reuse their cached bytes."""

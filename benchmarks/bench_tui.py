@@ -2,6 +2,9 @@
 
 1. Ready for the first answer (fresh process: imports, store, session open, conversation shown,
    input focused) against a bare Textual app with one Input started the same way. Target ≤ 1.5×.
+   One untimed warm-up start first: it compiles bytecode (as `pip install` does) and builds the
+   flow cache (YAML + validation, once after installing); the runs timed are the starts a
+   person sees every day.
 2. Enter pressed → next question shown, including the durable save (fsync), median over the
    scalar questions of the sample annual report typed into the input line. Target ≤ 50 ms.
    Timed inside the app: from the input's Enter (Input.Submitted) to the end of the screen
@@ -12,7 +15,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import subprocess
 import sys
@@ -20,8 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import process_env
+
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = 11
+RUNS = 15
 
 BARE = r"""
 import asyncio, time
@@ -51,7 +55,7 @@ async def main():
         await pilot.pause()
         assert app.focused is not None and app.focused.id == "input"
         print(time.perf_counter() - t0)
-    assert "docx" not in sys.modules and "questionary" not in sys.modules
+    assert not {"docx", "questionary", "jinja2", "yaml", "pydantic"} & set(sys.modules), "a start-up import crept in"
 asyncio.run(main())
 """
 
@@ -63,20 +67,53 @@ def run(code: str, *args: str, env: dict) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def half_filled(store) -> str:  # noqa: ANN001
+    """A session answered halfway by typing, as a person resuming the next day has it."""
+    from assistant.chat import Conversation
+    from assistant.engine import Engine
+    from assistant.flow import yaml_load
+    from assistant.paths import data_dir
+
+    answers = yaml_load((data_dir("examples") / "annual_answers.yaml").read_text(encoding="utf-8"))
+    session = store.create("annual_report", "基准（续填）", 2023)
+    with store.open(session.id) as handle:
+        conv = Conversation(Engine.for_session(handle.session), save=handle.save)
+        conv.start()
+        while conv.engine.progress().percent < 50 or conv.engine.current().type in ("list", "longtext"):
+            value = answers[conv.engine.current().id]
+            if isinstance(value, list):
+                value = "\n".join("\t".join(str(v) for v in row.values()) for row in value)
+            elif isinstance(value, dict):
+                value = " ".join(str(n) for cols in value.values() for n in cols.values())
+            conv.handle(str(value))
+            if handle.session.pending:
+                conv.handle("是")
+    return session.id
+
+
 def startup(home: Path) -> None:
     from assistant.store import SessionStore
 
-    env = {**os.environ, "FILING_HOME": str(home)}
-    sid = SessionStore(home / "sessions").create("annual_report", "基准", 2023).id
-    bare, ours = [], []
-    for _ in range(RUNS):  # interleaved so machine noise hits both alike
+    env = process_env(home)
+    store = SessionStore(home / "sessions")
+    new = store.create("annual_report", "基准", 2023).id
+    resumed = half_filled(store)
+    bare, ours, again = [], [], []
+    # Untimed warm-up of both: writes the bytecode pip would have compiled, and the flow cache the
+    # very first start after installing builds.
+    run(BARE, env=env)
+    run(OURS.replace("assert not", "assert True or not"), new, env=env)
+    for _ in range(RUNS):  # interleaved so machine noise hits all alike
         bare.append(run(BARE, env=env))
-        ours.append(run(OURS, sid, env=env))
-    b, o = statistics.median(bare), statistics.median(ours)
+        ours.append(run(OURS, new, env=env))
+        again.append(run(OURS, resumed, env=env))
+    b, o, r = statistics.median(bare), statistics.median(ours), statistics.median(again)
+    n = len(store.load(resumed).transcript)
     print(f"start-up, median of {RUNS} fresh processes:")
     print(f"  bare Textual app (Input + Footer) ready : {b * 1000:7.1f} ms")
-    print(f"  filing app ready for the first answer   : {o * 1000:7.1f} ms")
-    print(f"  ratio                                   : {o / b:7.2f}×  (target ≤ 1.5×)")
+    print(f"  filing app ready for the first answer   : {o * 1000:7.1f} ms   ratio {o / b:5.2f}×  (target ≤ 1.5×)")
+    print(f"  same, resuming a half-filled report     : {r * 1000:7.1f} ms   ratio {r / b:5.2f}×"
+          f"  ({n} messages, the last 40 shown)")
 
 
 async def answer_latency(home: Path) -> None:
@@ -91,6 +128,7 @@ async def answer_latency(home: Path) -> None:
     session = store.create("annual_report", "基准", 2023)
     app = FilingApp(session.id, store=store)
     times: list[float] = []
+    cpu: list[float] = []
     saves: list[float] = []
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -99,9 +137,14 @@ async def answer_latency(home: Path) -> None:
         say, save = screen.say, screen.handle.save
 
         def timed_say(text: str):  # noqa: ANN202
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
+
+            def shown() -> None:
+                times.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
+
             reply = say(text)
-            app.call_after_refresh(lambda: times.append(time.perf_counter() - t0))
+            app.call_after_refresh(shown)
             return reply
 
         def timed_save() -> None:
@@ -127,6 +170,8 @@ async def answer_latency(home: Path) -> None:
     print(f"Enter → next question shown (incl. fsync'd save), {len(times)} typed answers/confirmations:")
     print(f"  median {statistics.median(times) * 1000:6.1f} ms   p90 {sorted(times)[int(len(times) * 0.9)] * 1000:6.1f} ms"
           f"   max {max(times) * 1000:6.1f} ms  (target median ≤ 50 ms)")
+    print(f"  CPU time in that span: median {statistics.median(cpu) * 1000:6.1f} ms (the rest waits for Textual's"
+          f" next screen update, at most 1/60 s)")
     print(f"  of which the durable save (write + fsync file + fsync folder): median {statistics.median(saves) * 1000:6.1f} ms")
 
 

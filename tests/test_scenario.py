@@ -89,6 +89,31 @@ def test_chat_words(store):
     assert on_disk.answers["rd_expense"] == "12000.00" and on_disk.transcript[-1]["role"] == "assistant"
 
 
+def test_reopening_without_typing_does_not_stack_greetings(store):
+    session = store.create("annual_report", "t", 2023)
+
+    def visit(*lines: str) -> list[dict]:
+        with store.open(session.id) as handle:
+            conv = Conversation(Engine.for_session(handle.session), save=handle.save)
+            conv.start()
+            for line in lines:
+                conv.handle(line)
+        return store.load(session.id).transcript
+
+    for _ in range(3):  # opened and closed three times: one greeting, one question
+        t = visit()
+        assert [m.get("kind") for m in t] == ["welcome", "question"] and t[0]["text"].startswith("您好")
+    visit("甲集群")
+    for _ in range(3):
+        t = visit()
+    assert [m["text"] for m in t].count("甲集群") == 1  # what was typed stays
+    assert sum("欢迎回来" in m["text"] for m in t) == 1 and t[-2]["kind"] == "welcome"
+    assert [m.get("kind") for m in t][:4] == ["welcome", "question", None, "question"]
+    t = visit("?")
+    assert sum("欢迎回来" in m["text"] for m in t) == 1 and t[-1]["role"] == "assistant"
+    assert sum("欢迎回来" in m["text"] for m in visit()) == 2  # a visit with a word typed is kept
+
+
 def test_cross_field_warning_said_at_once(store):
     session = store.create("annual_report", "t", 2023)
     conv = Conversation(Engine.for_session(session))

@@ -186,3 +186,32 @@ def test_home_new_report_and_import_json(store: SessionStore, tmp_path):
             assert conv.engine.current().id == "district_name"
 
     asyncio.run(run())
+
+
+def test_key_bar_shows_the_screen_keys_and_a_click_presses_one(store: SessionStore):
+    from rich.cells import cell_len
+
+    from assistant.tui.screens.review import ReviewScreen
+    from assistant.tui.widgets.footer import KeyBar
+
+    s = _session_at(store, "cluster_name")
+
+    async def run() -> None:
+        app = FilingApp(s.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            bar = app.screen.query_one(KeyBar)
+            shown = [(desc, enabled) for _, _, desc, enabled in bar.keys]
+            assert ("检查", True) in shown and ("退出", True) in shown
+            assert "提交" not in [d for d, _ in shown]  # Ctrl+S only while an editor is open
+            line = bar.render().plain
+            assert "f3 检查" in line and "^q 退出" in line
+            x = cell_len(line[: line.index("f3")])  # Chinese descriptions are two cells wide
+            await pilot.hover(KeyBar, offset=(x, 0))
+            assert bar._hover == "f3"
+            await pilot.click(KeyBar, offset=(x, 0))
+            await pilot.pause()
+            assert isinstance(app.screen, ReviewScreen)
+            assert "f3" not in [k for k, *_ in app.screen.query_one(KeyBar).keys]  # the review screen's own keys
+
+    asyncio.run(run())

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
-from ..widgets.footer import QuietFooter
+from ..widgets.footer import KeyBar
 
 from ...chat import Conversation, Reply
 from ...engine import Engine
@@ -63,6 +63,8 @@ class ConversationScreen(Screen):
         self._save_seq = 0  # saves requested (main thread)
         self._saved_seq = 0  # newest save on disk
         self._defer_save = False
+        self._choice_rows: list[tuple[str, str]] = []
+        self._editor: Any = None  # the list or long-text editor shown for the question (Ctrl+S submits it)
 
     @property
     def session(self) -> Any:
@@ -101,21 +103,28 @@ class ConversationScreen(Screen):
             self.conv.start()
         finally:
             self._defer_save = False
+        # Kept as attributes: every turn updates them, and a DOM query per update costs more than the update.
+        self._outline = Outline(id="outline")
+        self._chat = ChatLog(self.session.transcript, id="chat")
+        self._panel = QuestionPanel(id="question")
+        self._choices = OptionList(id="choices")
+        self._input = ChatInput(placeholder="在此输入回答，回车提交；输入 ? 查看说明", id="input")
+        self._status_line = Static(id="status")
         with Horizontal(id="body"):
-            yield Outline(id="outline")
-            with Vertical(id="main"):
+            yield self._outline
+            with Vertical(id="main") as self._main:
                 yield Static(f"{s.title or self.engine.text(self.engine.flow.title)}　{self.engine.flow.short_name} · {s.year} 年度 · 编号 {s.id}",
                              id="title")
-                yield ChatLog(self.session.transcript, id="chat")
-                yield QuestionPanel(id="question")
-                yield OptionList(id="choices")
-                yield ChatInput(placeholder="在此输入回答，回车提交；输入 ? 查看说明", id="input")
-                yield Static(id="status")
-        yield QuietFooter()
+                yield self._chat
+                yield self._panel
+                yield self._choices
+                yield self._input
+                yield self._status_line
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_interval(2, self._flush_drafts)  # unsubmitted editor text reaches the disk within 2 s
-        self.query_one(ChatLog).scroll_end(animate=False, immediate=False)
+        self._chat.scroll_end(animate=False, immediate=False)
         self._sync()
         self._apply_width(self.app.size.width)
 
@@ -126,26 +135,25 @@ class ConversationScreen(Screen):
         narrow = width < 100
         self.set_class(narrow, "narrow")
         show = self._outline_forced if self._outline_forced is not None else not narrow
-        self.query_one("#outline").display = show
+        self._outline.display = show
 
     # -- after every turn -----------------------------------------------------------------------
     def _sync(self) -> None:
         e = self.engine
         q = e.current()
         pending = self.session.pending
-        self.query_one(QuestionPanel).show_question(e, q, pending)
+        self._panel.show_question(e, q, pending)
         self._fit_input(q, pending)
-        self.query_one(Outline).refresh_from(e)
+        self._outline.refresh_from(e)
         self._status()
 
     def _status(self) -> None:
         p = self.engine.progress()
         saved = f"已保存 {self.saved_at:%H:%M:%S}" if self.saved_at else "已保存"
-        self.query_one("#status", Static).update(f"✓ {saved}　进度 {p.answered}/{p.total}（{p.percent}%）")
+        self._status_line.update(f"✓ {saved}　进度 {p.answered}/{p.total}（{p.percent}%）")
 
     def _fit_input(self, q: Any, pending: dict | None) -> None:
-        choices = self.query_one("#choices", OptionList)
-        inp = self.query_one("#input", ChatInput)
+        choices, inp = self._choices, self._input
         kind = q.type if q is not None else None
         options: list[tuple[str, str]] = []
         if pending:
@@ -154,9 +162,11 @@ class ConversationScreen(Screen):
             options = [("是", "是"), ("否", "否")]
         elif kind == "choice":
             options = [(o.label or o.id, o.label or o.id) for o in q.options]
-        choices.clear_options()
-        if options:
+        if options != self._choice_rows:  # consecutive 是/否 questions keep the rows they have
+            self._choice_rows = options
+            choices.clear_options()
             choices.add_options([Option(f"{i}. {shown}", id=said) for i, (said, shown) in enumerate(options, 1)])
+        if options:
             stored = self.session.answers.get(q.id) if q is not None and not pending else None
             current = {True: "是", False: "否"}.get(stored) if kind == "yesno" and isinstance(stored, bool) else (
                 (q.option(stored).label if q is not None and kind == "choice" and q.option(stored) else None))
@@ -166,32 +176,29 @@ class ConversationScreen(Screen):
         # Editors are built per question (mounted only when needed: a faster start, no stale rows).
         # The editors (DataTable, TextArea) are imported on first need: the first question shows sooner.
         want = None if pending or q is None else {"list": "ListEditor", "longtext": "LongTextEditor"}.get(kind)
-        keep = None
-        for ed in self.query("ListEditor, LongTextEditor"):
-            if type(ed).__name__ == want and ed.qid == q.id and keep is None:
-                keep = ed  # same question still open (after "?" or a refusal): keep unsaved edits
-            else:
-                ed.remove()
-        main = self.query_one("#main")
-        if keep is not None:
-            pass
-        elif kind == "list" and not pending:
+        ed = self._editor
+        if ed is not None and not (type(ed).__name__ == want and ed.qid == q.id):
+            ed.remove()  # another question now; the same one (after "?" or a refusal) keeps unsaved edits
+            ed = self._editor = None
+        if ed is None and want == "ListEditor":
             from ..widgets.list_editor import ListEditor
 
-            main.mount(ListEditor(q, self.session.answers.get(q.id), self.engine.text,
-                                  draft=self.session.drafts.get(q.id), keep_draft=self._keep_draft), before=inp)
+            ed = self._editor = ListEditor(q, self.session.answers.get(q.id), self.engine.text,
+                                           draft=self.session.drafts.get(q.id), keep_draft=self._keep_draft)
+            self._main.mount(ed, before=inp)
             inp.placeholder = "表格上方编辑；也可在此粘贴整张表，或输入“无”、? 等"
-        elif kind == "longtext" and not pending:
+        elif ed is None and want == "LongTextEditor":
             from ..widgets.long_text import LongTextEditor
 
-            main.mount(LongTextEditor(self.engine, q, keep_draft=self._keep_draft), before=inp)
+            ed = self._editor = LongTextEditor(self.engine, q, keep_draft=self._keep_draft)
+            self._main.mount(ed, before=inp)
             inp.placeholder = "上方编辑文字，Ctrl+S 提交；此处可输入 ?、返回、稍后 等"
         if want is None:
             inp.placeholder = ("上下键选择后回车，或直接输入" if options else "在此输入回答，回车提交") + "；输入 ? 查看说明"
             inp.focus()
 
     def show_reply(self, reply: Reply, before: int) -> None:
-        self.query_one(ChatLog).add(self.session.transcript[before:], refused=reply.refused)
+        self._chat.add(self.session.transcript[before:], refused=reply.refused)
         self._sync()
         if reply.action == "preview":
             self.action_preview()
@@ -228,10 +235,10 @@ class ConversationScreen(Screen):
             choices.highlighted = (cur + step) % choices.option_count
 
     def list_editor_active(self) -> bool:
-        return bool(self.query("ListEditor"))
+        return type(self._editor).__name__ == "ListEditor"
 
     def paste_rows(self, text: str) -> None:
-        self.query_one("ListEditor").paste(text)  # type: ignore[attr-defined]
+        self._editor.paste(text)  # type: ignore[union-attr]
 
     def on_list_editor_submitted(self, event: Any) -> None:
         event.stop()
@@ -239,9 +246,8 @@ class ConversationScreen(Screen):
         before = len(self.session.transcript)
         reply = self.conv.submit(event.qid, event.rows, f"（提交名单，共 {n} 行）" if n else "无")
         if reply.refused:
-            self.query_one("ListEditor").show_errors(  # type: ignore[attr-defined]
-                reply.messages[0] if reply.messages else "")
-            self.query_one(ChatLog).add(self.session.transcript[before:], refused=True)
+            self._editor.show_errors(reply.messages[0] if reply.messages else "")  # type: ignore[union-attr]
+            self._chat.add(self.session.transcript[before:], refused=True)
             self._status()
         else:
             self.show_reply(reply, before)
@@ -251,20 +257,21 @@ class ConversationScreen(Screen):
         before = len(self.session.transcript)
         reply = self.conv.submit(event.qid, event.text, event.text)
         if reply.refused:
-            self.query_one(ChatLog).add(self.session.transcript[before:], refused=True)
+            self._chat.add(self.session.transcript[before:], refused=True)
             self._status()
         else:
             self.show_reply(reply, before)
 
     def action_submit_editor(self) -> None:
-        for lst in self.query("ListEditor"):
-            lst.submit()  # type: ignore[attr-defined]
-        for text in self.query("LongTextEditor"):
-            text.action_submit()  # type: ignore[attr-defined]
+        editor = self._editor
+        if type(editor).__name__ == "ListEditor":
+            editor.submit()  # type: ignore[union-attr]
+        elif editor is not None:
+            editor.action_submit()  # type: ignore[attr-defined]
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "submit_editor":
-            return bool(self.query("ListEditor, LongTextEditor"))
+            return self._editor is not None
         return True
 
     # -- jumps ----------------------------------------------------------------------------------
@@ -295,7 +302,7 @@ class ConversationScreen(Screen):
         self.say("返回")
 
     def action_toggle_outline(self) -> None:
-        outline = self.query_one("#outline")
+        outline = self._outline
         self._outline_forced = not outline.display
         outline.display = self._outline_forced
         if outline.display:

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen, Screen
 from ..widgets.cjk import WrapStatic
 from textual.widgets import DataTable, Input, Label, OptionList
 from textual.widgets.option_list import Option
-from ..widgets.footer import QuietFooter
+from ..widgets.footer import KeyBar
 
 
 
@@ -117,7 +117,7 @@ class HomeScreen(Screen):
         yield WrapStatic("已保存的会话（选中后回车继续填写）", id="sessions-title")
         yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield WrapStatic(id="home-message")
-        yield QuietFooter()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

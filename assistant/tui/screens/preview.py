@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
-from ..widgets.footer import QuietFooter
+from ..widgets.footer import KeyBar
 
 PREVIEW_ROWS = 20
 
@@ -35,7 +35,7 @@ class PreviewScreen(Screen):
     def compose(self):  # noqa: ANN201
         with VerticalScroll(id="preview-scroll", can_focus=True):
             yield Static("正在生成预览……", id="preview")
-        yield QuietFooter()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         text, ok = preview_text(self.session)

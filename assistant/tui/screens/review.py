@@ -10,7 +10,7 @@ from textual.screen import Screen
 from ..widgets.cjk import WrapStatic
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
-from ..widgets.footer import QuietFooter
+from ..widgets.footer import KeyBar
 
 from ...checks import blocking
 
@@ -61,7 +61,7 @@ class ReviewScreen(Screen[str | None]):
                     t.append("\n    " + mark + f.message, style=style)
                 options.append(Option(t, id=q.id, disabled=q.id in e.state.not_applicable))
         yield OptionList(*options, id="review-list")
-        yield QuietFooter()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

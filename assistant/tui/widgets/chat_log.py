@@ -48,7 +48,7 @@ class ChatLog(VerticalScroll, can_focus=True):
                           refused=refused and e.get("role") == "assistant", kind=e.get("kind")) for e in entries]
         if bubbles:
             self.mount_all(bubbles)
-            old = list(self.query(Bubble))[:-KEEP]
+            old = [c for c in self.children if isinstance(c, Bubble)][:-KEEP]
             if old:
                 self.remove_children(old)
             self.scroll_end(animate=False, immediate=False)

@@ -84,12 +84,18 @@ class Outline(Vertical):
                     t = Text(" · " + label)
                 rows.append((q.id, t))
         shown = [(key, text.plain + str(text.style)) for key, text in rows]
-        if shown == self._shown:
+        before, self._shown = self._shown, shown
+        if shown == before:
             return
-        self._shown = shown
         self._built_width = width + 3
         self._labels = {key: text for key, text in rows}
         ol = self.query_one(OptionList)
+        if [key for key, _ in before] == [key for key, _ in shown]:
+            # The same rows (an answer moved the marker): only the changed rows are drawn again.
+            for i, (now, was) in enumerate(zip(shown, before)):
+                if now != was:
+                    ol.replace_option_prompt_at_index(i, rows[i][1])
+            return
         keep = ol.highlighted_option.id if ol.highlighted_option is not None else None
         ol.clear_options()
         ol.add_options([Option(text, id=key) for key, text in rows])
@@ -109,7 +115,7 @@ class Outline(Vertical):
 
     def on_resize(self, event: Any) -> None:
         engine = getattr(self, "_engine", None)
-        if engine is not None and event.size.width != getattr(self, "_built_width", None):
+        if engine is not None and self._width() != getattr(self, "_built_width", None):  # content width, not outer
             self._shown = []
             self.refresh_from(engine)
 
