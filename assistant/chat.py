@@ -140,12 +140,14 @@ class Conversation:
         return self._finish(Reply([msg]), kind="welcome")
 
     def _drop_idle_greeting(self) -> None:
-        """A session opened and left without a word must not stack greetings on every reopening:
-        the previous greeting and its question are replaced (nothing the person typed is touched)."""
+        """Reopening asks the current question again, after the welcome: so the unanswered copy at
+        the end goes, and with it the greeting of a visit where nothing was typed. Only the
+        assistant's own trailing messages are touched, never anything the person typed."""
         t = self.session.transcript
-        last = next((i for i in range(len(t) - 1, -1, -1) if t[i].get("kind") == "welcome"), None)
-        if last is not None and all(m.get("role") == "assistant" and m.get("kind") == "question" for m in t[last + 1:]):
-            self.session.truncate_transcript(last)
+        n = len(t)
+        while n and t[n - 1].get("role") == "assistant" and t[n - 1].get("kind") in ("question", "welcome"):
+            n -= 1
+        self.session.truncate_transcript(n)
 
     def handle(self, text: str) -> Reply:
         raw = text if text is not None else ""

@@ -71,7 +71,10 @@ def clean_text(text: str) -> str:
 
 
 def _quantize(value: Decimal, places: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    try:
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than Decimal keeps: no figure on this form is that large
+        raise InputError("这个数值太大了，请检查是否多输入了几位数字，或者单位是否写对。") from None
 
 
 def format_decimal(value: Decimal, places: int = 2) -> str:

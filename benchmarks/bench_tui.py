@@ -108,12 +108,14 @@ def startup(home: Path) -> None:
         ours.append(run(OURS, new, env=env))
         again.append(run(OURS, resumed, env=env))
     b, o, r = statistics.median(bare), statistics.median(ours), statistics.median(again)
+    from assistant.tui.widgets.chat_log import FIRST_SHOWN
+
     n = len(store.load(resumed).transcript)
     print(f"start-up, median of {RUNS} fresh processes:")
     print(f"  bare Textual app (Input + Footer) ready : {b * 1000:7.1f} ms")
     print(f"  filing app ready for the first answer   : {o * 1000:7.1f} ms   ratio {o / b:5.2f}×  (target ≤ 1.5×)")
     print(f"  same, resuming a half-filled report     : {r * 1000:7.1f} ms   ratio {r / b:5.2f}×"
-          f"  ({n} messages, the last 40 shown)")
+          f"  ({n} messages, the latest {FIRST_SHOWN} shown)")
 
 
 async def answer_latency(home: Path) -> None:

@@ -78,6 +78,7 @@ def test_conversion_is_shown_back_for_confirmation():
     ("sme_output_share", "120%", "最大为 100"),
     ("sme_output_share", "-1", "负数"),
     ("total_output", "12.5美元", "单位"),
+    ("total_output", "1" + "0" * 26, "太大"),  # found by hypothesis: more digits than Decimal keeps
     ("area_km2", "0", "大于 0"),
     ("operator_changed", "也许", "是"),
     ("waste_vs_industry", "大概", "可选项"),

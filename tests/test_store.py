@@ -102,6 +102,18 @@ def test_second_process_is_refused(store, filing_home):
         assert handle.session.id == s.id
 
 
+def test_second_window_in_the_same_process_is_refused_until_closed(store):
+    s = store.create("annual_report", "t", 2023)
+    first = store.open(s.id)
+    with pytest.raises(SessionLocked):
+        store.open(s.id)
+    first.close()
+    first.close()  # closing twice is harmless
+    with store.open(s.id) as again:
+        assert not again.closed
+    assert again.closed
+
+
 def test_old_schema_version_still_loads(store):
     old = {"schema_version": 1, "id": "old1", "form": "annual_report", "title": "旧会话", "year": 2023,
            "answers": {"cluster_name": "旧集群"},

@@ -90,3 +90,39 @@ def test_unsubmitted_editor_text_survives_quit_and_resume(store: SessionStore):
             assert app.screen.query_one("#longtext").text == "集群总体情况的草稿"
 
     asyncio.run(third())
+
+
+def test_long_transcript_shows_the_latest_and_brings_earlier_ones_on_scrolling_up(store: SessionStore):
+    from assistant.tui.widgets.chat_log import BATCH, FIRST_SHOWN, KEEP, Bubble, ChatLog
+
+    session = store.create("annual_report", "长对话", 2023)
+    for i in range(100):
+        session.say("user" if i % 2 else "assistant", f"第 {i} 条消息")
+    store.save(session)
+
+    async def run() -> None:
+        app = FilingApp(session.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            chat = app.screen.query_one(ChatLog)
+            total = len(app.screen.session.transcript)  # 100 + the welcome back and the question
+            bubbles = lambda: [b.plain for b in chat.query(Bubble)]  # noqa: E731
+            assert len(bubbles()) == FIRST_SHOWN and "欢迎回来" in bubbles()[-2]
+            older = chat.query_one(".older")
+            assert older.display and f"还有更早的 {total - FIRST_SHOWN} 条" in older.plain
+            top = bubbles()[0]
+            chat.scroll_home(animate=False, immediate=True)
+            await pilot.pause()
+            await pilot.pause()
+            assert len(bubbles()) == FIRST_SHOWN + BATCH
+            assert chat.scroll_y > 0  # what was at the top stays in view, the new ones are above it
+            assert bubbles()[BATCH] == top
+            while older.display:  # keep scrolling up: the whole transcript comes back
+                chat.scroll_home(animate=False, immediate=True)
+                await pilot.pause()
+                await pilot.pause()
+            assert len(bubbles()) == total and "第 0 条消息" in bubbles()[0]
+            await type_line(pilot, "甲集群")  # a new turn trims the log back to the newest KEEP
+            assert len(bubbles()) == KEEP and older.display and "甲集群" in " ".join(bubbles()[-3:])
+
+    asyncio.run(run())

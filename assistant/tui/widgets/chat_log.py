@@ -1,17 +1,21 @@
-"""The transcript as chat bubbles; it only displays what session.transcript holds."""
+"""The transcript as chat bubbles; it only displays what session.transcript holds.
+
+Every bubble costs layout time, at start-up and on each turn, so a resumed session shows its
+latest messages and brings earlier ones in as the person scrolls up to them (20 at a time).
+"""
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
 from rich.text import Text
 from textual.containers import VerticalScroll
 
 from .cjk import WrapStatic
 
-# Every bubble costs layout time on each turn; older turns stay in the session file.
-RESTORE_LIMIT = 40
-KEEP = 60
+FIRST_SHOWN = 16  # enough to fill a 200×50 terminal
+BATCH = 20  # brought in each time the top is reached
+KEEP = 60  # after a turn, older bubbles go (they stay in the session, and come back on scrolling up)
 
 
 class Bubble(WrapStatic):
@@ -27,29 +31,85 @@ class Bubble(WrapStatic):
             classes += " refused"
         super().__init__(body, classes=classes)
 
+    @classmethod
+    def of(cls, entry: dict[str, Any], refused: bool = False) -> "Bubble":
+        role = entry.get("role", "assistant")
+        return cls(role, str(entry.get("text", "")), refused=refused and role == "assistant", kind=entry.get("kind"))
+
 
 class ChatLog(VerticalScroll, can_focus=True):
-    """Scrollable transcript (focus it and use arrows / PgUp / PgDn)."""
+    """Scrollable transcript (focus it and use arrows / PgUp / PgDn; the top brings earlier messages)."""
 
     def __init__(self, transcript: list[dict[str, Any]] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self._initial = transcript or []
+        self._transcript = transcript if transcript is not None else []
+        self._first = max(0, len(self._transcript) - FIRST_SHOWN)  # transcript index of the top bubble
+        self._older = WrapStatic("", classes="older")
+        self._loading = False
 
     def compose(self):  # noqa: ANN201
-        """The restored transcript is part of the first layout: mounting it later costs a second pass."""
-        older = len(self._initial) - RESTORE_LIMIT
-        if older > 0:
-            yield WrapStatic(f"（更早的 {older} 条消息已保存在会话中，此处不再显示）", classes="older")
-        for e in self._initial[-RESTORE_LIMIT:]:
-            yield Bubble(e.get("role", "assistant"), str(e.get("text", "")), kind=e.get("kind"))
+        """The latest messages are part of the first layout: mounting them later costs a second pass."""
+        self._older.display = self._first > 0
+        self._older.update(self._older_text())
+        yield self._older
+        for e in self._transcript[self._first:]:
+            yield Bubble.of(e)
 
-    def add(self, entries: Iterable[dict[str, Any]], *, refused: bool = False) -> None:
-        bubbles = [Bubble(e.get("role", "assistant"), str(e.get("text", "")),
-                          refused=refused and e.get("role") == "assistant", kind=e.get("kind")) for e in entries]
-        if bubbles:
-            self.mount_all(bubbles)
-            old = [c for c in self.children if isinstance(c, Bubble)][:-KEEP]
-            if old:
-                self.remove_children(old)
-            self.scroll_end(animate=False, immediate=False)
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._fill_viewport)
 
+    def _older_text(self) -> str:
+        return f"（还有更早的 {self._first} 条消息：滚动到顶部即显示）"
+
+    def _bubbles(self) -> list[Bubble]:
+        return [c for c in self.children if isinstance(c, Bubble)]
+
+    @property
+    def shown_from(self) -> int:
+        """Transcript index of the earliest message on screen."""
+        return self._first
+
+    def add(self, entries: list[dict[str, Any]], *, refused: bool = False) -> None:
+        """New messages (the end of the transcript) at the bottom; the oldest beyond KEEP leave."""
+        bubbles = [Bubble.of(e, refused) for e in entries]
+        if not bubbles:
+            return
+        self.mount_all(bubbles)
+        old = self._bubbles()[:-KEEP] if len(self._bubbles()) > KEEP else []
+        if old:
+            self.remove_children(old)
+            self._first += len(old)
+            self._older.update(self._older_text())
+            self._older.display = True
+        self.scroll_end(animate=False, immediate=False)
+
+    def show_earlier(self) -> int:
+        """Bring the previous BATCH messages in above, keeping what is on screen where it is."""
+        if self._first == 0 or self._loading:
+            return 0
+        start = max(0, self._first - BATCH)
+        batch = [Bubble.of(e) for e in self._transcript[start:self._first]]
+        self._first = start
+        self._older.update(self._older_text())
+        self._older.display = start > 0
+        height, y = self.virtual_size.height, self.scroll_y
+        self._loading = True
+        self.mount_all(batch, after=self._older)
+
+        def keep_place() -> None:
+            self.scroll_to(y=y + self.virtual_size.height - height, animate=False, immediate=True)
+            self._loading = False
+            self._fill_viewport()
+
+        self.call_after_refresh(keep_place)
+        return len(batch)
+
+    def _fill_viewport(self) -> None:
+        """A tall terminal may show every bubble with room to spare: nothing to scroll, so fetch now."""
+        if self._first and self.virtual_size.height <= self.size.height:
+            self.show_earlier()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value <= 0 < old_value:  # reached the top
+            self.show_earlier()
