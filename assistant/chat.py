@@ -133,7 +133,7 @@ class Conversation:
         p = e.progress()
         self._drop_idle_greeting()
         if not self.session.transcript:
-            msg = (f"您好！我是集群填报助手，将一题一题地帮您填写《{e.text(e.flow.title)}》（{self.session.year} 年度）。"
+            msg = (f"您好！我是集群填报助手，将一题一题地帮您填写《{e.form_title()}》（{self.session.year} 年度）。"
                    f"共 {p.total} 题左右，每答一题都会自动保存，可以随时退出，下次接着填。\n{WORDS_HELP}")
         else:
             msg = f"欢迎回来！已完成 {p.answered}/{p.total} 题（{p.percent}%），我们从上次停下的地方继续。"

@@ -137,3 +137,12 @@ def test_conversation_never_crashes(store, lines):
     for line in lines:
         reply = conv.handle(line)
         assert reply.messages or reply.action
+
+
+def test_district_title_never_shows_a_placeholder(store):
+    session = store.create("district_summary", "", 2023)
+    conv = Conversation(Engine.for_session(session))
+    greeting = conv.start().messages[0]
+    assert "《XX区促进中小企业特色产业集群发展总结》" in greeting and "{" not in greeting
+    conv.engine.answer("district_name", "浦东新区")
+    assert conv.engine.form_title() == "浦东新区促进中小企业特色产业集群发展总结"

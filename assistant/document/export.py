@@ -34,9 +34,7 @@ def _sanitize(name: str) -> str:
 def default_filename(engine: Any, fmt: str) -> str:
     s = engine.session
     if s.form == "district_summary":
-        from .model import district_name
-
-        base = f"{district_name(engine)}促进中小企业特色产业集群发展总结_{s.year}"
+        base = f"{engine.district()}促进中小企业特色产业集群发展总结_{s.year}"
     else:
         name = engine.value("cluster_name") if "cluster_name" in engine.flow else None
         base = f"{name or s.title or '集群'}_{s.year}年度发展情况报告"
@@ -45,8 +43,6 @@ def default_filename(engine: Any, fmt: str) -> str:
 
 def report_dict(engine: Any) -> dict[str, Any]:
     """The whole report, machine-readable: answers by question id (only those that count), labels."""
-    from ..flow import fill
-
     flow, s = engine.flow, engine.session
     answers: dict[str, Any] = {}
     labels: dict[str, str] = {}
@@ -72,7 +68,7 @@ def report_dict(engine: Any) -> dict[str, Any]:
         "form": s.form,
         "form_schema_version": flow.schema_version,
         "attachment": flow.attachment,
-        "form_title": fill(flow.title, s.year, district=engine.value("district_name") or "XX区") if s.form == "district_summary" else fill(flow.title, s.year),
+        "form_title": engine.form_title(),
         "title": s.title,
         "year": s.year,
         "answers": answers,

@@ -439,17 +439,11 @@ def _build_annual(e: Any, draft: bool) -> Report:
                   appendices=appendices, missing=_findings(e), draft=draft)
 
 
-def district_name(e: Any) -> str:
-    v = e.value("district_name") if "district_name" in e.flow else None
-    return _inline(v) if v else "XX区"
-
-
 def _build_district(e: Any, draft: bool) -> Report:
     lay = load_layout("district_summary")
     b = _Builder(e, draft)
     flow = e.flow
-    district = district_name(e)
-    title = _clean(fill(flow.title, e.year, district=district))
+    title = _clean(e.form_title())
     b.value(lay["title_qid"])
     parts: list[Part] = []
     for sid in lay["parts"]:

@@ -96,7 +96,6 @@ class ConversationScreen(Screen):
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self):  # noqa: ANN201
-        s = self.session
         # Greeting first, so the transcript's bubbles are laid out with the screen (no second pass).
         self._defer_save = True
         try:
@@ -110,11 +109,12 @@ class ConversationScreen(Screen):
         self._choices = OptionList(id="choices")
         self._input = ChatInput(placeholder="在此输入回答，回车提交；输入 ? 查看说明", id="input")
         self._status_line = Static(id="status")
+        self._title_shown = self._title_text()
+        self._title_bar = Static(self._title_shown, id="title")
         with Horizontal(id="body"):
             yield self._outline
             with Vertical(id="main") as self._main:
-                yield Static(f"{s.title or self.engine.text(self.engine.flow.title)}　{self.engine.flow.short_name} · {s.year} 年度 · 编号 {s.id}",
-                             id="title")
+                yield self._title_bar
                 yield self._chat
                 yield self._panel
                 yield self._choices
@@ -146,6 +146,14 @@ class ConversationScreen(Screen):
         self._fit_input(q, pending)
         self._outline.refresh_from(e)
         self._status()
+        title = self._title_text()  # an untitled 附件2 is named by its district once that is answered
+        if title != self._title_shown:
+            self._title_shown = title
+            self._title_bar.update(title)
+
+    def _title_text(self) -> str:
+        s, e = self.session, self.engine
+        return f"{s.title or e.form_title()}　{e.flow.short_name} · {s.year} 年度 · 编号 {s.id}"
 
     def _status(self) -> None:
         p = self.engine.progress()
