@@ -38,6 +38,7 @@ class ChatInput(Input):
 
 
 class ConversationScreen(Screen):
+    AUTO_FOCUS = "#input"  # straight to the input line: focusing the outline first restyles the screen twice
     BINDINGS = [
         Binding("f1", "help", "本题说明"),
         Binding("f2", "toggle_outline", "大纲"),
@@ -186,6 +187,7 @@ class ConversationScreen(Screen):
         want = None if pending or q is None else {"list": "ListEditor", "longtext": "LongTextEditor"}.get(kind)
         ed = self._editor
         if ed is not None and not (type(ed).__name__ == want and ed.qid == q.id):
+            self.set_focus(inp)  # now, before the editor goes: focus must not pass through the chat log
             ed.remove()  # another question now; the same one (after "?" or a refusal) keeps unsaved edits
             ed = self._editor = None
         if ed is None and want == "ListEditor":
