@@ -215,3 +215,26 @@ def test_key_bar_shows_the_screen_keys_and_a_click_presses_one(store: SessionSto
             assert "f3" not in [k for k, *_ in app.screen.query_one(KeyBar).keys]  # the review screen's own keys
 
     asyncio.run(run())
+
+
+def test_outline_rows_redrawn_after_an_answer(store: SessionStore):
+    from assistant.tui.widgets.outline import OutlineList
+
+    s = _session_at(store, "cluster_name")
+
+    async def run() -> None:
+        app = FilingApp(s.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            ol = app.screen.query_one(OutlineList)
+
+            def drawn(qid: str) -> str:  # the row as painted, not as stored
+                index = next(i for i in range(ol.option_count) if ol.get_option_at_index(i).id == qid)
+                return ol.render_line(index - int(ol.scroll_offset.y)).text
+
+            assert "▶" in drawn("cluster_name") and "·" in drawn("operator_name")
+            await type_line(pilot, "甲集群")
+            assert "✓" in drawn("cluster_name") and "▶" in drawn("operator_name")
+            assert "1/" in drawn("§" + app.screen.engine.flow.section_of["cluster_name"].id)
+
+    asyncio.run(run())

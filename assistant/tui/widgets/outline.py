@@ -31,6 +31,27 @@ def _fit(text: str, width: int) -> str:
     return "".join(out) + "…"
 
 
+class OutlineList(OptionList):
+    """An OptionList whose rows can change one at a time.
+
+    Textual's replace_option_prompt_at_index drops the rendering of every row. An answer changes
+    two or three rows of the outline, and drawing all of them again was about a fifth of the time
+    from Enter to the next question (benchmarks/bench_tui.py). Rows here are one line each
+    (_fit), so row heights never change.
+    """
+
+    def set_prompt(self, index: int, prompt: Text) -> None:
+        option = self.get_option_at_index(index)
+        cache = getattr(self, "_option_render_cache", None)
+        if cache is None or not hasattr(option, "_set_prompt"):  # a Textual without these internals
+            self.replace_option_prompt_at_index(index, prompt)
+            return
+        option._set_prompt(prompt)
+        for key in [k for k in cache.keys() if k[0] is option]:
+            cache.discard(key)
+        self.refresh()
+
+
 class Outline(Vertical):
     class Jump(Message):
         def __init__(self, kind: str, target: str):
@@ -39,7 +60,7 @@ class Outline(Vertical):
 
     def compose(self):  # noqa: ANN201
         yield Static(id="overall")
-        yield OptionList(id="outline-list")
+        yield OutlineList(id="outline-list")
 
     def on_mount(self) -> None:
         self._shown: list[tuple[str, str]] = []
@@ -89,12 +110,12 @@ class Outline(Vertical):
             return
         self._built_width = width + 3
         self._labels = {key: text for key, text in rows}
-        ol = self.query_one(OptionList)
+        ol = self.query_one(OutlineList)
         if [key for key, _ in before] == [key for key, _ in shown]:
             # The same rows (an answer moved the marker): only the changed rows are drawn again.
             for i, (now, was) in enumerate(zip(shown, before)):
                 if now != was:
-                    ol.replace_option_prompt_at_index(i, rows[i][1])
+                    ol.set_prompt(i, rows[i][1])
             return
         keep = ol.highlighted_option.id if ol.highlighted_option is not None else None
         ol.clear_options()
