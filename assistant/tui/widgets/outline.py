@@ -49,7 +49,7 @@ class OutlineList(OptionList):
         option._set_prompt(prompt)
         for key in [k for k in cache.keys() if k[0] is option]:
             cache.discard(key)
-        self.refresh()
+        self.refresh_line(index)  # one line per row, so the row's index is its line
 
 
 class Outline(Vertical):
