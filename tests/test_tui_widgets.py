@@ -238,3 +238,24 @@ def test_outline_rows_redrawn_after_an_answer(store: SessionStore):
             assert "1/" in drawn("§" + app.screen.engine.flow.section_of["cluster_name"].id)
 
     asyncio.run(run())
+
+
+def test_key_bar_fits_80_columns_with_an_editor_open(store: SessionStore):
+    from rich.cells import cell_len
+
+    from assistant.tui.widgets.footer import KeyBar
+
+    s = _session_at(store, "specialized_list", {"specialized_count": "2"})
+
+    async def run() -> None:
+        app = FilingApp(s.id, store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            line = app.screen.query_one(KeyBar).render().plain
+            assert "^s 提交" in line and "^q 退出" in line and cell_len(line.rstrip()) <= 80
+            x = cell_len(line[: line.index("^q")])
+            await pilot.click(KeyBar, offset=(x, 0))  # the compact row is clickable too
+            await pilot.pause()
+            assert app.return_code == 0  # Ctrl+Q pressed: the app is leaving
+
+    asyncio.run(run())

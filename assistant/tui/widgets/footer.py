@@ -46,25 +46,44 @@ class KeyBar(Widget, can_focus=False):
     def _bindings_changed(self, screen: Any) -> None:
         if screen is not self.screen:
             return
-        keys = tuple((b.key, self.app.get_key_display(b), b.description, enabled)
-                     for _, b, enabled, _ in screen.active_bindings.values() if b.show)
+        keys, actions = [], set()
+        for _, b, enabled, _ in screen.active_bindings.values():
+            if b.show and b.action not in actions:  # "d" and "delete" do one thing: show it once
+                actions.add(b.action)
+                keys.append((b.key, self.app.get_key_display(b), b.description, enabled))
+        keys = tuple(keys)
         if keys != self.keys:
             self.keys = keys
             self.refresh()
 
     def render(self) -> Text:
+        """The keys with room around them; when the row is too wide (80 columns with a table open),
+        tighter, then without the first keys: those of the focused widget, which editors also list
+        in their own hint line. The screen's own keys (F1–F5, Esc, Ctrl+Q) stay."""
+        width = self.size.width
+        text = self._line(self.keys, compact=False)
+        skip = 0
+        while width and text.cell_len > width and skip < len(self.keys) - 1:
+            text = self._line(self.keys[skip:], compact=True)
+            skip += 1
+        return text
+
+    def _line(self, keys: tuple, *, compact: bool) -> Text:
         key_style = self.get_component_rich_style("key-bar--key")
         desc_style = self.get_component_rich_style("key-bar--description")
         hover = self.get_component_rich_style("key-bar--hover")
+        pad = "" if compact else " "
         text = Text(no_wrap=True, overflow="crop", end="")
         self._spans = []
-        for key, shown, description, enabled in self.keys:
+        for key, shown, description, enabled in keys:
             start = text.cell_len
             extra = Style(dim=True) if not enabled else (hover if key == self._hover else Style())
-            text.append(f" {shown} ", key_style + extra)
+            text.append(f"{pad}{shown} ", key_style + extra)
             if description:
-                text.append(f"{description} ", desc_style + extra)
+                text.append(f"{description}{pad}", desc_style + extra)
             self._spans.append((start, text.cell_len, key, enabled))
+            if compact:
+                text.append(" ")
         return text
 
     def key_at(self, x: int) -> tuple[str, bool] | None:
