@@ -100,19 +100,20 @@ class Conversation:
     # -- turns -------------------------------------------------------------------------------
     def _finish(self, reply: Reply, *, ask: bool = True, kind: str | None = None) -> Reply:
         """Write the reply (and the next question) to the transcript and save; kind marks the first message."""
-        asked = None
+        asked, closing = None, None  # closing: "question", or "done" once every question is answered
         if ask and reply.action != "quit":
             q = self.engine.current()
             reply.question = q
             if q is not None:
                 reply.messages.append(self.question_text(q))
-                asked = q.id
+                asked, closing = q.id, "question"
             else:
                 reply.messages.append(self.done_text())
+                closing = "done"
         for i, m in enumerate(reply.messages):
             last = i == len(reply.messages) - 1
             self.session.say("assistant", m, asked if last else None,
-                             "question" if last and asked else (kind if i == 0 else None))
+                             closing if last and closing else (kind if i == 0 else None))
         self._save()
         return reply
 
@@ -140,12 +141,12 @@ class Conversation:
         return self._finish(Reply([msg]), kind="welcome")
 
     def _drop_idle_greeting(self) -> None:
-        """Reopening asks the current question again, after the welcome: so the unanswered copy at
-        the end goes, and with it the greeting of a visit where nothing was typed. Only the
+        """Reopening asks the current question again (or says all is done), after the welcome: so the
+        unanswered copy at the end goes, and with it the greeting of a visit where nothing was typed. Only the
         assistant's own trailing messages are touched, never anything the person typed."""
         t = self.session.transcript
         n = len(t)
-        while n and t[n - 1].get("role") == "assistant" and t[n - 1].get("kind") in ("question", "welcome"):
+        while n and t[n - 1].get("role") == "assistant" and t[n - 1].get("kind") in ("question", "done", "welcome"):
             n -= 1
         self.session.truncate_transcript(n)
 

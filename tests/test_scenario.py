@@ -114,6 +114,16 @@ def test_reopening_without_typing_does_not_stack_greetings(store):
     assert sum("欢迎回来" in m["text"] for m in visit()) == 2  # a visit with a word typed is kept
 
 
+def test_reopening_a_finished_report_says_so_once(store):
+    conv, saved = fill_by_chat(store, "district")
+    for _ in range(3):
+        with store.open(saved.id) as handle:
+            Conversation(Engine.for_session(handle.session), save=handle.save).start()
+    t = store.load(saved.id).transcript
+    assert [m.get("kind") for m in t[-2:]] == ["welcome", "done"] and "全部填写完毕" in t[-1]["text"]
+    assert sum("欢迎回来" in m["text"] for m in t) == 1
+
+
 def test_cross_field_warning_said_at_once(store):
     session = store.create("annual_report", "t", 2023)
     conv = Conversation(Engine.for_session(session))
