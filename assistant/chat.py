@@ -132,7 +132,7 @@ class Conversation:
         """Greeting for a new session, or a welcome back with where things stand."""
         e = self.engine
         p = e.progress()
-        self._drop_idle_greeting()
+        self._drop_trailing_prompts()
         if not self.session.transcript:
             msg = (f"您好！我是集群填报助手，将一题一题地帮您填写《{e.form_title()}》（{self.session.year} 年度）。"
                    f"共 {p.total} 题左右，每答一题都会自动保存，可以随时退出，下次接着填。\n{WORDS_HELP}")
@@ -140,7 +140,7 @@ class Conversation:
             msg = f"欢迎回来！已完成 {p.answered}/{p.total} 题（{p.percent}%），我们从上次停下的地方继续。"
         return self._finish(Reply([msg]), kind="welcome")
 
-    def _drop_idle_greeting(self) -> None:
+    def _drop_trailing_prompts(self) -> None:
         """Reopening asks the current question again (or says all is done), after the welcome: so the
         unanswered copy at the end goes, and with it the greeting of a visit where nothing was typed. Only the
         assistant's own trailing messages are touched, never anything the person typed."""

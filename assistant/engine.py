@@ -98,14 +98,9 @@ class Engine:
     def text(self, s: str) -> str:
         return fill(s, self.year)
 
-    def district(self) -> str:
-        """The district's name on one line, or the form's own "XX区" until it is answered."""
-        v = self.value("district_name") if "district_name" in self.flow else None
-        return " ".join(str(v).split()) if v else "XX区"
-
     def form_title(self) -> str:
-        """The form's title as printed: year and district filled in (附件2 is titled by its district)."""
-        return fill(self.flow.title, self.year, district=self.district())
+        """The form's title as printed, with this report's answers (附件2 is titled by its district)."""
+        return self.flow.form_title(self.year, self.value)
 
     def official_label(self, q: Question | str) -> str:
         """The row label exactly as printed on the form (the document uses this)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 
 from .expr import Expression, ExpressionError, compile_expr
 from .paths import data_dir
@@ -174,6 +174,8 @@ class Flow:
         self.rules = spec.rules
         self.source = source
         self.title: str = wording.get("form_title", "")
+        # {question id} in the title: the answer, or until answered this blank ("XX区")
+        self.title_blanks: dict[str, str] = dict(wording.get("form_title_blanks") or {})
         self.attachment: str = wording.get("attachment", "")
         self.short_name: str = wording.get("short_name", "") or self.form
         self.questions: list[Question] = [q for s in self.sections for q in s.questions]
@@ -193,6 +195,12 @@ class Flow:
 
     def expr(self, qid: str, kind: str) -> Expression | None:
         return self.exprs.get((qid, kind))
+
+    def form_title(self, year: int, value: Callable[[str], Any] | None = None) -> str:
+        """The title as printed: the year, and each {question id} by its answer on one line."""
+        answers = {qid: (value(qid) if value else None) for qid in self.title_blanks}
+        return fill(self.title, year, **{qid: " ".join(str(v).split()) if v else self.title_blanks[qid]
+                                         for qid, v in answers.items()})
 
 
 def fill(text: str, year: int, **extra: Any) -> str:
@@ -369,6 +377,9 @@ def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:
         sw = (wording.get("sections") or {}).get(s.id) or {}
         s.title, s.intro = sw.get("title", ""), sw.get("intro", "")
     qwords = wording.get("questions") or {}
+    unknown = set(flow.title_blanks) - set(flow.by_id)
+    if unknown:
+        raise FlowError(f"{prompts_path}: form_title_blanks 里的题目不存在：{', '.join(sorted(unknown))}")
     extra = set(qwords) - set(flow.by_id)
     if extra:
         raise FlowError(f"{prompts_path}: 为不存在的问题写了措辞：{', '.join(sorted(extra))}")
@@ -378,7 +389,7 @@ def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:
     return flow
 
 
-_CACHE_FORMAT = "4"  # bump when the pickled classes change
+_CACHE_FORMAT = "5"  # bump when the pickled classes change
 
 
 @cache

@@ -34,7 +34,7 @@ def _sanitize(name: str) -> str:
 def default_filename(engine: Any, fmt: str) -> str:
     s = engine.session
     if s.form == "district_summary":
-        base = f"{engine.district()}促进中小企业特色产业集群发展总结_{s.year}"
+        base = f"{engine.form_title()}_{s.year}"
     else:
         name = engine.value("cluster_name") if "cluster_name" in engine.flow else None
         base = f"{name or s.title or '集群'}_{s.year}年度发展情况报告"

@@ -433,7 +433,7 @@ def _build_annual(e: Any, draft: bool) -> Report:
         grid = Grid([6.0, 10.0], [Row([Cell(b.label(q)), Cell(_inline(e.shown(q.id)))], qid=q.id) for q in extra])
         appendices.append(Part("appendix:notes", f"附件材料{n}：补充说明", [Block("grid", grid=grid)], new_page=True))
 
-    return Report(form=flow.form, attachment=flow.attachment, title=b.text(flow.title), year=e.year, cover=cover,
+    return Report(form=flow.form, attachment=flow.attachment, title=_clean(e.form_title()), year=e.year, cover=cover,
                   issuer=lay.get("issuer", ""), instructions_title=lay.get("instructions_title", ""),
                   instructions=[b.text(s) for s in lay.get("instructions") or []], parts=parts,
                   appendices=appendices, missing=_findings(e), draft=draft)

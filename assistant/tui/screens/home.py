@@ -29,11 +29,11 @@ class NewSessionDialog(ModalScreen[tuple[str, int] | None]):
         self.form = form
 
     def compose(self):  # noqa: ANN201
-        from ...flow import fill, load_flow
+        from ...flow import load_flow
 
         flow = load_flow(self.form)
         with Vertical(id="new-dialog", classes="dialog"):
-            yield WrapStatic(f"新建{flow.short_name}：{fill(flow.title, flow.default_year, district='XX区')}", classes="dialog-title")
+            yield WrapStatic(f"新建{flow.short_name}：{flow.form_title(flow.default_year)}", classes="dialog-title")
             yield Label("标题（方便以后在列表里找到，可留空）：")
             yield Input(placeholder="例如：浦江智能传感器集群", id="new-title")
             yield Label("报告年度：")

@@ -64,18 +64,13 @@ class ChatLog(VerticalScroll, can_focus=True):
     def _bubbles(self) -> list[Bubble]:
         return [c for c in self.children if isinstance(c, Bubble)]
 
-    @property
-    def shown_from(self) -> int:
-        """Transcript index of the earliest message on screen."""
-        return self._first
-
     def add(self, entries: list[dict[str, Any]], *, refused: bool = False) -> None:
         """New messages (the end of the transcript) at the bottom; the oldest beyond KEEP leave."""
         bubbles = [Bubble.of(e, refused) for e in entries]
         if not bubbles:
             return
         self.mount_all(bubbles)
-        old = self._bubbles()[:-KEEP] if len(self._bubbles()) > KEEP else []
+        old = self._bubbles()[:-KEEP]
         if old:
             self.remove_children(old)
             self._first += len(old)
