@@ -45,13 +45,23 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
+    from .textsafe import visible
+
+    sys.stdout.write(visible(text) + "\n")
+
+
+def _err(text: str) -> None:
+    from .textsafe import visible
+
+    sys.stderr.write(visible(text) + "\n")
 
 
 def _store():
     from .store import SessionStore
 
-    return SessionStore()
+    store = SessionStore()
+    store.check_root()  # FILING_HOME (or its sessions/) being a file is said in words, exit 4
+    return store
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -154,27 +164,42 @@ def cmd_answers(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_list(args: argparse.Namespace) -> int:
+def _list_rows(store: Any) -> list[dict[str, Any]]:
+    """One row per session file; a damaged one is a row with its error (it never hides the others)."""
     from .engine import Engine
-    from .flow import load_flow
+    from .flow import FlowError, load_flow
     from .store import SessionError
 
-    sessions = _store().all()
+    rows: list[dict[str, Any]] = []
+    for s in store.all():
+        if isinstance(s, SessionError):
+            rows.append({"id": getattr(s, "sid", ""), "damaged": True, "error": str(s)})
+            continue
+        try:
+            pct = Engine.for_session(s).progress().percent
+            form = load_flow(s.form).short_name
+        except (FlowError, SessionError, RecursionError, ValueError, TypeError, KeyError) as exc:
+            rows.append({"id": s.id, "damaged": True, "error": store.damaged_message(s.id, str(exc) or type(exc).__name__)})
+            continue
+        rows.append({"id": s.id, "form": s.form, "form_name": form, "title": s.title, "year": s.year,
+                     "percent": pct, "updated": s.updated})
+    return rows
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .textsafe import one_line, raw_stream, visible
+
+    store = _store()
+    rows = _list_rows(store)
     if args.json:
-        rows = []
-        for s in sessions:
-            if isinstance(s, SessionError):
-                rows.append({"id": getattr(s, "sid", ""), "error": str(s)})
-            else:
-                rows.append({"id": s.id, "form": s.form, "title": s.title, "year": s.year,
-                             "percent": Engine.for_session(s).progress().percent, "updated": s.updated})
-        _out(json.dumps(rows, ensure_ascii=False, indent=2))
+        _out(json.dumps([{k: v for k, v in r.items() if k != "form_name"} for r in rows], ensure_ascii=False, indent=2))
         return EXIT_OK
-    if not sessions:
+    if not rows:
         _out("还没有会话。用 `filing new --form annual` 新建，或直接运行 `filing` 打开助手。")
         return EXIT_OK
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     # rich measures Chinese characters as two columns, so the columns line up in any terminal.
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
@@ -182,18 +207,22 @@ def cmd_list(args: argparse.Namespace) -> int:
                           ("最后修改", "left"), ("标题", "left")):
         table.add_column(name, justify=justify, no_wrap=True)
     damaged = []
-    for s in sessions:
-        if isinstance(s, SessionError):
-            damaged.append(f"{getattr(s, 'sid', '')}：无法读取。{s}")
-            continue
-        pct = Engine.for_session(s).progress().percent
-        table.add_row(s.id, load_flow(s.form).short_name, str(s.year), f"{pct}%",
-                      s.updated[:16].replace("T", " "), s.title)
+    for r in rows:
+        if r.get("damaged"):
+            damaged.append(r["error"])
+            hint = "见下方说明，可运行 filing restore 恢复" if "filing restore" in r["error"] else "见下方说明"
+            cells = [r["id"], "已损坏", "", "", "", hint]
+        else:
+            cells = [r["id"], r["form_name"], str(r["year"]), f"{r['percent']}%",
+                     str(r["updated"])[:16].replace("T", " "), r["title"]]
+        # Text, never a str: rich would read "[/bad]" in a title as markup.
+        table.add_row(*(Text(one_line(c)) for c in cells))
     # Piped into a script: never cut a cell to the default 80 columns.
-    console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 1000)
+    out = raw_stream(sys.stdout)
+    console = Console(file=out, soft_wrap=True, width=None if out.isatty() else 1000)
     console.print(table)
     for line in damaged:
-        _out(line)
+        _out(visible(line))
     return EXIT_OK
 
 
@@ -214,15 +243,41 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    path = _store().restore(args.id)
-    _out(f"已用上一次完好的副本恢复会话：{path}（损坏的文件已另存，未删除）。")
+    from .store import SessionIntact
+
+    store = _store()
+    try:
+        done = store.restore(args.id, force=args.force)
+    except SessionIntact as exc:
+        if not sys.stdin.isatty() or not sys.stdout.isatty():
+            _err(str(exc))
+            return EXIT_REFUSED
+        _out(str(exc).replace("如确要退回，请加 --force。", ""))
+        try:
+            answer = input("确定要退回到上一次保存的内容吗？输入 y 确认，其他键取消：").strip().lower()
+        except EOFError:
+            answer = ""
+        if answer not in ("y", "yes", "是"):
+            _out("已取消，没有做任何修改。")
+            return EXIT_REFUSED
+        done = store.restore(args.id, force=True)
+    if done.aside is None:
+        _out(f"已用上一次完好的副本恢复会话 {args.id}：{done.path}。")
+    elif done.damaged:
+        _out(f"已用上一次完好的副本恢复会话 {args.id}：{done.path}。损坏的文件已另存为 {done.aside}，未删除。")
+    else:
+        _out(f"已把会话 {args.id} 退回到上一次保存的内容：{done.path}。恢复前的文件保存在 {done.aside}。")
     return EXIT_OK
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from .document.preview import print_preview
+    from rich.console import Console
 
-    print_preview(_store().load(args.id))
+    from .document.preview import print_preview
+    from .textsafe import raw_stream
+
+    # rich draws its own styles: it writes beneath the control filter, print_preview makes the text visible.
+    print_preview(_store().load(args.id), Console(file=raw_stream(sys.stdout)))
     return EXIT_OK
 
 
@@ -308,8 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("id", metavar="会话编号", help="会话编号")
     sp.add_argument("--json", action="store_true", help="以 JSON 输出")
 
-    sp = add("restore", "用上一次完好的副本恢复损坏的会话", cmd_restore)
+    sp = add("restore", "用上一次完好的副本恢复损坏的会话（退回到上一次保存的内容）", cmd_restore)
     sp.add_argument("id", metavar="会话编号", help="会话编号")
+    sp.add_argument("--force", action="store_true",
+                    help="会话文件完好时也退回到上一次保存的内容（不加则询问，或在脚本中拒绝）")
 
     sp = add("preview", "在终端预览报告", cmd_preview)
     sp.add_argument("id", metavar="会话编号", help="会话编号")
@@ -343,38 +400,50 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+INTERACTIVE = (None, "resume", "ask", "import")  # these draw prompts with terminal codes of their own
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from .textsafe import cli_streams
+
+    parser = build_parser()
+    with cli_streams():  # usage errors quote the arguments: no raw control characters there either
+        args = parser.parse_args(argv)
+    with cli_streams(filter_controls=getattr(args, "command", None) not in INTERACTIVE):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .fileerrors import describe
     from .flow import FlowError
     from .parse import InputError
     from .store import SessionError
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
         if not getattr(args, "command", None):
             return cmd_ui(args)
         return int(args.fn(args) or 0)
     except CliError as exc:
-        sys.stderr.write(f"{exc}\n")
+        _err(str(exc))
         return exc.code
     except SessionError as exc:
-        sys.stderr.write(f"{exc}\n")
+        _err(str(exc))
         return EXIT_SESSION
     except (FlowError, InputError) as exc:
-        sys.stderr.write(f"{exc}\n")
+        _err(str(exc))
         return EXIT_REFUSED
     except KeyboardInterrupt:
-        sys.stderr.write("\n已中断。\n")
+        _err("\n已中断。")
         return 130
     except OSError as exc:
         if args.debug:
             raise
-        sys.stderr.write(f"文件操作失败：{exc.strerror or exc}（{getattr(exc, 'filename', '') or ''}）\n")
+        _err(describe(exc))
         return EXIT_FILE
     except Exception as exc:  # noqa: BLE001 - never a traceback unless --debug
         if args.debug:
             raise
-        sys.stderr.write(f"出现意外错误：{exc}。加 --debug 可查看详细信息。\n")
+        _err(f"出现意外错误：{exc}。加 --debug 可查看详细信息。")
         return EXIT_REFUSED
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from .errors import EXIT_FILE, UserError
 from .paths import home
 
 SCHEMA_VERSION = 2
@@ -33,6 +34,24 @@ class SessionLocked(SessionError):
 
 class SessionCorrupt(SessionError):
     pass
+
+
+class SessionIntact(SessionError):
+    """restore was asked for a session that reads fine: it would undo the last save."""
+
+
+class StoreUnavailable(UserError, SessionError):
+    """The data folder cannot hold sessions (it is a file, or cannot be read); exit code 4."""
+
+    def __init__(self, message: str):
+        super().__init__(message, EXIT_FILE)
+
+
+class Restored:
+    """What restore did: the session file, where the replaced file was kept, and whether it was damaged."""
+
+    def __init__(self, path: Path, aside: Path | None, damaged: bool):
+        self.path, self.aside, self.damaged = path, aside, damaged
 
 
 def now() -> str:
@@ -191,8 +210,10 @@ def atomic_write(path: Path, data: bytes | list[bytes], *, keep_backup: bool = F
             except OSError:
                 bak_tmp.unlink(missing_ok=True)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not exc.filename:
+            exc.filename = str(path)  # a full disk fails in write(), which names no file
         raise
     _fsync_dir(path.parent)
 
@@ -281,6 +302,7 @@ class SessionStore:
                 return sid
 
     def create(self, form: str, title: str, year: int) -> Session:
+        self.check_root()
         session = Session(self.new_id(), form, title, year)
         self.save(session)
         return session
@@ -302,8 +324,7 @@ class SessionStore:
             return Session.from_dict(data)
         except (ValueError, KeyError, TypeError, SessionCorrupt) as exc:
             bak = path.with_name(path.name + ".bak")
-            hint = (f"上一次完好的副本保存在 {bak}，可运行 `filing restore {sid}` 恢复。"
-                    if bak.exists() else "没有找到可用的备份副本。")
+            hint = _restore_hint(bak, sid)
             raise SessionCorrupt(f"会话文件 {path} 已损坏，无法读取（{type(exc).__name__}）。文件未做任何改动。{hint}") from None
 
     def open(self, sid: str) -> OpenSession:
@@ -323,23 +344,68 @@ class SessionStore:
             lock.release()
             raise
 
-    def restore(self, sid: str) -> Path:
-        """Put the last good copy back; the damaged file is kept aside, never deleted."""
+    def check_root(self) -> None:
+        """Refuse, in words, a data folder that is a file (FILING_HOME, or its sessions/, set to a file)."""
+        for folder in (self.root, *self.root.parents):
+            if folder.is_dir():
+                return
+            if folder.exists() or folder.is_symlink():
+                env = os.environ.get("FILING_HOME")
+                where = (f"会话文件夹 {folder}" if folder == self.root else
+                         f"数据目录 {folder}" + (f"（环境变量 FILING_HOME={env}）" if env else ""))
+                raise StoreUnavailable(
+                    f"{where} 是一个文件，不是文件夹，无法保存或读取会话。请把这个文件改名或移走"
+                    "（其中可能有您的数据，请勿直接删除），或用环境变量 FILING_HOME 指定另一个文件夹。")
+
+    def restore(self, sid: str, *, force: bool = False) -> Restored:
+        """Put the last good copy (<id>.json.bak) back, holding the session's lock.
+
+        The current file is kept aside under a name no other restore can take. A current file that
+        reads fine is replaced only with force (SessionIntact otherwise): that undoes the last save.
+        """
+        self.check_root()
         path = self.path(sid)
         bak = path.with_name(path.name + ".bak")
-        if not bak.exists():
-            raise SessionNotFound(f"会话 {sid} 没有备份副本。")
-        json.loads(bak.read_bytes().decode("utf-8"))
-        if path.exists():
-            aside = path.with_name(f"{path.name}.damaged-{datetime.now():%Y%m%d%H%M%S}")
-            os.replace(path, aside)
-        atomic_write(path, bak.read_bytes())
-        return path
+        if not path.exists() and not bak.exists():
+            raise SessionNotFound(f"找不到会话 {sid}。可用 `filing list` 查看已有会话。")
+        lock = SessionLock(str(path) + ".lock")
+        if not lock.acquire():
+            raise SessionLocked(f"会话 {sid} 正在另一个窗口或程序中编辑，不能恢复。请先在那边保存并退出，再运行恢复。")
+        try:
+            damaged = False
+            if path.exists():
+                try:
+                    self.load(sid)
+                except (SessionCorrupt, RecursionError):
+                    damaged = True
+            problem = _backup_problem(bak)
+            if problem:
+                now_ = "当前文件也已损坏，" if damaged else ""
+                raise SessionCorrupt(f"无法恢复会话 {sid}：{problem}。{now_}两个文件都未做改动。")
+            if path.exists() and not damaged and not force:
+                raise SessionIntact(
+                    f"会话 {sid} 的文件完好，不需要恢复。恢复会退回到上一次保存时的内容（最后一次保存的修改会被撤销，"
+                    "当前文件另存一份）。如确要退回，请加 --force。")
+            aside = _keep_aside(path, "damaged" if damaged else "before-restore") if path.exists() else None
+            atomic_write(path, bak.read_bytes())
+            return Restored(path, aside, damaged)
+        finally:
+            lock.release()
+
+    def damaged_message(self, sid: str, why: str) -> str:
+        """The one wording for a session that cannot be read, with restore advised only if the backup is good."""
+        path = self.path(sid)
+        return (f"会话文件 {path} 已损坏，无法读取（{why}）。文件未做任何改动。"
+                + _restore_hint(path.with_name(path.name + ".bak"), sid))
 
     def ids(self) -> Iterator[str]:
-        if self.root.is_dir():
-            for p in sorted(self.root.glob("*.json")):
-                yield p.stem
+        self.check_root()
+        if not self.root.is_dir():
+            return
+        with os.scandir(self.root) as entries:  # an unreadable folder raises, it does not look empty
+            names = sorted(e.name for e in entries if e.name.endswith(".json") and not e.name.startswith("."))
+        for name in names:
+            yield name[:-len(".json")]
 
     def all(self) -> list[Session | SessionError]:
         """Every session, newest first; unreadable ones come back as their error."""
@@ -347,8 +413,55 @@ class SessionStore:
         for sid in self.ids():
             try:
                 out.append(self.load(sid))
-            except SessionError as exc:
-                exc.sid = sid  # type: ignore[attr-defined]
-                out.append(exc)
+            except (SessionError, RecursionError) as exc:  # one bad file never hides the others
+                err = exc if isinstance(exc, SessionError) else SessionCorrupt(self.damaged_message(sid, "嵌套过深"))
+                err.sid = sid  # type: ignore[attr-defined]
+                out.append(err)
         out.sort(key=lambda s: getattr(s, "updated", ""), reverse=True)
         return out
+
+
+def _backup_problem(bak: Path) -> str | None:
+    """Why <id>.json.bak cannot be restored, or None when it reads as a session."""
+    try:
+        data = json.loads(bak.read_bytes().decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        Session.from_dict(data)
+    except FileNotFoundError:
+        return "没有备份副本"
+    except (ValueError, KeyError, TypeError, RecursionError, SessionError) as exc:
+        return f"备份副本 {bak} 也已损坏（{type(exc).__name__}）"
+    except OSError as exc:
+        return f"备份副本 {bak} 无法读取（{exc.strerror or type(exc).__name__}）"
+    return None
+
+
+def _restore_hint(bak: Path, sid: str) -> str:
+    """The damaged-file message's last sentence: recommend restore only when the backup is good."""
+    problem = _backup_problem(bak)
+    if problem is None:
+        return f"上一次完好的副本保存在 {bak}，可运行 `filing restore {sid}` 恢复。"
+    return f"{problem}，无法自动恢复；请保留该文件，联系技术支持。"
+
+
+def _keep_aside(path: Path, kind: str) -> Path:
+    """A hard link (or copy) of `path` under a name not yet taken: <name>.<kind>-<time>[-n]."""
+    stamp = f"{path.name}.{kind}-{datetime.now():%Y%m%d%H%M%S}"
+    for n in range(1, 1000):
+        aside = path.with_name(stamp if n == 1 else f"{stamp}-{n}")
+        try:
+            os.link(path, aside)  # fails if the name exists: two restores in one second keep both
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links here (FAT, some network drives): exclusive create + copy
+            try:
+                with open(aside, "xb") as fh:
+                    fh.write(path.read_bytes())
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except FileExistsError:
+                continue
+        _fsync_dir(path.parent)
+        return aside
+    raise SessionError(f"无法另存 {path}：同名副本过多，请先清理 {path.parent} 中的旧副本。")

@@ -74,6 +74,8 @@ def print_preview(session: Any, console: Any = None) -> None:
     from rich.console import Console
     from rich.markdown import Markdown
 
+    from ..textsafe import visible
+
     console = console or Console()
     md = render_markdown(session, max_list_rows=PREVIEW_ROWS).replace("<br>", "；")
-    console.print(Markdown(md))
+    console.print(Markdown(visible(md)))  # an ESC in an answer is shown, never sent to the terminal
