@@ -46,7 +46,7 @@ def one_line(text: Any) -> str:
     return visible(text).replace("\n", "\\n").replace("\t", " ")
 
 
-def plain(text: Any, style: str = "") -> "Text":
+def plain(text: Any, style: str = "") -> Text:
     """User text for a Textual widget: a Text (never read as markup) with control characters visible."""
     from rich.text import Text
 

@@ -30,7 +30,7 @@ class FilingApp(App):
         """A resumed session's conversation is the first screen itself: no blank screen to lay out first."""
         if self._handle is None and self.session_id:
             try:
-                self._handle = self.store.open(self.session_id)
+                self._handle = open_checked(self.store, self.session_id)
             except SessionError as exc:
                 self._open_error = str(exc)
         if self._handle is not None:
@@ -52,12 +52,12 @@ class FilingApp(App):
     def open_session(self, sid: str) -> bool:
         """Lock the session and show its conversation; a problem is shown, never a traceback."""
         try:
-            handle = self.store.open(sid)
+            handle = open_checked(self.store, sid)
         except SessionError as exc:
             home = self.screen
             if hasattr(home, "message"):
                 home.message(str(exc), True)
-            self.notify(str(exc), severity="error", timeout=8)
+            self.notify(str(exc), severity="error", timeout=8, markup=False)  # names a path: never markup
             return False
         self._show_conversation(handle)
         return True
@@ -68,12 +68,32 @@ class FilingApp(App):
         self.push_screen(ConversationScreen(handle, clock=self.clock))
 
 
+def open_checked(store: SessionStore, sid: str) -> Any:
+    """store.open, plus the check that the conversation can be built (a session of an unknown form,
+    or with answers the engine cannot read, is reported as damaged instead of failing in a screen)."""
+    from ..engine import Engine
+    from ..flow import FlowError
+    from ..store import SessionCorrupt
+
+    try:
+        handle = store.open(sid)
+    except RecursionError:
+        raise SessionCorrupt(store.damaged_message(sid, "嵌套过深")) from None
+    try:
+        Engine.for_session(handle.session).progress()
+    except (FlowError, SessionError, RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        handle.close()
+        raise SessionCorrupt(store.damaged_message(sid, str(exc) or type(exc).__name__)) from None
+    return handle
+
+
 def run_app(session_id: str | None = None, *, store_root: Path | None = None) -> int:
     store = SessionStore(store_root)
+    store.check_root()  # a data folder that is a file: said in the terminal (exit 4), not in a traceback
     handle = None
     if session_id:
         # Fail before the screen takes over, so the reason stays readable in the terminal.
-        handle = store.open(session_id)  # SessionNotFound / SessionLocked: cli prints it, exit 3
+        handle = open_checked(store, session_id)  # not found / locked / damaged: cli prints it, exit 3
     app = FilingApp(session_id, store=store, handle=handle)
     try:
         app.run()

@@ -19,6 +19,7 @@ from ..widgets.footer import KeyBar
 
 from ...chat import Conversation, Reply
 from ...engine import Engine
+from ...textsafe import plain
 from ..widgets.chat_log import ChatLog
 from ..widgets.outline import Outline
 from ..widgets.question_panel import QuestionPanel
@@ -111,7 +112,7 @@ class ConversationScreen(Screen):
         self._input = ChatInput(placeholder="在此输入回答，回车提交；输入 ? 查看说明", id="input")
         self._status_line = Static(id="status")
         self._title_shown = self._title_text()
-        self._title_bar = Static(self._title_shown, id="title")
+        self._title_bar = Static(plain(self._title_shown), id="title")  # the title is user text
         with Horizontal(id="body"):
             yield self._outline
             with Vertical(id="main") as self._main:
@@ -150,7 +151,7 @@ class ConversationScreen(Screen):
         title = self._title_text()  # an untitled 附件2 is named by its district once that is answered
         if title != self._title_shown:
             self._title_shown = title
-            self._title_bar.update(title)
+            self._title_bar.update(plain(title))
 
     def _title_text(self) -> str:
         s, e = self.session, self.engine

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
@@ -11,6 +12,7 @@ from ..widgets.cjk import WrapStatic
 from textual.widgets import DataTable, Input, Label, OptionList
 from textual.widgets.option_list import Option
 from ..widgets.footer import KeyBar
+from ...store import SessionError
 
 
 
@@ -128,23 +130,40 @@ class HomeScreen(Screen):
 
     def reload(self) -> None:
         from ...engine import Engine
-        from ...store import SessionError
+        from ...flow import FlowError
+        from ...textsafe import one_line
 
+        store = self.app.store  # type: ignore[attr-defined]
         table = self.query_one(DataTable)
         table.clear()
-        for s in self.app.store.all():  # type: ignore[attr-defined]
+        self._damaged: dict[str, str] = {}
+        try:
+            sessions = store.all()
+        except (SessionError, OSError) as exc:  # the data folder itself: a file, unreadable
+            from ...fileerrors import describe
+
+            self.message(describe(exc) if isinstance(exc, OSError) else str(exc), True)
+            sessions = []
+        for s in sessions:
+            if not isinstance(s, SessionError):
+                try:
+                    pct = f"{Engine.for_session(s).progress().percent}%"
+                except (FlowError, SessionError, RecursionError, ValueError, TypeError, KeyError) as exc:
+                    sid = s.id
+                    s = SessionError(store.damaged_message(sid, str(exc) or type(exc).__name__))
+                    s.sid = sid  # type: ignore[attr-defined]
             if isinstance(s, SessionError):
                 sid = getattr(s, "sid", "?")
-                table.add_row("（文件已损坏）", "", "", "", sid, key=f"bad:{sid}")
+                self._damaged[sid] = str(s)
+                # Text cells: DataTable reads a str as markup ("[/bad]" in a title would raise).
+                table.add_row(Text("已损坏（选中查看恢复办法）", style="bold red"), Text(""), Text(""), Text(""),
+                              Text(one_line(sid)), key=f"bad:{sid}")
                 continue
-            try:
-                pct = f"{Engine.for_session(s).progress().percent}%"
-            except Exception:  # noqa: BLE001 - a session of an unknown form still lists
-                pct = "?"
             title = s.title or "（未命名）"
             if len(title) > 24:
                 title = title[:23] + "…"
-            table.add_row(title, _short_name(s.form), pct, _when(s.updated), s.id, key=s.id)
+            table.add_row(Text(one_line(title)), Text(one_line(_short_name(s.form))), Text(pct),
+                          Text(_when(s.updated)), Text(one_line(s.id)), key=s.id)
         self.query_one("#sessions-title", WrapStatic).update(
             f"已保存的会话（{table.row_count} 个，选中后回车继续填写）" if table.row_count else "还没有保存的会话。")
 
@@ -166,7 +185,7 @@ class HomeScreen(Screen):
         key = str(event.row_key.value)
         if key.startswith("bad:"):
             sid = key[4:]
-            self.message(f"会话 {sid} 的文件已损坏，可在命令行运行 `filing restore {sid}` 恢复上一次完好的副本。", True)
+            self.message(getattr(self, "_damaged", {}).get(sid, f"会话 {sid} 的文件已损坏。"), True)
             return
         self.app.open_session(key)  # type: ignore[attr-defined]
 
@@ -175,7 +194,13 @@ class HomeScreen(Screen):
             if result is None:
                 return
             title, year = result
-            session = self.app.store.create(form, title, year)  # type: ignore[attr-defined]
+            try:
+                session = self.app.store.create(form, title, year)  # type: ignore[attr-defined]
+            except (SessionError, OSError) as exc:  # a full disk, a read-only or missing data folder
+                from ...fileerrors import describe
+
+                self.message(describe(exc) if isinstance(exc, OSError) else str(exc), True)
+                return
             self.app.open_session(session.id)  # type: ignore[attr-defined]
 
         self.app.push_screen(NewSessionDialog(form), done)

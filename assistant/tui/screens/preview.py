@@ -45,9 +45,13 @@ class PreviewScreen(Screen):
             # so a long list cannot freeze the screen the way textual's Markdown widget does.
             from rich.markdown import Markdown
 
-            body.update(Markdown(text))
+            from ...textsafe import visible
+
+            body.update(Markdown(visible(text)))  # an ESC in an answer is shown, never sent
         else:
-            body.update(text)
+            from ...textsafe import plain
+
+            body.update(plain(text))
             body.add_class("error")
         self.query_one("#preview-scroll").focus()
 

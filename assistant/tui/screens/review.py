@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 from ..widgets.footer import KeyBar
 
 from ...checks import blocking
+from ...textsafe import visible
 
 
 class ReviewScreen(Screen[str | None]):
@@ -44,7 +45,7 @@ class ReviewScreen(Screen[str | None]):
                 if not e.is_relevant(q.id) and q.id not in e.state.not_applicable:
                     continue
                 t = Text("  ")
-                t.append(e.label(q) or q.id)
+                t.append(visible(e.label(q) or q.id))
                 t.append("：")
                 if q.id in e.state.not_applicable:
                     t.append("不适用", style="dim")
@@ -52,13 +53,13 @@ class ReviewScreen(Screen[str | None]):
                     shown = e.shown(q.id)
                     if q.type == "longtext" and len(shown) > 40:
                         shown = shown[:40] + f"…（{len(shown)} 字）"
-                    t.append(shown.replace("\n", " "), style="cyan")
+                    t.append(visible(shown.replace("\n", " ")), style="cyan")
                 else:
                     t.append("未填", style="dim italic")
                 for f in by_q.get(q.id, []):
                     style = "red" if f.severity == "blocking" else "yellow"
                     mark = "✗ " if f.severity == "blocking" else "⚠ "
-                    t.append("\n    " + mark + f.message, style=style)
+                    t.append("\n    " + mark + visible(f.message), style=style)
                 options.append(Option(t, id=q.id, disabled=q.id in e.state.not_applicable))
         yield OptionList(*options, id="review-list")
         yield KeyBar()

@@ -11,6 +11,7 @@ from typing import Any
 from rich.text import Text
 from textual.containers import VerticalScroll
 
+from ...textsafe import visible
 from .cjk import WrapStatic
 
 FIRST_SHOWN = 16  # enough to fill a 200×50 terminal
@@ -25,7 +26,7 @@ class Bubble(WrapStatic):
             text = "\n".join(text.splitlines()[:2])
         body = Text()
         body.append(f"{who}\n", style="bold")
-        body.append(text)
+        body.append(visible(text))  # user text: never markup, never terminal control
         classes = "assistant" if role == "assistant" else "user"
         if refused:
             classes += " refused"

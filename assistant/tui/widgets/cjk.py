@@ -67,16 +67,25 @@ def wrap_text(text: Text, width: int) -> Text:
     return out
 
 
+def _as_text(content: Any) -> Text:
+    """A str is plain text (never markup; control characters shown as \\uXXXX); a Text is the caller's."""
+    if isinstance(content, Text):
+        return content
+    from ...textsafe import plain
+
+    return plain(content)
+
+
 class WrapStatic(Static):
     """A Static whose text wraps the Chinese way (render and height both use wrap_text)."""
 
     def __init__(self, content: Any = "", **kwargs: Any):
         super().__init__("", **kwargs)
-        self._text = content if isinstance(content, Text) else Text(str(content))
+        self._text = _as_text(content)
         self._wrapped: dict[int, Text] = {}
 
     def update(self, content: Any = "", *, layout: bool = True) -> None:  # type: ignore[override]
-        self._text = content if isinstance(content, Text) else Text(str(content))
+        self._text = _as_text(content)
         self._wrapped = {}
         self.refresh(layout=True)
 

@@ -16,6 +16,7 @@ from .cjk import WrapStatic
 from textual.widgets import DataTable, Input
 
 from ...parse import header_key
+from ...textsafe import plain
 from ...values import show_cell
 
 
@@ -118,7 +119,7 @@ class ListEditor(Vertical):
     def _fill(self) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        table.add_rows(self.rows)
+        table.add_rows([[plain(c) for c in r] for r in self.rows])  # cells are user text, never markup
         self.border_subtitle = f"{len(self.rows)} 行"
 
     def _changed(self) -> None:
