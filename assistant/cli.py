@@ -284,7 +284,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from .document.export import export_session
 
-    path = export_session(_store().load(args.id), args.format, Path(args.output) if args.output else None,
+    # The path as typed (a str): a trailing slash means "this folder", which Path() would drop.
+    path = export_session(_store().load(args.id), args.format, args.output or None,
                           force=args.force, draft=args.draft)
     _out(str(path))
     return EXIT_OK

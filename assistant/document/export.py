@@ -1,14 +1,21 @@
 """Export a session as .docx / .md / .json, and load a JSON report back as a new session.
 
-Safety: an existing file is never overwritten without force; the bytes are produced in memory and
-written with store.atomic_write (never a half-written file); blocking findings refuse the export
-unless draft=True, which marks every page 草稿 and lists what is missing at the top.
+Safety: an existing file is never overwritten without force, and only a regular file ever is (a
+device, pipe, socket or folder is refused even with force); the bytes are produced in memory and
+renamed into place whole (never a half-written file, no temp file left in the person's folder);
+blocking findings refuse the export unless draft=True, which marks every page 草稿 and lists what
+is missing at the top.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
+import secrets
+import stat
+import time
 from pathlib import Path
 from typing import Any
 
@@ -99,22 +106,139 @@ def _render(engine: Any, fmt: str, draft: bool) -> bytes:
     return build_docx(report)
 
 
+_KINDS = ((stat.S_ISDIR, "文件夹"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"),
+          (stat.S_ISFIFO, "命名管道"), (stat.S_ISSOCK, "套接字"))
+# Extensions of other kinds of document: "-o report.md" with --format docx is a mistake, not a wish.
+_DOC_SUFFIXES = {".docx", ".doc", ".md", ".markdown", ".json", ".txt", ".pdf", ".odt", ".rtf", ".html", ".htm",
+                 ".xlsx", ".xls", ".csv", ".wps"}
+TMP_TAG = ".filing-export-"  # every temp file an export makes has this in its name
+STALE_AFTER = 3600  # seconds; an export's temp file older than this was left by a killed export
+_TMP_PID = re.compile(re.escape(TMP_TAG.lstrip(".")) + r"(\d+)")
+
+
+def _target(engine: Any, fmt: str, path: Path | str | None) -> tuple[Path, bool]:
+    """(file to write, whether its folder must be created). A folder, existing or written with a
+    trailing slash, gets the default file name."""
+    if path is None:
+        return Path.cwd() / default_filename(engine, fmt), False
+    raw = str(path)
+    target = Path(raw).expanduser()
+    if raw.endswith(("/", os.sep)) or target.is_dir():
+        return target / default_filename(engine, fmt), not target.is_dir()
+    suffix = target.suffix.lower()
+    if suffix in _DOC_SUFFIXES and suffix != f".{fmt}":
+        raise _cli_error(f"文件名 {target.name} 的扩展名是 {suffix}，与导出格式 {fmt} 不符，未做改动。"
+                         f"请把文件名改为 {target.stem}.{fmt}，或用 --format 指定与扩展名一致的格式。", 2)
+    return target, False
+
+
+def _refuse_non_regular(target: Path) -> None:
+    """Only a regular file is ever replaced: never a device (/dev/null), pipe, socket or folder, even with force."""
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return
+    except OSError:
+        return  # unreadable: the write itself reports it, in words
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _KINDS if test(mode)), "特殊文件")
+    raise _cli_error(f"{target} 是{kind}，不是普通文件，不能导出到这里（加 --force 也不行）。请用 -o 指定一个文件路径。", 4)
+
+
+def _clean_stale(folder: Path) -> None:
+    """Temp files of exports killed before they finished (a crash, kill -9, power loss)."""
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for e in entries:
+        m = _TMP_PID.search(e.name)
+        if m is None or not e.name.endswith(".tmp"):
+            continue
+        try:
+            if e.is_file(follow_symlinks=False) and (
+                    not _running(int(m.group(1))) or now - e.stat(follow_symlinks=False).st_mtime > STALE_AFTER):
+                os.unlink(e.path)
+        except OSError:
+            pass
+
+
+def _running(pid: int) -> bool:
+    """Whether the export that named a temp file may still be writing it."""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # no harmless probe on Windows: the age rule decides
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _write(target: Path, data: bytes) -> None:
+    """The bytes reach the target whole or not at all, and a killed export leaves nothing in the
+    person's folder: the temp file is written in the data folder and renamed into place. Where that
+    is another disk (rename cannot cross), it is written beside the target, named .<name>.filing-export-<pid>.tmp,
+    and such files left by killed exports are removed by the next export to that folder."""
+    from ..paths import home
+    from ..store import _fsync_dir
+
+    _clean_stale(target.parent)  # left by an export killed while it wrote beside the target
+    staging = home() / "tmp"
+    tmp_name = f"{TMP_TAG.lstrip('.')}{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    try:
+        staging.mkdir(parents=True, exist_ok=True)
+        _clean_stale(staging)
+        tmp = staging / tmp_name
+        _write_temp(tmp, data)
+    except OSError:
+        tmp = None
+    if tmp is not None:
+        try:
+            os.replace(tmp, target)
+            _fsync_dir(target.parent)
+            return
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            if exc.errno != errno.EXDEV:
+                raise
+    tmp = target.with_name(f".{target.name}{TMP_TAG}{os.getpid()}.tmp")
+    try:
+        _write_temp(tmp, data)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+
+
+def _write_temp(tmp: Path, data: bytes) -> None:
+    try:
+        with open(tmp, "xb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def export_session(session: Any, fmt: str, path: Path | str | None = None, *, force: bool = False,
                    draft: bool = False) -> Path:
     from ..checks import blocking
     from ..engine import Engine
-    from ..store import atomic_write
 
     fmt = (fmt or "").lower().lstrip(".")
     if fmt not in FORMATS:
         raise _cli_error(f"不支持的导出格式“{fmt}”，可选：docx、md、json。", 2)
     engine = Engine.for_session(session)
-    if path is None:
-        target = Path.cwd() / default_filename(engine, fmt)
-    else:
-        target = Path(path).expanduser()
-        if target.is_dir():
-            target = target / default_filename(engine, fmt)
+    target, make_folder = _target(engine, fmt, path)
+    _refuse_non_regular(target)
     if target.exists() and not force:
         raise _cli_error(f"文件 {target} 已存在，未做改动。如需覆盖，请加 --force；或用 -o 指定其他文件名。", 4)
     if not draft:
@@ -131,10 +255,15 @@ def export_session(session: Any, fmt: str, path: Path | str | None = None, *, fo
     if parent.exists() and not parent.is_dir():
         raise _cli_error(f"无法写入 {target}：{parent} 不是文件夹。", 4)
     try:
-        atomic_write(target, data)
+        if make_folder or not parent.exists():
+            parent.mkdir(parents=True, exist_ok=True)
+        _refuse_non_regular(target)  # made meanwhile (a pipe created while the report rendered)
+        _write(target, data)
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise _cli_error(f"无法写入 {target}（{reason}）。请检查文件夹是否存在、是否有写入权限，或用 -o 指定其他位置。", 4) from None
+        from ..fileerrors import reason
+
+        raise _cli_error(f"无法写入 {exc.filename or target}（{reason(exc)}）。请检查文件夹是否存在、是否有写入权限、"
+                         "磁盘是否已满，或用 -o 指定其他位置。", 4) from None
     return target
 
 

@@ -56,11 +56,11 @@ class ExportDialog(ModalScreen[str | None]):
             self.action_cancel()
 
     def do_export(self) -> None:
-        from pathlib import Path
+        import os
 
         result = self.query_one("#export-result", WrapStatic)
         raw = self.query_one("#path", Input).value.strip()
-        path = Path(raw).expanduser() if raw else None
+        path = os.path.expanduser(raw) if raw else None  # a str: a trailing slash means a folder
         try:
             from ...document.export import export_session
         except Exception as exc:  # noqa: BLE001
