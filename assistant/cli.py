@@ -64,6 +64,20 @@ def _store():
     return store
 
 
+def _load(sid: str) -> Any:
+    """A session to read (check, preview, export); one whose form is unknown is reported as damaged."""
+    from .flow import FlowError, load_flow
+    from .store import SessionCorrupt
+
+    store = _store()
+    session = store.load(sid)
+    try:
+        load_flow(session.form)
+    except FlowError as exc:
+        raise SessionCorrupt(store.damaged_message(sid, str(exc))) from None
+    return session
+
+
 # -- commands --------------------------------------------------------------------------------
 def cmd_new(args: argparse.Namespace) -> int:
     from .flow import load_flow
@@ -231,7 +245,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .checks import blocking
     from .engine import Engine
 
-    engine = Engine.for_session(_store().load(args.id))
+    engine = Engine.for_session(_load(args.id))
     found = engine.findings()
     if args.json:
         _out(json.dumps([f.to_dict() for f in found], ensure_ascii=False, indent=2))
@@ -277,7 +291,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from .textsafe import raw_stream
 
     # rich draws its own styles: it writes beneath the control filter, print_preview makes the text visible.
-    print_preview(_store().load(args.id), Console(file=raw_stream(sys.stdout)))
+    print_preview(_load(args.id), Console(file=raw_stream(sys.stdout)))
     return EXIT_OK
 
 
@@ -285,7 +299,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .document.export import export_session
 
     # The path as typed (a str): a trailing slash means "this folder", which Path() would drop.
-    path = export_session(_store().load(args.id), args.format, args.output or None,
+    path = export_session(_load(args.id), args.format, args.output or None,
                           force=args.force, draft=args.draft)
     _out(str(path))
     return EXIT_OK

@@ -46,8 +46,8 @@ def test_user_text_is_never_template_code(store):
     answers["overview"] = "{% for x in range(3) %}{{ x }}{% endfor %}\n第二段 {# 注释 #}"
     session = make_session(store, "annual", answers)
     md = render_markdown(session)
-    assert "| 集群主导产业 | {{ 7*7 }} {% raw %} a\\|b |" in md
-    assert "{% for x in range(3) %}{{ x }}{% endfor %}" in md and "第二段 {# 注释 #}" in md
+    assert "| 集群主导产业 | {{ 7\\*7 }} {% raw %} a\\|b |" in md  # Markdown escaped, template code not run
+    assert "{% for x in range(3) %}{{ x }}{% endfor %}" in md and "第二段 {\\# 注释 \\#}" in md
     assert "49" not in md.split("## 一、基本情况")[1].split("## 二、")[0]
 
 

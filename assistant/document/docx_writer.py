@@ -16,8 +16,14 @@ import zipfile
 from typing import Any
 from xml.sax.saxutils import escape
 
-from ..parse import clean_text
+from ..parse import clean_text as _clean_controls
+from ..textsafe import strip_bidi
 from .model import MISSING, Block, Grid, ListTable, Part, Report
+
+
+def clean_text(text: str) -> str:
+    """Text Word can store, without bidi overrides (they would reorder what the reader sees)."""
+    return strip_bidi(_clean_controls(text))
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NSDECL = f'xmlns:w="{W_NS}"'

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..parse import clean_text
+from ..textsafe import strip_bidi, visible
 
 FORMATS = ("docx", "md", "json")
 REPORT_SCHEMA = "filing-assistant/report"
@@ -34,7 +35,7 @@ def _cli_error(message: str, code: int) -> Exception:
 
 
 def _sanitize(name: str) -> str:
-    name = _UNSAFE.sub("_", clean_text(name)).strip(" ._")
+    name = _UNSAFE.sub("_", strip_bidi(clean_text(name))).strip(" ._")
     return name[:80] or "报告"
 
 
@@ -93,7 +94,9 @@ def _render(engine: Any, fmt: str, draft: bool) -> bytes:
 
             data["draft"] = True
             data["missing"] = build_report(engine, draft=True).missing
-        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        # The data stays exact; bidi overrides and C1 controls are written as JSON escapes (\\u202e),
+        # so no viewer of the file reorders or obeys them.
+        return visible(json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     from .model import build_report
 
     report = build_report(engine, draft=draft)
