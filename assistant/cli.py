@@ -450,6 +450,11 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _err("\n已中断。")
         return 130
+    except BrokenPipeError:  # `filing list | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_OK
     except OSError as exc:
         if args.debug:
             raise
