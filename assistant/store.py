@@ -329,6 +329,7 @@ class SessionStore:
 
     def open(self, sid: str) -> OpenSession:
         """Lock and load a session for editing; a second process (or window) is refused."""
+        self.check_root()
         path = self.path(sid)
         if not path.exists():
             raise SessionNotFound(f"找不到会话 {sid}。可用 `filing list` 查看已有会话。")
