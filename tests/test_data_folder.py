@@ -35,7 +35,7 @@ def test_data_folder_that_is_a_file(tmp_path, where, args):
 def _namespaces() -> bool:
     if os.name != "posix" or not shutil.which("unshare"):
         return False
-    return subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode == 0
+    return subprocess.run(["unshare", "-rm", "true"], capture_output=True, check=False).returncode == 0
 
 
 needs_mount = pytest.mark.skipif(not _namespaces(), reason="needs unshare (user + mount namespaces) for a small tmpfs")
@@ -48,7 +48,7 @@ def _in_small_disk(mount: Path, setup: str, *args: str, size: str = "256k", env:
     cli = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "assistant.cli", *args])
     opts = f"size={size}" + (f",{options}" if options else "")
     script = f"mount -t tmpfs -o {opts} tmpfs {shlex.quote(str(mount))} && {setup} && exec {cli}"
-    return subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=120,
+    return subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=120, check=False,
                           env={**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})})
 
 
