@@ -278,6 +278,8 @@ class Asker:
                 return None
             if i == 0 and (is_chat_word(line) or is_none_word(line) or (keep and not line.strip())):
                 return line
+            if i == 0 and (re.search(r"[^\d\s,，;；、.+\-]", line) or len(re.findall(r"\d+", line)) > len(q.cols)):
+                return line  # named rows ("国家 1 2，行业 3 5") or all the numbers at once: the whole answer
             nums.append(line.strip())
         return " ".join(nums)
 

@@ -12,7 +12,8 @@ from typing import Any, Callable
 from .engine import Engine
 from .flow import Question
 from .glossary import asked_term, load_glossary
-from .parse import NO_WORDS, YES_WORDS, normalize
+from .echo import confirm_message, unsure_message
+from .parse import NO_WORDS, YES_WORDS, Unsure, normalize
 
 HELP_WORDS = {"?", "帮助", "help", "提示", "怎么填"}
 BACK_WORDS = {"返回", "上一题", "上一步", "back"}
@@ -208,14 +209,13 @@ class Conversation:
             return self._finish(Reply(["保留原答案。"]))
         try:
             parsed = e.parse(q.id, raw)
+        except Unsure:  # "不清楚": not a wrong answer; offer 稍后 and say where the figure comes from
+            return self._finish(Reply([unsure_message(e, q, raw)]), ask=False)
         except Exception as exc:  # InputError carries the reason
             return self._finish(Reply([f"抱歉，{exc}\n请重新输入，或输入 ? 查看说明。"], refused=True), ask=False)
         if parsed.confirm:
             self.session.pending = {"qid": q.id, "value": parsed.value}
-            from .values import show
-
-            return self._finish(Reply([f"{parsed.note}\n记录为：{show(q, parsed.value)}，对吗？（回车或“是”确认，“否”重新输入）"]),
-                                ask=False)
+            return self._finish(Reply([confirm_message(q, parsed)]), ask=False)
         e.set(q.id, parsed.value)
         msgs = [parsed.note] if parsed.note else []
         msgs += self._warnings_for(q.id)
