@@ -38,7 +38,7 @@ def echo_text(parsed: Parsed) -> str:
     return "\n".join(parts)
 
 
-def confirm_message(q: "Question", parsed: Parsed) -> str:
+def confirm_message(q: Question, parsed: Parsed) -> str:
     """Ask to confirm a reading before it is stored: the table when there is one, else the value as recorded."""
     if parsed.echo:
         head = "我读到的是：\n" + echo_table(parsed.echo)
@@ -46,16 +46,16 @@ def confirm_message(q: "Question", parsed: Parsed) -> str:
     return f"{parsed.note}\n记录为：{show(q, parsed.value)}，对吗？{CONFIRM_HINT}"
 
 
-def unsure_message(engine: "Engine", q: "Question", said: str) -> str:
+def unsure_message(engine: Engine, q: Question, said: str) -> str:
     """The reply to "不清楚": nothing is stored; offer 稍后 and say where the figure usually comes from."""
     from .glossary import load_glossary
 
     glossary = load_glossary()
-    lines = [f"没关系，“{said.strip()}”不会被记录。这个数可以稍后再填：输入“稍后”先填下一题，"
-             f"查到后输入“跳到 {engine.label(q)}”回来补填。"]
+    lines = [(f"没关系，“{said.strip()}”不会被记录，这一项可以稍后再填：输入“稍后”先填下一题，"
+              f"查到后输入“跳到 {engine.label(q)}”回来补填。")]
     terms = [glossary[t] for t in q.help if t in glossary][:2]
     if terms:
-        lines.append("这个数一般这样得来：")
+        lines.append("这一项一般这样得来：")
         for t in terms:
             first = t.text.strip().splitlines()[0] if t.text.strip() else ""
             lines.append(f"· {t.term}：{first}" + (f"（依据：{t.source}）" if t.source else ""))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 
 import pytest
+from cli_support import assert_clean, run_filing
+from conftest import make_session, sample_answers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prompt_toolkit.application import create_app_session
@@ -17,9 +19,6 @@ from assistant.chat import Conversation
 from assistant.engine import Engine
 from assistant.flow import load_flow
 from assistant.parse import InputError, Unsure
-
-from cli_support import assert_clean, run_filing
-from conftest import make_session, sample_answers
 
 ENTER, CTRL_C = "\r", "\x03"
 FLOW = load_flow("annual")
