@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .echo import confirm_message, unsure_message
 from .engine import Engine
 from .flow import Question
 from .glossary import asked_term, load_glossary
-from .echo import confirm_message, unsure_message
 from .parse import NO_WORDS, YES_WORDS, Unsure, normalize
 
 HELP_WORDS = {"?", "帮助", "help", "提示", "怎么填"}
@@ -79,7 +79,8 @@ class Conversation:
         if q.type == "matrix":
             lines.append(
                 f"请按{'、'.join(r.label for r in q.rows)}的顺序，每类依次填写{'、'.join(c.label for c in q.cols)}，"
-                f"共 {len(q.rows) * len(q.cols)} 个整数，用空格分隔；全部为 0 可填“无”。"
+                f"共 {len(q.rows) * len(q.cols)} 个整数，用空格分隔；也可以写明类别、顺序随意，"
+                f"如“{q.rows[-1].label} 1 2，{q.rows[0].label} 0 3”；全部为 0 可填“无”。"
             )
         if q.id in self.session.answers:
             lines.append(f"当前答案：{e.shown(q.id)}（直接回车保留，或输入新的答案）")
