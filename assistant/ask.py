@@ -106,8 +106,9 @@ class Asker:
         if pending:
             from .values import show
 
-            shown = show(self.engine.flow[pending["qid"]], pending["value"])
-            return self._select(f"记录为 {shown}，对吗？", [("是，记录", "是"), ("否，重新输入", "否")], other=False)
+            pq = self.engine.flow[pending["qid"]]
+            ask = "按上面的表记录吗？" if pq.type == "matrix" else f"记录为 {show(pq, pending['value'])}，对吗？"
+            return self._select(ask, [("是，记录", "是"), ("否，重新输入", "否")], other=False)
         q = self.engine.current()
         if q is None:
             return self._finished()
@@ -270,7 +271,8 @@ class Asker:
         cols = "、".join(c.label for c in q.cols)
         keep = q.id in self.session.answers
         _out(f"请按行填写，每行 {len(q.cols)} 个整数（{cols}），用空格分隔。"
-             + ("直接回车保留当前答案；" if keep else "") + "第一行输入“无”表示全部为 0。")
+             + ("直接回车保留当前答案；" if keep else "") + "第一行输入“无”表示全部为 0；"
+             f"也可以在第一行写明类别一次填完，如“{q.rows[-1].label} 1 2，{q.rows[0].label} 0 3”。")
         nums: list[str] = []
         for i, r in enumerate(q.rows):
             line = self._text(f"{r.label}（{cols}）")
@@ -278,6 +280,8 @@ class Asker:
                 return None
             if i == 0 and (is_chat_word(line) or is_none_word(line) or (keep and not line.strip())):
                 return line
+            if i == 0 and (re.search(r"[^\d\s,，;；、.+\-]", line) or len(re.findall(r"\d+", line)) > len(q.cols)):
+                return line  # named rows ("国家 1 2，行业 3 5") or all the numbers at once: the whole answer
             nums.append(line.strip())
         return " ".join(nums)
 

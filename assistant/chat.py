@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .echo import confirm_message, unsure_message
 from .engine import Engine
 from .flow import Question
 from .glossary import asked_term, load_glossary
-from .parse import NO_WORDS, YES_WORDS, normalize
+from .parse import NO_WORDS, YES_WORDS, Unsure, normalize
 
 HELP_WORDS = {"?", "帮助", "help", "提示", "怎么填"}
 BACK_WORDS = {"返回", "上一题", "上一步", "back"}
@@ -78,7 +79,8 @@ class Conversation:
         if q.type == "matrix":
             lines.append(
                 f"请按{'、'.join(r.label for r in q.rows)}的顺序，每类依次填写{'、'.join(c.label for c in q.cols)}，"
-                f"共 {len(q.rows) * len(q.cols)} 个整数，用空格分隔；全部为 0 可填“无”。"
+                f"共 {len(q.rows) * len(q.cols)} 个整数，用空格分隔；也可以写明类别、顺序随意，"
+                f"如“{q.rows[-1].label} 1 2，{q.rows[0].label} 0 3”；全部为 0 可填“无”。"
             )
         if q.id in self.session.answers:
             lines.append(f"当前答案：{e.shown(q.id)}（直接回车保留，或输入新的答案）")
@@ -208,14 +210,13 @@ class Conversation:
             return self._finish(Reply(["保留原答案。"]))
         try:
             parsed = e.parse(q.id, raw)
+        except Unsure:  # "不清楚": not a wrong answer; offer 稍后 and say where the figure comes from
+            return self._finish(Reply([unsure_message(e, q, raw)]), ask=False)
         except Exception as exc:  # InputError carries the reason
             return self._finish(Reply([f"抱歉，{exc}\n请重新输入，或输入 ? 查看说明。"], refused=True), ask=False)
         if parsed.confirm:
             self.session.pending = {"qid": q.id, "value": parsed.value}
-            from .values import show
-
-            return self._finish(Reply([f"{parsed.note}\n记录为：{show(q, parsed.value)}，对吗？（回车或“是”确认，“否”重新输入）"]),
-                                ask=False)
+            return self._finish(Reply([confirm_message(q, parsed)]), ask=False)
         e.set(q.id, parsed.value)
         msgs = [parsed.note] if parsed.note else []
         msgs += self._warnings_for(q.id)

@@ -167,6 +167,7 @@ def cmd_answers(args: argparse.Namespace) -> int:
         raise CliError("请用 --from-file 文件 或 --set 编号=值 提供答案。", EXIT_USAGE)
     with _store().open(args.id) as handle:
         engine = Engine.for_session(handle.session, on_change=lambda s: handle.save())
+        echoes = _echoes(engine, values)  # read before storing: what was understood, said in the message
         errors = engine.apply_many(values)
         if errors:
             sys.stderr.write(f"有 {len(errors)} 个值未被接受，本次没有写入任何答案：\n")
@@ -175,7 +176,25 @@ def cmd_answers(args: argparse.Namespace) -> int:
             return EXIT_REFUSED
         p = engine.progress()
         _out(f"已写入 {len(values)} 项答案；进度 {p.answered}/{p.total}（{p.percent}%）。")
+        for line in echoes:
+            _out(line)
     return EXIT_OK
+
+
+def _echoes(engine: Any, values: dict[str, Any]) -> list[str]:
+    """For each answer read with a table or a note (conversion, rounding, 约数): the question and what was read."""
+    from .echo import echo_text
+    from .parse import InputError
+
+    out: list[str] = []
+    for qid, raw in values.items():
+        try:
+            text = echo_text(engine.parse(qid, raw))
+        except InputError:
+            continue  # apply_many names the refusal
+        if text:
+            out.append(f"{engine.label(qid)}（{qid}）：\n" + "\n".join("  " + x for x in text.splitlines()))
+    return out
 
 
 def _list_rows(store: Any) -> list[dict[str, Any]]:

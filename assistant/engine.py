@@ -185,7 +185,7 @@ class Engine:
         try:
             parsed = parse(q, raw)
         except InputError as exc:
-            raise InputError(self.text(str(exc))) from None  # column labels may carry {year}
+            raise type(exc)(self.text(str(exc))) from None  # column labels may carry {year}; Unsure stays Unsure
         ex = self.flow.expr(qid, "constraint")
         if ex is not None and parsed.value is not None:
             ok = ex({**self.state.namespace, "value": to_python(q, parsed.value)})

@@ -281,10 +281,11 @@ def _merge_wording(q: Question, w: dict[str, Any], path: Path) -> None:
     for opt in q.options:
         ow = (w.get("options") or {}).get(opt.id) or {}
         opt.label, opt.aliases = ow.get("label", ""), list(ow.get("aliases") or [])
-    for opt in q.rows:
-        opt.label = str((w.get("rows") or {}).get(opt.id, ""))
-    for opt in q.cols:
-        opt.label = str((w.get("cols") or {}).get(opt.id, ""))
+    for key, opts in (("rows", q.rows), ("cols", q.cols)):
+        for opt in opts:  # a label, or {label, aliases} where typed answers may name the row another way
+            ow = (w.get(key) or {}).get(opt.id, "")
+            ow = ow if isinstance(ow, dict) else {"label": ow}
+            opt.label, opt.aliases = str(ow.get("label", "")), [str(a) for a in ow.get("aliases") or []]
     for col in q.columns:
         cw = (w.get("columns") or {}).get(col.id) or {}
         col.label, col.aliases, col.hint = cw.get("label", ""), list(cw.get("aliases") or []), cw.get("hint", "")

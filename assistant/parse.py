@@ -3,6 +3,10 @@
 Every refusal raises InputError with a Chinese message saying what was wrong and what is expected.
 Stored forms: text -> str; integer -> int; decimal/percent -> "12.50" (or "无"); yesno -> bool;
 choice -> option id; date -> "YYYY-MM-DD"; list -> [{column: value}]; matrix -> {row: {col: int}}.
+
+Never guess: a comma that is not a thousands separator is refused for integers and read as a decimal comma
+(confirmed) for decimals and percentages; an approximate figure ("约3000", "80%左右") is confirmed; a figure
+that says "more/less than" ("3000多") is refused; "不清楚" raises Unsure so the conversation can offer 稍后.
 """
 
 from __future__ import annotations
@@ -37,23 +41,37 @@ _UNIT_FACTORS: dict[str, dict[str, Decimal]] = {
              "m2": Decimal("0.000001"), "万平方米": Decimal("0.01")},
 }
 _COUNT_SUFFIXES = ("个", "家", "人", "名", "项", "件", "条", "户")
-_NUM = re.compile(r"^([+-]?)(\d+(?:\.\d+)?|\.\d+)(.*)$")
+# Words around a figure. Approximate ones are confirmed; "more/less than" ones are refused (the form wants the figure).
+APPROX_PREFIXES = ("大约", "大概", "约为", "约合", "约", "差不多", "估计", "预计", "将近", "接近", "近")
+APPROX_SUFFIXES = ("左右", "上下", "前后")
+NOT_EXACT_WORDS = ("多", "余", "以上", "以下", "超过", "不到", "不足", "至少", "最多", "不止", "出头")
+# "I don't know yet": any of these in a short answer without digits.
+UNSURE_WORDS = ("不清楚", "不太清楚", "不大清楚", "不知道", "不晓得", "还没统计", "没统计", "未统计", "没有统计",
+                "待统计", "统计中", "不确定", "不太确定", "说不准", "不记得", "记不清", "忘了", "不详", "未知",
+                "查一下", "待查", "待定", "没数", "没有数据", "暂无数据")
+# Words that may stand between the figures of a matrix ("国家标准 主持 1 项") and mean nothing by themselves.
+MATRIX_FILLERS = ("标准", "数量", "项", "个", "件", "条", "类", "分别", "各", "为", "是", "有", "和", "及", "共")
+_NUM = re.compile(r"^([+-]?)(\d[\d, ]*(?:\.\d+)?|\.\d+)(.*)$")
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^(0\d{2,3}-?)?[2-9]\d{6,7}(-\d{1,6})?$")
 
 
 class InputError(ValueError):
     """A value was refused; str(exc) is the Chinese reason shown to the person."""
 
 
+class Unsure(InputError):
+    """The person does not know the figure yet ("不清楚"): nothing is stored; the conversation offers 稍后."""
+
+
 @dataclass
 class Parsed:
     value: Any
     note: str = ""  # shown back: a unit conversion, rounding, an assumption
-    confirm: bool = False  # the note changes the meaning enough that the person should confirm it
+    confirm: bool = False  # set by each parser: the reading must be confirmed before it is stored
+    echo: list[list[str]] | None = None  # what was read, as a small table (header row first)
 
 
 def normalize(text: str) -> str:
@@ -63,6 +81,41 @@ def normalize(text: str) -> str:
 
 def is_none_word(text: str) -> bool:
     return normalize(text).lower().rstrip("。.") in NONE_WORDS
+
+
+def is_unsure(text: str) -> bool:
+    """"不清楚" / "还没统计" / "这个我不知道": a short answer without figures saying the figure is not known."""
+    s = normalize(text).lower()
+    return len(s) <= 20 and not re.search(r"\d", s) and any(w in s for w in UNSURE_WORDS)
+
+
+def _refuse_unsure(text: str) -> None:
+    if is_unsure(text):
+        raise Unsure(f"“{text.strip()}”：还不清楚也没关系，本题先不记录，可以输入“稍后”先填下一题，查到后再补。")
+
+
+def _approx(text: str) -> tuple[str, str]:
+    """Strip words of approximation: ("约3000人" -> "3000人", "约"). Words saying "more/less than" are refused."""
+    s = normalize(text)
+    if re.search(r"\d", s):
+        bad = next((w for w in NOT_EXACT_WORDS if w in s), None)
+        if bad:
+            raise InputError(f"“{text.strip()}”不是确切的数（“{bad}”）：表格要填确切的数字，请填写具体数值；"
+                             "还没统计好可以输入“稍后”，先填下一题。")
+    word = ""
+    for w in APPROX_PREFIXES:
+        if s.startswith(w):
+            s, word = s[len(w):].strip(), w
+            break
+    for w in APPROX_SUFFIXES:
+        if s.endswith(w):
+            s, word = s[:-len(w)].strip(), word or w
+            break
+    return s, word
+
+
+def _approx_note(text: str) -> str:
+    return f"“{text.strip()}”是个约数；表格只填数字。"
 
 
 def clean_text(text: str) -> str:
@@ -81,19 +134,47 @@ def format_decimal(value: Decimal, places: int = 2) -> str:
     return f"{_quantize(value, places):.{places}f}"
 
 
-def _split_number(text: str) -> tuple[Decimal, str]:
-    """'-1,234.5万元' -> (Decimal('-1234.5'), '万元'). Thousands separators and spaces are ignored."""
-    s = normalize(text).replace(",", "").replace(" ", "").replace("，", "")
+def _digits(raw: str, text: str, decimal_comma: bool) -> tuple[str, bool]:
+    """Check the separators inside a figure: thousands every three digits ("98,765.43", "3 200") are dropped;
+    any other comma is a decimal comma where allowed (returned True: to be confirmed), else refused."""
+    whole, dot, frac = raw.partition(".")
+    if "," not in whole and " " not in whole:
+        return raw, False
+    if re.fullmatch(r"[1-9]\d{0,2}(,\d{3})+", whole) or re.fullmatch(r"[1-9]\d{0,2}( \d{3})+", whole):
+        return whole.replace(",", "").replace(" ", "") + dot + frac, False
+    if "," not in whole:
+        raise InputError(f"“{text.strip()}”的数字中间有空格，看不出是一个数还是几个数：请去掉空格再输入。")
+    if decimal_comma and not dot and whole.count(",") == 1 and " " not in whole:
+        a, b = whole.split(",")
+        return f"{a}.{b}", True
+    if decimal_comma:
+        raise InputError(f"“{text.strip()}”中的逗号看不明白：千位分隔应每三位一个逗号（如 98,765.43），"
+                         "小数点请用“.”（如 12.5）。")
+    raise InputError(f"“{text.strip()}”中的逗号不是千位分隔符（千位分隔是每三位一个逗号，如 3,200）："
+                     "本题填整数，请直接写数字，例如 3000。")
+
+
+def _split_number(text: str, *, decimal_comma: bool = False) -> tuple[Decimal, str, bool]:
+    """'-1,234.5万元' -> (Decimal('-1234.5'), '万元', False). Only valid thousands separators are dropped;
+    with decimal_comma, '12,5' reads 12.5 and the third item is True (the reading must be confirmed)."""
+    s = normalize(text)
     s = s.replace("负", "-", 1) if s.startswith("负") else s
     m = _NUM.match(s)
     if not m:
         raise InputError(f"“{text.strip()}”不是一个数字。")
-    sign, digits, rest = m.groups()
+    sign, raw, rest = m.groups()
+    tail = len(raw) - len(raw.rstrip(", "))
+    raw, rest = raw[:len(raw) - tail], raw[len(raw) - tail:] + rest
+    digits, used_comma = _digits(raw, text, decimal_comma)
     try:
         value = Decimal(sign + digits)
     except InvalidOperation:
         raise InputError(f"“{text.strip()}”不是一个数字。") from None
-    return value, rest.strip()
+    return value, rest.replace(" ", "").strip(","), used_comma
+
+
+def _comma_note(text: str, value: Decimal) -> str:
+    return f"把“{text.strip()}”中的逗号当作小数点，读作 {format(value, 'f')}。"
 
 
 def _check_range(q: Question | Column, value: Decimal, shown: str) -> None:
@@ -113,26 +194,35 @@ def _check_range(q: Question | Column, value: Decimal, shown: str) -> None:
 def parse_integer(q: Question | Column, text: str) -> Parsed:
     if is_none_word(text):
         return Parsed(0, "按 0 记录。")
-    value, rest = _split_number(text)
-    note = ""
+    _refuse_unsure(text)
+    core, approx = _approx(text)
+    value, rest, _ = _split_number(core)
+    notes = [_approx_note(text)] if approx else []
+    converted = False
     if rest.startswith("万"):
-        value, rest, note = value * 10000, rest[1:], f"已将“{text.strip()}”换算为 {value * 10000:.0f}。"
+        value, rest, converted = value * 10000, rest[1:], True
+        notes.append(f"已将“{core}”换算为 {value:.0f}。")
     rest = rest.rstrip("".join(_COUNT_SUFFIXES)).strip()
     if rest:
         raise InputError(f"看不懂“{text.strip()}”中的“{rest}”：本题请填写一个整数，例如 35。")
     if value != value.to_integral_value():
         raise InputError(f"{format(value, 'f')} 不是整数：本题是数量，请填写整数，例如 35。")
     _check_range(q, value, format(value, "f"))
-    return Parsed(int(value), note, confirm=bool(note))
+    return Parsed(int(value), "".join(notes), confirm=bool(approx) or converted)
 
 
 def parse_decimal(q: Question | Column, text: str) -> Parsed:
     if is_none_word(text):
         return Parsed(NONE_TEXT)
-    value, rest = _split_number(text)
+    _refuse_unsure(text)
+    core, approx = _approx(text)
+    value, rest, comma = _split_number(core, decimal_comma=True)
     unit = getattr(q, "unit", "") or ""
     places = getattr(q, "places", 2)
-    note = ""
+    notes = [_approx_note(text)] if approx else []
+    if comma:
+        notes.append(_comma_note(core, value))
+    converted = False
     if rest:
         factors = _UNIT_FACTORS.get(unit, {unit: Decimal(1)} if unit else {})
         key = rest.lower() if rest.lower() in factors else rest
@@ -141,28 +231,32 @@ def parse_decimal(q: Question | Column, text: str) -> Parsed:
             raise InputError(f"无法识别单位“{rest}”：{expected}，例如 12.5{unit}。")
         factor = factors[key]
         if factor != 1:
-            converted = value * factor
-            note = f"已将“{format(value, 'f')}{rest}”换算为 {format_decimal(converted, places)} {unit}。"
-            value = converted
+            converted = True
+            new = value * factor
+            notes.append(f"已将“{format(value, 'f')}{rest}”换算为 {format_decimal(new, places)} {unit}。")
+            value = new
     rounded = _quantize(value, places)
-    if not note and rounded != value:
-        note = f"已按四舍五入保留两位小数：{format_decimal(rounded, places)}。"
+    if not converted and rounded != value:
+        notes.append(f"已按四舍五入保留两位小数：{format_decimal(rounded, places)}。")
     _check_range(q, rounded, f"{format_decimal(rounded, places)}{unit}")
-    return Parsed(format_decimal(rounded, places), note, confirm="换算" in note)
+    return Parsed(format_decimal(rounded, places), "".join(notes), confirm=bool(approx) or comma or converted)
 
 
 def parse_percent(q: Question | Column, text: str) -> Parsed:
     if is_none_word(text):
         return Parsed(NONE_TEXT)
-    s = normalize(text).replace(" ", "")
+    _refuse_unsure(text)
+    s, approx = _approx(text)
     sign = ""
     for word, sgn in (("下降", "-"), ("减少", "-"), ("降低", "-"), ("增长", ""), ("增加", ""), ("提高", ""), ("上升", "")):
         if s.startswith(word):
-            s, sign = s[len(word):], sgn
+            s, sign = s[len(word):].strip(), sgn
             break
+    s, approx2 = _approx(s)  # "下降约3%"
+    approx = approx or approx2
     if s.startswith("百分之"):
-        s = s[3:] + "%"
-    value, rest = _split_number(sign + s if not (sign and s.startswith("-")) else s)
+        s = s[3:].strip() + "%"
+    value, rest, comma = _split_number(sign + s if not (sign and s.startswith("-")) else s, decimal_comma=True)
     had_percent = rest in ("%", "‰", "个百分点")
     if rest == "‰":
         value = value / 10
@@ -170,13 +264,17 @@ def parse_percent(q: Question | Column, text: str) -> Parsed:
         raise InputError(f"看不懂“{text.strip()}”中的“{rest}”：本题是百分比，请填写如 15 或 15%。")
     places = getattr(q, "places", 2)
     rounded = _quantize(value, places)
-    note = ""
-    if not had_percent and value != 0 and -1 < value < 1:
-        note = f"按 {format_decimal(rounded, places)}% 记录；如果您指的是 {format_decimal(value * 100, places)}%，请直接输入 {format_decimal(value * 100, places)}。"
+    notes = [_approx_note(text)] if approx else []
+    if comma:
+        notes.append(_comma_note(s, value))
+    fraction = not had_percent and value != 0 and -1 < value < 1
+    if fraction:
+        notes.append(f"按 {format_decimal(rounded, places)}% 记录；如果您指的是 {format_decimal(value * 100, places)}%，"
+                     f"请直接输入 {format_decimal(value * 100, places)}。")
     elif rounded != value:
-        note = f"已按四舍五入保留两位小数：{format_decimal(rounded, places)}%。"
+        notes.append(f"已按四舍五入保留两位小数：{format_decimal(rounded, places)}%。")
     _check_range(q, rounded, f"{format_decimal(rounded, places)}%")
-    return Parsed(format_decimal(rounded, places), note, confirm="如果您指的是" in note)
+    return Parsed(format_decimal(rounded, places), "".join(notes), confirm=bool(approx) or comma or fraction)
 
 
 def _match_option(options: list[Option], text: str) -> Option | None:
@@ -204,12 +302,14 @@ def parse_yesno(q: Question, text: str) -> Parsed:
         return Parsed(True)
     if s in NO_WORDS:
         return Parsed(False)
+    _refuse_unsure(text)
     raise InputError("请回答“是”或“否”（也可以输入 y / n）。")
 
 
 def parse_choice(q: Question | Column, text: str) -> Parsed:
     o = _match_option(q.options, text)
     if o is None:
+        _refuse_unsure(text)
         raise InputError(f"“{text.strip()}”不是可选项。请从以下选项中选择（可输入序号）：{_options_text(q.options)}。")
     return Parsed(o.id)
 
@@ -221,6 +321,7 @@ _DATE_PATTERNS = (
 
 
 def parse_date(q: Question | Column, text: str) -> Parsed:
+    _refuse_unsure(text)
     s = normalize(text).replace(" ", "")
     for pat in _DATE_PATTERNS:
         m = pat.match(s)
@@ -238,13 +339,48 @@ def parse_date(q: Question | Column, text: str) -> Parsed:
 
 
 def parse_phone(q: Question | Column, text: str) -> Parsed:
-    s = normalize(text).replace(" ", "").replace("—", "-").replace("－", "-")
-    s = re.sub(r"^(\+?86)-?", "", s)
-    s = re.sub(r"^\((0\d{2,3})\)", r"\1-", s)
+    """An 11-digit mobile, or a landline with its area code: 010 and 02x take 8-digit numbers, other
+    0xxx codes 7 or 8; an extension may follow "-" or "转". Stored as 13912345678 or 021-55550123[-801]."""
+    _refuse_unsure(text)
+    shown = text.strip()
+    s = normalize(text).replace(" ", "").replace("—", "-").replace("－", "-").replace("–", "-")
+    m = re.match(r"^(\+86|0086|86(?=-?1[3-9]\d{9}$))-?", s)
+    if m:  # international form: the area code loses its 0 ("+86 21 5555 0123")
+        s = s[m.end():]
+        s = s if re.match(r"1[3-9]", s) or s.startswith("0") else "0" + s
+    s = re.sub(r"^\((0\d{2,3})\)-?", r"\1-", s)
+    s = re.sub(r"(转|分机|ext\.?|x)(\d{1,6})$", r"-\2", s, flags=re.IGNORECASE)
+    example = "请填写手机号（11 位）或带区号的座机（如 021-23117616）"
+    if not re.fullmatch(r"[\d-]+", s):
+        raise InputError(f"“{shown}”不像电话号码：{example}。")
     digits = s.replace("-", "")
-    if _MOBILE.match(digits) or _LANDLINE.match(s):
-        return Parsed(s)
-    raise InputError(f"“{text.strip()}”不像电话号码：请填写手机号（11 位）或座机（如 021-23117616）。")
+    if _MOBILE.match(digits) and (s.count("-") == 0 or digits.startswith("1")):
+        return Parsed(digits)
+    if not digits.startswith("0"):
+        if len(digits) in (7, 8) and digits[0] in "23456789":
+            raise InputError(f"“{shown}”没有区号：表上的联系电话要能直接拨通，请加上区号，例如 021-{digits}。")
+        raise InputError(f"“{shown}”不像电话号码：{example}。")
+    parts = [x for x in s.split("-") if x]
+    if len(parts) == 1:  # no dashes: the code's length follows from its second digit
+        code = digits[:3] if len(digits) > 1 and digits[1] in "12" else digits[:4]
+        tail = [digits[len(code):]]
+    else:
+        code, tail = parts[0], parts[1:]
+    big = len(code) > 1 and code[1] in "12"  # 010 and 02x: the large cities, 8-digit numbers
+    if not re.fullmatch(r"0\d{2,3}", code) or len(code) != (3 if big else 4):
+        raise InputError(f"“{shown}”的区号看不明白：010 和 02x 开头的区号是 3 位（如 021），其他区号是 4 位（如 0571）。")
+    lengths = (8,) if big else (7, 8)
+    number, i = "", 0
+    while i < len(tail) and len(number + tail[i]) <= max(lengths):
+        number, i = number + tail[i], i + 1
+    ext = "-".join(tail[i:])
+    if len(number) not in lengths or not number or number[0] not in "23456789":
+        want = "8 位" if big else "7 或 8 位"
+        number = number or (tail[0] if tail else "")
+        raise InputError(f"“{shown}”的号码位数不对：区号 {code} 之后的号码应为 {want}，这里是 {len(number)} 位“{number}”。")
+    if ext and not re.fullmatch(r"\d{1,6}", ext):
+        raise InputError(f"“{shown}”的分机号看不明白：分机号写在号码后，如 021-55550123-801。")
+    return Parsed(f"{code}-{number}" + (f"-{ext}" if ext else ""))
 
 
 def credit_check_char(code17: str) -> str:
@@ -254,6 +390,7 @@ def credit_check_char(code17: str) -> str:
 
 
 def parse_credit_code(q: Question | Column, text: str) -> Parsed:
+    _refuse_unsure(text)
     s = normalize(text).replace(" ", "").upper()
     if len(s) != 18:
         raise InputError(f"统一社会信用代码应为 18 位，“{text.strip()}”是 {len(s)} 位。")
@@ -293,7 +430,10 @@ def parse_cell(col: Column, raw: Any) -> Any:
         if col.required:
             raise InputError(f"“{col.label or col.id}”不能为空。")
         return ""
-    return _SCALAR[col.type](col, text).value
+    parsed = _SCALAR[col.type](col, text)
+    if parsed.confirm:  # a cell has no turn of its own to confirm a reading in: say it and ask for the figure
+        raise InputError(f"“{col.label or col.id}”：{parsed.note}表格中请直接填写确切的数值。")
+    return parsed.value
 
 
 def _split_line(line: str) -> list[str]:
@@ -304,11 +444,32 @@ def _split_line(line: str) -> list[str]:
     return re.split(r"[,，、;；]", line)
 
 
+_OPEN, _CLOSE = "（([【《“‘「", "）)]】》”’」"
+
+
+def _split_items(line: str) -> list[str]:
+    """One column: "A、B；C" is three rows; separators inside brackets or quotes ("（设计、制造）") are kept."""
+    items, cur, depth = [], "", 0
+    for ch in line:
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        if depth == 0 and ch in "、，,；;\t|":
+            items.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    return [x.strip() for x in [*items, cur] if x.strip()]
+
+
 def parse_rows(q: Question, rows: Any) -> Parsed:
     """Rows given as dicts by column id / label / alias, as lists in column order, or as text lines."""
     if rows is None or (isinstance(rows, str) and is_none_word(rows)):
         rows = []
-    if isinstance(rows, str):
+    if isinstance(rows, str) and len(q.columns) == 1:
+        rows = [[item] for line in rows.splitlines() for item in _split_items(line)]
+    elif isinstance(rows, str):
         rows = [_split_line(line) for line in rows.splitlines() if line.strip()]
     if not isinstance(rows, list):
         raise InputError("名单应是若干行，每行若干列。")
@@ -363,24 +524,133 @@ def column_lookup(columns: list[Column]) -> dict[str, Column]:
     return keys
 
 
+def matrix_echo(q: Question, grid: dict[str, dict[str, Any]]) -> list[list[str]]:
+    """The grid as a small table to show back: header (corner, column labels), then one line per row."""
+    head = [q.corner or "", *(c.label or c.id for c in q.cols)]
+    return [head, *([r.label or r.id, *(str(grid.get(r.id, {}).get(c.id, 0)) for c in q.cols)] for r in q.rows)]
+
+
+_MATRIX_SEP = re.compile(r"[\s,;:=/|、。()\[\]]+")
+_MATRIX_TOKEN = re.compile(r"[+-]?\d+(?:\.\d+)?|[^\d+\-.]+|[+\-.]")
+
+
+def _matrix_tokens(q: Question, text: str) -> list[tuple[str, Any]]:
+    """("row", Option) / ("col", Option) / ("num", "3") / ("none", "无") from text like "国家标准 主持1项，参与2"."""
+    names: list[tuple[str, str, Any]] = []
+    for kind, opts in (("row", q.rows), ("col", q.cols)):
+        for o in opts:
+            names += [(normalize(n).lower(), kind, o) for n in (o.label, *o.aliases) if n]
+    names += [(w, "none", w) for w in ("无", "没有", "暂无")]
+    names += [(w, "filler", w) for w in MATRIX_FILLERS]
+    names.sort(key=lambda n: -len(n[0]))
+    out: list[tuple[str, Any]] = []
+    for chunk in _MATRIX_SEP.split(normalize(text).lower()):
+        for tok in _MATRIX_TOKEN.findall(chunk):
+            if re.match(r"[+-]?\d", tok):
+                out.append(("num", tok))
+                continue
+            pos = 0
+            while pos < len(tok):
+                hit = next((n for n in names if tok.startswith(n[0], pos)), None)
+                if hit is None:
+                    raise InputError(f"看不懂“{tok[pos:]}”：本题只需写类别（{'、'.join(r.label for r in q.rows)}）"
+                                     f"和数字，例如“{q.rows[-1].label} 1 2，{q.rows[0].label} 0 3”。")
+                if hit[1] != "filler":
+                    out.append((hit[1], hit[2]))
+                pos += len(hit[0])
+    return out
+
+
+def _matrix_from_text(q: Question, text: str) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Cells as typed, by row and column id, and notes on cells not mentioned (recorded as 0).
+
+    Either all numbers in row order, or every group of numbers named by its row ("国家 1 2，行业 3 5" in any
+    order; within a row, numbers in column order or each named: "国家 参与 2 主持 1"). Anything else is refused,
+    saying what was understood."""
+    tokens = _matrix_tokens(q, text)
+    rows_txt, cols_txt = "、".join(r.label for r in q.rows), "、".join(c.label for c in q.cols)
+    n_cells = len(q.rows) * len(q.cols)
+    how = (f"请按{rows_txt}的顺序填 {n_cells} 个整数（每类依次为{cols_txt}），"
+           f"或写明类别，例如“{q.rows[-1].label} 1 2，{q.rows[0].label} 0 3”。")
+    got: dict[str, dict[str, str]] = {}
+
+    def understood() -> str:
+        done = "；".join(f"{r.label} " + " ".join(f"{c.label}{got[r.id][c.id]}" for c in q.cols if c.id in got[r.id])
+                        for r in q.rows if r.id in got)
+        return f"已读到：{done}。" if done else ""
+
+    if not any(k == "row" for k, _ in tokens):
+        if any(k != "num" for k, _ in tokens):
+            raise InputError(f"写了“{next(v.label for k, v in tokens if k == 'col')}”但没有写是哪一类标准。{how}"
+                             if any(k == "col" for k, _ in tokens) else f"看不懂这个答案。{how}")
+        nums = [v for _, v in tokens]
+        if len(nums) != n_cells:
+            raise InputError(f"读到 {len(nums)} 个数（{'、'.join(nums) or '无'}），本题需要 {n_cells} 个。{how}")
+        it = iter(nums)
+        return {r.id: {c.id: next(it) for c in q.cols} for r in q.rows}, []
+    first = next(i for i, (k, _) in enumerate(tokens) if k == "row")
+    if first:
+        lead = " ".join(str(v) if k == "num" else getattr(v, "label", v) for k, v in tokens[:first])
+        raise InputError(f"“{lead}”前面没有写类别：写了类别的答案，每组数字前都要写类别。{how}")
+    notes: list[str] = []
+    segments: list[tuple[Any, list[tuple[str, Any]]]] = []
+    for k, v in tokens:
+        if k == "row":
+            segments.append((v, []))
+        else:
+            segments[-1][1].append((k, v))
+    for row, seg in segments:
+        if row.id in got:
+            raise InputError(f"“{row.label}”写了两次。{understood()}{how}")
+        kinds = {k for k, _ in seg}
+        if not seg:
+            raise InputError(f"“{row.label}”后面没有数字。{understood()}{how}")
+        if kinds == {"none"}:
+            got[row.id] = {c.id: "0" for c in q.cols}
+        elif kinds == {"num"}:
+            nums = [v for _, v in seg]
+            if len(nums) != len(q.cols):
+                raise InputError(f"“{row.label}”后面有 {len(nums)} 个数（{'、'.join(nums)}），应为 {len(q.cols)} 个"
+                                 f"（{cols_txt}）。{understood()}{how}")
+            got[row.id] = {c.id: n for c, n in zip(q.cols, nums)}
+        else:
+            cells: dict[str, str] = {}
+            i = 0
+            while i < len(seg):
+                k, v = seg[i]
+                nxt = seg[i + 1] if i + 1 < len(seg) else None
+                if k != "col" or nxt is None or nxt[0] != "num":
+                    raise InputError(f"“{row.label}”后面的写法看不明白：要么依次写 {len(q.cols)} 个数，要么每个数前写明"
+                                     f"“{'”或“'.join(c.label for c in q.cols)}”。{understood()}{how}")
+                if v.id in cells:
+                    raise InputError(f"“{row.label}”的“{v.label}”写了两次。{understood()}{how}")
+                cells[v.id] = nxt[1]
+                i += 2
+            missing = [c.label for c in q.cols if c.id not in cells]
+            if missing:
+                notes.append(f"{row.label}没有写{'、'.join(missing)}，按 0 记录。")
+            got[row.id] = {c.id: cells.get(c.id, "0") for c in q.cols}
+    missing_rows = [r.label for r in q.rows if r.id not in got]
+    if missing_rows:
+        notes.append(f"没有提到{'、'.join(missing_rows)}，按 0 记录。")
+    return {r.id: got.get(r.id, {c.id: "0" for c in q.cols}) for r in q.rows}, notes
+
+
 def parse_matrix(q: Question, raw: Any) -> Parsed:
-    """A dict {row: {col: n}} (ids or labels), or text of numbers in row order, or 无 (all zero)."""
+    """A dict {row: {col: n}} (ids or labels), text (see _matrix_from_text), or 无 (all zero).
+    Typed text is always shown back as a table and confirmed before it is stored."""
     zero = {r.id: {c.id: 0 for c in q.cols} for r in q.rows}
     if raw is None or (isinstance(raw, str) and is_none_word(raw)):
-        return Parsed(zero)
-    n_cells = len(q.rows) * len(q.cols)
+        return Parsed(zero, "全部按 0 记录。", echo=matrix_echo(q, zero))
+    notes: list[str] = []
+    typed = isinstance(raw, str)
     if isinstance(raw, str):
-        nums = re.findall(r"[^\s,，;；、]+", normalize(raw))
-        # Row names typed between the numbers ("国际 0 1 国家 2 3 ...") are allowed and ignored.
-        nums = [x for x in nums if re.search(r"\d", x) or not _match_option(q.rows, x)]
-        if len(nums) != n_cells:
-            raise InputError(f"请按行依次填写 {n_cells} 个整数（{'、'.join(r.label for r in q.rows)}各填{'、'.join(c.label for c in q.cols)}），现在是 {len(nums)} 个。")
-        it = iter(nums)
-        raw = {r.id: {c.id: next(it) for c in q.cols} for r in q.rows}
+        _refuse_unsure(raw)
+        raw, notes = _matrix_from_text(q, raw)
     if not isinstance(raw, dict):
         raise InputError("矩阵格式不对。")
     out = dict(zero)
-    cell = Column(id="n", type="integer", min=0)
+    cell = Column(id="n", type="integer", min=0, label="数量")
     for rk, cols in raw.items():
         r = _match_option(q.rows, str(rk))
         if r is None or not isinstance(cols, dict):
@@ -390,10 +660,10 @@ def parse_matrix(q: Question, raw: Any) -> Parsed:
             if c is None:
                 raise InputError(f"没有“{ck}”这一列（可用：{'、'.join(x.label for x in q.cols)}）。")
             try:
-                out[r.id] = {**out[r.id], c.id: parse_integer(cell, str(v)).value}
+                out[r.id] = {**out[r.id], c.id: parse_cell(cell, v)}
             except InputError as exc:
                 raise InputError(f"{r.label}·{c.label}：{exc}") from None
-    return Parsed(out)
+    return Parsed(out, "".join(notes), confirm=typed, echo=matrix_echo(q, out))
 
 
 def parse(q: Question, raw: Any) -> Parsed:

@@ -63,7 +63,9 @@ def keys_for(q, raw, scratch: Conversation) -> str:
         grid = scratch.engine.parse(q.id, raw).value
         nums = [" ".join(str(grid[r.id][c.id]) for c in q.cols) for r in q.rows]
         scratch.handle(" ".join(nums))
-        return "".join(n + ENTER for n in nums)
+        assert scratch.session.pending  # the table is shown back before it is stored: confirm (是)
+        scratch.handle("是")
+        return "".join(n + ENTER for n in nums) + ENTER
     text = str(raw)
     scratch.handle(text)
     keys = text + (ESC_ENTER if q.type == "longtext" else ENTER)

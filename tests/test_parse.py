@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from assistant.engine import Engine
 from assistant.flow import load_flow
-from assistant.parse import InputError, credit_check_char, parse
+from assistant.parse import InputError, Unsure, credit_check_char, parse
 
 FLOW = load_flow("annual")
 
@@ -71,6 +71,42 @@ def test_conversion_is_shown_back_for_confirmation():
     assert not p("rd_expense", "1.2万").confirm
 
 
+@pytest.mark.parametrize("qid, raw, confirm", [
+    ("rd_expense", "2.345", False),  # rounding is said, not asked
+    ("sme_output_share", "0.5", True),  # a fraction that may have meant 50 %
+    ("sme_output_share", "50", False),
+    ("sme_employees", "1.2万", True),
+    ("sme_employees", "约1.2万", True),
+    ("area_km2", "3.8平方千米", False),  # the question's own unit, spelled another way
+    ("total_output", "12,50", True),  # decimal comma
+    ("standards", "无", False),  # all zero: nothing to misread
+    ("standards", {"国家": {"主持": 1}}, False),  # structured data from a file
+])
+def test_confirm_is_set_by_the_parser(qid, raw, confirm):
+    assert p(qid, raw).confirm is confirm
+
+
+def test_approximate_cells_from_files_are_refused_not_guessed():
+    with pytest.raises(InputError, match="国家·主持数量.*约数"):
+        parse(FLOW["standards"], {"国家": {"主持": "约3"}})
+    with pytest.raises(InputError, match="第 1 行.*约数"):
+        parse(FLOW["standards_list"], [["甲标准", "T/X 1-2022", "团体", "主持", "约2"]])
+
+
+def test_unsure_words_on_every_figure_type():
+    for qid in ("enterprise_count", "total_output", "sme_output_share", "declaration_date", "contact_phone",
+                "operator_changed", "waste_vs_industry", "standards"):
+        with pytest.raises(Unsure):
+            p(qid, "这个我还不知道")
+    assert p("cluster_name", "不清楚").value == "不清楚"  # free text stays text
+
+
+def test_matrix_aliases_come_from_the_prompts():
+    q = FLOW["standards"]
+    assert {"国标", "国家标准"} <= set(q.rows[1].aliases) and "主持" in q.cols[0].aliases
+    assert p("standards", "国标 牵头 2 参编 1").value["national"] == {"lead": 2, "participate": 1}
+
+
 @pytest.mark.parametrize("qid, raw, reason", [
     ("enterprise_count", "12.5", "整数"),
     ("enterprise_count", "-3", "负数"),
@@ -85,6 +121,8 @@ def test_conversion_is_shown_back_for_confirmation():
     ("declaration_date", "2024-02-30", "存在的日期"),
     ("declaration_date", "2024年4月", "具体哪一天"),
     ("contact_phone", "12345", "电话"),
+    ("contact_phone", "021-5555 012", "8 位"),
+    ("contact_phone", "23117616", "区号"),
     ("cluster_name", "   ", "不能为空"),
     ("cloud_rate", "45", "自动计算"),
     ("operator_changed", "", "请填写"),
@@ -122,7 +160,7 @@ def test_matrix_from_text_and_dict():
         "international": {"lead": 0, "participate": 1}, "national": {"lead": 2, "participate": 3},
         "industry": {"lead": 1, "participate": 2}, "group": {"lead": 2, "participate": 1}}
     assert parse(q, "无").value["group"] == {"lead": 0, "participate": 0}
-    with pytest.raises(InputError, match="8 个整数"):
+    with pytest.raises(InputError, match="需要 8 个"):
         parse(q, "1 2 3")
     with pytest.raises(InputError, match="国际"):
         parse(q, {"国际": {"主持数量": -1}})
@@ -130,7 +168,13 @@ def test_matrix_from_text_and_dict():
 
 # -- properties --------------------------------------------------------------------------------
 SCALAR_IDS = [q.id for q in FLOW.questions if q.type not in ("list", "matrix") and not q.calculated]
+ALL_IDS = [q.id for q in FLOW.questions if not q.calculated]
 tricky = st.text(alphabet=st.sampled_from(list("0123456789.,，%％-+万亿元吨亩是否无 \t\n\x0b０１２３４５６７８９．年月日/:")), max_size=20)
+# Words the readers look for: approximations, category and column names, separators, unsure words.
+wordy = st.lists(st.sampled_from(["约", "大约", "左右", "近", "多", "余", "以上", "不清楚", "还没统计", "国家", "国际", "行业",
+                                  "团体", "主持", "参与", "无", "、", "；", ";", "，", ",", " ", "1", "2", "3,200", "12,5",
+                                  "30,00", "021-", "5555", "0123", "转", "(", "）", "亿", "人", "平方公里", "%", "\t", "\n"]),
+                 max_size=12).map("".join)
 
 
 @settings(max_examples=400, deadline=None)
@@ -144,8 +188,23 @@ def test_parser_never_crashes(qid, raw):
         json.dumps(parsed.value, ensure_ascii=False)  # always storable
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(qid=st.sampled_from(SCALAR_IDS + ["patent_list", "standards"]), raw=st.one_of(st.text(max_size=30), tricky))
+@settings(max_examples=600, deadline=None)
+@given(qid=st.sampled_from(ALL_IDS), raw=st.one_of(st.text(max_size=40), tricky, wordy))
+def test_every_question_type_only_refuses_with_input_error(qid, raw):
+    """Whatever is typed at any question: a value (with its confirmation flag), or InputError / Unsure."""
+    try:
+        parsed = parse(FLOW[qid], raw)
+    except InputError as exc:  # Unsure is an InputError
+        assert str(exc).strip()
+    else:
+        json.dumps(parsed.value, ensure_ascii=False)
+        assert isinstance(parsed.confirm, bool)
+        if parsed.echo is not None:
+            assert all(isinstance(c, str) for row in parsed.echo for c in row)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(qid=st.sampled_from(ALL_IDS), raw=st.one_of(st.text(max_size=30), tricky, wordy))
 def test_refused_input_never_changes_the_session(annual_session, qid, raw):
     engine = Engine.for_session(annual_session)
     before = copy.deepcopy(annual_session.answers), annual_session.cursor
