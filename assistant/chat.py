@@ -29,7 +29,7 @@ JUMP_PREFIXES = JUMP_WORDS + MAYBE_JUMP_WORDS
 FREE_TEXT = ("text", "longtext", "list")  # any text is an answer here: only whole commands are commands
 AMBIGUOUS = "ambiguous"  # session.pending["kind"] while asking "answer or command?"
 AS_ANSWER = {"1", "作为答案", "答案", "是答案", "填写", "记录"}
-AS_COMMAND = {"2", "查询", "查询词汇表", "词汇表", "查词汇表", "跳转", "跳过去"}
+AS_COMMAND = {"2", "查询", "查询词汇表", "词汇表", "查词汇表", "跳转"}
 _WORD_SETS = (("help", HELP_WORDS), ("back", BACK_WORDS), ("later", LATER_WORDS), ("skip", SKIP_WORDS),
               ("preview", PREVIEW_WORDS), ("save", SAVE_WORDS), ("quit", QUIT_WORDS),
               ("progress", PROGRESS_WORDS), ("check", CHECK_WORDS))
