@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .chat import (BACK_WORDS, CHECK_WORDS, HELP_WORDS, JUMP_PREFIXES, LATER_WORDS, PREVIEW_WORDS,
-                   PROGRESS_WORDS, QUIT_WORDS, SAVE_WORDS, SKIP_WORDS, Conversation, Reply)
+from .chat import (BACK_WORDS, CHECK_WORDS, HELP_WORDS, LATER_WORDS, PREVIEW_WORDS, PROGRESS_WORDS,
+                   QUIT_WORDS, SAVE_WORDS, SKIP_WORDS, Choices, Conversation, Reply)
 from .parse import InputError, is_none_word, normalize, parse_rows
 
 if TYPE_CHECKING:
@@ -26,7 +27,14 @@ TEXT_CHOICE = "✎ 输入文字（? 帮助、什么是…、返回、跳过、�
 MULTILINE_HINT = "（可换行；写完后按 Esc 再按回车提交）"
 _ROW_NO = re.compile(r"第 (\d+) 行")
 _CHAT_WORDS = (HELP_WORDS | BACK_WORDS | SKIP_WORDS | LATER_WORDS | PREVIEW_WORDS | SAVE_WORDS
-               | QUIT_WORDS | PROGRESS_WORDS | CHECK_WORDS | {"？"})
+               | QUIT_WORDS | PROGRESS_WORDS | CHECK_WORDS)
+
+
+@dataclass
+class Rows:
+    """Rows typed at the row prompts: data for Conversation.submit, never read as chat words."""
+    qid: str
+    text: str
 
 
 def _out(text: str = "") -> None:
@@ -35,14 +43,8 @@ def _out(text: str = "") -> None:
 
 
 def is_chat_word(text: str) -> bool:
-    """True when a line is one of the conversation's own words rather than data (lists, matrix)."""
-    from .glossary import asked_term
-
-    s = normalize(text)
-    low = s.lower()
-    if low in _CHAT_WORDS or low.startswith(("什么是", "解释")) or asked_term(s) is not None:
-        return True
-    return any(low.startswith(p) and len(s) > len(p) and p != "去" for p in JUMP_PREFIXES)
+    """True when a line is one of the conversation's whole command words (?, 帮助, 返回, 退出 …)."""
+    return normalize(text).lower() in _CHAT_WORDS
 
 
 class Asker:
@@ -70,7 +72,10 @@ class Asker:
                 return self.interrupted()
             if answer is IMPORTED:
                 continue
-            reply = self.conv.handle(answer)
+            if isinstance(answer, Rows):
+                reply = self.conv.submit(answer.qid, answer.text, answer.text)
+            else:
+                reply = self.conv.handle(answer)
             self.show(reply)
             if reply.action == "preview":
                 self.preview()
@@ -101,19 +106,15 @@ class Asker:
 
     # -- prompts -------------------------------------------------------------------------------
     def prompt(self) -> Any:
-        """What the person answered: text for Conversation.handle, IMPORTED, or None (Ctrl-C)."""
-        pending = self.session.pending
-        if pending:
-            from .values import show
-
-            pq = self.engine.flow[pending["qid"]]
-            ask = "按上面的表记录吗？" if pq.type == "matrix" else f"记录为 {show(pq, pending['value'])}，对吗？"
-            return self._select(ask, [("是，记录", "是"), ("否，重新输入", "否")], other=False)
+        """What the person answered: text for Conversation.handle, Rows, IMPORTED, or None (Ctrl-C)."""
         q = self.engine.current()
+        rows = self.conv.choices()
+        if self.session.pending and rows is not None:  # "对吗？" / "answer or command?": the reply asked it
+            return self._choose("请选择", rows)
         if q is None:
             return self._finished()
-        if q.type in ("yesno", "choice"):
-            return self._choice(q)
+        if rows is not None:
+            return self._choose(self._short(q), rows)
         if q.type == "list":
             return self._list(q)
         if q.type == "matrix":
@@ -126,10 +127,13 @@ class Asker:
         label = self.engine.label(q)
         return label if len(label) <= 24 else label[:23] + "…"
 
-    def _text(self, message: str, *, multiline: bool = False, default: str = "", tabs: bool = False) -> str | None:
+    def _text(self, message: str, *, multiline: bool = False, default: str = "", tabs: bool = False,
+              instruction: str | None = None) -> str | None:
         import questionary
 
         kw: dict[str, Any] = {"instruction": MULTILINE_HINT} if multiline else {}
+        if instruction:
+            kw["instruction"] = instruction
         if tabs:
             kw["key_bindings"] = _tab_inserts()
         return questionary.text(message, multiline=multiline, default=default, qmark="›", **kw).unsafe_ask()
@@ -148,22 +152,14 @@ class Asker:
             return self._text("请输入")
         return picked
 
-    def _choice(self, q: "Question") -> str | None:
-        if q.options:
-            choices = [(o.label or o.id, o.label or o.id) for o in q.options]
-        else:
-            choices = [("是", "是"), ("否", "否")]
-        current = self.session.answers.get(q.id)
-        default = None
-        if current is not None:
-            if q.type == "yesno":
-                want = "yes" if current else "no"
-                opt = q.option(want)
-                default = (opt.label or opt.id) if opt else ("是" if current else "否")
-            else:
-                opt = q.option(current)
-                default = (opt.label or opt.id) if opt else None
-        return self._select(self._short(q), choices, default=default)
+    def _choose(self, message: str, rows: Choices) -> str | None:
+        """A choice is typed, never picked by a highlight: 是/否/y/n, a label or a shown number go to the
+        conversation, which reads them; a bare Enter takes the default only where one is shown."""
+        shown = "　".join(f"{i}. {label}" for i, (_, label) in enumerate(rows.rows, 1))
+        if rows.default is not None:
+            keep = "保留" if not self.session.pending else ""
+            shown += f"；直接回车{keep}：{rows.rows[rows.default][1]}"
+        return self._text(message, instruction=f"（{shown}）")
 
     def _finished(self) -> str | None:
         return self._select("全部题目已回答。接下来：", [
@@ -204,8 +200,8 @@ class Asker:
                 return None
             if not line.strip() or (preset and line.strip().rstrip(",，").strip() == default.strip().rstrip(",").strip()):
                 break
-            if not lines and (is_chat_word(line) or is_none_word(line)):
-                return line
+            if not lines and (is_chat_word(line) or is_none_word(line) or self._jump_line(q, line)):
+                return line  # a whole command or 无 on the first line; any other line is a row
             pasted = [x for x in line.splitlines() if x.strip()]  # several rows pasted at once
             try:
                 parse_rows(q, "\n".join(pasted))
@@ -215,7 +211,11 @@ class Asker:
             lines += pasted
         if not lines:
             return "" if isinstance(self.session.answers.get(q.id), list) else "无"
-        return "\n".join(lines)
+        return Rows(q.id, "\n".join(lines))
+
+    def _jump_line(self, q: Question, line: str) -> bool:
+        cmd = self.conv.recognise(q, line)
+        return cmd is not None and cmd.kind == "jump"
 
     @staticmethod
     def _preset_cell(q: "Question", cid: str, preset: dict[str, Any]) -> str:
@@ -278,7 +278,8 @@ class Asker:
             line = self._text(f"{r.label}（{cols}）")
             if line is None:
                 return None
-            if i == 0 and (is_chat_word(line) or is_none_word(line) or (keep and not line.strip())):
+            if i == 0 and (self.conv.recognise(q, line) is not None or is_none_word(line)
+                           or (keep and not line.strip())):
                 return line
             if i == 0 and (re.search(r"[^\d\s,，;；、.+\-]", line) or len(re.findall(r"\d+", line)) > len(q.cols)):
                 return line  # named rows ("国家 1 2，行业 3 5") or all the numbers at once: the whole answer

@@ -24,7 +24,16 @@ SAVE_WORDS = {"保存", "save"}
 QUIT_WORDS = {"退出", "quit", "exit", "q"}
 PROGRESS_WORDS = {"进度", "progress"}
 CHECK_WORDS = {"检查", "核对", "check"}
-JUMP_PREFIXES = ("跳到", "转到", "去", "修改", "goto ")
+JUMP_WORDS = ("跳到", "转到", "goto ")  # a jump whenever the target resolves
+MAYBE_JUMP_WORDS = ("去", "修改")  # also how answers begin (去离子水, 修改型材料): asked about on free text
+JUMP_PREFIXES = JUMP_WORDS + MAYBE_JUMP_WORDS
+FREE_TEXT = ("text", "longtext", "list")  # any text is an answer here: only whole commands are commands
+AMBIGUOUS = "ambiguous"  # session.pending["kind"] while asking "answer or command?"
+AS_ANSWER = {"1", "作为答案", "答案", "是答案", "填写", "记录"}
+AS_COMMAND = {"2", "查询", "查询词汇表", "词汇表", "查词汇表", "跳转"}
+_WORD_SETS = (("help", HELP_WORDS), ("back", BACK_WORDS), ("later", LATER_WORDS), ("skip", SKIP_WORDS),
+              ("preview", PREVIEW_WORDS), ("save", SAVE_WORDS), ("quit", QUIT_WORDS),
+              ("progress", PROGRESS_WORDS), ("check", CHECK_WORDS))
 WORDS_HELP = (
     "可以随时输入：? 或“帮助”（解释本题）、“什么是……”（查词汇表）、“返回”（上一题）、"
     "“稍后”（先填下一题）、“跳到 ……”（跳到某题或某部分）、“进度”、“检查”、“预览”、“保存”、“退出”。"
@@ -37,6 +46,22 @@ class Reply:
     action: str | None = None  # "preview" | "quit" | None
     refused: bool = False
     question: Question | None = None
+
+
+@dataclass
+class Choices:
+    """The one-key answers the conversation stands at: (what to say, what to show) rows, numbered 1…n
+    in every front end; default is the row a bare Enter takes, None when a bare Enter records nothing."""
+    rows: list[tuple[str, str]]
+    default: int | None = None
+
+
+@dataclass
+class Command:
+    """What a line means when it is not an answer (see Conversation.recognise)."""
+    kind: str  # a word-set name ("help", "back", ...), "term", "jump", or "ask" (answer or command?)
+    target: str = ""  # the glossary query, the jump target, or for "ask" the term id / question id
+    via: str = ""  # for "ask": "term" or "jump"
 
 
 class Conversation:
@@ -159,8 +184,21 @@ class Conversation:
         e = self.engine
         q = e.current()
         self.session.say("user", raw, q.id if q else None)
+        said = self._numbered(s)  # a shown number (1, 2, 3) stands for its row
+        if said != s:
+            raw = s = said
+            low = s.lower()
 
         pending = self.session.pending
+        literal = False  # the person chose to keep text that reads like a command as the answer
+        if pending and pending.get("kind") == AMBIGUOUS:
+            pending, resolved = None, self._resolve(q, low)
+            if isinstance(resolved, Reply):
+                return resolved
+            if resolved is not None:
+                raw, literal = resolved, True
+                s = normalize(raw)
+                low = s.lower()
         if pending:
             self.session.pending = None
             if low in YES_WORDS or low == "":
@@ -168,42 +206,16 @@ class Conversation:
                 return self._finish(Reply([f"好的，已记录：{e.shown(pending['qid'])}。"]))
             if low in NO_WORDS:
                 return self._finish(Reply(["好的，这个值没有记录，请重新输入。"]))
-        if low in HELP_WORDS or s in ("？",):
-            return self._finish(Reply([self.help_text(q) if q else WORDS_HELP]), ask=False)
-        term = asked_term(s)
-        if term is not None or low.startswith(("什么是", "解释")):
-            found = self.glossary.lookup(term or s)
-            if found:
-                msg = found.render()
-            else:
-                msg = f"词汇表里暂时没有“{term}”的解释。可以问：{'、'.join(self.glossary.suggestions())}……"
-            return self._finish(Reply([msg]))
-        if low in BACK_WORDS:
-            prev = e.back()
-            return self._finish(Reply([] if prev else ["已经是第一题了。"]))
-        if low in LATER_WORDS or (low in SKIP_WORDS and q is not None and not q.required):
-            e.defer()
-            return self._finish(Reply(["好的，这题先放一放，之后可以输入“跳到 题目名称”回来补填。"]))
-        if low in SKIP_WORDS:
-            return self._finish(Reply(
-                ["本题是必填项，不能跳过；如确实没有相关情况，请填写“无”。如需先查资料，可输入“稍后”先填下一题。"],
-                refused=True), ask=False)
-        if low in PREVIEW_WORDS:
-            return self._finish(Reply(["正在生成预览……"], action="preview"), ask=False)
-        if low in SAVE_WORDS:
-            return self._finish(Reply(["已保存。您可以随时退出，下次用同一会话编号继续。"]), ask=False)
-        if low in QUIT_WORDS:
-            resume = self.resume_command.format(id=self.session.id)
-            return self._finish(Reply([f"已保存，再见！下次输入 `{resume}` 即可继续。"], action="quit"))
-        if low in PROGRESS_WORDS:
-            return self._finish(Reply([self.progress_text()]), ask=False)
-        if low in CHECK_WORDS:
-            return self._finish(Reply([self.findings_text()]), ask=False)
-        for prefix in JUMP_PREFIXES:
-            if low.startswith(prefix) and len(s) > len(prefix):
-                return self._jump(s[len(prefix):].strip())
+        cmd = None if literal else self.recognise(q, raw)
+        if cmd is not None:
+            return self._run(cmd, q, raw)
         if q is None:
             return self._finish(Reply(["所有题目都已回答。" + WORDS_HELP]), ask=False)
+        if s == "" and q.no_default and q.id not in self.session.answers:
+            rows = self.choices()
+            shown = "　".join(f"{i}. {label}" for i, (_, label) in enumerate(rows.rows, 1)) if rows else ""
+            return self._finish(Reply([f"本题需要您明确选择，直接回车不会记录任何答案。请输入：{shown}"],
+                                      refused=True), ask=False)
         if s == "" and q.id in self.session.answers:
             nxt = e.next_question(after=q.id)
             self.session.cursor = nxt.id if nxt else None
@@ -219,6 +231,7 @@ class Conversation:
             return self._finish(Reply([confirm_message(q, parsed)]), ask=False)
         e.set(q.id, parsed.value)
         msgs = [parsed.note] if parsed.note else []
+        msgs[:0] = self._echo(q)
         msgs += self._warnings_for(q.id)
         return self._finish(Reply(msgs))
 
@@ -251,8 +264,146 @@ class Conversation:
         rule = next((r for r in self.engine.flow.rules if r.id == rule_id), None)
         return set(rule.questions) | (self.engine.flow.expr(rule_id, "rule").names if rule else set())  # type: ignore[union-attr]
 
+    # -- chat words --------------------------------------------------------------------------
+    def recognise(self, q: Question | None, text: str) -> Command | None:
+        """What `text` means at question q if it is not an answer; None when it is an answer.
+
+        Commands are whole commands: a word of the word sets, a jump whose target resolves, a
+        glossary question. On a free-text question any other text is an answer, and text that
+        could be either (a glossary question that finds a term, "修改 联系电话") is asked about."""
+        s = normalize(text)
+        low = s.lower()
+        for kind, words in _WORD_SETS:
+            if low in words:
+                return Command(kind)
+        free = q is not None and q.type in FREE_TEXT
+        term = asked_term(s)
+        if term is not None or low.startswith(("什么是", "解释")):
+            if not free:
+                return Command("term", term or s)
+            found = self.glossary.lookup(term or s)
+            return Command("ask", found.id, "term") if found else None
+        for words in (JUMP_WORDS, MAYBE_JUMP_WORDS):
+            prefix = next((p for p in words if low.startswith(p) and len(s) > len(p)), None)
+            if prefix is None:
+                continue
+            target = s[len(prefix):].strip()
+            if not free:
+                return Command("jump", target)
+            qid = self.find_question(target) if len(target) >= 2 else None
+            if qid is None:
+                return None  # "跳到…" with no such question, "去离子水…": an answer
+            return Command("jump", target) if words is JUMP_WORDS else Command("ask", qid, "jump")
+        return None
+
+    def _run(self, cmd: Command, q: Question | None, raw: str) -> Reply:
+        e = self.engine
+        k = cmd.kind
+        if k == "help":
+            return self._finish(Reply([self.help_text(q) if q else WORDS_HELP]), ask=False)
+        if k == "term":
+            found = self.glossary.lookup(cmd.target)
+            if found:
+                msg = found.render()
+            else:
+                msg = f"词汇表里暂时没有“{cmd.target}”的解释。可以问：{'、'.join(self.glossary.suggestions())}……"
+            return self._finish(Reply([msg]))
+        if k == "ask" and q is not None:
+            self.session.pending = {"kind": AMBIGUOUS, "qid": q.id, "text": raw, "via": cmd.via,
+                                    "target": cmd.target}
+            return self._finish(Reply([self._ambiguity_text()]), ask=False)
+        if k == "back":
+            prev = e.back()
+            return self._finish(Reply([] if prev else ["已经是第一题了。"]))
+        if k == "later" or (k == "skip" and q is not None and not q.required):
+            e.defer()
+            return self._finish(Reply(["好的，这题先放一放，之后可以输入“跳到 题目名称”回来补填。"]))
+        if k == "skip":
+            return self._finish(Reply(
+                ["本题是必填项，不能跳过；如确实没有相关情况，请填写“无”。如需先查资料，可输入“稍后”先填下一题。"],
+                refused=True), ask=False)
+        if k == "preview":
+            return self._finish(Reply(["正在生成预览……"], action="preview"), ask=False)
+        if k == "save":
+            return self._finish(Reply(["已保存。您可以随时退出，下次用同一会话编号继续。"]), ask=False)
+        if k == "quit":
+            resume = self.resume_command.format(id=self.session.id)
+            return self._finish(Reply([f"已保存，再见！下次输入 `{resume}` 即可继续。"], action="quit"))
+        if k == "progress":
+            return self._finish(Reply([self.progress_text()]), ask=False)
+        if k == "check":
+            return self._finish(Reply([self.findings_text()]), ask=False)
+        return self._jump(cmd.target)
+
+    def _ambiguity_text(self) -> str:
+        p = self.session.pending or {}
+        text = p.get("text", "").strip()
+        shown = text if len(text) <= 30 else text[:29] + "…"
+        other = self._ambiguity_other(p)
+        what = "查询词汇表" if p.get("via") == "term" else other
+        return f"您是想把‘{shown}’作为答案，还是{what}？\n1. 作为答案　2. {other}\n请输入 1 或 2。"
+
+    def _ambiguity_other(self, p: dict[str, Any]) -> str:
+        if p.get("via") == "term":
+            term = self.glossary.by_id.get(p.get("target", ""))
+            return f"查询“{term.term if term else p.get('target', '')}”的解释"
+        return f"跳到“{self.engine.label(p.get('target', ''))}”"
+
+    def _resolve(self, q: Question | None, low: str) -> Reply | str | None:
+        """The reply to "answer or command?": the earlier text as the answer (str), the command's
+        reply, the question again (a bare Enter guesses nothing), or None: something new was typed."""
+        p = self.session.pending or {}
+        if q is None or p.get("qid") != q.id:
+            self.session.pending = None
+            return None
+        if low in AS_ANSWER:
+            self.session.pending = None
+            return str(p.get("text", ""))
+        if low in AS_COMMAND:
+            self.session.pending = None
+            if p.get("via") == "term" and p.get("target") in self.glossary:
+                return self._finish(Reply([self.glossary[p["target"]].render()]))
+            return self._jump(str(p.get("target", "")))
+        if low == "" or low in YES_WORDS or low in NO_WORDS:
+            return self._finish(Reply([self._ambiguity_text()], refused=True), ask=False)
+        self.session.pending = None
+        return None
+
+    def choices(self) -> Choices | None:
+        """The rows a front end offers for one-key answers now, or None (type an answer)."""
+        pending = self.session.pending
+        q = self.engine.current()
+        if pending and pending.get("kind") == AMBIGUOUS:
+            if q is None or pending.get("qid") != q.id:
+                return None
+            return Choices([("1", "作为答案"), ("2", self._ambiguity_other(pending))], None)
+        if pending:
+            table = pending.get("qid") in self.engine.flow and self.engine.flow[pending["qid"]].type == "matrix"
+            return Choices([("是", "是，按上表记录" if table else "是，记录这个数值"), ("否", "否，重新输入")], 0)
+        if q is None or q.type not in ("yesno", "choice"):
+            return None
+        labels = [o.label or o.id for o in q.options] or ["是", "否"]
+        ids = [o.id for o in q.options] or ["yes", "no"]
+        stored = self.session.answers.get(q.id)
+        if stored is None:
+            return Choices([(x, x) for x in labels], None if q.no_default else 0)
+        sid = ("yes" if stored else "no") if q.type == "yesno" else stored
+        return Choices([(x, x) for x in labels], ids.index(sid) if sid in ids else None)
+
+    def _numbered(self, s: str) -> str:
+        rows = self.choices()
+        if rows and s.isascii() and s.isdigit() and 1 <= int(s) <= len(rows.rows):
+            return rows.rows[int(s) - 1][0]
+        return s
+
+    def _echo(self, q: Question) -> list[str]:
+        """A choice is said back, so a slip (否 read as 是) shows at once."""
+        return [f"已记录：{self.engine.shown(q.id)}"] if q.type in ("yesno", "choice") else []
+
     def _jump(self, target: str) -> Reply:
         e = self.engine
+        if (self.session.pending or {}).get("kind") == AMBIGUOUS:
+            self.session.pending = None  # moving on answers "answer or command?" with neither
         qid = self.find_question(target)
         if qid is None:
             return self._finish(Reply([f"没有找到“{target}”。可以输入题目名称中的几个字，或部分名称（如“三、创新能力情况”）。"], refused=True), ask=False)

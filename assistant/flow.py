@@ -76,6 +76,7 @@ class Question:
     preset_rows: list[dict[str, Any]] = field(default_factory=list)
     min_rows: int = 0
     list_id: Optional[str] = None  # `list:` in YAML: the attached list this count must match
+    no_default: bool = False  # a choice with consequences: nothing preselected, a bare Enter records nothing
     # wording, merged from prompts/
     label: str = ""
     ask: str = ""

@@ -33,20 +33,11 @@ def keys_for(q, raw, scratch: Conversation) -> str:
     """Keys a person presses to give `raw` (as in the sample file) to question q; mirrors on scratch."""
     if q.type in ("yesno", "choice"):
         parsed = scratch.engine.parse(q.id, raw).value
-        if q.type == "yesno":
-            labels = [o.label or o.id for o in q.options] or ["是", "否"]
-            idx = ([o.id for o in q.options].index("yes" if parsed else "no") if q.options else (0 if parsed else 1))
-        else:
-            labels = [o.label or o.id for o in q.options]
-            idx = [o.id for o in q.options].index(parsed)
-        # the pointer starts on the current answer when there is one
-        cur = scratch.session.answers.get(q.id)
-        start = 0
-        if cur is not None:
-            cid = ("yes" if cur else "no") if q.type == "yesno" and q.options else cur
-            start = ([o.id for o in q.options].index(cid) if q.options else (0 if cur else 1))
-        scratch.handle(labels[idx])
-        return (DOWN * idx if idx >= start else "\x1b[A" * (start - idx)) + ENTER
+        ids = [o.id for o in q.options] or ["yes", "no"]
+        labels = [o.label or o.id for o in q.options] or ["是", "否"]
+        label = labels[ids.index(("yes" if parsed else "no") if q.type == "yesno" else parsed)]
+        scratch.handle(label)
+        return label + ENTER  # typed, not picked: no pointer to move
     if q.type == "list":
         cols = q.columns
         lines = []
@@ -97,10 +88,11 @@ def reference(store: SessionStore, form: str = "annual"):
 
 
 def test_chat_word_detection():
-    for w in ("?", "？", "帮助", "返回", "跳过", "稍后", "预览", "保存", "退出", "什么是专精特新", "跳到 三、创新能力情况"):
+    for w in ("?", "？", "帮助", "返回", "跳过", "稍后", "预览", "保存", "退出"):
         assert is_chat_word(w), w
-    assert not is_chat_word("上海示例公司\t9131052602TH3BJ1X4")
-    assert not is_chat_word("去年新增平台")
+    # only whole command words: glossary questions and jumps are the conversation's to judge
+    for w in ("上海示例公司\t9131052602TH3BJ1X4", "去年新增平台", "帮助中心运营", "修改型材料", "什么是专精特新"):
+        assert not is_chat_word(w), w
 
 
 def test_whole_annual_report_with_help_refusal_conversion_back_interrupt_and_resume(store, capsys):
@@ -115,7 +107,7 @@ def test_whole_annual_report_with_help_refusal_conversion_back_interrupt_and_res
     keys = keys.replace(phone, "12345" + ENTER + phone, 1)
     # the area in mu (亩): converted to km², shown back, first refused (否), then typed again and confirmed
     area = str(answers["area_km2"]) + ENTER
-    keys = keys.replace(area, "5700亩" + ENTER + DOWN + ENTER + area, 1)
+    keys = keys.replace(area, "5700亩" + ENTER + "否" + ENTER + area, 1)
     # go back from the leading industry to the area, keep it (Enter), then answer the industry
     industry = answers["leading_industry"] + ENTER
     keys = keys.replace(industry, "返回" + ENTER + ENTER + industry, 1)
@@ -188,13 +180,23 @@ def test_list_imported_from_a_file_inside_ask(store, capsys, tmp_path):
     assert saved.answers["patent_list"][0]["kind"] == "invention"
 
 
-def test_quit_word_and_text_choice_on_a_select(store, capsys):
+def test_quit_word_at_a_choice_and_text_choice_on_a_select(store, capsys):
     s = make_session(store, "annual", answers={"cluster_name": "甲", "operator_name": "乙", "contact_name": "丙",
                                                 "contact_phone": "13812345678"})
-    n_choices = len(load_flow("annual")["operator_changed"].options) or 2
-    rc = drive(DOWN * n_choices + ENTER + "退出" + ENTER, s.id)  # the text choice, then 退出
+    rc = drive("退出" + ENTER, s.id)  # a choice question takes typed words, commands included
     out = capsys.readouterr().out
     assert rc == 0 and "已保存，再见" in out and f"filing ask {s.id}" in out
+    assert "operator_changed" not in store.load(s.id).answers
+    # a menu (how to give a list) keeps the text choice at its end
+    s2 = make_session(store, "annual", answers={k: v for k, v in sample_answers().items() if k != "patent_list"})
+    with store.open(s2.id) as h:
+        h.session.cursor = "patent_list"
+        h.save()
+    menu = 2 + (load_flow("annual")["patent_list"].min_rows == 0)  # 逐行输入, 文件导入, (无), then the text choice
+    rc = drive(DOWN * menu + ENTER + "退出" + ENTER, s2.id)
+    out = capsys.readouterr().out
+    assert rc == 0 and "已保存，再见" in out
+    assert "patent_list" not in store.load(s2.id).answers
     assert TEXT_CHOICE.startswith("✎")
     # the lock was released: the session opens again
     with store.open(s.id):

@@ -98,7 +98,8 @@ def test_three_way_choice_with_arrows_and_typed(store: SessionStore):
             await pilot.pause()
             screen = app.screen
             assert screen.has_class("narrow") and not screen.query_one("#outline").display
-            await pilot.press("down", "down", "enter")
+            assert screen.query_one("#choices").highlighted is None  # nothing preselected: it has consequences
+            await pilot.press("down", "down", "down", "enter")
             await pilot.pause()
             assert screen.session.answers["waste_vs_industry"] == "na"
             assert "waste_utilization" in screen.engine.state.not_applicable

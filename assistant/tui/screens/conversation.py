@@ -17,7 +17,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from ..widgets.footer import KeyBar
 
-from ...chat import Conversation, Reply
+from ...chat import AMBIGUOUS, Conversation, Reply
 from ...engine import Engine
 from ...textsafe import plain
 from ..widgets.chat_log import ChatLog
@@ -165,27 +165,19 @@ class ConversationScreen(Screen):
     def _fit_input(self, q: Any, pending: dict | None) -> None:
         choices, inp = self._choices, self._input
         kind = q.type if q is not None else None
-        options: list[tuple[str, str]] = []
-        if pending:
-            options = [("是", "是，记录这个数值"), ("否", "否，重新输入")]
-        elif kind == "yesno":
-            options = [("是", "是"), ("否", "否")]
-        elif kind == "choice":
-            options = [(o.label or o.id, o.label or o.id) for o in q.options]
+        rows = self.conv.choices()  # the conversation says which one-key answers there are, and any default
+        options = rows.rows if rows else []
         if options != self._choice_rows:  # consecutive 是/否 questions keep the rows they have
             self._choice_rows = options
             choices.clear_options()
             choices.add_options([Option(f"{i}. {shown}", id=said) for i, (said, shown) in enumerate(options, 1)])
-        if options:
-            stored = self.session.answers.get(q.id) if q is not None and not pending else None
-            current = {True: "是", False: "否"}.get(stored) if kind == "yesno" and isinstance(stored, bool) else (
-                (q.option(stored).label if q is not None and kind == "choice" and q.option(stored) else None))
-            idx = next((i for i, (said, _) in enumerate(options) if said == current), 0)
-            choices.highlighted = idx
+        if rows:
+            choices.highlighted = rows.default  # None on questions with consequences: Enter records nothing
         choices.display = bool(options)
         # Editors are built per question (mounted only when needed: a faster start, no stale rows).
         # The editors (DataTable, TextArea) are imported on first need: the first question shows sooner.
-        want = None if pending or q is None else {"list": "ListEditor", "longtext": "LongTextEditor"}.get(kind)
+        modal = pending and pending.get("kind") != AMBIGUOUS  # "answer or command?" keeps the editor
+        want = None if modal or q is None else {"list": "ListEditor", "longtext": "LongTextEditor"}.get(kind)
         ed = self._editor
         if ed is not None and not (type(ed).__name__ == want and ed.qid == q.id):
             self.set_focus(inp)  # now, before the editor goes: focus must not pass through the chat log
@@ -242,8 +234,9 @@ class ConversationScreen(Screen):
     def action_choice(self, step: int) -> None:
         choices = self.query_one("#choices", OptionList)
         if choices.display and choices.option_count:
-            cur = choices.highlighted or 0
-            choices.highlighted = (cur + step) % choices.option_count
+            cur = choices.highlighted
+            start = -1 if step > 0 else 0  # nothing highlighted yet: down takes the first row, up the last
+            choices.highlighted = ((start if cur is None else cur) + step) % choices.option_count
 
     def list_editor_active(self) -> bool:
         return type(self._editor).__name__ == "ListEditor"

@@ -1,0 +1,298 @@
+"""Chat words never eat an answer, and choices are never guessed: through Conversation, the Textual
+pilot and `filing ask` over prompt_toolkit pipe input."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from conftest import make_session, sample_answers
+from test_ask import ENTER, drive
+from tui_support import type_line
+
+from assistant.chat import AMBIGUOUS, Conversation
+from assistant.engine import Engine
+from assistant.flow import load_flow
+from assistant.store import SessionStore
+from assistant.tui.app import FilingApp
+
+# Answers that begin like chat words (去 / 修改 / 帮助 / 说明 …) but are plain data.
+FREE_ANSWERS = ["说明书印刷与包装", "去离子水设备制造", "修改型材料", "帮助中心运营", "去年新建"]
+COVER = {"cluster_name": "甲集群", "operator_name": "乙公司", "contact_name": "丙", "contact_phone": "13812345678"}
+
+
+def conv_at(store: SessionStore, qid: str, answers: dict | None = None) -> Conversation:
+    s = make_session(store, "annual", answers=answers if answers is not None else {})
+    conv = Conversation(Engine.for_session(s))
+    conv.engine.jump(qid)
+    return conv
+
+
+def stored_as(q_type: str, text: str):
+    return [{"name": text}] if q_type == "list" else text
+
+
+# -- Conversation -------------------------------------------------------------------------------
+@pytest.mark.parametrize("qid", ["cluster_name", "leading_industry", "overview", "platform_national_names"])
+@pytest.mark.parametrize("text", FREE_ANSWERS)
+def test_free_text_is_stored_verbatim(store, qid, text):
+    answers = {k: v for k, v in sample_answers().items() if k != qid}
+    conv = conv_at(store, qid, answers)
+    q = conv.engine.flow[qid]
+    reply = conv.handle(text)
+    assert not reply.refused, reply.messages
+    assert conv.session.pending is None
+    assert conv.session.answers[qid] == stored_as(q.type, text)
+    assert not any("词汇表" in m or "没有找到" in m for m in reply.messages)
+
+
+def test_whole_commands_still_work_on_a_text_question(store):
+    conv = conv_at(store, "operator_name", {"cluster_name": "甲"})
+    assert "关于“" in conv.handle("帮助").messages[0]
+    assert "关于“" in conv.handle("？").messages[0]
+    conv.handle("返回")
+    assert conv.engine.current().id == "cluster_name"
+    conv.handle("跳到 联系电话")  # a target that resolves: a jump
+    assert conv.engine.current().id == "contact_phone"
+    assert "operator_name" not in conv.session.answers
+
+
+def test_jump_to_nothing_is_an_answer_on_text_and_a_refusal_on_numbers(store):
+    conv = conv_at(store, "cluster_name")
+    conv.handle("跳到 不存在的地方")
+    assert conv.session.answers["cluster_name"] == "跳到 不存在的地方"
+    conv = conv_at(store, "area_km2", COVER)
+    reply = conv.handle("跳到 不存在的地方")
+    assert reply.refused and "没有找到" in reply.messages[0]
+    assert "area_km2" not in conv.session.answers
+
+
+def test_glossary_question_on_a_number_question_answers_at_once(store):
+    conv = conv_at(store, "area_km2", COVER)
+    reply = conv.handle("什么是从业人员")
+    assert "【从业人员】" in reply.messages[0]
+    assert conv.session.pending is None and conv.engine.current().id == "area_km2"
+
+
+def test_ambiguous_phrase_kept_as_the_answer(store):
+    conv = conv_at(store, "cluster_name")
+    reply = conv.handle("什么是从业人员")
+    assert "您是想把‘什么是从业人员’作为答案，还是查询词汇表？" in reply.messages[0]
+    assert conv.session.pending["kind"] == AMBIGUOUS
+    assert [r[1] for r in conv.choices().rows] == ["作为答案", "查询“从业人员”的解释"]
+    assert conv.choices().default is None
+    again = conv.handle("")  # a bare Enter guesses nothing
+    assert again.refused and "作为答案" in again.messages[0]
+    assert "cluster_name" not in conv.session.answers and conv.session.pending
+    conv.handle("1")
+    assert conv.session.answers["cluster_name"] == "什么是从业人员"
+    assert conv.session.pending is None and conv.engine.current().id == "operator_name"
+
+
+def test_ambiguous_phrase_looked_up(store):
+    conv = conv_at(store, "leading_industry", COVER)
+    conv.handle("从业人员包括哪些")
+    reply = conv.handle("2")
+    assert "【从业人员】" in reply.messages[0]
+    assert "leading_industry" not in conv.session.answers
+    assert conv.engine.current().id == "leading_industry" and conv.session.pending is None
+    # the question is asked again after the explanation
+    assert conv.engine.text(conv.engine.flow["leading_industry"].ask) in reply.messages[-1]
+
+
+def test_ambiguous_jump_both_ways(store):
+    conv = conv_at(store, "operator_name", {"cluster_name": "甲"})
+    reply = conv.handle("修改 联系电话")
+    assert "还是跳到“联系电话”" in reply.messages[0]
+    conv.handle("2")
+    assert conv.engine.current().id == "contact_phone" and "operator_name" not in conv.session.answers
+    conv = conv_at(store, "operator_name", {"cluster_name": "甲"})
+    conv.handle("修改 联系电话")
+    conv.handle("作为答案")
+    assert conv.session.answers["operator_name"] == "修改 联系电话"
+
+
+def test_new_text_at_the_ambiguity_question_is_a_new_answer(store):
+    conv = conv_at(store, "cluster_name")
+    conv.handle("什么是从业人员")
+    conv.handle("浦江智能装备集群")
+    assert conv.session.answers["cluster_name"] == "浦江智能装备集群" and conv.session.pending is None
+
+
+def test_glossary_miss_on_free_text_is_the_answer(store):
+    conv = conv_at(store, "cluster_name")
+    reply = conv.handle("什么是甲乙丙")
+    assert not reply.refused and conv.session.answers["cluster_name"] == "什么是甲乙丙"
+
+
+# -- choices ------------------------------------------------------------------------------------
+TYPED = [("是", True), ("y", True), ("Y", True), ("对", True), ("1", True), ("有", True),
+         ("否", False), ("n", False), ("不是", False), ("没有", False), ("2", False), ("不", False)]
+
+
+@pytest.mark.parametrize(("typed", "value"), TYPED)
+def test_typed_choice_words_and_numbers(store, typed, value):
+    conv = conv_at(store, "operator_changed", COVER)
+    reply = conv.handle(typed)
+    assert conv.session.answers["operator_changed"] is value
+    assert reply.messages[0] == f"已记录：{'是' if value else '否'}"
+
+
+@pytest.mark.parametrize("typed", ["有", "没有"])
+def test_words_that_could_mean_either_are_refused_on_the_veto_items(store, typed):
+    # "没有" at "是否做到未发生事故？" could mean 没有发生 (是) or 没有做到 (否)
+    conv = conv_at(store, "no_accident", COVER)
+    reply = conv.handle(typed)
+    assert reply.refused and "no_accident" not in conv.session.answers
+
+
+def test_three_way_choice_typed(store):
+    for typed, want in (("3", "na"), ("不", "no"), ("对", "yes"), ("非工业集群", "na")):
+        conv = conv_at(store, "waste_vs_industry", COVER)
+        reply = conv.handle(typed)
+        assert conv.session.answers["waste_vs_industry"] == want, typed
+        assert reply.messages[0].startswith("已记录：")
+
+
+def test_bare_enter_on_a_consequential_question_records_nothing(store):
+    conv = conv_at(store, "operator_changed", COVER)
+    assert conv.choices().default is None
+    reply = conv.handle("")
+    assert reply.refused and "直接回车不会记录" in reply.messages[0]
+    assert "operator_changed" not in conv.session.answers
+    assert conv.engine.current().id == "operator_changed"
+    conv.handle("否")
+    conv.engine.jump("operator_changed")
+    assert conv.choices().default == 1  # the answer on record is where a front end starts
+    conv.handle("")
+    assert conv.session.answers["operator_changed"] is False
+
+
+def test_questions_with_consequences_are_marked_in_the_flow():
+    """A choice other questions depend on (变更 → 原名称, 事故 → 说明, 不适用 …) has no default."""
+    flow = load_flow("annual")
+    gating = {name for (qid, kind), ex in flow.exprs.items() if kind in ("relevant", "not_applicable")
+              for name in ex.names}
+    for q in flow.questions:
+        if q.type in ("yesno", "choice") and q.id in gating:
+            assert q.no_default, q.id
+    assert {"operator_changed", "industry_changed", "no_accident", "no_violation"} <= {
+        q.id for q in flow.questions if q.no_default}
+
+
+def test_confirmation_numbers_mean_their_rows(store):
+    conv = conv_at(store, "area_km2", COVER)
+    conv.handle("5700亩")
+    assert conv.session.pending
+    conv.handle("2")  # "2. 否，重新输入" — never the value 2
+    assert "area_km2" not in conv.session.answers and conv.session.pending is None
+    conv.handle("5700亩")
+    conv.handle("1")
+    assert conv.session.answers["area_km2"] == "3.80"
+
+
+# -- the Textual app ----------------------------------------------------------------------------
+def test_tui_free_text_choices_and_ambiguity(store):
+    s = make_session(store, "annual", answers=COVER)
+
+    async def run() -> None:
+        app = FilingApp(s.id, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            for text in FREE_ANSWERS:
+                screen.jump("cluster_name")
+                await pilot.pause()
+                await type_line(pilot, text)
+                assert screen.session.answers["cluster_name"] == text
+            # answer or glossary: one key each way, a bare Enter records nothing
+            screen.jump("cluster_name")
+            await pilot.pause()
+            await type_line(pilot, "什么是从业人员")
+            choices = screen.query_one("#choices")
+            assert choices.display and choices.highlighted is None
+            assert "1. 作为答案" in str(choices.get_option_at_index(0).prompt)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.session.pending and screen.session.answers["cluster_name"] == FREE_ANSWERS[-1]
+            await type_line(pilot, "2")
+            assert screen.session.answers["cluster_name"] == FREE_ANSWERS[-1]
+            assert screen.engine.current().id == "cluster_name"
+            await type_line(pilot, "什么是从业人员")
+            await type_line(pilot, "1")
+            assert screen.session.answers["cluster_name"] == "什么是从业人员"
+            # a consequential 是/否: nothing highlighted, Enter records nothing, typed 否 is 否
+            assert screen.engine.current().id == "operator_changed"
+            assert screen.query_one("#choices").highlighted is None
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "operator_changed" not in screen.session.answers
+            await type_line(pilot, "否")
+            assert screen.session.answers["operator_changed"] is False
+            said = [t["text"] for t in screen.session.transcript if t["role"] == "assistant"]
+            assert any(m.startswith("已记录：否") for m in said)
+            screen.jump("industry_changed")
+            await pilot.pause()
+            await type_line(pilot, "2")
+            assert screen.session.answers["industry_changed"] is False
+
+    asyncio.run(run())
+
+
+# -- filing ask ---------------------------------------------------------------------------------
+def _ask_session(store: SessionStore, at: str, answers: dict | None = None) -> str:
+    s = make_session(store, "annual", answers=answers if answers is not None else {})
+    with store.open(s.id) as h:
+        Engine.for_session(h.session).jump(at)
+        h.save()
+    return s.id
+
+
+@pytest.mark.parametrize("text", FREE_ANSWERS)
+def test_ask_free_text_is_stored_verbatim(store, capsys, text):
+    sid = _ask_session(store, "cluster_name")
+    assert drive(text + ENTER, sid) == 0
+    out = capsys.readouterr().out
+    assert store.load(sid).answers["cluster_name"] == text
+    assert "词汇表里暂时没有" not in out and "没有找到" not in out
+
+
+def test_ask_list_rows_are_never_commands(store, capsys):
+    answers = {k: v for k, v in sample_answers().items() if k != "platform_national_names"}
+    sid = _ask_session(store, "platform_national_names", answers)
+    rows = ["什么是从业人员", "修改型材料", "帮助中心运营", "去离子水设备制造"]
+    keys = ENTER + "".join(r + ENTER for r in rows) + ENTER  # 逐行输入, the rows, an empty line ends
+    assert drive(keys, sid) == 0
+    capsys.readouterr()
+    assert store.load(sid).answers["platform_national_names"] == [{"name": r} for r in rows]
+
+
+@pytest.mark.parametrize(("typed", "value"), [("否", False), ("n", False), ("2", False),
+                                              ("是", True), ("y", True), ("1", True)])
+def test_ask_typed_choice(store, capsys, typed, value):
+    sid = _ask_session(store, "operator_changed", COVER)
+    assert drive(typed + ENTER, sid) == 0
+    out = capsys.readouterr().out
+    assert store.load(sid).answers["operator_changed"] is value
+    assert f"已记录：{'是' if value else '否'}" in out
+
+
+def test_ask_bare_enter_on_a_consequential_question_asks_again(store, capsys):
+    sid = _ask_session(store, "operator_changed", COVER)
+    assert drive(ENTER + ENTER + "否" + ENTER, sid) == 0
+    out = capsys.readouterr().out
+    assert out.count("直接回车不会记录") == 2
+    saved = store.load(sid)
+    assert saved.answers["operator_changed"] is False
+    assert [t["text"] for t in saved.transcript if t["role"] == "user"][-3:] == ["", "", "否"]
+
+
+def test_ask_ambiguity_both_ways(store, capsys):
+    sid = _ask_session(store, "cluster_name")
+    assert drive("什么是从业人员" + ENTER + ENTER + "2" + ENTER, sid) == 0
+    out = capsys.readouterr().out
+    assert "您是想把‘什么是从业人员’作为答案，还是查询词汇表？" in out and "【从业人员】" in out
+    assert "cluster_name" not in store.load(sid).answers
+    assert drive("什么是从业人员" + ENTER + "1" + ENTER, sid) == 0
+    capsys.readouterr()
+    assert store.load(sid).answers["cluster_name"] == "什么是从业人员"
