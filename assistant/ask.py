@@ -103,6 +103,9 @@ class Asker:
     def prompt(self) -> Any:
         """What the person answered: text for Conversation.handle, IMPORTED, or None (Ctrl-C)."""
         pending = self.session.pending
+        if pending and pending.get("choices"):  # a finding holds the question, or a list would be emptied
+            return self._select(self.conv.pending_prompt(),
+                                [(f"{n}. {label}", n) for n, label in self.conv.pending_choices()])
         if pending:
             from .values import show
 

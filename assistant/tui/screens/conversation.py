@@ -28,6 +28,17 @@ from ..widgets.question_panel import QuestionPanel
 class ChatInput(Input):
     """The one input line; a multi-line paste goes to the list table when one is shown."""
 
+    async def _on_key(self, event: Any) -> None:
+        # Without bracketed paste a copied table arrives as keys: Tab types the cell separator
+        # (instead of leaving the line), so the row reaches the table whole.
+        screen = self.screen
+        if event.key == "tab" and isinstance(screen, ConversationScreen) and screen.list_editor_active():
+            event.stop()
+            event.prevent_default()
+            self.insert_text_at_cursor("\t")
+            return
+        await super()._on_key(event)
+
     def _on_paste(self, event: Any) -> None:
         screen = self.screen
         if "\n" in event.text.strip() and isinstance(screen, ConversationScreen) and screen.list_editor_active():
@@ -143,6 +154,11 @@ class ConversationScreen(Screen):
         e = self.engine
         q = e.current()
         pending = self.session.pending
+        kept = getattr(self, "_kept_for", None)
+        if kept and (q is None or kept[0] != q.id):  # a refused text was for that question, not this one
+            if self._input.value == kept[1]:
+                self._input.value = ""
+            self._kept_for = None
         self._panel.show_question(e, q, pending)
         self._fit_input(q, pending)
         self._outline.refresh_from(e)
@@ -166,7 +182,7 @@ class ConversationScreen(Screen):
         kind = q.type if q is not None else None
         options: list[tuple[str, str]] = []
         if pending:
-            options = [("是", "是，记录这个数值"), ("否", "否，重新输入")]
+            options = self.conv.pending_choices()
         elif kind == "yesno":
             options = [("是", "是"), ("否", "否")]
         elif kind == "choice":
@@ -180,7 +196,8 @@ class ConversationScreen(Screen):
             current = {True: "是", False: "否"}.get(stored) if kind == "yesno" and isinstance(stored, bool) else (
                 (q.option(stored).label if q is not None and kind == "choice" and q.option(stored) else None))
             idx = next((i for i, (said, _) in enumerate(options) if said == current), 0)
-            choices.highlighted = idx
+            # a held question's fixes have consequences: nothing is preselected, Enter asks again
+            choices.highlighted = None if pending and pending.get("choices") else idx
         choices.display = bool(options)
         # Editors are built per question (mounted only when needed: a faster start, no stale rows).
         # The editors (DataTable, TextArea) are imported on first need: the first question shows sooner.
@@ -194,7 +211,8 @@ class ConversationScreen(Screen):
             from ..widgets.list_editor import ListEditor
 
             ed = self._editor = ListEditor(q, self.session.answers.get(q.id), self.engine.text,
-                                           draft=self.session.drafts.get(q.id), keep_draft=self._keep_draft)
+                                           draft=self.session.drafts.get(q.id), keep_draft=self._keep_draft,
+                                           type_ahead=self._type_ahead)
             self._main.mount(ed, before=inp)
             inp.placeholder = "表格上方编辑；也可在此粘贴整张表，或输入“无”、? 等"
         elif ed is None and want == "LongTextEditor":
@@ -227,11 +245,21 @@ class ConversationScreen(Screen):
             return
         event.stop()
         text = event.value
+        if "\t" in text and self.list_editor_active():
+            event.input.value = ""  # a row typed or pasted as keys goes to the table, not on to the next question
+            self._editor.paste(text, focus=False)  # type: ignore[union-attr]
+            return
         choices = self.query_one("#choices", OptionList)
-        if not text.strip() and choices.display and choices.highlighted is not None:
+        picked = not text.strip() and choices.display and choices.highlighted is not None
+        if picked:
             text = choices.get_option_at_index(choices.highlighted).id or ""
         event.input.value = ""
-        self.say(text)
+        reply = self.say(text)
+        if reply.refused and not picked and not event.input.value:
+            event.input.value = text  # a refused answer stays on the line for correction
+            event.input.cursor_position = len(text)
+            cur = self.engine.current()
+            self._kept_for = (cur.id if cur else None, text)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "choices":
@@ -246,6 +274,11 @@ class ConversationScreen(Screen):
 
     def list_editor_active(self) -> bool:
         return type(self._editor).__name__ == "ListEditor"
+
+    def _type_ahead(self, char: str) -> None:
+        """A key typed on the list table that is not one of its keys: the start of a paste, kept on the input line."""
+        self._input.focus()
+        self._input.insert_text_at_cursor(char)
 
     def paste_rows(self, text: str) -> None:
         self._editor.paste(text)  # type: ignore[union-attr]

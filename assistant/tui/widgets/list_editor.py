@@ -81,12 +81,13 @@ class ListEditor(Vertical):
             self.qid, self.rows = qid, rows
 
     def __init__(self, q: Any, stored: Any, fill: Any = str, draft: Any = None, keep_draft: Any = None,
-                 **kwargs: Any):
+                 type_ahead: Any = None, **kwargs: Any):
         super().__init__(**kwargs)
         self._init = (q, stored, fill)
         self.qid = q.id
         self._draft = draft  # rows typed earlier and not submitted
         self._keep_draft = keep_draft  # called with the rows after every change (saved as a draft)
+        self._type_ahead = type_ahead  # called with a printable key the table has no use for
 
     def on_mount(self) -> None:
         self.load(*self._init)
@@ -130,7 +131,7 @@ class ListEditor(Vertical):
         self.query_one("#row-errors", WrapStatic).update(text)
         self.query_one("#row-errors").display = bool(text)
 
-    def paste(self, text: str) -> None:
+    def paste(self, text: str, focus: bool = True) -> None:
         rows = split_pasted(text, self.q.columns, self.fill)
         if not rows:
             return
@@ -139,7 +140,8 @@ class ListEditor(Vertical):
         if replaced:
             self.rows = []
         self.add_rows(rows)
-        self.query_one(DataTable).focus()
+        if focus:
+            self.query_one(DataTable).focus()
         self.notify(f"已粘贴 {len(rows)} 行{'（替换了表格预设的行）' if replaced else ''}，检查无误后按 Ctrl+S 提交。")
 
     def add_rows(self, rows: list[list[str]]) -> None:
@@ -147,6 +149,18 @@ class ListEditor(Vertical):
         self._changed()
         table = self.query_one(DataTable)
         table.move_cursor(row=len(self.rows) - 1)
+
+    def on_key(self, event: Any) -> None:
+        # A paste without bracketed paste arrives as keys; text the table has no key for goes to the
+        # input line (whose Tab and Enter then add the row here), so it does not act on the rows.
+        if (self._type_ahead is not None and event.is_printable and event.character
+                and event.key not in self._own_keys() and isinstance(self.app.focused, DataTable)):
+            event.stop()
+            event.prevent_default()
+            self._type_ahead(event.character)
+
+    def _own_keys(self) -> set[str]:
+        return {k.strip() for b in self.BINDINGS if isinstance(b, Binding) for k in b.key.split(",")}
 
     def on_paste(self, event: Any) -> None:
         event.stop()

@@ -37,5 +37,6 @@ class QuestionPanel(WrapStatic):
         if q.hint:
             t.append("\n提示：" + engine.text(q.hint), style="dim")
         if pending:
-            t.append("\n请确认上面换算后的数值：回车或“是”确认，“否”重新输入。", style="bold yellow")
+            t.append("\n" + (pending.get("prompt") or "请确认上面换算后的数值：回车或“是”确认，“否”重新输入。"),
+                     style="bold yellow")
         self.update(t)
