@@ -15,7 +15,7 @@ from .engine import Engine
 from .expr import render_message, total_chars
 from .flow import Question
 from .glossary import asked_term, load_glossary
-from .parse import NO_WORDS, YES_WORDS, normalize
+from .parse import NO_WORDS, YES_WORDS, InputError, normalize
 
 HELP_WORDS = {"?", "帮助", "help", "提示", "怎么填"}
 BACK_WORDS = {"返回", "上一题", "上一步", "back"}
@@ -301,10 +301,13 @@ class Conversation:
         n = len(p.get("choices") or [])
         return f"请先输入序号 1–{n} 选择怎么处理（要重新填写本题，请选相应的一项）。\n" + self._choices_text(p)
 
-    def _offer(self, qid: str, prompt: str, choices: list[dict[str, Any]], msgs: list[str]) -> Reply:
+    def _offer(self, qid: str, prompt: str, choices: list[dict[str, Any]], msgs: list[str],
+               said: list[str] | None = None) -> Reply:
+        """Hold the question and wait for a choice; `said` (the findings) shares one message with it."""
         self.session.cursor = qid
         self.session.pending = {"kind": "choose", "qid": qid, "prompt": prompt, "choices": choices}
-        return self._finish(Reply([*msgs, self._choices_text(self.session.pending)]), ask=False)
+        return self._finish(Reply([*msgs, "\n".join([*(said or []), self._choices_text(self.session.pending)])]),
+                            ask=False)
 
     def _ask_before_clearing(self, qid: str, value: Any) -> Reply | None:
         """An empty list over rows already stored (a slip, a paste gone wrong) is confirmed first."""
@@ -338,7 +341,7 @@ class Conversation:
             said[found.index(block[0])] += budget
         choices: list[dict[str, Any]] = []
         for i, fx in enumerate(rule.fixes):
-            label = render_message(e.text(fx.label), ns)
+            label = render_message(fx.label, ns)
             if fx.set:
                 values = {}
                 for target in fx.set:
@@ -358,7 +361,7 @@ class Conversation:
                            {"label": "重新填写本题", "goto": qid})
         if not any(c.get("keep") for c in choices):
             choices.append({"label": "先保留，稍后再改", "keep": True})
-        return self._offer(qid, "这一处必须修改才能报送。怎么处理？（输入序号）", choices, [*msgs, *said])
+        return self._offer(qid, "这一处必须修改才能报送。怎么处理？（输入序号）", choices, msgs, said)
 
     def _findings_about(self, qid: str) -> list[Any]:
         return [f for f in self.engine.findings() if f.rule not in ("required", "constraint")
@@ -394,7 +397,7 @@ class Conversation:
             for target, raw in c["set"].items():
                 try:
                     parsed = e.parse(target, raw)
-                except Exception as exc:  # InputError: the fix no longer fits; the choice stays
+                except InputError as exc:  # the fix no longer fits: the choice stays
                     self.session.pending = pending
                     return self._finish(Reply([f"抱歉，{exc}"], refused=True), ask=False)
                 e.set(target, parsed.value, advance=False)
@@ -413,7 +416,7 @@ class Conversation:
                 self.session.drafts.pop(qid, None)
             try:
                 e.jump(c["goto"])
-            except Exception as exc:  # noqa: BLE001 - InputError: not askable now
+            except InputError as exc:  # not askable now
                 return self._finish(Reply([str(exc)], refused=True), ask=False)
             return self._finish(Reply(["好的，原有内容没有改动，请修改。" if c.get("discard_draft") else "好的，请修改。"]))
         nxt = e.next_question(after=qid)

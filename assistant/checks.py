@@ -56,7 +56,7 @@ def blocking(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity == BLOCKING]
 
 
-def involved(engine: "Engine", rule_id: str) -> set[str]:
+def involved(engine: Engine, rule_id: str) -> set[str]:
     """The questions a finding concerns: the rule's own list and every question its condition reads."""
     flow = engine.flow
     rule = next((r for r in flow.rules if r.id == rule_id), None)
@@ -66,7 +66,7 @@ def involved(engine: "Engine", rule_id: str) -> set[str]:
     return set(rule.questions) | ({n for n in ex.names if n in flow.by_id} if ex is not None else set())
 
 
-def blocked_questions(engine: "Engine", findings: list[Finding] | None = None) -> set[str]:
+def blocked_questions(engine: Engine, findings: list[Finding] | None = None) -> set[str]:
     """Answered questions that a blocking finding concerns (the outline marks them ✗)."""
     found = engine.findings() if findings is None else findings
     out: set[str] = set()

@@ -113,7 +113,7 @@ class Fix:
     __pydantic_config__ = _STRICT
     label: str  # a message template, like Rule.message
     set: dict[str, str] = field(default_factory=dict)  # question id -> expression for its new value
-    goto: Optional[str] = None  # open this question
+    goto: str | None = None  # open this question
     edit: bool = False  # open again the question just answered
     keep: bool = False  # leave the finding for 检查 and move on
 
@@ -127,7 +127,7 @@ class Rule:
     message: str
     severity: Literal["blocking", "warning"] = "blocking"
     fixes: list[Fix] = field(default_factory=list)
-    budget: Optional[int] = None  # a total_chars rule: the 字 its texts may hold together
+    budget: int | None = None  # a total_chars rule: the 字 its texts may hold together
 
 
 @dataclass

@@ -119,7 +119,8 @@ class ConversationScreen(Screen):
         self._chat = ChatLog(self.session.transcript, id="chat")
         self._panel = QuestionPanel(id="question")
         self._choices = OptionList(id="choices")
-        self._input = ChatInput(placeholder="在此输入回答，回车提交；输入 ? 查看说明", id="input")
+        self._input = ChatInput(placeholder="在此输入回答，回车提交；输入 ? 查看说明", id="input",
+                                select_on_focus=False)  # keys typed ahead on the table continue the line
         self._status_line = Static(id="status")
         self._title_shown = self._title_text()
         self._title_bar = Static(self._title_shown, id="title")

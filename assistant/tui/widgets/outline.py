@@ -103,7 +103,7 @@ class Outline(Vertical):
                 elif q.calculated:
                     t = Text(" = " + _fit(engine.label(q) or q.id, width - 3 - 12) + "（自动计算）", style="dim italic")
                 elif cur is not None and q.id == cur.id:
-                    t = Text(" ▶ " + label, style="bold reverse")
+                    t = Text(("✗▶ " if q.id in blocked else " ▶ ") + label, style="bold reverse")
                 elif q.id in blocked:
                     t = Text.assemble((" ✗ ", "bold red"), label)
                 elif q.id in answers:
