@@ -109,7 +109,8 @@ class Conversation:
             q = self.engine.current()
             reply.question = q
             if q is not None:
-                reply.messages.append(self.question_text(q))
+                held = self._held_text(q.id)  # reopened while a choice waits: say it again with the question
+                reply.messages.append(self.question_text(q) + (f"\n\n{held}" if held else ""))
                 asked, closing = q.id, "question"
             else:
                 reply.messages.append(self.done_text())
@@ -295,6 +296,13 @@ class Conversation:
         lines = [pending["prompt"]]
         lines += [f"{i}. {c['label']}" for i, c in enumerate(pending["choices"], 1)]
         return "\n".join(lines)
+
+    def _held_text(self, qid: str) -> str:
+        p = self.session.pending
+        if not (p and p.get("choices") and p.get("qid") == qid):
+            return ""
+        said = [("⚠ " if f.severity != BLOCKING else "✗ ") + f.message for f in self._findings_about(qid)]
+        return "\n".join([*said, self._choices_text(p)])
 
     def _choose_first(self) -> str:
         p = self.session.pending or {}

@@ -337,3 +337,15 @@ def test_long_text_editor_counts_the_remaining_budget(store):
             assert "六段合计 2200/3000 字（还可写 800 字）" in count.plain and not count.has_class("over")
 
     asyncio.run(run())
+
+
+def test_filing_ask_offers_the_same_choices(store, capsys):
+    from test_ask import ENTER, drive
+
+    conv = held_list(store)
+    sid = conv.session.id
+    assert drive(ENTER, sid) == 0  # the first choice, then the input runs out (saved)
+    out = capsys.readouterr().out
+    assert "1. 把数量改为 3" in out and "已把" in out
+    s = store.load(sid)
+    assert s.answers["specialized_count"] == 3 and s.pending is None
