@@ -42,8 +42,10 @@ def check(engine: "Engine") -> list[Finding]:
             out.append(Finding(BLOCKING, q.id, q.section, q.constraint_message or f"“{engine.label(q)}”不符合要求。", "constraint"))
     for rule in flow.rules:
         ex = flow.expr(rule.id, "rule")
-        if ex is None or any(ns.get(n) is None for n in ex.names if n in flow.by_id):
-            continue  # inputs missing or not relevant: nothing to say yet
+        if ex is None:
+            continue
+        if rule.budget is None and any(ns.get(n) is None for n in ex.names if n in flow.by_id):
+            continue  # inputs missing or not relevant: nothing to say yet (a 字 budget counts a missing text as 0)
         if ex(ns) is False:
             qid = rule.questions[0]
             out.append(Finding(rule.severity, qid, flow[qid].section, render_message(rule.message, ns), rule.id))

@@ -145,6 +145,13 @@ def test_part_seven_over_budget_says_the_remaining_budget_and_holds(store):
     assert conv.session.pending is None and conv.session.cursor != "key_work"
 
 
+def test_part_seven_over_budget_before_every_part_is_written(store):
+    conv = conv_at(store, "next_plan", drop=("next_plan", "suggestions"), overview="甲" * 2900)
+    conv.submit("next_plan", "丁" * 200, "丁" * 200)
+    assert conv.engine.current().id == "next_plan" and conv.session.pending is not None
+    assert "需删去" in conv.session.transcript[-1]["text"]
+
+
 # -- nothing lost: an empty list over rows asks first ----------------------------------------------
 def test_empty_list_over_rows_asks_and_keeps_the_rows(store):
     conv = conv_at(store, "specialized_list")
@@ -288,15 +295,27 @@ def test_tui_rows_arriving_as_keys_stay_in_the_table(store):
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             screen = app.screen
-            screen.query_one("#rows").focus()
-            for name in ("Hx", "Qy"):  # a paste without bracketed paste: characters, Tab, Enter
-                await pilot.press(*name, "tab", *code, "enter")
-                await pilot.pause()
             editor = screen.query_one(ListEditor)
-            assert editor.rows[-2:] == [["Hx", code], ["Qy", code]] and len(editor.rows) == 7
+            # a paste without bracketed paste: characters, Tab, Enter, all in one burst; the second name
+            # holds the table's own keys (a, d, e), which must not add, delete or edit rows
+            keys = ["H", "x", "tab", *code, "enter", "Q", "a", "d", "e", "tab", *code, "enter"]
+            screen.query_one("#rows").focus()
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert editor.rows[-2:] == [["Hx", code], ["Qade", code]] and len(editor.rows) == 7
+            # the same keys on the input line
+            screen.query_one("#input").focus()
+            await pilot.press("Z", "z", "tab", *code, "enter")
+            await pilot.pause()
+            assert editor.rows[-1] == ["Zz", code] and len(editor.rows) == 8
             assert screen.engine.current().id == "specialized_list"  # nothing spilled on
             assert screen.session.answers == before
             assert screen.query_one("#input").value == ""
+            # a row wider than the list is refused in place, never a crash, and the text is kept
+            await pilot.press("W", "tab", "x", "tab", "y", "enter")
+            await pilot.pause()
+            assert len(editor.rows) == 8 and screen.query_one("#input").value == "W\tx\ty"
+            assert "只有 2 列" in str(screen.query_one("#row-errors").render())
 
     asyncio.run(run())
 

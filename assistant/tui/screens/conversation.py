@@ -119,8 +119,7 @@ class ConversationScreen(Screen):
         self._chat = ChatLog(self.session.transcript, id="chat")
         self._panel = QuestionPanel(id="question")
         self._choices = OptionList(id="choices")
-        self._input = ChatInput(placeholder="在此输入回答，回车提交；输入 ? 查看说明", id="input",
-                                select_on_focus=False)  # keys typed ahead on the table continue the line
+        self._input = ChatInput(placeholder="在此输入回答，回车提交；输入 ? 查看说明", id="input")
         self._status_line = Static(id="status")
         self._title_shown = self._title_text()
         self._title_bar = Static(self._title_shown, id="title")
@@ -212,8 +211,7 @@ class ConversationScreen(Screen):
             from ..widgets.list_editor import ListEditor
 
             ed = self._editor = ListEditor(q, self.session.answers.get(q.id), self.engine.text,
-                                           draft=self.session.drafts.get(q.id), keep_draft=self._keep_draft,
-                                           type_ahead=self._type_ahead)
+                                           draft=self.session.drafts.get(q.id), keep_draft=self._keep_draft)
             self._main.mount(ed, before=inp)
             inp.placeholder = "表格上方编辑；也可在此粘贴整张表，或输入“无”、? 等"
         elif ed is None and want == "LongTextEditor":
@@ -223,7 +221,8 @@ class ConversationScreen(Screen):
             self._main.mount(ed, before=inp)
             inp.placeholder = "上方编辑文字，Ctrl+S 提交；此处可输入 ?、返回、稍后 等"
         if want is None:
-            inp.placeholder = ("上下键选择后回车，或直接输入" if options else "在此输入回答，回车提交") + "；输入 ? 查看说明"
+            inp.placeholder = ("输入序号回车，或上下键选择后回车" if pending and pending.get("choices") else
+                               "上下键选择后回车，或直接输入" if options else "在此输入回答，回车提交") + "；输入 ? 查看说明"
             inp.focus()
 
     def show_reply(self, reply: Reply, before: int) -> None:
@@ -247,8 +246,9 @@ class ConversationScreen(Screen):
         event.stop()
         text = event.value
         if "\t" in text and self.list_editor_active():
-            event.input.value = ""  # a row typed or pasted as keys goes to the table, not on to the next question
-            self._editor.paste(text, focus=False)  # type: ignore[union-attr]
+            # a row typed or pasted as keys goes to the table, not on to the next question
+            if self._editor.paste(text, focus=False):  # type: ignore[union-attr]
+                event.input.value = ""
             return
         choices = self.query_one("#choices", OptionList)
         picked = not text.strip() and choices.display and choices.highlighted is not None
@@ -275,11 +275,6 @@ class ConversationScreen(Screen):
 
     def list_editor_active(self) -> bool:
         return type(self._editor).__name__ == "ListEditor"
-
-    def _type_ahead(self, char: str) -> None:
-        """A key typed on the list table that is not one of its keys: the start of a paste, kept on the input line."""
-        self._input.focus()
-        self._input.insert_text_at_cursor(char)
 
     def paste_rows(self, text: str) -> None:
         self._editor.paste(text)  # type: ignore[union-attr]
