@@ -110,7 +110,7 @@ class Asker:
         q = self.engine.current()
         rows = self.conv.choices()
         if self.session.pending and rows is not None:  # "对吗？" / "answer or command?": the reply asked it
-            return self._choose("请选择", rows)
+            return self._choose(self.conv.pending_prompt(), rows)
         if q is None:
             return self._finished()
         if rows is not None:

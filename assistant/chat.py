@@ -7,13 +7,16 @@ session is saved before the reply returns, so nothing typed is ever lost.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Callable
 
 from .echo import confirm_message, unsure_message
+from .checks import BLOCKING, involved
 from .engine import Engine
+from .expr import render_message, total_chars
 from .flow import Question
 from .glossary import asked_term, load_glossary
-from .parse import NO_WORDS, YES_WORDS, Unsure, normalize
+from .parse import NO_WORDS, YES_WORDS, InputError, Unsure, normalize
 
 HELP_WORDS = {"?", "帮助", "help", "提示", "怎么填"}
 BACK_WORDS = {"返回", "上一题", "上一步", "back"}
@@ -128,11 +131,13 @@ class Conversation:
     def _finish(self, reply: Reply, *, ask: bool = True, kind: str | None = None) -> Reply:
         """Write the reply (and the next question) to the transcript and save; kind marks the first message."""
         asked, closing = None, None  # closing: "question", or "done" once every question is answered
+        self._drop_stale_choice()
         if ask and reply.action != "quit":
             q = self.engine.current()
             reply.question = q
             if q is not None:
-                reply.messages.append(self.question_text(q))
+                held = self._held_text(q.id)  # reopened while a choice waits: say it again with the question
+                reply.messages.append(self.question_text(q) + (f"\n\n{held}" if held else ""))
                 asked, closing = q.id, "question"
             else:
                 reply.messages.append(self.done_text())
@@ -199,11 +204,16 @@ class Conversation:
                 raw, literal = resolved, True
                 s = normalize(raw)
                 low = s.lower()
+        elif pending and pending.get("choices"):
+            picked = self._choose(pending, s)
+            if picked is not None:
+                return picked
+            pending = None  # not one of the choices: chat words still work, an answer is asked to choose first
         if pending:
             self.session.pending = None
             if low in YES_WORDS or low == "":
                 e.set(pending["qid"], pending["value"])
-                return self._finish(Reply([f"好的，已记录：{e.shown(pending['qid'])}。"]))
+                return self._after_answer(pending["qid"], [f"好的，已记录：{e.shown(pending['qid'])}。"])
             if low in NO_WORDS:
                 return self._finish(Reply(["好的，这个值没有记录，请重新输入。"]))
         cmd = None if literal else self.recognise(q, raw)
@@ -211,12 +221,17 @@ class Conversation:
             return self._run(cmd, q, raw)
         if q is None:
             return self._finish(Reply(["所有题目都已回答。" + WORDS_HELP]), ask=False)
+        if self._choice_waiting():
+            return self._finish(Reply([self._choose_first()], refused=True), ask=False)
         if s == "" and q.no_default and q.id not in self.session.answers:
             rows = self.choices()
             shown = "　".join(f"{i}. {label}" for i, (_, label) in enumerate(rows.rows, 1)) if rows else ""
             return self._finish(Reply([f"本题需要您明确选择，直接回车不会记录任何答案。请输入：{shown}"],
                                       refused=True), ask=False)
         if s == "" and q.id in self.session.answers:
+            held = self._hold(q.id, ["保留原答案。"])
+            if held is not None:
+                return held
             nxt = e.next_question(after=q.id)
             self.session.cursor = nxt.id if nxt else None
             return self._finish(Reply(["保留原答案。"]))
@@ -226,14 +241,15 @@ class Conversation:
             return self._finish(Reply([unsure_message(e, q, raw)]), ask=False)
         except Exception as exc:  # InputError carries the reason
             return self._finish(Reply([f"抱歉，{exc}\n请重新输入，或输入 ? 查看说明。"], refused=True), ask=False)
+        clearing = self._ask_before_clearing(q.id, parsed.value)
+        if clearing is not None:
+            return clearing
         if parsed.confirm:
             self.session.pending = {"qid": q.id, "value": parsed.value}
             return self._finish(Reply([confirm_message(q, parsed)]), ask=False)
         e.set(q.id, parsed.value)
-        msgs = [parsed.note] if parsed.note else []
-        msgs[:0] = self._echo(q)
-        msgs += self._warnings_for(q.id)
-        return self._finish(Reply(msgs))
+        msgs = self._echo(q) + ([parsed.note] if parsed.note else [])
+        return self._after_answer(q.id, msgs)
 
     def submit(self, qid: str, raw: Any, said: str) -> Reply:
         """Structured input from a front end's editor (list table, long text): no chat words,
@@ -245,10 +261,11 @@ class Conversation:
             parsed = e.parse(qid, raw)
         except Exception as exc:  # InputError carries the reason
             return self._finish(Reply([f"抱歉，{exc}\n请修改后再提交，或输入 ? 查看说明。"], refused=True), ask=False)
+        clearing = self._ask_before_clearing(qid, parsed.value)
+        if clearing is not None:
+            return clearing
         e.set(qid, parsed.value)
-        msgs = [parsed.note] if parsed.note else []
-        msgs += self._warnings_for(qid)
-        return self._finish(Reply(msgs))
+        return self._after_answer(qid, [parsed.note] if parsed.note else [])
 
     def goto(self, qid: str) -> Reply:
         """A jump chosen in a front end's outline or review list (logged like a typed 跳到)."""
@@ -261,8 +278,166 @@ class Conversation:
                 for f in self.engine.findings() if f.rule not in ("required",) and qid in self._rule_questions(f.rule)]
 
     def _rule_questions(self, rule_id: str) -> set[str]:
-        rule = next((r for r in self.engine.flow.rules if r.id == rule_id), None)
-        return set(rule.questions) | (self.engine.flow.expr(rule_id, "rule").names if rule else set())  # type: ignore[union-attr]
+        return involved(self.engine, rule_id)
+
+    # -- a blocking finding holds the question; choices wait in session.pending ------------------
+    def pending_prompt(self) -> str:
+        """What the person is asked while something waits for them (the rows are `choices()`)."""
+        p = self.session.pending or {}
+        if p.get("prompt"):
+            return str(p["prompt"])
+        return "请输入 1 或 2" if p.get("kind") == AMBIGUOUS else "请确认上面读到的数值"
+
+    def _choice_waiting(self) -> bool:
+        p = self.session.pending
+        return bool(p and p.get("choices"))
+
+    def _drop_stale_choice(self) -> None:
+        """Choices belong to their question: once the interview stands elsewhere they are gone."""
+        p = self.session.pending
+        if p and p.get("choices"):
+            cur = self.engine.current()
+            if cur is None or cur.id != p.get("qid"):
+                self.session.pending = None
+
+    def _choices_text(self, pending: dict[str, Any]) -> str:
+        lines = [pending["prompt"]]
+        lines += [f"{i}. {c['label']}" for i, c in enumerate(pending["choices"], 1)]
+        return "\n".join(lines)
+
+    def _held_text(self, qid: str) -> str:
+        p = self.session.pending
+        if not (p and p.get("choices") and p.get("qid") == qid):
+            return ""
+        said = [("⚠ " if f.severity != BLOCKING else "✗ ") + f.message for f in self._findings_about(qid)]
+        return "\n".join([*said, self._choices_text(p)])
+
+    def _choose_first(self) -> str:
+        p = self.session.pending or {}
+        n = len(p.get("choices") or [])
+        return f"请先输入序号 1–{n} 选择怎么处理（要重新填写本题，请选相应的一项）。\n" + self._choices_text(p)
+
+    def _offer(self, qid: str, prompt: str, choices: list[dict[str, Any]], msgs: list[str],
+               said: list[str] | None = None) -> Reply:
+        """Hold the question and wait for a choice; `said` (the findings) shares one message with it."""
+        self.session.cursor = qid
+        self.session.pending = {"kind": "choose", "qid": qid, "prompt": prompt, "choices": choices}
+        return self._finish(Reply([*msgs, "\n".join([*(said or []), self._choices_text(self.session.pending)])]),
+                            ask=False)
+
+    def _ask_before_clearing(self, qid: str, value: Any) -> Reply | None:
+        """An empty list over rows already stored (a slip, a paste gone wrong) is confirmed first."""
+        old = self.session.answers.get(qid)
+        if self.engine.flow[qid].type != "list" or value != [] or not isinstance(old, list) or not old:
+            return None
+        n = len(old)
+        return self._offer(qid, f"名单里已有 {n} 行，确定要清空吗？", [
+            {"label": f"否，保留原有 {n} 行", "goto": qid, "discard_draft": True, "words": ["否", "不", "取消"]},
+            {"label": "是，清空名单", "store": [], "words": ["是", "确定", "清空"]},
+        ], [])
+
+    def _after_answer(self, qid: str, msgs: list[str]) -> Reply:
+        """After an answer is stored: a blocking finding about it holds the question, else on to the next."""
+        held = self._hold(qid, msgs)
+        if held is not None:
+            return held
+        return self._finish(Reply(msgs + self._warnings_for(qid)))
+
+    def _hold(self, qid: str, msgs: list[str]) -> Reply | None:
+        e = self.engine
+        found = self._findings_about(qid)
+        block = [f for f in found if f.severity == BLOCKING]
+        if not block:
+            return None
+        rule = next(r for r in e.flow.rules if r.id == block[0].rule)
+        ns = e.state.namespace
+        said = [("⚠ " if f.severity != BLOCKING else "✗ ") + f.message for f in found]
+        budget = self._budget_note(rule, qid)
+        if budget:
+            said[found.index(block[0])] += budget
+        choices: list[dict[str, Any]] = []
+        for i, fx in enumerate(rule.fixes):
+            label = render_message(fx.label, ns)
+            if fx.set:
+                values = {}
+                for target in fx.set:
+                    ex = e.flow.expr(rule.id, f"fix:{i}:{target}")
+                    v = ex(ns) if ex is not None else None
+                    if v is None:
+                        break
+                    values[target] = str(v) if isinstance(v, Decimal) else v
+                else:
+                    choices.append({"label": label, "set": values})
+            elif fx.goto or fx.edit:
+                choices.append({"label": label, "goto": fx.goto or qid})
+            elif fx.keep:
+                choices.append({"label": label, "keep": True})
+        if not any(c.get("goto") == qid for c in choices):
+            choices.insert(len(choices) - any(c.get("keep") for c in choices),
+                           {"label": "重新填写本题", "goto": qid})
+        if not any(c.get("keep") for c in choices):
+            choices.append({"label": "先保留，稍后再改", "keep": True})
+        return self._offer(qid, "这一处必须修改才能报送。怎么处理？（输入序号）", choices, msgs, said)
+
+    def _findings_about(self, qid: str) -> list[Any]:
+        return [f for f in self.engine.findings() if f.rule not in ("required", "constraint")
+                and qid in self._rule_questions(f.rule)]
+
+    def _budget_note(self, rule: Any, qid: str) -> str:
+        """For a 字 budget: how much this text may still hold, so the person knows how far to cut."""
+        if rule.budget is None:
+            return ""
+        answers = self.session.answers
+        others = total_chars(answers.get(k) for k in rule.questions if k != qid)
+        mine = total_chars([answers.get(qid)])
+        room = max(rule.budget - others, 0)
+        return (f"\n本段现有 {mine} 字；其余各段共 {others} 字，按 {rule.budget} 字的上限，"
+                f"本段最多还能写 {room} 字，需删去 {mine - room} 字。")
+
+    def _choose(self, pending: dict[str, Any], s: str) -> Reply | None:
+        """A choice picked by its number (or its words); None when the text is not one of them."""
+        choices = pending["choices"]
+        idx = None
+        if s.isdigit() and 1 <= int(s) <= len(choices):
+            idx = int(s) - 1
+        else:
+            idx = next((i for i, c in enumerate(choices) if s and (s == c["label"] or s in c.get("words", ()))), None)
+        if idx is None:
+            if s == "":
+                return self._finish(Reply([self._choose_first()], refused=True), ask=False)
+            return None
+        e, qid, c = self.engine, pending["qid"], choices[idx]
+        self.session.pending = None
+        if "set" in c:
+            done = []
+            for target, raw in c["set"].items():
+                try:
+                    parsed = e.parse(target, raw)
+                except InputError as exc:  # the fix no longer fits: the choice stays
+                    self.session.pending = pending
+                    return self._finish(Reply([f"抱歉，{exc}"], refused=True), ask=False)
+                e.set(target, parsed.value, advance=False)
+                done.append(f"已把“{e.label(target)}”改为 {e.shown(target)}。")
+            held = self._hold(qid, done)
+            if held is not None:
+                return held
+            nxt = e.next_question(after=qid)
+            self.session.cursor = nxt.id if nxt else None
+            return self._finish(Reply(done + self._warnings_for(qid)))
+        if "store" in c:
+            e.set(qid, c["store"])
+            return self._after_answer(qid, [f"已清空“{e.label(qid)}”。"])
+        if "goto" in c:
+            if c.get("discard_draft"):
+                self.session.drafts.pop(qid, None)
+            try:
+                e.jump(c["goto"])
+            except InputError as exc:  # not askable now
+                return self._finish(Reply([str(exc)], refused=True), ask=False)
+            return self._finish(Reply(["好的，原有内容没有改动，请修改。" if c.get("discard_draft") else "好的，请修改。"]))
+        nxt = e.next_question(after=qid)
+        self.session.cursor = nxt.id if nxt else None
+        return self._finish(Reply(["好的，先保留。这处问题会在“检查”里列出，之后可以输入“跳到 题目名称”回来修改。"]))
 
     # -- chat words --------------------------------------------------------------------------
     def recognise(self, q: Question | None, text: str) -> Command | None:
@@ -377,6 +552,8 @@ class Conversation:
             if q is None or pending.get("qid") != q.id:
                 return None
             return Choices([("1", "作为答案"), ("2", self._ambiguity_other(pending))], None)
+        if pending and pending.get("choices"):
+            return Choices([(str(i), c["label"]) for i, c in enumerate(pending["choices"], 1)], None)
         if pending:
             table = pending.get("qid") in self.engine.flow and self.engine.flow[pending["qid"]].type == "matrix"
             return Choices([("是", "是，按上表记录" if table else "是，记录这个数值"), ("否", "否，重新输入")], 0)

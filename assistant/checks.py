@@ -42,8 +42,10 @@ def check(engine: "Engine") -> list[Finding]:
             out.append(Finding(BLOCKING, q.id, q.section, q.constraint_message or f"“{engine.label(q)}”不符合要求。", "constraint"))
     for rule in flow.rules:
         ex = flow.expr(rule.id, "rule")
-        if ex is None or any(ns.get(n) is None for n in ex.names if n in flow.by_id):
-            continue  # inputs missing or not relevant: nothing to say yet
+        if ex is None:
+            continue
+        if rule.budget is None and any(ns.get(n) is None for n in ex.names if n in flow.by_id):
+            continue  # inputs missing or not relevant: nothing to say yet (a 字 budget counts a missing text as 0)
         if ex(ns) is False:
             qid = rule.questions[0]
             out.append(Finding(rule.severity, qid, flow[qid].section, render_message(rule.message, ns), rule.id))
@@ -54,3 +56,24 @@ def check(engine: "Engine") -> list[Finding]:
 
 def blocking(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity == BLOCKING]
+
+
+def involved(engine: Engine, rule_id: str) -> set[str]:
+    """The questions a finding concerns: the rule's own list and every question its condition reads."""
+    flow = engine.flow
+    rule = next((r for r in flow.rules if r.id == rule_id), None)
+    if rule is None:
+        return set()
+    ex = flow.expr(rule_id, "rule")
+    return set(rule.questions) | ({n for n in ex.names if n in flow.by_id} if ex is not None else set())
+
+
+def blocked_questions(engine: Engine, findings: list[Finding] | None = None) -> set[str]:
+    """Answered questions that a blocking finding concerns (the outline marks them ✗)."""
+    found = engine.findings() if findings is None else findings
+    out: set[str] = set()
+    for f in found:
+        if f.severity != BLOCKING or f.rule == "required":
+            continue
+        out |= involved(engine, f.rule) if f.rule != "constraint" else {f.qid}
+    return {qid for qid in out if qid in engine.session.answers and engine.is_relevant(qid)}

@@ -26,8 +26,12 @@ def _matrix_total(matrix: Any) -> int:
     return sum(n for cols in (matrix or {}).values() for n in cols.values() if n)
 
 
-def _total_chars(texts: Any) -> int:
+def total_chars(texts: Any) -> int:
+    """字 of several answers together (a text of 无 counts nothing)."""
     return sum(count_chars(t) for t in texts if isinstance(t, str) and t != "无")
+
+
+_total_chars = total_chars
 
 
 def _round2(x: Any) -> Any:
@@ -35,8 +39,11 @@ def _round2(x: Any) -> Any:
 
 
 def count_chars(text: str) -> int:
-    """Characters as a reviewer counts 字: everything but white space."""
-    return sum(1 for ch in text if not ch.isspace())
+    """字 as a reviewer counts them, the one rule every count uses (editor, chat, checks, review):
+    every character but white space and invisible format/control characters (zero-width space, BOM)."""
+    from unicodedata import category
+
+    return sum(1 for ch in text if not ch.isspace() and category(ch) not in ("Cc", "Cf"))
 
 
 def _dec(x: Any) -> Any:

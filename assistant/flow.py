@@ -108,6 +108,18 @@ class Section:
 
 
 @dataclass
+class Fix:
+    """One likely fix offered when a blocking rule holds a question (exactly one action)."""
+
+    __pydantic_config__ = _STRICT
+    label: str  # a message template, like Rule.message
+    set: dict[str, str] = field(default_factory=dict)  # question id -> expression for its new value
+    goto: str | None = None  # open this question
+    edit: bool = False  # open again the question just answered
+    keep: bool = False  # leave the finding for 检查 and move on
+
+
+@dataclass
 class Rule:
     __pydantic_config__ = _STRICT
     id: str
@@ -115,6 +127,8 @@ class Rule:
     questions: list[str]
     message: str
     severity: Literal["blocking", "warning"] = "blocking"
+    fixes: list[Fix] = field(default_factory=list)
+    budget: int | None = None  # a total_chars rule: the 字 its texts may hold together
 
 
 @dataclass
@@ -363,6 +377,22 @@ def _check(flow: Flow, path: Path) -> None:
         if unknown:
             raise FlowError(f"{path}: 规则 {r.id} 引用了不存在的问题 {', '.join(sorted(unknown))}")
         flow.exprs[(r.id, "rule")] = ex
+        if r.budget is not None and str(r.budget) not in r.assert_:
+            raise FlowError(f"{path}: 规则 {r.id}：budget {r.budget} 与 assert 中的上限不一致")
+        for i, fx in enumerate(r.fixes):
+            if (bool(fx.set) + (fx.goto is not None) + fx.edit + fx.keep) != 1:
+                raise FlowError(f"{path}: 规则 {r.id}：fixes 第 {i + 1} 项应且只应有 set、goto、edit、keep 之一")
+            targets = set(fx.set) | ({fx.goto} if fx.goto else set())
+            if targets - set(flow.by_id):
+                raise FlowError(f"{path}: 规则 {r.id}：fixes 引用了不存在的问题 {', '.join(sorted(targets - set(flow.by_id)))}")
+            for qid, src in fx.set.items():
+                try:
+                    fex = compile_expr(src)
+                except ExpressionError as exc:
+                    raise FlowError(f"{path}: 规则 {r.id}：fixes set {qid}：{exc}") from None
+                if fex.names - known:
+                    raise FlowError(f"{path}: 规则 {r.id}：fixes 引用了不存在的问题 {', '.join(sorted(fex.names - known))}")
+                flow.exprs[(r.id, f"fix:{i}:{qid}")] = fex
 
 
 def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:
@@ -416,7 +446,7 @@ def load_flow(form: str) -> Flow:
 
     # The pickled classes' shape is part of the key: a new field never meets an old pickle.
     shape = ";".join(f"{c.__name__}:{','.join(f.name for f in fields(c))}"
-                     for c in (Option, Column, Question, Section, Rule, FlowFile))
+                     for c in (Option, Column, Question, Section, Fix, Rule, FlowFile))
     digest = hashlib.sha256(f"{_CACHE_FORMAT}:{__version__}:{shape}:".encode())
     for p in (path, prompts):
         digest.update(p.read_bytes() if p.exists() else b"")

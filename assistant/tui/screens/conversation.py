@@ -29,6 +29,17 @@ from ..widgets.question_panel import QuestionPanel
 class ChatInput(Input):
     """The one input line; a multi-line paste goes to the list table when one is shown."""
 
+    async def _on_key(self, event: Any) -> None:
+        # Without bracketed paste a copied table arrives as keys: Tab types the cell separator
+        # (instead of leaving the line), so the row reaches the table whole.
+        screen = self.screen
+        if event.key == "tab" and isinstance(screen, ConversationScreen) and screen.list_editor_active():
+            event.stop()
+            event.prevent_default()
+            self.insert_text_at_cursor("\t")
+            return
+        await super()._on_key(event)
+
     def _on_paste(self, event: Any) -> None:
         screen = self.screen
         if "\n" in event.text.strip() and isinstance(screen, ConversationScreen) and screen.list_editor_active():
@@ -144,6 +155,11 @@ class ConversationScreen(Screen):
         e = self.engine
         q = e.current()
         pending = self.session.pending
+        kept = getattr(self, "_kept_for", None)
+        if kept and (q is None or kept[0] != q.id):  # a refused text was for that question, not this one
+            if self._input.value == kept[1]:
+                self._input.value = ""
+            self._kept_for = None
         self._panel.show_question(e, q, pending)
         self._fit_input(q, pending)
         self._outline.refresh_from(e)
@@ -197,7 +213,8 @@ class ConversationScreen(Screen):
             self._main.mount(ed, before=inp)
             inp.placeholder = "上方编辑文字，Ctrl+S 提交；此处可输入 ?、返回、稍后 等"
         if want is None:
-            inp.placeholder = ("上下键选择后回车，或直接输入" if options else "在此输入回答，回车提交") + "；输入 ? 查看说明"
+            inp.placeholder = ("输入序号回车，或上下键选择后回车" if pending and pending.get("choices") else
+                               "上下键选择后回车，或直接输入" if options else "在此输入回答，回车提交") + "；输入 ? 查看说明"
             inp.focus()
 
     def show_reply(self, reply: Reply, before: int) -> None:
@@ -220,11 +237,22 @@ class ConversationScreen(Screen):
             return
         event.stop()
         text = event.value
+        if "\t" in text and self.list_editor_active():
+            # a row typed or pasted as keys goes to the table, not on to the next question
+            if self._editor.paste(text, focus=False):  # type: ignore[union-attr]
+                event.input.value = ""
+            return
         choices = self.query_one("#choices", OptionList)
-        if not text.strip() and choices.display and choices.highlighted is not None:
+        picked = not text.strip() and choices.display and choices.highlighted is not None
+        if picked:
             text = choices.get_option_at_index(choices.highlighted).id or ""
         event.input.value = ""
-        self.say(text)
+        reply = self.say(text)
+        if reply.refused and not picked and not event.input.value:
+            event.input.value = text  # a refused answer stays on the line for correction
+            event.input.cursor_position = len(text)
+            cur = self.engine.current()
+            self._kept_for = (cur.id if cur else None, text)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "choices":

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 from ..widgets.footer import KeyBar
 
 from ...checks import blocking
+from ...expr import count_chars
 from ...textsafe import visible
 
 
@@ -52,7 +53,7 @@ class ReviewScreen(Screen[str | None]):
                 elif e.is_answered(q.id):
                     shown = e.shown(q.id)
                     if q.type == "longtext" and len(shown) > 40:
-                        shown = shown[:40] + f"…（{len(shown)} 字）"
+                        shown = shown[:40] + f"…（{count_chars(shown)} 字）"  # the one 字 rule
                     t.append(visible(shown.replace("\n", " ")), style="cyan")
                 else:
                     t.append("未填", style="dim italic")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
@@ -88,6 +89,7 @@ class ListEditor(Vertical):
         self.qid = q.id
         self._draft = draft  # rows typed earlier and not submitted
         self._keep_draft = keep_draft  # called with the rows after every change (saved as a draft)
+        self._typed = ""  # a row arriving as keys on the table (a paste without bracketed paste)
 
     def on_mount(self) -> None:
         self.load(*self._init)
@@ -96,6 +98,7 @@ class ListEditor(Vertical):
     def compose(self):  # noqa: ANN201
         yield DataTable(id="rows", cursor_type="row", zebra_stripes=True)
         yield WrapStatic(id="row-errors")
+        yield WrapStatic(id="typed-row")
         yield WrapStatic("a 添加　e/回车 修改　d 删除　粘贴 Excel 行（Tab 分隔）　Ctrl+S 提交名单", id="list-keys")
 
     def load(self, q: Any, stored: Any, fill: Any = str) -> None:
@@ -115,6 +118,7 @@ class ListEditor(Vertical):
             table.add_column(fill(c.label or c.id), key=c.id)
         self._fill()
         self.show_errors("")
+        self._show_typed()
 
     def _fill(self) -> None:
         table = self.query_one(DataTable)
@@ -131,23 +135,70 @@ class ListEditor(Vertical):
         self.query_one("#row-errors", WrapStatic).update(text)
         self.query_one("#row-errors").display = bool(text)
 
-    def paste(self, text: str) -> None:
+    def paste(self, text: str, focus: bool = True) -> bool:
+        """Add pasted rows; False (and nothing added) when a row has more cells than the list has columns."""
         rows = split_pasted(text, self.q.columns, self.fill)
         if not rows:
-            return
+            return True
+        n = len(self.q.columns)
+        wide = next((i for i, r in enumerate(rows, 1) if len(r) > n), None)
+        if wide is not None:
+            self.show_errors(f"粘贴的第 {wide} 行有 {len(rows[wide - 1])} 列，但本名单只有 {n} 列"
+                             f"（{'、'.join(self.fill(c.label or c.id) for c in self.q.columns)}），没有加入表格，请检查后再粘贴。")
+            return False
         # A pasted table replaces the form's untouched template rows rather than following them.
         replaced = self.preset is not None and self.rows == self.preset and bool(self.rows)
         if replaced:
             self.rows = []
         self.add_rows(rows)
-        self.query_one(DataTable).focus()
+        if focus:
+            self.query_one(DataTable).focus()
         self.notify(f"已粘贴 {len(rows)} 行{'（替换了表格预设的行）' if replaced else ''}，检查无误后按 Ctrl+S 提交。")
+        return True
 
     def add_rows(self, rows: list[list[str]]) -> None:
         self.rows.extend(rows)
         self._changed()
         table = self.query_one(DataTable)
         table.move_cursor(row=len(self.rows) - 1)
+
+    def on_key(self, event: Any) -> None:
+        # A paste without bracketed paste arrives as keys on the table. Text it has no key for starts
+        # a typed row (shown under the table); from then on Tab separates cells and Enter adds the row,
+        # so the keys neither act on the rows nor run on into the next question.
+        if not isinstance(self.app.focused, DataTable):
+            return
+        key, ch = event.key, event.character
+        if self._typed:
+            if key == "enter":
+                if self.paste(self._typed):
+                    self._typed = ""
+            elif key == "tab":
+                self._typed += "\t"
+            elif key == "backspace":
+                self._typed = self._typed[:-1]
+            elif key == "escape":
+                self._typed = ""
+            elif event.is_printable and ch:
+                self._typed += ch
+            else:
+                return
+        elif event.is_printable and ch and key not in self._own_keys():
+            self._typed = ch
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        self._show_typed()
+
+    def _show_typed(self) -> None:
+        shown = self.query_one("#typed-row", WrapStatic)
+        shown.update(Text.assemble(("正在输入的一行：", "bold"), self._typed.replace("\t", " ⇥ "),
+                                   ("　回车加入表格，Esc 放弃", "dim")) if self._typed else "")
+        shown.display = bool(self._typed)
+
+    def _own_keys(self) -> set[str]:
+        return {k.strip() for b in self.BINDINGS if isinstance(b, Binding) for k in b.key.split(",")}
 
     def on_paste(self, event: Any) -> None:
         event.stop()

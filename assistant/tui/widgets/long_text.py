@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from textual.containers import Vertical
@@ -11,16 +10,17 @@ from textual.widgets import Static, TextArea
 
 from .cjk import WrapStatic
 
-from ...expr import count_chars
+from ...expr import count_chars, total_chars
+
+
+_CN_NUM = "零一二三四五六七八九十"
 
 
 def total_limit(engine: Any, qid: str) -> tuple[list[str], int] | None:
     """The flow rule capping several texts together (part 七: six parts ≤ 3000 字), if any."""
     for rule in engine.flow.rules:
-        src = engine.flow.expr(rule.id, "rule").source if engine.flow.expr(rule.id, "rule") else ""
-        m = re.search(r"total_chars\s*<=\s*(\d+)", src)
-        if m and qid in rule.questions:
-            return list(rule.questions), int(m.group(1))
+        if rule.budget is not None and qid in rule.questions:
+            return list(rule.questions), rule.budget
     return None
 
 
@@ -78,10 +78,11 @@ class LongTextEditor(Vertical):
         tl = total_limit(self._engine, q.id)
         if tl:
             qids, limit = tl
-            others = sum(count_chars(v) for k in qids if k != q.id
-                         for v in [self._engine.session.answers.get(k)] if isinstance(v, str) and v != "无")
-            parts.append(f"六段合计 {others + n}/{limit} 字")
-            over |= others + n > limit
+            others = total_chars(self._engine.session.answers.get(k) for k in qids if k != q.id)
+            mine = total_chars([self.query_one(TextArea).text])  # 无 counts nothing, as in the check
+            left = limit - others - mine
+            parts.append(f"{_CN_NUM[len(qids)] if len(qids) < len(_CN_NUM) else len(qids)}段合计 {others + mine}/{limit} 字（" + (f"还可写 {left} 字）" if left >= 0 else f"超出 {-left} 字）"))
+            over |= left < 0
         msg = "　".join(parts) + "　　Ctrl+S 提交；可先填“无”"
         count = self.query_one("#count", Static)
         count.update(msg)

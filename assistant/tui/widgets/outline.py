@@ -16,6 +16,8 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...checks import blocked_questions
+
 
 
 def _fit(text: str, width: int) -> str:
@@ -79,6 +81,7 @@ class Outline(Vertical):
         cur = engine.current()
         cur_sec = engine.flow.section_of[cur.id].id if cur else None
         answers = engine.session.answers
+        blocked = blocked_questions(engine)  # answered, but a blocking finding concerns them: ✗, not ✓
         width = max(width - 3, 12)  # room for the scrollbar
         rows: list[tuple[str, Text]] = []
         for sec in engine.flow.sections:
@@ -86,8 +89,10 @@ class Outline(Vertical):
             open_ = sec.id == cur_sec
             count = f" {sp.answered}/{sp.total}"
             title = _fit(engine.text(sec.title), width - 4 - cell_len(count))
+            bad = any(q.id in blocked for q in sec.questions)
             rows.append(("§" + sec.id, Text.assemble(
-                ("▾ " if open_ else "▸ ", "dim"), ("✓ " if sp.done else "", "green"),
+                ("▾ " if open_ else "▸ ", "dim"),
+                ("✗ ", "bold red") if bad else ("✓ " if sp.done else "", "green"),
                 (title, "bold" if open_ else ""), (count, "dim"))))
             if not open_:
                 continue
@@ -98,7 +103,9 @@ class Outline(Vertical):
                 elif q.calculated:
                     t = Text(" = " + _fit(engine.label(q) or q.id, width - 3 - 12) + "（自动计算）", style="dim italic")
                 elif cur is not None and q.id == cur.id:
-                    t = Text(" ▶ " + label, style="bold reverse")
+                    t = Text(("✗▶ " if q.id in blocked else " ▶ ") + label, style="bold reverse")
+                elif q.id in blocked:
+                    t = Text.assemble((" ✗ ", "bold red"), label)
                 elif q.id in answers:
                     t = Text.assemble((" ✓ ", "green"), label)
                 else:

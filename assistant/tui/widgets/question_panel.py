@@ -36,7 +36,9 @@ class QuestionPanel(WrapStatic):
             t.append("\n" + "　".join(extra), style="cyan")
         if q.hint:
             t.append("\n提示：" + engine.text(q.hint), style="dim")
-        if pending and pending.get("kind") == "ambiguous":
+        if pending and pending.get("prompt"):
+            t.append("\n" + pending["prompt"], style="bold yellow")
+        elif pending and pending.get("kind") == "ambiguous":
             t.append("\n请输入 1 把上面的文字作为答案，或 2 查询/跳转；直接回车不会记录。", style="bold yellow")
         elif pending:
             t.append("\n请确认上面读到的数值：回车或“是”确认，“否”重新输入。", style="bold yellow")
