@@ -248,7 +248,10 @@ class Conversation:
 
     def _rule_questions(self, rule_id: str) -> set[str]:
         rule = next((r for r in self.engine.flow.rules if r.id == rule_id), None)
-        return set(rule.questions) | (self.engine.flow.expr(rule_id, "rule").names if rule else set())  # type: ignore[union-attr]
+        if rule is None:  # a question's own constraint, not a cross-field rule
+            return set()
+        ex = self.engine.flow.expr(rule_id, "rule")
+        return set(rule.questions) | (ex.names if ex is not None else set())
 
     def _jump(self, target: str) -> Reply:
         e = self.engine
