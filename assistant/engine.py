@@ -6,9 +6,10 @@ It answers "what is next", "apply this text to that question", "go back", "jump 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Optional
 
 from .flow import Flow, Question, Section, fill, load_flow
 from .parse import InputError, Parsed, format_decimal, parse

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 from .flow import FORMS, Column, Flow, Question
 from .parse import NONE_TEXT, InputError
@@ -283,12 +284,12 @@ def stored_problem(q: Question, value: Any, *, fresh: bool = False) -> str | Non
     if q.type == "matrix":
         if not isinstance(value, dict):
             return f"应是“行 → 列 → 数量”，实际是{kind_of(value)}"
-        rows, cols = {r.id for r in q.rows}, {c.id for c in q.cols}
+        row_ids, col_ids = {r.id for r in q.rows}, {c.id for c in q.cols}
         for rk, row in value.items():
-            if rk not in rows or not isinstance(row, dict):
+            if rk not in row_ids or not isinstance(row, dict):
                 return f"没有“{shown(rk)}”这一行，或这一行不是“列 → 数量”"
             for ck, n in row.items():
-                if ck not in cols:
+                if ck not in col_ids:
                     return f"没有“{shown(ck)}”这一列"
                 if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_INT:
                     return f"“{shown(rk)}·{shown(ck)}”应是不小于 0 的整数，实际是{kind_of(n)}"
@@ -351,13 +352,17 @@ def check_session(data: dict[str, Any], *, strings: bool = True, load: Callable[
     unencodable text), which saves most of the time on a session with a 10 000-row list.
     """
     if load is None:
-        from .flow import load_flow as load
+        from .flow import load_flow
+
+        load = load_flow
     if strings:
-        _walk(data, "")
+        for key, value in data.items():
+            _walk(key, "")
+            _walk(value, f"字段 {shown(key)} ")
     _need(data, "id", lambda v: isinstance(v, str) and bool(_SESSION_ID.fullmatch(v)), "会话编号（字母和数字）")
-    form = data.get("form")
-    if form_id(form) is None:
-        raise InputError(f"表单“{shown(form)}”不是已知的表单（可选：{'、'.join(known_forms())}）")
+    form = form_id(data.get("form"))
+    if form is None:
+        raise InputError(f"表单“{shown(data.get('form'))}”不是已知的表单（可选：{'、'.join(known_forms())}）")
     try:
         check_year(data.get("year"))
     except InputError as exc:

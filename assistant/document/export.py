@@ -140,8 +140,7 @@ def export_session(session: Any, fmt: str, path: Path | str | None = None, *, fo
 
 def import_report(path: Path | str, store: Any) -> Any:
     """Load a JSON report (from export_session(..., "json")) as a new session."""
-    session, notes = load_report(path, store)
-    return session
+    return load_report(path, store)[0]
 
 
 def load_report(path: Path | str, store: Any) -> tuple[Any, list[str]]:
