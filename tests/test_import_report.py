@@ -274,3 +274,17 @@ def test_a_few_generated_style_reports_through_the_real_command(tmp_path, store)
         assert_clean(run_filing("export", sid, "--draft", "--format", fmt, "-o", str(tmp_path / f"o.{fmt}")), 0)
     assert_clean(run_filing("answers", sid, "--set", "cluster_name=新的集群名称"), 0)
     refused(tmp_path, report(answers={**SAMPLE["annual"], "specialized_list": [{"name": True}]}), "specialized_list")
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "DIR"])
+def test_only_regular_files_are_read(tmp_path, target):
+    if target == "/dev/zero" and not Path(target).exists():
+        pytest.skip("no /dev/zero here")
+    proc = run_filing("import-report", str(tmp_path) if target == "DIR" else target, timeout=30)
+    assert_clean(proc, 4)
+    assert "不是普通文件" in proc.stderr and not session_files(SessionStore())
+
+
+def test_the_kept_answers_note_is_in_the_conversation_too(store, tmp_path):
+    session, notes = load_report(write(tmp_path, report(answers={"operator_changed": False, "operator_prev_name": "旧机构"})), store)
+    assert notes and notes[0] in [m["text"] for m in store.load(session.id).transcript]

@@ -17,6 +17,7 @@ from ..parse import clean_text
 FORMATS = ("docx", "md", "json")
 REPORT_SCHEMA = "filing-assistant/report"
 REPORT_SCHEMA_VERSION = 1
+MAX_REPORT_BYTES = 64 * 2**20  # a report with a 10 000-row list is about 2 MB
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
 
@@ -158,7 +159,14 @@ def load_report(path: Path | str, store: Any) -> tuple[Any, list[str]]:
 
     path = Path(path).expanduser()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        if path.exists() and not path.is_file():
+            raise _cli_error(f"{shown(str(path), 200)} 不是普通文件（是文件夹或设备），无法作为报告导入。", 4)
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_REPORT_BYTES + 1)
+        if len(raw) > MAX_REPORT_BYTES:
+            raise _cli_error(f"{shown(str(path), 200)} 太大（超过 {MAX_REPORT_BYTES // 2**20} MB），"
+                             "不像本助手导出的报告，没有导入。", 4)
+        data = json.loads(raw.decode("utf-8-sig"))
     except FileNotFoundError:
         raise _cli_error(f"找不到文件 {shown(str(path), 200)}。", 4) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -195,5 +203,8 @@ def load_report(path: Path | str, store: Any) -> tuple[Any, list[str]]:
     nxt = engine.next_question()
     session.cursor = nxt.id if nxt else None
     session.say("assistant", f"已从 {shown(path.name, 200)} 导入报告。")
+    notes = [engine.unused_note(applied.unused)] if applied.unused else []
+    for note in notes:  # the conversation says it too, whichever front end imported the file
+        session.say("assistant", note)
     store.save(session)
-    return session, [engine.unused_note(applied.unused)] if applied.unused else []
+    return session, notes
