@@ -262,13 +262,15 @@ class Engine:
                 parsed[key] = self._parse_value(self.flow[key], raw, strict=strict).value
             except InputError as exc:
                 errors.append(f"{key}（{self.label(key)}）：{exc}")
-        if not errors:
+        if parsed and not more:  # constraints too, so that one run names every problem
             after = evaluate(self.flow, {**self.session.answers, **parsed}, self.session.year)
             for qid, value in parsed.items():
                 try:
                     self._check_constraint(self.flow[qid], value, after.namespace)
                 except InputError as exc:
                     errors.append(f"{qid}（{self.label(qid)}）：{exc}")
+        if len(errors) > MAX_ERRORS:
+            errors, more = errors[:MAX_ERRORS], True
         if errors:
             if more:
                 errors.append(f"……（仅列出前 {MAX_ERRORS} 个问题）")
@@ -285,7 +287,7 @@ class Engine:
         """One line saying which stored answers do not count now (kept, not used)."""
         names = "、".join(f"{self.label(q)}（{q}）" for q in qids[:10]) + (" 等" if len(qids) > 10 else "")
         return (f"提示：根据其他回答，以下 {len(qids)} 项目前不需要填写：{names}。"
-                "它们已保存（如果以后改变相关回答会再用到），但不计入报告。")
+                "这些值已保存（以后改变相关回答时会用到），但不计入报告。")
 
     def back(self) -> Question | None:
         """Step to the previous applicable question (answered or not)."""

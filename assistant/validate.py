@@ -394,7 +394,7 @@ def check_session(data: dict[str, Any], *, strings: bool = True, load: Callable[
     drafts = _need(data, "drafts", lambda v: v is None or isinstance(v, dict), "草稿（映射）") or {}
     for qid, draft in drafts.items():
         ok = isinstance(draft, str) or (isinstance(draft, list) and all(
-            isinstance(r, list) and all(isinstance(c, str) for c in r) for r in draft))
+            isinstance(r, list) and all(c is None or isinstance(c, (str, int, float)) for c in r) for r in draft))
         if not ok:
             raise InputError(f"草稿 {shown(qid)} 应是文字或表格行，实际是{kind_of(draft)}")
 
