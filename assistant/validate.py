@@ -146,9 +146,12 @@ def _raw_rows(q: Question, raw: Any, strict: bool) -> Any:
             for k, v in row.items():
                 if not isinstance(k, str):
                     raise InputError(f"{where}：列名应是文字，收到的是{kind_of(k)}。")
+                if type(v) is str and k in by_id:  # the common case, kept fast for a 10 000-row list
+                    check_text(v)
+                    cells[k] = v
+                    continue
                 check_text(k)
-                col = by_id.get(k) or Column(id=k, label=k)
-                cells[k] = _scalar_cell(where, col, v)
+                cells[k] = _scalar_cell(where, by_id.get(k) or Column(id=k, label=k), v)
             rows.append(cells)
         elif isinstance(row, (list, tuple)):
             cols = list(q.columns) + [Column(id=str(i), label=f"第 {i} 列") for i in range(len(q.columns) + 1, len(row) + 1)]
@@ -225,7 +228,7 @@ def check_raw(q: Question, raw: Any, *, strict: bool = False) -> Any:
 
 
 # -- stored values: exactly the canonical forms of parse.py ------------------------------------
-def _stored_scalar(t: str, value: Any, options: list[Any], fresh: bool) -> str | None:
+def _stored_scalar(t: str, value: Any, option_ids: set[str], fresh: bool) -> str | None:
     """None when value is a valid stored form for type t, else the reason."""
     if t in ("text", "longtext", "phone", "credit_code", "choice", "date"):
         if not isinstance(value, str):
@@ -235,7 +238,7 @@ def _stored_scalar(t: str, value: Any, options: list[Any], fresh: bool) -> str |
                 date.fromisoformat(value)
             except ValueError:
                 return f"“{shown(value)}”不是日期"
-        if fresh and t == "choice" and value not in {o.id for o in options}:
+        if fresh and t == "choice" and value not in option_ids:
             return f"“{shown(value)}”不是可选项"
         if fresh and t in _ONE_LINE and ("\n" in value or "\r" in value):
             return "本题只填一行，内容里不能有换行"
@@ -263,7 +266,9 @@ def stored_problem(q: Question, value: Any, *, fresh: bool = False) -> str | Non
         if not isinstance(value, list):
             return f"名单应是若干行，实际是{kind_of(value)}"
         cols = {c.id: c for c in q.columns}
-        plain = {c.id for c in q.columns if c.type in _STR_TYPES and not fresh}  # any str will do
+        option_ids = {c.id: {o.id for o in c.options} for c in q.columns}
+        # Columns where any str will do (a cell of a list may hold a line break; fresh choices are checked).
+        plain = {c.id for c in q.columns if c.type in (("text", "longtext") if fresh else _STR_TYPES)}
         for n, row in enumerate(value, 1):
             if not isinstance(row, dict):
                 return f"第 {n} 行应是一行各列的值，实际是{kind_of(row)}"
@@ -277,7 +282,7 @@ def stored_problem(q: Question, value: Any, *, fresh: bool = False) -> str | Non
                     if not isinstance(cell, (str, int, float, bool)) and cell is not None:
                         return f"第 {n} 行“{shown(cid)}”：{kind_of(cell)}"
                     continue
-                why = _stored_scalar(col.type, cell, col.options, fresh and col.type != "text")
+                why = _stored_scalar(col.type, cell, option_ids[cid], fresh and col.type != "text")
                 if why:
                     return f"第 {n} 行“{col.label or col.id}”：{why}"
         return None
@@ -294,7 +299,7 @@ def stored_problem(q: Question, value: Any, *, fresh: bool = False) -> str | Non
                 if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_INT:
                     return f"“{shown(rk)}·{shown(ck)}”应是不小于 0 的整数，实际是{kind_of(n)}"
         return None
-    return _stored_scalar(q.type, value, q.options, fresh)
+    return _stored_scalar(q.type, value, {o.id for o in q.options}, fresh)
 
 
 def check_stored(q: Question, value: Any, *, fresh: bool = False) -> None:
