@@ -71,9 +71,16 @@ def _year_arg(text: str) -> int:
 def cmd_new(args: argparse.Namespace) -> int:
     from .flow import load_flow
 
+    from .parse import InputError
+    from .validate import check_text
+
     flow = load_flow(args.form)
     year = args.year or flow.default_year
     title = args.title or flow.short_name
+    try:
+        check_text(title)  # bytes that are not UTF-8 in argv arrive as lone surrogates
+    except InputError as exc:
+        raise CliError(f"标题{exc}", EXIT_USAGE) from None
     session = _store().create(flow.form, title, year)
     _out(session.id)
     return EXIT_OK

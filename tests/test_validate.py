@@ -258,3 +258,15 @@ def test_new_refuses_an_implausible_year(store, year):
     proc = run_filing("new", "--form", "annual", "--year", year)
     assert_clean(proc, 2)
     assert "年" in proc.stderr and not list(store.ids())
+
+
+def test_bytes_that_are_not_utf8_in_arguments_are_refused(store):
+    """On POSIX such bytes reach Python as lone surrogates (surrogateescape)."""
+    proc = run_filing("new", "--form", "annual", "--title", "\udcff\udcfe")
+    assert_clean(proc, 2)
+    assert "无法保存的字符" in proc.stderr and not list(store.ids())
+    sid = make_session(store, "annual", {"contact_name": "王"}).id
+    proc = run_filing("answers", sid, "--set", "cluster_name=\udcff", "--set", "cluster\udcff=1")
+    assert_clean(proc, 1)
+    assert "cluster_name（集群名称）" in proc.stderr and "cluster\\udcff" in proc.stderr
+    assert store.load(sid).answers == {"contact_name": "王"}
