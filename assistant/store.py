@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any, Callable, Iterator
 from .paths import home
 
 SCHEMA_VERSION = 2
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class SessionError(Exception):
@@ -74,6 +76,9 @@ class Session:
 
     def say(self, role: str, text: str, qid: str | None = None, kind: str | None = None) -> None:
         """Append to the transcript ('assistant' or 'user'); kind "question" marks a question asked."""
+        # Bytes that were not UTF-8 (stdin, argv) arrive as lone surrogates: keep the record saveable.
+        if not text.isascii():
+            text = _SURROGATE.sub("\ufffd", text)
         entry: dict[str, Any] = {"role": role, "text": text, "at": now()}
         if qid:
             entry["qid"] = qid

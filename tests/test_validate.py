@@ -270,3 +270,13 @@ def test_bytes_that_are_not_utf8_in_arguments_are_refused(store):
     assert_clean(proc, 1)
     assert "cluster_name（集群名称）" in proc.stderr and "cluster\\udcff" in proc.stderr
     assert store.load(sid).answers == {"contact_name": "王"}
+
+
+def test_undecodable_bytes_typed_in_ask_are_refused_and_the_session_still_saves(store):
+    sid = make_session(store, "annual", {}).id
+    proc = run_filing("ask", sid, input=b"\xff\xfe\xe9\x9b\x86\n")
+    assert_clean(proc, 0)
+    assert "无法保存的字符" in proc.stdout
+    s = store.load(sid)
+    assert "cluster_name" not in s.answers
+    assert any("\ufffd" in m["text"] for m in s.transcript if m["role"] == "user")
