@@ -100,6 +100,8 @@ def form_id(value: Any) -> str | None:
 
 def check_form(value: Any) -> str:
     name = form_id(value)
+    if value is None:
+        raise InputError(f"缺少表单编号 form（可选：{'、'.join(known_forms())}）。")
     if name is None:
         raise InputError(f"表单“{shown(value)}”不是已知的表单（可选：{'、'.join(known_forms())}）。")
     return name
