@@ -79,12 +79,32 @@ def _load(sid: str) -> Any:
 
 
 # -- commands --------------------------------------------------------------------------------
+def _year_arg(text: str) -> int:
+    """--year: a plausible report year, refused by argparse (exit 2) otherwise."""
+    from .validate import YEAR_MAX, YEAR_MIN
+
+    try:
+        year = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是年份，请写成 2023 这样的四位数字") from None
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise argparse.ArgumentTypeError(f"年度 {year} 不像填报年度：应在 {YEAR_MIN}–{YEAR_MAX} 之间")
+    return year
+
+
 def cmd_new(args: argparse.Namespace) -> int:
     from .flow import load_flow
+
+    from .parse import InputError
+    from .validate import check_text
 
     flow = load_flow(args.form)
     year = args.year or flow.default_year
     title = args.title or flow.short_name
+    try:
+        check_text(title)  # bytes that are not UTF-8 in argv arrive as lone surrogates
+    except InputError as exc:
+        raise CliError(f"标题{exc}", EXIT_USAGE) from None
     session = _store().create(flow.form, title, year)
     _out(session.id)
     return EXIT_OK
@@ -167,17 +187,19 @@ def cmd_answers(args: argparse.Namespace) -> int:
         raise CliError("请用 --from-file 文件 或 --set 编号=值 提供答案。", EXIT_USAGE)
     with _store().open(args.id) as handle:
         engine = Engine.for_session(handle.session, on_change=lambda s: handle.save())
-        echoes = _echoes(engine, values)  # read before storing: what was understood, said in the message
-        errors = engine.apply_many(values)
-        if errors:
-            sys.stderr.write(f"有 {len(errors)} 个值未被接受，本次没有写入任何答案：\n")
-            for e in errors:
+        applied = engine.apply_all(values)
+        if applied.errors:
+            count = f"至少 {applied.count}" if applied.more else str(applied.count)
+            sys.stderr.write(f"有 {count} 个值未被接受，本次没有写入任何答案：\n")
+            for e in applied.errors:
                 sys.stderr.write(f"  - {e}\n")
             return EXIT_REFUSED
         p = engine.progress()
         _out(f"已写入 {len(values)} 项答案；进度 {p.answered}/{p.total}（{p.percent}%）。")
-        for line in echoes:
+        for line in _echoes(engine, values):  # what was understood (tables, conversions, 约数)
             _out(line)
+        if applied.unused:
+            _out(engine.unused_note(applied.unused))
     return EXIT_OK
 
 
@@ -191,7 +213,7 @@ def _echoes(engine: Any, values: dict[str, Any]) -> list[str]:
         try:
             text = echo_text(engine.parse(qid, raw))
         except InputError:
-            continue  # apply_many names the refusal
+            continue  # not expected after apply_all accepted it; nothing to echo
         if text:
             out.append(f"{engine.label(qid)}（{qid}）：\n" + "\n".join("  " + x for x in text.splitlines()))
     return out
@@ -325,9 +347,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import_report(args: argparse.Namespace) -> int:
-    from .document.export import import_report
+    from .document.export import load_report
 
-    session = import_report(Path(args.file), _store())
+    session, notes = load_report(Path(args.file), _store())
+    for note in notes:  # stdout carries only the id, for scripts
+        sys.stderr.write(note + "\n")
     _out(session.id)
     return EXIT_OK
 
@@ -379,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("new", "新建一个会话，只输出会话编号", cmd_new)
     sp.add_argument("--form", choices=forms, required=True, help="annual=年度报告（附件1），district=区级总结（附件2）")
     sp.add_argument("--title", help="会话标题（便于在列表中辨认）")
-    sp.add_argument("--year", type=int, help="填报年度，默认 2023")
+    sp.add_argument("--year", type=_year_arg, help="填报年度（2000–2100），默认 2023")
 
     sp = add("questions", "列出表单的全部问题", cmd_questions)
     sp.add_argument("--form", choices=forms, required=True, help="annual 或 district")

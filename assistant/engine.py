@@ -6,13 +6,15 @@ It answers "what is next", "apply this text to that question", "go back", "jump 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Optional
 
 from .flow import Flow, Question, Section, fill, load_flow
 from .parse import InputError, Parsed, format_decimal, parse
 from .store import Session
+from .validate import MAX_ERRORS, check_raw, check_stored, shown, stored_problem
 from .values import NOT_APPLICABLE, show, to_python
 
 
@@ -33,6 +35,17 @@ class Outcome:
     message: str = ""  # refusal reason, or the note shown back (conversion, rounding)
     value: Any = None
     shown: str = ""
+
+
+@dataclass
+class Applied:
+    errors: list[str]  # reasons when refused (nothing was stored)
+    unused: list[str] = field(default_factory=list)  # stored, but the question does not apply now
+    more: bool = False  # more problems than listed
+
+    @property
+    def count(self) -> int:
+        return len(self.errors) - (1 if self.more else 0)
 
 
 @dataclass
@@ -180,21 +193,34 @@ class Engine:
     def parse(self, qid: str, raw: Any) -> Parsed:
         """Parse and run the question's own constraint; raises InputError, changes nothing."""
         if qid not in self.flow.by_id:
-            raise InputError(f"没有编号为“{qid}”的问题。")
+            raise InputError(f"没有编号为“{shown(qid)}”的问题。")
         q = self.flow[qid]
+        parsed = self._parse_value(q, raw)
+        self._check_constraint(q, parsed.value, self.state.namespace)
+        return parsed
+
+    def _parse_value(self, q: Question, raw: Any, *, strict: bool = False) -> Parsed:
+        """Every path to a stored value passes here: the raw value's shape, the parser, the stored type."""
+        raw = check_raw(q, raw, strict=strict)
         try:
             parsed = parse(q, raw)
         except InputError as exc:
             raise type(exc)(self.text(str(exc))) from None  # column labels may carry {year}; Unsure stays Unsure
-        ex = self.flow.expr(qid, "constraint")
-        if ex is not None and parsed.value is not None:
-            ok = ex({**self.state.namespace, "value": to_python(q, parsed.value)})
+        check_stored(q, parsed.value, fresh=True)
+        return parsed
+
+    def _check_constraint(self, q: Question, value: Any, namespace: dict[str, Any]) -> None:
+        ex = self.flow.expr(q.id, "constraint")
+        if ex is not None and value is not None:
+            ok = ex({**namespace, "value": to_python(q, value)})
             if ok is False:
                 raise InputError(q.constraint_message or "填写的内容不符合本题要求。")
-        return parsed
 
     def set(self, qid: str, value: Any, *, advance: bool = True) -> None:
         """Store an already-parsed value; later answers are never discarded."""
+        why = stored_problem(self.flow[qid], value)
+        if why:  # a caller skipped parse(): a programming error, not the person's
+            raise ValueError(f"Engine.set({qid!r}): not a stored value of this question: {why}")
         self.session.set_answer(qid, value)
         self.state = evaluate(self.flow, self.session.answers, self.session.year)
         if advance:
@@ -212,25 +238,56 @@ class Engine:
 
     def apply_many(self, values: dict[str, Any]) -> list[str]:
         """Parse a whole mapping first; apply all or nothing. Returns the reasons when refused."""
+        return self.apply_all(values).errors
+
+    def apply_all(self, values: Mapping[Any, Any], *, strict: bool = False) -> Applied:
+        """Parse a whole mapping (answer file, JSON report) and apply all or nothing.
+
+        Constraints are judged with the whole batch in place (a count and its total may come
+        together). Values for questions the other answers make not applicable are kept, like
+        answers the interview passes by, and named in `unused` so the caller says so.
+        strict: lists and matrices must be structures (the JSON exchange format), not typed text.
+        """
         errors: list[str] = []
         parsed: dict[str, Any] = {}
-        for qid, raw in values.items():
-            if qid not in self.flow.by_id:
-                errors.append(f"{qid}：没有这个问题编号（可用 `filing questions --json` 查看）。")
+        more = False
+        for key, raw in values.items():
+            if len(errors) >= MAX_ERRORS:
+                more = True
+                break
+            if not isinstance(key, str) or key not in self.flow.by_id:
+                errors.append(f"{shown(key)}：没有这个问题编号（可用 `filing questions --json` 查看）。")
                 continue
             try:
-                parsed[qid] = self.parse(qid, raw).value
+                parsed[key] = self._parse_value(self.flow[key], raw, strict=strict).value
             except InputError as exc:
-                errors.append(f"{qid}（{self.label(qid)}）：{exc}")
+                errors.append(f"{key}（{self.label(key)}）：{exc}")
+        if parsed and not more:  # constraints too, so that one run names every problem
+            after = evaluate(self.flow, {**self.session.answers, **parsed}, self.session.year)
+            for qid, value in parsed.items():
+                try:
+                    self._check_constraint(self.flow[qid], value, after.namespace)
+                except InputError as exc:
+                    errors.append(f"{qid}（{self.label(qid)}）：{exc}")
+        if len(errors) > MAX_ERRORS:
+            errors, more = errors[:MAX_ERRORS], True
         if errors:
-            return errors
+            if more:
+                errors.append(f"……（仅列出前 {MAX_ERRORS} 个问题）")
+            return Applied(errors, more=more)
         for qid, value in parsed.items():
             self.session.set_answer(qid, value)
         self.state = evaluate(self.flow, self.session.answers, self.session.year)
         nxt = self.next_question(self.session.cursor)
         self.session.cursor = nxt.id if nxt else None
         self._changed(recompute=False)
-        return []
+        return Applied([], [qid for qid in parsed if not self.is_relevant(qid)])
+
+    def unused_note(self, qids: list[str]) -> str:
+        """One line saying which stored answers do not count now (kept, not used)."""
+        names = "、".join(f"{self.label(q)}（{q}）" for q in qids[:10]) + (" 等" if len(qids) > 10 else "")
+        return (f"提示：根据其他回答，以下 {len(qids)} 项目前不需要填写：{names}。"
+                "这些值已保存（以后改变相关回答时会用到），但不计入报告。")
 
     def back(self) -> Question | None:
         """Step to the previous applicable question (answered or not)."""

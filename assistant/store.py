@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from .errors import EXIT_FILE, UserError
 from .paths import home
 
 SCHEMA_VERSION = 2
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class SessionError(Exception):
@@ -93,6 +95,9 @@ class Session:
 
     def say(self, role: str, text: str, qid: str | None = None, kind: str | None = None) -> None:
         """Append to the transcript ('assistant' or 'user'); kind "question" marks a question asked."""
+        # Bytes that were not UTF-8 (stdin, argv) arrive as lone surrogates: keep the record saveable.
+        if not text.isascii():
+            text = _SURROGATE.sub("\ufffd", text)
         entry: dict[str, Any] = {"role": role, "text": text, "at": now()}
         if qid:
             entry["qid"] = qid
@@ -135,10 +140,22 @@ class Session:
         return b"".join(self.to_chunks()).decode("utf-8")
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Session":
+    def from_dict(cls, data: dict[str, Any], *, strings: bool = True) -> "Session":
+        """A session from its JSON document; SessionCorrupt (the reason) for any wrong shape or type.
+
+        strings=False: the caller knows every string is encodable and every number finite."""
+        from .parse import InputError
+        from .validate import check_session
+
+        if not isinstance(data, dict):
+            raise SessionCorrupt("内容不是一个 JSON 对象")
         data = migrate(data)
+        try:
+            check_session(data, strings=strings)
+        except InputError as exc:
+            raise SessionCorrupt(str(exc)) from None
         return cls(
-            data["id"], data["form"], data.get("title", ""), data["year"], created=data.get("created"),
+            data["id"], data["form"], data.get("title") or "", data["year"], created=data.get("created"),
             updated=data.get("updated"), answers=data.get("answers"), transcript=data.get("transcript"),
             cursor=data.get("cursor"), pending=data.get("pending"), drafts=data.get("drafts"),
         )
@@ -147,6 +164,9 @@ class Session:
 def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     """v1 (the first prototype) kept the transcript as 'messages' and had no cursor."""
     data = dict(data)
+    messages = data.get("messages", [])
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        raise SessionCorrupt("旧版对话记录 messages 应是若干条消息")
     data["transcript"] = [
         {"role": m.get("who", "assistant"), "text": m.get("text", ""), "at": m.get("time", "")}
         for m in data.pop("messages", [])
@@ -160,7 +180,9 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:
-    version = int(data.get("schema_version", 1))
+    version = data.get("schema_version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise SessionCorrupt(f"格式版本 schema_version 应是正整数，实际是 {str(version)[:20]!r}")
     if version > SCHEMA_VERSION:
         raise SessionError(f"这个会话由更新版本的助手保存（格式版本 {version}），请先升级本程序。")
     while version < SCHEMA_VERSION:
@@ -170,6 +192,21 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
         if key not in data:
             raise SessionCorrupt(f"会话文件缺少字段 {key}。")
     return data
+
+
+def _corrupt_reason(exc: BaseException) -> str:
+    """Why a session file cannot be read, in words (never a bare exception name)."""
+    if isinstance(exc, SessionCorrupt):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return "JSON 嵌套层数过深"
+    if isinstance(exc, UnicodeDecodeError):
+        return "不是 UTF-8 编码的文本"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"不是完整有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）"
+    if isinstance(exc, ValueError) and "digits" in str(exc):
+        return "含有位数过多的数字"
+    return f"内容不符合会话文件的格式（{type(exc).__name__}）"
 
 
 def _fsync_dir(path: Path) -> None:
@@ -312,20 +349,22 @@ class SessionStore:
 
     def load(self, sid: str) -> Session:
         """Read a session without locking it (check, preview, export, list)."""
+        from .validate import raw_needs_walk
+
         path = self.path(sid)
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
             raise SessionNotFound(f"找不到会话 {sid}。可用 `filing list` 查看已有会话。") from None
         try:
-            data = json.loads(raw.decode("utf-8"))
-            if not isinstance(data, dict):
-                raise ValueError("not an object")
-            return Session.from_dict(data)
-        except (ValueError, KeyError, TypeError, SessionCorrupt) as exc:
+            session = Session.from_dict(json.loads(raw.decode("utf-8")), strings=raw_needs_walk(raw))
+            if session.id != sid:  # saving would write another session's file
+                raise SessionCorrupt(f"文件里的会话编号 {session.id} 与文件名不一致")
+            return session
+        except (ValueError, KeyError, TypeError, RecursionError, SessionCorrupt) as exc:
             bak = path.with_name(path.name + ".bak")
             hint = _restore_hint(bak, sid)
-            raise SessionCorrupt(f"会话文件 {path} 已损坏，无法读取（{type(exc).__name__}）。文件未做任何改动。{hint}") from None
+            raise SessionCorrupt(f"会话文件 {path} 已损坏，无法读取（{_corrupt_reason(exc)}）。文件未做任何改动。{hint}") from None
 
     def open(self, sid: str) -> OpenSession:
         """Lock and load a session for editing; a second process (or window) is refused."""

@@ -25,6 +25,7 @@ from ..textsafe import strip_bidi, visible
 FORMATS = ("docx", "md", "json")
 REPORT_SCHEMA = "filing-assistant/report"
 REPORT_SCHEMA_VERSION = 1
+MAX_REPORT_BYTES = 64 * 2**20  # a report with a 10 000-row list is about 2 MB
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
 
@@ -272,40 +273,70 @@ def export_session(session: Any, fmt: str, path: Path | str | None = None, *, fo
 
 def import_report(path: Path | str, store: Any) -> Any:
     """Load a JSON report (from export_session(..., "json")) as a new session."""
+    return load_report(path, store)[0]
+
+
+def load_report(path: Path | str, store: Any) -> tuple[Any, list[str]]:
+    """Validate a JSON report completely, then save it as a new session in one atomic write.
+
+    Every answer goes through the engine's parser and checks, exactly as typed input; anything
+    refused raises UserError (code 1) naming each item, and no session file is created.
+    Returns the session and notes to show (answers kept that do not count now).
+    """
     from ..engine import Engine
     from ..flow import FlowError, load_flow
+    from ..parse import InputError
+    from ..store import Session
+    from ..validate import check_report, kind_of, shown
 
     path = Path(path).expanduser()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        if path.exists() and not path.is_file():
+            raise _cli_error(f"{shown(str(path), 200)} 不是普通文件（是文件夹或设备），无法作为报告导入。", 4)
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_REPORT_BYTES + 1)
+        if len(raw) > MAX_REPORT_BYTES:
+            raise _cli_error(f"{shown(str(path), 200)} 太大（超过 {MAX_REPORT_BYTES // 2**20} MB），"
+                             "不像本助手导出的报告，没有导入。", 4)
+        data = json.loads(raw.decode("utf-8-sig"))
     except FileNotFoundError:
-        raise _cli_error(f"找不到文件 {path}。", 4) from None
+        raise _cli_error(f"找不到文件 {shown(str(path), 200)}。", 4) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise _cli_error(f"无法读取 {path}：{exc}", 4) from None
+        raise _cli_error(f"无法读取 {shown(str(path), 200)}：{exc}", 4) from None
     except json.JSONDecodeError as exc:
-        raise _cli_error(f"{path} 不是有效的 JSON（第 {exc.lineno} 行）。", 4) from None
+        raise _cli_error(f"{shown(str(path), 200)} 不是有效的 JSON（第 {exc.lineno} 行）。", 4) from None
+    except RecursionError:
+        raise _cli_error(f"{shown(str(path), 200)} 的 JSON 嵌套层数过深，不是本助手导出的报告。", 4) from None
+    except ValueError:  # an integer beyond Python's int-string limit (thousands of digits)
+        raise _cli_error(f"{shown(str(path), 200)} 含有位数过多的数字（上千位），没有创建会话。", 1) from None
+    where = shown(str(path), 200)
     if not isinstance(data, dict) or data.get("schema") != REPORT_SCHEMA:
-        raise _cli_error(f"{path} 不是本助手导出的报告文件（缺少 schema: {REPORT_SCHEMA}）。", 4)
-    version = data.get("schema_version")
-    if not isinstance(version, int) or version > REPORT_SCHEMA_VERSION:
-        raise _cli_error(f"{path} 由更新版本的助手导出（格式版本 {version}），请先升级本程序。", 4)
+        raise _cli_error(f"{where} 不是本助手导出的报告文件（缺少 schema: {REPORT_SCHEMA}）。", 4)
     try:
-        flow = load_flow(str(data.get("form", "")))
+        form, year, title = check_report(data, REPORT_SCHEMA_VERSION)
+    except InputError as exc:
+        raise _cli_error(f"{where} 未能导入，没有创建会话：{exc}", 1) from None
+    try:
+        flow = load_flow(form)
     except FlowError as exc:
-        raise _cli_error(f"{path}：{exc}", 4) from None
-    answers = data.get("answers")
-    year = data.get("year")
-    if not isinstance(answers, dict) or not isinstance(year, int):
-        raise _cli_error(f"{path} 缺少 answers 或 year，无法导入。", 4)
-    unknown = [k for k in answers if k not in flow.by_id or flow[k].calculated]
-    if unknown:
-        raise _cli_error(f"{path} 含有本表单没有的问题编号：{'、'.join(unknown[:10])}。", 4)
-    session = store.create(flow.form, str(data.get("title") or ""), year)
-    for qid, value in answers.items():
-        session.set_answer(qid, value)
-    engine = Engine.for_session(session)
+        raise _cli_error(f"{where}：{exc}", 4) from None
+    fsv = data.get("form_schema_version", flow.schema_version)
+    if isinstance(fsv, bool) or not isinstance(fsv, int) or fsv > flow.schema_version:
+        raise _cli_error(f"{where} 未能导入，没有创建会话：表单版本 form_schema_version 应是不大于 "
+                         f"{flow.schema_version} 的整数，收到的是{kind_of(fsv)}。", 1)
+    # Built in memory and validated before anything is written: a refused file leaves no session.
+    session = Session(store.new_id(), flow.form, title, year)
+    engine = Engine(flow, session)
+    applied = engine.apply_all(data["answers"], strict=True)
+    if applied.errors:
+        lines = "\n".join(f"  - {e}" for e in applied.errors)
+        count = f"至少 {applied.count}" if applied.more else str(applied.count)
+        raise _cli_error(f"{where} 有 {count} 处未能通过检查，没有创建会话：\n{lines}", 1)
     nxt = engine.next_question()
     session.cursor = nxt.id if nxt else None
-    session.say("assistant", f"已从 {path.name} 导入报告。")
+    session.say("assistant", f"已从 {shown(path.name, 200)} 导入报告。")
+    notes = [engine.unused_note(applied.unused)] if applied.unused else []
+    for note in notes:  # the conversation says it too, whichever front end imported the file
+        session.say("assistant", note)
     store.save(session)
-    return session
+    return session, notes
