@@ -109,23 +109,17 @@ def cmd_questions(args: argparse.Namespace) -> int:
 
 
 def read_answer_file(path: Path) -> dict[str, Any]:
-    from .flow import yaml_load
+    from .safeio import load_answer_data
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CliError(f"找不到文件 {path}。", EXIT_FILE) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"无法读取 {path}：{exc}", EXIT_FILE) from None
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml_load(text)
-    except Exception as exc:  # noqa: BLE001 - YAML/JSON syntax errors
-        raise CliError(f"{path} 不是有效的 YAML/JSON：{exc}", EXIT_FILE) from None
+    data = load_answer_data(path)  # bounded size; aliases, tags and deep nesting refused
     if isinstance(data, dict) and isinstance(data.get("answers"), dict):
         data = data["answers"]
     if not isinstance(data, dict):
         raise CliError(f"{path} 应是“问题编号: 值”的映射。", EXIT_FILE)
     return data
+
+
+MAX_ERRORS_SHOWN = 20
 
 
 def cmd_answers(args: argparse.Namespace) -> int:
@@ -146,8 +140,10 @@ def cmd_answers(args: argparse.Namespace) -> int:
         errors = engine.apply_many(values)
         if errors:
             sys.stderr.write(f"有 {len(errors)} 个值未被接受，本次没有写入任何答案：\n")
-            for e in errors:
+            for e in errors[:MAX_ERRORS_SHOWN]:  # a file with a million wrong keys: one screenful
                 sys.stderr.write(f"  - {e}\n")
+            if len(errors) > MAX_ERRORS_SHOWN:
+                sys.stderr.write(f"  …另有 {len(errors) - MAX_ERRORS_SHOWN} 处未列出。\n")
             return EXIT_REFUSED
         p = engine.progress()
         _out(f"已写入 {len(values)} 项答案；进度 {p.answered}/{p.total}（{p.percent}%）。")
