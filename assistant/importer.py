@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -103,17 +104,17 @@ def _gb2312_share(text: str) -> float:
 
     Text really written in GBK is almost all GB2312; Big5 or Shift-JIS bytes read as GBK land
     largely outside it (measured: Big5 ~0.4, Shift-JIS ~0.0 on a patent list)."""
-    wide = [ch for ch in text if ord(ch) > 127]
-    if not wide:
-        return 1.0
-    ok = 0
-    for ch in set(wide):
-        try:
-            ch.encode("gb2312")
-        except UnicodeEncodeError:
-            continue
-        ok += wide.count(ch) if len(wide) < 4096 else 1
-    return ok / (len(wide) if len(wide) < 4096 else len(set(wide)))
+    counts = Counter(text)
+    wide = ok = 0
+    for ch, n in counts.items():
+        if ord(ch) > 127:
+            wide += n
+            try:
+                ch.encode("gb2312")
+            except UnicodeEncodeError:
+                continue
+            ok += n
+    return ok / wide if wide else 1.0
 
 
 def _encoding_refusal(raw: bytes, name: str = "") -> TableError:
@@ -181,7 +182,7 @@ def _cell_too_long(name: str, row: int, col: int) -> TableError:
 
 def _read_csv(path: Path, raw: bytes, question: Question | None = None) -> Table:
     def known(text: str) -> bool:
-        first = text.split("\n", 1)[0]
+        first = next((line for line in text[:65536].splitlines() if line.strip(" ,;\t")), "")
         return question is not None and _headers_known(question, next(csv.reader([first], delimiter=_delimiter(first)), []))
 
     text, enc = decode(raw, known if question is not None else None, path.name)

@@ -15,6 +15,7 @@ from .errors import EXIT_FILE, UserError
 
 MB = 1024 * 1024
 MAX_ANSWER_FILE_BYTES = 5 * MB  # the sample answers are ~10 KB; a 10 000-row list in YAML is ~2 MB
+MAX_ANSWER_KEYS = 10_000  # question ids in one file; a form has a few hundred
 MAX_DEPTH = 64  # nesting of lists/mappings in an answer file (a list of rows needs 3)
 _CHUNK = 64 * 1024
 # Tags a plain YAML document may spell out; anything else (!!binary, !!set, !custom) is refused.
@@ -55,12 +56,14 @@ class PlainDataError(ValueError):
 
 
 def _check_events(text: str) -> None:
-    """One pass over the parser's events (C speed): refuse aliases, unusual tags and deep nesting."""
+    """One pass over the parser's events (C speed): refuse aliases, unusual tags, deep nesting, and more
+    question ids than any form has (a file with a million keys stops here, before it is built)."""
     import yaml
 
     from .flow import _yaml_loader
 
-    depth = 0
+    stack: list[list[bool]] = []  # per open collection: [is a mapping, the next node is a key]
+    keys = 0
     for event in yaml.parse(text, Loader=_yaml_loader()):
         line = event.start_mark.line + 1 if event.start_mark is not None else 0
         if isinstance(event, yaml.AliasEvent):
@@ -69,12 +72,21 @@ def _check_events(text: str) -> None:
         if tag not in _PLAIN_TAGS:
             shown = str(tag).replace("tag:yaml.org,2002:", "!!")
             raise PlainDataError(f"第 {line} 行的标记 {shown} 不受支持：答案文件只能包含文字、数字、列表和“编号: 值”的映射。")
+        if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)) and stack:
+            parent = stack[-1]
+            if parent[0]:
+                # keys of the top mapping, or of `answers:` in it, are question ids; list rows lie deeper
+                if parent[1] and len(stack) <= 2:
+                    keys += 1
+                    if keys > MAX_ANSWER_KEYS:
+                        raise PlainDataError(f"编号超过 {MAX_ANSWER_KEYS} 个（表单的问题远没有这么多），已停止检查。")
+                parent[1] = not parent[1]
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
+            stack.append([isinstance(event, yaml.MappingStartEvent), True])
+            if len(stack) > MAX_DEPTH:
                 raise PlainDataError(f"第 {line} 行嵌套超过 {MAX_DEPTH} 层，答案文件不需要这么深的结构。")
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            depth -= 1
+            stack.pop()
 
 
 def plain_yaml_load(text: str) -> Any:
@@ -121,6 +133,9 @@ def load_answer_data(path: Path, limit: int | None = None) -> Any:
             data = json.loads(text)
             if not _json_depth_ok(data):
                 raise PlainDataError(f"嵌套超过 {MAX_DEPTH} 层，答案文件不需要这么深的结构。")
+            inner = data.get("answers") if isinstance(data, dict) else None
+            if isinstance(data, dict) and len(data) + (len(inner) if isinstance(inner, dict) else 0) > MAX_ANSWER_KEYS:
+                raise PlainDataError(f"编号超过 {MAX_ANSWER_KEYS} 个（表单的问题远没有这么多），已停止检查。")
             return data
         return plain_yaml_load(text)
     except PlainDataError as exc:

@@ -204,10 +204,10 @@ class _SheetReader:
             return
         self.in_cell = False
         scan = self.scan
-        if self.has_formula and not self.has_value and not (self.is_str and self.has_v):
-            # a text formula whose result is "" is cached as <v></v> with t="str": that is a result
-            if scan.formula_without_value is None:
-                scan.formula_without_value = (self.row, self.col)
+        # a text formula whose result is "" is cached as <v></v> with t="str": that is a result
+        if (self.has_formula and not self.has_value and not (self.is_str and self.has_v)
+                and scan.formula_without_value is None):
+            scan.formula_without_value = (self.row, self.col)
         if self.has_value:
             if self.row > self.max_rows:
                 raise SheetLimit(f"表格超过 {self.max_rows} 行的上限（第 {self.row} 行有内容），请分成几个文件或删去多余的行。")
@@ -228,10 +228,12 @@ def open_zip(raw: bytes) -> zipfile.ZipFile:
     except (ValueError, EOFError, OSError):
         raise NotExcel("文件不完整或已损坏") from None
     names = set(z.namelist())
+    kind = ("Word 文档" if "word/document.xml" in names else "PowerPoint 文件" if "ppt/presentation.xml" in names
+            else "OpenDocument 文件" if "mimetype" in names else "")
+    if kind and not any(n.startswith("xl/") for n in names):
+        raise NotExcel(f"这是 {kind}")
     if "[Content_Types].xml" not in names:
-        kind = ("Word 文档" if "word/document.xml" in names else "PowerPoint 文件" if "ppt/presentation.xml" in names
-                else "ODF 文件" if "mimetype" in names else "")
-        raise NotExcel(f"这是{kind}" if kind else "压缩包里没有 Excel 工作簿")
+        raise NotExcel("压缩包里没有 Excel 工作簿")
     if "EncryptedPackage" in names:
         raise NotExcel("文件设置了打开密码，请在 Excel 中取消密码后再导入")
     total = 0

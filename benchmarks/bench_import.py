@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import process_env  # noqa: E402
+from common import process_env
 
 N = 10_000
 RSS_TARGET_MB = 200
