@@ -34,7 +34,7 @@ PREVIEW_ROWS = 5
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a 200 000-row list is ~20 MB as CSV, less as .xlsx
 MAX_ROWS = 200_000  # spreadsheet rows, the header included
 MAX_COLUMNS = 200
-MAX_CELLS = 4_000_000  # cell elements in the sheet, empty ones included: bounds the work on any sheet
+MAX_CELLS = 2_000_000  # cell elements in the sheet, empty ones included (200 000 rows × 10): bounds the work
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 # A GB18030 reading is kept when this share of its characters is common simplified Chinese (GB2312),
 # or, when the list is known, this lower share and headers that are the list's column names.

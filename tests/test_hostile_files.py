@@ -335,6 +335,25 @@ def test_too_many_rows_names_the_limit(monkeypatch, tmp_path):
     assert len(read_table_full(path).rows) == 60
 
 
+def test_cell_count_and_unpacked_size_limits(monkeypatch, tmp_path):
+    """Sheets full of empty cells and zip bombs stop at a stated limit (lowered here to keep the files small)."""
+    from assistant import xlsx_scan
+
+    path = tmp_path / "名单.xlsx"
+    path.write_bytes(patch_part(xlsx_bytes(), "worksheets/sheet1.xml",
+                                lambda b: b.replace(b"</sheetData>", b'<row r="9">' + b'<c s="0"/>' * 500 + b"</row></sheetData>")))
+    monkeypatch.setattr(importer, "MAX_CELLS", 100)
+    with pytest.raises(TableError, match="单元格超过 100 个的上限"):
+        read_table_full(path)
+    monkeypatch.setattr(importer, "MAX_CELLS", 1000)
+    assert len(read_table_full(path).rows) == 3  # empty styled cells are not data
+    monkeypatch.setattr(xlsx_scan, "MAX_PART_BYTES", 1024 * 1024)
+    path.write_bytes(patch_part(xlsx_bytes(), "worksheets/sheet1.xml", lambda b: b.replace(b"<sheetData>", b"<sheetData>" + b" " * 2 * 1024 * 1024)))
+    assert len(path.read_bytes()) < 20_000
+    with pytest.raises(TableError, match="不是有效的 Excel 文件（其中的 xl/worksheets/sheet1.xml 解压后超过 1 MB）"):
+        read_table_full(path)
+
+
 def test_csv_over_200_000_rows_is_refused(session, tmp_path):
     path = tmp_path / "名单.csv"
     path.write_bytes(b"a,b\r\n" * (importer.MAX_ROWS + 1))
