@@ -56,6 +56,8 @@ def _no_dtd(*_args: object) -> None:
 
 def _parser() -> expat.XMLParserType:
     p = expat.ParserCreate(namespace_separator=_NS_SEP)
+    p.buffer_text = True  # one text callback per text node, not per chunk of it
+    p.buffer_size = 1 << 16
     p.StartDoctypeDeclHandler = _no_dtd
     p.EntityDeclHandler = _no_dtd
     p.ExternalEntityRefHandler = _no_dtd
