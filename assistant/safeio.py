@@ -15,6 +15,7 @@ from .errors import EXIT_FILE, UserError
 
 MB = 1024 * 1024
 MAX_ANSWER_FILE_BYTES = 5 * MB  # the sample answers are ~10 KB; a 10 000-row list in YAML is ~2 MB
+MAX_REPORT_FILE_BYTES = 50 * MB  # an exported JSON report with a 10 000-row list is ~3 MB
 MAX_ANSWER_KEYS = 10_000  # question ids in one file; a form has a few hundred
 MAX_DEPTH = 64  # nesting of lists/mappings in an answer file (a list of rows needs 3)
 _CHUNK = 64 * 1024

@@ -196,6 +196,18 @@ def _endless_writer(fifo: Path) -> threading.Thread:
     return t
 
 
+def test_dev_zero_and_deep_json_as_a_report_are_refused(store, tmp_path):
+    proc = run_filing("import-report", "/dev/zero", timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 4)
+    assert "大小上限 50 MB" in proc.stderr
+    path = tmp_path / "报告.json"
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    proc = run_filing("import-report", str(path), timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 4)
+    assert "嵌套层数太多" in proc.stderr
+    assert store.all() == []  # nothing created
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 def test_endless_fifo_stops_at_the_size_limit(session, tmp_path):
     fifo = tmp_path / "answers.yaml"

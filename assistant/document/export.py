@@ -143,11 +143,17 @@ def import_report(path: Path | str, store: Any) -> Any:
     from ..engine import Engine
     from ..flow import FlowError, load_flow
 
+    from ..safeio import MAX_REPORT_FILE_BYTES, FileTooLarge, read_bounded, size_text
+
     path = Path(path).expanduser()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_bounded(path, MAX_REPORT_FILE_BYTES).decode("utf-8"))
     except FileNotFoundError:
         raise _cli_error(f"找不到文件 {path}。", 4) from None
+    except FileTooLarge:
+        raise _cli_error(f"{path} 超过报告文件的大小上限 {size_text(MAX_REPORT_FILE_BYTES)}，已停止读取。", 4) from None
+    except RecursionError:
+        raise _cli_error(f"{path} 嵌套层数太多，不是本助手导出的报告文件。", 4) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise _cli_error(f"无法读取 {path}：{exc}", 4) from None
     except json.JSONDecodeError as exc:
