@@ -153,18 +153,9 @@ def cmd_questions(args: argparse.Namespace) -> int:
 
 
 def read_answer_file(path: Path) -> dict[str, Any]:
-    from .flow import yaml_load
+    from .safeio import load_answer_data
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CliError(f"找不到文件 {path}。", EXIT_FILE) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"无法读取 {path}：{exc}", EXIT_FILE) from None
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml_load(text)
-    except Exception as exc:  # noqa: BLE001 - YAML/JSON syntax errors
-        raise CliError(f"{path} 不是有效的 YAML/JSON：{exc}", EXIT_FILE) from None
+    data = load_answer_data(path)  # bounded size; aliases, tags and deep nesting refused
     if isinstance(data, dict) and isinstance(data.get("answers"), dict):
         data = data["answers"]
     if not isinstance(data, dict):
@@ -189,10 +180,7 @@ def cmd_answers(args: argparse.Namespace) -> int:
         engine = Engine.for_session(handle.session, on_change=lambda s: handle.save())
         applied = engine.apply_all(values)
         if applied.errors:
-            count = f"至少 {applied.count}" if applied.more else str(applied.count)
-            sys.stderr.write(f"有 {count} 个值未被接受，本次没有写入任何答案：\n")
-            for e in applied.errors:
-                sys.stderr.write(f"  - {e}\n")
+            sys.stderr.write(applied.refusal("个值未被接受，本次没有写入任何答案：") + "\n")
             return EXIT_REFUSED
         p = engine.progress()
         _out(f"已写入 {len(values)} 项答案；进度 {p.answered}/{p.total}（{p.percent}%）。")

@@ -41,11 +41,14 @@ class Outcome:
 class Applied:
     errors: list[str]  # reasons when refused (nothing was stored)
     unused: list[str] = field(default_factory=list)  # stored, but the question does not apply now
-    more: bool = False  # more problems than listed
+    total: int = 0  # every problem found; errors lists the first screenful
 
-    @property
-    def count(self) -> int:
-        return len(self.errors) - (1 if self.more else 0)
+    def refusal(self, what: str) -> str:
+        """The lines that say why nothing was stored: a count, one screenful of reasons, what was left out."""
+        lines = [f"有 {self.total} {what}", *(f"  - {e}" for e in self.errors)]
+        if self.total > len(self.errors):
+            lines.append(f"  …另有 {self.total - len(self.errors)} 处未列出。")
+        return "\n".join(lines)
 
 
 @dataclass
@@ -250,11 +253,7 @@ class Engine:
         """
         errors: list[str] = []
         parsed: dict[str, Any] = {}
-        more = False
-        for key, raw in values.items():
-            if len(errors) >= MAX_ERRORS:
-                more = True
-                break
+        for key, raw in values.items():  # every item is checked, so the count is exact; the file is bounded
             if not isinstance(key, str) or key not in self.flow.by_id:
                 errors.append(f"{shown(key)}：没有这个问题编号（可用 `filing questions --json` 查看）。")
                 continue
@@ -262,19 +261,15 @@ class Engine:
                 parsed[key] = self._parse_value(self.flow[key], raw, strict=strict).value
             except InputError as exc:
                 errors.append(f"{key}（{self.label(key)}）：{exc}")
-        if parsed and not more:  # constraints too, so that one run names every problem
+        if parsed:  # constraints too, so that one run names every problem
             after = evaluate(self.flow, {**self.session.answers, **parsed}, self.session.year)
             for qid, value in parsed.items():
                 try:
                     self._check_constraint(self.flow[qid], value, after.namespace)
                 except InputError as exc:
                     errors.append(f"{qid}（{self.label(qid)}）：{exc}")
-        if len(errors) > MAX_ERRORS:
-            errors, more = errors[:MAX_ERRORS], True
         if errors:
-            if more:
-                errors.append(f"……（仅列出前 {MAX_ERRORS} 个问题）")
-            return Applied(errors, more=more)
+            return Applied(errors[:MAX_ERRORS], total=len(errors))
         for qid, value in parsed.items():
             self.session.set_answer(qid, value)
         self.state = evaluate(self.flow, self.session.answers, self.session.year)

@@ -1,7 +1,9 @@
 """Attached lists from Excel (.xlsx) or CSV: read, match headers, validate, then apply all or nothing.
 
-CSV encodings are detected, never asked: UTF-8 (with or without BOM), then GBK/GB18030 as saved by
-Chinese Excel, then charset-normalizer's best guess. Row numbers in messages are the spreadsheet's.
+CSV encodings are detected, never asked, and never guessed: UTF-8 (with or without BOM), UTF-16 (Excel's
+"Unicode 文本"), then GBK/GB18030 as saved by Chinese Excel when the text looks like it; anything else is
+refused. Files are read in bounded chunks and never trusted for their declared size or shape (see
+xlsx_scan). Row numbers in messages are the spreadsheet's.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ import csv
 import io
 import re
 import sys
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .parse import InputError, column_lookup, header_key
+from .safeio import FileTooLarge, read_bounded, size_text
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -25,6 +30,16 @@ EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_FILE = 0, 1, 2, 4
 # Headers people put in front of a list that carry no data of ours.
 IGNORED_HEADERS = {"序号", "no", "no.", "#", "编号序号"}
 PREVIEW_ROWS = 5
+# Limits on what a file may hold: stated in the message when hit (README, 导入名单).
+MAX_FILE_BYTES = 50 * 1024 * 1024  # a 200 000-row list is ~20 MB as CSV, less as .xlsx
+MAX_ROWS = 200_000  # spreadsheet rows, the header included
+MAX_COLUMNS = 200
+MAX_CELLS = 2_000_000  # cell elements in the sheet, empty ones included (200 000 rows × 10): bounds the work
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+# A GB18030 reading is kept when this share of its characters is common simplified Chinese (GB2312),
+# or, when the list is known, this lower share and headers that are the list's column names.
+GBK_CONFIDENCE = 0.9
+GBK_WITH_HEADERS = 0.5
 
 
 class TableError(InputError):
@@ -77,58 +92,186 @@ def _split(rows: list[tuple[int, list[Any]]], path: Path, encoding: str = "") ->
     return Table(headers, [r for _, r in data], [n for n, _ in data], encoding)
 
 
-def decode(raw: bytes) -> tuple[str, str]:
-    """Bytes of a CSV -> (text, encoding name). UTF-8 first (strict), then GB18030, then a guess."""
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(enc), ("utf-8" if enc == "utf-8-sig" else "gbk")
-        except UnicodeDecodeError:
-            continue
+# Encodings we can name in a refusal, so the person knows what they have.
+_ENCODING_NAMES = {"big5": "繁体中文 Big5", "big5hkscs": "繁体中文 Big5", "cp950": "繁体中文 Big5",
+                   "shift_jis": "日文 Shift-JIS", "cp932": "日文 Shift-JIS", "euc_jp": "日文 EUC-JP",
+                   "euc_kr": "韩文 EUC-KR", "cp949": "韩文", "utf_16": "UTF-16"}
+ENCODING_REFUSED = "无法确定文件编码，请另存为 UTF-8 或 GBK 格式的 CSV"
+
+
+def _gb2312_share(text: str) -> float:
+    """Share of the non-ASCII characters that are in GB2312, the common simplified set.
+
+    Text really written in GBK is almost all GB2312; Big5 or Shift-JIS bytes read as GBK land
+    largely outside it (measured: Big5 ~0.4, Shift-JIS ~0.0 on a patent list)."""
+    counts = Counter(text)
+    wide = ok = 0
+    for ch, n in counts.items():
+        if ord(ch) > 127:
+            wide += n
+            try:
+                ch.encode("gb2312")
+            except UnicodeEncodeError:
+                continue
+            ok += n
+    return ok / wide if wide else 1.0
+
+
+def _encoding_refusal(raw: bytes, name: str = "") -> TableError:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw).best()
-    if best is None:
-        raise TableError("无法识别文件的文字编码，请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再导入。")
-    return str(best), best.encoding
+    best = from_bytes(raw[:65536]).best()
+    guess = _ENCODING_NAMES.get(best.encoding) if best is not None else None
+    hint = f"（看起来是{guess}编码）" if guess else ""
+    return TableError(f"{name + '：' if name else ''}{ENCODING_REFUSED}{hint}。")
 
 
-def _read_csv(path: Path, raw: bytes) -> Table:
-    if b"\x00" in raw[:4096]:
-        raise TableError(f"{path.name} 不是表格文件（看起来是二进制文件）。请导入 .xlsx 或 .csv 文件。")
-    text, enc = decode(raw)
-    first = text.split("\n", 1)[0]
-    delim = max(("\t", ",", ";"), key=lambda d: (first.count(d), d == ","))
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when every other byte is zero (ASCII-heavy UTF-16), else None."""
+    even, odd = sample[0::2], sample[1::2]
+    if len(sample) >= 8 and odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if len(sample) >= 8 and even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def decode(raw: bytes, headers_known: Callable[[str], bool] | None = None, name: str = "") -> tuple[str, str]:
+    """Bytes of a CSV -> (text, encoding name); TableError when the encoding is not certain.
+
+    UTF-8 (with or without BOM) and UTF-16 with BOM (Excel's "Unicode 文本") are certain. Otherwise
+    GB18030 is tried; as almost any bytes decode as GB18030, the result is kept only when its characters
+    look like real GBK text, or when `headers_known(text)` says the first line is the list's headers.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise _encoding_refusal(raw, name) from None
+    if b"\x00" in raw[:4096] and not raw.startswith(b"\xef\xbb\xbf"):
+        enc = _utf16_without_bom(raw[:4096])
+        if enc is None:
+            raise TableError(f"{name} 不是表格文件（看起来是二进制文件）。请导入 .xlsx 或 .csv 文件。")
+        try:
+            return raw.decode(enc), "utf-16"
+        except UnicodeDecodeError:
+            raise _encoding_refusal(raw, name) from None
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-        rows = [(n, [c.strip() for c in r]) for n, r in enumerate(reader, 1)]
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        if raw.startswith(b"\xef\xbb\xbf"):
+            raise _encoding_refusal(raw, name) from None
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise _encoding_refusal(raw, name) from None
+    share = _gb2312_share(text)
+    if share >= GBK_CONFIDENCE or (share >= GBK_WITH_HEADERS and headers_known is not None and headers_known(text)):
+        return text, "gbk"
+    raise _encoding_refusal(raw, name)
+
+
+def _limit_error(name: str, what: str) -> TableError:
+    return TableError(f"{name}：{what}")
+
+
+def _cell_too_long(name: str, row: int, col: int) -> TableError:
+    return _limit_error(name, f"第 {row} 行第 {col} 列的内容超过 {MAX_CELL_CHARS} 个字符的上限（Excel 单元格的上限），"
+                              "请检查该单元格。")
+
+
+def _read_csv(path: Path, raw: bytes, question: Question | None = None) -> Table:
+    def known(text: str) -> bool:
+        first = next((line for line in text[:65536].splitlines() if line.strip(" ,;\t")), "")
+        return question is not None and _headers_known(question, next(csv.reader([first], delimiter=_delimiter(first)), []))
+
+    text, enc = decode(raw, known if question is not None else None, path.name)
+    del raw
+    if "\x00" in text:
+        raise TableError(f"{path.name} 不是表格文件（看起来是二进制文件）。请导入 .xlsx 或 .csv 文件。")
+    delim = _delimiter(text)
+    rows: list[tuple[int, list[Any]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    try:
+        for n, r in enumerate(reader, 1):
+            if n > MAX_ROWS:
+                raise _limit_error(path.name, f"超过 {MAX_ROWS} 行的上限，请分成几个文件或删去多余的行。")
+            cells = [c.strip() for c in r]
+            while cells and not cells[-1]:
+                cells.pop()  # Excel writes trailing commas for formatted but empty columns
+            if len(cells) > MAX_COLUMNS:
+                raise _limit_error(path.name, f"超过 {MAX_COLUMNS} 列的上限（第 {n} 行有 {len(cells)} 列），"
+                                              "请删去名单以外的列。")
+            for i, c in enumerate(cells, 1):
+                if len(c) > MAX_CELL_CHARS:
+                    raise _cell_too_long(path.name, n, i)
+            rows.append((n, cells))
     except csv.Error as exc:
-        raise TableError(f"{path.name} 不是有效的 CSV 文件：{exc}") from None
+        if "field larger" in str(exc):
+            raise _limit_error(path.name, f"第 {reader.line_num} 行有内容超过 {MAX_CELL_CHARS} 个字符的上限"
+                                          "（Excel 单元格的上限），请检查该行。") from None
+        raise TableError(f"{path.name} 不是有效的 CSV 文件（第 {reader.line_num} 行：{exc}）。") from None
     return _split(rows, path, enc)
 
 
-def _read_xlsx(path: Path) -> Table:
+def _delimiter(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    return max(("\t", ",", ";"), key=lambda d: (first.count(d), d == ","))
+
+
+def _not_excel(path: Path, reason: str) -> TableError:
+    return TableError(f"{path.name} 不是有效的 Excel 文件（{reason}）。请在 Excel 中另存为 .xlsx 后再试。")
+
+
+def _read_xlsx(path: Path, raw: bytes) -> Table:
     import zipfile
+    from xml.etree.ElementTree import ParseError
+
+    from .xlsx_scan import NotExcel, SheetLimit, open_zip, scan_xlsx
+
+    try:
+        with open_zip(raw) as z:
+            scan = scan_xlsx(z, MAX_ROWS, MAX_COLUMNS, MAX_CELLS)
+    except NotExcel as exc:
+        raise _not_excel(path, str(exc)) from None
+    except SheetLimit as exc:
+        raise _limit_error(path.name, str(exc)) from None
+    if scan.formula_without_value is not None:
+        r, c = scan.formula_without_value
+        raise TableError(f"{path.name}：第 {r} 行第 {c} 列是公式，没有计算结果，请在 Excel 中保存后再导入。")
+    if scan.max_row == 0:
+        raise TableError(f"文件 {path.name} 是空的，没有表头也没有数据。")
 
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    rows: list[tuple[int, list[Any]]] = []
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        if isinstance(exc, FileNotFoundError):
+        wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        try:
+            ws = wb[scan.sheet_name]
+            ws.reset_dimensions()  # the declared <dimension> is not trusted: read only the scanned range
+            for n, r in enumerate(ws.iter_rows(max_row=scan.max_row, max_col=scan.max_col, values_only=True), 1):
+                cells = [_cell(v) for v in r]
+                for i, c in enumerate(cells, 1):
+                    if len(c) > MAX_CELL_CHARS:
+                        raise _cell_too_long(path.name, n, i)
+                rows.append((n, cells))
+        finally:
+            wb.close()
+    except (zipfile.BadZipFile, InvalidFileException, ParseError, KeyError, IndexError, ValueError, TypeError) as exc:
+        if isinstance(exc, TableError):
             raise
-        raise TableError(f"{path.name} 不是有效的 Excel（.xlsx）文件，无法打开。请在 Excel 中另存为 .xlsx 后再试。") from None
-    try:
-        ws = wb.active
-        if ws is None:
-            raise TableError(f"{path.name} 里没有工作表。")
-        rows = [(n, [_cell(v) for v in r]) for n, r in enumerate(ws.iter_rows(values_only=True), 1)]
-    finally:
-        wb.close()
+        raise _not_excel(path, f"无法读取表格内容：{type(exc).__name__}") from None
     return _split(rows, path, "xlsx")
 
 
-def read_table_full(path: Path) -> Table:
+def read_table_full(path: Path, question: Question | None = None) -> Table:
+    """The first sheet / the CSV as a Table; TableError naming the cause.
+
+    `question`, when given, lets a CSV whose encoding is uncertain be checked against the list's
+    column names. The file is read in bounded chunks (a FIFO or /dev/zero stops at the size limit).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".xls":
@@ -136,20 +279,21 @@ def read_table_full(path: Path) -> Table:
     if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv"):
         raise TableError(f"{path.name} 不是表格文件：只能导入 .xlsx 或 .csv 文件。")
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise TableError(f"找不到文件 {path}。") from None
     except IsADirectoryError:
         raise TableError(f"{path} 是一个文件夹，不是表格文件。") from None
+    except FileTooLarge:
+        raise TableError(f"{path.name} 超过 {size_text(MAX_FILE_BYTES)} 的大小上限，已停止读取。"
+                         "请只保留要导入的名单后再试。") from None
     except OSError as exc:
         raise TableError(f"无法读取 {path}：{exc.strerror or exc}") from None
     if not raw.strip():
         raise TableError(f"文件 {path.name} 是空的，没有表头也没有数据。")
     if suffix in (".xlsx", ".xlsm"):
-        if not raw.startswith(b"PK"):
-            raise TableError(f"{path.name} 不是有效的 Excel（.xlsx）文件，无法打开。请在 Excel 中另存为 .xlsx 后再试。")
-        return _read_xlsx(path)
-    return _read_csv(path, raw)
+        return _read_xlsx(path, raw)
+    return _read_csv(path, raw, question)
 
 
 def read_table(path: Path) -> tuple[list[str], list[list[Any]]]:
@@ -202,6 +346,13 @@ def match_headers(question: "Question", headers: list[str]) -> list["Column | No
     return out
 
 
+def _headers_known(question: Question, headers: list[str]) -> bool:
+    """Every non-blank header is one of the list's columns (or a serial number), and one at least is a column."""
+    keys = column_lookup(question.columns)
+    named = [header_key(h) for h in headers if str(h).strip()]
+    return any(k in keys for k in named) and all(k in keys or k in IGNORED_HEADERS for k in named)
+
+
 def _row_dicts(columns: list["Column | None"], rows: list[list[Any]]) -> list[dict[str, Any]]:
     idx = [(i, c.id) for i, c in enumerate(columns) if c is not None]
     return [{cid: (row[i] if i < len(row) else "") for i, cid in idx} for row in rows]
@@ -231,7 +382,7 @@ def validate(engine: "Engine", question: "Question", table: Table) -> list[dict[
 
 def load_rows(engine: "Engine", list_id: str, path: Path) -> list[dict[str, Any]]:
     q = list_question(engine, list_id)
-    return validate(engine, q, read_table_full(Path(path)))
+    return validate(engine, q, read_table_full(Path(path), q))
 
 
 def apply_rows(engine: "Engine", list_id: str, rows: list[dict[str, Any]]) -> list[str]:
@@ -298,7 +449,7 @@ def run_import(session_id: str, list_qid: str, path: Path, yes: bool = False) ->
         engine = Engine.for_session(handle.session)  # saved once, at the end: all or nothing
         try:
             q = list_question(engine, list_qid)
-            rows = validate(engine, q, read_table_full(Path(path)))
+            rows = validate(engine, q, read_table_full(Path(path), q))
         except TableError as exc:
             raise CliError(str(exc), exc.code) from None
         preview_table(engine, q, rows)

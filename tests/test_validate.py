@@ -126,7 +126,8 @@ def test_answers_that_do_not_apply_are_kept_and_named():
 
 def test_many_unknown_keys_stop_at_a_screenful():
     applied = engine_for().apply_all({f"k{i}": 1 for i in range(100_000)})
-    assert applied.more and applied.count == 20 and len(applied.errors) == 21
+    assert applied.total == 100_000 and len(applied.errors) == 20
+    assert applied.refusal("个值未被接受").splitlines()[-1].strip() == "…另有 99980 处未列出。"
 
 
 # -- session files ------------------------------------------------------------------------------
@@ -227,7 +228,6 @@ def test_damaged_sessions_are_listed_and_the_rest_still_work(store):
 @pytest.mark.parametrize("text, words", [
     ("cluster_name: [1, 2]\n", "列表"),
     ("cluster_name: {a: 1}\n", "映射"),
-    ("cluster_name: !!binary aGVsbG8=\n", "二进制"),
     ('cluster_name: "甲\\n乙"\n', "换行"),
     ("area_km2: .nan\n", "有限"),
     ("enterprise_count: true\n", "是/否"),
@@ -240,6 +240,16 @@ def test_answer_file_refuses_wrong_types(store, tmp_path, text, words):
     proc = run_filing("answers", sid, "--from-file", str(f))
     assert_clean(proc, 1)
     assert words in proc.stderr and "没有写入任何答案" in proc.stderr
+    assert store.load(sid).answers == {"contact_name": "王"}
+
+
+def test_answer_file_with_binary_data_is_refused_whole(store, tmp_path):
+    sid = make_session(store, "annual", {"contact_name": "王"}).id
+    f = tmp_path / "a.yaml"
+    f.write_text("cluster_name: !!binary aGVsbG8=\n", encoding="utf-8")
+    proc = run_filing("answers", sid, "--from-file", str(f))
+    assert_clean(proc, 4)
+    assert "!!binary" in proc.stderr and "不能作为答案文件" in proc.stderr
     assert store.load(sid).answers == {"contact_name": "王"}
 
 

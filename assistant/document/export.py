@@ -25,7 +25,6 @@ from ..textsafe import strip_bidi, visible
 FORMATS = ("docx", "md", "json")
 REPORT_SCHEMA = "filing-assistant/report"
 REPORT_SCHEMA_VERSION = 1
-MAX_REPORT_BYTES = 64 * 2**20  # a report with a 10 000-row list is about 2 MB
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
 
@@ -289,18 +288,18 @@ def load_report(path: Path | str, store: Any) -> tuple[Any, list[str]]:
     from ..store import Session
     from ..validate import check_report, kind_of, shown
 
+    from ..safeio import MAX_REPORT_FILE_BYTES, FileTooLarge, read_bounded, size_text
+
     path = Path(path).expanduser()
     try:
         if path.exists() and not path.is_file():
             raise _cli_error(f"{shown(str(path), 200)} 不是普通文件（是文件夹或设备），无法作为报告导入。", 4)
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_REPORT_BYTES + 1)
-        if len(raw) > MAX_REPORT_BYTES:
-            raise _cli_error(f"{shown(str(path), 200)} 太大（超过 {MAX_REPORT_BYTES // 2**20} MB），"
-                             "不像本助手导出的报告，没有导入。", 4)
-        data = json.loads(raw.decode("utf-8-sig"))
+        data = json.loads(read_bounded(path, MAX_REPORT_FILE_BYTES).decode("utf-8-sig"))
     except FileNotFoundError:
         raise _cli_error(f"找不到文件 {shown(str(path), 200)}。", 4) from None
+    except FileTooLarge:
+        raise _cli_error(f"{shown(str(path), 200)} 超过报告文件的大小上限 {size_text(MAX_REPORT_FILE_BYTES)}，"
+                         "不像本助手导出的报告，已停止读取，没有导入。", 4) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise _cli_error(f"无法读取 {shown(str(path), 200)}：{exc}", 4) from None
     except json.JSONDecodeError as exc:
@@ -329,9 +328,7 @@ def load_report(path: Path | str, store: Any) -> tuple[Any, list[str]]:
     engine = Engine(flow, session)
     applied = engine.apply_all(data["answers"], strict=True)
     if applied.errors:
-        lines = "\n".join(f"  - {e}" for e in applied.errors)
-        count = f"至少 {applied.count}" if applied.more else str(applied.count)
-        raise _cli_error(f"{where} 有 {count} 处未能通过检查，没有创建会话：\n{lines}", 1)
+        raise _cli_error(f"{where} " + applied.refusal("处未能通过检查，没有创建会话："), 1)
     nxt = engine.next_question()
     session.cursor = nxt.id if nxt else None
     session.say("assistant", f"已从 {shown(path.name, 200)} 导入报告。")

@@ -1,0 +1,270 @@
+"""Inspect an .xlsx before any spreadsheet library reads it: nothing in the file is trusted.
+
+One streaming pass with expat (no DTDs, so no external entities and no entity bombs) finds which sheet
+is read, where its last value really is (the declared <dimension> is ignored), how many cells it has,
+and the first formula without a cached value. The reader then reads only that range.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+from xml.parsers import expat
+
+MB = 1024 * 1024
+MAX_PART_BYTES = 256 * MB  # one unpacked part (the sheet, the shared strings)
+MAX_UNPACKED_BYTES = 512 * MB  # all parts together: a zip bomb stops here
+_CHUNK = 256 * 1024
+_NS_SEP = "}"
+_CELL_REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
+EXCEL_MAX_COLUMN = 16384  # XFD
+OFFICE_DOC = "/officeDocument"
+
+
+class NotExcel(Exception):
+    """The file is not a usable .xlsx; str() is the reason in Chinese, shown in brackets."""
+
+
+class SheetLimit(Exception):
+    """The sheet is larger than a limit; str() is the whole Chinese message."""
+
+
+@dataclass
+class SheetScan:
+    sheet_name: str
+    max_row: int = 0  # last row / column holding a value (0: none)
+    max_col: int = 0
+    cells: int = 0
+    formula_without_value: tuple[int, int] | None = None  # (row, column) of the first one
+
+
+def _local(name: str) -> str:
+    return name.rpartition(_NS_SEP)[2]
+
+
+class _Stop(Exception):
+    pass
+
+
+def _no_dtd(*_args: object) -> None:
+    raise NotExcel("含有文档类型声明（DTD），Excel 不会生成这样的文件，为安全起见不予读取")
+
+
+def _parser() -> expat.XMLParserType:
+    p = expat.ParserCreate(namespace_separator=_NS_SEP)
+    p.buffer_text = True  # one text callback per text node, not per chunk of it
+    p.buffer_size = 1 << 16
+    p.StartDoctypeDeclHandler = _no_dtd
+    p.EntityDeclHandler = _no_dtd
+    p.ExternalEntityRefHandler = _no_dtd
+    return p
+
+
+def _feed(z: zipfile.ZipFile, name: str, parser: expat.XMLParserType) -> None:
+    try:
+        with z.open(name) as fh:
+            while chunk := fh.read(_CHUNK):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        raise NotExcel(f"其中的 {name} 已损坏：{expat.ErrorString(exc.code)}") from None
+
+
+def _prologue(z: zipfile.ZipFile, name: str) -> None:
+    """Parse up to the root element: a DTD can only come before it."""
+    p = _parser()
+
+    def root(*_args: object) -> None:
+        raise _Stop
+
+    p.StartElementHandler = root
+    try:
+        _feed(z, name, p)
+    except _Stop:
+        pass
+
+
+def _elements(z: zipfile.ZipFile, name: str) -> list[tuple[str, dict[str, str]]]:
+    """(local name, attributes) of every element of a small part."""
+    out: list[tuple[str, dict[str, str]]] = []
+    p = _parser()
+    p.StartElementHandler = lambda tag, attrs: out.append((_local(tag), {_local(k): v for k, v in attrs.items()}))
+    _feed(z, name, p)
+    return out
+
+
+def _has(z: zipfile.ZipFile, name: str) -> bool:
+    try:
+        z.getinfo(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _rels(z: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (type, part name) for `part`."""
+    folder, base = posixpath.split(part)
+    rels_name = posixpath.join(folder, "_rels", base + ".rels")
+    if not _has(z, rels_name):
+        return {}
+    out = {}
+    for tag, a in _elements(z, rels_name):
+        if tag == "Relationship" and "Id" in a and "Target" in a:
+            target = a["Target"]
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            out[a["Id"]] = (a.get("Type", ""), path)
+    return out
+
+
+def _active_sheet(z: zipfile.ZipFile) -> tuple[str, str]:
+    """(sheet name, part name) of the sheet Excel shows first: the active tab, as openpyxl's `active`."""
+    book = next((path for typ, path in _rels(z, "").values() if typ.endswith(OFFICE_DOC)), None)
+    if book is None or not _has(z, book):
+        raise NotExcel("压缩包里没有 Excel 工作簿")
+    sheets: list[tuple[str, str]] = []
+    active: int | None = None
+    for tag, a in _elements(z, book):
+        if tag == "sheet":
+            sheets.append((a.get("name", ""), a.get("id", "")))
+        elif tag == "workbookView" and active is None:  # the first view, as openpyxl
+            active = int(a["activeTab"]) if a.get("activeTab", "").isdigit() else 0
+    active = active or 0
+    if not sheets:
+        raise NotExcel("工作簿里没有工作表")
+    name, rid = sheets[active if active < len(sheets) else 0]
+    typ, part = _rels(z, book).get(rid, ("", ""))
+    if not typ.endswith("/worksheet") or not _has(z, part):
+        raise NotExcel(f"工作表“{name}”不是普通表格（可能是图表页）")
+    return name, part
+
+
+def column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def column_letters(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+class _SheetReader:
+    """expat handlers for <sheetData>: positions of cells with values, formulas without one."""
+
+    def __init__(self, scan: SheetScan, max_rows: int, max_cols: int, max_cells: int):
+        self.scan, self.max_rows, self.max_cols, self.max_cells = scan, max_rows, max_cols, max_cells
+        self.row = self.col = 0
+        self.in_cell = self.in_v = self.has_value = self.has_formula = self.is_str = self.has_v = False
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        local = _local(tag)
+        if local == "row":
+            r = attrs.get("r", "")
+            self.row = int(r) if r.isdigit() else self.row + 1
+            self.col = 0
+        elif local == "c":
+            ref = attrs.get("r")
+            if ref:
+                m = _CELL_REF.match(ref)
+                if m is None:
+                    raise NotExcel(f"单元格位置“{ref[:20]}”无效")
+                self.col, self.row = column_number(m[1]), int(m[2])
+            else:
+                self.col += 1
+            if self.col > EXCEL_MAX_COLUMN or self.row < 1:
+                raise NotExcel(f"单元格位置“{column_letters(min(self.col, 99999))}{self.row}”超出 Excel 的范围")
+            self.scan.cells += 1
+            if self.scan.cells > self.max_cells:
+                raise SheetLimit(f"表格的单元格超过 {self.max_cells} 个的上限，请只保留要导入的名单。")
+            self.in_cell, self.has_value, self.has_formula, self.has_v = True, False, False, False
+            self.is_str = attrs.get("t") == "str"
+        elif self.in_cell and local == "v":
+            self.in_v = self.has_v = True
+        elif self.in_cell and local == "is":
+            self.has_value = True
+        elif self.in_cell and local == "f":
+            self.has_formula = True
+
+    def text(self, data: str) -> None:
+        if self.in_v and not data.isspace():
+            self.has_value = True  # <v></v> is no value (openpyxl writes it for a formula never calculated)
+
+    def end(self, tag: str) -> None:
+        local = _local(tag)
+        if local == "v":
+            self.in_v = False
+        if local != "c":
+            return
+        self.in_cell = False
+        scan = self.scan
+        # a text formula whose result is "" is cached as <v></v> with t="str": that is a result
+        if (self.has_formula and not self.has_value and not (self.is_str and self.has_v)
+                and scan.formula_without_value is None):
+            scan.formula_without_value = (self.row, self.col)
+        if self.has_value:
+            if self.row > self.max_rows:
+                raise SheetLimit(f"表格超过 {self.max_rows} 行的上限（第 {self.row} 行有内容），请分成几个文件或删去多余的行。")
+            if self.col > self.max_cols:
+                raise SheetLimit(f"表格超过 {self.max_cols} 列的上限（第 {self.row} 行第 {self.col} 列有内容），"
+                                 "请删去名单以外的列。")
+            scan.max_row = max(scan.max_row, self.row)
+            scan.max_col = max(scan.max_col, self.col)
+
+
+def open_zip(raw: bytes) -> zipfile.ZipFile:
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise NotExcel("这是旧版 .xls 格式，或设置了打开密码；请在 Excel 中取消密码并另存为 .xlsx")
+    try:
+        z = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile:
+        raise NotExcel("不是 zip 压缩格式，或文件不完整") from None
+    except (ValueError, EOFError, OSError):
+        raise NotExcel("文件不完整或已损坏") from None
+    names = set(z.namelist())
+    kind = ("Word 文档" if "word/document.xml" in names else "PowerPoint 文件" if "ppt/presentation.xml" in names
+            else "OpenDocument 文件" if "mimetype" in names else "")
+    if kind and not any(n.startswith("xl/") for n in names):
+        raise NotExcel(f"这是 {kind}")
+    if "[Content_Types].xml" not in names:
+        raise NotExcel("压缩包里没有 Excel 工作簿")
+    if "EncryptedPackage" in names:
+        raise NotExcel("文件设置了打开密码，请在 Excel 中取消密码后再导入")
+    total = 0
+    for info in z.infolist():
+        if info.file_size > MAX_PART_BYTES:
+            raise NotExcel(f"其中的 {info.filename} 解压后超过 {MAX_PART_BYTES // MB} MB")
+        total += info.file_size
+        if total > MAX_UNPACKED_BYTES:
+            raise NotExcel(f"解压后超过 {MAX_UNPACKED_BYTES // MB} MB")
+    return z
+
+
+def scan_xlsx(z: zipfile.ZipFile, max_rows: int, max_cols: int, max_cells: int) -> SheetScan:
+    """Check every XML part for a DTD, then read the shown sheet's shape. Raises NotExcel or SheetLimit."""
+    try:
+        for info in z.infolist():
+            if info.filename.lower().endswith((".xml", ".rels", ".vml")) and not info.is_dir():
+                _prologue(z, info.filename)
+        name, part = _active_sheet(z)
+        scan = SheetScan(name)
+        reader = _SheetReader(scan, max_rows, max_cols, max_cells)
+        p = _parser()
+        p.StartElementHandler = reader.start
+        p.EndElementHandler = reader.end
+        p.CharacterDataHandler = reader.text
+        _feed(z, part, p)
+    except zipfile.BadZipFile:
+        raise NotExcel("文件已损坏（压缩数据校验失败）") from None
+    except (EOFError, OSError, NotImplementedError, RuntimeError, zlib.error) as exc:
+        # a truncated member, an unsupported compression method, an encrypted member
+        raise NotExcel(f"文件不完整或已损坏：{type(exc).__name__}") from None
+    return scan
