@@ -97,6 +97,7 @@ class Conversation:
             lines.append(f"表格栏目：{label}{(' ' + q.note) if q.note else ''}")
         if q.hint:
             lines.append(f"提示：{e.text(q.hint)}")
+        lines += e.offer_lines(q)
         if q.type in ("yesno", "choice") and q.options:
             lines.append("选项：" + "　".join(f"{i}. {o.label}" for i, o in enumerate(q.options, 1)))
         elif q.type == "yesno":
@@ -248,7 +249,7 @@ class Conversation:
             self.session.pending = {"qid": q.id, "value": parsed.value}
             return self._finish(Reply([confirm_message(q, parsed)]), ask=False)
         e.set(q.id, parsed.value)
-        msgs = self._echo(q) + ([parsed.note] if parsed.note else [])
+        msgs = self._echo(q) + ([parsed.note] if parsed.note else []) + e.computed_notes(q.id)
         return self._after_answer(q.id, msgs)
 
     def submit(self, qid: str, raw: Any, said: str) -> Reply:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Optional
 
+from .computed import override_value
 from .flow import Flow, Question, Section, fill, load_flow
 from .parse import InputError, Parsed, format_decimal, parse
 from .store import Session
@@ -25,7 +26,8 @@ class State:
     relevant: dict[str, bool]
     not_applicable: set[str]
     namespace: dict[str, Any]
-    calculated: dict[str, Optional[str]]
+    calculated: dict[str, Optional[str]]  # the value that counts (an override's typed figure)
+    computed: dict[str, Optional[str]] = field(default_factory=dict)  # what the formula gives
 
 
 @dataclass
@@ -70,6 +72,7 @@ def evaluate(flow: Flow, answers: dict[str, Any], year: int) -> State:
     relevant: dict[str, bool] = {}
     na: set[str] = set()
     calc: dict[str, Optional[str]] = {}
+    computed: dict[str, Optional[str]] = {}
     for q in flow.questions:
         rel_ex = flow.expr(q.id, "relevant")
         rel = True if rel_ex is None else bool(rel_ex(ns))
@@ -79,17 +82,20 @@ def evaluate(flow: Flow, answers: dict[str, Any], year: int) -> State:
         relevant[q.id] = rel
         if not rel:
             ns[q.id] = None
-        elif q.calculated:
+        elif q.computes:
             raw = flow.expr(q.id, "calculate")(ns)  # type: ignore[misc]
             try:
                 val = Decimal(raw).quantize(Decimal(1).scaleb(-q.places), rounding=ROUND_HALF_UP) if raw is not None else None
             except Exception:  # noqa: BLE001
                 val = None
-            calc[q.id] = format_decimal(val, q.places) if val is not None else None
+            computed[q.id] = calc[q.id] = format_decimal(val, q.places) if val is not None else None
+            if q.override:
+                val = override_value(q, answers.get(q.id), val)
+                calc[q.id] = format_decimal(val, q.places) if val is not None else None
             ns[q.id] = val
         else:
             ns[q.id] = to_python(q, answers.get(q.id))
-    return State(relevant, na, ns, calc)
+    return State(relevant, na, ns, calc, computed)
 
 
 class Engine:
@@ -146,7 +152,7 @@ class Engine:
         if not self.is_relevant(qid):
             return None
         q = self.flow[qid]
-        if q.calculated:
+        if q.computes:
             return self.state.calculated.get(qid)
         return self.session.answers.get(qid)
 
@@ -158,6 +164,18 @@ class Engine:
         if not self.is_relevant(qid):
             return "无" if q.type == "list" else ""
         return show(q, self.value(qid), unit=unit)
+
+    def computed_notes(self, qid: str) -> list[str]:
+        """What an answer to qid just computed, shown back with the formula (or why it cannot be)."""
+        from .computed import computed_notes
+
+        return computed_notes(self, qid)
+
+    def offer_lines(self, q: Question, *, compact: bool = False) -> list[str]:
+        """For a computed value the operator may override: the value, its formula, how to reply."""
+        from .computed import offer_lines
+
+        return offer_lines(self, q, compact=compact) if q.override else []
 
     def askable(self, section: Section | None = None) -> list[Question]:
         qs = section.questions if section else self.flow.questions

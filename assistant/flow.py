@@ -62,7 +62,11 @@ class Question:
     constraint: Optional[str] = None
     constraint_message: str = ""
     calculate: Optional[str] = None
-    evidence: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)  # [numerator, denominator] of `calculate`
+    # With `calculate`: the computed value is offered, and the operator accepts it or types the
+    # figure with its basis (the form's row and the inputs differ in scope). See assistant/computed.py.
+    override: bool = False
+    printed: bool = True  # false: asked (e.g. to judge a warning) but the form has no row for it
     unit: str = ""
     places: int = 2
     min: Optional[float] = None
@@ -89,6 +93,12 @@ class Question:
 
     @property
     def calculated(self) -> bool:
+        """Computed and never asked (an `override` question is computed, but asked)."""
+        return self.calculate is not None and not self.override
+
+    @property
+    def computes(self) -> bool:
+        """Has a formula, whether or not the operator may override it."""
         return self.calculate is not None
 
     def option(self, oid: str) -> Option | None:
@@ -349,6 +359,8 @@ def _check(flow: Flow, path: Path) -> None:
             raise FlowError(f"{path}: 问题 {q.id}：矩阵题必须列出 rows 和 cols")
         if q.list_id and (q.list_id not in flow.by_id or flow.by_id[q.list_id].type != "list"):
             raise FlowError(f"{path}: 问题 {q.id}：list 指向的 “{q.list_id}” 不是本表中的名单题")
+        if q.override and not (q.calculate and len(q.evidence) == 2):
+            raise FlowError(f"{path}: 问题 {q.id}：override 需要 calculate 和两项 evidence（分子、分母）")
         for ref in q.evidence:
             if ref not in flow.by_id:
                 raise FlowError(f"{path}: 问题 {q.id}：evidence 引用了不存在的问题 “{ref}”")
@@ -421,7 +433,7 @@ def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:
     return flow
 
 
-_CACHE_FORMAT = "5"  # bump when the pickled classes change
+_CACHE_FORMAT = "6"  # bump when the pickled classes change
 
 
 @cache

@@ -670,6 +670,10 @@ def parse(q: Question, raw: Any) -> Parsed:
     """Parse raw input (typed text, or structured data from a file) for question q."""
     if q.calculated:
         raise InputError("本题由系统根据您填写的数据自动计算，无需填写。")
+    if q.override:  # a computed value the operator accepts, or replaces with a figure and its basis
+        from .computed import parse_override
+
+        return parse_override(q, raw)
     if q.type == "list":
         return parse_rows(q, raw)
     if q.type == "matrix":

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from .flow import FORMS, Column, Flow, Question
+from .computed import BASIS_MAX, COMPUTED, TYPED
 from .parse import NONE_TEXT, InputError
 from .paths import data_dir
 
@@ -201,6 +202,11 @@ def check_raw(q: Question, raw: Any, *, strict: bool = False) -> Any:
         return _raw_rows(q, raw, strict)
     if q.type == "matrix":
         return _raw_matrix(q, raw, strict)
+    if q.override and isinstance(raw, dict):  # the stored form, from a JSON report; parse_override checks keys
+        for v in raw.values():
+            if isinstance(v, str):
+                check_text(v)
+        return raw
     want = _TYPE_WORDS.get(q.type, "一个值")
     if isinstance(raw, str):
         check_text(raw)
@@ -301,7 +307,24 @@ def stored_problem(q: Question, value: Any, *, fresh: bool = False) -> str | Non
                 if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_INT:
                     return f"“{shown(rk)}·{shown(ck)}”应是不小于 0 的整数，实际是{kind_of(n)}"
         return None
+    if q.override and isinstance(value, dict):
+        return _stored_override(value)
     return _stored_scalar(q.type, value, {o.id for o in q.options}, fresh)
+
+
+def _stored_override(value: dict[str, Any]) -> str | None:
+    """An override question stores {"source": "computed"} or the typed figure with its basis."""
+    source = value.get("source")
+    if source == COMPUTED and set(value) == {"source"}:
+        return None
+    if source == TYPED and set(value) <= {"source", "value", "basis"}:
+        figure, basis = value.get("value"), value.get("basis", "")
+        if not isinstance(figure, str) or not _DECIMAL.fullmatch(figure):
+            return f"填写的数字应是数字，实际是{kind_of(figure)}"
+        if not isinstance(basis, str) or len(basis) > BASIS_MAX:
+            return f"数据依据应是不超过 {BASIS_MAX} 字的文字，实际是{kind_of(basis)}"
+        return None
+    return f"应是“采用计算值”或“数字 + 依据”，实际是{kind_of(value)}"
 
 
 def check_stored(q: Question, value: Any, *, fresh: bool = False) -> None:

@@ -39,7 +39,6 @@ def _session(store, rows: int):
             for i in range(1, rows + 1)
         ]
         answers["patent_count"] = str(rows)
-        answers["patents_per_10k"] = f"{rows / 8650 * 10000:.2f}"
     s = store.create("annual_report", "bench", 2023)
     errors = Engine.for_session(s).apply_many(answers)
     if errors:

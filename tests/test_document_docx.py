@@ -211,7 +211,6 @@ def test_patent_list_sizes(store, tmp_path, rows):
     answers["patent_list"] = [{"name": f"专利{i}", "number": f"ZL{i:08d}", "kind": "发明专利", "holder": "上海示例有限公司"}
                               for i in range(1, rows + 1)]
     answers["patent_count"] = str(rows)
-    answers["patents_per_10k"] = f"{rows / 8650 * 10000:.2f}"
     if not rows:
         answers.pop("patent_list")
     session = make_session(store, "annual", answers)

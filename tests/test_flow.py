@@ -127,6 +127,23 @@ def _write(tmp_path, body: str):
          questions:
            - {id: l, type: list}
      """, ["bad.yaml", "l", "columns"]),
+    ("""
+     form: bad
+     default_year: 2023
+     sections:
+       - id: s
+         questions:
+           - {id: a, type: decimal, override: true}
+     """, ["bad.yaml", "a", "override", "calculate"]),
+    ("""
+     form: bad
+     default_year: 2023
+     sections:
+       - id: s
+         questions:
+           - {id: a, type: integer}
+           - {id: r, type: decimal, calculate: "a * 2", evidence: [a], override: true}
+     """, ["bad.yaml", "r", "evidence"]),
 ])
 def test_malformed_flow_names_file_question_and_problem(tmp_path, body, expected):
     path = _write(tmp_path, body)
@@ -161,3 +178,23 @@ def test_title_blank_must_name_a_question(tmp_path):
         text.replace("  district_name: XX区", "  district: XX区"), encoding="utf-8")
     with pytest.raises(FlowError, match="form_title_blanks.*district"):
         load_flow_file(tmp_path / "flows" / "district_summary.yaml")
+
+
+def test_computed_figures_are_data_with_their_inputs_asked_first():
+    flow = load_flow("annual")
+    computed = [q for q in flow.questions if q.computes]
+    assert {"rd_staff_share", "patents_per_10k", "cloud_rate", "iip_rate", "co2_intensity"} <= {q.id for q in computed}
+    for q in computed:
+        assert q.formula and len(q.evidence) == 2, q.id
+        assert all(flow.index[i] < flow.index[q.id] and not flow[i].computes for i in q.evidence), q.id
+    # Only the cluster-level row computed from SME-level inputs may be overridden.
+    assert [q.id for q in computed if q.override] == ["patents_per_10k"]
+    assert flow["rd_staff_count"].type == "integer" and flow["rd_staff_share"].calculated
+
+
+def test_questions_not_printed_are_data():
+    flow = load_flow("annual")
+    q = flow["municipal_champion_count"]
+    assert not q.printed and q.relevant == "little_giant_count == 0 and champion_count == 0"
+    assert "不会印在报告里" in q.ask
+    assert all(q.printed for q in flow.questions if q.id != "municipal_champion_count")

@@ -51,6 +51,8 @@ def default_filename(engine: Any, fmt: str) -> str:
 
 def report_dict(engine: Any) -> dict[str, Any]:
     """The whole report, machine-readable: answers by question id (only those that count), labels."""
+    from ..computed import evidence
+
     flow, s = engine.flow, engine.session
     answers: dict[str, Any] = {}
     labels: dict[str, str] = {}
@@ -81,6 +83,7 @@ def report_dict(engine: Any) -> dict[str, Any]:
         "year": s.year,
         "answers": answers,
         "calculated": calculated,
+        "evidence": evidence(engine),  # formula, inputs and, for an override, the operator's basis
         "labels": labels,
         "shown": shown,
     }

@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any, Optional
 
 from ..checks import blocking
+from ..computed import basis_text, typed
 from ..flow import Question, fill, yaml_load
 from ..parse import NONE_TEXT, clean_text
 from ..paths import data_dir
@@ -176,7 +177,7 @@ class _Builder:
         q = self.flow[qid]
         if not self.e.is_relevant(qid) or qid in self.e.state.not_applicable:
             return False
-        if q.calculated:
+        if q.computes:
             return self.e.value(qid) is None
         return q.required and qid not in self.e.session.answers
 
@@ -348,7 +349,22 @@ class _Builder:
         for role, ref in zip(("分子", "分母"), q.evidence):
             rows.append(Row([Cell(f"{role}：{self.label(ref)}"), Cell(self.value(ref))], qid=ref))
         rows.append(Row([Cell("计算公式"), Cell(self.text(q.formula) or NONE_TEXT)]))
-        rows.append(Row([Cell("计算结果"), Cell(self.value(q.id))], qid=q.id))
+        if not q.override:
+            rows.append(Row([Cell("计算结果"), Cell(self.value(q.id))], qid=q.id))
+            return Grid([7.0, 9.0], rows)
+        # The operator accepted the computed value or typed the figure with its basis: say which.
+        computed = self.e.state.computed.get(q.id)
+        rows.append(Row([Cell("计算结果"), Cell(computed or "无法计算")], qid=q.id))
+        stored = self.e.session.answers.get(q.id)
+        value = self.value(q.id)
+        figure = typed(stored)
+        if figure is not None:
+            source = f"填报单位填写：{value}；依据：{_inline(basis_text(figure[1]))}（上面的计算结果仅供参考）"
+        elif isinstance(stored, dict) and stored.get("source") == "computed":
+            source = f"采用上面的计算结果：{value}"
+        else:
+            source = value
+        rows.append(Row([Cell("填报值来源"), Cell(source, missing=value == MISSING)], qid=q.id))
         return Grid([7.0, 9.0], rows)
 
 
@@ -416,7 +432,7 @@ def _build_annual(e: Any, draft: bool) -> Report:
         n += 1
         t = b.list_table(qid, n)
         appendices.append(Part(f"appendix:{qid}", t.title, [Block("list", table=t, qid=qid)], new_page=True))
-    calc = [q for q in flow.questions if q.calculated and q.evidence and e.is_relevant(q.id)]
+    calc = [q for q in flow.questions if q.computes and q.evidence and e.is_relevant(q.id)]
     if calc:
         n += 1
         blocks = []
@@ -426,7 +442,7 @@ def _build_annual(e: Any, draft: bool) -> Report:
             b.placed.update(q.evidence)
         appendices.append(Part("appendix:evidence", f"附件材料{n}：计算佐证材料", blocks, new_page=True))
     # Answers the form has no row for (details of a change, an accident): listed so nothing is lost.
-    extra = [q for q in flow.questions if q.id not in b.placed and q.section not in ("cover",)
+    extra = [q for q in flow.questions if q.id not in b.placed and q.section not in ("cover",) and q.printed
              and e.is_relevant(q.id) and q.id in e.session.answers and q.type != "list"]
     if extra:
         n += 1

@@ -24,6 +24,8 @@ class QuestionPanel(WrapStatic):
             t.append("（选填）", style="dim")
         t.append("\n")
         t.append(engine.text(q.ask or q.label), style="bold")
+        for line in engine.offer_lines(q, compact=True):  # a computed value to accept, or replace with its basis
+            t.append("\n" + line, style="bold yellow")
         label = engine.official_label(q)
         extra = []
         if label:

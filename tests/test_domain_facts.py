@@ -1,0 +1,166 @@
+"""The corrected domain facts (reference definitions, section 9) as they reach the operator: the
+warnings' wording and conditions, and the glossary entries."""
+
+from __future__ import annotations
+
+import json
+
+import docx
+import pytest
+from conftest import make_session, sample_answers
+from document_support import paragraphs
+
+from assistant.chat import Conversation
+from assistant.document.export import export_session
+from assistant.engine import Engine
+from assistant.expr import compile_expr
+from assistant.flow import load_flow
+from assistant.glossary import load_glossary
+from assistant.store import Session
+
+FLOW = load_flow("annual")
+GLOSSARY = load_glossary()
+NATIONAL = "国家认定标准（2022 年版）"
+SHANGHAI = "上海市认定条件"
+
+
+def engine_with(**overrides: str) -> Engine:
+    e = Engine.for_session(Session("t", "annual_report", "t", 2023))
+    answers = {**sample_answers(), **overrides}
+    for count, lst in (("little_giant_count", "little_giant_list"), ("champion_count", "champion_list")):
+        if answers.get(count) == "0":
+            answers.pop(lst, None)
+    assert not e.apply_many(answers)
+    return e
+
+
+def messages(e: Engine) -> dict[str, str]:
+    return {f.rule: f.message for f in e.findings()}
+
+
+# -- 单项冠军 / 小巨人: 市级 champions are asked about before "below the condition" ---------------
+def test_municipal_champions_are_asked_before_the_core_enterprise_warning(store):
+    answers = {k: v for k, v in sample_answers().items()
+               if k not in ("little_giant_count", "little_giant_list", "champion_count", "champion_list",
+                            "hightech_count", "innovative_count")}
+    session = make_session(store, "annual", answers)
+    conv = Conversation(Engine.for_session(session), save=lambda: store.save(session))
+    e = conv.engine
+    e.jump("little_giant_count")
+    said = conv.handle("0").messages
+    said += conv.handle("0").messages  # champion_count
+    assert e.current().id == "municipal_champion_count"
+    assert "市级" in said[-1]  # the next question is the 市级 one ...
+    assert not any("低于" in m or "小巨人”企业，" in m for m in said)  # ... and nothing concluded yet
+    assert "core_enterprise_threshold" not in messages(e)
+    reply = conv.handle("0")
+    warning = next(m for m in reply.messages if "低于" in m)
+    assert "市级或国家级" in warning and SHANGHAI in warning and "304" in warning
+    assert NATIONAL in warning and "不少于 10 家" in warning  # the national alternative
+    assert messages(e)["core_enterprise_threshold"] == warning.lstrip("⚠ ")
+    e.jump("municipal_champion_count")
+    conv.handle("1")
+    assert "core_enterprise_threshold" not in messages(e)
+
+
+def test_municipal_question_only_when_both_national_counts_are_zero():
+    assert not engine_with().is_relevant("municipal_champion_count")  # the sample has both
+    assert not engine_with(champion_count="0").is_relevant("municipal_champion_count")
+    e = engine_with(champion_count="0", little_giant_count="0")
+    assert e.is_relevant("municipal_champion_count") and e.current().id == "municipal_champion_count"
+    assert "core_enterprise_threshold" not in messages(e)
+
+
+def test_municipal_answer_is_kept_but_not_printed(store, tmp_path):
+    answers = {**sample_answers(), "little_giant_count": "0", "champion_count": "0", "municipal_champion_count": "2"}
+    for lst in ("little_giant_list", "champion_list"):
+        answers.pop(lst)
+    session = make_session(store, "annual", answers)
+    assert not FLOW["municipal_champion_count"].printed
+    text = "\n".join(paragraphs(docx.Document(str(export_session(session, "docx", tmp_path / "r.docx")))))
+    assert "市级制造业单项冠军" not in text and "补充说明" not in text
+    data = json.loads(export_session(session, "json", tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert data["answers"]["municipal_champion_count"] == 2  # nothing lost
+
+
+# -- growth warnings: one-year figures against three-year averages -------------------------------
+def test_growth_warnings_are_reference_only_and_explain_the_difference():
+    m = messages(engine_with(leading_output_growth="8", rd_growth="3"))
+    lead, rd = m["leading_growth_threshold"], m["rd_growth_threshold"]
+    for msg in (lead, rd):
+        assert "参考" in msg and "年均" in msg and "近三年" in msg and "一年" in msg
+    assert NATIONAL in lead and SHANGHAI in rd and "中小企业" in rd
+
+
+@pytest.mark.parametrize("overrides, rule, whose", [
+    ({"total_output": "30"}, "output_threshold", NATIONAL),
+    ({"sme_output_share": "60"}, "sme_share_threshold", NATIONAL),
+    ({"leading_output_share": "60"}, "leading_share_threshold", NATIONAL),
+    ({"area_km2": "150"}, "area_threshold", NATIONAL),
+    ({"leading_output_growth": "8"}, "leading_growth_threshold", NATIONAL),
+    ({"rd_growth": "3"}, "rd_growth_threshold", SHANGHAI),
+    ({"iip_enterprises": "10"}, "iip_threshold", SHANGHAI),
+])
+def test_threshold_messages_name_whose_criterion(overrides, rule, whose):
+    e = engine_with(**overrides)
+    f = next(f for f in e.findings() if f.rule == rule)
+    assert f.severity == "warning" and whose in f.message
+
+
+def test_every_threshold_rule_names_its_source():
+    thresholds = [r for r in FLOW.rules if r.id.endswith("_threshold")]
+    assert len(thresholds) >= 8
+    for r in thresholds:
+        assert NATIONAL in r.message or SHANGHAI in r.message, r.id
+
+
+# -- rules removed ---------------------------------------------------------------------------------
+def test_no_rule_treats_the_quality_tiers_as_mutually_exclusive():
+    tiers = {"specialized_count", "little_giant_count", "champion_count", "hightech_count", "innovative_count"}
+    for r in FLOW.rules:
+        names = compile_expr(r.assert_).names & tiers
+        assert len(names) <= 1 or r.id == "core_enterprise_threshold", r.id
+    texts = [t.text for t in GLOSSARY.terms] + [q.hint for q in FLOW.questions]
+    assert not any("各自栏目" in t or "互斥" in t for t in texts)
+    for tid in ("innovative_sme", "quality_sme"):
+        assert "不要自行剔除重叠" in GLOSSARY[tid].text
+
+
+def test_patents_per_10k_is_a_hint_not_a_contradiction():
+    assert "patents_per_10k_consistent" not in {r.id for r in FLOW.rules}
+    q = FLOW["patents_per_10k"]
+    assert q.override and "集群口径" in q.hint and "中小企业" in q.hint
+    text = GLOSSARY["patents_per_10k"].text
+    assert "提醒" not in text and "近似" in text and "依据" in text
+
+
+# -- glossary ----------------------------------------------------------------------------------------
+def test_rd_expense_follows_the_current_super_deduction_scope():
+    t = GLOSSARY["rd_expense"]
+    for word in ("职工福利费", "补充养老保险费", "补充医疗保险费", "股权激励", "装备调试", "田间试验", "特殊收入", "减去"):
+        assert word in t.text, word
+    assert "119号" in t.source and "2017年第40号" in t.source and "A107012" in t.source
+    assert "2026 年 11 月" in t.source  # when it was compiled
+    assert "未与官方原文" in t.text  # as certain as its source
+
+
+def test_international_standard_and_national_key_laboratories():
+    t = GLOSSARY["international_standard"]
+    assert all(w in t.text for w in ("ISO", "IEC", "ITU", "ISO 确认"))
+    assert "采用国际标准管理办法" in t.source
+    platform = GLOSSARY["innovation_platform"]
+    assert "全国重点实验室" in platform.text and "2022" in platform.text and "国家重点实验室" in platform.text
+    assert GLOSSARY.lookup("全国重点实验室") is platform
+
+
+def test_bulk_waste_lists_the_seven_kinds_of_381():
+    t = GLOSSARY["bulk_waste"]
+    kinds = ("煤矸石", "粉煤灰", "尾矿", "冶炼渣", "工业副产石膏", "建筑垃圾", "农作物秸秆")
+    assert all(k in t.text for k in kinds) and "七类" in t.text
+    assert "381号" in t.text and "赤泥" in t.text and "不是单独的一类" in t.text
+
+
+def test_champion_glossary_counts_municipal_champions():
+    for tid in ("champion", "little_giant", "designation_thresholds"):
+        assert "市级或国家级" in GLOSSARY[tid].text, tid
+    assert "合计不少于 10 家" in GLOSSARY["designation_thresholds"].text
