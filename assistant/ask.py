@@ -12,8 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .chat import (BACK_WORDS, CHECK_WORDS, HELP_WORDS, LATER_WORDS, PREVIEW_WORDS, PROGRESS_WORDS,
-                   QUIT_WORDS, SAVE_WORDS, SKIP_WORDS, Choices, Conversation, Reply)
+from .chat import (
+    BACK_WORDS,
+    CHECK_WORDS,
+    HELP_WORDS,
+    LATER_WORDS,
+    PREVIEW_WORDS,
+    PROGRESS_WORDS,
+    QUIT_WORDS,
+    SAVE_WORDS,
+    SKIP_WORDS,
+    Choices,
+    Conversation,
+    Reply,
+)
 from .parse import InputError, is_none_word, normalize, parse_rows
 
 if TYPE_CHECKING:
@@ -48,7 +60,7 @@ def is_chat_word(text: str) -> bool:
 
 
 class Asker:
-    def __init__(self, handle: "OpenSession"):
+    def __init__(self, handle: OpenSession):
         from .engine import Engine
 
         self.handle = handle
@@ -57,7 +69,7 @@ class Asker:
                                  export_hint="运行 `filing export {id}` 导出 Word 文档")
 
     @property
-    def session(self):  # noqa: ANN201
+    def session(self):
         return self.handle.session
 
     # -- the loop ------------------------------------------------------------------------------
@@ -101,7 +113,7 @@ class Asker:
             return
         try:
             print_preview(self.session)
-        except Exception as exc:  # noqa: BLE001 - a preview failure must not end the interview
+        except Exception as exc:
             _out(f"预览失败：{exc}")
 
     # -- prompts -------------------------------------------------------------------------------
@@ -123,7 +135,7 @@ class Asker:
             return self._text(self._short(q), multiline=True)
         return self._text(self._short(q))
 
-    def _short(self, q: "Question") -> str:
+    def _short(self, q: Question) -> str:
         label = self.engine.label(q)
         return label if len(label) <= 24 else label[:23] + "…"
 
@@ -167,7 +179,7 @@ class Asker:
         ])
 
     # -- lists ---------------------------------------------------------------------------------
-    def _list(self, q: "Question") -> Any:
+    def _list(self, q: Question) -> Any:
         current = self.session.answers.get(q.id)
         choices = []
         if isinstance(current, list):
@@ -183,7 +195,7 @@ class Asker:
             return self._import(q)
         return picked
 
-    def _rows(self, q: "Question") -> Any:
+    def _rows(self, q: Question) -> Any:
         cols = "，".join(c.label or c.id for c in q.columns)
         _out(f"请逐行输入，每行一条，列之间用 Tab 或逗号分隔：{cols}。")
         _out("空行结束；第一行输入“无”表示没有；也可以输入 ? 、返回 等。")
@@ -218,7 +230,7 @@ class Asker:
         return cmd is not None and cmd.kind == "jump"
 
     @staticmethod
-    def _preset_cell(q: "Question", cid: str, preset: dict[str, Any]) -> str:
+    def _preset_cell(q: Question, cid: str, preset: dict[str, Any]) -> str:
         col = q.column(cid)
         val = preset.get(cid, "")
         if col is not None and col.options:
@@ -226,7 +238,7 @@ class Asker:
             return (opt.label or opt.id) if opt else str(val)
         return str(val)
 
-    def _import(self, q: "Question") -> Any:
+    def _import(self, q: Question) -> Any:
         import questionary
 
         from .importer import TableError, apply_rows, load_rows, preview_table
@@ -267,7 +279,7 @@ class Asker:
             return IMPORTED
 
     # -- the standards matrix ------------------------------------------------------------------
-    def _matrix(self, q: "Question") -> str | None:
+    def _matrix(self, q: Question) -> str | None:
         cols = "、".join(c.label for c in q.cols)
         keep = q.id in self.session.answers
         _out(f"请按行填写，每行 {len(q.cols)} 个整数（{cols}），用空格分隔。"

@@ -6,12 +6,13 @@ session is saved before the reply returns, so nothing typed is ever lost.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
-from .echo import confirm_message, unsure_message
 from .checks import BLOCKING, involved
+from .echo import confirm_message, unsure_message
 from .engine import Engine
 from .expr import render_message, total_chars
 from .flow import Question
@@ -78,11 +79,11 @@ class Conversation:
         self.export_hint = export_hint
 
     @property
-    def glossary(self):  # noqa: ANN201 - loaded on first use, not at start-up
+    def glossary(self):
         return load_glossary()
 
     @property
-    def session(self):  # noqa: ANN201
+    def session(self):
         return self.engine.session
 
     # -- wording of a question -----------------------------------------------------------------
@@ -587,7 +588,7 @@ class Conversation:
             return self._finish(Reply([f"没有找到“{target}”。可以输入题目名称中的几个字，或部分名称（如“三、创新能力情况”）。"], refused=True), ask=False)
         try:
             e.jump(qid)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return self._finish(Reply([str(exc)], refused=True), ask=False)
         return self._finish(Reply([]))
 

@@ -26,7 +26,7 @@ class Finding:
         return asdict(self)
 
 
-def check(engine: "Engine") -> list[Finding]:
+def check(engine: Engine) -> list[Finding]:
     flow, state, answers = engine.flow, engine.state, engine.session.answers
     ns = state.namespace
     out: list[Finding] = []

@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from .errors import EXIT_FILE, EXIT_OK, EXIT_REFUSED, EXIT_SESSION, EXIT_USAGE  # noqa: F401
+from .errors import EXIT_FILE, EXIT_OK, EXIT_REFUSED, EXIT_SESSION, EXIT_USAGE
 from .errors import UserError as CliError
-
 
 # argparse looks its own words up through `argparse._` (gettext) at call time: give them in Chinese.
 _ARGPARSE_ZH = {
@@ -94,7 +94,6 @@ def _year_arg(text: str) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     from .flow import load_flow
-
     from .parse import InputError
     from .validate import check_text
 
@@ -491,7 +490,7 @@ def _run(args: argparse.Namespace) -> int:
             raise
         _err(describe(exc))
         return EXIT_FILE
-    except Exception as exc:  # noqa: BLE001 - never a traceback unless --debug
+    except Exception as exc:
         if args.debug:
             raise
         _err(f"出现意外错误：{exc}。加 --debug 可查看详细信息。")

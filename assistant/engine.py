@@ -6,10 +6,10 @@ It answers "what is next", "apply this text to that question", "go back", "jump 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable, Optional
+from typing import Any
 
 from .computed import override_value
 from .flow import Flow, Question, Section, fill, load_flow
@@ -26,8 +26,8 @@ class State:
     relevant: dict[str, bool]
     not_applicable: set[str]
     namespace: dict[str, Any]
-    calculated: dict[str, Optional[str]]  # the value that counts (an override's typed figure)
-    computed: dict[str, Optional[str]] = field(default_factory=dict)  # what the formula gives
+    calculated: dict[str, str | None]  # the value that counts (an override's typed figure)
+    computed: dict[str, str | None] = field(default_factory=dict)  # what the formula gives
 
 
 @dataclass
@@ -71,8 +71,8 @@ def evaluate(flow: Flow, answers: dict[str, Any], year: int) -> State:
     ns: dict[str, Any] = {"year": year}
     relevant: dict[str, bool] = {}
     na: set[str] = set()
-    calc: dict[str, Optional[str]] = {}
-    computed: dict[str, Optional[str]] = {}
+    calc: dict[str, str | None] = {}
+    computed: dict[str, str | None] = {}
     for q in flow.questions:
         rel_ex = flow.expr(q.id, "relevant")
         rel = True if rel_ex is None else bool(rel_ex(ns))
@@ -86,7 +86,7 @@ def evaluate(flow: Flow, answers: dict[str, Any], year: int) -> State:
             raw = flow.expr(q.id, "calculate")(ns)  # type: ignore[misc]
             try:
                 val = Decimal(raw).quantize(Decimal(1).scaleb(-q.places), rounding=ROUND_HALF_UP) if raw is not None else None
-            except Exception:  # noqa: BLE001
+            except Exception:
                 val = None
             computed[q.id] = calc[q.id] = format_decimal(val, q.places) if val is not None else None
             if q.override:
@@ -106,7 +106,7 @@ class Engine:
         self.state = evaluate(flow, session.answers, session.year)
 
     @classmethod
-    def for_session(cls, session: Session, on_change: Callable[[Session], None] | None = None) -> "Engine":
+    def for_session(cls, session: Session, on_change: Callable[[Session], None] | None = None) -> Engine:
         return cls(load_flow(session.form), session, on_change)
 
     # -- reading -----------------------------------------------------------------------------

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache, lru_cache
-from typing import Any, Callable
-
+from functools import cache
+from typing import Any
 
 
 def _tally(rows: Any, row_key: str, col_key: str) -> dict:
@@ -217,7 +217,7 @@ class Expression:
     use. A construct outside the translated set keeps jinja2's generated template code instead.
     """
 
-    __slots__ = ("source", "names", "_fn", "_pysrc", "_native")
+    __slots__ = ("_fn", "_native", "_pysrc", "names", "source")
 
     def __init__(self, source: str):
         from jinja2 import TemplateSyntaxError, meta
@@ -259,7 +259,7 @@ class Expression:
     def _compile(self) -> Callable[..., Any]:
         src = self.generate()
         if self._native:
-            return eval(compile(src, "<flow expression>", "eval"), dict(_RUNTIME))  # noqa: S307 - our translation
+            return eval(compile(src, "<flow expression>", "eval"), dict(_RUNTIME))
         from jinja2.environment import TemplateExpression
 
         env = environment()
@@ -274,12 +274,12 @@ class Expression:
             fn = self._fn = self._compile()
         try:
             value = fn(namespace)
-        except Exception:  # noqa: BLE001 - any failure means "cannot tell yet"
+        except Exception:
             return None
         return None if type(value) is _Undefined else value
 
 
-@lru_cache(maxsize=None)
+@cache
 def compile_expr(source: str) -> Expression:
     return Expression(source)
 
@@ -294,5 +294,5 @@ def render_message(template: str, namespace: dict[str, Any]) -> str:
         tpl = _message_cache[template] = environment().from_string(template)
     try:
         return tpl.render(**namespace)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return template

@@ -5,10 +5,11 @@ A malformed file raises FlowError naming the file, the question and what is wron
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Literal, Optional
+from typing import Any, Literal
 
 from .expr import Expression, ExpressionError, compile_expr
 from .paths import data_dir
@@ -42,8 +43,8 @@ class Column:
     type: Literal["text", "integer", "decimal", "percent", "choice", "date", "credit_code", "phone"] = "text"
     required: bool = True
     options: list[Option] = field(default_factory=list)
-    min: Optional[float] = None
-    max: Optional[float] = None
+    min: float | None = None
+    max: float | None = None
     # wording
     label: str = ""
     aliases: list[str] = field(default_factory=list)
@@ -57,11 +58,11 @@ class Question:
     type: Literal[QTYPES]  # type: ignore[valid-type]
     section: str = ""
     required: bool = True
-    relevant: Optional[str] = None
-    not_applicable: Optional[str] = None  # when true, the item is recorded as 不适用
-    constraint: Optional[str] = None
+    relevant: str | None = None
+    not_applicable: str | None = None  # when true, the item is recorded as 不适用
+    constraint: str | None = None
     constraint_message: str = ""
-    calculate: Optional[str] = None
+    calculate: str | None = None
     evidence: list[str] = field(default_factory=list)  # [numerator, denominator] of `calculate`
     # With `calculate`: the computed value is offered, and the operator accepts it or types the
     # figure with its basis (the form's row and the inputs differ in scope). See assistant/computed.py.
@@ -69,17 +70,17 @@ class Question:
     printed: bool = True  # false: asked (e.g. to judge a warning) but the form has no row for it
     unit: str = ""
     places: int = 2
-    min: Optional[float] = None
-    max: Optional[float] = None
+    min: float | None = None
+    max: float | None = None
     min_exclusive: bool = False
-    max_chars: Optional[int] = None
+    max_chars: int | None = None
     options: list[Option] = field(default_factory=list)
     columns: list[Column] = field(default_factory=list)
     rows: list[Option] = field(default_factory=list)
     cols: list[Option] = field(default_factory=list)
     preset_rows: list[dict[str, Any]] = field(default_factory=list)
     min_rows: int = 0
-    list_id: Optional[str] = None  # `list:` in YAML: the attached list this count must match
+    list_id: str | None = None  # `list:` in YAML: the attached list this count must match
     no_default: bool = False  # a choice with consequences: nothing preselected, a bare Enter records nothing
     # wording, merged from prompts/
     label: str = ""
@@ -266,7 +267,7 @@ def _yaml_loader() -> Any:
 def yaml_load(text: Any) -> Any:
     import yaml
 
-    return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=_yaml_loader())
 
 
 def _read_yaml(path: Path) -> Any:
@@ -275,7 +276,7 @@ def _read_yaml(path: Path) -> Any:
             return yaml_load(fh)
     except FileNotFoundError:
         raise FlowError(f"{path}: 文件不存在") from None
-    except Exception as exc:  # noqa: BLE001 - yaml.YAMLError, without importing yaml up front
+    except Exception as exc:
         if type(exc).__module__.startswith("yaml"):
             raise FlowError(f"{path}: 不是有效的 YAML：{exc}") from None
         raise
@@ -464,10 +465,10 @@ def load_flow(form: str) -> Flow:
         digest.update(p.read_bytes() if p.exists() else b"")
     cached = cache_dir() / f"{name}-{digest.hexdigest()[:20]}.pickle"
     try:
-        flow = pickle.loads(cached.read_bytes())  # noqa: S301 - our own cache, written below
+        flow = pickle.loads(cached.read_bytes())
         if isinstance(flow, Flow):
             return flow
-    except Exception:  # noqa: BLE001 - missing or stale cache: rebuild
+    except Exception:
         pass
     flow = load_flow_file(path, prompts)
     try:

@@ -303,19 +303,19 @@ def read_table(path: Path) -> tuple[list[str], list[list[Any]]]:
 
 
 # -- matching and validating -----------------------------------------------------------------
-def list_question(engine: "Engine", list_id: str) -> "Question":
+def list_question(engine: Engine, list_id: str) -> Question:
     lists = [q.id for q in engine.flow.questions if q.type == "list"]
     if list_id not in engine.flow.by_id or engine.flow[list_id].type != "list":
         raise TableError(f"“{list_id}”不是本表单的名单。可导入的名单：{'、'.join(lists)}。", EXIT_REFUSED)
     return engine.flow[list_id]
 
 
-def count_question(engine: "Engine", list_id: str) -> "Question | None":
+def count_question(engine: Engine, list_id: str) -> Question | None:
     """The integer question whose count the list must match (flow attribute `list`)."""
     return next((q for q in engine.flow.questions if q.list_id == list_id), None)
 
 
-def match_headers(question: "Question", headers: list[str]) -> list["Column | None"]:
+def match_headers(question: Question, headers: list[str]) -> list[Column | None]:
     """One column (or None: ignored) per header; refuses unknown, repeated or missing columns."""
     keys = column_lookup(question.columns)
     expected = "、".join(c.label or c.id for c in question.columns)
@@ -353,7 +353,7 @@ def _headers_known(question: Question, headers: list[str]) -> bool:
     return any(k in keys for k in named) and all(k in keys or k in IGNORED_HEADERS for k in named)
 
 
-def _row_dicts(columns: list["Column | None"], rows: list[list[Any]]) -> list[dict[str, Any]]:
+def _row_dicts(columns: list[Column | None], rows: list[list[Any]]) -> list[dict[str, Any]]:
     idx = [(i, c.id) for i, c in enumerate(columns) if c is not None]
     return [{cid: (row[i] if i < len(row) else "") for i, cid in idx} for row in rows]
 
@@ -361,7 +361,7 @@ def _row_dicts(columns: list["Column | None"], rows: list[list[Any]]) -> list[di
 _ROW_NO = re.compile(r"第 (\d+) 行")
 
 
-def validate(engine: "Engine", question: "Question", table: Table) -> list[dict[str, Any]]:
+def validate(engine: Engine, question: Question, table: Table) -> list[dict[str, Any]]:
     """Parsed rows (stored form), or TableError naming spreadsheet row numbers."""
     if not table.rows:
         raise TableError("文件只有表头，没有数据行。如果确实没有，请在对话中回答“无”。", EXIT_REFUSED)
@@ -380,12 +380,12 @@ def validate(engine: "Engine", question: "Question", table: Table) -> list[dict[
     return parsed.value
 
 
-def load_rows(engine: "Engine", list_id: str, path: Path) -> list[dict[str, Any]]:
+def load_rows(engine: Engine, list_id: str, path: Path) -> list[dict[str, Any]]:
     q = list_question(engine, list_id)
     return validate(engine, q, read_table_full(Path(path), q))
 
 
-def apply_rows(engine: "Engine", list_id: str, rows: list[dict[str, Any]]) -> list[str]:
+def apply_rows(engine: Engine, list_id: str, rows: list[dict[str, Any]]) -> list[str]:
     """Store the list and update the matching count; returns lines reporting the check."""
     q = engine.flow[list_id]
     count_q = count_question(engine, list_id)
@@ -407,7 +407,7 @@ def apply_rows(engine: "Engine", list_id: str, rows: list[dict[str, Any]]) -> li
     return lines
 
 
-def related_findings(engine: "Engine", list_id: str) -> list[str]:
+def related_findings(engine: Engine, list_id: str) -> list[str]:
     count_q = count_question(engine, list_id)
     ids = {list_id} | ({count_q.id} if count_q else set())
     def names(r: Any) -> set[str]:
@@ -420,7 +420,7 @@ def related_findings(engine: "Engine", list_id: str) -> list[str]:
 
 
 # -- showing ---------------------------------------------------------------------------------
-def preview_table(engine: "Engine", question: "Question", rows: list[dict[str, Any]], limit: int = PREVIEW_ROWS) -> None:
+def preview_table(engine: Engine, question: Question, rows: list[dict[str, Any]], limit: int = PREVIEW_ROWS) -> None:
     """The first rows and the count, as a rich table on stdout."""
     from rich.console import Console
     from rich.table import Table as RichTable

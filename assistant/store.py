@@ -11,9 +11,10 @@ import json
 import os
 import re
 import secrets
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .errors import EXIT_FILE, UserError
 from .paths import home
@@ -117,7 +118,7 @@ class Session:
         for qid, value in self.answers.items():
             frag = frags.get(qid)
             if frag is None:
-                frag = frags[qid] = f"{_dumps(qid)}:{_dumps(value)}".encode("utf-8")
+                frag = frags[qid] = f"{_dumps(qid)}:{_dumps(value)}".encode()
             parts.append(frag)
             parts.append(b",")
         if parts:
@@ -140,7 +141,7 @@ class Session:
         return b"".join(self.to_chunks()).decode("utf-8")
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], *, strings: bool = True) -> "Session":
+    def from_dict(cls, data: dict[str, Any], *, strings: bool = True) -> Session:
         """A session from its JSON document; SessionCorrupt (the reason) for any wrong shape or type.
 
         strings=False: the caller knows every string is encodable and every number finite."""
@@ -301,7 +302,7 @@ class SessionLock:
 class OpenSession:
     """A session held for editing by this process (the lock is released on close)."""
 
-    def __init__(self, store: "SessionStore", session: Session, lock: SessionLock):
+    def __init__(self, store: SessionStore, session: Session, lock: SessionLock):
         self.store, self.session, self._lock = store, session, lock
 
     @property
@@ -316,7 +317,7 @@ class OpenSession:
             self._lock.release()
             self._lock = None
 
-    def __enter__(self) -> "OpenSession":
+    def __enter__(self) -> OpenSession:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from .flow import FORMS, Column, Flow, Question
 from .computed import BASIS_MAX, COMPUTED, TYPED
+from .flow import FORMS, Column, Flow, Question
 from .parse import NONE_TEXT, InputError
 from .paths import data_dir
 

@@ -67,7 +67,7 @@ def run(code: str, *args: str, env: dict) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def half_filled(store) -> str:  # noqa: ANN001
+def half_filled(store) -> str:
     """A session answered halfway by typing, as a person resuming the next day has it."""
     from assistant.chat import Conversation
     from assistant.engine import Engine
@@ -138,7 +138,7 @@ async def answer_latency(home: Path) -> None:
         inp = screen.query_one("#input")
         say, save = screen.say, screen.handle.save
 
-        def timed_say(text: str):  # noqa: ANN202
+        def timed_say(text: str):
             t0, c0 = time.perf_counter(), time.process_time()
 
             def shown() -> None:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import make_session, sample_answers
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
@@ -15,8 +16,6 @@ from assistant.chat import Conversation
 from assistant.engine import Engine
 from assistant.flow import load_flow
 from assistant.store import SessionStore
-
-from conftest import make_session, sample_answers
 
 DOWN, ENTER, ESC_ENTER, CTRL_C, CLEAR = "\x1b[B", "\r", "\x1b\r", "\x03", "\x15"
 

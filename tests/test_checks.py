@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from conftest import sample_answers
+
 from assistant.checks import blocking
 from assistant.engine import Engine
 from assistant.store import Session
-
-from conftest import sample_answers
 
 
 def engine_with(**overrides) -> Engine:

@@ -154,7 +154,7 @@ def test_template_syntax_and_control_characters_are_printed_as_text(store, tmp_p
     texts = paragraphs(doc)
     assert _row_of(doc, e.label("leading_industry"))[-1] == "{{ 7*7 }} 与 {% raw %} 智能传感器"
     assert any(t == "第一行第二行 {{ config }} | 管道" for t in texts)
-    assert not any("49" == t for t in texts)
+    assert not any(t == "49" for t in texts)
 
 
 def test_long_narrative_and_empty_optional_lists(store, tmp_path):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from conftest import sample_answers
 
 from assistant.checks import blocking
 from assistant.engine import Engine
 from assistant.parse import InputError
 from assistant.store import Session
-
-from conftest import sample_answers
 
 
 def fresh(form="annual_report", year=2023) -> Engine:

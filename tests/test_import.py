@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import make_session, sample_answers
 from openpyxl import Workbook
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
@@ -15,8 +16,6 @@ from assistant.cli import main
 from assistant.engine import Engine
 from assistant.flow import load_flow
 from assistant.importer import match_headers, read_table, run_import
-
-from conftest import make_session, sample_answers
 
 PATENTS = sample_answers()["patent_list"]
 HEADER = ["序号", "专利名称", "授权号", "专利类型", "权利人"]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from conftest import sample_answers
 
 from assistant.chat import Conversation
 from assistant.checks import blocking
 from assistant.engine import Engine
 from assistant.flow import load_flow
-
-from conftest import sample_answers
 
 
 def typed(value) -> str:

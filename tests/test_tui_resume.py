@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+from tui_support import type_line
+
 from assistant.store import SessionStore
 from assistant.tui.app import FilingApp
 from assistant.tui.screens.conversation import ConversationScreen
 from assistant.tui.screens.home import HomeScreen
-
-from tui_support import type_line
 
 
 def test_resume_then_home_then_open_again(store: SessionStore):

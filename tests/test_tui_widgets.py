@@ -84,7 +84,7 @@ def test_long_text_live_count_against_part_seven_total(store: SessionStore):
             await pilot.press("ctrl+s")
             await pilot.pause()
             assert screen.session.answers["key_work"] == "丙" * 150  # stored; the total is a finding
-            assert editor is not None and not screen.query(LongTextEditor) or screen.engine.current().id != "key_work"
+            assert (editor is not None and not screen.query(LongTextEditor)) or screen.engine.current().id != "key_work"
 
     asyncio.run(run())
 

@@ -70,7 +70,7 @@ async def answer_current(pilot: Any, answers: dict) -> str:
     return q.id
 
 
-__all__ = ["typed", "tsv", "type_line", "paste_into", "answer_current", "load_flow"]
+__all__ = ["answer_current", "load_flow", "paste_into", "tsv", "type_line", "typed"]
 
 
 async def pick_in_outline(pilot: Any, key: str) -> None:

@@ -288,10 +288,9 @@ def load_report(path: Path | str, store: Any) -> tuple[Any, list[str]]:
     from ..engine import Engine
     from ..flow import FlowError, load_flow
     from ..parse import InputError
+    from ..safeio import MAX_REPORT_FILE_BYTES, FileTooLarge, read_bounded, size_text
     from ..store import Session
     from ..validate import check_report, kind_of, shown
-
-    from ..safeio import MAX_REPORT_FILE_BYTES, FileTooLarge, read_bounded, size_text
 
     path = Path(path).expanduser()
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Optional
+from typing import Any
 
 from ..checks import blocking
 from ..computed import basis_text, typed
@@ -30,7 +30,7 @@ CHECKED, UNCHECKED = "☑", "☐"
 class Cell:
     text: str = ""
     span: int = 1  # grid columns covered
-    merge: Optional[str] = None  # vertical merge: "restart" on the first row, "continue" below
+    merge: str | None = None  # vertical merge: "restart" on the first row, "continue" below
     bold: bool = False
     center: bool = False
     missing: bool = False
@@ -40,7 +40,7 @@ class Cell:
 @dataclass
 class Row:
     cells: list[Cell]
-    qid: Optional[str] = None
+    qid: str | None = None
     header: bool = False
 
 
@@ -91,10 +91,10 @@ class ListTable:
 class Block:
     kind: str  # heading | subheading | para | note | grid | list | sign
     text: str = ""
-    grid: Optional[Grid] = None
-    table: Optional[ListTable] = None
+    grid: Grid | None = None
+    table: ListTable | None = None
     lines: list[str] = field(default_factory=list)  # sign lines (right aligned)
-    qid: Optional[str] = None
+    qid: str | None = None
     missing: bool = False
 
 

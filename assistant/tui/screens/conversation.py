@@ -7,23 +7,23 @@ Conversation, which parses, answers chat words, writes the transcript and saves.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
-from ..widgets.footer import KeyBar
 
 from ...chat import AMBIGUOUS, Conversation, Reply
 from ...engine import Engine
 from ...textsafe import plain
 from ..widgets.chat_log import ChatLog
+from ..widgets.footer import KeyBar
 from ..widgets.outline import Outline
 from ..widgets.question_panel import QuestionPanel
-
 
 
 class ChatInput(Input):
@@ -108,7 +108,7 @@ class ConversationScreen(Screen):
                 self._saved_seq = seq
 
     # -- layout ---------------------------------------------------------------------------------
-    def compose(self):  # noqa: ANN201
+    def compose(self):
         # Greeting first, so the transcript's bubbles are laid out with the screen (no second pass).
         self._defer_save = True
         try:

@@ -7,8 +7,9 @@ from typing import Any
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from ..widgets.cjk import WrapStatic
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet
+
+from ..widgets.cjk import WrapStatic
 
 FORMATS = [("docx", "Word 文档（.docx）"), ("md", "Markdown 文本（.md）"), ("json", "JSON 交换文件（.json）")]
 
@@ -21,7 +22,7 @@ class ExportDialog(ModalScreen[str | None]):
         self.session = session
         self.written: str | None = None
 
-    def compose(self):  # noqa: ANN201
+    def compose(self):
         with Vertical(id="export-dialog", classes="dialog"):
             yield WrapStatic("导出报告", classes="dialog-title")
             with RadioSet(id="format"):
@@ -63,7 +64,7 @@ class ExportDialog(ModalScreen[str | None]):
         path = os.path.expanduser(raw) if raw else None  # a str: a trailing slash means a folder
         try:
             from ...document.export import export_session
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             result.update(f"导出功能暂不可用（文档模块未能加载：{exc}）。")
             result.set_class(True, "error")
             return
@@ -71,7 +72,7 @@ class ExportDialog(ModalScreen[str | None]):
             written = export_session(self.session, self.fmt(), path,
                                      force=self.query_one("#force", Checkbox).value,
                                      draft=self.query_one("#draft", Checkbox).value)
-        except Exception as exc:  # noqa: BLE001 - CliError / SessionError carry the Chinese reason
+        except Exception as exc:
             result.update(f"未能导出：{exc}")
             result.set_class(True, "error")
             return

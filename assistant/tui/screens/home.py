@@ -8,12 +8,12 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from ..widgets.cjk import WrapStatic
 from textual.widgets import DataTable, Input, Label, OptionList
 from textual.widgets.option_list import Option
-from ..widgets.footer import KeyBar
-from ...store import SessionError
 
+from ...store import SessionError
+from ..widgets.cjk import WrapStatic
+from ..widgets.footer import KeyBar
 
 
 def _when(iso: str) -> str:
@@ -30,7 +30,7 @@ class NewSessionDialog(ModalScreen[tuple[str, int] | None]):
         super().__init__()
         self.form = form
 
-    def compose(self):  # noqa: ANN201
+    def compose(self):
         from ...flow import load_flow
 
         flow = load_flow(self.form)
@@ -62,7 +62,7 @@ class NewSessionDialog(ModalScreen[tuple[str, int] | None]):
 class ImportDialog(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "取消")]
 
-    def compose(self):  # noqa: ANN201
+    def compose(self):
         with Vertical(id="import-dialog", classes="dialog"):
             yield WrapStatic("导入 JSON 报告", classes="dialog-title")
             yield Label("JSON 文件路径（由本助手导出的报告）：")
@@ -82,13 +82,13 @@ class ImportDialog(ModalScreen[str | None]):
             return
         try:
             from ...document.export import import_report
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             result.update(f"导入功能暂不可用（文档模块未能加载：{exc}）。")
             result.add_class("error")
             return
         try:
             session = import_report(Path(raw).expanduser(), self.app.store)  # type: ignore[attr-defined]
-        except Exception as exc:  # noqa: BLE001 - CliError / SessionError carry the Chinese reason
+        except Exception as exc:
             result.update(f"未能导入：{exc}")
             result.add_class("error")
             return
@@ -106,7 +106,7 @@ class HomeScreen(Screen):
         Binding("tab", "app.focus_next", "切换", show=False),
     ]
 
-    def compose(self):  # noqa: ANN201
+    def compose(self):
         yield WrapStatic("集群填报助手", id="home-title")
         yield WrapStatic("一题一题地帮您填写《中小企业特色产业集群年度发展情况报告》和区级总结表。每答一题自动保存。",
                      id="home-intro")

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
+
 from ..widgets.footer import KeyBar
 
 PREVIEW_ROWS = 20
@@ -17,11 +18,11 @@ def preview_text(session: Any) -> tuple[str, bool]:
     """(markdown, ok). Import lazily: the document module is heavy and may be missing."""
     try:
         from ...document.preview import render_markdown
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return f"预览功能暂不可用（文档模块未能加载：{exc}）。", False
     try:
         return render_markdown(session, max_list_rows=PREVIEW_ROWS), True
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return f"生成预览时出错：{exc}", False
 
 
@@ -32,7 +33,7 @@ class PreviewScreen(Screen):
         super().__init__()
         self.session = session
 
-    def compose(self):  # noqa: ANN201
+    def compose(self):
         with VerticalScroll(id="preview-scroll", can_focus=True):
             yield Static("正在生成预览……", id="preview")
         yield KeyBar()

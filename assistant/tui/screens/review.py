@@ -7,14 +7,14 @@ from typing import Any
 from rich.text import Text
 from textual.binding import Binding
 from textual.screen import Screen
-from ..widgets.cjk import WrapStatic
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
-from ..widgets.footer import KeyBar
 
 from ...checks import blocking
 from ...expr import count_chars
 from ...textsafe import visible
+from ..widgets.cjk import WrapStatic
+from ..widgets.footer import KeyBar
 
 
 class ReviewScreen(Screen[str | None]):
@@ -24,7 +24,7 @@ class ReviewScreen(Screen[str | None]):
         super().__init__()
         self.engine = engine
 
-    def compose(self):  # noqa: ANN201
+    def compose(self):
         e = self.engine
         found = e.findings()
         by_q: dict[str, list[Any]] = {}

@@ -33,7 +33,7 @@ class Bubble(WrapStatic):
         super().__init__(body, classes=classes)
 
     @classmethod
-    def of(cls, entry: dict[str, Any], refused: bool = False) -> "Bubble":
+    def of(cls, entry: dict[str, Any], refused: bool = False) -> Bubble:
         role = entry.get("role", "assistant")
         return cls(role, str(entry.get("text", "")), refused=refused and role == "assistant", kind=entry.get("kind"))
 
@@ -48,7 +48,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         self._older = WrapStatic("", classes="older")
         self._loading = False
 
-    def compose(self):  # noqa: ANN201
+    def compose(self):
         """The latest messages are part of the first layout: mounting them later costs a second pass."""
         self._older.display = self._first > 0
         self._older.update(self._older_text())

@@ -13,12 +13,12 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from .cjk import WrapStatic
 from textual.widgets import DataTable, Input
 
 from ...parse import header_key
 from ...textsafe import plain
 from ...values import show_cell
+from .cjk import WrapStatic
 
 
 def split_pasted(text: str, columns: list[Any], fill: Any = str) -> list[list[str]]:
@@ -41,7 +41,7 @@ class RowDialog(ModalScreen[list[str] | None]):
         super().__init__()
         self.columns, self.values, self.title_text, self.fill = columns, values, title, fill
 
-    def compose(self):  # noqa: ANN201
+    def compose(self):
         with VerticalScroll(id="row-dialog", classes="dialog"):
             yield WrapStatic(self.title_text, classes="dialog-title")
             for i, col in enumerate(self.columns):
@@ -95,7 +95,7 @@ class ListEditor(Vertical):
         self.load(*self._init)
         self.query_one(DataTable).focus()
 
-    def compose(self):  # noqa: ANN201
+    def compose(self):
         yield DataTable(id="rows", cursor_type="row", zebra_stripes=True)
         yield WrapStatic(id="row-errors")
         yield WrapStatic(id="typed-row")

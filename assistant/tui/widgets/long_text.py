@@ -8,10 +8,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
-from .cjk import WrapStatic
-
 from ...expr import count_chars, total_chars
-
+from .cjk import WrapStatic
 
 _CN_NUM = "零一二三四五六七八九十"
 
@@ -40,7 +38,7 @@ class LongTextEditor(Vertical):
         self.load(*self._init)
         self.query_one(TextArea).focus()
 
-    def compose(self):  # noqa: ANN201
+    def compose(self):
         yield TextArea(id="longtext", soft_wrap=True, show_line_numbers=False)
         yield WrapStatic(id="count")
 

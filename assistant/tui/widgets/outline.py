@@ -19,7 +19,6 @@ from textual.widgets.option_list import Option
 from ...checks import blocked_questions
 
 
-
 def _fit(text: str, width: int) -> str:
     """Cut to `width` terminal cells with …: a sidebar row stays one line (CJK is two cells)."""
     if cell_len(text) <= width:
@@ -60,7 +59,7 @@ class Outline(Vertical):
             super().__init__()
             self.kind, self.target = kind, target  # kind "section" | "question"
 
-    def compose(self):  # noqa: ANN201
+    def compose(self):
         yield Static(id="overall")
         yield OutlineList(id="outline-list")
 
