@@ -460,8 +460,8 @@ class Conversation:
                 return Command("term", term or s)
             found = self.glossary.lookup(term or s)
             return Command("ask", found.id, "term") if found else None
-        for words in (JUMP_WORDS, MAYBE_JUMP_WORDS):
-            prefix = next((p for p in words if low.startswith(p) and len(s) > len(p)), None)
+        for prefixes in (JUMP_WORDS, MAYBE_JUMP_WORDS):
+            prefix = next((p for p in prefixes if low.startswith(p) and len(s) > len(p)), None)
             if prefix is None:
                 continue
             target = s[len(prefix):].strip()

@@ -39,7 +39,8 @@ def check(engine: Engine) -> list[Finding]:
             continue
         ex = flow.expr(q.id, "constraint")
         if ex is not None and ex({**ns, "value": to_python(q, answers[q.id])}) is False:
-            out.append(Finding(BLOCKING, q.id, q.section, q.constraint_message or f"“{engine.label(q)}”不符合要求。", "constraint"))
+            message = q.constraint_message or f"“{engine.label(q)}”不符合要求。"
+            out.append(Finding(BLOCKING, q.id, q.section, message, "constraint"))
     for rule in flow.rules:
         ex = flow.expr(rule.id, "rule")
         if ex is None:

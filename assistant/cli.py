@@ -245,9 +245,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     # rich measures Chinese characters as two columns, so the columns line up in any terminal.
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    for name, justify in (("编号", "left"), ("表单", "left"), ("年度", "left"), ("完成", "right"),
-                          ("最后修改", "left"), ("标题", "left")):
-        table.add_column(name, justify=justify, no_wrap=True)
+    for name in ("编号", "表单", "年度", "完成", "最后修改", "标题"):
+        table.add_column(name, justify="right" if name == "完成" else "left", no_wrap=True)
     damaged = []
     for r in rows:
         if r.get("damaged"):

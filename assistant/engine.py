@@ -342,7 +342,8 @@ class Engine:
     def first_of(self, section_id: str) -> Question | None:
         qs = self.askable(self.flow.section(section_id))
         unanswered = [q for q in qs if q.id not in self.session.answers]
-        return (unanswered or qs or [None])[0]
+        first = unanswered or qs
+        return first[0] if first else None
 
     def findings(self) -> list[Any]:
         from .checks import check

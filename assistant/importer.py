@@ -251,10 +251,10 @@ def _read_xlsx(path: Path, raw: bytes) -> Table:
         try:
             ws = wb[scan.sheet_name]
             ws.reset_dimensions()  # the declared <dimension> is not trusted: read only the scanned range
-            for n, r in enumerate(ws.iter_rows(max_row=scan.max_row, max_col=scan.max_col, values_only=True), 1):
-                cells = [_cell(v) for v in r]
-                for i, c in enumerate(cells, 1):
-                    if len(c) > MAX_CELL_CHARS:
+            for n, values in enumerate(ws.iter_rows(max_row=scan.max_row, max_col=scan.max_col, values_only=True), 1):
+                cells = [_cell(v) for v in values]
+                for i, text in enumerate(cells, 1):
+                    if len(text) > MAX_CELL_CHARS:
                         raise _cell_too_long(path.name, n, i)
                 rows.append((n, cells))
         finally:

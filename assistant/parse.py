@@ -37,7 +37,8 @@ _UNIT_FACTORS: dict[str, dict[str, Decimal]] = {
     "吨": {"吨": Decimal(1), "t": Decimal(1), "万吨": Decimal(10000), "千克": Decimal("0.001"),
           "公斤": Decimal("0.001"), "kg": Decimal("0.001")},
     "平方公里": {"平方公里": Decimal(1), "平方千米": Decimal(1), "km2": Decimal(1), "km²": Decimal(1),
-             "公顷": Decimal("0.01"), "亩": Decimal(1) / Decimal(1500), "万亩": Decimal(10000) / Decimal(1500), "平方米": Decimal("0.000001"),
+             "公顷": Decimal("0.01"), "亩": Decimal(1) / Decimal(1500), "万亩": Decimal(10000) / Decimal(1500),
+             "平方米": Decimal("0.000001"),
              "m2": Decimal("0.000001"), "万平方米": Decimal("0.01")},
 }
 _COUNT_SUFFIXES = ("个", "家", "人", "名", "项", "件", "条", "户")
@@ -385,7 +386,7 @@ def parse_phone(q: Question | Column, text: str) -> Parsed:
 
 def credit_check_char(code17: str) -> str:
     """GB 32100-2015 check character for the first 17 characters of a credit code."""
-    total = sum(_CREDIT_CHARS.index(ch) * w for ch, w in zip(code17, _CREDIT_WEIGHTS))
+    total = sum(_CREDIT_CHARS.index(ch) * w for ch, w in zip(code17, _CREDIT_WEIGHTS, strict=True))
     return _CREDIT_CHARS[(31 - total % 31) % 31]
 
 
@@ -487,9 +488,10 @@ def parse_rows(q: Question, rows: Any) -> Parsed:
                 cells[col.id] = v
         elif isinstance(row, (list, tuple)):
             if len(row) > len(q.columns):
-                errors.append(f"第 {n} 行：有 {len(row)} 列，但本名单只有 {len(q.columns)} 列（{'、'.join(c.label for c in q.columns)}）。")
+                labels = "、".join(c.label for c in q.columns)
+                errors.append(f"第 {n} 行：有 {len(row)} 列，但本名单只有 {len(q.columns)} 列（{labels}）。")
                 continue
-            cells = {c.id: v for c, v in zip(q.columns, row)}
+            cells = {c.id: v for c, v in zip(q.columns, row, strict=False)}  # a short row leaves the last columns empty
         else:
             errors.append(f"第 {n} 行：格式不对。")
             continue
@@ -612,7 +614,7 @@ def _matrix_from_text(q: Question, text: str) -> tuple[dict[str, dict[str, str]]
             if len(nums) != len(q.cols):
                 raise InputError(f"“{row.label}”后面有 {len(nums)} 个数（{'、'.join(nums)}），应为 {len(q.cols)} 个"
                                  f"（{cols_txt}）。{understood()}{how}")
-            got[row.id] = {c.id: n for c, n in zip(q.cols, nums)}
+            got[row.id] = {c.id: n for c, n in zip(q.cols, nums, strict=True)}
         else:
             cells: dict[str, str] = {}
             i = 0

@@ -68,7 +68,8 @@ def _check_events(text: str) -> None:
     for event in yaml.parse(text, Loader=_yaml_loader()):
         line = event.start_mark.line + 1 if event.start_mark is not None else 0
         if isinstance(event, yaml.AliasEvent):
-            raise PlainDataError(f"第 {line} 行引用了别名 *{event.anchor}：答案文件不支持锚点和别名（& 和 *），请直接写出每个值。")
+            raise PlainDataError(f"第 {line} 行引用了别名 *{event.anchor}："
+                                 "答案文件不支持锚点和别名（& 和 *），请直接写出每个值。")
         tag = getattr(event, "tag", None)
         if tag not in _PLAIN_TAGS:
             shown = str(tag).replace("tag:yaml.org,2002:", "!!")

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -271,7 +272,7 @@ class SessionLock:
     def acquire(self) -> bool:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes
         try:
-            if os.name == "nt":
+            if sys.platform == "win32":  # spelled so that type checkers know msvcrt applies
                 import msvcrt
 
                 msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
@@ -290,7 +291,7 @@ class SessionLock:
         if fd is None:
             return
         try:
-            if os.name == "nt":
+            if sys.platform == "win32":  # spelled so that type checkers know msvcrt applies
                 import msvcrt
 
                 os.lseek(fd, 0, os.SEEK_SET)
@@ -303,7 +304,8 @@ class OpenSession:
     """A session held for editing by this process (the lock is released on close)."""
 
     def __init__(self, store: SessionStore, session: Session, lock: SessionLock):
-        self.store, self.session, self._lock = store, session, lock
+        self.store, self.session = store, session
+        self._lock: SessionLock | None = lock
 
     @property
     def closed(self) -> bool:
@@ -365,7 +367,8 @@ class SessionStore:
         except (ValueError, KeyError, TypeError, RecursionError, SessionCorrupt) as exc:
             bak = path.with_name(path.name + ".bak")
             hint = _restore_hint(bak, sid)
-            raise SessionCorrupt(f"会话文件 {path} 已损坏，无法读取（{_corrupt_reason(exc)}）。文件未做任何改动。{hint}") from None
+            reason = _corrupt_reason(exc)
+            raise SessionCorrupt(f"会话文件 {path} 已损坏，无法读取（{reason}）。文件未做任何改动。{hint}") from None
 
     def open(self, sid: str) -> OpenSession:
         """Lock and load a session for editing; a second process (or window) is refused."""
@@ -375,7 +378,8 @@ class SessionStore:
             raise SessionNotFound(f"找不到会话 {sid}。可用 `filing list` 查看已有会话。")
         lock = SessionLock(str(path) + ".lock")
         if not lock.acquire():
-            raise SessionLocked(f"会话 {sid} 正在另一个窗口或程序中编辑。为避免互相覆盖，请先在那边保存并退出，再打开。") from None
+            raise SessionLocked(f"会话 {sid} 正在另一个窗口或程序中编辑。"
+                                "为避免互相覆盖，请先在那边保存并退出，再打开。") from None
         try:
             # We hold the lock, so temp files left by a killed writer are stale.
             for stale in path.parent.glob(f".{path.name}.*tmp"):

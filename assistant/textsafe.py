@@ -16,6 +16,7 @@ symbols become GBK look-alikes (✓→√), anything else becomes "?", never an 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 import sys
 from collections.abc import Iterator
@@ -94,10 +95,8 @@ def tolerant(stream: Any) -> None:
     except LookupError:
         utf = False
     if not utf and hasattr(stream, "reconfigure"):
-        try:
+        with contextlib.suppress(ValueError, OSError):  # a closed or detached stream: leave it as it is
             stream.reconfigure(errors=ERRORS)
-        except (ValueError, OSError):  # a closed or detached stream: leave it as it is
-            pass
 
 
 class VisibleStream:

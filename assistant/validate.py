@@ -158,7 +158,7 @@ def _raw_rows(q: Question, raw: Any, strict: bool) -> Any:
             rows.append(cells)
         elif isinstance(row, (list, tuple)):
             cols = list(q.columns) + [Column(id=str(i), label=f"第 {i} 列") for i in range(len(q.columns) + 1, len(row) + 1)]
-            rows.append([_scalar_cell(where, c, v) for c, v in zip(cols, row)])
+            rows.append([_scalar_cell(where, c, v) for c, v in zip(cols, row, strict=False)])
         else:
             raise InputError(f"{where}应是一行各列的值，收到的是{kind_of(row)}。")
     return rows

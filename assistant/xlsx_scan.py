@@ -7,12 +7,14 @@ and the first formula without a cached value. The reader then reads only that ra
 
 from __future__ import annotations
 
+import contextlib
 import io
 import posixpath
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass
+from typing import NoReturn
 from xml.parsers import expat
 
 MB = 1024 * 1024
@@ -50,7 +52,7 @@ class _Stop(Exception):
     pass
 
 
-def _no_dtd(*_args: object) -> None:
+def _no_dtd(*_args: object) -> NoReturn:
     raise NotExcel("含有文档类型声明（DTD），Excel 不会生成这样的文件，为安全起见不予读取")
 
 
@@ -82,10 +84,8 @@ def _prologue(z: zipfile.ZipFile, name: str) -> None:
         raise _Stop
 
     p.StartElementHandler = root
-    try:
+    with contextlib.suppress(_Stop):
         _feed(z, name, p)
-    except _Stop:
-        pass
 
 
 def _elements(z: zipfile.ZipFile, name: str) -> list[tuple[str, dict[str, str]]]:

@@ -59,7 +59,8 @@ def main() -> None:
               f"p90 {sorted(times)[int(len(times) * 0.9)]:.2f} ms  (target median <= 10 ms)")
 
         code = ("import time; t=time.perf_counter(); "
-                "from assistant.flow import load_flow; from assistant.store import SessionStore; from assistant.engine import Engine; "
+                "from assistant.flow import load_flow; from assistant.store import SessionStore; "
+                "from assistant.engine import Engine; "
                 f"f=load_flow('annual'); s=SessionStore().load({session.id!r}); e=Engine(f, s); e.current(); "
                 "print((time.perf_counter()-t)*1000)")
         cold = []

@@ -72,11 +72,11 @@ def _add_row_fill(table_model) -> float:
     doc = Document()
     t0 = time.perf_counter()
     table = doc.add_table(rows=1, cols=len(table_model.headers))
-    for cell, h in zip(table.rows[0].cells, table_model.headers):
+    for cell, h in zip(table.rows[0].cells, table_model.headers, strict=True):
         cell.text = h
     for values in table_model.rows:
         cells = table.add_row().cells
-        for cell, v in zip(cells, values):
+        for cell, v in zip(cells, values, strict=False):
             cell.text = v
     return time.perf_counter() - t0
 
@@ -113,7 +113,7 @@ def _lxml_copy_fill(table_model) -> float:
     t_tag = f"{{{W_NS}}}t"
     for values in table_model.rows:
         tr = deepcopy(proto)
-        for t, v in zip(tr.iter(t_tag), values):
+        for t, v in zip(tr.iter(t_tag), values, strict=False):
             t.text = v
         tbl.append(tr)
     _insert(doc, tbl)

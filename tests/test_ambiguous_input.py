@@ -27,7 +27,7 @@ FLOW = load_flow("annual")
 def grid(intl, nat, ind, grp):
     """A standards matrix in row order, each row (主持, 参与)."""
     return {r: {"lead": a, "participate": b}
-            for r, (a, b) in zip(("international", "national", "industry", "group"), (intl, nat, ind, grp))}
+            for r, (a, b) in zip(("international", "national", "industry", "group"), (intl, nat, ind, grp), strict=True)}
 
 
 G = grid((0, 0), (1, 2), (3, 5), (2, 4))

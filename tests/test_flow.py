@@ -176,7 +176,7 @@ def test_title_blank_must_name_a_question(tmp_path):
     text = (data_dir("prompts") / "district_summary.yaml").read_text(encoding="utf-8")
     (tmp_path / "prompts" / "district_summary.yaml").write_text(
         text.replace("  district_name: XX区", "  district: XX区"), encoding="utf-8")
-    with pytest.raises(FlowError, match="form_title_blanks.*district"):
+    with pytest.raises(FlowError, match=r"form_title_blanks.*district"):
         load_flow_file(tmp_path / "flows" / "district_summary.yaml")
 
 

@@ -102,7 +102,8 @@ def test_null_is_not_an_answer(tmp_path):
 
 
 def test_a_count_of_4400_digits_is_refused(tmp_path):
-    text = json.dumps(report(answers={"enterprise_count": 0})).replace('"enterprise_count": 0', '"enterprise_count": ' + "9" * 4400)
+    text = json.dumps(report(answers={"enterprise_count": 0}))
+    text = text.replace('"enterprise_count": 0', '"enterprise_count": ' + "9" * 4400)
     refused(tmp_path, text, "位数过多")
     refused(tmp_path, report(answers={"enterprise_count": "9" * 4400}), "enterprise_count")
 
@@ -111,7 +112,8 @@ def test_a_count_of_4400_digits_is_refused(tmp_path):
 def test_lone_surrogate_is_refused_with_the_question_named(tmp_path, where):
     data = {"answer": report(answers={"cluster_name": "集群\ud800"}),
             "title": report(title="标题\udfff"),
-            "cell": report(answers={"specialized_count": 1, "specialized_list": [{"name": "甲\udc80", "credit_code": "x"}]})}[where]
+            "cell": report(answers={"specialized_count": 1,
+                                    "specialized_list": [{"name": "甲\udc80", "credit_code": "x"}]})}[where]
     refused(tmp_path, data, {"answer": "cluster_name", "title": "title", "cell": "specialized_list"}[where], "无法保存的字符")
 
 
@@ -183,7 +185,8 @@ def good_value(item: dict[str, Any]) -> st.SearchStrategy[Any]:
         return st.one_of(st.lists(row, max_size=3), st.just([]))
     if t == "matrix":
         cols = [c["id"] for c in item["columns"]]
-        return st.fixed_dictionaries({r["id"]: st.fixed_dictionaries({c: st.integers(0, 20) for c in cols}) for r in item["rows"]})
+        return st.fixed_dictionaries({r["id"]: st.fixed_dictionaries({c: st.integers(0, 20) for c in cols})
+                                      for r in item["rows"]})
     if t == "integer":
         return st.one_of(st.integers(0, 10**6), st.integers(0, 999).map(str), st.just("无"))
     if t in ("decimal", "percent"):
@@ -208,11 +211,13 @@ def bad_value(item: dict[str, Any]) -> st.SearchStrategy[Any]:
     t = item["type"]
     if t == "list":
         cols = [c["id"] for c in item["columns"]]
-        row = st.one_of(st.fixed_dictionaries({c: st.one_of(WORDS, JUNK) for c in cols}), st.lists(JUNK, max_size=len(cols) + 1), JUNK)
+        row = st.one_of(st.fixed_dictionaries({c: st.one_of(WORDS, JUNK) for c in cols}),
+                        st.lists(JUNK, max_size=len(cols) + 1), JUNK)
         return st.one_of(st.lists(row, min_size=1, max_size=3), JUNK)
     if t == "matrix":
         cols = [c["id"] for c in item["columns"]]
-        return st.one_of(st.fixed_dictionaries({r["id"]: st.fixed_dictionaries({c: st.one_of(st.integers(-3, 3), JUNK) for c in cols})
+        cell = st.one_of(st.integers(-3, 3), JUNK)
+        return st.one_of(st.fixed_dictionaries({r["id"]: st.fixed_dictionaries({c: cell for c in cols})
                                                 for r in item["rows"]}), JUNK)
     return st.one_of(st.integers(-10**7, -1), JUNK)
 
@@ -233,7 +238,8 @@ def reports(draw: Any) -> dict[str, Any]:
     return {**report("annual_report" if form == "annual" else "district_summary", answers), **header}
 
 
-@settings(max_examples=int(os.environ.get("IMPORT_EXAMPLES", "25")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("IMPORT_EXAMPLES", "25")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=reports())
 def test_generated_reports_refuse_cleanly_or_give_a_working_session(tmp_path_factory, data):
     tmp = tmp_path_factory.mktemp("gen")
@@ -286,5 +292,6 @@ def test_only_regular_files_are_read(tmp_path, target):
 
 
 def test_the_kept_answers_note_is_in_the_conversation_too(store, tmp_path):
-    session, notes = load_report(write(tmp_path, report(answers={"operator_changed": False, "operator_prev_name": "旧机构"})), store)
+    data = report(answers={"operator_changed": False, "operator_prev_name": "旧机构"})
+    session, notes = load_report(write(tmp_path, data), store)
     assert notes and notes[0] in [m["text"] for m in store.load(session.id).transcript]

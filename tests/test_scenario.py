@@ -38,7 +38,7 @@ def fill_by_chat(store, form: str):
 
 
 def test_annual_report_by_chat(store):
-    conv, saved = fill_by_chat(store, "annual")
+    _conv, saved = fill_by_chat(store, "annual")
     engine = Engine.for_session(saved)
     assert engine.current() is None and engine.progress().percent == 100
     assert blocking(engine.findings()) == []
@@ -50,7 +50,7 @@ def test_annual_report_by_chat(store):
 
 
 def test_district_summary_by_chat(store):
-    conv, saved = fill_by_chat(store, "district")
+    _conv, saved = fill_by_chat(store, "district")
     engine = Engine.for_session(saved)
     assert engine.progress().percent == 100 and engine.findings() == []
 
@@ -116,7 +116,7 @@ def test_reopening_without_typing_does_not_stack_greetings(store):
 
 
 def test_reopening_a_finished_report_says_so_once(store):
-    conv, saved = fill_by_chat(store, "district")
+    _conv, saved = fill_by_chat(store, "district")
     for _ in range(3):
         with store.open(saved.id) as handle:
             Conversation(Engine.for_session(handle.session), save=handle.save).start()

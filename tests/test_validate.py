@@ -74,7 +74,8 @@ def test_raw_values_a_person_would_write_pass():
     ("cluster_name", 5), ("enterprise_count", "35"), ("enterprise_count", True), ("enterprise_count", 10**16),
     ("area_km2", 3.8), ("area_km2", "abc"), ("no_accident", "是"), ("operator_change_date", "2024-13-01"),
     ("specialized_list", "abc"), ("specialized_list", ["x"]), ("specialized_list", [{"name": 5}]),
-    ("standards", {"international": {"lead": -1}}), ("standards", {"nosuch": {}}), ("standards", {"international": {"lead": True}}),
+    ("standards", {"international": {"lead": -1}}), ("standards", {"nosuch": {}}),
+    ("standards", {"international": {"lead": True}}),
 ])
 def test_stored_types_checked(qid, value):
     assert stored_problem(q(qid), value)
