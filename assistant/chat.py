@@ -30,6 +30,7 @@ PROGRESS_WORDS = {"进度", "progress"}
 CHECK_WORDS = {"检查", "核对", "check"}
 JUMP_WORDS = ("跳到", "转到", "goto ")  # a jump whenever the target resolves
 MAYBE_JUMP_WORDS = ("去", "修改")  # also how answers begin (去离子水, 修改型材料): asked about on free text
+ECHOED_TYPES = ("yesno", "choice", "integer", "decimal", "percent")  # typed text is seen as typed
 JUMP_PREFIXES = JUMP_WORDS + MAYBE_JUMP_WORDS
 FREE_TEXT = ("text", "longtext", "list")  # any text is an answer here: only whole commands are commands
 AMBIGUOUS = "ambiguous"  # session.pending["kind"] while asking "answer or command?"
@@ -470,7 +471,7 @@ class Conversation:
             qid = self.find_question(target) if len(target) >= 2 else None
             if qid is None:
                 return None  # "跳到…" with no such question, "去离子水…": an answer
-            return Command("jump", target) if words is JUMP_WORDS else Command("ask", qid, "jump")
+            return Command("jump", target) if prefixes is JUMP_WORDS else Command("ask", qid, "jump")
         return None
 
     def _run(self, cmd: Command, q: Question | None, raw: str) -> Reply:
@@ -576,8 +577,9 @@ class Conversation:
         return s
 
     def _echo(self, q: Question) -> list[str]:
-        """A choice is said back, so a slip (否 read as 是) shows at once."""
-        return [f"已记录：{self.engine.shown(q.id)}"] if q.type in ("yesno", "choice") else []
+        """A choice or a figure is said back as stored, so a slip (否 read as 是, 3,200 as 3.2) shows at once."""
+        said = q.type in ECHOED_TYPES and not q.override  # an override's own note names the figure and its basis
+        return [f"已记录：{self.engine.shown(q.id)}"] if said else []
 
     def _jump(self, target: str) -> Reply:
         e = self.engine
