@@ -326,8 +326,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .document.export import export_session
 
     # The path as typed (a str): a trailing slash means "this folder", which Path() would drop.
+    notes: list[str] = []
     path = export_session(_load(args.id), args.format, args.output or None,
-                          force=args.force, draft=args.draft)
+                          force=args.force, draft=args.draft, notes=notes)
+    for note in notes:  # stdout carries only the path, for scripts
+        sys.stderr.write(note + "\n")
     _out(str(path))
     return EXIT_OK
 
@@ -415,9 +418,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("preview", "在终端预览报告", cmd_preview)
     sp.add_argument("id", metavar="会话编号", help="会话编号")
 
-    sp = add("export", "导出报告为 Word（docx）、Markdown 或 JSON", cmd_export)
+    from .document.export import FORMATS
+
+    sp = add("export", "导出报告为 Word（docx）、PDF、Markdown 或 JSON", cmd_export)
     sp.add_argument("id", metavar="会话编号", help="会话编号")
-    sp.add_argument("--format", choices=["docx", "md", "json"], default="docx", help="导出格式，默认 docx")
+    sp.add_argument("--format", choices=list(FORMATS), default="docx",
+                    help="导出格式，默认 docx；pdf 需要本机装有 LibreOffice，并会检查一至六部分是否各在一页之内")
     sp.add_argument("-o", "--output", metavar="路径", help="输出文件路径（默认当前目录）")
     sp.add_argument("--force", action="store_true", help="允许覆盖已存在的文件")
     sp.add_argument("--draft", action="store_true", help="有未完成项时仍导出草稿（每页标注“草稿”）")

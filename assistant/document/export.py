@@ -22,7 +22,7 @@ from typing import Any
 from ..parse import clean_text
 from ..textsafe import strip_bidi, visible
 
-FORMATS = ("docx", "md", "json")
+FORMATS = ("docx", "pdf", "md", "json")
 REPORT_SCHEMA = "filing-assistant/report"
 REPORT_SCHEMA_VERSION = 1
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
@@ -89,7 +89,7 @@ def report_dict(engine: Any) -> dict[str, Any]:
     }
 
 
-def _render(engine: Any, fmt: str, draft: bool) -> bytes:
+def _render(engine: Any, fmt: str, draft: bool, notes: list[str] | None = None) -> bytes:
     if fmt == "json":
         data = report_dict(engine)
         if draft:
@@ -109,7 +109,17 @@ def _render(engine: Any, fmt: str, draft: bool) -> bytes:
         return markdown_of(report).encode("utf-8")
     from .docx_writer import build_docx
 
-    return build_docx(report)
+    docx = build_docx(report)
+    if fmt != "pdf":
+        return docx
+    from .pdf import check_pages, docx_to_pdf, page_texts
+
+    pdf = docx_to_pdf(docx)
+    titled = [p for p in report.parts if p.title]
+    check = check_pages(page_texts(pdf), [p.title for p in titled], [p.one_page for p in titled])
+    if notes is not None:
+        notes.append(check.summary([p.title for p in titled if p.one_page]))
+    return pdf
 
 
 _KINDS = ((stat.S_ISDIR, "文件夹"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"),
@@ -235,13 +245,14 @@ def _write_temp(tmp: Path, data: bytes) -> None:
 
 
 def export_session(session: Any, fmt: str, path: Path | str | None = None, *, force: bool = False,
-                   draft: bool = False) -> Path:
+                   draft: bool = False, notes: list[str] | None = None) -> Path:
+    """Write the report; `notes` (when given) receives what the person should know, e.g. a PDF's page check."""
     from ..checks import blocking
     from ..engine import Engine
 
     fmt = (fmt or "").lower().lstrip(".")
     if fmt not in FORMATS:
-        raise _cli_error(f"不支持的导出格式“{fmt}”，可选：docx、md、json。", 2)
+        raise _cli_error(f"不支持的导出格式“{fmt}”，可选：{'、'.join(FORMATS)}。", 2)
     engine = Engine.for_session(session)
     target, make_folder = _target(engine, fmt, path)
     _refuse_non_regular(target)
@@ -256,7 +267,7 @@ def export_session(session: Any, fmt: str, path: Path | str | None = None, *, fo
             raise _cli_error(
                 f"报告还有 {len(missing)} 处必须填写或修改，暂不能导出正式文件：\n{lines}\n"
                 "请先补充完整；如只想先看看效果，可加 --draft 导出草稿（每页标注“草稿”）。", 1)
-    data = _render(engine, fmt, draft)
+    data = _render(engine, fmt, draft, notes)
     parent = target.parent
     if parent.exists() and not parent.is_dir():
         raise _cli_error(f"无法写入 {target}：{parent} 不是文件夹。", 4)

@@ -1,4 +1,6 @@
-"""Export dialog: docx / md / json at a chosen path; shows the path written or the reason."""
+"""Export dialog: docx / pdf / md / json at a chosen path; shows the path written or the reason.
+
+PDF goes through LibreOffice, which takes seconds: it runs in a worker thread so the screen stays live."""
 
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet
 
+from ...errors import UserError
 from ..widgets.cjk import WrapStatic
 
-FORMATS = [("docx", "Word 文档（.docx）"), ("md", "Markdown 文本（.md）"), ("json", "JSON 交换文件（.json）")]
+FORMATS = [("docx", "Word 文档（.docx）"), ("pdf", "PDF（需要 LibreOffice，并检查一至六部分是否各在一页）"),
+           ("md", "Markdown 文本（.md）"), ("json", "JSON 交换文件（.json）")]
 
 
 class ExportDialog(ModalScreen[str | None]):
@@ -68,17 +72,35 @@ class ExportDialog(ModalScreen[str | None]):
             result.update(f"导出功能暂不可用（文档模块未能加载：{exc}）。")
             result.set_class(True, "error")
             return
-        try:
-            written = export_session(self.session, self.fmt(), path,
-                                     force=self.query_one("#force", Checkbox).value,
-                                     draft=self.query_one("#draft", Checkbox).value)
-        except Exception as exc:
-            result.update(f"未能导出：{exc}")
-            result.set_class(True, "error")
-            return
-        self.written = str(written)
-        result.set_class(False, "error")
-        result.update(f"已导出：{written}")
+        fmt, force, draft = self.fmt(), self.query_one("#force", Checkbox).value, self.query_one("#draft", Checkbox).value
+
+        def show(text: str, error: bool) -> None:
+            if fmt == "pdf":  # from the worker thread
+                self.app.call_from_thread(self._show, text, error)
+            else:
+                self._show(text, error)
+
+        def run() -> None:
+            notes: list[str] = []
+            try:
+                written = export_session(self.session, fmt, path, force=force, draft=draft, notes=notes)
+            except UserError as exc:
+                show(f"未能导出：{exc}", True)
+                return
+            self.written = str(written)
+            show("\n".join([f"已导出：{written}", *notes]), False)
+
+        if fmt == "pdf":
+            result.set_class(False, "error")
+            result.update("正在用 LibreOffice 生成 PDF，通常需要几秒钟……")
+            self.run_worker(run, thread=True, exclusive=True, group="export")
+        else:
+            run()
+
+    def _show(self, text: str, error: bool) -> None:
+        result = self.query_one("#export-result", WrapStatic)
+        result.set_class(error, "error")
+        result.update(text)
 
     def action_cancel(self) -> None:
         self.dismiss(self.written)

@@ -1,0 +1,140 @@
+"""PDF through LibreOffice headless: a time limit, a private profile, and a check of the pages.
+
+The form says parts 一–六 must not run over a page (不得串页). Word and WPS lay a page out much as
+LibreOffice does, so the rendered PDF is where that is checked: each part marked `one_page` in the
+report model must start a page of its own and the next part must start on the following page.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import UserError
+
+TIMEOUT_S = 180  # the 20-page sample takes a few seconds; a hung soffice must not hang the export
+SOFFICE_ENV = "FILING_SOFFICE"  # the path of soffice where it is not on PATH (e.g. a portable install)
+_WINDOWS_PLACES = (r"C:\Program Files\LibreOffice\program\soffice.exe",
+                   r"C:\Program Files (x86)\LibreOffice\program\soffice.exe")
+INSTALL_HINT = ("Word 文件本身是完整的：可以改用 --format docx 导出，在 Word 或 WPS 中“另存为 PDF”；"
+                "或安装 LibreOffice 后再试（Windows：从 https://zh-cn.libreoffice.org 下载安装；"
+                "Debian/Ubuntu：sudo apt install libreoffice-writer），"
+                f"装在其他位置时可用环境变量 {SOFFICE_ENV} 指向 soffice 程序。")
+
+
+@dataclass
+class PageCheck:
+    pages: int
+    # (part title, pages it covers) for each one-page part that does not fit its page
+    overflow: list[tuple[str, int]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # one-page parts whose title was not found
+
+    def summary(self, titles: Sequence[str]) -> str:
+        if self.overflow or self.missing:
+            bad = "；".join([f"“{t}”占了 {n} 页" for t, n in self.overflow]
+                           + [f"没有找到“{t}”的标题" for t in self.missing])
+            return (f"共 {self.pages} 页。注意：{bad}。表格要求一至六部分不得串页，"
+                    "请把过长的名称或说明精简，或移到附件材料后再导出。")
+        span = f"“{titles[0]}”至“{titles[-1]}”" if titles else "各部分"
+        return f"共 {self.pages} 页；{span}各在一页之内。"
+
+
+def find_soffice() -> str | None:
+    configured = os.environ.get(SOFFICE_ENV)
+    if configured:
+        return configured if Path(configured).is_file() else None
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if os.name == "nt":
+        return next((p for p in _WINDOWS_PLACES if Path(p).is_file()), None)
+    return None
+
+
+def docx_to_pdf(docx: bytes, *, timeout: float | None = None) -> bytes:
+    """Convert in a private folder with a private LibreOffice profile (a running LibreOffice of the
+    user's, or a second export at the same time, does not interfere)."""
+    timeout = TIMEOUT_S if timeout is None else timeout
+    soffice = find_soffice()
+    if soffice is None:
+        where = f"（环境变量 {SOFFICE_ENV} 指向的程序不存在）" if os.environ.get(SOFFICE_ENV) else ""
+        raise UserError(f"导出 PDF 需要 LibreOffice，但本机没有找到{where}。{INSTALL_HINT}", 4)
+    with tempfile.TemporaryDirectory(prefix="filing-pdf-") as tmp:
+        folder = Path(tmp)
+        src = folder / "report.docx"
+        src.write_bytes(docx)
+        cmd = [soffice, "--headless", "--norestore", f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+               "--convert-to", "pdf", "--outdir", str(folder), str(src)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=os.name != "nt")
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            raise UserError(f"LibreOffice 在 {timeout:g} 秒内没有完成转换，已停止，没有写出 PDF。"
+                            "可以稍后再试，或改用 --format docx 导出后在 Word 或 WPS 中另存为 PDF。", 4) from None
+        pdf = folder / "report.pdf"
+        if proc.returncode != 0 or not pdf.is_file():
+            said = out.decode("utf-8", "replace").strip().splitlines()[-1:] if out else []
+            raise UserError("LibreOffice 未能把报告转换为 PDF" + (f"（{said[0][:200]}）" if said else "")
+                            + f"。{INSTALL_HINT}", 4)
+        return pdf.read_bytes()
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """soffice starts a child (soffice.bin): end the whole group, not only the launcher."""
+    try:
+        if os.name != "nt":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    import io
+
+    from pypdf import PdfReader
+
+    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def check_pages(pages: Sequence[str], titles: Sequence[str], one_page: Sequence[bool]) -> PageCheck:
+    """titles: every part's title in order; one_page: which of them must fit a page of its own.
+
+    A part starts on the first page (at or after the previous part's) with its title as a line;
+    a one-page part fits when the next part starts on the following page (or it is the last)."""
+    lines = [_lines(p) for p in pages]
+    starts: list[int | None] = []
+    at = 0
+    for title in titles:
+        key = " ".join(title.split())
+        page = next((i for i in range(at, len(lines)) if key in lines[i]), None)
+        starts.append(page)
+        if page is not None:
+            at = page
+    check = PageCheck(len(pages))
+    for k, (title, single) in enumerate(zip(titles, one_page, strict=True)):
+        if not single:
+            continue
+        start = starts[k]
+        if start is None:
+            check.missing.append(title)
+            continue
+        following = next((s for s in starts[k + 1:] if s is not None), len(pages))
+        if following - start > 1:
+            check.overflow.append((title, following - start))
+    return check

@@ -1,0 +1,131 @@
+"""PDF export: LibreOffice with a time limit, the page check of parts 一–六, and a clear message without it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import time
+
+import pytest
+from cli_support import assert_clean, run_filing
+from conftest import make_session
+
+from assistant.document import pdf
+from assistant.document.export import export_session
+from assistant.errors import UserError
+
+HAS_SOFFICE = shutil.which("soffice") is not None
+
+
+def test_page_check_names_the_part_that_runs_over():
+    titles = ["封面", "一、基本情况", "二、主导产业情况", "三、创新能力情况", "七、工作"]
+    one_page = [False, True, True, True, False]
+    pages = ["封面\n集群名称", "一、基本情况\n表格", "二、主导产业情况\n表格", "续表", "三、创新能力情况", "七、工作"]
+    check = pdf.check_pages(pages, titles, one_page)
+    assert check.pages == 6 and check.overflow == [("二、主导产业情况", 2)] and not check.missing
+    text = check.summary(titles[1:4])
+    assert "“二、主导产业情况”占了 2 页" in text and "不得串页" in text
+
+
+def test_page_check_passes_single_pages_and_reports_a_missing_title():
+    titles = ["一、基本情况", "二、主导产业情况", "三、创新能力情况"]
+    ok = pdf.check_pages(["一、基本情况", "二、主导产业情况", "三、创新能力情况\n续"], titles, [True, True, False])
+    assert not ok.overflow and not ok.missing and "各在一页之内" in ok.summary(titles[:2])
+    lost = pdf.check_pages(["一、基本情况", "别的"], titles[:2], [True, True])
+    assert lost.missing == ["二、主导产业情况"]
+
+
+def test_without_libreoffice_the_message_says_what_to_do(annual_session, tmp_path, monkeypatch):
+    monkeypatch.setenv(pdf.SOFFICE_ENV, str(tmp_path / "no-such-soffice"))
+    target = tmp_path / "r.pdf"
+    with pytest.raises(UserError) as info:
+        export_session(annual_session, "pdf", target)
+    assert "需要 LibreOffice" in str(info.value) and "--format docx" in str(info.value) and info.value.code == 4
+    assert not target.exists()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a shell script stands in for soffice")
+def test_a_hung_libreoffice_is_stopped_with_its_children(annual_session, tmp_path, monkeypatch):
+    marker = tmp_path / "child.pid"
+    fake = tmp_path / "soffice"
+    fake.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {marker}\nwait\n", encoding="utf-8")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv(pdf.SOFFICE_ENV, str(fake))
+    monkeypatch.setattr(pdf, "TIMEOUT_S", 1.5)
+    started = time.monotonic()
+    with pytest.raises(UserError, match="秒内没有完成转换"):
+        export_session(annual_session, "pdf", tmp_path / "r.pdf")
+    assert time.monotonic() - started < 30 and not (tmp_path / "r.pdf").exists()
+    child = int(marker.read_text())
+    time.sleep(0.2)
+    assert not _running(child)  # the whole group was ended, not only the launcher
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan killed in a container may wait for a reaper that never comes)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) is not installed")
+def test_pdf_of_the_sample_report_has_parts_one_to_six_on_single_pages(store, tmp_path):
+    session = make_session(store, "annual")
+    target = tmp_path / "报告.pdf"
+    notes: list[str] = []
+    assert export_session(session, "pdf", target, notes=notes) == target
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(target))
+    assert len(reader.pages) >= 10
+    assert notes == [f"共 {len(reader.pages)} 页；“一、基本情况”至“六、开放合作情况”各在一页之内。"]
+    assert "一、基本情况" in (reader.pages[2].extract_text() or "")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) is not installed")
+def test_cli_pdf_export_reports_the_page_check_on_stderr(tmp_path):
+    sid = run_filing("new", "--form", "annual").stdout.strip()
+    out = run_filing("export", sid, "--format", "pdf", "--draft", "-o", str(tmp_path / "草稿.pdf"),
+                     timeout=240, mem_mb=8192)  # soffice maps far more address space than it uses
+    assert_clean(out, 0)
+    assert out.stdout.strip() == str(tmp_path / "草稿.pdf") and "页" in out.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) is not installed")
+def test_tui_export_dialog_writes_a_pdf_in_the_background(store, tmp_path):
+    import asyncio
+
+    from textual.widgets import RadioSet
+
+    from assistant.tui.app import FilingApp
+
+    session = make_session(store, "annual")
+    out = tmp_path / "报告.pdf"
+
+    async def run() -> None:
+        app = FilingApp(session.id, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("f5")
+            await pilot.pause()
+            dialog = app.screen
+            radios = dialog.query_one("#format", RadioSet)
+            radios.query("RadioButton")[1].value = True  # PDF
+            dialog.query_one("#path").insert_text_at_cursor(str(out))
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "正在用 LibreOffice 生成 PDF" in dialog.query_one("#export-result").plain
+            for _ in range(600):  # the worker thread reports back; LibreOffice takes seconds
+                await asyncio.sleep(0.1)
+                if "已导出" in dialog.query_one("#export-result").plain:
+                    break
+            text = dialog.query_one("#export-result").plain
+            assert str(out) in text and "各在一页之内" in text, text
+
+    asyncio.run(run())
+    assert out.read_bytes().startswith(b"%PDF")
