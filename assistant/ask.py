@@ -49,6 +49,11 @@ class Rows:
     text: str
 
 
+def _renumber(message: str, offset: int) -> str:
+    """Row numbers of a paste counted from the table's first row, not the paste's."""
+    return _ROW_NO.sub(lambda m: f"第 {int(m[1]) + offset} 行", message)
+
+
 def _out(text: str = "") -> None:
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
@@ -218,7 +223,7 @@ class Asker:
             try:
                 parse_rows(q, "\n".join(pasted))
             except InputError as exc:
-                _out(_ROW_NO.sub(lambda m: f"第 {int(m[1]) + n - 1} 行", str(exc)) + "\n请重新输入。")
+                _out(_renumber(str(exc), n - 1) + "\n请重新输入。")
                 continue
             lines += pasted
         if not lines:

@@ -587,7 +587,8 @@ class Conversation:
             self.session.pending = None  # moving on answers "answer or command?" with neither
         qid = self.find_question(target)
         if qid is None:
-            return self._finish(Reply([f"没有找到“{target}”。可以输入题目名称中的几个字，或部分名称（如“三、创新能力情况”）。"], refused=True), ask=False)
+            hint = "可以输入题目名称中的几个字，或部分名称（如“三、创新能力情况”）。"
+            return self._finish(Reply([f"没有找到“{target}”。{hint}"], refused=True), ask=False)
         try:
             e.jump(qid)
         except Exception as exc:

@@ -105,7 +105,7 @@ def test_appendix_lists_have_one_row_per_entry(annual_session, tmp_path):
     lists = [t for t in doc.tables if cell_texts(t.rows[0])[0] == "序号"]
     lay = load_layout("annual_report")
     assert len(lists) == len(lay["appendix_lists"])
-    for qid, table in zip(lay["appendix_lists"], lists):
+    for qid, table in zip(lay["appendix_lists"], lists, strict=True):
         stored = annual_session.answers[qid]
         assert len(table.rows) - 1 == len(stored), qid
         assert cell_texts(table.rows[0])[1:] == [c.label for c in e.flow[qid].columns]
@@ -193,7 +193,7 @@ def test_draft_marks_every_page_and_lists_what_is_missing(store, tmp_path):
 
 
 def test_district_summary_docx(district_session, tmp_path):
-    doc, e = _export(district_session, tmp_path)
+    doc, _ = _export(district_session, tmp_path)
     texts = [t for t in paragraphs(doc) if t]
     answers = sample_answers("district")
     assert texts[0] == "附件2"

@@ -142,8 +142,8 @@ def test_unwritable_paths_give_a_clear_file_error(annual_session, tmp_path):
             export_session(annual_session, "docx", target)
         assert exc.value.code == 4 and "无法写入" in str(exc.value)
     with pytest.raises(CliError) as exc:
-        export_session(annual_session, "pdf", tmp_path / "x.pdf")
-    assert exc.value.code == 2
+        export_session(annual_session, "odt", tmp_path / "x.odt")
+    assert exc.value.code == 2 and "docx、pdf、md、json" in str(exc.value)
 
 
 def test_default_file_name_comes_from_cluster_name_and_year(annual_session, district_session, store, tmp_path,

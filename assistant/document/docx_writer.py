@@ -38,7 +38,7 @@ def _w(tag: str) -> str:
 
 
 def _twips(cm: float) -> int:
-    return int(round(cm * TWIPS_PER_CM))
+    return round(cm * TWIPS_PER_CM)
 
 
 def _x(text: str) -> str:
@@ -243,7 +243,7 @@ def _list_parts(table: ListTable) -> tuple[Any, list[str]]:
 
     scale = TEXT_WIDTH_CM / sum(table.widths)
     cols = [_twips(w * scale) for w in table.widths]
-    head = "".join(_cell_xml(h, w, bold=True, center=True) for h, w in zip(table.headers, cols))
+    head = "".join(_cell_xml(h, w, bold=True, center=True) for h, w in zip(table.headers, cols, strict=True))
     grid_xml = "".join(f'<w:gridCol w:w="{w}"/>' for w in cols)
     tbl = parse_xml(f"<w:tbl {NSDECL}>{_TBL_PR.format(w=sum(cols))}<w:tblGrid>{grid_xml}</w:tblGrid>"
                     f"<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{head}</w:tr></w:tbl>")
@@ -259,7 +259,7 @@ def _rows_xml(table: ListTable, fragments: list[str]) -> str:
     out = []
     for values in table.rows:
         vals = (list(values) + [""] * n)[:n]
-        out.append(first + "".join(_x(v) + f for v, f in zip(vals, rest)))
+        out.append(first + "".join(_x(v) + f for v, f in zip(vals, rest, strict=True)))
     return "".join(out)
 
 

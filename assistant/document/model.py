@@ -228,7 +228,8 @@ class _Builder:
         rows: list[Row] = []
         for item in spec["rows"]:
             if item == "year":
-                rows.append(Row([Cell("年度", bold=True, center=True), Cell(f"{self.year} 年", span=n - 1, bold=True, center=True)], header=True))
+                year = Cell(f"{self.year} 年", span=n - 1, bold=True, center=True)
+                rows.append(Row([Cell("年度", bold=True, center=True), year], header=True))
             elif "field" in item:
                 rows.append(self.field_row(item, n))
             elif "choice" in item:
@@ -280,15 +281,12 @@ class _Builder:
                         # names here, the full list as an appendix.
                         kept: list[str] = []
                         for nm in all_names:
-                            if _display_width("；".join(kept + [nm])) > NAMES_IN_CELL and kept:
+                            if _display_width("；".join([*kept, nm])) > NAMES_IN_CELL and kept:
                                 break
                             kept.append(nm)
                         names = f"{'；'.join(kept)} 等 {len(all_names)} 个（全部名称见附件材料）"
                         self.overflow.append(q.list_id)
-            if count == MISSING:
-                text = f"数量：{MISSING}"
-            else:
-                text = f"数量：{count} 个　名称：{names}"
+            text = f"数量：{MISSING}" if count == MISSING else f"数量：{count} 个　名称：{names}"
             first = Cell(self.text(spec["group"]), merge="restart" if i == 0 else "continue")
             if i:
                 first.text = ""
@@ -346,7 +344,7 @@ class _Builder:
 
     def evidence(self, q: Question) -> Grid:
         rows = [Row([Cell("指标", bold=True), Cell(self.label(q))])]
-        for role, ref in zip(("分子", "分母"), q.evidence):
+        for role, ref in zip(("分子", "分母"), q.evidence, strict=False):  # a formula may name one input or none
             rows.append(Row([Cell(f"{role}：{self.label(ref)}"), Cell(self.value(ref))], qid=ref))
         rows.append(Row([Cell("计算公式"), Cell(self.text(q.formula) or NONE_TEXT)]))
         if not q.override:
@@ -473,8 +471,12 @@ def _build_district(e: Any, draft: bool) -> Report:
     so = lay["signoff"]
     dept = b.value(so["department"])
     date = b.value(so["date"])
-    date_text = date.replace("年", " 年 ").replace("月", " 月 ").replace("日", " 日").strip() if date not in (MISSING, NONE_TEXT) else f"{e.year + 1} 年　月　日" + (f"　{MISSING}" if date == MISSING else "")
+    if date not in (MISSING, NONE_TEXT):
+        date_text = date.replace("年", " 年 ").replace("月", " 月 ").replace("日", " 日").strip()
+    else:  # a blank date line to be written by hand
+        date_text = f"{e.year + 1} 年　月　日" + (f"　{MISSING}" if date == MISSING else "")
     dept_text = f"{dept}{so['seal']}" if dept != MISSING else f"{b.label(so['department'])}　{MISSING}"
-    parts.append(Part("signoff", "", [Block("sign", lines=[dept_text, date_text], missing=MISSING in (dept, date))], new_page=False))
+    sign = Block("sign", lines=[dept_text, date_text], missing=MISSING in (dept, date))
+    parts.append(Part("signoff", "", [sign], new_page=False))
     return Report(form=flow.form, attachment=flow.attachment, title=title, year=e.year, cover=[], issuer="",
                   instructions_title="", instructions=[], parts=parts, appendices=[], missing=_findings(e), draft=draft)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from ..store import SessionError, SessionStore
 
@@ -17,7 +17,7 @@ class FilingApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "集群填报助手"
     ENABLE_COMMAND_PALETTE = False  # ctrl+p stays free; every action is on a key in the footer
-    BINDINGS = [Binding("ctrl+q", "quit", "退出", priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "退出", priority=True)]
 
     def __init__(self, session_id: str | None = None, *, store: SessionStore | None = None,
                  clock: Callable[[], datetime] = datetime.now, handle: Any = None):
@@ -47,8 +47,9 @@ class FilingApp(App):
 
         self.push_screen(HomeScreen())
         error = getattr(self, "_open_error", None)
-        if error:
-            self.call_after_refresh(self.screen.message, error, True)
+        home = self.screen
+        if error and isinstance(home, HomeScreen):
+            self.call_after_refresh(home.message, error, True)
 
     def open_session(self, sid: str) -> bool:
         """Lock the session and show its conversation; a problem is shown, never a traceback."""

@@ -9,9 +9,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
@@ -51,7 +51,7 @@ class ChatInput(Input):
 
 class ConversationScreen(Screen):
     AUTO_FOCUS = "#input"  # straight to the input line: focusing the outline first restyles the screen twice
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "本题说明"),
         Binding("f2", "toggle_outline", "大纲"),
         Binding("f3", "review", "检查"),
@@ -77,6 +77,7 @@ class ConversationScreen(Screen):
         self._saved_seq = 0  # newest save on disk
         self._defer_save = False
         self._choice_rows: list[tuple[str, str]] = []
+        self._kept_for: tuple[str | None, str] | None = None  # (question, refused text kept on the line)
         self._editor: Any = None  # the list or long-text editor shown for the question (Ctrl+S submits it)
 
     @property
@@ -155,7 +156,7 @@ class ConversationScreen(Screen):
         e = self.engine
         q = e.current()
         pending = self.session.pending
-        kept = getattr(self, "_kept_for", None)
+        kept = self._kept_for
         if kept and (q is None or kept[0] != q.id):  # a refused text was for that question, not this one
             if self._input.value == kept[1]:
                 self._input.value = ""
@@ -193,7 +194,7 @@ class ConversationScreen(Screen):
         # Editors are built per question (mounted only when needed: a faster start, no stale rows).
         # The editors (DataTable, TextArea) are imported on first need: the first question shows sooner.
         modal = pending and pending.get("kind") != AMBIGUOUS  # "answer or command?" keeps the editor
-        want = None if modal or q is None else {"list": "ListEditor", "longtext": "LongTextEditor"}.get(kind)
+        want = None if modal or q is None else {"list": "ListEditor", "longtext": "LongTextEditor"}.get(kind or "")
         ed = self._editor
         if ed is not None and not (type(ed).__name__ == want and ed.qid == q.id):
             self.set_focus(inp)  # now, before the editor goes: focus must not pass through the chat log
@@ -239,13 +240,14 @@ class ConversationScreen(Screen):
         text = event.value
         if "\t" in text and self.list_editor_active():
             # a row typed or pasted as keys goes to the table, not on to the next question
-            if self._editor.paste(text, focus=False):  # type: ignore[union-attr]
+            if self._editor.paste(text, focus=False):
                 event.input.value = ""
             return
         choices = self.query_one("#choices", OptionList)
-        picked = not text.strip() and choices.display and choices.highlighted is not None
-        if picked:
-            text = choices.get_option_at_index(choices.highlighted).id or ""
+        highlighted = choices.highlighted if choices.display else None
+        picked = not text.strip() and highlighted is not None
+        if highlighted is not None and picked:
+            text = choices.get_option_at_index(highlighted).id or ""
         event.input.value = ""
         reply = self.say(text)
         if reply.refused and not picked and not event.input.value:
@@ -270,7 +272,7 @@ class ConversationScreen(Screen):
         return type(self._editor).__name__ == "ListEditor"
 
     def paste_rows(self, text: str) -> None:
-        self._editor.paste(text)  # type: ignore[union-attr]
+        self._editor.paste(text)
 
     def on_list_editor_submitted(self, event: Any) -> None:
         event.stop()
@@ -278,7 +280,7 @@ class ConversationScreen(Screen):
         before = len(self.session.transcript)
         reply = self.conv.submit(event.qid, event.rows, f"（提交名单，共 {n} 行）" if n else "无")
         if reply.refused:
-            self._editor.show_errors(reply.messages[0] if reply.messages else "")  # type: ignore[union-attr]
+            self._editor.show_errors(reply.messages[0] if reply.messages else "")
             self._chat.add(self.session.transcript[before:], refused=True)
             self._status()
         else:
@@ -297,9 +299,9 @@ class ConversationScreen(Screen):
     def action_submit_editor(self) -> None:
         editor = self._editor
         if type(editor).__name__ == "ListEditor":
-            editor.submit()  # type: ignore[union-attr]
+            editor.submit()
         elif editor is not None:
-            editor.action_submit()  # type: ignore[attr-defined]
+            editor.action_submit()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "submit_editor":

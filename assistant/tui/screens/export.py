@@ -4,9 +4,9 @@ PDF goes through LibreOffice, which takes seconds: it runs in a worker thread so
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet
@@ -19,7 +19,7 @@ FORMATS = [("docx", "Word 文档（.docx）"), ("pdf", "PDF（需要 LibreOffice
 
 
 class ExportDialog(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "关闭")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "关闭")]
 
     def __init__(self, session: Any):
         super().__init__()

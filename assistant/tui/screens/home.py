@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Label, OptionList
@@ -24,7 +25,7 @@ def _when(iso: str) -> str:
 
 
 class NewSessionDialog(ModalScreen[tuple[str, int] | None]):
-    BINDINGS = [Binding("escape", "cancel", "取消")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
 
     def __init__(self, form: str):
         super().__init__()
@@ -60,7 +61,7 @@ class NewSessionDialog(ModalScreen[tuple[str, int] | None]):
 
 
 class ImportDialog(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "取消")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
 
     def compose(self):
         with Vertical(id="import-dialog", classes="dialog"):
@@ -99,7 +100,7 @@ class ImportDialog(ModalScreen[str | None]):
 
 
 class HomeScreen(Screen):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new('annual_report')", "新建年度报告"),
         Binding("m", "new('district_summary')", "新建区级总结"),
         Binding("i", "import_report", "导入 JSON"),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
@@ -27,7 +27,7 @@ def preview_text(session: Any) -> tuple[str, bool]:
 
 
 class PreviewScreen(Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "返回对话"), Binding("f5", "export", "导出")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "返回对话"), Binding("f5", "export", "导出")]
 
     def __init__(self, session: Any):
         super().__init__()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -18,7 +18,7 @@ from ..widgets.footer import KeyBar
 
 
 class ReviewScreen(Screen[str | None]):
-    BINDINGS = [Binding("escape", "close", "返回对话")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "返回对话")]
 
     def __init__(self, engine: Any):
         super().__init__()

@@ -84,7 +84,7 @@ class WrapStatic(Static):
         self._text = _as_text(content)
         self._wrapped: dict[int, Text] = {}
 
-    def update(self, content: Any = "", *, layout: bool = True) -> None:  # type: ignore[override]
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
         self._text = _as_text(content)
         self._wrapped = {}
         self.refresh(layout=True)

@@ -7,7 +7,7 @@ text reads and clicks the same: a click on a key presses it, as in Textual's foo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -17,7 +17,7 @@ from textual.widget import Widget
 
 class KeyBar(Widget, can_focus=False):
     ALLOW_SELECT = False
-    COMPONENT_CLASSES = {"key-bar--key", "key-bar--description", "key-bar--hover"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"key-bar--key", "key-bar--description", "key-bar--hover"}
     DEFAULT_CSS = """
     KeyBar {
         dock: bottom;
@@ -46,12 +46,13 @@ class KeyBar(Widget, can_focus=False):
     def _bindings_changed(self, screen: Any) -> None:
         if screen is not self.screen:
             return
-        keys, actions = [], set()
+        shown: list[tuple[str, str, str, bool]] = []
+        actions: set[str] = set()
         for _, b, enabled, _ in screen.active_bindings.values():
             if b.show and b.action not in actions:  # "d" and "delete" do one thing: show it once
                 actions.add(b.action)
-                keys.append((b.key, self.app.get_key_display(b), b.description, enabled))
-        keys = tuple(keys)
+                shown.append((b.key, self.app.get_key_display(b), b.description, enabled))
+        keys = tuple(shown)
         if keys != self.keys:
             self.keys = keys
             self.refresh()

@@ -6,10 +6,10 @@ parser (engine.parse), so the table goes through exactly the checks typed input 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -35,7 +35,7 @@ def split_pasted(text: str, columns: list[Any], fill: Any = str) -> list[list[st
 class RowDialog(ModalScreen[list[str] | None]):
     """Edit one row: one input per column; Enter moves on, Enter on the last one saves."""
 
-    BINDINGS = [Binding("escape", "cancel", "取消"), Binding("ctrl+s", "save", "保存本行")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消"), Binding("ctrl+s", "save", "保存本行")]
 
     def __init__(self, columns: list[Any], values: list[str], title: str, fill: Any = str):
         super().__init__()
@@ -71,7 +71,7 @@ class RowDialog(ModalScreen[list[str] | None]):
 
 
 class ListEditor(Vertical):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "添加行"),
         Binding("e", "edit", "修改行"),
         Binding("d,delete", "delete", "删除行"),
@@ -143,8 +143,9 @@ class ListEditor(Vertical):
         n = len(self.q.columns)
         wide = next((i for i, r in enumerate(rows, 1) if len(r) > n), None)
         if wide is not None:
+            labels = "、".join(self.fill(c.label or c.id) for c in self.q.columns)
             self.show_errors(f"粘贴的第 {wide} 行有 {len(rows[wide - 1])} 列，但本名单只有 {n} 列"
-                             f"（{'、'.join(self.fill(c.label or c.id) for c in self.q.columns)}），没有加入表格，请检查后再粘贴。")
+                             f"（{labels}），没有加入表格，请检查后再粘贴。")
             return False
         # A pasted table replaces the form's untouched template rows rather than following them.
         replaced = self.preset is not None and self.rows == self.preset and bool(self.rows)

@@ -79,7 +79,9 @@ class LongTextEditor(Vertical):
             others = total_chars(self._engine.session.answers.get(k) for k in qids if k != q.id)
             mine = total_chars([self.query_one(TextArea).text])  # 无 counts nothing, as in the check
             left = limit - others - mine
-            parts.append(f"{_CN_NUM[len(qids)] if len(qids) < len(_CN_NUM) else len(qids)}段合计 {others + mine}/{limit} 字（" + (f"还可写 {left} 字）" if left >= 0 else f"超出 {-left} 字）"))
+            how_many = _CN_NUM[len(qids)] if len(qids) < len(_CN_NUM) else str(len(qids))
+            budget = f"还可写 {left} 字" if left >= 0 else f"超出 {-left} 字"
+            parts.append(f"{how_many}段合计 {others + mine}/{limit} 字（{budget}）")
             over |= left < 0
         msg = "　".join(parts) + "　　Ctrl+S 提交；可先填“无”"
         count = self.query_one("#count", Static)

@@ -48,7 +48,8 @@ class OutlineList(OptionList):
             self.replace_option_prompt_at_index(index, prompt)
             return
         option._set_prompt(prompt)
-        for key in [k for k in cache.keys() if k[0] is option]:
+        keys = cache.keys()  # an LRUCache: iterating it directly does not give its keys
+        for key in [k for k in keys if k[0] is option]:
             cache.discard(key)
         self.refresh_line(index)  # one line per row, so the row's index is its line
 
@@ -119,7 +120,7 @@ class Outline(Vertical):
         ol = self.query_one(OutlineList)
         if [key for key, _ in before] == [key for key, _ in shown]:
             # The same rows (an answer moved the marker): only the changed rows are drawn again.
-            for i, (now, was) in enumerate(zip(shown, before)):
+            for i, (now, was) in enumerate(zip(shown, before, strict=True)):
                 if now != was:
                     ol.set_prompt(i, rows[i][1])
             return
