@@ -220,3 +220,19 @@ def test_patent_list_sizes(store, tmp_path, rows):
     if rows:
         assert len(tables[0].rows) == rows + 1
         assert cell_texts(tables[0].rows[-1]) == [str(rows), f"专利{rows}", f"ZL{rows:08d}", "发明专利", "上海示例有限公司"]
+
+
+def test_file_properties_say_what_and_who_not_the_library(annual_session, district_session, tmp_path):
+    import zipfile
+    from datetime import datetime, timedelta, timezone
+
+    for session, author, subject in ((annual_session, "上海浦江示例园区发展有限公司", "上海浦江示例智能传感器特色产业集群"),
+                                     (district_session, None, None)):
+        path = export_session(session, "docx", tmp_path / f"{session.form}.docx")
+        props = docx.Document(str(path)).core_properties
+        assert props.title and "python-docx" not in (props.comments or "") + (props.author or "")
+        if author:
+            assert props.author == author and props.subject == f"{subject} 2023 年度"
+        assert abs(datetime.now(timezone.utc) - props.created.replace(tzinfo=timezone.utc)) < timedelta(minutes=5)
+        fonts = zipfile.ZipFile(path).read("word/fontTable.xml").decode("utf-8")
+        assert all(f'w:name="{name}"' in fonts for name in ("宋体", "仿宋", "黑体")) and "ＭＳ" not in fonts

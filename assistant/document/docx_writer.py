@@ -277,8 +277,8 @@ class _Pending:
         self.items.append((f"<!--{marker}-->".encode(), table, fragments))
 
     def splice(self, package: bytes) -> bytes:
-        if not self.items:
-            return package
+        """Put the rows in place, and name the fonts the document uses in its font table (python-docx's
+        template lists Japanese fonts, which Word offers as substitutes for the Chinese ones)."""
         src = zipfile.ZipFile(io.BytesIO(package))
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -287,8 +287,23 @@ class _Pending:
                 if info.filename == "word/document.xml":
                     for marker, table, fragments in self.items:
                         data = data.replace(marker, _rows_xml(table, fragments).encode("utf-8"), 1)
+                elif info.filename == "word/fontTable.xml":
+                    data = _FONT_TABLE.encode("utf-8")
                 dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
         return out.getvalue()
+
+
+def _font_xml(name: str, alt: str, charset: str, family: str) -> str:
+    return (f'<w:font w:name="{name}"><w:altName w:val="{alt}"/><w:charset w:val="{charset}"/>'
+            f'<w:family w:val="{family}"/><w:pitch w:val="variable"/></w:font>')
+
+
+_FONT_TABLE = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    f'<w:fonts {NSDECL}>'
+    + _font_xml(SONG, "SimSun", "86", "auto") + _font_xml(FANGSONG, "FangSong", "86", "modern")
+    + _font_xml(HEI, "SimHei", "86", "modern") + _font_xml(LATIN, "Times New Roman", "00", "roman")
+    + "</w:fonts>")
 
 
 # -- parts ---------------------------------------------------------------------------------------
@@ -367,9 +382,24 @@ def build_docx(report: Report) -> bytes:
     pending = _Pending()
     for part in report.all_parts:
         _draw_part(doc, part, pending)
+    _set_properties(doc, report)
     buf = io.BytesIO()
     doc.save(buf)
     return pending.splice(buf.getvalue())
+
+
+def _set_properties(doc: Any, report: Report) -> None:
+    """Word's 属性 dialog shows what this is and who filed it, not python-docx's template defaults (2013)."""
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    props = doc.core_properties
+    props.title = clean_text(report.title)
+    props.subject = clean_text(report.subject)
+    props.author = props.last_modified_by = clean_text(report.author)
+    props.comments = props.keywords = props.category = ""
+    props.created = props.modified = now
+    props.revision = 1
 
 
 def _cm(v: float) -> Any:

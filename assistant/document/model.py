@@ -121,6 +121,8 @@ class Report:
     appendices: list[Part]
     missing: list[str]  # blocking findings, as sentences
     draft: bool = False
+    author: str = ""  # document properties: who files it (the layout's `properties`)
+    subject: str = ""
 
     @property
     def all_parts(self) -> list[Part]:
@@ -450,7 +452,7 @@ def _build_annual(e: Any, draft: bool) -> Report:
     return Report(form=flow.form, attachment=flow.attachment, title=_clean(e.form_title()), year=e.year, cover=cover,
                   issuer=lay.get("issuer", ""), instructions_title=lay.get("instructions_title", ""),
                   instructions=[b.text(s) for s in lay.get("instructions") or []], parts=parts,
-                  appendices=appendices, missing=_findings(e), draft=draft)
+                  appendices=appendices, missing=_findings(e), draft=draft, **_properties(e, lay))
 
 
 def _build_district(e: Any, draft: bool) -> Report:
@@ -479,4 +481,19 @@ def _build_district(e: Any, draft: bool) -> Report:
     sign = Block("sign", lines=[dept_text, date_text], missing=MISSING in (dept, date))
     parts.append(Part("signoff", "", [sign], new_page=False))
     return Report(form=flow.form, attachment=flow.attachment, title=title, year=e.year, cover=[], issuer="",
-                  instructions_title="", instructions=[], parts=parts, appendices=[], missing=_findings(e), draft=draft)
+                  instructions_title="", instructions=[], parts=parts, appendices=[], missing=_findings(e), draft=draft,
+                  **_properties(e, lay))
+
+
+def _properties(e: Any, lay: dict[str, Any]) -> dict[str, str]:
+    """Author and subject of the file, from the answers the layout names (blank while unanswered)."""
+    spec = lay.get("properties") or {}
+
+    def answered(qid: str) -> str:
+        v = e.value(qid) if qid in e.flow.by_id else None
+        return _clean(v) if isinstance(v, str) and v != NONE_TEXT else ""
+
+    names = [answered(q) for q in spec.get("subject") or []]
+    subject = "　".join(n for n in names if n)
+    return {"author": answered(spec["author"]) if spec.get("author") else "",
+            "subject": f"{subject} {e.year} 年度".strip() if subject else f"{e.year} 年度"}
