@@ -236,3 +236,28 @@ def test_file_properties_say_what_and_who_not_the_library(annual_session, distri
         assert abs(datetime.now(timezone.utc) - props.created.replace(tzinfo=timezone.utc)) < timedelta(minutes=5)
         fonts = zipfile.ZipFile(path).read("word/fontTable.xml").decode("utf-8")
         assert all(f'w:name="{name}"' in fonts for name in ("宋体", "仿宋", "黑体")) and "ＭＳ" not in fonts
+
+
+FORM_TARGET_ROWS = [  # 附件1 七、二 as printed: (方向, 指标); "" is the empty row for the cluster's own indicator
+    ("主导产业", "集群产值年均增速"), ("", "优质中小企业数量"), ("", ""),
+    ("创新", "研发经费投入"), ("", "有效发明专利数量"), ("", ""),
+    ("数字化", "工业互联网普及率"), ("", ""),
+    ("绿色化", "二氧化碳排放量"), ("", "单位工业产值能耗"), ("", ""),
+    ("开放合作", "定性描述"), ("治理和服务", "定性描述"), ("其它", ""),
+]
+
+
+def _targets_rows(doc) -> list[tuple[str, str]]:
+    table = next(t for t in doc.tables if cell_texts(t.rows[0])[:2] == ["方向", "指标"])
+    return [tuple(cell_texts(r)[:2]) for r in table.rows[1:]]
+
+
+def test_targets_table_has_the_form_shape_when_empty(store, tmp_path):
+    doc, _ = _export(make_session(store, "annual", answers={}), tmp_path, draft=True)
+    assert _targets_rows(doc) == FORM_TARGET_ROWS
+
+
+def test_targets_rows_the_operator_adds_fill_the_empty_rows(annual_session, tmp_path):
+    rows = _targets_rows(_export(annual_session, tmp_path)[0])
+    # The sample adds only an 其它 row (人才引进): the other empty rows stay, 其它 holds the added row.
+    assert rows == FORM_TARGET_ROWS[:-1] + [("其它", "人才引进")]

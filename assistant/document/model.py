@@ -304,27 +304,36 @@ class _Builder:
         blocks += [Block("para", p, qid=qid, missing=p == MISSING) for p in paras]
         return blocks
 
-    def targets(self, qid: str) -> Grid:
+    def targets(self, spec: dict[str, Any]) -> Grid:
+        """A table grouped by one column, in the form's shape: the fixed rows of each group, then
+        the rows the operator added to it, then (where the form prints one) an empty row; the
+        `always` groups appear even with no rows."""
+        qid = spec["targets"]
         q = self.flow[qid]
         self.placed.add(qid)
         cols = {c.id: c for c in q.columns}
-        direction = cols["direction"]
+        group = cols[spec["group_by"]]
         rows_in: list[dict[str, Any]] = list(self.e.value(qid) or q.preset_rows)
-        order = {o.id: i for i, o in enumerate(direction.options)}
-        rows_in.sort(key=lambda r: order.get(r.get("direction"), len(order)))  # stable: keeps added rows after fixed ones
+
+        def preset(r: dict[str, Any]) -> bool:  # one of the form's fixed rows (its printed cells unchanged)
+            return any(all(r.get(k) == v for k, v in p.items()) for p in q.preset_rows)
+
+        own_after, always = set(spec.get("own_row_after") or []), set(spec.get("always") or [])
         head = Row([Cell(self.text(c.label), bold=True, center=True) for c in q.columns], header=True)
         out = [head]
-        prev = object()
-        for r in rows_in:
-            d = r.get("direction")
-            first = Cell(_inline(show_cell(direction, d)), merge="restart" if d != prev else "continue", center=True)
-            if d == prev:
-                first.text = ""
-            prev = d
-            out.append(Row([first] + [Cell(_inline(show_cell(c, r.get(c.id)))) for c in q.columns[1:]], qid=qid))
-        if len(out) == 1:
-            out.append(Row([Cell(MISSING, missing=True)] + [Cell("") for _ in q.columns[1:]], qid=qid))
-        return Grid([2.6, 5.0, 4.2, 4.2], out)
+        known = {o.id for o in group.options}
+        for gid in [o.id for o in group.options] + sorted({str(r.get(group.id)) for r in rows_in} - known):
+            rows = [r for r in rows_in if str(r.get(group.id)) == gid]
+            added = [r for r in rows if not preset(r)]
+            blank = {group.id: gid}
+            if (gid in own_after and not added) or (gid in always and not rows):
+                rows.append(blank)
+            for i, r in enumerate(rows):
+                first = Cell("" if i else _inline(show_cell(group, gid)), merge="restart" if i == 0 else "continue",
+                             center=True)
+                cells = [Cell(_inline(show_cell(c, r.get(c.id))) if r is not blank else "") for c in q.columns[1:]]
+                out.append(Row([first, *cells], qid=qid))
+        return Grid([float(w) for w in spec["widths"]], out)
 
     # -- appendices ----------------------------------------------------------------------------
     def list_table(self, qid: str, number: int) -> ListTable:
@@ -401,7 +410,7 @@ def _build_annual(e: Any, draft: bool) -> Report:
             blocks += b.narrative(item["text"])
         elif "targets" in item:
             q = flow[item["targets"]]
-            blocks.append(Block("grid", grid=b.targets(q.id), qid=q.id))
+            blocks.append(Block("grid", grid=b.targets(item), qid=q.id))
             if q.note:
                 blocks.append(Block("note", b.text(q.note)))
     parts.append(Part(sec.id, b.text(sec.title), blocks, new_page=True))
