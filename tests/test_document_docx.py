@@ -65,7 +65,9 @@ def test_checkbox_glyphs_follow_the_answers(store, tmp_path):
                    waste_vs_industry="不适用", water_vs_industry="否", software_improving="否")
     session = make_session(store, "annual", answers)
     doc, e = _export(session, tmp_path)
-    assert _row_of(doc, e.label("operator_changed"))[-1] == f"{CHECKED}是　{UNCHECKED}否"
+    # The change details go to the 补充说明 appendix (the last one), and the row points to it.
+    last = max(int(p[4:].split("：")[0]) for p in paragraphs(doc) if p.startswith("附件材料") and "：" in p)
+    assert _row_of(doc, e.label("operator_changed"))[-1] == f"{CHECKED}是　{UNCHECKED}否　见附件材料 {last}"
     assert _row_of(doc, e.label("industry_changed"))[-1] == f"{UNCHECKED}是　{CHECKED}否"
     assert _row_of(doc, e.label("software_improving"))[-1] == f"{UNCHECKED}是　{CHECKED}否"
     rows = [cell_texts(r) for t in doc.tables for r in t.rows if cell_texts(r)[0] == "是否高于行业平均水平"]
@@ -260,4 +262,22 @@ def test_targets_table_has_the_form_shape_when_empty(store, tmp_path):
 def test_targets_rows_the_operator_adds_fill_the_empty_rows(annual_session, tmp_path):
     rows = _targets_rows(_export(annual_session, tmp_path)[0])
     # The sample adds only an 其它 row (人才引进): the other empty rows stay, 其它 holds the added row.
-    assert rows == FORM_TARGET_ROWS[:-1] + [("其它", "人才引进")]
+    assert rows == [*FORM_TARGET_ROWS[:-1], ("其它", "人才引进")]
+
+
+def test_notes_point_to_their_numbered_appendix(annual_session, tmp_path):
+    doc, e = _export(annual_session, tmp_path)
+    titles = {p.split("：", 1)[1]: int(p[4:].split("：")[0]) for p in paragraphs(doc)
+              if p.startswith("附件材料") and "：" in p}
+    evidence = titles["计算佐证材料"]
+    assert _row_of(doc, e.label("cloud_rate"))[-1].endswith(f"（注：需提供计算佐证材料）　见附件材料 {evidence}")
+    little = titles[e.label("little_giant_list")]
+    assert _row_of(doc, e.label("little_giant_count"))[-1].endswith(f"（注：需附名单）　见附件材料 {little}")
+
+
+def test_a_count_whose_names_are_not_entered_prints_missing_in_a_draft(store, tmp_path):
+    answers = {k: v for k, v in sample_answers().items() if k != "platform_municipal_names"}
+    doc, e = _export(make_session(store, "annual", answers), tmp_path, draft=True)
+    label = e.label("platform_municipal_count")
+    row = next(cell_texts(r) for t in doc.tables for r in t.rows if label in cell_texts(r))
+    assert row[-1].endswith("名称：【未填】"), row

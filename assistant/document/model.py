@@ -9,6 +9,7 @@ All text here is user data: it is cleaned of control characters and never render
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -219,8 +220,10 @@ class _Builder:
         if spec.get("unit") and val not in (MISSING, NONE_TEXT, NOT_APPLICABLE, ""):
             val = f"{val} {spec['unit']}"
         note = self.text(q.note)
-        if q.calculated and note:
-            note = note.replace("）", "，见附件材料）", 1) if note.endswith("）") else note
+        if note and q.computes and q.evidence:
+            note += appendix_ref(EVIDENCE)
+        elif note and q.list_id:
+            note += appendix_ref(q.list_id)
         text = f"{val}　{note}" if note else val
         return Row([Cell(self.label(q)), Cell(text, span=ncols - 1, missing=miss)], qid=qid)
 
@@ -237,6 +240,7 @@ class _Builder:
             elif "choice" in item:
                 qid = item["choice"]
                 text, miss = self.checkboxes(qid)
+                text += appendix_ref(f"{DETAILS}{qid}")  # the details of a 是 went to 补充说明
                 rows.append(Row([Cell(self.label(qid)), Cell(text, span=n - 1, missing=miss)], qid=qid))
             elif "matrix" in item:
                 rows.extend(self.matrix_rows(item["matrix"], n))
@@ -252,6 +256,8 @@ class _Builder:
         stored = self.e.value(qid) or {}
         miss = self.missing(qid)
         label = self.label(q) + (f"\n{self.text(q.note)}" if q.note else "")
+        if q.note and q.list_id:
+            label += appendix_ref(q.list_id, "\n")
         if miss:
             label += f"\n{MISSING}"
         # n == 4: label | corner | one column per col option
@@ -275,7 +281,9 @@ class _Builder:
             if q.list_id:
                 self.placed.add(q.list_id)
                 items = self.e.value(q.list_id) or []
-                if items:
+                if not items and self.missing(q.list_id):
+                    names = MISSING  # a count above 0 whose names are not entered yet
+                elif items:
                     all_names = [_inline(next(iter(row.values()), "")) for row in items]
                     names = "；".join(all_names)
                     if _display_width(names) > NAMES_IN_CELL:
@@ -286,13 +294,14 @@ class _Builder:
                             if _display_width("；".join([*kept, nm])) > NAMES_IN_CELL and kept:
                                 break
                             kept.append(nm)
-                        names = f"{'；'.join(kept)} 等 {len(all_names)} 个（全部名称见附件材料）"
+                        names = f"{'；'.join(kept)} 等 {len(all_names)} 个{appendix_ref(q.list_id, '，')}"
                         self.overflow.append(q.list_id)
             text = f"数量：{MISSING}" if count == MISSING else f"数量：{count} 个　名称：{names}"
+            miss = MISSING in (count, names)
             first = Cell(self.text(spec["group"]), merge="restart" if i == 0 else "continue")
             if i:
                 first.text = ""
-            rows.append(Row([first, Cell(self.label(q)), Cell(text, span=n - 2, missing=count == MISSING)], qid=qid))
+            rows.append(Row([first, Cell(self.label(q)), Cell(text, span=n - 2, missing=miss)], qid=qid))
         return rows
 
     # -- part 七 -------------------------------------------------------------------------------
@@ -433,17 +442,20 @@ def _build_annual(e: Any, draft: bool) -> Report:
     parts.append(Part(sec.id, b.text(sec.title), [Block("grid", grid=grid)], new_page=True))
 
     appendices: list[Part] = []
+    numbers: dict[str, int] = {}  # appendix_ref key -> appendix number
     n = 0
     for qid in list(lay.get("appendix_lists") or []) + b.overflow:
         if not e.is_relevant(qid) or not e.value(qid):
             b.placed.add(qid)
             continue
         n += 1
+        numbers[qid] = n
         t = b.list_table(qid, n)
         appendices.append(Part(f"appendix:{qid}", t.title, [Block("list", table=t, qid=qid)], new_page=True))
     calc = [q for q in flow.questions if q.computes and q.evidence and e.is_relevant(q.id)]
     if calc:
         n += 1
+        numbers[EVIDENCE] = n
         blocks = []
         for q in calc:
             blocks.append(Block("subheading", b.label(q), qid=q.id))
@@ -455,9 +467,14 @@ def _build_annual(e: Any, draft: bool) -> Report:
              and e.is_relevant(q.id) and q.id in e.session.answers and q.type != "list"]
     if extra:
         n += 1
+        for q in extra:  # a 是/否 row whose details are listed here points to them
+            ex = flow.expr(q.id, "relevant")
+            for name in ex.names if ex is not None else ():
+                numbers[f"{DETAILS}{name}"] = n
         grid = Grid([6.0, 10.0], [Row([Cell(b.label(q)), Cell(_inline(e.shown(q.id)))], qid=q.id) for q in extra])
         appendices.append(Part("appendix:notes", f"附件材料{n}：补充说明", [Block("grid", grid=grid)], new_page=True))
 
+    _resolve_refs(parts, numbers)
     return Report(form=flow.form, attachment=flow.attachment, title=_clean(e.form_title()), year=e.year, cover=cover,
                   issuer=lay.get("issuer", ""), instructions_title=lay.get("instructions_title", ""),
                   instructions=[b.text(s) for s in lay.get("instructions") or []], parts=parts,
@@ -489,9 +506,34 @@ def _build_district(e: Any, draft: bool) -> Report:
     dept_text = f"{dept}{so['seal']}" if dept != MISSING else f"{b.label(so['department'])}　{MISSING}"
     sign = Block("sign", lines=[dept_text, date_text], missing=MISSING in (dept, date))
     parts.append(Part("signoff", "", [sign], new_page=False))
+    _resolve_refs(parts, {})
     return Report(form=flow.form, attachment=flow.attachment, title=title, year=e.year, cover=[], issuer="",
                   instructions_title="", instructions=[], parts=parts, appendices=[], missing=_findings(e), draft=draft,
                   **_properties(e, lay))
+
+
+EVIDENCE, DETAILS = "evidence", "details:"
+_REF = re.compile("\x00([^\x00]*)\x00([^\x00]*)\x00")
+
+
+def appendix_ref(key: str, sep: str = "　") -> str:
+    """A pointer to the appendix `key` ends up in; numbered once every appendix is known (nothing if none).
+
+    NUL never survives _clean, so no answer can contain or forge one."""
+    return f"\x00{key}\x00{sep}\x00"
+
+
+def _resolve_refs(parts: list[Part], numbers: dict[str, int]) -> None:
+    def fix(text: str) -> str:
+        return _REF.sub(lambda m: f"{m[2]}见附件材料 {numbers[m[1]]}" if m[1] in numbers else "", text)
+
+    for part in parts:
+        for block in part.blocks:
+            block.text = fix(block.text)
+            block.lines = [fix(line) for line in block.lines]
+            for row in block.grid.rows if block.grid is not None else ():
+                for cell in row.cells:
+                    cell.text = fix(cell.text)
 
 
 def _properties(e: Any, lay: dict[str, Any]) -> dict[str, str]:
