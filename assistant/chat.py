@@ -617,8 +617,8 @@ class Conversation:
             lines.append(f"{mark} {e.text(sec.title)}：{p.answered}/{p.total}")
         return "\n".join(lines)
 
-    def findings_text(self) -> str:
-        found = self.engine.findings()
+    def findings_text(self, *, layout: bool = False) -> str:
+        found = self.engine.findings(layout=layout)
         if not found:
             return "检查通过，没有发现问题。"
         e = self.engine

@@ -78,3 +78,11 @@ def blocked_questions(engine: Engine, findings: list[Finding] | None = None) -> 
             continue
         out |= involved(engine, f.rule) if f.rule != "constraint" else {f.qid}
     return {qid for qid in out if qid in engine.session.answers and engine.is_relevant(qid)}
+
+
+def layout_findings(engine: Engine) -> list[Finding]:
+    """Parts 一–六 that will not fit their page (the document's height model); a warning, as the
+    estimate is not the printer."""
+    from .document.model import page_overflows
+
+    return [Finding(WARNING, qid, section, message, "one_page") for section, qid, message in page_overflows(engine)]

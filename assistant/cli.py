@@ -273,11 +273,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .engine import Engine
 
     engine = Engine.for_session(_load(args.id))
-    found = engine.findings()
+    found = engine.findings(layout=True)
     if args.json:
         _out(json.dumps([f.to_dict() for f in found], ensure_ascii=False, indent=2))
     else:
-        _out(Conversation(engine).findings_text())
+        _out(Conversation(engine).findings_text(layout=True))
         b = len(blocking(found))
         _out(f"\n共 {b} 处必须修改，{len(found) - b} 条提示。")
     return EXIT_REFUSED if blocking(found) else EXIT_OK

@@ -345,7 +345,9 @@ class Engine:
         first = unanswered or qs
         return first[0] if first else None
 
-    def findings(self) -> list[Any]:
-        from .checks import check
+    def findings(self, *, layout: bool = False) -> list[Any]:
+        """layout: also the parts that will not fit their page (builds the document model: for
+        `filing check`, the review screen and export, not after every answer)."""
+        from .checks import check, layout_findings
 
-        return check(self)
+        return check(self) + (layout_findings(self) if layout else [])

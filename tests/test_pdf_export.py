@@ -9,7 +9,7 @@ import time
 
 import pytest
 from cli_support import assert_clean, run_filing
-from conftest import make_session
+from conftest import make_session, sample_answers
 
 from assistant.document import pdf
 from assistant.document.export import export_session
@@ -129,3 +129,57 @@ def test_tui_export_dialog_writes_a_pdf_in_the_background(store, tmp_path):
 
     asyncio.run(run())
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_a_part_that_will_not_fit_is_named_by_check_and_export(annual_session, tmp_path, monkeypatch):
+    from assistant.document import model
+    from assistant.engine import Engine
+
+    engine = Engine.for_session(annual_session)
+    assert not [f for f in engine.findings(layout=True) if f.rule == "one_page"]  # the sample fits
+    monkeypatch.setattr(model, "PAGE_BODY_CM", 8.0)  # as if the content were three times longer
+    over = [f for f in engine.findings(layout=True) if f.rule == "one_page"]
+    assert over and over[0].severity == "warning" and over[0].section == "part2"
+    assert "“二、主导产业情况”的表格估计比一页长约" in over[0].message and "最占地方的是" in over[0].message
+    assert not [f for f in engine.findings() if f.rule == "one_page"]  # not built after every answer
+    notes: list[str] = []
+    export_session(annual_session, "docx", tmp_path / "r.docx", notes=notes)
+    assert any("不得串页" in n for n in notes)
+
+
+def test_page_check_names_a_cover_split_over_two_pages():
+    pages = ["附件 1\n中小企业特色产业集群年度发展情况报告\n集群名称：长长长", "上海市经济和信息化委员会 制", "一、基本情况"]
+    check = pdf.check_pages(pages, ["一、基本情况"], [True],
+                            [("封面", "中小企业特色产业集群年度发展情况报告", "上海市经济和信息化委员会 制")])
+    assert check.split == ["封面"] and "封面没能排在一页上" in check.summary(["一、基本情况"])
+
+
+LONG_PLATFORM = "上海市浦东新区张江高科技园区国家级集成电路设计产业化基地公共服务平台"
+
+
+def stress_answers(case: str) -> dict:
+    """Long content that used to push a part over its page (issue: 不得串页 with long names)."""
+    a = dict(sample_answers())
+    if case in ("twenty_platforms", "everything"):
+        for k in ("platform_national", "platform_municipal", "platform_other"):
+            a[f"{k}_count"] = "20"
+            a[f"{k}_names"] = [{"name": f"{LONG_PLATFORM}（第{i}号）"} for i in range(20)]
+    if case in ("one_400_char_name", "everything"):
+        a["platform_national_count"] = "1"
+        a["platform_national_names"] = [{"name": "超长名称" * 100}]
+    if case in ("long_cover_and_part1", "everything"):
+        a.update(cluster_name="长" * 100, operator_name="机构" * 50, leading_industry="智能制造装备" * 33,
+                 operator_changed="是", operator_prev_name="旧" * 100, operator_change_date="2023-05-01",
+                 industry_changed="是", industry_prev="旧产业" * 66)
+    return a
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) is not installed")
+@pytest.mark.parametrize("case", ["twenty_platforms", "one_400_char_name", "long_cover_and_part1", "everything"])
+def test_long_content_keeps_parts_one_to_six_and_the_cover_on_single_pages(store, tmp_path, case):
+    session = make_session(store, "annual", stress_answers(case))
+    notes: list[str] = []
+    export_session(session, "pdf", tmp_path / f"{case}.pdf", notes=notes, draft=True)
+    assert notes[-1].endswith("“一、基本情况”至“六、开放合作情况”各在一页之内。"), notes
+    assert not [n for n in notes if "不得串页" in n], notes  # the height model agrees

@@ -141,7 +141,7 @@ def _new_document(draft: bool) -> Any:
         run.font.bold = True
         run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
         run.font.name = LATIN
-        _set_rfonts(run._r.get_or_add_rPr(), HEI)
+        _set_rfonts(run.element.get_or_add_rPr(), HEI)
     return doc
 
 
@@ -151,7 +151,7 @@ def _para(doc: Any, text: str, style: str, *, page_break: bool = False, missing:
 
     p = doc.add_paragraph(style=style)
     run = p.add_run(clean_text(text))
-    _set_rfonts(run._r.get_or_add_rPr(), _east_of(doc, style))
+    _set_rfonts(run.element.get_or_add_rPr(), _east_of(doc, style))
     if missing:
         run.font.bold = True
         run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
@@ -361,18 +361,19 @@ def build_docx(report: Report) -> bytes:
     start_new = bool(report.draft and report.missing)
     if report.form == "annual_report":
         _para(doc, report.attachment, "Form Attachment", page_break=start_new)
-        for _ in range(3):
+        blanks_top, blanks_mid, issuer_before = _cover_spacing(report.cover)
+        for _ in range(blanks_top):
             _para(doc, "", "Normal")
         _para(doc, report.title, "Form Title")
-        for _ in range(4):
+        for _ in range(blanks_mid):
             _para(doc, "", "Normal")
         for label, value in report.cover:
             p = _para(doc, f"{label}：", "Form Cover Line")
             p.paragraph_format.left_indent = _cm(1.5)
             run = p.add_run(clean_text(value) or "　" * 12)
             run.font.underline = True
-            _set_rfonts(run._r.get_or_add_rPr(), FANGSONG)
-        _para(doc, report.issuer, "Form Issuer")
+            _set_rfonts(run.element.get_or_add_rPr(), FANGSONG)
+        _para(doc, report.issuer, "Form Issuer").paragraph_format.space_before = _pt(issuer_before)
         _para(doc, report.instructions_title, "Form Title", page_break=True)
         for i, s in enumerate(report.instructions, 1):
             _para(doc, f"{i}. {s}", "Body Para")
@@ -400,6 +401,38 @@ def _set_properties(doc: Any, report: Report) -> None:
     props.comments = props.keywords = props.category = ""
     props.created = props.modified = now
     props.revision = 1
+
+
+COVER_CHARS_PER_LINE = 24  # 三号仿宋 on a 14.5 cm line, in Chinese characters
+COVER_LINE_PT = 26  # one wrapped line of a cover entry, as LibreOffice and Word set it
+
+
+def _cover_spacing(cover: list[tuple[str, str]]) -> tuple[int, int, float]:
+    """(blank lines above the title, blank lines below it, points above the issuer).
+
+    The printed cover has generous white space; long names take it back line by line, so the
+    issuer line stays on the cover page (the form's cover is one page)."""
+    lines = sum(-(-_width(f"{label}：{value}") // (2 * COVER_CHARS_PER_LINE)) for label, value in cover)
+    extra_pt = max(0, lines - len(cover)) * COVER_LINE_PT
+    issuer_before = max(12.0, 120.0 - extra_pt)
+    left = max(0.0, extra_pt - (120.0 - issuer_before))
+    blank_pt = 19.0  # an empty 小四 line
+    take = int(-(-left // blank_pt))
+    top = max(1, 3 - (take + 1) // 2)
+    mid = max(1, 4 - take // 2)
+    return top, mid, issuer_before
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pt(v: float) -> Any:
+    from docx.shared import Pt
+
+    return Pt(v)
 
 
 def _cm(v: float) -> Any:

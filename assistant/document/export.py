@@ -116,7 +116,8 @@ def _render(engine: Any, fmt: str, draft: bool, notes: list[str] | None = None) 
 
     pdf = docx_to_pdf(docx)
     titled = [p for p in report.parts if p.title]
-    check = check_pages(page_texts(pdf), [p.title for p in titled], [p.one_page for p in titled])
+    cover = [("封面", report.title, report.issuer)] if report.issuer else []
+    check = check_pages(page_texts(pdf), [p.title for p in titled], [p.one_page for p in titled], cover)
     if notes is not None:
         notes.append(check.summary([p.title for p in titled if p.one_page]))
     return pdf
@@ -267,6 +268,10 @@ def export_session(session: Any, fmt: str, path: Path | str | None = None, *, fo
             raise _cli_error(
                 f"报告还有 {len(missing)} 处必须填写或修改，暂不能导出正式文件：\n{lines}\n"
                 "请先补充完整；如只想先看看效果，可加 --draft 导出草稿（每页标注“草稿”）。", 1)
+    if notes is not None and fmt in ("docx", "pdf"):
+        from ..checks import layout_findings
+
+        notes += [f"⚠ {f.message}" for f in layout_findings(engine)]
     data = _render(engine, fmt, draft, notes)
     parent = target.parent
     if parent.exists() and not parent.is_dir():

@@ -34,11 +34,13 @@ class PageCheck:
     # (part title, pages it covers) for each one-page part that does not fit its page
     overflow: list[tuple[str, int]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # one-page parts whose title was not found
+    split: list[str] = field(default_factory=list)  # blocks that must share a page and do not (the cover)
 
     def summary(self, titles: Sequence[str]) -> str:
-        if self.overflow or self.missing:
+        if self.overflow or self.missing or self.split:
             bad = "；".join([f"“{t}”占了 {n} 页" for t, n in self.overflow]
-                           + [f"没有找到“{t}”的标题" for t in self.missing])
+                           + [f"没有找到“{t}”的标题" for t in self.missing]
+                           + [f"{t}没能排在一页上" for t in self.split])
             return (f"共 {self.pages} 页。注意：{bad}。表格要求一至六部分不得串页，"
                     "请把过长的名称或说明精简，或移到附件材料后再导出。")
         span = f"“{titles[0]}”至“{titles[-1]}”" if titles else "各部分"
@@ -112,8 +114,10 @@ def _lines(text: str) -> list[str]:
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
-def check_pages(pages: Sequence[str], titles: Sequence[str], one_page: Sequence[bool]) -> PageCheck:
-    """titles: every part's title in order; one_page: which of them must fit a page of its own.
+def check_pages(pages: Sequence[str], titles: Sequence[str], one_page: Sequence[bool],
+                together: Sequence[tuple[str, str, str]] = ()) -> PageCheck:
+    """titles: every part's title in order; one_page: which of them must fit a page of its own;
+    together: (name, first line, last line) of a block that must stand on one page (the cover).
 
     A part starts on the first page (at or after the previous part's) with its title as a line;
     a one-page part fits when the next part starts on the following page (or it is the last)."""
@@ -137,4 +141,8 @@ def check_pages(pages: Sequence[str], titles: Sequence[str], one_page: Sequence[
         following = next((s for s in starts[k + 1:] if s is not None), len(pages))
         if following - start > 1:
             check.overflow.append((title, following - start))
+    for name, first, last in together:
+        page = next((i for i, lines_ in enumerate(lines) if any(first in line for line in lines_)), None)
+        if page is not None and not any(last in line for line in lines[page]):
+            check.split.append(name)
     return check

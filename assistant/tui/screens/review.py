@@ -26,7 +26,7 @@ class ReviewScreen(Screen[str | None]):
 
     def compose(self):
         e = self.engine
-        found = e.findings()
+        found = e.findings(layout=True)
         by_q: dict[str, list[Any]] = {}
         for f in found:
             by_q.setdefault(f.qid, []).append(f)
