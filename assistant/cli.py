@@ -335,6 +335,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_package(args: argparse.Namespace) -> int:
+    from .document.package import build_package
+
+    pkg = build_package(_load(args.id), args.output or None, force=args.force, draft=args.draft)
+    for note in pkg.notes:
+        sys.stderr.write(note + "\n")
+    _out(f"报送材料已写入 {pkg.folder}：")
+    for path in pkg.files:
+        _out(f"  {path.name}")
+    _out("请按“报送清单”逐项办理：打印、签字盖章，纸质版 2 份、光盘 1 份，按时报送。")
+    return EXIT_OK
+
+
 def cmd_import_report(args: argparse.Namespace) -> int:
     from .document.export import load_report
 
@@ -427,6 +440,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--output", metavar="路径", help="输出文件路径（默认当前目录）")
     sp.add_argument("--force", action="store_true", help="允许覆盖已存在的文件")
     sp.add_argument("--draft", action="store_true", help="有未完成项时仍导出草稿（每页标注“草稿”）")
+
+    sp = add("package", "生成报送材料文件夹：Word、PDF（装有 LibreOffice 时）、JSON、计算佐证和报送清单", cmd_package)
+    sp.add_argument("id", metavar="会话编号", help="会话编号")
+    sp.add_argument("-o", "--output", metavar="文件夹", help="报送材料文件夹（默认：当前目录下“集群名称_年度…_报送材料”）")
+    sp.add_argument("--force", action="store_true", help="文件夹已有内容时仍写入（覆盖同名文件）")
+    sp.add_argument("--draft", action="store_true", help="报告未完成时仍生成草稿材料（每页标注“草稿”）")
 
     sp = add("import-report", "导入 JSON 报告，生成新会话（输出会话编号）", cmd_import_report)
     sp.add_argument("file", metavar="文件", help="由 `filing export --format json` 导出的文件")

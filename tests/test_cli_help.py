@@ -10,7 +10,7 @@ import pytest
 from assistant.cli import build_parser, main
 
 COMMANDS = ["new", "questions", "answers", "list", "check", "restore", "preview", "export", "import-report",
-            "resume", "ask", "import", "demo"]
+            "resume", "ask", "import", "demo", "package"]
 ENGLISH = ("usage:", "options:", "show this help message", "positional arguments", "optional arguments")
 
 
@@ -39,7 +39,7 @@ def test_usage_error_is_chinese_with_code_2(capsys):
 
 
 @pytest.mark.parametrize("argv,code", [
-    (["check", "nosuch"], 3), (["preview", "nosuch"], 3), (["ask", "nosuch"], 3),
+    (["check", "nosuch"], 3), (["preview", "nosuch"], 3), (["ask", "nosuch"], 3), (["package", "nosuch"], 3),
     (["import", "nosuch", "patent_list", "x.csv", "--yes"], 3), (["answers", "nosuch", "--set", "a=1"], 3),
 ])
 def test_errors_without_traceback(argv, code, tmp_path):

@@ -556,6 +556,11 @@ def _resolve_refs(parts: list[Part], numbers: dict[str, int]) -> None:
                     cell.text = fix(cell.text)
 
 
+def file_properties(e: Any) -> dict[str, str]:
+    """Author (who files it) and subject (whose report) from the answers the form's layout names."""
+    return _properties(e, load_layout(e.session.form))
+
+
 def _properties(e: Any, lay: dict[str, Any]) -> dict[str, str]:
     """Author and subject of the file, from the answers the layout names (blank while unanswered)."""
     spec = lay.get("properties") or {}

@@ -15,7 +15,9 @@ from ...errors import UserError
 from ..widgets.cjk import WrapStatic
 
 FORMATS = [("docx", "Word 文档（.docx）"), ("pdf", "PDF（需要 LibreOffice，并检查一至六部分是否各在一页）"),
-           ("md", "Markdown 文本（.md）"), ("json", "JSON 交换文件（.json）")]
+           ("md", "Markdown 文本（.md）"), ("json", "JSON 交换文件（.json）"),
+           ("package", "报送材料文件夹（Word、PDF、JSON、计算佐证、报送清单）")]
+SLOW = {"pdf", "package"}  # LibreOffice: seconds, in a worker thread
 
 
 class ExportDialog(ModalScreen[str | None]):
@@ -75,7 +77,7 @@ class ExportDialog(ModalScreen[str | None]):
         fmt, force, draft = self.fmt(), self.query_one("#force", Checkbox).value, self.query_one("#draft", Checkbox).value
 
         def show(text: str, error: bool) -> None:
-            if fmt == "pdf":  # from the worker thread
+            if fmt in SLOW:  # from the worker thread
                 self.app.call_from_thread(self._show, text, error)
             else:
                 self._show(text, error)
@@ -83,16 +85,22 @@ class ExportDialog(ModalScreen[str | None]):
         def run() -> None:
             notes: list[str] = []
             try:
-                written = export_session(self.session, fmt, path, force=force, draft=draft, notes=notes)
+                if fmt == "package":
+                    from ...document.package import build_package
+
+                    pkg = build_package(self.session, path, force=force, draft=draft)
+                    written, notes = pkg.folder, [*(f"  {p.name}" for p in pkg.files), *pkg.notes]
+                else:
+                    written = export_session(self.session, fmt, path, force=force, draft=draft, notes=notes)
             except UserError as exc:
                 show(f"未能导出：{exc}", True)
                 return
             self.written = str(written)
             show("\n".join([f"已导出：{written}", *notes]), False)
 
-        if fmt == "pdf":
+        if fmt in SLOW:
             result.set_class(False, "error")
-            result.update("正在用 LibreOffice 生成 PDF，通常需要几秒钟……")
+            result.update("正在用 LibreOffice 生成 PDF，通常需要几秒钟……" if fmt == "pdf" else "正在生成报送材料……")
             self.run_worker(run, thread=True, exclusive=True, group="export")
         else:
             run()
