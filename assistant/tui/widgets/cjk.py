@@ -6,65 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
+from ...cjkwrap import wrap_offsets, wrap_text
 
-def _latin(ch: str) -> bool:
-    return ch.isascii() and (ch.isalnum() or ch in "._-/%:")
-
-
-_NO_LINE_START = set("，。、；：？！）”’》】」』〉…,.;:?!)]%")
-_NO_LINE_END = set("（“‘《【「『〈([")
-
-
-def wrap_offsets(plain: str, width: int) -> list[int]:
-    """Character offsets at which to break `plain` (which may contain newlines) to fit width cells."""
-    width = max(width, 2)
-    cuts: list[int] = []
-    col = 0
-    line_start = 0
-    for i, ch in enumerate(plain):
-        if ch == "\n":
-            col = 0
-            line_start = i + 1
-            continue
-        w = cell_len(ch)
-        if col + w > width and i > line_start:
-            cut = i
-            if _latin(ch):  # do not split a number or an English word if it can move whole
-                j = i
-                while j > line_start and _latin(plain[j - 1]):
-                    j -= 1
-                if j > line_start:
-                    cut = j
-            if plain[cut] == " ":
-                cut += 1
-            else:
-                # 禁则: closing punctuation never starts a line, opening punctuation never ends one
-                while cut - 1 > line_start and (plain[cut] in _NO_LINE_START or plain[cut - 1] in _NO_LINE_END):
-                    cut -= 1
-            cuts.append(cut)
-            line_start = cut
-            col = cell_len(plain[cut:i + 1]) if cut <= i else 0
-            continue
-        col += w
-    return cuts
-
-
-def wrap_text(text: Text, width: int) -> Text:
-    offsets = wrap_offsets(text.plain, width)
-    if not offsets:
-        return text
-    parts = text.divide(offsets)
-    out = Text()
-    for n, part in enumerate(parts):
-        if n:
-            out.append("\n")
-        part.rstrip()
-        out.append_text(part)
-    return out
+__all__ = ["WrapStatic", "wrap_offsets", "wrap_text"]
 
 
 def _as_text(content: Any) -> Text:
