@@ -4,10 +4,11 @@ to "不清楚". Shared by the conversation (TUI, `filing ask`) and the command l
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .parse import Parsed
-from .values import show
+from .values import show, show_cell
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -28,6 +29,13 @@ def echo_table(rows: list[list[str]]) -> str:
         cells = [c + " " * (widths[i] - _width(c)) if i < len(r) - 1 else c for i, c in enumerate(r)]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
+
+
+def echo_rows(q: Question, rows: list[dict[str, Any]], text: Callable[[str], str] = str) -> str:
+    """A list's rows as an aligned table under its column labels (what is about to be stored);
+    `text` fills the labels ({year})."""
+    head = [text(c.label or c.id) for c in q.columns]
+    return echo_table([head] + [[show_cell(c, r.get(c.id)) or "—" for c in q.columns] for r in rows])
 
 
 def echo_text(parsed: Parsed) -> str:

@@ -452,6 +452,8 @@ def _pending_fits(pending: dict[str, Any], flow: Any) -> bool:
             return False
         if store is not None and stored_problem(q, store):
             return False
+        if not isinstance(c.get("said", ""), str):
+            return False
         words = c.get("words", [])
         if not (isinstance(words, list) and all(isinstance(w, str) for w in words)):
             return False
