@@ -317,13 +317,14 @@ def _tab_inserts() -> Any:
     return kb
 
 
-def run_ask(session_id: str | None = None, form: str = "annual") -> int:
+def run_ask(session_id: str | None = None, form: str | None = None) -> int:
     from .flow import load_flow
+    from .forms import default_form
     from .store import SessionStore
 
     store = SessionStore()
     if session_id is None:
-        flow = load_flow(form)
+        flow = load_flow(form or default_form())
         title = flow.short_name
         session_id = store.create(flow.form, title, flow.default_year).id
         _out(f"已新建会话 {session_id}。中途可按 Ctrl-C 退出，答案会保存；"

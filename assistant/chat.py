@@ -620,7 +620,9 @@ class Conversation:
             self.session.pending = None  # moving on answers "answer or command?" with neither
         qid = self.find_question(target)
         if qid is None:
-            hint = "可以输入题目名称中的几个字，或部分名称（如“三、创新能力情况”）。"
+            titled = [sec.title for sec in e.flow.sections if sec.title]
+            example = f"（如“{e.text(titled[len(titled) // 2])}”）" if titled else ""  # one of this form's parts
+            hint = f"可以输入题目名称中的几个字，或部分名称{example}。"
             return self._finish(Reply([f"没有找到“{target}”。{hint}"], refused=True), ask=False)
         try:
             e.jump(qid)

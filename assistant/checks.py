@@ -42,11 +42,20 @@ def check(engine: Engine) -> list[Finding]:
             message = q.constraint_message or f"“{engine.label(q)}”不符合要求。"
             out.append(Finding(BLOCKING, q.id, q.section, message, "constraint"))
     for rule in flow.rules:
+        if rule.budget is not None:  # a declared 字 limit: counted, never an expression
+            from .expr import total_chars
+
+            used = total_chars(answers.get(k) for k in rule.questions if engine.is_relevant(k))
+            if used > rule.budget:
+                qid = rule.questions[0]
+                message = render_message(rule.message, {**ns, "used": used, "budget": rule.budget})
+                out.append(Finding(rule.severity, qid, flow[qid].section, message, rule.id))
+            continue
         ex = flow.expr(rule.id, "rule")
         if ex is None:
             continue
-        if rule.budget is None and any(ns.get(n) is None for n in ex.names if n in flow.by_id):
-            continue  # inputs missing or not relevant: nothing to say yet (a 字 budget counts a missing text as 0)
+        if any(ns.get(n) is None for n in ex.names if n in flow.by_id):
+            continue  # inputs missing or not relevant: nothing to say yet
         if ex(ns) is False:
             qid = rule.questions[0]
             out.append(Finding(rule.severity, qid, flow[qid].section, render_message(rule.message, ns), rule.id))

@@ -8,40 +8,65 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from .errors import EXIT_FILE, EXIT_OK, EXIT_REFUSED, EXIT_SESSION, EXIT_USAGE
+from .errors import EXIT_FILE, EXIT_OK, EXIT_REFUSED, EXIT_SESSION, EXIT_USAGE, ExitCode
 from .errors import UserError as CliError
 
-# argparse looks its own words up through `argparse._` (gettext) at call time: give them in Chinese.
-_ARGPARSE_ZH = {
-    "usage: ": "用法：", "positional arguments": "位置参数", "options": "选项",
-    "show this help message and exit": "显示帮助并退出",
-    "the following arguments are required: %s": "缺少参数：%s",
-    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选项：%(value)r（可选：%(choices)s）",
-    "unrecognized arguments: %s": "无法识别的参数：%s", "expected one argument": "需要一个参数",
-    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
-    "invalid %(type)s value: %(value)r": "无效的值：%(value)r",
-    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 有歧义，可能是：%(matches)s",
-    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
-    "not allowed with argument %s": "不能与参数 %s 同时使用", "one of the arguments %s is required": "需要参数 %s 之一",
-    "expected at least one argument": "至少需要一个参数", "expected at most one argument": "最多只能有一个参数",
-}
-argparse._ = lambda text: _ARGPARSE_ZH.get(text, text)  # type: ignore[attr-defined]
+# argparse's own English words, said in Chinese through the parser's public hooks: error() (documented
+# to be overridden), format_usage()/format_help() and argument groups with our own titles.
+_ERRORS_ZH = (
+    (re.compile(r"the following arguments are required: (.*)"), r"缺少参数：\1"),
+    (re.compile(r"invalid choice: (.*?) \(choose from (.*)\)"), r"无效的选项：\1（可选：\2）"),
+    (re.compile(r"unrecognized arguments: (.*)"), r"无法识别的参数：\1"),
+    (re.compile(r"expected one argument"), "需要一个参数"),
+    (re.compile(r"expected at least one argument"), "至少需要一个参数"),
+    (re.compile(r"expected at most one argument"), "最多只能有一个参数"),
+    (re.compile(r"ambiguous option: (\S+) could match (.*)"), r"选项 \1 有歧义，可能是：\2"),
+    (re.compile(r"not allowed with argument (.*)"), r"不能与参数 \1 同时使用"),
+    (re.compile(r"one of the arguments (.*) is required"), r"需要参数 \1 之一"),
+    (re.compile(r"invalid \S+ value: (.*)"), r"无效的值：\1"),
+    (re.compile(r"^argument ([^:]+): "), r"参数 \1："),
+)
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with Chinese usage errors."""
+    """argparse in Chinese: usage errors, the usage line and the section titles (arguments are added
+    to groups titled 参数 / 选项, see _Parser.arguments / options)."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self.arguments = self.add_argument_group("参数")
+        self.options = self.add_argument_group("选项")
+        self.options.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        """Positional arguments under 参数, options under 选项."""
+        if not hasattr(self, "options"):  # argparse's own set-up
+            return super().add_argument(*args, **kwargs)
+        optional = bool(args) and args[0][:1] in self.prefix_chars
+        return (self.options if optional else self.arguments).add_argument(*args, **kwargs)
+
+    def format_usage(self) -> str:
+        return _usage_zh(super().format_usage())
+
+    def format_help(self) -> str:
+        return _usage_zh(super().format_help())
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, zh in _ERRORS_ZH:
+            message = pattern.sub(zh, message)
         self.print_usage(sys.stderr)
-        message = (message.replace("the following arguments are required", "缺少参数")
-                   .replace("invalid choice", "无效的选项").replace("unrecognized arguments", "无法识别的参数")
-                   .replace("expected one argument", "需要一个参数"))
         self.exit(EXIT_USAGE, f"错误：{message}\n可运行 `filing --help` 查看用法。\n")
+
+
+def _usage_zh(text: str) -> str:
+    return "用法：" + text[len("usage: "):] if text.startswith("usage: ") else text
 
 
 def _out(text: str = "") -> None:
@@ -90,6 +115,39 @@ def _year_arg(text: str) -> int:
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise argparse.ArgumentTypeError(f"年度 {year} 不像填报年度：应在 {YEAR_MIN}–{YEAR_MAX} 之间")
     return year
+
+
+FORMS_HELP = ("另外的表单文件夹（与程序自带的数据一样有 flows/、prompts/、templates/、examples/），"
+              "其中的表单与自带的一起可选；可重复。也可用环境变量 FILING_FORMS 指定")
+
+
+def _form_arg(text: str) -> str:
+    """--form: a form id or short name, resolved against the discovered forms (exit 2 otherwise)."""
+    from .errors import FlowError
+    from .forms import resolve
+
+    try:
+        return resolve(text.strip())
+    except FlowError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def cmd_forms(args: argparse.Namespace) -> int:
+    from .flow import load_flow
+    from .forms import form_ids, packaged_root
+
+    rows = []
+    for fid, root in form_ids().items():
+        flow = load_flow(fid)
+        rows.append({"id": fid, "key": flow.key, "name": flow.describe(), "title": flow.form_title(flow.default_year),
+                     "default_year": flow.default_year, "folder": None if root == packaged_root() else str(root)})
+    if args.json:
+        _out(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for r in rows:
+        where = f"　来自 {r['folder']}" if r["folder"] else ""
+        _out(f"{r['key']:<12} {r['name']}：{r['title']}（编号 {r['id']}，默认年度 {r['default_year']}）{where}")
+    return EXIT_OK
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -151,26 +209,17 @@ def cmd_questions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def read_answer_file(path: Path) -> dict[str, Any]:
-    from .safeio import load_answer_data
-
-    data = load_answer_data(path)  # bounded size; aliases, tags and deep nesting refused
-    if isinstance(data, dict) and isinstance(data.get("answers"), dict):
-        data = data["answers"]
-    if not isinstance(data, dict):
-        raise CliError(f"{path} 应是“问题编号: 值”的映射。", EXIT_FILE)
-    return data
-
-
 def cmd_answers(args: argparse.Namespace) -> int:
     from .engine import Engine
 
     values: dict[str, Any] = {}
     if args.from_file:
+        from .safeio import read_answer_file
+
         values.update(read_answer_file(Path(args.from_file)))
     for item in args.set or []:
         if "=" not in item:
-            raise CliError(f"--set 的格式应为 编号=值，例如 --set area_km2=12.5（收到：{item}）", EXIT_USAGE)
+            raise CliError(f"--set 的格式应为 编号=值，例如 --set 编号=12.5（收到：{item}）", EXIT_USAGE)
         k, v = item.split("=", 1)
         values[k.strip()] = v
     if not values:
@@ -237,7 +286,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         _out(json.dumps([{k: v for k, v in r.items() if k != "form_name"} for r in rows], ensure_ascii=False, indent=2))
         return EXIT_OK
     if not rows:
-        _out("还没有会话。用 `filing new --form annual` 新建，或直接运行 `filing` 打开助手。")
+        from .forms import available
+
+        keys = " 或 ".join(f"`filing new --form {key}`" for _, key, _ in available())
+        _out(f"还没有会话。用 {keys} 新建，或直接运行 `filing` 打开助手。")
         return EXIT_OK
     from rich.console import Console
     from rich.table import Table
@@ -367,7 +419,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from .ask import run_ask
 
-    return run_ask(args.id, form=args.form)
+    return run_ask(args.id, form=args.form)  # None: the first form `filing forms` lists
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -386,29 +438,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="filing",
-        description="集群填报助手：一题一题地填写《中小企业特色产业集群年度发展情况报告》（附件1）"
-                    "和《区促进中小企业特色产业集群发展总结》（附件2），检查并导出 Word 文档。"
+        description="集群填报助手：一题一题地填写报送的表格（`filing forms` 列出可填的表单），检查并导出 Word 文档。"
                     "不带参数运行即打开对话界面。",
-        add_help=False,
     )
-    p.add_argument("-h", "--help", action="help", help="显示帮助并退出")
     p.add_argument("--debug", action="store_true", help="出错时显示 Python 调试信息")
+    p.add_argument("--forms", action="append", metavar="文件夹", help=FORMS_HELP)
     sub = p.add_subparsers(dest="command", title="命令", metavar="命令", parser_class=_Parser)
 
-    def add(name: str, help: str, fn: Any) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help, description=help, add_help=False)
-        sp.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    def add(name: str, help: str, fn: Any) -> _Parser:
+        sp: _Parser = sub.add_parser(name, help=help, description=help)
+        # Also after the command (`filing new --forms DIR …`); SUPPRESS keeps a value given before it.
+        sp.add_argument("--forms", action="append", metavar="文件夹", default=argparse.SUPPRESS, help=FORMS_HELP)
         sp.set_defaults(fn=fn)
         return sp
 
-    forms = ["annual", "district"]
+    form_help = "表单的简称或编号（`filing forms` 列出可选的表单）"
+    sp = add("forms", "列出可填的表单：简称（用于 --form）、名称、来自哪个文件夹", cmd_forms)
+    sp.add_argument("--json", action="store_true", help="以 JSON 输出")
+
     sp = add("new", "新建一个会话，只输出会话编号", cmd_new)
-    sp.add_argument("--form", choices=forms, required=True, help="annual=年度报告（附件1），district=区级总结（附件2）")
-    sp.add_argument("--title", help="会话标题（便于在列表中辨认）")
-    sp.add_argument("--year", type=_year_arg, help="填报年度（2000–2100），默认 2023")
+    sp.add_argument("--form", type=_form_arg, metavar="简称", required=True, help=form_help)
+    sp.add_argument("--title", metavar="标题", help="会话标题（便于在列表中辨认）")
+    sp.add_argument("--year", type=_year_arg, metavar="年度", help="填报年度（2000–2100），默认为表单定义的年度")
 
     sp = add("questions", "列出表单的全部问题", cmd_questions)
-    sp.add_argument("--form", choices=forms, required=True, help="annual 或 district")
+    sp.add_argument("--form", type=_form_arg, metavar="简称", required=True, help=form_help)
     sp.add_argument("--json", action="store_true", help="以 JSON 输出（编号、部分、栏目、类型、单位、必填、选项、列）")
 
     sp = add("answers", "从文件或命令行写入答案（全部通过才写入）", cmd_answers)
@@ -443,7 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("package", "生成报送材料文件夹：Word、PDF（装有 LibreOffice 时）、JSON、计算佐证和报送清单", cmd_package)
     sp.add_argument("id", metavar="会话编号", help="会话编号")
-    sp.add_argument("-o", "--output", metavar="文件夹", help="报送材料文件夹（默认：当前目录下“集群名称_年度…_报送材料”）")
+    sp.add_argument("-o", "--output", metavar="文件夹", help="报送材料文件夹（默认：当前目录下“报告文件名_报送材料”）")
     sp.add_argument("--force", action="store_true", help="文件夹已有内容时仍写入（覆盖同名文件）")
     sp.add_argument("--draft", action="store_true", help="报告未完成时仍生成草稿材料（每页标注“草稿”）")
 
@@ -455,16 +509,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("ask", "用逐条提问的简洁模式填写（适合 SSH、读屏软件）", cmd_ask)
     sp.add_argument("id", nargs="?", metavar="会话编号", help="会话编号（不填则新建）")
-    sp.add_argument("--form", choices=forms, default="annual", help="新建时的表单，默认 annual")
+    sp.add_argument("--form", type=_form_arg, metavar="简称", help=form_help + "，新建时用；默认为列出的第一个")
 
     sp = add("import", "从 Excel（.xlsx）或 CSV 导入名单", cmd_import)
     sp.add_argument("id", metavar="会话编号", help="会话编号")
-    sp.add_argument("list", metavar="名单编号", help="名单的问题编号，例如 patent_list")
+    sp.add_argument("list", metavar="名单编号", help="名单题的编号（`filing questions --form 简称` 中类型为 list 的题）")
     sp.add_argument("file", metavar="文件", help=".xlsx 或 .csv 文件")
     sp.add_argument("--yes", action="store_true", help="不再确认，直接导入")
 
     sp = add("demo", "用示例数据生成一份完整报告并导出 Word", cmd_demo)
-    sp.add_argument("--form", choices=forms, default="annual", help="annual 或 district")
+    sp.add_argument("--form", type=_form_arg, metavar="简称", help=form_help + "；默认为列出的第一个有示例答案的表单")
     sp.add_argument("-o", "--output", metavar="路径", help="输出文件路径")
     return p
 
@@ -472,12 +526,33 @@ def build_parser() -> argparse.ArgumentParser:
 INTERACTIVE = (None, "resume", "ask", "import")  # these draw prompts with terminal codes of their own
 
 
+def _use_forms(argv: Sequence[str] | None) -> None:
+    """--forms (anywhere on the line) and FILING_FORMS take effect before --form is read; a folder
+    that is not a forms folder is refused (exit 2), never skipped in silence."""
+    import os
+
+    from .forms import ENV, check_root, use_forms
+
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    pre.add_argument("--forms", action="append")
+    known, _ = pre.parse_known_args(argv)
+    given = known.forms or [p for p in os.environ.get(ENV, "").split(os.pathsep) if p.strip()]
+    for folder in given:
+        why = check_root(Path(folder).expanduser())
+        if why:
+            source = "--forms" if known.forms else f"环境变量 {ENV}"
+            sys.stderr.write(f"错误：{source}：{why}\n")
+            raise SystemExit(EXIT_USAGE)
+    if known.forms:
+        use_forms(known.forms)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from .textsafe import cli_streams
 
-    parser = build_parser()
     with cli_streams():  # usage errors quote the arguments: no raw control characters there either
-        args = parser.parse_args(argv)
+        _use_forms(argv)
+        args = build_parser().parse_args(argv)
     with cli_streams(filter_controls=getattr(args, "command", None) not in INTERACTIVE):
         return _run(args)
 
@@ -503,7 +578,7 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     except KeyboardInterrupt:
         _err("\n已中断。")
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:  # `filing list | head`: the reader has what it wanted
         import os
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_REFUSED, EXIT_FILE = 0, 1, 4
-SAMPLES = {"annual_report": ("annual_answers.yaml", "示例-年度报告"),
-           "district_summary": ("district_answers.yaml", "示例-区级总结")}
+from .errors import EXIT_FILE, EXIT_OK, EXIT_REFUSED, UserError
 
 
 def free_path(path: Path) -> Path:
@@ -25,20 +23,26 @@ def free_path(path: Path) -> Path:
         n += 1
 
 
-def run_demo(form: str = "annual", output: Path | None = None) -> int:
-    from .cli import CliError, read_answer_file
+def run_demo(form: str | None = None, output: Path | None = None) -> int:
+    """form: an id or short name; None: the first form (packaged forms come first) that has a sample."""
     from .engine import Engine
     from .flow import load_flow
-    from .paths import data_dir
+    from .forms import file_of, form_ids
+    from .safeio import read_answer_file
     from .store import SessionStore
 
+    if form is None:
+        form = next((fid for fid in form_ids() if load_flow(fid).meta.sample), "")
     flow = load_flow(form)
-    sample, stem = SAMPLES[flow.form]
-    answers = read_answer_file(data_dir("examples") / sample)
+    if not flow.meta.sample:
+        raise UserError(f"表单“{flow.short_name}”没有示例答案（flows/{flow.form}.yaml 的 form.sample），无法生成示例报告。",
+                        EXIT_REFUSED)
+    stem = f"示例-{flow.short_name}"
+    answers = read_answer_file(file_of(flow.form, "examples", flow.meta.sample))
     try:
         from .document.export import export_session
     except ImportError:
-        raise CliError("导出 Word 的模块没有安装完整，无法生成示例报告。请重新安装本程序。", EXIT_FILE) from None
+        raise UserError("导出 Word 的模块没有安装完整，无法生成示例报告。请重新安装本程序。", EXIT_FILE) from None
 
     target = Path(output) if output else Path.cwd() / f"{stem}.docx"
     if target.suffix.lower() != ".docx":
@@ -53,7 +57,7 @@ def run_demo(form: str = "annual", output: Path | None = None) -> int:
         engine = Engine.for_session(handle.session)
         errors = engine.apply_many(answers)
         if errors:  # the shipped samples are complete: this means a damaged installation
-            raise CliError("示例答案未能通过检查（安装可能不完整）：\n" + "\n".join(errors), EXIT_REFUSED)
+            raise UserError("示例答案未能通过检查（安装可能不完整）：\n" + "\n".join(errors), EXIT_REFUSED)
         handle.save()
         session = handle.session
     path = export_session(session, "docx", chosen, force=False, draft=False)

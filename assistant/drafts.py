@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from .expr import count_chars, total_chars
+from .expr import count_chars
 from .parse import NONE_TEXT
 
 if TYPE_CHECKING:
@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 @cache
 def _spec(form: str) -> dict[str, Any]:
     from .flow import yaml_load
-    from .paths import data_dir
+    from .forms import file_of
 
-    path = data_dir("templates") / f"{form}.drafts.yaml"
+    path = file_of(form, "templates", f"{form}.drafts.yaml")
     if not path.is_file():
         return {}
     with path.open(encoding="utf-8") as fh:
@@ -121,12 +121,9 @@ def draft(engine: Engine, qid: str) -> str:
 
 
 def remaining_budget(engine: Engine, qid: str) -> int | None:
-    """字 left for qid under the rule that caps several texts together (None: no such rule)."""
-    for rule in engine.flow.rules:
-        if rule.budget is not None and qid in rule.questions:
-            others = total_chars(engine.session.answers.get(k) for k in rule.questions if k != qid)
-            return max(0, rule.budget - others)
-    return None
+    """字 left for qid under the declared limits it counts towards (None: no such limit)."""
+    lefts = [lim.budget - lim.others for lim in engine.limits(qid)]
+    return max(0, min(lefts)) if lefts else None
 
 
 def targets_actual(engine: Engine) -> tuple[str, list[dict[str, Any]]] | None:

@@ -53,6 +53,27 @@ class Applied:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Limit:
+    """A declared limit a question counts towards (the flow's rule with `budget`), with its count now."""
+
+    rule: str
+    label: str  # how the count names the total (the rule's `counter`, e.g. 六段合计)
+    budget: int  # 字 the members may hold together
+    members: tuple[str, ...]  # the questions counted
+    used: int  # 字 of all members (the question itself as given, else as stored)
+    mine: int  # 字 of the question itself
+
+    @property
+    def left(self) -> int:
+        """字 still free (negative when over)."""
+        return self.budget - self.used
+
+    @property
+    def others(self) -> int:
+        return self.used - self.mine
+
+
 @dataclass
 class Progress:
     answered: int
@@ -344,6 +365,21 @@ class Engine:
         unanswered = [q for q in qs if q.id not in self.session.answers]
         first = unanswered or qs
         return first[0] if first else None
+
+    def limits(self, q: Question | str, text: str | None = None) -> list[Limit]:
+        """The declared limits of question q, counted with `text` as its answer (the editor's
+        unsubmitted text) or else its stored answer."""
+        from .expr import total_chars
+
+        qid = q if isinstance(q, str) else q.id
+        answers = self.session.answers
+        out = []
+        for rule in self.flow.limits_of(qid):
+            mine = total_chars([answers.get(qid) if text is None else text])
+            others = total_chars(answers.get(k) for k in rule.questions if k != qid and self.is_relevant(k))
+            out.append(Limit(rule.id, rule.counter or "合计", rule.budget or 0, tuple(rule.questions),
+                             others + mine, mine))
+        return out
 
     def findings(self, *, layout: bool = False) -> list[Any]:
         """layout: also the parts that will not fit their page (builds the document model: for

@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_SESSION, EXIT_FILE = 0, 1, 2, 3, 4
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The command line's exit codes, defined here once (README: 退出码)."""
+
+    OK = 0
+    REFUSED = 1  # a value refused, or the check found something that must be changed
+    USAGE = 2  # wrong usage (argparse's own code for it)
+    SESSION = 3  # the session is missing, locked or damaged
+    FILE = 4  # a file cannot be read or written
+    INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
+
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_SESSION, EXIT_FILE = (
+    ExitCode.OK, ExitCode.REFUSED, ExitCode.USAGE, ExitCode.SESSION, ExitCode.FILE)
+
+
+class FlowError(Exception):
+    """A form's data files (flows/, prompts/, templates/) are missing or malformed; str() names the file and what is wrong."""
 
 
 class UserError(Exception):

@@ -1,5 +1,6 @@
-"""Load a form: logic from flows/<form>.yaml, wording from prompts/<form>.yaml, both validated.
+"""Load a form: logic and metadata from flows/<form>.yaml, wording from prompts/<form>.yaml, both validated.
 
+Which forms exist and where their files are is assistant/forms.py's business (discovered, never listed).
 A malformed file raises FlowError naming the file, the question and what is wrong.
 """
 
@@ -11,10 +12,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from .errors import FlowError
 from .expr import Expression, ExpressionError, compile_expr
-from .paths import data_dir
 
-FORMS = {"annual": "annual_report", "district": "district_summary"}
+__all__ = ["Flow", "FlowError", "FormMeta", "Question", "Rule", "Section", "fill", "load_flow", "load_flow_file"]
 QTYPES = (
     "text", "longtext", "integer", "decimal", "percent", "yesno", "choice",
     "date", "phone", "credit_code", "list", "matrix",
@@ -22,10 +23,6 @@ QTYPES = (
 # Plain dataclasses at run time; pydantic validates them (extra keys refused) only when a flow is
 # read from YAML, so a start-up from the compiled-flow cache never imports pydantic.
 _STRICT = {"extra": "forbid"}
-
-
-class FlowError(Exception):
-    """The flow or prompt files are malformed."""
 
 
 @dataclass
@@ -134,18 +131,40 @@ class Fix:
 class Rule:
     __pydantic_config__ = _STRICT
     id: str
-    assert_: str  # `assert:` in YAML
     questions: list[str]
     message: str
+    assert_: str = ""  # `assert:` in YAML; a rule with `budget` instead needs none
     severity: Literal["blocking", "warning"] = "blocking"
     fixes: list[Fix] = field(default_factory=list)
-    budget: int | None = None  # a total_chars rule: the 字 its texts may hold together
+    # A declared limit: the questions' texts together hold at most `budget` 字 (counted as the
+    # editor counts). The engine exposes it as a limit of each of those questions (Engine.limits);
+    # `counter` is how the live count names the total (e.g. 六段合计); the message may use
+    # {{ used }} and {{ budget }}.
+    budget: int | None = None
+    counter: str = ""
+
+
+@dataclass
+class FormMeta:
+    """What the form is called and how its files are named: the `form:` block of the flow file."""
+
+    __pydantic_config__ = _STRICT
+    id: str
+    key: str = ""  # the short name typed after --form (default: the id)
+    title: str = ""  # as printed; {year} and {question id} placeholders (see title_blanks)
+    title_blanks: dict[str, str] = field(default_factory=dict)  # {question id} in the title until answered
+    short_name: str = ""  # how lists and dialogs name this form
+    attachment: str = ""  # 附件N on the notice
+    sample: str = ""  # examples/<file>: sample answers (filing demo)
+    # Export file name: {question id}, {year}, {title} (the session's), {form_title}; `{a|b|text}`
+    # takes the first that is not empty, the last may be plain text.
+    file_name: str = "{form_title}_{year}"
 
 
 @dataclass
 class FlowFile:
     __pydantic_config__ = _STRICT
-    form: str
+    form: FormMeta
     default_year: int
     sections: list[Section]
     schema_version: int = 1
@@ -158,7 +177,9 @@ def _ids_to_options(v: Any) -> Any:
 
 
 def _normalise(data: dict[str, Any]) -> dict[str, Any]:
-    """YAML spellings -> field names (`list` -> list_id, `assert` -> assert_, option shorthand)."""
+    """YAML spellings -> field names (`list` -> list_id, `assert` -> assert_, option shorthand, `form: id`)."""
+    if isinstance(data.get("form"), str):
+        data["form"] = {"id": data["form"]}
     for sec in data.get("sections") or []:
         if not isinstance(sec, dict):
             continue
@@ -192,18 +213,21 @@ def _validate(path: Path, data: dict[str, Any]) -> FlowFile:
 class Flow:
     """A validated form: ordered sections and questions with their wording and compiled conditions."""
 
-    def __init__(self, spec: FlowFile, wording: dict[str, Any], source: Path):
-        self.form = spec.form
+    def __init__(self, spec: FlowFile, source: Path):
+        meta = spec.form
+        self.meta = meta
+        self.form = meta.id
+        self.key = meta.key or meta.id
         self.schema_version = spec.schema_version
         self.default_year = spec.default_year
         self.sections = spec.sections
         self.rules = spec.rules
         self.source = source
-        self.title: str = wording.get("form_title", "")
+        self.title: str = meta.title
         # {question id} in the title: the answer, or until answered this blank ("XX区")
-        self.title_blanks: dict[str, str] = dict(wording.get("form_title_blanks") or {})
-        self.attachment: str = wording.get("attachment", "")
-        self.short_name: str = wording.get("short_name", "") or self.form
+        self.title_blanks: dict[str, str] = dict(meta.title_blanks)
+        self.attachment: str = meta.attachment
+        self.short_name: str = meta.short_name or meta.id
         self.questions: list[Question] = [q for s in self.sections for q in s.questions]
         self.by_id: dict[str, Question] = {q.id: q for q in self.questions}
         self.index: dict[str, int] = {q.id: i for i, q in enumerate(self.questions)}
@@ -221,6 +245,14 @@ class Flow:
 
     def expr(self, qid: str, kind: str) -> Expression | None:
         return self.exprs.get((qid, kind))
+
+    def describe(self) -> str:
+        """How the form is called in lists and help: its short name and attachment number."""
+        return f"{self.short_name}（{self.attachment}）" if self.attachment else self.short_name
+
+    def limits_of(self, qid: str) -> list[Rule]:
+        """The declared 字 limits (rules with `budget`) this question counts towards."""
+        return [r for r in self.rules if r.budget is not None and qid in r.questions]
 
     def form_title(self, year: int, value: Callable[[str], Any] | None = None) -> str:
         """The title as printed: the year, and each {question id} by its answer on one line."""
@@ -382,16 +414,24 @@ def _check(flow: Flow, path: Path) -> None:
                     raise FlowError(f"{path}: 问题 {q.id}：{kind} 只能引用它之前的问题，不能引用 {', '.join(later)}")
             flow.exprs[(q.id, kind)] = ex
     for r in flow.rules:
-        try:
-            ex = compile_expr(r.assert_)
-        except ExpressionError as exc:
-            raise FlowError(f"{path}: 规则 {r.id}：{exc}") from None
-        unknown = (ex.names | set(r.questions)) - known
-        if unknown:
-            raise FlowError(f"{path}: 规则 {r.id} 引用了不存在的问题 {', '.join(sorted(unknown))}")
-        flow.exprs[(r.id, "rule")] = ex
-        if r.budget is not None and str(r.budget) not in r.assert_:
-            raise FlowError(f"{path}: 规则 {r.id}：budget {r.budget} 与 assert 中的上限不一致")
+        if bool(r.assert_) == (r.budget is not None):
+            raise FlowError(f"{path}: 规则 {r.id}：应且只应有 assert（条件）或 budget（字数上限）之一")
+        missing: set[str] = set(r.questions) - set(flow.by_id)
+        if r.assert_:
+            try:
+                ex = compile_expr(r.assert_)
+            except ExpressionError as exc:
+                raise FlowError(f"{path}: 规则 {r.id}：{exc}") from None
+            missing |= ex.names - known
+            flow.exprs[(r.id, "rule")] = ex
+        if missing:
+            raise FlowError(f"{path}: 规则 {r.id} 引用了不存在的问题 {', '.join(sorted(missing))}")
+        if r.budget is not None:
+            if r.budget <= 0 or not r.questions:
+                raise FlowError(f"{path}: 规则 {r.id}：budget 应是正整数，并列出计入的 questions")
+            wrong = [q for q in r.questions if flow.by_id[q].type not in ("text", "longtext")]
+            if wrong:
+                raise FlowError(f"{path}: 规则 {r.id}：字数上限只能用于文字题，{', '.join(wrong)} 不是")
         for i, fx in enumerate(r.fixes):
             if (bool(fx.set) + (fx.goto is not None) + fx.edit + fx.keep) != 1:
                 raise FlowError(f"{path}: 规则 {r.id}：fixes 第 {i + 1} 项应且只应有 set、goto、edit、keep 之一")
@@ -417,14 +457,14 @@ def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:
     wording = _read_yaml(prompts_path) if prompts_path.exists() else {}
     if not isinstance(wording, dict):
         raise FlowError(f"{prompts_path}: 顶层应是一个映射")
-    flow = Flow(spec, wording, path)
+    flow = Flow(spec, path)
     for s in flow.sections:
         sw = (wording.get("sections") or {}).get(s.id) or {}
         s.title, s.intro = sw.get("title", ""), sw.get("intro", "")
     qwords = wording.get("questions") or {}
     unknown = set(flow.title_blanks) - set(flow.by_id)
     if unknown:
-        raise FlowError(f"{prompts_path}: form_title_blanks 里的题目不存在：{', '.join(sorted(unknown))}")
+        raise FlowError(f"{path}: form.title_blanks 里的题目不存在：{', '.join(sorted(unknown))}")
     extra = set(qwords) - set(flow.by_id)
     if extra:
         raise FlowError(f"{prompts_path}: 为不存在的问题写了措辞：{', '.join(sorted(extra))}")
@@ -434,12 +474,12 @@ def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:
     return flow
 
 
-_CACHE_FORMAT = "6"  # bump when the pickled classes change
+_CACHE_FORMAT = "7"  # bump when the pickled classes change
 
 
 @cache
 def load_flow(form: str) -> Flow:
-    """form: 'annual' / 'district' or the flow name ('annual_report').
+    """form: a form id, or its short name (`key`, what --form takes); see assistant/forms.py.
 
     A flow that loaded and validated once is kept as a pickle in the cache folder, keyed by the
     content of its two files: start-up then skips YAML, validation and expression parsing.
@@ -447,20 +487,18 @@ def load_flow(form: str) -> Flow:
     import hashlib
     import pickle
 
-    from . import __version__
+    from . import __version__, forms
     from .paths import cache_dir
 
-    name = FORMS.get(form, form)
-    path = data_dir("flows") / f"{name}.yaml"
-    if not path.exists():
-        raise FlowError(f"没有名为 “{form}” 的表单（可选：annual 年度报告，district 区级总结）")
-    prompts = data_dir("prompts") / f"{name}.yaml"
+    name = forms.resolve(form)
+    path = forms.root_of(name) / "flows" / f"{name}.yaml"
+    prompts = forms.root_of(name) / "prompts" / f"{name}.yaml"
     from dataclasses import fields
 
     # The pickled classes' shape is part of the key: a new field never meets an old pickle.
     shape = ";".join(f"{c.__name__}:{','.join(f.name for f in fields(c))}"
-                     for c in (Option, Column, Question, Section, Fix, Rule, FlowFile))
-    digest = hashlib.sha256(f"{_CACHE_FORMAT}:{__version__}:{shape}:".encode())
+                     for c in (Option, Column, Question, Section, Fix, Rule, FormMeta, FlowFile))
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}:{__version__}:{shape}:{path.resolve()}:".encode())
     for p in (path, prompts):
         digest.update(p.read_bytes() if p.exists() else b"")
     cached = cache_dir() / f"{name}-{digest.hexdigest()[:20]}.pickle"
@@ -471,6 +509,8 @@ def load_flow(form: str) -> Flow:
     except Exception:
         pass
     flow = load_flow_file(path, prompts)
+    if flow.form != name:
+        raise FlowError(f"{path}: form.id 是 “{flow.form}”，应与文件名 {name} 一致")
     try:
         from .store import atomic_write
 

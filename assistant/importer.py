@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .errors import EXIT_FILE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from .parse import InputError, column_lookup, header_key
 from .safeio import FileTooLarge, read_bounded, size_text
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from .engine import Engine
     from .flow import Column, Question
 
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_FILE = 0, 1, 2, 4
 # Headers people put in front of a list that carry no data of ours.
 IGNORED_HEADERS = {"序号", "no", "no.", "#", "编号序号"}
 PREVIEW_ROWS = 5
@@ -441,8 +441,8 @@ def _interactive() -> bool:
 
 
 def run_import(session_id: str, list_qid: str, path: Path, yes: bool = False) -> int:
-    from .cli import CliError
     from .engine import Engine
+    from .errors import UserError as CliError
     from .store import SessionStore
 
     with SessionStore().open(session_id) as handle:

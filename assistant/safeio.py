@@ -148,3 +148,13 @@ def load_answer_data(path: Path, limit: int | None = None) -> Any:
         if isinstance(exc, ValueError) or type(exc).__module__.startswith("yaml"):
             raise UserError(f"{path} 不是有效的 YAML/JSON：{exc}", EXIT_FILE) from None
         raise
+
+
+def read_answer_file(path: Path) -> dict[str, Any]:
+    """An answer file: question id -> value (optionally under `answers:`)."""
+    data = load_answer_data(path)  # bounded size; aliases, tags and deep nesting refused
+    if isinstance(data, dict) and isinstance(data.get("answers"), dict):
+        data = data["answers"]
+    if not isinstance(data, dict):
+        raise UserError(f"{path} 应是“问题编号: 值”的映射。", EXIT_FILE)
+    return data

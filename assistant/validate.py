@@ -15,9 +15,8 @@ from datetime import date, datetime
 from typing import Any
 
 from .computed import BASIS_MAX, COMPUTED, TYPED
-from .flow import FORMS, Column, Flow, Question
+from .flow import Column, Flow, Question
 from .parse import NONE_TEXT, InputError
-from .paths import data_dir
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 MAX_INT = 10**15  # larger than any count on a form; keeps every integer far below Python's int-string limit
@@ -87,16 +86,25 @@ def check_year(year: Any) -> int:
 
 
 def known_forms() -> list[str]:
-    """Form ids are the names of the flow files (a form is data, never a path)."""
-    return sorted(p.stem for p in data_dir("flows").glob("*.yaml") if _FORM_ID.fullmatch(p.stem))
+    """Form ids are the names of the flow files (a form is data, never a path), discovered by assistant/forms.py."""
+    from .forms import form_ids
+
+    return [fid for fid in form_ids() if _FORM_ID.fullmatch(fid)]
 
 
 def form_id(value: Any) -> str | None:
-    """The flow name for a form id or its short alias; None for anything else (paths included)."""
-    if not isinstance(value, str):
+    """The form id for a form id or its short name; None for anything else (paths included)."""
+    if not isinstance(value, str) or not _FORM_ID.fullmatch(value):
         return None
-    name = FORMS.get(value, value)
-    return name if _FORM_ID.fullmatch(name) and name in known_forms() else None
+    if value in known_forms():
+        return value
+    from .errors import FlowError
+    from .forms import resolve
+
+    try:
+        return resolve(value)
+    except FlowError:
+        return None
 
 
 def check_form(value: Any) -> str:

@@ -33,7 +33,7 @@ def form_labels(engine: Engine) -> list[str]:
     out += [lay["issuer"], lay["instructions_title"]]
     for spec in lay["parts"]:
         out.append(fill(flow.section(spec["section"]).title, engine.year))
-        for item in spec["rows"]:
+        for item in spec.get("rows", []):
             if item == "year":
                 out.append("年度")
             elif "group" in item:
@@ -45,17 +45,14 @@ def form_labels(engine: Engine) -> list[str]:
                 out.append(engine.official_label(q))
                 if q.type == "matrix":
                     out += [q.corner] + [c.label for c in q.cols] + [r.label for r in q.rows]
-    work = lay["work"]
-    out.append(fill(flow.section(work["section"]).title, engine.year))
-    for item in work["blocks"]:
-        qid = item.get("text") or item.get("targets")
-        if "text" in item:
-            out.append(engine.official_label(qid))
-        else:
-            out += [engine.text(c.label) for c in flow[qid].columns]
-    dec = lay["declaration"]
-    out += [fill(flow.section(dec["section"]).title, engine.year), dec["label"], dec["text"],
-            engine.official_label(dec["signatory"]), dec["seal"]]
+        for item in spec.get("blocks", []):
+            if "narrative" in item:
+                out.append(engine.official_label(item["narrative"]))
+            elif "targets" in item:
+                out += [engine.text(c.label) for c in flow[item["targets"]].columns]
+            elif "declaration" in item:
+                dec = item["declaration"]
+                out += [dec["label"], dec["text"], engine.official_label(dec["signatory"]), dec["seal"]]
     return out
 
 

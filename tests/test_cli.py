@@ -88,7 +88,7 @@ def test_refused_value_or_unknown_id_applies_nothing(store, tmp_path):
 @pytest.mark.parametrize("args, code, words", [
     (["check", "nosuch"], 3, "找不到会话"),
     (["answers", "nosuch", "--set", "a=1"], 3, "找不到会话"),
-    (["new", "--form", "monthly"], 2, "无效的选项"),
+    (["new", "--form", "monthly"], 2, "没有名为 “monthly” 的表单"),
     (["answers", "x"], 2, "--from-file"),
 ])
 def test_errors_are_clear_and_without_traceback(store, args, code, words):

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.cli import build_parser, main
 
-COMMANDS = ["new", "questions", "answers", "list", "check", "restore", "preview", "export", "import-report",
+COMMANDS = ["forms", "new", "questions", "answers", "list", "check", "restore", "preview", "export", "import-report",
             "resume", "ask", "import", "demo", "package"]
 ENGLISH = ("usage:", "options:", "show this help message", "positional arguments", "optional arguments")
 

@@ -172,11 +172,11 @@ def test_shipped_flows_are_found():
 def test_title_blank_must_name_a_question(tmp_path):
     (tmp_path / "flows").mkdir()
     (tmp_path / "prompts").mkdir()
-    shutil.copy(data_dir("flows") / "district_summary.yaml", tmp_path / "flows")
-    text = (data_dir("prompts") / "district_summary.yaml").read_text(encoding="utf-8")
-    (tmp_path / "prompts" / "district_summary.yaml").write_text(
-        text.replace("  district_name: XX区", "  district: XX区"), encoding="utf-8")
-    with pytest.raises(FlowError, match=r"form_title_blanks.*district"):
+    shutil.copy(data_dir("prompts") / "district_summary.yaml", tmp_path / "prompts")
+    text = (data_dir("flows") / "district_summary.yaml").read_text(encoding="utf-8")
+    (tmp_path / "flows" / "district_summary.yaml").write_text(
+        text.replace("    district_name: XX区", "    district: XX区"), encoding="utf-8")
+    with pytest.raises(FlowError, match=r"title_blanks.*district"):
         load_flow_file(tmp_path / "flows" / "district_summary.yaml")
 
 

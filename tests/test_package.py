@@ -28,7 +28,7 @@ def test_package_holds_the_report_evidence_and_checklist(annual_session, tmp_pat
     assert names == sorted([f"{NAME}.docx", f"{NAME}.json", "计算佐证材料.md", "报送清单.md", "报送清单.docx"])
     assert any("未生成 PDF" in n for n in pkg.notes)
     md = (pkg.folder / "报送清单.md").read_text(encoding="utf-8")
-    sub = load_submission()
+    sub = load_submission("annual_report")
     # What the notice asks: who, by when, to whom, 2 sealed paper copies and 1 disc, each with a tick box.
     assert "2024 年 4 月 10 日前" in md and sub["recipient"] in md and "上海浦江示例园区发展有限公司" in md
     assert "- [ ] 纸质版 2 份（加盖公章）" in md and "- [ ] 电子版光盘 1 份" in md

@@ -359,7 +359,7 @@ def build_docx(report: Report) -> bytes:
     if report.draft:
         _draw_missing(doc, report)
     start_new = bool(report.draft and report.missing)
-    if report.form == "annual_report":
+    if report.cover:  # a cover page (the layout has one): title, cover lines, issuer, then 填报说明
         _para(doc, report.attachment, "Form Attachment", page_break=start_new)
         blanks_top, blanks_mid, issuer_before = _cover_spacing(report.cover)
         for _ in range(blanks_top):
@@ -374,12 +374,13 @@ def build_docx(report: Report) -> bytes:
             run.font.underline = True
             _set_rfonts(run.element.get_or_add_rPr(), FANGSONG)
         _para(doc, report.issuer, "Form Issuer").paragraph_format.space_before = _pt(issuer_before)
-        _para(doc, report.instructions_title, "Form Title", page_break=True)
-        for i, s in enumerate(report.instructions, 1):
-            _para(doc, f"{i}. {s}", "Body Para")
     else:
         _para(doc, report.attachment, "Form Attachment", page_break=start_new)
         _para(doc, report.title, "Form Title")
+    if report.instructions:
+        _para(doc, report.instructions_title, "Form Title", page_break=bool(report.cover))
+        for i, s in enumerate(report.instructions, 1):
+            _para(doc, f"{i}. {s}", "Body Para")
     pending = _Pending()
     for part in report.all_parts:
         _draw_part(doc, part, pending)

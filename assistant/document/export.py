@@ -17,7 +17,7 @@ import secrets
 import stat
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..parse import clean_text
 from ..textsafe import strip_bidi, visible
@@ -25,6 +25,9 @@ from ..textsafe import strip_bidi, visible
 FORMATS = ("docx", "pdf", "md", "json")
 REPORT_SCHEMA = "filing-assistant/report"
 REPORT_SCHEMA_VERSION = 1
+if TYPE_CHECKING:
+    from ..engine import Engine
+
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
 
@@ -39,13 +42,28 @@ def _sanitize(name: str) -> str:
     return name[:80] or "报告"
 
 
-def default_filename(engine: Any, fmt: str) -> str:
+_FIELD = re.compile(r"\{([^{}]*)\}")
+
+
+def default_filename(engine: Engine, fmt: str) -> str:
+    """The form's `file_name` pattern filled in: {question id}, {year}, {title}, {form_title}; in
+    `{a|b|text}` the first that is not empty (the last may be plain text)."""
     s = engine.session
-    if s.form == "district_summary":
-        base = f"{engine.form_title()}_{s.year}"
-    else:
-        name = engine.value("cluster_name") if "cluster_name" in engine.flow else None
-        base = f"{name or s.title or '集群'}_{s.year}年度发展情况报告"
+    known = {"year": str(s.year), "title": s.title or "", "form_title": engine.form_title()}
+
+    def one(name: str) -> str:
+        name = name.strip()
+        if name in known:
+            return known[name]
+        if name in engine.flow.by_id:
+            v = engine.value(name)
+            return " ".join(str(v).split()) if isinstance(v, (str, int)) and not isinstance(v, bool) else ""
+        return name  # plain text: the fallback
+
+    def field(m: re.Match[str]) -> str:
+        return next((v for v in map(one, m[1].split("|")) if v), "")
+
+    base = _FIELD.sub(field, engine.flow.meta.file_name)
     return f"{_sanitize(base)}.{fmt}"
 
 

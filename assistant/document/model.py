@@ -12,14 +12,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..checks import blocking
 from ..computed import basis_text, typed
+from ..errors import FlowError
 from ..flow import Question, fill, yaml_load
 from ..parse import NONE_TEXT, clean_text
-from ..paths import data_dir
 from ..values import NOT_APPLICABLE, show_cell
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 MISSING = "【未填】"
 NAMES_IN_CELL = 110  # display width (a Chinese character counts 2) of platform names printed in a cell
@@ -139,9 +142,22 @@ class Report:
 
 @cache
 def load_layout(form: str) -> dict[str, Any]:
-    path = data_dir("templates") / f"{form}.layout.yaml"
-    with path.open(encoding="utf-8") as fh:
-        return yaml_load(fh)
+    """The form's layout (templates/<form>.layout.yaml); {} when it has none (see _plain_parts)."""
+    from ..forms import file_of
+
+    path = file_of(form, "templates", f"{form}.layout.yaml")
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml_load(fh)
+    except FileNotFoundError:
+        return {}
+    except Exception as exc:
+        if type(exc).__module__.startswith("yaml"):
+            raise FlowError(f"{path}: 不是有效的 YAML：{exc}") from None
+        raise
+    if not isinstance(data, dict):
+        raise FlowError(f"{path}: 顶层应是一个映射（cover、parts……）")
+    return data
 
 
 def _cut(text: str, width: int) -> str:
@@ -325,10 +341,10 @@ class _Builder:
         return rows
 
     # -- part 七 -------------------------------------------------------------------------------
-    def narrative(self, qid: str) -> list[Block]:
+    def narrative(self, qid: str, heading: bool = True) -> list[Block]:
         q = self.flow[qid]
         val = self.value(qid)
-        blocks = [Block("subheading", self.label(q), qid=qid)]
+        blocks = [Block("subheading", self.label(q), qid=qid)] if heading else []
         paras = [p.strip() for p in val.split("\n") if p.strip()] or [NONE_TEXT]
         blocks += [Block("para", p, qid=qid, missing=p == MISSING) for p in paras]
         return blocks
@@ -364,7 +380,94 @@ class _Builder:
                 out.append(Row([first, *cells], qid=qid))
         return Grid([float(w) for w in spec["widths"]], out)
 
+    # -- blocks ------------------------------------------------------------------------------
+    def block(self, item: dict[str, Any]) -> list[Block]:
+        """One block of a part, by the kind the layout names."""
+        if "table" in item:  # label/value rows: field, choice, matrix, group (platform rows), year
+            return [Block("grid", grid=self.part_grid(item["table"]))]
+        if "narrative" in item:
+            return self.narrative(item["narrative"], heading=item.get("heading", True))
+        if "targets" in item:
+            q = self.flow[item["targets"]]
+            out = [Block("grid", grid=self.targets(item), qid=q.id)]
+            return out + ([Block("note", self.text(q.note))] if q.note else [])
+        if "declaration" in item:
+            return [self.declaration(item["declaration"])]
+        if "sign" in item:
+            return [self.sign(item["sign"])]
+        raise ValueError(f"unknown layout block {item!r}")
+
+    @staticmethod
+    def _date_line(date: str) -> str:
+        return date.replace("年", " 年 ").replace("月", " 月 ").replace("日", " 日").strip()
+
+    def declaration(self, dec: dict[str, Any]) -> Block:
+        """A declaration signed by hand after printing: text, signatory line, seal and date, in a bordered table."""
+        sig_q = self.flow[dec["signatory"]]
+        signer = self.value(sig_q.id)
+        date = self.value(dec["date"])
+        signed = f"（{signer}）" if signer not in (NONE_TEXT, MISSING, "") else (f"　{MISSING}" if signer == MISSING else "")
+        if date in (MISSING, NONE_TEXT, ""):
+            date_line = "年　　月　　日" + (f"　{MISSING}" if date == MISSING else "")
+        else:
+            date_line = self._date_line(date)
+        # Room for the hand signature, the seal and the date, as on the printed form.
+        lines = [_clean(dec["text"]), "", "", f"{self.label(sig_q)}：________________{signed}", "", "", "",
+                 _clean(dec.get("seal", "")), "", "", "", date_line, ""]
+        cell = Cell("\n".join(lines), missing=MISSING in (signer, date), right_lines=(len(lines) - 2,))
+        widths = [float(w) for w in dec.get("widths", [3.0, 13.0])]
+        grid = Grid(widths, [Row([Cell(_clean(dec["label"]), bold=True, center=True), cell], qid=sig_q.id)])
+        return Block("grid", grid=grid)
+
+    def sign(self, so: dict[str, Any]) -> Block:
+        """A sign-off below the text: who (with the seal) and the date, right aligned."""
+        who = self.value(so["department"])
+        date = self.value(so["date"])
+        if date not in (MISSING, NONE_TEXT):
+            date_text = self._date_line(date)
+        else:  # a blank date line to be written by hand (in the year the report is filed)
+            date_text = f"{self.year + 1} 年　月　日" + (f"　{MISSING}" if date == MISSING else "")
+        who_text = f"{who}{so.get('seal', '')}" if who != MISSING else f"{self.label(so['department'])}　{MISSING}"
+        return Block("sign", lines=[who_text, date_text], missing=MISSING in (who, date))
+
     # -- appendices ----------------------------------------------------------------------------
+    def appendices(self, lists: list[str]) -> tuple[list[Part], dict[str, int]]:
+        """The attached lists, the calculation evidence, and the answers no row of the form holds."""
+        e, flow = self.e, self.flow
+        appendices: list[Part] = []
+        numbers: dict[str, int] = {}  # appendix_ref key -> appendix number
+        n = 0
+        for qid in list(lists) + self.overflow:
+            if not e.is_relevant(qid) or not e.value(qid):
+                self.placed.add(qid)
+                continue
+            n += 1
+            numbers[qid] = n
+            t = self.list_table(qid, n)
+            appendices.append(Part(f"appendix:{qid}", t.title, [Block("list", table=t, qid=qid)], new_page=True))
+        calc = [q for q in flow.questions if q.computes and q.evidence and e.is_relevant(q.id)]
+        if calc:
+            n += 1
+            numbers[EVIDENCE] = n
+            blocks = []
+            for q in calc:
+                blocks.append(Block("subheading", self.label(q), qid=q.id))
+                blocks.append(Block("grid", grid=self.evidence(q), qid=q.id))
+                self.placed.update(q.evidence)
+            appendices.append(Part("appendix:evidence", f"附件材料{n}：计算佐证材料", blocks, new_page=True))
+        # Answers the form has no row for (details of a change, an accident): listed so nothing is lost.
+        extra = [q for q in flow.questions if q.id not in self.placed and q.printed
+                 and e.is_relevant(q.id) and q.id in e.session.answers and q.type != "list"]
+        if extra:
+            n += 1
+            for q in extra:  # a 是/否 row whose details are listed here points to them
+                ex = flow.expr(q.id, "relevant")
+                for name in ex.names if ex is not None else ():
+                    numbers[f"{DETAILS}{name}"] = n
+            grid = Grid([6.0, 10.0], [Row([Cell(self.label(q)), Cell(_inline(e.shown(q.id)))], qid=q.id) for q in extra])
+            appendices.append(Part("appendix:notes", f"附件材料{n}：补充说明", [Block("grid", grid=grid)], new_page=True))
+        return appendices, numbers
+
     def list_table(self, qid: str, number: int) -> ListTable:
         q = self.flow[qid]
         self.placed.add(qid)
@@ -415,121 +518,45 @@ def _findings(engine: Any) -> list[str]:
     return out
 
 
-def build_report(engine: Any, *, draft: bool = False) -> Report:
-    form = engine.flow.form
-    if form == "district_summary":
-        return _build_district(engine, draft)
-    return _build_annual(engine, draft)
-
-
-def _build_annual(e: Any, draft: bool) -> Report:
-    lay = load_layout("annual_report")
-    b = _Builder(e, draft)
-    flow = e.flow
-    cover = [(c["label"], "　".join(b.value(q) for q in c["qids"])) for c in lay["cover"]]
+def build_report(engine: Engine, *, draft: bool = False) -> Report:
+    """Walk the form's layout (templates/<form>.layout.yaml): its cover, then each part made of
+    generic blocks chosen by the layout data, then the appendices."""
+    lay = load_layout(engine.flow.form)
+    b = _Builder(engine, draft)
+    flow = engine.flow
+    for qid in flow.title_blanks:  # printed in the title
+        b.value(qid)
+    cover = [(c["label"], "　".join(b.value(q) for q in c["qids"])) for c in lay.get("cover") or []]
     parts: list[Part] = []
-    for spec in lay["parts"]:
-        sec = flow.section(spec["section"])
-        parts.append(Part(sec.id, b.text(sec.title), [Block("grid", grid=b.part_grid(spec))], new_page=True, one_page=True))
-    work = lay["work"]
-    sec = flow.section(work["section"])
-    blocks = [Block("note", work.get("note", ""))] if work.get("note") else []
-    for item in work["blocks"]:
-        if "text" in item:
-            blocks += b.narrative(item["text"])
-        elif "targets" in item:
-            q = flow[item["targets"]]
-            blocks.append(Block("grid", grid=b.targets(item), qid=q.id))
-            if q.note:
-                blocks.append(Block("note", b.text(q.note)))
-    parts.append(Part(sec.id, b.text(sec.title), blocks, new_page=True))
-    dec = lay["declaration"]
-    sec = flow.section(dec["section"])
-    sig_q = flow[dec["signatory"]]
-    signer = b.value(sig_q.id)
-    date_q = flow[dec["date"]]
-    date = b.value(date_q.id)
-    signed = f"（{signer}）" if signer not in (NONE_TEXT, MISSING, "") else (f"　{MISSING}" if signer == MISSING else "")
-    if date in (MISSING, NONE_TEXT, ""):
-        date_line = "年　　月　　日" + (f"　{MISSING}" if date == MISSING else "")
-    else:
-        date_line = date.replace("年", " 年 ").replace("月", " 月 ").replace("日", " 日").strip()
-    # Room for the hand signature, the seal and the date, as on the printed form.
-    lines = [_clean(dec["text"]), "", "", f"{b.label(sig_q)}：________________{signed}", "", "", "",
-             _clean(dec["seal"]), "", "", "", date_line, ""]
-    cell = Cell("\n".join(lines), missing=MISSING in (signer, date), right_lines=(len(lines) - 2,))
-    grid = Grid([3.0, 13.0], [Row([Cell(dec["label"], bold=True, center=True), cell], qid=sig_q.id)])
-    parts.append(Part(sec.id, b.text(sec.title), [Block("grid", grid=grid)], new_page=True))
-
-    appendices: list[Part] = []
-    numbers: dict[str, int] = {}  # appendix_ref key -> appendix number
-    n = 0
-    for qid in list(lay.get("appendix_lists") or []) + b.overflow:
-        if not e.is_relevant(qid) or not e.value(qid):
-            b.placed.add(qid)
-            continue
-        n += 1
-        numbers[qid] = n
-        t = b.list_table(qid, n)
-        appendices.append(Part(f"appendix:{qid}", t.title, [Block("list", table=t, qid=qid)], new_page=True))
-    calc = [q for q in flow.questions if q.computes and q.evidence and e.is_relevant(q.id)]
-    if calc:
-        n += 1
-        numbers[EVIDENCE] = n
-        blocks = []
-        for q in calc:
-            blocks.append(Block("subheading", b.label(q), qid=q.id))
-            blocks.append(Block("grid", grid=b.evidence(q), qid=q.id))
-            b.placed.update(q.evidence)
-        appendices.append(Part("appendix:evidence", f"附件材料{n}：计算佐证材料", blocks, new_page=True))
-    # Answers the form has no row for (details of a change, an accident): listed so nothing is lost.
-    extra = [q for q in flow.questions if q.id not in b.placed and q.section not in ("cover",) and q.printed
-             and e.is_relevant(q.id) and q.id in e.session.answers and q.type != "list"]
-    if extra:
-        n += 1
-        for q in extra:  # a 是/否 row whose details are listed here points to them
-            ex = flow.expr(q.id, "relevant")
-            for name in ex.names if ex is not None else ():
-                numbers[f"{DETAILS}{name}"] = n
-        grid = Grid([6.0, 10.0], [Row([Cell(b.label(q)), Cell(_inline(e.shown(q.id)))], qid=q.id) for q in extra])
-        appendices.append(Part("appendix:notes", f"附件材料{n}：补充说明", [Block("grid", grid=grid)], new_page=True))
-
+    specs = lay.get("parts") or _plain_parts(flow)
+    for spec in specs:
+        sec = flow.section(spec["section"]) if spec.get("section") else None
+        blocks = [Block("note", b.text(spec["note"]))] if spec.get("note") else []
+        items = spec.get("blocks") or ([{"table": spec}] if "rows" in spec else [])
+        for item in items:
+            blocks += b.block(item)
+        parts.append(Part(sec.id if sec else spec.get("id", f"part:{len(parts)}"), b.text(sec.title) if sec else "",
+                          blocks, new_page=spec.get("new_page", True), one_page=spec.get("one_page", False)))
+    lists = lay.get("appendix_lists") if "appendix_lists" in lay else [q.id for q in flow.questions if q.type == "list"]
+    appendices, numbers = b.appendices(lists or [])
     _resolve_refs(parts, numbers)
-    return Report(form=flow.form, attachment=flow.attachment, title=_clean(e.form_title()), year=e.year, cover=cover,
-                  issuer=lay.get("issuer", ""), instructions_title=lay.get("instructions_title", ""),
+    return Report(form=flow.form, attachment=flow.attachment, title=_clean(engine.form_title()), year=engine.year,
+                  cover=cover, issuer=lay.get("issuer", ""), instructions_title=lay.get("instructions_title", ""),
                   instructions=[b.text(s) for s in lay.get("instructions") or []], parts=parts,
-                  appendices=appendices, missing=_findings(e), draft=draft, **_properties(e, lay))
+                  appendices=appendices, missing=_findings(engine), draft=draft, **_properties(engine, lay))
 
 
-def _build_district(e: Any, draft: bool) -> Report:
-    lay = load_layout("district_summary")
-    b = _Builder(e, draft)
-    flow = e.flow
-    title = _clean(e.form_title())
-    b.value(lay["title_qid"])
-    parts: list[Part] = []
-    for sid in lay["parts"]:
-        sec = flow.section(sid)
-        blocks: list[Block] = []
-        for q in sec.questions:
-            val = b.value(q.id)
-            paras = [p.strip() for p in val.split("\n") if p.strip()] or [NONE_TEXT]
-            blocks += [Block("para", p, qid=q.id, missing=p == MISSING) for p in paras]
-        parts.append(Part(sid, b.text(sec.title), blocks, new_page=False))
-    so = lay["signoff"]
-    dept = b.value(so["department"])
-    date = b.value(so["date"])
-    if date not in (MISSING, NONE_TEXT):
-        date_text = date.replace("年", " 年 ").replace("月", " 月 ").replace("日", " 日").strip()
-    else:  # a blank date line to be written by hand
-        date_text = f"{e.year + 1} 年　月　日" + (f"　{MISSING}" if date == MISSING else "")
-    dept_text = f"{dept}{so['seal']}" if dept != MISSING else f"{b.label(so['department'])}　{MISSING}"
-    sign = Block("sign", lines=[dept_text, date_text], missing=MISSING in (dept, date))
-    parts.append(Part("signoff", "", [sign], new_page=False))
-    _resolve_refs(parts, {})
-    return Report(form=flow.form, attachment=flow.attachment, title=title, year=e.year, cover=[], issuer="",
-                  instructions_title="", instructions=[], parts=parts, appendices=[], missing=_findings(e), draft=draft,
-                  **_properties(e, lay))
+def _plain_parts(flow: Any) -> list[dict[str, Any]]:
+    """A form without a layout file: each section a label/value table; narratives as text; lists
+    attached (so a new form prints before its layout is written)."""
+    out: list[dict[str, Any]] = []
+    for sec in flow.sections:
+        rows = [{"field": q.id} for q in sec.questions if q.printed and q.type not in ("list", "matrix", "longtext")]
+        blocks: list[dict[str, Any]] = [{"table": {"widths": [8, 8], "rows": rows}}] if rows else []
+        blocks += [{"narrative": q.id} for q in sec.questions if q.printed and q.type == "longtext"]
+        if blocks:
+            out.append({"section": sec.id, "blocks": blocks})
+    return out
 
 
 EVIDENCE, DETAILS = "evidence", "details:"

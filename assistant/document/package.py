@@ -14,7 +14,6 @@ from typing import Any
 
 from ..errors import UserError
 from ..flow import yaml_load
-from ..paths import data_dir
 
 
 @dataclass
@@ -24,9 +23,15 @@ class Package:
     notes: list[str] = field(default_factory=list)
 
 
-def load_submission() -> dict[str, Any]:
-    with (data_dir("templates") / "submission.yaml").open(encoding="utf-8") as fh:
+def load_submission(form: str) -> dict[str, Any]:
+    """The notice's requirements (templates/submission.yaml, the form's folder first) and, under
+    `form`, what this form adds: the `submission:` block of its layout (who files it, what, seal)."""
+    from ..forms import file_of
+    from .model import load_layout
+
+    with file_of(form, "templates", "submission.yaml").open(encoding="utf-8") as fh:
         data: dict[str, Any] = yaml_load(fh)
+    data["form"] = load_layout(form).get("submission") or {}
     return data
 
 
@@ -73,7 +78,7 @@ def build_package(session: Any, out: Path | str | None = None, *, force: bool = 
     evidence = _evidence_md(engine)
     if evidence:
         pkg.files.append(_write_text(folder / "计算佐证材料.md", evidence))
-    sub = load_submission()
+    sub = load_submission(engine.flow.form)
     checklist = _checklist(engine, sub, pkg.files, draft)
     pkg.files.append(_write_text(folder / "报送清单.md", checklist_md(checklist)))
     pkg.files.append(_write_bytes(folder / "报送清单.docx", checklist_docx(checklist)))
@@ -90,7 +95,7 @@ class Checklist:
 
 
 def _checklist(engine: Any, sub: dict[str, Any], files: list[Path], draft: bool) -> Checklist:
-    form = sub["forms"][engine.session.form]
+    form = {"who": "", "what": f"《{engine.form_title()}》", **sub["form"]}
     values = {"year": engine.year, "deadline_year": engine.year + 1, "who": form["who"], "what": form["what"],
               "seal": form.get("seal", ""), "recipient": sub["recipient"]}
     values["deadline"] = sub["deadline"].format(**values)

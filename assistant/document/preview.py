@@ -8,7 +8,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from ..parse import clean_text
-from ..paths import data_dir
 from ..textsafe import strip_bidi
 from .model import Grid, Report, build_report
 
@@ -69,13 +68,18 @@ def _md_grid(grid: Grid) -> SimpleNamespace:
 
 
 @cache
-def _env() -> Any:
+def _env(form: str) -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from ..forms import packaged_root, root_of
+
+    # The form's own templates first, then the packaged ones (_blocks.md.j2, report.md.j2).
+    folders = list(dict.fromkeys(str(r / "templates") for r in (root_of(form), packaged_root())))
 
     # autoescape off: the output is Markdown, not HTML; the cell / inline / block filters escape
     # Markdown and HTML instead. Answers are passed as data only, so text such as "{{ 7*7 }}" or
     # "{% raw %}" in an answer is printed as it is, never evaluated.
-    env = Environment(loader=FileSystemLoader(str(data_dir("templates"))), autoescape=False,
+    env = Environment(loader=FileSystemLoader(folders), autoescape=False,
                       undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
     env.filters["cell"] = _cell
     env.filters["inline"] = _inline
@@ -85,7 +89,8 @@ def _env() -> Any:
 
 
 def markdown_of(report: Report, *, max_list_rows: int | None = None) -> str:
-    text = _env().get_template(f"{report.form}.md.j2").render(report=report, max_rows=max_list_rows)
+    template = _env(report.form).select_template([f"{report.form}.md.j2", "report.md.j2"])
+    text = template.render(report=report, max_rows=max_list_rows)
     # Collapse the blank lines template control leaves behind.
     lines: list[str] = []
     for line in text.splitlines():

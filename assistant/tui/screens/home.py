@@ -101,19 +101,21 @@ class ImportDialog(ModalScreen[str | None]):
 
 class HomeScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new('annual_report')", "新建年度报告"),
-        Binding("m", "new('district_summary')", "新建区级总结"),
+        Binding("n", "choose_new", "新建报告"),
         Binding("i", "import_report", "导入 JSON"),
         Binding("tab", "app.focus_next", "切换", show=False),
     ]
 
     def compose(self):
         yield WrapStatic("集群填报助手", id="home-title")
-        yield WrapStatic("一题一题地帮您填写《中小企业特色产业集群年度发展情况报告》和区级总结表。每答一题自动保存。",
-                     id="home-intro")
+        from ...flow import load_flow
+        from ...forms import available
+
+        forms = available()  # discovered from the data (and --forms / FILING_FORMS): never listed here
+        names = "、".join(load_flow(fid).short_name for fid, _, _ in forms)
+        yield WrapStatic(f"一题一题地帮您填写{names}。每答一题自动保存。", id="home-intro")
         yield OptionList(
-            Option("＋ 新建年度报告（附件1）", id="new:annual_report"),
-            Option("＋ 新建区级总结（附件2）", id="new:district_summary"),
+            *(Option(f"＋ 新建{desc}", id=f"new:{fid}") for fid, _, desc in forms),
             Option("⇪ 导入 JSON 报告", id="import"),
             id="home-actions",
         )
@@ -189,6 +191,12 @@ class HomeScreen(Screen):
             self.message(getattr(self, "_damaged", {}).get(sid, f"会话 {sid} 的文件已损坏。"), True)
             return
         self.app.open_session(key)  # type: ignore[attr-defined]
+
+    def action_choose_new(self) -> None:
+        """n: the list of forms to start, with the first one highlighted."""
+        actions = self.query_one("#home-actions", OptionList)
+        actions.focus()
+        actions.highlighted = 0
 
     def action_new(self, form: str) -> None:
         def done(result: tuple[str, int] | None) -> None:

@@ -8,18 +8,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
-from ...expr import count_chars, total_chars
+from ...expr import count_chars
 from .cjk import WrapStatic
-
-_CN_NUM = "零一二三四五六七八九十"
-
-
-def total_limit(engine: Any, qid: str) -> tuple[list[str], int] | None:
-    """The flow rule capping several texts together (part 七: six parts ≤ 3000 字), if any."""
-    for rule in engine.flow.rules:
-        if rule.budget is not None and qid in rule.questions:
-            return list(rule.questions), rule.budget
-    return None
 
 
 class LongTextEditor(Vertical):
@@ -73,16 +63,11 @@ class LongTextEditor(Vertical):
         if q.max_chars:
             parts.append(f"本段 {n}/{q.max_chars} 字")
             over |= n > q.max_chars
-        tl = total_limit(self._engine, q.id)
-        if tl:
-            qids, limit = tl
-            others = total_chars(self._engine.session.answers.get(k) for k in qids if k != q.id)
-            mine = total_chars([self.query_one(TextArea).text])  # 无 counts nothing, as in the check
-            left = limit - others - mine
-            how_many = _CN_NUM[len(qids)] if len(qids) < len(_CN_NUM) else str(len(qids))
-            budget = f"还可写 {left} 字" if left >= 0 else f"超出 {-left} 字"
-            parts.append(f"{how_many}段合计 {others + mine}/{limit} 字（{budget}）")
-            over |= left < 0
+        # The form's declared limits (the engine counts; 无 counts nothing, as in the check).
+        for lim in self._engine.limits(q, self.query_one(TextArea).text):
+            budget = f"还可写 {lim.left} 字" if lim.left >= 0 else f"超出 {-lim.left} 字"
+            parts.append(f"{lim.label} {lim.used}/{lim.budget} 字（{budget}）")
+            over |= lim.left < 0
         msg = "　".join(parts) + "　　Ctrl+S 提交；可先填“无”"
         count = self.query_one("#count", Static)
         count.update(msg)
