@@ -451,7 +451,7 @@ class Conversation:
 
         Commands are whole commands: a word of the word sets, a jump whose target resolves, a
         glossary question. On a free-text question any other text is an answer, and text that
-        could be either (a glossary question that finds a term, "修改 联系电话") is asked about."""
+        could be either (a glossary question that finds a term, "修改 电话") is asked about."""
         s = normalize(text)
         low = s.lower()
         for kind, words in _WORD_SETS:

@@ -89,7 +89,7 @@ def context(engine: Engine) -> dict[str, Any]:
         for row in engine.value(tq.id) or tq.preset_rows:
             targets.append({cid: show_cell(cols[cid], row.get(cid)) if cid in cols else row.get(cid) for cid in cols})
     notes = [_plain_note(f.message) for f in engine.findings() if f.severity == WARNING]
-    return {"a": a, "n": n, "names": names, "totals": totals, "targets": targets, "notes": notes,
+    return {"a": a, "n": n, "names": names, "totals": totals, "rows": targets, "notes": notes,
             "year": engine.year, "prev_year": engine.year - 1}
 
 

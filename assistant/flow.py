@@ -87,7 +87,7 @@ class Question:
     note: str = ""
     formula: str = ""
     corner: str = ""
-    context: str = ""  # tells apart labels the form prints twice (e.g. 是否高于行业平均水平)
+    context: str = ""  # tells apart labels the form prints twice (the same words under two parts)
 
     @property
     def calculated(self) -> bool:

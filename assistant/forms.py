@@ -106,7 +106,7 @@ def file_of(form_id: str, folder: str, name: str) -> Path:
 
 
 def resolve(name: str) -> str:
-    """A form id from an id or a short name (`--form annual`)."""
+    """A form id from an id or a short name (what --form takes)."""
     ids = form_ids()
     if name in ids:
         return name

@@ -359,7 +359,7 @@ def parse_phone(q: Question | Column, text: str) -> Parsed:
         return Parsed(digits)
     if not digits.startswith("0"):
         if len(digits) in (7, 8) and digits[0] in "23456789":
-            raise InputError(f"“{shown}”没有区号：表上的联系电话要能直接拨通，请加上区号，例如 021-{digits}。")
+            raise InputError(f"“{shown}”没有区号：表上的电话号码要能直接拨通，请加上区号，例如 021-{digits}。")
         raise InputError(f"“{shown}”不像电话号码：{example}。")
     parts = [x for x in s.split("-") if x]
     if len(parts) == 1:  # no dashes: the code's length follows from its second digit

@@ -48,11 +48,11 @@ def form_labels(engine: Engine) -> list[str]:
         for item in spec.get("blocks", []):
             if "narrative" in item:
                 out.append(engine.official_label(item["narrative"]))
-            elif "targets" in item:
-                out += [engine.text(c.label) for c in flow[item["targets"]].columns]
+            elif "grouped_table" in item:
+                out += [engine.text(c.label) for c in flow[item["grouped_table"]].columns]
             elif "declaration" in item:
                 dec = item["declaration"]
-                out += [dec["label"], dec["text"], engine.official_label(dec["signatory"]), dec["seal"]]
+                out += [dec["label"], dec["text"], engine.official_label(dec["signer"]), dec["seal"]]
     return out
 
 

@@ -21,7 +21,7 @@ def _numbers_in_answers(engine: Engine) -> set[str]:
     ctx = drafts.context(engine)
     found = {str(engine.year), str(engine.year - 1), str(engine.year + 1)}
     texts = [*ctx["a"].values(), *(n for names in ctx["names"].values() for n in names),
-             *(str(v) for row in ctx["targets"] for v in row.values() if v), *ctx["notes"],
+             *(str(v) for row in ctx["rows"] for v in row.values() if v), *ctx["notes"],
              *(str(t) for t in ctx["totals"].values())]
     for t in texts:
         found.update(NUMBER.findall(t))

@@ -359,7 +359,7 @@ def build_docx(report: Report) -> bytes:
     if report.draft:
         _draw_missing(doc, report)
     start_new = bool(report.draft and report.missing)
-    if report.cover:  # a cover page (the layout has one): title, cover lines, issuer, then 填报说明
+    if report.cover:  # a cover page (the layout has one): title, cover lines, issuer; the instructions after it
         _para(doc, report.attachment, "Form Attachment", page_break=start_new)
         blanks_top, blanks_mid, issuer_before = _cover_spacing(report.cover)
         for _ in range(blanks_top):

@@ -353,7 +353,7 @@ class _Builder:
         """A table grouped by one column, in the form's shape: the fixed rows of each group, then
         the rows the operator added to it, then (where the form prints one) an empty row; the
         `always` groups appear even with no rows."""
-        qid = spec["targets"]
+        qid = spec["grouped_table"]
         q = self.flow[qid]
         self.placed.add(qid)
         cols = {c.id: c for c in q.columns}
@@ -387,8 +387,8 @@ class _Builder:
             return [Block("grid", grid=self.part_grid(item["table"]))]
         if "narrative" in item:
             return self.narrative(item["narrative"], heading=item.get("heading", True))
-        if "targets" in item:
-            q = self.flow[item["targets"]]
+        if "grouped_table" in item:
+            q = self.flow[item["grouped_table"]]
             out = [Block("grid", grid=self.targets(item), qid=q.id)]
             return out + ([Block("note", self.text(q.note))] if q.note else [])
         if "declaration" in item:
@@ -403,7 +403,7 @@ class _Builder:
 
     def declaration(self, dec: dict[str, Any]) -> Block:
         """A declaration signed by hand after printing: text, signatory line, seal and date, in a bordered table."""
-        sig_q = self.flow[dec["signatory"]]
+        sig_q = self.flow[dec["signer"]]
         signer = self.value(sig_q.id)
         date = self.value(dec["date"])
         signed = f"（{signer}）" if signer not in (NONE_TEXT, MISSING, "") else (f"　{MISSING}" if signer == MISSING else "")
@@ -421,13 +421,13 @@ class _Builder:
 
     def sign(self, so: dict[str, Any]) -> Block:
         """A sign-off below the text: who (with the seal) and the date, right aligned."""
-        who = self.value(so["department"])
+        who = self.value(so["who"])
         date = self.value(so["date"])
         if date not in (MISSING, NONE_TEXT):
             date_text = self._date_line(date)
         else:  # a blank date line to be written by hand (in the year the report is filed)
             date_text = f"{self.year + 1} 年　月　日" + (f"　{MISSING}" if date == MISSING else "")
-        who_text = f"{who}{so.get('seal', '')}" if who != MISSING else f"{self.label(so['department'])}　{MISSING}"
+        who_text = f"{who}{so.get('seal', '')}" if who != MISSING else f"{self.label(so['who'])}　{MISSING}"
         return Block("sign", lines=[who_text, date_text], missing=MISSING in (who, date))
 
     # -- appendices ----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ class ExportDialog(ModalScreen[str | None]):
                 for i, (_, label) in enumerate(FORMATS):
                     yield RadioButton(label, value=i == 0)
             yield Label("保存到（留空则用默认文件名，保存在当前目录）：")
-            yield Input(placeholder="例如：~/报告/年度报告.docx", id="path")
+            yield Input(placeholder="例如：~/报告/报告.docx", id="path")
             with Horizontal(id="export-flags"):
                 yield Checkbox("覆盖已有文件", id="force")
                 yield Checkbox("草稿（允许未完成）", id="draft")

@@ -67,7 +67,7 @@ class ImportDialog(ModalScreen[str | None]):
         with Vertical(id="import-dialog", classes="dialog"):
             yield WrapStatic("导入 JSON 报告", classes="dialog-title")
             yield Label("JSON 文件路径（由本助手导出的报告）：")
-            yield Input(placeholder="例如：~/下载/浦江集群年度报告.json", id="import-path")
+            yield Input(placeholder="例如：~/下载/浦江集群报告.json", id="import-path")
             yield WrapStatic("回车导入，Esc 取消", id="import-result")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

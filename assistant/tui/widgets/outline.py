@@ -61,7 +61,7 @@ class Outline(Vertical):
             self.kind, self.target = kind, target  # kind "section" | "question"
 
     def compose(self):
-        yield Static(id="overall")
+        yield Static(id="outline-total")
         yield OutlineList(id="outline-list")
 
     def on_mount(self) -> None:
@@ -76,7 +76,7 @@ class Outline(Vertical):
             self._shown = []  # rebuilt when shown, at its real width
             return
         p = engine.progress()
-        self.query_one("#overall", Static).update(
+        self.query_one("#outline-total", Static).update(
             Text.assemble(("总体进度 ", "bold"), f"{p.answered}/{p.total}  ", (f"{p.percent}%", "bold green")))
         cur = engine.current()
         cur_sec = engine.flow.section_of[cur.id].id if cur else None
