@@ -1,7 +1,10 @@
-"""Declarative conditions: sandboxed jinja2 expressions (never Python eval of flow text)."""
+"""Declarative conditions of the flows, read and evaluated here (never Python eval of flow text),
+and the rule messages (trusted jinja2 templates, sandboxed)."""
 
 from __future__ import annotations
 
+import operator
+import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -58,10 +61,7 @@ class ExpressionError(ValueError):
 
 @cache
 def environment() -> Any:
-    """The sandboxed jinja2 environment: parses conditions and renders rule messages.
-
-    Built on first need: a flow loaded from the cache evaluates its conditions without jinja2.
-    """
+    """The sandboxed jinja2 environment that renders rule messages (conditions never need jinja2)."""
     from jinja2.sandbox import SandboxedEnvironment
 
     class DecimalEnvironment(SandboxedEnvironment):
@@ -77,14 +77,14 @@ def environment() -> Any:
     return env
 
 
-_OUR_FILTERS = {"tally": _tally, "nonzero": _nonzero, "matrix_total": _matrix_total,
+_OUR_FILTERS: dict[str, Callable[..., Any]] = {"tally": _tally, "nonzero": _nonzero, "matrix_total": _matrix_total,
                 "total_chars": _total_chars, "round2": _round2}
-# Filters a translated condition may call: ours, and jinja2's own `length`/`count`/`abs` (len and abs there).
-_FILTERS = {"length": len, "count": len, "abs": abs, **_OUR_FILTERS}
-_COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=", "in": "in", "notin": "not in"}
-_BINARY = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "FloorDiv": "//", "Mod": "%"}
-# str.format runs through jinja2's sandboxed formatter: such conditions are left to jinja2.
-_UNSAFE_ATTRS = frozenset({"format", "format_map"})
+# The filters a condition may use: ours, and jinja2's `length` / `count` / `abs` (same meaning).
+_FILTERS: dict[str, Callable[..., Any]] = {"length": len, "count": len, "abs": abs}
+_FILTERS.update(_OUR_FILTERS)
+# What `a.b` may reach besides a mapping's item: a date's parts, and a few string methods (called).
+_ATTRS = frozenset({"year", "month", "day"})
+_METHODS = frozenset({"endswith", "startswith", "strip", "lower", "upper"})
 
 
 class _UndefinedError(Exception):
@@ -92,7 +92,8 @@ class _UndefinedError(Exception):
 
 
 class _Undefined:
-    """jinja2's Undefined, for a failed `a.b` / `a[b]`: false, empty, equal only to itself; anything else fails."""
+    """jinja2's Undefined, for a missing name or a failed `a.b` / `a[b]`: false, empty, equal only to
+    itself; anything else fails (and the condition is then unknown: None)."""
 
     __slots__ = ()
 
@@ -128,150 +129,348 @@ class _Undefined:
 _U = _Undefined()
 
 
-def _safe(obj: Any, name: str) -> Any:
-    if name.startswith("_"):
-        return _U
-    try:
-        return getattr(obj, name)
-    except AttributeError:
-        return _U
+# -- the condition language ---------------------------------------------------------------------
+# The flows' conditions keep jinja2's expression syntax (comparisons, arithmetic, and/or/not,
+# `a if b else c`, lists, `x|filter(args)`, `a.b`, `a[b]`, `x is none`), read by this small parser
+# into closures: one evaluator, no code generation, nothing reachable but the answers, the filters
+# above and the attributes and methods listed. Anything else is refused when the flow loads.
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<num>\d+(?:\.\d+)?)
+  | (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<op>==|!=|<=|>=|//|[-+*/%<>()\[\],.|])
+""", re.VERBOSE)
+_CONST = {"true": True, "false": False, "none": None, "True": True, "False": False, "None": None}
+_KEYWORDS = frozenset({"and", "or", "not", "in", "is", "if", "else"})
+_CMP: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "in": lambda a, b: a in b, "not in": lambda a, b: a not in b,
+}
+_ARITH: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "//": operator.floordiv,
+    "%": operator.mod,
+}
+_Fn = Callable[[dict[str, Any]], Any]
 
 
-def _attr(obj: Any, name: str) -> Any:
-    """jinja2's sandboxed `a.b`: the attribute, else the item, else undefined; nothing private."""
+def _tokens(source: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(source):
+        m = _TOKEN.match(source, pos)
+        if m is None:
+            raise ExpressionError(f"表达式“{source}”有语法错误：看不懂“{source[pos:pos + 10]}”")
+        pos = m.end()
+        kind = m.lastgroup or ""
+        if kind != "ws":
+            out.append((kind, m.group()))
+    out.append(("end", ""))
+    return out
+
+
+def _string(text: str) -> str:
+    body = text[1:-1]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), body)
+
+
+def _get_attr(obj: Any, name: str) -> Any:
+    """`a.b`: a mapping's item, a date's year / month / day; nothing else (undefined)."""
     if type(obj) is _Undefined:
         raise _UndefinedError
-    if not hasattr(obj, name):
+    if isinstance(obj, dict):
+        return obj.get(name, _U)
+    if name in _ATTRS or name in _METHODS:
+        return getattr(obj, name, _U)
+    return _U
+
+
+def _get_item(obj: Any, key: Any) -> Any:
+    if type(obj) is _Undefined:
+        raise _UndefinedError
+    if isinstance(obj, (dict, list, tuple, str)):
         try:
-            return obj[name]
-        except (TypeError, LookupError):
+            return obj[key]
+        except (LookupError, TypeError):
             return _U
-    return _safe(obj, name)
+    return _U
 
 
-def _item(obj: Any, key: Any) -> Any:
-    """jinja2's sandboxed `a[b]`: the item, else the (public) attribute, else undefined."""
-    try:
-        return obj[key]
-    except (AttributeError, TypeError, LookupError):
-        return _safe(obj, key) if isinstance(key, str) else _U
+class _Parser:
+    """Recursive descent with jinja2's precedence: if-else < or < and < not < comparison < + - <
+    * / // % < unary - < filters < postfix (. [] call) < atoms."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.toks = _tokens(source)
+        self.i = 0
+        self.names: set[str] = set()
+
+    def error(self, what: str) -> ExpressionError:
+        return ExpressionError(f"表达式“{self.source}”有语法错误：{what}")
+
+    @property
+    def cur(self) -> tuple[str, str]:
+        return self.toks[self.i]
+
+    def take(self, text: str | None = None, kind: str | None = None) -> tuple[str, str] | None:
+        k, t = self.cur
+        if (text is None or t == text) and (kind is None or k == kind) and k != "end" \
+                and not (text is None and kind == "name" and t in _KEYWORDS):
+            self.i += 1
+            return k, t
+        return None
+
+    def expect(self, text: str) -> None:
+        if self.take(text) is None:
+            raise self.error(f"缺少“{text}”" + (f"，却是“{self.cur[1]}”" if self.cur[1] else ""))
+
+    def parse(self) -> _Fn:
+        fn = self.conditional()
+        if self.cur[0] != "end":
+            raise self.error(f"多余的“{self.cur[1]}”")
+        return fn
+
+    def conditional(self) -> _Fn:
+        body = self.or_()
+        if self.take("if", "name"):
+            test = self.or_()
+            self.expect("else")
+            other = self.conditional()
+            return lambda ns: body(ns) if test(ns) else other(ns)
+        return body
+
+    def or_(self) -> _Fn:
+        left = self.and_()
+        while self.take("or", "name"):
+            left = _either(left, self.and_())
+        return left
+
+    def and_(self) -> _Fn:
+        left = self.not_()
+        while self.take("and", "name"):
+            left = _both(left, self.not_())
+        return left
+
+    def not_(self) -> _Fn:
+        if self.take("not", "name"):
+            inner = self.not_()
+            return lambda ns: not inner(ns)
+        return self.compare()
+
+    def compare(self) -> _Fn:
+        first = self.sum_()
+        ops: list[tuple[Callable[[Any, Any], Any], _Fn]] = []
+        while True:
+            k, t = self.cur
+            if t in ("==", "!=", "<", "<=", ">", ">=") and k == "op":
+                self.i += 1
+                ops.append((_CMP[t], self.sum_()))
+            elif t == "in" and k == "name":
+                self.i += 1
+                ops.append((_CMP["in"], self.sum_()))
+            elif t == "not" and self.toks[self.i + 1][1] == "in":
+                self.i += 2
+                ops.append((_CMP["not in"], self.sum_()))
+            else:
+                break
+        if not ops:
+            return first
+
+        def chain(ns: dict[str, Any]) -> Any:  # a < b < c as in Python and jinja2
+            left = first(ns)
+            for op, fn in ops:
+                right = fn(ns)
+                if not op(left, right):
+                    return False
+                left = right
+            return True
+
+        return chain
+
+    def sum_(self) -> _Fn:
+        left = self.product()
+        while self.cur[1] in ("+", "-") and self.cur[0] == "op":
+            op = _ARITH[self.cur[1]]
+            self.i += 1
+            left = _arith(op, left, self.product())
+        return left
+
+    def product(self) -> _Fn:
+        left = self.unary()
+        while self.cur[1] in ("*", "/", "//", "%") and self.cur[0] == "op":
+            op = _ARITH[self.cur[1]]
+            self.i += 1
+            left = _arith(op, left, self.unary())
+        return left
+
+    def unary(self) -> _Fn:
+        if self.take("-", "op"):
+            inner = self.unary_operand()
+            fn: _Fn = lambda ns: -_dec(inner(ns))  # noqa: E731
+        elif self.take("+", "op"):
+            inner = self.unary_operand()
+            fn = lambda ns: +_dec(inner(ns))  # noqa: E731
+        else:
+            fn = self.postfix(self.atom())
+        return self.tests(self.filters(fn))
+
+    def unary_operand(self) -> _Fn:
+        if self.cur[1] in ("-", "+") and self.cur[0] == "op":
+            return self.unary()
+        return self.postfix(self.atom())
+
+    def filters(self, fn: _Fn) -> _Fn:
+        while self.take("|", "op"):
+            tok = self.take(kind="name")
+            if tok is None or tok[1] not in _FILTERS:
+                known = "、".join(sorted(_FILTERS))
+                raise self.error(f"没有过滤器“{tok[1] if tok else self.cur[1]}”（可用：{known}）")
+            args = self.args() if self.take("(", "op") else []
+            fn = _filter(_FILTERS[tok[1]], fn, args)
+        return fn
+
+    def tests(self, fn: _Fn) -> _Fn:
+        if not self.take("is", "name"):
+            return fn
+        negate = self.take("not", "name") is not None
+        tok = self.take(kind="name")
+        if tok is None or tok[1] not in ("none", "defined"):
+            raise self.error("“is” 后面只能是 none 或 defined")
+        if tok[1] == "none":
+            return (lambda ns: fn(ns) is not None) if negate else (lambda ns: fn(ns) is None)
+        return (lambda ns: type(fn(ns)) is _Undefined) if negate else (lambda ns: type(fn(ns)) is not _Undefined)
+
+    def args(self) -> list[_Fn]:
+        out: list[_Fn] = []
+        if self.take(")", "op"):
+            return out
+        while True:
+            out.append(self.conditional())
+            if self.take(")", "op"):
+                return out
+            self.expect(",")
+
+    def postfix(self, fn: _Fn) -> _Fn:
+        while True:
+            if self.take(".", "op"):
+                tok = self.take(kind="name")
+                if tok is None:
+                    raise self.error("“.” 后面缺少名称")
+                name = tok[1]
+                if name.startswith("_"):
+                    raise self.error(f"不能读取“{name}”")
+                if self.take("(", "op"):
+                    if name not in _METHODS:
+                        raise self.error(f"不能调用“{name}”（可用：{'、'.join(sorted(_METHODS))}）")
+                    fn = _method(fn, name, self.args())
+                else:
+                    fn = _attribute(fn, name)
+            elif self.take("[", "op"):
+                key = self.conditional()
+                self.expect("]")
+                fn = _subscript(fn, key)
+            else:
+                return fn
+
+    def atom(self) -> _Fn:
+        k, t = self.cur
+        self.i += 1
+        if k == "num":
+            num: Any = Decimal(t) if "." in t else int(t)
+            return lambda ns: num
+        if k == "str":
+            text = _string(t)
+            return lambda ns: text
+        if k == "name" and t in _CONST:
+            const = _CONST[t]
+            return lambda ns: const
+        if k == "name" and t not in _KEYWORDS:
+            self.names.add(t)
+            return lambda ns: ns.get(t, _U)
+        if t == "(":
+            inner = self.conditional()
+            self.expect(")")
+            return inner
+        if t == "[":
+            items = [] if self.take("]", "op") else self.items("]")
+            return lambda ns: [f(ns) for f in items]
+        self.i -= 1
+        raise self.error(f"这里不能是“{t}”" if t else "表达式不完整")
+
+    def items(self, close: str) -> list[_Fn]:
+        out = [self.conditional()]
+        while self.take(",", "op"):
+            if self.cur[1] == close:
+                break
+            out.append(self.conditional())
+        self.expect(close)
+        return out
 
 
-def _call(fn: Any, *args: Any) -> Any:
-    return fn(*args)
+def _either(a: _Fn, b: _Fn) -> _Fn:
+    return lambda ns: a(ns) or b(ns)
 
 
-_RUNTIME = {"__builtins__": {}, "_U": _U, "_d": _dec, "_f": _FILTERS, "_attr": _attr, "_item": _item, "_call": _call}
+def _both(a: _Fn, b: _Fn) -> _Fn:
+    return lambda ns: a(ns) and b(ns)
 
 
-class _Untranslatable(Exception):
-    pass
+def _arith(op: Callable[[Any, Any], Any], a: _Fn, b: _Fn) -> _Fn:
+    """Arithmetic is exact: numbers become Decimal, so 3/200*100 rounds to 1.50, not 1.49."""
+    return lambda ns: op(_dec(a(ns)), _dec(b(ns)))
 
 
-def _to_python(node: Any) -> str:
-    """Python source with jinja2's meaning for the node (the operators jinja2 generates are Python's own).
+def _filter(f: Callable[..., Any], x: _Fn, args: list[_Fn]) -> _Fn:
+    return lambda ns: f(x(ns), *(a(ns) for a in args))
 
-    Only a small, checked set of constructs is translated; anything else stays with jinja2.
-    """
-    from jinja2 import nodes as n
 
-    t = _to_python
-    if isinstance(node, n.Name) and node.ctx == "load":
-        return f"ns.get({node.name!r}, _U)"
-    if isinstance(node, n.Const) and (node.value is None or type(node.value) in (bool, int, str) or (
-            type(node.value) is float and node.value == node.value and abs(node.value) != float("inf"))):
-        return repr(node.value)
-    if isinstance(node, (n.List, n.Tuple)):
-        items = ", ".join(t(i) for i in node.items)
-        return f"[{items}]" if isinstance(node, n.List) else f"({items},)"
-    if type(node).__name__ in _BINARY:
-        return f"(_d({t(node.left)}) {_BINARY[type(node).__name__]} _d({t(node.right)}))"
-    if isinstance(node, (n.Neg, n.Pos)):
-        return f"({'-' if isinstance(node, n.Neg) else '+'}{t(node.node)})"
-    if isinstance(node, n.Not):
-        return f"(not {t(node.node)})"
-    if isinstance(node, (n.And, n.Or)):
-        return f"({t(node.left)} {'and' if isinstance(node, n.And) else 'or'} {t(node.right)})"
-    if isinstance(node, n.Compare) and all(o.op in _COMPARE for o in node.ops):
-        return "(" + t(node.expr) + "".join(f" {_COMPARE[o.op]} {t(o.expr)}" for o in node.ops) + ")"
-    if isinstance(node, n.CondExpr) and node.expr2 is not None:
-        return f"({t(node.expr1)} if {t(node.test)} else {t(node.expr2)})"
-    if isinstance(node, n.Getattr) and node.ctx == "load" and node.attr not in _UNSAFE_ATTRS:
-        return f"_attr({t(node.node)}, {node.attr!r})"
-    if isinstance(node, n.Getitem) and node.ctx == "load":
-        return f"_item({t(node.node)}, {t(node.arg)})"
-    plain = not (getattr(node, "kwargs", None) or getattr(node, "dyn_args", None) or getattr(node, "dyn_kwargs", None))
-    if isinstance(node, n.Filter) and node.node is not None and node.name in _FILTERS and plain:
-        return f"_f[{node.name!r}](" + ", ".join(t(a) for a in [node.node, *node.args]) + ")"
-    if isinstance(node, n.Call) and plain:
-        return "_call(" + ", ".join(t(a) for a in [node.node, *node.args]) + ")"
-    raise _Untranslatable(type(node).__name__)
+def _method(x: _Fn, name: str, args: list[_Fn]) -> _Fn:
+    return lambda ns: getattr(_str_only(x(ns)), name)(*(a(ns) for a in args))
+
+
+def _attribute(x: _Fn, name: str) -> _Fn:
+    return lambda ns: _get_attr(x(ns), name)
+
+
+def _subscript(x: _Fn, key: _Fn) -> _Fn:
+    return lambda ns: _get_item(x(ns), key(ns))
+
+
+def _str_only(obj: Any) -> str:
+    """Methods are string methods: on anything else the condition is unknown."""
+    if not isinstance(obj, str):
+        raise _UndefinedError
+    return obj
 
 
 class Expression:
     """A condition with the names it reads (a rule is skipped while any is missing).
 
-    Parsed (syntax and names checked) by jinja2 when the flow loads, and translated into one plain
-    Python lambda over the answers. The translation is pickled with a cached flow, so a later
-    start neither imports jinja2 nor generates code: it only runs Python's own compile() on first
-    use. A construct outside the translated set keeps jinja2's generated template code instead.
+    Parsed (syntax, names, filters, attributes checked) when the flow loads; pickled with a cached
+    flow as its source text, parsed again on first use (microseconds, no jinja2).
     """
 
-    __slots__ = ("_fn", "_native", "_pysrc", "names", "source")
+    __slots__ = ("_fn", "names", "source")
 
     def __init__(self, source: str):
-        from jinja2 import TemplateSyntaxError, meta
-
         self.source = source
-        env = environment()
-        try:
-            ast = env.parse("{{ " + source + " }}")
-        except TemplateSyntaxError as exc:
-            raise ExpressionError(f"表达式“{source}”有语法错误：{exc.message}") from None
-        self.names = frozenset(meta.find_undeclared_variables(ast))
-        self._fn: Callable[..., Any] | None = None
-        self._pysrc: str | None = None
-        self._native = True
+        parser = _Parser(source)
+        self._fn: _Fn | None = parser.parse()
+        self.names = frozenset(parser.names)
 
-    def __getstate__(self) -> tuple:
-        return (self.source, self.names, self.generate(), self._native)
+    def __getstate__(self) -> tuple[str, frozenset[str]]:
+        return (self.source, self.names)
 
-    def __setstate__(self, state: tuple) -> None:
-        self.source, self.names, self._pysrc, self._native = state
+    def __setstate__(self, state: tuple[str, frozenset[str]]) -> None:
+        self.source, self.names = state
         self._fn = None
-
-    def generate(self) -> str:
-        """Python source: the translated lambda, or (for anything else) jinja2's template code."""
-        if self._pysrc is None:
-            from jinja2 import nodes
-            from jinja2.parser import Parser
-
-            env = environment()
-            expr = Parser(env, self.source, state="variable").parse_expression()
-            try:
-                self._pysrc, self._native = f"lambda ns: {_to_python(expr)}", True
-            except _Untranslatable:
-                expr.set_environment(env)
-                body = [nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)]
-                self._pysrc, self._native = env.compile(nodes.Template(body, lineno=1), raw=True), False
-        return self._pysrc
-
-    def _compile(self) -> Callable[..., Any]:
-        src = self.generate()
-        if self._native:
-            return eval(compile(src, "<flow expression>", "eval"), dict(_RUNTIME))
-        from jinja2.environment import TemplateExpression
-
-        env = environment()
-        template = env.template_class.from_code(env, compile(src, "<flow expression>", "exec"), env.make_globals(None), None)
-        expression = TemplateExpression(template, True)  # an undefined result is None, as above
-        return lambda ns: expression(**ns)
 
     def __call__(self, namespace: dict[str, Any]) -> Any:
         """The value, or None when it cannot be computed (missing inputs, division by zero, ...)."""
         fn = self._fn
         if fn is None:
-            fn = self._fn = self._compile()
+            fn = self._fn = _Parser(self.source).parse()
         try:
             value = fn(namespace)
         except Exception:

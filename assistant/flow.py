@@ -474,7 +474,7 @@ def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:
     return flow
 
 
-_CACHE_FORMAT = "7"  # bump when the pickled classes change
+_CACHE_FORMAT = "8"  # bump when the pickled classes change
 
 
 @cache
