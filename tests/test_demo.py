@@ -62,14 +62,45 @@ def test_demo_never_overwrites(tmp_path, monkeypatch, capsys):
     assert out.is_file()
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory):
-    """A fresh virtual environment with the project installed from source, not editable (once per module)."""
-    venv = tmp_path_factory.mktemp("venv") / "env"
+def _fresh_venv(root: Path) -> Path:
+    venv = root / "env"
     try:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
     except (subprocess.SubprocessError, OSError) as exc:
         pytest.skip(f"cannot create a virtual environment here: {exc}")
+    return venv
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """The wheel built offline from this checkout (no build isolation, no index) and installed, not
+    editable, in a fresh virtual environment; its dependencies are the ones this test run already
+    has (a path file), so no network is needed. The checkout itself is never on its path."""
+    pytest.importorskip("hatchling", reason="building the wheel offline needs hatchling (pip install '.[test]')")
+    root = tmp_path_factory.mktemp("wheel")
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-index", "--no-build-isolation", "--no-deps",
+                           "--disable-pip-version-check", "-w", str(root / "dist"), str(REPO)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    wheel = next((root / "dist").glob("*.whl"))
+    venv = _fresh_venv(root)
+    py = venv / "bin" / "python"
+    subprocess.run([str(py), "-m", "pip", "install", "--no-index", "--no-deps", "--disable-pip-version-check",
+                    str(wheel)], check=True, capture_output=True, timeout=600)
+    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    import sysconfig
+
+    # Only the folders listed; the .pth files there (this run's editable install) are not read.
+    deps = [p for p in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]} if Path(p).is_dir()]
+    (Path(site) / "zz_test_dependencies.pth").write_text("\n".join(deps) + "\n", encoding="utf-8")
+    return venv
+
+
+@pytest.fixture(scope="module")
+def installed_from_index(tmp_path_factory):
+    """`pip install .` as a newcomer runs it: dependencies from the package index (network)."""
+    venv = _fresh_venv(tmp_path_factory.mktemp("venv"))
     pip = venv / "bin" / "pip"
     proc = subprocess.run([str(pip), "install", "--disable-pip-version-check", "--no-input", str(REPO)],
                           capture_output=True, text=True, timeout=900)
@@ -82,6 +113,16 @@ def installed(tmp_path_factory):
 
 @pytest.mark.slow
 def test_demo_from_a_fresh_wheel_install(installed, tmp_path):
+    _demo_from(installed, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_demo_after_pip_install_from_the_index(installed_from_index, tmp_path):
+    _demo_from(installed_from_index, tmp_path)
+
+
+def _demo_from(installed: Path, tmp_path: Path) -> None:
     env = {**os.environ, "FILING_HOME": str(tmp_path / "home")}
     env.pop("PYTHONPATH", None)
     work = tmp_path / "work"  # not the checkout: data must come from the installed wheel
