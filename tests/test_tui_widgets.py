@@ -174,8 +174,11 @@ def test_home_new_report_and_import_json(store: SessionStore, tmp_path):
             await pilot.press("escape")  # back home: the list shows both, the lock is released
             await pilot.pause()
             assert app.screen.query_one("#sessions").row_count == 2
-            # a new district summary: title and year asked, default year from the flow
-            await pilot.press("m")
+            # a new district summary: n lists the forms (from the data), the second is chosen
+            await pilot.press("n")
+            await pilot.pause()
+            assert app.screen.query_one("#home-actions").has_focus
+            await pilot.press("down", "enter")
             await pilot.pause()
             app.screen.query_one("#new-title").insert_text_at_cursor("浦东新区汇总")
             await pilot.press("enter")
