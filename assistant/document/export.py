@@ -27,6 +27,7 @@ REPORT_SCHEMA = "filing-assistant/report"
 REPORT_SCHEMA_VERSION = 1
 if TYPE_CHECKING:
     from ..engine import Engine
+    from ..store import Session, SessionStore
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
@@ -67,7 +68,7 @@ def default_filename(engine: Engine, fmt: str) -> str:
     return f"{_sanitize(base)}.{fmt}"
 
 
-def report_dict(engine: Any) -> dict[str, Any]:
+def report_dict(engine: Engine) -> dict[str, Any]:
     """The whole report, machine-readable: answers by question id (only those that count), labels."""
     from ..computed import evidence
 
@@ -107,7 +108,7 @@ def report_dict(engine: Any) -> dict[str, Any]:
     }
 
 
-def _render(engine: Any, fmt: str, draft: bool, notes: list[str] | None = None) -> bytes:
+def _render(engine: Engine, fmt: str, draft: bool, notes: list[str] | None = None) -> bytes:
     if fmt == "json":
         data = report_dict(engine)
         if draft:
@@ -151,7 +152,7 @@ STALE_AFTER = 3600  # seconds; an export's temp file older than this was left by
 _TMP_PID = re.compile(re.escape(TMP_TAG.lstrip(".")) + r"(\d+)")
 
 
-def _target(engine: Any, fmt: str, path: Path | str | None) -> tuple[Path, bool]:
+def _target(engine: Engine, fmt: str, path: Path | str | None) -> tuple[Path, bool]:
     """(file to write, whether its folder must be created). A folder, existing or written with a
     trailing slash, gets the default file name."""
     if path is None:
@@ -263,7 +264,7 @@ def _write_temp(tmp: Path, data: bytes) -> None:
         raise
 
 
-def export_session(session: Any, fmt: str, path: Path | str | None = None, *, force: bool = False,
+def export_session(session: Session, fmt: str, path: Path | str | None = None, *, force: bool = False,
                    draft: bool = False, notes: list[str] | None = None) -> Path:
     """Write the report; `notes` (when given) receives what the person should know, e.g. a PDF's page check."""
     from ..checks import blocking
@@ -307,12 +308,12 @@ def export_session(session: Any, fmt: str, path: Path | str | None = None, *, fo
     return target
 
 
-def import_report(path: Path | str, store: Any) -> Any:
+def import_report(path: Path | str, store: SessionStore) -> Session:
     """Load a JSON report (from export_session(..., "json")) as a new session."""
     return load_report(path, store)[0]
 
 
-def load_report(path: Path | str, store: Any) -> tuple[Any, list[str]]:
+def load_report(path: Path | str, store: SessionStore) -> tuple[Session, list[str]]:
     """Validate a JSON report completely, then save it as a new session in one atomic write.
 
     Every answer goes through the engine's parser and checks, exactly as typed input; anything

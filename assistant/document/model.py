@@ -22,7 +22,10 @@ from ..parse import NONE_TEXT, clean_text
 from ..values import NOT_APPLICABLE, show_cell
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..engine import Engine
+    from ..flow import Column, Flow
 
 MISSING = "【未填】"
 NAMES_IN_CELL = 110  # display width (a Chinese character counts 2) of platform names printed in a cell
@@ -175,7 +178,7 @@ def _clean(text: Any) -> str:
     return clean_text(str(text)) if text is not None else ""
 
 
-def _cell_formatter(col: Any) -> Any:
+def _cell_formatter(col: Column) -> Callable[[Any], str]:
     """show_cell for one column, with choice labels looked up in a dict (lists can be 10 000 rows)."""
     if col.type == "choice":
         labels = {o.id: _clean(o.label or o.id) for o in col.options}
@@ -195,7 +198,7 @@ def _inline(text: str) -> str:
 
 
 class _Builder:
-    def __init__(self, engine: Any, draft: bool):
+    def __init__(self, engine: Engine, draft: bool):
         self.e = engine
         self.flow = engine.flow
         self.year = engine.year
@@ -509,7 +512,7 @@ class _Builder:
         return Grid([7.0, 9.0], rows)
 
 
-def _findings(engine: Any) -> list[str]:
+def _findings(engine: Engine) -> list[str]:
     out = []
     for f in blocking(engine.findings()):
         sec = engine.flow.section_of.get(f.qid)
@@ -546,7 +549,7 @@ def build_report(engine: Engine, *, draft: bool = False) -> Report:
                   appendices=appendices, missing=_findings(engine), draft=draft, **_properties(engine, lay))
 
 
-def _plain_parts(flow: Any) -> list[dict[str, Any]]:
+def _plain_parts(flow: Flow) -> list[dict[str, Any]]:
     """A form without a layout file: each section a label/value table; narratives as text; lists
     attached (so a new form prints before its layout is written)."""
     out: list[dict[str, Any]] = []
@@ -583,12 +586,12 @@ def _resolve_refs(parts: list[Part], numbers: dict[str, int]) -> None:
                     cell.text = fix(cell.text)
 
 
-def file_properties(e: Any) -> dict[str, str]:
+def file_properties(e: Engine) -> dict[str, str]:
     """Author (who files it) and subject (whose report) from the answers the form's layout names."""
     return _properties(e, load_layout(e.session.form))
 
 
-def _properties(e: Any, lay: dict[str, Any]) -> dict[str, str]:
+def _properties(e: Engine, lay: dict[str, Any]) -> dict[str, str]:
     """Author and subject of the file, from the answers the layout names (blank while unanswered)."""
     spec = lay.get("properties") or {}
 
@@ -602,7 +605,7 @@ def _properties(e: Any, lay: dict[str, Any]) -> dict[str, str]:
             "subject": f"{subject} {e.year} 年度".strip() if subject else f"{e.year} 年度"}
 
 
-def page_overflows(engine: Any) -> list[tuple[str, str, str]]:
+def page_overflows(engine: Engine) -> list[tuple[str, str, str]]:
     """(section id, question id, message) for each one-page part (一–六) whose table is estimated
     to run over its page, naming the row that takes most room: said before a file is written."""
     report = build_report(engine, draft=True)

@@ -10,10 +10,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
 from ..flow import yaml_load
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+    from ..store import Session
 
 
 @dataclass
@@ -35,7 +39,7 @@ def load_submission(form: str) -> dict[str, Any]:
     return data
 
 
-def _folder(engine: Any, out: Path | str | None) -> Path:
+def _folder(engine: Engine, out: Path | str | None) -> Path:
     from .export import default_filename
 
     if out is not None:
@@ -43,7 +47,7 @@ def _folder(engine: Any, out: Path | str | None) -> Path:
     return Path.cwd() / (default_filename(engine, "x")[:-2] + "_报送材料")
 
 
-def build_package(session: Any, out: Path | str | None = None, *, force: bool = False, draft: bool = False) -> Package:
+def build_package(session: Session, out: Path | str | None = None, *, force: bool = False, draft: bool = False) -> Package:
     from ..checks import blocking
     from ..engine import Engine
     from .export import export_session
@@ -94,7 +98,7 @@ class Checklist:
     draft: bool
 
 
-def _checklist(engine: Any, sub: dict[str, Any], files: list[Path], draft: bool) -> Checklist:
+def _checklist(engine: Engine, sub: dict[str, Any], files: list[Path], draft: bool) -> Checklist:
     form = {"who": "", "what": f"《{engine.form_title()}》", **sub["form"]}
     values = {"year": engine.year, "deadline_year": engine.year + 1, "who": form["who"], "what": form["what"],
               "seal": form.get("seal", ""), "recipient": sub["recipient"]}
@@ -151,7 +155,7 @@ def checklist_docx(c: Checklist) -> bytes:
     return buf.getvalue()
 
 
-def _evidence_md(engine: Any) -> str:
+def _evidence_md(engine: Engine) -> str:
     from ..computed import evidence
 
     items = evidence(engine)
