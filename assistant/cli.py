@@ -264,7 +264,10 @@ def _list_rows(store: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for s in store.all():
         if isinstance(s, SessionError):
-            rows.append({"id": getattr(s, "sid", ""), "damaged": True, "error": str(s)})
+            from .store import SessionFormMissing
+
+            rows.append({"id": getattr(s, "sid", ""), "damaged": True, "error": str(s),
+                         **({"form_missing": True} if isinstance(s, SessionFormMissing) else {})})
             continue
         try:
             pct = Engine.for_session(s).progress().percent
@@ -304,7 +307,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         if r.get("damaged"):
             damaged.append(r["error"])
             hint = "见下方说明，可运行 filing restore 恢复" if "filing restore" in r["error"] else "见下方说明"
-            cells = [r["id"], "已损坏", "", "", "", hint]
+            cells = [r["id"], "找不到表单" if r.get("form_missing") else "已损坏", "", "", "", hint]
         else:
             cells = [r["id"], r["form_name"], str(r["year"]), f"{r['percent']}%",
                      str(r["updated"])[:16].replace("T", " "), r["title"]]

@@ -40,6 +40,10 @@ class SessionCorrupt(SessionError):
     pass
 
 
+class SessionFormMissing(SessionError):
+    """The session is intact, but its form is in none of the forms folders given (--forms / FILING_FORMS)."""
+
+
 class SessionIntact(SessionError):
     """restore was asked for a session that reads fine: it would undo the last save."""
 
@@ -147,13 +151,15 @@ class Session:
 
         strings=False: the caller knows every string is encodable and every number finite."""
         from .parse import InputError
-        from .validate import check_session
+        from .validate import UnknownForm, check_session
 
         if not isinstance(data, dict):
             raise SessionCorrupt("内容不是一个 JSON 对象")
         data = migrate(data)
         try:
             check_session(data, strings=strings)
+        except UnknownForm:
+            raise  # not damage: the caller says which folder is missing
         except InputError as exc:
             raise SessionCorrupt(str(exc)) from None
         return cls(
@@ -359,11 +365,19 @@ class SessionStore:
             raw = path.read_bytes()
         except FileNotFoundError:
             raise SessionNotFound(f"找不到会话 {sid}。可用 `filing list` 查看已有会话。") from None
+        from .validate import UnknownForm
+
         try:
             session = Session.from_dict(json.loads(raw.decode("utf-8")), strings=raw_needs_walk(raw))
             if session.id != sid:  # saving would write another session's file
                 raise SessionCorrupt(f"文件里的会话编号 {session.id} 与文件名不一致")
             return session
+        except UnknownForm as exc:
+            from .forms import ENV
+
+            raise SessionFormMissing(
+                f"会话 {sid} 用的表单“{exc}”不在已知的表单中：它可能来自另外的表单文件夹。"
+                f"请加 --forms 文件夹（或设置环境变量 {ENV}）后再打开。会话文件没有改动。") from None
         except (ValueError, KeyError, TypeError, RecursionError, SessionCorrupt) as exc:
             bak = path.with_name(path.name + ".bak")
             hint = _restore_hint(bak, sid)

@@ -85,6 +85,10 @@ def check_year(year: Any) -> int:
     return year
 
 
+class UnknownForm(InputError):
+    """A session of a form none of the forms folders holds (str(): the form id)."""
+
+
 def known_forms() -> list[str]:
     """Form ids are the names of the flow files (a form is data, never a path), discovered by assistant/forms.py."""
     from .forms import form_ids
@@ -400,7 +404,10 @@ def check_session(data: dict[str, Any], *, strings: bool = True, load: Callable[
     _need(data, "id", lambda v: isinstance(v, str) and bool(_SESSION_ID.fullmatch(v)), "会话编号（字母和数字）")
     form = form_id(data.get("form"))
     if form is None:
-        raise InputError(f"表单“{shown(data.get('form'))}”不是已知的表单（可选：{'、'.join(known_forms())}）")
+        raw_form = data.get("form")
+        if isinstance(raw_form, str) and _FORM_ID.fullmatch(raw_form):
+            raise UnknownForm(raw_form)  # well formed: its forms folder is not given, the file is not damaged
+        raise InputError(f"表单“{shown(raw_form)}”不是已知的表单（可选：{'、'.join(known_forms())}）")
     try:
         check_year(data.get("year"))
     except InputError as exc:

@@ -23,6 +23,7 @@ from assistant.document.model import load_layout
 from assistant.engine import Engine
 from assistant.flow import load_flow, yaml_load
 from assistant.paths import data_dir
+from assistant.store import SessionFormMissing
 
 NEW_ID, NEW_KEY = "annual_report_2025", "annual2025"
 NEW_TITLE = "中小企业特色产业集群年度发展情况报告（2025 版试行）"
@@ -128,6 +129,8 @@ def test_copied_edition_runs_end_to_end_with_forms_dir(edition, tmp_path, store)
     forms._chosen = None
     proc_code, _ = _filing("check", sid)
     assert proc_code == 3
+    with pytest.raises(SessionFormMissing, match="--forms"):  # not "damaged": the file is intact
+        store.load(sid)
 
 
 def test_same_form_id_in_two_folders_is_refused(tmp_path):
