@@ -13,7 +13,7 @@ from conftest import make_session
 from assistant.engine import Engine
 from assistant.flow import load_flow
 from assistant.parse import InputError
-from assistant.store import Session, SessionCorrupt, SessionError
+from assistant.store import Session, SessionCorrupt, SessionError, SessionFormMissing
 from assistant.validate import check_raw, check_stored, form_id, stored_problem
 
 FLOW = load_flow("annual_report")
@@ -143,7 +143,6 @@ def write_session(store, sid: str, change) -> None:
 CORRUPT = {
     "transcript_not_a_list": lambda d: d.update(transcript="x"),
     "transcript_entry_not_a_dict": lambda d: d.update(transcript=["x"]),
-    "unknown_form": lambda d: d.update(form="nosuch"),
     "form_is_a_path": lambda d: d.update(form="../flows/annual_report"),
     "surrogate_in_title": lambda d: d.update(title="a\ud800"),
     "surrogate_in_answer": lambda d: d["answers"].update(cluster_name="\udfff"),
@@ -222,7 +221,18 @@ def test_damaged_sessions_are_listed_and_the_rest_still_work(store):
                  ["export", "deep", "--draft", "--format", "md"], ["preview", "nosuch1"]):
         proc = run_filing(*args)
         assert_clean(proc, 3)
-        assert "已损坏" in proc.stderr and "maximum recursion" not in proc.stderr
+        if "nosuch1" in args:  # intact, but its form is in no forms folder given: said so, not "damaged"
+            assert "--forms" in proc.stderr and "已损坏" not in proc.stderr
+        else:
+            assert "已损坏" in proc.stderr and "maximum recursion" not in proc.stderr
+
+
+def test_session_of_an_unknown_form_is_not_called_damaged(store):
+    write_session(store, "other1", lambda d: d.update(id="other1", form="nosuch"))
+    before = store.path("other1").read_bytes()
+    with pytest.raises(SessionFormMissing, match="FILING_FORMS"):
+        store.load("other1")
+    assert store.path("other1").read_bytes() == before
 
 
 # -- the command line ------------------------------------------------------------------------------
