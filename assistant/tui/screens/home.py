@@ -12,7 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from ...store import SessionError
+from ...store import SessionError, SessionFormMissing
 from ..widgets.cjk import WrapStatic
 from ..widgets.footer import KeyBar
 
@@ -159,7 +159,8 @@ class HomeScreen(Screen):
                 sid = getattr(s, "sid", "?")
                 self._damaged[sid] = str(s)
                 # Text cells: DataTable reads a str as markup ("[/bad]" in a title would raise).
-                table.add_row(Text("已损坏（选中查看恢复办法）", style="bold red"), Text(""), Text(""), Text(""),
+                what = "找不到表单（选中查看说明）" if isinstance(s, SessionFormMissing) else "已损坏（选中查看恢复办法）"
+                table.add_row(Text(what, style="bold red"), Text(""), Text(""), Text(""),
                               Text(one_line(sid)), key=f"bad:{sid}")
                 continue
             title = s.title or "（未命名）"
