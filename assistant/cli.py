@@ -369,6 +369,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args.form, Path(args.output) if args.output else None)
 
 
+def _port_arg(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应为 1–65535 之间的整数，而不是 {text!r}")
+    return port
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import ServeConfig, ServeError, check_config, run_serve
+
+    try:
+        warnings = check_config(args.host, args.token, args.no_token)
+    except ServeError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    for warning in warnings:
+        _err(warning)
+    return run_serve(ServeConfig(host=args.host, port=args.port, token=args.token, session_id=args.id,
+                                 open_browser=not args.no_browser))
+
+
 # -- parser ----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
@@ -443,6 +466,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("list", metavar="名单编号", help="名单的问题编号，例如 patent_list")
     sp.add_argument("file", metavar="文件", help=".xlsx 或 .csv 文件")
     sp.add_argument("--yes", action="store_true", help="不再确认，直接导入")
+
+    sp = add("serve", "在浏览器中使用助手（每个标签页一个独立的助手，默认只允许本机访问）", cmd_serve)
+    sp.add_argument("id", nargs="?", metavar="会话编号", help="直接打开这个会话（不填则显示首页）")
+    sp.add_argument("--host", default="127.0.0.1", help="监听地址，默认 127.0.0.1（只有本机能访问）")
+    sp.add_argument("--port", type=_port_arg, default=8000, help="端口（1–65535），默认 8000")
+    sp.add_argument("--token", metavar="口令", help="访问口令：每次连接都检查，地址中须带 ?token=口令")
+    sp.add_argument("--no-token", action="store_true", help="在其他地址上提供服务时明确不用口令（不推荐）")
+    sp.add_argument("--no-browser", action="store_true", help="不自动打开浏览器")
 
     sp = add("demo", "用示例数据生成一份完整报告并导出 Word", cmd_demo)
     sp.add_argument("--form", choices=forms, default="annual", help="annual 或 district")
