@@ -369,6 +369,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args.form, Path(args.output) if args.output else None)
 
 
+def cmd_overview(args: argparse.Namespace) -> int:
+    from .overview import run_overview
+
+    out, overview = run_overview([Path(f) for f in args.files], Path(args.output) if args.output else None,
+                                 force=args.force)
+    invalid = sum(1 for p in overview.problems if p[2] == "无效报告")
+    sys.stderr.write(f"已汇总 {len(overview.rows)} 份报告" + (f"，{invalid} 份无效（见“问题”表）" if invalid else "")
+                     + f"，问题 {len(overview.problems)} 条。\n")
+    _out(str(out))
+    return EXIT_OK if not invalid else EXIT_REFUSED
+
+
 def _port_arg(text: str) -> int:
     try:
         port = int(text)
@@ -466,6 +478,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("list", metavar="名单编号", help="名单的问题编号，例如 patent_list")
     sp.add_argument("file", metavar="文件", help=".xlsx 或 .csv 文件")
     sp.add_argument("--yes", action="store_true", help="不再确认，直接导入")
+
+    sp = add("overview", "把多份 JSON 报告汇总为一个 Excel 概览（每个集群一行，认定条件是否符合，问题清单）", cmd_overview)
+    sp.add_argument("files", nargs="+", metavar="报告.json", help="由 `filing export --format json` 导出的报告")
+    sp.add_argument("-o", "--output", metavar="路径", help="输出的 .xlsx 文件，默认 ./集群概览.xlsx")
+    sp.add_argument("--force", action="store_true", help="允许覆盖已存在的文件")
 
     sp = add("serve", "在浏览器中使用助手（每个标签页一个独立的助手，默认只允许本机访问）", cmd_serve)
     sp.add_argument("id", nargs="?", metavar="会话编号", help="直接打开这个会话（不填则显示首页）")

@@ -131,6 +131,16 @@ class Fix:
 
 
 @dataclass
+class Criterion:
+    """A rule that is a designation condition: whose condition, its column heading, its wording."""
+
+    __pydantic_config__ = _STRICT
+    by: str  # e.g. 国家认定标准（2022 年版）
+    label: str  # short heading for an overview column
+    text: str  # the condition as the rule-maker words it
+
+
+@dataclass
 class Rule:
     __pydantic_config__ = _STRICT
     id: str
@@ -140,6 +150,7 @@ class Rule:
     severity: Literal["blocking", "warning"] = "blocking"
     fixes: list[Fix] = field(default_factory=list)
     budget: int | None = None  # a total_chars rule: the 字 its texts may hold together
+    criterion: Criterion | None = None  # a designation condition (the commission's overview flags it)
 
 
 @dataclass
