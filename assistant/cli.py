@@ -104,7 +104,14 @@ def cmd_new(args: argparse.Namespace) -> int:
         check_text(title)  # bytes that are not UTF-8 in argv arrive as lone surrogates
     except InputError as exc:
         raise CliError(f"标题{exc}", EXIT_USAGE) from None
-    session = _store().create(flow.form, title, year)
+    if args.from_reports:
+        from .rollup import create_district
+
+        if flow.form != "district_summary":
+            raise CliError("--from-reports 只用于区级总结（--form district）。", EXIT_USAGE)
+        session = create_district([Path(f) for f in args.from_reports], _store(), title, args.year)
+    else:
+        session = _store().create(flow.form, title, year)
     _out(session.id)
     return EXIT_OK
 
@@ -428,6 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--form", choices=forms, required=True, help="annual=年度报告（附件1），district=区级总结（附件2）")
     sp.add_argument("--title", help="会话标题（便于在列表中辨认）")
     sp.add_argument("--year", type=_year_arg, help="填报年度（2000–2100），默认 2023")
+    sp.add_argument("--from-reports", nargs="+", metavar="报告.json",
+                    help="区级总结：由本区各集群导出的 JSON 年度报告生成集群情况表（全部通过才创建；年度取自报告）")
 
     sp = add("questions", "列出表单的全部问题", cmd_questions)
     sp.add_argument("--form", choices=forms, required=True, help="annual 或 district")

@@ -38,7 +38,7 @@ def main() -> None:
             paths.append(str(path))
         env = process_env(folder / "home")
         cmd = [sys.executable, "-m", "assistant.cli", "overview", *paths, "--force", "-o", str(folder / "o.xlsx")]
-        subprocess.run(cmd[:5] + ["-o", str(folder / "warm.xlsx")], env=env, check=True, capture_output=True)
+        subprocess.run([*cmd[:5], "-o", str(folder / "warm.xlsx")], env=env, check=True, capture_output=True)
         start = time.perf_counter()
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
         elapsed = time.perf_counter() - start
