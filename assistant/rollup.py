@@ -37,6 +37,7 @@ class RollupSpec:
     name: str
     columns: list[RollupColumn]
     places: int = 2
+    drafts: dict[str, str] = field(default_factory=dict)  # district question id -> template in templates/
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Rollup:
     totals: dict[str, str]
     year: int
     sources: list[str] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)  # each report's stored answers (for the drafts)
 
 
 def load_spec() -> RollupSpec:
@@ -56,7 +58,8 @@ def load_spec() -> RollupSpec:
     for c in raw["columns"]:
         total = c.get("total")
         cols.append(RollupColumn(c["id"], c["value"], Ratio(**total) if isinstance(total, dict) else total))
-    return RollupSpec(raw["from_form"], raw["into"], raw["name"], cols, int(raw.get("places", 2)))
+    return RollupSpec(raw["from_form"], raw["into"], raw["name"], cols, int(raw.get("places", 2)),
+                      dict(raw.get("drafts") or {}))
 
 
 def _fmt(value: Any, places: int) -> str:
@@ -144,13 +147,33 @@ def build(paths: list[Path], year: int | None = None) -> Rollup:
                     acc[1] += den
     totals: dict[str, str] = {}
     for c in spec.columns:
+        if c.total is not None and any(not row[c.id] for row in rows):
+            continue  # a total over some of the clusters would read as the district's: left blank
         if c.id in sums:
             totals[c.id] = _fmt(sums[c.id], spec.places)
         elif c.id in parts and parts[c.id][1] != 0:
             assert isinstance(c.total, Ratio)
             num, den = parts[c.id]
             totals[c.id] = _fmt(num / den * Decimal(str(c.total.scale)) + Decimal(str(c.total.offset)), spec.places)
-    return Rollup(rows, totals, want or 0, [w for w, _ in read])
+    return Rollup(rows, totals, want or 0, [w for w, _ in read], [dict(e.session.answers) for _, e in read])
+
+
+def drafts(spec: RollupSpec, rollup: Rollup) -> dict[str, str]:
+    """The texts offered to the district officer (jinja2 templates; answers inside stay plain text)."""
+    from jinja2 import FileSystemLoader
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from .paths import data_dir
+
+    env = SandboxedEnvironment(loader=FileSystemLoader(str(data_dir("templates"))), autoescape=False,
+                               keep_trailing_newline=False)  # a report without a text gives none
+    clusters = [{"row": row, "answers": answers} for row, answers in zip(rollup.rows, rollup.answers, strict=True)]
+    out = {}
+    for qid, name in spec.drafts.items():
+        text = env.get_template(name).render(clusters=clusters, totals=rollup.totals, year=rollup.year).strip()
+        if text:
+            out[qid] = "\n".join(line.rstrip() for line in text.splitlines())
+    return out
 
 
 def total_label(count: int) -> str:
@@ -173,6 +196,9 @@ def create_district(paths: list[Path], store: Any, title: str | None, year: int 
     total_row = {**{c: "" for c in cols}, **rollup.totals, cols[0]: total_label(len(rollup.rows)), "source": ""}
     table = [{c: row.get(c, "") for c in cols} for row in rollup.rows] + [{c: total_row.get(c, "") for c in cols}]
     engine.set(spec.into, engine.parse(spec.into, table).value)
+    for qid, text in drafts(spec, rollup).items():
+        if qid in flow.by_id:  # offered in the editor, recorded only when the officer submits it
+            session.drafts[qid] = text
     session.say("assistant", f"已由 {len(rollup.rows)} 份集群年度报告生成本区集群情况表"
                              "（合计行中的比例按分子、分母之和重新计算）。")
     store.save(session)

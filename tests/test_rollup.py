@@ -87,3 +87,25 @@ def test_cli_from_reports(tmp_path):
     assert json.loads(out.read_text(encoding="utf-8"))["answers"]["cluster_table"][1]["name"] == "乙集群"
     refused = run_filing("new", "--form", "annual", "--from-reports", str(tmp_path / "a.json"))
     assert refused.returncode == 2 and "区级总结" in refused.stderr
+
+
+def test_drafts_offered_not_recorded(tmp_path, store):
+    session = create_district(three(tmp_path), store, "浦江新区", None)
+    saved = store.load(session.id)
+    total = saved.answers["cluster_table"][-1]
+    for qid in ("overall", "cases", "problems"):
+        assert qid not in saved.answers  # offered in the editor; the officer submits
+    overall = saved.drafts["overall"]
+    assert "3 个" in overall and f"{total['output']} 亿元" in overall and f"{total['iip_rate']}%" in overall
+    key_work = sample_answers()["key_work"]
+    assert "1. 上海浦江示例智能传感器特色产业集群" in saved.drafts["cases"] and key_work.strip()[:20] in saved.drafts["cases"]
+    assert "乙集群" in saved.drafts["problems"]
+
+
+def test_a_figure_missing_in_one_report_leaves_its_total_blank(tmp_path, store):
+    c = {k: v for k, v in {**sample_answers(), **C}.items() if k != "rd_expense"}
+    paths = [*three(tmp_path)[:2], write(tmp_path, "c.json", report(c))]
+    session = create_district(paths, store, "浦江新区", None)
+    total = store.load(session.id).answers["cluster_table"][-1]
+    assert total["rd_expense"] == "" and total["output"] != ""
+    assert "研发经费合计" not in store.load(session.id).drafts["overall"]
