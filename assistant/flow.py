@@ -45,6 +45,7 @@ class Column:
     options: list[Option] = field(default_factory=list)
     min: float | None = None
     max: float | None = None
+    printed: bool = True  # false: kept in the answers (where a figure came from) but not drawn in the document
     # wording
     label: str = ""
     aliases: list[str] = field(default_factory=list)

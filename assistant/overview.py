@@ -51,7 +51,7 @@ def _heading(engine: Any, q: Any) -> str:
     return f"{label}（{q.unit}）" if q.unit and q.unit not in label else label
 
 
-def _condition_status(engine: Any, rule: Any) -> tuple[str, str]:
+def condition_status(engine: Any, rule: Any) -> tuple[str, str]:
     from .expr import render_message
 
     flow, state = engine.flow, engine.state
@@ -110,7 +110,7 @@ def build(paths: list[Path]) -> Overview:
         ns = engine.state.namespace
         names = [engine.value(q.id) if engine.is_answered(q.id) else None for q in name_qs]
         cluster = str(names[0]) if names and names[0] else session.title
-        flags = [_condition_status(engine, r) for r in rules]
+        flags = [condition_status(engine, r) for r in rules]
         findings = engine.findings()
         blocking = [f for f in findings if f.severity == BLOCKING]
         rows.append(Row(where, [where, *names, session.year, *(ns.get(q.id) for q in num_qs),

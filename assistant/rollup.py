@@ -133,6 +133,7 @@ def build(paths: list[Path], year: int | None = None) -> Rollup:
         ns = engine.state.namespace
         row = {c.id: _fmt(value_ex[c.id](ns), spec.places) for c in spec.columns}
         row["source"] = where
+        row["review"] = review(engine)
         rows.append(row)
         for c in spec.columns:
             if c.total == "sum":
@@ -156,6 +157,22 @@ def build(paths: list[Path], year: int | None = None) -> Rollup:
             num, den = parts[c.id]
             totals[c.id] = _fmt(num / den * Decimal(str(c.total.scale)) + Decimal(str(c.total.offset)), spec.places)
     return Rollup(rows, totals, want or 0, [w for w, _ in read], [dict(e.session.answers) for _, e in read])
+
+
+def review(engine: Any) -> str:
+    """What the district must know about a cluster's report: blocking findings, designation conditions not met."""
+    from .checks import BLOCKING
+    from .overview import NOT_MET, condition_status
+
+    notes = []
+    blocking = [f for f in engine.findings() if f.severity == BLOCKING]
+    if blocking:
+        notes.append(f"有 {len(blocking)} 处必须修改的问题（如：{blocking[0].message}）")
+    unmet = [f"{r.criterion.label}（{r.criterion.by}）" for r in engine.flow.rules
+             if r.criterion is not None and condition_status(engine, r)[0] == NOT_MET]
+    if unmet:
+        notes.append("未符合认定条件：" + "、".join(unmet))
+    return "；".join(notes)
 
 
 def drafts(spec: RollupSpec, rollup: Rollup) -> dict[str, str]:

@@ -109,3 +109,17 @@ def test_a_figure_missing_in_one_report_leaves_its_total_blank(tmp_path, store):
     total = store.load(session.id).answers["cluster_table"][-1]
     assert total["rd_expense"] == "" and total["output"] != ""
     assert "研发经费合计" not in store.load(session.id).drafts["overall"]
+
+
+def test_check_names_clusters_with_problems_and_whose_conditions(tmp_path, store):
+    from assistant.engine import Engine
+
+    b = {**sample_answers(), **B, "total_output": "30亿"}  # below 国家认定标准's 40 亿元
+    b.pop("operator_name")  # a blocking finding in the cluster's own report
+    paths = [three(tmp_path)[0], write(tmp_path, "b.json", report(b))]
+    session = create_district(paths, store, "浦江新区", None)
+    findings = Engine.for_session(store.load(session.id)).findings()
+    notes = [f.message for f in findings if f.rule == "clusters_reviewed"]
+    assert len(notes) == 1
+    assert "乙集群" in notes[0] and "总产值≥40亿元" in notes[0] and "国家认定标准" in notes[0]
+    assert "必须修改" in notes[0] and "上海浦江示例" not in notes[0]

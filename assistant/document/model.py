@@ -543,7 +543,7 @@ def _list_table(b: Any, q: Any) -> Grid | None:
     rows = b.e.value(q.id) if b.e.is_answered(q.id) else None
     if not rows:
         return None
-    cols = [c for c in q.columns if any(str(r.get(c.id) or "").strip() for r in rows)]
+    cols = [c for c in q.columns if c.printed and any(str(r.get(c.id) or "").strip() for r in rows)]
     header = Row([Cell(_inline(b.e.text(c.label or c.id)), bold=True, center=True) for c in cols], header=True)
     body = [Row([Cell(_inline(str(r.get(c.id) or ""))) for c in cols], qid=q.id) for r in rows]
     return Grid([16.0 / len(cols)] * len(cols), [header, *body])
