@@ -546,7 +546,9 @@ def _list_table(b: Any, q: Any) -> Grid | None:
     cols = [c for c in q.columns if c.printed and any(str(r.get(c.id) or "").strip() for r in rows)]
     header = Row([Cell(_inline(b.e.text(c.label or c.id)), bold=True, center=True) for c in cols], header=True)
     body = [Row([Cell(_inline(str(r.get(c.id) or ""))) for c in cols], qid=q.id) for r in rows]
-    return Grid([16.0 / len(cols)] * len(cols), [header, *body])
+    # Wider where the cells are longer (names), so figures stay on one line in a portrait page.
+    weights = [max(min(max(len(str(r.get(c.id) or "")) for r in rows), 8), 5) for c in cols]
+    return Grid([16.0 * w / sum(weights) for w in weights], [header, *body])
 
 
 EVIDENCE, DETAILS = "evidence", "details:"
