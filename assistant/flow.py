@@ -69,6 +69,7 @@ class Question:
     # figure with its basis (the form's row and the inputs differ in scope). See assistant/computed.py.
     override: bool = False
     printed: bool = True  # false: asked (e.g. to judge a warning) but the form has no row for it
+    asked: bool = True  # false: filled from elsewhere (the district's table from its clusters' reports), never asked
     unit: str = ""
     places: int = 2
     min: float | None = None
