@@ -512,6 +512,11 @@ def _build_district(e: Any, draft: bool) -> Report:
         sec = flow.section(sid)
         blocks: list[Block] = []
         for q in sec.questions:
+            if q.type == "list":  # a table (the clusters of the district): drawn only when it has rows
+                grid = _list_table(b, q)
+                if grid is not None:
+                    blocks.append(Block("grid", grid=grid))
+                continue
             val = b.value(q.id)
             paras = [p.strip() for p in val.split("\n") if p.strip()] or [NONE_TEXT]
             blocks += [Block("para", p, qid=q.id, missing=p == MISSING) for p in paras]
@@ -530,6 +535,20 @@ def _build_district(e: Any, draft: bool) -> Report:
     return Report(form=flow.form, attachment=flow.attachment, title=title, year=e.year, cover=[], issuer="",
                   instructions_title="", instructions=[], parts=parts, appendices=[], missing=_findings(e), draft=draft,
                   **_properties(e, lay))
+
+
+def _list_table(b: Any, q: Any) -> Grid | None:
+    """A list answer as a small table: a header row of the column labels, one row per entry."""
+    b.placed.add(q.id)
+    rows = b.e.value(q.id) if b.e.is_answered(q.id) else None
+    if not rows:
+        return None
+    cols = [c for c in q.columns if c.printed and any(str(r.get(c.id) or "").strip() for r in rows)]
+    header = Row([Cell(_inline(b.e.text(c.label or c.id)), bold=True, center=True) for c in cols], header=True)
+    body = [Row([Cell(_inline(str(r.get(c.id) or ""))) for c in cols], qid=q.id) for r in rows]
+    # Wider where the cells are longer (names), so figures stay on one line in a portrait page.
+    weights = [max(min(max(len(str(r.get(c.id) or "")) for r in rows), 8), 5) for c in cols]
+    return Grid([16.0 * w / sum(weights) for w in weights], [header, *body])
 
 
 EVIDENCE, DETAILS = "evidence", "details:"
