@@ -130,8 +130,11 @@ def make_server(config: ServeConfig) -> Any:
             return await super().handle_download(request)
 
         async def on_startup(self, app: web.Application) -> None:
-            url = address(config)
+            wildcard = config.host in ("0.0.0.0", "::")
+            url = address(ServeConfig("127.0.0.1", config.port, config.token) if wildcard else config)
             self.console.print(f"集群填报助手已在浏览器中提供服务：{url}", highlight=False, markup=False, soft_wrap=True)
+            if wildcard:  # 0.0.0.0 is where we listen, not an address a browser can open
+                self.console.print("其他电脑请把地址中的 127.0.0.1 换成本机的 IP 地址。", highlight=False, markup=False)
             self.console.print("每个浏览器标签页是一个独立的助手；同一会话同一时间只能在一个标签页中编辑。按 Ctrl+C 停止。",
                                highlight=False, markup=False)
             if config.open_browser and _can_open_browser():
