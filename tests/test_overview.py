@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 from cli_support import run_filing
 from conftest import sample_answers
+from report_support import report, write
 
 from assistant.flow import load_flow
 from assistant.overview import MET, NOT_MET, UNKNOWN, run_overview
-
-
-def report(answers: dict[str, Any], year: int = 2023) -> dict[str, Any]:
-    return {"schema": "filing-assistant/report", "schema_version": 1, "form": "annual_report", "year": year,
-            "title": "概览测试", "answers": answers}
-
-
-def write(tmp_path: Path, name: str, data: Any) -> Path:
-    path = tmp_path / name
-    path.write_text(data if isinstance(data, str) else json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path
 
 
 def reports(tmp_path: Path) -> list[Path]:

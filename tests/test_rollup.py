@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cli_support import run_filing
 from conftest import sample_answers
+from report_support import report, write
 
 from assistant.errors import UserError
 from assistant.rollup import create_district
-
-
-def report(answers: dict[str, Any], year: int = 2023) -> dict[str, Any]:
-    return {"schema": "filing-assistant/report", "schema_version": 1, "form": "annual_report", "year": year,
-            "title": "区汇总测试", "answers": answers}
-
-
-def write(tmp_path: Path, name: str, data: Any) -> Path:
-    path = tmp_path / name
-    path.write_text(data if isinstance(data, str) else json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path
-
 
 B = {"cluster_name": "乙集群", "total_output": "50亿", "leading_output_share": "80%", "leading_output_growth": "5%",
      "rd_expense": "10000", "rd_intensity": "2.5%", "cloud_enterprises": "100", "cloud_base": "200",

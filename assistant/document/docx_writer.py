@@ -16,6 +16,7 @@ import zipfile
 from typing import Any
 from xml.sax.saxutils import escape
 
+from ..cjkwrap import display_width
 from ..parse import clean_text as _clean_controls
 from ..textsafe import strip_bidi
 from .model import MISSING, Block, Grid, ListTable, Part, Report
@@ -413,7 +414,7 @@ def _cover_spacing(cover: list[tuple[str, str]]) -> tuple[int, int, float]:
 
     The printed cover has generous white space; long names first use the space under the issuer,
     then take back the space above it and the blank lines, so the cover stays one page."""
-    lines = sum(-(-_width(f"{label}：{value}") // (2 * COVER_CHARS_PER_LINE)) for label, value in cover)
+    lines = sum(-(-display_width(f"{label}：{value}") // (2 * COVER_CHARS_PER_LINE)) for label, value in cover)
     need = max(0, (lines - len(cover)) * COVER_LINE_PT - COVER_SLACK_PT)
     issuer_before = max(24.0, 120.0 - need)
     left = max(0.0, need - (120.0 - issuer_before))
@@ -421,12 +422,6 @@ def _cover_spacing(cover: list[tuple[str, str]]) -> tuple[int, int, float]:
     top = max(1, 3 - (take + 1) // 2)
     mid = max(1, 4 - take // 2)
     return top, mid, issuer_before
-
-
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _pt(v: float) -> Any:

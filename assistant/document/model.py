@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from ..checks import blocking
+from ..cjkwrap import display_width
 from ..computed import basis_text, typed
 from ..flow import Question, fill, yaml_load
 from ..parse import NONE_TEXT, clean_text
@@ -67,7 +68,7 @@ class Grid:
                 col += c.span
                 if c.merge == "continue":
                     continue
-                n = sum(max(1, -(-_display_width(part) * 0.185 // max(width, 0.5))) for part in c.text.split("\n"))
+                n = sum(max(1, -(-display_width(part) * 0.185 // max(width, 0.5))) for part in c.text.split("\n"))
                 lines = max(lines, int(n))
             out.append(lines * 0.56 + 0.16)
         return out
@@ -148,7 +149,7 @@ def _cut(text: str, width: int) -> str:
     """The beginning of text within `width` display columns, marked with …"""
     out, used = [], 0
     for ch in text:
-        used += _display_width(ch)
+        used += display_width(ch)
         if used > width - 2:
             break
         out.append(ch)
@@ -167,10 +168,6 @@ def _cell_formatter(col: Any) -> Any:
     if col.type == "text":
         return lambda v: _inline(v) if v not in (None, "") else ""
     return lambda v: _inline(show_cell(col, v))
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def _inline(text: str) -> str:
@@ -304,12 +301,12 @@ class _Builder:
                 elif items:
                     all_names = [_inline(next(iter(row.values()), "")) for row in items]
                     names = "；".join(all_names)
-                    if _display_width(names) > NAMES_IN_CELL:
+                    if display_width(names) > NAMES_IN_CELL:
                         # Too long for the cell (parts 一–六 must each fit one page): the first
                         # names here, the full list as an appendix.
                         kept: list[str] = []
                         for nm in all_names:
-                            if _display_width("；".join([*kept, nm])) > NAMES_IN_CELL:
+                            if display_width("；".join([*kept, nm])) > NAMES_IN_CELL:
                                 if not kept:  # one name longer than the cell: its beginning, then …
                                     kept.append(_cut(nm, NAMES_IN_CELL))
                                 break
@@ -376,7 +373,7 @@ class _Builder:
         # Column widths follow the content (a sample of rows), so names get room and codes do not.
         weights = []
         for j, h in enumerate(headers[1:], 1):
-            longest = max([_display_width(h)] + [_display_width(r[j]) for r in rows[:200]])
+            longest = max([display_width(h)] + [display_width(r[j]) for r in rows[:200]])
             weights.append(min(max(longest, 8), 40))
         rest = 16.0 - 1.3
         return ListTable(qid, f"附件材料{number}：{self.label(q)}", headers, rows,
