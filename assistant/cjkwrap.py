@@ -5,10 +5,17 @@ Used by the TUI (WrapStatic) and the terminal preview of the document."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.cells import cell_len
-from rich.text import Text
+if TYPE_CHECKING:  # rich is imported when text is wrapped: the core (display_width) stays terminal-free
+    from rich.text import Text
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a terminal or a table cell: a Chinese character (wide or full-width) counts two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _latin(ch: str) -> bool:
@@ -21,6 +28,8 @@ _NO_LINE_END = set("（“‘《【「『〈([")
 
 def wrap_offsets(plain: str, width: int) -> list[int]:
     """Character offsets at which to break `plain` (which may contain newlines) to fit width cells."""
+    from rich.cells import cell_len
+
     width = max(width, 2)
     cuts: list[int] = []
     col = 0
@@ -54,6 +63,8 @@ def wrap_offsets(plain: str, width: int) -> list[int]:
 
 
 def wrap_text(text: Text, width: int) -> Text:
+    from rich.text import Text
+
     offsets = wrap_offsets(text.plain, width)
     if not offsets:
         return text

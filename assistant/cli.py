@@ -162,7 +162,12 @@ def cmd_new(args: argparse.Namespace) -> int:
         check_text(title)  # bytes that are not UTF-8 in argv arrive as lone surrogates
     except InputError as exc:
         raise CliError(f"标题{exc}", EXIT_USAGE) from None
-    session = _store().create(flow.form, title, year)
+    if args.from_reports:
+        from .rollup import create_district
+
+        session = create_district([Path(f) for f in args.from_reports], _store(), title, args.year, flow.form)
+    else:
+        session = _store().create(flow.form, title, year)
     _out(session.id)
     return EXIT_OK
 
@@ -437,6 +442,41 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args.form, Path(args.output) if args.output else None)
 
 
+def cmd_overview(args: argparse.Namespace) -> int:
+    from .overview import run_overview
+
+    out, overview = run_overview([Path(f) for f in args.files], Path(args.output) if args.output else None,
+                                 force=args.force)
+    invalid = sum(1 for p in overview.problems if p[2] == "无效报告")
+    sys.stderr.write(f"已汇总 {len(overview.rows)} 份报告" + (f"，{invalid} 份无效（见“问题”表）" if invalid else "")
+                     + f"，问题 {len(overview.problems)} 条。\n")
+    _out(str(out))
+    return EXIT_OK if not invalid else EXIT_REFUSED
+
+
+def _port_arg(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应为 1–65535 之间的整数，而不是 {text!r}")
+    return port
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import ServeConfig, ServeError, check_config, run_serve
+
+    try:
+        warnings = check_config(args.host, args.token, args.no_token)
+    except ServeError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    for warning in warnings:
+        _err(warning)
+    return run_serve(ServeConfig(host=args.host, port=args.port, token=args.token, session_id=args.id,
+                                 open_browser=not args.no_browser))
+
+
 # -- parser ----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
@@ -463,6 +503,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--form", type=_form_arg, metavar="简称", required=True, help=form_help)
     sp.add_argument("--title", metavar="标题", help="会话标题（便于在列表中辨认）")
     sp.add_argument("--year", type=_year_arg, metavar="年度", help="填报年度（2000–2100），默认为表单定义的年度")
+    sp.add_argument("--from-reports", nargs="+", metavar="报告.json",
+                    help="由各单位导出的 JSON 报告生成汇总表（只用于定义了汇总的表单；全部通过才创建；年度取自报告）")
 
     sp = add("questions", "列出表单的全部问题", cmd_questions)
     sp.add_argument("--form", type=_form_arg, metavar="简称", required=True, help=form_help)
@@ -519,6 +561,19 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("list", metavar="名单编号", help="名单题的编号（`filing questions --form 简称` 中类型为 list 的题）")
     sp.add_argument("file", metavar="文件", help=".xlsx 或 .csv 文件")
     sp.add_argument("--yes", action="store_true", help="不再确认，直接导入")
+
+    sp = add("overview", "把多份 JSON 报告汇总为一个 Excel 概览（每个集群一行，认定条件是否符合，问题清单）", cmd_overview)
+    sp.add_argument("files", nargs="+", metavar="报告.json", help="由 `filing export --format json` 导出的报告")
+    sp.add_argument("-o", "--output", metavar="路径", help="输出的 .xlsx 文件，默认 ./集群概览.xlsx")
+    sp.add_argument("--force", action="store_true", help="允许覆盖已存在的文件")
+
+    sp = add("serve", "在浏览器中使用助手（每个标签页一个独立的助手，默认只允许本机访问）", cmd_serve)
+    sp.add_argument("id", nargs="?", metavar="会话编号", help="直接打开这个会话（不填则显示首页）")
+    sp.add_argument("--host", default="127.0.0.1", help="监听地址，默认 127.0.0.1（只有本机能访问）")
+    sp.add_argument("--port", type=_port_arg, default=8000, help="端口（1–65535），默认 8000")
+    sp.add_argument("--token", metavar="口令", help="访问口令：每次连接都检查，地址中须带 ?token=口令")
+    sp.add_argument("--no-token", action="store_true", help="在其他地址上提供服务时明确不用口令（不推荐）")
+    sp.add_argument("--no-browser", action="store_true", help="不自动打开浏览器")
 
     sp = add("demo", "用示例数据生成一份完整报告并导出 Word", cmd_demo)
     sp.add_argument("--form", type=_form_arg, metavar="简称", help=form_help + "；默认为列出的第一个有示例答案的表单")

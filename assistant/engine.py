@@ -160,7 +160,7 @@ class Engine:
         return self.state.relevant.get(qid, False)
 
     def is_askable(self, q: Question) -> bool:
-        return self.state.relevant[q.id] and not q.calculated
+        return self.state.relevant[q.id] and not q.calculated and q.asked
 
     def is_answered(self, qid: str) -> bool:
         q = self.flow[qid]

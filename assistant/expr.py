@@ -21,6 +21,11 @@ def _tally(rows: Any, row_key: str, col_key: str) -> dict:
     return out
 
 
+def _filled(rows: Any, col_key: str) -> int:
+    """How many list rows have something in a column (e.g. the roll-up's review notes)."""
+    return sum(1 for row in rows or [] if isinstance(row, dict) and str(row.get(col_key) or "").strip())
+
+
 def _nonzero(matrix: Any) -> dict:
     return {r: {c: n for c, n in cols.items() if n} for r, cols in (matrix or {}).items() if any(cols.values())}
 
@@ -77,7 +82,8 @@ def environment() -> Any:
     return env
 
 
-_OUR_FILTERS: dict[str, Callable[..., Any]] = {"tally": _tally, "nonzero": _nonzero, "matrix_total": _matrix_total,
+_OUR_FILTERS: dict[str, Callable[..., Any]] = {"tally": _tally, "filled": _filled, "nonzero": _nonzero,
+                                               "matrix_total": _matrix_total,
                 "total_chars": _total_chars, "round2": _round2}
 # The filters a condition may use: ours, and jinja2's `length` / `count` / `abs` (same meaning).
 _FILTERS: dict[str, Callable[..., Any]] = {"length": len, "count": len, "abs": abs}

@@ -78,13 +78,23 @@ def form_ids() -> dict[str, Path]:
     out: dict[str, Path] = {}
     for root in roots():
         for path in sorted((root / "flows").glob("*.yaml")):
-            if path.stem.startswith((".", "_")) or path.stem.endswith(".enterprises"):
+            # A form's own auxiliary files are <id>.<what>.yaml (e.g. .rollup); a form's flow file
+            # has a top-level `form:` block.
+            if path.stem.startswith((".", "_")) or "." in path.stem or not _declares_form(path):
                 continue
             if path.stem in out and out[path.stem] != root:
                 raise FlowError(f"表单 “{path.stem}” 同时出现在 {out[path.stem]} 和 {root}：请给新的版本另起一个编号"
                                 "（flows/、prompts/、templates/ 里的文件名和 form.id 一起改）。")
             out[path.stem] = root
     return out
+
+
+def _declares_form(path: Path) -> bool:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return any(line.startswith("form:") for line in fh)
+    except (OSError, UnicodeDecodeError):
+        return True  # said when it is loaded, in words
 
 
 def root_of(form_id: str) -> Path:

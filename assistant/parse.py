@@ -475,13 +475,18 @@ def parse_rows(q: Question, rows: Any) -> Parsed:
     if not isinstance(rows, list):
         raise InputError("名单应是若干行，每行若干列。")
     keys = column_lookup(q.columns)
+    seen_keys: dict[Any, Column | None] = {}  # a 1 000-row list repeats its few headers: normalise each once
     out: list[dict[str, Any]] = []
     errors: list[str] = []
     for n, row in enumerate(rows, 1):
         if isinstance(row, dict):
             cells: dict[str, Any] = {}
             for k, v in row.items():
-                col = keys.get(header_key(k))
+                ck = (type(k), k)  # 1 and True are equal keys but different headers
+                if ck in seen_keys:
+                    col = seen_keys[ck]
+                else:
+                    col = seen_keys[ck] = keys.get(header_key(k))
                 if col is None:
                     errors.append(f"第 {n} 行：没有名为“{k}”的列（可用列：{'、'.join(c.label or c.id for c in q.columns)}）。")
                     continue

@@ -200,8 +200,9 @@ def _form_words() -> tuple[set[str], set[str], set[str]]:
     return compound, single, {lab for lab in labels if len(lab) >= 4}
 
 
-# The layout's own key for the cover lines (Report.cover): it happens to be a section id too.
-LAYOUT_WORDS = {"cover"}
+# The program's own words that happen to be ids of a form too: the layout's key for the cover lines
+# (Report.cover, also a section id) and the `filing overview` command (also a question id).
+LAYOUT_WORDS = {"cover", "overview"}
 
 
 def _string_literals(source: str) -> list[str]:

@@ -15,6 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ..checks import blocking
+from ..cjkwrap import display_width
 from ..computed import basis_text, typed
 from ..errors import FlowError
 from ..flow import Question, fill, yaml_load
@@ -73,7 +74,7 @@ class Grid:
                 col += c.span
                 if c.merge == "continue":
                     continue
-                n = sum(max(1, -(-_display_width(part) * 0.185 // max(width, 0.5))) for part in c.text.split("\n"))
+                n = sum(max(1, -(-display_width(part) * 0.185 // max(width, 0.5))) for part in c.text.split("\n"))
                 lines = max(lines, int(n))
             out.append(lines * 0.56 + 0.16)
         return out
@@ -167,7 +168,7 @@ def _cut(text: str, width: int) -> str:
     """The beginning of text within `width` display columns, marked with …"""
     out, used = [], 0
     for ch in text:
-        used += _display_width(ch)
+        used += display_width(ch)
         if used > width - 2:
             break
         out.append(ch)
@@ -186,10 +187,6 @@ def _cell_formatter(col: Column) -> Callable[[Any], str]:
     if col.type == "text":
         return lambda v: _inline(v) if v not in (None, "") else ""
     return lambda v: _inline(show_cell(col, v))
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def _inline(text: str) -> str:
@@ -323,12 +320,12 @@ class _Builder:
                 elif items:
                     all_names = [_inline(next(iter(row.values()), "")) for row in items]
                     names = "；".join(all_names)
-                    if _display_width(names) > NAMES_IN_CELL:
+                    if display_width(names) > NAMES_IN_CELL:
                         # Too long for the cell (parts 一–六 must each fit one page): the first
                         # names here, the full list as an appendix.
                         kept: list[str] = []
                         for nm in all_names:
-                            if _display_width("；".join([*kept, nm])) > NAMES_IN_CELL:
+                            if display_width("；".join([*kept, nm])) > NAMES_IN_CELL:
                                 if not kept:  # one name longer than the cell: its beginning, then …
                                     kept.append(_cut(nm, NAMES_IN_CELL))
                                 break
@@ -394,6 +391,9 @@ class _Builder:
             q = self.flow[item["grouped_table"]]
             out = [Block("grid", grid=self.targets(item), qid=q.id)]
             return out + ([Block("note", self.text(q.note))] if q.note else [])
+        if "list_table" in item:  # a list drawn as a small table in the text, only when it has rows
+            grid = _list_table(self, self.flow[item["list_table"]])
+            return [Block("grid", grid=grid)] if grid is not None else []
         if "declaration" in item:
             return [self.declaration(item["declaration"])]
         if "sign" in item:
@@ -482,7 +482,7 @@ class _Builder:
         # Column widths follow the content (a sample of rows), so names get room and codes do not.
         weights = []
         for j, h in enumerate(headers[1:], 1):
-            longest = max([_display_width(h)] + [_display_width(r[j]) for r in rows[:200]])
+            longest = max([display_width(h)] + [display_width(r[j]) for r in rows[:200]])
             weights.append(min(max(longest, 8), 40))
         rest = 16.0 - 1.3
         return ListTable(qid, f"附件材料{number}：{self.label(q)}", headers, rows,
@@ -560,6 +560,20 @@ def _plain_parts(flow: Flow) -> list[dict[str, Any]]:
         if blocks:
             out.append({"section": sec.id, "blocks": blocks})
     return out
+
+
+def _list_table(b: _Builder, q: Question) -> Grid | None:
+    """A list answer as a small table: a header row of the column labels, one row per entry."""
+    b.placed.add(q.id)
+    rows = b.e.value(q.id) if b.e.is_answered(q.id) else None
+    if not rows:
+        return None
+    cols = [c for c in q.columns if c.printed and any(str(r.get(c.id) or "").strip() for r in rows)]
+    header = Row([Cell(_inline(b.e.text(c.label or c.id)), bold=True, center=True) for c in cols], header=True)
+    body = [Row([Cell(_inline(str(r.get(c.id) or ""))) for c in cols], qid=q.id) for r in rows]
+    # Wider where the cells are longer (names), so figures stay on one line in a portrait page.
+    weights = [max(min(max(len(str(r.get(c.id) or "")) for r in rows), 8), 5) for c in cols]
+    return Grid([16.0 * w / sum(weights) for w in weights], [header, *body])
 
 
 EVIDENCE, DETAILS = "evidence", "details:"
