@@ -138,7 +138,9 @@ def available() -> list[tuple[str, str, str]]:
     for fid in form_ids():
         flow = load_flow(fid)
         out.append((fid, flow.key, flow.describe()))
-    return out
+    # Two editions called the same (a copy that kept its short name) are told apart by their key.
+    seen = [desc for _, _, desc in out]
+    return [(fid, key, f"{desc} · {key}" if seen.count(desc) > 1 else desc) for fid, key, desc in out]
 
 
 def unknown_form_message(name: str) -> str:

@@ -112,7 +112,7 @@ class HomeScreen(Screen):
         from ...forms import available
 
         forms = available()  # discovered from the data (and --forms / FILING_FORMS): never listed here
-        names = "、".join(load_flow(fid).short_name for fid, _, _ in forms)
+        names = "、".join(dict.fromkeys(load_flow(fid).short_name for fid, _, _ in forms))
         yield WrapStatic(f"一题一题地帮您填写{names}。每答一题自动保存。", id="home-intro")
         yield OptionList(
             *(Option(f"＋ 新建{desc}", id=f"new:{fid}") for fid, _, desc in forms),
