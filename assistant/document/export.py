@@ -347,6 +347,11 @@ def load_report(path: Path | str, store: Any) -> tuple[Any, list[str]]:
     applied = engine.apply_all(data["answers"], strict=True)
     if applied.errors:
         raise _cli_error(f"{where} " + applied.refusal("处未能通过检查，没有创建会话："), 1)
+    from ..enterprises.evidence import restore
+
+    refused = restore(session, flow, data.get("evidence"))  # figures from enterprise data keep their evidence
+    if refused:
+        raise _cli_error(f"{where} 的计算佐证未能通过检查，没有创建会话：\n" + "\n".join(f"  - {r}" for r in refused[:20]), 1)
     nxt = engine.next_question()
     session.cursor = nxt.id if nxt else None
     session.say("assistant", f"已从 {shown(path.name, 200)} 导入报告。")
