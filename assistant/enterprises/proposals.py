@@ -17,6 +17,16 @@ if TYPE_CHECKING:
 REASON_MAX = 200
 
 
+def _label(e: Engine, qid: str) -> str:
+    from ..computed import short_label
+
+    return short_label(e.label(qid))
+
+
+def _shown(e: Engine, it: dict[str, Any]) -> str:
+    return f"{len(it['value'])} 行" if e.flow[it["qid"]].type == "list" else str(it["shown"])
+
+
 def spec_for(engine: Engine) -> Spec:
     spec = load_spec(engine.session.form)
     if spec is None:
@@ -66,11 +76,11 @@ def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str
             else:
                 now_text = "当前未填"
             last = f"；上次导入为 {it['previous_import']}" if it["previous_import"] else ""
-            lines.append(f"  {i}. {e.label(q.id)}：{shown}（{now_text}{last}）")
+            lines.append(f"  {i}. {_label(e, q.id)}：{shown}（{now_text}{last}）")
     else:
         lines.append(f"{head}，没有可以计算的项目。")
     for qid, why in result.unavailable:
-        lines.append(f"  · 无法计算“{e.label(qid)}”：{why}。")
+        lines.append(f"  · 无法计算“{_label(e, qid)}”：{why}。")
     lines += [f"  · {note}" for note in result.notes]
     before = e.session.enterprise_data
     if files and isinstance(before, dict):
@@ -114,15 +124,15 @@ def apply(engine: Engine, stored: dict[str, Any], accept: list[int], keep: dict[
         e.session.evidence[qid] = {**it["evidence"], "at": at,
                                    "kept": {"value": current if not isinstance(current, list) else len(current),
                                             "reason": reason}}
-        kept_lines.append(f"“{e.label(qid)}”保留您的 {e.shown(qid)}（原因：{reason}），计算值 {it['shown']} 记入计算佐证材料。")
+        kept_lines.append(f"“{_label(e, qid)}”保留您的 {e.shown(qid)}（原因：{reason}），计算值 {it['shown']} 记入计算佐证材料。")
     if stored.get("summary"):
         e.session.enterprise_data = {**stored["summary"], "at": at}
     e.session.updated = at
     lines = []
     if chosen:
-        lines.append(f"已采用 {len(chosen)} 项：" + "；".join(
-            f"{e.label(it['qid'])} {it['shown'] if e.flow[it['qid']].type != 'list' else str(len(it['value'])) + ' 行'}"
-            for it in chosen.values()) + "。计算方法和数据来源已记入计算佐证材料。")
+        named = "" if len(chosen) > 8 else "：" + "；".join(
+            f"{_label(e, it['qid'])} {_shown(e, it)}" for it in chosen.values())
+        lines.append(f"已采用 {len(chosen)} 项{named}。计算方法、分子分母、企业数和源文件已记入计算佐证材料。")
     lines += kept_lines
     touched = {it["qid"] for it in chosen.values()}
     found = [f for f in e.findings() if f.qid in touched and f.rule not in ("required", "constraint")]
