@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from conftest import make_session
 from enterprise_support import ENTERPRISES, code, enterprise, fill_workbook, write_csv
-from openpyxl import load_workbook
 
 from assistant.chat import Conversation
 from assistant.engine import Engine
