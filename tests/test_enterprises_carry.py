@@ -158,5 +158,6 @@ def test_tui_dialog_feeds_the_command(store, tmp_path):
 
 def test_sample_report_json_has_no_enterprise_evidence_until_imported(store, tmp_path):
     path, _ = last_year_json(store, tmp_path)
-    data = json.loads(open(path, encoding="utf-8").read())
+    with open(path, encoding="utf-8") as fh:
+        data = json.loads(fh.read())
     assert all(v.get("source") not in ("enterprises", "prior") for v in data["evidence"].values())

@@ -123,6 +123,9 @@ class Measures:
             if missing and not m.empty_zero:
                 raise Unknown(f"有 {missing} 家企业未填“{self.spec.by_id[cid].title}”")
             total += sum((v for v in vals if v is not None), Decimal(0))
+        exp = total.as_tuple().exponent
+        if isinstance(exp, int) and exp < -6:  # binary noise of a spreadsheet formula (0.30000000000000004)
+            total = total.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
         return Figure(m.label, total, len(scope), _unit(self.spec, m), "企业数据")
 
     def known(self) -> dict[str, str]:

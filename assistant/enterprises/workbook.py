@@ -116,15 +116,23 @@ def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = No
             dv["input_title"] = col.header[:32]
             dv["input_message"] = message
             ws.data_validation(1, c, last, c, dv)
+    numeric = [(c, col.id) for c, col in enumerate(spec.columns) if col.type in ("decimal", "integer")]
+    plain = [(c, col.id) for c, col in enumerate(spec.columns) if col.type in ("text", "credit_code")]
+    shown = [(c, col) for c, col in enumerate(spec.columns) if col.type in ("yesno", "choice")]
+    write_number, write_string = ws.write_number, ws.write_string
     for i, row in enumerate(rows, 1):
-        for c, col in enumerate(spec.columns):
+        for c, cid in numeric:
+            v = row.get(cid)
+            if v is not None:
+                write_number(i, c, float(v))
+        for c, cid in plain:
+            v = row.get(cid)
+            if v:
+                write_string(i, c, str(v))  # a string cell: "=…" stays text
+        for c, col in shown:
             v = _display(col, row.get(col.id))
-            if v is None or v == "":
-                continue
-            if col.type in ("decimal", "integer") and not isinstance(v, str):
-                ws.write_number(i, c, float(v))
-            else:
-                ws.write_string(i, c, str(v))
+            if v:
+                write_string(i, c, v)
     wb.close()
     return buf.getvalue()
 
