@@ -371,4 +371,10 @@ def read_report(path: Path | str, session_id: str) -> tuple[Any, Any, Any]:
     applied = engine.apply_all(data["answers"], strict=True)
     if applied.errors:
         raise _cli_error(f"{where} " + applied.refusal("处未能通过检查，没有创建会话："), 1)
+    from ..enterprises.evidence import restore
+
+    refused = restore(session, flow, data.get("evidence"))  # figures from enterprise data keep their evidence
+    if refused:
+        lines = "\n".join(f"  - {r}" for r in refused[:20])
+        raise _cli_error(f"{where} 的计算佐证未能通过检查，没有创建会话：\n{lines}", 1)
     return session, engine, applied

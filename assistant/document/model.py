@@ -470,7 +470,10 @@ def _build_annual(e: Any, draft: bool) -> Report:
         t = b.list_table(qid, n)
         appendices.append(Part(f"appendix:{qid}", t.title, [Block("list", table=t, qid=qid)], new_page=True))
     calc = [q for q in flow.questions if q.computes and q.evidence and e.is_relevant(q.id)]
-    if calc:
+    from ..enterprises.evidence import appendix_rows, counts
+
+    given = [q for q in flow.questions if counts(e, q.id)]  # figures from enterprise data / last year
+    if calc or given:
         n += 1
         numbers[EVIDENCE] = n
         blocks = []
@@ -478,6 +481,10 @@ def _build_annual(e: Any, draft: bool) -> Report:
             blocks.append(Block("subheading", b.label(q), qid=q.id))
             blocks.append(Block("grid", grid=b.evidence(q), qid=q.id))
             b.placed.update(q.evidence)
+        for q in given:
+            blocks.append(Block("subheading", b.label(q), qid=q.id))
+            grid = Grid([5.0, 11.0], [Row([Cell(k), Cell(_clean(v))], qid=q.id) for k, v in appendix_rows(e, q.id)])
+            blocks.append(Block("grid", grid=grid, qid=q.id))
         appendices.append(Part("appendix:evidence", f"附件材料{n}：计算佐证材料", blocks, new_page=True))
     # Answers the form has no row for (details of a change, an accident): listed so nothing is lost.
     extra = [q for q in flow.questions if q.id not in b.placed and q.section not in ("cover",) and q.printed
