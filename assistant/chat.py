@@ -35,6 +35,7 @@ ECHOED_TYPES = ("yesno", "choice", "integer", "decimal", "percent")  # typed tex
 JUMP_PREFIXES = JUMP_WORDS + MAYBE_JUMP_WORDS
 FREE_TEXT = ("text", "longtext", "list")  # any text is an answer here: only whole commands are commands
 AMBIGUOUS = "ambiguous"  # session.pending["kind"] while asking "answer or command?"
+CARRY_WORDS = {"不变", "沿用", "沿用上年", "没有变化", "无变化", "确认"}  # on a question carried from last year
 AS_ANSWER = {"1", "作为答案", "答案", "是答案", "填写", "记录"}
 AS_COMMAND = {"2", "查询", "查询词汇表", "词汇表", "查词汇表", "跳转"}
 _WORD_SETS = (("help", HELP_WORDS), ("back", BACK_WORDS), ("later", LATER_WORDS), ("skip", SKIP_WORDS),
@@ -115,7 +116,9 @@ class Conversation:
                 f"共 {len(q.rows) * len(q.cols)} 个整数，用空格分隔；也可以写明类别、顺序随意，"
                 f"如“{q.rows[-1].label} 1 2，{q.rows[0].label} 0 3”；全部为 0 可填“无”。"
             )
-        if q.id in self.session.answers:
+        if q.id in self.session.carried and q.id in self.session.answers:
+            lines.append(f"沿用上年：{e.shown(q.id)}，是否不变？（直接回车或输入“不变”确认；有变化请输入新的答案）")
+        elif q.id in self.session.answers:
             lines.append(f"当前答案：{e.shown(q.id)}（直接回车保留，或输入新的答案）")
         return "\n".join(lines)
 
@@ -199,7 +202,15 @@ class Conversation:
             raw = s = said
             low = s.lower()
 
+        from .enterprises.dialog import KIND as ENTERPRISES
+        from .enterprises.dialog import turn
+
+        ent = turn(e, raw, q is not None and q.type in FREE_TEXT)  # 企业数据 …: proposals from enterprise data
+        if ent is not None:
+            return self._finish(Reply(ent.messages, refused=ent.refused), ask=ent.ask)
         pending = self.session.pending
+        if pending and pending.get("kind") == ENTERPRISES:
+            pending = None  # a chat word while proposals wait: they keep waiting
         literal = False  # the person chose to keep text that reads like a command as the answer
         if pending and pending.get("kind") == AMBIGUOUS:
             pending, resolved = None, self._resolve(q, low)
@@ -233,6 +244,9 @@ class Conversation:
             shown = "　".join(f"{i}. {label}" for i, (_, label) in enumerate(rows.rows, 1)) if rows else ""
             return self._finish(Reply([f"本题需要您明确选择，直接回车不会记录任何答案。请输入：{shown}"],
                                       refused=True), ask=False)
+        if q.id in self.session.carried and (s == "" or low in CARRY_WORDS):
+            self.session.confirm_carried(q.id)  # last year's value confirmed for this year
+            s = ""
         if s == "" and q.id in self.session.answers:
             held = self._hold(q.id, ["保留原答案。"])
             if held is not None:
@@ -584,6 +598,8 @@ class Conversation:
         """The rows a front end offers for one-key answers now, or None (type an answer)."""
         pending = self.session.pending
         q = self.engine.current()
+        if pending and pending.get("kind") == "enterprises":
+            return None  # proposals from enterprise data: typed choices (1 3 5, 全部), not one key
         if pending and pending.get("kind") == AMBIGUOUS:
             if q is None or pending.get("qid") != q.id:
                 return None

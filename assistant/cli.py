@@ -152,6 +152,13 @@ def cmd_forms(args: argparse.Namespace) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     from .flow import load_flow
+
+    if getattr(args, "from_", None):  # last year's report as the base
+        from .enterprises.commands import run_new_from
+
+        return run_new_from(args)
+    if not args.form:
+        raise CliError("请用 --form 指定表单（`filing forms` 列出可选的表单），或用 --from 上年报告。", EXIT_USAGE)
     from .parse import InputError
     from .validate import check_text
 
@@ -436,6 +443,18 @@ def cmd_import(args: argparse.Namespace) -> int:
     return run_import(args.id, args.list, Path(args.file), yes=args.yes)
 
 
+def cmd_workbook(args: argparse.Namespace) -> int:
+    from .enterprises.commands import run_workbook
+
+    return run_workbook(args)
+
+
+def cmd_enterprises(args: argparse.Namespace) -> int:
+    from .enterprises.commands import run_enterprises
+
+    return run_enterprises(args)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -500,9 +519,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     sp = add("new", "新建一个会话，只输出会话编号", cmd_new)
-    sp.add_argument("--form", type=_form_arg, metavar="简称", required=True, help=form_help)
+    sp.add_argument("--form", type=_form_arg, metavar="简称", help=form_help)
     sp.add_argument("--title", metavar="标题", help="会话标题（便于在列表中辨认）")
-    sp.add_argument("--year", type=_year_arg, metavar="年度", help="填报年度（2000–2100），默认为表单定义的年度")
+    sp.add_argument("--year", type=_year_arg, metavar="年度",
+                    help="填报年度（2000–2100），默认为表单定义的年度；用 --from 时默认为上年的下一年")
+    sp.add_argument("--from", dest="from_", metavar="上年报告",
+                    help="上年的会话编号或导出的 JSON 报告：沿用名称、机构、联系人、主导产业、平台和名单（逐项确认），"
+                         "上年数字作为计算增速的基数")
     sp.add_argument("--from-reports", nargs="+", metavar="报告.json",
                     help="由各单位导出的 JSON 报告生成汇总表（只用于定义了汇总的表单；全部通过才创建；年度取自报告）")
 
@@ -575,13 +598,31 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-token", action="store_true", help="在其他地址上提供服务时明确不用口令（不推荐）")
     sp.add_argument("--no-browser", action="store_true", help="不自动打开浏览器")
 
+    sp = add("workbook", "生成发给成员企业的《企业数据采集表》（.xlsx）；--columns 列出采集表的列", cmd_workbook)
+    sp.add_argument("id", nargs="?", metavar="会话编号", help="会话编号（按该会话的年度生成）")
+    sp.add_argument("-o", "--output", metavar="路径", help="输出文件路径（默认当前目录）")
+    sp.add_argument("--prefill", nargs="?", const=True, metavar="上年采集表",
+                    help="预填已知的企业：不带文件时取会话中名单里的企业；带上年填好的采集表时沿用企业信息，上年数字填入“上年”各列")
+    sp.add_argument("--form", type=_form_arg, metavar="简称", help="不给会话编号时的表单（`filing forms` 列出可选的表单）")
+    sp.add_argument("--year", type=_year_arg, help="不给会话编号时的年度")
+    sp.add_argument("--columns", action="store_true", help="只列出采集表的列（编号、表头、类型、单位、选项、必填）")
+    sp.add_argument("--json", action="store_true", help="与 --columns 一起：以 JSON 输出")
+    sp.add_argument("--force", action="store_true", help="允许覆盖已存在的文件")
+
+    sp = add("enterprises", "用企业数据采集表计算报告中的指标（显示建议值和当前值，确认后写入并记录计算佐证）",
+             cmd_enterprises)
+    sp.add_argument("id", metavar="会话编号", help="会话编号")
+    sp.add_argument("files", nargs="*", metavar="文件",
+                    help="一个汇总的采集表或多个企业各自的文件（.xlsx / .csv）；不给文件时只按上年报告计算增速")
+    sp.add_argument("--yes", action="store_true", help="不再询问，采用全部建议（用于脚本）")
+
     sp = add("demo", "用示例数据生成一份完整报告并导出 Word", cmd_demo)
     sp.add_argument("--form", type=_form_arg, metavar="简称", help=form_help + "；默认为列出的第一个有示例答案的表单")
     sp.add_argument("-o", "--output", metavar="路径", help="输出文件路径")
     return p
 
 
-INTERACTIVE = (None, "resume", "ask", "import")  # these draw prompts with terminal codes of their own
+INTERACTIVE = (None, "resume", "ask", "import", "enterprises")  # these draw prompts with terminal codes of their own
 
 
 def _use_forms(argv: Sequence[str] | None) -> None:

@@ -172,7 +172,8 @@ def _form_words() -> tuple[set[str], set[str], set[str]]:
     and may appear nowhere. One-word ids (`standards`, `overview`) are also English words: they may
     not appear in a string literal. Labels are what the form prints (question labels, part titles,
     the title, names, the layout's own printed words), four characters or longer: shorter ones such
-    as 名称 or 是 are the vocabulary of the types themselves.
+    as 名称 or 是 are the vocabulary of the types themselves, and a short name such as 年度报告 is an
+    ordinary word too.
     """
     compound: set[str] = set()
     single: set[str] = set()
@@ -185,7 +186,7 @@ def _form_words() -> tuple[set[str], set[str], set[str]]:
         flow = load_flow(fid)
         ident(fid)
         ident(flow.key)
-        labels |= {flow.title, flow.short_name, flow.attachment}
+        labels |= {flow.title, flow.attachment}  # short names (年度报告) are ordinary words as well
         for s in flow.sections:
             ident(s.id)
             labels.add(s.title)
@@ -201,8 +202,9 @@ def _form_words() -> tuple[set[str], set[str], set[str]]:
 
 
 # The program's own words that happen to be ids of a form too: the layout's key for the cover lines
-# (Report.cover, also a section id) and the `filing overview` command (also a question id).
-LAYOUT_WORDS = {"cover", "overview"}
+# (Report.cover, also a section id), the `filing overview` command and the enterprise spec's
+# `measures` (both also question ids).
+LAYOUT_WORDS = {"cover", "overview", "measures"}
 
 
 def _string_literals(source: str) -> list[str]:

@@ -17,7 +17,7 @@ import secrets
 import stat
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..parse import clean_text
 from ..textsafe import strip_bidi, visible
@@ -27,7 +27,16 @@ REPORT_SCHEMA = "filing-assistant/report"
 REPORT_SCHEMA_VERSION = 1
 if TYPE_CHECKING:
     from ..engine import Engine
-    from ..store import Session, SessionStore
+    from ..store import Session
+
+
+class SessionSink(Protocol):
+    """Where load_report puts the new session (a SessionStore, or a scratch store that keeps nothing)."""
+
+    def new_id(self) -> str: ...
+
+    def save(self, session: Session) -> Any: ...
+
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
@@ -308,12 +317,12 @@ def export_session(session: Session, fmt: str, path: Path | str | None = None, *
     return target
 
 
-def import_report(path: Path | str, store: SessionStore) -> Session:
+def import_report(path: Path | str, store: SessionSink) -> Session:
     """Load a JSON report (from export_session(..., "json")) as a new session."""
     return load_report(path, store)[0]
 
 
-def load_report(path: Path | str, store: SessionStore) -> tuple[Session, list[str]]:
+def load_report(path: Path | str, store: SessionSink) -> tuple[Session, list[str]]:
     """Validate a JSON report completely, then save it as a new session in one atomic write.
 
     Every answer goes through the engine's parser and checks, exactly as typed input; anything
@@ -390,4 +399,10 @@ def read_report(path: Path | str, session_id: str) -> tuple[Any, Any, Any]:
     applied = engine.apply_all(data["answers"], strict=True)
     if applied.errors:
         raise _cli_error(f"{where} " + applied.refusal("处未能通过检查，没有创建会话："), 1)
+    from ..enterprises.evidence import restore
+
+    refused = restore(session, flow, data.get("evidence"))  # figures from enterprise data keep their evidence
+    if refused:
+        lines = "\n".join(f"  - {r}" for r in refused[:20])
+        raise _cli_error(f"{where} 的计算佐证未能通过检查，没有创建会话：\n{lines}", 1)
     return session, engine, applied

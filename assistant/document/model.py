@@ -449,7 +449,10 @@ class _Builder:
             t = self.list_table(qid, n)
             appendices.append(Part(f"appendix:{qid}", t.title, [Block("list", table=t, qid=qid)], new_page=True))
         calc = [q for q in flow.questions if q.computes and q.evidence and e.is_relevant(q.id)]
-        if calc:
+        from ..enterprises.evidence import appendix_rows, counts
+
+        given = [q for q in flow.questions if counts(e, q.id)]  # figures from enterprise data / last year
+        if calc or given:
             n += 1
             numbers[EVIDENCE] = n
             blocks = []
@@ -457,6 +460,10 @@ class _Builder:
                 blocks.append(Block("subheading", self.label(q), qid=q.id))
                 blocks.append(Block("grid", grid=self.evidence(q), qid=q.id))
                 self.placed.update(q.evidence)
+            for q in given:
+                blocks.append(Block("subheading", self.label(q), qid=q.id))
+                grid = Grid([5.0, 11.0], [Row([Cell(k), Cell(_clean(v))], qid=q.id) for k, v in appendix_rows(e, q.id)])
+                blocks.append(Block("grid", grid=grid, qid=q.id))
             appendices.append(Part("appendix:evidence", f"附件材料{n}：计算佐证材料", blocks, new_page=True))
         # Answers the form has no row for (details of a change, an accident): listed so nothing is lost.
         extra = [q for q in flow.questions if q.id not in self.placed and q.printed
