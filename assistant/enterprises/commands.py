@@ -83,7 +83,8 @@ def run_workbook(args: Any) -> int:
         return EXIT_OK
     if not args.id:
         if not args.form:
-            raise CliError("请给出会话编号（按该会话的年度生成），或用 --form 简称 生成空白采集表（`filing forms` 列出可选的表单）。", EXIT_USAGE)
+            raise CliError("请给出会话编号（按该会话的年度生成），或用 --form 简称 生成空白采集表"
+                           "（`filing forms` 列出可选的表单）。", EXIT_USAGE)
         from ..flow import load_flow
 
         form = _form(args.form)
