@@ -6,8 +6,8 @@ session is saved before the reply returns, so nothing typed is ever lost.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,8 @@ from .expr import render_message, total_chars
 from .flow import Question
 from .glossary import asked_term, load_glossary
 from .parse import NO_WORDS, YES_WORDS, InputError, Unsure, normalize
+from .values import choice_options, chosen_index
+from .view import Choices, FindingView, PendingView, QuestionView, build
 
 HELP_WORDS = {"?", "帮助", "help", "提示", "怎么填"}
 BACK_WORDS = {"返回", "上一题", "上一步", "back"}
@@ -46,19 +48,31 @@ WORDS_HELP = (
 
 
 @dataclass
+class Item:
+    """One message of a reply, typed so that front ends draw it without reading its words."""
+    kind: str  # "text" | "table" (a reading shown back) | "help" | "finding" | "question" | "done"
+    text: str
+    brief: str = ""  # what a chat log beside the question view keeps ("" = the whole text)
+    qid: str | None = None
+
+
 class Reply:
-    messages: list[str] = field(default_factory=list)
-    action: str | None = None  # "preview" | "quit" | None
-    refused: bool = False
-    question: Question | None = None
+    """What the conversation answers to one turn: typed items, plus what the front end should do."""
 
+    def __init__(self, messages: Sequence[str | Item] | None = None, action: str | None = None,
+                 refused: bool = False, question: Question | None = None):
+        self.items: list[Item] = [m if isinstance(m, Item) else Item("text", m) for m in (messages or [])]
+        self.action = action  # "preview" | "quit" | None
+        self.refused = refused
+        self.question = question
+        self.view: QuestionView | None = None  # the question view after this turn
 
-@dataclass
-class Choices:
-    """The one-key answers the conversation stands at: (what to say, what to show) rows, numbered 1…n
-    in every front end; default is the row a bare Enter takes, None when a bare Enter records nothing."""
-    rows: list[tuple[str, str]]
-    default: int | None = None
+    @property
+    def messages(self) -> list[str]:
+        return [i.text for i in self.items]
+
+    def add(self, item: str | Item) -> None:
+        self.items.append(item if isinstance(item, Item) else Item("text", item))
 
 
 @dataclass
@@ -87,35 +101,32 @@ class Conversation:
     def session(self):
         return self.engine.session
 
-    # -- wording of a question -----------------------------------------------------------------
-    def question_text(self, q: Question) -> str:
+    # -- the question view -------------------------------------------------------------------
+    def view(self, q: Question | None = None) -> QuestionView:
+        """The structured view of question q (default: where the interview stands) for front ends to draw;
+        what waits for the person and the one-key rows belong to the current question only."""
         e = self.engine
-        section = e.flow.section_of[q.id]
-        qs = e.askable(section)
-        pos = next((i for i, x in enumerate(qs, 1) if x.id == q.id), 0)
-        lines = [f"（{e.text(section.title)} · 第 {pos}/{len(qs)} 题）", e.text(q.ask or q.label)]
-        label = e.text(q.label)
-        if label and label != e.text(q.ask):
-            lines.append(f"表格栏目：{label}{(' ' + q.note) if q.note else ''}")
-        if q.hint:
-            lines.append(f"提示：{e.text(q.hint)}")
-        lines += e.offer_lines(q)
-        if q.type in ("yesno", "choice") and q.options:
-            lines.append("选项：" + "　".join(f"{i}. {o.label}" for i, o in enumerate(q.options, 1)))
-        elif q.type == "yesno":
-            lines.append("请回答：是 / 否")
-        if q.type == "list":
-            cols = "、".join(c.label for c in q.columns)
-            lines.append(f"请粘贴名单，每行一条，列之间用 Tab 或逗号分隔（{cols}）；没有请填“无”。")
-        if q.type == "matrix":
-            lines.append(
-                f"请按{'、'.join(r.label for r in q.rows)}的顺序，每类依次填写{'、'.join(c.label for c in q.cols)}，"
-                f"共 {len(q.rows) * len(q.cols)} 个整数，用空格分隔；也可以写明类别、顺序随意，"
-                f"如“{q.rows[-1].label} 1 2，{q.rows[0].label} 0 3”；全部为 0 可填“无”。"
-            )
-        if q.id in self.session.answers:
-            lines.append(f"当前答案：{e.shown(q.id)}（直接回车保留，或输入新的答案）")
-        return "\n".join(lines)
+        cur = e.current()
+        q = cur if q is None else q
+        here = q is not None and cur is not None and q.id == cur.id
+        if q is None:
+            return build(e, None, done_text=self.done_text(), choices=self.choices())
+        findings = [FindingView(f.severity, f.message) for f in self._findings_about(q.id)]
+        return build(e, q, choices=self.choices() if here else None,
+                     pending=self._pending_view() if here else None, findings=findings)
+
+    def _pending_view(self) -> PendingView | None:
+        p = self.session.pending
+        if not p:
+            return None
+        if p.get("choices"):
+            return PendingView("choose", str(p.get("prompt", "")))
+        if p.get("kind") == AMBIGUOUS:
+            return PendingView("ambiguous", "请输入 1 把上面的文字作为答案，或 2 查询/跳转；直接回车不会记录。")
+        return PendingView("confirm", "请确认上面读到的数值：回车或“是”确认，“否”重新输入。")
+
+    def question_text(self, q: Question) -> str:
+        return self.view(q).text()
 
     def help_text(self, q: Question) -> str:
         e = self.engine
@@ -133,23 +144,25 @@ class Conversation:
     # -- turns -------------------------------------------------------------------------------
     def _finish(self, reply: Reply, *, ask: bool = True, kind: str | None = None) -> Reply:
         """Write the reply (and the next question) to the transcript and save; kind marks the first message."""
-        asked, closing = None, None  # closing: "question", or "done" once every question is answered
         self._drop_stale_choice()
+        view = self.view()
         if ask and reply.action != "quit":
             q = self.engine.current()
             reply.question = q
             if q is not None:
                 held = self._held_text(q.id)  # reopened while a choice waits: say it again with the question
-                reply.messages.append(self.question_text(q) + (f"\n\n{held}" if held else ""))
-                asked, closing = q.id, "question"
+                tail = f"\n\n{held}" if held else ""
+                reply.add(Item("question", view.text() + tail, view.brief() + tail, q.id))
             else:
-                reply.messages.append(self.done_text())
-                closing = "done"
-        for i, m in enumerate(reply.messages):
-            last = i == len(reply.messages) - 1
-            self.session.say("assistant", m, asked if last else None,
-                             closing if last and closing else (kind if i == 0 else None))
+                reply.add(Item("done", view.done_text))
+        items = reply.items
+        for i, m in enumerate(items):
+            last = i == len(items) - 1
+            closing = m.kind if last and m.kind in ("question", "done") else None
+            self.session.say("assistant", m.text, m.qid if closing == "question" else None,
+                             closing or (kind if i == 0 else None), brief=m.brief or None)
         self._save()
+        reply.view = view
         return reply
 
     def done_text(self) -> str:
@@ -235,8 +248,7 @@ class Conversation:
             held = self._hold(q.id, ["保留原答案。"])
             if held is not None:
                 return held
-            nxt = e.next_question(after=q.id)
-            self.session.cursor = nxt.id if nxt else None
+            e.advance(after=q.id)
             return self._finish(Reply(["保留原答案。"]))
         try:
             parsed = e.parse(q.id, raw)
@@ -249,7 +261,7 @@ class Conversation:
             return clearing
         if parsed.confirm:
             self.session.pending = {"qid": q.id, "value": parsed.value}
-            return self._finish(Reply([confirm_message(q, parsed)]), ask=False)
+            return self._finish(Reply([Item("table" if parsed.echo else "text", confirm_message(q, parsed))]), ask=False)
         e.set(q.id, parsed.value)
         msgs = self._echo(q) + ([parsed.note] if parsed.note else []) + e.computed_notes(q.id)
         return self._after_answer(q.id, msgs)
@@ -325,7 +337,7 @@ class Conversation:
         """Hold the question and wait for a choice; `said` (the findings) shares one message with it."""
         self.session.cursor = qid
         self.session.pending = {"kind": "choose", "qid": qid, "prompt": prompt, "choices": choices}
-        return self._finish(Reply([*msgs, "\n".join([*(said or []), self._choices_text(self.session.pending)])]),
+        return self._finish(Reply([*msgs, Item("finding", "\n".join([*(said or []), self._choices_text(self.session.pending)]))]),
                             ask=False)
 
     def _ask_before_clearing(self, qid: str, value: Any) -> Reply | None:
@@ -344,7 +356,7 @@ class Conversation:
         held = self._hold(qid, msgs)
         if held is not None:
             return held
-        return self._finish(Reply(msgs + self._warnings_for(qid)))
+        return self._finish(Reply([*msgs, *(Item("finding", w) for w in self._warnings_for(qid))]))
 
     def _hold(self, qid: str, msgs: list[str]) -> Reply | None:
         e = self.engine
@@ -424,9 +436,8 @@ class Conversation:
             held = self._hold(qid, done)
             if held is not None:
                 return held
-            nxt = e.next_question(after=qid)
-            self.session.cursor = nxt.id if nxt else None
-            return self._finish(Reply(done + self._warnings_for(qid)))
+            e.advance(after=qid)
+            return self._finish(Reply([*done, *(Item("finding", w) for w in self._warnings_for(qid))]))
         if "store" in c:
             e.set(qid, c["store"])
             return self._after_answer(qid, [f"已清空“{e.label(qid)}”。"])
@@ -438,8 +449,7 @@ class Conversation:
             except InputError as exc:  # not askable now
                 return self._finish(Reply([str(exc)], refused=True), ask=False)
             return self._finish(Reply(["好的，原有内容没有改动，请修改。" if c.get("discard_draft") else "好的，请修改。"]))
-        nxt = e.next_question(after=qid)
-        self.session.cursor = nxt.id if nxt else None
+        e.advance(after=qid)
         return self._finish(Reply(["好的，先保留。这处问题会在“检查”里列出，之后可以输入“跳到 题目名称”回来修改。"]))
 
     # -- chat words --------------------------------------------------------------------------
@@ -478,14 +488,14 @@ class Conversation:
         e = self.engine
         k = cmd.kind
         if k == "help":
-            return self._finish(Reply([self.help_text(q) if q else WORDS_HELP]), ask=False)
+            return self._finish(Reply([Item("help", self.help_text(q) if q else WORDS_HELP)]), ask=False)
         if k == "term":
             found = self.glossary.lookup(cmd.target)
             if found:
                 msg = found.render()
             else:
                 msg = f"词汇表里暂时没有“{cmd.target}”的解释。可以问：{'、'.join(self.glossary.suggestions())}……"
-            return self._finish(Reply([msg]))
+            return self._finish(Reply([Item("help", msg)]))
         if k == "ask" and q is not None:
             self.session.pending = {"kind": AMBIGUOUS, "qid": q.id, "text": raw, "via": cmd.via,
                                     "target": cmd.target}
@@ -540,7 +550,7 @@ class Conversation:
         if low in AS_COMMAND:
             self.session.pending = None
             if p.get("via") == "term" and p.get("target") in self.glossary:
-                return self._finish(Reply([self.glossary[p["target"]].render()]))
+                return self._finish(Reply([Item("help", self.glossary[p["target"]].render())]))
             return self._jump(str(p.get("target", "")))
         if low == "" or low in YES_WORDS or low in NO_WORDS:
             return self._finish(Reply([self._ambiguity_text()], refused=True), ask=False)
@@ -562,13 +572,12 @@ class Conversation:
             return Choices([("是", "是，按上表记录" if table else "是，记录这个数值"), ("否", "否，重新输入")], 0)
         if q is None or q.type not in ("yesno", "choice"):
             return None
-        labels = [o.label or o.id for o in q.options] or ["是", "否"]
-        ids = [o.id for o in q.options] or ["yes", "no"]
+        rows = [(label, label) for _, label in choice_options(q)]
         stored = self.session.answers.get(q.id)
         if stored is None:
-            return Choices([(x, x) for x in labels], None if q.no_default else 0)
-        sid = ("yes" if stored else "no") if q.type == "yesno" else stored
-        return Choices([(x, x) for x in labels], ids.index(sid) if sid in ids else None)
+            return Choices(rows, None if q.no_default else 0)
+        at = chosen_index(q, stored)
+        return Choices(rows, at, current=at)
 
     def _numbered(self, s: str) -> str:
         rows = self.choices()

@@ -245,9 +245,9 @@ class Engine:
         self.session.set_answer(qid, value)
         self.state = evaluate(self.flow, self.session.answers, self.session.year)
         if advance:
-            nxt = self.next_question(after=qid)
-            self.session.cursor = nxt.id if nxt else None
-        self._changed(recompute=False)
+            self.advance(qid)
+        else:
+            self._changed(recompute=False)
 
     def answer(self, qid: str, raw: Any, *, advance: bool = True) -> Outcome:
         try:
@@ -291,9 +291,7 @@ class Engine:
         for qid, value in parsed.items():
             self.session.set_answer(qid, value)
         self.state = evaluate(self.flow, self.session.answers, self.session.year)
-        nxt = self.next_question(self.session.cursor)
-        self.session.cursor = nxt.id if nxt else None
-        self._changed(recompute=False)
+        self.advance(None)  # answers from outside: resume at the first unanswered question in the form's order
         return Applied([], [qid for qid in parsed if not self.is_relevant(qid)])
 
     def unused_note(self, qids: list[str]) -> str:
@@ -301,6 +299,13 @@ class Engine:
         names = "、".join(f"{self.label(q)}（{q}）" for q in qids[:10]) + (" 等" if len(qids) > 10 else "")
         return (f"提示：根据其他回答，以下 {len(qids)} 项目前不需要填写：{names}。"
                 "这些值已保存（以后改变相关回答时会用到），但不计入报告。")
+
+    def advance(self, after: str | None) -> Question | None:
+        """Move the cursor to the first unanswered question after `after` (the one place it moves on)."""
+        nxt = self.next_question(after=after)
+        self.session.cursor = nxt.id if nxt else None
+        self._changed(recompute=False)
+        return nxt
 
     def back(self) -> Question | None:
         """Step to the previous applicable question (answered or not)."""

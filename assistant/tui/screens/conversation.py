@@ -15,10 +15,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
+from textual.widgets.input import Selection
 from textual.widgets.option_list import Option
 
 from ...chat import AMBIGUOUS, Conversation, Reply
 from ...engine import Engine
+from ...view import QuestionView
 from ...textsafe import plain
 from ..widgets.chat_log import ChatLog
 from ..widgets.footer import KeyBar
@@ -76,7 +78,9 @@ class ConversationScreen(Screen):
         self._save_seq = 0  # saves requested (main thread)
         self._saved_seq = 0  # newest save on disk
         self._defer_save = False
-        self._choice_rows: list[tuple[str, str]] = []
+        self._choice_rows: tuple[list[tuple[str, str]], int | None] = ([], None)
+        self._prefilled_for: tuple[str | None, str | None] | None = None
+        self._prefilled = ""  # the answer put on the line by _prefill (Enter on it unchanged keeps it)
         self._kept_for: tuple[str | None, str] | None = None  # (question, refused text kept on the line)
         self._editor: Any = None  # the list or long-text editor shown for the question (Ctrl+S submits it)
 
@@ -154,21 +158,38 @@ class ConversationScreen(Screen):
     # -- after every turn -----------------------------------------------------------------------
     def _sync(self) -> None:
         e = self.engine
+        view = self.conv.view()
         q = e.current()
-        pending = self.session.pending
         kept = self._kept_for
         if kept and (q is None or kept[0] != q.id):  # a refused text was for that question, not this one
             if self._input.value == kept[1]:
                 self._input.value = ""
             self._kept_for = None
-        self._panel.show_question(e, q, pending)
-        self._fit_input(q, pending)
+        self._panel.show_view(view)
+        self._fit_input(q, view)
+        self._prefill(view)
         self._outline.refresh_from(e)
         self._status()
         title = self._title_text()  # an untitled 附件2 is named by its district once that is answered
         if title != self._title_shown:
             self._title_shown = title
             self._title_bar.update(plain(title))
+
+    def _prefill(self, view: QuestionView) -> None:
+        """Arriving at an answered question, the line holds its answer as typed: Enter keeps it."""
+        inp = self._input
+        key = (view.qid, view.current)
+        if key == self._prefilled_for:
+            return
+        was = self._prefilled
+        self._prefilled_for = key
+        fill = view.current if (view.current is not None and view.choices is None and view.pending is None
+                                 and view.type not in ("list", "longtext")) else None
+        if inp.value in ("", was):  # never over what the person typed
+            inp.value = fill or ""
+            # selected: typing replaces it, an arrow key edits it, Enter keeps it
+            inp.selection = Selection(0, len(inp.value)) if fill else Selection.cursor(0)
+        self._prefilled = fill or ""
 
     def _title_text(self) -> str:
         s, e = self.session, self.engine
@@ -179,15 +200,18 @@ class ConversationScreen(Screen):
         saved = f"已保存 {self.saved_at:%H:%M:%S}" if self.saved_at else "已保存"
         self._status_line.update(f"✓ {saved}　进度 {p.answered}/{p.total}（{p.percent}%）")
 
-    def _fit_input(self, q: Any, pending: dict | None) -> None:
+    def _fit_input(self, q: Any, view: QuestionView) -> None:
         choices, inp = self._choices, self._input
+        pending = self.session.pending
         kind = q.type if q is not None else None
-        rows = self.conv.choices()  # the conversation says which one-key answers there are, and any default
+        rows = view.choices  # the conversation says which one-key answers there are, and any default
         options = rows.rows if rows else []
-        if options != self._choice_rows:  # consecutive 是/否 questions keep the rows they have
-            self._choice_rows = options
+        current = rows.current if rows else None
+        if (options, current) != self._choice_rows:  # consecutive 是/否 questions keep the rows they have
+            self._choice_rows = (options, current)
             choices.clear_options()
-            choices.add_options([Option(f"{i}. {shown}", id=said) for i, (said, shown) in enumerate(options, 1)])
+            choices.add_options([Option(f"{i}. {shown}" + ("（当前答案）" if i - 1 == current else ""), id=said)
+                                 for i, (said, shown) in enumerate(options, 1)])
         if rows:
             choices.highlighted = rows.default  # None on questions with consequences: Enter records nothing
         choices.display = bool(options)
@@ -248,7 +272,10 @@ class ConversationScreen(Screen):
         picked = not text.strip() and highlighted is not None
         if highlighted is not None and picked:
             text = choices.get_option_at_index(highlighted).id or ""
+        elif self._prefilled and text == self._prefilled:
+            text = ""  # the current answer, unchanged: keep it (no second reading, no confirmation)
         event.input.value = ""
+        self._prefilled = ""
         reply = self.say(text)
         if reply.refused and not picked and not event.input.value:
             event.input.value = text  # a refused answer stays on the line for correction

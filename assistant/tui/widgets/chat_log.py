@@ -20,10 +20,8 @@ KEEP = 60  # after a turn, older bubbles go (they stay in the session, and come 
 
 
 class Bubble(WrapStatic):
-    def __init__(self, role: str, text: str, *, refused: bool = False, kind: str | None = None):
+    def __init__(self, role: str, text: str, *, refused: bool = False):
         who = "助手" if role == "assistant" else "我"
-        if kind == "question":  # the panel below shows label, unit and example: the log keeps the question
-            text = "\n".join(text.splitlines()[:2])
         body = Text()
         body.append(f"{who}\n", style="bold")
         body.append(visible(text))  # user text: never markup, never terminal control
@@ -35,7 +33,9 @@ class Bubble(WrapStatic):
     @classmethod
     def of(cls, entry: dict[str, Any], refused: bool = False) -> Bubble:
         role = entry.get("role", "assistant")
-        return cls(role, str(entry.get("text", "")), refused=refused and role == "assistant", kind=entry.get("kind"))
+        # A question's entry carries the brief the conversation chose for a log beside the question view.
+        text = entry.get("brief") or entry.get("text", "")
+        return cls(role, str(text), refused=refused and role == "assistant")
 
 
 class ChatLog(VerticalScroll, can_focus=True):
