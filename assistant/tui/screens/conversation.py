@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -20,8 +21,8 @@ from textual.widgets.option_list import Option
 
 from ...chat import AMBIGUOUS, Conversation, Reply
 from ...engine import Engine
-from ...view import QuestionView
 from ...textsafe import plain
+from ...view import QuestionView
 from ..widgets.chat_log import ChatLog
 from ..widgets.footer import KeyBar
 from ..widgets.outline import Outline
@@ -29,9 +30,12 @@ from ..widgets.question_panel import QuestionPanel
 
 
 class ChatInput(Input):
-    """The one input line; a multi-line paste goes to the list table when one is shown."""
+    """The one input line; a multi-line paste goes to the list table when one is shown.
 
-    async def _on_key(self, event: Any) -> None:
+    Public handlers only: on_key / on_paste run before Input's own, and prevent_default() keeps
+    Input's from running when the line hands the key or paste on."""
+
+    def on_key(self, event: events.Key) -> None:
         # Without bracketed paste a copied table arrives as keys: Tab types the cell separator
         # (instead of leaving the line), so the row reaches the table whole.
         screen = self.screen
@@ -39,16 +43,13 @@ class ChatInput(Input):
             event.stop()
             event.prevent_default()
             self.insert_text_at_cursor("\t")
-            return
-        await super()._on_key(event)
 
-    def _on_paste(self, event: Any) -> None:
+    def on_paste(self, event: events.Paste) -> None:
         screen = self.screen
         if "\n" in event.text.strip() and isinstance(screen, ConversationScreen) and screen.list_editor_active():
             event.stop()
+            event.prevent_default()
             screen.paste_rows(event.text)
-            return
-        super()._on_paste(event)
 
 
 class ConversationScreen(Screen):
@@ -228,13 +229,15 @@ class ConversationScreen(Screen):
             from ..widgets.list_editor import ListEditor
 
             ed = self._editor = ListEditor(q, self.session.answers.get(q.id), self.engine.text,
-                                           draft=self.session.drafts.get(q.id), keep_draft=self._keep_draft)
+                                           draft=self.session.drafts.get(q.id), keep_draft=self._keep_draft,
+                                           is_command=self._is_command)
             self._main.mount(ed, before=inp)
             inp.placeholder = "表格上方编辑；也可在此粘贴整张表，或输入“无”、? 等"
         elif ed is None and want == "LongTextEditor":
             from ..widgets.long_text import LongTextEditor
 
-            ed = self._editor = LongTextEditor(self.engine, q, keep_draft=self._keep_draft)
+            ed = self._editor = LongTextEditor(self.engine, q, keep_draft=self._keep_draft,
+                                               is_command=self._is_command)
             self._main.mount(ed, before=inp)
             inp.placeholder = "上方编辑文字，Ctrl+S 提交；此处可输入 ?、返回、稍后 等"
         if want is None:
@@ -266,6 +269,12 @@ class ConversationScreen(Screen):
             # a row typed or pasted as keys goes to the table, not on to the next question
             if self._editor.paste(text, focus=False):
                 event.input.value = ""
+            return
+        if self.list_editor_active() and text.strip().lower() in self._editor.table_keys():
+            # a/e/d act on the table only when it has focus: typed here they are neither rows nor an answer
+            event.input.value = ""
+            self._editor.focus_table()
+            self.notify(f"“{text.strip()}”是表格的按键，只在表格有焦点时起作用。表格现在有焦点，请再按一次 {text.strip()}。")
             return
         choices = self.query_one("#choices", OptionList)
         highlighted = choices.highlighted if choices.display else None
@@ -300,6 +309,16 @@ class ConversationScreen(Screen):
 
     def paste_rows(self, text: str) -> None:
         self._editor.paste(text)
+
+    def _is_command(self, line: str) -> bool:
+        """A line typed in an editor that the conversation takes as a whole command (跳到 …, ?, 返回)."""
+        cmd = self.conv.recognise(self.engine.current(), line)
+        return cmd is not None and cmd.kind != "ask"
+
+    def on_command(self, event: Any) -> None:
+        event.stop()
+        self._input.focus()
+        self.say(event.text)
 
     def on_list_editor_submitted(self, event: Any) -> None:
         event.stop()
@@ -367,7 +386,17 @@ class ConversationScreen(Screen):
         self._outline_forced = not outline.display
         outline.display = self._outline_forced
         if outline.display:
+            outline.refresh_from(self.engine)  # hidden, it was not kept up to date
             self.query_one("#outline-list").focus()
+        else:
+            self._focus_question()
+
+    def _focus_question(self) -> None:
+        """The one place focus goes for the question shown: its editor, else the input line."""
+        if self._editor is not None and self._editor.is_mounted:
+            self._editor.focus_editor()
+        else:
+            self._input.focus()
 
     def action_review(self) -> None:
         from .review import ReviewScreen

@@ -6,6 +6,7 @@ parser (engine.parse), so the table goes through exactly the checks typed input 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -19,6 +20,7 @@ from ...parse import header_key
 from ...textsafe import plain
 from ...values import show_cell
 from .cjk import WrapStatic
+from .long_text import Command
 
 
 def split_pasted(text: str, columns: list[Any], fill: Any = str) -> list[list[str]]:
@@ -83,8 +85,9 @@ class ListEditor(Vertical):
             self.qid, self.rows = qid, rows
 
     def __init__(self, q: Any, stored: Any, fill: Any = str, draft: Any = None, keep_draft: Any = None,
-                 **kwargs: Any):
+                 is_command: Callable[[str], bool] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
+        self._is_command = is_command  # a typed line that is a whole command goes to the conversation
         self._init = (q, stored, fill)
         self.qid = q.id
         self._draft = draft  # rows typed earlier and not submitted
@@ -171,7 +174,10 @@ class ListEditor(Vertical):
             return
         key, ch = event.key, event.character
         if self._typed:
-            if key == "enter":
+            if key == "enter" and "\t" not in self._typed and self._is_command and self._is_command(self._typed):
+                self.post_message(Command(self._typed.strip()))
+                self._typed = ""
+            elif key == "enter":
                 if self.paste(self._typed):
                     self._typed = ""
             elif key == "tab":
@@ -197,6 +203,16 @@ class ListEditor(Vertical):
         shown.update(Text.assemble(("正在输入的一行：", "bold"), self._typed.replace("\t", " ⇥ "),
                                    ("　回车加入表格，Esc 放弃", "dim")) if self._typed else "")
         shown.display = bool(self._typed)
+
+    @classmethod
+    def table_keys(cls) -> set[str]:
+        """The one-letter keys that act on the rows (only while the table has focus)."""
+        return {k.strip() for b in cls.BINDINGS if isinstance(b, Binding) for k in b.key.split(",") if len(k.strip()) == 1}
+
+    def focus_table(self) -> None:
+        self.query_one(DataTable).focus()
+
+    focus_editor = focus_table
 
     def _own_keys(self) -> set[str]:
         return {k.strip() for b in self.BINDINGS if isinstance(b, Binding) for k in b.key.split(",")}

@@ -2,24 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from textual import events
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
-from ...expr import count_chars, total_chars
+from ...view import budget_of, limits
 from .cjk import WrapStatic
-
-_CN_NUM = "零一二三四五六七八九十"
 
 
 def total_limit(engine: Any, qid: str) -> tuple[list[str], int] | None:
     """The flow rule capping several texts together (part 七: six parts ≤ 3000 字), if any."""
-    for rule in engine.flow.rules:
-        if rule.budget is not None and qid in rule.questions:
-            return list(rule.questions), rule.budget
-    return None
+    return budget_of(engine, qid)
+
+
+class Command(Message):
+    """A whole command line (跳到 …, ?, 返回) typed in an editor: for the conversation, not the text."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+
+class NarrativeArea(TextArea):
+    """A TextArea whose Enter after a command line hands the line to the conversation."""
+
+    def __init__(self, is_command: Callable[[str], bool] | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._is_command = is_command
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key != "enter" or self._is_command is None:
+            return
+        row, _ = self.cursor_location
+        line = self.document.get_line(row)
+        if not line.strip() or not self._is_command(line):
+            return
+        event.stop()
+        event.prevent_default()
+        start = (row - 1, len(self.document.get_line(row - 1))) if row > 0 else (row, 0)
+        self.delete(start, (row, len(line)))
+        self.post_message(Command(line.strip()))
 
 
 class LongTextEditor(Vertical):
@@ -28,18 +54,20 @@ class LongTextEditor(Vertical):
             super().__init__()
             self.qid, self.text = qid, text
 
-    def __init__(self, engine: Any, q: Any, keep_draft: Any = None, **kwargs: Any):
+    def __init__(self, engine: Any, q: Any, keep_draft: Any = None,
+                 is_command: Callable[[str], bool] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self._init = (engine, q)
         self.qid = q.id
         self._keep_draft = keep_draft  # called with the text on every change (saved as a draft)
+        self._is_command = is_command
 
     def on_mount(self) -> None:
         self.load(*self._init)
         self.query_one(TextArea).focus()
 
     def compose(self):
-        yield TextArea(id="longtext", soft_wrap=True, show_line_numbers=False)
+        yield NarrativeArea(self._is_command, id="longtext", soft_wrap=True, show_line_numbers=False)
         yield WrapStatic(id="count")
 
     def load(self, engine: Any, q: Any) -> None:
@@ -67,26 +95,14 @@ class LongTextEditor(Vertical):
         q = getattr(self, "_q", None)
         if q is None:
             return
-        n = count_chars(self.query_one(TextArea).text)
-        parts = []
-        over = False
-        if q.max_chars:
-            parts.append(f"本段 {n}/{q.max_chars} 字")
-            over |= n > q.max_chars
-        tl = total_limit(self._engine, q.id)
-        if tl:
-            qids, limit = tl
-            others = total_chars(self._engine.session.answers.get(k) for k in qids if k != q.id)
-            mine = total_chars([self.query_one(TextArea).text])  # 无 counts nothing, as in the check
-            left = limit - others - mine
-            how_many = _CN_NUM[len(qids)] if len(qids) < len(_CN_NUM) else str(len(qids))
-            budget = f"还可写 {left} 字" if left >= 0 else f"超出 {-left} 字"
-            parts.append(f"{how_many}段合计 {others + mine}/{limit} 字（{budget}）")
-            over |= left < 0
-        msg = "　".join(parts) + "　　Ctrl+S 提交；可先填“无”"
+        found = limits(self._engine, q, self.query_one(TextArea).text)  # 无 counts nothing, as in the check
+        msg = "　".join(x.text() for x in found) + "　　Ctrl+S 提交；可先填“无”"
         count = self.query_one("#count", Static)
         count.update(msg)
-        count.set_class(over, "over")
+        count.set_class(any(x.over for x in found), "over")
+
+    def focus_editor(self) -> None:
+        self.query_one(TextArea).focus()
 
     def action_submit(self) -> None:
         q = getattr(self, "_q", None)

@@ -1,0 +1,186 @@
+"""The TUI draws the conversation's question view: current answer, format line, commands typed in editors,
+table keys, the outline revealed up to date. Driven by the Pilot like a person."""
+
+from __future__ import annotations
+
+import asyncio
+
+from conftest import sample_answers
+from tui_support import type_line
+
+from assistant.engine import Engine
+from assistant.store import SessionStore
+from assistant.tui.app import FilingApp
+from assistant.tui.screens.conversation import ConversationScreen
+from assistant.tui.widgets.chat_log import Bubble
+
+
+def upto(store: SessionStore, stop: str, size_answers: dict | None = None) -> str:
+    """A new annual report answered from the sample up to (not including) question `stop`."""
+    s = store.create("annual_report", "测试", 2023)
+    e = Engine.for_session(s)
+    answers = sample_answers()
+    chosen = {}
+    for q in e.flow.questions:
+        if q.id == stop:
+            break
+        if q.id in answers:
+            chosen[q.id] = answers[q.id]
+    assert not e.apply_many(chosen)
+    assert e.current() is not None and e.current().id == stop
+    store.save(s)
+    return s.id
+
+
+def run(coro) -> None:
+    asyncio.run(coro)
+
+
+def test_back_shows_the_current_answer_and_enter_keeps_it(store: SessionStore):
+    sid = upto(store, "area_km2")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, ConversationScreen)
+            await type_line(pilot, "3.8")
+            assert screen.engine.current().id == "leading_industry"
+            await pilot.press("ctrl+b")
+            await pilot.pause()
+            assert screen.engine.current().id == "area_km2"
+            panel = screen.query_one("#question").plain
+            assert "当前答案：3.80 平方公里" in panel, panel
+            assert "格式：数字" in panel  # the format line is part of the panel
+            inp = screen.query_one("#input")
+            assert inp.value == "3.80" and inp.selection.end - inp.selection.start == 4  # selected: typing replaces
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.session.answers["area_km2"] == "3.80"
+            assert screen.engine.current().id == "leading_industry"
+            assert "保留原答案" in "\n".join(b.plain for b in screen.query(Bubble))
+            assert inp.value == ""  # the next question is unanswered: nothing prefilled
+            # typing over the prefilled answer replaces it
+            await pilot.press("ctrl+b")
+            await pilot.pause()
+            await type_line(pilot, "4.2")
+            assert screen.session.answers["area_km2"] == "4.20"
+
+    run(go())
+
+
+def test_choice_revisited_marks_the_current_row(store: SessionStore):
+    sid = upto(store, "industry_changed")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            await type_line(pilot, "否")
+            await pilot.press("ctrl+b")
+            await pilot.pause()
+            choices = screen.query_one("#choices")
+            rows = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
+            assert rows[1].endswith("（当前答案）") and choices.highlighted == 1, rows
+            assert screen.query_one("#input").value == ""  # the highlighted row, not a prefill, takes Enter
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.session.answers["industry_changed"] is False
+
+    run(go())
+
+
+def test_jump_typed_in_a_narrative_editor_jumps(store: SessionStore):
+    sid = upto(store, "overview")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            area = screen.query_one("#longtext")
+            assert app.focused is area
+            area.insert("集群概况第一段。\n跳到 集群名称")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.engine.current().id == "cluster_name"
+            assert "跳到 集群名称" not in screen.session.drafts.get("overview", "")
+            assert screen.session.drafts.get("overview") == "集群概况第一段。"
+            assert "overview" not in screen.session.answers
+
+    run(go())
+
+
+def test_help_typed_in_a_table_goes_to_the_conversation(store: SessionStore):
+    sid = upto(store, "specialized_list")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert app.focused is screen.query_one("#rows")
+            await pilot.press("question_mark", "enter")  # typed on the table: a typed row, until Enter
+            await pilot.pause()
+            assert screen._editor.rows == [] or all("?" not in "".join(r) for r in screen._editor.rows)
+            assert "关于“" in screen.query(Bubble).last().plain
+
+    run(go())
+
+
+def test_a_in_the_command_line_after_a_refused_row_is_not_row_text(store: SessionStore):
+    sid = upto(store, "specialized_list")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            editor = screen._editor
+            inp = screen.query_one("#input")
+            inp.focus()
+            inp.value = "甲公司\t91310000MA1FL0000X\t多余\t一列"  # more cells than columns: refused
+            await pilot.press("enter")
+            await pilot.pause()
+            assert editor.rows == [] and "没有加入表格" in screen.query_one("#row-errors").plain
+            inp.value = ""
+            inp.focus()
+            await pilot.press("a", "enter")
+            await pilot.pause()
+            assert editor.rows == []
+            assert "specialized_list" not in screen.session.answers
+            assert not any(m.get("text") == "a" for m in screen.session.transcript)
+            assert app.focused is screen.query_one("#rows")  # the key now acts where it belongs
+            assert inp.value == ""
+
+    run(go())
+
+
+def test_f2_after_answering_with_the_outline_hidden_shows_current_progress(store: SessionStore):
+    sid = upto(store, "cluster_name")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(80, 24)) as pilot:  # narrow: the outline starts hidden
+            await pilot.pause()
+            screen = app.screen
+            outline = screen.query_one("#outline")
+            assert not outline.display
+            await pilot.press("f2")
+            await pilot.pause()
+            await pilot.press("f2")  # shown once, hidden again
+            await pilot.pause()
+            assert app.focused is screen.query_one("#input")  # closing returns focus to the input line
+            await type_line(pilot, "浦江示例集群")
+            await type_line(pilot, "浦江运营公司")
+            await pilot.press("f2")
+            await pilot.pause()
+            assert "2/58" in str(screen.query_one("#overall").render())
+            assert outline.label("cluster_name").startswith(" ✓")
+            assert outline.label("contact_name").startswith(" ▶")
+            ol = screen.query_one("#outline-list")
+            assert all(ol.get_option_at_index(i).prompt for i in range(ol.option_count))
+
+    run(go())
