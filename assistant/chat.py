@@ -282,6 +282,18 @@ class Conversation:
         e.set(qid, parsed.value)
         return self._after_answer(qid, [parsed.note] if parsed.note else [])
 
+    def imported(self, qid: str, rows: list[dict[str, Any]], source: str) -> Reply:
+        """A list read from a file (already validated by importer.load_rows): stored with its count, said
+        back with the related checks, and the interview moves on, like any answer."""
+        from .importer import apply_rows
+
+        self.session.say("user", f"（从文件 {source} 导入 {len(rows)} 行）", qid)
+        self.session.pending = None
+        lines = apply_rows(self.engine, qid, rows)
+        self.session.drafts.pop(qid, None)
+        self.engine.advance(qid)
+        return self._finish(Reply(lines))
+
     def goto(self, qid: str) -> Reply:
         """A jump chosen in a front end's outline or review list (logged like a typed 跳到)."""
         self.session.say("user", f"跳到 {self.engine.label(qid)}", qid)
@@ -483,6 +495,12 @@ class Conversation:
                 return None  # "跳到…" with no such question, "去离子水…": an answer
             return Command("jump", target) if prefixes is JUMP_WORDS else Command("ask", qid, "jump")
         return None
+
+    def command_line(self, text: str) -> bool:
+        """A line typed in an editor (a narrative box, a table row) that is a whole command for the
+        conversation: 跳到 …, ?, 返回 … — never text that might be an answer."""
+        cmd = self.recognise(self.engine.current(), text)
+        return cmd is not None and cmd.kind != "ask"
 
     def _run(self, cmd: Command, q: Question | None, raw: str) -> Reply:
         e = self.engine

@@ -13,7 +13,7 @@ from typing import Any
 
 from .computed import override_value
 from .flow import Flow, Question, Section, fill, load_flow
-from .parse import InputError, Parsed, format_decimal, parse
+from .parse import InputError, Parsed, RowsError, format_decimal, parse
 from .store import Session
 from .validate import MAX_ERRORS, check_raw, check_stored, shown, stored_problem
 from .values import NOT_APPLICABLE, show, to_python
@@ -225,6 +225,8 @@ class Engine:
         raw = check_raw(q, raw, strict=strict)
         try:
             parsed = parse(q, raw)
+        except RowsError as exc:
+            raise exc.with_text(self.text) from None  # column labels may carry {year}
         except InputError as exc:
             raise type(exc)(self.text(str(exc))) from None  # column labels may carry {year}; Unsure stays Unsure
         check_stored(q, parsed.value, fresh=True)

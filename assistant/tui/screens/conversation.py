@@ -312,8 +312,7 @@ class ConversationScreen(Screen):
 
     def _is_command(self, line: str) -> bool:
         """A line typed in an editor that the conversation takes as a whole command (跳到 …, ?, 返回)."""
-        cmd = self.conv.recognise(self.engine.current(), line)
-        return cmd is not None and cmd.kind != "ask"
+        return self.conv.command_line(line)
 
     def on_command(self, event: Any) -> None:
         event.stop()
