@@ -6,8 +6,10 @@ this module only chooses the prompt that suits the question. questionary is impo
 
 from __future__ import annotations
 
+import operator
 import re
 import sys
+from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -217,8 +219,7 @@ class Asker:
             try:
                 parse_rows(q, "\n".join(pasted))
             except RowsError as exc:  # rows counted from the table's first row, not the paste's
-                offset = n - 1
-                _out(exc.with_text(self.engine.text).render(lambda r: r + offset) + "\n请重新输入。")
+                _out(exc.with_text(self.engine.text).render(partial(operator.add, n - 1)) + "\n请重新输入。")
                 continue
             except InputError as exc:
                 _out(self.engine.text(str(exc)) + "\n请重新输入。")
