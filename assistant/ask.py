@@ -9,8 +9,8 @@ from __future__ import annotations
 import operator
 import re
 import sys
-from functools import partial
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
