@@ -124,6 +124,15 @@ class Engine:
         """The form's title as printed, with this report's answers (附件2 is titled by its district)."""
         return self.flow.form_title(self.year, self.value)
 
+    def report_name(self) -> str:
+        """What lists call this report: its title, else the answer to the form's first question (each form
+        opens by naming its cluster or district), else "" until that is answered."""
+        if self.session.title:
+            return self.session.title
+        first = self.flow.questions[0] if self.flow.questions else None
+        value = self.session.answers.get(first.id) if first is not None and first.type == "text" else None
+        return " ".join(value.split()) if isinstance(value, str) and value != "无" else ""
+
     def official_label(self, q: Question | str) -> str:
         """The row label exactly as printed on the form (the document uses this)."""
         q = self.flow[q] if isinstance(q, str) else q

@@ -361,7 +361,10 @@ def validate(engine: Engine, question: Question, table: Table) -> list[dict[str,
     """Parsed rows (stored form), or TableError naming spreadsheet row numbers."""
     if not table.rows:
         raise TableError("文件只有表头，没有数据行。如果确实没有，请在对话中回答“无”。", EXIT_REFUSED)
-    columns = match_headers(question, table.headers)
+    try:
+        columns = match_headers(question, table.headers)
+    except TableError as exc:  # column labels may carry {year}
+        raise TableError(engine.text(str(exc)), exc.code) from None
     try:
         parsed = engine.parse(question.id, _row_dicts(columns, table.rows))
     except RowsError as exc:
@@ -422,7 +425,7 @@ def preview_table(engine: Engine, question: Question, rows: list[dict[str, Any]]
     t = RichTable(title=f"{engine.label(question)}：共 {len(rows)} 行（显示前 {min(limit, len(rows))} 行）")
     t.add_column("行", justify="right")
     for c in question.columns:
-        t.add_column(c.label or c.id)
+        t.add_column(engine.text(c.label or c.id))
     for i, r in enumerate(rows[:limit], 1):
         t.add_row(str(i), *[show_cell(c, r.get(c.id, "")) for c in question.columns])
     Console(file=sys.stdout, soft_wrap=True).print(t)

@@ -4,6 +4,7 @@ table keys, the outline revealed up to date. Driven by the Pilot like a person."
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from conftest import sample_answers
 from tui_support import type_line
@@ -182,5 +183,108 @@ def test_f2_after_answering_with_the_outline_hidden_shows_current_progress(store
             assert outline.label("contact_name").startswith(" ▶")
             ol = screen.query_one("#outline-list")
             assert all(ol.get_option_at_index(i).prompt for i in range(ol.option_count))
+
+    run(go())
+
+
+def test_every_question_view_has_its_year_filled_and_a_format_line():
+    from assistant.chat import Conversation
+    from assistant.store import Session
+
+    for form in ("annual_report", "district_summary"):
+        s = Session("v0000001", form, "", 2023)
+        conv = Conversation(Engine.for_session(s))
+        for q in conv.engine.flow.questions:
+            if q.calculated:
+                continue
+            view = conv.view(q)
+            text = view.text()
+            assert "{" not in text and "}" not in text, (q.id, text)
+            if q.type not in ("text", "longtext") and not q.override:
+                assert view.format, q.id  # every typed answer says how it is written
+
+
+def test_wrap_keeps_digit_runs_and_identifiers_whole_and_no_line_starts_with_closing_punctuation():
+    from rich.text import Text
+
+    from assistant.tui.widgets.cjk import wrap_offsets, wrap_text
+
+    for width in range(14, 40):  # narrower, a bracketed figure alone is wider than a line
+        for sample in ("研发人员数量（320）人，占比（12.50%）。", "下次输入 filing resume 0408a001 即可继续。",
+                       "集群现有企业320家，其中专精特新企业45家。"):
+            lines = wrap_text(Text(sample), width).plain.split("\n")
+            assert all(not line.startswith(("）", "，", "。", "%")) for line in lines[1:]), (width, lines)
+            for cut in wrap_offsets(sample, width):
+                pair = sample[cut - 1:cut + 1]
+                assert not (pair.isascii() and pair.isalnum()), (width, lines)
+
+
+def test_home_names_a_session_by_its_cluster_and_starts_on_the_list(store: SessionStore):
+    s = store.create("annual_report", "", 2023)
+    e = Engine.for_session(s)
+    assert not e.apply_many({"cluster_name": "浦江示例集群"})
+    store.save(s)
+    store.create("district_summary", "", 2023)
+
+    async def go():
+        app = FilingApp(store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            table = app.screen.query_one("#sessions")
+            titles = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+            assert "浦江示例集群" in titles and "（未命名）" in titles
+            assert app.focused is table  # Enter resumes; n / m / i start something new
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen.__class__.__name__ == "ConversationScreen"
+
+    run(go())
+
+
+def test_ctrl_q_says_how_to_resume(store: SessionStore, capsys):
+    from assistant.tui import app as app_module
+
+    sid = upto(store, "cluster_name")
+
+    class Quitting(FilingApp):
+        CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
+
+        def run(self, *args, **kwargs):  # the real app, driven headless: Ctrl+Q as the person presses it
+            async def go():
+                async with self.run_test(size=(80, 24)) as pilot:
+                    await pilot.pause()
+                    await pilot.press("ctrl+q")
+                    await pilot.pause()
+
+            asyncio.run(go())
+
+    original = app_module.FilingApp
+    app_module.FilingApp = Quitting
+    try:
+        assert app_module.run_app(sid, store_root=store.root) == 0
+    finally:
+        app_module.FilingApp = original
+    assert f"filing resume {sid}" in capsys.readouterr().out
+
+
+def test_export_dialog_words_fixes_as_boxes_and_says_box_state_in_words(store: SessionStore):
+    sid = upto(store, "rd_expense")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("f5")
+            await pilot.pause()
+            dialog = app.screen
+            draft = dialog.query_one("#draft")
+            assert "否" in str(draft.label)
+            await pilot.click("#do-export")
+            await pilot.pause()
+            said = dialog.query_one("#export-result").plain
+            assert "勾选“草稿”" in said and "--draft" not in said, said
+            draft.value = True
+            await pilot.pause()
+            assert "☑" in str(draft.label) and "是" in str(draft.label)
 
     run(go())

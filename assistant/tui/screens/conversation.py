@@ -142,6 +142,7 @@ class ConversationScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.app.last_session = self.session.id  # type: ignore[attr-defined]
         self.set_interval(2, self._flush_drafts)  # unsubmitted editor text reaches the disk within 2 s
         self._chat.scroll_end(animate=False, immediate=False)
         self._sync()
