@@ -138,8 +138,13 @@ class Conversation:
         for tid in q.help:
             if tid in self.glossary:
                 parts.append(self.glossary[tid].render())
-        parts.append(WORDS_HELP)
+        if not self._words_said():  # the command words once per session, not after every answer to "?"
+            parts.append(WORDS_HELP)
         return "\n\n".join(parts)
+
+    def _words_said(self) -> bool:
+        return any(m.get("role") == "assistant" and WORDS_HELP in str(m.get("text", ""))
+                   for m in self.session.transcript)
 
     # -- turns -------------------------------------------------------------------------------
     def _finish(self, reply: Reply, *, ask: bool = True, kind: str | None = None) -> Reply:
@@ -159,8 +164,9 @@ class Conversation:
         for i, m in enumerate(items):
             last = i == len(items) - 1
             closing = m.kind if last and m.kind in ("question", "done") else None
-            self.session.say("assistant", m.text, m.qid if closing == "question" else None,
-                             closing or (kind if i == 0 else None), brief=m.brief or None)
+            mark = closing or (kind if i == 0 else None) or (m.kind if m.kind == "help" else None)
+            self.session.say("assistant", m.text, m.qid if closing == "question" else None, mark,
+                             brief=m.brief or None)
         self._save()
         reply.view = view
         return reply

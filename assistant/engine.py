@@ -104,6 +104,7 @@ class Engine:
         self.session = session
         self.on_change = on_change
         self.state = evaluate(flow, session.answers, session.year)
+        self._checked: tuple[State, list[Any]] | None = None  # findings of one state (a turn asks several times)
 
     @classmethod
     def for_session(cls, session: Session, on_change: Callable[[Session], None] | None = None) -> Engine:
@@ -366,4 +367,7 @@ class Engine:
         `filing check`, the review screen and export, not after every answer)."""
         from .checks import check, layout_findings
 
-        return check(self) + (layout_findings(self) if layout else [])
+        cached = self._checked
+        if cached is None or cached[0] is not self.state:  # the answers changed since: check again
+            cached = self._checked = (self.state, check(self))
+        return list(cached[1]) + (layout_findings(self) if layout else [])

@@ -33,25 +33,10 @@ def _fit(text: str, width: int) -> str:
 
 
 class OutlineList(OptionList):
-    """An OptionList whose rows can change one at a time.
-
-    Textual's replace_option_prompt_at_index drops the rendering of every row. An answer changes
-    two or three rows of the outline, and drawing all of them again was about a fifth of the time
-    from Enter to the next question (benchmarks/bench_tui.py). Rows here are one line each
-    (_fit), so row heights never change.
-    """
+    """The outline's rows: an OptionList whose rows change through its public API."""
 
     def set_prompt(self, index: int, prompt: Text) -> None:
-        option = self.get_option_at_index(index)
-        cache = getattr(self, "_option_render_cache", None)
-        if cache is None or not hasattr(option, "_set_prompt"):  # a Textual without these internals
-            self.replace_option_prompt_at_index(index, prompt)
-            return
-        option._set_prompt(prompt)
-        keys = cache.keys()  # an LRUCache: iterating it directly does not give its keys
-        for key in [k for k in keys if k[0] is option]:
-            cache.discard(key)
-        self.refresh_line(index)  # one line per row, so the row's index is its line
+        self.replace_option_prompt_at_index(index, prompt)
 
 
 class Outline(Vertical):
@@ -82,7 +67,7 @@ class Outline(Vertical):
         cur_sec = engine.flow.section_of[cur.id].id if cur else None
         answers = engine.session.answers
         blocked = blocked_questions(engine)  # answered, but a blocking finding concerns them: ✗, not ✓
-        width = max(width - 3, 12)  # room for the scrollbar
+        width = max(width - 4, 12)  # room for the scrollbar and the focus bar
         rows: list[tuple[str, Text]] = []
         for sec in engine.flow.sections:
             sp = engine.progress(sec)
@@ -115,7 +100,7 @@ class Outline(Vertical):
         before, self._shown = self._shown, shown
         if shown == before:
             return
-        self._built_width = width + 3
+        self._built_width = width + 4
         self._labels = {key: text for key, text in rows}
         ol = self.query_one(OutlineList)
         if [key for key, _ in before] == [key for key, _ in shown]:
