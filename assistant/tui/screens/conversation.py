@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from textual import events
@@ -84,6 +85,14 @@ class ConversationScreen(Screen):
         self._prefilled = ""  # the answer put on the line by _prefill (Enter on it unchanged keeps it)
         self._kept_for: tuple[str | None, str] | None = None  # (question, refused text kept on the line)
         self._editor: Any = None  # the list or long-text editor shown for the question (Ctrl+S submits it)
+        self._greeting: tuple[int, bytes] | None = None
+        # Greeting before the first layout, so the transcript's bubbles are laid out with the screen (no
+        # second pass); its save waits for a worker (on_mount): compose only builds widgets.
+        self._defer_save = True
+        try:
+            self.conv.start()
+        finally:
+            self._defer_save = False
 
     @property
     def session(self) -> Any:
@@ -94,10 +103,9 @@ class ConversationScreen(Screen):
         self._save_seq += 1
         seq = self._save_seq
         if self._defer_save:
-            # Only the greeting changed: write it in the background so the first question shows
-            # at once; a later save of newer state wins (sequence numbers), never the reverse.
-            data = self.session.to_json().encode("utf-8")
-            threading.Thread(target=self._write, args=(seq, data), daemon=False).start()
+            # Only the greeting changed: it is written by a worker once the screen is up, so the first
+            # question shows at once; a later save of newer state wins (sequence numbers), never the reverse.
+            self._greeting = (seq, self.session.to_json().encode("utf-8"))
             self.saved_at = self.clock()
             return
         with self._save_lock:
@@ -113,14 +121,18 @@ class ConversationScreen(Screen):
                 atomic_write(self.handle.store.path(self.session.id), data, keep_backup=True)
                 self._saved_seq = seq
 
+    def on_worker_state_changed(self, event: Any) -> None:
+        from textual.worker import WorkerState
+
+        if event.worker.group == "save" and event.state == WorkerState.ERROR:
+            from ...fileerrors import describe
+
+            exc = event.worker.error
+            why = describe(exc) if isinstance(exc, OSError) else str(exc)
+            self.notify(f"保存失败：{why}。下一次回答时会再保存。", severity="error", timeout=10, markup=False)
+
     # -- layout ---------------------------------------------------------------------------------
     def compose(self):
-        # Greeting first, so the transcript's bubbles are laid out with the screen (no second pass).
-        self._defer_save = True
-        try:
-            self.conv.start()
-        finally:
-            self._defer_save = False
         # Kept as attributes: every turn updates them, and a DOM query per update costs more than the update.
         self._outline = Outline(id="outline")
         self._chat = ChatLog(self.session.transcript, id="chat")
@@ -143,6 +155,10 @@ class ConversationScreen(Screen):
 
     def on_mount(self) -> None:
         self.app.last_session = self.session.id  # type: ignore[attr-defined]
+        if self._greeting is not None:
+            seq, data = self._greeting
+            self._greeting = None
+            self.run_worker(partial(self._write, seq, data), thread=True, group="save", exit_on_error=False)
         self.set_interval(2, self._flush_drafts)  # unsubmitted editor text reaches the disk within 2 s
         self._chat.scroll_end(animate=False, immediate=False)
         self._sync()

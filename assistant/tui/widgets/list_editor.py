@@ -14,13 +14,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from ...parse import header_key
-from ...textsafe import plain
 from ...values import show_cell
 from .cjk import WrapStatic
 from .long_text import Command
+from .rows_table import RowsTable
 
 
 def split_pasted(text: str, columns: list[Any], fill: Any = str) -> list[list[str]]:
@@ -96,13 +96,20 @@ class ListEditor(Vertical):
 
     def on_mount(self) -> None:
         self.load(*self._init)
-        self.query_one(DataTable).focus()
+        self.focus_table()
 
     def compose(self):
-        yield DataTable(id="rows", cursor_type="row", zebra_stripes=True)
+        q = self._init[0]
+        self.cells = bool(q.preset_rows)  # the form prints these rows: a small table, edited cell by cell
+        fill = self._init[2]
+        yield RowsTable([fill(c.label or c.id) for c in q.columns], [], cells=self.cells, id="rows")
         yield WrapStatic(id="row-errors")
         yield WrapStatic(id="typed-row")
-        yield WrapStatic("a 添加　e/回车 修改　d 删除　粘贴 Excel 行（Tab 分隔）　Ctrl+S 提交名单", id="list-keys")
+        if self.cells:
+            keys = "直接输入修改单元格　Tab 下一格　回车 下一行　Esc 取消　a 添加行　d 删除行　i 从文件导入　Ctrl+S 提交"
+        else:
+            keys = "a 添加　e/回车 修改　d 删除　i 从文件导入　粘贴 Excel 行（Tab 分隔）　Ctrl+S 提交名单"
+        yield WrapStatic(keys, id="list-keys")
 
     def load(self, q: Any, stored: Any, fill: Any = str) -> None:
         self.q, self.fill = q, fill
@@ -115,24 +122,31 @@ class ListEditor(Vertical):
         if isinstance(self._draft, list):
             self.rows, self.preset = [list(r) for r in self._draft], None
             self.notify(f"已恢复上次未提交的 {len(self.rows)} 行（草稿），检查后按 Ctrl+S 提交。")
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        for c in q.columns:
-            table.add_column(fill(c.label or c.id), key=c.id)
         self._fill()
         self.show_errors("")
         self._show_typed()
 
+    @property
+    def table(self) -> RowsTable:
+        return self.query_one(RowsTable)
+
     def _fill(self) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        table.add_rows([[plain(c) for c in r] for r in self.rows])  # cells are user text, never markup
+        self.table.set_rows(self.rows)
         self.border_subtitle = f"{len(self.rows)} 行"
 
-    def _changed(self) -> None:
-        self._fill()
+    def _changed(self, *, added: int = 0, edited: int | None = None, deleted: int | None = None) -> None:
+        """Redraw what changed: the table draws only the lines on screen, so a 10 000-row list stays quick."""
+        table = self.table
+        if table.rows is not self.rows:
+            table.set_rows(self.rows)
+        elif deleted is not None:
+            table.errors = set()
+            table.changed()
+        else:
+            table.changed(edited if edited is not None else (len(self.rows) - 1 if added else None))
+        self.border_subtitle = f"{len(self.rows)} 行"
         if self._keep_draft is not None:
-            self._keep_draft(self.qid, [list(r) for r in self.rows])
+            self._keep_draft(self.qid, self.rows)  # the screen keeps a copy when it saves
 
     def show_errors(self, text: str) -> None:
         self.query_one("#row-errors", WrapStatic).update(text)
@@ -156,23 +170,28 @@ class ListEditor(Vertical):
             self.rows = []
         self.add_rows(rows)
         if focus:
-            self.query_one(DataTable).focus()
+            self.focus_table()
         self.notify(f"已粘贴 {len(rows)} 行{'（替换了表格预设的行）' if replaced else ''}，检查无误后按 Ctrl+S 提交。")
         return True
 
     def add_rows(self, rows: list[list[str]]) -> None:
+        full = not self.rows  # the first rows replace an empty table: draw it whole
         self.rows.extend(rows)
-        self._changed()
-        table = self.query_one(DataTable)
-        table.move_cursor(row=len(self.rows) - 1)
+        self._changed(added=0 if full else len(rows))
+        self.table.move_cursor(row=len(self.rows) - 1)
 
     def on_key(self, event: Any) -> None:
         # A paste without bracketed paste arrives as keys on the table. Text it has no key for starts
         # a typed row (shown under the table); from then on Tab separates cells and Enter adds the row,
         # so the keys neither act on the rows nor run on into the next question.
-        if not isinstance(self.app.focused, DataTable):
+        if not isinstance(self.app.focused, RowsTable) or self.cells:  # cells mode types into the cell itself
             return
         key, ch = event.key, event.character
+        if key == "enter" and not self._typed:
+            event.stop()
+            event.prevent_default()
+            self.action_edit()
+            return
         if self._typed:
             if key == "enter" and "\t" not in self._typed and self._is_command and self._is_command(self._typed):
                 self.post_message(Command(self._typed.strip()))
@@ -210,7 +229,7 @@ class ListEditor(Vertical):
         return {k.strip() for b in cls.BINDINGS if isinstance(b, Binding) for k in b.key.split(",") if len(k.strip()) == 1}
 
     def focus_table(self) -> None:
-        self.query_one(DataTable).focus()
+        self.table.focus()
 
     focus_editor = focus_table
 
@@ -229,7 +248,7 @@ class ListEditor(Vertical):
             self.add_rows([values])
 
     def _cursor(self) -> int | None:
-        table = self.query_one(DataTable)
+        table = self.table
         return table.cursor_row if self.rows and 0 <= table.cursor_row < len(self.rows) else None
 
     def action_edit(self) -> None:
@@ -241,21 +260,31 @@ class ListEditor(Vertical):
         def done(values: list[str] | None) -> None:
             if values is not None:
                 self.rows[i] = values
-                self._changed()
-                self.query_one(DataTable).move_cursor(row=i)
+                self._changed(edited=i)
+                self.table.move_cursor(row=i)
 
         self.app.push_screen(RowDialog(self.q.columns, self.rows[i], f"修改第 {i + 1} 行", self.fill), done)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_rows_table_selected(self, event: RowsTable.Selected) -> None:
         event.stop()
         self.action_edit()
+
+    def on_rows_table_cell_edited(self, event: RowsTable.CellEdited) -> None:
+        event.stop()
+        row = self.rows[event.row]
+        while len(row) <= event.column:
+            row.append("")
+        if row[event.column] != event.value:
+            self.preset = None  # the template rows are the person's now: a paste no longer replaces them
+            row[event.column] = event.value
+            self._changed(edited=event.row)
 
     def action_delete(self) -> None:
         i = self._cursor()
         if i is not None:
             del self.rows[i]
-            self._changed()
-            self.query_one(DataTable).move_cursor(row=min(i, len(self.rows) - 1))
+            self._changed(deleted=i)
+            self.table.move_cursor(row=min(i, len(self.rows) - 1))
 
     def submit(self) -> None:
         self.post_message(self.Submitted(self.q.id, [list(r) for r in self.rows]))
