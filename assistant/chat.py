@@ -17,7 +17,7 @@ from .engine import Engine
 from .expr import render_message, total_chars
 from .flow import Question
 from .glossary import asked_term, load_glossary
-from .parse import NO_WORDS, YES_WORDS, InputError, Unsure, normalize
+from .parse import NO_WORDS, YES_WORDS, InputError, RowProblem, RowsError, Unsure, normalize
 from .values import choice_options, chosen_index
 from .view import Choices, FindingView, PendingView, QuestionView, build
 
@@ -66,6 +66,7 @@ class Reply:
         self.refused = refused
         self.question = question
         self.view: QuestionView | None = None  # the question view after this turn
+        self.problems: list[RowProblem] = []  # rows/cells of a refused list, for an editor to mark
 
     @property
     def messages(self) -> list[str]:
@@ -281,7 +282,9 @@ class Conversation:
         try:
             parsed = e.parse(qid, raw)
         except Exception as exc:  # InputError carries the reason
-            return self._finish(Reply([f"抱歉，{exc}\n请修改后再提交，或输入 ? 查看说明。"], refused=True), ask=False)
+            reply = Reply([f"抱歉，{exc}\n请修改后再提交，或输入 ? 查看说明。"], refused=True)
+            reply.problems = list(exc.problems) if isinstance(exc, RowsError) else []
+            return self._finish(reply, ask=False)
         clearing = self._ask_before_clearing(qid, parsed.value)
         if clearing is not None:
             return clearing

@@ -288,3 +288,74 @@ def test_export_dialog_words_fixes_as_boxes_and_says_box_state_in_words(store: S
             assert "☑" in str(draft.label) and "是" in str(draft.label)
 
     run(go())
+
+
+def test_a_small_table_is_edited_in_place_cell_by_cell_and_a_bad_cell_is_marked(store: SessionStore):
+    sid = upto(store, "targets")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            editor = screen._editor
+            table = editor.table
+            assert table.cells and app.focused is table
+            n = len(editor.rows)
+            # first row: move to the target column, type, Tab to the next cell, type, Enter to the next row
+            await pilot.press("right", "right", "1", "2", "%", "tab", "1", "5", "%", "enter")
+            await pilot.pause()
+            assert editor.rows[0][2:] == ["12%", "15%"]
+            assert (table.cursor_row, table.cursor_col) == (1, 2)  # next row, where the Tabs began
+            assert not isinstance(app.screen, RowDialog)  # no modal per row
+            assert len(editor.rows) == n
+            # Esc leaves a cell as it was
+            await pilot.press("9", "escape")
+            assert editor.rows[1][2] == ""
+            # submit with empty required cells: refused, and the first bad cell is marked where it is
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert "targets" not in screen.session.answers
+            assert (1, 2) in table.errors and (0, 2) not in table.errors
+            assert (table.cursor_row, table.cursor_col) == min(table.errors)
+
+    from assistant.tui.widgets.list_editor import RowDialog
+
+    run(go())
+
+
+def test_list_editor_imports_rows_from_a_file_with_the_same_importer(store: SessionStore, tmp_path):
+    sid = upto(store, "specialized_list")
+    csv = tmp_path / "专精特新.csv"
+    csv.write_text("企业名称,统一社会信用代码\n甲公司,9131052602TH3BJ1X4\n乙公司,913108301DD272HD15\n", encoding="utf-8")
+    bad = tmp_path / "坏.csv"
+    bad.write_text("企业名称,统一社会信用代码\n甲公司,123\n", encoding="utf-8")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            await pilot.press("i")
+            await pilot.pause()
+            dialog = app.screen
+            path = dialog.query_one("#import-rows-path")
+            path.value = str(bad)
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            said = dialog.query_one("#import-rows-result").plain
+            assert "未能导入" in said and "第 2 行" in said, said  # the spreadsheet's row number
+            path.value = str(csv)
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert "读到 2 行" in dialog.query_one("#import-rows-result").plain
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is screen
+            assert [r["name"] for r in screen.session.answers["specialized_list"]] == ["甲公司", "乙公司"]
+            assert screen.engine.current().id != "specialized_list"
+            assert any("导入 2 行" in m["text"] for m in screen.session.transcript)
+
+    run(go())

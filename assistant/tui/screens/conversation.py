@@ -336,13 +336,27 @@ class ConversationScreen(Screen):
         self._input.focus()
         self.say(event.text)
 
+    def on_list_editor_import_requested(self, event: Any) -> None:
+        event.stop()
+        from ..widgets.list_editor import ImportRowsDialog
+
+        def done(result: tuple[list[dict[str, Any]], str] | None) -> None:
+            if result is None:
+                self._focus_question()
+                return
+            rows, name = result
+            before = len(self.session.transcript)
+            self.show_reply(self.conv.imported(event.qid, rows, name), before)
+
+        self.app.push_screen(ImportRowsDialog(self.engine, event.qid), done)
+
     def on_list_editor_submitted(self, event: Any) -> None:
         event.stop()
         n = len(event.rows)
         before = len(self.session.transcript)
         reply = self.conv.submit(event.qid, event.rows, f"（提交名单，共 {n} 行）" if n else "无")
         if reply.refused:
-            self._editor.show_errors(reply.messages[0] if reply.messages else "")
+            self._editor.show_errors(reply.messages[0] if reply.messages else "", reply.problems)
             self._chat.add(self.session.transcript[before:], refused=True)
             self._status()
         else:

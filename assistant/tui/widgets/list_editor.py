@@ -77,7 +77,15 @@ class ListEditor(Vertical):
         Binding("a", "add", "添加行"),
         Binding("e", "edit", "修改行"),
         Binding("d,delete", "delete", "删除行"),
+        Binding("i", "import_file", "从文件导入"),
     ]
+
+    class ImportRequested(Message):
+        """The person asked to fill the list from a file (the screen has the engine and the conversation)."""
+
+        def __init__(self, qid: str):
+            super().__init__()
+            self.qid = qid
 
     class Submitted(Message):
         def __init__(self, qid: str, rows: list[list[str]]):
@@ -148,9 +156,23 @@ class ListEditor(Vertical):
         if self._keep_draft is not None:
             self._keep_draft(self.qid, self.rows)  # the screen keeps a copy when it saves
 
-    def show_errors(self, text: str) -> None:
+    def show_errors(self, text: str, problems: list[Any] | None = None) -> None:
+        """The reasons under the table; the cells they name (row, column) are marked where they are."""
         self.query_one("#row-errors", WrapStatic).update(text)
         self.query_one("#row-errors").display = bool(text)
+        cols = {c.label or c.id: i for i, c in enumerate(self.q.columns)}
+        marked: set[tuple[int, int]] = set()
+        for p in problems or []:
+            row = p.row - 1
+            if p.column in cols:
+                marked.add((row, cols[p.column]))
+            else:
+                marked |= {(row, i) for i in range(len(self.q.columns))}
+        table = self.table
+        table.errors = marked
+        if marked:
+            table.move_cursor(*min(marked))
+        table.refresh()
 
     def paste(self, text: str, focus: bool = True) -> bool:
         """Add pasted rows; False (and nothing added) when a row has more cells than the list has columns."""
@@ -286,5 +308,80 @@ class ListEditor(Vertical):
             self._changed(deleted=i)
             self.table.move_cursor(row=min(i, len(self.rows) - 1))
 
+    def action_import_file(self) -> None:
+        self.post_message(self.ImportRequested(self.qid))
+
     def submit(self) -> None:
         self.post_message(self.Submitted(self.q.id, [list(r) for r in self.rows]))
+
+
+class ImportRowsDialog(ModalScreen[tuple[list[dict[str, Any]], str] | None]):
+    """Rows from an .xlsx / .csv file, through the same importer as `filing import`: the file is read and
+    checked (in a worker: a large file takes a second), the count and first rows shown, Enter imports."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
+
+    def __init__(self, engine: Any, qid: str):
+        super().__init__()
+        self.engine, self.qid = engine, qid
+        self._read: tuple[str, list[dict[str, Any]], str] | None = None  # (path typed, rows, file name)
+
+    def compose(self):
+        label = self.engine.label(self.qid)
+        with VerticalScroll(id="import-rows-dialog", classes="dialog"):
+            yield WrapStatic(f"从文件导入：{label}", classes="dialog-title")
+            yield WrapStatic("Excel（.xlsx）或 CSV 文件路径；第一行是表头。导入后替换当前名单，并更新相应的数量。")
+            yield Input(placeholder="例如：~/下载/专利清单.xlsx", id="import-rows-path")
+            yield WrapStatic("回车读取文件，Esc 取消", id="import-rows-result")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        raw = event.value.strip()
+        if self._read is not None and self._read[0] == raw:
+            self.dismiss((self._read[1], self._read[2]))  # the second Enter on the same file imports it
+            return
+        if not raw:
+            self._say("请先填写文件路径。", True)
+            return
+        self._read = None
+        self._say("正在读取和检查……", False)
+        self.run_worker(lambda: self._load(raw), thread=True, exclusive=True, group="import")
+
+    def _load(self, raw: str) -> None:
+        from pathlib import Path
+
+        from ...importer import TableError, load_rows
+
+        path = Path(raw).expanduser()
+        try:
+            rows = load_rows(self.engine, self.qid, path)
+        except TableError as exc:
+            self.app.call_from_thread(self._say, f"未能导入：{exc}", True)
+            return
+        except OSError as exc:
+            from ...fileerrors import describe
+
+            self.app.call_from_thread(self._say, f"未能导入：{describe(exc)}", True)
+            return
+        self.app.call_from_thread(self._ready, raw, rows, path.name)
+
+    def _ready(self, raw: str, rows: list[dict[str, Any]], name: str) -> None:
+        q = self.engine.flow[self.qid]
+        self._read = (raw, rows, name)
+        head = [" | ".join(show_cell(c, r.get(c.id)) for c in q.columns) for r in rows[:5]]
+        more = f"\n……共 {len(rows)} 行" if len(rows) > 5 else ""
+        old = self.engine.session.answers.get(self.qid)
+        replace = f"（将替换当前的 {len(old)} 行）" if isinstance(old, list) and old else ""
+        self._say(f"读到 {len(rows)} 行，检查通过{replace}：\n" + "\n".join(head) + more
+                  + "\n再按一次回车导入，Esc 取消。", False)
+
+    def _say(self, text: str, error: bool) -> None:
+        shown = self.query_one("#import-rows-result", WrapStatic)
+        shown.update(text)
+        shown.set_class(error, "error")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -221,7 +221,7 @@ class RowsTable(ScrollView, can_focus=True):
             self._next_cell(-1 if key == "shift+tab" else 1)
         elif key in ("enter", "e"):
             self.start_editing()
-        elif event.is_printable and event.character and key not in ("a", "d"):
+        elif event.is_printable and event.character and key not in ("a", "d", "i"):  # the editor's row keys
             self.start_editing(event.character)  # typing replaces the cell, as in a spreadsheet
         else:
             handled = False
