@@ -114,9 +114,9 @@ class ListEditor(Vertical):
         yield WrapStatic(id="row-errors")
         yield WrapStatic(id="typed-row")
         if self.cells:
-            keys = "直接输入修改单元格　Tab 下一格　回车 下一行　Esc 取消　a 添加行　d 删除行　i 从文件导入　Ctrl+S 提交"
+            keys = "输入即改本格 Tab 下一格 回车 下一行 Esc 取消　a 加行 d 删行 i 文件导入　Ctrl+S 提交"
         else:
-            keys = "a 添加　e/回车 修改　d 删除　i 从文件导入　粘贴 Excel 行（Tab 分隔）　Ctrl+S 提交名单"
+            keys = "a 添加 e/回车 修改 d 删除 i 文件导入　可粘贴 Excel 行（Tab 分隔）　Ctrl+S 提交"
         yield WrapStatic(keys, id="list-keys")
 
     def load(self, q: Any, stored: Any, fill: Any = str) -> None:

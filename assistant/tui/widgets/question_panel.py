@@ -39,7 +39,7 @@ def render_view(view: QuestionView) -> Text:
         t.append("\n提示：" + view.hint, style="dim")
     if view.format:
         t.append("\n" + view.format, style="dim")
-    if view.limits:
+    if view.limits and view.type != "longtext":  # a narrative's editor counts live, under the text
         over = any(x.over for x in view.limits)
         t.append("\n" + "　".join(x.text() for x in view.limits), style="bold red" if over else "dim")
     if view.current_shown is not None:
