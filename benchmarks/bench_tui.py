@@ -226,7 +226,7 @@ async def long_list(home: Path) -> None:
             screen.jump("patent_list")
             while True:
                 done = loop.create_future()
-                app.call_after_refresh(lambda: done.set_result(shown()))
+                app.call_after_refresh(lambda fut=done: fut.set_result(shown()))
                 if await done:
                     return time.perf_counter() - t0
 
