@@ -194,7 +194,7 @@ def limits(engine: Engine, q: Question, text: str | None = None) -> list[Limit]:
     mine = text if text is not None else engine.session.answers.get(q.id)
     out = []
     if q.max_chars:
-        out.append(Limit("本段", count_chars(mine or ""), q.max_chars))
+        out.append(Limit("本段" if q.type == "longtext" else "本题", count_chars(mine or ""), q.max_chars))
     tl = budget_of(engine, q.id)
     if tl:
         qids, limit = tl

@@ -169,6 +169,12 @@ class HomeScreen(Screen):
         self.query_one("#sessions-title", WrapStatic).update(
             f"已保存的会话（{table.row_count} 个，选中后回车继续填写）" if table.row_count else "还没有保存的会话。")
 
+    def on_screen_resume(self) -> None:
+        """Back from a report: the saved list has focus again, so Enter resumes, never starts something new."""
+        table = self.query_one(DataTable)
+        if table.row_count and not isinstance(self.focused, DataTable):
+            table.focus()
+
     def message(self, text: str, error: bool = False) -> None:
         msg = self.query_one("#home-message", WrapStatic)
         msg.update(text)
