@@ -359,3 +359,29 @@ def test_list_editor_imports_rows_from_a_file_with_the_same_importer(store: Sess
             assert any("导入 2 行" in m["text"] for m in screen.session.transcript)
 
     run(go())
+
+
+def test_chat_stays_pinned_to_the_latest_message_on_resize_and_help_opens_at_its_top(store: SessionStore):
+    sid = upto(store, "rd_expense")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            chat = screen.query_one("#chat")
+            for text in ("12000", "是", "8.5", "12"):
+                await type_line(pilot, text)
+            assert chat.scroll_y >= chat.max_scroll_y - 1
+            await pilot.resize_terminal(80, 24)
+            await pilot.pause()
+            await pilot.pause()
+            assert chat.scroll_y >= chat.max_scroll_y - 1  # still at the latest message
+            await pilot.press("f1")
+            await pilot.pause()
+            await pilot.pause()
+            last = screen.query(Bubble).last()
+            assert "关于“" in last.plain
+            assert last.region.y >= chat.region.y and last.region.y <= chat.region.y + 2  # its top is in view
+
+    run(go())
