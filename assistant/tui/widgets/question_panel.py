@@ -37,7 +37,7 @@ def render_view(view: QuestionView) -> Text:
         t.append("\n" + "　".join(extra), style="cyan")
     if view.hint:
         t.append("\n提示：" + view.hint, style="dim")
-    if view.format:
+    if view.format and not (view.choices and view.type in ("yesno", "choice")):  # the rows below are the options
         t.append("\n" + view.format, style="dim")
     if view.limits and view.type != "longtext":  # a narrative's editor counts live, under the text
         over = any(x.over for x in view.limits)
