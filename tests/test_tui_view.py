@@ -385,3 +385,52 @@ def test_chat_stays_pinned_to_the_latest_message_on_resize_and_help_opens_at_its
             assert last.region.y >= chat.region.y and last.region.y <= chat.region.y + 2  # its top is in view
 
     run(go())
+
+
+def test_jump_typed_in_a_table_cell_jumps_and_never_becomes_cell_text(store: SessionStore):
+    sid = upto(store, "targets")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            editor = screen._editor
+            before = [list(r) for r in editor.rows]
+            await pilot.press("question_mark", "enter")
+            await pilot.pause()
+            assert editor.rows == before
+            assert "关于“" in screen.query(Bubble).last().plain
+            table = editor.table
+            table.focus()
+            table.start_editing("")
+            table.editing = "跳到 集群名称"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.engine.current().id == "cluster_name"
+            assert "targets" not in screen.session.answers
+            assert all("跳到" not in "".join(r) for r in screen.session.drafts.get("targets", []))
+
+    run(go())
+
+
+def test_back_typed_in_the_row_dialog_goes_to_the_conversation(store: SessionStore):
+    sid = upto(store, "specialized_list")
+
+    async def go():
+        from assistant.tui.widgets.list_editor import RowDialog
+
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            await pilot.press("a")
+            await pilot.pause()
+            assert isinstance(app.screen, RowDialog)
+            app.screen.query_one("#cell-0").value = "返回"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is screen and screen.engine.current().id != "specialized_list"
+            assert "specialized_list" not in screen.session.answers
+
+    run(go())

@@ -39,9 +39,11 @@ class RowDialog(ModalScreen[list[str] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消"), Binding("ctrl+s", "save", "保存本行")]
 
-    def __init__(self, columns: list[Any], values: list[str], title: str, fill: Any = str):
+    def __init__(self, columns: list[Any], values: list[str], title: str, fill: Any = str,
+                 is_command: Callable[[str], bool] | None = None, on_command: Callable[[str], None] | None = None):
         super().__init__()
         self.columns, self.values, self.title_text, self.fill = columns, values, title, fill
+        self._is_command, self._on_command = is_command, on_command  # 跳到 …, ? typed in a cell
 
     def compose(self):
         with VerticalScroll(id="row-dialog", classes="dialog"):
@@ -58,6 +60,11 @@ class RowDialog(ModalScreen[list[str] | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self._is_command and self._on_command and self._is_command(event.value):
+            said = event.value.strip()
+            self.dismiss(None)  # the row is left as it was; the line goes to the conversation
+            self._on_command(said)
+            return
         inputs = list(self.query(Input))
         i = inputs.index(event.input)
         if i + 1 < len(inputs):
@@ -103,6 +110,7 @@ class ListEditor(Vertical):
         self._typed = ""  # a row arriving as keys on the table (a paste without bracketed paste)
 
     def on_mount(self) -> None:
+        self.table.is_command = self._is_command
         self.load(*self._init)
         self.focus_table()
 
@@ -263,7 +271,7 @@ class ListEditor(Vertical):
         self.paste(event.text)
 
     def action_add(self) -> None:
-        self.app.push_screen(RowDialog(self.q.columns, [], "添加一行", self.fill), self._added)
+        self.app.push_screen(RowDialog(self.q.columns, [], "添加一行", self.fill, *self._command_hooks()), self._added)
 
     def _added(self, values: list[str] | None) -> None:
         if values and any(values):
@@ -285,7 +293,8 @@ class ListEditor(Vertical):
                 self._changed(edited=i)
                 self.table.move_cursor(row=i)
 
-        self.app.push_screen(RowDialog(self.q.columns, self.rows[i], f"修改第 {i + 1} 行", self.fill), done)
+        self.app.push_screen(RowDialog(self.q.columns, self.rows[i], f"修改第 {i + 1} 行", self.fill,
+                                       *self._command_hooks()), done)
 
     def on_rows_table_selected(self, event: RowsTable.Selected) -> None:
         event.stop()
@@ -307,6 +316,12 @@ class ListEditor(Vertical):
             del self.rows[i]
             self._changed(deleted=i)
             self.table.move_cursor(row=min(i, len(self.rows) - 1))
+
+    def _command_hooks(self) -> tuple[Callable[[str], bool] | None, Callable[[str], None]]:
+        return self._is_command, self._say_command
+
+    def _say_command(self, text: str) -> None:
+        self.post_message(Command(text))
 
     def action_import_file(self) -> None:
         self.post_message(self.ImportRequested(self.qid))

@@ -11,6 +11,7 @@ cancel). Cells refused by the engine's check are marked where they are.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -24,6 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...textsafe import visible
+from .long_text import Command
 
 MAX_COL = 40  # cells wider than this are cut with … (the whole text is in the row dialog / the export)
 SAMPLE = 500  # column widths are measured on the first rows (a 10 000-row list is not walked per change)
@@ -87,6 +89,7 @@ class RowsTable(ScrollView, can_focus=True):
         self.editing: str | None = None  # the text of the cell being typed (cells mode)
         self._tab_start: int | None = None  # where a run of Tabs began: Enter goes back to it, one row down
         self.errors: set[tuple[int, int]] = set()
+        self.is_command: Callable[[str], bool] | None = None  # a typed line that is a command, not a cell
         self._widths: list[int] = []
         self.set_rows(rows)
 
@@ -211,6 +214,9 @@ class RowsTable(ScrollView, can_focus=True):
                 self.editing = self.editing[:-1]
             elif key in ("tab", "shift+tab"):
                 self._next_cell(-1 if key == "shift+tab" else 1)
+            elif key == "enter" and self.is_command is not None and self.is_command(self.editing):
+                said, self.editing = self.editing.strip(), None  # 跳到 …, ?, 返回: for the conversation
+                self.post_message(Command(said))
             elif key == "enter":
                 self._next_row()
             elif event.is_printable and event.character:
