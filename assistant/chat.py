@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from .checks import BLOCKING, involved
-from .echo import confirm_message, unsure_message
+from .echo import confirm_message, echo_rows, unsure_message
 from .engine import Engine
 from .expr import render_message, total_chars
 from .flow import Question
@@ -30,20 +30,23 @@ SAVE_WORDS = {"保存", "save"}
 QUIT_WORDS = {"退出", "quit", "exit", "q"}
 PROGRESS_WORDS = {"进度", "progress"}
 CHECK_WORDS = {"检查", "核对", "check"}
+DRAFT_WORDS = {"起草", "帮我起草", "草拟", "draft"}
 JUMP_WORDS = ("跳到", "转到", "goto ")  # a jump whenever the target resolves
 MAYBE_JUMP_WORDS = ("去", "修改")  # also how answers begin (去离子水, 修改型材料): asked about on free text
 ECHOED_TYPES = ("yesno", "choice", "integer", "decimal", "percent")  # typed text is seen as typed
 JUMP_PREFIXES = JUMP_WORDS + MAYBE_JUMP_WORDS
 FREE_TEXT = ("text", "longtext", "list")  # any text is an answer here: only whole commands are commands
 AMBIGUOUS = "ambiguous"  # session.pending["kind"] while asking "answer or command?"
+CARRY_WORDS = {"不变", "沿用", "沿用上年", "没有变化", "无变化", "确认"}  # on a question carried from last year
 AS_ANSWER = {"1", "作为答案", "答案", "是答案", "填写", "记录"}
 AS_COMMAND = {"2", "查询", "查询词汇表", "词汇表", "查词汇表", "跳转"}
 _WORD_SETS = (("help", HELP_WORDS), ("back", BACK_WORDS), ("later", LATER_WORDS), ("skip", SKIP_WORDS),
               ("preview", PREVIEW_WORDS), ("save", SAVE_WORDS), ("quit", QUIT_WORDS),
-              ("progress", PROGRESS_WORDS), ("check", CHECK_WORDS))
+              ("progress", PROGRESS_WORDS), ("check", CHECK_WORDS), ("draft", DRAFT_WORDS))
 WORDS_HELP = (
     "可以随时输入：? 或“帮助”（解释本题）、“什么是……”（查词汇表）、“返回”（上一题）、"
-    "“稍后”（先填下一题）、“跳到 ……”（跳到某题或某部分）、“进度”、“检查”、“预览”、“保存”、“退出”。"
+    "“稍后”（先填下一题）、“跳到 ……”（跳到某题或某部分）、“进度”、“检查”、“预览”、“保存”、“退出”；"
+    "第七部分可输入“起草”，按已填的数字生成草稿。"
 )
 
 
@@ -217,7 +220,15 @@ class Conversation:
             raw = s = said
             low = s.lower()
 
+        from .enterprises.dialog import KIND as ENTERPRISES
+        from .enterprises.dialog import turn
+
+        ent = turn(e, raw, q is not None and q.type in FREE_TEXT)  # 企业数据 …: proposals from enterprise data
+        if ent is not None:
+            return self._finish(Reply(ent.messages, refused=ent.refused), ask=ent.ask)
         pending = self.session.pending
+        if pending and pending.get("kind") == ENTERPRISES:
+            pending = None  # a chat word while proposals wait: they keep waiting
         literal = False  # the person chose to keep text that reads like a command as the answer
         if pending and pending.get("kind") == AMBIGUOUS:
             pending, resolved = None, self._resolve(q, low)
@@ -251,6 +262,9 @@ class Conversation:
             shown = "　".join(f"{i}. {label}" for i, (_, label) in enumerate(rows.rows, 1)) if rows else ""
             return self._finish(Reply([f"本题需要您明确选择，直接回车不会记录任何答案。请输入：{shown}"],
                                       refused=True), ask=False)
+        if q.id in self.session.carried and (s == "" or low in CARRY_WORDS):
+            self.session.confirm_carried(q.id)  # last year's value confirmed for this year
+            s = ""
         if s == "" and q.id in self.session.answers:
             held = self._hold(q.id, ["保留原答案。"])
             if held is not None:
@@ -461,7 +475,8 @@ class Conversation:
             return self._finish(Reply([*done, *(Item("finding", w) for w in self._warnings_for(qid))]))
         if "store" in c:
             e.set(qid, c["store"])
-            return self._after_answer(qid, [f"已清空“{e.label(qid)}”。"])
+            self.session.drafts.pop(qid, None)
+            return self._after_answer(qid, [c.get("said") or f"已清空“{e.label(qid)}”。"])
         if "goto" in c:
             if c.get("discard_draft"):
                 self.session.drafts.pop(qid, None)
@@ -548,7 +563,37 @@ class Conversation:
             return self._finish(Reply([self.progress_text()]), ask=False)
         if k == "check":
             return self._finish(Reply([self.findings_text()]), ask=False)
+        if k == "draft":
+            return self._draft(q)
         return self._jump(cmd.target)
+
+    def _draft(self, q: Question | None) -> Reply:
+        """起草: a draft from the answers, shown and offered; it counts only when accepted or submitted."""
+        from .drafts import draft, draftable, remaining_budget, targets_actual
+        from .expr import count_chars
+
+        e = self.engine
+        filled = targets_actual(e)
+        if q is not None and filled is not None and filled[0] == q.id:
+            rows = filled[1]
+            return self._offer(q.id, "按这些数字填入完成值吗？", [
+                {"label": "是，填入完成值（之后仍可修改）", "store": rows, "said": "已填入完成值。", "words": ["是", "填入"]},
+                {"label": "否，不填", "goto": q.id, "words": ["否", "不"]},
+            ], [echo_rows(e.flow[q.id], rows, e.text)])
+        if q is None or not draftable(e, q.id):
+            return self._finish(Reply(["“起草”用于第七部分的各段文字（以及目标表的完成值）：请先跳到那里再输入“起草”。"],
+                                      refused=True), ask=False)
+        text = draft(e, q.id)
+        if not text:
+            return self._finish(Reply(["目前已填的答案还不足以起草这一段。可以先填写第一至六部分，或直接写。"]),
+                                ask=False)
+        self.session.drafts[q.id] = text  # the editor opens with it, to edit before submitting
+        left = remaining_budget(e, q.id)
+        size = f"{count_chars(text)} 字" + (f"，本段还可写 {left} 字" if left is not None else "")
+        return self._offer(q.id, "采用这份草稿吗？", [
+            {"label": "采用草稿（之后仍可修改）", "store": text, "said": "已采用草稿，可以随时修改。", "words": ["是", "采用"]},
+            {"label": "不采用，我自己写（草稿已放进编辑框）", "goto": q.id, "words": ["否", "不"]},
+        ], [f"根据已填的答案起草如下（{size}；文中的数字都来自您的答案，请核对后再用）：\n{text}"])
 
     def _ambiguity_text(self) -> str:
         p = self.session.pending or {}
@@ -588,6 +633,8 @@ class Conversation:
         """The rows a front end offers for one-key answers now, or None (type an answer)."""
         pending = self.session.pending
         q = self.engine.current()
+        if pending and pending.get("kind") == "enterprises":
+            return None  # proposals from enterprise data: typed choices (1 3 5, 全部), not one key
         if pending and pending.get("kind") == AMBIGUOUS:
             if q is None or pending.get("qid") != q.id:
                 return None

@@ -94,6 +94,13 @@ def _year_arg(text: str) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     from .flow import load_flow
+
+    if getattr(args, "from_", None):  # last year's report as the base
+        from .enterprises.commands import run_new_from
+
+        return run_new_from(args)
+    if not args.form:
+        raise CliError("请用 --form 指定表单（annual 或 district），或用 --from 上年报告。", EXIT_USAGE)
     from .parse import InputError
     from .validate import check_text
 
@@ -104,7 +111,14 @@ def cmd_new(args: argparse.Namespace) -> int:
         check_text(title)  # bytes that are not UTF-8 in argv arrive as lone surrogates
     except InputError as exc:
         raise CliError(f"标题{exc}", EXIT_USAGE) from None
-    session = _store().create(flow.form, title, year)
+    if args.from_reports:
+        from .rollup import create_district
+
+        if flow.form != "district_summary":
+            raise CliError("--from-reports 只用于区级总结（--form district）。", EXIT_USAGE)
+        session = create_district([Path(f) for f in args.from_reports], _store(), title, args.year)
+    else:
+        session = _store().create(flow.form, title, year)
     _out(session.id)
     return EXIT_OK
 
@@ -376,10 +390,57 @@ def cmd_import(args: argparse.Namespace) -> int:
     return run_import(args.id, args.list, Path(args.file), yes=args.yes)
 
 
+def cmd_workbook(args: argparse.Namespace) -> int:
+    from .enterprises.commands import run_workbook
+
+    return run_workbook(args)
+
+
+def cmd_enterprises(args: argparse.Namespace) -> int:
+    from .enterprises.commands import run_enterprises
+
+    return run_enterprises(args)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
     return run_demo(args.form, Path(args.output) if args.output else None)
+
+
+def cmd_overview(args: argparse.Namespace) -> int:
+    from .overview import run_overview
+
+    out, overview = run_overview([Path(f) for f in args.files], Path(args.output) if args.output else None,
+                                 force=args.force)
+    invalid = sum(1 for p in overview.problems if p[2] == "无效报告")
+    sys.stderr.write(f"已汇总 {len(overview.rows)} 份报告" + (f"，{invalid} 份无效（见“问题”表）" if invalid else "")
+                     + f"，问题 {len(overview.problems)} 条。\n")
+    _out(str(out))
+    return EXIT_OK if not invalid else EXIT_REFUSED
+
+
+def _port_arg(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应为 1–65535 之间的整数，而不是 {text!r}")
+    return port
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import ServeConfig, ServeError, check_config, run_serve
+
+    try:
+        warnings = check_config(args.host, args.token, args.no_token)
+    except ServeError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    for warning in warnings:
+        _err(warning)
+    return run_serve(ServeConfig(host=args.host, port=args.port, token=args.token, session_id=args.id,
+                                 open_browser=not args.no_browser))
 
 
 # -- parser ----------------------------------------------------------------------------------
@@ -403,9 +464,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     forms = ["annual", "district"]
     sp = add("new", "新建一个会话，只输出会话编号", cmd_new)
-    sp.add_argument("--form", choices=forms, required=True, help="annual=年度报告（附件1），district=区级总结（附件2）")
+    sp.add_argument("--form", choices=forms, help="annual=年度报告（附件1），district=区级总结（附件2）")
     sp.add_argument("--title", help="会话标题（便于在列表中辨认）")
-    sp.add_argument("--year", type=_year_arg, help="填报年度（2000–2100），默认 2023")
+    sp.add_argument("--year", type=_year_arg, help="填报年度（2000–2100），默认 2023；用 --from 时默认为上年的下一年")
+    sp.add_argument("--from", dest="from_", metavar="上年报告",
+                    help="上年的会话编号或导出的 JSON 报告：沿用名称、机构、联系人、主导产业、平台和名单（逐项确认），"
+                         "上年数字作为计算增速的基数")
+    sp.add_argument("--from-reports", nargs="+", metavar="报告.json",
+                    help="区级总结：由本区各集群导出的 JSON 年度报告生成集群情况表（全部通过才创建；年度取自报告）")
 
     sp = add("questions", "列出表单的全部问题", cmd_questions)
     sp.add_argument("--form", choices=forms, required=True, help="annual 或 district")
@@ -463,13 +529,44 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file", metavar="文件", help=".xlsx 或 .csv 文件")
     sp.add_argument("--yes", action="store_true", help="不再确认，直接导入")
 
+    sp = add("overview", "把多份 JSON 报告汇总为一个 Excel 概览（每个集群一行，认定条件是否符合，问题清单）", cmd_overview)
+    sp.add_argument("files", nargs="+", metavar="报告.json", help="由 `filing export --format json` 导出的报告")
+    sp.add_argument("-o", "--output", metavar="路径", help="输出的 .xlsx 文件，默认 ./集群概览.xlsx")
+    sp.add_argument("--force", action="store_true", help="允许覆盖已存在的文件")
+
+    sp = add("serve", "在浏览器中使用助手（每个标签页一个独立的助手，默认只允许本机访问）", cmd_serve)
+    sp.add_argument("id", nargs="?", metavar="会话编号", help="直接打开这个会话（不填则显示首页）")
+    sp.add_argument("--host", default="127.0.0.1", help="监听地址，默认 127.0.0.1（只有本机能访问）")
+    sp.add_argument("--port", type=_port_arg, default=8000, help="端口（1–65535），默认 8000")
+    sp.add_argument("--token", metavar="口令", help="访问口令：每次连接都检查，地址中须带 ?token=口令")
+    sp.add_argument("--no-token", action="store_true", help="在其他地址上提供服务时明确不用口令（不推荐）")
+    sp.add_argument("--no-browser", action="store_true", help="不自动打开浏览器")
+
+    sp = add("workbook", "生成发给成员企业的《企业数据采集表》（.xlsx）；--columns 列出采集表的列", cmd_workbook)
+    sp.add_argument("id", nargs="?", metavar="会话编号", help="会话编号（按该会话的年度生成）")
+    sp.add_argument("-o", "--output", metavar="路径", help="输出文件路径（默认当前目录）")
+    sp.add_argument("--prefill", nargs="?", const=True, metavar="上年采集表",
+                    help="预填已知的企业：不带文件时取会话中名单里的企业；带上年填好的采集表时沿用企业信息，上年数字填入“上年”各列")
+    sp.add_argument("--form", help="不给会话编号时的表单，例如 annual")
+    sp.add_argument("--year", type=_year_arg, help="不给会话编号时的年度")
+    sp.add_argument("--columns", action="store_true", help="只列出采集表的列（编号、表头、类型、单位、选项、必填）")
+    sp.add_argument("--json", action="store_true", help="与 --columns 一起：以 JSON 输出")
+    sp.add_argument("--force", action="store_true", help="允许覆盖已存在的文件")
+
+    sp = add("enterprises", "用企业数据采集表计算报告中的指标（显示建议值和当前值，确认后写入并记录计算佐证）",
+             cmd_enterprises)
+    sp.add_argument("id", metavar="会话编号", help="会话编号")
+    sp.add_argument("files", nargs="*", metavar="文件",
+                    help="一个汇总的采集表或多个企业各自的文件（.xlsx / .csv）；不给文件时只按上年报告计算增速")
+    sp.add_argument("--yes", action="store_true", help="不再询问，采用全部建议（用于脚本）")
+
     sp = add("demo", "用示例数据生成一份完整报告并导出 Word", cmd_demo)
     sp.add_argument("--form", choices=forms, default="annual", help="annual 或 district")
     sp.add_argument("-o", "--output", metavar="路径", help="输出文件路径")
     return p
 
 
-INTERACTIVE = (None, "resume", "ask", "import")  # these draw prompts with terminal codes of their own
+INTERACTIVE = (None, "resume", "ask", "import", "enterprises")  # these draw prompts with terminal codes of their own
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -236,5 +236,9 @@ def evidence_of(e: Engine, q: Question) -> dict[str, Any]:
 
 
 def evidence(e: Engine) -> dict[str, Any]:
-    """Every computed figure that counts: formula, inputs, computed value, value used and its source."""
-    return {q.id: evidence_of(e, q) for q in e.flow.questions if q.computes and e.is_relevant(q.id)}
+    """Every computed figure that counts: formula, inputs, computed value, value used and its source;
+    and the figures taken from enterprise data or last year's report (enterprises/evidence.py)."""
+    from .enterprises.evidence import export_items
+
+    out = {q.id: evidence_of(e, q) for q in e.flow.questions if q.computes and e.is_relevant(q.id)}
+    return {**export_items(e), **out}

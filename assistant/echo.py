@@ -3,11 +3,12 @@ to "不清楚". Shared by the conversation (TUI, `filing ask`) and the command l
 
 from __future__ import annotations
 
-import unicodedata
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from .cjkwrap import display_width
 from .parse import Parsed
-from .values import show
+from .values import show, show_cell
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -16,18 +17,21 @@ if TYPE_CHECKING:
 CONFIRM_HINT = "（回车或“是”确认，“否”重新输入）"
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def echo_table(rows: list[list[str]]) -> str:
     """Rows of cells as aligned plain text (CJK characters count two columns), for any terminal."""
-    widths = [max(_width(r[i]) for r in rows if i < len(r)) for i in range(max(len(r) for r in rows))]
+    widths = [max(display_width(r[i]) for r in rows if i < len(r)) for i in range(max(len(r) for r in rows))]
     lines = []
     for r in rows:
-        cells = [c + " " * (widths[i] - _width(c)) if i < len(r) - 1 else c for i, c in enumerate(r)]
+        cells = [c + " " * (widths[i] - display_width(c)) if i < len(r) - 1 else c for i, c in enumerate(r)]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
+
+
+def echo_rows(q: Question, rows: list[dict[str, Any]], text: Callable[[str], str] = str) -> str:
+    """A list's rows as an aligned table under its column labels (what is about to be stored);
+    `text` fills the labels ({year})."""
+    head = [text(c.label or c.id) for c in q.columns]
+    return echo_table([head] + [[show_cell(c, r.get(c.id)) or "—" for c in q.columns] for r in rows])
 
 
 def echo_text(parsed: Parsed) -> str:

@@ -149,7 +149,7 @@ class Engine:
         return self.state.relevant.get(qid, False)
 
     def is_askable(self, q: Question) -> bool:
-        return self.state.relevant[q.id] and not q.calculated
+        return self.state.relevant[q.id] and not q.calculated and q.asked
 
     def is_answered(self, qid: str) -> bool:
         q = self.flow[qid]
@@ -193,7 +193,8 @@ class Engine:
 
     def progress(self, section: Section | None = None) -> Progress:
         qs = self.askable(section)
-        return Progress(sum(1 for q in qs if q.id in self.session.answers), len(qs))
+        carried = self.session.carried  # last year's value not yet confirmed: still to do
+        return Progress(sum(1 for q in qs if q.id in self.session.answers and q.id not in carried), len(qs))
 
     def next_question(self, after: str | None = None) -> Question | None:
         """The first unanswered question after `after` (wrapping round), or None when all are done."""
@@ -202,8 +203,9 @@ class Engine:
         if after is not None and after in self.flow.index:
             pos = self.flow.index[after]
             start = next((i for i, q in enumerate(qs) if self.flow.index[q.id] > pos), len(qs))
+        carried = self.session.carried
         for q in qs[start:] + qs[:start]:
-            if q.id not in self.session.answers:
+            if q.id not in self.session.answers or q.id in carried:
                 return q
         return None
 

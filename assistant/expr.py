@@ -18,6 +18,11 @@ def _tally(rows: Any, row_key: str, col_key: str) -> dict:
     return out
 
 
+def _filled(rows: Any, col_key: str) -> int:
+    """How many list rows have something in a column (e.g. the roll-up's review notes)."""
+    return sum(1 for row in rows or [] if isinstance(row, dict) and str(row.get(col_key) or "").strip())
+
+
 def _nonzero(matrix: Any) -> dict:
     return {r: {c: n for c, n in cols.items() if n} for r, cols in (matrix or {}).items() if any(cols.values())}
 
@@ -77,7 +82,7 @@ def environment() -> Any:
     return env
 
 
-_OUR_FILTERS = {"tally": _tally, "nonzero": _nonzero, "matrix_total": _matrix_total,
+_OUR_FILTERS = {"tally": _tally, "filled": _filled, "nonzero": _nonzero, "matrix_total": _matrix_total,
                 "total_chars": _total_chars, "round2": _round2}
 # Filters a translated condition may call: ours, and jinja2's own `length`/`count`/`abs` (len and abs there).
 _FILTERS = {"length": len, "count": len, "abs": abs, **_OUR_FILTERS}

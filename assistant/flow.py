@@ -45,6 +45,7 @@ class Column:
     options: list[Option] = field(default_factory=list)
     min: float | None = None
     max: float | None = None
+    printed: bool = True  # false: kept in the answers (where a figure came from) but not drawn in the document
     # wording
     label: str = ""
     aliases: list[str] = field(default_factory=list)
@@ -68,6 +69,7 @@ class Question:
     # figure with its basis (the form's row and the inputs differ in scope). See assistant/computed.py.
     override: bool = False
     printed: bool = True  # false: asked (e.g. to judge a warning) but the form has no row for it
+    asked: bool = True  # false: filled from elsewhere (the district's table from its clusters' reports), never asked
     unit: str = ""
     places: int = 2
     min: float | None = None
@@ -131,6 +133,16 @@ class Fix:
 
 
 @dataclass
+class Criterion:
+    """A rule that is a designation condition: whose condition, its column heading, its wording."""
+
+    __pydantic_config__ = _STRICT
+    by: str  # e.g. 国家认定标准（2022 年版）
+    label: str  # short heading for an overview column
+    text: str  # the condition as the rule-maker words it
+
+
+@dataclass
 class Rule:
     __pydantic_config__ = _STRICT
     id: str
@@ -140,6 +152,7 @@ class Rule:
     severity: Literal["blocking", "warning"] = "blocking"
     fixes: list[Fix] = field(default_factory=list)
     budget: int | None = None  # a total_chars rule: the 字 its texts may hold together
+    criterion: Criterion | None = None  # a designation condition (the commission's overview flags it)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from typing import Any
 from .errors import EXIT_FILE, UserError
 from .paths import home
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -76,7 +76,9 @@ class Session:
     def __init__(self, id: str, form: str, title: str, year: int, *, created: str | None = None,
                  updated: str | None = None, answers: dict[str, Any] | None = None,
                  transcript: list[dict[str, Any]] | None = None, cursor: str | None = None,
-                 pending: dict[str, Any] | None = None, drafts: dict[str, Any] | None = None):
+                 pending: dict[str, Any] | None = None, drafts: dict[str, Any] | None = None,
+                 evidence: dict[str, Any] | None = None, carried: list[str] | None = None,
+                 prior: list[dict[str, Any]] | None = None, enterprise_data: dict[str, Any] | None = None):
         self.id, self.form, self.title, self.year = id, form, title, int(year)
         self.created = created or now()
         self.updated = updated or self.created
@@ -85,6 +87,11 @@ class Session:
         self.cursor = cursor
         self.pending = pending  # a converted value awaiting the person's confirmation
         self.drafts: dict[str, Any] = dict(drafts or {})  # editor text not yet submitted, by question id
+        # Figures accepted from enterprise data / last year's report: formula, inputs, N, files (by question id).
+        self.evidence: dict[str, Any] = dict(evidence or {})
+        self.carried: list[str] = list(carried or [])  # prefilled from last year, not yet confirmed
+        self.prior: list[dict[str, Any]] = list(prior or [])  # earlier years' figures, newest first
+        self.enterprise_data: dict[str, Any] | None = enterprise_data  # the last accepted enterprise import
         self._frags: dict[str, bytes] = {}
         self._tfrags: list[bytes] = []
 
@@ -93,7 +100,17 @@ class Session:
         self.answers[qid] = value
         self._frags.pop(qid, None)
         self.drafts.pop(qid, None)
+        self.evidence.pop(qid, None)  # a figure typed over a computed one has no evidence any more
+        self.confirm_carried(qid)
         self.updated = now()
+
+    def confirm_carried(self, qid: str) -> bool:
+        """The operator confirmed (or changed) last year's value: it is this year's answer now."""
+        if qid in self.carried:
+            self.carried.remove(qid)
+            self.updated = now()
+            return True
+        return False
 
     def say(self, role: str, text: str, qid: str | None = None, kind: str | None = None,
             brief: str | None = None) -> None:
@@ -135,7 +152,8 @@ class Session:
         head = _dumps({
             "schema_version": SCHEMA_VERSION, "id": self.id, "form": self.form, "title": self.title,
             "year": self.year, "created": self.created, "updated": self.updated, "cursor": self.cursor,
-            "pending": self.pending, "drafts": self.drafts,
+            "pending": self.pending, "drafts": self.drafts, "evidence": self.evidence, "carried": self.carried,
+            "prior": self.prior, "enterprise_data": self.enterprise_data,
         })
         tail = [b"]}"]
         if tf:
@@ -164,6 +182,8 @@ class Session:
             data["id"], data["form"], data.get("title") or "", data["year"], created=data.get("created"),
             updated=data.get("updated"), answers=data.get("answers"), transcript=data.get("transcript"),
             cursor=data.get("cursor"), pending=data.get("pending"), drafts=data.get("drafts"),
+            evidence=data.get("evidence"), carried=data.get("carried"), prior=data.get("prior"),
+            enterprise_data=data.get("enterprise_data"),
         )
 
 
@@ -182,7 +202,18 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """v3 adds evidence of figures from enterprise data, carried-forward markers and last years' figures."""
+    data = dict(data)
+    data.setdefault("evidence", {})
+    data.setdefault("carried", [])
+    data.setdefault("prior", [])
+    data.setdefault("enterprise_data", None)
+    data["schema_version"] = 3
+    return data
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:

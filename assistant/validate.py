@@ -424,10 +424,17 @@ def check_session(data: dict[str, Any], *, strings: bool = True, load: Callable[
             isinstance(r, list) and all(c is None or isinstance(c, (str, int, float)) for c in r) for r in draft))
         if not ok:
             raise InputError(f"草稿 {shown(qid)} 应是文字或表格行，实际是{kind_of(draft)}")
+    from .enterprises.evidence import check_session_parts
+
+    check_session_parts(data, flow)  # evidence of figures from enterprise data, carried items, last years
 
 
 def _pending_fits(pending: dict[str, Any], flow: Any) -> bool:
     """What waits for the person: a value to confirm, "answer or command?", or fixes to choose from."""
+    if pending.get("kind") == "enterprises":  # enterprises.dialog.KIND: a proposal batch awaiting a choice
+        from .enterprises.evidence import pending_fits
+
+        return pending_fits(pending, flow)
     pq = pending.get("qid")
     q = flow.by_id.get(pq) if isinstance(pq, str) else None
     if q is None or q.calculated:
@@ -451,6 +458,8 @@ def _pending_fits(pending: dict[str, Any], flow: Any) -> bool:
                 for k, x in sets.items())):
             return False
         if store is not None and stored_problem(q, store):
+            return False
+        if not isinstance(c.get("said", ""), str):
             return False
         words = c.get("words", [])
         if not (isinstance(words, list) and all(isinstance(w, str) for w in words)):

@@ -87,6 +87,7 @@ class QuestionView:
     choices: Choices | None = None
     current: str | None = None  # the stored answer as the person would type it (prefill; Enter keeps it)
     current_shown: str | None = None  # the stored answer as printed
+    carried: bool = False  # the current answer is last year's, carried forward: to confirm or change
     pending: PendingView | None = None
     findings: list[FindingView] = field(default_factory=list)
     limits: list[Limit] = field(default_factory=list)
@@ -110,7 +111,9 @@ class QuestionView:
             out.append(self.format)
         if self.limits:
             out.append("　".join(x.text() for x in self.limits))
-        if self.current_shown is not None:
+        if self.current_shown is not None and self.carried:
+            out.append(f"沿用上年：{self.current_shown}，是否不变？（直接回车或输入“不变”确认；有变化请输入新的答案）")
+        elif self.current_shown is not None:
             out.append(f"当前答案：{self.current_shown}（直接回车保留，或输入新的答案）")
         return out
 
@@ -226,7 +229,8 @@ def build(engine: Engine, q: Question | None, *, choices: Choices | None = None,
         unit=q.unit or ("%" if q.type == "percent" else ""), hint=e.text(q.hint) if q.hint else "",
         format=e.text(format_rule(e, q)), offer=e.offer_lines(q), compact_offer=e.offer_lines(q, compact=True),
         choices=choices, current=typed_answer(e, q) if stored else None,
-        current_shown=e.shown(q.id) if stored else None, pending=pending, findings=findings or [],
+        current_shown=e.shown(q.id) if stored else None, carried=stored and q.id in e.session.carried,
+        pending=pending, findings=findings or [],
         limits=limits(e, q),
     )
 

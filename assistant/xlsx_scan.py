@@ -120,8 +120,9 @@ def _rels(z: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _active_sheet(z: zipfile.ZipFile) -> tuple[str, str]:
-    """(sheet name, part name) of the sheet Excel shows first: the active tab, as openpyxl's `active`."""
+def _active_sheet(z: zipfile.ZipFile, prefer: str | None = None) -> tuple[str, str]:
+    """(sheet name, part name) of the sheet Excel shows first: the active tab, as openpyxl's `active`;
+    the sheet named `prefer` when there is one (a workbook whose first tab is its instructions)."""
     book = next((path for typ, path in _rels(z, "").values() if typ.endswith(OFFICE_DOC)), None)
     if book is None or not _has(z, book):
         raise NotExcel("压缩包里没有 Excel 工作簿")
@@ -135,7 +136,8 @@ def _active_sheet(z: zipfile.ZipFile) -> tuple[str, str]:
     active = active or 0
     if not sheets:
         raise NotExcel("工作簿里没有工作表")
-    name, rid = sheets[active if active < len(sheets) else 0]
+    named = [i for i, (n, _) in enumerate(sheets) if prefer is not None and n == prefer]
+    name, rid = sheets[named[0] if named else active if active < len(sheets) else 0]
     typ, part = _rels(z, book).get(rid, ("", ""))
     if not typ.endswith("/worksheet") or not _has(z, part):
         raise NotExcel(f"工作表“{name}”不是普通表格（可能是图表页）")
@@ -248,13 +250,71 @@ def open_zip(raw: bytes) -> zipfile.ZipFile:
     return z
 
 
-def scan_xlsx(z: zipfile.ZipFile, max_rows: int, max_cols: int, max_cells: int) -> SheetScan:
+def check_parts(z: zipfile.ZipFile) -> None:
+    """Refuse a DTD in any XML part (only the prologue before the root element is read)."""
+    for info in z.infolist():
+        if info.filename.lower().endswith((".xml", ".rels", ".vml")) and not info.is_dir():
+            _prologue(z, info.filename)
+
+
+def sheet_part(z: zipfile.ZipFile, prefer: str | None = None) -> tuple[str, str]:
+    """(sheet name, part name) of the sheet that is read: `prefer` when the workbook has it, else the active tab."""
+    try:
+        return _active_sheet(z, prefer)
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError, zlib.error) as exc:
+        raise NotExcel(f"文件不完整或已损坏：{type(exc).__name__}") from None
+
+
+# A cell reference beyond 200 000 rows (seven digits, or six starting 2-9 past 199 999) or beyond column GR (200).
+_ODD_REF = re.compile(rb'<c r="(?![A-Z]{1,2}\d{1,6}")')
+_FAR_ROW = re.compile(rb'<c r="[A-Z]{1,2}[2-9]\d{5}"')
+_FAR_COL = re.compile(rb'<c r="(?:[H-Z][A-Z]|G[S-Z])\d')
+_BARE_CELL = re.compile(rb"<c[>/\s](?<!<c )")
+_PREFIXED = re.compile(rb"<[A-Za-z0-9_.-]+:(?:c|row|sheetData|dimension)[\s>/]")
+_DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})?(\d{1,7})?(?::([A-Z]{1,3})(\d{1,7}))?"')
+
+
+def quick_bounds(z: zipfile.ZipFile, part: str, max_rows: int, max_cols: int, max_cells: int) -> bool:
+    """Whether an ordinary sheet (every cell placed by `r`, no formula, no namespace prefix, no declared or
+    actual position beyond the limits) may go straight to a dense reader such as calamine, which allocates
+    the declared dimension and the span of the cell positions. False: take the full scan (scan_xlsx).
+
+    A few regular-expression passes over the sheet's bytes (C speed) instead of an XML parse; the limits
+    here are the importer's (200 000 rows, 200 columns), checked coarsely: anything near them takes the full scan.
+    """
+    if max_rows > 200_000 or max_cols > 200:
+        return False
+    info = z.getinfo(part)
+    if info.file_size > MAX_PART_BYTES:
+        return False
+    try:
+        data = z.read(part)
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError, zlib.error) as exc:
+        raise NotExcel(f"文件不完整或已损坏：{type(exc).__name__}") from None
+    if b"<!" in data[:4096] or _PREFIXED.search(data):
+        return False
+    at = data.find(b"<dimension")
+    dim = _DIMENSION.match(data, at) if at >= 0 else None
+    if at >= 0 and (dim is None or data.find(b"<dimension", at + 1) >= 0):
+        return False
+    if dim is not None and dim[4] is not None:
+        last_row, last_col = int(dim[4]), column_number(dim[3].decode())
+        if last_row > max_rows or last_col > max_cols or last_row * last_col > max_cells:
+            return False
+    if b"<f" in data:  # formulas: the full scan finds one without a cached value
+        return False
+    # r first, as Excel, openpyxl and xlsxwriter write it; any other cell takes the full scan
+    cells = data.count(b"<c ")
+    if cells > max_cells or cells != data.count(b'<c r="') or _BARE_CELL.search(data):
+        return False
+    return not any(p.search(data) for p in (_ODD_REF, _FAR_ROW, _FAR_COL))
+
+
+def scan_xlsx(z: zipfile.ZipFile, max_rows: int, max_cols: int, max_cells: int, prefer: str | None = None) -> SheetScan:
     """Check every XML part for a DTD, then read the shown sheet's shape. Raises NotExcel or SheetLimit."""
     try:
-        for info in z.infolist():
-            if info.filename.lower().endswith((".xml", ".rels", ".vml")) and not info.is_dir():
-                _prologue(z, info.filename)
-        name, part = _active_sheet(z)
+        check_parts(z)
+        name, part = _active_sheet(z, prefer)
         scan = SheetScan(name)
         reader = _SheetReader(scan, max_rows, max_cols, max_cells)
         p = _parser()

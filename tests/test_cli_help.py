@@ -10,7 +10,7 @@ import pytest
 from assistant.cli import build_parser, main
 
 COMMANDS = ["new", "questions", "answers", "list", "check", "restore", "preview", "export", "import-report",
-            "resume", "ask", "import", "demo", "package"]
+            "resume", "ask", "import", "demo", "package", "serve", "overview", "workbook", "enterprises"]
 ENGLISH = ("usage:", "options:", "show this help message", "positional arguments", "optional arguments")
 
 

@@ -61,7 +61,7 @@ def test_preview_cuts_long_lists_and_shows_the_count(store):
     print_preview(session, console=console)
     out = console.export_text()
     assert "专利名称0001" in out and "专利名称1500" not in out
-    assert "共 1500 条" in out
+    assert "共 1500 行，这里显示前 10 行" in out
     assert "四、数字化升级情况" in out and "☑是" in out
     full = render_markdown(session)
     assert "专利名称1500" in full
@@ -172,3 +172,56 @@ def test_cli_export_and_import_report(annual_session, tmp_path, capsys):
     assert main(["export", new_id, "--format", "docx", "-o", str(tmp_path / "r.docx")]) == 0
     assert (tmp_path / "r.docx").exists() and os.path.getsize(tmp_path / "r.docx") > 10_000
     assert main(["preview", annual_session.id]) == 0
+
+
+def _cells(text: str) -> list[str]:
+    """The cells of every table in a rich rendering: the lines of a row between its borders are
+    joined column by column (a wrapped label is whole again), spaces removed."""
+    cells: list[str] = []
+    block: list[list[str]] = []
+
+    def flush() -> None:
+        if block:
+            width = max(len(r) for r in block)
+            cells.extend("".join(r[i] if i < len(r) else "" for r in block) for i in range(width))
+            block.clear()
+
+    for line in text.splitlines():
+        s = line.strip()
+        if s.startswith("│"):
+            block.append(["".join(seg.split()) for seg in s.strip("│").split("│")])
+        else:
+            flush()
+    flush()
+    return cells
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_preview_shows_every_label_whole_and_part_eight_complete(annual_session, width):
+    from assistant.document.model import build_report
+    from assistant.engine import Engine
+
+    console = Console(record=True, width=width, color_system=None)
+    print_preview(annual_session, console=console)
+    out = console.export_text()
+    assert "…" not in out  # nothing cut
+    cells = set(_cells(out))
+    report = build_report(Engine.for_session(annual_session))
+    labels = {"".join(c.text.split()) for p in report.parts for b in p.blocks if b.grid is not None
+              for r in b.grid.rows for c in r.cells[:2] if c.text and c.merge != "continue" and not c.right_lines}
+    missing = [label for label in labels if label not in cells]
+    assert not missing, missing
+    # Part 八 whole: the declaration, the signature, seal and date lines; 填报说明 numbered as printed.
+    for words in ("本单位承诺此次填报", "集群运营主体单位负责人（签字）", "区中小企业主管部门（公章）", "2024 年 4 月 8 日",
+                  "1. 集群应如实填报有关情况", "6. 为确保文件信息的正确采集"):
+        assert words in out, words
+    date_line = next(line for line in out.splitlines() if "2024 年 4 月 8 日" in line)
+    assert date_line.rstrip(" │").endswith("2024 年 4 月 8 日")  # right-aligned as on paper
+
+
+def test_district_preview_signs_off_at_the_right(district_session):
+    console = Console(record=True, width=80, color_system=None)
+    print_preview(district_session, console=console)
+    lines = console.export_text().rstrip().splitlines()
+    assert lines[-1].endswith("日") and lines[-1].startswith(" " * 30)
+    assert lines[-2].rstrip().endswith("（公章）") and lines[-2].startswith(" " * 20)

@@ -65,7 +65,8 @@ def test_year_is_a_parameter():
 def test_district_covers_six_parts():
     flow = load_flow("district")
     assert [q.id for q in flow.questions] == [
-        "district_name", "overall", "measures", "cases", "problems", "next_plan", "suggestions", "department", "sign_date"]
+        "district_name", "cluster_table", "overall", "measures", "cases", "problems", "next_plan", "suggestions",
+        "department", "sign_date"]
 
 
 def _write(tmp_path, body: str):

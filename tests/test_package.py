@@ -83,7 +83,7 @@ def test_cli_package_with_libreoffice_includes_the_pdf(tmp_path):
 def test_tui_export_dialog_writes_the_package(store, tmp_path, no_soffice):
     import asyncio
 
-    from textual.widgets import RadioSet
+    from tui_support import export_from_dialog
 
     from assistant.tui.app import FilingApp
 
@@ -92,17 +92,7 @@ def test_tui_export_dialog_writes_the_package(store, tmp_path, no_soffice):
     async def run() -> None:
         app = FilingApp(session.id, store=store)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("f5")
-            await pilot.pause()
-            dialog = app.screen
-            dialog.query_one("#format", RadioSet).query("RadioButton")[-1].value = True
-            dialog.query_one("#path").insert_text_at_cursor(str(tmp_path / "报送"))
-            await pilot.press("enter")
-            for _ in range(300):
-                await asyncio.sleep(0.05)
-                if "已导出" in dialog.query_one("#export-result").plain:
-                    break
-            text = dialog.query_one("#export-result").plain
+            text = await export_from_dialog(pilot, -1, str(tmp_path / "报送"))  # the last choice: the package
             assert "报送清单.md" in text and "未生成 PDF" in text, text
 
     asyncio.run(run())

@@ -101,7 +101,7 @@ def test_cli_pdf_export_reports_the_page_check_on_stderr(tmp_path):
 def test_tui_export_dialog_writes_a_pdf_in_the_background(store, tmp_path):
     import asyncio
 
-    from textual.widgets import RadioSet
+    from tui_support import export_from_dialog
 
     from assistant.tui.app import FilingApp
 
@@ -111,21 +111,8 @@ def test_tui_export_dialog_writes_a_pdf_in_the_background(store, tmp_path):
     async def run() -> None:
         app = FilingApp(session.id, store=store)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("f5")
-            await pilot.pause()
-            dialog = app.screen
-            radios = dialog.query_one("#format", RadioSet)
-            radios.query("RadioButton")[1].value = True  # PDF
-            dialog.query_one("#path").insert_text_at_cursor(str(out))
-            await pilot.press("enter")
-            await pilot.pause()
-            assert "正在用 LibreOffice 生成 PDF" in dialog.query_one("#export-result").plain
-            for _ in range(600):  # the worker thread reports back; LibreOffice takes seconds
-                await asyncio.sleep(0.1)
-                if "已导出" in dialog.query_one("#export-result").plain:
-                    break
-            text = dialog.query_one("#export-result").plain
-            assert str(out) in text and "各在一页之内" in text, text
+            text = await export_from_dialog(pilot, 1, str(out))  # 1: PDF
+            assert "正在用 LibreOffice 生成 PDF" in text and str(out) in text and "各在一页之内" in text, text
 
     asyncio.run(run())
     assert out.read_bytes().startswith(b"%PDF")

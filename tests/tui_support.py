@@ -83,3 +83,25 @@ async def pick_in_outline(pilot: Any, key: str) -> None:
     ol.highlighted = ids.index(key)
     await pilot.press("enter")
     await pilot.pause()
+
+
+async def export_from_dialog(pilot: Any, choice: int, path: str, *, wait_for: str = "已导出", seconds: float = 60) -> str:
+    """F5, pick format `choice` (its index in the dialog), type the path, Enter; the result text once it
+    says `wait_for` (PDF and the package are written by a worker thread)."""
+    import asyncio
+
+    from textual.widgets import RadioSet
+
+    await pilot.press("f5")
+    await pilot.pause()
+    dialog = pilot.app.screen
+    dialog.query_one("#format", RadioSet).query("RadioButton")[choice].value = True
+    dialog.query_one("#path").insert_text_at_cursor(path)
+    await pilot.press("enter")
+    await pilot.pause()
+    first = dialog.query_one("#export-result").plain
+    for _ in range(int(seconds / 0.1)):
+        if wait_for in dialog.query_one("#export-result").plain:
+            break
+        await asyncio.sleep(0.1)
+    return first + "\n" + dialog.query_one("#export-result").plain

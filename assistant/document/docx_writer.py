@@ -16,6 +16,7 @@ import zipfile
 from typing import Any
 from xml.sax.saxutils import escape
 
+from ..cjkwrap import display_width
 from ..parse import clean_text as _clean_controls
 from ..textsafe import strip_bidi
 from .model import MISSING, Block, Grid, ListTable, Part, Report
@@ -404,29 +405,23 @@ def _set_properties(doc: Any, report: Report) -> None:
 
 
 COVER_CHARS_PER_LINE = 24  # 三号仿宋 on a 14.5 cm line, in Chinese characters
-COVER_LINE_PT = 26  # one wrapped line of a cover entry, as LibreOffice and Word set it
+COVER_LINE_PT = 29  # one more wrapped line of a cover entry (measured in LibreOffice: 28.9 pt)
+COVER_SLACK_PT = 150  # white space under the issuer on the sample cover (≈ 198 pt), less a margin
 
 
 def _cover_spacing(cover: list[tuple[str, str]]) -> tuple[int, int, float]:
     """(blank lines above the title, blank lines below it, points above the issuer).
 
-    The printed cover has generous white space; long names take it back line by line, so the
-    issuer line stays on the cover page (the form's cover is one page)."""
-    lines = sum(-(-_width(f"{label}：{value}") // (2 * COVER_CHARS_PER_LINE)) for label, value in cover)
-    extra_pt = max(0, lines - len(cover)) * COVER_LINE_PT
-    issuer_before = max(12.0, 120.0 - extra_pt)
-    left = max(0.0, extra_pt - (120.0 - issuer_before))
-    blank_pt = 19.0  # an empty 小四 line
-    take = int(-(-left // blank_pt))
+    The printed cover has generous white space; long names first use the space under the issuer,
+    then take back the space above it and the blank lines, so the cover stays one page."""
+    lines = sum(-(-display_width(f"{label}：{value}") // (2 * COVER_CHARS_PER_LINE)) for label, value in cover)
+    need = max(0, (lines - len(cover)) * COVER_LINE_PT - COVER_SLACK_PT)
+    issuer_before = max(24.0, 120.0 - need)
+    left = max(0.0, need - (120.0 - issuer_before))
+    take = int(-(-left // 19.0))  # an empty 小四 line is about 19 pt
     top = max(1, 3 - (take + 1) // 2)
     mid = max(1, 4 - take // 2)
     return top, mid, issuer_before
-
-
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _pt(v: float) -> Any:

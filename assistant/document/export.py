@@ -301,6 +301,30 @@ def load_report(path: Path | str, store: Any) -> tuple[Any, list[str]]:
     refused raises UserError (code 1) naming each item, and no session file is created.
     Returns the session and notes to show (answers kept that do not count now).
     """
+    session, engine, applied = read_report(path, store.new_id())
+    path = Path(path).expanduser()
+    nxt = engine.next_question()
+    session.cursor = nxt.id if nxt else None
+    session.say("assistant", f"已从 {shown_name(path.name)} 导入报告。")
+    notes = [engine.unused_note(applied.unused)] if applied.unused else []
+    for note in notes:  # the conversation says it too, whichever front end imported the file
+        session.say("assistant", note)
+    store.save(session)
+    return session, notes
+
+
+def shown_name(name: str) -> str:
+    from ..validate import shown
+
+    return shown(name, 200)
+
+
+def read_report(path: Path | str, session_id: str) -> tuple[Any, Any, Any]:
+    """A JSON report read and validated in memory (nothing written): (session, engine, applied).
+
+    The one reading of a report for import-report, the commission's overview and the district roll-up;
+    anything refused raises UserError naming the file and each item.
+    """
     from ..engine import Engine
     from ..flow import FlowError, load_flow
     from ..parse import InputError
@@ -342,16 +366,15 @@ def load_report(path: Path | str, store: Any) -> tuple[Any, list[str]]:
         raise _cli_error(f"{where} 未能导入，没有创建会话：表单版本 form_schema_version 应是不大于 "
                          f"{flow.schema_version} 的整数，收到的是{kind_of(fsv)}。", 1)
     # Built in memory and validated before anything is written: a refused file leaves no session.
-    session = Session(store.new_id(), flow.form, title, year)
+    session = Session(session_id, flow.form, title, year)
     engine = Engine(flow, session)
     applied = engine.apply_all(data["answers"], strict=True)
     if applied.errors:
         raise _cli_error(f"{where} " + applied.refusal("处未能通过检查，没有创建会话："), 1)
-    nxt = engine.next_question()
-    session.cursor = nxt.id if nxt else None
-    session.say("assistant", f"已从 {shown(path.name, 200)} 导入报告。")
-    notes = [engine.unused_note(applied.unused)] if applied.unused else []
-    for note in notes:  # the conversation says it too, whichever front end imported the file
-        session.say("assistant", note)
-    store.save(session)
-    return session, notes
+    from ..enterprises.evidence import restore
+
+    refused = restore(session, flow, data.get("evidence"))  # figures from enterprise data keep their evidence
+    if refused:
+        lines = "\n".join(f"  - {r}" for r in refused[:20])
+        raise _cli_error(f"{where} 的计算佐证未能通过检查，没有创建会话：\n{lines}", 1)
+    return session, engine, applied

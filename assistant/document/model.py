@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from ..checks import blocking
+from ..cjkwrap import display_width
 from ..computed import basis_text, typed
 from ..flow import Question, fill, yaml_load
 from ..parse import NONE_TEXT, clean_text
@@ -67,7 +68,7 @@ class Grid:
                 col += c.span
                 if c.merge == "continue":
                     continue
-                n = sum(max(1, -(-_display_width(part) * 0.185 // max(width, 0.5))) for part in c.text.split("\n"))
+                n = sum(max(1, -(-display_width(part) * 0.185 // max(width, 0.5))) for part in c.text.split("\n"))
                 lines = max(lines, int(n))
             out.append(lines * 0.56 + 0.16)
         return out
@@ -148,7 +149,7 @@ def _cut(text: str, width: int) -> str:
     """The beginning of text within `width` display columns, marked with …"""
     out, used = [], 0
     for ch in text:
-        used += _display_width(ch)
+        used += display_width(ch)
         if used > width - 2:
             break
         out.append(ch)
@@ -167,10 +168,6 @@ def _cell_formatter(col: Any) -> Any:
     if col.type == "text":
         return lambda v: _inline(v) if v not in (None, "") else ""
     return lambda v: _inline(show_cell(col, v))
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def _inline(text: str) -> str:
@@ -304,12 +301,12 @@ class _Builder:
                 elif items:
                     all_names = [_inline(next(iter(row.values()), "")) for row in items]
                     names = "；".join(all_names)
-                    if _display_width(names) > NAMES_IN_CELL:
+                    if display_width(names) > NAMES_IN_CELL:
                         # Too long for the cell (parts 一–六 must each fit one page): the first
                         # names here, the full list as an appendix.
                         kept: list[str] = []
                         for nm in all_names:
-                            if _display_width("；".join([*kept, nm])) > NAMES_IN_CELL:
+                            if display_width("；".join([*kept, nm])) > NAMES_IN_CELL:
                                 if not kept:  # one name longer than the cell: its beginning, then …
                                     kept.append(_cut(nm, NAMES_IN_CELL))
                                 break
@@ -376,7 +373,7 @@ class _Builder:
         # Column widths follow the content (a sample of rows), so names get room and codes do not.
         weights = []
         for j, h in enumerate(headers[1:], 1):
-            longest = max([_display_width(h)] + [_display_width(r[j]) for r in rows[:200]])
+            longest = max([display_width(h)] + [display_width(r[j]) for r in rows[:200]])
             weights.append(min(max(longest, 8), 40))
         rest = 16.0 - 1.3
         return ListTable(qid, f"附件材料{number}：{self.label(q)}", headers, rows,
@@ -473,7 +470,10 @@ def _build_annual(e: Any, draft: bool) -> Report:
         t = b.list_table(qid, n)
         appendices.append(Part(f"appendix:{qid}", t.title, [Block("list", table=t, qid=qid)], new_page=True))
     calc = [q for q in flow.questions if q.computes and q.evidence and e.is_relevant(q.id)]
-    if calc:
+    from ..enterprises.evidence import appendix_rows, counts
+
+    given = [q for q in flow.questions if counts(e, q.id)]  # figures from enterprise data / last year
+    if calc or given:
         n += 1
         numbers[EVIDENCE] = n
         blocks = []
@@ -481,6 +481,10 @@ def _build_annual(e: Any, draft: bool) -> Report:
             blocks.append(Block("subheading", b.label(q), qid=q.id))
             blocks.append(Block("grid", grid=b.evidence(q), qid=q.id))
             b.placed.update(q.evidence)
+        for q in given:
+            blocks.append(Block("subheading", b.label(q), qid=q.id))
+            grid = Grid([5.0, 11.0], [Row([Cell(k), Cell(_clean(v))], qid=q.id) for k, v in appendix_rows(e, q.id)])
+            blocks.append(Block("grid", grid=grid, qid=q.id))
         appendices.append(Part("appendix:evidence", f"附件材料{n}：计算佐证材料", blocks, new_page=True))
     # Answers the form has no row for (details of a change, an accident): listed so nothing is lost.
     extra = [q for q in flow.questions if q.id not in b.placed and q.section not in ("cover",) and q.printed
@@ -512,6 +516,11 @@ def _build_district(e: Any, draft: bool) -> Report:
         sec = flow.section(sid)
         blocks: list[Block] = []
         for q in sec.questions:
+            if q.type == "list":  # a table (the clusters of the district): drawn only when it has rows
+                grid = _list_table(b, q)
+                if grid is not None:
+                    blocks.append(Block("grid", grid=grid))
+                continue
             val = b.value(q.id)
             paras = [p.strip() for p in val.split("\n") if p.strip()] or [NONE_TEXT]
             blocks += [Block("para", p, qid=q.id, missing=p == MISSING) for p in paras]
@@ -530,6 +539,20 @@ def _build_district(e: Any, draft: bool) -> Report:
     return Report(form=flow.form, attachment=flow.attachment, title=title, year=e.year, cover=[], issuer="",
                   instructions_title="", instructions=[], parts=parts, appendices=[], missing=_findings(e), draft=draft,
                   **_properties(e, lay))
+
+
+def _list_table(b: Any, q: Any) -> Grid | None:
+    """A list answer as a small table: a header row of the column labels, one row per entry."""
+    b.placed.add(q.id)
+    rows = b.e.value(q.id) if b.e.is_answered(q.id) else None
+    if not rows:
+        return None
+    cols = [c for c in q.columns if c.printed and any(str(r.get(c.id) or "").strip() for r in rows)]
+    header = Row([Cell(_inline(b.e.text(c.label or c.id)), bold=True, center=True) for c in cols], header=True)
+    body = [Row([Cell(_inline(str(r.get(c.id) or ""))) for c in cols], qid=q.id) for r in rows]
+    # Wider where the cells are longer (names), so figures stay on one line in a portrait page.
+    weights = [max(min(max(len(str(r.get(c.id) or "")) for r in rows), 8), 5) for c in cols]
+    return Grid([16.0 * w / sum(weights) for w in weights], [header, *body])
 
 
 EVIDENCE, DETAILS = "evidence", "details:"

@@ -101,12 +101,141 @@ def render_markdown(session: Any, *, max_list_rows: int | None = None, draft: bo
 
 
 def print_preview(session: Any, console: Any = None) -> None:
-    """The report in the terminal, long lists cut to their first rows with the count."""
+    """The report in the terminal: every label whole (wrapped, never cut), notes, the declaration
+    and sign-off; long lists cut to their first rows with the count."""
     from rich.console import Console
-    from rich.markdown import Markdown
+
+    from ..engine import Engine
+
+    console = console or Console()
+    console.print(terminal_view(build_report(Engine.for_session(session)), max_list_rows=PREVIEW_ROWS))
+
+
+def terminal_view(report: Report, *, max_list_rows: int = PREVIEW_ROWS) -> Any:
+    """The report drawn from the same model as the .docx, as rich renderables (the TUI preview and
+    `filing preview`). All user text goes in as rich Text: never markup, control characters shown."""
+    from rich.console import Group
+    from rich.rule import Rule
+    from rich.text import Text
+
+    out: list[Any] = []
+    if report.draft and report.missing:
+        out.append(_t(f"草稿：尚有 {len(report.missing)} 处必须填写或修改（完成后方可正式报送）", "bold red"))
+        out += [_w(f"{i}. {m}") for i, m in enumerate(report.missing, 1)]
+        out.append(Rule())
+    out.append(_t(report.attachment, "bold"))
+    out.append(_t(report.title, "bold", justify="center"))
+    if report.cover:
+        out.append(Text())
+        for label, value in report.cover:
+            line = _t(f"{label}：")
+            line.append_text(_t(value or "　" * 12, "underline"))
+            out.append(_wrapped(line))
+        out.append(Text())
+    if report.issuer:
+        out.append(_t(report.issuer, justify="center"))
+    if report.instructions:
+        out += [Rule(), _t(report.instructions_title, "bold", justify="center")]
+        out += [_w(f"{i}. {s}") for i, s in enumerate(report.instructions, 1)]  # numbered as printed
+    for part in report.all_parts:
+        if part.new_page:
+            out.append(Rule(style="dim"))
+        if part.title:
+            out.append(_t(part.title, "bold"))
+        for block in part.blocks:
+            out += _block_view(block, max_list_rows)
+    return Group(*out)
+
+
+def _t(text: Any, style: str = "", *, justify: Any = None) -> Any:
+    from rich.text import Text
 
     from ..textsafe import visible
 
-    console = console or Console()
-    md = render_markdown(session, max_list_rows=PREVIEW_ROWS).replace("<br>", "；")
-    console.print(Markdown(visible(md)))  # an ESC in an answer is shown, never sent to the terminal
+    return Text(visible(clean_text(str(text or ""))), style=style, justify=justify)
+
+
+def _w(text: Any, style: str = "", *, justify: Any = None) -> Any:
+    """Text that wraps the Chinese way wherever it is drawn (a paragraph, a table cell)."""
+    from ..cjkwrap import Wrapped
+
+    return Wrapped(_t(text, style, justify=justify))
+
+
+def _wrapped(text: Any) -> Any:
+    from ..cjkwrap import Wrapped
+
+    return Wrapped(text)
+
+
+def _block_view(block: Any, max_list_rows: int) -> list[Any]:
+    from rich.text import Text
+
+    if block.kind == "subheading":
+        return [_t(block.text, "bold")]
+    if block.kind == "para":
+        return [_w("　　" + block.text, "bold red" if block.missing else "")]
+    if block.kind == "note":
+        return [_w(block.text, "dim")]
+    if block.kind == "sign":
+        return [Text(), *[_t(line, "bold red" if block.missing and "【" in line else "", justify="right")
+                          for line in block.lines]]
+    if block.kind == "grid" and block.grid is not None:
+        return _grid_view(block.grid)
+    if block.kind == "list" and block.table is not None:
+        return _list_view(block.table, max_list_rows)
+    return []
+
+
+def _grid_view(grid: Grid) -> list[Any]:
+    """A grid with merged cells: consecutive rows of the same shape become one rich Table (rich has
+    no column spans), so a label and its value always get the widths they have on paper."""
+    from rich import box
+    from rich.table import Table
+
+    groups: list[tuple[tuple[int, ...], list[Any]]] = []
+    for row in grid.rows:
+        shape = tuple(c.span for c in row.cells)
+        if groups and groups[-1][0] == shape:
+            groups[-1][1].append(row)
+        else:
+            groups.append((shape, [row]))
+    tables = []
+    for shape, rows in groups:
+        table = Table(box=box.SQUARE, show_header=False, expand=True, padding=(0, 1), show_lines=True)
+        col = 0
+        for span in shape:
+            width = sum(grid.widths[col:col + span])
+            col += span
+            table.add_column(ratio=max(1, round(width * 10)), overflow="fold")
+        for row in rows:
+            cells = []
+            for c in row.cells:
+                lines = [] if c.merge == "continue" else c.text.split("\n")
+                style = "bold red" if c.missing else ("bold" if c.bold or row.header else "")
+                if c.right_lines:  # the seal and date lines of a declaration stand at the right
+                    from rich.console import Group
+
+                    cells.append(Group(*[_w(line, style, justify="right" if i in c.right_lines else None)
+                                         for i, line in enumerate(lines)]))
+                else:
+                    cells.append(_w("\n".join(lines), style, justify="center" if c.center else None))
+            table.add_row(*cells)
+        tables.append(table)
+    return tables
+
+
+def _list_view(table: Any, max_rows: int) -> list[Any]:
+    from rich import box
+    from rich.table import Table
+
+    t = Table(box=box.SQUARE, expand=True, title=None, show_lines=False)
+    for i, h in enumerate(table.headers):
+        t.add_column(_t(h, "bold"), ratio=max(1, round(table.widths[i] * 10)) if table.widths else None,
+                     overflow="fold")
+    for row in table.rows[:max_rows]:
+        t.add_row(*[_w(v) for v in row])
+    out = [t]  # the part's title is the table's
+    if table.total > max_rows:
+        out.append(_t(f"（共 {table.total} 行，这里显示前 {max_rows} 行；导出的 Word 文件中完整列出。）", "dim"))
+    return out

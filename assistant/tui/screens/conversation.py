@@ -61,6 +61,7 @@ class ConversationScreen(Screen):
         Binding("f3", "review", "检查"),
         Binding("f4", "preview", "预览"),
         Binding("f5", "export", "导出"),
+        Binding("f6", "enterprises", "用企业数据表计算", show=False),
         Binding("ctrl+s", "submit_editor", "提交", priority=True),
         Binding("ctrl+b", "back", "上一题"),
         Binding("escape", "home", "首页"),
@@ -446,6 +447,15 @@ class ConversationScreen(Screen):
         from .export import ExportDialog
 
         self.app.push_screen(ExportDialog(self.session))
+
+    def action_enterprises(self) -> None:
+        from .enterprises import EnterpriseDialog
+
+        def done(command: str | None) -> None:
+            if command:
+                self.say(command)
+
+        self.app.push_screen(EnterpriseDialog(), done)
 
     def action_home(self) -> None:
         from .home import HomeScreen

@@ -14,16 +14,13 @@ from ..widgets.footer import KeyBar
 PREVIEW_ROWS = 20
 
 
-def preview_text(session: Any) -> tuple[str, bool]:
-    """(markdown, ok). Import lazily: the document module is heavy and may be missing."""
-    try:
-        from ...document.preview import render_markdown
-    except Exception as exc:
-        return f"预览功能暂不可用（文档模块未能加载：{exc}）。", False
-    try:
-        return render_markdown(session, max_list_rows=PREVIEW_ROWS), True
-    except Exception as exc:
-        return f"生成预览时出错：{exc}", False
+def preview_view(session: Any) -> tuple[Any, bool]:
+    """(renderable, ok): the document drawn from its model, as `filing preview` draws it."""
+    from ...document.model import build_report
+    from ...document.preview import terminal_view
+    from ...engine import Engine
+
+    return terminal_view(build_report(Engine.for_session(session)), max_list_rows=PREVIEW_ROWS), True
 
 
 class PreviewScreen(Screen):
@@ -39,21 +36,10 @@ class PreviewScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        text, ok = preview_text(self.session)
-        body = self.query_one("#preview", Static)
-        if ok:
-            # Rich renders markdown (tables included) as one widget: no per-cell widgets to mount,
-            # so a long list cannot freeze the screen the way textual's Markdown widget does.
-            from rich.markdown import Markdown
-
-            from ...textsafe import visible
-
-            body.update(Markdown(visible(text)))  # an ESC in an answer is shown, never sent
-        else:
-            from ...textsafe import plain
-
-            body.update(plain(text))
-            body.add_class("error")
+        view, _ = preview_view(self.session)
+        # Rich renderables in one widget: no per-cell widgets to mount, so a long list cannot freeze
+        # the screen; every user text in it is a Text (never markup, control characters shown).
+        self.query_one("#preview", Static).update(view)
         self.query_one("#preview-scroll").focus()
 
     def action_export(self) -> None:

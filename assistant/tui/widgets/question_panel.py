@@ -43,8 +43,8 @@ def render_view(view: QuestionView) -> Text:
         over = any(x.over for x in view.limits)
         t.append("\n" + "　".join(x.text() for x in view.limits), style="bold red" if over else "dim")
     if view.current_shown is not None:
-        keep = "（直接回车保留）" if view.pending is None else ""
-        t.append("\n当前答案：", style="bold green")
+        keep = ("（直接回车确认不变）" if view.carried else "（直接回车保留）") if view.pending is None else ""
+        t.append("\n沿用上年：" if view.carried else "\n当前答案：", style="bold green")
         t.append(view.current_shown + keep, style="green")
     for f in view.findings:
         t.append(f"\n{f.mark} {f.message}", style="bold red" if f.severity == "blocking" else "yellow")

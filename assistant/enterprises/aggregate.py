@@ -1,0 +1,419 @@
+"""Measures over the enterprises' rows, and the form's figures proposed from them (with evidence).
+
+Driven by the spec (flows/<form>.enterprises.yaml): no question id here. Numbers are Decimal; every
+proposal is parsed by the engine like a typed answer (the form's unit, places and constraints apply),
+so a figure that would be refused is reported as not computable instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from typing import TYPE_CHECKING, Any
+
+from ..parse import InputError, format_decimal
+from ..values import show
+from .columns import Indicator, Measure, Source, Spec
+from .reader import Rows, parts
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+
+ENTERPRISES, PRIOR = "enterprises", "prior"
+
+
+@dataclass
+class Figure:
+    """One input of a formula: what it is, its value, how many enterprises it covers, where it comes from."""
+
+    label: str
+    value: Decimal
+    n: int | None = None
+    unit: str = ""
+    origin: str = ""  # "企业数据" or "2022 年度报告"
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"label": self.label, "value": _plain(self.value)}
+        if self.unit:
+            out["unit"] = self.unit
+        if self.n is not None:
+            out["n"] = self.n
+        if self.origin:
+            out["from"] = self.origin
+        return out
+
+
+class Unknown(Exception):
+    """A figure that cannot be computed; str() says why, in Chinese."""
+
+
+@dataclass
+class Proposal:
+    qid: str
+    value: Any  # the stored form (engine.parse has accepted it)
+    shown: str
+    evidence: dict[str, Any]
+    current: str = ""  # the current answer as shown, "" when unanswered
+    same: bool = False  # equal to the current answer
+    previous_import: str = ""  # what the last accepted import gave, when different
+
+
+@dataclass
+class Result:
+    proposals: list[Proposal] = field(default_factory=list)
+    unavailable: list[tuple[str, str]] = field(default_factory=list)  # (qid, why)
+    notes: list[str] = field(default_factory=list)  # three-year averages, beside the one-year rows
+    measures: dict[str, str] = field(default_factory=dict)  # this year's measures (kept as next year's base)
+    n: int = 0
+    files: list[dict[str, Any]] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+
+
+def _plain(d: Decimal) -> str:
+    """A Decimal without exponent or trailing zeros beyond what it holds."""
+    s = format(d.normalize(), "f") if d == d.to_integral_value() else format(d, "f")
+    return s
+
+
+def _unit(spec: Spec, m: Measure) -> str:
+    if not m.sum:
+        return "家"
+    return spec.by_id[m.sum[0]].unit
+
+
+class Measures:
+    """This year's measures over the rows, computed on demand and cached."""
+
+    def __init__(self, rows: Rows):
+        self.rows = rows
+        self.spec = rows.spec
+        self._scopes: dict[tuple[tuple[str, Any], ...], list[int]] = {}
+        self._cache: dict[str, Figure | Unknown] = {}
+
+    def scope(self, where: tuple[tuple[str, Any], ...]) -> list[int]:
+        if where not in self._scopes:
+            idx: list[int] = list(range(len(self.rows)))
+            for cid, want in where:
+                col = self.rows.values[cid]
+                wanted = want if isinstance(want, tuple) else (want,)
+                idx = [i for i in idx if col[i] in wanted]
+            self._scopes[where] = list(idx)
+        return self._scopes[where]
+
+    def get(self, mid: str) -> Figure:
+        if mid not in self._cache:
+            try:
+                self._cache[mid] = self._compute(self.spec.measures[mid])
+            except Unknown as exc:
+                self._cache[mid] = exc
+        got = self._cache[mid]
+        if isinstance(got, Unknown):
+            raise got
+        return got
+
+    def _compute(self, m: Measure) -> Figure:
+        scope = self.scope(m.where)
+        if not m.sum:
+            return Figure(m.label, Decimal(len(scope)), len(scope), "家", "企业数据")
+        total = Decimal(0)
+        for cid in m.sum:
+            col = self.rows.values[cid]
+            vals = col if not m.where else [col[i] for i in scope]
+            missing = sum(1 for v in vals if v is None)
+            if missing and not m.empty_zero:
+                raise Unknown(f"有 {missing} 家企业未填“{self.spec.by_id[cid].title}”")
+            total += sum((v for v in vals if v is not None), Decimal(0))
+        exp = total.as_tuple().exponent
+        if isinstance(exp, int) and exp < -6:  # binary noise of a spreadsheet formula (0.30000000000000004)
+            total = total.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+        return Figure(m.label, total, len(scope), _unit(self.spec, m), "企业数据")
+
+    def known(self) -> dict[str, str]:
+        out = {}
+        for mid in self.spec.measures:
+            try:
+                out[mid] = _plain(self.get(mid).value)
+            except Unknown:
+                continue
+        return out
+
+
+class Context:
+    """Where figures come from: this year's rows (if any), this year's answers, last years' reports."""
+
+    def __init__(self, engine: Engine, spec: Spec, rows: Rows | None):
+        self.e = engine
+        self.spec = spec
+        self.measures = Measures(rows) if rows is not None else None
+        prior = getattr(engine.session, "prior", None) or []
+        self.prior: list[dict[str, Any]] = [p for p in prior if isinstance(p, dict)]
+
+    def prior_of(self, years_back: int) -> dict[str, Any] | None:
+        want = self.e.year - years_back
+        return next((p for p in self.prior if p.get("year") == want), None)
+
+    def _answer(self, answers: dict[str, Any], qid: str) -> Decimal:
+        v = answers.get(qid)
+        if isinstance(v, dict):  # an override's stored form
+            v = v.get("value")
+        if v is None or isinstance(v, bool):
+            raise Unknown("")
+        try:
+            return Decimal(str(v))
+        except InvalidOperation:
+            raise Unknown("") from None
+
+    def resolve(self, src: Source, years_back: int = 1) -> Figure:
+        spec, e = self.spec, self.e
+        scale = Decimal(src.scale)
+        if src.kind in ("measure", "ratio"):
+            if self.measures is None:
+                raise Unknown("没有企业数据")
+            figs = [self.measures.get(n) for n in src.names]
+            if src.kind == "measure":
+                f = figs[0]
+                return Figure(f.label, f.value * scale, f.n, f.unit, f.origin)
+            return self._ratio(figs, scale, "企业数据")
+        if src.kind == "answers":
+            answers = {q: e.value(q) for q in src.names}
+            value = scale
+            for q in src.names:
+                value *= self._answer(answers, q)
+            label = " × ".join(e.label(q) for q in src.names)
+            unit = e.flow[src.names[0]].unit if len(src.names) == 1 else ""
+            return Figure(label, value, None, unit, f"本年度（{e.year} 年）报告")
+        prior = self.prior_of(years_back)
+        if prior is None:
+            raise Unknown("没有上年报告")
+        origin = f"{prior.get('year')} 年度报告"
+        if src.kind in ("prior_measure", "prior_ratio"):
+            ms = prior.get("measures") or {}
+            figs = []
+            for n in src.names:
+                if n not in ms:
+                    raise Unknown("")
+                m = spec.measures[n]
+                figs.append(Figure(m.label, Decimal(str(ms[n])), None, _unit(spec, m), origin))
+            if src.kind == "prior_measure":
+                f = figs[0]
+                return Figure(f.label, f.value * scale, None, f.unit, origin)
+            return self._ratio(figs, scale, origin)
+        answers = prior.get("answers") or {}
+        value = scale
+        for q in src.names:
+            value *= self._answer(answers, q)
+        flow = e.flow
+        label = " × ".join(e.label(q) if q in flow.by_id else q for q in src.names)
+        unit = flow[src.names[0]].unit if len(src.names) == 1 and src.names[0] in flow.by_id else ""
+        return Figure(label, value, None, unit, origin)
+
+    def _ratio(self, figs: list[Figure], scale: Decimal, origin: str) -> Figure:
+        a, b = figs
+        if b.value == 0:
+            raise Unknown(f"“{b.label}”为 0，不能作除数")
+        return Figure(f"{a.label} ÷ {b.label}", a.value / b.value * scale, b.n, "", origin)
+
+    def first(self, sources: tuple[Source, ...], years_back: int = 1) -> Figure:
+        """The first candidate that resolves; Unknown with the most telling reason otherwise."""
+        why = ""
+        for src in sources:
+            try:
+                return self.resolve(src, years_back)
+            except Unknown as exc:
+                if str(exc) and (not why or "不能作除数" in str(exc)):
+                    why = str(exc)
+        raise Unknown(why or "本年或上年的数据不全")
+
+
+# -- indicators ------------------------------------------------------------------------------------
+def _quantize(q_places: int, value: Decimal) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-q_places), rounding=ROUND_HALF_UP)
+
+
+def _growth(cur: Decimal, prev: Decimal, years: int = 1) -> Decimal:
+    if years == 1:
+        return (cur - prev) / prev * 100
+    if cur <= 0 or prev <= 0:
+        raise Unknown("年均增速要求两端的数都大于 0")
+    with localcontext() as ctx:
+        ctx.prec = 28
+        return ((cur / prev) ** (Decimal(1) / Decimal(years)) - 1) * 100
+
+
+def _raw_value(e: Engine, qid: str, value: Decimal) -> Any:
+    q = e.flow[qid]
+    if q.type == "integer":
+        if value != value.to_integral_value():
+            raise Unknown(f"结果 {value} 不是整数")
+        return int(value)
+    return format_decimal(_quantize(q.places, value), q.places)
+
+
+def _evidence(ind: Indicator, e: Engine, *figs: Figure, **extra: Any) -> dict[str, Any]:
+    ev: dict[str, Any] = {"source": ENTERPRISES, "formula": ind.formula or figs[0].label}
+    roles = ("numerator", "denominator")
+    for role, f in zip(roles, figs, strict=False):
+        ev[role] = f.as_dict()
+    ns = [f.n for f in figs if f.n is not None]
+    if ns:
+        ev["n"] = max(ns)
+    if all(f.origin != "企业数据" for f in figs):
+        ev["source"] = PRIOR
+    ev.update(extra)
+    return ev
+
+
+def _indicator(ctx: Context, ind: Indicator, lists: dict[str, list[dict[str, Any]]]) -> tuple[Any, dict[str, Any]]:
+    """(raw value for engine.parse, evidence) of one indicator; Unknown (why) when it cannot be computed."""
+    e, spec = ctx.e, ctx.spec
+    m = ctx.measures
+    if ind.kind == "list":
+        if m is None:
+            raise Unknown("没有企业数据")
+        rows = _list_rows(m, ind)
+        lists[ind.question] = rows
+        return rows, {"source": ENTERPRISES, "formula": _list_formula(spec, ind), "n": len(m.scope(ind.where)),
+                      "numerator": {"label": "名单行数", "value": str(len(rows))}}
+    if ind.kind == "count" and ind.list:
+        if ind.list not in lists:
+            raise Unknown("没有企业数据")
+        n = len(lists[ind.list])
+        return n, {"source": ENTERPRISES, "formula": f"名单“{e.label(ind.list)}”的行数",
+                   "numerator": {"label": "名单行数", "value": str(n)}}
+    if ind.kind in ("sum", "count"):
+        if m is None:
+            raise Unknown("没有企业数据")
+        f = m.get(ind.measure)
+        value = f.value * Decimal(ind.scale)
+        formula = ind.formula or f"{f.label}（{'符合条件的企业数' if ind.kind == 'count' else '逐家相加'}）"
+        return _raw_value(e, ind.question, value), _evidence(ind, e, f, formula=formula)
+    if ind.kind == "ratio":
+        if m is None:
+            raise Unknown("没有企业数据")
+        num, den = m.get(ind.num), m.get(ind.den)
+        if den.value == 0:
+            raise Unknown(f"“{den.label}”为 0，不能作除数")
+        value = num.value / den.value * Decimal(ind.scale)
+        return _raw_value(e, ind.question, value), _evidence(ind, e, num, den)
+    cur = ctx.first(ind.current)
+    years = 1
+    prev: Figure | None = None
+    if ind.kind == "cagr" and ind.max_years >= 2 and ctx.prior_of(2) is not None:
+        prior_sources = tuple(s for s in ind.previous if s.kind.startswith("prior_"))
+        try:
+            prev, years = ctx.first(prior_sources, years_back=2), 2
+        except Unknown:
+            prev = None
+    if prev is None:
+        prev = ctx.first(ind.previous)
+    prev.label = f"上年：{prev.label}" if years == 1 else f"{e.year - years} 年：{prev.label}"
+    if prev.value == 0:
+        raise Unknown(f"“{prev.label}”为 0，不能计算增长率")
+    reduction = ind.kind == "reduction"
+    value = (1 - cur.value / prev.value) * 100 if reduction else _growth(cur.value, prev.value, years)
+    extra: dict[str, Any] = {"years": years} if ind.kind == "cagr" else {}
+    return _raw_value(e, ind.question, value), _evidence(ind, e, cur, prev, **extra)
+
+
+def _list_formula(spec: Spec, ind: Indicator) -> str:
+    conds = []
+    for cid, want in ind.where:
+        col = spec.by_id[cid]
+        if col.type == "yesno":
+            conds.append(f"“{col.header}”为“{'是' if want else '否'}”")
+        else:
+            labels = [o.label for o in col.options if o.id in (want if isinstance(want, tuple) else (want,))]
+            conds.append(f"“{col.header}”为“{'、'.join(labels)}”")
+    if ind.split:
+        return "各企业填写的" + "、".join(f"“{spec.by_id[c].header}”" for c in ind.split) + "逐项列出"
+    return "企业数据中" + "且".join(conds) + "的企业" if conds else "全部企业"
+
+
+def _list_rows(m: Measures, ind: Indicator) -> list[dict[str, Any]]:
+    values = m.rows.values
+    out: list[dict[str, Any]] = []
+    for i in m.scope(ind.where):
+        if ind.split:
+            cols = [parts(values[c][i]) for c in ind.split]
+            for items in zip(*cols, strict=False):
+                row = {}
+                for target, src in ind.fill:
+                    row[target] = items[ind.split.index(src)] if src in ind.split else (values[src][i] or "")
+                out.append(row)
+            continue
+        row = {target: ("" if values[src][i] is None else str(values[src][i])) for target, src in ind.fill}
+        out.append(row)
+    return out
+
+
+def compute(engine: Engine, spec: Spec, rows: Rows | None) -> Result:
+    """Every indicator the data allows, as proposals beside the current answers; the others with the reason."""
+    from ..engine import evaluate
+
+    ctx = Context(engine, spec, rows)
+    res = Result()
+    if rows is not None and ctx.measures is not None:
+        res.n = len(rows)
+        res.files = [{"name": f.name, "sha256": f.sha256, "rows": f.rows} for f in rows.files]
+        key = next(c for c in spec.columns if c.key)
+        res.codes = [c for c in rows.values[key.id] if c is not None]
+        res.measures = ctx.measures.known()
+    lists: dict[str, list[dict[str, Any]]] = {}
+    parsed: dict[str, tuple[Any, dict[str, Any]]] = {}
+    for ind in spec.indicators:
+        qid = ind.question
+        try:
+            raw, ev = _indicator(ctx, ind, lists)
+        except Unknown as exc:
+            if str(exc) not in ("没有企业数据",):
+                res.unavailable.append((qid, str(exc)))
+            continue
+        try:
+            value = engine.parse(qid, raw).value
+        except InputError as exc:
+            res.unavailable.append((qid, f"算得 {raw}，但{str(exc).rstrip('。')}"))
+            continue
+        if res.files and ev.get("source") == ENTERPRISES:
+            ev["files"] = [{"name": f["name"], "sha256": f["sha256"]} for f in res.files]
+        ev["value"] = len(value) if isinstance(value, list) else value
+        parsed[qid] = (value, ev)
+    # Only figures the form asks for once these are in (e.g. a count asked when two others are 0).
+    after = evaluate(engine.flow, {**engine.session.answers, **{q: v for q, (v, _) in parsed.items()}}, engine.year)
+    stored_ev = getattr(engine.session, "evidence", None) or {}
+    for qid, (value, ev) in parsed.items():
+        if not after.relevant.get(qid, False):
+            continue
+        q = engine.flow[qid]
+        has = qid in engine.session.answers
+        current = engine.shown(qid) if has and engine.is_relevant(qid) else ""
+        shown = show(q, value)
+        prev = stored_ev.get(qid, {}).get("value") if isinstance(stored_ev.get(qid), dict) else None
+        prev_value = ev["value"]
+        previous_import = ""
+        if prev is not None and prev != prev_value:
+            previous_import = str(prev)
+        res.proposals.append(Proposal(qid, value, shown, ev, current, has and engine.session.answers.get(qid) == value,
+                                      previous_import))
+    res.unavailable = [(q, why) for q, why in res.unavailable if after.relevant.get(q, False)]
+    res.notes = averages(ctx)
+    return res
+
+
+def averages(ctx: Context) -> list[str]:
+    """Three-year averages the designation criteria speak of, when two earlier reports are known."""
+    if ctx.prior_of(2) is None:
+        return []
+    out = []
+    for a in ctx.spec.averages:
+        try:
+            cur = ctx.first(a.current)
+            base = ctx.first(a.previous, years_back=2)
+            if base.value == 0:
+                continue
+            value = _growth(cur.value, base.value, 2)
+        except Unknown:
+            continue
+        shown = format_decimal(_quantize(2, value), 2)
+        out.append(f"参考：{a.label} {shown}%（{ctx.e.year - 2} 年 {_plain(_quantize(2, base.value))} → "
+                   f"{ctx.e.year} 年 {_plain(_quantize(2, cur.value))}，n = 2）。{a.criterion}")
+    return out

@@ -1,0 +1,183 @@
+"""`filing workbook`, `filing enterprises`, `filing new --from`: thin front ends over this package."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import EXIT_FILE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from ..errors import UserError as CliError
+
+
+def _out(text: str = "") -> None:
+    from ..textsafe import visible
+
+    sys.stdout.write(visible(text) + "\n")
+    sys.stdout.flush()
+
+
+def _form(name: str | None) -> str:
+    from ..validate import form_id, known_forms
+
+    form = form_id(name)
+    if form is None:
+        raise CliError(f"表单“{name}”不是已知的表单（可选：{'、'.join(known_forms())}）。", EXIT_USAGE)
+    return form
+
+
+def _spec(form: str) -> Any:
+    from .columns import load_spec
+
+    spec = load_spec(form)
+    if spec is None:
+        raise CliError(f"表单 {form} 没有企业数据采集表。", EXIT_REFUSED)
+    return spec
+
+
+def _write_new(path: Path, data: bytes, force: bool) -> None:
+    if path.exists() and not force:
+        raise CliError(f"{path} 已存在；如要覆盖请加 --force，或用 -o 指定其他文件名。", EXIT_FILE)
+    if path.exists() and not path.is_file():
+        raise CliError(f"{path} 不是普通文件，无法写入。", EXIT_FILE)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CliError(f"无法写入 {path}（{exc.strerror or exc}）。", EXIT_FILE) from None
+
+
+def run_workbook(args: Any) -> int:
+    from .columns import columns_json
+
+    if args.columns:
+        if args.id:
+            from ..store import SessionStore
+
+            form = SessionStore().load(args.id).form
+        else:
+            form = _form(args.form or "annual")
+        spec = _spec(form)
+        items = columns_json(spec)
+        if args.json:
+            _out(json.dumps(items, ensure_ascii=False, indent=2))
+        else:
+            for it in items:
+                req = "必填" if it["required"] else "选填"
+                opts = f"  可选：{'、'.join(o['label'] for o in it['options'])}" if it.get("options") else ""
+                _out(f"  {it['id']:<22} {it['header']}（{it['type']}，{req}）{opts}")
+        return EXIT_OK
+    if not args.id:
+        if not args.form:
+            raise CliError("请给出会话编号（按该会话的年度生成），或用 --form annual 生成空白采集表。", EXIT_USAGE)
+        from ..flow import load_flow
+
+        form = _form(args.form)
+        spec = _spec(form)
+        year = args.year or load_flow(form).default_year
+        rows: list[dict[str, Any]] = []
+        if args.prefill not in (None, True):
+            rows = _prefill_file(Path(args.prefill), spec)
+        return _emit(spec, year, rows, args, f"{year}年度企业数据采集表.xlsx")
+    from ..engine import Engine
+    from ..store import SessionStore
+
+    session = SessionStore().load(args.id)
+    engine = Engine.for_session(session)
+    spec = _spec(session.form)
+    rows = []
+    if args.prefill is True:
+        from .workbook import rows_from_session
+
+        rows = rows_from_session(engine, spec)
+    elif args.prefill:
+        rows = _prefill_file(Path(args.prefill), spec)
+    name = str(engine.value(next(iter(engine.flow.by_id))) or session.title or "集群")
+    return _emit(spec, session.year, rows, args, f"{_safe(name)}_{session.year}年度企业数据采集表.xlsx")
+
+
+def _safe(name: str) -> str:
+    import re
+
+    return re.sub(r'[\x00-\x1f\x7f<>:"/\\|?*]+', "_", name).strip(" .")[:60] or "集群"
+
+
+def _prefill_file(path: Path, spec: Any) -> list[dict[str, Any]]:
+    from ..parse import InputError
+    from .workbook import prev_columns, rows_from_workbook
+
+    try:
+        return rows_from_workbook(path, spec, prev_columns(spec))
+    except InputError as exc:
+        raise CliError(f"上年的采集表无法读取：{exc}", EXIT_REFUSED) from None
+
+
+def _emit(spec: Any, year: int, rows: list[dict[str, Any]], args: Any, default: str) -> int:
+    from .workbook import write_workbook
+
+    data = write_workbook(spec, year, rows)
+    path = Path(args.output).expanduser() if args.output else Path(default)
+    if path.is_dir():
+        path = path / default
+    _write_new(path, data, args.force)
+    _out(str(path))
+    if rows:
+        sys.stderr.write(f"已预填 {len(rows)} 家企业。\n")
+    return EXIT_OK
+
+
+def run_enterprises(args: Any) -> int:
+    from ..engine import Engine
+    from ..store import SessionStore
+    from .dialog import reply, start
+
+    with SessionStore().open(args.id) as handle:
+        engine = Engine.for_session(handle.session)
+        handle.session.say("user", "企业数据 " + " ".join(args.files))
+        first = start(engine, list(args.files))
+        for m in first.messages:
+            _out(m)
+            handle.session.say("assistant", m)
+        if first.refused or not (handle.session.pending or {}).get("items"):
+            handle.save()
+            return EXIT_REFUSED if first.refused else EXIT_OK
+        while (handle.session.pending or {}).get("kind") == "enterprises":
+            if args.yes:
+                text = "全部"
+            elif sys.stdin.isatty():
+                try:
+                    text = input("> ")
+                except (EOFError, KeyboardInterrupt):
+                    text = "取消"
+            else:
+                handle.session.pending = None
+                handle.save()
+                raise CliError("没有在终端中运行，无法选择。确认无误后请加 --yes（采用全部建议）再运行，例如：\n"
+                               f"  filing enterprises {args.id} {' '.join(args.files)} --yes", EXIT_USAGE)
+            handle.session.say("user", text)
+            t = reply(engine, text)
+            for m in t.messages:
+                _out(m)
+                handle.session.say("assistant", m)
+        handle.save()
+    return EXIT_OK
+
+
+def run_new_from(args: Any) -> int:
+    from ..store import SessionStore
+    from .carry import carry_forward
+
+    store = SessionStore()
+    store.check_root()
+    session, lines = carry_forward(args.from_, store, year=args.year, title=args.title, form=args.form)
+    for line in lines:
+        sys.stderr.write(line + "\n")
+    _out(session.id)
+    return EXIT_OK

@@ -1,0 +1,142 @@
+"""Proposals from enterprise data: what they say, how they are stored while the operator decides, and
+applying the chosen ones (all or nothing) with their evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..store import now
+from .aggregate import Result, compute
+from .columns import Spec, load_spec
+from .reader import DataError, read_rows
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+
+REASON_MAX = 200
+
+
+def _label(e: Engine, qid: str) -> str:
+    from ..computed import short_label
+
+    return short_label(e.label(qid))
+
+
+def _shown(e: Engine, it: dict[str, Any]) -> str:
+    return f"{len(it['value'])} 行" if e.flow[it["qid"]].type == "list" else str(it["shown"])
+
+
+def spec_for(engine: Engine) -> Spec:
+    spec = load_spec(engine.session.form)
+    if spec is None:
+        raise DataError([f"《{engine.form_title()}》没有企业数据采集表，无法用企业数据计算"])
+    return spec
+
+
+def propose(engine: Engine, paths: list[Path]) -> Result:
+    """Read, validate and compute (no files: growth rates from last year's report only). DataError when refused."""
+    spec = spec_for(engine)
+    rows = read_rows([Path(p) for p in paths], spec) if paths else None
+    return compute(engine, spec, rows)
+
+
+def batch(result: Result) -> dict[str, Any]:
+    """The proposals as stored in session.pending while the operator decides (plain JSON)."""
+    items = [{"qid": p.qid, "value": p.value, "shown": p.shown, "current": p.current, "same": p.same,
+              "previous_import": p.previous_import, "evidence": p.evidence} for p in result.proposals]
+    summary = None
+    if result.files:
+        summary = {"files": result.files, "n": result.n, "codes": result.codes, "measures": result.measures}
+    return {"items": items, "summary": summary}
+
+
+def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str]:
+    """What the data gives, numbered, with the current answers beside; what cannot be computed and why;
+    what changed since the last accepted import."""
+    e = engine
+    lines: list[str] = []
+    n = result.n
+    files = result.files
+    if files:
+        head = f"根据 {n} 家企业的数据（{len(files)} 个文件）"
+    else:
+        head = f"根据本年度答案和 {', '.join(str(p.get('year')) for p in e.session.prior[:2])} 年度报告"
+    items = stored["items"]
+    if items:
+        lines.append(f"{head}，可以计算以下 {len(items)} 项：")
+        for i, it in enumerate(items, 1):
+            q = e.flow[it["qid"]]
+            shown = f"{len(it['value'])} 行" if q.type == "list" else it["shown"]
+            if it["same"]:
+                now_text = "与当前答案相同"
+            elif it["current"]:
+                cur = it["current"] if q.type != "list" else f"{len(e.session.answers.get(q.id) or [])} 行"
+                now_text = f"当前 {cur}"
+            else:
+                now_text = "当前未填"
+            last = f"；上次导入为 {it['previous_import']}" if it["previous_import"] else ""
+            lines.append(f"  {i}. {_label(e, q.id)}：{shown}（{now_text}{last}）")
+    else:
+        lines.append(f"{head}，没有可以计算的项目。")
+    for qid, why in result.unavailable:
+        lines.append(f"  · 无法计算“{_label(e, qid)}”：{why}。")
+    lines += [f"  · {note}" for note in result.notes]
+    before = e.session.enterprise_data
+    if files and isinstance(before, dict):
+        old, new = set(before.get("codes") or []), set(result.codes)
+        added, removed = len(new - old), len(old - new)
+        changed = sum(1 for it in items if it["previous_import"])
+        lines.append(f"与上次导入（{before.get('n', 0)} 家企业）相比：新增 {added} 家，减少 {removed} 家；"
+                     f"{changed} 项结果有变化（见上面“上次导入为”）。")
+    return lines
+
+
+def apply(engine: Engine, stored: dict[str, Any], accept: list[int], keep: dict[int, str]) -> tuple[list[str], bool]:
+    """Accept the numbered items (1-based), keep the operator's own figure (with a reason) for others.
+
+    All or nothing: every accepted value is checked with the whole batch in place (engine.apply_all).
+    Returns (lines to say, applied?)."""
+    e = engine
+    items = stored["items"]
+    chosen = {i: items[i - 1] for i in accept}
+    # a count and its list go together (the form's rule wants them equal)
+    for i, it in list(enumerate(items, 1)):
+        q = e.flow[it["qid"]]
+        partner = q.list_id or next((x.id for x in e.flow.questions if x.list_id == q.id), None)
+        if i in chosen and partner:
+            for j, other in enumerate(items, 1):
+                if other["qid"] == partner and j not in keep:
+                    chosen[j] = other
+    values = {it["qid"]: it["value"] for it in chosen.values() if not it["same"]}
+    applied = e.apply_all(values) if values else None
+    if applied is not None and applied.errors:
+        return [applied.refusal("处未能通过检查，没有采用任何数据：")], False
+    at = now()
+    for it in chosen.values():
+        e.session.evidence[it["qid"]] = {**it["evidence"], "at": at}
+        e.session.confirm_carried(it["qid"])
+    kept_lines = []
+    for i, reason in keep.items():
+        it = items[i - 1]
+        qid = it["qid"]
+        current = e.session.answers.get(qid)
+        e.session.evidence[qid] = {**it["evidence"], "at": at,
+                                   "kept": {"value": current if not isinstance(current, list) else len(current),
+                                            "reason": reason}}
+        kept_lines.append(f"“{_label(e, qid)}”保留您的 {e.shown(qid)}（原因：{reason}），计算值 {it['shown']} 记入计算佐证材料。")
+    if stored.get("summary"):
+        e.session.enterprise_data = {**stored["summary"], "at": at}
+    e.session.updated = at
+    lines = []
+    if chosen:
+        named = "" if len(chosen) > 8 else "：" + "；".join(
+            f"{_label(e, it['qid'])} {_shown(e, it)}" for it in chosen.values())
+        lines.append(f"已采用 {len(chosen)} 项{named}。计算方法、分子分母、企业数和源文件已记入计算佐证材料。")
+    lines += kept_lines
+    touched = {it["qid"] for it in chosen.values()}
+    found = [f for f in e.findings() if f.qid in touched and f.rule not in ("required", "constraint")]
+    lines += [("✗ " if f.severity == "blocking" else "⚠ ") + f.message for f in found[:10]]
+    if e.on_change is not None:
+        e.on_change(e.session)
+    return lines, True

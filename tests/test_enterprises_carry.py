@@ -1,0 +1,163 @@
+"""Last year as the base (issue 12): carry-forward from the sample report, growth rates from both years;
+and the TUI's 用企业数据表计算 dialog feeding the conversation's command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from decimal import ROUND_HALF_UP, Decimal
+
+from conftest import make_session
+from enterprise_support import ENTERPRISES, fill_workbook
+
+from assistant.chat import Conversation
+from assistant.cli import main
+from assistant.engine import Engine
+from assistant.enterprises.columns import load_spec
+from assistant.enterprises.dialog import reply, start
+from assistant.store import SessionStore
+
+D = Decimal
+
+
+def r2(x: Decimal) -> str:
+    return str(x.quantize(D("0.01"), rounding=ROUND_HALF_UP))
+
+
+def last_year_json(store: SessionStore, tmp_path) -> tuple[str, object]:
+    session = make_session(store)  # examples/annual_answers.yaml, 2023
+    path = tmp_path / "2023年度报告.json"
+    assert main(["export", session.id, "--format", "json", "-o", str(path)]) == 0
+    return str(path), session
+
+
+def test_carry_forward_from_the_sample_report_then_growth_from_both_years(store, tmp_path, capsys):
+    path, last = last_year_json(store, tmp_path)
+    capsys.readouterr()
+    assert main(["new", "--from", path]) == 0
+    sid = capsys.readouterr().out.strip()
+    s = store.load(sid)
+    spec = load_spec("annual_report")
+    sample = Engine.for_session(store.load(last.id))
+    carried = [q for q in spec.carry if sample.is_relevant(q) and q in last.answers]
+    assert s.year == 2024 and s.carried == carried and len(carried) >= 10
+    assert {q: s.answers[q] for q in carried} == {q: last.answers[q] for q in carried}
+    assert s.prior[0]["year"] == 2023 and s.prior[0]["answers"]["rd_expense"] == last.answers["rd_expense"]
+    assert "total_output" not in s.answers  # figures are the base, not this year's answers
+
+    with store.open(sid) as handle:
+        conv = Conversation(Engine.for_session(handle.session), handle.save)
+        first = conv.start().messages[-1]
+        name = last.answers["cluster_name"]
+        assert f"沿用上年：{name}，是否不变？" in first
+        conv.handle("")  # Enter: unchanged
+        assert "cluster_name" not in handle.session.carried and handle.session.answers["cluster_name"] == name
+        q = conv.engine.current()
+        assert q.id == carried[1] and "沿用上年" in conv.question_text(q)
+        conv.handle("不变")
+        assert carried[1] not in handle.session.carried
+        q = conv.engine.current()
+        conv.handle("上海浦江新运营有限公司" if q.id == "operator_name" else "13800000000")
+        assert q.id not in handle.session.carried
+        # progress counts carried items as still to do
+        e = conv.engine
+        assert e.progress().answered == sum(1 for x in e.askable() if x.id in handle.session.answers
+                                            and x.id not in handle.session.carried)
+
+    # this year's figures typed; the growth rates follow from both years, with evidence
+    with store.open(sid) as handle:
+        e = Engine.for_session(handle.session)
+        assert not e.apply_many({"total_output": "140", "leading_output_share": "80", "rd_expense": "3.2亿",
+                                 "patent_count": "40"})
+        t = start(e, [])
+        text = t.messages[0]
+        prev = {k: D(str(v)) for k, v in handle.session.prior[0]["answers"].items()
+                if k in ("total_output", "leading_output_share", "rd_expense", "patent_count")}
+        lead_now, lead_prev = D(140) * D(80) * 100, prev["total_output"] * prev["leading_output_share"] * 100
+        want = {"leading_output_growth": r2((lead_now - lead_prev) / lead_prev * 100),
+                "rd_growth": r2((D(32000) - prev["rd_expense"]) / prev["rd_expense"] * 100),
+                "patent_growth": r2((D(40) - prev["patent_count"]) / prev["patent_count"] * 100)}
+        items = {it["qid"]: it for it in handle.session.pending["items"]}
+        for qid, value in want.items():
+            assert items[qid]["value"] == value, (qid, items[qid]["value"], value)
+        assert want["rd_growth"].startswith("-")  # 3.56亿 → 3.2亿: a fall, proposed as negative
+        assert "2023 年度报告" in text
+        reply(e, "全部")
+        ev = handle.session.evidence["rd_growth"]
+        assert ev["source"] == "prior" and D(ev["numerator"]["value"]) == D(32000)
+        assert ev["denominator"]["from"] == "2023 年度报告" and D(ev["denominator"]["value"]) == prev["rd_expense"]
+        assert handle.session.evidence["patent_growth"]["years"] == 1
+        handle.save()
+
+
+def test_two_earlier_reports_give_the_three_year_average(store, tmp_path, capsys):
+    path, last = last_year_json(store, tmp_path)
+    capsys.readouterr()
+    main(["new", "--from", path])
+    mid = capsys.readouterr().out.strip()
+    with store.open(mid) as handle:
+        e = Engine.for_session(handle.session)
+        assert not e.apply_many({"patent_count": "45", "total_output": "150", "rd_expense": "4亿"})
+        handle.save()
+    main(["new", "--from", mid])
+    sid = capsys.readouterr().out.strip()
+    s = store.load(sid)
+    assert [p["year"] for p in s.prior] == [2024, 2023] and s.year == 2025
+    with store.open(sid) as handle:
+        e = Engine.for_session(handle.session)
+        assert not e.apply_many({"patent_count": "60", "total_output": "170", "rd_expense": "4.5亿"})
+        t = start(e, [])
+        items = {it["qid"]: it for it in handle.session.pending["items"]}
+        base = D(str(last.answers["patent_count"]))
+        want = r2(((D(60) / base) ** (D(1) / D(2)) - 1) * 100)
+        assert items["patent_growth"]["value"] == want and items["patent_growth"]["evidence"]["years"] == 2
+        text = t.messages[0]
+        base_output = D(str(Engine.for_session(store.load(last.id)).value("total_output")))
+        avg = r2(((D(170) / base_output) ** (D(1) / D(2)) - 1) * 100)
+        assert f"集群总产值近三年年均增速 {avg}%" in text
+
+
+def test_tui_dialog_feeds_the_command(store, tmp_path):
+    from textual.widgets import Input
+
+    from assistant.tui.app import FilingApp
+    from assistant.tui.screens.enterprises import EnterpriseDialog
+
+    wb = fill_workbook(tmp_path / "采集 表.xlsx", ENTERPRISES)
+    session = make_session(store, answers={})
+
+    async def run() -> None:
+        app = FilingApp(session.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            await pilot.press("f6")
+            await pilot.pause()
+            dialog = app.screen
+            assert isinstance(dialog, EnterpriseDialog)
+            inp = dialog.query_one("#paths", Input)
+            inp.value = str(tmp_path / "没有这个.xlsx")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, EnterpriseDialog)  # a missing file is said in the dialog
+            inp.value = f'"{wb}"'
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is screen
+            assert screen.session.pending and screen.session.pending["kind"] == "enterprises"
+            last = screen.session.transcript[-1]["text"]
+            assert "根据 20 家企业的数据" in last
+            inp2 = screen.query_one("#input")
+            inp2.insert_text_at_cursor("全部")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.session.answers["enterprise_count"] == 20 and screen.session.pending is None
+
+    asyncio.run(run())
+
+
+def test_sample_report_json_has_no_enterprise_evidence_until_imported(store, tmp_path):
+    path, _ = last_year_json(store, tmp_path)
+    with open(path, encoding="utf-8") as fh:
+        data = json.loads(fh.read())
+    assert all(v.get("source") not in ("enterprises", "prior") for v in data["evidence"].values())
