@@ -6,9 +6,11 @@ this module only chooses the prompt that suits the question. questionary is impo
 
 from __future__ import annotations
 
+import operator
 import re
 import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +28,7 @@ from .chat import (
     Conversation,
     Reply,
 )
-from .parse import InputError, is_none_word, normalize, parse_rows
+from .parse import InputError, RowsError, is_none_word, normalize, parse_rows
 
 if TYPE_CHECKING:
     from .flow import Question
@@ -37,7 +39,6 @@ IMPORTED = object()  # a list was imported from a file: nothing to pass to the c
 SELECT_HINT = "（方向键选择，回车确认）"
 TEXT_CHOICE = "✎ 输入文字（? 帮助、什么是…、返回、跳过、稍后、预览、保存、退出）"
 MULTILINE_HINT = "（可换行；写完后按 Esc 再按回车提交）"
-_ROW_NO = re.compile(r"第 (\d+) 行")
 _CHAT_WORDS = (HELP_WORDS | BACK_WORDS | SKIP_WORDS | LATER_WORDS | PREVIEW_WORDS | SAVE_WORDS
                | QUIT_WORDS | PROGRESS_WORDS | CHECK_WORDS)
 
@@ -47,11 +48,6 @@ class Rows:
     """Rows typed at the row prompts: data for Conversation.submit, never read as chat words."""
     qid: str
     text: str
-
-
-def _renumber(message: str, offset: int) -> str:
-    """Row numbers of a paste counted from the table's first row, not the paste's."""
-    return _ROW_NO.sub(lambda m: f"第 {int(m[1]) + offset} 行", message)
 
 
 def _out(text: str = "") -> None:
@@ -125,7 +121,8 @@ class Asker:
     def prompt(self) -> Any:
         """What the person answered: text for Conversation.handle, Rows, IMPORTED, or None (Ctrl-C)."""
         q = self.engine.current()
-        rows = self.conv.choices()
+        view = self.conv.view()  # the reply printed the whole view; the prompt offers its choices and answer
+        rows = view.choices
         if self.session.pending and rows is not None:  # "对吗？" / "answer or command?": the reply asked it
             return self._choose(self.conv.pending_prompt(), rows)
         if q is None:
@@ -136,9 +133,8 @@ class Asker:
             return self._list(q)
         if q.type == "matrix":
             return self._matrix(q)
-        if q.type == "longtext":
-            return self._text(self._short(q), multiline=True)
-        return self._text(self._short(q))
+        said = self._text(self._short(q), multiline=q.type == "longtext", default=view.current or "")
+        return "" if view.current is not None and said == view.current else said  # unchanged: kept as it is
 
     def _short(self, q: Question) -> str:
         label = self.engine.label(q)
@@ -201,7 +197,7 @@ class Asker:
         return picked
 
     def _rows(self, q: Question) -> Any:
-        cols = "，".join(c.label or c.id for c in q.columns)
+        cols = "，".join(self.engine.text(c.label or c.id) for c in q.columns)
         _out(f"请逐行输入，每行一条，列之间用 Tab 或逗号分隔：{cols}。")
         _out("空行结束；第一行输入“无”表示没有；也可以输入 ? 、返回 等。")
         lines: list[str] = []
@@ -217,22 +213,21 @@ class Asker:
                 return None
             if not line.strip() or (preset and line.strip().rstrip(",，").strip() == default.strip().rstrip(",").strip()):
                 break
-            if not lines and (is_chat_word(line) or is_none_word(line) or self._jump_line(q, line)):
+            if not lines and (self.conv.command_line(line) or is_none_word(line)):
                 return line  # a whole command or 无 on the first line; any other line is a row
             pasted = [x for x in line.splitlines() if x.strip()]  # several rows pasted at once
             try:
                 parse_rows(q, "\n".join(pasted))
+            except RowsError as exc:  # rows counted from the table's first row, not the paste's
+                _out(exc.with_text(self.engine.text).render(partial(operator.add, n - 1)) + "\n请重新输入。")
+                continue
             except InputError as exc:
-                _out(_renumber(str(exc), n - 1) + "\n请重新输入。")
+                _out(self.engine.text(str(exc)) + "\n请重新输入。")
                 continue
             lines += pasted
         if not lines:
             return "" if isinstance(self.session.answers.get(q.id), list) else "无"
         return Rows(q.id, "\n".join(lines))
-
-    def _jump_line(self, q: Question, line: str) -> bool:
-        cmd = self.conv.recognise(q, line)
-        return cmd is not None and cmd.kind == "jump"
 
     @staticmethod
     def _preset_cell(q: Question, cid: str, preset: dict[str, Any]) -> str:
@@ -246,7 +241,7 @@ class Asker:
     def _import(self, q: Question) -> Any:
         import questionary
 
-        from .importer import TableError, apply_rows, load_rows, preview_table
+        from .importer import TableError, load_rows, preview_table
 
         while True:
             raw = self._text("文件路径（.xlsx 或 .csv；空行返回）")
@@ -266,26 +261,12 @@ class Asker:
             if not ok:
                 _out("已取消，没有导入。")
                 return IMPORTED
-            self.session.say("user", f"（从文件 {Path(raw.strip()).name} 导入 {len(rows)} 行）", q.id)
-            lines = apply_rows(self.engine, q.id, rows)
-            nxt = self.engine.next_question(after=q.id)
-            self.session.cursor = nxt.id if nxt else None
-            for line in lines:
-                self.session.say("assistant", line)
-            self.handle.save()
-            _out("\n".join(lines))
-            _out()
-            cur = self.engine.current()
-            text = self.conv.question_text(cur) if cur is not None else self.conv.done_text()
-            self.session.say("assistant", text)
-            self.handle.save()
-            _out(text)
-            _out()
+            self.show(self.conv.imported(q.id, rows, Path(raw.strip()).name))
             return IMPORTED
 
     # -- the standards matrix ------------------------------------------------------------------
     def _matrix(self, q: Question) -> str | None:
-        cols = "、".join(c.label for c in q.cols)
+        cols = "、".join(self.engine.text(c.label) for c in q.cols)
         keep = q.id in self.session.answers
         _out(f"请按行填写，每行 {len(q.cols)} 个整数（{cols}），用空格分隔。"
              + ("直接回车保留当前答案；" if keep else "") + "第一行输入“无”表示全部为 0；"

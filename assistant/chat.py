@@ -6,18 +6,20 @@ session is saved before the reply returns, so nothing typed is ever lost.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from .checks import BLOCKING, involved
 from .echo import confirm_message, echo_rows, unsure_message
 from .engine import Engine
-from .expr import render_message, total_chars
+from .expr import render_message
 from .flow import Question
 from .glossary import asked_term, load_glossary
-from .parse import NO_WORDS, YES_WORDS, InputError, Unsure, normalize
+from .parse import NO_WORDS, YES_WORDS, InputError, RowProblem, RowsError, Unsure, normalize
+from .values import choice_options, chosen_index
+from .view import Choices, FindingView, PendingView, QuestionView, build
 
 HELP_WORDS = {"?", "帮助", "help", "提示", "怎么填"}
 BACK_WORDS = {"返回", "上一题", "上一步", "back"}
@@ -49,19 +51,32 @@ WORDS_HELP = (
 
 
 @dataclass
+class Item:
+    """One message of a reply, typed so that front ends draw it without reading its words."""
+    kind: str  # "text" | "table" (a reading shown back) | "help" | "finding" | "question" | "done"
+    text: str
+    brief: str = ""  # what a chat log beside the question view keeps ("" = the whole text)
+    qid: str | None = None
+
+
 class Reply:
-    messages: list[str] = field(default_factory=list)
-    action: str | None = None  # "preview" | "quit" | None
-    refused: bool = False
-    question: Question | None = None
+    """What the conversation answers to one turn: typed items, plus what the front end should do."""
 
+    def __init__(self, messages: Sequence[str | Item] | None = None, action: str | None = None,
+                 refused: bool = False, question: Question | None = None):
+        self.items: list[Item] = [m if isinstance(m, Item) else Item("text", m) for m in (messages or [])]
+        self.action = action  # "preview" | "quit" | None
+        self.refused = refused
+        self.question = question
+        self.view: QuestionView | None = None  # the question view after this turn
+        self.problems: list[RowProblem] = []  # rows/cells of a refused list, for an editor to mark
 
-@dataclass
-class Choices:
-    """The one-key answers the conversation stands at: (what to say, what to show) rows, numbered 1…n
-    in every front end; default is the row a bare Enter takes, None when a bare Enter records nothing."""
-    rows: list[tuple[str, str]]
-    default: int | None = None
+    @property
+    def messages(self) -> list[str]:
+        return [i.text for i in self.items]
+
+    def add(self, item: str | Item) -> None:
+        self.items.append(item if isinstance(item, Item) else Item("text", item))
 
 
 @dataclass
@@ -90,37 +105,32 @@ class Conversation:
     def session(self):
         return self.engine.session
 
-    # -- wording of a question -----------------------------------------------------------------
-    def question_text(self, q: Question) -> str:
+    # -- the question view -------------------------------------------------------------------
+    def view(self, q: Question | None = None) -> QuestionView:
+        """The structured view of question q (default: where the interview stands) for front ends to draw;
+        what waits for the person and the one-key rows belong to the current question only."""
         e = self.engine
-        section = e.flow.section_of[q.id]
-        qs = e.askable(section)
-        pos = next((i for i, x in enumerate(qs, 1) if x.id == q.id), 0)
-        lines = [f"（{e.text(section.title)} · 第 {pos}/{len(qs)} 题）", e.text(q.ask or q.label)]
-        label = e.text(q.label)
-        if label and label != e.text(q.ask):
-            lines.append(f"表格栏目：{label}{(' ' + q.note) if q.note else ''}")
-        if q.hint:
-            lines.append(f"提示：{e.text(q.hint)}")
-        lines += e.offer_lines(q)
-        if q.type in ("yesno", "choice") and q.options:
-            lines.append("选项：" + "　".join(f"{i}. {o.label}" for i, o in enumerate(q.options, 1)))
-        elif q.type == "yesno":
-            lines.append("请回答：是 / 否")
-        if q.type == "list":
-            cols = "、".join(c.label for c in q.columns)
-            lines.append(f"请粘贴名单，每行一条，列之间用 Tab 或逗号分隔（{cols}）；没有请填“无”。")
-        if q.type == "matrix":
-            lines.append(
-                f"请按{'、'.join(r.label for r in q.rows)}的顺序，每类依次填写{'、'.join(c.label for c in q.cols)}，"
-                f"共 {len(q.rows) * len(q.cols)} 个整数，用空格分隔；也可以写明类别、顺序随意，"
-                f"如“{q.rows[-1].label} 1 2，{q.rows[0].label} 0 3”；全部为 0 可填“无”。"
-            )
-        if q.id in self.session.carried and q.id in self.session.answers:
-            lines.append(f"沿用上年：{e.shown(q.id)}，是否不变？（直接回车或输入“不变”确认；有变化请输入新的答案）")
-        elif q.id in self.session.answers:
-            lines.append(f"当前答案：{e.shown(q.id)}（直接回车保留，或输入新的答案）")
-        return "\n".join(lines)
+        cur = e.current()
+        q = cur if q is None else q
+        here = q is not None and cur is not None and q.id == cur.id
+        if q is None:
+            return build(e, None, done_text=self.done_text(), choices=self.choices())
+        findings = [FindingView(f.severity, f.message) for f in self._findings_about(q.id)]
+        return build(e, q, choices=self.choices() if here else None,
+                     pending=self._pending_view() if here else None, findings=findings)
+
+    def _pending_view(self) -> PendingView | None:
+        p = self.session.pending
+        if not p:
+            return None
+        if p.get("choices"):
+            return PendingView("choose", str(p.get("prompt", "")))
+        if p.get("kind") == AMBIGUOUS:
+            return PendingView("ambiguous", "请输入 1 把上面的文字作为答案，或 2 查询/跳转；直接回车不会记录。")
+        return PendingView("confirm", "请确认上面读到的数值：回车或“是”确认，“否”重新输入。")
+
+    def question_text(self, q: Question) -> str:
+        return self.view(q).text()
 
     def help_text(self, q: Question) -> str:
         e = self.engine
@@ -132,29 +142,37 @@ class Conversation:
         for tid in q.help:
             if tid in self.glossary:
                 parts.append(self.glossary[tid].render())
-        parts.append(WORDS_HELP)
+        if not self._words_said():  # the command words once per session, not after every answer to "?"
+            parts.append(WORDS_HELP)
         return "\n\n".join(parts)
+
+    def _words_said(self) -> bool:
+        return any(m.get("role") == "assistant" and WORDS_HELP in str(m.get("text", ""))
+                   for m in self.session.transcript)
 
     # -- turns -------------------------------------------------------------------------------
     def _finish(self, reply: Reply, *, ask: bool = True, kind: str | None = None) -> Reply:
         """Write the reply (and the next question) to the transcript and save; kind marks the first message."""
-        asked, closing = None, None  # closing: "question", or "done" once every question is answered
         self._drop_stale_choice()
+        view = self.view()
         if ask and reply.action != "quit":
             q = self.engine.current()
             reply.question = q
             if q is not None:
                 held = self._held_text(q.id)  # reopened while a choice waits: say it again with the question
-                reply.messages.append(self.question_text(q) + (f"\n\n{held}" if held else ""))
-                asked, closing = q.id, "question"
+                tail = f"\n\n{held}" if held else ""
+                reply.add(Item("question", view.text() + tail, view.brief() + tail, q.id))
             else:
-                reply.messages.append(self.done_text())
-                closing = "done"
-        for i, m in enumerate(reply.messages):
-            last = i == len(reply.messages) - 1
-            self.session.say("assistant", m, asked if last else None,
-                             closing if last and closing else (kind if i == 0 else None))
+                reply.add(Item("done", view.done_text))
+        items = reply.items
+        for i, m in enumerate(items):
+            last = i == len(items) - 1
+            closing = m.kind if last and m.kind in ("question", "done") else None
+            mark = closing or (kind if i == 0 else None) or (m.kind if m.kind == "help" else None)
+            self.session.say("assistant", m.text, m.qid if closing == "question" else None, mark,
+                             brief=m.brief or None)
         self._save()
+        reply.view = view
         return reply
 
     def done_text(self) -> str:
@@ -251,8 +269,7 @@ class Conversation:
             held = self._hold(q.id, ["保留原答案。"])
             if held is not None:
                 return held
-            nxt = e.next_question(after=q.id)
-            self.session.cursor = nxt.id if nxt else None
+            e.advance(after=q.id)
             return self._finish(Reply(["保留原答案。"]))
         try:
             parsed = e.parse(q.id, raw)
@@ -265,7 +282,7 @@ class Conversation:
             return clearing
         if parsed.confirm:
             self.session.pending = {"qid": q.id, "value": parsed.value}
-            return self._finish(Reply([confirm_message(q, parsed)]), ask=False)
+            return self._finish(Reply([Item("table" if parsed.echo else "text", confirm_message(q, parsed))]), ask=False)
         e.set(q.id, parsed.value)
         msgs = self._echo(q) + ([parsed.note] if parsed.note else []) + e.computed_notes(q.id)
         return self._after_answer(q.id, msgs)
@@ -279,12 +296,26 @@ class Conversation:
         try:
             parsed = e.parse(qid, raw)
         except Exception as exc:  # InputError carries the reason
-            return self._finish(Reply([f"抱歉，{exc}\n请修改后再提交，或输入 ? 查看说明。"], refused=True), ask=False)
+            reply = Reply([f"抱歉，{exc}\n请修改后再提交，或输入 ? 查看说明。"], refused=True)
+            reply.problems = list(exc.problems) if isinstance(exc, RowsError) else []
+            return self._finish(reply, ask=False)
         clearing = self._ask_before_clearing(qid, parsed.value)
         if clearing is not None:
             return clearing
         e.set(qid, parsed.value)
         return self._after_answer(qid, [parsed.note] if parsed.note else [])
+
+    def imported(self, qid: str, rows: list[dict[str, Any]], source: str) -> Reply:
+        """A list read from a file (already validated by importer.load_rows): stored with its count, said
+        back with the related checks, and the interview moves on, like any answer."""
+        from .importer import apply_rows
+
+        self.session.say("user", f"（从文件 {source} 导入 {len(rows)} 行）", qid)
+        self.session.pending = None
+        lines = apply_rows(self.engine, qid, rows)
+        self.session.drafts.pop(qid, None)
+        self.engine.advance(qid)
+        return self._finish(Reply(lines))
 
     def goto(self, qid: str) -> Reply:
         """A jump chosen in a front end's outline or review list (logged like a typed 跳到)."""
@@ -341,7 +372,7 @@ class Conversation:
         """Hold the question and wait for a choice; `said` (the findings) shares one message with it."""
         self.session.cursor = qid
         self.session.pending = {"kind": "choose", "qid": qid, "prompt": prompt, "choices": choices}
-        return self._finish(Reply([*msgs, "\n".join([*(said or []), self._choices_text(self.session.pending)])]),
+        return self._finish(Reply([*msgs, Item("finding", "\n".join([*(said or []), self._choices_text(self.session.pending)]))]),
                             ask=False)
 
     def _ask_before_clearing(self, qid: str, value: Any) -> Reply | None:
@@ -360,7 +391,7 @@ class Conversation:
         held = self._hold(qid, msgs)
         if held is not None:
             return held
-        return self._finish(Reply(msgs + self._warnings_for(qid)))
+        return self._finish(Reply([*msgs, *(Item("finding", w) for w in self._warnings_for(qid))]))
 
     def _hold(self, qid: str, msgs: list[str]) -> Reply | None:
         e = self.engine
@@ -404,14 +435,12 @@ class Conversation:
 
     def _budget_note(self, rule: Any, qid: str) -> str:
         """For a 字 budget: how much this text may still hold, so the person knows how far to cut."""
-        if rule.budget is None:
+        lim = next((x for x in self.engine.limits(qid) if x.rule == rule.id), None)
+        if lim is None:
             return ""
-        answers = self.session.answers
-        others = total_chars(answers.get(k) for k in rule.questions if k != qid)
-        mine = total_chars([answers.get(qid)])
-        room = max(rule.budget - others, 0)
-        return (f"\n本段现有 {mine} 字；其余各段共 {others} 字，按 {rule.budget} 字的上限，"
-                f"本段最多还能写 {room} 字，需删去 {mine - room} 字。")
+        room = max(lim.budget - lim.others, 0)
+        return (f"\n本段现有 {lim.mine} 字；其余各段共 {lim.others} 字，按 {lim.budget} 字的上限，"
+                f"本段最多还能写 {room} 字，需删去 {lim.mine - room} 字。")
 
     def _choose(self, pending: dict[str, Any], s: str) -> Reply | None:
         """A choice picked by its number (or its words); None when the text is not one of them."""
@@ -440,9 +469,8 @@ class Conversation:
             held = self._hold(qid, done)
             if held is not None:
                 return held
-            nxt = e.next_question(after=qid)
-            self.session.cursor = nxt.id if nxt else None
-            return self._finish(Reply(done + self._warnings_for(qid)))
+            e.advance(after=qid)
+            return self._finish(Reply([*done, *(Item("finding", w) for w in self._warnings_for(qid))]))
         if "store" in c:
             e.set(qid, c["store"])
             self.session.drafts.pop(qid, None)
@@ -455,8 +483,7 @@ class Conversation:
             except InputError as exc:  # not askable now
                 return self._finish(Reply([str(exc)], refused=True), ask=False)
             return self._finish(Reply(["好的，原有内容没有改动，请修改。" if c.get("discard_draft") else "好的，请修改。"]))
-        nxt = e.next_question(after=qid)
-        self.session.cursor = nxt.id if nxt else None
+        e.advance(after=qid)
         return self._finish(Reply(["好的，先保留。这处问题会在“检查”里列出，之后可以输入“跳到 题目名称”回来修改。"]))
 
     # -- chat words --------------------------------------------------------------------------
@@ -491,18 +518,24 @@ class Conversation:
             return Command("jump", target) if prefixes is JUMP_WORDS else Command("ask", qid, "jump")
         return None
 
+    def command_line(self, text: str) -> bool:
+        """A line typed in an editor (a narrative box, a table row) that is a whole command for the
+        conversation: 跳到 …, ?, 返回 … — never text that might be an answer."""
+        cmd = self.recognise(self.engine.current(), text)
+        return cmd is not None and cmd.kind != "ask"
+
     def _run(self, cmd: Command, q: Question | None, raw: str) -> Reply:
         e = self.engine
         k = cmd.kind
         if k == "help":
-            return self._finish(Reply([self.help_text(q) if q else WORDS_HELP]), ask=False)
+            return self._finish(Reply([Item("help", self.help_text(q) if q else WORDS_HELP)]), ask=False)
         if k == "term":
             found = self.glossary.lookup(cmd.target)
             if found:
                 msg = found.render()
             else:
                 msg = f"词汇表里暂时没有“{cmd.target}”的解释。可以问：{'、'.join(self.glossary.suggestions())}……"
-            return self._finish(Reply([msg]))
+            return self._finish(Reply([Item("help", msg)]))
         if k == "ask" and q is not None:
             self.session.pending = {"kind": AMBIGUOUS, "qid": q.id, "text": raw, "via": cmd.via,
                                     "target": cmd.target}
@@ -587,7 +620,7 @@ class Conversation:
         if low in AS_COMMAND:
             self.session.pending = None
             if p.get("via") == "term" and p.get("target") in self.glossary:
-                return self._finish(Reply([self.glossary[p["target"]].render()]))
+                return self._finish(Reply([Item("help", self.glossary[p["target"]].render())]))
             return self._jump(str(p.get("target", "")))
         if low == "" or low in YES_WORDS or low in NO_WORDS:
             return self._finish(Reply([self._ambiguity_text()], refused=True), ask=False)
@@ -611,13 +644,12 @@ class Conversation:
             return Choices([("是", "是，按上表记录" if table else "是，记录这个数值"), ("否", "否，重新输入")], 0)
         if q is None or q.type not in ("yesno", "choice"):
             return None
-        labels = [o.label or o.id for o in q.options] or ["是", "否"]
-        ids = [o.id for o in q.options] or ["yes", "no"]
+        rows = [(label, label) for _, label in choice_options(q)]
         stored = self.session.answers.get(q.id)
         if stored is None:
-            return Choices([(x, x) for x in labels], None if q.no_default else 0)
-        sid = ("yes" if stored else "no") if q.type == "yesno" else stored
-        return Choices([(x, x) for x in labels], ids.index(sid) if sid in ids else None)
+            return Choices(rows, None if q.no_default else 0)
+        at = chosen_index(q, stored)
+        return Choices(rows, at, current=at)
 
     def _numbered(self, s: str) -> str:
         rows = self.choices()

@@ -26,6 +26,25 @@ _NO_LINE_START = set("，。、；：？！）”’》】」』〉…,.;:?!)]%"
 _NO_LINE_END = set("（“‘《【「『〈([")
 
 
+def _break_at(plain: str, i: int, line_start: int) -> int:
+    """Where to break a line that overflows at character i: never inside a run of digits or Latin letters
+    (a number, `filing resume`'s words, an identifier), never before closing punctuation or after opening
+    punctuation (禁则). When nothing on the line allows it, the overflowing character breaks."""
+    if plain[i] == " ":
+        return i + 1
+    cut = i
+    while cut > line_start:
+        if _latin(plain[cut]) and _latin(plain[cut - 1]):
+            cut -= 1  # inside a run: back to its start
+        elif plain[cut] in _NO_LINE_START or plain[cut - 1] in _NO_LINE_END:
+            cut -= 1
+        elif plain[cut] == " ":
+            return cut + 1
+        else:
+            return cut
+    return i  # one run fills the whole line: it has to break somewhere
+
+
 def wrap_offsets(plain: str, width: int) -> list[int]:
     """Character offsets at which to break `plain` (which may contain newlines) to fit width cells."""
     from rich.cells import cell_len
@@ -41,19 +60,7 @@ def wrap_offsets(plain: str, width: int) -> list[int]:
             continue
         w = cell_len(ch)
         if col + w > width and i > line_start:
-            cut = i
-            if _latin(ch):  # do not split a number or an English word if it can move whole
-                j = i
-                while j > line_start and _latin(plain[j - 1]):
-                    j -= 1
-                if j > line_start:
-                    cut = j
-            if plain[cut] == " ":
-                cut += 1
-            else:
-                # 禁则: closing punctuation never starts a line, opening punctuation never ends one
-                while cut - 1 > line_start and (plain[cut] in _NO_LINE_START or plain[cut - 1] in _NO_LINE_END):
-                    cut -= 1
+            cut = _break_at(plain, i, line_start)
             cuts.append(cut)
             line_start = cut
             col = cell_len(plain[cut:i + 1]) if cut <= i else 0

@@ -13,7 +13,7 @@ from typing import Any
 
 from .computed import override_value
 from .flow import Flow, Question, Section, fill, load_flow
-from .parse import InputError, Parsed, format_decimal, parse
+from .parse import InputError, Parsed, RowsError, format_decimal, parse
 from .store import Session
 from .validate import MAX_ERRORS, check_raw, check_stored, shown, stored_problem
 from .values import NOT_APPLICABLE, show, to_python
@@ -125,6 +125,7 @@ class Engine:
         self.session = session
         self.on_change = on_change
         self.state = evaluate(flow, session.answers, session.year)
+        self._checked: tuple[State, list[Any]] | None = None  # findings of one state (a turn asks several times)
 
     @classmethod
     def for_session(cls, session: Session, on_change: Callable[[Session], None] | None = None) -> Engine:
@@ -144,6 +145,15 @@ class Engine:
     def form_title(self) -> str:
         """The form's title as printed, with this report's answers (附件2 is titled by its district)."""
         return self.flow.form_title(self.year, self.value)
+
+    def report_name(self) -> str:
+        """What lists call this report: its title, else the answer to the form's first question (each form
+        opens by naming its cluster or district), else "" until that is answered."""
+        if self.session.title:
+            return self.session.title
+        first = self.flow.questions[0] if self.flow.questions else None
+        value = self.session.answers.get(first.id) if first is not None and first.type == "text" else None
+        return " ".join(value.split()) if isinstance(value, str) and value != "无" else ""
 
     def official_label(self, q: Question | str) -> str:
         """The row label exactly as printed on the form (the document uses this)."""
@@ -248,6 +258,8 @@ class Engine:
         raw = check_raw(q, raw, strict=strict)
         try:
             parsed = parse(q, raw)
+        except RowsError as exc:
+            raise exc.with_text(self.text) from None  # column labels may carry {year}
         except InputError as exc:
             raise type(exc)(self.text(str(exc))) from None  # column labels may carry {year}; Unsure stays Unsure
         check_stored(q, parsed.value, fresh=True)
@@ -268,9 +280,9 @@ class Engine:
         self.session.set_answer(qid, value)
         self.state = evaluate(self.flow, self.session.answers, self.session.year)
         if advance:
-            nxt = self.next_question(after=qid)
-            self.session.cursor = nxt.id if nxt else None
-        self._changed(recompute=False)
+            self.advance(qid)
+        else:
+            self._changed(recompute=False)
 
     def answer(self, qid: str, raw: Any, *, advance: bool = True) -> Outcome:
         try:
@@ -314,9 +326,7 @@ class Engine:
         for qid, value in parsed.items():
             self.session.set_answer(qid, value)
         self.state = evaluate(self.flow, self.session.answers, self.session.year)
-        nxt = self.next_question(self.session.cursor)
-        self.session.cursor = nxt.id if nxt else None
-        self._changed(recompute=False)
+        self.advance(None)  # answers from outside: resume at the first unanswered question in the form's order
         return Applied([], [qid for qid in parsed if not self.is_relevant(qid)])
 
     def unused_note(self, qids: list[str]) -> str:
@@ -324,6 +334,13 @@ class Engine:
         names = "、".join(f"{self.label(q)}（{q}）" for q in qids[:10]) + (" 等" if len(qids) > 10 else "")
         return (f"提示：根据其他回答，以下 {len(qids)} 项目前不需要填写：{names}。"
                 "这些值已保存（以后改变相关回答时会用到），但不计入报告。")
+
+    def advance(self, after: str | None) -> Question | None:
+        """Move the cursor to the first unanswered question after `after` (the one place it moves on)."""
+        nxt = self.next_question(after=after)
+        self.session.cursor = nxt.id if nxt else None
+        self._changed(recompute=False)
+        return nxt
 
     def back(self) -> Question | None:
         """Step to the previous applicable question (answered or not)."""
@@ -388,4 +405,7 @@ class Engine:
         `filing check`, the review screen and export, not after every answer)."""
         from .checks import check, layout_findings
 
-        return check(self) + (layout_findings(self) if layout else [])
+        cached = self._checked
+        if cached is None or cached[0] is not self.state:  # the answers changed since: check again
+            cached = self._checked = (self.state, check(self))
+        return list(cached[1]) + (layout_findings(self) if layout else [])

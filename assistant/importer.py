@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import EXIT_FILE, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
-from .parse import InputError, column_lookup, header_key
+from .parse import InputError, RowsError, column_lookup, header_key
 from .safeio import FileTooLarge, read_bounded, size_text
 
 if TYPE_CHECKING:
@@ -358,25 +357,23 @@ def _row_dicts(columns: list[Column | None], rows: list[list[Any]]) -> list[dict
     return [{cid: (row[i] if i < len(row) else "") for i, cid in idx} for row in rows]
 
 
-_ROW_NO = re.compile(r"第 (\d+) 行")
-
-
 def validate(engine: Engine, question: Question, table: Table) -> list[dict[str, Any]]:
     """Parsed rows (stored form), or TableError naming spreadsheet row numbers."""
     if not table.rows:
         raise TableError("文件只有表头，没有数据行。如果确实没有，请在对话中回答“无”。", EXIT_REFUSED)
-    columns = match_headers(question, table.headers)
+    try:
+        columns = match_headers(question, table.headers)
+    except TableError as exc:  # column labels may carry {year}
+        raise TableError(engine.text(str(exc)), exc.code) from None
     try:
         parsed = engine.parse(question.id, _row_dicts(columns, table.rows))
-    except InputError as exc:
+    except RowsError as exc:
         nums = table.row_numbers
-
-        def to_sheet(m: re.Match[str]) -> str:
-            i = int(m[1]) - 1
-            return f"第 {nums[i] if 0 <= i < len(nums) else m[1]} 行"
-
-        raise TableError("文件中有内容不符合要求，本次没有导入任何数据（行号为表格中的行号）：\n"
-                         + _ROW_NO.sub(to_sheet, str(exc)), EXIT_REFUSED) from None
+        said = exc.render(lambda n: nums[n - 1] if 0 < n <= len(nums) else n)
+        raise TableError("文件中有内容不符合要求，本次没有导入任何数据（行号为表格中的行号）：\n" + said,
+                         EXIT_REFUSED) from None
+    except InputError as exc:
+        raise TableError("文件中有内容不符合要求，本次没有导入任何数据：\n" + str(exc), EXIT_REFUSED) from None
     return parsed.value
 
 
@@ -410,11 +407,9 @@ def apply_rows(engine: Engine, list_id: str, rows: list[dict[str, Any]]) -> list
 def related_findings(engine: Engine, list_id: str) -> list[str]:
     count_q = count_question(engine, list_id)
     ids = {list_id} | ({count_q.id} if count_q else set())
-    def names(r: Any) -> set[str]:
-        ex = engine.flow.expr(r.id, "rule")
-        return set(r.questions) | (set(ex.names) if ex is not None else set())
+    from .checks import involved
 
-    rules = {r.id for r in engine.flow.rules if ids & names(r)}
+    rules = {r.id for r in engine.flow.rules if ids & involved(engine, r.id)}
     return [("✗ 必须修改：" if f.severity == "blocking" else "⚠ 提示：") + f.message
             for f in engine.findings() if f.rule in rules]
 
@@ -430,7 +425,7 @@ def preview_table(engine: Engine, question: Question, rows: list[dict[str, Any]]
     t = RichTable(title=f"{engine.label(question)}：共 {len(rows)} 行（显示前 {min(limit, len(rows))} 行）")
     t.add_column("行", justify="right")
     for c in question.columns:
-        t.add_column(c.label or c.id)
+        t.add_column(engine.text(c.label or c.id))
     for i, r in enumerate(rows[:limit], 1):
         t.add_row(str(i), *[show_cell(c, r.get(c.id, "")) for c in question.columns])
     Console(file=sys.stdout, soft_wrap=True).print(t)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -63,6 +64,30 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 class InputError(ValueError):
     """A value was refused; str(exc) is the Chinese reason shown to the person."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One refused cell or row of a list: row counted from 1 in what was given, column label if known."""
+    row: int
+    message: str  # the reason, without the row number
+    column: str = ""
+
+
+class RowsError(InputError):
+    """Rows of a list were refused; each problem keeps its row, so a front end numbers rows its own way
+    (the table's rows, a spreadsheet's rows) without rewriting the text."""
+
+    def __init__(self, problems: list[RowProblem], more: bool = False):
+        self.problems, self.more = problems, more
+        super().__init__(self.render())
+
+    def render(self, number: Callable[[int], int] = lambda n: n) -> str:
+        lines = [f"第 {number(p.row)} 行：{p.message}" for p in self.problems]
+        return "\n".join(lines) + ("\n……（仅显示前 20 个问题）" if self.more else "")
+
+    def with_text(self, fill: Callable[[str], str]) -> RowsError:
+        return RowsError([RowProblem(p.row, fill(p.message), p.column) for p in self.problems], self.more)
 
 
 class Unsure(InputError):
@@ -481,7 +506,7 @@ def parse_rows(q: Question, rows: Any) -> Parsed:
     keys = column_lookup(q.columns)
     seen_keys: dict[Any, Column | None] = {}  # a 1 000-row list repeats its few headers: normalise each once
     out: list[dict[str, Any]] = []
-    errors: list[str] = []
+    errors: list[RowProblem] = []
     for n, row in enumerate(rows, 1):
         if isinstance(row, dict):
             cells: dict[str, Any] = {}
@@ -492,29 +517,30 @@ def parse_rows(q: Question, rows: Any) -> Parsed:
                 else:
                     col = seen_keys[ck] = keys.get(header_key(k))
                 if col is None:
-                    errors.append(f"第 {n} 行：没有名为“{k}”的列（可用列：{'、'.join(c.label or c.id for c in q.columns)}）。")
+                    names = "、".join(c.label or c.id for c in q.columns)
+                    errors.append(RowProblem(n, f"没有名为“{k}”的列（可用列：{names}）。"))
                     continue
                 cells[col.id] = v
         elif isinstance(row, (list, tuple)):
             if len(row) > len(q.columns):
                 labels = "、".join(c.label for c in q.columns)
-                errors.append(f"第 {n} 行：有 {len(row)} 列，但本名单只有 {len(q.columns)} 列（{labels}）。")
+                errors.append(RowProblem(n, f"有 {len(row)} 列，但本名单只有 {len(q.columns)} 列（{labels}）。"))
                 continue
             cells = {c.id: v for c, v in zip(q.columns, row, strict=False)}  # a short row leaves the last columns empty
         else:
-            errors.append(f"第 {n} 行：格式不对。")
+            errors.append(RowProblem(n, "格式不对。"))
             continue
         parsed: dict[str, Any] = {}
         for col in q.columns:
             try:
                 parsed[col.id] = parse_cell(col, cells.get(col.id))
             except InputError as exc:
-                errors.append(f"第 {n} 行：{exc}")
+                errors.append(RowProblem(n, str(exc), col.label or col.id))
         out.append(parsed)
         if len(errors) >= 20:
             break
     if errors:
-        raise InputError("\n".join(errors[:20]) + ("\n……（仅显示前 20 个问题）" if len(errors) >= 20 else ""))
+        raise RowsError(errors[:20], more=len(errors) >= 20)
     if len(out) < q.min_rows:
         raise InputError(f"本表至少需要 {q.min_rows} 行。")
     return Parsed(out)

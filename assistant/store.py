@@ -116,8 +116,10 @@ class Session:
             return True
         return False
 
-    def say(self, role: str, text: str, qid: str | None = None, kind: str | None = None) -> None:
-        """Append to the transcript ('assistant' or 'user'); kind "question" marks a question asked."""
+    def say(self, role: str, text: str, qid: str | None = None, kind: str | None = None,
+            brief: str | None = None) -> None:
+        """Append to the transcript ('assistant' or 'user'); kind "question" marks a question asked;
+        brief is what a chat log beside the question view shows of it."""
         # Bytes that were not UTF-8 (stdin, argv) arrive as lone surrogates: keep the record saveable.
         if not text.isascii():
             text = _SURROGATE.sub("\ufffd", text)
@@ -126,6 +128,8 @@ class Session:
             entry["qid"] = qid
         if kind:
             entry["kind"] = kind
+        if brief and brief != text:
+            entry["brief"] = _SURROGATE.sub("\ufffd", brief)
         self.transcript.append(entry)
 
     def truncate_transcript(self, n: int) -> None:

@@ -44,6 +44,21 @@ def _option_label(options: list, oid: Any) -> str:
     return next((o.label or o.id for o in options if o.id == oid), str(oid))
 
 
+YESNO = (("yes", "是"), ("no", "否"))  # a yes/no question without options of its own
+
+
+def choice_options(q: Question | Column) -> list[tuple[str, str]]:
+    """(id, label) of each option a yes/no or choice question offers, in order."""
+    return [(o.id, o.label or o.id) for o in q.options] or list(YESNO)
+
+
+def chosen_index(q: Question | Column, stored: Any) -> int | None:
+    """Which of choice_options a stored answer is (a yes/no stores True/False), or None."""
+    sid = ("yes" if stored else "no") if q.type == "yesno" and isinstance(stored, bool) else stored
+    ids = [oid for oid, _ in choice_options(q)]
+    return ids.index(sid) if sid in ids else None
+
+
 def show(q: Question | Column, stored: Any, *, unit: bool = True) -> str:
     """Text for one answer as printed (two decimals, 是/否, option labels, 无 where none)."""
     if stored is None:

@@ -264,7 +264,7 @@ def test_tui_panel_offers_the_computed_value_and_records_the_basis(store):
         app = FilingApp(session.id, store=store)
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
-            panel = str(app.screen.query_one(QuestionPanel).render()).replace("\n", "")
+            panel = app.screen.query_one(QuestionPanel).plain.replace("\n", "")
             assert "计算值 41.62" in panel and "依据" in panel
             await type_line(pilot, "45.2")  # refused: no basis
             assert app.screen.engine.current().id == "patents_per_10k"

@@ -1,4 +1,4 @@
-"""Snapshots of the main screens at 80×24 (fixed ids and times, so they are deterministic).
+"""Snapshots of the main screens at 80×24 and 120×40 (fixed ids and times, so they are deterministic).
 
 Regenerate with: pytest tests/test_tui_snapshots.py --snapshot-update
 """
@@ -14,7 +14,7 @@ from assistant.engine import Engine
 from assistant.store import Session, SessionStore
 from assistant.tui.app import FilingApp
 
-SIZE = (80, 24)
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 FIXED = "2024-04-08T09:30:00+08:00"
 
 
@@ -47,32 +47,58 @@ def app_for(store: SessionStore, sid: str | None = None) -> FilingApp:
     return FilingApp(sid, store=store, clock=clock)
 
 
-def test_home(snap_compare, store):
+@pytest.mark.parametrize("size", SIZES)
+def test_home(snap_compare, store, size):
     build(store, "0408a001", "annual_report", upto="rd_expense")
     build(store, "0408a002", "district_summary", upto=None, title="浦东新区汇总")
-    assert snap_compare(app_for(store), terminal_size=SIZE)
+    assert snap_compare(app_for(store), terminal_size=size)
 
 
-def test_conversation(snap_compare, store):
+@pytest.mark.parametrize("size", SIZES)
+def test_conversation(snap_compare, store, size):
     build(store, "0408a001", "annual_report", upto="rd_expense")
-    assert snap_compare(app_for(store, "0408a001"), terminal_size=SIZE)
+    assert snap_compare(app_for(store, "0408a001"), terminal_size=size)
 
 
-def test_conversation_choice(snap_compare, store):
+@pytest.mark.parametrize("size", SIZES)
+def test_conversation_choice(snap_compare, store, size):
     build(store, "0408a001", "annual_report", upto="waste_vs_industry")
-    assert snap_compare(app_for(store, "0408a001"), terminal_size=SIZE)
+    assert snap_compare(app_for(store, "0408a001"), terminal_size=size)
 
 
-def test_outline(snap_compare, store):
+@pytest.mark.parametrize("size", SIZES)
+def test_outline(snap_compare, store, size):
     build(store, "0408a001", "annual_report", upto="rd_expense")
-    assert snap_compare(app_for(store, "0408a001"), terminal_size=SIZE, press=["f2"])
+    assert snap_compare(app_for(store, "0408a001"), terminal_size=size, press=["f2"])
 
 
-def test_review(snap_compare, store):
+@pytest.mark.parametrize("size", SIZES)
+def test_review(snap_compare, store, size):
     build(store, "0408a001", "annual_report", upto="rd_expense")
-    assert snap_compare(app_for(store, "0408a001"), terminal_size=SIZE, press=["f3"])
+    assert snap_compare(app_for(store, "0408a001"), terminal_size=size, press=["f3"])
 
 
-def test_preview(snap_compare, store):
+@pytest.mark.parametrize("size", SIZES)
+def test_preview(snap_compare, store, size):
     build(store, "0408a001", "annual_report")
-    assert snap_compare(app_for(store, "0408a001"), terminal_size=SIZE, press=["f4"])
+    assert snap_compare(app_for(store, "0408a001"), terminal_size=size, press=["f4"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_conversation_revisit(snap_compare, store, size):
+    """Back on an answered question: the current answer in the panel and on the input line, the format line."""
+    build(store, "0408a001", "annual_report", upto="leading_industry")
+    assert snap_compare(app_for(store, "0408a001"), terminal_size=size, press=["ctrl+b"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_targets_table(snap_compare, store, size):
+    """The form's small table, edited in place (cells mode)."""
+    build(store, "0408a001", "annual_report", upto="targets")
+    assert snap_compare(app_for(store, "0408a001"), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_long_text(snap_compare, store, size):
+    build(store, "0408a001", "annual_report", upto="overview")
+    assert snap_compare(app_for(store, "0408a001"), terminal_size=size)

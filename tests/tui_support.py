@@ -33,6 +33,8 @@ async def type_line(pilot: Any, text: str) -> None:
     ascii_ok = all(ch.isascii() and ch.isalnum() for ch in text)
     if ascii_ok:
         await pilot.press(*text)
+    elif not inp.selection.is_empty:  # typing over a selected (prefilled) answer replaces it
+        inp.replace(text, *inp.selection)
     else:
         inp.insert_text_at_cursor(text)
     await pilot.press("enter")

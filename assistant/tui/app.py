@@ -26,6 +26,7 @@ class FilingApp(App):
         self.session_id = session_id
         self.clock = clock
         self._handle = handle  # a session already opened (locked) by run_app
+        self.last_session: str | None = None  # the conversation shown last: said on leaving, to resume it
 
     def get_default_screen(self) -> Any:
         """A resumed session's conversation is the first screen itself: no blank screen to lay out first."""
@@ -102,4 +103,11 @@ def run_app(session_id: str | None = None, *, store_root: Path | None = None) ->
     finally:
         if handle is not None:
             handle.close()
+    if app.last_session:
+        print(resume_hint(app.last_session))
     return 0
+
+
+def resume_hint(sid: str) -> str:
+    """Said in the terminal after the app closes (Ctrl+Q, 退出): the answers are saved, and how to go on."""
+    return f"已保存。下次输入 `filing resume {sid}` 即可从停下的地方继续（或 `filing` 打开首页）。"

@@ -9,17 +9,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
+from textual.widgets.input import Selection
 from textual.widgets.option_list import Option
 
 from ...chat import AMBIGUOUS, Conversation, Reply
 from ...engine import Engine
 from ...textsafe import plain
+from ...view import QuestionView
 from ..widgets.chat_log import ChatLog
 from ..widgets.footer import KeyBar
 from ..widgets.outline import Outline
@@ -27,9 +31,12 @@ from ..widgets.question_panel import QuestionPanel
 
 
 class ChatInput(Input):
-    """The one input line; a multi-line paste goes to the list table when one is shown."""
+    """The one input line; a multi-line paste goes to the list table when one is shown.
 
-    async def _on_key(self, event: Any) -> None:
+    Public handlers only: on_key / on_paste run before Input's own, and prevent_default() keeps
+    Input's from running when the line hands the key or paste on."""
+
+    def on_key(self, event: events.Key) -> None:
         # Without bracketed paste a copied table arrives as keys: Tab types the cell separator
         # (instead of leaving the line), so the row reaches the table whole.
         screen = self.screen
@@ -37,16 +44,13 @@ class ChatInput(Input):
             event.stop()
             event.prevent_default()
             self.insert_text_at_cursor("\t")
-            return
-        await super()._on_key(event)
 
-    def _on_paste(self, event: Any) -> None:
+    def on_paste(self, event: events.Paste) -> None:
         screen = self.screen
         if "\n" in event.text.strip() and isinstance(screen, ConversationScreen) and screen.list_editor_active():
             event.stop()
+            event.prevent_default()
             screen.paste_rows(event.text)
-            return
-        super()._on_paste(event)
 
 
 class ConversationScreen(Screen):
@@ -77,9 +81,19 @@ class ConversationScreen(Screen):
         self._save_seq = 0  # saves requested (main thread)
         self._saved_seq = 0  # newest save on disk
         self._defer_save = False
-        self._choice_rows: list[tuple[str, str]] = []
+        self._choice_rows: tuple[list[tuple[str, str]], int | None] = ([], None)
+        self._prefilled_for: tuple[str | None, str | None] | None = None
+        self._prefilled = ""  # the answer put on the line by _prefill (Enter on it unchanged keeps it)
         self._kept_for: tuple[str | None, str] | None = None  # (question, refused text kept on the line)
         self._editor: Any = None  # the list or long-text editor shown for the question (Ctrl+S submits it)
+        self._greeting: tuple[int, bytes] | None = None
+        # Greeting before the first layout, so the transcript's bubbles are laid out with the screen (no
+        # second pass); its save waits for a worker (on_mount): compose only builds widgets.
+        self._defer_save = True
+        try:
+            self.conv.start()
+        finally:
+            self._defer_save = False
 
     @property
     def session(self) -> Any:
@@ -90,10 +104,9 @@ class ConversationScreen(Screen):
         self._save_seq += 1
         seq = self._save_seq
         if self._defer_save:
-            # Only the greeting changed: write it in the background so the first question shows
-            # at once; a later save of newer state wins (sequence numbers), never the reverse.
-            data = self.session.to_json().encode("utf-8")
-            threading.Thread(target=self._write, args=(seq, data), daemon=False).start()
+            # Only the greeting changed: it is written by a worker once the screen is up, so the first
+            # question shows at once; a later save of newer state wins (sequence numbers), never the reverse.
+            self._greeting = (seq, self.session.to_json().encode("utf-8"))
             self.saved_at = self.clock()
             return
         with self._save_lock:
@@ -109,14 +122,18 @@ class ConversationScreen(Screen):
                 atomic_write(self.handle.store.path(self.session.id), data, keep_backup=True)
                 self._saved_seq = seq
 
+    def on_worker_state_changed(self, event: Any) -> None:
+        from textual.worker import WorkerState
+
+        if event.worker.group == "save" and event.state == WorkerState.ERROR:
+            from ...fileerrors import describe
+
+            exc = event.worker.error
+            why = describe(exc) if isinstance(exc, OSError) else str(exc)
+            self.notify(f"保存失败：{why}。下一次回答时会再保存。", severity="error", timeout=10, markup=False)
+
     # -- layout ---------------------------------------------------------------------------------
     def compose(self):
-        # Greeting first, so the transcript's bubbles are laid out with the screen (no second pass).
-        self._defer_save = True
-        try:
-            self.conv.start()
-        finally:
-            self._defer_save = False
         # Kept as attributes: every turn updates them, and a DOM query per update costs more than the update.
         self._outline = Outline(id="outline")
         self._chat = ChatLog(self.session.transcript, id="chat")
@@ -138,6 +155,11 @@ class ConversationScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.app.last_session = self.session.id  # type: ignore[attr-defined]
+        if self._greeting is not None:
+            seq, data = self._greeting
+            self._greeting = None
+            self.run_worker(partial(self._write, seq, data), thread=True, group="save", exit_on_error=False)
         self.set_interval(2, self._flush_drafts)  # unsubmitted editor text reaches the disk within 2 s
         self._chat.scroll_end(animate=False, immediate=False)
         self._sync()
@@ -155,21 +177,38 @@ class ConversationScreen(Screen):
     # -- after every turn -----------------------------------------------------------------------
     def _sync(self) -> None:
         e = self.engine
+        view = self.conv.view()
         q = e.current()
-        pending = self.session.pending
         kept = self._kept_for
         if kept and (q is None or kept[0] != q.id):  # a refused text was for that question, not this one
             if self._input.value == kept[1]:
                 self._input.value = ""
             self._kept_for = None
-        self._panel.show_question(e, q, pending)
-        self._fit_input(q, pending)
+        self._panel.show_view(view)
+        self._fit_input(q, view)
+        self._prefill(view)
         self._outline.refresh_from(e)
         self._status()
         title = self._title_text()  # an untitled 附件2 is named by its district once that is answered
         if title != self._title_shown:
             self._title_shown = title
             self._title_bar.update(plain(title))
+
+    def _prefill(self, view: QuestionView) -> None:
+        """Arriving at an answered question, the line holds its answer as typed: Enter keeps it."""
+        inp = self._input
+        key = (view.qid, view.current)
+        if key == self._prefilled_for:
+            return
+        was = self._prefilled
+        self._prefilled_for = key
+        fill = view.current if (view.current is not None and view.choices is None and view.pending is None
+                                 and view.type not in ("list", "longtext")) else None
+        if inp.value in ("", was):  # never over what the person typed
+            inp.value = fill or ""
+            # selected: typing replaces it, an arrow key edits it, Enter keeps it
+            inp.selection = Selection(0, len(inp.value)) if fill else Selection.cursor(0)
+        self._prefilled = fill or ""
 
     def _title_text(self) -> str:
         s, e = self.session, self.engine
@@ -180,15 +219,18 @@ class ConversationScreen(Screen):
         saved = f"已保存 {self.saved_at:%H:%M:%S}" if self.saved_at else "已保存"
         self._status_line.update(f"✓ {saved}　进度 {p.answered}/{p.total}（{p.percent}%）")
 
-    def _fit_input(self, q: Any, pending: dict | None) -> None:
+    def _fit_input(self, q: Any, view: QuestionView) -> None:
         choices, inp = self._choices, self._input
+        pending = self.session.pending
         kind = q.type if q is not None else None
-        rows = self.conv.choices()  # the conversation says which one-key answers there are, and any default
+        rows = view.choices  # the conversation says which one-key answers there are, and any default
         options = rows.rows if rows else []
-        if options != self._choice_rows:  # consecutive 是/否 questions keep the rows they have
-            self._choice_rows = options
+        current = rows.current if rows else None
+        if (options, current) != self._choice_rows:  # consecutive 是/否 questions keep the rows they have
+            self._choice_rows = (options, current)
             choices.clear_options()
-            choices.add_options([Option(f"{i}. {shown}", id=said) for i, (said, shown) in enumerate(options, 1)])
+            choices.add_options([Option(f"{i}. {shown}" + ("（当前答案）" if i - 1 == current else ""), id=said)
+                                 for i, (said, shown) in enumerate(options, 1)])
         if rows:
             choices.highlighted = rows.default  # None on questions with consequences: Enter records nothing
         choices.display = bool(options)
@@ -205,13 +247,15 @@ class ConversationScreen(Screen):
             from ..widgets.list_editor import ListEditor
 
             ed = self._editor = ListEditor(q, self.session.answers.get(q.id), self.engine.text,
-                                           draft=self.session.drafts.get(q.id), keep_draft=self._keep_draft)
+                                           draft=self.session.drafts.get(q.id), keep_draft=self._keep_draft,
+                                           is_command=self._is_command)
             self._main.mount(ed, before=inp)
             inp.placeholder = "表格上方编辑；也可在此粘贴整张表，或输入“无”、? 等"
         elif ed is None and want == "LongTextEditor":
             from ..widgets.long_text import LongTextEditor
 
-            ed = self._editor = LongTextEditor(self.engine, q, keep_draft=self._keep_draft)
+            ed = self._editor = LongTextEditor(self.engine, q, keep_draft=self._keep_draft,
+                                               is_command=self._is_command)
             self._main.mount(ed, before=inp)
             inp.placeholder = "上方编辑文字，Ctrl+S 提交；此处可输入 ?、返回、稍后 等"
         if want is None:
@@ -244,12 +288,21 @@ class ConversationScreen(Screen):
             if self._editor.paste(text, focus=False):
                 event.input.value = ""
             return
+        if self.list_editor_active() and text.strip().lower() in self._editor.table_keys():
+            # a/e/d act on the table only when it has focus: typed here they are neither rows nor an answer
+            event.input.value = ""
+            self._editor.focus_table()
+            self.notify(f"“{text.strip()}”是表格的按键，只在表格有焦点时起作用。表格现在有焦点，请再按一次 {text.strip()}。")
+            return
         choices = self.query_one("#choices", OptionList)
         highlighted = choices.highlighted if choices.display else None
         picked = not text.strip() and highlighted is not None
         if highlighted is not None and picked:
             text = choices.get_option_at_index(highlighted).id or ""
+        elif self._prefilled and text == self._prefilled:
+            text = ""  # the current answer, unchanged: keep it (no second reading, no confirmation)
         event.input.value = ""
+        self._prefilled = ""
         reply = self.say(text)
         if reply.refused and not picked and not event.input.value:
             event.input.value = text  # a refused answer stays on the line for correction
@@ -275,13 +328,36 @@ class ConversationScreen(Screen):
     def paste_rows(self, text: str) -> None:
         self._editor.paste(text)
 
+    def _is_command(self, line: str) -> bool:
+        """A line typed in an editor that the conversation takes as a whole command (跳到 …, ?, 返回)."""
+        return self.conv.command_line(line)
+
+    def on_command(self, event: Any) -> None:
+        event.stop()
+        self._input.focus()
+        self.say(event.text)
+
+    def on_list_editor_import_requested(self, event: Any) -> None:
+        event.stop()
+        from ..widgets.list_editor import ImportRowsDialog
+
+        def done(result: tuple[list[dict[str, Any]], str] | None) -> None:
+            if result is None:
+                self._focus_question()
+                return
+            rows, name = result
+            before = len(self.session.transcript)
+            self.show_reply(self.conv.imported(event.qid, rows, name), before)
+
+        self.app.push_screen(ImportRowsDialog(self.engine, event.qid), done)
+
     def on_list_editor_submitted(self, event: Any) -> None:
         event.stop()
         n = len(event.rows)
         before = len(self.session.transcript)
         reply = self.conv.submit(event.qid, event.rows, f"（提交名单，共 {n} 行）" if n else "无")
         if reply.refused:
-            self._editor.show_errors(reply.messages[0] if reply.messages else "")
+            self._editor.show_errors(reply.messages[0] if reply.messages else "", reply.problems)
             self._chat.add(self.session.transcript[before:], refused=True)
             self._status()
         else:
@@ -341,7 +417,17 @@ class ConversationScreen(Screen):
         self._outline_forced = not outline.display
         outline.display = self._outline_forced
         if outline.display:
+            outline.refresh_from(self.engine)  # hidden, it was not kept up to date
             self.query_one("#outline-list").focus()
+        else:
+            self._focus_question()
+
+    def _focus_question(self) -> None:
+        """The one place focus goes for the question shown: its editor, else the input line."""
+        if self._editor is not None and self._editor.is_mounted:
+            self._editor.focus_editor()
+        else:
+            self._input.focus()
 
     def action_review(self) -> None:
         from .review import ReviewScreen

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet
 
@@ -18,6 +18,24 @@ FORMATS = [("docx", "Word 文档（.docx）"), ("pdf", "PDF（需要 LibreOffice
            ("md", "Markdown 文本（.md）"), ("json", "JSON 交换文件（.json）"),
            ("package", "报送材料文件夹（Word、PDF、JSON、计算佐证、报送清单）")]
 SLOW = {"pdf", "package"}  # LibreOffice: seconds, in a worker thread
+FLAGS = {"force": "覆盖已有文件", "draft": "草稿（允许未完成）"}
+# The exporter words its refusals for the command line; here the same fixes are boxes and fields.
+# (Better: typed fixes on UserError, raised by assistant/document/ — outside this dialog.)
+DIALOG_WORDS = (("请加 --force", "请勾选“覆盖已有文件”"), ("加 --force", "勾选“覆盖已有文件”"),
+                ("可加 --draft", "可勾选“草稿”"), ("加 --draft", "勾选“草稿”"),
+                ("或用 -o 指定", "或在“保存到”里填写"), ("请用 -o 指定", "请在“保存到”里填写"),
+                ("用 --format 指定", "选择"))
+
+
+def dialog_wording(message: str) -> str:
+    for cli, said in DIALOG_WORDS:
+        message = message.replace(cli, said)
+    return message
+
+
+def flag_label(name: str, on: bool) -> str:
+    """A box's state in words too, not only in colour."""
+    return f"{'☑' if on else '☐'} {FLAGS[name]}：{'是' if on else '否'}"
 
 
 class ExportDialog(ModalScreen[str | None]):
@@ -37,15 +55,21 @@ class ExportDialog(ModalScreen[str | None]):
             yield Label("保存到（留空则用默认文件名，保存在当前目录）：")
             yield Input(placeholder="例如：~/报告/报告.docx", id="path")
             with Horizontal(id="export-flags"):
-                yield Checkbox("覆盖已有文件", id="force")
-                yield Checkbox("草稿（允许未完成）", id="draft")
+                yield Checkbox(flag_label("force", False), id="force")
+                yield Checkbox(flag_label("draft", False), id="draft")
             with Horizontal(id="export-buttons"):
                 yield Button("导出", variant="primary", id="do-export")
                 yield Button("关闭", id="close")
-            yield WrapStatic(id="export-result")
+            with VerticalScroll(id="export-result-box"):
+                yield WrapStatic(id="export-result")
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        if event.checkbox.id in FLAGS:
+            event.checkbox.label = flag_label(event.checkbox.id, event.value)
 
     def fmt(self) -> str:
         idx = self.query_one(RadioSet).pressed_index
@@ -93,7 +117,7 @@ class ExportDialog(ModalScreen[str | None]):
                 else:
                     written = export_session(self.session, fmt, path, force=force, draft=draft, notes=notes)
             except UserError as exc:
-                show(f"未能导出：{exc}", True)
+                show(f"未能导出：{dialog_wording(str(exc))}", True)
                 return
             self.written = str(written)
             show("\n".join([f"已导出：{written}", *notes]), False)

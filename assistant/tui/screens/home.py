@@ -41,13 +41,10 @@ class NewSessionDialog(ModalScreen[tuple[str, int] | None]):
             yield Input(placeholder="例如：浦江智能传感器集群", id="new-title")
             yield Label("报告年度：")
             yield Input(str(flow.default_year), id="year", type="integer", max_length=4)
-            yield WrapStatic("回车确认，Esc 取消", id="new-error")
+            yield WrapStatic("回车新建（标题可留空），Esc 取消", id="new-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "new-title":
-            self.query_one("#year").focus()
-            return
         raw = self.query_one("#year", Input).value.strip()
         if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
             err = self.query_one("#new-error", WrapStatic)
@@ -129,7 +126,8 @@ class HomeScreen(Screen):
         for key, label in (("title", "标题"), ("form", "表格"), ("pct", "完成"), ("updated", "最后更新"), ("id", "编号")):
             table.add_column(label, key=key)
         self.reload()
-        self.query_one("#home-actions").focus()
+        # the saved reports first when there are any: Enter resumes; n / m / i start something new
+        self.query_one("#sessions" if table.row_count else "#home-actions").focus()
 
     def reload(self) -> None:
         from ...engine import Engine
@@ -148,9 +146,12 @@ class HomeScreen(Screen):
             self.message(describe(exc) if isinstance(exc, OSError) else str(exc), True)
             sessions = []
         for s in sessions:
+            name = ""
             if not isinstance(s, SessionError):
                 try:
-                    pct = f"{Engine.for_session(s).progress().percent}%"
+                    engine = Engine.for_session(s)
+                    pct = f"{engine.progress().percent}%"
+                    name = engine.report_name()
                 except (FlowError, SessionError, RecursionError, ValueError, TypeError, KeyError) as exc:
                     sid = s.id
                     s = SessionError(store.damaged_message(sid, str(exc) or type(exc).__name__))
@@ -163,13 +164,19 @@ class HomeScreen(Screen):
                 table.add_row(Text(what, style="bold red"), Text(""), Text(""), Text(""),
                               Text(one_line(sid)), key=f"bad:{sid}")
                 continue
-            title = s.title or "（未命名）"
+            title = name or "（未命名）"
             if len(title) > 24:
                 title = title[:23] + "…"
             table.add_row(Text(one_line(title)), Text(one_line(_short_name(s.form))), Text(pct),
                           Text(_when(s.updated)), Text(one_line(s.id)), key=s.id)
         self.query_one("#sessions-title", WrapStatic).update(
             f"已保存的会话（{table.row_count} 个，选中后回车继续填写）" if table.row_count else "还没有保存的会话。")
+
+    def on_screen_resume(self) -> None:
+        """Back from a report: the saved list has focus again, so Enter resumes, never starts something new."""
+        table = self.query_one(DataTable)
+        if table.row_count and not isinstance(self.focused, DataTable):
+            table.focus()
 
     def message(self, text: str, error: bool = False) -> None:
         msg = self.query_one("#home-message", WrapStatic)

@@ -20,10 +20,8 @@ KEEP = 60  # after a turn, older bubbles go (they stay in the session, and come 
 
 
 class Bubble(WrapStatic):
-    def __init__(self, role: str, text: str, *, refused: bool = False, kind: str | None = None):
+    def __init__(self, role: str, text: str, *, refused: bool = False):
         who = "助手" if role == "assistant" else "我"
-        if kind == "question":  # the panel below shows label, unit and example: the log keeps the question
-            text = "\n".join(text.splitlines()[:2])
         body = Text()
         body.append(f"{who}\n", style="bold")
         body.append(visible(text))  # user text: never markup, never terminal control
@@ -35,7 +33,9 @@ class Bubble(WrapStatic):
     @classmethod
     def of(cls, entry: dict[str, Any], refused: bool = False) -> Bubble:
         role = entry.get("role", "assistant")
-        return cls(role, str(entry.get("text", "")), refused=refused and role == "assistant", kind=entry.get("kind"))
+        # A question's entry carries the brief the conversation chose for a log beside the question view.
+        text = entry.get("brief") or entry.get("text", "")
+        return cls(role, str(text), refused=refused and role == "assistant")
 
 
 class ChatLog(VerticalScroll, can_focus=True):
@@ -77,7 +77,22 @@ class ChatLog(VerticalScroll, can_focus=True):
             self._first += len(old)
             self._older.update(self._older_text())
             self._older.display = True
-        self.scroll_end(animate=False, immediate=False)
+        if entries[-1].get("kind") == "help":  # an explanation is read from its top, not its end
+            last = bubbles[-1]
+            self.call_after_refresh(lambda: self.scroll_to_widget(last, top=True, animate=False))
+        else:
+            self.scroll_end(animate=False, immediate=False)
+
+    def on_resize(self, event: Any) -> None:
+        """A resize keeps the latest message in view (the chat stays pinned to its end)."""
+        if self.is_vertical_scroll_end or self.max_scroll_y == 0 or getattr(self, "_pinned", True):
+            self.scroll_end(animate=False, immediate=False)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._pinned = new_value >= self.max_scroll_y - 1
+        if new_value <= 0 < old_value:  # reached the top
+            self.show_earlier()
 
     def show_earlier(self) -> int:
         """Bring the previous BATCH messages in above, keeping what is on screen where it is."""
@@ -105,7 +120,3 @@ class ChatLog(VerticalScroll, can_focus=True):
         if self._first and self.virtual_size.height <= self.size.height:
             self.show_earlier()
 
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
-        if new_value <= 0 < old_value:  # reached the top
-            self.show_earlier()

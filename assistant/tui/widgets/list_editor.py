@@ -6,6 +6,7 @@ parser (engine.parse), so the table goes through exactly the checks typed input 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -13,12 +14,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from ...parse import header_key
-from ...textsafe import plain
 from ...values import show_cell
 from .cjk import WrapStatic
+from .long_text import Command
+from .rows_table import RowsTable
 
 
 def split_pasted(text: str, columns: list[Any], fill: Any = str) -> list[list[str]]:
@@ -37,9 +39,11 @@ class RowDialog(ModalScreen[list[str] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消"), Binding("ctrl+s", "save", "保存本行")]
 
-    def __init__(self, columns: list[Any], values: list[str], title: str, fill: Any = str):
+    def __init__(self, columns: list[Any], values: list[str], title: str, fill: Any = str,
+                 is_command: Callable[[str], bool] | None = None, on_command: Callable[[str], None] | None = None):
         super().__init__()
         self.columns, self.values, self.title_text, self.fill = columns, values, title, fill
+        self._is_command, self._on_command = is_command, on_command  # 跳到 …, ? typed in a cell
 
     def compose(self):
         with VerticalScroll(id="row-dialog", classes="dialog"):
@@ -56,6 +60,11 @@ class RowDialog(ModalScreen[list[str] | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self._is_command and self._on_command and self._is_command(event.value):
+            said = event.value.strip()
+            self.dismiss(None)  # the row is left as it was; the line goes to the conversation
+            self._on_command(said)
+            return
         inputs = list(self.query(Input))
         i = inputs.index(event.input)
         if i + 1 < len(inputs):
@@ -75,7 +84,15 @@ class ListEditor(Vertical):
         Binding("a", "add", "添加行"),
         Binding("e", "edit", "修改行"),
         Binding("d,delete", "delete", "删除行"),
+        Binding("i", "import_file", "从文件导入"),
     ]
+
+    class ImportRequested(Message):
+        """The person asked to fill the list from a file (the screen has the engine and the conversation)."""
+
+        def __init__(self, qid: str):
+            super().__init__()
+            self.qid = qid
 
     class Submitted(Message):
         def __init__(self, qid: str, rows: list[list[str]]):
@@ -83,8 +100,9 @@ class ListEditor(Vertical):
             self.qid, self.rows = qid, rows
 
     def __init__(self, q: Any, stored: Any, fill: Any = str, draft: Any = None, keep_draft: Any = None,
-                 **kwargs: Any):
+                 is_command: Callable[[str], bool] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
+        self._is_command = is_command  # a typed line that is a whole command goes to the conversation
         self._init = (q, stored, fill)
         self.qid = q.id
         self._draft = draft  # rows typed earlier and not submitted
@@ -92,14 +110,22 @@ class ListEditor(Vertical):
         self._typed = ""  # a row arriving as keys on the table (a paste without bracketed paste)
 
     def on_mount(self) -> None:
+        self.table.is_command = self._is_command
         self.load(*self._init)
-        self.query_one(DataTable).focus()
+        self.focus_table()
 
     def compose(self):
-        yield DataTable(id="rows", cursor_type="row", zebra_stripes=True)
+        q = self._init[0]
+        self.cells = bool(q.preset_rows)  # the form prints these rows: a small table, edited cell by cell
+        fill = self._init[2]
+        yield RowsTable([fill(c.label or c.id) for c in q.columns], [], cells=self.cells, id="rows")
         yield WrapStatic(id="row-errors")
         yield WrapStatic(id="typed-row")
-        yield WrapStatic("a 添加　e/回车 修改　d 删除　粘贴 Excel 行（Tab 分隔）　Ctrl+S 提交名单", id="list-keys")
+        if self.cells:
+            keys = "输入即改本格 Tab 下一格 回车 下一行 Esc 取消　a 加行 d 删行 i 文件导入　Ctrl+S 提交"
+        else:
+            keys = "a 添加 e/回车 修改 d 删除 i 文件导入　可粘贴 Excel 行（Tab 分隔）　Ctrl+S 提交"
+        yield WrapStatic(keys, id="list-keys")
 
     def load(self, q: Any, stored: Any, fill: Any = str) -> None:
         self.q, self.fill = q, fill
@@ -112,28 +138,49 @@ class ListEditor(Vertical):
         if isinstance(self._draft, list):
             self.rows, self.preset = [list(r) for r in self._draft], None
             self.notify(f"已恢复上次未提交的 {len(self.rows)} 行（草稿），检查后按 Ctrl+S 提交。")
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        for c in q.columns:
-            table.add_column(fill(c.label or c.id), key=c.id)
         self._fill()
         self.show_errors("")
         self._show_typed()
 
+    @property
+    def table(self) -> RowsTable:
+        return self.query_one(RowsTable)
+
     def _fill(self) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        table.add_rows([[plain(c) for c in r] for r in self.rows])  # cells are user text, never markup
+        self.table.set_rows(self.rows)
         self.border_subtitle = f"{len(self.rows)} 行"
 
-    def _changed(self) -> None:
-        self._fill()
+    def _changed(self, *, added: int = 0, edited: int | None = None, deleted: int | None = None) -> None:
+        """Redraw what changed: the table draws only the lines on screen, so a 10 000-row list stays quick."""
+        table = self.table
+        if table.rows is not self.rows:
+            table.set_rows(self.rows)
+        elif deleted is not None:
+            table.errors = set()
+            table.changed()
+        else:
+            table.changed(edited if edited is not None else (len(self.rows) - 1 if added else None))
+        self.border_subtitle = f"{len(self.rows)} 行"
         if self._keep_draft is not None:
-            self._keep_draft(self.qid, [list(r) for r in self.rows])
+            self._keep_draft(self.qid, self.rows)  # the screen keeps a copy when it saves
 
-    def show_errors(self, text: str) -> None:
+    def show_errors(self, text: str, problems: list[Any] | None = None) -> None:
+        """The reasons under the table; the cells they name (row, column) are marked where they are."""
         self.query_one("#row-errors", WrapStatic).update(text)
         self.query_one("#row-errors").display = bool(text)
+        cols = {c.label or c.id: i for i, c in enumerate(self.q.columns)}
+        marked: set[tuple[int, int]] = set()
+        for p in problems or []:
+            row = p.row - 1
+            if p.column in cols:
+                marked.add((row, cols[p.column]))
+            else:
+                marked |= {(row, i) for i in range(len(self.q.columns))}
+        table = self.table
+        table.errors = marked
+        if marked:
+            table.move_cursor(*min(marked))
+        table.refresh()
 
     def paste(self, text: str, focus: bool = True) -> bool:
         """Add pasted rows; False (and nothing added) when a row has more cells than the list has columns."""
@@ -153,25 +200,33 @@ class ListEditor(Vertical):
             self.rows = []
         self.add_rows(rows)
         if focus:
-            self.query_one(DataTable).focus()
+            self.focus_table()
         self.notify(f"已粘贴 {len(rows)} 行{'（替换了表格预设的行）' if replaced else ''}，检查无误后按 Ctrl+S 提交。")
         return True
 
     def add_rows(self, rows: list[list[str]]) -> None:
+        full = not self.rows  # the first rows replace an empty table: draw it whole
         self.rows.extend(rows)
-        self._changed()
-        table = self.query_one(DataTable)
-        table.move_cursor(row=len(self.rows) - 1)
+        self._changed(added=0 if full else len(rows))
+        self.table.move_cursor(row=len(self.rows) - 1)
 
     def on_key(self, event: Any) -> None:
         # A paste without bracketed paste arrives as keys on the table. Text it has no key for starts
         # a typed row (shown under the table); from then on Tab separates cells and Enter adds the row,
         # so the keys neither act on the rows nor run on into the next question.
-        if not isinstance(self.app.focused, DataTable):
+        if not isinstance(self.app.focused, RowsTable) or self.cells:  # cells mode types into the cell itself
             return
         key, ch = event.key, event.character
+        if key == "enter" and not self._typed:
+            event.stop()
+            event.prevent_default()
+            self.action_edit()
+            return
         if self._typed:
-            if key == "enter":
+            if key == "enter" and "\t" not in self._typed and self._is_command and self._is_command(self._typed):
+                self.post_message(Command(self._typed.strip()))
+                self._typed = ""
+            elif key == "enter":
                 if self.paste(self._typed):
                     self._typed = ""
             elif key == "tab":
@@ -198,6 +253,16 @@ class ListEditor(Vertical):
                                    ("　回车加入表格，Esc 放弃", "dim")) if self._typed else "")
         shown.display = bool(self._typed)
 
+    @classmethod
+    def table_keys(cls) -> set[str]:
+        """The one-letter keys that act on the rows (only while the table has focus)."""
+        return {k.strip() for b in cls.BINDINGS if isinstance(b, Binding) for k in b.key.split(",") if len(k.strip()) == 1}
+
+    def focus_table(self) -> None:
+        self.table.focus()
+
+    focus_editor = focus_table
+
     def _own_keys(self) -> set[str]:
         return {k.strip() for b in self.BINDINGS if isinstance(b, Binding) for k in b.key.split(",")}
 
@@ -206,14 +271,14 @@ class ListEditor(Vertical):
         self.paste(event.text)
 
     def action_add(self) -> None:
-        self.app.push_screen(RowDialog(self.q.columns, [], "添加一行", self.fill), self._added)
+        self.app.push_screen(RowDialog(self.q.columns, [], "添加一行", self.fill, *self._command_hooks()), self._added)
 
     def _added(self, values: list[str] | None) -> None:
         if values and any(values):
             self.add_rows([values])
 
     def _cursor(self) -> int | None:
-        table = self.query_one(DataTable)
+        table = self.table
         return table.cursor_row if self.rows and 0 <= table.cursor_row < len(self.rows) else None
 
     def action_edit(self) -> None:
@@ -225,21 +290,113 @@ class ListEditor(Vertical):
         def done(values: list[str] | None) -> None:
             if values is not None:
                 self.rows[i] = values
-                self._changed()
-                self.query_one(DataTable).move_cursor(row=i)
+                self._changed(edited=i)
+                self.table.move_cursor(row=i)
 
-        self.app.push_screen(RowDialog(self.q.columns, self.rows[i], f"修改第 {i + 1} 行", self.fill), done)
+        self.app.push_screen(RowDialog(self.q.columns, self.rows[i], f"修改第 {i + 1} 行", self.fill,
+                                       *self._command_hooks()), done)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_rows_table_selected(self, event: RowsTable.Selected) -> None:
         event.stop()
         self.action_edit()
+
+    def on_rows_table_cell_edited(self, event: RowsTable.CellEdited) -> None:
+        event.stop()
+        row = self.rows[event.row]
+        while len(row) <= event.column:
+            row.append("")
+        if row[event.column] != event.value:
+            self.preset = None  # the template rows are the person's now: a paste no longer replaces them
+            row[event.column] = event.value
+            self._changed(edited=event.row)
 
     def action_delete(self) -> None:
         i = self._cursor()
         if i is not None:
             del self.rows[i]
-            self._changed()
-            self.query_one(DataTable).move_cursor(row=min(i, len(self.rows) - 1))
+            self._changed(deleted=i)
+            self.table.move_cursor(row=min(i, len(self.rows) - 1))
+
+    def _command_hooks(self) -> tuple[Callable[[str], bool] | None, Callable[[str], None]]:
+        return self._is_command, self._say_command
+
+    def _say_command(self, text: str) -> None:
+        self.post_message(Command(text))
+
+    def action_import_file(self) -> None:
+        self.post_message(self.ImportRequested(self.qid))
 
     def submit(self) -> None:
         self.post_message(self.Submitted(self.q.id, [list(r) for r in self.rows]))
+
+
+class ImportRowsDialog(ModalScreen[tuple[list[dict[str, Any]], str] | None]):
+    """Rows from an .xlsx / .csv file, through the same importer as `filing import`: the file is read and
+    checked (in a worker: a large file takes a second), the count and first rows shown, Enter imports."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
+
+    def __init__(self, engine: Any, qid: str):
+        super().__init__()
+        self.engine, self.qid = engine, qid
+        self._read: tuple[str, list[dict[str, Any]], str] | None = None  # (path typed, rows, file name)
+
+    def compose(self):
+        label = self.engine.label(self.qid)
+        with VerticalScroll(id="import-rows-dialog", classes="dialog"):
+            yield WrapStatic(f"从文件导入：{label}", classes="dialog-title")
+            yield WrapStatic("Excel（.xlsx）或 CSV 文件路径；第一行是表头。导入后替换当前名单，并更新相应的数量。")
+            yield Input(placeholder="例如：~/下载/专利清单.xlsx", id="import-rows-path")
+            yield WrapStatic("回车读取文件，Esc 取消", id="import-rows-result")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        raw = event.value.strip()
+        if self._read is not None and self._read[0] == raw:
+            self.dismiss((self._read[1], self._read[2]))  # the second Enter on the same file imports it
+            return
+        if not raw:
+            self._say("请先填写文件路径。", True)
+            return
+        self._read = None
+        self._say("正在读取和检查……", False)
+        self.run_worker(lambda: self._load(raw), thread=True, exclusive=True, group="import")
+
+    def _load(self, raw: str) -> None:
+        from pathlib import Path
+
+        from ...importer import TableError, load_rows
+
+        path = Path(raw).expanduser()
+        try:
+            rows = load_rows(self.engine, self.qid, path)
+        except TableError as exc:
+            self.app.call_from_thread(self._say, f"未能导入：{exc}", True)
+            return
+        except OSError as exc:
+            from ...fileerrors import describe
+
+            self.app.call_from_thread(self._say, f"未能导入：{describe(exc)}", True)
+            return
+        self.app.call_from_thread(self._ready, raw, rows, path.name)
+
+    def _ready(self, raw: str, rows: list[dict[str, Any]], name: str) -> None:
+        q = self.engine.flow[self.qid]
+        self._read = (raw, rows, name)
+        head = [" | ".join(show_cell(c, r.get(c.id)) for c in q.columns) for r in rows[:5]]
+        more = f"\n……共 {len(rows)} 行" if len(rows) > 5 else ""
+        old = self.engine.session.answers.get(self.qid)
+        replace = f"（将替换当前的 {len(old)} 行）" if isinstance(old, list) and old else ""
+        self._say(f"读到 {len(rows)} 行，检查通过{replace}：\n" + "\n".join(head) + more
+                  + "\n再按一次回车导入，Esc 取消。", False)
+
+    def _say(self, text: str, error: bool) -> None:
+        shown = self.query_one("#import-rows-result", WrapStatic)
+        shown.update(text)
+        shown.set_class(error, "error")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -2,14 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from textual import events
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
-from ...expr import count_chars
+from ...view import limits
 from .cjk import WrapStatic
+
+
+class Command(Message):
+    """A whole command line (跳到 …, ?, 返回) typed in an editor: for the conversation, not the text."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+
+class NarrativeArea(TextArea):
+    """A TextArea whose Enter after a command line hands the line to the conversation."""
+
+    def __init__(self, is_command: Callable[[str], bool] | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._is_command = is_command
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key != "enter" or self._is_command is None:
+            return
+        row, _ = self.cursor_location
+        line = self.document.get_line(row)
+        if not line.strip() or not self._is_command(line):
+            return
+        event.stop()
+        event.prevent_default()
+        start = (row - 1, len(self.document.get_line(row - 1))) if row > 0 else (row, 0)
+        self.delete(start, (row, len(line)))
+        self.post_message(Command(line.strip()))
 
 
 class LongTextEditor(Vertical):
@@ -18,18 +49,20 @@ class LongTextEditor(Vertical):
             super().__init__()
             self.qid, self.text = qid, text
 
-    def __init__(self, engine: Any, q: Any, keep_draft: Any = None, **kwargs: Any):
+    def __init__(self, engine: Any, q: Any, keep_draft: Any = None,
+                 is_command: Callable[[str], bool] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self._init = (engine, q)
         self.qid = q.id
         self._keep_draft = keep_draft  # called with the text on every change (saved as a draft)
+        self._is_command = is_command
 
     def on_mount(self) -> None:
         self.load(*self._init)
         self.query_one(TextArea).focus()
 
     def compose(self):
-        yield TextArea(id="longtext", soft_wrap=True, show_line_numbers=False)
+        yield NarrativeArea(self._is_command, id="longtext", soft_wrap=True, show_line_numbers=False)
         yield WrapStatic(id="count")
 
     def load(self, engine: Any, q: Any) -> None:
@@ -57,21 +90,14 @@ class LongTextEditor(Vertical):
         q = getattr(self, "_q", None)
         if q is None:
             return
-        n = count_chars(self.query_one(TextArea).text)
-        parts = []
-        over = False
-        if q.max_chars:
-            parts.append(f"本段 {n}/{q.max_chars} 字")
-            over |= n > q.max_chars
-        # The form's declared limits (the engine counts; 无 counts nothing, as in the check).
-        for lim in self._engine.limits(q, self.query_one(TextArea).text):
-            budget = f"还可写 {lim.left} 字" if lim.left >= 0 else f"超出 {-lim.left} 字"
-            parts.append(f"{lim.label} {lim.used}/{lim.budget} 字（{budget}）")
-            over |= lim.left < 0
-        msg = "　".join(parts) + "　　Ctrl+S 提交；可先填“无”"
+        found = limits(self._engine, q, self.query_one(TextArea).text)  # 无 counts nothing, as in the check
+        msg = "　".join(x.text() for x in found) + "　　Ctrl+S 提交；可先填“无”"
         count = self.query_one("#count", Static)
         count.update(msg)
-        count.set_class(over, "over")
+        count.set_class(any(x.over for x in found), "over")
+
+    def focus_editor(self) -> None:
+        self.query_one(TextArea).focus()
 
     def action_submit(self) -> None:
         q = getattr(self, "_q", None)

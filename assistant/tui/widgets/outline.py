@@ -1,19 +1,26 @@
 """The parts of the form with progress; selecting a part or a question asks to jump there.
 
-One OptionList (the widget the choice list uses too): every part with its progress, and under the
-part the interview stands in, its questions. Selecting a part jumps to it, which opens its questions.
+One list (drawn line by line): every part with its progress, and under the part the interview stands
+in, its questions. Selecting a part jumps to it, which opens its questions.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.css.scalar import Unit
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import OptionList, Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
 from textual.widgets.option_list import Option
 
 from ...checks import blocked_questions
@@ -32,26 +39,136 @@ def _fit(text: str, width: int) -> str:
     return "".join(out) + "…"
 
 
-class OutlineList(OptionList):
-    """An OptionList whose rows can change one at a time.
+class OutlineList(ScrollView, can_focus=True):
+    """The outline's rows, one line each, drawn line by line.
 
-    Textual's replace_option_prompt_at_index drops the rendering of every row. An answer changes
-    two or three rows of the outline, and drawing all of them again was about a fifth of the time
-    from Enter to the next question (benchmarks/bench_tui.py). Rows here are one line each
-    (_fit), so row heights never change.
+    An answer changes two or three rows; only those are drawn again (Textual's OptionList redraws
+    every row when one prompt changes through its public API). Rows are Option objects (public:
+    .id and .prompt); the list API the outline and its tests use is the OptionList one.
     """
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"outline-list--highlight", "outline-list--highlight-blurred"}
+    DEFAULT_CSS = """
+    OutlineList {
+        & > .outline-list--highlight { background: $accent 45%; }
+        & > .outline-list--highlight-blurred { background: $accent 15%; }
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "move(-1)", show=False), Binding("down", "move(1)", show=False),
+        Binding("pageup", "move(-10)", show=False), Binding("pagedown", "move(10)", show=False),
+        Binding("home", "move(-100000)", show=False), Binding("end", "move(100000)", show=False),
+        Binding("enter", "select", show=False),
+    ]
+
+    class Selected(Message):
+        def __init__(self, option: Option):
+            super().__init__()
+            self.option = option
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._options: list[Option] = []
+        self._prompts: list[Text] = []
+        self._highlighted: int | None = None
+        self._lines: dict[int, tuple[tuple[Any, ...], Strip]] = {}
+
+    # -- the OptionList API the outline uses ------------------------------------------------------
+    @property
+    def option_count(self) -> int:
+        return len(self._options)
+
+    def get_option_at_index(self, index: int) -> Option:
+        return self._options[index]
+
+    @property
+    def highlighted(self) -> int | None:
+        return self._highlighted
+
+    @highlighted.setter
+    def highlighted(self, index: int | None) -> None:
+        if index is not None and self._options:
+            index = max(0, min(index, len(self._options) - 1))
+        self._highlighted = index if self._options else None
+        if self._highlighted is not None:
+            self.scroll_to_region(Region(0, self._highlighted, 1, 1), animate=False, immediate=True)
+        self.refresh()
+
+    @property
+    def highlighted_option(self) -> Option | None:
+        return self._options[self._highlighted] if self._highlighted is not None else None
+
+    def clear_options(self) -> None:
+        self._options, self._prompts, self._lines = [], [], {}
+        self._highlighted = None
+        self.virtual_size = Size(0, 0)
+        self.refresh()
+
+    def add_options(self, options: list[Option]) -> None:
+        self._options += options
+        self._prompts += [o.prompt if isinstance(o.prompt, Text) else Text(str(o.prompt)) for o in options]
+        self.virtual_size = Size(0, len(self._options))
+        self.refresh()
+
     def set_prompt(self, index: int, prompt: Text) -> None:
-        option = self.get_option_at_index(index)
-        cache = getattr(self, "_option_render_cache", None)
-        if cache is None or not hasattr(option, "_set_prompt"):  # a Textual without these internals
-            self.replace_option_prompt_at_index(index, prompt)
+        """One row changed: only its line is drawn again."""
+        self._prompts[index] = prompt
+        self._lines.pop(index, None)
+        y = index - self.scroll_offset.y
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    # -- drawing and keys -----------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        if index >= len(self._options):
+            return Strip.blank(width, self.rich_style)
+        lit = index == self._highlighted
+        key = (width, lit, lit and self.has_focus)
+        got = self._lines.get(index)
+        if got is not None and got[0] == key:
+            return got[1]
+        style = self.rich_style
+        if lit:
+            style += self.get_component_rich_style(
+                "outline-list--highlight" if self.has_focus else "outline-list--highlight-blurred")
+        text = self._prompts[index].copy()
+        text.truncate(width, overflow="ellipsis")
+        own = text.style if isinstance(text.style, Style) else Style.parse(text.style or "")  # render() leaves it out
+        segments = [Segment(seg.text, own + seg.style if seg.style else own)
+                    for seg in text.render(self.app.console) if seg.text]
+        strip = Strip(segments).apply_style(style).extend_cell_length(width, style).crop(0, width)
+        self._lines[index] = (key, strip)
+        return strip
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._lines = {}
+
+    def action_move(self, step: int) -> None:
+        if self._options:
+            start = self._highlighted if self._highlighted is not None else (-1 if step > 0 else 0)
+            self.highlighted = start + step
+
+    def action_select(self) -> None:
+        option = self.highlighted_option
+        if option is not None:
+            self.post_message(self.Selected(option))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
             return
-        option._set_prompt(prompt)
-        keys = cache.keys()  # an LRUCache: iterating it directly does not give its keys
-        for key in [k for k in keys if k[0] is option]:
-            cache.discard(key)
-        self.refresh_line(index)  # one line per row, so the row's index is its line
+        index = self.scroll_offset.y + offset.y
+        if 0 <= index < len(self._options):
+            self.highlighted = index
+            self.action_select()
 
 
 class Outline(Vertical):
@@ -82,7 +199,7 @@ class Outline(Vertical):
         cur_sec = engine.flow.section_of[cur.id].id if cur else None
         answers = engine.session.answers
         blocked = blocked_questions(engine)  # answered, but a blocking finding concerns them: ✗, not ✓
-        width = max(width - 3, 12)  # room for the scrollbar
+        width = max(width - 4, 12)  # room for the scrollbar and the focus bar
         rows: list[tuple[str, Text]] = []
         for sec in engine.flow.sections:
             sp = engine.progress(sec)
@@ -115,7 +232,7 @@ class Outline(Vertical):
         before, self._shown = self._shown, shown
         if shown == before:
             return
-        self._built_width = width + 3
+        self._built_width = width + 4
         self._labels = {key: text for key, text in rows}
         ol = self.query_one(OutlineList)
         if [key for key, _ in before] == [key for key, _ in shown]:
@@ -152,7 +269,7 @@ class Outline(Vertical):
         text = self._labels.get(key)
         return text.plain if text is not None else ""
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    def on_outline_list_selected(self, event: OutlineList.Selected) -> None:
         event.stop()
         key = event.option.id or ""
         if key.startswith("§"):

@@ -1,0 +1,436 @@
+"""The TUI draws the conversation's question view: current answer, format line, commands typed in editors,
+table keys, the outline revealed up to date. Driven by the Pilot like a person."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from conftest import sample_answers
+from tui_support import type_line
+
+from assistant.engine import Engine
+from assistant.store import SessionStore
+from assistant.tui.app import FilingApp
+from assistant.tui.screens.conversation import ConversationScreen
+from assistant.tui.widgets.chat_log import Bubble
+
+
+def upto(store: SessionStore, stop: str, size_answers: dict | None = None) -> str:
+    """A new annual report answered from the sample up to (not including) question `stop`."""
+    s = store.create("annual_report", "测试", 2023)
+    e = Engine.for_session(s)
+    answers = sample_answers()
+    chosen = {}
+    for q in e.flow.questions:
+        if q.id == stop:
+            break
+        if q.id in answers:
+            chosen[q.id] = answers[q.id]
+    assert not e.apply_many(chosen)
+    assert e.current() is not None and e.current().id == stop
+    store.save(s)
+    return s.id
+
+
+def run(coro) -> None:
+    asyncio.run(coro)
+
+
+def test_back_shows_the_current_answer_and_enter_keeps_it(store: SessionStore):
+    sid = upto(store, "area_km2")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, ConversationScreen)
+            await type_line(pilot, "3.8")
+            assert screen.engine.current().id == "leading_industry"
+            await pilot.press("ctrl+b")
+            await pilot.pause()
+            assert screen.engine.current().id == "area_km2"
+            panel = screen.query_one("#question").plain
+            assert "当前答案：3.80 平方公里" in panel, panel
+            assert "格式：数字" in panel  # the format line is part of the panel
+            inp = screen.query_one("#input")
+            assert inp.value == "3.80" and inp.selection.end - inp.selection.start == 4  # selected: typing replaces
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.session.answers["area_km2"] == "3.80"
+            assert screen.engine.current().id == "leading_industry"
+            assert "保留原答案" in "\n".join(b.plain for b in screen.query(Bubble))
+            assert inp.value == ""  # the next question is unanswered: nothing prefilled
+            # typing over the prefilled answer replaces it
+            await pilot.press("ctrl+b")
+            await pilot.pause()
+            await type_line(pilot, "4.2")
+            assert screen.session.answers["area_km2"] == "4.20"
+
+    run(go())
+
+
+def test_choice_revisited_marks_the_current_row(store: SessionStore):
+    sid = upto(store, "industry_changed")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            await type_line(pilot, "否")
+            await pilot.press("ctrl+b")
+            await pilot.pause()
+            choices = screen.query_one("#choices")
+            rows = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
+            assert rows[1].endswith("（当前答案）") and choices.highlighted == 1, rows
+            assert screen.query_one("#input").value == ""  # the highlighted row, not a prefill, takes Enter
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.session.answers["industry_changed"] is False
+
+    run(go())
+
+
+def test_jump_typed_in_a_narrative_editor_jumps(store: SessionStore):
+    sid = upto(store, "overview")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            area = screen.query_one("#longtext")
+            assert app.focused is area
+            area.insert("集群概况第一段。\n跳到 集群名称")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.engine.current().id == "cluster_name"
+            assert "跳到 集群名称" not in screen.session.drafts.get("overview", "")
+            assert screen.session.drafts.get("overview") == "集群概况第一段。"
+            assert "overview" not in screen.session.answers
+
+    run(go())
+
+
+def test_help_typed_in_a_table_goes_to_the_conversation(store: SessionStore):
+    sid = upto(store, "specialized_list")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert app.focused is screen.query_one("#rows")
+            await pilot.press("question_mark", "enter")  # typed on the table: a typed row, until Enter
+            await pilot.pause()
+            assert screen._editor.rows == [] or all("?" not in "".join(r) for r in screen._editor.rows)
+            assert "关于“" in screen.query(Bubble).last().plain
+
+    run(go())
+
+
+def test_a_in_the_command_line_after_a_refused_row_is_not_row_text(store: SessionStore):
+    sid = upto(store, "specialized_list")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            editor = screen._editor
+            inp = screen.query_one("#input")
+            inp.focus()
+            inp.value = "甲公司\t91310000MA1FL0000X\t多余\t一列"  # more cells than columns: refused
+            await pilot.press("enter")
+            await pilot.pause()
+            assert editor.rows == [] and "没有加入表格" in screen.query_one("#row-errors").plain
+            inp.value = ""
+            inp.focus()
+            await pilot.press("a", "enter")
+            await pilot.pause()
+            assert editor.rows == []
+            assert "specialized_list" not in screen.session.answers
+            assert not any(m.get("text") == "a" for m in screen.session.transcript)
+            assert app.focused is screen.query_one("#rows")  # the key now acts where it belongs
+            assert inp.value == ""
+
+    run(go())
+
+
+def test_f2_after_answering_with_the_outline_hidden_shows_current_progress(store: SessionStore):
+    sid = upto(store, "cluster_name")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(80, 24)) as pilot:  # narrow: the outline starts hidden
+            await pilot.pause()
+            screen = app.screen
+            outline = screen.query_one("#outline")
+            assert not outline.display
+            await pilot.press("f2")
+            await pilot.pause()
+            await pilot.press("f2")  # shown once, hidden again
+            await pilot.pause()
+            assert app.focused is screen.query_one("#input")  # closing returns focus to the input line
+            await type_line(pilot, "浦江示例集群")
+            await type_line(pilot, "浦江运营公司")
+            await pilot.press("f2")
+            await pilot.pause()
+            assert "2/58" in str(screen.query_one("#outline-total").render())
+            assert outline.label("cluster_name").startswith(" ✓")
+            assert outline.label("contact_name").startswith(" ▶")
+            ol = screen.query_one("#outline-list")
+            assert all(ol.get_option_at_index(i).prompt for i in range(ol.option_count))
+
+    run(go())
+
+
+def test_every_question_view_has_its_year_filled_and_a_format_line():
+    from assistant.chat import Conversation
+    from assistant.store import Session
+
+    for form in ("annual_report", "district_summary"):
+        s = Session("v0000001", form, "", 2023)
+        conv = Conversation(Engine.for_session(s))
+        for q in conv.engine.flow.questions:
+            if q.calculated:
+                continue
+            view = conv.view(q)
+            text = view.text()
+            assert "{" not in text and "}" not in text, (q.id, text)
+            if q.type not in ("text", "longtext") and not q.override:
+                assert view.format, q.id  # every typed answer says how it is written
+
+
+def test_wrap_keeps_digit_runs_and_identifiers_whole_and_no_line_starts_with_closing_punctuation():
+    from rich.text import Text
+
+    from assistant.tui.widgets.cjk import wrap_offsets, wrap_text
+
+    for width in range(14, 40):  # narrower, a bracketed figure alone is wider than a line
+        for sample in ("研发人员数量（320）人，占比（12.50%）。", "下次输入 filing resume 0408a001 即可继续。",
+                       "集群现有企业320家，其中专精特新企业45家。"):
+            lines = wrap_text(Text(sample), width).plain.split("\n")
+            assert all(not line.startswith(("）", "，", "。", "%")) for line in lines[1:]), (width, lines)
+            for cut in wrap_offsets(sample, width):
+                pair = sample[cut - 1:cut + 1]
+                assert not (pair.isascii() and pair.isalnum()), (width, lines)
+
+
+def test_home_names_a_session_by_its_cluster_and_starts_on_the_list(store: SessionStore):
+    s = store.create("annual_report", "", 2023)
+    e = Engine.for_session(s)
+    assert not e.apply_many({"cluster_name": "浦江示例集群"})
+    store.save(s)
+    store.create("district_summary", "", 2023)
+
+    async def go():
+        app = FilingApp(store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            table = app.screen.query_one("#sessions")
+            titles = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+            assert "浦江示例集群" in titles and "（未命名）" in titles
+            assert app.focused is table  # Enter resumes; n / m / i start something new
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen.__class__.__name__ == "ConversationScreen"
+
+    run(go())
+
+
+def test_ctrl_q_says_how_to_resume(store: SessionStore, capsys):
+    from assistant.tui import app as app_module
+
+    sid = upto(store, "cluster_name")
+
+    class Quitting(FilingApp):
+        CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
+
+        def run(self, *args, **kwargs):  # the real app, driven headless: Ctrl+Q as the person presses it
+            async def go():
+                async with self.run_test(size=(80, 24)) as pilot:
+                    await pilot.pause()
+                    await pilot.press("ctrl+q")
+                    await pilot.pause()
+
+            asyncio.run(go())
+
+    original = app_module.FilingApp
+    app_module.FilingApp = Quitting
+    try:
+        assert app_module.run_app(sid, store_root=store.root) == 0
+    finally:
+        app_module.FilingApp = original
+    assert f"filing resume {sid}" in capsys.readouterr().out
+
+
+def test_export_dialog_words_fixes_as_boxes_and_says_box_state_in_words(store: SessionStore):
+    sid = upto(store, "rd_expense")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("f5")
+            await pilot.pause()
+            dialog = app.screen
+            draft = dialog.query_one("#draft")
+            assert "否" in str(draft.label)
+            await pilot.click("#do-export")
+            await pilot.pause()
+            said = dialog.query_one("#export-result").plain
+            assert "勾选“草稿”" in said and "--draft" not in said, said
+            draft.value = True
+            await pilot.pause()
+            assert "☑" in str(draft.label) and "是" in str(draft.label)
+
+    run(go())
+
+
+def test_a_small_table_is_edited_in_place_cell_by_cell_and_a_bad_cell_is_marked(store: SessionStore):
+    sid = upto(store, "targets")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            editor = screen._editor
+            table = editor.table
+            assert table.cells and app.focused is table
+            n = len(editor.rows)
+            # first row: move to the target column, type, Tab to the next cell, type, Enter to the next row
+            await pilot.press("right", "right", "1", "2", "%", "tab", "1", "5", "%", "enter")
+            await pilot.pause()
+            assert editor.rows[0][2:] == ["12%", "15%"]
+            assert (table.cursor_row, table.cursor_col) == (1, 2)  # next row, where the Tabs began
+            assert not isinstance(app.screen, RowDialog)  # no modal per row
+            assert len(editor.rows) == n
+            # Esc leaves a cell as it was
+            await pilot.press("9", "escape")
+            assert editor.rows[1][2] == ""
+            # submit with empty required cells: refused, and the first bad cell is marked where it is
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert "targets" not in screen.session.answers
+            assert (1, 2) in table.errors and (0, 2) not in table.errors
+            assert (table.cursor_row, table.cursor_col) == min(table.errors)
+
+    from assistant.tui.widgets.list_editor import RowDialog
+
+    run(go())
+
+
+def test_list_editor_imports_rows_from_a_file_with_the_same_importer(store: SessionStore, tmp_path):
+    sid = upto(store, "specialized_list")
+    csv = tmp_path / "专精特新.csv"
+    csv.write_text("企业名称,统一社会信用代码\n甲公司,9131052602TH3BJ1X4\n乙公司,913108301DD272HD15\n", encoding="utf-8")
+    bad = tmp_path / "坏.csv"
+    bad.write_text("企业名称,统一社会信用代码\n甲公司,123\n", encoding="utf-8")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            await pilot.press("i")
+            await pilot.pause()
+            dialog = app.screen
+            path = dialog.query_one("#import-rows-path")
+            path.value = str(bad)
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            said = dialog.query_one("#import-rows-result").plain
+            assert "未能导入" in said and "第 2 行" in said, said  # the spreadsheet's row number
+            path.value = str(csv)
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert "读到 2 行" in dialog.query_one("#import-rows-result").plain
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is screen
+            assert [r["name"] for r in screen.session.answers["specialized_list"]] == ["甲公司", "乙公司"]
+            assert screen.engine.current().id != "specialized_list"
+            assert any("导入 2 行" in m["text"] for m in screen.session.transcript)
+
+    run(go())
+
+
+def test_chat_stays_pinned_to_the_latest_message_on_resize_and_help_opens_at_its_top(store: SessionStore):
+    sid = upto(store, "rd_expense")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            chat = screen.query_one("#chat")
+            for text in ("12000", "是", "8.5", "12"):
+                await type_line(pilot, text)
+            assert chat.scroll_y >= chat.max_scroll_y - 1
+            await pilot.resize_terminal(80, 24)
+            await pilot.pause()
+            await pilot.pause()
+            assert chat.scroll_y >= chat.max_scroll_y - 1  # still at the latest message
+            await pilot.press("f1")
+            await pilot.pause()
+            await pilot.pause()
+            last = screen.query(Bubble).last()
+            assert "关于“" in last.plain
+            assert last.region.y >= chat.region.y and last.region.y <= chat.region.y + 2  # its top is in view
+
+    run(go())
+
+
+def test_jump_typed_in_a_table_cell_jumps_and_never_becomes_cell_text(store: SessionStore):
+    sid = upto(store, "targets")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            editor = screen._editor
+            before = [list(r) for r in editor.rows]
+            await pilot.press("question_mark", "enter")
+            await pilot.pause()
+            assert editor.rows == before
+            assert "关于“" in screen.query(Bubble).last().plain
+            table = editor.table
+            table.focus()
+            table.start_editing("")
+            table.editing = "跳到 集群名称"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.engine.current().id == "cluster_name"
+            assert "targets" not in screen.session.answers
+            assert all("跳到" not in "".join(r) for r in screen.session.drafts.get("targets", []))
+
+    run(go())
+
+
+def test_back_typed_in_the_row_dialog_goes_to_the_conversation(store: SessionStore):
+    sid = upto(store, "specialized_list")
+
+    async def go():
+        from assistant.tui.widgets.list_editor import RowDialog
+
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            await pilot.press("a")
+            await pilot.pause()
+            assert isinstance(app.screen, RowDialog)
+            app.screen.query_one("#cell-0").value = "返回"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is screen and screen.engine.current().id != "specialized_list"
+            assert "specialized_list" not in screen.session.answers
+
+    run(go())
