@@ -219,7 +219,7 @@ class Asker:
             try:
                 parse_rows(q, "\n".join(pasted))
             except RowsError as exc:  # rows counted from the table's first row, not the paste's
-                _out(exc.with_text(self.engine.text).render(partial(operator.add, n - 1)) + "\n请重新输入。")
+                _out(exc.render(partial(operator.add, n - 1)) + "\n请重新输入。")
                 continue
             except InputError as exc:
                 _out(self.engine.text(str(exc)) + "\n请重新输入。")

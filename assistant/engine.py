@@ -13,7 +13,7 @@ from typing import Any
 
 from .computed import override_value
 from .flow import Flow, Question, Section, fill, load_flow
-from .parse import InputError, Parsed, RowsError, format_decimal, parse
+from .parse import InputError, Parsed, format_decimal, parse
 from .store import Session
 from .validate import MAX_ERRORS, check_raw, check_stored, shown, stored_problem
 from .values import NOT_APPLICABLE, show, to_python
@@ -256,12 +256,7 @@ class Engine:
     def _parse_value(self, q: Question, raw: Any, *, strict: bool = False) -> Parsed:
         """Every path to a stored value passes here: the raw value's shape, the parser, the stored type."""
         raw = check_raw(q, raw, strict=strict)
-        try:
-            parsed = parse(q, raw)
-        except RowsError as exc:
-            raise exc.with_text(self.text) from None  # column labels may carry {year}
-        except InputError as exc:
-            raise type(exc)(self.text(str(exc))) from None  # column labels may carry {year}; Unsure stays Unsure
+        parsed = parse(self.flow.filled(q, self.year), raw)  # labels with {year} filled: messages name them as printed
         check_stored(q, parsed.value, fresh=True)
         return parsed
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -24,9 +26,31 @@ class FlowError(Exception):
     """A form's data files (flows/, prompts/, templates/) are missing or malformed; str() names the file and what is wrong."""
 
 
-class UserError(Exception):
-    """Something the person can fix (a refused export, an unreadable file); str() is the message."""
+@dataclass(frozen=True)
+class Remedies:
+    """How a front end names the ways out of a refusal: the command line's options by default; the
+    export dialog names its boxes and fields instead."""
 
-    def __init__(self, message: str, code: int = EXIT_REFUSED):
-        super().__init__(message)
+    force: str = "加 --force"
+    draft: str = "加 --draft"
+    output: str = "用 -o 指定"
+    fmt: str = "用 --format 指定"
+    as_docx: str = "改用 --format docx 导出"
+
+
+CLI_REMEDIES = Remedies()
+
+
+class UserError(Exception):
+    """Something the person can fix (a refused export, an unreadable file); str() is the message.
+
+    A message that names a remedy is a function of Remedies, so each front end words it its own way
+    (`worded`); user text inside it stays data, never re-read as a template."""
+
+    def __init__(self, message: str | Callable[[Remedies], str], code: int = EXIT_REFUSED):
+        self._message = message
+        super().__init__(self.worded(CLI_REMEDIES))
         self.code = code
+
+    def worded(self, how: Remedies) -> str:
+        return self._message(how) if callable(self._message) else self._message

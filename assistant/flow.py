@@ -6,8 +6,9 @@ A malformed file raises FlowError naming the file, the question and what is wron
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -246,6 +247,13 @@ class Flow:
         self.index: dict[str, int] = {q.id: i for i, q in enumerate(self.questions)}
         self.section_of: dict[str, Section] = {q.id: s for s in self.sections for q in s.questions}
         self.exprs: dict[tuple[str, str], Expression] = {}
+        self._filled: dict[tuple[str, int], Question] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_filled": {}}  # a per-run cache, not part of the compiled form
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update({"_filled": {}, **state})
 
     def __getitem__(self, qid: str) -> Question:
         return self.by_id[qid]
@@ -263,6 +271,20 @@ class Flow:
         """How the form is called in lists and help: its short name and attachment number."""
         return f"{self.short_name}（{self.attachment}）" if self.attachment else self.short_name
 
+    def filled(self, q: Question, year: int) -> Question:
+        """q with {year} put into its own labels and those of its options, rows and columns, for the
+        parser's messages: the form's wording is filled before any typed text joins it, never after."""
+        key = (q.id, year)
+        hit = self._filled.get(key)
+        if hit is None:
+            def opts(xs: list[Option]) -> list[Option]:
+                return [replace(o, label=fill(o.label, year)) for o in xs]
+
+            hit = self._filled[key] = replace(
+                q, label=fill(q.label, year), options=opts(q.options), rows=opts(q.rows), cols=opts(q.cols),
+                columns=[replace(c, label=fill(c.label, year), options=opts(c.options)) for c in q.columns])
+        return hit
+
     def limits_of(self, qid: str) -> list[Rule]:
         """The declared 字 limits (rules with `budget`) this question counts towards."""
         return [r for r in self.rules if r.budget is not None and qid in r.questions]
@@ -274,15 +296,23 @@ class Flow:
                                          for qid, v in answers.items()})
 
 
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
 def fill(text: str, year: int, **extra: Any) -> str:
-    """Put the report year into a label: {year}, {next_year}, {prev_year}."""
+    """Put the report year into a form's label: {year}, {next_year}, {prev_year} (and `extra` names).
+
+    Only a bare {name} that is known is replaced, and the values are inserted as they are: no format
+    specs, no attribute lookups, so text that reaches here is never run as a format string."""
     if "{" not in text:
         return text
     values = {"year": year, "next_year": year + 1, "prev_year": year - 1, **extra}
-    try:
-        return text.format_map(values)
-    except (KeyError, ValueError, IndexError):
-        return text
+
+    def one(m: re.Match[str]) -> str:
+        v = values.get(m.group(1))
+        return m.group(0) if v is None else str(v)
+
+    return _PLACEHOLDER.sub(one, text)
 
 
 @cache
@@ -487,7 +517,7 @@ def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:
     return flow
 
 
-_CACHE_FORMAT = "8"  # bump when the pickled classes change
+_CACHE_FORMAT = "9"  # bump when the pickled classes change
 
 
 @cache

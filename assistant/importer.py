@@ -265,13 +265,9 @@ def _read_xlsx(path: Path, raw: bytes) -> Table:
     return _split(rows, path, "xlsx")
 
 
-def read_table_full(path: Path, question: Question | None = None) -> Table:
-    """The first sheet / the CSV as a Table; TableError naming the cause.
-
-    `question`, when given, lets a CSV whose encoding is uncertain be checked against the list's
-    column names. The file is read in bounded chunks (a FIFO or /dev/zero stops at the size limit).
-    """
-    path = Path(path)
+def read_table_bytes(path: Path) -> bytes:
+    """A spreadsheet's bytes, read in bounded chunks (a FIFO or /dev/zero stops at the size limit);
+    TableError when it is not a table file, missing, too large, unreadable or empty."""
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise TableError(f"{path.name} 是旧版 Excel（.xls）格式，请在 Excel 中“另存为” .xlsx 或 CSV 后再导入。")
@@ -285,12 +281,23 @@ def read_table_full(path: Path, question: Question | None = None) -> Table:
         raise TableError(f"{path} 是一个文件夹，不是表格文件。") from None
     except FileTooLarge:
         raise TableError(f"{path.name} 超过 {size_text(MAX_FILE_BYTES)} 的大小上限，已停止读取。"
-                         "请只保留要导入的名单后再试。") from None
+                         "请只保留要导入的表格后再试。") from None
     except OSError as exc:
         raise TableError(f"无法读取 {path}：{exc.strerror or exc}") from None
     if not raw.strip():
         raise TableError(f"文件 {path.name} 是空的，没有表头也没有数据。")
-    if suffix in (".xlsx", ".xlsm"):
+    return raw
+
+
+def read_table_full(path: Path, question: Question | None = None) -> Table:
+    """The first sheet / the CSV as a Table; TableError naming the cause.
+
+    `question`, when given, lets a CSV whose encoding is uncertain be checked against the list's
+    column names. The file is read in bounded chunks (a FIFO or /dev/zero stops at the size limit).
+    """
+    path = Path(path)
+    raw = read_table_bytes(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(path, raw)
     return _read_csv(path, raw, question)
 
@@ -306,7 +313,7 @@ def list_question(engine: Engine, list_id: str) -> Question:
     lists = [q.id for q in engine.flow.questions if q.type == "list"]
     if list_id not in engine.flow.by_id or engine.flow[list_id].type != "list":
         raise TableError(f"“{list_id}”不是本表单的名单。可导入的名单：{'、'.join(lists)}。", EXIT_REFUSED)
-    return engine.flow[list_id]
+    return engine.flow.filled(engine.flow[list_id], engine.year)  # its labels as printed, for matching headers
 
 
 def count_question(engine: Engine, list_id: str) -> Question | None:
@@ -361,10 +368,7 @@ def validate(engine: Engine, question: Question, table: Table) -> list[dict[str,
     """Parsed rows (stored form), or TableError naming spreadsheet row numbers."""
     if not table.rows:
         raise TableError("文件只有表头，没有数据行。如果确实没有，请在对话中回答“无”。", EXIT_REFUSED)
-    try:
-        columns = match_headers(question, table.headers)
-    except TableError as exc:  # column labels may carry {year}
-        raise TableError(engine.text(str(exc)), exc.code) from None
+    columns = match_headers(engine.flow.filled(question, engine.year), table.headers)  # labels as printed
     try:
         parsed = engine.parse(question.id, _row_dicts(columns, table.rows))
     except RowsError as exc:

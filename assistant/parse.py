@@ -86,9 +86,6 @@ class RowsError(InputError):
         lines = [f"第 {number(p.row)} 行：{p.message}" for p in self.problems]
         return "\n".join(lines) + ("\n……（仅显示前 20 个问题）" if self.more else "")
 
-    def with_text(self, fill: Callable[[str], str]) -> RowsError:
-        return RowsError([RowProblem(p.row, fill(p.message), p.column) for p in self.problems], self.more)
-
 
 class Unsure(InputError):
     """The person does not know the figure yet ("不清楚"): nothing is stored; the conversation offers 稍后."""

@@ -183,3 +183,17 @@ def test_list_without_count_question_reports_its_check(store, tmp_path, capsys):
     out = capsys.readouterr().out
     assert rc == 0 and "已导入 2 行" in out
     assert "标准清单中按类别" in out  # the list no longer matches the standards table: said at once
+
+
+def test_headers_printed_with_the_report_year_match_and_errors_name_the_printed_label(store, tmp_path):
+    session = make_session(store, answers={}, year=2025)
+    engine = Engine.for_session(session)
+    good = tmp_path / "targets.csv"
+    good.write_text("方向,指标,2025 年目标值,2025 年完成值\n主导产业,集群产值年均增速,10%,12.35%\n", encoding="utf-8")
+    rows = importer.load_rows(engine, "targets", good)
+    assert rows[0]["target"] == "10%" and rows[0]["actual"] == "12.35%"
+    bad = tmp_path / "missing.csv"
+    bad.write_text("方向,指标,2025 年目标值\n主导产业,集群产值年均增速,10%\n", encoding="utf-8")
+    with pytest.raises(importer.TableError) as exc:
+        importer.load_rows(engine, "targets", bad)
+    assert "2025 年完成值" in str(exc.value) and "{year}" not in str(exc.value)

@@ -167,3 +167,22 @@ def test_markdown_preview_keeps_the_template_structure(annual_session):
     md = render_markdown(annual_session)
     assert md.startswith("附件1") and "\n# 中小企业特色产业集群年度发展情况报告\n" in md
     assert "| 栏目 | 填报内容 |" in md
+
+
+@pytest.mark.parametrize("typed", ["{year.__class__}", "{year:>99999999}", "{prev_year}", "{0}"])
+def test_typed_braces_are_never_a_format_string(store, typed):
+    """The form fills {year} into its own labels before a typed value joins a message, never after."""
+    from assistant.engine import Engine
+    from assistant.parse import InputError
+
+    session = make_session(store, answers={}, year=2025)
+    engine = Engine.for_session(session)
+    with pytest.raises(InputError) as exc:
+        engine.parse("sme_employees", typed)
+    said = str(exc.value)
+    assert typed in said and "class" not in said.replace(typed, "") and len(said) < 500, said
+    rows = [{"direction": typed, "indicator": "x", "target": "10%", "actual": ""}]
+    with pytest.raises(InputError) as exc:  # a row error names the column as printed, the cell as typed
+        engine.parse("targets", rows)
+    said = str(exc.value)
+    assert "“2025 年完成值”不能为空" in said and typed in said and "{year}" not in said.replace(typed, ""), said

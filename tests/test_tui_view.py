@@ -290,6 +290,31 @@ def test_export_dialog_words_fixes_as_boxes_and_says_box_state_in_words(store: S
     run(go())
 
 
+def test_export_dialog_names_its_own_box_and_field_when_the_file_exists(store: SessionStore, tmp_path):
+    sid = upto(store, "rd_expense")
+    existing = tmp_path / "已有.md"
+    existing.write_text("别人的文件", encoding="utf-8")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("f5")
+            await pilot.pause()
+            dialog = app.screen
+            dialog.query_one("#draft").value = True
+            dialog.query_one("#format").query("RadioButton")[2].value = True  # Markdown
+            dialog.query_one("#path").value = str(existing)
+            await pilot.click("#do-export")
+            await pilot.pause()
+            said = dialog.query_one("#export-result").plain
+            assert "勾选“覆盖已有文件”" in said and "在“保存到”里填写其他文件名" in said, said
+            assert "--force" not in said and "用 -o" not in said, said
+
+    run(go())
+    assert existing.read_text(encoding="utf-8") == "别人的文件"  # refused: nothing changed
+
+
 def test_a_small_table_is_edited_in_place_cell_by_cell_and_a_bad_cell_is_marked(store: SessionStore):
     sid = upto(store, "targets")
 

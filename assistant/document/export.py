@@ -26,7 +26,10 @@ FORMATS = ("docx", "pdf", "md", "json")
 REPORT_SCHEMA = "filing-assistant/report"
 REPORT_SCHEMA_VERSION = 1
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..engine import Engine
+    from ..errors import Remedies
     from ..store import Session
 
 
@@ -41,7 +44,7 @@ class SessionSink(Protocol):
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
 
-def _cli_error(message: str, code: int) -> Exception:
+def _cli_error(message: str | Callable[[Remedies], str], code: int) -> Exception:
     from ..errors import UserError
 
     return UserError(message, code)
@@ -172,8 +175,8 @@ def _target(engine: Engine, fmt: str, path: Path | str | None) -> tuple[Path, bo
         return target / default_filename(engine, fmt), not target.is_dir()
     suffix = target.suffix.lower()
     if suffix in _DOC_SUFFIXES and suffix != f".{fmt}":
-        raise _cli_error(f"文件名 {target.name} 的扩展名是 {suffix}，与导出格式 {fmt} 不符，未做改动。"
-                         f"请把文件名改为 {target.stem}.{fmt}，或用 --format 指定与扩展名一致的格式。", 2)
+        raise _cli_error(lambda w: f"文件名 {target.name} 的扩展名是 {suffix}，与导出格式 {fmt} 不符，未做改动。"
+                         f"请把文件名改为 {target.stem}.{fmt}，或{w.fmt}与扩展名一致的格式。", 2)
     return target, False
 
 
@@ -188,7 +191,8 @@ def _refuse_non_regular(target: Path) -> None:
     if stat.S_ISREG(mode):
         return
     kind = next((name for test, name in _KINDS if test(mode)), "特殊文件")
-    raise _cli_error(f"{target} 是{kind}，不是普通文件，不能导出到这里（加 --force 也不行）。请用 -o 指定一个文件路径。", 4)
+    raise _cli_error(lambda w: f"{target} 是{kind}，不是普通文件，不能导出到这里（{w.force}也不行）。"
+                     f"请{w.output}一个文件路径。", 4)
 
 
 def _clean_stale(folder: Path) -> None:
@@ -286,16 +290,16 @@ def export_session(session: Session, fmt: str, path: Path | str | None = None, *
     target, make_folder = _target(engine, fmt, path)
     _refuse_non_regular(target)
     if target.exists() and not force:
-        raise _cli_error(f"文件 {target} 已存在，未做改动。如需覆盖，请加 --force；或用 -o 指定其他文件名。", 4)
+        raise _cli_error(lambda w: f"文件 {target} 已存在，未做改动。如需覆盖，请{w.force}；或{w.output}其他文件名。", 4)
     if not draft:
         missing = blocking(engine.findings())
         if missing:
             from .model import _findings
 
             lines = "\n".join(f"  - {m}" for m in _findings(engine))
-            raise _cli_error(
+            raise _cli_error(lambda w: (
                 f"报告还有 {len(missing)} 处必须填写或修改，暂不能导出正式文件：\n{lines}\n"
-                "请先补充完整；如只想先看看效果，可加 --draft 导出草稿（每页标注“草稿”）。", 1)
+                f"请先补充完整；如只想先看看效果，可{w.draft}导出草稿（每页标注“草稿”）。"), 1)
     if notes is not None and fmt in ("docx", "pdf"):
         from ..checks import layout_findings
 
@@ -312,8 +316,9 @@ def export_session(session: Session, fmt: str, path: Path | str | None = None, *
     except OSError as exc:
         from ..fileerrors import reason
 
-        raise _cli_error(f"无法写入 {exc.filename or target}（{reason(exc)}）。请检查文件夹是否存在、是否有写入权限、"
-                         "磁盘是否已满，或用 -o 指定其他位置。", 4) from None
+        name, why = exc.filename or target, reason(exc)  # exc is unbound once the handler ends
+        raise _cli_error(lambda w: f"无法写入 {name}（{why}）。请检查文件夹是否存在、"
+                         f"是否有写入权限、磁盘是否已满，或{w.output}其他位置。", 4) from None
     return target
 
 
@@ -331,8 +336,7 @@ def load_report(path: Path | str, store: SessionSink) -> tuple[Session, list[str
     """
     session, engine, applied = read_report(path, store.new_id())
     path = Path(path).expanduser()
-    nxt = engine.next_question()
-    session.cursor = nxt.id if nxt else None
+    engine.advance(None)  # the first unanswered question in the form's order
     session.say("assistant", f"已从 {shown_name(path.name)} 导入报告。")
     notes = [engine.unused_note(applied.unused)] if applied.unused else []
     for note in notes:  # the conversation says it too, whichever front end imported the file

@@ -57,20 +57,21 @@ def build_package(session: Session, out: Path | str | None = None, *, force: boo
     engine = Engine.for_session(session)
     if not draft and blocking(engine.findings()):
         lines = "\n".join(f"  - {m}" for m in _findings(engine))
-        raise UserError(f"报告还有必须填写或修改的地方，暂不能生成报送材料：\n{lines}\n"
-                        "请先补充完整；如只想先看看，可加 --draft 生成草稿材料（每页标注“草稿”）。", 1)
+        raise UserError(lambda w: f"报告还有必须填写或修改的地方，暂不能生成报送材料：\n{lines}\n"
+                        f"请先补充完整；如只想先看看，可{w.draft}生成草稿材料（每页标注“草稿”）。", 1)
     folder = _folder(engine, out)
     if folder.exists() and not folder.is_dir():
-        raise UserError(f"{folder} 已存在且不是文件夹，未做改动。请用 -o 指定其他文件夹。", 4)
+        raise UserError(lambda w: f"{folder} 已存在且不是文件夹，未做改动。请{w.output}其他文件夹。", 4)
     if folder.is_dir() and any(folder.iterdir()) and not force:
-        raise UserError(f"文件夹 {folder} 已存在且不是空的，未做改动。如需覆盖其中的同名文件，请加 --force；"
-                        "或用 -o 指定其他文件夹。", 4)
+        raise UserError(lambda w: f"文件夹 {folder} 已存在且不是空的，未做改动。如需覆盖其中的同名文件，"
+                        f"请{w.force}；或{w.output}其他文件夹。", 4)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         from ..fileerrors import reason
 
-        raise UserError(f"无法创建文件夹 {folder}（{reason(exc)}）。请用 -o 指定其他位置。", 4) from None
+        why = reason(exc)
+        raise UserError(lambda w: f"无法创建文件夹 {folder}（{why}）。请{w.output}其他位置。", 4) from None
     pkg = Package(folder)
     formats = ["docx", "json"] + (["pdf"] if find_soffice() else [])
     for fmt in formats:

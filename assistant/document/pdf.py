@@ -16,16 +16,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UserError
+from ..errors import Remedies, UserError
 
 TIMEOUT_S = 180  # the 20-page sample takes a few seconds; a hung soffice must not hang the export
 SOFFICE_ENV = "FILING_SOFFICE"  # the path of soffice where it is not on PATH (e.g. a portable install)
 _WINDOWS_PLACES = (r"C:\Program Files\LibreOffice\program\soffice.exe",
                    r"C:\Program Files (x86)\LibreOffice\program\soffice.exe")
-INSTALL_HINT = ("Word 文件本身是完整的：可以改用 --format docx 导出，在 Word 或 WPS 中“另存为 PDF”；"
-                "或安装 LibreOffice 后再试（Windows：从 https://zh-cn.libreoffice.org 下载安装；"
-                "Debian/Ubuntu：sudo apt install libreoffice-writer），"
-                f"装在其他位置时可用环境变量 {SOFFICE_ENV} 指向 soffice 程序。")
+
+
+def install_hint(w: Remedies) -> str:
+    return (f"Word 文件本身是完整的：可以{w.as_docx}，在 Word 或 WPS 中“另存为 PDF”；"
+            "或安装 LibreOffice 后再试（Windows：从 https://zh-cn.libreoffice.org 下载安装；"
+            "Debian/Ubuntu：sudo apt install libreoffice-writer），"
+            f"装在其他位置时可用环境变量 {SOFFICE_ENV} 指向 soffice 程序。")
 
 
 @dataclass
@@ -67,7 +70,7 @@ def docx_to_pdf(docx: bytes, *, timeout: float | None = None) -> bytes:
     soffice = find_soffice()
     if soffice is None:
         where = f"（环境变量 {SOFFICE_ENV} 指向的程序不存在）" if os.environ.get(SOFFICE_ENV) else ""
-        raise UserError(f"导出 PDF 需要 LibreOffice，但本机没有找到{where}。{INSTALL_HINT}", 4)
+        raise UserError(lambda w: f"导出 PDF 需要 LibreOffice，但本机没有找到{where}。{install_hint(w)}", 4)
     with tempfile.TemporaryDirectory(prefix="filing-pdf-") as tmp:
         folder = Path(tmp)
         src = folder / "report.docx"
@@ -80,13 +83,13 @@ def docx_to_pdf(docx: bytes, *, timeout: float | None = None) -> bytes:
             out, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill(proc)
-            raise UserError(f"LibreOffice 在 {timeout:g} 秒内没有完成转换，已停止，没有写出 PDF。"
-                            "可以稍后再试，或改用 --format docx 导出后在 Word 或 WPS 中另存为 PDF。", 4) from None
+            raise UserError(lambda w: f"LibreOffice 在 {timeout:g} 秒内没有完成转换，已停止，没有写出 PDF。"
+                            f"可以稍后再试，或{w.as_docx}后在 Word 或 WPS 中另存为 PDF。", 4) from None
         pdf = folder / "report.pdf"
         if proc.returncode != 0 or not pdf.is_file():
             said = out.decode("utf-8", "replace").strip().splitlines()[-1:] if out else []
-            raise UserError("LibreOffice 未能把报告转换为 PDF" + (f"（{said[0][:200]}）" if said else "")
-                            + f"。{INSTALL_HINT}", 4)
+            why = f"（{said[0][:200]}）" if said else ""
+            raise UserError(lambda w: f"LibreOffice 未能把报告转换为 PDF{why}。{install_hint(w)}", 4)
         return pdf.read_bytes()
 
 

@@ -88,8 +88,7 @@ def carry_forward(source: str, store: Any, *, year: int | None = None, title: st
     session.carried = list(carry)
     earlier = [p for p in last.prior if isinstance(p, dict) and isinstance(p.get("year"), int) and p["year"] < last.year]
     session.prior = [prior_entry(old, origin), *earlier][:MAX_PRIOR]
-    nxt = engine.next_question()
-    session.cursor = nxt.id if nxt else None
+    engine.advance(None)  # the first unanswered question in the form's order
     years = "、".join(str(p["year"]) for p in session.prior)
     note = (f"已从 {origin['name']}（{last.year} 年度）开始 {year} 年度报告：沿用上年的 {len(carry)} 项，"
             f"将逐项请您确认是否不变；{years} 年度的数据作为计算增速的基数。")

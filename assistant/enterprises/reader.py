@@ -23,13 +23,12 @@ from ..importer import (
     MAX_CELL_CHARS,
     MAX_CELLS,
     MAX_COLUMNS,
-    MAX_FILE_BYTES,
     MAX_ROWS,
     TableError,
     decode,
+    read_table_bytes,
 )
 from ..parse import NO_WORDS, YES_WORDS, InputError, credit_check_char, header_key, normalize, parse_credit_code
-from ..safeio import FileTooLarge, read_bounded, size_text
 from .columns import Col, Spec
 
 MAX_PROBLEMS = 30  # one screenful; the rest are counted
@@ -177,25 +176,9 @@ def read_file(path: Path, spec: Spec) -> tuple[SourceFile, list[list[Any]]]:
     """One file's rows (the header row first) and its identity (name, SHA-256). TableError when unreadable."""
     path = Path(path).expanduser()
     name = path.name
-    suffix = path.suffix.lower()
-    if suffix == ".xls":
-        raise TableError(f"{name} 是旧版 Excel（.xls）格式，请在 Excel 中“另存为” .xlsx 后再导入。")
-    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv"):
-        raise TableError(f"{name} 不是表格文件：只能导入 .xlsx 或 .csv 文件。")
-    try:
-        raw = read_bounded(path, MAX_FILE_BYTES)
-    except FileNotFoundError:
-        raise TableError(f"找不到文件 {path}。") from None
-    except IsADirectoryError:
-        raise TableError(f"{path} 是一个文件夹，不是表格文件。") from None
-    except FileTooLarge:
-        raise TableError(f"{name} 超过 {size_text(MAX_FILE_BYTES)} 的大小上限，已停止读取。") from None
-    except OSError as exc:
-        raise TableError(f"无法读取 {path}：{exc.strerror or exc}") from None
-    if not raw.strip():
-        raise TableError(f"文件 {name} 是空的，没有表头也没有数据。")
+    raw = read_table_bytes(path)
     digest = hashlib.sha256(raw).hexdigest()
-    rows = _xlsx_rows(name, raw, spec.sheet) if suffix in (".xlsx", ".xlsm") else _csv_rows(name, raw, spec)
+    rows = _xlsx_rows(name, raw, spec.sheet) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(name, raw, spec)
     return SourceFile(name, digest, 0), rows
 
 

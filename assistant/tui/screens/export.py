@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet
 
-from ...errors import UserError
+from ...errors import Remedies, UserError
 from ..widgets.cjk import WrapStatic
 
 FORMATS = [("docx", "Word 文档（.docx）"), ("pdf", "PDF（需要 LibreOffice，并检查一至六部分是否各在一页）"),
@@ -19,18 +19,9 @@ FORMATS = [("docx", "Word 文档（.docx）"), ("pdf", "PDF（需要 LibreOffice
            ("package", "报送材料文件夹（Word、PDF、JSON、计算佐证、报送清单）")]
 SLOW = {"pdf", "package"}  # LibreOffice: seconds, in a worker thread
 FLAGS = {"force": "覆盖已有文件", "draft": "草稿（允许未完成）"}
-# The exporter words its refusals for the command line; here the same fixes are boxes and fields.
-# (Better: typed fixes on UserError, raised by assistant/document/ — outside this dialog.)
-DIALOG_WORDS = (("请加 --force", "请勾选“覆盖已有文件”"), ("加 --force", "勾选“覆盖已有文件”"),
-                ("可加 --draft", "可勾选“草稿”"), ("加 --draft", "勾选“草稿”"),
-                ("或用 -o 指定", "或在“保存到”里填写"), ("请用 -o 指定", "请在“保存到”里填写"),
-                ("用 --format 指定", "选择"))
-
-
-def dialog_wording(message: str) -> str:
-    for cli, said in DIALOG_WORDS:
-        message = message.replace(cli, said)
-    return message
+# The exporter's refusals name their fixes as this dialog's boxes and fields, not the CLI's options.
+DIALOG_REMEDIES = Remedies(force=f"勾选“{FLAGS['force']}”", draft="勾选“草稿”", output="在“保存到”里填写",
+                           fmt="选择", as_docx="改选 Word 文档（.docx）导出")
 
 
 def flag_label(name: str, on: bool) -> str:
@@ -117,7 +108,7 @@ class ExportDialog(ModalScreen[str | None]):
                 else:
                     written = export_session(self.session, fmt, path, force=force, draft=draft, notes=notes)
             except UserError as exc:
-                show(f"未能导出：{dialog_wording(str(exc))}", True)
+                show(f"未能导出：{exc.worded(DIALOG_REMEDIES)}", True)
                 return
             self.written = str(written)
             show("\n".join([f"已导出：{written}", *notes]), False)
