@@ -217,12 +217,12 @@ class Asker:
                 return line  # a whole command or 无 on the first line; any other line is a row
             pasted = [x for x in line.splitlines() if x.strip()]  # several rows pasted at once
             try:
-                parse_rows(q, "\n".join(pasted))
+                parse_rows(self.engine.flow.filled(q, self.engine.year), "\n".join(pasted))
             except RowsError as exc:  # rows counted from the table's first row, not the paste's
                 _out(exc.render(partial(operator.add, n - 1)) + "\n请重新输入。")
                 continue
             except InputError as exc:
-                _out(self.engine.text(str(exc)) + "\n请重新输入。")
+                _out(f"{exc}\n请重新输入。")
                 continue
             lines += pasted
         if not lines:

@@ -278,7 +278,7 @@ def _list_rows(store: Any) -> list[dict[str, Any]]:
         if isinstance(s, SessionError):
             from .store import SessionFormMissing
 
-            rows.append({"id": getattr(s, "sid", ""), "damaged": True, "error": str(s),
+            rows.append({"id": s.sid or "", "damaged": True, "error": str(s),
                          **({"form_missing": True} if isinstance(s, SessionFormMissing) else {})})
             continue
         try:

@@ -27,6 +27,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 class SessionError(Exception):
     """A session problem; str(exc) is the Chinese message for the person."""
 
+    sid: str | None = None  # the session it is about, when listed among others
+
 
 class SessionNotFound(SessionError):
     pass
@@ -509,7 +511,7 @@ class SessionStore:
                 out.append(self.load(sid))
             except (SessionError, RecursionError) as exc:  # one bad file never hides the others
                 err = exc if isinstance(exc, SessionError) else SessionCorrupt(self.damaged_message(sid, "嵌套过深"))
-                err.sid = sid  # type: ignore[attr-defined]
+                err.sid = sid
                 out.append(err)
         out.sort(key=lambda s: getattr(s, "updated", ""), reverse=True)
         return out

@@ -41,6 +41,7 @@ def test_cached_start_needs_no_yaml_or_pydantic(filing_home):
     _fresh_load()
     code = ("import sys\nfrom assistant.flow import load_flow\nload_flow('annual')\n"
             "print(','.join(m for m in ('yaml', 'pydantic') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+    # cwd elsewhere: the child imports the package this test imported (installed, not the checkout's folder)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=filing_home,
                          env={**os.environ, "FILING_HOME": str(filing_home)}).stdout.strip()
     assert out == ""

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message_pump import MessagePump
 
 from ..store import SessionError, SessionStore
 
@@ -111,3 +112,11 @@ def run_app(session_id: str | None = None, *, store_root: Path | None = None) ->
 def resume_hint(sid: str) -> str:
     """Said in the terminal after the app closes (Ctrl+Q, 退出): the answers are saved, and how to go on."""
     return f"已保存。下次输入 `filing resume {sid}` 即可从停下的地方继续（或 `filing` 打开首页）。"
+
+
+def filing_app(node: MessagePump) -> FilingApp:
+    """The running FilingApp, typed: screens reach its store and its session switch through this."""
+    app = node.app
+    if not isinstance(app, FilingApp):
+        raise TypeError(f"{type(node).__name__} runs outside FilingApp")
+    return app

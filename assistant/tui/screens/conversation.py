@@ -24,6 +24,7 @@ from ...chat import AMBIGUOUS, Conversation, Reply
 from ...engine import Engine
 from ...textsafe import plain
 from ...view import QuestionView
+from ..app import filing_app
 from ..widgets.chat_log import ChatLog
 from ..widgets.footer import KeyBar
 from ..widgets.outline import Outline
@@ -155,7 +156,7 @@ class ConversationScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.app.last_session = self.session.id  # type: ignore[attr-defined]
+        filing_app(self).last_session = self.session.id
         if self._greeting is not None:
             seq, data = self._greeting
             self._greeting = None

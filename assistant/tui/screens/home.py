@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...store import SessionError, SessionFormMissing
+from ..app import filing_app
 from ..widgets.cjk import WrapStatic
 from ..widgets.footer import KeyBar
 
@@ -85,7 +86,7 @@ class ImportDialog(ModalScreen[str | None]):
             result.add_class("error")
             return
         try:
-            session = import_report(Path(raw).expanduser(), self.app.store)  # type: ignore[attr-defined]
+            session = import_report(Path(raw).expanduser(), filing_app(self).store)
         except Exception as exc:
             result.update(f"未能导入：{exc}")
             result.add_class("error")
@@ -134,7 +135,7 @@ class HomeScreen(Screen):
         from ...flow import FlowError
         from ...textsafe import one_line
 
-        store = self.app.store  # type: ignore[attr-defined]
+        store = filing_app(self).store
         table = self.query_one(DataTable)
         table.clear()
         self._damaged: dict[str, str] = {}
@@ -155,9 +156,9 @@ class HomeScreen(Screen):
                 except (FlowError, SessionError, RecursionError, ValueError, TypeError, KeyError) as exc:
                     sid = s.id
                     s = SessionError(store.damaged_message(sid, str(exc) or type(exc).__name__))
-                    s.sid = sid  # type: ignore[attr-defined]
+                    s.sid = sid
             if isinstance(s, SessionError):
-                sid = getattr(s, "sid", "?")
+                sid = s.sid or "?"
                 self._damaged[sid] = str(s)
                 # Text cells: DataTable reads a str as markup ("[/bad]" in a title would raise).
                 what = "找不到表单（选中查看说明）" if isinstance(s, SessionFormMissing) else "已损坏（选中查看恢复办法）"
@@ -198,7 +199,7 @@ class HomeScreen(Screen):
             sid = key[4:]
             self.message(getattr(self, "_damaged", {}).get(sid, f"会话 {sid} 的文件已损坏。"), True)
             return
-        self.app.open_session(key)  # type: ignore[attr-defined]
+        filing_app(self).open_session(key)
 
     def action_choose_new(self) -> None:
         """n: the list of forms to start, with the first one highlighted."""
@@ -212,13 +213,13 @@ class HomeScreen(Screen):
                 return
             title, year = result
             try:
-                session = self.app.store.create(form, title, year)  # type: ignore[attr-defined]
+                session = filing_app(self).store.create(form, title, year)
             except (SessionError, OSError) as exc:  # a full disk, a read-only or missing data folder
                 from ...fileerrors import describe
 
                 self.message(describe(exc) if isinstance(exc, OSError) else str(exc), True)
                 return
-            self.app.open_session(session.id)  # type: ignore[attr-defined]
+            filing_app(self).open_session(session.id)
 
         self.app.push_screen(NewSessionDialog(form), done)
 
@@ -227,7 +228,7 @@ class HomeScreen(Screen):
             if sid:
                 self.reload()
                 self.message(f"已导入为会话 {sid}。")
-                self.app.open_session(sid)  # type: ignore[attr-defined]
+                filing_app(self).open_session(sid)
 
         self.app.push_screen(ImportDialog(), done)
 
