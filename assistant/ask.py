@@ -170,7 +170,7 @@ class Asker:
         conversation, which reads them; a bare Enter takes the default only where one is shown."""
         shown = "　".join(f"{i}. {label}" for i, (_, label) in enumerate(rows.rows, 1))
         if rows.default is not None:
-            keep = "保留" if not self.session.pending else ""
+            keep = "保留" if rows.current is not None else ""
             shown += f"；直接回车{keep}：{rows.rows[rows.default][1]}"
         return self._text(message, instruction=f"（{shown}）")
 
@@ -217,7 +217,7 @@ class Asker:
                 return line  # a whole command or 无 on the first line; any other line is a row
             pasted = [x for x in line.splitlines() if x.strip()]  # several rows pasted at once
             try:
-                parse_rows(self.engine.flow.filled(q, self.engine.year), "\n".join(pasted))
+                parse_rows(self.engine.flow.filled(q, self.engine.year), "\n".join(pasted), some=True)
             except RowsError as exc:  # rows counted from the table's first row, not the paste's
                 _out(exc.render(partial(operator.add, n - 1)) + "\n请重新输入。")
                 continue

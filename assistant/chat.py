@@ -6,6 +6,7 @@ session is saved before the reply returns, so nothing typed is ever lost.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -85,6 +86,10 @@ class Command:
     kind: str  # a word-set name ("help", "back", ...), "term", "jump", or "ask" (answer or command?)
     target: str = ""  # the glossary query, the jump target, or for "ask" the term id / question id
     via: str = ""  # for "ask": "term" or "jump"
+
+
+_PART_NUMBER = re.compile(r"(第)?(\d{1,2}|[一二三四五六七八九十]{1,3})(部分|节|章|部)?")
+_CN_NUMERALS = dict(enumerate("零一二三四五六七八九十", 0)) | {11: "十一", 12: "十二"}
 
 
 class Conversation:
@@ -257,7 +262,7 @@ class Conversation:
             return self._finish(Reply(["所有题目都已回答。" + WORDS_HELP]), ask=False)
         if self._choice_waiting():
             return self._finish(Reply([self._choose_first()], refused=True), ask=False)
-        if s == "" and q.no_default and q.id not in self.session.answers:
+        if s == "" and q.type in ("yesno", "choice") and q.id not in self.session.answers:  # never a guessed choice
             rows = self.choices()
             shown = "　".join(f"{i}. {label}" for i, (_, label) in enumerate(rows.rows, 1)) if rows else ""
             return self._finish(Reply([f"本题需要您明确选择，直接回车不会记录任何答案。请输入：{shown}"],
@@ -647,7 +652,7 @@ class Conversation:
         rows = [(label, label) for _, label in choice_options(q)]
         stored = self.session.answers.get(q.id)
         if stored is None:
-            return Choices(rows, None if q.no_default else 0)
+            return Choices(rows, None)  # nothing preselected: a bare Enter records nothing
         at = chosen_index(q, stored)
         return Choices(rows, at, current=at)
 
@@ -659,6 +664,9 @@ class Conversation:
 
     def _echo(self, q: Question) -> list[str]:
         """A choice or a figure is said back as stored, so a slip (否 read as 是, 3,200 as 3.2) shows at once."""
+        if q.type == "list":  # the rows are on screen already: their count says what was kept
+            rows = self.engine.value(q.id)
+            return [f"已记录：{len(rows)} 行。" if rows else "已记录：无。"]
         said = q.type in ECHOED_TYPES and not q.override  # an override's own note names the figure and its basis
         return [f"已记录：{self.engine.shown(q.id)}"] if said else []
 
@@ -683,6 +691,13 @@ class Conversation:
         t = normalize(target)
         if t in e.flow.by_id:
             return t
+        part = _PART_NUMBER.fullmatch(t)  # 第七部分, 第7部分, 七部分: the part whose title starts 七、
+        if part and (part[1] or part[3]):
+            num = part[2] if not part[2].isdigit() else _CN_NUMERALS.get(int(part[2]), part[2])
+            sec = next((x for x in e.flow.sections if e.text(x.title).startswith(f"{num}、")), None)
+            if sec is not None:
+                first = e.first_of(sec.id)
+                return first.id if first else None
         for sec in e.flow.sections:
             title = e.text(sec.title)
             if t and (t == sec.id or t in title):

@@ -73,6 +73,9 @@ class Question:
     min: float | None = None
     max: float | None = None
     min_exclusive: bool = False
+    # A percent that is a change: "growth" (下降 3% is -3) or "reduction" (the form asks how much it fell:
+    # 下降 3% is 3, 上升 1% is -1). None: a level (a share, a rate), where 下降/增长 words are refused.
+    change: Literal["growth", "reduction"] | None = None
     max_chars: int | None = None
     options: list[Option] = field(default_factory=list)
     columns: list[Column] = field(default_factory=list)
@@ -81,7 +84,6 @@ class Question:
     preset_rows: list[dict[str, Any]] = field(default_factory=list)
     min_rows: int = 0
     list_id: str | None = None  # `list:` in YAML: the attached list this count must match
-    no_default: bool = False  # a choice with consequences: nothing preselected, a bare Enter records nothing
     # wording, merged from prompts/
     label: str = ""
     ask: str = ""

@@ -218,7 +218,7 @@ def _check_range(q: Question | Column, value: Decimal, shown: str) -> None:
 
 def parse_integer(q: Question | Column, text: str) -> Parsed:
     if is_none_word(text):
-        return Parsed(0, "按 0 记录。")
+        return Parsed(0)  # said back as "已记录：0"
     _refuse_unsure(text)
     core, approx = _approx(text)
     value, rest, _ = _split_number(core)
@@ -267,21 +267,31 @@ def parse_decimal(q: Question | Column, text: str) -> Parsed:
     return Parsed(format_decimal(rounded, places), "".join(notes), confirm=bool(approx) or comma or converted)
 
 
+_FALL_WORDS = ("下降", "减少", "降低")
+_RISE_WORDS = ("增长", "增加", "提高", "上升")
+
+
 def parse_percent(q: Question | Column, text: str) -> Parsed:
     if is_none_word(text):
         return Parsed(NONE_TEXT)
     _refuse_unsure(text)
     s, approx = _approx(text)
     sign = ""
-    for word, sgn in (("下降", "-"), ("减少", "-"), ("降低", "-"), ("增长", ""), ("增加", ""), ("提高", ""), ("上升", "")):
-        if s.startswith(word):
-            s, sign = s[len(word):].strip(), sgn
-            break
+    change = getattr(q, "change", None)
+    word = next((w for w in (*_FALL_WORDS, *_RISE_WORDS) if s.startswith(w)), None)
+    if word is not None:
+        if change is None:  # a level (a share, a rate): "增长3%" could be the rate or its change
+            raise InputError(f"“{text.strip()}”说的是变化；本题填的是比率本身，请直接填写数值，如 15 或 15%。")
+        fell = word in _FALL_WORDS
+        s = s[len(word):].strip()
+        if s.startswith(("-", "－", "+", "＋")):
+            raise InputError(f"“{text.strip()}”既写了“{word}”又写了正负号，请只用一种写法。")
+        sign = "-" if fell == (change == "growth") else ""
     s, approx2 = _approx(s)  # "下降约3%"
     approx = approx or approx2
     if s.startswith("百分之"):
         s = s[3:].strip() + "%"
-    value, rest, comma = _split_number(sign + s if not (sign and s.startswith("-")) else s, decimal_comma=True)
+    value, rest, comma = _split_number(sign + s, decimal_comma=True)
     had_percent = rest in ("%", "‰", "个百分点")
     if rest == "‰":
         value = value / 10
@@ -290,6 +300,8 @@ def parse_percent(q: Question | Column, text: str) -> Parsed:
     places = getattr(q, "places", 2)
     rounded = _quantize(value, places)
     notes = [_approx_note(text)] if approx else []
+    if word is not None and change == "reduction":  # the sign is the form's, not the word's: say which
+        notes.append(f"本题比上年降低填正数、不降反升填负数：“{word}”按 {format_decimal(rounded, places)}% 记录。")
     if comma:
         notes.append(_comma_note(s, value))
     fraction = not had_percent and value != 0 and -1 < value < 1
@@ -490,8 +502,10 @@ def _split_items(line: str) -> list[str]:
     return [x.strip() for x in [*items, cur] if x.strip()]
 
 
-def parse_rows(q: Question, rows: Any) -> Parsed:
-    """Rows given as dicts by column id / label / alias, as lists in column order, or as text lines."""
+def parse_rows(q: Question, rows: Any, *, some: bool = False) -> Parsed:
+    """Rows given as dicts by column id / label / alias, as lists in column order, or as text lines.
+
+    some: only some of the rows (a line being entered): each row is checked, the table as a whole is not."""
     if rows is None or (isinstance(rows, str) and is_none_word(rows)):
         rows = []
     if isinstance(rows, str) and len(q.columns) == 1:
@@ -538,9 +552,29 @@ def parse_rows(q: Question, rows: Any) -> Parsed:
             break
     if errors:
         raise RowsError(errors[:20], more=len(errors) >= 20)
+    if some:
+        return Parsed(out)
     if len(out) < q.min_rows:
         raise InputError(f"本表至少需要 {q.min_rows} 行。")
+    _check_preset(q, out)
     return Parsed(out)
+
+
+def _check_preset(q: Question, rows: list[dict[str, Any]]) -> None:
+    """The rows the form prints (preset_rows) stay, their printed cells unchanged: the document draws
+    them where the official form has them, so a changed 指标 would silently drop a printed row."""
+    if not q.preset_rows:
+        return
+    missing = [p for p in q.preset_rows if not any(all(r.get(k) == v for k, v in p.items()) for r in rows)]
+    if missing:
+        def shown(p: dict[str, Any]) -> str:
+            cols = [c for c in q.columns if c.id in p]
+            return "｜".join(next((o.label for o in c.options if o.id == p[c.id]), str(p[c.id])) if c.options
+                            else str(p[c.id]) for c in cols)
+
+        fixed = "、".join(c.label or c.id for c in q.columns if any(c.id in p for p in q.preset_rows))
+        raise InputError(f"表格印好的行不能删除，其中的“{fixed}”也不能修改：{'；'.join(shown(p) for p in missing)} "
+                         f"不见了或被改动。请只填写其余各列；其他指标请另加一行。")
 
 
 def header_key(name: Any) -> str:

@@ -147,7 +147,12 @@ def format_rule(engine: Engine, q: Question) -> str:
         conv = "；写“1.2亿”“3500万”会换算后请您确认" if unit in ("万元", "亿元", "元") else ""
         return f"格式：数字{('，单位' + unit) if unit else ''}，保留两位小数{conv}。"
     if t == "percent":
-        return "格式：百分数，如 15 或 15%；减少写“-3”或“下降3%”。"
+        change = getattr(q, "change", None)
+        if change == "growth":
+            return "格式：百分数，如 15 或 15%；减少写“-3”或“下降3%”。"
+        if change == "reduction":
+            return "格式：百分数，比上年降低填正数，如 3.5 或“下降3.5%”；不降反升填负数，如 -1.2 或“上升1.2%”。"
+        return "格式：百分数，如 15 或 15%。"
     if t == "date":
         return "格式：日期，如 2023-05-01 或 2023年5月1日。"
     if t == "phone":

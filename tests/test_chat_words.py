@@ -168,16 +168,20 @@ def test_bare_enter_on_a_consequential_question_records_nothing(store):
     assert conv.session.answers["operator_changed"] is False
 
 
-def test_questions_with_consequences_are_marked_in_the_flow():
-    """A choice other questions depend on (变更 → 原名称, 事故 → 说明, 不适用 …) has no default."""
+def test_no_choice_is_preselected_before_it_is_answered(store):
+    """A bare Enter on an unanswered 是/否 or choice records nothing (变更, 事故 … and 工业软件 alike)."""
     flow = load_flow("annual")
-    gating = {name for (qid, kind), ex in flow.exprs.items() if kind in ("relevant", "not_applicable")
-              for name in ex.names}
+    conv = conv_at(store, "operator_name", COVER)
+    tried = []
     for q in flow.questions:
-        if q.type in ("yesno", "choice") and q.id in gating:
-            assert q.no_default, q.id
-    assert {"operator_changed", "industry_changed", "no_accident", "no_violation"} <= {
-        q.id for q in flow.questions if q.no_default}
+        if q.type not in ("yesno", "choice") or not conv.engine.is_relevant(q.id):
+            continue
+        conv.engine.jump(q.id)
+        assert conv.choices().default is None, q.id
+        reply = conv.handle("")
+        assert reply.refused and q.id not in conv.session.answers, q.id
+        tried.append(q.id)
+    assert {"operator_changed", "no_accident", "software_improving"} <= set(tried)
 
 
 def test_confirmation_numbers_mean_their_rows(store):
@@ -308,3 +312,11 @@ def test_a_figure_is_said_back_as_stored(store, qid, typed, echo):
     conv = conv_at(store, qid)
     reply = conv.handle(typed)
     assert not reply.refused and any(m.startswith(echo) for m in reply.messages), reply.messages
+
+
+@pytest.mark.parametrize("said", ["第七部分", "第7部分", "七部分", "七"])
+def test_a_part_is_found_by_its_number_however_it_is_said(store, said):
+    conv = conv_at(store, "area_km2", COVER)  # a number question: a typed command cannot be its answer
+    conv.handle(f"跳到 {said}")
+    first = conv.engine.flow.section_of[conv.engine.current().id]
+    assert conv.engine.text(first.title).startswith("七、")

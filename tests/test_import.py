@@ -189,7 +189,9 @@ def test_headers_printed_with_the_report_year_match_and_errors_name_the_printed_
     session = make_session(store, answers={}, year=2025)
     engine = Engine.for_session(session)
     good = tmp_path / "targets.csv"
-    good.write_text("方向,指标,2025 年目标值,2025 年完成值\n主导产业,集群产值年均增速,10%,12.35%\n", encoding="utf-8")
+    labels = {o.id: o.label for o in engine.flow["targets"].columns[0].options}
+    printed = "".join(f"{labels[r['direction']]},{r['indicator']},10%,12.35%\n" for r in engine.flow["targets"].preset_rows)
+    good.write_text("方向,指标,2025 年目标值,2025 年完成值\n" + printed, encoding="utf-8")
     rows = importer.load_rows(engine, "targets", good)
     assert rows[0]["target"] == "10%" and rows[0]["actual"] == "12.35%"
     bad = tmp_path / "missing.csv"

@@ -217,3 +217,49 @@ def test_refused_input_never_changes_the_session(annual_session, qid, raw):
         annual_session.answers.clear()
         annual_session.answers.update(before[0])
         annual_session.cursor = before[1]
+
+
+@pytest.mark.parametrize("qid, raw, value", [
+    ("energy_reduction", "下降3.2%", "3.20"),  # the form asks how much it fell: a fall is positive
+    ("energy_reduction", "降低 1.5%", "1.50"),
+    ("energy_reduction", "上升1.5%", "-1.50"),  # 不降反升
+    ("energy_reduction", "3.2", "3.20"),
+    ("rd_growth", "下降3%", "-3.00"),  # a growth rate: a fall is negative
+    ("rd_growth", "增长12.5%", "12.50"),
+])
+def test_change_words_follow_what_the_question_measures(qid, raw, value):
+    assert p(qid, raw).value == value
+
+
+@pytest.mark.parametrize("qid, raw", [
+    ("rd_intensity", "增长3%"),  # a level: the rate itself or its change? refused, never guessed
+    ("sme_output_share", "下降2%"),
+    ("energy_reduction", "下降-3%"),  # word and sign both: which one counts?
+])
+def test_change_words_that_could_mean_two_things_are_refused(qid, raw):
+    with pytest.raises(InputError):
+        p(qid, raw)
+
+
+def test_the_format_line_says_which_way_a_reduction_counts(store):
+    from conftest import make_session
+
+    from assistant.chat import Conversation
+
+    conv = Conversation(Engine.for_session(make_session(store, answers={})))
+    conv.engine.jump("energy_reduction")
+    assert "降低填正数" in conv.view().format and "-3" not in conv.view().format
+    conv.engine.jump("waste_utilization")
+    assert "下降" not in conv.view().format
+
+
+def test_the_rows_the_form_prints_cannot_be_changed_or_dropped():
+    rows = [dict(r, target="10%", actual="12%") for r in FLOW["targets"].preset_rows]
+    assert len(p("targets", [*rows, {"direction": "other", "indicator": "新增指标", "target": "1", "actual": "1"}]).value) == 10
+    changed = copy.deepcopy(rows)
+    changed[0]["indicator"] = "产值增速"
+    with pytest.raises(InputError) as exc:
+        p("targets", changed)
+    assert "主导产业｜集群产值年均增速" in str(exc.value) and "不能修改" in str(exc.value)
+    with pytest.raises(InputError):
+        p("targets", rows[1:])
