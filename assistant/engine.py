@@ -163,6 +163,8 @@ class Engine:
     def label(self, q: Question | str) -> str:
         """The label for lists and messages: where the form prints one twice, with its context."""
         q = self.flow[q] if isinstance(q, str) else q
+        if q.name:
+            return fill(q.name, self.year)
         label = fill(q.label, self.year)
         return f"{q.context}·{label}" if q.context else label
 

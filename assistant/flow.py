@@ -93,6 +93,7 @@ class Question:
     formula: str = ""
     corner: str = ""
     context: str = ""  # tells apart labels the form prints twice (the same words under two parts)
+    name: str = ""  # what lists and messages call it when the printed label says little on its own ("年 月 日")
 
     @property
     def calculated(self) -> bool:
@@ -377,7 +378,7 @@ def _pydantic_problem(path: Path, data: Any, exc: Any) -> FlowError:
 
 
 def _merge_wording(q: Question, w: dict[str, Any], path: Path) -> None:
-    for key in ("label", "ask", "hint", "note", "formula", "corner", "context"):
+    for key in ("label", "ask", "hint", "note", "formula", "corner", "context", "name"):
         if key in w:
             setattr(q, key, str(w[key]))
     q.help = list(w.get("help") or [])
