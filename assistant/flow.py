@@ -93,7 +93,7 @@ class Question:
     formula: str = ""
     corner: str = ""
     context: str = ""  # tells apart labels the form prints twice (the same words under two parts)
-    name: str = ""  # what lists and messages call it when the printed label says little on its own ("年 月 日")
+    name: str = ""  # what lists and messages call it when the printed label says little on its own (a bare date line)
 
     @property
     def calculated(self) -> bool:
