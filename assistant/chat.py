@@ -435,7 +435,7 @@ class Conversation:
         return self._offer(qid, "这一处必须修改才能报送。怎么处理？（输入序号）", choices, msgs, said)
 
     def _findings_about(self, qid: str) -> list[Any]:
-        return [f for f in self.engine.findings() if f.rule not in ("required", "constraint")
+        return [f for f in self.engine.findings() if f.rule not in ("required", "constraint", "carried")
                 and qid in self._rule_questions(f.rule)]
 
     def _budget_note(self, rule: Any, qid: str) -> str:

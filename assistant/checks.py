@@ -37,6 +37,9 @@ def check(engine: Engine) -> list[Finding]:
             if q.required:
                 out.append(Finding(BLOCKING, q.id, q.section, f"“{engine.label(q)}”尚未填写。", "required"))
             continue
+        if q.id in engine.session.carried:  # last year's answer, never looked at this year
+            out.append(Finding(WARNING, q.id, q.section, f"“{engine.label(q)}”沿用了上年的答案（{engine.shown(q.id)}），"
+                                                         "尚未确认今年是否不变。", "carried"))
         ex = flow.expr(q.id, "constraint")
         if ex is not None and ex({**ns, "value": to_python(q, answers[q.id])}) is False:
             message = q.constraint_message or f"“{engine.label(q)}”不符合要求。"

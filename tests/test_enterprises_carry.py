@@ -59,8 +59,11 @@ def test_carry_forward_from_the_sample_report_then_growth_from_both_years(store,
         q = conv.engine.current()
         conv.handle("上海浦江新运营有限公司" if q.id == "operator_name" else "13800000000")
         assert q.id not in handle.session.carried
-        # progress counts carried items as still to do
+        # progress counts carried items as still to do; the check names each one not yet confirmed
         e = conv.engine
+        unconfirmed = [f.qid for f in e.findings() if f.rule == "carried"]
+        assert sorted(unconfirmed) == sorted(x for x in carried if x in handle.session.carried) and unconfirmed
+        assert all(f.severity == "warning" for f in e.findings() if f.rule == "carried")
         assert e.progress().answered == sum(1 for x in e.askable() if x.id in handle.session.answers
                                             and x.id not in handle.session.carried)
 
