@@ -571,3 +571,37 @@ def test_revisited_table_says_what_keeps_it_and_that_keeps_it(store: SessionStor
             assert screen.engine.current().id == "key_work"
 
     run(go())
+
+
+def test_home_without_sessions_says_so_instead_of_an_empty_table(store: SessionStore):
+    async def go():
+        app = FilingApp(store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert app.screen.query_one("#sessions-title").plain == "还没有保存的报告，按 n 新建。"
+            assert not app.screen.query_one("#sessions").display
+            assert app.focused is app.screen.query_one("#home-actions")
+
+    run(go())
+
+
+def test_input_hint_fits_beside_the_outline_at_80_columns(store: SessionStore):
+    from rich.cells import cell_len
+
+    sid = upto(store, "overview")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            await pilot.press("f2")
+            await pilot.pause()
+            assert screen.query_one("#outline").display
+            inp = screen.query_one("#input")
+            for place in ("longtext", "list"):
+                assert cell_len(inp.placeholder) <= inp.content_region.width, (place, inp.placeholder)
+                screen.jump("targets")
+                await pilot.pause()
+
+    run(go())
