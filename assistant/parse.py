@@ -502,16 +502,22 @@ def _split_items(line: str) -> list[str]:
     return [x.strip() for x in [*items, cur] if x.strip()]
 
 
+def split_text_rows(columns: int, text: str) -> list[list[str]]:
+    """Rows typed or pasted as text, split the one way every front end uses: one column, "A、B；C" is
+    three rows; several columns, one row per line, cells split at Tab, |, or commas / 、 / ；."""
+    if columns == 1:
+        return [[item] for line in text.splitlines() for item in _split_items(line)]
+    return [_split_line(line) for line in text.splitlines() if line.strip()]
+
+
 def parse_rows(q: Question, rows: Any, *, some: bool = False) -> Parsed:
     """Rows given as dicts by column id / label / alias, as lists in column order, or as text lines.
 
     some: only some of the rows (a line being entered): each row is checked, the table as a whole is not."""
     if rows is None or (isinstance(rows, str) and is_none_word(rows)):
         rows = []
-    if isinstance(rows, str) and len(q.columns) == 1:
-        rows = [[item] for line in rows.splitlines() for item in _split_items(line)]
-    elif isinstance(rows, str):
-        rows = [_split_line(line) for line in rows.splitlines() if line.strip()]
+    if isinstance(rows, str):
+        rows = split_text_rows(len(q.columns), rows)
     if not isinstance(rows, list):
         raise InputError("名单应是若干行，每行若干列。")
     keys = column_lookup(q.columns)

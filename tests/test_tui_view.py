@@ -285,7 +285,9 @@ def test_export_dialog_words_fixes_as_boxes_and_says_box_state_in_words(store: S
             assert "勾选“草稿”" in said and "--draft" not in said, said
             draft.value = True
             await pilot.pause()
-            assert "☑" in str(draft.label) and "是" in str(draft.label)
+            # Textual draws the box; the label says the state in words, with no glyph of its own beside it
+            assert str(draft.label) == "草稿（允许未完成）：是"
+            assert not any(g in str(dialog.query_one("#force").label) for g in "☐☑")
 
     run(go())
 
@@ -422,6 +424,7 @@ def test_jump_typed_in_a_table_cell_jumps_and_never_becomes_cell_text(store: Ses
             screen = app.screen
             editor = screen._editor
             before = [list(r) for r in editor.rows]
+            await pilot.press("right", "right")  # a cell the person fills (方向 and 指标 are printed)
             await pilot.press("question_mark", "enter")
             await pilot.pause()
             assert editor.rows == before
@@ -457,5 +460,149 @@ def test_back_typed_in_the_row_dialog_goes_to_the_conversation(store: SessionSto
             await pilot.pause()
             assert app.screen is screen and screen.engine.current().id != "specialized_list"
             assert "specialized_list" not in screen.session.answers
+
+    run(go())
+
+
+def test_export_dialog_tab_order_and_enter_in_the_path_exports_without_touching_the_boxes(store: SessionStore, tmp_path):
+    sid = upto(store, "rd_expense")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("f5")
+            await pilot.pause()
+            dialog = app.screen
+            await pilot.press("shift+tab")
+            assert app.focused.id == "format"
+            order = []
+            for _ in range(4):
+                await pilot.press("tab")
+                order.append(app.focused.id)
+            assert order == ["path", "force", "draft", "do-export"]
+            await pilot.press("shift+tab", "shift+tab", "shift+tab")
+            assert app.focused.id == "path"
+            dialog.query_one("#draft").value = True
+            dialog.query_one("#format").query("RadioButton")[3].value = True  # JSON
+            dialog.query_one("#path").insert_text_at_cursor(str(tmp_path / "r.json"))
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "已导出" in dialog.query_one("#export-result").plain
+            assert not dialog.query_one("#force").value and dialog.query_one("#draft").value
+
+    run(go())
+    assert (tmp_path / "r.json").exists()
+
+
+def test_printed_cells_of_the_preset_rows_are_refused_and_added_rows_are_free(store: SessionStore):
+    sid = upto(store, "targets")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            editor = screen._editor
+            table = editor.table
+            first = list(editor.rows[0])
+            await pilot.press("x")  # 方向 of a printed row
+            await pilot.press("right", "enter")  # 指标: Enter would start editing it
+            await pilot.pause()
+            assert table.editing is None and editor.rows[0] == first
+            note = screen.query_one("#list-note").plain
+            assert "“方向”和“指标”是表格印好的，不能修改" in note, note
+            await pilot.press("right", "9", "enter")  # 目标值 is the person's to fill
+            assert editor.rows[0][2] == "9"
+            n = len(editor.rows)
+            await pilot.press("up", "d")  # a printed row is not deleted either
+            await pilot.pause()
+            assert len(editor.rows) == n and "不能删除" in screen.query_one("#list-note").plain
+            editor.add_rows([["主导产业", "新增指标", "1", "2"]])
+            await pilot.pause()
+            table.move_cursor(row=n, column=1)
+            await pilot.press("z", "enter")
+            await pilot.pause()
+            assert editor.rows[n][1] == "z"  # a row the operator added is fully editable
+            assert editor.rows[0] == [*first[:2], "9", first[3]]
+
+    run(go())
+
+
+def test_refused_table_keeps_its_rows_on_screen_and_lists_every_reason(store: SessionStore):
+    sid = upto(store, "targets")
+
+    async def go(size: tuple[int, int], rows: int):
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            table = screen._editor.table
+            assert table.errors and "targets" not in screen.session.answers
+            assert table.scrollable_content_region.height - 1 >= rows, table.scrollable_content_region
+            said = screen.query_one("#row-errors").plain
+            assert f"有 {len(table.errors)} 处需要修改" in said  # all of them, in a box that scrolls
+            assert screen.query_one("#row-errors-box").size.height <= 3
+            assert screen.query_one("#input").region.bottom <= size[1] - 1  # the input line stays on screen
+
+    run(go((100, 30), 5))
+    run(go((80, 24), 2))
+
+
+def test_revisited_table_says_what_keeps_it_and_that_keeps_it(store: SessionStore):
+    sid = upto(store, "key_work")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            before = screen.session.answers["targets"]
+            await pilot.press("ctrl+b")
+            await pilot.pause()
+            assert screen.engine.current().id == "targets"
+            panel = screen.query_one("#question").plain
+            assert "（Ctrl+S 保留）" in panel and "直接回车" not in panel, panel
+            assert app.focused is screen._editor.table
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert screen.session.answers["targets"] == before
+            assert screen.engine.current().id == "key_work"
+
+    run(go())
+
+
+def test_home_without_sessions_says_so_instead_of_an_empty_table(store: SessionStore):
+    async def go():
+        app = FilingApp(store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert app.screen.query_one("#sessions-title").plain == "还没有保存的报告，按 n 新建。"
+            assert not app.screen.query_one("#sessions").display
+            assert app.focused is app.screen.query_one("#home-actions")
+
+    run(go())
+
+
+def test_input_hint_fits_beside_the_outline_at_80_columns(store: SessionStore):
+    from rich.cells import cell_len
+
+    sid = upto(store, "overview")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            await pilot.press("f2")
+            await pilot.pause()
+            assert screen.query_one("#outline").display
+            inp = screen.query_one("#input")
+            for place in ("longtext", "list"):
+                assert cell_len(inp.placeholder) <= inp.content_region.width, (place, inp.placeholder)
+                screen.jump("targets")
+                await pilot.pause()
 
     run(go())

@@ -262,3 +262,74 @@ def test_key_bar_fits_80_columns_with_an_editor_open(store: SessionStore):
             assert app.return_code == 0  # Ctrl+Q pressed: the app is leaving
 
     asyncio.run(run())
+
+
+def test_paste_splits_rows_as_the_input_line_does(store: SessionStore):
+    from assistant.parse import split_text_rows
+
+    one = _session_at(store, "platform_national_names", {"platform_national_count": "2"})
+    two = _session_at(store, "specialized_list", {"specialized_count": "3"})
+    names = "上海甲科技有限公司、上海乙传感有限公司、上海丙物联网有限公司"
+
+    async def run() -> None:
+        app = FilingApp(one.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            editor = screen.query_one(ListEditor)
+            said = "国家智能传感器创新中心、国家物联网创新平台"
+            await paste_into(pilot, screen.query_one("#rows"), said)
+            assert editor.rows == [["国家智能传感器创新中心"], ["国家物联网创新平台"]]
+            assert editor.rows == split_text_rows(1, said)  # the input line's rule, not a second one
+            assert "已粘贴 2 行" in screen.query_one("#list-note").plain
+        app = FilingApp(two.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            editor = screen.query_one(ListEditor)
+            # three names on one line of a two-column list: several rows or one row's cells? Not guessed.
+            await paste_into(pilot, screen.query_one("#rows"), names)
+            assert editor.rows == []
+            said = screen.query_one("#row-errors").plain
+            assert "3 项" in said and "每行粘贴一条" in said, said
+            await paste_into(pilot, screen.query_one("#rows"), names.replace("、", "\n"))
+            assert [r[0] for r in editor.rows] == names.split("、")
+            assert "已粘贴 3 行" in screen.query_one("#list-note").plain
+            assert not screen.query_one("#row-errors-box").display
+            # a comma between the cells of a row, as on the input line
+            await paste_into(pilot, screen.query_one("#rows"), "上海丁智能有限公司，91310115MA1K4A2B3A")
+            assert editor.rows[-1] == ["上海丁智能有限公司", "91310115MA1K4A2B3A"]
+
+    asyncio.run(run())
+
+
+def test_table_columns_use_the_width_and_a_long_cell_leaves_the_others_on_screen(store: SessionStore):
+    two = _session_at(store, "specialized_list", {"specialized_count": "1"})
+    targets = _session_at(store, "targets")
+
+    async def run() -> None:
+        app = FilingApp(two.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            table = screen.query_one("#rows")
+            await paste_into(pilot, table, "上海甲科技有限公司\t91310115MA1K4A2B3A\n")
+            room = table.scrollable_content_region.width
+            line = table.render_line(1).text
+            assert "上海甲科技有限公司" in line and "91310115MA1K4A2B3A" in line, line
+            assert table.virtual_size.width == room  # spare width given to the columns, none left over
+            assert table.column_widths[0] > table.column_widths[1]  # to the text column first
+        app = FilingApp(targets.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            editor = screen.query_one(ListEditor)
+            table = editor.table
+            await pilot.press("right", "right", *"1234567890" * 8, "enter")
+            await pilot.pause()
+            assert editor.rows[0][2] == "1234567890" * 8
+            # every column stays on screen, none under the scrollbar: no sideways scrolling
+            assert table.virtual_size.width <= table.scrollable_content_region.width
+            assert "2023 年完成值" in table.render_line(0).text
+
+    asyncio.run(run())

@@ -251,14 +251,14 @@ class ConversationScreen(Screen):
                                            draft=self.session.drafts.get(q.id), keep_draft=self._keep_draft,
                                            is_command=self._is_command)
             self._main.mount(ed, before=inp)
-            inp.placeholder = "表格上方编辑；也可在此粘贴整张表，或输入“无”、? 等"
+            inp.placeholder = "在上方表格编辑；此处可粘贴整表，或输入“无”、?"  # fits beside the outline at 80 columns
         elif ed is None and want == "LongTextEditor":
             from ..widgets.long_text import LongTextEditor
 
             ed = self._editor = LongTextEditor(self.engine, q, keep_draft=self._keep_draft,
                                                is_command=self._is_command)
             self._main.mount(ed, before=inp)
-            inp.placeholder = "上方编辑文字，Ctrl+S 提交；此处可输入 ?、返回、稍后 等"
+            inp.placeholder = "上方写文字，Ctrl+S 提交；此处可输 ?、返回、稍后"
         if want is None:
             inp.placeholder = ("输入序号回车，或上下键选择后回车" if pending and pending.get("choices") else
                                "上下键选择后回车，或直接输入" if options else "在此输入回答，回车提交") + "；输入 ? 查看说明"

@@ -25,8 +25,8 @@ DIALOG_REMEDIES = Remedies(force=f"勾选“{FLAGS['force']}”", draft="勾选�
 
 
 def flag_label(name: str, on: bool) -> str:
-    """A box's state in words too, not only in colour."""
-    return f"{'☑' if on else '☐'} {FLAGS[name]}：{'是' if on else '否'}"
+    """A box's state in words too, not only in colour (Textual draws the box itself: no second glyph)."""
+    return f"{FLAGS[name]}：{'是' if on else '否'}"
 
 
 class ExportDialog(ModalScreen[str | None]):

@@ -171,7 +171,8 @@ class HomeScreen(Screen):
             table.add_row(Text(one_line(title)), Text(one_line(_short_name(s.form))), Text(pct),
                           Text(_when(s.updated)), Text(one_line(s.id)), key=s.id)
         self.query_one("#sessions-title", WrapStatic).update(
-            f"已保存的会话（{table.row_count} 个，选中后回车继续填写）" if table.row_count else "还没有保存的会话。")
+            f"已保存的会话（{table.row_count} 个，选中后回车继续填写）" if table.row_count else "还没有保存的报告，按 n 新建。")
+        table.display = bool(table.row_count)  # no header over nothing
 
     def on_screen_resume(self) -> None:
         """Back from a report: the saved list has focus again, so Enter resumes, never starts something new."""

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input
 
-from ...parse import header_key
+from ...parse import header_key, split_text_rows
 from ...values import show_cell
 from .cjk import WrapStatic
 from .long_text import Command
@@ -24,14 +24,16 @@ from .rows_table import RowsTable
 
 
 def split_pasted(text: str, columns: list[Any], fill: Any = str) -> list[list[str]]:
-    """Tab-separated lines (Excel copy); a header line naming the columns is dropped."""
-    rows = [line.split("\t") for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line.strip()]
-    if rows:
+    """Pasted rows split by the parser's own rule (the input line's): a one-column list takes "A、B；C" as
+    three rows, a wider one a row per line (Excel's Tab, or commas). A first line naming the columns is dropped."""
+    n = len(columns)
+    lines = [line for line in text.splitlines() if line.strip()]
+    if lines:
         names = ({header_key(c.label) for c in columns} | {header_key(fill(c.label)) for c in columns}
                  | {header_key(c.id) for c in columns} | {header_key(a) for c in columns for a in c.aliases})
-        if all(header_key(cell) in names for cell in rows[0] if cell.strip()):
-            rows = rows[1:]
-    return [[cell.strip() for cell in r] for r in rows]
+        if all(header_key(cell) in names for row in split_text_rows(n, lines[0]) for cell in row if cell.strip()):
+            lines = lines[1:]
+    return [[cell.strip() for cell in r] for r in split_text_rows(n, "\n".join(lines))]
 
 
 class RowDialog(ModalScreen[list[str] | None]):
@@ -118,13 +120,16 @@ class ListEditor(Vertical):
         q = self._init[0]
         self.cells = bool(q.preset_rows)  # the form prints these rows: a small table, edited cell by cell
         fill = self._init[2]
-        yield RowsTable([fill(c.label or c.id) for c in q.columns], [], cells=self.cells, id="rows")
-        yield WrapStatic(id="row-errors")
+        yield RowsTable([fill(c.label or c.id) for c in q.columns], [], cells=self.cells,
+                        grow=[c.type == "text" for c in q.columns], id="rows")
+        with VerticalScroll(id="row-errors-box", can_focus=False):  # a long list of reasons scrolls; the table keeps its rows
+            yield WrapStatic(id="row-errors")
+        yield WrapStatic(id="list-note")
         yield WrapStatic(id="typed-row")
         if self.cells:
-            keys = "输入即改本格 Tab 下一格 回车 下一行 Esc 取消　a 加行 d 删行 i 文件导入　Ctrl+S 提交"
+            keys = "打字改格 Tab 下一格 回车下一行 Esc 取消 a 加行 d 删行 ^S 提交"  # one line at 66 columns
         else:
-            keys = "a 添加 e/回车 修改 d 删除 i 文件导入　可粘贴 Excel 行（Tab 分隔）　Ctrl+S 提交"
+            keys = "a 添加 e/回车 修改 d 删除 i 导入　可粘贴 Excel 行　Ctrl+S 提交"
         yield WrapStatic(keys, id="list-keys")
 
     def load(self, q: Any, stored: Any, fill: Any = str) -> None:
@@ -140,6 +145,7 @@ class ListEditor(Vertical):
             self.notify(f"已恢复上次未提交的 {len(self.rows)} 行（草稿），检查后按 Ctrl+S 提交。")
         self._fill()
         self.show_errors("")
+        self.note("")
         self._show_typed()
 
     @property
@@ -148,7 +154,33 @@ class ListEditor(Vertical):
 
     def _fill(self) -> None:
         self.table.set_rows(self.rows)
+        self.table.locked = self._printed_cells()
         self.border_subtitle = f"{len(self.rows)} 行"
+
+    def _printed(self) -> list[dict[int, str]]:
+        """The cells the form prints in its preset rows (column index -> text as shown)."""
+        cols = self.q.columns
+        return [{i: show_cell(c, p[c.id]) if c.type == "choice" else str(p[c.id]) for i, c in enumerate(cols) if c.id in p}
+                for p in self.q.preset_rows]
+
+    def _printed_cells(self) -> set[tuple[int, int]]:
+        """(row, column) of the printed cells: each preset row is found by its printed text (rows the
+        person added after or between them stay free), so they stay locked after a paste or a reload."""
+        locked: set[tuple[int, int]] = set()
+        taken: set[int] = set()
+        for printed in self._printed():
+            for r, row in enumerate(self.rows):
+                if r not in taken and all(i < len(row) and row[i] == v for i, v in printed.items()):
+                    taken.add(r)
+                    locked |= {(r, i) for i in printed}
+                    break
+        return locked
+
+    def note(self, text: str) -> None:
+        """A short line under the table saying what just happened (pasted, refused)."""
+        shown = self.query_one("#list-note", WrapStatic)
+        shown.update(text)
+        shown.display = bool(text)
 
     def _changed(self, *, added: int = 0, edited: int | None = None, deleted: int | None = None) -> None:
         """Redraw what changed: the table draws only the lines on screen, so a 10 000-row list stays quick."""
@@ -160,15 +192,22 @@ class ListEditor(Vertical):
             table.changed()
         else:
             table.changed(edited if edited is not None else (len(self.rows) - 1 if added else None))
+        if self.q.preset_rows:
+            table.locked = self._printed_cells()
         self.border_subtitle = f"{len(self.rows)} 行"
         if self._keep_draft is not None:
             self._keep_draft(self.qid, self.rows)  # the screen keeps a copy when it saves
 
     def show_errors(self, text: str, problems: list[Any] | None = None) -> None:
         """The reasons under the table; the cells they name (row, column) are marked where they are."""
+        if problems and len(problems) > 1:  # the box shows a few lines: say how many there are, first
+            text = f"有 {len(problems)} 处需要修改，已在表中标红（此处可滚动）：\n{text}"
         self.query_one("#row-errors", WrapStatic).update(text)
-        self.query_one("#row-errors").display = bool(text)
-        cols = {c.label or c.id: i for i, c in enumerate(self.q.columns)}
+        self.query_one("#row-errors-box").display = bool(text)
+        self.query_one("#row-errors-box").scroll_home(animate=False)
+        if text:
+            self.note("")
+        cols = {self.fill(c.label or c.id): i for i, c in enumerate(self.q.columns)}  # problems name filled labels
         marked: set[tuple[int, int]] = set()
         for p in problems or []:
             row = p.row - 1
@@ -191,8 +230,14 @@ class ListEditor(Vertical):
         wide = next((i for i, r in enumerate(rows, 1) if len(r) > n), None)
         if wide is not None:
             labels = "、".join(self.fill(c.label or c.id) for c in self.q.columns)
-            self.show_errors(f"粘贴的第 {wide} 行有 {len(rows[wide - 1])} 列，但本名单只有 {n} 列"
-                             f"（{labels}），没有加入表格，请检查后再粘贴。")
+            k = len(rows[wide - 1])
+            if "\t" not in text and "|" not in text:
+                # "甲公司、乙公司、丙公司" in a two-column list: several names, or one row's cells? Not guessed.
+                self.show_errors(f"粘贴的第 {wide} 行被“、”或逗号分成了 {k} 项，但本名单每行只有 {n} 列（{labels}），"
+                                 f"没有加入表格。如果这是 {k} 条，请每行粘贴一条；同一行的各列用 Tab 或逗号分隔。")
+            else:
+                self.show_errors(f"粘贴的第 {wide} 行有 {k} 列，但本名单只有 {n} 列"
+                                 f"（{labels}），没有加入表格，请检查后再粘贴。")
             return False
         # A pasted table replaces the form's untouched template rows rather than following them.
         replaced = self.preset is not None and self.rows == self.preset and bool(self.rows)
@@ -201,12 +246,14 @@ class ListEditor(Vertical):
         self.add_rows(rows)
         if focus:
             self.focus_table()
-        self.notify(f"已粘贴 {len(rows)} 行{'（替换了表格预设的行）' if replaced else ''}，检查无误后按 Ctrl+S 提交。")
+        self.show_errors("")
+        self.note(f"已粘贴 {len(rows)} 行{'（替换了表格预设的行）' if replaced else ''}，检查无误后按 Ctrl+S 提交。")
         return True
 
     def add_rows(self, rows: list[list[str]]) -> None:
         full = not self.rows  # the first rows replace an empty table: draw it whole
         self.rows.extend(rows)
+        self.table.measure(rows)
         self._changed(added=0 if full else len(rows))
         self.table.move_cursor(row=len(self.rows) - 1)
 
@@ -310,8 +357,18 @@ class ListEditor(Vertical):
             row[event.column] = event.value
             self._changed(edited=event.row)
 
+    def on_rows_table_refused(self, event: RowsTable.Refused) -> None:
+        event.stop()
+        cols = sorted(c for r, c in self.table.locked if r == event.row)
+        quoted = [f"“{self.fill(self.q.columns[c].label or self.q.columns[c].id)}”" for c in cols]
+        names = "和".join(quoted) if len(quoted) < 3 else "、".join(quoted)
+        self.note(f"{names}是表格印好的，不能修改；其他指标请在下方另加一行。")
+
     def action_delete(self) -> None:
         i = self._cursor()
+        if i is not None and any(r == i for r, _ in self.table.locked):
+            self.note("这一行是表格印好的，不能删除；其他指标请在下方另加一行。")
+            return
         if i is not None:
             del self.rows[i]
             self._changed(deleted=i)

@@ -27,7 +27,8 @@ from textual.strip import Strip
 from ...textsafe import visible
 from .long_text import Command
 
-MAX_COL = 40  # cells wider than this are cut with … (the whole text is in the row dialog / the export)
+MAX_COL = 40  # natural width cap: one long cell does not push the other columns off screen
+MIN_COL = 6  # a column squeezed to fit the screen keeps at least this much
 SAMPLE = 500  # column widths are measured on the first rows (a 10 000-row list is not walked per change)
 
 
@@ -47,10 +48,14 @@ def _fit(text: str, width: int) -> str:
 class RowsTable(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "rows-table--header", "rows-table--cursor", "rows-table--even", "rows-table--error", "rows-table--editing",
+        "rows-table--locked",
     }
     DEFAULT_CSS = """
     RowsTable {
         background: $surface;
+        scrollbar-gutter: stable;  /* the scrollbar has its own columns, never drawn over the last cells */
+        scrollbar-size-vertical: 1;
+        & > .rows-table--locked { color: $text-muted; }
         & > .rows-table--header { text-style: bold; background: $panel; }
         & > .rows-table--even { background: $boost; }
         & > .rows-table--cursor { background: $accent 40%; }
@@ -72,6 +77,13 @@ class RowsTable(ScrollView, can_focus=True):
             super().__init__()
             self.row = row
 
+    class Refused(Message):
+        """Typing on a cell the form prints (a preset row's 方向, 指标): the editor says why."""
+
+        def __init__(self, row: int, column: int):
+            super().__init__()
+            self.row, self.column = row, column
+
     class CellEdited(Message):
         """A cell typed in place (cells mode); the editor stores it."""
 
@@ -79,9 +91,12 @@ class RowsTable(ScrollView, can_focus=True):
             super().__init__()
             self.row, self.column, self.value = row, column, value
 
-    def __init__(self, columns: list[str], rows: list[list[str]], *, cells: bool = False, **kwargs: Any):
+    def __init__(self, columns: list[str], rows: list[list[str]], *, cells: bool = False,
+                 grow: list[bool] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.columns = columns
+        self.grow = grow or [True] * len(columns)  # text columns: spare width goes to them first
+        self.locked: set[tuple[int, int]] = set()  # (row, column) printed by the form: shown, never edited
         self.rows = rows
         self.cells = cells
         self.cursor_row = 0
@@ -90,31 +105,76 @@ class RowsTable(ScrollView, can_focus=True):
         self._tab_start: int | None = None  # where a run of Tabs began: Enter goes back to it, one row down
         self.errors: set[tuple[int, int]] = set()
         self.is_command: Callable[[str], bool] | None = None  # a typed line that is a command, not a cell
-        self._widths: list[int] = []
+        self._need: list[int] = []  # the widest text of each column (measured on the first rows)
+        self._widths: list[int] = []  # the widths drawn: _need fitted to the screen
         self.set_rows(rows)
 
     # -- data ------------------------------------------------------------------------------------
     def set_rows(self, rows: list[list[str]]) -> None:
         """A new list (or a change of many rows): widths measured again, the screen redrawn."""
         self.rows = rows
-        self._widths = [min(MAX_COL, max(cell_len(c), 4)) for c in self.columns]
+        self._need = [max(cell_len(c), 4) for c in self.columns]
         for r in rows[:SAMPLE]:
             self._widen(r)
         self.changed()
 
+    def measure(self, rows: list[list[str]]) -> None:
+        """Rows just added: their text widens the columns (the first SAMPLE of them)."""
+        for r in rows[:SAMPLE]:
+            self._widen(r)
+
     def _widen(self, row: list[str]) -> None:
-        for i, cell in enumerate(row[:len(self._widths)]):
-            w = min(MAX_COL, cell_len(visible(cell)))
-            if w > self._widths[i]:
-                self._widths[i] = w
+        for i, cell in enumerate(row[:len(self._need)]):
+            w = cell_len(visible(cell))
+            if w > self._need[i]:
+                self._need[i] = w
+
+    def fit(self, room: int) -> list[int]:
+        """Column widths for `room` cells: each column its text (up to MAX_COL); too wide, the widest
+        columns give way first; room to spare goes to the columns whose text is cut, then to text columns."""
+        n = len(self._need)
+        if not n:
+            return []
+        room -= 3 * n - 1  # the separators and the margins
+        widths = [min(MAX_COL, w) for w in self._need]
+        while sum(widths) > room:
+            widest = max(range(n), key=lambda i: widths[i])
+            if widths[widest] <= MIN_COL:
+                break  # nothing fits: the table scrolls sideways
+            widths[widest] -= 1
+        spare = room - sum(widths)
+        for i in sorted(range(n), key=lambda i: self._need[i] - widths[i]):  # cut text first, smallest cut first
+            if spare <= 0:
+                break
+            more = min(spare, self._need[i] - widths[i])
+            if more > 0:
+                widths[i] += more
+                spare -= more
+        growing = [i for i in range(n) if self.grow[i]] or list(range(n))
+        for k, i in enumerate(growing):
+            if spare <= 0:
+                break
+            share = spare // (len(growing) - k)
+            widths[i] += share
+            spare -= share
+        return widths
+
+    def _relayout(self) -> None:
+        room = self.scrollable_content_region.width
+        self._widths = self.fit(room) if room > 0 else [min(MAX_COL, w) for w in self._need]
+        width = sum(self._widths) + 3 * len(self._widths) - 1
+        self.virtual_size = Size(width, len(self.rows) + 1)
 
     def changed(self, row: int | None = None) -> None:
         """Rows were added, edited or deleted: the size and the screen follow (no per-row work)."""
         if row is not None and 0 <= row < len(self.rows):
             self._widen(self.rows[row])
-        width = sum(self._widths) + 3 * len(self._widths) + 1
-        self.virtual_size = Size(width, len(self.rows) + 1)
+        self._relayout()
         self.cursor_row = max(0, min(self.cursor_row, len(self.rows) - 1))
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._relayout()
         self.refresh()
 
     # -- drawing ---------------------------------------------------------------------------------
@@ -147,6 +207,8 @@ class RowsTable(ScrollView, can_focus=True):
                     "rows-table--editing" if self.editing is not None else "rows-table--cursor")
                 if self.editing is not None:
                     text = visible(self.editing) + "▏"
+            if index is not None and (index, i) in self.locked:
+                cell_style = cell_style + self.get_component_rich_style("rows-table--locked")
             if index is not None and (index, i) in self.errors:
                 cell_style = cell_style + self.get_component_rich_style("rows-table--error")
             segments.append(Segment(_fit(text, w), cell_style))
@@ -189,6 +251,9 @@ class RowsTable(ScrollView, can_focus=True):
     # -- typing in place (cells mode) --------------------------------------------------------------
     def start_editing(self, text: str | None = None) -> None:
         if not self.rows:
+            return
+        if (self.cursor_row, self.cursor_col) in self.locked:
+            self.post_message(self.Refused(self.cursor_row, self.cursor_col))
             return
         row = self.rows[self.cursor_row]
         self.editing = (row[self.cursor_col] if self.cursor_col < len(row) else "") if text is None else text
@@ -280,6 +345,11 @@ class RowsTable(ScrollView, can_focus=True):
             self.move_cursor(index, col)
             if not self.cells and event.chain == 2:
                 self.post_message(self.Selected(index))
+
+    @property
+    def column_widths(self) -> list[int]:
+        """The widths the columns are drawn at (fitted to the screen)."""
+        return list(self._widths)
 
     @property
     def row_count(self) -> int:
