@@ -46,8 +46,7 @@ _WORD_SETS = (("help", HELP_WORDS), ("back", BACK_WORDS), ("later", LATER_WORDS)
               ("progress", PROGRESS_WORDS), ("check", CHECK_WORDS), ("draft", DRAFT_WORDS))
 WORDS_HELP = (
     "可以随时输入：? 或“帮助”（解释本题）、“什么是……”（查词汇表）、“返回”（上一题）、"
-    "“稍后”（先填下一题）、“跳到 ……”（跳到某题或某部分）、“进度”、“检查”、“预览”、“保存”、“退出”；"
-    "第七部分可输入“起草”，按已填的数字生成草稿。"
+    "“稍后”（先填下一题）、“跳到 ……”（跳到某题或某部分）、“进度”、“检查”、“预览”、“保存”、“退出”。"
 )
 
 
@@ -147,9 +146,24 @@ class Conversation:
         for tid in q.help:
             if tid in self.glossary:
                 parts.append(self.glossary[tid].render())
+        parts += self._ways_to_fill(q)
         if not self._words_said():  # the command words once per session, not after every answer to "?"
             parts.append(WORDS_HELP)
         return "\n\n".join(parts)
+
+    def _ways_to_fill(self, q: Question) -> list[str]:
+        """What the form's data offers for this question besides typing: a draft, or enterprise data."""
+        from .drafts import draftable
+        from .enterprises.columns import load_spec
+
+        out = []
+        if draftable(self.engine, q.id):
+            out.append("本题可输入“起草”：助手按已填的数字生成一段草稿，您修改后再提交。")
+        spec = load_spec(self.session.form)
+        if spec is not None and any(i.question == q.id for i in spec.indicators):
+            out.append("本题可由成员企业数据计算：输入“企业数据 文件路径”（企业数据采集表，可用 `filing workbook` 生成），"
+                       "助手汇总后列出建议值供您选择。")
+        return out
 
     def _words_said(self) -> bool:
         return any(m.get("role") == "assistant" and WORDS_HELP in str(m.get("text", ""))

@@ -320,3 +320,16 @@ def test_a_part_is_found_by_its_number_however_it_is_said(store, said):
     conv.handle(f"跳到 {said}")
     first = conv.engine.flow.section_of[conv.engine.current().id]
     assert conv.engine.text(first.title).startswith("七、")
+
+
+def test_help_says_what_else_can_fill_this_question(store):
+    """起草 and 企业数据 are offered where the form's data has a draft or a formula for the question, not elsewhere."""
+    conv = conv_at(store, "overview", COVER)
+    said = conv.handle("?").messages[-1]
+    assert "起草" in said and "企业数据" not in said
+    conv.engine.jump("rd_expense")
+    said = conv.handle("?").messages[-1]
+    assert "企业数据 文件路径" in said and "起草" not in said
+    conv.engine.jump("contact_name")
+    said = conv.handle("?").messages[-1]
+    assert "起草" not in said and "企业数据" not in said
