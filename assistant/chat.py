@@ -533,7 +533,10 @@ class Conversation:
                 return Command("jump", target)
             qid = self.find_question(target) if len(target) >= 2 else None
             if qid is None:
-                return None  # "跳到…" with no such question, "去离子水…": an answer
+                # "跳到 …" on one short line is a jump that failed (said so), never row or answer text;
+                # "去离子水…" and a paragraph that happens to start 转到 are answers
+                short = prefixes is JUMP_WORDS and "\n" not in text.strip() and len(target) <= 30
+                return Command("jump", target) if short else None
             return Command("jump", target) if prefixes is JUMP_WORDS else Command("ask", qid, "jump")
         return None
 
@@ -690,6 +693,14 @@ class Conversation:
             self.session.pending = None  # moving on answers "answer or command?" with neither
         qid = self.find_question(target)
         if qid is None:
+            resting = self._not_needed(target)
+            if resting is not None:
+                return self._finish(Reply([f"根据前面的回答，“{e.label(resting)}”目前不需要填写。"], refused=True),
+                                    ask=False)
+            many = self._label_matches(target, e.askable())
+            if len(many) > 1:
+                shown = "、".join(f"“{e.label(q)}”" for q in many[:5])
+                return self._finish(Reply([f"“{target}”可能是指：{shown}。请多写几个字。"], refused=True), ask=False)
             titled = [sec.title for sec in e.flow.sections if sec.title]
             example = f"（如“{e.text(titled[len(titled) // 2])}”）" if titled else ""  # one of this form's parts
             hint = f"可以输入题目名称中的几个字，或部分名称{example}。"
@@ -718,7 +729,30 @@ class Conversation:
                 first = e.first_of(sec.id)
                 return first.id if first else None
         hits = [q for q in e.askable() if t and t in e.text(q.label)]
-        return hits[0].id if hits else None
+        if hits:
+            return hits[0].id
+        loose = self._label_matches(t, e.askable())
+        return loose[0].id if len(loose) == 1 else None  # one question only: several are listed, not guessed
+
+    def _label_matches(self, target: str, questions: list[Question]) -> list[Question]:
+        """Questions whose label holds the typed characters in order (主导产业产值占比 → 主导产业产值占集群总产值比例)."""
+        t = normalize(target)
+        if len(t) < 2:
+            return []
+
+        def holds(label: str) -> bool:
+            it = iter(label)
+            return all(ch in it for ch in t)
+
+        return [q for q in questions if holds(self.engine.text(q.label))]
+
+    def _not_needed(self, target: str) -> Question | None:
+        """A question named by `target` that the earlier answers made unnecessary (so a jump cannot go there)."""
+        e = self.engine
+        t = normalize(target)
+        resting = [q for q in e.flow.questions if q.asked and not e.is_relevant(q.id)]
+        hits = [q for q in resting if t and t in e.text(q.label)] or self._label_matches(t, resting)
+        return hits[0] if len(hits) == 1 else None
 
     def progress_text(self) -> str:
         e = self.engine

@@ -19,7 +19,7 @@ def display_width(text: str) -> int:
 
 
 def _latin(ch: str) -> bool:
-    return ch.isascii() and (ch.isalnum() or ch in "._-/%:")
+    return ch.isascii() and (ch.isalnum() or ch in "._-/%:+")  # + keeps Ctrl+S whole
 
 
 _NO_LINE_START = set("，。、；：？！）”’》】」』〉…,.;:?!)]%")

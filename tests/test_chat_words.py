@@ -57,14 +57,20 @@ def test_whole_commands_still_work_on_a_text_question(store):
     assert "operator_name" not in conv.session.answers
 
 
-def test_jump_to_nothing_is_an_answer_on_text_and_a_refusal_on_numbers(store):
+def test_jump_to_nothing_is_said_and_never_stored(store):
+    """A short 跳到 … line that finds nothing is a failed jump on any question, never an answer; a long
+    text that happens to start with 转到 is an answer on a free-text question."""
     conv = conv_at(store, "cluster_name")
-    conv.handle("跳到 不存在的地方")
-    assert conv.session.answers["cluster_name"] == "跳到 不存在的地方"
+    reply = conv.handle("跳到 不存在的地方")
+    assert reply.refused and "没有找到" in reply.messages[0] and "cluster_name" not in conv.session.answers
     conv = conv_at(store, "area_km2", COVER)
     reply = conv.handle("跳到 不存在的地方")
     assert reply.refused and "没有找到" in reply.messages[0]
     assert "area_km2" not in conv.session.answers
+    long = "转到新的发展阶段以来，集群围绕主导产业开展了大量工作，成效显著，取得了很多成绩。"
+    conv = conv_at(store, "overview", COVER)
+    conv.handle(long)
+    assert conv.session.answers["overview"] == long
 
 
 def test_glossary_question_on_a_number_question_answers_at_once(store):
@@ -333,3 +339,14 @@ def test_help_says_what_else_can_fill_this_question(store):
     conv.engine.jump("contact_name")
     said = conv.handle("?").messages[-1]
     assert "起草" not in said and "企业数据" not in said
+
+
+def test_a_jump_finds_a_label_by_its_words_in_order_and_says_why_it_cannot_go(store):
+    conv = conv_at(store, "area_km2", COVER)
+    conv.handle("跳到 主导产业产值占比")  # 集群主导产业产值占集群总产值比例（%）
+    assert conv.engine.current().id == "leading_output_share"
+    conv.engine.apply_many({"specialized_count": 0})  # no list to give
+    here = conv.engine.current().id
+    reply = conv.handle("跳到 市级专精特新中小企业名单")
+    assert reply.refused and "目前不需要填写" in reply.messages[0]
+    assert conv.engine.current().id == here

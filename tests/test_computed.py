@@ -268,7 +268,8 @@ def test_tui_panel_offers_the_computed_value_and_records_the_basis(store):
             assert "计算值 41.62" in panel and "依据" in panel
             await type_line(pilot, "45.2")  # refused: no basis
             assert app.screen.engine.current().id == "patents_per_10k"
-            assert app.screen.query_one("#input").value == "45.2"  # kept for correction
+            assert app.screen.query_one("#input").value == "45.2"  # kept for correction, selected
+            await pilot.press("end")  # to add to it rather than type over it
             await type_line(pilot, " 依据：2023 年集群统计年报")
 
     asyncio.run(run())

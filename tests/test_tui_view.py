@@ -211,12 +211,14 @@ def test_wrap_keeps_digit_runs_and_identifiers_whole_and_no_line_starts_with_clo
 
     for width in range(14, 40):  # narrower, a bracketed figure alone is wider than a line
         for sample in ("研发人员数量（320）人，占比（12.50%）。", "下次输入 filing resume 0408a001 即可继续。",
-                       "集群现有企业320家，其中专精特新企业45家。"):
+                       "集群现有企业320家，其中专精特新企业45家。", "本段 52/3000 字　　Ctrl+S 提交；可先填“无”"):
             lines = wrap_text(Text(sample), width).plain.split("\n")
             assert all(not line.startswith(("）", "，", "。", "%")) for line in lines[1:]), (width, lines)
             for cut in wrap_offsets(sample, width):
                 pair = sample[cut - 1:cut + 1]
                 assert not (pair.isascii() and pair.isalnum()), (width, lines)
+                if "Ctrl+S" in sample:  # a key name is one word too
+                    assert "Ctrl+S" in sample[cut:] or "Ctrl+S" in sample[:cut], (width, lines)
 
 
 def test_home_names_a_session_by_its_cluster_and_starts_on_the_list(store: SessionStore):
@@ -506,6 +508,12 @@ def test_printed_cells_of_the_preset_rows_are_refused_and_added_rows_are_free(st
             editor = screen._editor
             table = editor.table
             first = list(editor.rows[0])
+            table.focus()
+            await pilot.pause()
+            cursor_bg = table.get_component_rich_style("rows-table--cursor").bgcolor
+            assert (table.cursor_row, table.cursor_col) == (0, 0) and (0, 0) in table.locked
+            line = table.render_line(1)  # row 0 under the header: the cursor shows on a printed cell too
+            assert any(seg.style is not None and seg.style.bgcolor == cursor_bg for seg in line), "no cursor drawn"
             await pilot.press("x")  # 方向 of a printed row
             await pilot.press("right", "enter")  # 指标: Enter would start editing it
             await pilot.pause()
@@ -604,5 +612,78 @@ def test_input_hint_fits_beside_the_outline_at_80_columns(store: SessionStore):
                 assert cell_len(inp.placeholder) <= inp.content_region.width, (place, inp.placeholder)
                 screen.jump("targets")
                 await pilot.pause()
+
+    run(go())
+
+
+def test_a_refused_answer_stays_selected_so_the_next_typing_replaces_it(store: SessionStore):
+    sid = upto(store, "rd_intensity")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            await type_line(pilot, "增长3%")  # a level, not a change: refused
+            inp = screen.query_one("#input")
+            assert inp.value == "增长3%" and inp.selection.end - inp.selection.start == len("增长3%")
+            await type_line(pilot, "2.5")
+            assert screen.session.answers["rd_intensity"] == "2.50"
+
+    run(go())
+
+
+def test_a_failed_jump_typed_in_a_table_cell_is_said_and_never_stored(store: SessionStore):
+    sid = upto(store, "targets")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            editor = screen._editor
+            before = [list(r) for r in editor.rows]
+            await pilot.press("right", "right")  # a cell the person fills
+            table = editor.table
+            table.focus()
+            table.start_editing("")
+            table.editing = "跳到 没有这一题"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert editor.rows == before  # not written into the cell
+            assert "没有找到“没有这一题”" in screen.query(Bubble).last().plain
+            assert screen.engine.current().id == "targets" and "targets" not in screen.session.answers
+            # a paragraph that happens to start 转到 is text, not a failed jump
+            assert not screen.conv.command_line("转到新的发展阶段，集群围绕主导产业开展了大量工作，成效显著，取得了很多成绩")
+
+    run(go())
+
+
+def test_an_empty_draft_is_not_announced_as_restored(store: SessionStore):
+    from assistant.tui import app as app_module
+
+    sid = upto(store, "overview")
+    with store.open(sid) as handle:
+        handle.session.drafts["overview"] = ""  # the box was opened and left empty
+        handle.save()
+
+    class Recording(FilingApp):
+        CSS_PATH = str(Path(app_module.__file__).parent / "app.tcss")  # the subclass lives in tests/
+
+        def notify(self, message, *args, **kwargs):  # what the person is told, as it is told
+            self.said = [*getattr(self, "said", []), str(message)]
+            super().notify(message, *args, **kwargs)
+
+    async def go():
+        app = Recording(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert not any("已恢复" in m for m in getattr(app, "said", [])), app.said
+            app.screen.query_one("#longtext").insert("第一段")
+            await pilot.pause()
+        again = Recording(sid, store=store)
+        async with again.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert any("已恢复上次未提交的文字" in m for m in getattr(again, "said", []))  # a real draft is
 
     run(go())

@@ -306,8 +306,8 @@ class ConversationScreen(Screen):
         self._prefilled = ""
         reply = self.say(text)
         if reply.refused and not picked and not event.input.value:
-            event.input.value = text  # a refused answer stays on the line for correction
-            event.input.cursor_position = len(text)
+            event.input.value = text  # a refused answer stays on the line for correction,
+            event.input.selection = Selection(0, len(text))  # selected: typing replaces it, an arrow key edits it
             cur = self.engine.current()
             self._kept_for = (cur.id if cur else None, text)
 

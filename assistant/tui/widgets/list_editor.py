@@ -140,7 +140,7 @@ class ListEditor(Vertical):
             self.rows = [[show_cell(c, r.get(c.id)) if c.type == "choice" else str(r.get(c.id, "")) for c in q.columns]
                          for r in q.preset_rows]
         self.preset = [list(r) for r in self.rows] if not isinstance(stored, list) else None
-        if isinstance(self._draft, list):
+        if isinstance(self._draft, list) and [list(r) for r in self._draft] != self.rows:
             self.rows, self.preset = [list(r) for r in self._draft], None
             self.notify(f"已恢复上次未提交的 {len(self.rows)} 行（草稿），检查后按 Ctrl+S 提交。")
         self._fill()

@@ -71,11 +71,12 @@ class LongTextEditor(Vertical):
         draft = engine.session.drafts.get(q.id)
         area = self.query_one(TextArea)
         self._loading = True
-        if isinstance(draft, str):
+        shown = stored if isinstance(stored, str) and stored != "无" else ""
+        if isinstance(draft, str) and draft != shown:
             area.load_text(draft)
             self.notify("已恢复上次未提交的文字（草稿），检查后按 Ctrl+S 提交。")
-        else:
-            area.load_text(stored if isinstance(stored, str) and stored != "无" else "")
+        else:  # no draft, or one that is what would show anyway: nothing to say
+            area.load_text(shown)
         self._update_count()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:

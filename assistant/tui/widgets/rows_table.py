@@ -202,15 +202,16 @@ class RowsTable(ScrollView, can_focus=True):
         for i, w in enumerate(self._widths):
             text = visible(cells[i]) if i < len(cells) else ""
             cell_style = style
-            if index is not None and self.cells and index == self.cursor_row and i == self.cursor_col and self.has_focus:
-                cell_style = style + self.get_component_rich_style(
-                    "rows-table--editing" if self.editing is not None else "rows-table--cursor")
-                if self.editing is not None:
-                    text = visible(self.editing) + "▏"
             if index is not None and (index, i) in self.locked:
                 cell_style = cell_style + self.get_component_rich_style("rows-table--locked")
             if index is not None and (index, i) in self.errors:
                 cell_style = cell_style + self.get_component_rich_style("rows-table--error")
+            # the cursor last: its background must show on a printed (muted) or a marked cell too
+            if index is not None and self.cells and index == self.cursor_row and i == self.cursor_col and self.has_focus:
+                cell_style = cell_style + self.get_component_rich_style(
+                    "rows-table--editing" if self.editing is not None else "rows-table--cursor")
+                if self.editing is not None:
+                    text = visible(self.editing) + "▏"
             segments.append(Segment(_fit(text, w), cell_style))
             segments.append(Segment(" │ " if i < len(self._widths) - 1 else " ", style))
         strip = Strip(segments).crop(scroll_x, scroll_x + width)
