@@ -502,6 +502,9 @@ def _split_items(line: str) -> list[str]:
     return [x.strip() for x in [*items, cur] if x.strip()]
 
 
+_OTHER_SEPARATORS = re.compile(r"[\t|,，;；]")
+
+
 def split_text_rows(columns: int, text: str) -> list[list[str]]:
     """Rows typed or pasted as text, split the one way every front end uses: one column, "A、B；C" is
     three rows; several columns, one row per line, cells split at Tab, |, or commas / 、 / ；."""
@@ -516,7 +519,11 @@ def parse_rows(q: Question, rows: Any, *, some: bool = False) -> Parsed:
     some: only some of the rows (a line being entered): each row is checked, the table as a whole is not."""
     if rows is None or (isinstance(rows, str) and is_none_word(rows)):
         rows = []
+    by_dunhao: set[int] = set()  # lines cut into columns only at 、: perhaps several names meant as rows
     if isinstance(rows, str):
+        if len(q.columns) > 1:
+            lines = [line for line in rows.splitlines() if line.strip()]
+            by_dunhao = {n for n, line in enumerate(lines, 1) if "、" in line and not _OTHER_SEPARATORS.search(line)}
         rows = split_text_rows(len(q.columns), rows)
     if not isinstance(rows, list):
         raise InputError("名单应是若干行，每行若干列。")
@@ -557,6 +564,12 @@ def parse_rows(q: Question, rows: Any, *, some: bool = False) -> Parsed:
         if len(errors) >= 20:
             break
     if errors:
+        said: set[int] = set()
+        for i, e in enumerate(errors):
+            if e.row in by_dunhao and e.row not in said:
+                said.add(e.row)
+                errors[i] = RowProblem(e.row, e.message + f"（这一行按“、”分成了 {len(q.columns)} 列；如果写的是几项，"
+                                                     "请每行只写一项，各列之间用 Tab 或逗号分隔。）", e.column)
         raise RowsError(errors[:20], more=len(errors) >= 20)
     if some:
         return Parsed(out)

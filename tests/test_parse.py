@@ -263,3 +263,13 @@ def test_the_rows_the_form_prints_cannot_be_changed_or_dropped():
     assert "主导产业｜集群产值年均增速" in str(exc.value) and "不能修改" in str(exc.value)
     with pytest.raises(InputError):
         p("targets", rows[1:])
+
+
+def test_names_joined_by_dunhao_in_a_wider_list_are_refused_with_how_to_give_them():
+    with pytest.raises(InputError) as exc:
+        p("specialized_list", "上海甲科技有限公司、上海乙传感有限公司")
+    said = str(exc.value)
+    assert "统一社会信用代码" in said and "按“、”分成了 2 列" in said and "每行只写一项" in said
+    with pytest.raises(InputError) as exc:  # a comma is a column separator the person chose: no such hint
+        p("specialized_list", "上海甲科技有限公司，123")
+    assert "按“、”" not in str(exc.value)

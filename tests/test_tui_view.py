@@ -687,3 +687,25 @@ def test_an_empty_draft_is_not_announced_as_restored(store: SessionStore):
             assert any("已恢复上次未提交的文字" in m for m in getattr(again, "said", []))  # a real draft is
 
     run(go())
+
+
+def test_tab_past_the_last_cell_leaves_the_table_for_the_input_line(store: SessionStore):
+    sid = upto(store, "targets")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            table = screen._editor.table
+            table.focus()
+            table.move_cursor(len(table.rows) - 1, len(table.columns) - 1)
+            await pilot.press("tab")
+            await pilot.pause()
+            assert app.focused is screen.query_one("#input")  # the keyboard reaches 无 / a paste / a command
+            table.focus()
+            table.move_cursor(0, 1)
+            await pilot.press("tab")  # inside the table Tab still moves cell by cell
+            assert app.focused is table and (table.cursor_row, table.cursor_col) == (0, 2)
+
+    run(go())

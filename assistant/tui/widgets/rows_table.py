@@ -279,7 +279,7 @@ class RowsTable(ScrollView, can_focus=True):
             elif key == "backspace":
                 self.editing = self.editing[:-1]
             elif key in ("tab", "shift+tab"):
-                self._next_cell(-1 if key == "shift+tab" else 1)
+                handled = self._next_cell(-1 if key == "shift+tab" else 1)
             elif key == "enter" and self.is_command is not None and self.is_command(self.editing):
                 said, self.editing = self.editing.strip(), None  # 跳到 …, ?, 返回: for the conversation
                 self.post_message(Command(said))
@@ -290,7 +290,7 @@ class RowsTable(ScrollView, can_focus=True):
             else:
                 handled = False
         elif key in ("tab", "shift+tab") and self.rows:
-            self._next_cell(-1 if key == "shift+tab" else 1)
+            handled = self._next_cell(-1 if key == "shift+tab" else 1)
         elif key in ("enter", "e"):
             self.start_editing()
         elif event.is_printable and event.character and key not in ("a", "d", "i"):  # the editor's row keys
@@ -302,7 +302,9 @@ class RowsTable(ScrollView, can_focus=True):
             event.prevent_default()
             self.refresh()
 
-    def _next_cell(self, step: int) -> None:
+    def _next_cell(self, step: int) -> bool:
+        """Tab to the next cell (Shift+Tab back); past the last (or first) cell, False: Tab then leaves the
+        table as everywhere else, so the keyboard reaches the input line below it."""
         if self._tab_start is None:
             self._tab_start = self.cursor_col
         self._commit()
@@ -313,6 +315,9 @@ class RowsTable(ScrollView, can_focus=True):
             col, row = len(self.columns) - 1, row - 1
         if 0 <= row < len(self.rows):
             self.move_cursor(row, col)
+            return True
+        self._tab_start = None
+        return False
 
     def _next_row(self) -> None:
         self._commit()
