@@ -202,7 +202,8 @@ class Conversation:
         if block:
             return (f"所有题目都已回答，但还有 {len(block)} 处需要修改。输入“检查”查看，"
                     "或输入“跳到 题目名称”去修改。")
-        return (f"全部填写完毕，检查通过（另有 {len(found)} 条提示）。可以输入“预览”查看报告，"
+        notes = f"（另有 {len(found)} 条提示，输入“检查”查看）" if found else ""
+        return (f"全部填写完毕，检查通过{notes}。可以输入“预览”查看报告，"
                 f"或{self.export_hint.format(id=self.session.id)}。")
 
     def start(self) -> Reply:

@@ -350,3 +350,11 @@ def test_a_jump_finds_a_label_by_its_words_in_order_and_says_why_it_cannot_go(st
     reply = conv.handle("跳到 市级专精特新中小企业名单")
     assert reply.refused and "目前不需要填写" in reply.messages[0]
     assert conv.engine.current().id == here
+
+
+def test_the_finished_message_counts_notes_only_when_there_are_some(store):
+    conv = Conversation(Engine.for_session(make_session(store, "annual")))
+    said = conv.start().messages[-1]
+    found = conv.engine.findings()
+    assert "全部填写完毕，检查通过" in said
+    assert ("另有 0 条" not in said) and (("条提示" in said) == bool(found)), said
