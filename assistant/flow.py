@@ -17,9 +17,10 @@ from .errors import FlowError
 from .expr import Expression, ExpressionError, compile_expr
 
 __all__ = ["Flow", "FlowError", "FormMeta", "Question", "Rule", "Section", "fill", "load_flow", "load_flow_file"]
+# uscc: an 18-character unified social credit code (统一社会信用代码), check digit verified
 QTYPES = (
     "text", "longtext", "integer", "decimal", "percent", "yesno", "choice",
-    "date", "phone", "credit_code", "list", "matrix",
+    "date", "phone", "uscc", "list", "matrix",
 )
 # Plain dataclasses at run time; pydantic validates them (extra keys refused) only when a flow is
 # read from YAML, so a start-up from the compiled-flow cache never imports pydantic.
@@ -38,7 +39,7 @@ class Option:
 class Column:
     __pydantic_config__ = _STRICT
     id: str
-    type: Literal["text", "integer", "decimal", "percent", "choice", "date", "credit_code", "phone"] = "text"
+    type: Literal["text", "integer", "decimal", "percent", "choice", "date", "uscc", "phone"] = "text"
     required: bool = True
     options: list[Option] = field(default_factory=list)
     min: float | None = None

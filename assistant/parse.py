@@ -428,7 +428,7 @@ def credit_check_char(code17: str) -> str:
     return _CREDIT_CHARS[(31 - total % 31) % 31]
 
 
-def parse_credit_code(q: Question | Column, text: str) -> Parsed:
+def parse_uscc(q: Question | Column, text: str) -> Parsed:
     _refuse_unsure(text)
     s = normalize(text).replace(" ", "").upper()
     if len(s) != 18:
@@ -458,7 +458,7 @@ def parse_text(q: Question | Column, text: str) -> Parsed:
 _SCALAR = {
     "text": parse_text, "longtext": parse_text, "integer": parse_integer, "decimal": parse_decimal,
     "percent": parse_percent, "choice": parse_choice, "date": parse_date, "phone": parse_phone,
-    "credit_code": parse_credit_code,
+    "uscc": parse_uscc,
 }
 
 

@@ -27,13 +27,13 @@ MAX_DEPTH = 16  # a session document is at most five levels deep; anything deepe
 _FORM_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _SESSION_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 _DECIMAL = re.compile(r"-?\d{1,20}(\.\d{1,6})?")
-_ONE_LINE = ("text", "phone", "credit_code")
+_ONE_LINE = ("text", "phone", "uscc")
 _NUMERIC = ("integer", "decimal", "percent")
-_STR_TYPES = ("text", "longtext", "phone", "credit_code", "choice")
+_STR_TYPES = ("text", "longtext", "phone", "uscc", "choice")
 _TYPE_WORDS = {
     "text": "一段文字", "longtext": "一段文字", "integer": "一个整数", "decimal": "一个数字", "percent": "一个百分比",
     "yesno": "“是”或“否”", "choice": "一个选项", "date": "一个日期", "phone": "一个电话号码",
-    "credit_code": "统一社会信用代码", "list": "若干行名单", "matrix": "各行各列的数量",
+    "uscc": "统一社会信用代码", "list": "若干行名单", "matrix": "各行各列的数量",
 }
 
 
@@ -250,7 +250,7 @@ def check_raw(q: Question, raw: Any, *, strict: bool = False) -> Any:
 # -- stored values: exactly the canonical forms of parse.py ------------------------------------
 def _stored_scalar(t: str, value: Any, option_ids: set[str], fresh: bool) -> str | None:
     """None when value is a valid stored form for type t, else the reason."""
-    if t in ("text", "longtext", "phone", "credit_code", "choice", "date"):
+    if t in ("text", "longtext", "phone", "uscc", "choice", "date"):
         if not isinstance(value, str):
             return f"应是文字，实际是{kind_of(value)}"
         if t == "date" and value:

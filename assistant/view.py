@@ -157,7 +157,7 @@ def format_rule(engine: Engine, q: Question) -> str:
         return "格式：日期，如 2023-05-01 或 2023年5月1日。"
     if t == "phone":
         return "格式：11 位手机号，或带区号的座机（如 021-12345678）。"
-    if t == "credit_code":
+    if t == "uscc":
         return "格式：18 位统一社会信用代码。"
     return ""
 

@@ -314,8 +314,8 @@ def test_damaged_enterprise_fields_refused(store, field, value):
 
 
 def test_enterprise_helper_code_is_valid():
-    from assistant.parse import parse_credit_code
+    from assistant.parse import parse_uscc
 
     for i in range(1, 21):
-        assert parse_credit_code(None, code(i)).value == code(i)  # type: ignore[arg-type]
+        assert parse_uscc(None, code(i)).value == code(i)  # type: ignore[arg-type]
     assert enterprise(3)["tier"].startswith("国家级")

@@ -180,7 +180,7 @@ def good_value(item: dict[str, Any]) -> st.SearchStrategy[Any]:
     if t == "list":
         row = st.fixed_dictionaries({c["id"]: (st.sampled_from([o["id"] for o in c["options"]]) if c.get("options")
                                                else st.integers(1, 99) if c["type"] == "integer"
-                                               else st.just("91310000MA1FL4XQ3R") if c["type"] == "credit_code" else WORDS)
+                                               else st.just("91310000MA1FL4XQ3R") if c["type"] == "uscc" else WORDS)
                                      for c in item["columns"]})
         return st.one_of(st.lists(row, max_size=3), st.just([]))
     if t == "matrix":

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-COLUMN_TYPES = ("text", "credit_code", "yesno", "choice", "decimal", "integer")
+COLUMN_TYPES = ("text", "uscc", "yesno", "choice", "decimal", "integer")
 NUMERIC = ("decimal", "integer")
 KINDS = ("sum", "count", "ratio", "growth", "reduction", "cagr", "list")
 SOURCES = ("measure", "ratio", "answers", "prior_measure", "prior_ratio", "prior_answers")

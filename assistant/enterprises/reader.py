@@ -28,7 +28,7 @@ from ..importer import (
     decode,
     read_table_bytes,
 )
-from ..parse import NO_WORDS, YES_WORDS, InputError, credit_check_char, header_key, normalize, parse_credit_code
+from ..parse import NO_WORDS, YES_WORDS, InputError, credit_check_char, header_key, normalize, parse_uscc
 from .columns import Col, Spec
 
 MAX_PROBLEMS = 30  # one screenful; the rest are counted
@@ -294,9 +294,9 @@ def convert(col: Col, v: Any) -> Any:
         return _yesno(v)
     if t == "choice":
         return _choice(col, v)
-    if t == "credit_code":
+    if t == "uscc":
         try:
-            return parse_credit_code(col, str(v)).value  # type: ignore[arg-type]
+            return parse_uscc(col, str(v)).value  # type: ignore[arg-type]
         except InputError as exc:
             raise ValueError(str(exc).rstrip("。")) from None
     return _text(v)
@@ -340,7 +340,7 @@ def _column(col: Col, vals: list[Any], bad: dict[int, str]) -> list[Any]:
         quick = {**dict.fromkeys(_YES, True), **dict.fromkeys(_NO, False), "是": True, "否": False}
     elif col.type == "choice":
         quick = {o.label: o.id for o in col.options}
-    code = col.type == "credit_code"
+    code = col.type == "uscc"
     for j, v in enumerate(vals):
         if v is None or v == "" or (type(v) is str and not v.strip()):
             continue

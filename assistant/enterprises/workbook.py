@@ -108,7 +108,7 @@ def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = No
             dv = {"validate": "decimal" if col.type == "decimal" else "integer", "criteria": ">=", "value": 0,
                   "error_title": "请填写数字", "error_message": f"“{col.header}”只填不小于 0 的"
                   + ("数字" if col.type == "decimal" else "整数") + (f"，单位为{col.unit}" if col.unit else "") + "。"}
-        elif col.type == "credit_code":
+        elif col.type == "uscc":
             dv = {"validate": "length", "criteria": "==", "value": 18, "error_title": "统一社会信用代码",
                   "error_message": "统一社会信用代码为 18 位。"}
         if dv is not None:
@@ -117,7 +117,7 @@ def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = No
             dv["input_message"] = message
             ws.data_validation(1, c, last, c, dv)
     numeric = [(c, col.id) for c, col in enumerate(spec.columns) if col.type in ("decimal", "integer")]
-    plain = [(c, col.id) for c, col in enumerate(spec.columns) if col.type in ("text", "credit_code")]
+    plain = [(c, col.id) for c, col in enumerate(spec.columns) if col.type in ("text", "uscc")]
     shown = [(c, col) for c, col in enumerate(spec.columns) if col.type in ("yesno", "choice")]
     write_number, write_string = ws.write_number, ws.write_string
     for i, row in enumerate(rows, 1):
@@ -162,7 +162,7 @@ def rows_from_session(engine: Engine, spec: Spec) -> list[dict[str, Any]]:
 def rows_from_workbook(path: Path, spec: Spec, prev_of: dict[str, str]) -> list[dict[str, Any]]:
     """Last year's filled workbook: the stable columns kept, this year's figures moved to the 上年 columns."""
     rows = read_rows([path], spec)
-    keep = {c.id for c in spec.columns if c.type in ("text", "credit_code", "yesno", "choice")}
+    keep = {c.id for c in spec.columns if c.type in ("text", "uscc", "yesno", "choice")}
     out = []
     for i in range(len(rows)):
         old = rows.row(i)
