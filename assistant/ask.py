@@ -168,7 +168,7 @@ class Asker:
     def _choose(self, message: str, rows: Choices) -> str | None:
         """A choice is typed, never picked by a highlight: 是/否/y/n, a label or a shown number go to the
         conversation, which reads them; a bare Enter takes the default only where one is shown."""
-        shown = "　".join(f"{i}. {label}" for i, (_, label) in enumerate(rows.rows, 1))
+        shown = rows.shown()
         if rows.default is not None:
             keep = "保留" if rows.current is not None else ""
             shown += f"；直接回车{keep}：{rows.rows[rows.default][1]}"

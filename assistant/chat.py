@@ -277,9 +277,9 @@ class Conversation:
             return self._finish(Reply(["所有题目都已回答。" + WORDS_HELP]), ask=False)
         if self._choice_waiting():
             return self._finish(Reply([self._choose_first()], refused=True), ask=False)
-        if s == "" and q.type in ("yesno", "choice") and q.id not in self.session.answers:  # never a guessed choice
-            rows = self.choices()
-            shown = "　".join(f"{i}. {label}" for i, (_, label) in enumerate(rows.rows, 1)) if rows else ""
+        rows = self.choices() if s == "" else None
+        if rows is not None and rows.default is None:  # nothing preselected: a bare Enter is never a guessed choice
+            shown = rows.shown()
             return self._finish(Reply([f"本题需要您明确选择，直接回车不会记录任何答案。请输入：{shown}"],
                                       refused=True), ask=False)
         if q.id in self.session.carried and (s == "" or low in CARRY_WORDS):
