@@ -709,3 +709,28 @@ def test_tab_past_the_last_cell_leaves_the_table_for_the_input_line(store: Sessi
             assert app.focused is table and (table.cursor_row, table.cursor_col) == (0, 2)
 
     run(go())
+
+
+def test_a_paste_without_the_printed_rows_is_added_after_them_and_a_whole_table_replaces_them(store: SessionStore):
+    sid = upto(store, "targets")
+    whole = "\n".join(f"{r['direction']}\t{r['indicator']}\t{r['target']}\t{r['actual']}"
+                      for r in sample_answers()["targets"])
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            editor = app.screen._editor
+            printed = [list(r) for r in editor.rows]
+            assert editor.paste("10%\t12")  # one short row typed as a paste: not a whole table
+            assert editor.rows[:len(printed)] == printed and len(editor.rows) == len(printed) + 1
+            assert "加在表格印好的行之后" in app.screen.query_one("#list-note").plain
+        app = FilingApp(upto(store, "targets"), store=store)  # another report: its template rows untouched
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            editor = app.screen._editor
+            assert editor.paste(whole)
+            assert len(editor.rows) == len(sample_answers()["targets"])  # the pasted table replaced the template
+            assert "替换了表格预设的行" in app.screen.query_one("#list-note").plain
+
+    run(go())

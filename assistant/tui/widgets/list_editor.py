@@ -239,15 +239,19 @@ class ListEditor(Vertical):
                 self.show_errors(f"粘贴的第 {wide} 行有 {k} 列，但本名单只有 {n} 列"
                                  f"（{labels}），没有加入表格，请检查后再粘贴。")
             return False
-        # A pasted table replaces the form's untouched template rows rather than following them.
-        replaced = self.preset is not None and self.rows == self.preset and bool(self.rows)
+        # A pasted whole table (its printed rows among the pasted ones) replaces the form's untouched
+        # template rows; a paste without them is added after them: the printed rows are never dropped.
+        whole = all(any(all(i < len(r) and r[i].strip() == v for i, v in printed.items()) for r in rows)
+                    for printed in self._printed())
+        replaced = self.preset is not None and self.rows == self.preset and bool(self.rows) and whole
         if replaced:
             self.rows = []
         self.add_rows(rows)
         if focus:
             self.focus_table()
         self.show_errors("")
-        self.note(f"已粘贴 {len(rows)} 行{'（替换了表格预设的行）' if replaced else ''}，检查无误后按 Ctrl+S 提交。")
+        where = "（替换了表格预设的行）" if replaced else "（加在表格印好的行之后）" if self.q.preset_rows else ""
+        self.note(f"已粘贴 {len(rows)} 行{where}，检查无误后按 Ctrl+S 提交。")
         return True
 
     def add_rows(self, rows: list[list[str]]) -> None:
