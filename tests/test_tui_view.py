@@ -652,6 +652,7 @@ def test_a_failed_jump_typed_in_a_table_cell_is_said_and_never_stored(store: Ses
             await pilot.pause()
             assert editor.rows == before  # not written into the cell
             assert "没有找到“没有这一题”" in screen.query(Bubble).last().plain
+            assert app.focused is table  # back in the table, where the person was typing
             assert screen.engine.current().id == "targets" and "targets" not in screen.session.answers
             # a paragraph that happens to start 转到 is text, not a failed jump
             assert not screen.conv.command_line("转到新的发展阶段，集群围绕主导产业开展了大量工作，成效显著，取得了很多成绩")

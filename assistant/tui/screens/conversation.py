@@ -334,9 +334,14 @@ class ConversationScreen(Screen):
         return self.conv.command_line(line)
 
     def on_command(self, event: Any) -> None:
+        """A command typed in a table cell or a text box: the conversation's; one that fails (跳到 a
+        question that is not there) leaves the person where they were typing."""
         event.stop()
+        here = self.engine.current()
         self._input.focus()
-        self.say(event.text)
+        reply = self.say(event.text)
+        if reply.refused and self.engine.current() is here:
+            self._focus_question()
 
     def on_list_editor_import_requested(self, event: Any) -> None:
         event.stop()
