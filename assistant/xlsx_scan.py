@@ -265,12 +265,16 @@ def sheet_part(z: zipfile.ZipFile, prefer: str | None = None) -> tuple[str, str]
         raise NotExcel(f"文件不完整或已损坏：{type(exc).__name__}") from None
 
 
-# A cell reference beyond 200 000 rows (seven digits, or six starting 2-9 past 199 999) or beyond column GR (200).
-_ODD_REF = re.compile(rb'<c r="(?![A-Z]{1,2}\d{1,6}")')
-_FAR_ROW = re.compile(rb'<c r="[A-Z]{1,2}[2-9]\d{5}"')
-_FAR_COL = re.compile(rb'<c r="(?:[H-Z][A-Z]|G[S-Z])\d')
-_BARE_CELL = re.compile(rb"<c[>/\s](?<!<c )")
-_PREFIXED = re.compile(rb"<[A-Za-z0-9_.-]+:(?:c|row|sheetData|dimension)[\s>/]")
+# The quick path's bounds: rows below 200 000 and columns up to GR (200), the importer's limits.
+QUICK_MAX_ROW = 199_999
+QUICK_MAX_COL = 200
+# A cell placed within those bounds, `r` first: one letter, AA–FZ or GA–GR; a row 1–99 999 or 100 000–199 999.
+_GOOD_REF = rb'r="(?:[A-Z]|[A-F][A-Z]|G[A-R])(?:[1-9][0-9]{0,4}|1[0-9]{5})"'
+# Anything else a dense reader would place: a <c> element not so placed (bare, `r` later, odd or far
+# position; `<col`, `<cfRule`… are other names), or a formula <f>. One regular-expression pass.
+_UNUSUAL = re.compile(rb'<(?:c(?![A-Za-z0-9_.\-\x80-\xff]| ' + _GOOD_REF + rb')|f[\s>/])')
+# A namespace prefix on an element the checks look for (<x:c …>); a rare literal ":" to scan for.
+_PREFIXED = re.compile(rb":(?:c|f|row|sheetData|dimension)[\s>/]")
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})?(\d{1,7})?(?::([A-Z]{1,3})(\d{1,7}))?"')
 
 
@@ -279,10 +283,11 @@ def quick_bounds(z: zipfile.ZipFile, part: str, max_rows: int, max_cols: int, ma
     actual position beyond the limits) may go straight to a dense reader such as calamine, which allocates
     the declared dimension and the span of the cell positions. False: take the full scan (scan_xlsx).
 
-    A few regular-expression passes over the sheet's bytes (C speed) instead of an XML parse; the limits
-    here are the importer's (200 000 rows, 200 columns), checked coarsely: anything near them takes the full scan.
+    Two regular-expression passes and a count over the sheet's bytes (C speed) instead of an XML parse.
+    Positions are checked against QUICK_MAX_ROW / QUICK_MAX_COL: anything beyond (or limits below them)
+    takes the full scan, which applies the exact limits.
     """
-    if max_rows > 200_000 or max_cols > 200:
+    if max_rows < QUICK_MAX_ROW or max_cols < QUICK_MAX_COL:
         return False
     info = z.getinfo(part)
     if info.file_size > MAX_PART_BYTES:
@@ -301,13 +306,11 @@ def quick_bounds(z: zipfile.ZipFile, part: str, max_rows: int, max_cols: int, ma
         last_row, last_col = int(dim[4]), column_number(dim[3].decode())
         if last_row > max_rows or last_col > max_cols or last_row * last_col > max_cells:
             return False
-    if b"<f" in data:  # formulas: the full scan finds one without a cached value
+    # Once _UNUSUAL finds nothing, each `<c r="` is followed by a position and a quote: cells are at least
+    # 9 bytes apart, so a sheet of up to 9 × max_cells bytes cannot hold too many (the count is skipped).
+    if len(data) > 9 * max_cells and data.count(b'<c r="') > max_cells:
         return False
-    # r first, as Excel, openpyxl and xlsxwriter write it; any other cell takes the full scan
-    cells = data.count(b"<c ")
-    if cells > max_cells or cells != data.count(b'<c r="') or _BARE_CELL.search(data):
-        return False
-    return not any(p.search(data) for p in (_ODD_REF, _FAR_ROW, _FAR_COL))
+    return _UNUSUAL.search(data) is None
 
 
 def scan_xlsx(z: zipfile.ZipFile, max_rows: int, max_cols: int, max_cells: int, prefer: str | None = None) -> SheetScan:

@@ -119,10 +119,11 @@ class Measures:
         for cid in m.sum:
             col = self.rows.values[cid]
             vals = col if not m.where else [col[i] for i in scope]
-            missing = sum(1 for v in vals if v is None)
+            filled = [v for v in vals if v is not None]
+            missing = len(vals) - len(filled)
             if missing and not m.empty_zero:
                 raise Unknown(f"有 {missing} 家企业未填“{self.spec.by_id[cid].title}”")
-            total += sum((v for v in vals if v is not None), Decimal(0))
+            total += sum(filled, Decimal(0))
         exp = total.as_tuple().exponent
         if isinstance(exp, int) and exp < -6:  # binary noise of a spreadsheet formula (0.30000000000000004)
             total = total.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
