@@ -127,10 +127,10 @@ class Conversation:
         p = self.session.pending
         if not p:
             return None
-        if p.get("choices"):
-            return PendingView("choose", str(p.get("prompt", "")))
         if p.get("kind") == AMBIGUOUS:
             return PendingView("ambiguous", "请输入 1 把上面的文字作为答案，或 2 查询/跳转；直接回车不会记录。")
+        if p.get("choices") or p.get("prompt"):  # fixes to choose from, or a batch of proposals
+            return PendingView("choose", str(p.get("prompt", "")))
         return PendingView("confirm", "请确认上面读到的数值：回车或“是”确认，“否”重新输入。")
 
     def question_text(self, q: Question) -> str:

@@ -192,6 +192,11 @@ def test_accept_some_keep_one_with_reason_through_the_conversation(store, workbo
         text = "\n".join(r.messages)
         assert "根据 20 家企业的数据" in text and "4.88 亿元（当前 5.00 亿元）" in text and "20（当前 25）" in text
         assert conv.choices() is None  # typed choices: a number names a proposal, not a one-key row
+        waiting = conv.view().pending.prompt  # what the question panel shows under the question
+        assert "“全部”、序号" in waiting and "直接回车不会采用" in waiting and "回车或“是”确认" not in waiting
+        r = conv.handle("")  # a habitual Enter applies nothing and the batch still waits
+        assert r.messages[0].startswith("直接回车不会采用任何数据。请选择")
+        assert handle.session.pending is not None and handle.session.answers["total_output"] == "5.00"
         r = conv.handle("2 3 保留 1 5 原因：以统计局年报为准")
         text = "\n".join(r.messages)
         assert "已采用 2 项" in text and "保留您的 5.00 亿元" in text

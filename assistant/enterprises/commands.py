@@ -136,8 +136,10 @@ def _emit(spec: Any, year: int, rows: list[dict[str, Any]], args: Any, default: 
         path = path / default
     _write_new(path, data, args.force)
     _out(str(path))
-    if rows:
-        sys.stderr.write(f"已预填 {len(rows)} 家企业。\n")
+    filled = f"已预填 {len(rows)} 家企业；" if rows else ""
+    sys.stderr.write(f"{filled}请发给成员企业填写（每家企业一行，也可各填一个文件）。收回后运行：\n"
+                     f"  filing enterprises {getattr(args, 'id', None) or '会话编号'} 文件…\n"
+                     "计算报告中的指标（先显示建议值和当前值，确认后才写入）。\n")
     return EXIT_OK
 
 

@@ -28,6 +28,8 @@ CANCEL_WORDS = {"取消", "否", "不", "不用", "放弃", "都不要", "n", "n
 PROMPT = ("请选择：输入“全部”采用全部建议；输入序号（如“1 3 5”或“1-4”）只采用这几项；"
           "输入“保留 2 原因：……”保留您现在的数字并写明原因（可与序号一起写，如“1 3 保留 2 原因：以统计年报为准”）；"
           "输入“取消”不作任何改动。")
+# Shown under the question while the batch waits (the full PROMPT closes the list itself).
+WAITING = "请对上面列出的计算结果作出选择：“全部”、序号（如 1 3 5）、“保留 2 原因：……”或“取消”；直接回车不会采用。"
 _KEEP = re.compile(r"保留\s*(?P<nums>[\d\s,，、\-－~]+?)\s*(?:(?:原因|理由|依据)\s*[:：]?|[:：])\s*(?P<reason>.+)$")
 
 
@@ -80,7 +82,7 @@ def start(engine: Engine, paths: list[str]) -> Turn:
     if not stored["items"]:
         return Turn(["\n".join(lines)], ask=True)
     cur = engine.current()
-    session.pending = {"kind": KIND, "qid": cur.id if cur else None, "prompt": PROMPT, **stored}
+    session.pending = {"kind": KIND, "qid": cur.id if cur else None, "prompt": WAITING, **stored}
     return Turn(["\n".join([*lines, "", PROMPT])])
 
 
@@ -117,6 +119,8 @@ def reply(engine: Engine, text: str) -> Turn:
         return Turn(["好的，没有采用任何企业数据，答案都没有改动。"], ask=True)
     if s in ("?", "？", "帮助", "help"):
         return Turn([PROMPT])
+    if not s:
+        return Turn([f"直接回车不会采用任何数据。{PROMPT}"], refused=True)
     accept: list[int] = []
     keep: dict[int, str] = {}
     if low in ALL_WORDS:
