@@ -220,6 +220,40 @@ def test_key_bar_shows_the_screen_keys_and_a_click_presses_one(store: SessionSto
     asyncio.run(run())
 
 
+def test_f6_is_on_the_key_bar_only_where_the_form_has_an_enterprise_workbook(store: SessionStore):
+    from rich.cells import cell_len
+
+    from assistant.tui.screens.enterprises import EnterpriseDialog
+    from assistant.tui.widgets.footer import KeyBar
+
+    annual = _session_at(store, "cluster_name")
+    district = store.create("district_summary", "区", 2023)
+
+    async def run() -> None:
+        app = FilingApp(annual.id, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            line = app.screen.query_one(KeyBar).render().plain
+            assert "f6 企业数据" in line and "f1 本题说明" in line
+            await pilot.resize_terminal(80, 24)
+            await pilot.pause()
+            line = app.screen.query_one(KeyBar).render().plain  # too narrow: F6 (also in help) gives way
+            assert "f6" not in line and all(f"f{i}" in line for i in range(1, 6)) and cell_len(line.rstrip()) <= 80
+            await pilot.press("f6")  # still a key
+            await pilot.pause()
+            assert isinstance(app.screen, EnterpriseDialog)
+        app = FilingApp(district.id, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert "f6" not in screen.query_one(KeyBar).render().plain
+            await pilot.press("f6")
+            await pilot.pause()
+            assert app.screen is screen
+
+    asyncio.run(run())
+
+
 def test_outline_rows_redrawn_after_an_answer(store: SessionStore):
     from assistant.tui.widgets.outline import OutlineList
 

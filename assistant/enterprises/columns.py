@@ -6,6 +6,8 @@ this module only knows its vocabulary (see the file's header comment).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -220,15 +222,26 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
                 indicators=indicators, averages=averages, carry=carry)
 
 
+def _spec_path(form: str) -> Path:
+    from ..forms import file_of
+
+    return file_of(form, "flows", f"{form}.enterprises.yaml")  # the form's own folder (--forms) first
+
+
+@cache
+def has_spec(form: str) -> bool:
+    """Whether the form has an enterprise workbook (cheap: the file is not parsed)."""
+    return _spec_path(form).is_file()
+
+
 @cache
 def load_spec(form: str) -> Spec | None:
     """The form's enterprise spec, or None when the form has none (e.g. the district summary)."""
     import yaml
 
     from ..flow import load_flow
-    from ..forms import file_of
 
-    path = file_of(form, "flows", f"{form}.enterprises.yaml")  # the form's own folder (--forms) first
+    path = _spec_path(form)
     if not path.is_file():
         return None
     data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -62,7 +62,7 @@ class ConversationScreen(Screen):
         Binding("f3", "review", "检查"),
         Binding("f4", "preview", "预览"),
         Binding("f5", "export", "导出"),
-        Binding("f6", "enterprises", "用企业数据表计算", show=False),
+        Binding("f6", "enterprises", "企业数据"),  # 用企业数据表计算; hidden where the form has no workbook
         Binding("ctrl+s", "submit_editor", "提交", priority=True),
         Binding("ctrl+b", "back", "上一题"),
         Binding("escape", "home", "首页"),
@@ -153,7 +153,7 @@ class ConversationScreen(Screen):
                 yield self._choices
                 yield self._input
                 yield self._status_line
-        yield KeyBar()
+        yield KeyBar(optional=("f6",))
 
     def on_mount(self) -> None:
         filing_app(self).last_session = self.session.id
@@ -389,6 +389,10 @@ class ConversationScreen(Screen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "submit_editor":
             return self._editor is not None
+        if action == "enterprises":
+            from ...enterprises.columns import has_spec
+
+            return has_spec(self.session.form)
         return True
 
     # -- jumps ----------------------------------------------------------------------------------

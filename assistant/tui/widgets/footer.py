@@ -30,8 +30,9 @@ class KeyBar(Widget, can_focus=False):
     }
     """
 
-    def __init__(self, **kwargs: Any):
+    def __init__(self, optional: tuple[str, ...] = (), **kwargs: Any):
         super().__init__(**kwargs)
+        self.optional = optional  # keys left out first when the row is too narrow (reachable from help too)
         self.keys: tuple[tuple[str, str, str, bool], ...] = ()  # (key, shown as, description, enabled)
         self._spans: list[tuple[int, int, str, bool]] = []  # cells each key occupies, for clicks
         self._hover: str | None = None
@@ -58,15 +59,18 @@ class KeyBar(Widget, can_focus=False):
             self.refresh()
 
     def render(self) -> Text:
-        """The keys with room around them; when the row is too wide (80 columns with a table open),
-        tighter, then without the first keys: those of the focused widget, which editors also list
-        in their own hint line. The screen's own keys (F1–F5, Esc, Ctrl+Q) stay."""
+        """The keys with room around them; when the row is too wide (80 columns, or a table open),
+        tighter, then without the optional keys, then without the first keys: those of the focused
+        widget, which editors also list in their own hint line. The screen's own keys (F1–F5, Esc,
+        Ctrl+Q) stay."""
         width = self.size.width
-        text = self._line(self.keys, compact=False)
-        skip = 0
-        while width and text.cell_len > width and skip < len(self.keys) - 1:
-            text = self._line(self.keys[skip:], compact=True)
-            skip += 1
+        essential = tuple(k for k in self.keys if k[0] not in self.optional)
+        tries = [(self.keys, False), (self.keys, True), (essential, False)]
+        tries += [(essential[skip:], True) for skip in range(len(essential))]
+        for keys, compact in tries:
+            text = self._line(keys, compact=compact)
+            if not width or text.cell_len <= width:
+                break
         return text
 
     def _line(self, keys: tuple, *, compact: bool) -> Text:
