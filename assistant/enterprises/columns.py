@@ -6,10 +6,9 @@ this module only knows its vocabulary (see the file's header comment).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 COLUMN_TYPES = ("text", "uscc", "yesno", "choice", "decimal", "integer")
