@@ -39,3 +39,48 @@ def cache_dir() -> Path:
     from platformdirs import user_cache_path
 
     return user_cache_path("filing-assistant", appauthor=False)
+
+
+_QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”", "‘": "’"}
+
+
+def split_paths(text: str, windows: bool | None = None) -> list[str]:
+    """File paths typed or pasted on one line, separated by spaces; a path with spaces is quoted.
+
+    On Windows a backslash separates folders (C:\\Users\\张三\\采集表.xlsx, or Explorer's "Copy as path"
+    with its quotes); elsewhere it escapes the next character, as in a shell (采集\\ 表.xlsx).
+    Raises ValueError when a quote is not closed."""
+    import shlex
+
+    windows = os.name == "nt" if windows is None else windows
+    if not windows:
+        return shlex.split(text)
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        close = _QUOTE_PAIRS.get(text[i])
+        if close is not None:
+            end = text.find(close, i + 1)
+            if end < 0:
+                raise ValueError("引号没有配对")
+            out.append(text[i + 1:end])
+            i = end + 1
+            continue
+        start = i
+        while i < n and not text[i].isspace():
+            i += 1
+        out.append(text[start:i])
+    return out
+
+
+def join_paths(paths: list[str], windows: bool | None = None) -> str:
+    """The line split_paths reads back as `paths`."""
+    import shlex
+
+    windows = os.name == "nt" if windows is None else windows
+    if not windows:
+        return " ".join(shlex.quote(p) for p in paths)
+    return " ".join(f'"{p}"' if not p or any(c.isspace() for c in p) else p for p in paths)

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import make_session
 from enterprise_support import ENTERPRISES, code, enterprise, fill_workbook, write_csv
+from hypothesis import given
+from hypothesis import strategies as st
 
 from assistant.chat import Conversation
 from assistant.engine import Engine
@@ -324,3 +326,35 @@ def test_enterprise_helper_code_is_valid():
     for i in range(1, 21):
         assert parse_uscc(None, code(i)).value == code(i)  # type: ignore[arg-type]
     assert enterprise(3)["tier"].startswith("国家级")
+
+
+@pytest.mark.parametrize(("line", "windows", "paths"), [
+    (r"C:\Users\张三\Desktop\采集表.xlsx", True, [r"C:\Users\张三\Desktop\采集表.xlsx"]),
+    (r'"C:\Users\张三\企业 数据\甲.xlsx" D:\乙.csv', True, [r"C:\Users\张三\企业 数据\甲.xlsx", r"D:\乙.csv"]),
+    (r"\\server\共享\采集表.xlsx", True, [r"\\server\共享\采集表.xlsx"]),
+    ("“C:\\企业 数据\\甲.xlsx”", True, ["C:\\企业 数据\\甲.xlsx"]),
+    (r"/home/张三/采集\ 表.xlsx '/tmp/a b.csv'", False, ["/home/张三/采集 表.xlsx", "/tmp/a b.csv"]),
+])
+def test_paths_typed_as_each_system_writes_them(line, windows, paths):
+    from assistant.paths import join_paths, split_paths
+
+    assert split_paths(line, windows=windows) == paths
+    assert split_paths(join_paths(paths, windows=windows), windows=windows) == paths
+
+
+def test_an_unclosed_quote_is_refused_not_guessed():
+    from assistant.paths import split_paths
+
+    for windows in (True, False):
+        with pytest.raises(ValueError):
+            split_paths('"C:\\企业 数据\\甲.xlsx', windows=windows)
+
+
+@given(st.lists(st.text(st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\"'“”‘’"),
+                        min_size=1, max_size=30), min_size=1, max_size=4), st.booleans())
+def test_joined_paths_split_back_to_the_same(paths, windows):
+    from assistant.paths import join_paths, split_paths
+
+    if windows:  # a Windows path is never empty nor all spaces
+        paths = [p for p in paths if p.strip()] or ["a"]
+    assert split_paths(join_paths(paths, windows=windows), windows=windows) == paths

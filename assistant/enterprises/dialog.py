@@ -10,12 +10,12 @@ until a choice is made, and a refused file changes nothing.
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..parse import InputError, normalize
+from ..paths import split_paths
 from .proposals import apply, batch, describe, propose
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def command_paths(text: str) -> list[str] | None:
         return None  # 企业数据服务集群: an answer, not the command
     rest = rest.lstrip("：: \t")
     try:
-        return shlex.split(rest) if rest else []
+        return split_paths(rest)
     except ValueError:
         return rest.split()
 

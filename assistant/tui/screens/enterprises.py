@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 from typing import ClassVar
 
@@ -11,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+from ...paths import join_paths, split_paths
 from ..widgets.cjk import WrapStatic
 
 HINT = ("填好的《企业数据采集表》：一个汇总文件，或多个企业各自的文件（.xlsx / .csv），用空格分开；"
@@ -54,7 +54,7 @@ class EnterpriseDialog(ModalScreen[str | None]):
         text = self.query_one("#paths", Input).value.strip()
         result = self.query_one("#enterprise-result", WrapStatic)
         try:
-            paths = shlex.split(text)
+            paths = split_paths(text)
         except ValueError:
             result.update("路径中的引号没有配对，请检查。")
             return
@@ -65,4 +65,4 @@ class EnterpriseDialog(ModalScreen[str | None]):
         if missing:
             result.update(f"找不到文件：{'、'.join(missing[:3])}" + ("等" if len(missing) > 3 else "") + "。")
             return
-        self.dismiss("企业数据 " + " ".join(shlex.quote(str(Path(p).expanduser())) for p in paths))
+        self.dismiss("企业数据 " + join_paths([str(Path(p).expanduser()) for p in paths]))
