@@ -84,7 +84,7 @@ class Command:
     """What a line means when it is not an answer (see Conversation.recognise)."""
     kind: str  # a word-set name ("help", "back", ...), "term", "jump", or "ask" (answer or command?)
     target: str = ""  # the glossary query, the jump target, or for "ask" the term id / question id
-    via: str = ""  # for "ask": "term" or "jump"
+    via: str = ""  # for "ask": "term", "jump" or "enterprises" (then target is the typed line)
 
 
 _PART_NUMBER = re.compile(r"(第)?(\d{1,2}|[一二三四五六七八九十]{1,3})(部分|节|章|部)?")
@@ -241,7 +241,7 @@ class Conversation:
             low = s.lower()
 
         from .enterprises.dialog import KIND as ENTERPRISES
-        from .enterprises.dialog import turn
+        from .enterprises.dialog import maybe_command, turn
 
         ent = turn(e, raw, q is not None and q.type in FREE_TEXT)  # 企业数据 …: proposals from enterprise data
         if ent is not None:
@@ -271,6 +271,8 @@ class Conversation:
             if low in NO_WORDS:
                 return self._finish(Reply(["好的，这个值没有记录，请重新输入。"]))
         cmd = None if literal else self.recognise(q, raw)
+        if cmd is None and not literal and q is not None and maybe_command(raw, q.type in FREE_TEXT):
+            cmd = Command("ask", raw, "enterprises")  # 企业数据 alone on a text question: answer or command?
         if cmd is not None:
             return self._run(cmd, q, raw)
         if q is None:
@@ -625,6 +627,8 @@ class Conversation:
         return f"您是想把‘{shown}’作为答案，还是{what}？\n1. 作为答案　2. {other}\n请输入 1 或 2。"
 
     def _ambiguity_other(self, p: dict[str, Any]) -> str:
+        if p.get("via") == "enterprises":
+            return "用企业数据表计算"
         if p.get("via") == "term":
             term = self.glossary.by_id.get(p.get("target", ""))
             return f"查询“{term.term if term else p.get('target', '')}”的解释"
@@ -642,6 +646,11 @@ class Conversation:
             return str(p.get("text", ""))
         if low in AS_COMMAND:
             self.session.pending = None
+            if p.get("via") == "enterprises":
+                from .enterprises.dialog import command_paths, start
+
+                t = start(self.engine, command_paths(str(p.get("target", ""))) or [])
+                return self._finish(Reply(t.messages, refused=t.refused), ask=t.ask)
             if p.get("via") == "term" and p.get("target") in self.glossary:
                 return self._finish(Reply([Item("help", self.glossary[p["target"]].render())]))
             return self._jump(str(p.get("target", "")))

@@ -358,3 +358,28 @@ def test_joined_paths_split_back_to_the_same(paths, windows):
     if windows:  # a Windows path is never empty nor all spaces
         paths = [p for p in paths if p.strip()] or ["a"]
     assert split_paths(join_paths(paths, windows=windows), windows=windows) == paths
+
+
+def test_the_command_word_on_a_text_question_is_asked_about_never_stored(store, tmp_path):
+    """企业数据 typed alone (or with a file that is not there) on 集群名称 could be the name or the command."""
+    session = make_session(store, answers={})
+    with store.open(session.id) as handle:
+        conv = Conversation(Engine.for_session(handle.session), handle.save)
+        qid = conv.engine.current().id
+        r = conv.handle("企业数据")
+        assert "1. 作为答案　2. 用企业数据表计算" in "\n".join(r.messages)
+        assert qid not in handle.session.answers
+        r = conv.handle("")  # a bare Enter guesses nothing
+        assert r.refused and qid not in handle.session.answers
+        r = conv.handle("2")
+        assert "请在“企业数据”后面写上企业数据采集表的路径" in "\n".join(r.messages)
+        assert qid not in handle.session.answers and conv.engine.current().id == qid
+        conv.handle(f"企业数据 {tmp_path / '没有这个.xlsx'}")
+        r = conv.handle("2")
+        assert r.refused and "没有这个.xlsx" in "\n".join(r.messages) and qid not in handle.session.answers
+        conv.handle("企业数据")
+        conv.handle("1")
+        assert handle.session.answers[qid] == "企业数据"  # chosen as the answer
+        conv.handle(f"跳到 {conv.engine.label(qid)}")
+        conv.handle("企业数据 显示本集群去年增长较快")  # a sentence, not file names: an answer
+        assert handle.session.answers[qid] == "企业数据 显示本集群去年增长较快"

@@ -66,6 +66,15 @@ def is_command(text: str, free_text: bool) -> bool:
     return bool(paths) and all(Path(p).expanduser().exists() for p in paths)
 
 
+def maybe_command(text: str, free_text: bool) -> bool:
+    """On a free-text question, the command word alone or with file names that do not exist (yet) could
+    be either an answer or the command: the person is asked, never guessed for."""
+    paths = command_paths(text)
+    if not free_text or paths is None or "\n" in text.strip():
+        return False
+    return all(p.lower().endswith((".xlsx", ".xlsm", ".csv")) or "/" in p or "\\" in p for p in paths)
+
+
 def start(engine: Engine, paths: list[str]) -> Turn:
     """Read the files and show the proposals; the batch waits in session.pending. Refused: nothing changed."""
     session = engine.session
