@@ -164,3 +164,39 @@ def test_sample_report_json_has_no_enterprise_evidence_until_imported(store, tmp
     with open(path, encoding="utf-8") as fh:
         data = json.loads(fh.read())
     assert all(v.get("source") not in ("enterprises", "prior") for v in data["evidence"].values())
+
+
+def test_each_growth_rate_says_where_its_base_comes_from(store, tmp_path, capsys):
+    """The base of a growth rate is never chosen silently: the workbook's 上年 column (and whether last
+    year's report agrees), or last year's report (and why the workbook could not serve)."""
+    path, last = last_year_json(store, tmp_path)
+    capsys.readouterr()
+    assert main(["new", "--from", path]) == 0
+    sid = capsys.readouterr().out.strip()
+    rows = [dict(r) for r in ENTERPRISES]
+    with store.open(sid) as handle:
+        e = Engine.for_session(handle.session)
+        t = start(e, [str(fill_workbook(tmp_path / "全.xlsx", rows, year=2024))])
+        line = next(x for x in t.messages[0].splitlines() if "研发经费增速" in x)
+        reported = D(str(last.answers["rd_expense"]))
+        assert "基数取自企业数据的“上年”列，合计 " in line, line
+        assert f"而 2023 年度报告为 {f'{reported:.2f}'.rstrip('0').rstrip('.')} 万元，两者不同，请核对企业范围和口径" in line
+        patents = next(x for x in t.messages[0].splitlines() if "有效发明专利年均增速" in x)
+        assert "2023→2024 年，n = 1；" in patents, patents
+        reply(e, "取消")
+        rows[4]["rd_expense_prev"] = None  # a new member: no figure for last year
+        t = start(e, [str(fill_workbook(tmp_path / "缺.xlsx", rows, year=2024))])
+        line = next(x for x in t.messages[0].splitlines() if "研发经费增速" in x)
+        assert "基数取自 2023 年度报告（有 1 家企业未填“上年研发费用（万元）”（" in line, line
+        assert str(rows[4]["name"]) in line
+        reply(e, "全部")
+        assert e.session.evidence["rd_growth"]["basis"].startswith("基数取自 2023 年度报告")
+        # recomputing without files never replaces a figure from the enterprises' data with one from
+        # this year's rounded answers
+        before = dict(e.session.answers)
+        t = start(e, [])
+        assert "已按企业数据计算、不再用本年度答案（已四舍五入）重算：" in t.messages[0]
+        assert "rd_growth" not in {it["qid"] for it in (e.session.pending or {}).get("items", [])}
+        if e.session.pending:
+            reply(e, "全部")
+        assert e.session.answers == before

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..engine import Engine
 
 ENTERPRISES, PRIOR = "enterprises", "prior"
+NO_DATA = "没有企业数据"  # the reason a figure needs this year's rows and none were given
 
 
 @dataclass
@@ -31,9 +32,12 @@ class Figure:
     n: int | None = None
     unit: str = ""
     origin: str = ""  # "企业数据" or "2022 年度报告"
+    note: str = ""  # why an earlier candidate was passed over (Context.first)
+    digits: int = 0  # a quotient: shown to this many significant digits (its parts are in the label)
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"label": self.label, "value": _plain(self.value)}
+        value = _significant(self.value, self.digits) if self.digits else self.value
+        out: dict[str, Any] = {"label": self.label, "value": _plain(value)}
         if self.unit:
             out["unit"] = self.unit
         if self.n is not None:
@@ -73,6 +77,13 @@ def _plain(d: Decimal) -> str:
     """A Decimal without exponent or trailing zeros beyond what it holds."""
     s = format(d.normalize(), "f") if d == d.to_integral_value() else format(d, "f")
     return s
+
+
+def _significant(d: Decimal, digits: int) -> Decimal:
+    """d rounded to `digits` significant digits (0.07001356852… → 0.0700136)."""
+    if d == 0:
+        return d
+    return d.quantize(Decimal(1).scaleb(d.adjusted() - digits + 1), rounding=ROUND_HALF_UP)
 
 
 def _unit(spec: Spec, m: Measure) -> str:
@@ -122,12 +133,22 @@ class Measures:
             filled = [v for v in vals if v is not None]
             missing = len(vals) - len(filled)
             if missing and not m.empty_zero:
-                raise Unknown(f"有 {missing} 家企业未填“{self.spec.by_id[cid].title}”")
+                raise Unknown(f"有 {missing} 家企业未填“{self.spec.by_id[cid].title}”{self._names(scope, col)}")
             total += sum(filled, Decimal(0))
         exp = total.as_tuple().exponent
         if isinstance(exp, int) and exp < -6:  # binary noise of a spreadsheet formula (0.30000000000000004)
             total = total.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
         return Figure(m.label, total, len(scope), _unit(self.spec, m), "企业数据")
+
+    def _names(self, scope: list[int], col: list[Any], most: int = 3) -> str:
+        """（甲公司、乙公司等）: the enterprises of `scope` whose cell in `col` is empty, by the first text
+        column (the enterprise's name in the collection workbook)."""
+        names = next((self.rows.values[c.id] for c in self.spec.columns if c.type == "text"), None)
+        if names is None:
+            return ""
+        empty = [str(names[i]) for i in scope if col[i] is None][: most + 1]
+        more = "等" if len(empty) > most else ""
+        return f"（{'、'.join(empty[:most])}{more}）" if empty else ""
 
     def known(self) -> dict[str, str]:
         out = {}
@@ -169,7 +190,7 @@ class Context:
         scale = Decimal(src.scale)
         if src.kind in ("measure", "ratio"):
             if self.measures is None:
-                raise Unknown("没有企业数据")
+                raise Unknown(NO_DATA)
             figs = [self.measures.get(n) for n in src.names]
             if src.kind == "measure":
                 f = figs[0]
@@ -212,18 +233,38 @@ class Context:
         a, b = figs
         if b.value == 0:
             raise Unknown(f"“{b.label}”为 0，不能作除数")
-        return Figure(f"{a.label} ÷ {b.label}", a.value / b.value * scale, b.n, "", origin)
+
+        def part(f: Figure) -> str:
+            unit = f" {f.unit}" if f.unit and f.unit != "家" else ""
+            return f"{f.label}（{_plain(f.value)}{unit}）"
+
+        times = "" if scale == 1 else f" × {_plain(scale)}"
+        return Figure(f"{part(a)} ÷ {part(b)}{times}", a.value / b.value * scale, b.n, "", origin, digits=6)
 
     def first(self, sources: tuple[Source, ...], years_back: int = 1) -> Figure:
-        """The first candidate that resolves; Unknown with the most telling reason otherwise."""
+        """The first candidate that resolves (its `note` says why earlier ones could not); Unknown with the
+        most telling reason otherwise."""
         why = ""
+        passed = ""
         for src in sources:
             try:
-                return self.resolve(src, years_back)
+                fig = self.resolve(src, years_back)
             except Unknown as exc:
                 if str(exc) and (not why or "不能作除数" in str(exc)):
                     why = str(exc)
+                if str(exc) != NO_DATA:
+                    passed = passed or str(exc)
+                continue
+            fig.note = passed
+            return fig
         raise Unknown(why or "本年或上年的数据不全")
+
+    def prior_alternative(self, sources: tuple[Source, ...], years_back: int = 1) -> Figure | None:
+        """The same base from last year's report, to compare with one taken from this year's workbook."""
+        try:
+            return self.first(tuple(s for s in sources if s.kind.startswith("prior_")), years_back)
+        except Unknown:
+            return None
 
 
 # -- indicators ------------------------------------------------------------------------------------
@@ -270,27 +311,27 @@ def _indicator(ctx: Context, ind: Indicator, lists: dict[str, list[dict[str, Any
     m = ctx.measures
     if ind.kind == "list":
         if m is None:
-            raise Unknown("没有企业数据")
+            raise Unknown(NO_DATA)
         rows = _list_rows(m, ind)
         lists[ind.question] = rows
         return rows, {"source": ENTERPRISES, "formula": _list_formula(spec, ind), "n": len(m.scope(ind.where)),
                       "numerator": {"label": "名单行数", "value": str(len(rows))}}
     if ind.kind == "count" and ind.list:
         if ind.list not in lists:
-            raise Unknown("没有企业数据")
+            raise Unknown(NO_DATA)
         n = len(lists[ind.list])
         return n, {"source": ENTERPRISES, "formula": f"名单“{e.label(ind.list)}”的行数",
                    "numerator": {"label": "名单行数", "value": str(n)}}
     if ind.kind in ("sum", "count"):
         if m is None:
-            raise Unknown("没有企业数据")
+            raise Unknown(NO_DATA)
         f = m.get(ind.measure)
         value = f.value * Decimal(ind.scale)
         formula = ind.formula or f"{f.label}（{'符合条件的企业数' if ind.kind == 'count' else '逐家相加'}）"
         return _raw_value(e, ind.question, value), _evidence(ind, e, f, formula=formula)
     if ind.kind == "ratio":
         if m is None:
-            raise Unknown("没有企业数据")
+            raise Unknown(NO_DATA)
         num, den = m.get(ind.num), m.get(ind.den)
         if den.value == 0:
             raise Unknown(f"“{den.label}”为 0，不能作除数")
@@ -313,7 +354,27 @@ def _indicator(ctx: Context, ind: Indicator, lists: dict[str, list[dict[str, Any
     reduction = ind.kind == "reduction"
     value = (1 - cur.value / prev.value) * 100 if reduction else _growth(cur.value, prev.value, years)
     extra: dict[str, Any] = {"years": years} if ind.kind == "cagr" else {}
+    extra["basis"] = _basis(ctx, ind, prev, years)
     return _raw_value(e, ind.question, value), _evidence(ind, e, cur, prev, **extra)
+
+
+def _basis(ctx: Context, ind: Indicator, prev: Figure, years: int) -> str:
+    """Where the base of a growth rate comes from, said with the proposal: which year, which source, and
+    why (an earlier source passed over), and whether last year's report agrees with the workbook."""
+    e = ctx.e
+    span = f"{e.year - years}→{e.year} 年，n = {years}；" if ind.kind == "cagr" else ""
+    if prev.origin == "企业数据":
+        text = f"{span}基数取自企业数据的“上年”列"
+        other = ctx.prior_alternative(ind.previous, years) if years == 1 else None
+        if other is not None and _quantize(2, other.value) != _quantize(2, prev.value):
+            def amount(f: Figure) -> str:
+                return _plain(_quantize(2, f.value)) + (f" {f.unit}" if f.unit and f.unit != "家" else "")
+
+            text += (f"，合计 {amount(prev)}，而 {other.origin}为 {amount(other)}，"
+                     "两者不同，请核对企业范围和口径")
+        return text
+    why = f"（{prev.note}）" if prev.note else ""
+    return f"{span}基数取自 {prev.origin}{why}"
 
 
 def _list_formula(spec: Spec, ind: Indicator) -> str:
@@ -349,6 +410,7 @@ def _list_rows(m: Measures, ind: Indicator) -> list[dict[str, Any]]:
 
 def compute(engine: Engine, spec: Spec, rows: Rows | None) -> Result:
     """Every indicator the data allows, as proposals beside the current answers; the others with the reason."""
+    from ..computed import short_label
     from ..engine import evaluate
 
     ctx = Context(engine, spec, rows)
@@ -366,7 +428,7 @@ def compute(engine: Engine, spec: Spec, rows: Rows | None) -> Result:
         try:
             raw, ev = _indicator(ctx, ind, lists)
         except Unknown as exc:
-            if str(exc) not in ("没有企业数据",):
+            if str(exc) != NO_DATA:
                 res.unavailable.append((qid, str(exc)))
             continue
         try:
@@ -381,11 +443,17 @@ def compute(engine: Engine, spec: Spec, rows: Rows | None) -> Result:
     # Only figures the form asks for once these are in (e.g. a count asked when two others are 0).
     after = evaluate(engine.flow, {**engine.session.answers, **{q: v for q, (v, _) in parsed.items()}}, engine.year)
     stored_ev = getattr(engine.session, "evidence", None) or {}
+    kept_from_data: list[str] = []
     for qid, (value, ev) in parsed.items():
         if not after.relevant.get(qid, False):
             continue
         q = engine.flow[qid]
         has = qid in engine.session.answers
+        before = stored_ev.get(qid)
+        if rows is None and has and isinstance(before, dict) and before.get("source") == ENTERPRISES:
+            # computed from the enterprises' own figures: not redone from this year's rounded answers
+            kept_from_data.append(f"{short_label(engine.label(qid))}（{engine.shown(qid)}）")
+            continue
         current = engine.shown(qid) if has and engine.is_relevant(qid) else ""
         shown = show(q, value)
         prev = stored_ev.get(qid, {}).get("value") if isinstance(stored_ev.get(qid), dict) else None
@@ -397,6 +465,9 @@ def compute(engine: Engine, spec: Spec, rows: Rows | None) -> Result:
                                       previous_import))
     res.unavailable = [(q, why) for q, why in res.unavailable if after.relevant.get(q, False)]
     res.notes = averages(ctx)
+    if kept_from_data:
+        res.notes.append("已按企业数据计算、不再用本年度答案（已四舍五入）重算：" + "；".join(kept_from_data)
+                         + "。如企业数据有更新，请重新导入采集表。")
     return res
 
 

@@ -3,7 +3,8 @@ every load and import), the rows of the 计算佐证 appendix, and the JSON expo
 
 Stored in session.evidence[qid]:
     {"source": "enterprises" | "prior", "formula": str, "numerator": {label, value, unit?, n?, from?},
-     "denominator": {...}?, "n": int?, "years": int?, "files": [{name, sha256}]?, "value": str | int,
+     "denominator": {...}?, "n": int?, "years": int?, "basis": str?, "files": [{name, sha256}]?,
+     "value": str | int,
      "kept": {"value": ..., "reason": str}?, "at": str?}
 """
 
@@ -25,7 +26,7 @@ MAX_PRIOR = 5
 MAX_CODES = 200_000
 _DEC = re.compile(r"-?\d{1,24}(\.\d{1,30})?")
 _SHA = re.compile(r"[0-9a-f]{64}")
-_EV_KEYS = {"source", "formula", "numerator", "denominator", "n", "years", "files", "value", "kept", "at"}
+_EV_KEYS = {"source", "formula", "numerator", "denominator", "n", "years", "basis", "files", "value", "kept", "at"}
 _FIG_KEYS = {"label", "value", "unit", "n", "from"}
 
 
@@ -69,6 +70,8 @@ def evidence_problem(ev: Any) -> str | None:
             return f"{'分子' if role == 'numerator' else '分母'}应写明名称和数值"
         if not all(_text(fig[k], 100) for k in ("unit", "from") if k in fig) or ("n" in fig and not _count(fig["n"])):
             return "分子或分母的单位、企业数不对"
+    if "basis" in ev and not _text(ev["basis"]):
+        return "基数说明 basis 应是文字"
     if "n" in ev and not _count(ev["n"]):
         return "企业数 n 应是非负整数"
     if "years" in ev and not (_count(ev["years"]) and 1 <= ev["years"] <= 20):
@@ -195,6 +198,8 @@ def appendix_rows(e: Engine, qid: str) -> list[tuple[str, str]]:
     rows.append(("计算公式", ev.get("formula") or ""))
     if "years" in ev:
         rows.append(("相隔年数 n", str(ev["years"])))
+    if ev.get("basis"):
+        rows.append(("基数", ev["basis"]))
     if "n" in ev:
         rows.append(("企业数", f"{ev['n']} 家"))
     from ..values import show

@@ -93,7 +93,8 @@ def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str
             else:
                 now_text = "当前未填"
             last = f"；上次导入为 {it['previous_import']}" if it["previous_import"] else ""
-            lines.append(f"  {i}. {_label(e, q.id)}：{shown}（{now_text}{last}）")
+            basis = f"{it['evidence']['basis']}；" if it["evidence"].get("basis") else ""
+            lines.append(f"  {i}. {_label(e, q.id)}：{shown}（{basis}{now_text}{last}）")
     else:
         lines.append(f"{head}，没有可以计算的项目。")
     for qid, why in result.unavailable:
