@@ -245,7 +245,7 @@ class Conversation:
 
         ent = turn(e, raw, q is not None and q.type in FREE_TEXT)  # 企业数据 …: proposals from enterprise data
         if ent is not None:
-            return self._finish(Reply(ent.messages, refused=ent.refused), ask=ent.ask)
+            return self._finish(Reply(ent.said(), refused=ent.refused), ask=ent.ask)
         pending = self.session.pending
         if pending and pending.get("kind") == ENTERPRISES:
             pending = None  # a chat word while proposals wait: they keep waiting
@@ -650,7 +650,7 @@ class Conversation:
                 from .enterprises.dialog import command_paths, start
 
                 t = start(self.engine, command_paths(str(p.get("target", ""))) or [])
-                return self._finish(Reply(t.messages, refused=t.refused), ask=t.ask)
+                return self._finish(Reply(t.said(), refused=t.refused), ask=t.ask)
             if p.get("via") == "term" and p.get("target") in self.glossary:
                 return self._finish(Reply([Item("help", self.glossary[p["target"]].render())]))
             return self._jump(str(p.get("target", "")))

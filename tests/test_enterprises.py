@@ -129,7 +129,7 @@ def test_municipal_champion_asked_only_without_national(store, tmp_path):
      ("第 6 行", "统一社会信用代码", "校验位")),
     (lambda r: r[7].update(credit_code=r[2]["credit_code"]), ("第 9 行", "第 4 行", "重复")),
     (lambda r: r[3].update(output="一千"), ("第 5 行", "产值（万元）", "不是数字")),
-    (lambda r: r[10].update(rd_expense=-5), ("第 12 行", "研发费用（万元）", "负")),
+    (lambda r: r[10].update(rd_expense=-5), ("第 12 行", "研发费用（万元）", "：-5 是负数")),
     (lambda r: r[5].update(rd_staff=9999), ("第 7 行", "研发人员数", "从业人员期末人数")),
     (lambda r: r[8].update(water_reused=99999), ("第 10 行", "重复利用水量", "用水总量")),
     (lambda r: r[8].update(waste_generated=1, waste_used=5), ("第 10 行", "综合利用量", "产生量")),
@@ -208,6 +208,17 @@ def test_accept_some_keep_one_with_reason_through_the_conversation(store, workbo
         assert s.evidence["total_output"]["kept"]["reason"] == "以统计局年报为准"
         assert "leading_output_share" in s.evidence and "rd_expense" not in s.answers
         assert s.pending is None
+        # the same workbook again: the kept figure is marked, and 全部 leaves it as the operator decided
+        text = "\n".join(conv.handle(f"企业数据 {workbook}").messages)
+        line = next(x for x in text.splitlines() if "集群总产值" in x)
+        assert "您上次保留了自己的数字，原因：以统计局年报为准，“全部”不会改动它" in line
+        number = int(line.split(".")[0])
+        text = "\n".join(conv.handle("全部").messages)
+        assert "项有改动" in text and "项与原答案相同" in text
+        assert s.answers["total_output"] == "5.00" and s.evidence["total_output"]["kept"]["reason"] == "以统计局年报为准"
+        conv.handle(f"企业数据 {workbook}")
+        conv.handle(str(number))  # chosen by its number: the computed figure replaces the kept one
+        assert s.answers["total_output"] == "4.88" and "kept" not in s.evidence["total_output"]
 
 
 def test_refused_choice_keeps_the_batch_and_cancel_changes_nothing(store, workbook):
@@ -230,19 +241,22 @@ def test_reimport_shows_what_changed(store, tmp_path):
     rows[0]["output"] = D("9999")
     t = start(e, [str(fill_workbook(tmp_path / "v2.xlsx", rows))])
     text = t.messages[0]
-    assert "与上次导入（19 家企业）相比：新增 1 家，减少 1 家" in text
+    assert (f"与上次导入（19 家企业）相比：新增 1 家（统一社会信用代码 {ENTERPRISES[19]['credit_code']}），"
+            f"减少 1 家（统一社会信用代码 {ENTERPRISES[0]['credit_code']}）") in text
     assert "上次导入为" in text and e.session.answers == before  # shown, not applied
     reply(e, "全部")
     assert e.session.answers["enterprise_count"] == 19 and e.session.answers["total_output"] != before["total_output"]
 
 
-def test_round_trip_cli_export_docx_and_json(store, tmp_path, workbook):
+def test_round_trip_cli_export_docx_and_json(store, tmp_path, workbook, capsys):
     from docx import Document
 
     from assistant.cli import main
 
     session = make_session(store)  # the sample report: answers there, the data replaces them
     assert main(["enterprises", session.id, str(workbook), "--yes"]) == 0
+    said = capsys.readouterr().out
+    assert "请选择" not in said and "项有改动" in said  # --yes chose already: no question printed
     s = store.load(session.id)
     assert s.answers["total_output"] == expected()["total_output"] and "total_output" in s.evidence
     out = tmp_path / "报告.docx"
@@ -383,3 +397,13 @@ def test_the_command_word_on_a_text_question_is_asked_about_never_stored(store, 
         conv.handle(f"跳到 {conv.engine.label(qid)}")
         conv.handle("企业数据 显示本集群去年增长较快")  # a sentence, not file names: an answer
         assert handle.session.answers[qid] == "企业数据 显示本集群去年增长较快"
+
+
+def test_numbers_out_of_range_are_named_and_huge_ranges_cost_nothing(store, workbook):
+    e = new_engine(store)
+    start(e, [str(workbook)])
+    n = len(e.session.pending["items"])
+    for text in ("99", "1 - 999999999", "1-999999999", "9" * 5000, f"1 {n + 1}"):
+        t = reply(e, text)
+        assert t.refused and t.messages[0] == f"没有这一项：序号应在 1–{n} 之间（如“1 3 5”或“1-4”）。", text
+    assert reply(e, "1 - 2").messages[0].startswith("已采用 2 项")

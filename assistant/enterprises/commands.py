@@ -152,7 +152,7 @@ def run_enterprises(args: Any) -> int:
         engine = Engine.for_session(handle.session)
         handle.session.say("user", "企业数据 " + " ".join(args.files))
         first = start(engine, list(args.files))
-        for m in first.messages:
+        for m in first.messages if args.yes else first.said():
             _out(m)
             handle.session.say("assistant", m)
         if first.refused or not (handle.session.pending or {}).get("items"):
@@ -169,11 +169,12 @@ def run_enterprises(args: Any) -> int:
             else:
                 handle.session.pending = None
                 handle.save()
-                raise CliError("没有在终端中运行，无法选择。确认无误后请加 --yes（采用全部建议）再运行，例如：\n"
-                               f"  filing enterprises {args.id} {' '.join(args.files)} --yes", EXIT_USAGE)
+                again = " ".join(["filing enterprises", args.id, *args.files, "--yes"])
+                raise CliError(f"没有在终端中运行，无法选择。确认无误后请加 --yes（采用全部建议）再运行，例如：\n  {again}",
+                               EXIT_USAGE)
             handle.session.say("user", text)
             t = reply(engine, text)
-            for m in t.messages:
+            for m in t.said():
                 _out(m)
                 handle.session.say("assistant", m)
         handle.save()

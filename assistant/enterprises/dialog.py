@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..parse import InputError, normalize
 from ..paths import split_paths
-from .proposals import apply, batch, describe, propose
+from .proposals import apply, batch, describe, kept_before, propose
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -38,6 +38,13 @@ class Turn:
     messages: list[str] = field(default_factory=list)
     refused: bool = False
     ask: bool = False  # ask the current question again afterwards
+    prompt: str = ""  # how to choose, closing the last message (left out when a script chose already)
+
+    def said(self) -> list[str]:
+        """The messages as the conversation shows them: the prompt closes the last one."""
+        if not self.prompt:
+            return self.messages
+        return [*self.messages[:-1], f"{self.messages[-1]}\n\n{self.prompt}" if self.messages else self.prompt]
 
 
 def command_paths(text: str) -> list[str] | None:
@@ -92,18 +99,24 @@ def start(engine: Engine, paths: list[str]) -> Turn:
         return Turn(["\n".join(lines)], ask=True)
     cur = engine.current()
     session.pending = {"kind": KIND, "qid": cur.id if cur else None, "prompt": WAITING, **stored}
-    return Turn(["\n".join([*lines, "", PROMPT])])
+    return Turn(["\n".join(lines)], prompt=PROMPT)
+
+
+_NUMBERS_ONLY = re.compile(r"\d+(?:\s*[-－~]\s*\d+)?(?:[\s,，、;；]+\d+(?:\s*[-－~]\s*\d+)?)*")
 
 
 def _numbers(text: str, n: int) -> list[int] | None:
     out: list[int] = []
+    text = re.sub(r"\s*([-－~])\s*", r"\1", text)  # 1 - 4 is 1-4
     for part in re.split(r"[\s,，、;；]+", text.strip()):
         if not part:
             continue
+        if len(part) > 19:  # no list has such numbers (and int() of thousands of digits refuses)
+            return None
         m = re.fullmatch(r"(\d+)\s*[-－~]\s*(\d+)", part)
         if m:
             a, b = int(m[1]), int(m[2])
-            if a > b:
+            if a > b or not 1 <= a <= b <= n:  # checked before expanding: 1-999999999 is no list
                 return None
             out += range(a, b + 1)
         elif part.isdigit():
@@ -132,8 +145,8 @@ def reply(engine: Engine, text: str) -> Turn:
         return Turn([f"直接回车不会采用任何数据。{PROMPT}"], refused=True)
     accept: list[int] = []
     keep: dict[int, str] = {}
-    if low in ALL_WORDS:
-        accept = list(range(1, n + 1))
+    if low in ALL_WORDS:  # all but the figures the operator kept last time, with a reason
+        accept = [i for i, it in enumerate(items, 1) if not kept_before(engine, it)]
     else:
         m = _KEEP.search(s)
         head = s[:m.start()] if m else s
@@ -150,6 +163,8 @@ def reply(engine: Engine, text: str) -> Turn:
                                  "可以不选它，之后再填写。"], refused=True)
                 keep[i] = reason
         got = _numbers(head, n) if head.strip() else []
+        if got is None and _NUMBERS_ONLY.fullmatch(head.strip()):
+            return Turn([f"没有这一项：序号应在 1–{n} 之间（如“1 3 5”或“1-4”）。"], refused=True)
         if got is None or (not got and not keep):
             return Turn([f"没有读懂“{s[:30]}”。{PROMPT}"], refused=True)
         if set(got) & set(keep):

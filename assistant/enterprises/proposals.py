@@ -68,6 +68,19 @@ def batch(result: Result) -> dict[str, Any]:
     return {"items": items, "summary": summary}
 
 
+def kept_before(e: Engine, it: dict[str, Any]) -> str:
+    """The reason the operator gave last time for keeping their own figure, while it still stands; else ""."""
+    if it["same"]:
+        return ""
+    ev = e.session.evidence.get(it["qid"])
+    kept = ev.get("kept") if isinstance(ev, dict) else None
+    if not isinstance(kept, dict):
+        return ""
+    current = e.session.answers.get(it["qid"])
+    still = kept.get("value") == (len(current) if isinstance(current, list) else current)
+    return str(kept.get("reason", "")) if still else ""
+
+
 def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str]:
     """What the data gives, numbered, with the current answers beside; what cannot be computed and why;
     what changed since the last accepted import."""
@@ -94,7 +107,9 @@ def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str
                 now_text = "当前未填"
             last = f"；上次导入为 {it['previous_import']}" if it["previous_import"] else ""
             basis = f"{it['evidence']['basis']}；" if it["evidence"].get("basis") else ""
-            lines.append(f"  {i}. {_label(e, q.id)}：{shown}（{basis}{now_text}{last}）")
+            kept = kept_before(e, it)
+            mine = f"；您上次保留了自己的数字，原因：{kept}，“全部”不会改动它" if kept else ""
+            lines.append(f"  {i}. {_label(e, q.id)}：{shown}（{basis}{now_text}{last}{mine}）")
     else:
         lines.append(f"{head}，没有可以计算的项目。")
     for qid, why in result.unavailable:
@@ -103,11 +118,21 @@ def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str
     before = e.session.enterprise_data
     if files and isinstance(before, dict):
         old, new = set(before.get("codes") or []), set(result.codes)
-        added, removed = len(new - old), len(old - new)
+        added = [c for c in result.codes if c not in old]
+        removed = sorted(old - new)
         changed = sum(1 for it in items if it["previous_import"])
-        lines.append(f"与上次导入（{before.get('n', 0)} 家企业）相比：新增 {added} 家，减少 {removed} 家；"
-                     f"{changed} 项结果有变化（见上面“上次导入为”）。")
+        key = next(c for c in spec_for(e).columns if c.key).header
+        lines.append(f"与上次导入（{before.get('n', 0)} 家企业）相比：新增 {len(added)} 家{_some(added, key)}，"
+                     f"减少 {len(removed)} 家{_some(removed, key)}；"
+                     + (f"{changed} 项结果有变化（见上面“上次导入为”）。" if changed else "各项计算结果没有变化。"))
     return lines
+
+
+def _some(codes: list[str], key: str, most: int = 5) -> str:
+    """（统一社会信用代码 A、B 等）: which enterprises, by the key they were imported with."""
+    if not codes:
+        return ""
+    return f"（{key} {'、'.join(codes[:most])}{'等' if len(codes) > most else ''}）"
 
 
 def apply(engine: Engine, stored: dict[str, Any], accept: list[int], keep: dict[int, str]) -> tuple[list[str], bool]:
@@ -150,7 +175,9 @@ def apply(engine: Engine, stored: dict[str, Any], accept: list[int], keep: dict[
     if chosen:
         named = "" if len(chosen) > 8 else "：" + "；".join(
             f"{_label(e, it['qid'])} {_shown(e, it)}" for it in chosen.values())
-        lines.append(f"已采用 {len(chosen)} 项{named}。计算方法、分子分母、企业数和源文件已记入计算佐证材料。")
+        same = sum(1 for it in chosen.values() if it["same"])
+        split = f"（{len(chosen) - same} 项有改动，{same} 项与原答案相同）" if same else ""
+        lines.append(f"已采用 {len(chosen)} 项{split}{named}。计算方法、分子分母、企业数和源文件已记入计算佐证材料。")
     lines += kept_lines
     touched = {it["qid"] for it in chosen.values()}
     found = [f for f in e.findings() if f.qid in touched and f.rule not in ("required", "constraint")]

@@ -242,7 +242,8 @@ def _number(v: Any, integer: bool) -> Decimal:
     else:
         raise ValueError(f"“{str(v)[:20]}”不是数字")
     if d < 0:
-        raise ValueError(f"{d} 是负数，本列不能为负")
+        shown = format(d.normalize(), "f") if d == d.to_integral_value() else str(d)  # -50, not -50.0
+        raise ValueError(f"{shown} 是负数，本列不能为负")
     if integer and d != d.to_integral_value():
         raise ValueError(f"{d} 不是整数")
     return d
