@@ -407,3 +407,14 @@ def test_numbers_out_of_range_are_named_and_huge_ranges_cost_nothing(store, work
         t = reply(e, text)
         assert t.refused and t.messages[0] == f"没有这一项：序号应在 1–{n} 之间（如“1 3 5”或“1-4”）。", text
     assert reply(e, "1 - 2").messages[0].startswith("已采用 2 项")
+
+
+def test_the_tier_counting_rule_is_said_once_with_the_proposals(store, workbook):
+    """The form does not say whether 专精特新 / 小巨人 / 创新型 exclude each other: the rule used is said."""
+    e = new_engine(store)
+    t = start(e, [str(workbook)])
+    text = "\n".join(t.said())
+    assert text.count("专精特新各级按每家企业填写的最高等级计数，一家企业只计入一级") == 1
+    assert "请对这几项“保留”您的数字并写明原因" in text
+    ev = {p["qid"]: p["evidence"] for p in e.session.pending["items"]}
+    assert "按最高等级计，各级互不重复" in ev["specialized_count"]["formula"]

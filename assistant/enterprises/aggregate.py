@@ -465,6 +465,8 @@ def compute(engine: Engine, spec: Spec, rows: Rows | None) -> Result:
                                       previous_import))
     res.unavailable = [(q, why) for q, why in res.unavailable if after.relevant.get(q, False)]
     res.notes = averages(ctx)
+    proposed = {p.qid for p in res.proposals}
+    res.notes += list(dict.fromkeys(ind.note for ind in spec.indicators if ind.note and ind.question in proposed))
     if kept_from_data:
         res.notes.append("已按企业数据计算、不再用本年度答案（已四舍五入）重算：" + "；".join(kept_from_data)
                          + "。如企业数据有更新，请重新导入采集表。")

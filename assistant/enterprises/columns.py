@@ -86,6 +86,7 @@ class Indicator:
     fill: tuple[tuple[str, str], ...] = ()
     split: tuple[str, ...] = ()
     list: str = ""
+    note: str = ""  # said with the proposals when this indicator is proposed
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
             num=ind.get("num", ""), den=ind.get("den", ""), scale=str(ind.get("scale", 1)),
             current=_sources(ind.get("current"), measures, q), previous=_sources(ind.get("previous"), measures, q),
             max_years=int(ind.get("max_years", 1)), where=_where(ind.get("where"), by_id, q), fill=fill,
-            split=tuple(ind.get("split") or ()), list=ind.get("list", "")))
+            split=tuple(ind.get("split") or ()), list=ind.get("list", ""), note=str(ind.get("note", ""))))
     averages = [Average(a["label"], a.get("about", ""), _sources(a.get("current"), measures, a["label"]),
                         _sources(a.get("previous"), measures, a["label"]), a.get("criterion", ""))
                 for a in data.get("averages") or []]
