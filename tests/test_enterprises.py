@@ -418,3 +418,17 @@ def test_the_tier_counting_rule_is_said_once_with_the_proposals(store, workbook)
     assert "请对这几项“保留”您的数字并写明原因" in text
     ev = {p["qid"]: p["evidence"] for p in e.session.pending["items"]}
     assert "按最高等级计，各级互不重复" in ev["specialized_count"]["formula"]
+
+
+def test_a_unit_slip_and_a_repeated_name_are_said_but_do_not_stop_the_data(store, tmp_path):
+    rows = [dict(r) for r in ENTERPRISES]
+    rows[3]["output"] = D(rows[3]["output"]) * 10000  # 元 typed into a 万元 column
+    rows[6]["name"] = rows[5]["name"]  # the same name, two codes
+    path = fill_workbook(tmp_path / "采集表.xlsx", rows)
+    e = new_engine(store)
+    t = start(e, [str(path)])
+    assert not t.refused and e.session.pending["items"]
+    text = t.messages[0]
+    assert "⚠ 采集表.xlsx 第 5 行：产值（" in text and "相差 1000 倍以上，请核对是否把“元”当成了“万元”" in text
+    assert f"\n  ⚠ 采集表.xlsx 第 7、8 行：企业名称“{rows[5]['name']}”出现了不止一次" in text
+    assert f"产值（{D(rows[3]['output']).normalize():f} 万元）" in text  # as typed, no trailing .0

@@ -464,7 +464,7 @@ def compute(engine: Engine, spec: Spec, rows: Rows | None) -> Result:
         res.proposals.append(Proposal(qid, value, shown, ev, current, has and engine.session.answers.get(qid) == value,
                                       previous_import))
     res.unavailable = [(q, why) for q, why in res.unavailable if after.relevant.get(q, False)]
-    res.notes = averages(ctx)
+    res.notes = (rows.warnings if rows is not None else []) + averages(ctx)
     proposed = {p.qid for p in res.proposals}
     res.notes += list(dict.fromkeys(ind.note for ind in spec.indicators if ind.note and ind.question in proposed))
     if kept_from_data:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 COLUMN_TYPES = ("text", "uscc", "yesno", "choice", "decimal", "integer")
+WARNING_CHECKS = ("apart", "unique")  # said with the proposals; they do not refuse the data
 NUMERIC = ("decimal", "integer")
 KINDS = ("sum", "count", "ratio", "growth", "reduction", "cagr", "list")
 SOURCES = ("measure", "ratio", "answers", "prior_measure", "prior_ratio", "prior_answers")
@@ -48,10 +49,15 @@ class Col:
 
 @dataclass(frozen=True)
 class Check:
-    kind: str  # le | needs | pairs
+    kind: str  # le | needs | pairs (refuse the batch) | apart | unique (warnings with the proposals)
     cols: tuple[str, ...]
     message: str
     where: tuple[tuple[str, Any], ...] = ()
+    factor: str = "1000"  # apart: the two figures differ by this factor or more
+
+    @property
+    def warning(self) -> bool:
+        return self.kind in WARNING_CHECKS
 
 
 @dataclass(frozen=True)
@@ -171,13 +177,16 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
         raise SpecError("exactly one column is the key (key: true)")
     checks = []
     for ch in data.get("checks") or []:
-        kind = next((k for k in ("le", "needs", "pairs") if k in ch), None)
+        kind = next((k for k in ("le", "needs", "pairs", *WARNING_CHECKS) if k in ch), None)
         if kind is None:
-            raise SpecError(f"check {ch!r}: le, needs or pairs")
+            raise SpecError(f"check {ch!r}: le, needs, pairs, apart or unique")
         names = tuple(ch[kind])
         if not all(n in by_id for n in names):
             raise SpecError(f"check {ch!r}: unknown column")
-        checks.append(Check(kind, names, ch["message"], _where(ch.get("where"), by_id, "check")))
+        if kind == "apart" and (len(names) != 2 or not all(by_id[n].type in NUMERIC for n in names)):
+            raise SpecError(f"check {ch!r}: apart compares two numeric columns")
+        checks.append(Check(kind, names, ch["message"], _where(ch.get("where"), by_id, "check"),
+                            str(ch.get("factor", 1000))))
     measures: dict[str, Measure] = {}
     for mid, m in (data.get("measures") or {}).items():
         summed = m.get("sum") or []

@@ -114,7 +114,7 @@ def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str
         lines.append(f"{head}，没有可以计算的项目。")
     for qid, why in result.unavailable:
         lines.append(f"  · 无法计算“{_label(e, qid)}”：{why}。")
-    lines += [f"  · {note}" for note in result.notes]
+    lines += [f"  {note}" if note.startswith("⚠") else f"  · {note}" for note in result.notes]
     before = e.session.enterprise_data
     if files and isinstance(before, dict):
         old, new = set(before.get("codes") or []), set(result.codes)

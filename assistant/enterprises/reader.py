@@ -70,6 +70,7 @@ class Rows:
     values: dict[str, list[Any]]
     where: list[tuple[int, int]]
     files: list[SourceFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the spec's warning checks: to look at, not refused
 
     def __len__(self) -> int:
         return len(self.where)
@@ -465,13 +466,52 @@ def read_rows(paths: list[Path], spec: Spec) -> Rows:
             values[cid].extend(out)
         where.extend(zip(repeat(fi), sheet_rows))
     problems.raise_if_any()
-    return Rows(spec, values, where, files)
+    rows = Rows(spec, values, where, files)
+    rows.warnings = _warnings(rows)
+    return rows
+
+
+def _warnings(rows: Rows, most: int = 5) -> list[str]:
+    """The spec's warning checks over all rows (all files): what looks wrong but may be right."""
+    out: list[str] = []
+    vals = rows.values
+
+    def at(j: int) -> str:
+        fi, r = rows.where[j]
+        return f"{rows.files[fi].name} 第 {r} 行"
+
+    for ch in rows.spec.checks:
+        found: list[str] = []
+        if ch.kind == "apart":
+            a, b, factor = vals[ch.cols[0]], vals[ch.cols[1]], Decimal(ch.factor)
+            for j in range(len(rows)):
+                x, y = a[j], b[j]
+                if x and y and (x >= y * factor or y >= x * factor):
+                    found.append(f"{at(j)}：{_fill(ch.message, {c: vals[c][j] for c in ch.cols})}")
+        elif ch.kind == "unique":
+            seen: dict[Any, list[int]] = {}
+            for j, v in enumerate(vals[ch.cols[0]]):
+                if v is not None:
+                    seen.setdefault(v, []).append(j)
+            for v, js in seen.items():
+                if len(js) > 1:
+                    by_file: dict[str, list[str]] = {}
+                    for j in js[:most]:
+                        fi, r = rows.where[j]
+                        by_file.setdefault(rows.files[fi].name, []).append(str(r))
+                    places = "、".join(f"{name} 第 {'、'.join(rs)} 行" for name, rs in by_file.items())
+                    found.append(f"{places}：{_fill(ch.message, {ch.cols[0]: v})}")
+        more = f"（另有 {len(found) - most} 处）" if len(found) > most else ""
+        out += [f"⚠ {x}" for x in found[:most]] + ([f"⚠ {more}"] if more else [])
+    return out
 
 
 def _row_checks(spec: Spec, cols: dict[str, list[Any]], n: int, skip: set[int]) -> list[tuple[int, str]]:
     """The spec's row rules over whole columns; rows already refused are skipped."""
     out: list[tuple[int, str]] = []
     for ch in spec.checks:
+        if ch.warning:
+            continue
         if ch.kind == "le" and not ch.where:  # a ≤ b + c + …, the common rule, kept quick
             a, b, extra = cols[ch.cols[0]], cols[ch.cols[1]], [cols[c] for c in ch.cols[2:]]
             for j in range(n):
@@ -501,7 +541,7 @@ def _row_checks(spec: Spec, cols: dict[str, list[Any]], n: int, skip: set[int]) 
 
 def row_problems(spec: Spec, row: dict[str, Any]) -> list[str]:
     """The spec's row rules (a ≤ b + …, a column needed when, names and regions paired)."""
-    return _check_row(spec.checks, row)
+    return _check_row([ch for ch in spec.checks if not ch.warning], row)
 
 
 def _check_row(checks: list[Any], row: dict[str, Any]) -> list[str]:
@@ -540,6 +580,8 @@ def _holds(v: Any, want: Any) -> bool:
 def _fill(message: str, row: dict[str, Any]) -> str:
     def sub(m: re.Match[str]) -> str:
         v = row.get(m[1])
+        if isinstance(v, Decimal) and v == v.to_integral_value():
+            return format(v.normalize(), "f")  # 15482500, not 15482500.0
         return "空" if v is None else str(v)
 
     return re.sub(r"\{(\w+)\}", sub, message)
