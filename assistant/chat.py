@@ -65,7 +65,7 @@ class Reply:
     def __init__(self, messages: Sequence[str | Item] | None = None, action: str | None = None,
                  refused: bool = False, question: Question | None = None):
         self.items: list[Item] = [m if isinstance(m, Item) else Item("text", m) for m in (messages or [])]
-        self.action = action  # "preview" | "quit" | None
+        self.action = action  # "preview" | "quit" | "enterprises" (ask for the workbook paths) | None
         self.refused = refused
         self.question = question
         self.view: QuestionView | None = None  # the question view after this turn
@@ -128,7 +128,7 @@ class Conversation:
         if not p:
             return None
         if p.get("kind") == AMBIGUOUS:
-            return PendingView("ambiguous", "请输入 1 把上面的文字作为答案，或 2 查询/跳转；直接回车不会记录。")
+            return PendingView("ambiguous", f"请输入 1 把上面的文字作为答案，或 2 {self._ambiguity_other(p)}；直接回车不会记录。")
         if p.get("choices") or p.get("prompt"):  # fixes to choose from, or a batch of proposals
             return PendingView("choose", str(p.get("prompt", "")))
         return PendingView("confirm", "请确认上面读到的数值：回车或“是”确认，“否”重新输入。")
@@ -245,7 +245,7 @@ class Conversation:
 
         ent = turn(e, raw, q is not None and q.type in FREE_TEXT)  # 企业数据 …: proposals from enterprise data
         if ent is not None:
-            return self._finish(Reply(ent.said(), refused=ent.refused), ask=ent.ask)
+            return self._finish(Reply(ent.said(), ent.action or None, refused=ent.refused), ask=ent.ask)
         pending = self.session.pending
         if pending and pending.get("kind") == ENTERPRISES:
             pending = None  # a chat word while proposals wait: they keep waiting
@@ -650,7 +650,7 @@ class Conversation:
                 from .enterprises.dialog import command_paths, start
 
                 t = start(self.engine, command_paths(str(p.get("target", ""))) or [])
-                return self._finish(Reply(t.said(), refused=t.refused), ask=t.ask)
+                return self._finish(Reply(t.said(), t.action or None, refused=t.refused), ask=t.ask)
             if p.get("via") == "term" and p.get("target") in self.glossary:
                 return self._finish(Reply([Item("help", self.glossary[p["target"]].render())]))
             return self._jump(str(p.get("target", "")))

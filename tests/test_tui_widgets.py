@@ -254,6 +254,24 @@ def test_f6_is_on_the_key_bar_only_where_the_form_has_an_enterprise_workbook(sto
     asyncio.run(run())
 
 
+def test_the_command_word_alone_asks_then_opens_the_enterprise_dialog(store: SessionStore):
+    from assistant.tui.screens.enterprises import EnterpriseDialog
+
+    s = _session_at(store, "cluster_name")
+
+    async def run() -> None:
+        app = FilingApp(s.id, store=store)
+        async with app.run_test(size=(110, 32)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            await type_line(pilot, "企业数据")
+            assert "2 用企业数据表计算" in screen.conv.view().pending.prompt
+            await type_line(pilot, "2")
+            assert isinstance(app.screen, EnterpriseDialog) and "cluster_name" not in screen.session.answers
+
+    asyncio.run(run())
+
+
 def test_outline_rows_redrawn_after_an_answer(store: SessionStore):
     from assistant.tui.widgets.outline import OutlineList
 

@@ -39,6 +39,7 @@ class Turn:
     refused: bool = False
     ask: bool = False  # ask the current question again afterwards
     prompt: str = ""  # how to choose, closing the last message (left out when a script chose already)
+    action: str = ""  # "enterprises": a front end with a dialog for the paths opens it
 
     def said(self) -> list[str]:
         """The messages as the conversation shows them: the prompt closes the last one."""
@@ -88,7 +89,7 @@ def start(engine: Engine, paths: list[str]) -> Turn:
     if not paths and not session.prior:
         return Turn(["请在“企业数据”后面写上企业数据采集表的路径，例如：企业数据 ~/采集表/企业数据采集表.xlsx"
                      "（可以写多个文件，用空格分开；路径中有空格时请加引号）。"
-                     "还没有采集表时，可用 `filing workbook 会话编号` 生成一份发给企业填写。"], refused=True)
+                     "还没有采集表时，可用 `filing workbook 会话编号` 生成一份发给企业填写。"], action="enterprises")
     try:
         result = propose(engine, [Path(p).expanduser() for p in paths])
     except InputError as exc:

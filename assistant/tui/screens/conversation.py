@@ -271,6 +271,8 @@ class ConversationScreen(Screen):
             self.action_preview()
         elif reply.action == "quit":
             self.app.exit()
+        elif reply.action == "enterprises":
+            self.action_enterprises()
 
     def say(self, text: str) -> Reply:
         before = len(self.session.transcript)
