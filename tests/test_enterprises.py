@@ -358,3 +358,13 @@ def test_joined_paths_split_back_to_the_same(paths, windows):
     if windows:  # a Windows path is never empty nor all spaces
         paths = [p for p in paths if p.strip()] or ["a"]
     assert split_paths(join_paths(paths, windows=windows), windows=windows) == paths
+
+
+def test_an_old_xls_renamed_xlsx_is_refused_with_the_advice_once(store, tmp_path):
+    path = tmp_path / "采集表.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4096)  # an OLE (.xls) file
+    session = make_session(store, answers={})
+    with store.open(session.id) as handle:
+        t = start(Engine.for_session(handle.session), [str(path)])
+    text = t.messages[0]
+    assert t.refused and "旧版 .xls" in text and text.count("另存为") == 1, text
