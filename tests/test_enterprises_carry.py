@@ -47,14 +47,18 @@ def test_carry_forward_from_the_sample_report_then_growth_from_both_years(store,
 
     with store.open(sid) as handle:
         conv = Conversation(Engine.for_session(handle.session), handle.save)
-        first = conv.start().messages[-1]
+        opened = conv.start().messages
+        first = opened[-1]
+        assert "欢迎回来" not in opened[0] and f"已沿用 2023 年度报告中的 {len(carried)} 项答案" in opened[0]
         name = last.answers["cluster_name"]
         assert f"沿用上年：{name}，是否不变？" in first
-        conv.handle("")  # Enter: unchanged
+        said = conv.handle("").messages  # Enter: unchanged
+        assert said[0] == f"已确认沿用上年：{name}。"
         assert "cluster_name" not in handle.session.carried and handle.session.answers["cluster_name"] == name
         q = conv.engine.current()
         assert q.id == carried[1] and "沿用上年" in conv.question_text(q)
-        conv.handle("不变")
+        said = conv.handle("不变").messages
+        assert said[0] == f"已确认沿用上年：{conv.engine.shown(carried[1])}。"
         assert carried[1] not in handle.session.carried
         q = conv.engine.current()
         conv.handle("上海浦江新运营有限公司" if q.id == "operator_name" else "13800000000")
