@@ -168,3 +168,26 @@ def test_sample_report_json_has_no_enterprise_evidence_until_imported(store, tmp
     with open(path, encoding="utf-8") as fh:
         data = json.loads(fh.read())
     assert all(v.get("source") not in ("enterprises", "prior") for v in data["evidence"].values())
+
+
+def test_an_unfinished_base_report_is_said_on_stderr_not_refused(store, capsys):
+    from conftest import sample_answers
+
+    answers = sample_answers()
+    keep = list(answers)[: len(answers) * 2 // 3]  # a draft: a third of the sample left out
+    last = make_session(store, answers={k: answers[k] for k in keep})
+    e = Engine.for_session(store.load(last.id))
+    missing = [q.id for q in e.askable() if q.id not in last.answers]
+    assert missing
+    capsys.readouterr()
+    assert main(["new", "--from", last.id]) == 0
+    out, err = capsys.readouterr()
+    sid = out.strip()
+    assert store.load(sid).year == 2024  # created all the same
+    assert f"上年报告 {last.id}（2023 年度）还没有填完：{len(missing)} 题未回答" in err, err
+    assert f"已完成 {e.progress().answered}/{e.progress().total} 题" in err
+
+    full = make_session(store)
+    capsys.readouterr()
+    assert main(["new", "--from", full.id]) == 0
+    assert "还没有填完" not in capsys.readouterr().err
