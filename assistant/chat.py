@@ -211,12 +211,30 @@ class Conversation:
         e = self.engine
         p = e.progress()
         self._drop_trailing_prompts()
-        if not self.session.transcript:
-            msg = (f"您好！我是集群填报助手，将一题一题地帮您填写《{e.form_title()}》（{self.session.year} 年度）。"
+        s = self.session
+        spoke = any(m.get("role") == "user" for m in s.transcript)
+        if not s.transcript or (not spoke and (s.carried or s.prior)):  # new, or started from last year's
+            msg = (f"您好！我是集群填报助手，将一题一题地帮您填写《{e.form_title()}》（{s.year} 年度）。"
+                   f"{self._carried_intro()}"
                    f"共 {p.total} 题左右，每答一题都会自动保存，可以随时退出，下次接着填。\n{WORDS_HELP}")
         else:
             msg = f"欢迎回来！已完成 {p.answered}/{p.total} 题（{p.percent}%），我们从上次停下的地方继续。"
         return self._finish(Reply([msg]), kind="welcome")
+
+    def _carried_intro(self) -> str:
+        """A new report started from last year's (`filing new --from`): what it brings along."""
+        s = self.session
+        if not (s.carried or s.prior):
+            return ""
+        last = next((p["year"] for p in s.prior if isinstance(p, dict) and isinstance(p.get("year"), int)), None)
+        source = f"{last} 年度报告" if last else "上年报告"
+        msg = "这是一份新的报告"
+        if s.carried:
+            msg += (f"，已沿用{' ' if last else ''}{source}中的 {len(s.carried)} 项答案：问到时会显示上年的答案，"
+                    "直接回车或输入“不变”即确认沿用，有变化请输入新的答案")
+        if s.prior:
+            msg += f"{'；' if s.carried else '，'}{source}的数字作为计算增速的基数"
+        return msg + "。"
 
     def _drop_trailing_prompts(self) -> None:
         """Reopening asks the current question again (or says all is done), after the welcome: so the
@@ -284,15 +302,16 @@ class Conversation:
             shown = rows.shown()
             return self._finish(Reply([f"本题需要您明确选择，直接回车不会记录任何答案。请输入：{shown}"],
                                       refused=True), ask=False)
+        kept = "保留原答案。"
         if q.id in self.session.carried and (s == "" or low in CARRY_WORDS):
             self.session.confirm_carried(q.id)  # last year's value confirmed for this year
-            s = ""
+            s, kept = "", f"已确认沿用上年：{e.shown(q.id)}。"
         if s == "" and q.id in self.session.answers:
-            held = self._hold(q.id, ["保留原答案。"])
+            held = self._hold(q.id, [kept])
             if held is not None:
                 return held
             e.advance(after=q.id)
-            return self._finish(Reply(["保留原答案。"]))
+            return self._finish(Reply([kept]))
         try:
             parsed = e.parse(q.id, raw)
         except Unsure:  # "不清楚": not a wrong answer; offer 稍后 and say where the figure comes from

@@ -179,11 +179,11 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def questions_json(form: str) -> list[dict[str, Any]]:
+def questions_json(form: str, year: int | None = None) -> list[dict[str, Any]]:
     from .flow import fill, load_flow
 
     flow = load_flow(form)
-    year = flow.default_year
+    year = year or flow.default_year
     out = []
     for q in flow.questions:
         item: dict[str, Any] = {
@@ -206,8 +206,33 @@ def questions_json(form: str) -> list[dict[str, Any]]:
     return out
 
 
+def _questions_form(args: argparse.Namespace) -> tuple[str, int | None]:
+    """The form (and year) whose questions `filing questions` lists: a session's, or --form's."""
+    if not args.id:
+        if not args.form:
+            raise CliError("请给出会话编号（列出该会话所用表单的问题），或用 --form 简称 指定表单"
+                           "（`filing forms` 列出可选的表单）。", EXIT_USAGE)
+        return args.form, None
+    from .store import SessionNotFound
+
+    try:
+        session = _store().load(args.id)
+    except SessionNotFound:
+        if args.form:
+            raise
+        try:  # `filing questions annual`: a form's short name where the session id goes
+            return _form_arg(args.id), None
+        except argparse.ArgumentTypeError:
+            raise CliError(f"找不到会话 {args.id}，也没有简称为“{args.id}”的表单。"
+                           "可用 `filing list` 查看已有会话，`filing forms` 查看可选的表单。", EXIT_SESSION) from None
+    if args.form and args.form != session.form:
+        raise CliError(f"会话 {args.id} 填的是表单“{session.form}”，与 --form 指定的“{args.form}”不同；"
+                       "只给会话编号或只给 --form 即可。", EXIT_USAGE)
+    return session.form, session.year
+
+
 def cmd_questions(args: argparse.Namespace) -> int:
-    items = questions_json(args.form)
+    items = questions_json(*_questions_form(args))
     if args.json:
         _out(json.dumps(items, ensure_ascii=False, indent=2))
     else:
@@ -529,8 +554,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--from-reports", nargs="+", metavar="报告.json",
                     help="由各单位导出的 JSON 报告生成汇总表（只用于定义了汇总的表单；全部通过才创建；年度取自报告）")
 
-    sp = add("questions", "列出表单的全部问题", cmd_questions)
-    sp.add_argument("--form", type=_form_arg, metavar="简称", required=True, help=form_help)
+    sp = add("questions", "列出表单的全部问题：给会话编号时为该会话所用的表单，或用 --form 指定表单", cmd_questions)
+    sp.add_argument("id", nargs="?", metavar="会话编号", help="会话编号：列出该会话所用表单的问题（按该会话的年度）")
+    sp.add_argument("--form", type=_form_arg, metavar="简称", help=form_help + "；不给会话编号时必填")
     sp.add_argument("--json", action="store_true", help="以 JSON 输出（编号、部分、栏目、类型、单位、必填、选项、列）")
 
     sp = add("answers", "从文件或命令行写入答案（全部通过才写入）", cmd_answers)

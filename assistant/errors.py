@@ -31,8 +31,9 @@ class Remedies:
     """How a front end names the ways out of a refusal: the command line's options by default; the
     export dialog names its boxes and fields instead."""
 
-    force: str = "加 --force"
-    draft: str = "加 --draft"
+    # an option is followed by a word ("加 --draft 参数"), never glued to the Chinese that follows it
+    force: str = "加 --force 参数"
+    draft: str = "加 --draft 参数"
     output: str = "用 -o 指定"
     fmt: str = "用 --format 指定"
     as_docx: str = "改用 --format docx 导出"

@@ -219,7 +219,9 @@ def _delimiter(text: str) -> str:
 
 
 def _not_excel(path: Path, reason: str) -> TableError:
-    return TableError(f"{path.name} 不是有效的 Excel 文件（{reason}）。请在 Excel 中另存为 .xlsx 后再试。")
+    from .xlsx_scan import NotExcel
+
+    return TableError(NotExcel(reason).message(path.name))
 
 
 def _read_xlsx(path: Path, raw: bytes) -> Table:
@@ -232,7 +234,7 @@ def _read_xlsx(path: Path, raw: bytes) -> Table:
         with open_zip(raw) as z:
             scan = scan_xlsx(z, MAX_ROWS, MAX_COLUMNS, MAX_CELLS)
     except NotExcel as exc:
-        raise _not_excel(path, str(exc)) from None
+        raise TableError(exc.message(path.name)) from None
     except SheetLimit as exc:
         raise _limit_error(path.name, str(exc)) from None
     if scan.formula_without_value is not None:

@@ -27,8 +27,19 @@ EXCEL_MAX_COLUMN = 16384  # XFD
 OFFICE_DOC = "/officeDocument"
 
 
+SAVE_AS_XLSX = "请在 Excel 中另存为 .xlsx 后再试。"
+
+
 class NotExcel(Exception):
-    """The file is not a usable .xlsx; str() is the reason in Chinese, shown in brackets."""
+    """The file is not a usable .xlsx; str() is the reason in Chinese, shown in brackets; `advice` is what to do
+    (one sentence, said once: the reason itself gives none)."""
+
+    def __init__(self, reason: str, advice: str = SAVE_AS_XLSX) -> None:
+        super().__init__(reason)
+        self.advice = advice
+
+    def message(self, name: str) -> str:
+        return f"{name} 不是有效的 Excel 文件（{self}）。{self.advice}"
 
 
 class SheetLimit(Exception):
@@ -224,7 +235,7 @@ class _SheetReader:
 
 def open_zip(raw: bytes) -> zipfile.ZipFile:
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        raise NotExcel("这是旧版 .xls 格式，或设置了打开密码；请在 Excel 中取消密码并另存为 .xlsx")
+        raise NotExcel("这是旧版 .xls 格式，或设置了打开密码", "请在 Excel 中打开（有密码的先取消密码），另存为 .xlsx 后再试。")
     try:
         z = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile:
@@ -235,11 +246,11 @@ def open_zip(raw: bytes) -> zipfile.ZipFile:
     kind = ("Word 文档" if "word/document.xml" in names else "PowerPoint 文件" if "ppt/presentation.xml" in names
             else "OpenDocument 文件" if "mimetype" in names else "")
     if kind and not any(n.startswith("xl/") for n in names):
-        raise NotExcel(f"这是 {kind}")
+        raise NotExcel(f"这是 {kind}", "请改选 Excel 表格（.xlsx）或 CSV 文件。")
     if "[Content_Types].xml" not in names:
         raise NotExcel("压缩包里没有 Excel 工作簿")
     if "EncryptedPackage" in names:
-        raise NotExcel("文件设置了打开密码，请在 Excel 中取消密码后再导入")
+        raise NotExcel("文件设置了打开密码", "请在 Excel 中取消密码并保存后再试。")
     total = 0
     for info in z.infolist():
         if info.file_size > MAX_PART_BYTES:

@@ -227,3 +227,20 @@ def test_whole_district_summary_through_ask(store, capsys, form):
     sid = next(s.id for s in store.all() if s.title != "scratch")
     ref = make_session(store, form)
     assert store.load(sid).answers == ref.answers
+
+
+def test_a_report_started_from_last_year_is_greeted_as_new_and_enter_confirms_last_years_answer(store, capsys):
+    from assistant.cli import main
+
+    last = make_session(store)  # the sample report, 2023
+    capsys.readouterr()
+    assert main(["new", "--from", last.id]) == 0
+    sid = capsys.readouterr().out.strip()
+    carried = len(store.load(sid).carried)
+    drive(ENTER, sid)  # Enter on the first carried question, then the input runs out
+    out = capsys.readouterr().out
+    assert "欢迎回来" not in out
+    assert "您好" in out and f"已沿用 2023 年度报告中的 {carried} 项答案" in out
+    name = last.answers["cluster_name"]
+    assert f"已确认沿用上年：{name}。" in out and "保留原答案" not in out
+    assert "cluster_name" not in store.load(sid).carried

@@ -44,6 +44,24 @@ def test_questions_json_lists_everything():
     assert len(district) == 10  # with the roll-up's table (filled from reports, not asked)
 
 
+def test_questions_of_a_session_use_its_form(store):
+    from assistant.cli import questions_json
+
+    sid = filing("new", "--form", "annual", "--year", "2024", check=True).stdout.strip()
+    by_session = json.loads(filing("questions", sid, "--json", check=True).stdout)
+    assert by_session == questions_json("annual_report", 2024)  # the session's form, worded for its year
+    assert any("2024 年" in i["ask"] for i in by_session)
+    assert [i["id"] for i in json.loads(filing("questions", "annual", "--json", check=True).stdout)] == [
+        i["id"] for i in json.loads(filing("questions", "--form", "annual", "--json", check=True).stdout)]
+    bare = filing("questions")
+    assert bare.returncode == 2 and "请给出会话编号" in bare.stderr and "--form" in bare.stderr
+    assert "缺少参数" not in bare.stderr
+    clash = filing("questions", sid, "--form", "district")
+    assert clash.returncode == 2 and "只给会话编号或只给 --form 即可" in clash.stderr
+    unknown = filing("questions", "deadbeef")
+    assert unknown.returncode == 3 and "找不到会话 deadbeef" in unknown.stderr and "filing forms" in unknown.stderr
+
+
 def test_fill_from_file_then_list_and_check(store):
     sid = filing("new", "--form", "annual", check=True).stdout.strip()
     filing("answers", sid, "--from-file", str(EXAMPLES / "annual_answers.yaml"), check=True)

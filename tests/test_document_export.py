@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from conftest import make_session, sample_answers
@@ -105,6 +106,9 @@ def test_import_refuses_a_file_that_is_not_a_report(store, tmp_path):
     assert list(store.ids()) == before
 
 
+GLUED = re.compile(r"--[a-z-]+[\u4e00-\u9fff]")  # an option run into the Chinese after it
+
+
 def test_existing_file_is_never_overwritten_without_force(annual_session, tmp_path):
     tmp_path = tmp_path / "out"
     tmp_path.mkdir()
@@ -112,7 +116,7 @@ def test_existing_file_is_never_overwritten_without_force(annual_session, tmp_pa
     target.write_bytes(b"keep me")
     with pytest.raises(CliError) as exc:
         export_session(annual_session, "docx", target)
-    assert exc.value.code == 4 and "--force" in str(exc.value)
+    assert exc.value.code == 4 and "请加 --force 参数；" in str(exc.value)
     assert target.read_bytes() == b"keep me"
     export_session(annual_session, "docx", target, force=True)
     assert target.read_bytes()[:2] == b"PK"
@@ -126,7 +130,8 @@ def test_blocking_findings_refuse_export_unless_draft(store, tmp_path):
     for fmt in ("docx", "md", "json"):
         with pytest.raises(CliError) as exc:
             export_session(session, fmt, tmp_path / f"x.{fmt}")
-        assert exc.value.code == 1 and "“集群运营管理机构”尚未填写" in str(exc.value) and "--draft" in str(exc.value)
+        assert exc.value.code == 1 and "“集群运营管理机构”尚未填写" in str(exc.value)
+        assert "可加 --draft 参数导出草稿" in str(exc.value) and not GLUED.search(str(exc.value))
     assert not list(tmp_path.iterdir())
     md = export_session(session, "md", tmp_path / "x.md", draft=True).read_text(encoding="utf-8")
     assert md.startswith("> **草稿**") and "必须填写或修改" in md

@@ -432,3 +432,13 @@ def test_a_unit_slip_and_a_repeated_name_are_said_but_do_not_stop_the_data(store
     assert "⚠ 采集表.xlsx 第 5 行：产值（" in text and "相差 1000 倍以上，请核对是否把“元”当成了“万元”" in text
     assert f"\n  ⚠ 采集表.xlsx 第 7、8 行：企业名称“{rows[5]['name']}”出现了不止一次" in text
     assert f"产值（{D(rows[3]['output']).normalize():f} 万元）" in text  # as typed, no trailing .0
+
+
+def test_an_old_xls_renamed_xlsx_is_refused_with_the_advice_once(store, tmp_path):
+    path = tmp_path / "采集表.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4096)  # an OLE (.xls) file
+    session = make_session(store, answers={})
+    with store.open(session.id) as handle:
+        t = start(Engine.for_session(handle.session), [str(path)])
+    text = t.messages[0]
+    assert t.refused and "旧版 .xls" in text and text.count("另存为") == 1, text

@@ -47,14 +47,18 @@ def test_carry_forward_from_the_sample_report_then_growth_from_both_years(store,
 
     with store.open(sid) as handle:
         conv = Conversation(Engine.for_session(handle.session), handle.save)
-        first = conv.start().messages[-1]
+        opened = conv.start().messages
+        first = opened[-1]
+        assert "欢迎回来" not in opened[0] and f"已沿用 2023 年度报告中的 {len(carried)} 项答案" in opened[0]
         name = last.answers["cluster_name"]
         assert f"沿用上年：{name}，是否不变？" in first
-        conv.handle("")  # Enter: unchanged
+        said = conv.handle("").messages  # Enter: unchanged
+        assert said[0] == f"已确认沿用上年：{name}。"
         assert "cluster_name" not in handle.session.carried and handle.session.answers["cluster_name"] == name
         q = conv.engine.current()
         assert q.id == carried[1] and "沿用上年" in conv.question_text(q)
-        conv.handle("不变")
+        said = conv.handle("不变").messages
+        assert said[0] == f"已确认沿用上年：{conv.engine.shown(carried[1])}。"
         assert carried[1] not in handle.session.carried
         q = conv.engine.current()
         conv.handle("上海浦江新运营有限公司" if q.id == "operator_name" else "13800000000")
@@ -200,3 +204,26 @@ def test_each_growth_rate_says_where_its_base_comes_from(store, tmp_path, capsys
         if e.session.pending:
             reply(e, "全部")
         assert e.session.answers == before
+
+
+def test_an_unfinished_base_report_is_said_on_stderr_not_refused(store, capsys):
+    from conftest import sample_answers
+
+    answers = sample_answers()
+    keep = list(answers)[: len(answers) * 2 // 3]  # a draft: a third of the sample left out
+    last = make_session(store, answers={k: answers[k] for k in keep})
+    e = Engine.for_session(store.load(last.id))
+    missing = [q.id for q in e.askable() if q.id not in last.answers]
+    assert missing
+    capsys.readouterr()
+    assert main(["new", "--from", last.id]) == 0
+    out, err = capsys.readouterr()
+    sid = out.strip()
+    assert store.load(sid).year == 2024  # created all the same
+    assert f"上年报告 {last.id}（2023 年度）还没有填完：{len(missing)} 题未回答" in err, err
+    assert f"已完成 {e.progress().answered}/{e.progress().total} 题" in err
+
+    full = make_session(store)
+    capsys.readouterr()
+    assert main(["new", "--from", full.id]) == 0
+    assert "还没有填完" not in capsys.readouterr().err

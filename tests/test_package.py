@@ -53,6 +53,7 @@ def test_unfinished_report_is_refused_unless_draft(store, tmp_path, no_soffice):
     with pytest.raises(UserError, match="暂不能生成报送材料") as info:
         build_package(session, tmp_path / "p")
     assert info.value.code == 1 and not (tmp_path / "p").exists()
+    assert "可加 --draft 参数生成草稿材料" in str(info.value)
     pkg = build_package(session, tmp_path / "p", draft=True)
     assert "草稿" in (pkg.folder / "报送清单.md").read_text(encoding="utf-8")
 

@@ -94,4 +94,21 @@ def carry_forward(source: str, store: Any, *, year: int | None = None, title: st
             f"将逐项请您确认是否不变；{years} 年度的数据作为计算增速的基数。")
     session.say("assistant", note)
     store.save(session)
-    return session, [note]
+    warning = incomplete_warning(old, origin, last.year)
+    return session, [*([warning] if warning else []), note]
+
+
+def incomplete_warning(engine: Any, origin: dict[str, str], year: int) -> str:
+    """Said (not refused) when last year's report was a draft: its gaps are no base for this year's growth."""
+    qs = engine.askable()
+    missing = sum(1 for q in qs if q.id not in engine.session.answers)
+    unconfirmed = sum(1 for q in qs if q.id in engine.session.answers and q.id in engine.session.carried)
+    if not missing and not unconfirmed:
+        return ""
+    p = engine.progress()
+    gaps = "、".join(x for x in (f"{missing} 题未回答" if missing else "",
+                                  f"{unconfirmed} 项沿用的答案未确认" if unconfirmed else "") if x)
+    return (f"注意：作为基础的上年报告 {origin['name']}（{year} 年度）还没有填完：{gaps}"
+            f"（已完成 {p.answered}/{p.total} 题，{p.percent}%）。新报告仍从它开始；上年没有填的数字不能作为计算增速的基数，"
+            "需要时请先补全上年报告，或在新报告中直接填写增速。")
+

@@ -14,6 +14,7 @@ from typing import Any
 COLUMN_TYPES = ("text", "uscc", "yesno", "choice", "decimal", "integer")
 WARNING_CHECKS = ("apart", "unique")  # said with the proposals; they do not refuse the data
 NUMERIC = ("decimal", "integer")
+INPUT_TITLE_MAX, INPUT_MESSAGE_MAX = 32, 255  # Excel's limits on a cell's input message (title, text)
 KINDS = ("sum", "count", "ratio", "growth", "reduction", "cagr", "list")
 SOURCES = ("measure", "ratio", "answers", "prior_measure", "prior_ratio", "prior_answers")
 
@@ -37,7 +38,7 @@ class Col:
     required: bool = False
     options: tuple[Option, ...] = ()
     help: tuple[str, ...] = ()
-    hint: str = ""
+    note: str = ""  # what the enterprise puts in this cell ({year}, {prev_year} replaced when printed)
     width: int = 0
     key: bool = False
 
@@ -165,10 +166,14 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
     for c in data.get("columns") or []:
         if c.get("type") not in COLUMN_TYPES:
             raise SpecError(f"column {c.get('id')!r}: type must be one of {COLUMN_TYPES}")
+        note = str(c.get("note") or c.get("hint") or "")  # `hint`: the older name
+        if len(str(c.get("header", ""))) > INPUT_TITLE_MAX or len(note) > INPUT_MESSAGE_MAX:
+            raise SpecError(f"column {c.get('id')!r}: Excel shows a header of at most {INPUT_TITLE_MAX} characters "
+                            f"and a note of at most {INPUT_MESSAGE_MAX} as the input message")
         cols.append(Col(id=c["id"], header=c["header"], type=c["type"], unit=c.get("unit", ""),
                         required=bool(c.get("required", False)),
                         options=tuple(Option(o["id"], o["label"]) for o in c.get("options") or []),
-                        help=tuple(c.get("help") or []), hint=c.get("hint", ""), width=int(c.get("width", 0)),
+                        help=tuple(c.get("help") or []), note=note, width=int(c.get("width", 0)),
                         key=bool(c.get("key", False))))
     by_id = {c.id: c for c in cols}
     if len(by_id) != len(cols):

@@ -112,7 +112,7 @@ def _xlsx_rows(name: str, raw: bytes, sheet: str) -> list[list[Any]]:
                     raise TableError(f"{name}：第 {r} 行第 {c} 列是公式，没有计算结果，请在 Excel 中保存后再导入。")
                 bounds = (scan.max_row, scan.max_col)
     except NotExcel as exc:
-        raise TableError(f"{name} 不是有效的 Excel 文件（{exc}）。请在 Excel 中另存为 .xlsx 后再试。") from None
+        raise TableError(exc.message(name)) from None
     except SheetLimit as exc:
         raise TableError(f"{name}：{exc}") from None
     except zipfile.BadZipFile:

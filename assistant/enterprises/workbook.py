@@ -34,6 +34,18 @@ def _glossary_lines(col: Col) -> list[str]:
     return out
 
 
+def note_of(col: Col, year: int) -> str:
+    """What the enterprise puts in this column, for this year: the 填表说明 line and the header's input message."""
+    return col.note.replace("{year}", str(year)).replace("{prev_year}", str(year - 1))
+
+
+def explanation(col: Col, year: int) -> str:
+    """The 填表说明 text of a column: its note, the choices, then the glossary terms that hold for one enterprise."""
+    opts = f"可选：{'、'.join(o.label for o in col.options)}。" if col.options else (
+        "填“是”或“否”。" if col.type == "yesno" else "")
+    return "\n".join(x for x in [note_of(col, year), opts, *(f"【参考】{g}" for g in _glossary_lines(col))] if x)
+
+
 def _display(col: Col, v: Any) -> Any:
     """A stored row value as the enterprise would type it."""
     if v is None:
@@ -76,11 +88,9 @@ def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = No
         ins.write_string(r, 0, col.header, wrap)
         ins.write_string(r, 1, col.unit or "", wrap)
         ins.write_string(r, 2, "必填" if col.required else "选填", wrap)
-        opts = f"可选：{'、'.join(o.label for o in col.options)}。" if col.options else (
-            "填“是”或“否”。" if col.type == "yesno" else "")
-        text = "\n".join(x for x in [col.hint + ("。" if col.hint else "") + opts, *_glossary_lines(col)] if x)
+        text = explanation(col, year)
         ins.write_string(r, 3, text, wrap)
-        ins.set_row(r, 15 * max(1, min(12, len(text) // 34 + text.count("\n") + 1)))
+        ins.set_row(r, 15 * max(1, min(27, len(text) // 34 + text.count("\n") + 1)))
         r += 1
     # -- 企业数据
     ws = wb.add_worksheet(spec.sheet)
@@ -97,8 +107,8 @@ def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = No
         width = col.width or max(10, min(24, len(col.title) * 2))
         ws.set_column(c, c, width, fmt)
         ws.write_string(0, c, col.title, head)
-        message = (col.hint or col.header)[:255]
-        ws.data_validation(0, c, 0, c, {"validate": "any", "input_title": col.header[:32], "input_message": message})
+        message = note_of(col, year) or col.header  # within Excel's limits: checked when the spec is read
+        ws.data_validation(0, c, 0, c, {"validate": "any", "input_title": col.header, "input_message": message})
         dv: dict[str, Any] | None = None
         if col.type == "yesno":
             dv = {"validate": "list", "source": [_YES, _NO]}
@@ -113,7 +123,7 @@ def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = No
                   "error_message": "统一社会信用代码为 18 位。"}
         if dv is not None:
             dv.setdefault("error_type", "stop")
-            dv["input_title"] = col.header[:32]
+            dv["input_title"] = col.header
             dv["input_message"] = message
             ws.data_validation(1, c, last, c, dv)
     numeric = [(c, col.id) for c, col in enumerate(spec.columns) if col.type in ("decimal", "integer")]

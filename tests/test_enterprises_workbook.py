@@ -1,0 +1,86 @@
+"""The collection workbook speaks to the enterprise filling one row: every column explained, read back with openpyxl."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_session
+from openpyxl import load_workbook
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+from assistant.enterprises.columns import NUMERIC, SpecError, load_spec, parse_spec
+
+# Wording the trial found in the enterprise's workbook that only makes sense to the report operator.
+OPERATOR_ONLY = ("助手", "在表上勾", "您只需", "非工业集群可选", "回答“无”", "剔除", "重叠")
+
+
+@pytest.fixture
+def generated(store, tmp_path):
+    from assistant.cli import main
+
+    session = make_session(store)
+    path = tmp_path / "采集表.xlsx"
+    assert main(["workbook", session.id, "-o", str(path)]) == 0
+    return load_workbook(path), session.year
+
+
+def _explanations(wb, spec) -> dict[str, str]:
+    rows = list(wb[spec.instructions_sheet].iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] == "列名")
+    return {r[0]: r[3] or "" for r in rows[start + 1:] if r[0]}
+
+
+def _header_prompts(ws) -> dict[int, tuple[str, str]]:
+    """Column number -> (input title, input message) of the validation that covers its header cell."""
+    out = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in str(dv.sqref).split():
+            first = rng.split(":")[0]
+            letters, row = coordinate_from_string(first)
+            if row == 1:
+                out[column_index_from_string(letters)] = (dv.promptTitle or "", dv.prompt or "")
+    return out
+
+
+def test_every_column_is_explained_to_the_enterprise(generated):
+    wb, year = generated
+    spec = load_spec("annual_report")
+    explained = _explanations(wb, spec)
+    prompts = _header_prompts(wb[spec.sheet])
+    for c, col in enumerate(spec.columns, 1):
+        text = explained.get(col.header, "")
+        title, message = prompts[c]
+        for shown in (text, message):
+            # more than the column name: what to put in the cell
+            assert len(shown.replace(col.header, "")) >= 30, (col.header, shown)
+            assert "{" not in shown, shown  # {year} / {prev_year} replaced
+            for phrase in OPERATOR_ONLY:
+                assert phrase not in shown, (col.header, phrase, shown)
+        assert title == col.header and message != col.header
+        assert text.startswith(message), (col.header, text, message)  # the same explanation in both places
+        if col.type in NUMERIC:
+            assert "“无”" not in text and "“无”" not in message, (col.header, text)
+            assert col.unit in message, (col.header, message)
+            assert "填 0" in message or "留空" in message, (col.header, message)  # what to do when zero / unknown
+        if col.header.startswith("上年"):
+            assert f"{year - 1} 年" in message, message
+    tier, champion = (next(c for c in spec.columns if c.header == h) for h in ("专精特新等级", "单项冠军级别"))
+    for col in (tier, champion):
+        assert "最高" in explained[col.header] and "只选一项" in explained[col.header]
+    assert "“小巨人”企业就选“小巨人”" in explained[tier.header]
+
+
+def test_every_input_message_is_within_excels_limits(generated):
+    wb, _ = generated
+    spec = load_spec("annual_report")
+    dvs = wb[spec.sheet].data_validations.dataValidation
+    assert len(dvs) >= len(spec.columns)
+    for dv in dvs:
+        assert dv.showInputMessage and dv.prompt, dv.sqref
+        assert len(dv.promptTitle or "") <= 32 and len(dv.prompt) <= 255, (dv.sqref, dv.promptTitle, dv.prompt)
+
+
+@pytest.mark.parametrize("field, value", [("note", "字" * 256), ("header", "列" * 33)], ids=["note", "header"])
+def test_a_note_excel_would_cut_is_refused_when_the_spec_is_read(field, value):
+    col = {"id": "a", "header": "企业名称", "type": "text", "key": True, field: value}
+    with pytest.raises(SpecError, match="Excel"):
+        parse_spec({"columns": [col]})
