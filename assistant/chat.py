@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .checks import BLOCKING, involved
 from .echo import confirm_message, echo_rows, unsure_message
@@ -21,6 +21,9 @@ from .glossary import asked_term, load_glossary
 from .parse import NO_WORDS, YES_WORDS, InputError, RowProblem, RowsError, Unsure, normalize
 from .values import choice_options, chosen_index
 from .view import Choices, FindingView, PendingView, QuestionView, build
+
+if TYPE_CHECKING:
+    from .enterprises.dialog import Turn
 
 HELP_WORDS = {"?", "帮助", "help", "提示", "怎么填"}
 BACK_WORDS = {"返回", "上一题", "上一步", "back"}
@@ -263,7 +266,7 @@ class Conversation:
 
         ent = turn(e, raw, q is not None and q.type in FREE_TEXT)  # 企业数据 …: proposals from enterprise data
         if ent is not None:
-            return self._finish(Reply(ent.said(), ent.action or None, refused=ent.refused), ask=ent.ask)
+            return self._turn_reply(ent)
         pending = self.session.pending
         if pending and pending.get("kind") == ENTERPRISES:
             pending = None  # a chat word while proposals wait: they keep waiting
@@ -645,6 +648,10 @@ class Conversation:
         what = "查询词汇表" if p.get("via") == "term" else other
         return f"您是想把‘{shown}’作为答案，还是{what}？\n1. 作为答案　2. {other}\n请输入 1 或 2。"
 
+    def _turn_reply(self, t: Turn) -> Reply:
+        """An enterprises.dialog.Turn as the conversation's reply."""
+        return self._finish(Reply(t.said(), t.action or None, refused=t.refused), ask=t.ask)
+
     def _ambiguity_other(self, p: dict[str, Any]) -> str:
         if p.get("via") == "enterprises":
             return "用企业数据表计算"
@@ -668,8 +675,7 @@ class Conversation:
             if p.get("via") == "enterprises":
                 from .enterprises.dialog import command_paths, start
 
-                t = start(self.engine, command_paths(str(p.get("target", ""))) or [])
-                return self._finish(Reply(t.said(), t.action or None, refused=t.refused), ask=t.ask)
+                return self._turn_reply(start(self.engine, command_paths(str(p.get("target", ""))) or []))
             if p.get("via") == "term" and p.get("target") in self.glossary:
                 return self._finish(Reply([Item("help", self.glossary[p["target"]].render())]))
             return self._jump(str(p.get("target", "")))
