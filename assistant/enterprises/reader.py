@@ -323,7 +323,7 @@ def _number_column(vals: Sequence[Any], integer: bool, bad: dict[int, str]) -> l
     A spreadsheet column is mostly floats: when every filled cell is a finite non-negative float (an
     integer where the column wants one), they are converted in one pass; anything else goes cell by cell."""
     floats = [v for v in vals if type(v) is float]
-    blanks = vals.count(None) + vals.count("")
+    blanks = 0 if len(floats) == len(vals) else vals.count(None) + vals.count("")
     if floats and len(floats) + blanks == len(vals) and not any(map(isnan, floats)) \
             and min(floats) >= 0 and max(floats) < _INF and (not integer or all(map(float.is_integer, floats))):
         # whole numbers as integers (120, not 120.0); otherwise repr, the shortest text that reads back as
