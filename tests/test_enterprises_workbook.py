@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 from conftest import make_session
+from enterprise_support import ENTERPRISES
 from openpyxl import load_workbook
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from assistant.enterprises.columns import NUMERIC, SpecError, load_spec, parse_spec
+from assistant.enterprises.workbook import write_workbook
 
 # Wording the trial found in the enterprise's workbook that only makes sense to the report operator.
 OPERATOR_ONLY = ("助手", "在表上勾", "您只需", "非工业集群可选", "回答“无”", "剔除", "重叠")
@@ -84,3 +86,21 @@ def test_a_note_excel_would_cut_is_refused_when_the_spec_is_read(field, value):
     col = {"id": "a", "header": "企业名称", "type": "text", "key": True, field: value}
     with pytest.raises(SpecError, match="Excel"):
         parse_spec({"columns": [col]})
+
+
+def test_prefilled_status_cells_are_marked_to_check_and_the_sheet_says_so(tmp_path):
+    """Last year's 是否上云 / 专精特新等级 … may have changed: the prefilled cells are shaded and explained."""
+    spec = load_spec("annual_report")
+    path = tmp_path / "预填.xlsx"
+    path.write_bytes(write_workbook(spec, 2024, [dict(r) for r in ENTERPRISES[:3]]))
+    wb = load_workbook(path)
+    first_lines = [r[0] for r in wb[spec.instructions_sheet].iter_rows(min_row=3, max_row=3, values_only=True)]
+    assert first_lines[0] == spec.prefill_note and "浅黄色底" in spec.prefill_note
+    ws = wb[spec.sheet]
+    status = [i for i, c in enumerate(spec.columns, 1) if c.type in ("yesno", "choice")]
+    figures = [i for i, c in enumerate(spec.columns, 1) if c.type in NUMERIC]
+    assert all(ws.cell(2, i).fill.fgColor.rgb.endswith("FFF2CC") for i in status)
+    assert not any(str(ws.cell(2, i).fill.fgColor.rgb).endswith("FFF2CC") for i in figures)
+    blank = tmp_path / "空白.xlsx"
+    blank.write_bytes(write_workbook(spec, 2024))
+    assert spec.prefill_note not in [r[0] for r in load_workbook(blank)[spec.instructions_sheet].iter_rows(values_only=True)]

@@ -118,6 +118,7 @@ class Spec:
     indicators: list[Indicator]
     averages: list[Average] = field(default_factory=list)
     carry: list[str] = field(default_factory=list)
+    prefill_note: str = ""  # 填表说明's first line when rows are prefilled
 
     @property
     def by_id(self) -> dict[str, Col]:
@@ -233,7 +234,8 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
     return Spec(form=data.get("form", ""), sheet=data.get("sheet", "企业数据"),
                 instructions_sheet=data.get("instructions_sheet", "填表说明"), title=data.get("title", ""),
                 intro=list(data.get("intro") or []), columns=cols, checks=checks, measures=measures,
-                indicators=indicators, averages=averages, carry=carry)
+                indicators=indicators, averages=averages, carry=carry,
+                prefill_note=str(data.get("prefill_note", "")))
 
 
 def _spec_path(form: str) -> Path:

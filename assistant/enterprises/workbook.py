@@ -77,7 +77,8 @@ def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = No
     ins.set_column(3, 3, 70)
     ins.write_string(0, 0, title, big)
     r = 2
-    for line in spec.intro:
+    prefilled = wb.add_format({"bg_color": "#FFF2CC", "num_format": "@"})  # last year's status: to check
+    for line in ([spec.prefill_note] if rows and spec.prefill_note else []) + spec.intro:
         ins.merge_range(r, 0, r, 3, line.replace("{year}", str(year)), wrap)
         r += 1
     r += 1
@@ -142,7 +143,7 @@ def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = No
         for c, col in shown:
             v = _display(col, row.get(col.id))
             if v:
-                write_string(i, c, v)
+                write_string(i, c, v, prefilled)
     wb.close()
     return buf.getvalue()
 
