@@ -429,7 +429,8 @@ def test_a_unit_slip_and_a_repeated_name_are_said_but_do_not_stop_the_data(store
     t = start(e, [str(path)])
     assert not t.refused and e.session.pending["items"]
     text = t.messages[0]
-    assert "⚠ 采集表.xlsx 第 5 行：产值（" in text and "相差 1000 倍以上，请核对是否把“元”当成了“万元”" in text
+    assert text.startswith("请先核对以下数据（下面的结果仍按原样计算）：\n  ⚠ 采集表.xlsx 第 5 行：产值（")
+    assert "相差 1000 倍以上，请核对是否把“元”当成了“万元”" in text
     assert f"\n  ⚠ 采集表.xlsx 第 7、8 行：企业名称“{rows[5]['name']}”出现了不止一次" in text
     assert f"产值（{D(rows[3]['output']).normalize():f} 万元）" in text  # as typed, no trailing .0
 
@@ -442,3 +443,14 @@ def test_an_old_xls_renamed_xlsx_is_refused_with_the_advice_once(store, tmp_path
         t = start(Engine.for_session(handle.session), [str(path)])
     text = t.messages[0]
     assert t.refused and "旧版 .xls" in text and text.count("另存为") == 1, text
+
+
+def test_adopting_figures_equal_to_the_answers_says_nothing_changed(store, workbook):
+    e = new_engine(store)
+    start(e, [str(workbook)])
+    reply(e, "全部")
+    before = dict(e.session.answers)
+    start(e, [str(workbook)])
+    t = reply(e, "全部")
+    assert t.messages[0].startswith("已采用 ") and "：计算结果都与原答案相同，答案没有改动。" in t.messages[0]
+    assert e.session.answers == before

@@ -93,6 +93,10 @@ def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str
     else:
         head = f"根据本年度答案和 {', '.join(str(p.get('year')) for p in e.session.prior[:2])} 年度报告"
     items = stored["items"]
+    warnings = [n for n in result.notes if n.startswith("⚠")]
+    if warnings:  # before the figures they may spoil
+        lines.append("请先核对以下数据（下面的结果仍按原样计算）：")
+        lines += [f"  {w}" for w in warnings]
     if items:
         lines.append(f"{head}，可以计算以下 {len(items)} 项：")
         for i, it in enumerate(items, 1):
@@ -114,7 +118,7 @@ def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str
         lines.append(f"{head}，没有可以计算的项目。")
     for qid, why in result.unavailable:
         lines.append(f"  · 无法计算“{_label(e, qid)}”：{why}。")
-    lines += [f"  {note}" if note.startswith("⚠") else f"  · {note}" for note in result.notes]
+    lines += [f"  · {note}" for note in result.notes if note not in warnings]
     before = e.session.enterprise_data
     if files and isinstance(before, dict):
         old, new = set(before.get("codes") or []), set(result.codes)
@@ -176,8 +180,11 @@ def apply(engine: Engine, stored: dict[str, Any], accept: list[int], keep: dict[
         named = "" if len(chosen) > 8 else "：" + "；".join(
             f"{_label(e, it['qid'])} {_shown(e, it)}" for it in chosen.values())
         same = sum(1 for it in chosen.values() if it["same"])
-        split = f"（{len(chosen) - same} 项有改动，{same} 项与原答案相同）" if same else ""
-        lines.append(f"已采用 {len(chosen)} 项{split}{named}。计算方法、分子分母、企业数和源文件已记入计算佐证材料。")
+        if same == len(chosen):
+            named = "：计算结果都与原答案相同，答案没有改动"
+        elif same:
+            named = f"（{len(chosen) - same} 项有改动，{same} 项与原答案相同）{named}"
+        lines.append(f"已采用 {len(chosen)} 项{named}。计算方法、分子分母、企业数和源文件已记入计算佐证材料。")
     lines += kept_lines
     touched = {it["qid"] for it in chosen.values()}
     found = [f for f in e.findings() if f.qid in touched and f.rule not in ("required", "constraint")]
