@@ -204,6 +204,17 @@ def test_each_growth_rate_says_where_its_base_comes_from(store, tmp_path, capsys
         if e.session.pending:
             reply(e, "全部")
         assert e.session.answers == before
+        # a figure the operator kept as their own is not “computed from enterprise data”: it is offered
+        # (and 全部 still leaves it)
+        t = start(e, [str(tmp_path / "缺.xlsx")])
+        n = next(i for i, it in enumerate(e.session.pending["items"], 1) if it["qid"] == "rd_growth")
+        e.session.answers["rd_growth"] = "9.99"
+        reply(e, f"保留 {n} 原因：以统计年报为准")
+        t = start(e, [])
+        line = next(x for x in t.messages[0].splitlines() if "研发经费增速" in x)
+        assert "您上次保留了自己的数字，原因：以统计年报为准" in line and "9.99" in line
+        reply(e, "全部")
+        assert e.session.answers["rd_growth"] == "9.99"
 
 
 def test_an_unfinished_base_report_is_said_on_stderr_not_refused(store, capsys):

@@ -66,7 +66,8 @@ class Proposal:
 class Result:
     proposals: list[Proposal] = field(default_factory=list)
     unavailable: list[tuple[str, str]] = field(default_factory=list)  # (qid, why)
-    notes: list[str] = field(default_factory=list)  # three-year averages, beside the one-year rows
+    notes: list[str] = field(default_factory=list)  # three-year averages, counting rules, figures kept
+    warnings: list[str] = field(default_factory=list)  # the data's warning checks: said before the figures
     measures: dict[str, str] = field(default_factory=dict)  # this year's measures (kept as next year's base)
     n: int = 0
     files: list[dict[str, Any]] = field(default_factory=list)
@@ -450,7 +451,8 @@ def compute(engine: Engine, spec: Spec, rows: Rows | None) -> Result:
         q = engine.flow[qid]
         has = qid in engine.session.answers
         before = stored_ev.get(qid)
-        if rows is None and has and isinstance(before, dict) and before.get("source") == ENTERPRISES:
+        if (rows is None and has and isinstance(before, dict) and before.get("source") == ENTERPRISES
+                and "kept" not in before):
             # computed from the enterprises' own figures: not redone from this year's rounded answers
             kept_from_data.append(f"{short_label(engine.label(qid))}（{engine.shown(qid)}）")
             continue
@@ -464,7 +466,8 @@ def compute(engine: Engine, spec: Spec, rows: Rows | None) -> Result:
         res.proposals.append(Proposal(qid, value, shown, ev, current, has and engine.session.answers.get(qid) == value,
                                       previous_import))
     res.unavailable = [(q, why) for q, why in res.unavailable if after.relevant.get(q, False)]
-    res.notes = (rows.warnings if rows is not None else []) + averages(ctx)
+    res.warnings = rows.warnings if rows is not None else []
+    res.notes = averages(ctx)
     proposed = {p.qid for p in res.proposals}
     res.notes += list(dict.fromkeys(ind.note for ind in spec.indicators if ind.note and ind.question in proposed))
     if kept_from_data:

@@ -169,7 +169,9 @@ def run_enterprises(args: Any) -> int:
             else:
                 handle.session.pending = None
                 handle.save()
-                again = " ".join(["filing enterprises", args.id, *args.files, "--yes"])
+                from ..paths import join_paths
+
+                again = " ".join(["filing enterprises", args.id, join_paths(list(args.files)), "--yes"])
                 raise CliError(f"没有在终端中运行，无法选择。确认无误后请加 --yes（采用全部建议）再运行，例如：\n  {again}",
                                EXIT_USAGE)
             handle.session.say("user", text)

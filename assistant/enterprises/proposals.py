@@ -93,10 +93,9 @@ def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str
     else:
         head = f"根据本年度答案和 {', '.join(str(p.get('year')) for p in e.session.prior[:2])} 年度报告"
     items = stored["items"]
-    warnings = [n for n in result.notes if n.startswith("⚠")]
-    if warnings:  # before the figures they may spoil
+    if result.warnings:  # before the figures they may spoil
         lines.append("请先核对以下数据（下面的结果仍按原样计算）：")
-        lines += [f"  {w}" for w in warnings]
+        lines += [f"  ⚠ {w}" for w in result.warnings]
     if items:
         lines.append(f"{head}，可以计算以下 {len(items)} 项：")
         for i, it in enumerate(items, 1):
@@ -118,7 +117,7 @@ def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str
         lines.append(f"{head}，没有可以计算的项目。")
     for qid, why in result.unavailable:
         lines.append(f"  · 无法计算“{_label(e, qid)}”：{why}。")
-    lines += [f"  · {note}" for note in result.notes if note not in warnings]
+    lines += [f"  · {note}" for note in result.notes]
     before = e.session.enterprise_data
     if files and isinstance(before, dict):
         old, new = set(before.get("codes") or []), set(result.codes)

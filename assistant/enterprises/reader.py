@@ -501,8 +501,7 @@ def _warnings(rows: Rows, most: int = 5) -> list[str]:
                         by_file.setdefault(rows.files[fi].name, []).append(str(r))
                     places = "、".join(f"{name} 第 {'、'.join(rs)} 行" for name, rs in by_file.items())
                     found.append(f"{places}：{_fill(ch.message, {ch.cols[0]: v})}")
-        more = f"（另有 {len(found) - most} 处）" if len(found) > most else ""
-        out += [f"⚠ {x}" for x in found[:most]] + ([f"⚠ {more}"] if more else [])
+        out += found[:most] + ([f"（另有 {len(found) - most} 处）"] if len(found) > most else [])
     return out
 
 
@@ -537,11 +536,6 @@ def _row_checks(spec: Spec, cols: dict[str, list[Any]], n: int, skip: set[int]) 
                 continue
             out += [(j, why) for why in _check_row([ch], {c: cols[c][j] for c in used})]
     return out
-
-
-def row_problems(spec: Spec, row: dict[str, Any]) -> list[str]:
-    """The spec's row rules (a ≤ b + …, a column needed when, names and regions paired)."""
-    return _check_row([ch for ch in spec.checks if not ch.warning], row)
 
 
 def _check_row(checks: list[Any], row: dict[str, Any]) -> list[str]:
