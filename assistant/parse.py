@@ -386,12 +386,16 @@ def parse_phone(q: Question | Column, text: str) -> Parsed:
         s = s[m.end():]
         s = s if re.match(r"1[3-9]", s) or s.startswith("0") else "0" + s
     s = re.sub(r"^\((0\d{2,3})\)-?", r"\1-", s)
-    s = re.sub(r"(转|分机|ext\.?|x)(\d{1,6})$", r"-\2", s, flags=re.IGNORECASE)
+    said = re.search(r"-?(转|分机|ext\.?|x)(\d{1,6})$", s, flags=re.IGNORECASE)  # "转 8": the extension, said
+    if said:
+        s = s[:said.start()]
     example = "请填写手机号（11 位）或带区号的座机（如 021-23117616）"
     if not re.fullmatch(r"[\d-]+", s):
         raise InputError(f"“{shown}”不像电话号码：{example}。")
     digits = s.replace("-", "")
     if _MOBILE.match(digits) and (s.count("-") == 0 or digits.startswith("1")):
+        if said:
+            raise InputError(f"“{shown}”：手机号没有分机号，请只填 11 位手机号，或填带区号的座机和分机。")
         return Parsed(digits)
     if not digits.startswith("0"):
         if len(digits) in (7, 8) and digits[0] in "23456789":
@@ -411,6 +415,10 @@ def parse_phone(q: Question | Column, text: str) -> Parsed:
     while i < len(tail) and len(number + tail[i]) <= max(lengths):
         number, i = number + tail[i], i + 1
     ext = "-".join(tail[i:])
+    if said:
+        if ext:
+            raise InputError(f"“{shown}”的分机号看不明白：分机号写在号码后，如 021-55550123-801。")
+        ext = said[2]
     if len(number) not in lengths or not number or number[0] not in "23456789":
         want = "8 位" if big else "7 或 8 位"
         number = number or (tail[0] if tail else "")

@@ -92,6 +92,10 @@ CASES = [
     ("contact_phone", "0571-8123456", "store", "0571-8123456"),
     ("contact_phone", "0755-88889999", "store", "0755-88889999"),
     ("contact_phone", "021-55550123转801", "store", "021-55550123-801"),
+    ("contact_phone", "021 5555 0123 转 8", "store", "021-55550123-8"),  # no dash: the extension is said
+    ("contact_phone", "02155550123分机801", "store", "021-55550123-801"),
+    ("contact_phone", "021-55550123-12转8", "refuse", "分机号看不明白"),
+    ("contact_phone", "13912345678转8", "refuse", "手机号没有分机号"),
     ("contact_phone", "139 1234 5678", "store", "13912345678"),
     ("contact_phone", "1391234567", "refuse", "电话"),
     ("contact_phone", "55550123", "refuse", "区号"),
