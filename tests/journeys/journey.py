@@ -54,6 +54,7 @@ class Model:
     adopted: set[str] = field(default_factory=set)  # figures taken from enterprise data, unchanged since
     partial: tuple[int, int] | None = None  # the last workbook covered (n, of the report's count) enterprises
     drafted: dict[str, str] = field(default_factory=dict)  # qid -> the draft as adopted
+    replaced: dict[str, str] = field(default_factory=dict)  # qid -> a computed figure the operator typed over
     answered: list[str] = field(default_factory=list)  # the questions the last Answer step went through
 
     @property
@@ -241,6 +242,8 @@ class Revisit(Step):
 
     def meant(self, m: Model) -> None:
         e = m.e
+        if self.qid in m.adopted:
+            m.replaced[self.qid] = str(e.session.evidence[self.qid]["value"])
         out = e.answer(self.qid, self.stored, advance=False)
         assert out.ok, out.message
         assert e.session.answers[self.qid] == self.stored
@@ -340,9 +343,11 @@ class Package(Step):
             if n not in ("报送清单.md", "报送清单.docx"):
                 assert n in checklist, (n, checklist)
         assert_holds(m, document_text(folder / f"{stem}.docx", "docx"))
+        appendix = (folder / "计算佐证材料.md").read_text(encoding="utf-8") if "计算佐证材料.md" in names else ""
         if m.partial:  # ratios from a partial sample say so in the evidence
-            appendix = (folder / "计算佐证材料.md").read_text(encoding="utf-8")
             assert f"基于 {m.partial[0]} 家企业" in appendix, appendix[:2000]
+        for qid, old in m.replaced.items():  # the appendix supports what is printed, not a figure typed over
+            assert old not in appendix, (qid, old, appendix[:3000])
 
 
 @dataclass
