@@ -189,7 +189,7 @@ def test_a_partial_workbook_never_overwrites_the_cluster_totals(store, tmp_path,
     assert main(["export", s.id, "--format", "docx", "-o", str(path), "--draft"]) == 0
     grids = evidence_grids(path)
     e = Engine.for_session(after)
-    assert ["覆盖范围", "仅 8/326 家：只是交回采集表的 8 家企业的合计（报告的集群企业数量为 326 家），由填报单位逐项选择采用"] \
+    assert ["覆盖范围", "仅 8/326 家：只是计入的 8 家企业的合计（报告的集群企业数量为 326 家），由填报单位逐项选择采用"] \
         in grids[e.label("enterprise_count")]
     assert ["覆盖范围", "基于 8 家企业的数据计算（报告的集群企业数量为 326 家）"] in grids[e.label("sme_output_share")]
 
@@ -293,6 +293,18 @@ def test_a_unit_slip_row_is_left_out_of_every_figure_until_confirmed(store, tmp_
     fixed = fill_workbook(tmp_path / "改正.xlsx", ENTERPRISES)
     text = converse(store, s.id, f"企业数据 {fixed}", "取消")[0]
     assert "暂不计入" not in text and "文件中有 20 家企业，本报告的集群企业数量为 20 家。" in text
+
+
+def test_a_row_left_out_makes_the_totals_partial_even_without_a_count(store, tmp_path):
+    rows = [dict(r) for r in ENTERPRISES]
+    rows[3]["output"] = D(str(rows[3]["output"])) * 10000
+    s = make_session(store, answers={})  # no 集群企业数量 yet: the files' 20 rows are the whole
+    lines = converse(store, s.id, f"企业数据 {fill_workbook(tmp_path / 'a.xlsx', rows)}", "全部")
+    assert ("文件中有 20 家企业（报告还没有填写集群企业数量，无法核对这些文件是否包括了集群的全部企业）；"
+            "其中 1 行暂不计入（仅 19/20 家）") in lines[0]
+    after = store.load(s.id)
+    assert "enterprise_count" not in after.answers and "total_output" not in after.answers
+    assert "sme_output_share" in after.answers and "“全部”没有采用" in lines[1]
 
 
 # -- issue 23: bounded figures -----------------------------------------------------------------------------

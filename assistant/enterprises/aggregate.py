@@ -81,13 +81,14 @@ class Coverage:
     missing_carried: bool = False  # the lists they are on came from last year's report
 
     @property
-    def partial(self) -> bool:
-        return self.of is not None and self.n < self.of
+    def whole(self) -> int:
+        """The enterprises the totals should cover: the report's count, or the files' rows when more."""
+        return max(self.of or 0, self.rows)
 
     @property
-    def share(self) -> str:
-        """仅 8/326 家: said beside a total from a partial workbook."""
-        return f"仅 {self.n}/{self.of} 家"
+    def partial(self) -> bool:
+        """Totals miss enterprises: the files cover fewer than the report says, or rows are left out."""
+        return self.n < self.whole
 
     def record(self, kind: str) -> dict[str, Any]:
         """The evidence's coverage entry (kind: the figure's, total | ratio; the figure's own n is the evidence's)."""
@@ -427,7 +428,7 @@ def _indicator_unsafe(ctx: Context, ind: Indicator, lists: dict[str, list[dict[s
             cov = ctx.coverage
             assert cov is not None
             other = prev.origin if cur.origin == FROM_DATA else "本年度答案"
-            raise Unknown(f"企业数据只有 {cov.n}/{cov.of} 家企业，不能与{other}的全集群数字相比") from None
+            raise Unknown(f"企业数据只有 {cov.n}/{cov.whole} 家企业，不能与{other}的全集群数字相比") from None
     prev.label = f"上年：{prev.label}" if years == 1 else f"{e.year - years} 年：{prev.label}"
     if prev.value == 0:
         raise Unknown(f"“{prev.label}”为 0，不能计算增长率")
@@ -618,9 +619,9 @@ def averages(ctx: Context) -> list[str]:
             if base.value == 0:
                 continue
             value = _growth(cur.value, base.value, 2)
-        except Unknown:
+            shown = format_decimal(_quantize(2, value), 2)
+            span = f"{_plain(_quantize(2, base.value))} → {ctx.e.year} 年 {_plain(_quantize(2, cur.value))}"
+        except (Unknown, ArithmeticError):
             continue
-        shown = format_decimal(_quantize(2, value), 2)
-        out.append(f"参考：{a.label} {shown}%（{ctx.e.year - 2} 年 {_plain(_quantize(2, base.value))} → "
-                   f"{ctx.e.year} 年 {_plain(_quantize(2, cur.value))}，n = 2）。{a.criterion}")
+        out.append(f"参考：{a.label} {shown}%（{ctx.e.year - 2} 年 {span}，n = 2）。{a.criterion}")
     return out

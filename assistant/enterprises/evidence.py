@@ -275,12 +275,14 @@ def _coverage_rows(ev: dict[str, Any]) -> list[tuple[str, str]]:
         return []
     rows = []
     of = cov.get("of")
-    if isinstance(of, int) and cov["n"] < of:
+    whole = max(of if isinstance(of, int) else 0, int(cov.get("rows", 0)))
+    if cov["n"] < whole:
+        count = f"报告的集群企业数量为 {of} 家" if isinstance(of, int) else f"文件中共 {whole} 家"
         if cov.get("kind") == "ratio":
-            rows.append(("覆盖范围", f"基于 {ev.get('n', cov['n'])} 家企业的数据计算（报告的集群企业数量为 {of} 家）"))
+            rows.append(("覆盖范围", f"基于 {ev.get('n', cov['n'])} 家企业的数据计算（{count}）"))
         else:
-            rows.append(("覆盖范围", f"仅 {cov['n']}/{of} 家：只是交回采集表的 {cov['n']} 家企业的合计"
-                                     f"（报告的集群企业数量为 {of} 家），由填报单位逐项选择采用"))
+            rows.append(("覆盖范围", f"仅 {cov['n']}/{whole} 家：只是计入的 {cov['n']} 家企业的合计"
+                                     f"（{count}），由填报单位逐项选择采用"))
     if cov.get("left_out"):
         rows.append(("未计入的行", "；".join(cov["left_out"]) + "（数字看起来有误，待核对，未计入）"))
     if cov.get("confirmed"):

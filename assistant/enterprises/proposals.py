@@ -182,15 +182,19 @@ def _letter(i: int) -> str:
 
 def coverage_lines(cov: Coverage) -> list[str]:
     """How far the files reach, said before the figures."""
-    out = []
     if cov.of is None:
-        out.append(f"文件中有 {cov.n} 家企业；报告还没有填写集群企业数量，无法核对这些文件是否包括了集群的全部企业。")
-    elif cov.partial:
-        out.append(f"文件中只有 {cov.n} 家企业，{cov.of_from}的集群企业数量为 {cov.of} 家（仅 {cov.n}/{cov.of} 家）："
-                   f"企业数、产值、研发经费、从业人员、能耗等总量只是这 {cov.n} 家企业的合计，标有“仅 {cov.n}/{cov.of} 家”，"
-                   "“全部”不会采用，如确要采用请逐项输入序号；比例和增速按这些企业计算，标有“基于 … 家企业”。")
+        head = f"文件中有 {cov.rows} 家企业（报告还没有填写集群企业数量，无法核对这些文件是否包括了集群的全部企业）"
     else:
-        out.append(f"文件中有 {cov.n} 家企业，{cov.of_from}的集群企业数量为 {cov.of} 家。")
+        head = f"文件中{'只' if cov.rows < cov.of else ''}有 {cov.rows} 家企业，{cov.of_from}的集群企业数量为 {cov.of} 家"
+    if cov.left_out:
+        head += f"；其中 {len(cov.left_out)} 行暂不计入"
+    if cov.partial:
+        share = f"仅 {cov.n}/{cov.whole} 家"
+        head += (f"（{share}）：企业数、产值、研发经费、从业人员、能耗等总量只是这 {cov.n} 家企业的合计，标有“{share}”，"
+                 "“全部”不会采用，如确要采用请逐项输入序号；比例和增速按这些企业计算，标有“基于 … 家企业”。")
+    else:
+        head += "。"
+    out = [head]
     if cov.missing_total:
         more = "等" if cov.missing_total > len(cov.missing) else ""
         whose = "上年报告沿用的名单" if cov.missing_carried else "报告的名单"
@@ -199,14 +203,20 @@ def coverage_lines(cov: Coverage) -> list[str]:
     return out
 
 
+def whole_of(cov: dict[str, Any]) -> int:
+    """A stored coverage record's whole: the report's count, or the files' rows when more."""
+    of = cov.get("of")
+    return max(of if isinstance(of, int) else 0, int(cov.get("rows", 0)))
+
+
 def scope_text(ev: dict[str, Any]) -> str:
     """仅 8/326 家 (a total from part of the cluster) or 基于 8 家企业 (a ratio of a sample); "" when whole."""
     cov = ev.get("coverage")
-    if not isinstance(cov, dict) or not isinstance(cov.get("of"), int) or cov.get("n", 0) >= cov["of"]:
+    if not isinstance(cov, dict) or cov.get("n", 0) >= whole_of(cov):
         return ""
     if cov.get("kind") == "ratio":
         return f"基于 {ev.get('n', cov['n'])} 家企业"
-    return f"仅 {cov['n']}/{cov['of']} 家"
+    return f"仅 {cov['n']}/{whole_of(cov)} 家"
 
 
 def _some(codes: list[str], key: str, most: int = 5) -> str:
