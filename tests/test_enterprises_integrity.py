@@ -169,7 +169,7 @@ def test_a_partial_workbook_never_overwrites_the_cluster_totals(store, tmp_path,
     after = store.load(s.id)
     assert after.answers["enterprise_count"] == 326 and after.answers["total_output"] == "128.60"
     assert after.answers["rd_expense"] == s.answers["rd_expense"]
-    assert "文件中只有 8 家企业，本报告的集群企业数量为 326 家（仅 8/326 家）" in said
+    assert "文件中只有 8 家企业，本报告的“集群企业数量”为 326 家（仅 8/326 家）" in said
     assert "1. 集群总产值（亿元）：1.29 亿元（仅 8/326 家；当前 128.60 亿元）" in said
     assert "5. 集群企业数量（个）：8（仅 8/326 家；当前 326）" in said
     assert "2. 集群内中小企业产值占集群总产值比例（%）：81.36%（基于 8 家企业；当前 82.50%）" in said
@@ -189,9 +189,9 @@ def test_a_partial_workbook_never_overwrites_the_cluster_totals(store, tmp_path,
     assert main(["export", s.id, "--format", "docx", "-o", str(path), "--draft"]) == 0
     grids = evidence_grids(path)
     e = Engine.for_session(after)
-    assert ["覆盖范围", "仅 8/326 家：只是计入的 8 家企业的合计（报告的集群企业数量为 326 家），由填报单位逐项选择采用"] \
+    assert ["覆盖范围", "仅 8/326 家：只是计入的 8 家企业的合计（报告的“集群企业数量”为 326 家），由填报单位逐项选择采用"] \
         in grids[e.label("enterprise_count")]
-    assert ["覆盖范围", "基于 8 家企业的数据计算（报告的集群企业数量为 326 家）"] in grids[e.label("sme_output_share")]
+    assert ["覆盖范围", "基于 8 家企业的数据计算（报告的“集群企业数量”为 326 家）"] in grids[e.label("sme_output_share")]
 
 
 def test_coverage_is_measured_against_last_years_report_and_names_who_is_missing(store, tmp_path, capsys):
@@ -205,7 +205,7 @@ def test_coverage_is_measured_against_last_years_report_and_names_who_is_missing
         e = Engine.for_session(handle.session)
         t = start(e, [str(fill_workbook(tmp_path / "a.xlsx", ENTERPRISES, year=2024))])
         text = t.messages[0]
-        assert "文件中只有 20 家企业，2023 年度报告的集群企业数量为 326 家（仅 20/326 家）" in text
+        assert "文件中只有 20 家企业，2023 年度报告的“集群企业数量”为 326 家（仅 20/326 家）" in text
         listed = s.answers["specialized_list"][0]
         assert "上年报告沿用的名单中有 " in text and f"{listed['name']}（{listed['credit_code']}）" in text
         # a growth rate never sets part of the cluster against the whole of last year's report
@@ -292,7 +292,7 @@ def test_a_unit_slip_row_is_left_out_of_every_figure_until_confirmed(store, tmp_
     # fixed and re-imported: nothing is left out
     fixed = fill_workbook(tmp_path / "改正.xlsx", ENTERPRISES)
     text = converse(store, s.id, f"企业数据 {fixed}", "取消")[0]
-    assert "暂不计入" not in text and "文件中有 20 家企业，本报告的集群企业数量为 20 家。" in text
+    assert "暂不计入" not in text and "文件中有 20 家企业，本报告的“集群企业数量”为 20 家。" in text
 
 
 def test_a_row_left_out_makes_the_totals_partial_even_without_a_count(store, tmp_path):
@@ -300,7 +300,7 @@ def test_a_row_left_out_makes_the_totals_partial_even_without_a_count(store, tmp
     rows[3]["output"] = D(str(rows[3]["output"])) * 10000
     s = make_session(store, answers={})  # no 集群企业数量 yet: the files' 20 rows are the whole
     lines = converse(store, s.id, f"企业数据 {fill_workbook(tmp_path / 'a.xlsx', rows)}", "全部")
-    assert ("文件中有 20 家企业（报告还没有填写集群企业数量，无法核对这些文件是否包括了集群的全部企业）；"
+    assert ("文件中有 20 家企业（报告还没有填写“集群企业数量”，无法核对这些文件是否包括了集群的全部企业）；"
             "其中 1 行暂不计入（仅 19/20 家）") in lines[0]
     after = store.load(s.id)
     assert "enterprise_count" not in after.answers and "total_output" not in after.answers

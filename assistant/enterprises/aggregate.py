@@ -74,6 +74,7 @@ class Coverage:
     rows: int  # rows in the files (n plus those left out)
     of: int | None = None  # the report's count (this year's answer, else last year's report)
     of_from: str = ""  # where `of` comes from
+    of_label: str = ""  # the question giving `of`, as the form labels it (short)
     left_out: list[str] = field(default_factory=list)  # rows left out until confirmed (place：why)
     confirmed: list[str] = field(default_factory=list)  # rows a leave_out check named, confirmed by the operator
     missing: list[str] = field(default_factory=list)  # enterprises of the report's lists not in the files
@@ -576,6 +577,9 @@ def coverage(ctx: Context, rows: Rows, codes: set[str]) -> Coverage:
         (cov.confirmed if sus.confirmed else cov.left_out).append(sus.place)
     q = spec.cluster_count
     if q:
+        from .evidence import count_label
+
+        cov.of_label = count_label(e, q)
         v = e.session.answers.get(q) if e.is_relevant(q) else None
         last = ctx.prior_of(1)
         pv = (last.get("answers") or {}).get(q) if last is not None else None

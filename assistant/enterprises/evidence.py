@@ -257,7 +257,7 @@ def appendix_rows(e: Engine, qid: str) -> list[tuple[str, str]]:
         rows.append(("基数", ev["basis"]))
     if "n" in ev:
         rows.append(("企业数", f"{ev['n']} 家"))
-    rows += _coverage_rows(ev)
+    rows += _coverage_rows(e, ev)
     computed = ev.get("value")
     rows.append(("计算结果", str(computed) if q.type == "list" else show(q, computed)))
     rows.append(("填报值", f"采用上面的计算结果：{e.shown(qid) if q.type != 'list' else str(computed) + ' 行'}"))
@@ -268,7 +268,22 @@ def appendix_rows(e: Engine, qid: str) -> list[tuple[str, str]]:
     return rows
 
 
-def _coverage_rows(ev: dict[str, Any]) -> list[tuple[str, str]]:
+def count_label(e: Engine, qid: str) -> str:
+    """The question the files' coverage is measured against, as the form labels it, without its unit (（个）)."""
+    from ..computed import short_label
+
+    return re.sub(r"（[^（）]{1,4}）$", "", short_label(e.label(qid)))
+
+
+def _count_label(e: Engine) -> str:
+    from .columns import load_spec
+
+    spec = load_spec(e.session.form)
+    q = spec.cluster_count if spec is not None else ""
+    return count_label(e, q) if q and q in e.flow.by_id else "企业数"
+
+
+def _coverage_rows(e: Engine, ev: dict[str, Any]) -> list[tuple[str, str]]:
     """What part of the cluster the figure covers, and the rows left out or confirmed."""
     cov = ev.get("coverage")
     if not isinstance(cov, dict):
@@ -277,7 +292,7 @@ def _coverage_rows(ev: dict[str, Any]) -> list[tuple[str, str]]:
     of = cov.get("of")
     whole = max(of if isinstance(of, int) else 0, int(cov.get("rows", 0)))
     if cov["n"] < whole:
-        count = f"报告的集群企业数量为 {of} 家" if isinstance(of, int) else f"文件中共 {whole} 家"
+        count = f"报告的“{_count_label(e)}”为 {of} 家" if isinstance(of, int) else f"文件中共 {whole} 家"
         if cov.get("kind") == "ratio":
             rows.append(("覆盖范围", f"基于 {ev.get('n', cov['n'])} 家企业的数据计算（{count}）"))
         else:

@@ -183,14 +183,15 @@ def _letter(i: int) -> str:
 def coverage_lines(cov: Coverage) -> list[str]:
     """How far the files reach, said before the figures."""
     if cov.of is None:
-        head = f"文件中有 {cov.rows} 家企业（报告还没有填写集群企业数量，无法核对这些文件是否包括了集群的全部企业）"
+        unanswered = f"报告还没有填写“{cov.of_label}”，" if cov.of_label else ""
+        head = f"文件中有 {cov.rows} 家企业（{unanswered}无法核对这些文件是否包括了集群的全部企业）"
     else:
-        head = f"文件中{'只' if cov.rows < cov.of else ''}有 {cov.rows} 家企业，{cov.of_from}的集群企业数量为 {cov.of} 家"
+        head = f"文件中{'只' if cov.rows < cov.of else ''}有 {cov.rows} 家企业，{cov.of_from}的“{cov.of_label}”为 {cov.of} 家"
     if cov.left_out:
         head += f"；其中 {len(cov.left_out)} 行暂不计入"
     if cov.partial:
         share = f"仅 {cov.n}/{cov.whole} 家"
-        head += (f"（{share}）：企业数、产值、研发经费、从业人员、能耗等总量只是这 {cov.n} 家企业的合计，标有“{share}”，"
+        head += (f"（{share}）：企业数、金额、人数等合计只是这 {cov.n} 家企业的合计，标有“{share}”，"
                  "“全部”不会采用，如确要采用请逐项输入序号；比例和增速按这些企业计算，标有“基于 … 家企业”。")
     else:
         head += "。"
@@ -259,7 +260,8 @@ def apply(engine: Engine, stored: dict[str, Any], accept: list[int], keep: dict[
         e.session.evidence[qid] = _with_history(earlier, qid, {
             **it["evidence"], "at": at,
             "kept": {"value": current if not isinstance(current, list) else len(current), "reason": reason}})
-        kept_lines.append(f"“{_label(e, qid)}”保留您的 {e.shown(qid)}（原因：{reason}），计算值 {it['shown']} 记入计算佐证材料。")
+        kept_lines.append(f"“{_label(e, qid)}”保留您的 {e.shown(qid)}（原因：{reason}）：计算佐证材料印您写明的依据，"
+                          f"计算值 {it['shown']} 只记在导出的 JSON 中。")
     if stored.get("summary"):
         e.session.enterprise_data = {**stored["summary"], "at": at}
     e.session.updated = at
