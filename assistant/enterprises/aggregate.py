@@ -173,7 +173,7 @@ class Measures:
         total = Decimal(0)
         for cid in m.sum:
             col = self.rows.values[cid]
-            vals = [col[i] for i in scope]
+            vals = col if len(scope) == len(col) else [col[i] for i in scope]  # (scope: ascending, no repeats)
             filled = [v for v in vals if v is not None]
             missing = len(vals) - len(filled)
             if missing and not m.empty_zero:

@@ -372,23 +372,27 @@ def _bounded(col: Col, out: list[Any], bad: dict[int, str]) -> list[Any]:
     return out
 
 
-def _number_column(vals: Sequence[Any], integer: bool, bad: dict[int, str]) -> list[Any]:
-    """A column of numbers (None for empty); `bad` gets position -> reason.
+def _number_column(vals: Sequence[Any], integer: bool, bad: dict[int, str],
+                   top: float = _INF) -> tuple[list[Any], bool]:
+    """A column of numbers (None for empty), and whether every one is known to be within `top`; `bad` gets
+    position -> reason.
 
     A spreadsheet column is mostly floats: when every filled cell is a finite non-negative float (an
-    integer where the column wants one), they are converted in one pass; anything else goes cell by cell."""
+    integer where the column wants one) within `top`, they are converted in one pass; anything else goes
+    cell by cell (and is bounded after)."""
     floats = [v for v in vals if type(v) is float]
     blanks = 0 if len(floats) == len(vals) else vals.count(None) + vals.count("")
     if floats and len(floats) + blanks == len(vals) and not any(map(isnan, floats)) \
-            and min(floats) >= 0 and max(floats) < _INF and (not integer or all(map(float.is_integer, floats))):
+            and min(floats) >= 0 and max(floats) < _INF and max(floats) <= top \
+            and (not integer or all(map(float.is_integer, floats))):
         # whole numbers as integers (120, not 120.0); otherwise repr, the shortest text that reads back as
         # the float, i.e. the figure as typed (0.37, not 0.3699…)
         whole = integer or all(map(float.is_integer, floats))
         got = list(map(Decimal, map(int, floats) if whole else map(repr, floats)))
         if not blanks:
-            return got
+            return got, True
         it = iter(got)
-        return [next(it) if type(v) is float else None for v in vals]
+        return [next(it) if type(v) is float else None for v in vals], True
     out: list[Any] = [None] * len(vals)
     dec = Decimal
     for j, v in enumerate(vals):
@@ -407,12 +411,15 @@ def _number_column(vals: Sequence[Any], integer: bool, bad: dict[int, str]) -> l
             out[j] = _number(v, integer)
         except ValueError as exc:
             bad[j] = str(exc)
-    return out
+    return out, False
 
 
 def _column(col: Col, vals: Sequence[Any], bad: dict[int, str]) -> list[Any]:
     if col.type in ("decimal", "integer"):
-        return _bounded(col, _number_column(vals, col.type == "integer", bad), bad)
+        # a column of floats all within the maximum needs no second pass
+        top = float(col.max) if col.max is not None else _INF
+        out, within = _number_column(vals, col.type == "integer", bad, top)
+        return out if within else _bounded(col, out, bad)
     out: list[Any] = [None] * len(vals)
     quick: dict[Any, Any] = {}
     if col.type == "yesno":
