@@ -225,7 +225,7 @@ def _match(spec: Spec, name: str, header: list[Any], problems: _Problems) -> lis
     seen: set[str] = set()
     ok = True
     for i, h in enumerate(header, 1):
-        text = "" if h is None else str(h).strip()
+        text = "" if h is None else INVISIBLE.sub("", str(h)).strip()
         col = keys.get(header_key(text)) if text else None
         if col is None:
             if text and header_key(text) not in EXTRA_HEADERS:
