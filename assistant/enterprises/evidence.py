@@ -32,7 +32,7 @@ _SHA = re.compile(r"[0-9a-f]{64}")
 _EV_KEYS = {"source", "formula", "numerator", "denominator", "n", "years", "basis", "files", "value", "kept", "at",
             "coverage", "history"}
 _COVERAGE_KEYS = {"kind", "n", "rows", "of", "left_out", "confirmed"}
-MAX_HISTORY = 10
+MAX_HISTORY = 10  # earlier decisions kept with a figure (the JSON export carries them)
 MAX_PLACES = 50
 _FIG_KEYS = {"label", "value", "unit", "n", "from"}
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..store import now
 from .aggregate import Coverage, Result, compute
 from .columns import Spec, load_spec
+from .evidence import MAX_HISTORY
 from .reader import DataError, read_rows
 
 if TYPE_CHECKING:
@@ -50,7 +51,6 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-MAX_HISTORY = 10  # earlier decisions kept with a figure's evidence (the JSON export carries them)
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # rows left out are named by letter: 计入 A
 
 
