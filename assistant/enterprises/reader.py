@@ -418,8 +418,8 @@ def _column(col: Col, vals: Sequence[Any], bad: dict[int, str]) -> list[Any]:
     if col.type in ("decimal", "integer"):
         # a column of floats all within the maximum needs no second pass
         top = float(col.max) if col.max is not None else _INF
-        out, within = _number_column(vals, col.type == "integer", bad, top)
-        return out if within else _bounded(col, out, bad)
+        numbers, within = _number_column(vals, col.type == "integer", bad, top)
+        return numbers if within else _bounded(col, numbers, bad)
     out: list[Any] = [None] * len(vals)
     quick: dict[Any, Any] = {}
     if col.type == "yesno":
