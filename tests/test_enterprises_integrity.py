@@ -329,6 +329,22 @@ def test_absurd_cells_are_refused_naming_file_row_column(store, tmp_path, capsys
     assert "超过一家企业可能的上限" in reply_text[0] and reply_text[1]
 
 
+def test_the_collection_workbook_checks_the_same_maximum_while_typing(tmp_path):
+    from openpyxl import load_workbook
+
+    from assistant.enterprises.workbook import write_workbook
+
+    spec = load_spec("annual_report")
+    path = tmp_path / "采集表.xlsx"
+    path.write_bytes(write_workbook(spec, 2023))
+    ws = load_workbook(path)[spec.sheet]
+    col = next(i for i, c in enumerate(spec.columns, 1) if c.id == "output")
+    letter = ws.cell(row=2, column=col).column_letter
+    dv = next(d for d in ws.data_validations.dataValidation if f"{letter}2" in str(d.sqref))
+    assert dv.operator in (None, "between") and float(dv.formula1) == 0  # (between is the default) and float(dv.formula2) == 100_000_000
+    assert "不大于 100000000 的数字，单位为万元" in dv.error
+
+
 def test_absurd_cluster_totals_are_not_proposed(store, tmp_path):
     rows = [dict(r, output=D(90_000_000), revenue=D(90_000_000), leading_output=None if r["is_leading"] == "否"
                  else D(80_000_000)) for r in ENTERPRISES]
