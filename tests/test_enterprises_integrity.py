@@ -341,7 +341,8 @@ def test_the_collection_workbook_checks_the_same_maximum_while_typing(tmp_path):
     col = next(i for i, c in enumerate(spec.columns, 1) if c.id == "output")
     letter = ws.cell(row=2, column=col).column_letter
     dv = next(d for d in ws.data_validations.dataValidation if f"{letter}2" in str(d.sqref))
-    assert dv.operator in (None, "between") and float(dv.formula1) == 0  # (between is the default) and float(dv.formula2) == 100_000_000
+    # (between is the default operator)
+    assert dv.operator in (None, "between") and float(dv.formula1) == 0 and float(dv.formula2) == 100_000_000
     assert "不大于 100000000 的数字，单位为万元" in dv.error
 
 
