@@ -73,7 +73,7 @@ class ExportDialog(ModalScreen[str | None]):
 
     def compose(self):
         # scrolls: at 80×24 the result line is below the buttons, and is scrolled into view when it is said
-        with VerticalScroll(id="export-dialog", classes="dialog"):
+        with VerticalScroll(id="export-dialog", classes="dialog", can_focus=False):
             yield WrapStatic("导出报告", classes="dialog-title")
             with FormatChoice(id="format"):
                 for i, (_, label) in enumerate(FORMATS):
