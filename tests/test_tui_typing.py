@@ -325,6 +325,7 @@ def test_revisited_long_text_is_selected_typing_replaces_it_and_enter_keeps_it(s
             assert screen.engine.current().id == "overview"
             area = screen.query_one("#longtext")
             assert area.text == before and area.selected_text == before  # shown, selected
+            assert "（直接回车或 Ctrl+S 保留）" in screen.query_one("#question").plain
             await pilot.press("enter")  # Enter alone keeps it, as on the input line
             await pilot.pause()
             assert screen.session.answers["overview"] == before
@@ -419,5 +420,21 @@ def test_export_result_is_on_screen_at_80x24(store: SessionStore, tmp_path):
             await pilot.pause()
             shown = app.export_screenshot()
             assert "未能导出" in shown and "草稿" in shown
+
+    run(go())
+
+
+def test_enterprise_dialog_keeps_keys_typed_on_its_buttons(store: SessionStore):
+    sid = upto(store, "rd_expense")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await opened(pilot)
+            await pilot.press("f6")
+            await pilot.pause()
+            await pilot.press(*"a.x", "tab", *"lsx")
+            await pilot.pause()
+            assert app.screen.query_one("#paths").value == "a.xlsx"
 
     run(go())
