@@ -102,7 +102,9 @@ class ExportDialog(ModalScreen[str | None]):
             event.prevent_default()
             self.do_export()
             return
-        hand_on(self, event, self.query_one("#path", Input))
+        path = next(iter(self.query("#path").results(Input)), None)  # no path field where the file is downloaded
+        if path is not None:
+            hand_on(self, event, path)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
