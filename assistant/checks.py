@@ -51,7 +51,8 @@ def check(engine: Engine) -> list[Finding]:
             used = total_chars(answers.get(k) for k in rule.questions if engine.is_relevant(k))
             if used > rule.budget:
                 qid = rule.questions[0]
-                message = render_message(rule.message, {**ns, "used": used, "budget": rule.budget})
+                message = render_message(rule.message, {**ns, "used": used, "budget": rule.budget},
+                                         flow.where(rule.id, "message"))
                 out.append(Finding(rule.severity, qid, flow[qid].section, message, rule.id))
             continue
         ex = flow.expr(rule.id, "rule")
@@ -61,7 +62,8 @@ def check(engine: Engine) -> list[Finding]:
             continue  # inputs missing or not relevant: nothing to say yet
         if ex(ns) is False:
             qid = rule.questions[0]
-            out.append(Finding(rule.severity, qid, flow[qid].section, render_message(rule.message, ns), rule.id))
+            out.append(Finding(rule.severity, qid, flow[qid].section,
+                               render_message(rule.message, ns, flow.where(rule.id, "message")), rule.id))
     order = flow.index
     out.sort(key=lambda f: (order.get(f.qid, 0), f.severity != BLOCKING))
     return out

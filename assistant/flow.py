@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import FlowError
+from .errors import DuplicateKey, FlowError
 from .expr import Expression, ExpressionError, compile_expr
 
 __all__ = ["Flow", "FlowError", "FormMeta", "Question", "Rule", "Section", "fill", "load_flow", "load_flow_file"]
@@ -289,6 +289,10 @@ class Flow:
                 columns=[replace(c, label=fill(c.label, year), options=opts(c.options)) for c in q.columns])
         return hit
 
+    def where(self, rule_id: str, key: str) -> str:
+        """A rule's template in the form's files, as a refusal names it."""
+        return f"{self.source} 的规则 {rule_id}（{key}）"
+
     def limits_of(self, qid: str) -> list[Rule]:
         """The declared 字 limits (rules with `budget`) this question counts towards."""
         return [r for r in self.rules if r.budget is not None and qid in r.questions]
@@ -332,7 +336,21 @@ def _yaml_loader() -> Any:
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
 
     class Yaml12Loader(base):  # type: ignore[misc, valid-type]
-        pass
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            """A key given twice is refused (PyYAML would keep the last in silence)."""
+            if isinstance(node, yaml.MappingNode):
+                self.flatten_mapping(node)
+                seen: dict[Any, int] = {}
+                for key_node, _ in node.value:
+                    key = self.construct_object(key_node, deep=deep)
+                    line = key_node.start_mark.line + 1
+                    try:
+                        if key in seen:
+                            raise DuplicateKey(key, (seen[key], line))
+                    except TypeError:
+                        continue  # an unhashable key: the base class says so
+                    seen[key] = line
+            return super().construct_mapping(node, deep)
 
     Yaml12Loader.yaml_implicit_resolvers = {
         k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
@@ -355,6 +373,10 @@ def _read_yaml(path: Path) -> Any:
             return yaml_load(fh)
     except FileNotFoundError:
         raise FlowError(f"{path}: 文件不存在") from None
+    except DuplicateKey as exc:
+        raise FlowError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise FlowError(f"{path}: 嵌套层数过深，不是有效的表单文件") from None
     except Exception as exc:
         if type(exc).__module__.startswith("yaml"):
             raise FlowError(f"{path}: 不是有效的 YAML：{exc}") from None
@@ -479,6 +501,7 @@ def _check(flow: Flow, path: Path) -> None:
             wrong = [q for q in r.questions if flow.by_id[q].type not in ("text", "longtext")]
             if wrong:
                 raise FlowError(f"{path}: 规则 {r.id}：字数上限只能用于文字题，{', '.join(wrong)} 不是")
+        _check_templates(flow, r)
         for i, fx in enumerate(r.fixes):
             if (bool(fx.set) + (fx.goto is not None) + fx.edit + fx.keep) != 1:
                 raise FlowError(f"{path}: 规则 {r.id}：fixes 第 {i + 1} 项应且只应有 set、goto、edit、keep 之一")
@@ -493,6 +516,17 @@ def _check(flow: Flow, path: Path) -> None:
                 if fex.names - known:
                     raise FlowError(f"{path}: 规则 {r.id}：fixes 引用了不存在的问题 {', '.join(sorted(fex.names - known))}")
                 flow.exprs[(r.id, f"fix:{i}:{qid}")] = fex
+
+
+def _check_templates(flow: Flow, rule: Rule) -> None:
+    """A rule's message and its fixes' labels compile, and stay within the sandbox's bounds when
+    rendered without answers (raises TemplateRefused, a FlowError naming the file and the key)."""
+    from .expr import environment
+    from .sandbox import check_string
+
+    check_string(environment(), rule.message, where=flow.where(rule.id, "message"))
+    for i, fx in enumerate(rule.fixes):
+        check_string(environment(), fx.label, where=flow.where(rule.id, f"fixes 第 {i + 1} 项的 label"))
 
 
 def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:

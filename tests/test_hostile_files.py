@@ -441,3 +441,35 @@ def test_gbk_with_rare_characters_is_kept_when_the_headers_are_the_lists(tmp_pat
     table = read_table_full(path, load_flow("annual")["patent_list"])
     assert importer.GBK_WITH_HEADERS <= importer._gb2312_share(path.read_bytes().decode("gbk")) < importer.GBK_CONFIDENCE
     assert table.encoding == "gbk" and table.rows[0][4] == "昇玥科技"
+
+
+# -- a form folder from anyone (FILING_FORMS) ----------------------------------------------------
+def test_a_hostile_form_folder_runs_nothing_and_leaves_the_other_forms_usable(store, tmp_path):
+    from form_support import copy_form, edit
+
+    root = copy_form(tmp_path / "新版表单", "annual_copy", "copy")
+    marker = tmp_path / "ran"
+    md = root / "templates" / "annual_copy.md.j2"
+    md.write_text(f'{{{{ cycler.__init__.__globals__.os.popen("id > {marker}").read() }}}}', encoding="utf-8")
+    env = {"FILING_FORMS": str(root)}
+    proc = run_filing("new", "--form", "copy", env=env, timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 0)
+    sid = proc.stdout.strip()
+    proc = run_filing("export", sid, "--format", "md", "--draft", "-o", str(tmp_path / "r.md"), env=env,
+                      timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 1)
+    assert not marker.exists() and not (tmp_path / "r.md").exists()
+    assert str(md) in proc.stderr and "不允许" in proc.stderr
+
+    # a rule message with loops of 100 000 × 100 000: refused when the form loads, in bounded time and memory
+    message = 'message: "集群中小企业数量（{{ sme_count }}）不能多于集群企业数量（{{ enterprise_count }}）。"'
+    edit(root / "flows" / "annual_copy.yaml", message,
+         'message: "{% for i in range(100000) %}{% for j in range(100000) %}{{ i }}{% endfor %}{% endfor %}"')
+    proc = run_filing("forms", env=env, timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 0)
+    assert "（无法使用）" in proc.stdout and "规则 sme_le_enterprises（message）" in proc.stdout
+    proc = run_filing("check", sid, env=env, timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 1, 3)
+    assert "规则 sme_le_enterprises（message）" in proc.stderr
+    proc = run_filing("new", "--form", "annual", env=env, timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 0)
