@@ -72,8 +72,12 @@ class Question:
     unit: str = ""
     places: int = 2
     min: float | None = None
-    max: float | None = None
+    max: float | None = None  # min/max: no report can hold a figure outside (refused from any source)
     min_exclusive: bool = False
+    # What a real report holds: a figure outside is asked to be confirmed when typed, said when read
+    # from a file, and a warning in the check (a unit slip: 万元 typed as 亿元).
+    plausible_min: float | None = None
+    plausible_max: float | None = None
     # A percent that is a change: "growth" (下降 3% is -3) or "reduction" (the form asks how much it fell:
     # 下降 3% is 3, 上升 1% is -1). None: a level (a share, a rate), where 下降/增长 words are refused.
     change: Literal["growth", "reduction"] | None = None
@@ -461,6 +465,12 @@ def _check(flow: Flow, path: Path) -> None:
             raise FlowError(f"{path}: 问题 {q.id}：矩阵题必须列出 rows 和 cols")
         if q.list_id and (q.list_id not in flow.by_id or flow.by_id[q.list_id].type != "list"):
             raise FlowError(f"{path}: 问题 {q.id}：list 指向的 “{q.list_id}” 不是本表中的名单题")
+        numeric = q.type in ("integer", "decimal", "percent", "matrix")
+        bounds = [b for b in (q.min, q.plausible_min, q.plausible_max, q.max) if b is not None]
+        if (q.plausible_min is not None or q.plausible_max is not None) and not numeric:
+            raise FlowError(f"{path}: 问题 {q.id}：plausible_min / plausible_max 只用于数字题")
+        if bounds != sorted(bounds):
+            raise FlowError(f"{path}: 问题 {q.id}：应有 min ≤ plausible_min ≤ plausible_max ≤ max")
         if q.override and not (q.calculate and len(q.evidence) == 2):
             raise FlowError(f"{path}: 问题 {q.id}：override 需要 calculate 和两项 evidence（分子、分母）")
         for ref in q.evidence:
