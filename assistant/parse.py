@@ -258,9 +258,9 @@ def implausible(q: Question | Column, value: Decimal, shown: str) -> str:
     unit = _unit(q)
     lo, hi = getattr(q, "plausible_min", None), getattr(q, "plausible_max", None)
     if hi is not None and value > Decimal(str(hi)):
-        return f"{shown} 超出了一般的范围（通常不超过 {bound_text(hi)}{unit}），请核对数字的位数和单位。"
+        return f"{shown}，超出了一般的范围（通常不超过 {bound_text(hi)}{unit}），请核对数字的位数和单位。"
     if lo is not None and value < Decimal(str(lo)):
-        return f"{shown} 低于一般的范围（通常不低于 {bound_text(lo)}{unit}），请核对。"
+        return f"{shown}，低于一般的范围（通常不低于 {bound_text(lo)}{unit}），请核对。"
     return ""
 
 

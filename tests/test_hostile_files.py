@@ -526,7 +526,7 @@ def test_an_absurd_figure_is_never_taken_in_silence(store, session, tmp_path):
     assert_clean(proc, 0)
     assert "超出了一般的范围" in proc.stdout
     proc = run_filing("check", session.id, timeout=TIMEOUT, mem_mb=MEM_MB)
-    assert "3500.00 亿元 超出了一般的范围" in proc.stdout + proc.stderr
+    assert "3500.00 亿元，超出了一般的范围" in proc.stdout + proc.stderr
     # the same in a JSON report
     report = tmp_path / "r.json"
     assert run_filing("export", session.id, "--format", "json", "--draft", "-o", str(report)).returncode == 0
