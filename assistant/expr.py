@@ -1,5 +1,5 @@
 """Declarative conditions of the flows, read and evaluated here (never Python eval of flow text),
-and the rule messages (trusted jinja2 templates, sandboxed)."""
+and the rule messages (jinja2 templates from the form folder, run in assistant/sandbox.py)."""
 
 from __future__ import annotations
 
