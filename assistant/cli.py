@@ -133,19 +133,26 @@ def _form_arg(text: str) -> str:
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
-    from .flow import load_flow
-    from .forms import form_ids, packaged_root
+    from .forms import broken, form_ids, loaded, packaged_root
 
-    rows = []
+    rows: list[dict[str, Any]] = []
+    bad = broken()  # a form whose files cannot be loaded is listed with the reason; the others still work
     for fid, root in form_ids().items():
-        flow = load_flow(fid)
+        folder = None if root == packaged_root() else str(root)
+        flow = loaded(fid)
+        if flow is None:
+            rows.append({"id": fid, "broken": True, "error": bad.get(fid, ""), "folder": folder})
+            continue
         rows.append({"id": fid, "key": flow.key, "name": flow.describe(), "title": flow.form_title(flow.default_year),
-                     "default_year": flow.default_year, "folder": None if root == packaged_root() else str(root)})
+                     "default_year": flow.default_year, "folder": folder})
     if args.json:
         _out(json.dumps(rows, ensure_ascii=False, indent=2))
         return EXIT_OK
     for r in rows:
         where = f"　来自 {r['folder']}" if r["folder"] else ""
+        if r.get("broken"):
+            _out(f"{'（无法使用）':<12} 编号 {r['id']}{where}：{r['error']}")
+            continue
         _out(f"{r['key']:<12} {r['name']}：{r['title']}（编号 {r['id']}，默认年度 {r['default_year']}）{where}")
     return EXIT_OK
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
-from ..flow import yaml_load
+from ..flow import _read_yaml
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -33,8 +33,7 @@ def load_submission(form: str) -> dict[str, Any]:
     from ..forms import file_of
     from .model import load_layout
 
-    with file_of(form, "templates", "submission.yaml").open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml_load(fh)
+    data: dict[str, Any] = _read_yaml(file_of(form, "templates", "submission.yaml"))
     data["form"] = load_layout(form).get("submission") or {}
     return data
 
