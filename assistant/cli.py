@@ -714,10 +714,12 @@ def _run(args: argparse.Namespace) -> int:
             raise
         _err(describe(exc))
         return EXIT_FILE
-    except Exception as exc:
+    except Exception as exc:  # a programming error: its traceback goes to a log file, never to the terminal
         if args.debug:
             raise
-        _err(f"出现意外错误：{exc}。加 --debug 可查看详细信息。")
+        from .crashlog import report
+
+        _err(report(exc))
         return EXIT_REFUSED
 
 

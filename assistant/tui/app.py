@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.console import Console
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message_pump import MessagePump
@@ -28,6 +31,21 @@ class FilingApp(App):
         self.clock = clock
         self._handle = handle  # a session already opened (locked) by run_app
         self.last_session: str | None = None  # the conversation shown last: said on leaving, to resume it
+        # Textual prints an unhandled exception (with local variables: answers, paths) on its error
+        # console as the app closes; it goes to a log file instead, the terminal gets one sentence.
+        self._error_text = io.StringIO()
+        self.error_console = Console(file=self._error_text, markup=False, highlight=False, color_system=None,
+                                     width=120)
+
+    def crash_note(self) -> str | None:
+        """After run(): where the details of a programming error that closed the app were logged."""
+        text = self._error_text.getvalue()
+        if not text:
+            return None
+        from ..crashlog import sentence, write_log
+
+        self._error_text = io.StringIO()
+        return sentence(write_log(text, "对话界面"))
 
     def get_default_screen(self) -> Any:
         """A resumed session's conversation is the first screen itself: no blank screen to lay out first."""
@@ -104,9 +122,12 @@ def run_app(session_id: str | None = None, *, store_root: Path | None = None) ->
     finally:
         if handle is not None:
             handle.close()
+    crashed = app.crash_note()
+    if crashed:
+        sys.stderr.write(crashed + "\n")
     if app.last_session:
         print(resume_hint(app.last_session))
-    return 0
+    return 1 if crashed else 0
 
 
 def resume_hint(sid: str) -> str:
