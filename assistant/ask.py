@@ -41,8 +41,8 @@ SELECT_HINT = "（方向键选择，回车确认）"
 TEXT_CHOICE = "✎ 输入文字（? 帮助、什么是…、返回、跳过、稍后、预览、保存、退出）"
 MULTILINE_HINT = "（可换行；写完后按 Esc 再按回车提交）"
 # A revisit: the current answer stands selected, as in the chat app; typing or pasting replaces it.
-KEEP_HINT = "已选中当前答案：回车保留，打字即替换，方向键可修改"
-KEEP_MULTILINE_HINT = "可换行，写完后按 Esc 再按回车提交；原文已选中：不改动直接提交即保留，打字即替换，方向键可在原文上修改"
+KEEP_HINT = "已选中：回车保留，打字即替换"
+KEEP_MULTILINE_HINT = "原文已选中：回车保留，打字即替换，方向键可修改；写完按 Esc 再按回车提交"
 _CHAT_WORDS = (HELP_WORDS | BACK_WORDS | SKIP_WORDS | LATER_WORDS | PREVIEW_WORDS | SAVE_WORDS
                | QUIT_WORDS | PROGRESS_WORDS | CHECK_WORDS)
 
@@ -348,7 +348,8 @@ def _select_all(buffer: Any) -> None:
 
 def _replace_selection() -> Any:
     """What prompt_toolkit's shift-selection mode leaves out: a paste and Delete replace the selection
-    too; Esc Enter submits (its own binding needs no selection); Esc alone ends the selection."""
+    too; Enter or Esc Enter on the selected old text submits it (kept: a multi-line prompt would put a
+    line break in its place); Esc alone ends the selection."""
     from prompt_toolkit.filters import is_multiline, shift_selection_mode
     from prompt_toolkit.key_binding import KeyBindings
     from prompt_toolkit.keys import Keys
@@ -364,6 +365,7 @@ def _replace_selection() -> Any:
     def _(event: Any) -> None:
         event.current_buffer.cut_selection()
 
+    @kb.add("enter", filter=shift_selection_mode & is_multiline)
     @kb.add("escape", "enter", filter=shift_selection_mode & is_multiline)
     def _(event: Any) -> None:
         event.current_buffer.exit_selection()

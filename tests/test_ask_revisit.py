@@ -100,14 +100,14 @@ def test_a_long_text_revisit_replaces_on_typing_and_keeps_on_submit(store):
     try:
         open_menu(run)
         jump(run, "一、集群发展总体情况", "一、集群发展总体情况")
-        run.send(ESC_ENTER)  # submitted unchanged: kept
+        run.send(ENTER)  # Enter on the selected old text: kept, as the view says (直接回车保留)
         run.expect("保留原答案")
         assert answers(sid)["overview"] == old
         run.expect("接下来")
         run.send(DOWN * 4 + ENTER)
         run.expect("› 请输入")
         jump(run, "一、集群发展总体情况", "一、集群发展总体情况")
-        run.send("集群位于临港。" + ESC_ENTER)
-        eventually(sid, "overview", "集群位于临港。")
+        run.send("集群位于临港。" + ENTER + "第二行。" + ESC_ENTER)  # once typing replaced it, Enter is a line break
+        eventually(sid, "overview", "集群位于临港。\n第二行。")
     finally:
         run.close()

@@ -57,6 +57,18 @@ def test_cli_logs_a_programming_error_and_says_one_sentence(store, filing_home, 
     assert not (tmp_path / "报送").exists()  # no half-built folder
 
 
+def test_an_error_before_the_command_runs_is_logged_too(filing_home, monkeypatch, capsys):
+    from assistant import cli
+
+    def broken():
+        raise RuntimeError(SECRET)
+
+    monkeypatch.setattr(cli, "build_parser", broken)
+    assert main(["list"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("出现意外错误") and SECRET not in err and SECRET in named_log(err).read_text(encoding="utf-8")
+
+
 def test_debug_still_shows_the_traceback_to_a_developer(store, tmp_path, monkeypatch):
     monkeypatch.setenv(pdf.SOFFICE_ENV, str(tmp_path / "no-soffice"))
     monkeypatch.setattr(package, "_evidence_md", broken_evidence)
@@ -163,3 +175,32 @@ def test_a_crash_that_closes_the_chat_app_prints_one_sentence_not_a_traceback(st
     log = named_log(after)
     assert log.parent == filing_home / "logs" and SECRET in log.read_text(encoding="utf-8")
     assert f"filing resume {sid}" in after  # the answers are saved: how to go on
+
+
+def test_tui_import_failure_is_said_in_the_dialog_and_the_app_stays(store, filing_home, tmp_path, monkeypatch):
+    from assistant.document import export
+    from assistant.document.export import export_session
+    from assistant.tui.app import FilingApp
+
+    exported = export_session(make_session(store), "json", tmp_path / "报告.json")
+
+    def broken(path, sink):
+        raise KeyError(SECRET)
+
+    monkeypatch.setattr(export, "import_report", broken)
+
+    async def run() -> str:
+        app = FilingApp(store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("i")
+            await pilot.pause()
+            app.screen.query_one("#import-path").insert_text_at_cursor(str(exported))
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.is_running and app.screen.__class__.__name__ == "ImportDialog"
+            return app.screen.query_one("#import-result").plain
+
+    text = asyncio.run(run())
+    assert "导入报告时出现意外错误" in text and SECRET not in text
+    assert SECRET in named_log(text).read_text(encoding="utf-8")
