@@ -89,13 +89,17 @@ def staged_folder(target: Path, *, previous: Collection[str] = (), last: Collect
     earlier output's files) and not written now are carried into the new folder (hard links where
     possible), listed in Stage.carried.
 
-    Where nothing can be made beside `target` (a drive's root, a folder whose parent is not writable),
+    Where nothing can be made beside `target` (a drive's root, a folder whose parent is not writable)
+    or it is the current folder,
     the stage is made inside it and its files are moved in one by one at the end, `last` (the
     checklist naming the others) removed first and moved in last: a killed run there leaves no checklist."""
+    target = Path(os.path.abspath(target))  # "." has no name to stage beside
     if target.is_symlink():
         target = target.resolve()  # the folder the link points at is the one replaced
+    if os.path.lexists(target) and not target.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(target))
     clean_leftovers(target)
-    inside = target.is_dir() and os.path.ismount(target)
+    inside = target.is_dir() and (os.path.ismount(target) or _holds_cwd(target))
     stage = Stage(target, (target if inside else target.parent) / _name(target, "new"))
     try:
         stage.path.mkdir()
@@ -120,6 +124,15 @@ def staged_folder(target: Path, *, previous: Collection[str] = (), last: Collect
         raise
     shutil.rmtree(stage.path, ignore_errors=True)  # after an exchange: the old folder
     _fsync(target.parent)
+
+
+def _holds_cwd(folder: Path) -> bool:
+    """The folder someone works in (`-o .`): swapped out, their shell would stand in a deleted folder."""
+    try:
+        cwd = Path.cwd()
+    except OSError:
+        return False
+    return cwd == folder or folder in cwd.parents
 
 
 def _move_in(stage: Path, target: Path, previous: Collection[str], last: Collection[str]) -> None:

@@ -194,3 +194,48 @@ def test_kill_9_during_package_force_leaves_the_old_package_or_the_new_one_whole
     assert whole(folder) and leftovers(folder) == []
     assert '"total_output": "107.00"' in next(folder.glob("*.json")).read_text(encoding="utf-8")
     assert [p.name for p in scratch.iterdir() if p.name.startswith("filing-pdf-")] == []  # the last run cleaned up
+
+
+def test_a_drive_root_is_filled_in_place_checklist_last(tmp_path, monkeypatch):
+    """A folder that cannot be swapped (a USB drive's root): the stage is made inside it, the old
+    checklist removed first, the old output replaced, the person's files left, the checklist moved in last."""
+    target = tmp_path / "U盘"
+    target.mkdir()
+    for name, text in (("报送清单.md", "old list"), ("旧报告.pdf", "old"), ("自己的文件.txt", "mine")):
+        (target / name).write_text(text, encoding="utf-8")
+    real = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == target or real(p))
+    moved: list[str] = []
+    real_replace = os.replace
+
+    def replace(src, dst):
+        moved.append(Path(dst).name)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with staged_folder(target, previous={"报送清单.md", "旧报告.pdf"}, last={"报送清单.md"}) as stage:
+        assert stage.path.parent == target
+        for name in ("报送清单.md", "新报告.pdf"):
+            (stage.path / name).write_text("new", encoding="utf-8")
+    assert sorted(os.listdir(target)) == ["报送清单.md", "新报告.pdf", "自己的文件.txt"]
+    assert moved[-1] == "报送清单.md" and (target / "报送清单.md").read_text(encoding="utf-8") == "new"
+    assert sorted(os.listdir(tmp_path)) == ["U盘"]
+
+
+def test_a_file_in_the_way_is_never_swapped_with(tmp_path):
+    target = tmp_path / "out"
+    target.write_text("a file", encoding="utf-8")
+    with pytest.raises(NotADirectoryError), staged_folder(target):
+        pass
+    assert target.read_text(encoding="utf-8") == "a file" and sorted(os.listdir(tmp_path)) == ["out"]
+
+
+def test_the_current_folder_is_filled_in_place_not_swapped_away(annual_session, tmp_path, no_soffice, monkeypatch):
+    here = tmp_path / "报送"
+    here.mkdir()
+    (here / "自己的文件.txt").write_text("x", encoding="utf-8")
+    monkeypatch.chdir(here)
+    inode = os.stat(".").st_ino
+    pkg = build_package(annual_session, ".", force=True)
+    assert os.stat(".").st_ino == inode and Path.cwd() == here  # the shell still stands in a live folder
+    assert whole(here) and pkg.folder.resolve() == here and leftovers(here) == []
