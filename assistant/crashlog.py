@@ -8,6 +8,7 @@ file, readable by its owner only. The newest KEEP logs are kept.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 import tempfile
@@ -65,6 +66,31 @@ def sentence(path: Path | None, what: str = "") -> str:
 def report(exc: BaseException, what: str = "") -> str:
     """Log an unexpected exception and return the sentence to show."""
     return sentence(log_exception(exc, what), what)
+
+
+class LogStream(io.StringIO):
+    """A text stream that goes to a new log file, made on the first write (the chat app's error console:
+    the log is there whoever runs the app, the terminal or a browser tab)."""
+
+    def __init__(self, where: str):
+        super().__init__()
+        self.where = where
+        self.used = False  # something was written: path is its log, or None if no log could be made
+        self.path: Path | None = None
+
+    def write(self, text: str) -> int:  # nothing kept in memory: straight to the file
+        if not text:
+            return 0
+        if not self.used:
+            self.used = True
+            self.path = write_log("", self.where)
+        if self.path is not None:
+            try:
+                with open(self.path, "a", encoding="utf-8", errors="replace") as fh:
+                    fh.write(text)
+            except OSError:
+                pass
+        return len(text)
 
 
 def _data_logs() -> Path | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -14,6 +13,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message_pump import MessagePump
 
+from ..crashlog import LogStream, sentence
 from ..store import SessionError, SessionStore
 
 
@@ -33,19 +33,13 @@ class FilingApp(App):
         self.last_session: str | None = None  # the conversation shown last: said on leaving, to resume it
         # Textual prints an unhandled exception (with local variables: answers, paths) on its error
         # console as the app closes; it goes to a log file instead, the terminal gets one sentence.
-        self._error_text = io.StringIO()
-        self.error_console = Console(file=self._error_text, markup=False, highlight=False, color_system=None,
+        self._error_log = LogStream("对话界面")
+        self.error_console = Console(file=self._error_log, markup=False, highlight=False, color_system=None,
                                      width=120)
 
     def crash_note(self) -> str | None:
-        """After run(): where the details of a programming error that closed the app were logged."""
-        text = self._error_text.getvalue()
-        if not text:
-            return None
-        from ..crashlog import sentence, write_log
-
-        self._error_text = io.StringIO()
-        return sentence(write_log(text, "对话界面"))
+        """After run(): the sentence naming the log of a programming error that closed the app, if any."""
+        return sentence(self._error_log.path) if self._error_log.used else None
 
     def get_default_screen(self) -> Any:
         """A resumed session's conversation is the first screen itself: no blank screen to lay out first."""
