@@ -682,11 +682,19 @@ def _use_forms(argv: Sequence[str] | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     from .textsafe import cli_streams
 
-    with cli_streams():  # usage errors quote the arguments: no raw control characters there either
-        _use_forms(argv)
-        args = build_parser().parse_args(argv)
-    with cli_streams(filter_controls=getattr(args, "command", None) not in INTERACTIVE):
-        return _run(args)
+    try:
+        with cli_streams():  # usage errors quote the arguments: no raw control characters there either
+            _use_forms(argv)
+            args = build_parser().parse_args(argv)
+        with cli_streams(filter_controls=getattr(args, "command", None) not in INTERACTIVE):
+            return _run(args)
+    except Exception as exc:  # before the command runs (reading --forms, the parser): logged, one sentence
+        if "--debug" in (sys.argv[1:] if argv is None else argv):
+            raise
+        from .crashlog import report
+
+        _err(report(exc))
+        return EXIT_REFUSED
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -721,10 +729,12 @@ def _run(args: argparse.Namespace) -> int:
             raise
         _err(describe(exc))
         return EXIT_FILE
-    except Exception as exc:
+    except Exception as exc:  # a programming error: its traceback goes to a log file, never to the terminal
         if args.debug:
             raise
-        _err(f"出现意外错误：{exc}。加 --debug 可查看详细信息。")
+        from .crashlog import report
+
+        _err(report(exc))
         return EXIT_REFUSED
 
 

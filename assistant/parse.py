@@ -170,6 +170,15 @@ def format_decimal(value: Decimal, places: int = 2) -> str:
     return f"{_quantize(value, places):.{places}f}"
 
 
+_PLACES_CN = {1: "一", 2: "两", 3: "三", 4: "四"}
+
+
+def rounding_note(places: int, recorded: str) -> str:
+    """What is said whenever a typed figure has more decimals than the form keeps: never rounded in silence."""
+    kept = "取整数" if places <= 0 else f"保留{_PLACES_CN.get(places, f' {places} ')}位小数"
+    return f"按表格{kept}（四舍五入），记录为 {recorded}。"
+
+
 def _digits(raw: str, text: str, decimal_comma: bool) -> tuple[str, bool]:
     """Check the separators inside a figure: thousands every three digits ("98,765.43", "3 200") are dropped;
     any other comma is a decimal comma where allowed (returned True: to be confirmed), else refused."""
@@ -308,11 +317,16 @@ def parse_decimal(q: Question | Column, text: str) -> Parsed:
         if factor != 1:
             converted = True
             new = value * factor
-            notes.append(f"已将“{format(value, 'f')}{rest}”换算为 {format_decimal(new, places)} {unit}。")
+            if _quantize(new, places) == new:
+                notes.append(f"已将“{format(value, 'f')}{rest}”换算为 {format_decimal(new, places)} {unit}。")
+            else:
+                notes.append(f"已将“{format(value, 'f')}{rest}”换算为 {format(new.normalize(), 'f')} {unit}，"
+                             + rounding_note(places, f"{format_decimal(new, places)} {unit}"))
             value = new
     rounded = _quantize(value, places)
     if not converted and rounded != value:
-        notes.append(f"已按四舍五入保留两位小数：{format_decimal(rounded, places)}。")
+        said = f"{format_decimal(rounded, places)} {unit}".strip()
+        notes.append(f"您填写的 {format(value, 'f')} " + rounding_note(places, said))
     _check_range(q, rounded, f"{format_decimal(rounded, places)}{unit}")
     odd = implausible(q, rounded, f"{format_decimal(rounded, places)}{unit}")
     notes += [odd] if odd else []
@@ -361,7 +375,7 @@ def parse_percent(q: Question | Column, text: str) -> Parsed:
         notes.append(f"按 {format_decimal(rounded, places)}% 记录；如果您指的是 {format_decimal(value * 100, places)}%，"
                      f"请直接输入 {format_decimal(value * 100, places)}。")
     elif rounded != value:
-        notes.append(f"已按四舍五入保留两位小数：{format_decimal(rounded, places)}%。")
+        notes.append(f"您填写的 {format(value, 'f')}% " + rounding_note(places, f"{format_decimal(rounded, places)}%"))
     _check_range(q, rounded, f"{format_decimal(rounded, places)}%")
     odd = implausible(q, rounded, f"{format_decimal(rounded, places)}%")
     notes += [odd] if odd else []

@@ -335,3 +335,25 @@ def test_long_figures_never_raise_anything_but_a_reason(qid, digits, tail):
         assert str(exc)
     else:
         json.dumps(parsed.value, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("qid, raw, value, said", [
+    ("total_output", "128.6097", "128.61", "您填写的 128.6097 按表格保留两位小数（四舍五入），记录为 128.61 亿元。"),
+    ("total_output", "128.6097亿", "128.61", "您填写的 128.6097 按表格保留两位小数（四舍五入），记录为 128.61 亿元。"),
+    ("rd_expense", "1.2345678亿", "12345.68",
+     "已将“1.2345678亿”换算为 12345.678 万元，按表格保留两位小数（四舍五入），记录为 12345.68 万元。"),
+    ("rd_intensity", "4.805%", "4.81", "您填写的 4.805% 按表格保留两位小数（四舍五入），记录为 4.81%。"),
+])
+def test_a_figure_with_more_decimals_than_the_form_keeps_says_the_rounding(qid, raw, value, said):
+    parsed = p(qid, raw)
+    assert parsed.value == value and said in parsed.note
+
+
+def test_rounding_is_said_in_the_conversation_reply(annual_session):
+    from assistant.chat import Conversation
+
+    conv = Conversation(Engine.for_session(annual_session))
+    conv.handle("跳到 集群总产值")
+    reply = conv.handle("128.6097")
+    assert any("记录为 128.61 亿元" in m for m in reply.messages)
+    assert annual_session.answers["total_output"] == "128.61"
