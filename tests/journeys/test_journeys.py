@@ -28,24 +28,17 @@ FRONTS = {  # front end -> slow? (the CLI in-process is the fast loop's)
     "tui": True,
 }
 
-ASK_APPENDS = "issue 22 (handin): `filing ask` appends what is typed to the old answer the prompt shows"
-PACKAGE_INPUTS = "issue 22 (enterprises): `filing package` fails with KeyError 'inputs' on a report with enterprise data"
-PARTIAL_TOTALS = "issue 22 (enterprises): a workbook of 8 of 326 enterprises replaces the cluster's totals on 全部 / --yes"
 STALE_DRAFT = "issue 22 (drafts): a draft quoting a figure that changed is not flagged by check"
 ASK_DONE_MENU = ("issue 22 (found by these journeys, not yet assigned): on a complete report `filing ask` offers waiting "
                  "enterprise proposals through the 全部题目已回答 menu: 全部 cannot be typed and Enter quits")
 
-# (journey, front end) -> {step (its name, or str(step) for one of several) -> the bug that fails it today}
+# (journey, front end) -> {step (its name, or str(step) for one of several) -> the bug that fails it today}.
+# Fixed and deleted: ask appending to the old answer (handin), package KeyError 'inputs' and partial
+# workbooks replacing totals (enterprises).
 KNOWN: dict[tuple[str, str], dict[str, str]] = {}
 for _front in FRONTS:
-    KNOWN[("hand-in-whole", _front)] = {"package": PACKAGE_INPUTS}
-    KNOWN[("hand-in-partial", _front)] = {"enterprises": PARTIAL_TOTALS, "check": STALE_DRAFT, "package": PACKAGE_INPUTS}
-    KNOWN[("import-report", _front)] = {"package": PACKAGE_INPUTS}
-KNOWN[("hand-in-whole", "ask")]["revisit"] = ASK_APPENDS
-KNOWN[("hand-in-partial", "ask")]["revisit"] = ASK_APPENDS
-# the question the report stands at shows last year's / the adopted answer: 企业数据 … and 5 are appended to it
-KNOWN[("next-year", "ask")] = {"enterprises:prefilled": ASK_APPENDS, "answer→end": ASK_APPENDS,
-                               "enterprises:corrected": ASK_DONE_MENU}
+    KNOWN[("hand-in-partial", _front)] = {"check": STALE_DRAFT}
+KNOWN[("next-year", "ask")] = {"enterprises:corrected": ASK_DONE_MENU}
 
 
 def _params() -> list[object]:
