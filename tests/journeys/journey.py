@@ -53,9 +53,7 @@ class Model:
     given: dict[str, Any] = field(default_factory=dict)  # background made before the journey
     adopted: set[str] = field(default_factory=set)  # figures taken from enterprise data, unchanged since
     partial: tuple[int, int] | None = None  # the last workbook covered (n, of the report's count) enterprises
-    drafted: dict[str, str] = field(default_factory=dict)  # qid -> the draft as adopted
     replaced: dict[str, str] = field(default_factory=dict)  # qid -> a computed figure the operator typed over
-    answered: list[str] = field(default_factory=list)  # the questions the last Answer step went through
 
     @property
     def e(self) -> Engine:
@@ -275,7 +273,6 @@ class Draft(Step):
         out = e.answer(self.qid, text, advance=False)
         assert out.ok, out.message
         e.advance(self.qid)
-        m.drafted[self.qid] = text
 
     async def run(self, d: Driver) -> None:
         await d.draft(self.qid)
