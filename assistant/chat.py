@@ -352,11 +352,14 @@ class Conversation:
     def imported(self, qid: str, rows: list[dict[str, Any]], source: str) -> Reply:
         """A list read from a file (already validated by importer.load_rows): stored with its count, said
         back with the related checks, and the interview moves on, like any answer."""
-        from .importer import apply_rows
+        from .importer import apply_rows, ignored_columns
 
         self.session.say("user", f"（从文件 {source} 导入 {len(rows)} 行）", qid)
         self.session.pending = None
+        note = ignored_columns(rows)  # an export's extra column, left out: said with the result
         lines = apply_rows(self.engine, qid, rows)
+        if note:
+            lines.insert(1, note)
         self.session.drafts.pop(qid, None)
         self.engine.advance(qid)
         return self._finish(Reply(lines))

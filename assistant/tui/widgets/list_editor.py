@@ -453,8 +453,11 @@ class ImportRowsDialog(ModalScreen[tuple[list[dict[str, Any]], str] | None]):
         more = f"\n……共 {len(rows)} 行" if len(rows) > 5 else ""
         old = self.engine.session.answers.get(self.qid)
         replace = f"（将替换当前的 {len(old)} 行）" if isinstance(old, list) and old else ""
+        from ...importer import ignored_columns
+
+        note = ignored_columns(rows)
         self._say(f"读到 {len(rows)} 行，检查通过{replace}：\n" + "\n".join(head) + more
-                  + "\n再按一次回车导入，Esc 取消。", False)
+                  + (f"\n{note}" if note else "") + "\n再按一次回车导入，Esc 取消。", False)
 
     def _say(self, text: str, error: bool) -> None:
         shown = self.query_one("#import-rows-result", WrapStatic)
