@@ -373,7 +373,7 @@ class Conversation:
         """Findings the answer just triggered (cross-field rules), said at once, not at the end."""
         return [("⚠ " if f.severity == "warning" else "✗ ") + f.message
                 for f in self.engine.findings() if f.rule not in ("required",)
-                and (qid in self._rule_questions(f.rule) or qid in f.about)]
+                and (qid in self._rule_questions(f.rule) or qid in f.about or (bool(f.about) and f.qid == qid))]
 
     def _rule_questions(self, rule_id: str) -> set[str]:
         return involved(self.engine, rule_id)
