@@ -633,12 +633,12 @@ class Conversation:
                 {"label": "是，填入完成值（之后仍可修改）", "store": rows, "said": "已填入完成值。", "words": ["是", "填入"]},
                 {"label": "否，不填", "goto": q.id, "words": ["否", "不"]},
             ], [echo_rows(e.flow[q.id], rows, e.text)])
+        fix = None if whole or q is None or q.type != "longtext" else redraw(e, q.id)
+        if fix is not None and q is not None:  # any narrative stating a figure the answers no longer say
+            return self._offer_redraw(q, fix)
         if q is None or not draftable(e, q.id):
             return self._finish(Reply(["“起草”用于第七部分的各段文字（以及目标表的完成值）：请先跳到那里再输入“起草”。"],
                                       refused=True), ask=False)
-        fix = None if whole else redraw(e, q.id)
-        if fix is not None:
-            return self._offer_redraw(q, fix)
         done = drafted(e, q.id)
         text = done.text
         if not text:
@@ -655,7 +655,7 @@ class Conversation:
 
     def _offer_redraw(self, q: Question, fix: Any) -> Reply:
         """The sentences of a narrative whose figures changed, redrawn; the rest of the text untouched."""
-        from .drafts import offer
+        from .drafts import draftable, offer
 
         e = self.engine
         lines = [f"“{e.label(q)}”中有数字与现在的答案不一致：", *(f"  ⚠ {f.brief}" for f in fix.flags)]
@@ -675,7 +675,8 @@ class Conversation:
         if fix.manual:
             lines.append("以下句子是您自己写的，数字的写法或增减方向变了，请自己修改：")
             lines += [f"  {s}" for s in fix.manual]
-        choices.append({"label": "整段重新起草（替换本段全部文字）", "redraft": True, "words": ["整段", "重新起草"]})
+        if draftable(e, q.id):
+            choices.append({"label": "整段重新起草（替换本段全部文字）", "redraft": True, "words": ["整段", "重新起草"]})
         choices.append({"label": "先不改（这处提示留在“检查”里）", "keep": True, "words": ["否", "不", "不改"]})
         offer(e, q.id, fix.quotes)
         return self._offer(q.id, "怎么处理？（输入序号）", choices, ["\n".join(lines)])

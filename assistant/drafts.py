@@ -109,19 +109,45 @@ class Values:
         return (self.rows, "") if source == self.rows_source else None
 
 
+def _readable(engine: Engine, q: Question) -> Any:
+    """An answer a draft may read (None: irrelevant, not applicable, unanswered, 无)."""
+    if not engine.is_relevant(q.id) or q.id in engine.state.not_applicable:
+        return None
+    value = engine.value(q.id)
+    return None if value is None or value == NONE_TEXT or value == "" else value
+
+
+def _names(value: Any) -> list[str]:
+    return [str(next(iter(row.values()), "")) for row in value if row]
+
+
+def _total(value: Any) -> int:
+    return sum(int(v) for row in value.values() for v in row.values() if v)
+
+
+def _rows(engine: Engine) -> tuple[str, list[dict[str, Any]]] | None:
+    """(list id, rows as printed) of the targets table the drafts file names, when it applies."""
+    spec = _spec(engine.session.form).get("targets_actual") or {}
+    if spec.get("list") not in engine.flow.by_id or not engine.is_relevant(spec["list"]):
+        return None
+    from .values import show_cell
+
+    tq = engine.flow[spec["list"]]
+    cols = {c.id: c for c in tq.columns}
+    return tq.id, [{cid: show_cell(cols[cid], row.get(cid)) for cid in cols} for row in engine.value(tq.id) or tq.preset_rows]
+
+
 def values(engine: Engine) -> Values:
     out = Values()
     for q in engine.flow.questions:
-        if not engine.is_relevant(q.id) or q.id in engine.state.not_applicable:
-            continue
-        value = engine.value(q.id)
-        if value is None or value == NONE_TEXT or value == "":
+        value = _readable(engine, q)
+        if value is None:
             continue
         if q.type == "list":
-            out.names[q.id] = [str(next(iter(row.values()), "")) for row in value if row]
+            out.names[q.id] = _names(value)
             continue
         if q.type == "matrix":
-            out.totals[q.id] = sum(int(v) for row in value.values() for v in row.values() if v)
+            out.totals[q.id] = _total(value)
             continue
         if q.type == "longtext":
             continue  # narrative is the operator's; drafts are built from figures
@@ -130,15 +156,45 @@ def values(engine: Engine) -> Values:
             num = _number(value)
             if num is not None:
                 out.n[q.id] = num
-    spec = _spec(engine.session.form).get("targets_actual") or {}
-    if spec.get("list") in engine.flow.by_id and engine.is_relevant(spec["list"]):
-        from .values import show_cell
-
-        tq = engine.flow[spec["list"]]
-        cols = {c.id: c for c in tq.columns}
-        out.rows_source = tq.id
-        out.rows = [{cid: show_cell(cols[cid], row.get(cid)) for cid in cols} for row in engine.value(tq.id) or tq.preset_rows]
+    rows = _rows(engine)
+    if rows is not None:
+        out.rows_source, out.rows = rows
     return out
+
+
+class _Now:
+    """What a draft would read of one answer now (Values.seen), worked out only for the answers asked about:
+    a check after every answer does not walk a 10 000-row list nobody quoted."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._seen: dict[tuple[str, str], tuple[Any, str] | None] = {}
+
+    def seen(self, kind: str, source: str) -> tuple[Any, str] | None:
+        key = (kind, source)
+        if key not in self._seen:
+            self._seen[key] = self._work_out(kind, source)
+        return self._seen[key]
+
+    def _work_out(self, kind: str, source: str) -> tuple[Any, str] | None:
+        e = self.engine
+        if kind == ROWS:
+            rows = _rows(e)
+            return (rows[1], "") if rows is not None and rows[0] == source else None
+        q = e.flow.by_id.get(source)
+        value = _readable(e, q) if q is not None else None
+        if q is None or value is None:
+            return None
+        if kind == ANSWER and q.type not in ("list", "matrix", "longtext"):
+            shown = e.shown(q.id)
+            return shown, shown
+        if kind == NAMES and q.type == "list":
+            names = _names(value)
+            return names, "、".join(names)
+        if kind == TOTAL and q.type == "matrix":
+            total = _total(value)
+            return total, str(total)
+        return None
 
 
 def context(engine: Engine) -> dict[str, Any]:
@@ -364,7 +420,7 @@ def _cut(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _stale(engine: Engine, qid: str, text: str, v: Values) -> list[tuple[Quote, tuple[Any, str] | None]]:
+def _stale(engine: Engine, qid: str, text: str, v: Values | _Now) -> list[tuple[Quote, tuple[Any, str] | None]]:
     """The quotes of qid whose answer changed while the text still says the old one (one per answer)."""
     out: list[tuple[Quote, tuple[Any, str] | None]] = []
     done: set[tuple[str, str]] = set()
@@ -400,11 +456,10 @@ def _stale_flag(engine: Engine, qid: str, quote: Quote, now: tuple[Any, str] | N
 def flags(engine: Engine) -> list[Flag]:
     """Every figure a narrative answer states that the answers no longer say."""
     out: list[Flag] = []
-    v: Values | None = None
+    v = _Now(engine)
     for q, text in _narratives(engine):
         stale_sources: set[str] = set()
         if engine.session.quotes.get(q.id):
-            v = v or values(engine)
             for quote, now in _stale(engine, q.id, text, v):
                 out.append(_stale_flag(engine, q.id, quote, now))
                 stale_sources.add(quote.source)
@@ -541,7 +596,7 @@ def keep_quotes(engine: Engine, qid: str) -> None:
     if not isinstance(text, str) or text == NONE_TEXT:
         engine.session.quotes.pop(qid, None)
         return
-    v = values(engine)
+    v = _Now(engine)
     kept: list[Quote] = []
     for q in record:
         if _present(q, text):
@@ -608,7 +663,7 @@ def redraw(engine: Engine, qid: str) -> Redraw | None:
     found = [f for f in flags(engine) if f.qid == qid]
     if not isinstance(text, str) or not found:
         return None
-    v = values(engine)
+    v = _Now(engine)
     record = engine.session.quotes.get(qid) or []
     stale = [quote for quote, _now in _stale(engine, qid, text, v)]
     mismatches = [f for f in found if f.rule == MISMATCH]

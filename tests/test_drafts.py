@@ -296,3 +296,16 @@ def test_the_drafts_themselves_state_every_figure_as_the_answers_do(store):
         assert drafts._mismatches(engine, qid, drafts.draft(engine, qid)) == [], qid
     engine = Engine.for_session(make_session(store, "annual"))  # the sample's own narrative too
     assert _narrative(engine) == []
+
+
+def test_a_figure_in_a_narrative_without_a_template_is_corrected_by_draft_too(store):
+    """Any long text naming a figure (事故说明 has no draft template): 起草 there offers the corrected sentence only."""
+    answers = {**sample_answers(), "total_output": "97", "no_accident": "否",
+               "accident_detail": "当年集群总产值 128.60 亿元，未受影响。"}
+    session = make_session(store, "annual", answers)
+    conv = Conversation(Engine.for_session(session))
+    conv.engine.jump("accident_detail")
+    reply = conv.handle("起草")
+    assert "整段重新起草" not in reply.messages[-1] and "只改这 1 句" in reply.messages[-1]
+    conv.handle("1")
+    assert session.answers["accident_detail"] == "当年集群总产值 97.00 亿元，未受影响。"
