@@ -53,23 +53,22 @@ _OTHER_TIME = ("上年", "去年", "前年", "上一年", "同期", "往年", "�
 
 @cache
 def _spec(form: str) -> dict[str, Any]:
-    from .flow import yaml_load
+    from .flow import _read_yaml
     from .forms import file_of
 
     path = file_of(form, "templates", f"{form}.drafts.yaml")
     if not path.is_file():
         return {}
-    with path.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml_load(fh) or {}
+    data: dict[str, Any] = _read_yaml(path) or {}  # a key given twice is refused, naming the file
     return data
 
 
 @cache
 def _env() -> Any:
-    from jinja2.sandbox import SandboxedEnvironment
+    from .sandbox import environment
 
-    # Sandboxed, no autoescape (the output is plain text): answers are data, never template code.
-    return SandboxedEnvironment(autoescape=False, trim_blocks=True, lstrip_blocks=True)
+    # The bounded sandbox, no autoescape (the output is plain text): answers are data, never template code.
+    return environment(trim_blocks=True, lstrip_blocks=True)
 
 
 def draftable(engine: Engine, qid: str) -> bool:
@@ -256,17 +255,23 @@ def drafted(engine: Engine, qid: str) -> Drafted:
     template = (_spec(engine.session.form).get("drafts") or {}).get(qid)
     if not template:
         return Drafted("", [], [])
+    from .forms import file_of
+    from .sandbox import DRAFT, render_string
+
     v = values(engine)
     log: list[tuple[str, str, int]] = []
     at = [0]  # sentences ended so far in the output
+
+    def ended(chunk: str) -> None:  # the output arrives piece by piece: reads land in their sentence
+        at[0] += sum(chunk.count(ch) for ch in _ENDS)
+
     ctx = {"a": _Seen(v.a, ANSWER, log, at), "n": _Seen(v.n, ANSWER, log, at), "names": _Seen(v.names, NAMES, log, at),
            "totals": _Seen(v.totals, TOTAL, log, at), "rows": _SeenRows(v.rows, v.rows_source, log, at),
            "notes": _notes(engine), "year": engine.year, "prev_year": engine.year - 1}
-    chunks: list[str] = []
-    for chunk in _env().from_string(template).generate(**ctx):  # piece by piece: reads land in their sentence
-        chunks.append(chunk)
-        at[0] += sum(chunk.count(ch) for ch in _ENDS)
-    lines = [" ".join(line.split()) for line in "".join(chunks).splitlines()]
+    form = engine.session.form
+    where = f"{file_of(form, 'templates', f'{form}.drafts.yaml')} 的 drafts.{qid}"
+    text = render_string(_env(), template, ctx, where=where, limits=DRAFT, on_chunk=ended)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
     body = "".join(line for line in lines if line)
     sentences = re.findall(rf"[^{_ENDS}]*[{_ENDS}]|[^{_ENDS}]+$", body)
     left = remaining_budget(engine, qid)

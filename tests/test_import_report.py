@@ -325,3 +325,11 @@ def test_what_a_draft_quoted_survives_json_export_and_import_report(store, tmp_p
 ])
 def test_a_report_with_a_malformed_quote_record_is_refused(tmp_path, quotes, words):
     refused(tmp_path, report(answers={"overview": "一段文字。"}, quotes=quotes), *words)
+
+
+def test_a_key_given_twice_is_refused_naming_it(tmp_path):
+    """JSON lets the last of two equal keys win in silence: the year became 2024. Which counts is a guess."""
+    text = json.dumps(report(answers={"enterprise_count": 400}))
+    refused(tmp_path, text.replace('"year": 2023', '"year": 2023, "year": 2024'), "“year”", "两次")
+    refused(tmp_path, text.replace('"enterprise_count": 400', '"enterprise_count": 400, "enterprise_count": 500'),
+            "“enterprise_count”", "两次")
