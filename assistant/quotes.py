@@ -18,8 +18,8 @@ from .parse import InputError
 # What a draft reads of an answer: the answer as printed, a list's first column, a matrix's sum, a table's rows.
 ANSWER, NAMES, TOTAL, ROWS = "answer", "names", "total", "rows"
 KINDS = (ANSWER, NAMES, TOTAL, ROWS)
-MAX_QUOTES = 500  # per narrative question: a draft quotes a few dozen answers
-MAX_SENTENCES = 100
+MAX_QUOTES = 200  # per narrative question: a draft quotes a few dozen answers
+MAX_SENTENCES = 20  # sentences of one quote (a figure is printed once or twice)
 MAX_TEXT = 10_000  # one sentence, one shown value
 MAX_ROWS = 200
 
