@@ -508,22 +508,23 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path),
                                  autoescape=jinja2.select_autoescape(default=True))
             app.add_routes(self.routes())
+            app.on_response_prepare.append(self.add_headers)
             return app
 
         def connection(self, request: web.BaseRequest, browser_session: str | None) -> Connection:
             name = self.gate.host_of(request) or "127.0.0.1"
             return Connection(self.data_root, self.gate.scheme_for(name) == "https", browser_session)
 
+        @staticmethod
+        async def add_headers(request: web.BaseRequest, response: web.StreamResponse) -> None:
+            """On every response, before its headers go (pages, refusals, downloads, the websocket upgrade)."""
+            for key, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(key, value)
+
         @web.middleware
         async def guard(self, request: web.Request,
                         handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-            response = await self._checked(request, handler)
-            for key, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(key, value)
-            return response
-
-        async def _checked(self, request: web.Request,
-                           handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+            """Host, Origin, then the token or the session cookie; only then the route's handler."""
             gate = self.gate
             if gate.host_of(request) is None:  # DNS rebinding: a foreign name pointing at this machine
                 return page(403, BAD_HOST_PAGE)

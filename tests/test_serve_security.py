@@ -85,6 +85,8 @@ def test_token_moves_into_a_cookie_that_does_not_hold_it_and_the_url_is_cleaned(
             async with http.get(f"{base}/?fontsize=20") as resp:  # the cookie alone opens the page
                 assert resp.status == 200
                 page = await resp.text()
+                assert resp.headers["X-Frame-Options"] == "DENY" and resp.headers["Referrer-Policy"] == "no-referrer"
+                assert resp.headers["Cache-Control"] == "no-store"
             assert TOKEN not in page and value not in page
             assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in page
             assert "googleapis" not in page and "https://" not in page  # nothing fetched from outside
@@ -484,3 +486,37 @@ def test_app_processes_end_when_the_server_is_killed(filing_home, store):
         server.wait()
         for pid in app_pids(marker):
             os.kill(pid, signal.SIGKILL)
+
+
+CHROMIUM = os.environ.get("FILING_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.mark.slow
+def test_browser_is_told_in_chinese_when_the_tabs_are_full(filing_home):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"没有找到 Chromium（{CHROMIUM}）")
+    playwright = pytest.importorskip("playwright.async_api", reason="需要 pip 包 playwright")
+
+    async def go():
+        async with serving(max_tabs=1) as ready, playwright.async_playwright() as p:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            context = await browser.new_context()
+            page = await context.new_page()
+            await page.goto(f"{base}/?token={TOKEN}")
+            assert page.url == base + "/"
+            await page.wait_for_selector("body.-first-byte", timeout=30_000)
+            # A second tab's page is refused politely while the first one runs.
+            second = await context.new_page()
+            response = await second.goto(base + "/")
+            assert response is not None and response.status == 503
+            assert "上限（1 个）" in await second.inner_text("body")
+            # A socket that raced past the page check is closed with the reason, and the page shows it.
+            reason = await page.evaluate("""() => new Promise((done) => {
+                const socket = new WebSocket(document.querySelector("#terminal").dataset.sessionWebsocketUrl);
+                socket.addEventListener("close", () => done(document.querySelector(".closed-dialog .message").textContent));
+            })""")
+            assert "上限（1 个）" in reason
+            await browser.close()
+
+    run(go())
