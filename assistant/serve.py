@@ -323,6 +323,16 @@ SECURITY_HEADERS = {
 }
 
 
+def refusal(request: web.BaseRequest, status: int, message: str) -> web.Response:
+    """A refusal as the asker reads it: a page for a browser's navigation, JSON {"error": …} for a script's
+    request (an upload's fetch shows the message)."""
+    from aiohttp import web
+
+    if request.method in ("GET", "HEAD"):
+        return page(status, message)
+    return web.json_response({"error": message}, status=status, headers={"Cache-Control": "no-store"})
+
+
 def page(status: int, message: str) -> web.Response:
     """A short Chinese page (refusals, limits): the message is escaped, nothing is loaded from elsewhere."""
     from aiohttp import web
@@ -527,9 +537,9 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             """Host, Origin, then the token or the session cookie; only then the route's handler."""
             gate = self.gate
             if gate.host_of(request) is None:  # DNS rebinding: a foreign name pointing at this machine
-                return page(403, BAD_HOST_PAGE)
+                return refusal(request, 403, BAD_HOST_PAGE)
             if not gate.origin_ok(request):
-                return page(403, BAD_ORIGIN_PAGE)
+                return refusal(request, 403, BAD_ORIGIN_PAGE)
             if gate.token is None:
                 request[_connection_key()] = self.connection(request, None)
                 return await handler(request)
@@ -537,10 +547,10 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             session = gate.session_of(request)
             if given is not None and request.path == "/":
                 if session is None and not gate.token_ok(given):
-                    return page(403, NO_TOKEN_PAGE)
+                    return refusal(request, 403, NO_TOKEN_PAGE)
                 return self._enter(request, session or gate.new_session())
             if session is None:
-                return page(403, NO_TOKEN_PAGE)
+                return refusal(request, 403, NO_TOKEN_PAGE)
             request[_connection_key()] = self.connection(request, session)
             return await handler(request)
 

@@ -184,6 +184,7 @@ def test_origin_must_be_an_allowed_host_with_the_right_scheme():
                 assert resp.status == 200
             async with http.post(base + "/") as resp:  # a browser's POST always has an Origin
                 assert resp.status == 403
+                assert "不被允许" in (await resp.json())["error"]  # a script's request gets JSON to show
 
     run(go())
 
