@@ -790,9 +790,9 @@ def run_serve(config: ServeConfig, warn: Callable[[str], None] = print, warnings
                 soft_wrap=True)
         if config.host in WILDCARDS:
             say("其他电脑只能用上面列出的地址访问；要用别的名称或地址访问，请在启动时加 --allow-host。",
-                highlight=False, markup=False)
+                highlight=False, markup=False, soft_wrap=True)
         say("每个浏览器标签页是一个独立的助手；同一会话同一时间只能在一个标签页中编辑。按 Ctrl+C 停止。",
-            highlight=False, markup=False)
+            highlight=False, markup=False, soft_wrap=True)
         if config.open_browser and _can_open_browser():
             threading.Thread(target=_open, args=(first,), daemon=True).start()
 
