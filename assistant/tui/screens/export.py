@@ -159,6 +159,11 @@ class ExportDialog(ModalScreen[str | None]):
             except UserError as exc:
                 show(f"未能导出：{exc.worded(DIALOG_REMEDIES)}", True)
                 return
+            except Exception as exc:  # a programming error: logged, said here; the app stays open
+                from ...crashlog import report
+
+                show(report(exc, "导出"), True)
+                return
             self.written = str(written)
             show("\n".join([f"已导出：{written}", *notes]), False)
 
