@@ -53,7 +53,8 @@ class Model:
     given: dict[str, Any] = field(default_factory=dict)  # background made before the journey
     adopted: set[str] = field(default_factory=set)  # figures taken from enterprise data, unchanged since
     partial: tuple[int, int] | None = None  # the last workbook covered (n, of the report's count) enterprises
-    replaced: dict[str, str] = field(default_factory=dict)  # qid -> a computed figure the operator typed over
+    replaced: dict[str, str] = field(default_factory=dict)  # qid -> a computed figure the operator did not use
+    kept: dict[str, str] = field(default_factory=dict)  # qid -> the reason for keeping one's own figure
 
     @property
     def e(self) -> Engine:
@@ -96,6 +97,10 @@ def compare(got: dict[str, Any], model: Model, where: str) -> None:
         elif (ev.get("value"), ev.get("n"), ev.get("files")) != (w.get("value"), w.get("n"), w.get("files")):
             problems.append(f"evidence.{qid}: 佐证 {ev.get('value')}（{ev.get('n')} 家） ≠ "
                             f"应为 {w.get('value')}（{w.get('n')} 家）")
+    for qid, reason in model.kept.items():
+        kept = ((got.get("evidence") or {}).get(qid) or {}).get("kept") or {}
+        if kept.get("reason") != reason:
+            problems.append(f"evidence.{qid}.kept.reason: {_short(kept.get('reason'))} ≠ 应为（原样）{_short(reason)}")
     assert not problems, f"{where}: 导出的 JSON 与应有的不同：\n  " + "\n  ".join(problems)
 
 
@@ -172,18 +177,22 @@ class Answer(Step):
 @dataclass
 class Enterprises(Step):
     """`filing workbook` (optionally prefilled with last year's filled workbook), filled with openpyxl
-    by the enterprises in `numbers`, then read with the enterprise-data command and 全部 / --yes.
+    by the enterprises in `numbers`, then read with the enterprise-data command and 全部 / --yes — or,
+    with `keep`, the other items by number and "保留 N 原因：…" for those (the CLI asks at its prompt).
 
     Meant (issue 22): a workbook covering fewer enterprises than the report's 集群企业数量 never changes
-    sums, counts or lists by 全部 / --yes; ratios and growth rates from it are adopted."""
+    sums, counts or lists by 全部 / --yes; ratios and growth rates from it are adopted. A kept figure
+    keeps the operator's number and the reason exactly as typed (Chinese punctuation too)."""
 
     numbers: range | list[int] = WHOLE
     year: int = 2023
     prefill: str | None = None  # a key of model.given: last year's filled workbook
     changed: dict[int, dict[str, Any]] = field(default_factory=dict)  # corrections: enterprise -> cells
     label: str = "whole"
+    keep: dict[str, str] = field(default_factory=dict)  # qid -> the reason typed for keeping one's own figure
     name = "enterprises"
     file: Path | None = field(default=None, repr=False)
+    choice: str = field(default="全部", repr=False)  # what the operator types when the proposals are shown
 
     def __str__(self) -> str:
         return f"enterprises:{self.label}"
@@ -203,12 +212,21 @@ class Enterprises(Step):
         count = e.session.answers.get("enterprise_count")  # the report's 集群企业数量
         partial = isinstance(count, int) and result.n < count
         m.partial = (result.n, count) if partial else None
-        accept = [i for i, it in enumerate(stored["items"], 1)
-                  if not (partial and kinds.get(it["qid"]) in ADDITIVE)]
-        if accept:
-            lines, ok = apply(e, stored, accept, {})
+        items = stored["items"]
+        keep = {i: self.keep[it["qid"]] for i, it in enumerate(items, 1) if it["qid"] in self.keep}
+        assert len(keep) == len(self.keep), f"not proposed: {set(self.keep) - {it['qid'] for it in items}}"
+        accept = [i for i, it in enumerate(items, 1)
+                  if i not in keep and not (partial and kinds.get(it["qid"]) in ADDITIVE)]
+        if accept or keep:
+            lines, ok = apply(e, stored, accept, keep)
             assert ok, lines
-        m.adopted |= {stored["items"][i - 1]["qid"] for i in accept}
+        m.adopted |= {items[i - 1]["qid"] for i in accept}
+        for i, reason in keep.items():  # the operator's number stays, with the reason as typed
+            m.adopted.discard(items[i - 1]["qid"])
+            m.kept[items[i - 1]["qid"]] = reason
+            m.replaced[items[i - 1]["qid"]] = str(items[i - 1]["value"])
+        if keep:
+            self.choice = " ".join(map(str, accept)) + " " + " ".join(f"保留 {i} 原因：{r}" for i, r in keep.items())
 
     async def prepare(self, d: Driver) -> None:
         m = d.m
@@ -217,7 +235,7 @@ class Enterprises(Step):
         fill(self.file, self.rows())
 
     async def run(self, d: Driver) -> str:
-        return await d.enterprises(self.file)
+        return await d.enterprises(self.file, self.choice)
 
     def check(self, m: Model, result: Any) -> None:
         said = str(result)
@@ -343,8 +361,10 @@ class Package(Step):
         appendix = (folder / "计算佐证材料.md").read_text(encoding="utf-8") if "计算佐证材料.md" in names else ""
         if m.partial:  # ratios from a partial sample say so in the evidence
             assert f"基于 {m.partial[0]} 家企业" in appendix, appendix[:2000]
-        for qid, old in m.replaced.items():  # the appendix supports what is printed, not a figure typed over
+        for qid, old in m.replaced.items():  # the appendix supports what is printed, not what was not used
             assert old not in appendix, (qid, old, appendix[:3000])
+        for qid, reason in m.kept.items():  # a kept figure prints its basis as typed
+            assert reason in appendix, (qid, reason, appendix[:3000])
 
 
 @dataclass
@@ -424,11 +444,14 @@ class Journey:
 
 
 PARTLY = "specialized_count"  # the partial answers stop here: cover, part 一, part 二 up to the counts
+KEEP_REASON = "只收回部分企业的上年数字，以统计局反馈的主导产业产值为准"  # a Chinese comma, stored as typed
 
 JOURNEYS = [
-    # new → partial answers → the whole cluster's workbook → revisit a figure → draft → check → package
+    # new → partial answers → the whole cluster's workbook (one figure kept with a reason) → revisit a
+    # figure → draft → check → package
     Journey("hand-in-whole", lambda: [
-        New(), Answer(PARTLY), Enterprises(WHOLE, label="whole"), Revisit("total_output", "97亿", "97.00"),
+        New(), Answer(PARTLY), Enterprises(WHOLE, label="whole", keep={"leading_output_growth": KEEP_REASON}),
+        Revisit("total_output", "97亿", "97.00"),
         Answer("overview"), Draft("overview"), Answer(), Check(), Package()]),
     # the same with 8 of 326 enterprises; the figure changes after the draft quoted it
     Journey("hand-in-partial", lambda: [

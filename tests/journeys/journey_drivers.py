@@ -50,7 +50,7 @@ class Driver:
     async def new(self, form: str, title: str) -> str: ...
     async def answer(self, plan: list[tuple[str, Any, bool]]) -> None: ...
     async def workbook(self, path: Path, prefill: Path | None) -> None: ...
-    async def enterprises(self, path: Path) -> str: ...
+    async def enterprises(self, path: Path, choice: str) -> str: ...
     async def revisit(self, qid: str, typed: str) -> None: ...
     async def draft(self, qid: str) -> None: ...
     async def check(self) -> tuple[list[str], int]: ...
@@ -107,9 +107,19 @@ class CliDriver(Driver):
     async def workbook(self, path: Path, prefill: Path | None) -> None:
         self.filing("workbook", self.sid, "-o", str(path), *(["--prefill", str(prefill)] if prefill else []))
 
-    async def enterprises(self, path: Path) -> str:
-        out, err = self.filing("enterprises", self.sid, str(path), "--yes")
-        return out + err
+    async def enterprises(self, path: Path, choice: str) -> str:
+        if choice == "全部":  # a script's way: --yes
+            out, err = self.filing("enterprises", self.sid, str(path), "--yes")
+            return out + err
+        t = Pty("enterprises", self.sid, str(path))  # choosing item by item needs a terminal: the CLI asks there
+        try:
+            t.expect(r"(?<=\n)> ")
+            t.send(choice + ENTER)
+            t.proc.wait(timeout=120)
+        finally:
+            said = t.close()
+        assert t.proc.returncode == 0, said[-2000:]
+        return said
 
     async def revisit(self, qid: str, typed: str) -> None:
         self.filing("answers", self.sid, "--set", f"{qid}={typed}")
@@ -333,7 +343,7 @@ class AskDriver(CliDriver):
                     t.send(p.keys)
             t.prompt()
 
-    async def enterprises(self, path: Path) -> str:
+    async def enterprises(self, path: Path, choice: str) -> str:
         with self.sitting() as t:
             q = self._to_text_prompt(t)
             mark = len(t.text)
@@ -341,10 +351,10 @@ class AskDriver(CliDriver):
             said = t.expect("请选择|没有可以计算|未能|请重新输入")[0]
             assert said != "请重新输入", t.since(mark)
             t.prompt()
-            t.send("全部" + ENTER)
+            t.send(choice + ENTER)
             t.prompt()
             said = t.since(mark)
-            assert re.search(r"已采用 \d+ 项|没有可以计算", said.split("全部", 1)[-1]), said[-2000:]
+            assert re.search(r"已采用 \d+ 项|没有可以计算", said.split(choice, 1)[-1]), said[-2000:]
             return said
 
     async def revisit(self, qid: str, typed: str) -> None:
@@ -496,7 +506,7 @@ class TuiDriver(CliDriver):
             assert screen.engine.current() is None or screen.engine.current().id != qid, \
                 self._said_since(len(screen.session.transcript) - 2)
 
-    async def enterprises(self, path: Path) -> str:
+    async def enterprises(self, path: Path, choice: str) -> str:
         screen = self.screen
         n = len(screen.session.transcript)
         await self.pilot.press("f6")
@@ -506,7 +516,7 @@ class TuiDriver(CliDriver):
         await self.pilot.pause()
         await self._wait(lambda: (screen.session.pending or {}).get("kind") == "enterprises" or
                          "没有可以计算" in self._said_since(n), "proposals")
-        await self.type_keys("全部")
+        await self.type_keys(choice)
         return self._said_since(n)
 
     async def _goto(self, qid: str) -> None:
