@@ -11,6 +11,7 @@ import hmac
 import os
 import shlex
 import sys
+import tempfile
 import threading
 import webbrowser
 from dataclasses import dataclass
@@ -84,6 +85,8 @@ def make_server(config: ServeConfig) -> Any:
     from aiohttp import web
     from textual_serve.server import Server
 
+    from . import serve_files
+
     token = config.token
 
     def allowed(request: web.Request) -> bool:
@@ -127,9 +130,10 @@ def make_server(config: ServeConfig) -> Any:
         async def handle_download(self, request: web.Request) -> web.StreamResponse:
             if not allowed(request):
                 return refuse()
-            return await super().handle_download(request)
+            return await serve_files.download(self, request)
 
         async def on_startup(self, app: web.Application) -> None:
+            serve_files.register(app, lambda request: allowed(request) and _same_origin(request))
             wildcard = config.host in ("0.0.0.0", "::")
             url = address(ServeConfig("127.0.0.1", config.port, config.token) if wildcard else config)
             self.console.print(f"集群填报助手已在浏览器中提供服务：{url}", highlight=False, markup=False, soft_wrap=True)
@@ -173,19 +177,27 @@ def run_serve(config: ServeConfig) -> int:
 
 
 def _child(argv: list[str]) -> int:
-    """One browser tab: the full app; a session that cannot be opened is said on the home screen."""
+    """One browser tab: the full app; a session that cannot be opened is said on the home screen.
+    Its files (uploads, exports being built) live in its own folder in the data folder, its working folder."""
+    from .connection import Connection
     from .store import SessionStore
     from .tui.app import FilingApp
 
     store = SessionStore()
     store.check_root()
-    app = FilingApp(argv[0] if argv else None, store=store)
+    conn = Connection.new()
+    conn.open()
+    os.chdir(conn.root)  # anything relative stays in the tab's folder, never the server's working folder
+    os.environ["TMPDIR"] = str(conn.scratch)  # temporary files too (LibreOffice's profile for a PDF)
+    tempfile.tempdir = str(conn.scratch)
+    app = FilingApp(argv[0] if argv else None, store=store, browser=conn)
     try:
         app.run()
     finally:
         handle = getattr(app, "_handle", None)
         if handle is not None:
             handle.close()
+        conn.close()
     return 0
 
 

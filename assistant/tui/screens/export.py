@@ -12,6 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet
 
 from ...errors import Remedies, UserError
+from ..app import filing_app
+from ..browser import BROWSER_REMEDIES
 from ..widgets.cjk import WrapStatic
 
 FORMATS = [("docx", "Word 文档（.docx）"), ("pdf", "PDF（需要 LibreOffice，并检查一至六部分是否各在一页）"),
@@ -22,6 +24,10 @@ FLAGS = {"force": "覆盖已有文件", "draft": "草稿（允许未完成）"}
 # The exporter's refusals name their fixes as this dialog's boxes and fields, not the CLI's options.
 DIALOG_REMEDIES = Remedies(force=f"勾选“{FLAGS['force']}”", draft="勾选“草稿”", output="在“保存到”里填写",
                            fmt="选择", as_docx="改选 Word 文档（.docx）导出")
+
+
+# In the browser the package arrives as one file.
+BROWSER_LABELS = {"package": "报送材料 .zip（Word、PDF、JSON、计算佐证、报送清单）"}
 
 
 def flag_label(name: str, on: bool) -> str:
@@ -38,23 +44,30 @@ class ExportDialog(ModalScreen[str | None]):
         self.written: str | None = None
 
     def compose(self):
+        browser = getattr(self.app, "browser", None) is not None  # a download: no server path, nothing to overwrite
         with Vertical(id="export-dialog", classes="dialog"):
-            yield WrapStatic("导出报告", classes="dialog-title")
+            yield WrapStatic("导出报告（下载到本机）" if browser else "导出报告", classes="dialog-title")
             with RadioSet(id="format"):
-                for i, (_, label) in enumerate(FORMATS):
-                    yield RadioButton(label, value=i == 0)
-            yield Label("保存到（留空则用默认文件名，保存在当前目录）：")
-            yield Input(placeholder="例如：~/报告/报告.docx", id="path")
+                for i, (fmt, label) in enumerate(FORMATS):
+                    yield RadioButton(BROWSER_LABELS.get(fmt, label) if browser else label, value=i == 0)
+            if not browser:
+                yield Label("保存到（留空则用默认文件名，保存在当前目录）：")
+                yield Input(placeholder="例如：~/报告/报告.docx", id="path")
             with Horizontal(id="export-flags"):
-                yield Checkbox(flag_label("force", False), id="force")
+                if not browser:
+                    yield Checkbox(flag_label("force", False), id="force")
                 yield Checkbox(flag_label("draft", False), id="draft")
             with Horizontal(id="export-buttons"):
-                yield Button("导出", variant="primary", id="do-export")
+                yield Button("下载" if browser else "导出", variant="primary", id="do-export")
                 yield Button("关闭", id="close")
             with VerticalScroll(id="export-result-box"):
-                yield WrapStatic(id="export-result")
+                yield WrapStatic("回车下载所选格式（文件名与桌面版导出的相同），Esc 关闭。" if browser else "",
+                                 id="export-result")
 
     def on_mount(self) -> None:
+        if getattr(self.app, "browser", None) is not None:
+            self.query_one("#do-export", Button).focus()  # F5 → Enter downloads the Word document
+            return
         self.query_one("#path", Input).focus()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
@@ -80,6 +93,9 @@ class ExportDialog(ModalScreen[str | None]):
     def do_export(self) -> None:
         import os
 
+        if getattr(self.app, "browser", None) is not None:
+            self.download()
+            return
         result = self.query_one("#export-result", WrapStatic)
         raw = self.query_one("#path", Input).value.strip()
         path = os.path.expanduser(raw) if raw else None  # a str: a trailing slash means a folder
@@ -119,6 +135,40 @@ class ExportDialog(ModalScreen[str | None]):
             self.run_worker(run, thread=True, exclusive=True, group="export")
         else:
             run()
+
+    def download(self) -> None:
+        """In the browser: built in the tab's scratch folder, handed to the browser as a download."""
+        from .. import browser
+
+        conn = filing_app(self).browser
+        assert conn is not None
+        fmt, draft = self.fmt(), self.query_one("#draft", Checkbox).value
+
+        def run() -> None:
+            try:
+                built = browser.build_export(self.session, fmt, draft, conn)
+            except UserError as exc:
+                self.app.call_from_thread(self._show, conn.tidy(f"未能导出：{exc.worded(BROWSER_REMEDIES)}"), True)
+                return
+            except OSError as exc:
+                from ...fileerrors import describe
+
+                self.app.call_from_thread(self._show, conn.tidy(f"未能导出：{describe(exc)}"), True)
+                return
+            self.app.call_from_thread(self._delivered, built)
+
+        result = self.query_one("#export-result", WrapStatic)
+        result.set_class(False, "error")
+        result.update({"pdf": "正在用 LibreOffice 生成 PDF，通常需要几秒钟……",
+                       "package": "正在生成报送材料……"}.get(fmt, "正在生成……"))
+        self.run_worker(run, thread=True, exclusive=True, group="export")
+
+    def _delivered(self, built: Any) -> None:
+        from ..browser import deliver
+
+        deliver(self.app, built)
+        self.written = built.name
+        self._show("\n".join([f"已开始下载：{built.name}（在浏览器的下载栏中查看）", *built.notes]), False)
 
     def _show(self, text: str, error: bool) -> None:
         result = self.query_one("#export-result", WrapStatic)
