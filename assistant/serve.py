@@ -179,13 +179,13 @@ def run_serve(config: ServeConfig) -> int:
 def _child(argv: list[str]) -> int:
     """One browser tab: the full app; a session that cannot be opened is said on the home screen.
     Its files (uploads, exports being built) live in its own folder in the data folder, its working folder."""
-    from .connection import Connection
+    from .browser_tab import BrowserTab
     from .store import SessionStore
     from .tui.app import FilingApp
 
     store = SessionStore()
     store.check_root()
-    conn = Connection.new()
+    conn = BrowserTab.new()
     conn.open()
     os.chdir(conn.root)  # anything relative stays in the tab's folder, never the server's working folder
     os.environ["TMPDIR"] = str(conn.scratch)  # temporary files too (LibreOffice's profile for a PDF)

@@ -1,7 +1,7 @@
 """Files through the browser for `filing serve`: the upload route, and downloads named as on the desktop.
 
 The server registers these with `register(app, guard)` (guard: the server's own checks of token, Host and
-Origin). An upload goes to the folder of the tab whose app is running (assistant.connection), by the id
+Origin). An upload goes to the folder of the tab whose app is running (assistant.browser_tab), by the id
 only that tab's page knows (its app told the page); nothing is written anywhere else.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .connection import MAX_FILE_BYTES, Connection, UploadRefused
+from .browser_tab import MAX_FILE_BYTES, BrowserTab, UploadRefused
 from .safeio import size_text
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def _answer(data: dict[str, Any], status: int = 200) -> web.Response:
 
 async def handle_upload(request: web.Request) -> web.StreamResponse:
     """One file in the request body (its name in ?name=), kept in the tab's folder named by its SHA-256."""
-    conn = Connection.live(request.match_info.get("cid", ""))
+    conn = BrowserTab.live(request.match_info.get("cid", ""))
     if conn is None:
         return _answer({"error": CLOSED}, 404)
     name = request.query.get("name", "")

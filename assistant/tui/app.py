@@ -16,7 +16,7 @@ from textual.widgets import Input, TextArea
 from ..store import SessionError, SessionStore
 
 if TYPE_CHECKING:
-    from ..connection import Connection
+    from ..browser_tab import BrowserTab
 
 
 # The keys as the browser's page and the README write them (Textual's own display is f1, esc).
@@ -34,7 +34,7 @@ class FilingApp(App):
     ]
 
     def __init__(self, session_id: str | None = None, *, store: SessionStore | None = None,
-                 clock: Callable[[], datetime] = datetime.now, handle: Any = None, browser: Connection | None = None):
+                 clock: Callable[[], datetime] = datetime.now, handle: Any = None, browser: BrowserTab | None = None):
         super().__init__()
         self.store = store or SessionStore()
         self.session_id = session_id
@@ -63,7 +63,7 @@ class FilingApp(App):
         if self.browser is not None:
             from .browser import tell_page
 
-            tell_page(self, "connection", id=self.browser.id)  # where the page sends this tab's uploads
+            tell_page(self, "tab", id=self.browser.id)  # where the page sends this tab's uploads
             self.set_interval(0.3, self._tell_unsent)
         if self._handle is not None:
             return
@@ -90,6 +90,10 @@ class FilingApp(App):
             return isinstance(self.focused, (Input, TextArea))
         return True
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C outside a text field (Textual's own hint is in English)."""
+        self.notify(f"要退出请按 {self.get_key_display(Binding('ctrl+q', 'quit'))}（答案已自动保存）。", timeout=5)
+
     def action_select_all_text(self) -> None:
         if isinstance(self.focused, (Input, TextArea)):
             self.focused.select_all()
@@ -100,6 +104,10 @@ class FilingApp(App):
             # Excel must arrive as rows, not as one line.
             event.text = event.text.replace("\r\n", "\n").replace("\r", "\n")
         await super().on_event(event)
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        if self.browser is not None:
+            self.notify("下载没有完成（浏览器没有取走文件）。请再导出一次。", severity="error", timeout=10)
 
     def unsent(self) -> bool:
         """Typed text not yet sent anywhere (the page asks before the tab is closed)."""

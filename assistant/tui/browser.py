@@ -1,6 +1,6 @@
 """The app under `filing serve`: files leave as downloads, arrive as uploads; the page is told what the app needs.
 
-Used only when the app has a browser Connection (FilingApp.browser); the desktop keeps its path fields.
+Used only when the app runs in a browser tab (FilingApp.browser); the desktop keeps its path fields.
 Exports are built in the tab's scratch folder (never the server's working folder) and handed to Textual's
 `App.deliver_binary`, which textual-serve turns into a download in the browser.
 """
@@ -19,7 +19,8 @@ from ..errors import Remedies
 if TYPE_CHECKING:
     from textual.app import App
 
-    from ..connection import Connection
+    from ..browser_tab import BrowserTab
+    from .app import FilingApp
 
 # A browser export is built fresh each time: nothing to overwrite, no folder to choose.
 BROWSER_REMEDIES = Remedies(force="重新下载", draft="勾选“草稿”", output="重新下载", fmt="选择",
@@ -42,17 +43,33 @@ class Built:
 
 
 def tell_page(app: App[Any], what: str, **params: str) -> None:
-    """A message to the page around the terminal (its script reads `filing:` addresses, never opens them)."""
-    app.open_url("filing:" + what + ("?" + urlencode(params) if params else ""), new_tab=False)
+    """A message to the page around the terminal (its script reads `filing:` addresses, never opens them).
+    Only through the web driver: elsewhere Textual would hand the address to a local web browser."""
+    if app.is_web:
+        app.open_url("filing:" + what + ("?" + urlencode(params) if params else ""), new_tab=False)
 
 
-def deliver(app: App[Any], built: Built) -> None:
-    """The file to the person's browser as a download (on a desktop Textual would save it to Downloads)."""
-    app.deliver_binary(io.BytesIO(built.data), save_filename=built.name,
-                       mime_type=MIME.get(Path(built.name).suffix.lower(), "application/octet-stream"))
+def deliver(app: FilingApp, built: Built) -> None:
+    """The file to the person's browser as a download (textual-serve fetches it from the app in chunks).
+
+    Without a browser to hand it to (Textual's pilot in tests) the file is kept in the tab's folder instead,
+    as the browser would save it: Textual's own non-web delivery cannot write bytes (8.2.8 opens the file in
+    text mode for a BytesIO), and it would write to the server user's Downloads."""
+    tab = app.browser
+    if tab is None:
+        raise RuntimeError("deliver() is for the browser")
+    if app.is_web:
+        app.deliver_binary(io.BytesIO(built.data), save_filename=built.name,
+                           mime_type=MIME.get(Path(built.name).suffix.lower(), "application/octet-stream"))
+        return
+    from ..store import atomic_write
+
+    folder = tab.root / "delivered"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    atomic_write(folder / built.name, built.data)
 
 
-def build_export(session: Any, fmt: str, draft: bool, conn: Connection) -> Built:
+def build_export(session: Any, fmt: str, draft: bool, conn: BrowserTab) -> Built:
     """The report (or the 报送材料 as one .zip) built in a scratch folder of the tab; UserError as on the desktop."""
     from ..document.export import default_filename, export_session
     from ..engine import Engine

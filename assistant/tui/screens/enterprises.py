@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
 from ...paths import join_paths, split_paths
+from ..app import filing_app
 from ..widgets.cjk import WrapStatic
 
 HINT = ("填好的《企业数据采集表》：一个汇总文件，或多个企业各自的文件（.xlsx / .csv），用空格分开；"
@@ -18,6 +19,10 @@ HINT = ("填好的《企业数据采集表》：一个汇总文件，或多个�
 BROWSER_HINT = ("填好的《企业数据采集表》：一个汇总文件，或多个企业各自的文件（.xlsx / .csv）。上传后勾选要用的文件"
                 "（空格键勾选或取消），再选“计算”。计算结果会先列出，与当前答案对照，由您决定采用哪些。"
                 "还没有采集表时，可先下载一份发给成员企业填写。")
+
+
+def _bare(name: str) -> bool:
+    return not any(c.isspace() or c in "'\"\\" for c in name)
 
 
 class EnterpriseDialog(ModalScreen[str | None]):
@@ -32,7 +37,7 @@ class EnterpriseDialog(ModalScreen[str | None]):
     def compose(self):
         conn = getattr(self.app, "browser", None)
         if conn is not None:  # in the browser: uploaded files, ticked; the workbook as a download
-            from ...connection import TABLES
+            from ...browser_tab import TABLES
             from ..widgets.uploads import UploadPicker
 
             with Vertical(id="enterprise-dialog", classes="dialog"):
@@ -87,7 +92,7 @@ class EnterpriseDialog(ModalScreen[str | None]):
 
         result = self.query_one("#enterprise-result", WrapStatic)
         built = build_workbook(self.session)
-        deliver(self.app, built)
+        deliver(filing_app(self), built)
         result.update("".join([f"已开始下载：{built.name}（在浏览器的下载栏中查看）。", *built.notes,
                                 "请发给成员企业填写，收回后上传、勾选、计算。"]))
 
@@ -101,7 +106,8 @@ class EnterpriseDialog(ModalScreen[str | None]):
             if not names:
                 result.update("请先上传并勾选至少一个文件（选中后按空格键勾选）。")
                 return
-            self.dismiss("企业数据 " + join_paths(names))  # by name: the conversation reads only this tab's uploads
+            # By name (the conversation reads only this tab's uploads); quoted only where a name needs it.
+            self.dismiss("企业数据 " + " ".join(n if _bare(n) else join_paths([n]) for n in names))
             return
         text = self.query_one("#paths", Input).value.strip()
         try:

@@ -166,7 +166,7 @@ class ExportDialog(ModalScreen[str | None]):
     def _delivered(self, built: Any) -> None:
         from ..browser import deliver
 
-        deliver(self.app, built)
+        deliver(filing_app(self), built)
         self.written = built.name
         self._show("\n".join([f"已开始下载：{built.name}（在浏览器的下载栏中查看）", *built.notes]), False)
 

@@ -66,7 +66,7 @@ class ImportDialog(ModalScreen[str | None]):
         with Vertical(id="import-dialog", classes="dialog"):
             yield WrapStatic("导入 JSON 报告", classes="dialog-title")
             if conn is not None:  # in the browser: a report uploaded from the person's computer
-                from ...connection import REPORTS
+                from ...browser_tab import REPORTS
                 from ..widgets.uploads import UploadPicker
 
                 yield WrapStatic("由本助手导出的 JSON 报告：上传后选中，回车导入。")

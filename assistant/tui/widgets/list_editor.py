@@ -126,8 +126,9 @@ class ListEditor(Vertical):
             yield WrapStatic(id="row-errors")
         yield WrapStatic(id="list-note")
         yield WrapStatic(id="typed-row")
-        if self.cells:
-            keys = "打字改格 Tab 下一格 回车下一行 Esc 取消 a 加行 d 删行 ^S 提交"  # one line at 66 columns
+        if self.cells:  # one line at 66 columns; a browser writes Ctrl+ out, as its key bar does
+            submit = "Ctrl+S" if getattr(self.app, "browser", None) is not None else "^S"
+            keys = f"打字改格 Tab 下一格 回车下一行 Esc 取消 a 加行 d 删行 {submit} 提交"
         else:
             keys = "a 添加 e/回车 修改 d 删除 i 导入　可粘贴 Excel 行　Ctrl+S 提交"
         yield WrapStatic(keys, id="list-keys")
@@ -408,7 +409,7 @@ class ImportRowsDialog(ModalScreen[tuple[list[dict[str, Any]], str] | None]):
         with VerticalScroll(id="import-rows-dialog", classes="dialog"):
             yield WrapStatic(f"从文件导入：{label}", classes="dialog-title")
             if conn is not None:  # in the browser: a file uploaded from the person's computer, never a server path
-                from ...connection import TABLES
+                from ...browser_tab import TABLES
                 from .uploads import UploadPicker
 
                 yield WrapStatic("Excel（.xlsx）或 CSV 文件，第一行是表头。导入后替换当前名单，并更新相应的数量。")

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Button, OptionList, SelectionList
 from textual.widgets.option_list import Option
 
-from ...connection import Connection, Upload
+from ...browser_tab import BrowserTab, Upload
 from ...safeio import size_text
 from ...textsafe import one_line
 from ..browser import tell_page
@@ -46,7 +46,7 @@ class UploadPicker(Vertical):
             super().__init__()
             self.upload = upload
 
-    def __init__(self, conn: Connection, suffixes: tuple[str, ...], *, multiple: bool = False, **kwargs: Any):
+    def __init__(self, conn: BrowserTab, suffixes: tuple[str, ...], *, multiple: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
         self.conn, self.suffixes, self.multiple = conn, suffixes, multiple
         self.uploads: list[Upload] = []

@@ -29,7 +29,7 @@ from .safeio import MB, size_text
 ID = re.compile(r"[A-Za-z0-9_-]{22}")  # secrets.token_urlsafe(16): 128 bits
 _SHA = re.compile(r"[0-9a-f]{64}")
 MAX_FILE_BYTES = 50 * MB  # the largest file a reader takes (a list, a JSON report)
-MAX_TOTAL_BYTES = 200 * MB  # all uploads of one connection
+MAX_TOTAL_BYTES = 200 * MB  # all uploads of one tab
 MAX_FILES = 2000  # as many as one 企业数据 run reads
 TABLES = (".xlsx", ".xlsm", ".csv", ".txt", ".tsv", ".xls")  # .xls: the reader says to save it as .xlsx
 REPORTS = (".json",)
@@ -49,7 +49,7 @@ class UploadRefused(Exception):
 
 @dataclass(frozen=True)
 class Upload:
-    name: str  # as the person's file was called (made safe), unique within the connection
+    name: str  # as the person's file was called (made safe), unique within the tab
     sha256: str
     size: int
     when: float  # upload time (seconds since the epoch)
@@ -70,12 +70,12 @@ def safe_name(raw: str) -> str:
     return f"{stem}.{ext}" if ext else stem
 
 
-class Connection:
+class BrowserTab:
     """The folder of one browser tab: `<data folder>/browser/<id>/` (uploads/, scratch/)."""
 
     def __init__(self, cid: str, data: Path | None = None):
         if not ID.fullmatch(cid):
-            raise ValueError("connection id")
+            raise ValueError("tab id")
         from .paths import home
 
         self.id = cid
@@ -84,12 +84,12 @@ class Connection:
         self.scratch = self.root / "scratch"
 
     @classmethod
-    def new(cls, data: Path | None = None) -> Connection:
+    def new(cls, data: Path | None = None) -> BrowserTab:
         return cls(secrets.token_urlsafe(16), data)
 
     @classmethod
-    def live(cls, cid: str, data: Path | None = None) -> Connection | None:
-        """The connection of a tab whose app runs now, or None (an unknown or made-up id, a closed tab)."""
+    def live(cls, cid: str, data: Path | None = None) -> BrowserTab | None:
+        """The tab whose app runs now, or None (an unknown or made-up id, a closed tab)."""
         if not ID.fullmatch(cid):
             return None
         conn = cls(cid, data)
@@ -194,9 +194,9 @@ class Connection:
 
 
 class Receiving:
-    """One upload on its way in: counted, hashed, written to a temporary file in the connection's folder."""
+    """One upload on its way in: counted, hashed, written to a temporary file in the tab's folder."""
 
-    def __init__(self, conn: Connection, name: str, limit: int, total_cap: bool):
+    def __init__(self, conn: BrowserTab, name: str, limit: int, total_cap: bool):
         self.conn, self.name, self.limit, self._total_cap = conn, name, limit, total_cap
         conn.uploads.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=conn.uploads, prefix=".upload-")
