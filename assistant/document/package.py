@@ -157,22 +157,34 @@ def checklist_docx(c: Checklist) -> bytes:
 
 
 def _evidence_md(engine: Engine) -> str:
+    """The evidence of every printed figure that was computed, as the report's appendix states it: the form's
+    own formulas (inputs, result, the value used), and figures from enterprise data or last year's report
+    (enterprises/evidence.py: formula, inputs, sources; a kept figure with its basis)."""
     from ..computed import evidence
+    from ..enterprises.evidence import SOURCES, appendix_rows
+    from .preview import _inline
 
     items = evidence(engine)
     if not items:
         return ""
     out = [f"# 计算佐证材料（{engine.year} 年度）", ""]
-    for item in items.values():
+    for qid in [q.id for q in engine.flow.questions if q.id in items]:
+        item = items[qid]
+        if item.get("source") in SOURCES:
+            out += [f"## {_inline(engine.label(qid))}", ""]
+            out += [f"- {k}：{_inline(v.replace(chr(10), '；'))}" for k, v in appendix_rows(engine, qid)[1:]]
+            out.append("")
+            continue
         inputs = "；".join(f"{engine.label(engine.flow[ref])} = {v if v is not None else '未填'}"
                           for ref, v in item["inputs"].items())
-        out += [f"## {item['label']}", "", f"- 计算公式：{item['formula'] or '（见表格说明）'}", f"- 数据：{inputs}",
+        out += [f"## {_inline(item['label'])}", "", f"- 计算公式：{_inline(item['formula'] or '（见表格说明）')}",
+                f"- 数据：{_inline(inputs)}",
                 f"- 计算结果：{item['computed'] if item['computed'] is not None else '无法计算'}",
-                f"- 报告采用：{item['value'] if item['value'] is not None else '未填'}"]
+                f"- 报告采用：{_inline(item['value'] if item['value'] is not None else '未填')}"]
         if item.get("basis"):
-            out.append(f"- 采用填报数字的依据：{item['basis']}")
+            out.append(f"- 采用填报数字的依据：{_inline(item['basis'])}")
         out.append("")
-    out.append("（同样的内容也在 JSON 报告的 evidence 一项中，供程序读取。）")
+    out.append("（同样的内容也在 JSON 报告的 evidence 一项中，供程序读取；采用或保留的历次计算也在那里。）")
     return "\n".join(out) + "\n"
 
 

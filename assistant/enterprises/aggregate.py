@@ -14,13 +14,16 @@ from typing import TYPE_CHECKING, Any
 from ..parse import InputError, format_decimal
 from ..values import show
 from .columns import Indicator, Measure, Source, Spec
-from .reader import Rows, parts
+from .reader import Rows, parts, shown_number
 
 if TYPE_CHECKING:
     from ..engine import Engine
 
 ENTERPRISES, PRIOR = "enterprises", "prior"
 NO_DATA = "没有企业数据"  # the reason a figure needs this year's rows and none were given
+FROM_DATA = "企业数据"  # Figure.origin of this year's rows
+TOO_BIG = "数字超出可以计算的范围，请核对各企业填写的数字和单位"
+MOST_NAMED = 10  # enterprises named as missing from the files
 
 
 @dataclass
@@ -60,6 +63,44 @@ class Proposal:
     current: str = ""  # the current answer as shown, "" when unanswered
     same: bool = False  # equal to the current answer
     previous_import: str = ""  # what the last accepted import gave, when different
+    partial: bool = False  # a total over fewer enterprises than the report has: only adopted item by item
+
+
+@dataclass
+class Coverage:
+    """How many enterprises the files' rows cover, against the report's count of the cluster's enterprises."""
+
+    n: int  # enterprises whose rows every figure is computed from
+    rows: int  # rows in the files (n plus those left out)
+    of: int | None = None  # the report's count (this year's answer, else last year's report)
+    of_from: str = ""  # where `of` comes from
+    of_label: str = ""  # the question giving `of`, as the form labels it (short)
+    left_out: list[str] = field(default_factory=list)  # rows left out until confirmed (place：why)
+    confirmed: list[str] = field(default_factory=list)  # rows a leave_out check named, confirmed by the operator
+    missing: list[str] = field(default_factory=list)  # enterprises of the report's lists not in the files
+    missing_total: int = 0
+    missing_carried: bool = False  # the lists they are on came from last year's report
+
+    @property
+    def whole(self) -> int:
+        """The enterprises the totals should cover: the report's count, or the files' rows when more."""
+        return max(self.of or 0, self.rows)
+
+    @property
+    def partial(self) -> bool:
+        """Totals miss enterprises: the files cover fewer than the report says, or rows are left out."""
+        return self.n < self.whole
+
+    def record(self, kind: str) -> dict[str, Any]:
+        """The evidence's coverage entry (kind: the figure's, total | ratio; the figure's own n is the evidence's)."""
+        out: dict[str, Any] = {"kind": kind, "n": self.n, "rows": self.rows}
+        if self.of is not None:
+            out["of"] = self.of
+        if self.left_out:
+            out["left_out"] = self.left_out[:50]
+        if self.confirmed:
+            out["confirmed"] = self.confirmed[:50]
+        return out
 
 
 @dataclass
@@ -72,6 +113,8 @@ class Result:
     n: int = 0
     files: list[dict[str, Any]] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
+    coverage: Coverage | None = None
+    suspects: list[Any] = field(default_factory=list)  # reader.Suspect: rows left out until confirmed
 
 
 def _plain(d: Decimal) -> str:
@@ -104,7 +147,7 @@ class Measures:
 
     def scope(self, where: tuple[tuple[str, Any], ...]) -> list[int]:
         if where not in self._scopes:
-            idx: list[int] = list(range(len(self.rows)))
+            idx: list[int] = self.rows.used
             for cid, want in where:
                 col = self.rows.values[cid]
                 wanted = want if isinstance(want, tuple) else (want,)
@@ -130,7 +173,7 @@ class Measures:
         total = Decimal(0)
         for cid in m.sum:
             col = self.rows.values[cid]
-            vals = col if not m.where else [col[i] for i in scope]
+            vals = col if len(scope) == len(col) else [col[i] for i in scope]  # (scope: ascending, no repeats)
             filled = [v for v in vals if v is not None]
             missing = len(vals) - len(filled)
             if missing and not m.empty_zero:
@@ -139,7 +182,11 @@ class Measures:
         exp = total.as_tuple().exponent
         if isinstance(exp, int) and exp < -6:  # binary noise of a spreadsheet formula (0.30000000000000004)
             total = total.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
-        return Figure(m.label, total, len(scope), _unit(self.spec, m), "企业数据")
+        unit = _unit(self.spec, m)
+        if m.max is not None and total > m.max:
+            raise Unknown(f"“{m.label}”为 {shown_number(total)} {unit}，超过一个集群可能的上限（{shown_number(m.max)} "
+                          f"{unit}），请核对各企业填写的数字和单位")
+        return Figure(m.label, total, len(scope), unit, "企业数据")
 
     def _names(self, scope: list[int], col: list[Any], most: int = 3) -> str:
         """（甲公司、乙公司等）: the enterprises of `scope` whose cell in `col` is empty, by the first text
@@ -170,6 +217,11 @@ class Context:
         self.measures = Measures(rows) if rows is not None else None
         prior = getattr(engine.session, "prior", None) or []
         self.prior: list[dict[str, Any]] = [p for p in prior if isinstance(p, dict)]
+        self.coverage: Coverage | None = None
+
+    @property
+    def partial(self) -> bool:
+        return self.coverage is not None and self.coverage.partial
 
     def prior_of(self, years_back: int) -> dict[str, Any] | None:
         want = self.e.year - years_back
@@ -216,7 +268,10 @@ class Context:
                 if n not in ms:
                     raise Unknown("")
                 m = spec.measures[n]
-                figs.append(Figure(m.label, Decimal(str(ms[n])), None, _unit(spec, m), origin))
+                value = Decimal(str(ms[n]))
+                if m.max is not None and abs(value) > m.max:
+                    raise Unknown(f"{origin}中的“{m.label}”为 {shown_number(abs(value))}，超过一个集群可能的上限")
+                figs.append(Figure(m.label, value, None, _unit(spec, m), origin))
             if src.kind == "prior_measure":
                 f = figs[0]
                 return Figure(f.label, f.value * scale, None, f.unit, origin)
@@ -270,7 +325,12 @@ class Context:
 
 # -- indicators ------------------------------------------------------------------------------------
 def _quantize(q_places: int, value: Decimal) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-q_places), rounding=ROUND_HALF_UP)
+    """value to q_places decimals; Unknown (never a Decimal exception) when it is too large to hold them."""
+    if not value.is_finite() or value.adjusted() > 20:
+        raise Unknown(TOO_BIG)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return value.quantize(Decimal(1).scaleb(-q_places), rounding=ROUND_HALF_UP)
 
 
 def _growth(cur: Decimal, prev: Decimal, years: int = 1) -> Decimal:
@@ -307,7 +367,17 @@ def _evidence(ind: Indicator, e: Engine, *figs: Figure, **extra: Any) -> dict[st
 
 
 def _indicator(ctx: Context, ind: Indicator, lists: dict[str, list[dict[str, Any]]]) -> tuple[Any, dict[str, Any]]:
-    """(raw value for engine.parse, evidence) of one indicator; Unknown (why) when it cannot be computed."""
+    """(raw value for engine.parse, evidence) of one indicator; Unknown (why) when it cannot be computed.
+
+    No Decimal operation raises out of here: figures are bounded when read, and whatever still overflows
+    (a last-year base of 10^-30, say) is a figure that cannot be computed."""
+    try:
+        return _indicator_unsafe(ctx, ind, lists)
+    except ArithmeticError:  # DecimalException, and division by zero
+        raise Unknown(TOO_BIG) from None
+
+
+def _indicator_unsafe(ctx: Context, ind: Indicator, lists: dict[str, list[dict[str, Any]]]) -> tuple[Any, dict[str, Any]]:
     e, spec = ctx.e, ctx.spec
     m = ctx.measures
     if ind.kind == "list":
@@ -349,6 +419,17 @@ def _indicator(ctx: Context, ind: Indicator, lists: dict[str, list[dict[str, Any
             prev = None
     if prev is None:
         prev = ctx.first(ind.previous)
+    if ctx.partial and (cur.origin == FROM_DATA) != (prev.origin == FROM_DATA):
+        # part of the cluster against the whole of it is no growth rate: both ends from whole-cluster figures
+        whole = ("answers", "prior_measure", "prior_ratio", "prior_answers")
+        try:
+            cur = ctx.first(tuple(x for x in ind.current if x.kind in whole))
+            prev = ctx.first(tuple(x for x in ind.previous if x.kind in whole), years_back=years)
+        except Unknown:
+            cov = ctx.coverage
+            assert cov is not None
+            other = prev.origin if cur.origin == FROM_DATA else "本年度答案"
+            raise Unknown(f"企业数据只有 {cov.n}/{cov.whole} 家企业，不能与{other}的全集群数字相比") from None
     prev.label = f"上年：{prev.label}" if years == 1 else f"{e.year - years} 年：{prev.label}"
     if prev.value == 0:
         raise Unknown(f"“{prev.label}”为 0，不能计算增长率")
@@ -417,11 +498,15 @@ def compute(engine: Engine, spec: Spec, rows: Rows | None) -> Result:
     ctx = Context(engine, spec, rows)
     res = Result()
     if rows is not None and ctx.measures is not None:
-        res.n = len(rows)
+        used = rows.used
+        res.n = len(used)
         res.files = [{"name": f.name, "sha256": f.sha256, "rows": f.rows} for f in rows.files]
         key = next(c for c in spec.columns if c.key)
-        res.codes = [c for c in rows.values[key.id] if c is not None]
+        codes = rows.values[key.id]
+        res.codes = [codes[i] for i in used if codes[i] is not None]
         res.measures = ctx.measures.known()
+        res.suspects = rows.suspects
+        res.coverage = ctx.coverage = coverage(ctx, rows, {c for c in codes if c is not None})
     lists: dict[str, list[dict[str, Any]]] = {}
     parsed: dict[str, tuple[Any, dict[str, Any]]] = {}
     for ind in spec.indicators:
@@ -439,6 +524,8 @@ def compute(engine: Engine, spec: Spec, rows: Rows | None) -> Result:
             continue
         if res.files and ev.get("source") == ENTERPRISES:
             ev["files"] = [{"name": f["name"], "sha256": f["sha256"]} for f in res.files]
+            if res.coverage is not None:
+                ev["coverage"] = res.coverage.record(_coverage_of(spec, qid))
         ev["value"] = len(value) if isinstance(value, list) else value
         parsed[qid] = (value, ev)
     # Only figures the form asks for once these are in (e.g. a count asked when two others are 0).
@@ -463,8 +550,9 @@ def compute(engine: Engine, spec: Spec, rows: Rows | None) -> Result:
         previous_import = ""
         if prev is not None and prev != prev_value:
             previous_import = str(prev)
+        partial = ctx.partial and _coverage_of(spec, qid) == "total" and ev.get("source") == ENTERPRISES
         res.proposals.append(Proposal(qid, value, shown, ev, current, has and engine.session.answers.get(qid) == value,
-                                      previous_import))
+                                      previous_import, partial))
     res.unavailable = [(q, why) for q, why in res.unavailable if after.relevant.get(q, False)]
     res.warnings = rows.warnings if rows is not None else []
     res.notes = averages(ctx)
@@ -474,6 +562,53 @@ def compute(engine: Engine, spec: Spec, rows: Rows | None) -> Result:
         res.notes.append("已按企业数据计算、不再用本年度答案（已四舍五入）重算：" + "；".join(kept_from_data)
                          + "。如企业数据有更新，请重新导入采集表。")
     return res
+
+
+def _coverage_of(spec: Spec, qid: str) -> str:
+    return next((i.coverage for i in spec.indicators if i.question == qid), "total")
+
+
+def coverage(ctx: Context, rows: Rows, codes: set[str]) -> Coverage:
+    """How far the files reach: enterprises used against the report's count (this year's answer, else last
+    year's report), rows left out, and the enterprises of the report's lists that no file has."""
+    e, spec = ctx.e, ctx.spec
+    cov = Coverage(n=len(rows.used), rows=len(rows))
+    for sus in rows.suspects:
+        (cov.confirmed if sus.confirmed else cov.left_out).append(sus.place)
+    q = spec.cluster_count
+    if q:
+        from .evidence import count_label
+
+        cov.of_label = count_label(e, q)
+        v = e.session.answers.get(q) if e.is_relevant(q) else None
+        last = ctx.prior_of(1)
+        pv = (last.get("answers") or {}).get(q) if last is not None else None
+        if isinstance(v, int) and not isinstance(v, bool):
+            cov.of, cov.of_from = v, "本报告"
+        elif isinstance(pv, int) and not isinstance(pv, bool):
+            cov.of, cov.of_from = pv, f"{last.get('year') if last else ''} 年度报告"
+    key = next(c for c in spec.columns if c.key)
+    name = next((c.id for c in spec.columns if c.type == "text"), key.id)
+    seen: set[str] = set()
+    for ind in spec.indicators:
+        if ind.kind != "list":
+            continue
+        code_at = next((t for t, src in ind.fill if src == key.id), None)
+        name_at = next((t for t, src in ind.fill if src == name), None)
+        listed = e.session.answers.get(ind.question)
+        if code_at is None or not isinstance(listed, list):
+            continue
+        for row in listed:
+            c = row.get(code_at) if isinstance(row, dict) else None
+            if not isinstance(c, str) or c in codes or c in seen:
+                continue
+            seen.add(c)
+            cov.missing_total += 1
+            cov.missing_carried = cov.missing_carried or ind.question in e.session.carried
+            if len(cov.missing) < MOST_NAMED:
+                who = row.get(name_at) if name_at else None
+                cov.missing.append(f"{who}（{c}）" if isinstance(who, str) and who else c)
+    return cov
 
 
 def averages(ctx: Context) -> list[str]:
@@ -488,9 +623,9 @@ def averages(ctx: Context) -> list[str]:
             if base.value == 0:
                 continue
             value = _growth(cur.value, base.value, 2)
-        except Unknown:
+            shown = format_decimal(_quantize(2, value), 2)
+            span = f"{_plain(_quantize(2, base.value))} → {ctx.e.year} 年 {_plain(_quantize(2, cur.value))}"
+        except (Unknown, ArithmeticError):
             continue
-        shown = format_decimal(_quantize(2, value), 2)
-        out.append(f"参考：{a.label} {shown}%（{ctx.e.year - 2} 年 {_plain(_quantize(2, base.value))} → "
-                   f"{ctx.e.year} 年 {_plain(_quantize(2, cur.value))}，n = 2）。{a.criterion}")
+        out.append(f"参考：{a.label} {shown}%（{ctx.e.year - 2} 年 {span}，n = 2）。{a.criterion}")
     return out

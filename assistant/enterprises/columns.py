@@ -7,6 +7,7 @@ this module only knows its vocabulary (see the file's header comment).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,9 @@ WARNING_CHECKS = ("apart", "unique")  # said with the proposals; they do not ref
 NUMERIC = ("decimal", "integer")
 INPUT_TITLE_MAX, INPUT_MESSAGE_MAX = 32, 255  # Excel's limits on a cell's input message (title, text)
 KINDS = ("sum", "count", "ratio", "growth", "reduction", "cagr", "list")
+# What a workbook covering part of the cluster gives: a `total` adds up over enterprises (only part of
+# the cluster's), a `ratio` is a sample's ratio (said as "based on n enterprises").
+COVERAGE = ("total", "ratio")
 SOURCES = ("measure", "ratio", "answers", "prior_measure", "prior_ratio", "prior_answers")
 
 
@@ -41,6 +45,7 @@ class Col:
     note: str = ""  # what the enterprise puts in this cell ({year}, {prev_year} replaced when printed)
     width: int = 0
     key: bool = False
+    max: Decimal | None = None  # a plausible per-enterprise maximum (numeric columns): above it is refused
 
     @property
     def title(self) -> str:
@@ -55,6 +60,7 @@ class Check:
     message: str
     where: tuple[tuple[str, Any], ...] = ()
     factor: str = "1000"  # apart: the two figures differ by this factor or more
+    leave_out: bool = False  # apart: the row is left out of every figure until the operator confirms it
 
     @property
     def warning(self) -> bool:
@@ -68,6 +74,7 @@ class Measure:
     sum: tuple[str, ...] = ()  # columns summed (empty: a count of rows)
     where: tuple[tuple[str, Any], ...] = ()
     empty_zero: bool = False
+    max: Decimal | None = None  # a plausible cluster total: above it the measure is not used
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,7 @@ class Indicator:
     split: tuple[str, ...] = ()
     list: str = ""
     note: str = ""  # said with the proposals when this indicator is proposed
+    coverage: str = "total"  # one of COVERAGE
 
 
 @dataclass(frozen=True)
@@ -119,10 +127,26 @@ class Spec:
     averages: list[Average] = field(default_factory=list)
     carry: list[str] = field(default_factory=list)
     prefill_note: str = ""  # 填表说明's first line when rows are prefilled
+    cluster_count: str = ""  # the question saying how many enterprises the cluster has (coverage is against it)
 
     @property
     def by_id(self) -> dict[str, Col]:
         return {c.id: c for c in self.columns}
+
+
+def _decimal(raw: Any, where: str, positive: bool = False) -> Decimal:
+    """A number written in the spec (a scale, factor or maximum): finite, and bounded so no arithmetic on it can fail."""
+    try:
+        d = Decimal(str(raw))
+    except InvalidOperation:
+        raise SpecError(f"{where}: {raw!r} is not a number") from None
+    if not d.is_finite() or abs(d.adjusted()) > 20 or (positive and d <= 0):
+        raise SpecError(f"{where}: {raw!r} is not a plausible number")
+    return d
+
+
+def _max(raw: Any, where: str) -> Decimal | None:
+    return None if raw is None else _decimal(raw, f"{where}: max", positive=True)
 
 
 def _where(raw: Any, cols: dict[str, Col], where: str) -> tuple[tuple[str, Any], ...]:
@@ -157,7 +181,8 @@ def _sources(raw: Any, measures: dict[str, Any], where: str) -> tuple[Source, ..
         names = item[k] if isinstance(item[k], list) else [item[k]]
         if k in ("measure", "ratio", "prior_measure", "prior_ratio") and not all(n in measures for n in names):
             raise SpecError(f"{where}: unknown measure in {item!r}")
-        out.append(Source(k, tuple(str(n) for n in names), str(item.get("scale", 1))))
+        scale = str(_decimal(item.get("scale", 1), f"{where}: scale"))
+        out.append(Source(k, tuple(str(n) for n in names), scale))
     return tuple(out)
 
 
@@ -175,7 +200,9 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
                         required=bool(c.get("required", False)),
                         options=tuple(Option(o["id"], o["label"]) for o in c.get("options") or []),
                         help=tuple(c.get("help") or []), note=note, width=int(c.get("width", 0)),
-                        key=bool(c.get("key", False))))
+                        key=bool(c.get("key", False)), max=_max(c.get("max"), f"column {c.get('id')!r}")))
+        if cols[-1].max is not None and cols[-1].type not in NUMERIC:
+            raise SpecError(f"column {c.get('id')!r}: max is for numeric columns")
     by_id = {c.id: c for c in cols}
     if len(by_id) != len(cols):
         raise SpecError("column ids must be unique")
@@ -191,8 +218,11 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
             raise SpecError(f"check {ch!r}: unknown column")
         if kind == "apart" and (len(names) != 2 or not all(by_id[n].type in NUMERIC for n in names)):
             raise SpecError(f"check {ch!r}: apart compares two numeric columns")
+        if ch.get("leave_out") and kind != "apart":
+            raise SpecError(f"check {ch!r}: leave_out is for apart checks")
         checks.append(Check(kind, names, ch["message"], _where(ch.get("where"), by_id, "check"),
-                            str(ch.get("factor", 1000))))
+                            str(_decimal(ch.get("factor", 1000), "check factor", positive=True)),
+                            bool(ch.get("leave_out", False))))
     measures: dict[str, Measure] = {}
     for mid, m in (data.get("measures") or {}).items():
         summed = m.get("sum") or []
@@ -203,7 +233,7 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
             if s not in by_id or by_id[s].type not in NUMERIC:
                 raise SpecError(f"measure {mid}: {s!r} is not a numeric column")
         measures[mid] = Measure(mid, m.get("label", mid), summed, _where(m.get("where"), by_id, f"measure {mid}"),
-                                m.get("empty") == "zero")
+                                m.get("empty") == "zero", _max(m.get("max"), f"measure {mid}"))
     indicators = []
     for ind in data.get("indicators") or []:
         q, kind = ind.get("question"), ind.get("kind")
@@ -214,28 +244,35 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
         for name in (ind.get("measure"), ind.get("num"), ind.get("den")):
             if name and name not in measures:
                 raise SpecError(f"indicator {q}: unknown measure {name!r}")
+        if ind.get("coverage") not in COVERAGE:
+            raise SpecError(f"indicator {q}: coverage must be one of {COVERAGE} (a total over the enterprises, "
+                            "or a ratio)")
         fill = tuple((k, v) for k, v in (ind.get("fill") or {}).items())
         if not all(v in by_id for _, v in fill):
             raise SpecError(f"indicator {q}: fill names an unknown column")
         indicators.append(Indicator(
             question=q, kind=kind, formula=ind.get("formula", ""), measure=ind.get("measure", ""),
-            num=ind.get("num", ""), den=ind.get("den", ""), scale=str(ind.get("scale", 1)),
+            num=ind.get("num", ""), den=ind.get("den", ""), scale=str(_decimal(ind.get("scale", 1), f"{q}: scale")),
             current=_sources(ind.get("current"), measures, q), previous=_sources(ind.get("previous"), measures, q),
             max_years=int(ind.get("max_years", 1)), where=_where(ind.get("where"), by_id, q), fill=fill,
-            split=tuple(ind.get("split") or ()), list=ind.get("list", ""), note=str(ind.get("note", ""))))
+            split=tuple(ind.get("split") or ()), list=ind.get("list", ""), note=str(ind.get("note", "")),
+            coverage=ind["coverage"]))
     averages = [Average(a["label"], a.get("about", ""), _sources(a.get("current"), measures, a["label"]),
                         _sources(a.get("previous"), measures, a["label"]), a.get("criterion", ""))
                 for a in data.get("averages") or []]
     carry = list(data.get("carry") or [])
+    cluster_count = str(data.get("cluster_count") or "")
     if questions is not None:
         bad = [c for c in carry if c not in questions]
         if bad:
             raise SpecError(f"carry: unknown questions {bad}")
+        if cluster_count and cluster_count not in questions:
+            raise SpecError(f"cluster_count: no such question {cluster_count!r}")
     return Spec(form=data.get("form", ""), sheet=data.get("sheet", "企业数据"),
                 instructions_sheet=data.get("instructions_sheet", "填表说明"), title=data.get("title", ""),
                 intro=list(data.get("intro") or []), columns=cols, checks=checks, measures=measures,
                 indicators=indicators, averages=averages, carry=carry,
-                prefill_note=str(data.get("prefill_note", "")))
+                prefill_note=str(data.get("prefill_note", "")), cluster_count=cluster_count)
 
 
 def _spec_path(form: str) -> Path:

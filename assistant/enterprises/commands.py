@@ -153,7 +153,9 @@ def run_enterprises(args: Any) -> int:
     from ..engine import Engine
     from ..store import SessionStore
     from .dialog import reply, start
+    from .proposals import left_out
 
+    hint = ""
     with SessionStore().open(args.id) as handle:
         engine = Engine.for_session(handle.session)
         handle.session.say("user", "企业数据 " + " ".join(args.files))
@@ -167,6 +169,14 @@ def run_enterprises(args: Any) -> int:
         while (handle.session.pending or {}).get("kind") == "enterprises":
             if args.yes:
                 text = "全部"
+                waiting = handle.session.pending or {}
+                if any(it.get("partial") and not it.get("same") for it in waiting.get("items") or []) \
+                        or left_out(waiting):
+                    from ..paths import join_paths
+
+                    again = " ".join(["filing enterprises", args.id, join_paths(list(args.files))])
+                    hint = ("--yes 只采用不受影响的结果：只覆盖部分企业的合计和暂不计入的行留给您逐项决定，"
+                            f"请在终端中不加 --yes 运行：\n  {again}")
             elif sys.stdin.isatty():
                 try:
                     text = input("> ")
@@ -185,6 +195,8 @@ def run_enterprises(args: Any) -> int:
             for m in t.said():
                 _out(m)
                 handle.session.say("assistant", m)
+        if hint:
+            _out(hint)
         handle.save()
     return EXIT_OK
 

@@ -4,8 +4,11 @@ every load and import), the rows of the 计算佐证 appendix, and the JSON expo
 Stored in session.evidence[qid]:
     {"source": "enterprises" | "prior", "formula": str, "numerator": {label, value, unit?, n?, from?},
      "denominator": {...}?, "n": int?, "years": int?, "basis": str?, "files": [{name, sha256}]?,
+     "coverage": {"kind": "total" | "ratio", "n": int, "rows": int, "of": int?, "left_out": [str]?,
+                  "confirmed": [str]?}?,
      "value": str | int,
-     "kept": {"value": ..., "reason": str}?, "at": str?}
+     "kept": {"value": ..., "reason": str}?, "at": str?,
+     "history": [earlier records of this figure, newest first, without their own history]?}
 """
 
 from __future__ import annotations
@@ -26,7 +29,11 @@ MAX_PRIOR = 5
 MAX_CODES = 200_000
 _DEC = re.compile(r"-?\d{1,24}(\.\d{1,30})?")
 _SHA = re.compile(r"[0-9a-f]{64}")
-_EV_KEYS = {"source", "formula", "numerator", "denominator", "n", "years", "basis", "files", "value", "kept", "at"}
+_EV_KEYS = {"source", "formula", "numerator", "denominator", "n", "years", "basis", "files", "value", "kept", "at",
+            "coverage", "history"}
+_COVERAGE_KEYS = {"kind", "n", "rows", "of", "left_out", "confirmed"}
+MAX_HISTORY = 10  # earlier decisions kept with a figure (the JSON export carries them)
+MAX_PLACES = 50
 _FIG_KEYS = {"label", "value", "unit", "n", "from"}
 
 
@@ -50,10 +57,34 @@ def _files_problem(files: Any) -> str | None:
     return None
 
 
-def evidence_problem(ev: Any) -> str | None:
-    """Why ev is not a stored evidence record (None when it is)."""
+def _coverage_problem(cov: Any) -> str | None:
+    if not isinstance(cov, dict) or set(cov) - _COVERAGE_KEYS or cov.get("kind") not in ("total", "ratio"):
+        return "企业覆盖范围 coverage 应写明种类和企业数"
+    if not all(_count(cov[k]) for k in ("n", "rows", "of") if k in cov) or "n" not in cov:
+        return "企业覆盖范围中的企业数应是非负整数"
+    for k in ("left_out", "confirmed"):
+        v = cov.get(k, [])
+        if not isinstance(v, list) or len(v) > MAX_PLACES or not all(_text(x, 300) for x in v):
+            return "企业覆盖范围中未计入或确认计入的行应是文字列表"
+    return None
+
+
+def evidence_problem(ev: Any, nested: bool = False) -> str | None:
+    """Why ev is not a stored evidence record (None when it is); nested: an entry of a record's history."""
     if not isinstance(ev, dict):
         return "应是一条计算佐证记录（映射）"
+    if "coverage" in ev:
+        why = _coverage_problem(ev["coverage"])
+        if why:
+            return why
+    if "history" in ev:
+        hist = ev["history"]
+        if nested or not isinstance(hist, list) or len(hist) > MAX_HISTORY:
+            return f"历史记录 history 应是不超过 {MAX_HISTORY} 条的列表"
+        for h in hist:
+            why = evidence_problem(h, nested=True)
+            if why:
+                return f"历史记录：{why}"
     extra = set(ev) - _EV_KEYS
     if extra:
         return f"含有未知的项 {sorted(extra)[0][:20]}"
@@ -171,6 +202,20 @@ def pending_fits(pending: dict[str, Any], flow: Any) -> bool:
             return False
         if not all(isinstance(it.get(k, ""), str) for k in ("shown", "current", "previous_import")):
             return False
+        if not isinstance(it.get("partial", False), bool):
+            return False
+    paths = pending.get("paths", [])
+    if not isinstance(paths, list) or len(paths) > MAX_FILES or not all(_text(x, 4096) for x in paths):
+        return False
+    suspects = pending.get("suspects", [])
+    if not isinstance(suspects, list) or len(suspects) > 200_000:
+        return False
+    for x in suspects:
+        key = x.get("key") if isinstance(x, dict) else None
+        if not (isinstance(key, list) and len(key) == 2 and isinstance(key[0], str) and _SHA.fullmatch(key[0])
+                and _count(key[1]) and _text(x.get("place"), 1100) and _text(x.get("why"), 4000)
+                and isinstance(x.get("confirmed"), bool)):
+            return False
     return enterprise_data_problem(pending.get("summary")) is None
 
 
@@ -189,9 +234,19 @@ def _figure(fig: dict[str, Any]) -> str:
 
 
 def appendix_rows(e: Engine, qid: str) -> list[tuple[str, str]]:
-    """(item, text) rows of one figure's evidence in the 计算佐证 appendix."""
+    """(item, text) rows of one figure's evidence in the 计算佐证 appendix: what supports the printed figure.
+
+    A figure the operator kept prints the basis they stated, not the computation they did not use (that
+    stays in the JSON export, with the earlier decisions)."""
+    from ..values import show
+
     ev = e.session.evidence[qid]
+    q = e.flow[qid]
     rows = [("指标", e.label(qid))]
+    kept = ev.get("kept")
+    if kept:
+        return [*rows, ("填报值", e.shown(qid) if q.type != "list" else f"{len(e.value(qid) or [])} 行"),
+                ("依据", str(kept["reason"]))]
     rows.append(("分子" if ev.get("denominator") else "数据", _figure(ev["numerator"])))
     if ev.get("denominator"):
         rows.append(("分母", _figure(ev["denominator"])))
@@ -202,20 +257,51 @@ def appendix_rows(e: Engine, qid: str) -> list[tuple[str, str]]:
         rows.append(("基数", ev["basis"]))
     if "n" in ev:
         rows.append(("企业数", f"{ev['n']} 家"))
-    from ..values import show
-
-    q = e.flow[qid]
+    rows += _coverage_rows(e, ev)
     computed = ev.get("value")
     rows.append(("计算结果", str(computed) if q.type == "list" else show(q, computed)))
-    kept = ev.get("kept")
-    if kept:
-        rows.append(("填报值", f"填报单位采用自己的数字 {e.shown(qid)}，原因：{kept['reason']}（上面的计算结果仅供参考）"))
-    else:
-        rows.append(("填报值", f"采用上面的计算结果：{e.shown(qid) if q.type != 'list' else str(computed) + ' 行'}"))
+    rows.append(("填报值", f"采用上面的计算结果：{e.shown(qid) if q.type != 'list' else str(computed) + ' 行'}"))
     files = ev.get("files") or []
     if files:
         rows.append(("源文件（SHA-256）", "\n".join(f"{f['name']}：{f['sha256']}" for f in files[:50])
                      + (f"\n……共 {len(files)} 个文件" if len(files) > 50 else "")))
+    return rows
+
+
+def count_label(e: Engine, qid: str) -> str:
+    """The question the files' coverage is measured against, as the form labels it, without its unit (（个）)."""
+    from ..computed import short_label
+
+    return re.sub(r"（[^（）]{1,4}）$", "", short_label(e.label(qid)))
+
+
+def _count_label(e: Engine) -> str:
+    from .columns import load_spec
+
+    spec = load_spec(e.session.form)
+    q = spec.cluster_count if spec is not None else ""
+    return count_label(e, q) if q and q in e.flow.by_id else "企业数"
+
+
+def _coverage_rows(e: Engine, ev: dict[str, Any]) -> list[tuple[str, str]]:
+    """What part of the cluster the figure covers, and the rows left out or confirmed."""
+    cov = ev.get("coverage")
+    if not isinstance(cov, dict):
+        return []
+    rows = []
+    of = cov.get("of")
+    whole = max(of if isinstance(of, int) else 0, int(cov.get("rows", 0)))
+    if cov["n"] < whole:
+        count = f"报告的“{_count_label(e)}”为 {of} 家" if isinstance(of, int) else f"文件中共 {whole} 家"
+        if cov.get("kind") == "ratio":
+            rows.append(("覆盖范围", f"基于 {ev.get('n', cov['n'])} 家企业的数据计算（{count}）"))
+        else:
+            rows.append(("覆盖范围", f"仅 {cov['n']}/{whole} 家：只是计入的 {cov['n']} 家企业的合计"
+                                     f"（{count}），由填报单位逐项选择采用"))
+    if cov.get("left_out"):
+        rows.append(("未计入的行", "；".join(cov["left_out"]) + "（数字看起来有误，待核对，未计入）"))
+    if cov.get("confirmed"):
+        rows.append(("核对后计入的行", "；".join(cov["confirmed"]) + "（数字看起来有误，经填报单位核对无误后计入）"))
     return rows
 
 

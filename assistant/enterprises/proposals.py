@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..store import now
-from .aggregate import Result, compute
+from .aggregate import Coverage, Result, compute
 from .columns import Spec, load_spec
+from .evidence import MAX_HISTORY
 from .reader import DataError, read_rows
 
 if TYPE_CHECKING:
@@ -50,22 +51,52 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def propose(engine: Engine, paths: list[Path]) -> Result:
-    """Read, validate and compute (no files: growth rates from last year's report only). DataError when refused."""
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # rows left out are named by letter: 计入 A
+
+
+def propose(engine: Engine, paths: list[Path], confirmed: list[tuple[str, int]] | None = None) -> Result:
+    """Read, validate and compute (no files: growth rates from last year's report only). DataError when refused.
+
+    confirmed: rows (file SHA-256, sheet row) the operator confirmed although a leave_out check names them."""
     spec = spec_for(engine)
     with _collector_paused():
-        rows = read_rows([Path(p) for p in paths], spec) if paths else None
+        rows = read_rows([Path(p) for p in paths], spec, confirmed or ()) if paths else None
         return compute(engine, spec, rows)
 
 
-def batch(result: Result) -> dict[str, Any]:
-    """The proposals as stored in session.pending while the operator decides (plain JSON)."""
+def batch(result: Result, paths: list[str] | None = None) -> dict[str, Any]:
+    """The proposals as stored in session.pending while the operator decides (plain JSON); with the files'
+    paths and the rows left out, so a confirmed row can be read again with the rest."""
     items = [{"qid": p.qid, "value": p.value, "shown": p.shown, "current": p.current, "same": p.same,
-              "previous_import": p.previous_import, "evidence": p.evidence} for p in result.proposals]
+              "previous_import": p.previous_import, "evidence": p.evidence, "partial": p.partial}
+             for p in result.proposals]
     summary = None
     if result.files:
         summary = {"files": result.files, "n": result.n, "codes": result.codes, "measures": result.measures}
-    return {"items": items, "summary": summary}
+    out: dict[str, Any] = {"items": items, "summary": summary}
+    if result.suspects and paths:
+        out["paths"] = [str(p) for p in paths]
+        out["suspects"] = [{"place": x.place, "why": x.why, "key": list(x.key), "confirmed": x.confirmed}
+                           for x in result.suspects]
+    return out
+
+
+def left_out(stored: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows still left out, in the order they are lettered (A, B, …)."""
+    return [x for x in stored.get("suspects") or [] if not x.get("confirmed")]
+
+
+def _with_history(earlier: dict[str, Any], qid: str, ev: dict[str, Any]) -> dict[str, Any]:
+    """ev with the earlier decisions on this figure (newest first, bounded): the JSON keeps what the appendix
+    no longer prints (a computation the operator did not use, an earlier import)."""
+    before = earlier.get(qid)
+    if not isinstance(before, dict):
+        return ev
+    last = {k: v for k, v in before.items() if k != "history"}
+    if "files" in last:
+        last["files"] = last["files"][:5]
+    history = [last, *(before.get("history") or [])][:MAX_HISTORY]
+    return {**ev, "history": history}
 
 
 def kept_before(e: Engine, it: dict[str, Any]) -> str:
@@ -93,9 +124,21 @@ def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str
     else:
         head = f"根据本年度答案和 {', '.join(str(p.get('year')) for p in e.session.prior[:2])} 年度报告"
     items = stored["items"]
+    waiting = left_out(stored)
+    if waiting:  # before the figures: they are computed without these rows
+        lines.append(f"以下 {len(waiting)} 行的数字看起来有误，暂不计入任何结果（下面的结果不含这几行）：")
+        lines += [f"  ⚠ {_letter(i)}. {x['place']}：{x['why']}" for i, x in enumerate(waiting)]
+        example = " ".join(_letter(i) for i in range(min(2, len(waiting))))
+        lines.append(f"  核对无误的，请输入“计入 {example}”（或“计入全部”）重新计算；有误的请在采集表中改正后重新导入。")
+    confirmed = [x for x in stored.get("suspects") or [] if x.get("confirmed")]
+    if confirmed:
+        lines.append("已按您的确认计入：" + "；".join(f"{x['place']}（{x['why']}）" for x in confirmed))
     if result.warnings:  # before the figures they may spoil
         lines.append("请先核对以下数据（下面的结果仍按原样计算）：")
         lines += [f"  ⚠ {w}" for w in result.warnings]
+    cov = result.coverage
+    if cov is not None:
+        lines += coverage_lines(cov)
     if items:
         lines.append(f"{head}，可以计算以下 {len(items)} 项：")
         for i, it in enumerate(items, 1):
@@ -110,6 +153,8 @@ def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str
                 now_text = "当前未填"
             last = f"；上次导入为 {it['previous_import']}" if it["previous_import"] else ""
             basis = f"{it['evidence']['basis']}；" if it["evidence"].get("basis") else ""
+            scope = scope_text(it["evidence"])
+            basis = f"{scope}；{basis}" if scope else basis
             kept = kept_before(e, it)
             mine = f"；您上次保留了自己的数字，原因：{kept}，“全部”不会改动它" if kept else ""
             lines.append(f"  {i}. {_label(e, q.id)}：{shown}（{basis}{now_text}{last}{mine}）")
@@ -129,6 +174,50 @@ def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str
                      f"减少 {len(removed)} 家{_some(removed, key)}；"
                      + (f"{changed} 项结果有变化（见上面“上次导入为”）。" if changed else "各项计算结果没有变化。"))
     return lines
+
+
+def _letter(i: int) -> str:
+    return LETTERS[i] if i < len(LETTERS) else f"第 {i + 1} 处"
+
+
+def coverage_lines(cov: Coverage) -> list[str]:
+    """How far the files reach, said before the figures."""
+    if cov.of is None:
+        unanswered = f"报告还没有填写“{cov.of_label}”，" if cov.of_label else ""
+        head = f"文件中有 {cov.rows} 家企业（{unanswered}无法核对这些文件是否包括了集群的全部企业）"
+    else:
+        head = f"文件中{'只' if cov.rows < cov.of else ''}有 {cov.rows} 家企业，{cov.of_from}的“{cov.of_label}”为 {cov.of} 家"
+    if cov.left_out:
+        head += f"；其中 {len(cov.left_out)} 行暂不计入"
+    if cov.partial:
+        share = f"仅 {cov.n}/{cov.whole} 家"
+        head += (f"（{share}）：企业数、金额、人数等合计只是这 {cov.n} 家企业的合计，标有“{share}”，"
+                 "“全部”不会采用，如确要采用请逐项输入序号；比例和增速按这些企业计算，标有“基于 … 家企业”。")
+    else:
+        head += "。"
+    out = [head]
+    if cov.missing_total:
+        more = "等" if cov.missing_total > len(cov.missing) else ""
+        whose = "上年报告沿用的名单" if cov.missing_carried else "报告的名单"
+        out.append(f"{whose}中有 {cov.missing_total} 家企业不在这些文件里：{'、'.join(cov.missing)}{more}"
+                   "（请核对这些企业是否还在集群内、是否交回了采集表）。")
+    return out
+
+
+def whole_of(cov: dict[str, Any]) -> int:
+    """A stored coverage record's whole: the report's count, or the files' rows when more."""
+    of = cov.get("of")
+    return max(of if isinstance(of, int) else 0, int(cov.get("rows", 0)))
+
+
+def scope_text(ev: dict[str, Any]) -> str:
+    """仅 8/326 家 (a total from part of the cluster) or 基于 8 家企业 (a ratio of a sample); "" when whole."""
+    cov = ev.get("coverage")
+    if not isinstance(cov, dict) or cov.get("n", 0) >= whole_of(cov):
+        return ""
+    if cov.get("kind") == "ratio":
+        return f"基于 {ev.get('n', cov['n'])} 家企业"
+    return f"仅 {cov['n']}/{whole_of(cov)} 家"
 
 
 def _some(codes: list[str], key: str, most: int = 5) -> str:
@@ -155,22 +244,24 @@ def apply(engine: Engine, stored: dict[str, Any], accept: list[int], keep: dict[
                 if other["qid"] == partner and j not in keep:
                     chosen[j] = other
     values = {it["qid"]: it["value"] for it in chosen.values() if not it["same"]}
+    earlier = dict(e.session.evidence)  # an answer set below drops its evidence: kept here as history
     applied = e.apply_all(values) if values else None
     if applied is not None and applied.errors:
         return [applied.refusal("处未能通过检查，没有采用任何数据：")], False
     at = now()
     for it in chosen.values():
-        e.session.evidence[it["qid"]] = {**it["evidence"], "at": at}
+        e.session.evidence[it["qid"]] = _with_history(earlier, it["qid"], {**it["evidence"], "at": at})
         e.session.confirm_carried(it["qid"])
     kept_lines = []
     for i, reason in keep.items():
         it = items[i - 1]
         qid = it["qid"]
         current = e.session.answers.get(qid)
-        e.session.evidence[qid] = {**it["evidence"], "at": at,
-                                   "kept": {"value": current if not isinstance(current, list) else len(current),
-                                            "reason": reason}}
-        kept_lines.append(f"“{_label(e, qid)}”保留您的 {e.shown(qid)}（原因：{reason}），计算值 {it['shown']} 记入计算佐证材料。")
+        e.session.evidence[qid] = _with_history(earlier, qid, {
+            **it["evidence"], "at": at,
+            "kept": {"value": current if not isinstance(current, list) else len(current), "reason": reason}})
+        kept_lines.append(f"“{_label(e, qid)}”保留您的 {e.shown(qid)}（原因：{reason}）：计算佐证材料印您写明的依据，"
+                          f"计算值 {it['shown']} 只记在导出的 JSON 中。")
     if stored.get("summary"):
         e.session.enterprise_data = {**stored["summary"], "at": at}
     e.session.updated = at
@@ -184,6 +275,10 @@ def apply(engine: Engine, stored: dict[str, Any], accept: list[int], keep: dict[
         elif same:
             named = f"（{len(chosen) - same} 项有改动，{same} 项与原答案相同）{named}"
         lines.append(f"已采用 {len(chosen)} 项{named}。计算方法、分子分母、企业数和源文件已记入计算佐证材料。")
+        partial = [it for it in chosen.values() if it.get("partial") and not it["same"]]
+        if partial:
+            lines.append(f"其中 {len(partial)} 项只是部分企业的合计（{scope_text(partial[0]['evidence'])}），已按您的选择采用，"
+                         "计算佐证材料中注明了覆盖的企业数。")
     lines += kept_lines
     touched = {it["qid"] for it in chosen.values()}
     found = [f for f in e.findings() if f.qid in touched and f.rule not in ("required", "constraint")]

@@ -12,7 +12,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -41,6 +41,12 @@ _GROUPED = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "＂": '"', "「": '"', "」": '"'})
 EXTRA_HEADERS = IGNORED_HEADERS | {"备注", "说明"}
 SPLIT = re.compile(r"[；;\n]")
+# Characters a cell can hold without showing them: zero-width, BOM, soft hyphen, direction marks. Taken out of
+# codes, numbers and choices (they would make "a 19-digit code" with nothing visible to fix); named when a
+# cell is still refused. No-break spaces read as spaces (NFKC).
+INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_NBSP = re.compile("[\u00a0\u2007\u202f]")
+HIDDEN = "（单元格里含有看不见的字符，如零宽空格、BOM 或不换行空格，请删除后重新输入）"
 
 
 class DataError(InputError):
@@ -63,6 +69,17 @@ class SourceFile:
 
 
 @dataclass
+class Suspect:
+    """A row a `leave_out` warning names (e.g. 产值 typed in 元): left out of every figure until confirmed."""
+
+    index: int  # position in Rows
+    place: str  # 采集表.xlsx 第 5 行
+    why: str
+    key: tuple[str, int]  # (file SHA-256, sheet row): how a confirmation names it across re-reads
+    confirmed: bool = False
+
+
+@dataclass
 class Rows:
     """Validated rows, column-wise: values[col id][i] (None = empty); where[i] = (file index, sheet row)."""
 
@@ -71,9 +88,16 @@ class Rows:
     where: list[tuple[int, int]]
     files: list[SourceFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # the spec's warning checks: to look at, not refused
+    suspects: list[Suspect] = field(default_factory=list)  # rows a leave_out check names (confirmed or not)
 
     def __len__(self) -> int:
         return len(self.where)
+
+    @property
+    def used(self) -> list[int]:
+        """The rows every figure is computed from: all but the suspect rows not confirmed."""
+        out = {s.index for s in self.suspects if not s.confirmed}
+        return [i for i in range(len(self.where)) if i not in out] if out else list(range(len(self.where)))
 
     def row(self, i: int) -> dict[str, Any]:
         return {cid: col[i] for cid, col in self.values.items()}
@@ -201,7 +225,7 @@ def _match(spec: Spec, name: str, header: list[Any], problems: _Problems) -> lis
     seen: set[str] = set()
     ok = True
     for i, h in enumerate(header, 1):
-        text = "" if h is None else str(h).strip()
+        text = "" if h is None else INVISIBLE.sub("", str(h)).strip()
         col = keys.get(header_key(text)) if text else None
         if col is None:
             if text and header_key(text) not in EXTRA_HEADERS:
@@ -222,6 +246,20 @@ def _match(spec: Spec, name: str, header: list[Any], problems: _Problems) -> lis
 
 
 # -- cells ------------------------------------------------------------------------------------------
+def _visible(v: str) -> tuple[str, bool]:
+    """The cell's text without invisible characters, and whether it held any (no-break spaces included)."""
+    clean = INVISIBLE.sub("", v)
+    return clean, len(clean) != len(v) or bool(_NBSP.search(v))
+
+
+def shown_number(d: Decimal) -> str:
+    """A number as a person reads it: 1×10^30 rather than thirty-one digits."""
+    if d.adjusted() >= 15:
+        mantissa, exp = format(d, ".3e").split("e")
+        return f"{mantissa.rstrip('0').rstrip('.')}×10^{int(exp)}"
+    return format(d.normalize(), "f") if d == d.to_integral_value() else str(d)
+
+
 def _number(v: Any, integer: bool) -> Decimal:
     """A cell as a non-negative number; ValueError with the reason in Chinese."""
     if type(v) is float:
@@ -231,20 +269,20 @@ def _number(v: Any, integer: bool) -> Decimal:
     elif type(v) is int:
         d = Decimal(v)
     elif isinstance(v, str):
-        s = normalize(v).strip()
+        s, hidden = _visible(v)
+        s = normalize(s).strip()
         if _PLAIN.fullmatch(s):
             d = Decimal(s)
         elif _GROUPED.fullmatch(s):
             d = Decimal(s.replace(",", ""))
         else:
-            raise ValueError(f"“{s[:20]}”不是数字（只填数字，不要填单位或文字）")
+            raise ValueError(f"“{s[:20]}”不是数字" + (HIDDEN if hidden else "（只填数字，不要填单位或文字）"))
     elif isinstance(v, bool):
         raise ValueError("不是数字")
     else:
         raise ValueError(f"“{str(v)[:20]}”不是数字")
     if d < 0:
-        shown = format(d.normalize(), "f") if d == d.to_integral_value() else str(d)  # -50, not -50.0
-        raise ValueError(f"{shown} 是负数，本列不能为负")
+        raise ValueError(f"{shown_number(d)} 是负数，本列不能为负")  # -50, not -50.0
     if integer and d != d.to_integral_value():
         raise ValueError(f"{d} 不是整数")
     return d
@@ -257,7 +295,7 @@ _NO = {w for w in NO_WORDS} | {"false"}
 def _yesno(v: Any) -> bool:
     if isinstance(v, bool):
         return v
-    s = normalize(str(v)).strip().lower()
+    s = normalize(INVISIBLE.sub("", str(v))).strip().lower()
     if s in _YES:
         return True
     if s in _NO:
@@ -266,7 +304,7 @@ def _yesno(v: Any) -> bool:
 
 
 def _choice(col: Col, v: Any) -> str:
-    s = normalize(str(v)).strip().translate(_QUOTES)
+    s = normalize(INVISIBLE.sub("", str(v))).strip().translate(_QUOTES)
     for o in col.options:
         if s in (o.id, o.label.translate(_QUOTES)):
             return o.id
@@ -278,7 +316,7 @@ def _text(v: Any) -> str:
         v = int(v)
     if isinstance(v, (datetime, date)):
         v = v.isoformat()
-    s = " ".join(str(v).split())
+    s = " ".join(INVISIBLE.sub("", str(v)).split())
     if len(s) > MAX_CELL_CHARS:
         raise ValueError(f"内容超过 {MAX_CELL_CHARS} 个字符")
     return s
@@ -305,10 +343,11 @@ def convert(col: Col, v: Any) -> Any:
     if t == "choice":
         return _choice(col, v)
     if t == "uscc":
+        text, hidden = _visible(str(v))
         try:
-            return parse_uscc(col, str(v)).value  # type: ignore[arg-type]
+            return parse_uscc(col, text).value  # type: ignore[arg-type]
         except InputError as exc:
-            raise ValueError(str(exc).rstrip("。")) from None
+            raise ValueError(str(exc).rstrip("。") + (HIDDEN if hidden else "")) from None
     return _text(v)
 
 
@@ -317,23 +356,43 @@ _INF = float("inf")
 _CODE = re.compile(r"[0-9A-HJ-NP-RTUWXY]{18}")
 
 
-def _number_column(vals: Sequence[Any], integer: bool, bad: dict[int, str]) -> list[Any]:
-    """A column of numbers (None for empty); `bad` gets position -> reason.
+def _bounded(col: Col, out: list[Any], bad: dict[int, str]) -> list[Any]:
+    """Cells above the column's plausible per-enterprise maximum are refused (None, reason in `bad`), so no
+    absurd figure (1e30, 10^18 万元) reaches any arithmetic."""
+    top = col.max
+    if top is None:
+        return out
+    unit = f" {col.unit}" if col.unit else ""
+    for j, v in enumerate(out):
+        if v is not None and v > top:
+            bad[j] = (f"{shown_number(v)}{unit} 超过一家企业可能的上限（{shown_number(top)}{unit}），"
+                      "请核对数字和单位（是否把“元”当成了“万元”）" if col.unit == "万元" else
+                      f"{shown_number(v)}{unit} 超过一家企业可能的上限（{shown_number(top)}{unit}），请核对")
+            out[j] = None
+    return out
+
+
+def _number_column(vals: Sequence[Any], integer: bool, bad: dict[int, str],
+                   top: float = _INF) -> tuple[list[Any], bool]:
+    """A column of numbers (None for empty), and whether every one is known to be within `top`; `bad` gets
+    position -> reason.
 
     A spreadsheet column is mostly floats: when every filled cell is a finite non-negative float (an
-    integer where the column wants one), they are converted in one pass; anything else goes cell by cell."""
+    integer where the column wants one) within `top`, they are converted in one pass; anything else goes
+    cell by cell (and is bounded after)."""
     floats = [v for v in vals if type(v) is float]
     blanks = 0 if len(floats) == len(vals) else vals.count(None) + vals.count("")
     if floats and len(floats) + blanks == len(vals) and not any(map(isnan, floats)) \
-            and min(floats) >= 0 and max(floats) < _INF and (not integer or all(map(float.is_integer, floats))):
+            and min(floats) >= 0 and max(floats) < _INF and max(floats) <= top \
+            and (not integer or all(map(float.is_integer, floats))):
         # whole numbers as integers (120, not 120.0); otherwise repr, the shortest text that reads back as
         # the float, i.e. the figure as typed (0.37, not 0.3699…)
         whole = integer or all(map(float.is_integer, floats))
         got = list(map(Decimal, map(int, floats) if whole else map(repr, floats)))
         if not blanks:
-            return got
+            return got, True
         it = iter(got)
-        return [next(it) if type(v) is float else None for v in vals]
+        return [next(it) if type(v) is float else None for v in vals], True
     out: list[Any] = [None] * len(vals)
     dec = Decimal
     for j, v in enumerate(vals):
@@ -352,12 +411,15 @@ def _number_column(vals: Sequence[Any], integer: bool, bad: dict[int, str]) -> l
             out[j] = _number(v, integer)
         except ValueError as exc:
             bad[j] = str(exc)
-    return out
+    return out, False
 
 
 def _column(col: Col, vals: Sequence[Any], bad: dict[int, str]) -> list[Any]:
     if col.type in ("decimal", "integer"):
-        return _number_column(vals, col.type == "integer", bad)
+        # a column of floats all within the maximum needs no second pass
+        top = float(col.max) if col.max is not None else _INF
+        numbers, within = _number_column(vals, col.type == "integer", bad, top)
+        return numbers if within else _bounded(col, numbers, bad)
     out: list[Any] = [None] * len(vals)
     quick: dict[Any, Any] = {}
     if col.type == "yesno":
@@ -381,9 +443,10 @@ def _column(col: Col, vals: Sequence[Any], bad: dict[int, str]) -> list[Any]:
     return out
 
 
-def read_rows(paths: list[Path], spec: Spec) -> Rows:
+def read_rows(paths: list[Path], spec: Spec, confirmed: Collection[tuple[str, int]] = ()) -> Rows:
     """Every file read and every row validated; DataError (all problems, by file/row/column) when any is wrong.
 
+    `confirmed`: rows (file SHA-256, sheet row) the operator confirmed although a leave_out check names them.
     Cells are converted column by column (a 10 000-row workbook has ~400 000 of them)."""
     if not paths:
         raise DataError(["没有给出文件：请给出企业数据采集表（.xlsx 或 .csv）的路径"])
@@ -394,10 +457,11 @@ def read_rows(paths: list[Path], spec: Spec) -> Rows:
     where: list[tuple[int, int]] = []
     files: list[SourceFile] = []
     seen: dict[str, tuple[str, int]] = {}  # key value -> (file, sheet row) where first seen
+    by_content: dict[str, tuple[str, Path]] = {}  # SHA-256 -> (name shown, path) of the files read
     key = next(c for c in spec.columns if c.key)
     names = [Path(p).name for p in paths]
     dup_names = {n for n in names if names.count(n) > 1}
-    for fi, path in enumerate(paths):
+    for path in paths:
         p = Path(path)
         shown = str(p) if p.name in dup_names else p.name
         try:
@@ -406,6 +470,13 @@ def read_rows(paths: list[Path], spec: Spec) -> Rows:
             problems.add(str(exc).rstrip("。"))
             continue
         src.name = shown
+        twin = by_content.get(src.sha256)
+        if twin is not None:  # every row would read as a duplicate of itself
+            same = twin[0] == shown or twin[1] == p.resolve()
+            problems.add(f"{shown} 给出了两次（同一个文件），请只给一次" if same else
+                         f"{shown} 与 {twin[0]} 是同一个文件（内容完全相同），请只给其中一个")
+            continue
+        by_content[src.sha256] = (shown, p.resolve())
         files.append(src)
         start = next((i for i, r in enumerate(raw_rows) if not _blank(r)), None)
         if start is None:
@@ -464,16 +535,18 @@ def read_rows(paths: list[Path], spec: Spec) -> Rows:
             continue  # nothing of a refused batch is used: keep reading only to name every problem
         for cid, out in converted.items():
             values[cid].extend(out)
-        where.extend(zip(repeat(fi), sheet_rows))
+        where.extend(zip(repeat(len(files) - 1), sheet_rows))
     problems.raise_if_any()
     rows = Rows(spec, values, where, files)
-    rows.warnings = _warnings(rows)
+    rows.warnings, rows.suspects = _warnings(rows, set(confirmed))
     return rows
 
 
-def _warnings(rows: Rows, most: int = 5) -> list[str]:
-    """The spec's warning checks over all rows (all files): what looks wrong but may be right."""
+def _warnings(rows: Rows, confirmed: set[tuple[str, int]], most: int = 5) -> tuple[list[str], list[Suspect]]:
+    """The spec's warning checks over all rows (all files): what looks wrong but may be right; and the rows a
+    leave_out check names (every one: each is left out until confirmed)."""
     out: list[str] = []
+    suspects: dict[int, Suspect] = {}
     vals = rows.values
 
     def at(j: int) -> str:
@@ -487,7 +560,15 @@ def _warnings(rows: Rows, most: int = 5) -> list[str]:
             for j in range(len(rows)):
                 x, y = a[j], b[j]
                 if x and y and (x >= y * factor or y >= x * factor):
-                    found.append(f"{at(j)}：{_fill(ch.message, {c: vals[c][j] for c in ch.cols})}")
+                    why = _fill(ch.message, {c: vals[c][j] for c in ch.cols})
+                    if not ch.leave_out:
+                        found.append(f"{at(j)}：{why}")
+                    elif j in suspects:
+                        suspects[j].why += f"；{why}"
+                    else:
+                        fi, r = rows.where[j]
+                        key = (rows.files[fi].sha256, r)
+                        suspects[j] = Suspect(j, at(j), why, key, key in confirmed)
         elif ch.kind == "unique":
             seen: dict[Any, list[int]] = {}
             for j, v in enumerate(vals[ch.cols[0]]):
@@ -502,7 +583,7 @@ def _warnings(rows: Rows, most: int = 5) -> list[str]:
                     places = "、".join(f"{name} 第 {'、'.join(rs)} 行" for name, rs in by_file.items())
                     found.append(f"{places}：{_fill(ch.message, {ch.cols[0]: v})}")
         out += found[:most] + ([f"（另有 {len(found) - most} 处）"] if len(found) > most else [])
-    return out
+    return out, [suspects[j] for j in sorted(suspects)]
 
 
 def _row_checks(spec: Spec, cols: dict[str, list[Any]], n: int, skip: set[int]) -> list[tuple[int, str]]:

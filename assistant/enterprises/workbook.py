@@ -116,8 +116,12 @@ def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = No
         elif col.type == "choice":
             dv = {"validate": "list", "source": [o.label for o in col.options]}
         elif col.type in ("decimal", "integer"):
-            dv = {"validate": "decimal" if col.type == "decimal" else "integer", "criteria": ">=", "value": 0,
-                  "error_title": "请填写数字", "error_message": f"“{col.header}”只填不小于 0 的"
+            # the same plausible maximum the import checks: a figure in 元 is caught while typing
+            top = format(col.max.normalize(), "f") if col.max is not None else ""
+            bound = {"criteria": "between", "minimum": 0, "maximum": float(top)} if top else {"criteria": ">=", "value": 0}
+            most = f"、不大于 {top} " if top else " "
+            dv = {"validate": "decimal" if col.type == "decimal" else "integer", **bound,
+                  "error_title": "请填写数字", "error_message": f"“{col.header}”只填不小于 0{most}的"
                   + ("数字" if col.type == "decimal" else "整数") + (f"，单位为{col.unit}" if col.unit else "") + "。"}
         elif col.type == "uscc":
             dv = {"validate": "length", "criteria": "==", "value": 18, "error_title": "统一社会信用代码",

@@ -18,7 +18,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.input import Selection
-from textual.widgets.option_list import Option
 
 from ...chat import AMBIGUOUS, Conversation, Reply
 from ...engine import Engine
@@ -27,8 +26,10 @@ from ...view import QuestionView
 from ..app import filing_app
 from ..widgets.chat_log import ChatLog
 from ..widgets.footer import KeyBar
+from ..widgets.marked_list import MarkedList
 from ..widgets.outline import Outline
 from ..widgets.question_panel import QuestionPanel
+from ..widgets.typing import hand_on
 
 
 class ChatInput(Input):
@@ -141,8 +142,10 @@ class ConversationScreen(Screen):
         self._outline = Outline(id="outline")
         self._chat = ChatLog(self.session.transcript, id="chat")
         self._panel = QuestionPanel(id="question")
-        self._choices = OptionList(id="choices")
-        self._input = ChatInput(placeholder="在此输入回答，回车提交；输入 ? 查看说明", id="input")
+        self._choices = MarkedList(id="choices")
+        # select_on_focus off: coming back to the line never selects a half-typed answer (the next key would
+        # replace it); an old answer on a revisit is selected by _prefill itself
+        self._input = ChatInput(placeholder="在此输入回答，回车提交；输入 ? 查看说明", id="input", select_on_focus=False)
         self._status_line = Static(id="status")
         self._title_shown = self._title_text()
         self._title_bar = Static(plain(self._title_shown), id="title")  # the title is user text
@@ -233,9 +236,8 @@ class ConversationScreen(Screen):
         current = rows.current if rows else None
         if (options, current) != self._choice_rows:  # consecutive 是/否 questions keep the rows they have
             self._choice_rows = (options, current)
-            choices.clear_options()
-            choices.add_options([Option(f"{i}. {shown}" + ("（当前答案）" if i - 1 == current else ""), id=said)
-                                 for i, (said, shown) in enumerate(options, 1)])
+            choices.set_rows([(said, f"{i}. {shown}" + ("（当前答案）" if i - 1 == current else ""))
+                              for i, (said, shown) in enumerate(options, 1)])
         if rows:
             choices.highlighted = rows.default  # None on questions with consequences: Enter records nothing
         choices.display = bool(options)
@@ -285,6 +287,13 @@ class ConversationScreen(Screen):
         return reply
 
     # -- input ----------------------------------------------------------------------------------
+    def on_key(self, event: events.Key) -> None:
+        """A key typed on the transcript, the outline or the choices goes where the answer is typed: the
+        text box of a narrative, else the input line (never dropped without a word)."""
+        editor = self._editor
+        target = editor.query_one("#longtext") if type(editor).__name__ == "LongTextEditor" else self._input
+        hand_on(self, event, target)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "input":
             return
@@ -348,6 +357,11 @@ class ConversationScreen(Screen):
         reply = self.say(event.text)
         if reply.refused and self.engine.current() is here:
             self._focus_question()
+
+    def on_keep(self, event: Any) -> None:
+        """Enter on a narrative shown selected on a revisit: kept, as a bare Enter keeps the input line's."""
+        event.stop()
+        self.say("")
 
     def on_list_editor_import_requested(self, event: Any) -> None:
         event.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -13,6 +14,7 @@ from textual.widgets import Button, Input, Label
 from ...paths import join_paths, split_paths
 from ..app import filing_app
 from ..widgets.cjk import WrapStatic
+from ..widgets.typing import hand_on
 
 HINT = ("填好的《企业数据采集表》：一个汇总文件，或多个企业各自的文件（.xlsx / .csv），用空格分开；"
         "路径中有空格时请加引号。计算结果会先列出，与当前答案对照，由您决定采用哪些。")
@@ -55,7 +57,7 @@ class EnterpriseDialog(ModalScreen[str | None]):
             yield WrapStatic("用企业数据表计算", classes="dialog-title")
             yield WrapStatic(HINT)
             yield Label("文件路径：")
-            yield Input(placeholder="例如：~/采集表/企业数据采集表.xlsx", id="paths")
+            yield Input(placeholder="例如：~/采集表/企业数据采集表.xlsx", id="paths", select_on_focus=False)
             with Horizontal(id="enterprise-buttons"):
                 yield Button("计算", variant="primary", id="do-compute")
                 yield Button("取消", id="cancel")
@@ -69,6 +71,9 @@ class EnterpriseDialog(ModalScreen[str | None]):
             pickers.first().focus_list()
         else:
             self.query_one("#paths", Input).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        hand_on(self, event, self.query_one("#paths", Input))  # typed on a button: into the paths, not lost
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet
 
@@ -15,6 +17,7 @@ from ...errors import Remedies, UserError
 from ..app import filing_app
 from ..browser import BROWSER_REMEDIES
 from ..widgets.cjk import WrapStatic
+from ..widgets.typing import hand_on
 
 FORMATS = [("docx", "Word 文档（.docx）"), ("pdf", "PDF（需要 LibreOffice，并检查一至六部分是否各在一页）"),
            ("md", "Markdown 文本（.md）"), ("json", "JSON 交换文件（.json）"),
@@ -31,8 +34,39 @@ BROWSER_LABELS = {"package": "报送材料 .zip（Word、PDF、JSON、计算佐�
 
 
 def flag_label(name: str, on: bool) -> str:
-    """A box's state in words too, not only in colour (Textual draws the box itself: no second glyph)."""
+    """A box's state in words too, not only in colour (the mark is drawn inside the box: no second glyph)."""
     return f"{FLAGS[name]}：{'是' if on else '否'}"
+
+
+class FormatButton(RadioButton):
+    """A radio whose mark says its state without colour: ● chosen, ○ not (Textual draws ● for both)."""
+
+    def render(self) -> Content:
+        self.BUTTON_INNER = "●" if self.value else "○"
+        return super().render()
+
+
+class FlagBox(Checkbox):
+    """A box that is ticked (✓) or empty, not only coloured differently (Textual draws X for both)."""
+
+    def render(self) -> Content:
+        self.BUTTON_INNER = "✓" if self.value else " "
+        return super().render()
+
+
+class FormatChoice(RadioSet):
+    """The arrows choose the format itself (the mark moves with them), so Enter exports what is shown;
+    Textual's RadioSet moves only a coloured highlight and chooses on Enter."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,right", "choose(1)", show=False),
+        Binding("up,left", "choose(-1)", show=False),
+    ]
+
+    def action_choose(self, step: int) -> None:
+        buttons = list(self.query(RadioButton))
+        if buttons:
+            buttons[(max(self.pressed_index, 0) + step) % len(buttons)].value = True
 
 
 class ExportDialog(ModalScreen[str | None]):
@@ -45,18 +79,21 @@ class ExportDialog(ModalScreen[str | None]):
 
     def compose(self):
         browser = getattr(self.app, "browser", None) is not None  # a download: no server path, nothing to overwrite
-        with Vertical(id="export-dialog", classes="dialog"):
+        # scrolls: at 80×24 the result line is below the buttons, and is scrolled into view when it is said
+        with VerticalScroll(id="export-dialog", classes="dialog", can_focus=False):
             yield WrapStatic("导出报告（下载到本机）" if browser else "导出报告", classes="dialog-title")
-            with RadioSet(id="format"):
+            with FormatChoice(id="format"):
                 for i, (fmt, label) in enumerate(FORMATS):
-                    yield RadioButton(BROWSER_LABELS.get(fmt, label) if browser else label, value=i == 0)
+                    yield FormatButton(BROWSER_LABELS.get(fmt, label) if browser else label, value=i == 0)
             if not browser:
                 yield Label("保存到（留空则用默认文件名，保存在当前目录）：")
-                yield Input(placeholder="例如：~/报告/报告.docx", id="path")
+                # select_on_focus off: coming back to the path (Tab, or a key typed on a box) never selects what
+                # is there, so the next key adds to it instead of replacing it
+                yield Input(placeholder="例如：~/报告/报告.docx", id="path", select_on_focus=False)
             with Horizontal(id="export-flags"):
                 if not browser:
-                    yield Checkbox(flag_label("force", False), id="force")
-                yield Checkbox(flag_label("draft", False), id="draft")
+                    yield FlagBox(flag_label("force", False), id="force")
+                yield FlagBox(flag_label("draft", False), id="draft")
             with Horizontal(id="export-buttons"):
                 yield Button("下载" if browser else "导出", variant="primary", id="do-export")
                 yield Button("关闭", id="close")
@@ -69,6 +106,18 @@ class ExportDialog(ModalScreen[str | None]):
             self.query_one("#do-export", Button).focus()  # F5 → Enter downloads the Word document
             return
         self.query_one("#path", Input).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Enter exports from anywhere but a button (a box toggles with Space or a click only); a key typed
+        on a box, the formats or a button is typed into the path."""
+        if event.key == "enter" and isinstance(self.focused, (Checkbox, RadioSet)):
+            event.stop()
+            event.prevent_default()
+            self.do_export()
+            return
+        path = next(iter(self.query("#path").results(Input)), None)  # no path field where the file is downloaded
+        if path is not None:
+            hand_on(self, event, path)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
@@ -130,8 +179,7 @@ class ExportDialog(ModalScreen[str | None]):
             show("\n".join([f"已导出：{written}", *notes]), False)
 
         if fmt in SLOW:
-            result.set_class(False, "error")
-            result.update("正在用 LibreOffice 生成 PDF，通常需要几秒钟……" if fmt == "pdf" else "正在生成报送材料……")
+            self._show("正在用 LibreOffice 生成 PDF，通常需要几秒钟……" if fmt == "pdf" else "正在生成报送材料……", False)
             self.run_worker(run, thread=True, exclusive=True, group="export")
         else:
             run()
@@ -157,10 +205,8 @@ class ExportDialog(ModalScreen[str | None]):
                 return
             self.app.call_from_thread(self._delivered, built)
 
-        result = self.query_one("#export-result", WrapStatic)
-        result.set_class(False, "error")
-        result.update({"pdf": "正在用 LibreOffice 生成 PDF，通常需要几秒钟……",
-                       "package": "正在生成报送材料……"}.get(fmt, "正在生成……"))
+        self._show({"pdf": "正在用 LibreOffice 生成 PDF，通常需要几秒钟……",
+                    "package": "正在生成报送材料……"}.get(fmt, "正在生成……"), False)
         self.run_worker(run, thread=True, exclusive=True, group="export")
 
     def _delivered(self, built: Any) -> None:
@@ -174,6 +220,7 @@ class ExportDialog(ModalScreen[str | None]):
         result = self.query_one("#export-result", WrapStatic)
         result.set_class(error, "error")
         result.update(text)
+        self.call_after_refresh(result.scroll_visible, animate=False)
 
     def action_cancel(self) -> None:
         self.dismiss(self.written)

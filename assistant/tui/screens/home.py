@@ -6,16 +6,17 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Label, OptionList
-from textual.widgets.option_list import Option
 
 from ...store import SessionError, SessionFormMissing
 from ..app import filing_app
 from ..widgets.cjk import WrapStatic
 from ..widgets.footer import KeyBar
+from ..widgets.marked_list import MarkedList
 
 
 def _when(iso: str) -> str:
@@ -125,6 +126,8 @@ class HomeScreen(Screen):
         Binding("tab", "app.focus_next", "切换", show=False),
     ]
 
+    _choosing = False  # n was pressed: the actions get focus with the first one highlighted
+
     def compose(self):
         yield WrapStatic("集群填报助手", id="home-title")
         from ...flow import load_flow
@@ -133,9 +136,9 @@ class HomeScreen(Screen):
         forms = available()  # discovered from the data (and --forms / FILING_FORMS): never listed here
         names = "、".join(dict.fromkeys(load_flow(fid).short_name for fid, _, _ in forms))
         yield WrapStatic(f"一题一题地帮您填写{names}。每答一题自动保存。", id="home-intro")
-        yield OptionList(
-            *(Option(f"＋ 新建{desc}", id=f"new:{fid}") for fid, _, desc in forms),
-            Option("⇪ 导入 JSON 报告", id="import"),
+        yield MarkedList(
+            *((f"new:{fid}", f"＋ 新建{desc}") for fid, _, desc in forms),
+            ("import", "⇪ 导入 JSON 报告"),
             id="home-actions",
         )
         yield WrapStatic("已保存的会话（选中后回车继续填写）", id="sessions-title")
@@ -149,7 +152,10 @@ class HomeScreen(Screen):
             table.add_column(label, key=key)
         self.reload()
         # the saved reports first when there are any: Enter resumes; n / m / i start something new
-        self.query_one("#sessions" if table.row_count else "#home-actions").focus()
+        if table.row_count:
+            table.focus()
+        else:  # nothing to resume: Enter starts the first form
+            self.action_choose_new()
 
     def reload(self) -> None:
         from ...engine import Engine
@@ -195,6 +201,23 @@ class HomeScreen(Screen):
             f"已保存的会话（{table.row_count} 个，选中后回车继续填写）" if table.row_count else "还没有保存的报告，按 n 新建。")
         table.display = bool(table.row_count)  # no header over nothing
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Tab onto the actions highlights none of them while there are saved reports: Enter still opens the
+        report highlighted in the list (an arrow, n or a click picks an action)."""
+        actions = self.query_one("#home-actions", OptionList)
+        if event.widget is actions and self.query_one(DataTable).row_count and not self._choosing:
+            actions.highlighted = None
+        self._choosing = False
+
+    def on_key(self, event: events.Key) -> None:
+        actions = self.query_one("#home-actions", OptionList)
+        table = self.query_one(DataTable)
+        if event.key == "enter" and self.focused is actions and actions.highlighted is None and table.row_count:
+            event.stop()
+            event.prevent_default()
+            table.focus()
+            table.action_select_cursor()
+
     def on_screen_resume(self) -> None:
         """Back from a report: the saved list has focus again, so Enter resumes, never starts something new."""
         table = self.query_one(DataTable)
@@ -226,6 +249,7 @@ class HomeScreen(Screen):
     def action_choose_new(self) -> None:
         """n: the list of forms to start, with the first one highlighted."""
         actions = self.query_one("#home-actions", OptionList)
+        self._choosing = not actions.has_focus  # the focus arriving keeps this highlight
         actions.focus()
         actions.highlighted = 0
 

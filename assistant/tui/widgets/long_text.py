@@ -9,6 +9,7 @@ from textual import events
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, TextArea
+from textual.widgets.text_area import Selection
 
 from ...view import limits
 from .cjk import WrapStatic
@@ -22,14 +23,32 @@ class Command(Message):
         self.text = text
 
 
+class Keep(Message):
+    """Enter on the old answer shown selected on a revisit: for the conversation, which keeps it as it does
+    an Enter on the input line (保留原答案, or 沿用上年 confirmed)."""
+
+
 class NarrativeArea(TextArea):
     """A TextArea whose Enter after a command line hands the line to the conversation."""
 
     def __init__(self, is_command: Callable[[str], bool] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self._is_command = is_command
+        self.kept: str | None = None  # the stored answer, shown selected on a revisit
+
+    def show_kept(self, text: str) -> None:
+        """The stored answer, all selected: typing replaces it, an arrow key edits it, Enter keeps it."""
+        self.load_text(text)
+        self.kept = text
+        self.selection = Selection(self.document.end, (0, 0))  # all of it, the cursor (and the view) at its top
 
     def on_key(self, event: events.Key) -> None:
+        if (event.key == "enter" and self.kept is not None and self.text == self.kept
+                and self.selected_text == self.text):
+            event.stop()
+            event.prevent_default()
+            self.post_message(Keep())
+            return
         if event.key != "enter" or self._is_command is None:
             return
         row, _ = self.cursor_location
@@ -38,8 +57,11 @@ class NarrativeArea(TextArea):
             return
         event.stop()
         event.prevent_default()
-        start = (row - 1, len(self.document.get_line(row - 1))) if row > 0 else (row, 0)
-        self.delete(start, (row, len(line)))
+        if self.kept is not None and self.text.strip() == line.strip():
+            self.show_kept(self.kept)  # typed over the old answer, the command leaves it as it was
+        else:
+            start = (row - 1, len(self.document.get_line(row - 1))) if row > 0 else (row, 0)
+            self.delete(start, (row, len(line)))
         self.post_message(Command(line.strip()))
 
 
@@ -69,12 +91,14 @@ class LongTextEditor(Vertical):
         self._engine, self._q = engine, q
         stored = engine.session.answers.get(q.id)
         draft = engine.session.drafts.get(q.id)
-        area = self.query_one(TextArea)
+        area = self.query_one(NarrativeArea)
         self._loading = True
         shown = stored if isinstance(stored, str) and stored != "无" else ""
         if isinstance(draft, str) and draft != shown:
             area.load_text(draft)
             self.notify("已恢复上次未提交的文字（草稿），检查后按 Ctrl+S 提交。")
+        elif shown:  # a revisit: the answer as stored, selected as on the input line
+            area.show_kept(shown)
         else:  # no draft, or one that is what would show anyway: nothing to say
             area.load_text(shown)
         self._update_count()

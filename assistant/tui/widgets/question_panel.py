@@ -43,8 +43,9 @@ def render_view(view: QuestionView) -> Text:
         over = any(x.over for x in view.limits)
         t.append("\n" + "　".join(x.text() for x in view.limits), style="bold red" if over else "dim")
     if view.current_shown is not None:
-        # a table or text box takes Enter itself (edit a cell, a new line): what keeps the answer there is Ctrl+S
-        how = "Ctrl+S " if view.type in ("list", "longtext") else "直接回车"
+        # a table takes Enter itself (edit a row or cell): what keeps the answer there is Ctrl+S; a text box
+        # shows its answer selected, so Enter keeps it too until it is edited (then Enter is a new line)
+        how = {"list": "Ctrl+S ", "longtext": "直接回车或 Ctrl+S "}.get(view.type, "直接回车")
         keep = (f"（{how}确认不变）" if view.carried else f"（{how}保留）") if view.pending is None else ""
         t.append("\n沿用上年：" if view.carried else "\n当前答案：", style="bold green")
         t.append(view.current_shown + keep, style="green")
