@@ -92,9 +92,12 @@ def test_ctrl_a_selects_the_whole_field_so_typing_replaces_it(store):
             await pilot.press("e")
             await pilot.pause()
             assert isinstance(app.screen, RowDialog)
-            await pilot.press("enter")  # to the code field
-            await pilot.press("end", "ctrl+a", "9", "1")
-            assert app.screen.query_one("#cell-1").value == "91"
+            name, code = app.screen.query_one("#cell-0"), app.screen.query_one("#cell-1")
+            assert (name.selection.start, name.selection.end) == (0, len("甲公司"))  # entered: all selected
+            await pilot.press("enter")  # to the code field: selected too, typing replaces it
+            assert (code.selection.start, code.selection.end) == (0, 3)
+            await pilot.press("end", "ctrl+a", "9", "1")  # after moving, Ctrl+A selects it all again
+            assert code.value == "91"
 
     asyncio.run(run())
 

@@ -45,6 +45,8 @@ class Files(Protocol):
 
     def missing(self, names: list[str]) -> str: ...
 
+    def tidy(self, text: str) -> str: ...  # a message without the folder the files are kept in
+
 
 @dataclass
 class Turn:
@@ -113,7 +115,9 @@ def start(engine: Engine, paths: list[str], files: Files | None = None) -> Turn:
         missing = [p for p, f in zip(paths, found, strict=True) if f is None]
         if missing:
             return Turn([files.missing(missing)], refused=True)
-        return _present(engine, [str(f) for f in found if f is not None])
+        t = _present(engine, [str(f) for f in found if f is not None])
+        t.messages = [files.tidy(m) for m in t.messages]
+        return t
     return _present(engine, [str(Path(p).expanduser()) for p in paths])
 
 

@@ -214,7 +214,8 @@ class ExportDialog(ModalScreen[str | None]):
 
         deliver(filing_app(self), built)
         self.written = built.name
-        self._show("\n".join([f"已开始下载：{built.name}（在浏览器的下载栏中查看）", *built.notes]), False)
+        shown = "\n".join([f"已开始下载：{built.name}（在浏览器的下载栏中查看）", *built.notes])
+        self._show(filing_app(self).shown(shown), False)
 
     def _show(self, text: str, error: bool) -> None:
         result = self.query_one("#export-result", WrapStatic)
