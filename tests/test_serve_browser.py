@@ -138,6 +138,14 @@ def test_a_browser_user_downloads_uploads_pastes_and_is_asked_before_leaving(chr
         assert Document(str(saved)).tables  # a whole, valid Word document
         page.screenshot(path=str(tmp_path / "1-download.png"))
         _escape(page)  # closes the export dialog
+        # With the page (not the terminal) focused, F5 is still the app's, and gives the terminal the keyboard.
+        page.evaluate("document.activeElement.blur()")
+        with page.expect_download(timeout=60_000) as again:
+            page.keyboard.press("F5")
+            time.sleep(0.5)
+            page.keyboard.press("Enter")
+        assert again.value.suggested_filename == docx_name  # a second export: downloaded, never "已存在"
+        _escape(page)
 
         # A list uploaded from the file picker: `i` on the table, Enter on 选择文件, the file, Enter imports.
         page.keyboard.insert_text("跳到 有效发明专利清单")

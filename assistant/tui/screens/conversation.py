@@ -134,7 +134,8 @@ class ConversationScreen(Screen):
 
             exc = event.worker.error
             why = describe(exc) if isinstance(exc, OSError) else str(exc)
-            self.notify(f"保存失败：{why}。下一次回答时会再保存。", severity="error", timeout=10, markup=False)
+            self.notify(filing_app(self).shown(f"保存失败：{why}。下一次回答时会再保存。"), severity="error", timeout=10,
+                        markup=False)
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self):
