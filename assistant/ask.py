@@ -28,6 +28,7 @@ from .chat import (
     Conversation,
     Reply,
 )
+from .errors import EXIT_REFUSED
 from .parse import InputError, RowsError, is_none_word, normalize, parse_rows
 
 if TYPE_CHECKING:
@@ -39,6 +40,9 @@ IMPORTED = object()  # a list was imported from a file: nothing to pass to the c
 SELECT_HINT = "（方向键选择，回车确认）"
 TEXT_CHOICE = "✎ 输入文字（? 帮助、什么是…、返回、跳过、稍后、预览、保存、退出）"
 MULTILINE_HINT = "（可换行；写完后按 Esc 再按回车提交）"
+# A revisit: the current answer stands selected, as in the chat app; typing or pasting replaces it.
+KEEP_HINT = "已选中：回车保留，打字即替换"
+KEEP_MULTILINE_HINT = "原文已选中：回车保留，打字即替换，方向键可修改；写完按 Esc 再按回车提交"
 _CHAT_WORDS = (HELP_WORDS | BACK_WORDS | SKIP_WORDS | LATER_WORDS | PREVIEW_WORDS | SAVE_WORDS
                | QUIT_WORDS | PROGRESS_WORDS | CHECK_WORDS)
 
@@ -76,24 +80,41 @@ class Asker:
     # -- the loop ------------------------------------------------------------------------------
     def run(self) -> int:
         self.show(self.conv.start())
+        failed = False  # the turn before went wrong too: stop instead of failing at every prompt
         while True:
             try:
-                answer = self.prompt()
+                done = self.turn()
             except (KeyboardInterrupt, EOFError):
-                answer = None
-            if answer is None:
                 return self.interrupted()
-            if answer is IMPORTED:
+            except Exception as exc:  # a programming error: logged, said in one sentence, the answers kept
+                from .crashlog import report
+
+                _out(report(exc, "处理这一步"))
+                if failed:
+                    self.interrupted()
+                    return EXIT_REFUSED
+                failed = True
+                _out("已保存的答案不受影响；可以重新输入，或输入“退出”。\n")
                 continue
-            if isinstance(answer, Rows):
-                reply = self.conv.submit(answer.qid, answer.text, answer.text)
-            else:
-                reply = self.conv.handle(answer)
-            self.show(reply)
-            if reply.action == "preview":
-                self.preview()
-            elif reply.action == "quit":
-                return 0
+            failed = False
+            if done is not None:
+                return done
+
+    def turn(self) -> int | None:
+        """One prompt and its reply; the exit code when the interview ends here."""
+        answer = self.prompt()
+        if answer is None:
+            return self.interrupted()
+        if answer is IMPORTED:
+            return None
+        rows = isinstance(answer, Rows)
+        reply = self.conv.submit(answer.qid, answer.text, answer.text) if rows else self.conv.handle(answer)
+        self.show(reply)
+        if reply.action == "preview":
+            self.preview()
+        elif reply.action == "quit":
+            return 0
+        return None
 
     def show(self, reply: Reply) -> None:
         for m in reply.messages:
@@ -115,7 +136,9 @@ class Asker:
         try:
             print_preview(self.session)
         except Exception as exc:
-            _out(f"预览失败：{exc}")
+            from .crashlog import report
+
+            _out(report(exc, "预览"))
 
     # -- prompts -------------------------------------------------------------------------------
     def prompt(self) -> Any:
@@ -133,23 +156,37 @@ class Asker:
             return self._list(q)
         if q.type == "matrix":
             return self._matrix(q)
-        said = self._text(self._short(q), multiline=q.type == "longtext", default=view.current or "")
-        return "" if view.current is not None and said == view.current else said  # unchanged: kept as it is
+        if view.current is None:
+            return self._text(self._short(q), multiline=q.type == "longtext")
+        said = self._text(self._short(q), multiline=q.type == "longtext", default=view.current, keep=True)
+        return "" if said == view.current else said  # unchanged: kept as it is
 
     def _short(self, q: Question) -> str:
         label = self.engine.label(q)
         return label if len(label) <= 24 else label[:23] + "…"
 
     def _text(self, message: str, *, multiline: bool = False, default: str = "", tabs: bool = False,
-              instruction: str | None = None) -> str | None:
+              instruction: str | None = None, keep: bool = False) -> str | None:
+        """keep: `default` is the current answer, shown selected so that typing replaces it (never
+        appends to it: "128.60" then "97亿" is 97亿), Enter keeps it, an arrow key starts editing it."""
         import questionary
 
         kw: dict[str, Any] = {"instruction": MULTILINE_HINT} if multiline else {}
+        if keep and default:
+            kw["instruction"] = f"（{KEEP_MULTILINE_HINT if multiline else KEEP_HINT}）"
         if instruction:
             kw["instruction"] = instruction
+        if multiline:  # the hint and the text on lines of their own, the full width, not beside the prompt
+            kw["instruction"] = f"\n{kw['instruction']}\n"
         if tabs:
             kw["key_bindings"] = _tab_inserts()
-        return questionary.text(message, multiline=multiline, default=default, qmark="›", **kw).unsafe_ask()
+        elif keep and default:
+            kw["key_bindings"] = _replace_selection()
+        question = questionary.text(message, multiline=multiline, default=default, qmark="›", **kw)
+        if keep and default:
+            app = question.application
+            app.pre_run_callables.append(lambda: _select_all(app.current_buffer))
+        return question.unsafe_ask()
 
     def _select(self, message: str, choices: list[tuple[str, str]], *, other: bool = True,
                 default: str | None = None) -> str | None:
@@ -294,6 +331,49 @@ def _tab_inserts() -> Any:
     @kb.add("c-i")
     def _(event: Any) -> None:
         event.current_buffer.insert_text("\t")
+
+    return kb
+
+
+def _select_all(buffer: Any) -> None:
+    """Select the whole text the way Shift+arrows do: prompt_toolkit's shift-selection mode replaces the
+    selection with what is typed (Backspace clears it, an arrow key ends the selection and moves)."""
+    if not buffer.text:
+        return
+    buffer.cursor_position = 0
+    buffer.start_selection()
+    buffer.selection_state.enter_shift_mode()
+    buffer.cursor_position = len(buffer.text)
+
+
+def _replace_selection() -> Any:
+    """What prompt_toolkit's shift-selection mode leaves out: a paste and Delete replace the selection
+    too; Enter or Esc Enter on the selected old text submits it (kept: a multi-line prompt would put a
+    line break in its place); Esc alone ends the selection."""
+    from prompt_toolkit.filters import is_multiline, shift_selection_mode
+    from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.keys import Keys
+
+    kb = KeyBindings()
+
+    @kb.add(Keys.BracketedPaste, filter=shift_selection_mode)
+    def _(event: Any) -> None:
+        event.current_buffer.cut_selection()
+        event.current_buffer.insert_text(event.data.replace("\r\n", "\n").replace("\r", "\n"))
+
+    @kb.add("delete", filter=shift_selection_mode)
+    def _(event: Any) -> None:
+        event.current_buffer.cut_selection()
+
+    @kb.add("enter", filter=shift_selection_mode & is_multiline)
+    @kb.add("escape", "enter", filter=shift_selection_mode & is_multiline)
+    def _(event: Any) -> None:
+        event.current_buffer.exit_selection()
+        event.current_buffer.validate_and_handle()
+
+    @kb.add("escape", filter=shift_selection_mode)
+    def _(event: Any) -> None:
+        event.current_buffer.exit_selection()
 
     return kb
 

@@ -16,7 +16,7 @@ from .checks import BLOCKING, involved
 from .echo import confirm_message, echo_rows, unsure_message
 from .engine import Engine
 from .expr import render_message
-from .flow import Question
+from .flow import FlowError, Question
 from .glossary import asked_term, load_glossary
 from .parse import NO_WORDS, YES_WORDS, InputError, RowProblem, RowsError, Unsure, normalize
 from .values import choice_options, chosen_index
@@ -454,7 +454,7 @@ class Conversation:
             said[found.index(block[0])] += budget
         choices: list[dict[str, Any]] = []
         for i, fx in enumerate(rule.fixes):
-            label = render_message(fx.label, ns)
+            label = render_message(fx.label, ns, e.flow.where(rule.id, f"fixes 第 {i + 1} 项的 label"))
             if fx.set:
                 values = {}
                 for target in fx.set:
@@ -631,7 +631,10 @@ class Conversation:
         if q is None or not draftable(e, q.id):
             return self._finish(Reply(["“起草”用于第七部分的各段文字（以及目标表的完成值）：请先跳到那里再输入“起草”。"],
                                       refused=True), ask=False)
-        text = draft(e, q.id)
+        try:
+            text = draft(e, q.id)
+        except FlowError as exc:  # the form's draft template was refused by the sandbox: say where
+            return self._finish(Reply([f"无法起草：{exc}"], refused=True), ask=False)
         if not text:
             return self._finish(Reply(["目前已填的答案还不足以起草这一段。可以先填写第一至六部分，或直接写。"]),
                                 ask=False)

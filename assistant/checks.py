@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .expr import render_message
+from .parse import implausible, range_problem
 from .values import to_python
 
 if TYPE_CHECKING:
@@ -44,6 +46,7 @@ def check(engine: Engine) -> list[Finding]:
         if ex is not None and ex({**ns, "value": to_python(q, answers[q.id])}) is False:
             message = q.constraint_message or f"“{engine.label(q)}”不符合要求。"
             out.append(Finding(BLOCKING, q.id, q.section, message, "constraint"))
+        out += _range_findings(engine, q, ns.get(q.id))
     for rule in flow.rules:
         if rule.budget is not None:  # a declared 字 limit: counted, never an expression
             from .expr import total_chars
@@ -51,7 +54,8 @@ def check(engine: Engine) -> list[Finding]:
             used = total_chars(answers.get(k) for k in rule.questions if engine.is_relevant(k))
             if used > rule.budget:
                 qid = rule.questions[0]
-                message = render_message(rule.message, {**ns, "used": used, "budget": rule.budget})
+                message = render_message(rule.message, {**ns, "used": used, "budget": rule.budget},
+                                         flow.where(rule.id, "message"))
                 out.append(Finding(rule.severity, qid, flow[qid].section, message, rule.id))
             continue
         ex = flow.expr(rule.id, "rule")
@@ -61,10 +65,27 @@ def check(engine: Engine) -> list[Finding]:
             continue  # inputs missing or not relevant: nothing to say yet
         if ex(ns) is False:
             qid = rule.questions[0]
-            out.append(Finding(rule.severity, qid, flow[qid].section, render_message(rule.message, ns), rule.id))
+            out.append(Finding(rule.severity, qid, flow[qid].section,
+                               render_message(rule.message, ns, flow.where(rule.id, "message")), rule.id))
     order = flow.index
     out.sort(key=lambda f: (order.get(f.qid, 0), f.severity != BLOCKING))
     return out
+
+
+def _range_findings(engine: Engine, q: Any, value: Any) -> list[Finding]:
+    """A figure outside the form's range (stored before the range was declared, or by hand) must be
+    changed; one beyond what a real report holds is a warning, every time the report is checked."""
+    if q.type not in ("integer", "decimal", "percent") or isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        return []
+    number = Decimal(value)
+    shown = f"“{engine.label(q)}”为 {engine.shown(q.id)}"
+    why = range_problem(q, number, shown)
+    if why:
+        return [Finding(BLOCKING, q.id, q.section, why, "range")]
+    odd = implausible(q, number, shown)
+    if odd:
+        return [Finding(WARNING, q.id, q.section, odd.rstrip("。") + "，仅作提示。", "plausible")]
+    return []
 
 
 def blocking(findings: list[Finding]) -> list[Finding]:
@@ -88,7 +109,7 @@ def blocked_questions(engine: Engine, findings: list[Finding] | None = None) -> 
     for f in found:
         if f.severity != BLOCKING or f.rule == "required":
             continue
-        out |= involved(engine, f.rule) if f.rule != "constraint" else {f.qid}
+        out |= involved(engine, f.rule) if f.rule not in ("constraint", "range") else {f.qid}
     return {qid for qid in out if qid in engine.session.answers and engine.is_relevant(qid)}
 
 

@@ -133,19 +133,26 @@ def _form_arg(text: str) -> str:
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
-    from .flow import load_flow
-    from .forms import form_ids, packaged_root
+    from .forms import broken, form_ids, loaded, packaged_root
 
-    rows = []
+    rows: list[dict[str, Any]] = []
+    bad = broken()  # a form whose files cannot be loaded is listed with the reason; the others still work
     for fid, root in form_ids().items():
-        flow = load_flow(fid)
+        folder = None if root == packaged_root() else str(root)
+        flow = loaded(fid)
+        if flow is None:
+            rows.append({"id": fid, "broken": True, "error": bad.get(fid, ""), "folder": folder})
+            continue
         rows.append({"id": fid, "key": flow.key, "name": flow.describe(), "title": flow.form_title(flow.default_year),
-                     "default_year": flow.default_year, "folder": None if root == packaged_root() else str(root)})
+                     "default_year": flow.default_year, "folder": folder})
     if args.json:
         _out(json.dumps(rows, ensure_ascii=False, indent=2))
         return EXIT_OK
     for r in rows:
         where = f"　来自 {r['folder']}" if r["folder"] else ""
+        if r.get("broken"):
+            _out(f"{'（无法使用）':<12} 编号 {r['id']}{where}：{r['error']}")
+            continue
         _out(f"{r['key']:<12} {r['name']}：{r['title']}（编号 {r['id']}，默认年度 {r['default_year']}）{where}")
     return EXIT_OK
 
@@ -675,11 +682,19 @@ def _use_forms(argv: Sequence[str] | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     from .textsafe import cli_streams
 
-    with cli_streams():  # usage errors quote the arguments: no raw control characters there either
-        _use_forms(argv)
-        args = build_parser().parse_args(argv)
-    with cli_streams(filter_controls=getattr(args, "command", None) not in INTERACTIVE):
-        return _run(args)
+    try:
+        with cli_streams():  # usage errors quote the arguments: no raw control characters there either
+            _use_forms(argv)
+            args = build_parser().parse_args(argv)
+        with cli_streams(filter_controls=getattr(args, "command", None) not in INTERACTIVE):
+            return _run(args)
+    except Exception as exc:  # before the command runs (reading --forms, the parser): logged, one sentence
+        if "--debug" in (sys.argv[1:] if argv is None else argv):
+            raise
+        from .crashlog import report
+
+        _err(report(exc))
+        return EXIT_REFUSED
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -714,10 +729,12 @@ def _run(args: argparse.Namespace) -> int:
             raise
         _err(describe(exc))
         return EXIT_FILE
-    except Exception as exc:
+    except Exception as exc:  # a programming error: its traceback goes to a log file, never to the terminal
         if args.debug:
             raise
-        _err(f"出现意外错误：{exc}。加 --debug 可查看详细信息。")
+        from .crashlog import report
+
+        _err(report(exc))
         return EXIT_REFUSED
 
 

@@ -21,6 +21,7 @@ from .parse import (
     InputError,
     Parsed,
     clean_text,
+    implausible,
     is_none_word,
     normalize,
     parse_decimal,
@@ -83,8 +84,10 @@ def _parse_typed(q: Question, number: str, basis: str) -> Parsed:
         raise InputError(f"请写明 {value} 的依据（数据来源和口径），例如“{_EXAMPLE}”。")
     if len(basis) > BASIS_MAX:
         raise InputError(f"依据太长：最多 {BASIS_MAX} 个字，现在是 {len(basis)} 个字。")
-    if number_parsed.confirm:  # a reading to confirm (a conversion, a decimal comma): ask for it plainly
-        raise InputError(f"{number_parsed.note}如无误，请输入“{value} 依据：{basis}”。")
+    odd = implausible(q, Decimal(value), f"{value}{q.unit}") if value != NONE_TEXT else ""
+    reading = number_parsed.note.replace(odd, "")  # a figure beyond the usual range is said, its basis given
+    if number_parsed.confirm and reading:  # a reading to confirm (a conversion, a decimal comma): ask for it plainly
+        raise InputError(f"{reading}如无误，请输入“{value} 依据：{basis}”。")
     note = f"{number_parsed.note}\n" if number_parsed.note else ""
     return Parsed({"source": TYPED, "value": value, "basis": basis}, f"{note}记录为您填写的数字 {value}，依据：{basis}。")
 

@@ -22,23 +22,22 @@ if TYPE_CHECKING:
 
 @cache
 def _spec(form: str) -> dict[str, Any]:
-    from .flow import yaml_load
+    from .flow import _read_yaml
     from .forms import file_of
 
     path = file_of(form, "templates", f"{form}.drafts.yaml")
     if not path.is_file():
         return {}
-    with path.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml_load(fh) or {}
+    data: dict[str, Any] = _read_yaml(path) or {}  # a key given twice is refused, naming the file
     return data
 
 
 @cache
 def _env() -> Any:
-    from jinja2.sandbox import SandboxedEnvironment
+    from .sandbox import environment
 
-    # Sandboxed, no autoescape (the output is plain text): answers are data, never template code.
-    return SandboxedEnvironment(autoescape=False, trim_blocks=True, lstrip_blocks=True)
+    # The bounded sandbox, no autoescape (the output is plain text): answers are data, never template code.
+    return environment(trim_blocks=True, lstrip_blocks=True)
 
 
 def draftable(engine: Engine, qid: str) -> bool:
@@ -105,7 +104,12 @@ def draft(engine: Engine, qid: str) -> str:
     template = (_spec(engine.session.form).get("drafts") or {}).get(qid)
     if not template:
         return ""
-    text = _env().from_string(template).render(**context(engine))
+    from .forms import file_of
+    from .sandbox import DRAFT, render_string
+
+    form = engine.session.form
+    where = f"{file_of(form, 'templates', f'{form}.drafts.yaml')} 的 drafts.{qid}"
+    text = render_string(_env(), template, context(engine), where=where, limits=DRAFT)
     lines = [" ".join(line.split()) for line in text.splitlines()]
     body = "".join(line for line in lines if line)
     left = remaining_budget(engine, qid)

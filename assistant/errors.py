@@ -26,6 +26,27 @@ class FlowError(Exception):
     """A form's data files (flows/, prompts/, templates/) are missing or malformed; str() names the file and what is wrong."""
 
 
+class DuplicateKey(ValueError):
+    """A YAML or JSON mapping names the same key twice (which one counts would be a guess); str() names it."""
+
+    def __init__(self, key: object, lines: tuple[int, int] | None = None):
+        self.key = key
+        where = f"（第 {lines[0]} 行和第 {lines[1]} 行）" if lines else ""
+        super().__init__(f"键“{key}”在同一层出现了两次{where}：不知道哪一个才算，请删去多余的一个。")
+
+
+def no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """json.loads(…, object_pairs_hook=no_duplicate_keys): a JSON object naming a key twice is refused."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return out
+
+
 @dataclass(frozen=True)
 class Remedies:
     """How a front end names the ways out of a refusal: the command line's options by default; the

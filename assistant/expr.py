@@ -1,5 +1,5 @@
 """Declarative conditions of the flows, read and evaluated here (never Python eval of flow text),
-and the rule messages (trusted jinja2 templates, sandboxed)."""
+and the rule messages (jinja2 templates from the form folder, run in assistant/sandbox.py)."""
 
 from __future__ import annotations
 
@@ -66,20 +66,11 @@ class ExpressionError(ValueError):
 
 @cache
 def environment() -> Any:
-    """The sandboxed jinja2 environment that renders rule messages (conditions never need jinja2)."""
-    from jinja2.sandbox import SandboxedEnvironment
+    """The sandbox that renders rule messages and fix labels (conditions never need jinja2): exact
+    arithmetic, so 3/200*100 rounds to 1.50, not 1.49."""
+    from .sandbox import environment as sandbox
 
-    class DecimalEnvironment(SandboxedEnvironment):
-        """Arithmetic in conditions is exact: numbers become Decimal, so 3/200*100 rounds to 1.50, not 1.49."""
-
-        intercepted_binops = frozenset(["+", "-", "*", "/", "//", "%"])
-
-        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-            return super().call_binop(context, operator, _dec(left), _dec(right))
-
-    env = DecimalEnvironment(autoescape=False)
-    env.filters.update(_OUR_FILTERS)
-    return env
+    return sandbox(exact=True, filters=_OUR_FILTERS)
 
 
 _OUR_FILTERS: dict[str, Callable[..., Any]] = {"tally": _tally, "filled": _filled, "nonzero": _nonzero,
@@ -202,18 +193,36 @@ def _get_item(obj: Any, key: Any) -> Any:
     return _U
 
 
+# A form folder may come from anyone: an expression is bounded in length and nesting when the form
+# loads, so neither parsing nor evaluating it can exhaust the stack ("not not not …", "((((…").
+MAX_CHARS = 1000
+MAX_DEPTH = 30  # brackets, `not`, signs and `if … else` inside one another
+
+
 class _Parser:
     """Recursive descent with jinja2's precedence: if-else < or < and < not < comparison < + - <
-    * / // % < unary - < filters < postfix (. [] call) < atoms."""
+    * / // % < unary - < filters < postfix (. [] call) < atoms. Chains of one level (a or b or …,
+    a + b + …, x|f|g, a.b.c) become one flat step list, so evaluation recurses only as deep as the
+    nesting, which MAX_DEPTH bounds."""
 
     def __init__(self, source: str):
         self.source = source
+        if len(source) > MAX_CHARS:
+            raise ExpressionError(f"表达式太长（{len(source)} 个字符，上限 {MAX_CHARS}）：“{source[:40]}…”")
         self.toks = _tokens(source)
         self.i = 0
+        self.depth = 0
         self.names: set[str] = set()
 
     def error(self, what: str) -> ExpressionError:
-        return ExpressionError(f"表达式“{self.source}”有语法错误：{what}")
+        shown = self.source if len(self.source) <= 80 else self.source[:80] + "…"
+        return ExpressionError(f"表达式“{shown}”有语法错误：{what}")
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            shown = self.source if len(self.source) <= 40 else self.source[:40] + "…"
+            raise ExpressionError(f"表达式“{shown}”嵌套过深（括号、not、正负号、if…else 层层相套超过 {MAX_DEPTH} 层）")
 
     @property
     def cur(self) -> tuple[str, str]:
@@ -238,29 +247,34 @@ class _Parser:
         return fn
 
     def conditional(self) -> _Fn:
+        self.deeper()
         body = self.or_()
         if self.take("if", "name"):
             test = self.or_()
             self.expect("else")
             other = self.conditional()
-            return lambda ns: body(ns) if test(ns) else other(ns)
+            then = body
+            body = lambda ns: then(ns) if test(ns) else other(ns)  # noqa: E731
+        self.depth -= 1
         return body
 
     def or_(self) -> _Fn:
-        left = self.and_()
+        parts = [self.and_()]
         while self.take("or", "name"):
-            left = _either(left, self.and_())
-        return left
+            parts.append(self.and_())
+        return parts[0] if len(parts) == 1 else _either(parts)
 
     def and_(self) -> _Fn:
-        left = self.not_()
+        parts = [self.not_()]
         while self.take("and", "name"):
-            left = _both(left, self.not_())
-        return left
+            parts.append(self.not_())
+        return parts[0] if len(parts) == 1 else _both(parts)
 
     def not_(self) -> _Fn:
         if self.take("not", "name"):
+            self.deeper()
             inner = self.not_()
+            self.depth -= 1
             return lambda ns: not inner(ns)
         return self.compare()
 
@@ -295,27 +309,33 @@ class _Parser:
         return chain
 
     def sum_(self) -> _Fn:
-        left = self.product()
+        first = self.product()
+        rest: list[tuple[Callable[[Any, Any], Any], _Fn]] = []
         while self.cur[1] in ("+", "-") and self.cur[0] == "op":
             op = _ARITH[self.cur[1]]
             self.i += 1
-            left = _arith(op, left, self.product())
-        return left
+            rest.append((op, self.product()))
+        return _arith(first, rest) if rest else first
 
     def product(self) -> _Fn:
-        left = self.unary()
+        first = self.unary()
+        rest: list[tuple[Callable[[Any, Any], Any], _Fn]] = []
         while self.cur[1] in ("*", "/", "//", "%") and self.cur[0] == "op":
             op = _ARITH[self.cur[1]]
             self.i += 1
-            left = _arith(op, left, self.unary())
-        return left
+            rest.append((op, self.unary()))
+        return _arith(first, rest) if rest else first
 
     def unary(self) -> _Fn:
         if self.take("-", "op"):
+            self.deeper()
             inner = self.unary_operand()
+            self.depth -= 1
             fn: _Fn = lambda ns: -_dec(inner(ns))  # noqa: E731
         elif self.take("+", "op"):
+            self.deeper()
             inner = self.unary_operand()
+            self.depth -= 1
             fn = lambda ns: +_dec(inner(ns))  # noqa: E731
         else:
             fn = self.postfix(self.atom())
@@ -327,14 +347,15 @@ class _Parser:
         return self.postfix(self.atom())
 
     def filters(self, fn: _Fn) -> _Fn:
+        steps: list[_Step] = []
         while self.take("|", "op"):
             tok = self.take(kind="name")
             if tok is None or tok[1] not in _FILTERS:
                 known = "、".join(sorted(_FILTERS))
                 raise self.error(f"没有过滤器“{tok[1] if tok else self.cur[1]}”（可用：{known}）")
             args = self.args() if self.take("(", "op") else []
-            fn = _filter(_FILTERS[tok[1]], fn, args)
-        return fn
+            steps.append(_filter(_FILTERS[tok[1]], args))
+        return _chain(fn, steps) if steps else fn
 
     def tests(self, fn: _Fn) -> _Fn:
         if not self.take("is", "name"):
@@ -358,6 +379,7 @@ class _Parser:
             self.expect(",")
 
     def postfix(self, fn: _Fn) -> _Fn:
+        steps: list[_Step] = []
         while True:
             if self.take(".", "op"):
                 tok = self.take(kind="name")
@@ -369,15 +391,15 @@ class _Parser:
                 if self.take("(", "op"):
                     if name not in _METHODS:
                         raise self.error(f"不能调用“{name}”（可用：{'、'.join(sorted(_METHODS))}）")
-                    fn = _method(fn, name, self.args())
+                    steps.append(_method(name, self.args()))
                 else:
-                    fn = _attribute(fn, name)
+                    steps.append(_attribute(name))
             elif self.take("[", "op"):
                 key = self.conditional()
                 self.expect("]")
-                fn = _subscript(fn, key)
+                steps.append(_subscript(key))
             else:
-                return fn
+                return _chain(fn, steps) if steps else fn
 
     def atom(self) -> _Fn:
         k, t = self.cur
@@ -414,33 +436,68 @@ class _Parser:
         return out
 
 
-def _either(a: _Fn, b: _Fn) -> _Fn:
-    return lambda ns: a(ns) or b(ns)
+_Step = Callable[[Any, dict[str, Any]], Any]  # one link of a chain: (value so far, namespace) -> value
 
 
-def _both(a: _Fn, b: _Fn) -> _Fn:
-    return lambda ns: a(ns) and b(ns)
+def _either(parts: list[_Fn]) -> _Fn:
+    def fn(ns: dict[str, Any]) -> Any:  # a or b or …: the first true value, else the last
+        value = None
+        for part in parts:
+            value = part(ns)
+            if value:
+                return value
+        return value
+
+    return fn
 
 
-def _arith(op: Callable[[Any, Any], Any], a: _Fn, b: _Fn) -> _Fn:
+def _both(parts: list[_Fn]) -> _Fn:
+    def fn(ns: dict[str, Any]) -> Any:  # a and b and …: the first false value, else the last
+        value = None
+        for part in parts:
+            value = part(ns)
+            if not value:
+                return value
+        return value
+
+    return fn
+
+
+def _arith(first: _Fn, rest: list[tuple[Callable[[Any, Any], Any], _Fn]]) -> _Fn:
     """Arithmetic is exact: numbers become Decimal, so 3/200*100 rounds to 1.50, not 1.49."""
-    return lambda ns: op(_dec(a(ns)), _dec(b(ns)))
+    def fn(ns: dict[str, Any]) -> Any:
+        value = first(ns)
+        for op, right in rest:
+            value = op(_dec(value), _dec(right(ns)))
+        return value
+
+    return fn
 
 
-def _filter(f: Callable[..., Any], x: _Fn, args: list[_Fn]) -> _Fn:
-    return lambda ns: f(x(ns), *(a(ns) for a in args))
+def _chain(first: _Fn, steps: list[_Step]) -> _Fn:
+    def fn(ns: dict[str, Any]) -> Any:
+        value = first(ns)
+        for step in steps:
+            value = step(value, ns)
+        return value
+
+    return fn
 
 
-def _method(x: _Fn, name: str, args: list[_Fn]) -> _Fn:
-    return lambda ns: getattr(_str_only(x(ns)), name)(*(a(ns) for a in args))
+def _filter(f: Callable[..., Any], args: list[_Fn]) -> _Step:
+    return lambda x, ns: f(x, *(a(ns) for a in args))
 
 
-def _attribute(x: _Fn, name: str) -> _Fn:
-    return lambda ns: _get_attr(x(ns), name)
+def _method(name: str, args: list[_Fn]) -> _Step:
+    return lambda x, ns: getattr(_str_only(x), name)(*(a(ns) for a in args))
 
 
-def _subscript(x: _Fn, key: _Fn) -> _Fn:
-    return lambda ns: _get_item(x(ns), key(ns))
+def _attribute(name: str) -> _Step:
+    return lambda x, ns: _get_attr(x, name)
+
+
+def _subscript(key: _Fn) -> _Step:
+    return lambda x, ns: _get_item(x, key(ns))
 
 
 def _str_only(obj: Any) -> str:
@@ -489,15 +546,15 @@ def compile_expr(source: str) -> Expression:
     return Expression(source)
 
 
-_message_cache: dict[str, Any] = {}
+def render_message(template: str, namespace: dict[str, Any], where: str = "") -> str:
+    """A rule's message or a fix's label, with the answers as plain data. `where` names the form file
+    and key: a template that goes past its bounds or reaches for what the sandbox refuses says so
+    there instead of its text; one that fails for want of an answer is shown as written."""
+    from .sandbox import MESSAGE, TemplateRefused, needs_answers, render_string
 
-
-def render_message(template: str, namespace: dict[str, Any]) -> str:
-    """Flow messages are trusted jinja templates; answers inside them stay plain data."""
-    tpl = _message_cache.get(template)
-    if tpl is None:
-        tpl = _message_cache[template] = environment().from_string(template)
-    try:
-        return tpl.render(**namespace)
-    except Exception:
+    if "{" not in template:
         return template
+    try:
+        return render_string(environment(), template, namespace, where=where or "（规则的提示）", limits=MESSAGE)
+    except TemplateRefused as exc:
+        return template if needs_answers(exc.__context__) else str(exc)

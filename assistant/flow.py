@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import FlowError
+from .errors import DuplicateKey, FlowError
 from .expr import Expression, ExpressionError, compile_expr
 
 __all__ = ["Flow", "FlowError", "FormMeta", "Question", "Rule", "Section", "fill", "load_flow", "load_flow_file"]
@@ -72,8 +72,12 @@ class Question:
     unit: str = ""
     places: int = 2
     min: float | None = None
-    max: float | None = None
+    max: float | None = None  # min/max: no report can hold a figure outside (refused from any source)
     min_exclusive: bool = False
+    # What a real report holds: a figure outside is asked to be confirmed when typed, said when read
+    # from a file, and a warning in the check (a unit slip: 万元 typed as 亿元).
+    plausible_min: float | None = None
+    plausible_max: float | None = None
     # A percent that is a change: "growth" (下降 3% is -3) or "reduction" (the form asks how much it fell:
     # 下降 3% is 3, 上升 1% is -1). None: a level (a share, a rate), where 下降/增长 words are refused.
     change: Literal["growth", "reduction"] | None = None
@@ -289,6 +293,10 @@ class Flow:
                 columns=[replace(c, label=fill(c.label, year), options=opts(c.options)) for c in q.columns])
         return hit
 
+    def where(self, rule_id: str, key: str) -> str:
+        """A rule's template in the form's files, as a refusal names it."""
+        return f"{self.source} 的规则 {rule_id}（{key}）"
+
     def limits_of(self, qid: str) -> list[Rule]:
         """The declared 字 limits (rules with `budget`) this question counts towards."""
         return [r for r in self.rules if r.budget is not None and qid in r.questions]
@@ -332,7 +340,21 @@ def _yaml_loader() -> Any:
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
 
     class Yaml12Loader(base):  # type: ignore[misc, valid-type]
-        pass
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            """A key given twice is refused (PyYAML would keep the last in silence)."""
+            if isinstance(node, yaml.MappingNode):
+                self.flatten_mapping(node)
+                seen: dict[Any, int] = {}
+                for key_node, _ in node.value:
+                    key = self.construct_object(key_node, deep=deep)
+                    line = key_node.start_mark.line + 1
+                    try:
+                        if key in seen:
+                            raise DuplicateKey(key, (seen[key], line))
+                    except TypeError:
+                        continue  # an unhashable key: the base class says so
+                    seen[key] = line
+            return super().construct_mapping(node, deep)
 
     Yaml12Loader.yaml_implicit_resolvers = {
         k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
@@ -355,6 +377,10 @@ def _read_yaml(path: Path) -> Any:
             return yaml_load(fh)
     except FileNotFoundError:
         raise FlowError(f"{path}: 文件不存在") from None
+    except DuplicateKey as exc:
+        raise FlowError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise FlowError(f"{path}: 嵌套层数过深，不是有效的表单文件") from None
     except Exception as exc:
         if type(exc).__module__.startswith("yaml"):
             raise FlowError(f"{path}: 不是有效的 YAML：{exc}") from None
@@ -439,6 +465,12 @@ def _check(flow: Flow, path: Path) -> None:
             raise FlowError(f"{path}: 问题 {q.id}：矩阵题必须列出 rows 和 cols")
         if q.list_id and (q.list_id not in flow.by_id or flow.by_id[q.list_id].type != "list"):
             raise FlowError(f"{path}: 问题 {q.id}：list 指向的 “{q.list_id}” 不是本表中的名单题")
+        numeric = q.type in ("integer", "decimal", "percent", "matrix")
+        bounds = [b for b in (q.min, q.plausible_min, q.plausible_max, q.max) if b is not None]
+        if (q.plausible_min is not None or q.plausible_max is not None) and not numeric:
+            raise FlowError(f"{path}: 问题 {q.id}：plausible_min / plausible_max 只用于数字题")
+        if bounds != sorted(bounds):
+            raise FlowError(f"{path}: 问题 {q.id}：应有 min ≤ plausible_min ≤ plausible_max ≤ max")
         if q.override and not (q.calculate and len(q.evidence) == 2):
             raise FlowError(f"{path}: 问题 {q.id}：override 需要 calculate 和两项 evidence（分子、分母）")
         for ref in q.evidence:
@@ -479,6 +511,7 @@ def _check(flow: Flow, path: Path) -> None:
             wrong = [q for q in r.questions if flow.by_id[q].type not in ("text", "longtext")]
             if wrong:
                 raise FlowError(f"{path}: 规则 {r.id}：字数上限只能用于文字题，{', '.join(wrong)} 不是")
+        _check_templates(flow, r)
         for i, fx in enumerate(r.fixes):
             if (bool(fx.set) + (fx.goto is not None) + fx.edit + fx.keep) != 1:
                 raise FlowError(f"{path}: 规则 {r.id}：fixes 第 {i + 1} 项应且只应有 set、goto、edit、keep 之一")
@@ -493,6 +526,17 @@ def _check(flow: Flow, path: Path) -> None:
                 if fex.names - known:
                     raise FlowError(f"{path}: 规则 {r.id}：fixes 引用了不存在的问题 {', '.join(sorted(fex.names - known))}")
                 flow.exprs[(r.id, f"fix:{i}:{qid}")] = fex
+
+
+def _check_templates(flow: Flow, rule: Rule) -> None:
+    """A rule's message and its fixes' labels compile, and stay within the sandbox's bounds when
+    rendered without answers (raises TemplateRefused, a FlowError naming the file and the key)."""
+    from .expr import environment
+    from .sandbox import check_string
+
+    check_string(environment(), rule.message, where=flow.where(rule.id, "message"))
+    for i, fx in enumerate(rule.fixes):
+        check_string(environment(), fx.label, where=flow.where(rule.id, f"fixes 第 {i + 1} 项的 label"))
 
 
 def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from .errors import FlowError
 from .paths import data_dir
@@ -40,6 +41,32 @@ def _forget() -> None:
 
     flow.load_flow.cache_clear()
     roots_cache.clear()
+    _broken.clear()
+
+
+_broken: dict[str, str] = {}  # form id -> why its files cannot be loaded (asked once per process)
+
+
+def loaded(form_id: str) -> Any:
+    """The form's Flow, or None when its files cannot be loaded (the reason: broken())."""
+    from .flow import load_flow
+
+    if form_id in _broken:
+        return None
+    try:
+        return load_flow(form_id)
+    except FlowError as exc:
+        _broken[form_id] = str(exc)
+        return None
+
+
+def broken() -> dict[str, str]:
+    """Every discovered form whose files cannot be loaded: id -> the reason, naming the file. One
+    such form (a hostile or damaged copy) never makes the others unusable: lists skip it and say so."""
+    for fid in form_ids():
+        loaded(fid)
+    known = form_ids()
+    return {fid: why for fid, why in _broken.items() if fid in known}
 
 
 roots_cache: dict[str, list[Path]] = {}
@@ -120,9 +147,7 @@ def resolve(name: str) -> str:
     ids = form_ids()
     if name in ids:
         return name
-    from .flow import load_flow
-
-    matches = [fid for fid in ids if load_flow(fid).key == name]
+    matches = [fid for fid in ids if getattr(loaded(fid), "key", None) == name]
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
@@ -131,13 +156,13 @@ def resolve(name: str) -> str:
 
 
 def available() -> list[tuple[str, str, str]]:
-    """(id, short name for --form, how the form is called) of every form, packaged ones first."""
-    from .flow import load_flow
-
+    """(id, short name for --form, how the form is called) of every form that loads, packaged ones
+    first (broken() names the others)."""
     out = []
     for fid in form_ids():
-        flow = load_flow(fid)
-        out.append((fid, flow.key, flow.describe()))
+        flow = loaded(fid)
+        if flow is not None:
+            out.append((fid, flow.key, flow.describe()))
     # Two editions called the same (a copy that kept its short name) are told apart by their key.
     seen = [desc for _, _, desc in out]
     return [(fid, key, f"{desc} · {key}" if seen.count(desc) > 1 else desc) for fid, key, desc in out]
@@ -149,7 +174,9 @@ def unknown_form_message(name: str) -> str:
     except Exception:  # a broken form must not hide the message about the name
         known = ""
     extra = f"如果它在另外的表单文件夹里，请加 --forms 文件夹 或设置环境变量 {ENV}。"
-    return f"没有名为 “{name}” 的表单。" + (f"可选：{known}。" if known else "") + extra
+    bad = "；".join(f"{fid}（{why}）" for fid, why in _broken.items())
+    bad = f"另有无法使用的表单：{bad}。" if bad else ""
+    return f"没有名为 “{name}” 的表单。" + (f"可选：{known}。" if known else "") + bad + extra
 
 
 def default_form() -> str:

@@ -69,7 +69,7 @@ def condition_status(engine: Any, rule: Any) -> tuple[str, str]:
     if result is True:
         return MET, ""
     if result is False:
-        return NOT_MET, render_message(rule.message, state.namespace)
+        return NOT_MET, render_message(rule.message, state.namespace, flow.where(rule.id, "message"))
     return UNKNOWN, ""
 
 

@@ -56,6 +56,10 @@ UNSURE_WORDS = ("不清楚", "不太清楚", "不大清楚", "不知道", "不�
 MATRIX_FILLERS = ("标准", "数量", "项", "个", "件", "条", "类", "分别", "各", "为", "是", "有", "和", "及", "共")
 _NUM = re.compile(r"^([+-]?)(\d[\d, ]*(?:\.\d+)?|\.\d+)(.*)$")
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters nobody sees (zero-width space and joiners, BOM, soft hyphen, direction marks) that a copy
+# from a web page or a spreadsheet cell carries into a code or a figure: read as what is visible.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+MAX_DIGITS = 15  # digits before the decimal point: no figure on a form comes near 10^15
 _CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _CREDIT_INDEX = {ch: i for i, ch in enumerate(_CREDIT_CHARS)}
@@ -100,8 +104,15 @@ class Parsed:
 
 
 def normalize(text: str) -> str:
-    """Full-width to half-width (NFKC) and trimmed, so "１２．５％" reads as "12.5%"."""
-    return unicodedata.normalize("NFKC", str(text)).strip()
+    """Full-width to half-width (NFKC), invisible characters dropped, trimmed, so "１２．５％" reads as
+    "12.5%", a non-breaking space as a space, and "9131\u200b0000…" as the code that is seen."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(text))).strip()
+
+
+def _refuse_invisible(text: str) -> None:
+    """Text made only of characters nobody sees (a stray zero-width space) is no answer: say so."""
+    if text.strip() and not normalize(text):
+        raise InputError("这里只有看不见的字符（如零宽空格），没有内容：请重新输入；如确无相关情况，请填写“无”。")
 
 
 def is_none_word(text: str) -> bool:
@@ -159,6 +170,15 @@ def format_decimal(value: Decimal, places: int = 2) -> str:
     return f"{_quantize(value, places):.{places}f}"
 
 
+_PLACES_CN = {1: "一", 2: "两", 3: "三", 4: "四"}
+
+
+def rounding_note(places: int, recorded: str) -> str:
+    """What is said whenever a typed figure has more decimals than the form keeps: never rounded in silence."""
+    kept = "取整数" if places <= 0 else f"保留{_PLACES_CN.get(places, f' {places} ')}位小数"
+    return f"按表格{kept}（四舍五入），记录为 {recorded}。"
+
+
 def _digits(raw: str, text: str, decimal_comma: bool) -> tuple[str, bool]:
     """Check the separators inside a figure: thousands every three digits ("98,765.43", "3 200") are dropped;
     any other comma is a decimal comma where allowed (returned True: to be confirmed), else refused."""
@@ -191,6 +211,9 @@ def _split_number(text: str, *, decimal_comma: bool = False) -> tuple[Decimal, s
     tail = len(raw) - len(raw.rstrip(", "))
     raw, rest = raw[:len(raw) - tail], raw[len(raw) - tail:] + rest
     digits, used_comma = _digits(raw, text, decimal_comma)
+    whole = digits.partition(".")[0].lstrip("0")
+    if len(whole) > MAX_DIGITS:  # before any arithmetic: no Decimal operation meets a number this long
+        raise InputError(f"“{_cut(text)}”有 {len(whole)} 位整数，太大了：请检查是否多输入了几位数字，或者单位是否写对。")
     try:
         value = Decimal(sign + digits)
     except InvalidOperation:
@@ -198,22 +221,56 @@ def _split_number(text: str, *, decimal_comma: bool = False) -> tuple[Decimal, s
     return value, rest.replace(" ", "").strip(","), used_comma
 
 
+def _cut(text: str, n: int = 30) -> str:
+    s = text.strip()
+    return s if len(s) <= n else s[:n] + "…"
+
+
 def _comma_note(text: str, value: Decimal) -> str:
     return f"把“{text.strip()}”中的逗号当作小数点，读作 {format(value, 'f')}。"
 
 
-def _check_range(q: Question | Column, value: Decimal, shown: str) -> None:
-    unit = getattr(q, "unit", "") or ""
+def bound_text(x: float) -> str:
+    """A bound of the form as written (10000000, not 1e+07; 0.5)."""
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _unit(q: Question | Column) -> str:
+    return "%" if q.type == "percent" else (getattr(q, "unit", "") or "")
+
+
+def range_problem(q: Question | Column, value: Decimal, shown: str) -> str:
+    """Why value is outside the form's range for q ("" when inside): no report can hold it."""
+    unit = _unit(q)
     lo, hi = q.min, q.max
     if lo is not None:
         excl = getattr(q, "min_exclusive", False)
         if (value <= Decimal(str(lo))) if excl else (value < Decimal(str(lo))):
             if lo == 0 and not excl:
-                raise InputError(f"{shown} 不能是负数。")
-            bound = f"大于 {lo:g}" if excl else f"不小于 {lo:g}"
-            raise InputError(f"{shown} 超出范围：本题应{bound}{unit}。")
+                return f"{shown} 不能是负数。"
+            bound = f"大于 {bound_text(lo)}" if excl else f"不小于 {bound_text(lo)}"
+            return f"{shown} 超出范围：本题应{bound}{unit}。"
     if hi is not None and value > Decimal(str(hi)):
-        raise InputError(f"{shown} 超出范围：本题最大为 {hi:g}{unit}。")
+        return f"{shown} 超出范围：本题最大为 {bound_text(hi)}{unit}，请检查数字的位数和单位。"
+    return ""
+
+
+def _check_range(q: Question | Column, value: Decimal, shown: str) -> None:
+    why = range_problem(q, value, shown)
+    if why:
+        raise InputError(why)
+
+
+def implausible(q: Question | Column, value: Decimal, shown: str) -> str:
+    """Why value, within the range, is beyond what a real report holds ("" when it is not): confirmed
+    when typed, said when read from a file, a warning in the check."""
+    unit = _unit(q)
+    lo, hi = getattr(q, "plausible_min", None), getattr(q, "plausible_max", None)
+    if hi is not None and value > Decimal(str(hi)):
+        return f"{shown}，超出了一般的范围（通常不超过 {bound_text(hi)}{unit}），请核对数字的位数和单位。"
+    if lo is not None and value < Decimal(str(lo)):
+        return f"{shown}，低于一般的范围（通常不低于 {bound_text(lo)}{unit}），请核对。"
+    return ""
 
 
 def parse_integer(q: Question | Column, text: str) -> Parsed:
@@ -233,7 +290,9 @@ def parse_integer(q: Question | Column, text: str) -> Parsed:
     if value != value.to_integral_value():
         raise InputError(f"{format(value, 'f')} 不是整数：本题是数量，请填写整数，例如 35。")
     _check_range(q, value, format(value, "f"))
-    return Parsed(int(value), "".join(notes), confirm=bool(approx) or converted)
+    odd = implausible(q, value, format(value, "f") + _unit(q))
+    notes += [odd] if odd else []
+    return Parsed(int(value), "".join(notes), confirm=bool(approx) or converted or bool(odd))
 
 
 def parse_decimal(q: Question | Column, text: str) -> Parsed:
@@ -258,13 +317,20 @@ def parse_decimal(q: Question | Column, text: str) -> Parsed:
         if factor != 1:
             converted = True
             new = value * factor
-            notes.append(f"已将“{format(value, 'f')}{rest}”换算为 {format_decimal(new, places)} {unit}。")
+            if _quantize(new, places) == new:
+                notes.append(f"已将“{format(value, 'f')}{rest}”换算为 {format_decimal(new, places)} {unit}。")
+            else:
+                notes.append(f"已将“{format(value, 'f')}{rest}”换算为 {format(new.normalize(), 'f')} {unit}，"
+                             + rounding_note(places, f"{format_decimal(new, places)} {unit}"))
             value = new
     rounded = _quantize(value, places)
     if not converted and rounded != value:
-        notes.append(f"已按四舍五入保留两位小数：{format_decimal(rounded, places)}。")
+        said = f"{format_decimal(rounded, places)} {unit}".strip()
+        notes.append(f"您填写的 {format(value, 'f')} " + rounding_note(places, said))
     _check_range(q, rounded, f"{format_decimal(rounded, places)}{unit}")
-    return Parsed(format_decimal(rounded, places), "".join(notes), confirm=bool(approx) or comma or converted)
+    odd = implausible(q, rounded, f"{format_decimal(rounded, places)}{unit}")
+    notes += [odd] if odd else []
+    return Parsed(format_decimal(rounded, places), "".join(notes), confirm=bool(approx) or comma or converted or bool(odd))
 
 
 _FALL_WORDS = ("下降", "减少", "降低")
@@ -309,9 +375,12 @@ def parse_percent(q: Question | Column, text: str) -> Parsed:
         notes.append(f"按 {format_decimal(rounded, places)}% 记录；如果您指的是 {format_decimal(value * 100, places)}%，"
                      f"请直接输入 {format_decimal(value * 100, places)}。")
     elif rounded != value:
-        notes.append(f"已按四舍五入保留两位小数：{format_decimal(rounded, places)}%。")
+        notes.append(f"您填写的 {format(value, 'f')}% " + rounding_note(places, f"{format_decimal(rounded, places)}%"))
     _check_range(q, rounded, f"{format_decimal(rounded, places)}%")
-    return Parsed(format_decimal(rounded, places), "".join(notes), confirm=bool(approx) or comma or fraction)
+    odd = implausible(q, rounded, f"{format_decimal(rounded, places)}%")
+    notes += [odd] if odd else []
+    return Parsed(format_decimal(rounded, places), "".join(notes),
+                  confirm=bool(approx) or comma or fraction or bool(odd))
 
 
 def _match_option(options: list[Option], text: str) -> Option | None:
@@ -453,6 +522,7 @@ def parse_text(q: Question | Column, text: str) -> Parsed:
     s = str(text).strip()
     if not s:
         raise InputError("本题不能为空；如确无相关情况，请填写“无”。")
+    _refuse_invisible(s)
     if is_none_word(s):
         return Parsed(NONE_TEXT)
     limit = getattr(q, "max_chars", None)
@@ -477,6 +547,7 @@ def parse_cell(col: Column, raw: Any) -> Any:
         if col.required:
             raise InputError(f"“{col.label or col.id}”不能为空。")
         return ""
+    _refuse_invisible(text)
     parsed = _SCALAR[col.type](col, text)
     if parsed.confirm:  # a cell has no turn of its own to confirm a reading in: say it and ask for the figure
         raise InputError(f"“{col.label or col.id}”：{parsed.note}表格中请直接填写确切的数值。")
@@ -745,7 +816,7 @@ def parse_matrix(q: Question, raw: Any) -> Parsed:
     if not isinstance(raw, dict):
         raise InputError("矩阵格式不对。")
     out = dict(zero)
-    cell = Column(id="n", type="integer", min=0, label="数量")
+    cell = Column(id="n", type="integer", min=0, max=q.max, label="数量")
     for rk, cols in raw.items():
         r = _match_option(q.rows, str(rk))
         if r is None or not isinstance(cols, dict):
@@ -778,6 +849,7 @@ def parse(q: Question, raw: Any) -> Parsed:
     text = "" if raw is None else str(raw)
     if not text.strip():
         raise InputError("本题不能为空；如确无相关情况，请填写“无”。" if q.type in ("text", "longtext") else "请填写本题。")
+    _refuse_invisible(text)
     if q.type == "yesno":
         return parse_yesno(q, text)
     return _SCALAR[q.type](q, text)

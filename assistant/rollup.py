@@ -38,6 +38,7 @@ class RollupSpec:
     columns: list[RollupColumn]
     places: int = 2
     drafts: dict[str, str] = field(default_factory=dict)  # district question id -> template in templates/
+    form: str = ""  # the form this spec belongs to (its folder holds the templates)
 
 
 @dataclass
@@ -64,17 +65,17 @@ def rollup_form(form: str | None = None) -> str:
 
 
 def load_spec(form: str | None = None) -> RollupSpec:
-    from .flow import yaml_load
+    from .flow import _read_yaml
     from .forms import root_of
 
     fid = rollup_form(form)
-    raw = yaml_load((root_of(fid) / "flows" / f"{fid}.rollup.yaml").read_text(encoding="utf-8"))
+    raw = _read_yaml(root_of(fid) / "flows" / f"{fid}.rollup.yaml")
     cols = []
     for c in raw["columns"]:
         total = c.get("total")
         cols.append(RollupColumn(c["id"], c["value"], Ratio(**total) if isinstance(total, dict) else total))
     return RollupSpec(raw["from_form"], raw["into"], raw["name"], cols, int(raw.get("places", 2)),
-                      dict(raw.get("drafts") or {}))
+                      dict(raw.get("drafts") or {}), fid)
 
 
 def _fmt(value: Any, places: int) -> str:
@@ -196,16 +197,19 @@ def review(engine: Any) -> str:
 def drafts(spec: RollupSpec, rollup: Rollup) -> dict[str, str]:
     """The texts offered to the district officer (jinja2 templates; answers inside stay plain text)."""
     from jinja2 import FileSystemLoader
-    from jinja2.sandbox import SandboxedEnvironment
 
-    from .paths import data_dir
+    from .forms import packaged_root, root_of
+    from .sandbox import DRAFT, environment, render_file
 
-    env = SandboxedEnvironment(loader=FileSystemLoader(str(data_dir("templates"))), autoescape=False,
-                               keep_trailing_newline=False)  # a report without a text gives none
+    # The form's own templates first, then the packaged ones; the bounded sandbox, as every form template.
+    folders = list(dict.fromkeys(str(r / "templates") for r in (root_of(spec.form), packaged_root())))
+    env = environment(loader=FileSystemLoader(folders), keep_trailing_newline=False)  # a report without a text gives none
     clusters = [{"row": row, "answers": answers} for row, answers in zip(rollup.rows, rollup.answers, strict=True)]
+    limits = DRAFT.scaled(sum(len(a) for a in rollup.answers) + len(clusters))
     out = {}
     for qid, name in spec.drafts.items():
-        text = env.get_template(name).render(clusters=clusters, totals=rollup.totals, year=rollup.year).strip()
+        context = {"clusters": clusters, "totals": rollup.totals, "year": rollup.year}
+        text = render_file(env, name, context, limits=limits, folder=folders[0]).strip()
         if text:
             out[qid] = "\n".join(line.rstrip() for line in text.splitlines())
     return out

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import EXIT_FILE, UserError
+from .errors import EXIT_FILE, DuplicateKey, UserError, no_duplicate_keys
 
 MB = 1024 * 1024
 MAX_ANSWER_FILE_BYTES = 5 * MB  # the sample answers are ~10 KB; a 10 000-row list in YAML is ~2 MB
@@ -132,7 +132,7 @@ def load_answer_data(path: Path, limit: int | None = None) -> Any:
         raise UserError(f"{path} 不是 UTF-8 编码的文本，请用 UTF-8 保存后再试。", EXIT_FILE) from None
     try:
         if path.suffix.lower() == ".json":
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=no_duplicate_keys)
             if not _json_depth_ok(data):
                 raise PlainDataError(f"嵌套超过 {MAX_DEPTH} 层，答案文件不需要这么深的结构。")
             inner = data.get("answers") if isinstance(data, dict) else None
@@ -140,7 +140,7 @@ def load_answer_data(path: Path, limit: int | None = None) -> Any:
                 raise PlainDataError(f"编号超过 {MAX_ANSWER_KEYS} 个（表单的问题远没有这么多），已停止检查。")
             return data
         return plain_yaml_load(text)
-    except PlainDataError as exc:
+    except (PlainDataError, DuplicateKey) as exc:
         raise UserError(f"{path} 不能作为答案文件：{exc}", EXIT_FILE) from None
     except RecursionError:
         raise UserError(f"{path} 不能作为答案文件：嵌套层数太多。", EXIT_FILE) from None

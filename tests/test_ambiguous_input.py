@@ -39,7 +39,15 @@ CASES = [
     # commas: valid thousands grouping is read; any other comma is refused (counts) or confirmed as a decimal comma
     ("enterprise_count", "3,200", "store", 3200),
     ("enterprise_count", "3，200", "store", 3200),
-    ("enterprise_count", "1,234,567", "store", 1234567),
+    ("sme_employees", "123,456", "store", 123456),
+    # figures no report can hold are refused; beyond what a real cluster holds, confirmed (a 万元/亿元 slip)
+    ("enterprise_count", "1,234,567", "refuse", "本题最大为 100000"),
+    ("total_output", "100000000000000.1", "refuse", "位数和单位"),
+    ("total_output", "12000亿", "refuse", "本题最大为 10000亿元"),
+    ("total_output", "3000", "confirm", ("3000.00", "超出了一般的范围（通常不超过 2000亿元）")),
+    ("enterprise_count", "8000", "confirm", (8000, "超出了一般的范围")),
+    ("energy_reduction", "下降 60%", "confirm", ("60.00", "超出了一般的范围")),
+    ("energy_reduction", "上升 60%", "confirm", ("-60.00", "低于一般的范围")),
     ("rd_expense", "98,765.43", "store", "98765.43"),
     ("sme_employees", "30,00人", "refuse", "不是千位分隔符"),
     ("enterprise_count", "1,2345", "refuse", "不是千位分隔符"),

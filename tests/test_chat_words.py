@@ -311,7 +311,7 @@ def test_ask_ambiguity_both_ways(store, capsys):
 @pytest.mark.parametrize(("qid", "typed", "echo"), [
     ("area_km2", "12.3平方公里", "已记录：12.30 平方公里"),
     ("sme_employees", "3000人", "已记录：3000"),
-    ("total_output", "3,200", "已记录：3200.00"),
+    ("total_output", "1,200", "已记录：1200.00"),
 ])
 def test_a_figure_is_said_back_as_stored(store, qid, typed, echo):
     """A figure typed with the question's own unit is recorded without the unit, and said so."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import sample_answers
 
 from assistant.checks import blocking
-from assistant.engine import Engine
+from assistant.engine import Engine, evaluate
 from assistant.store import Session
 
 
@@ -99,3 +99,24 @@ def test_district_sample_is_clean_and_constraint_is_checked():
     assert not e.apply_many(sample_answers("district"))
     assert e.findings() == []
     assert e.apply_many({"district_name": "浦江"})  # refused: must end with 区
+
+
+def test_a_figure_beyond_what_a_cluster_holds_is_a_warning_every_check():
+    """Accepted from a file (said there), then flagged by every check: 3 500 亿元 is more than a real cluster."""
+    e = engine_with(total_output="3500亿")
+    found = next(f for f in e.findings() if f.qid == "total_output")
+    assert found.rule == "plausible" and found.severity == "warning"
+    assert "3500.00 亿元" in found.message and "通常不超过 2000亿元" in found.message
+    assert blocking(e.findings()) == []
+
+
+def test_a_stored_figure_outside_the_range_must_be_changed():
+    """A session saved before the range was declared (or edited by hand) holds 10^14 亿元: the check blocks it."""
+    e = engine_with()
+    e.session.answers["total_output"] = "100000000000000.10"
+    e.session.answers["enterprise_count"] = 10**12
+    e.state = evaluate(e.flow, e.session.answers, 2023)
+    found = {f.qid: f for f in blocking(e.findings()) if f.rule == "range"}
+    assert set(found) == {"total_output", "enterprise_count"}
+    assert "本题最大为 10000亿元" in found["total_output"].message
+    assert "本题最大为 100000" in found["enterprise_count"].message

@@ -42,7 +42,7 @@ def _edition(root: Path) -> Path:
     flow = flow.replace("  id: annual_report\n  key: annual\n", f"  id: {NEW_ID}\n  key: {NEW_KEY}\n", 1)
     flow = flow.replace("  title: 中小企业特色产业集群年度发展情况报告\n", f"  title: {NEW_TITLE}\n", 1)
     flow = flow.replace("  sample: annual_answers.yaml\n", "  sample: answers_2025.yaml\n", 1)
-    anchor = "      - {id: export_growth, type: percent, min: -100, change: growth}\n"
+    anchor = "      - {id: export_growth, type: percent, min: -100, change: growth, max: 100000, plausible_max: 200}\n"
     assert anchor in flow
     flow = flow.replace(anchor, anchor + f"      - {{id: {ADDED}, type: percent, min: -100}}\n", 1)
     (root / "flows" / f"{NEW_ID}.yaml").write_text(flow, encoding="utf-8")

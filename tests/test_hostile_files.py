@@ -441,3 +441,98 @@ def test_gbk_with_rare_characters_is_kept_when_the_headers_are_the_lists(tmp_pat
     table = read_table_full(path, load_flow("annual")["patent_list"])
     assert importer.GBK_WITH_HEADERS <= importer._gb2312_share(path.read_bytes().decode("gbk")) < importer.GBK_CONFIDENCE
     assert table.encoding == "gbk" and table.rows[0][4] == "昇玥科技"
+
+
+# -- a form folder from anyone (FILING_FORMS) ----------------------------------------------------
+def test_a_hostile_form_folder_runs_nothing_and_leaves_the_other_forms_usable(store, tmp_path):
+    from form_support import copy_form, edit
+
+    root = copy_form(tmp_path / "新版表单", "annual_copy", "copy")
+    marker = tmp_path / "ran"
+    md = root / "templates" / "annual_copy.md.j2"
+    md.write_text(f'{{{{ cycler.__init__.__globals__.os.popen("id > {marker}").read() }}}}', encoding="utf-8")
+    env = {"FILING_FORMS": str(root)}
+    proc = run_filing("new", "--form", "copy", env=env, timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 0)
+    sid = proc.stdout.strip()
+    proc = run_filing("export", sid, "--format", "md", "--draft", "-o", str(tmp_path / "r.md"), env=env,
+                      timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 1)
+    assert not marker.exists() and not (tmp_path / "r.md").exists()
+    assert str(md) in proc.stderr and "不允许" in proc.stderr
+
+    # a rule message with loops of 100 000 × 100 000: refused when the form loads, in bounded time and memory
+    message = 'message: "集群中小企业数量（{{ sme_count }}）不能多于集群企业数量（{{ enterprise_count }}）。"'
+    edit(root / "flows" / "annual_copy.yaml", message,
+         'message: "{% for i in range(100000) %}{% for j in range(100000) %}{{ i }}{% endfor %}{% endfor %}"')
+    proc = run_filing("forms", env=env, timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 0)
+    assert "（无法使用）" in proc.stdout and "规则 sme_le_enterprises（message）" in proc.stdout
+    proc = run_filing("check", sid, env=env, timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 1, 3)
+    assert "规则 sme_le_enterprises（message）" in proc.stderr
+    proc = run_filing("new", "--form", "annual", env=env, timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 0)
+
+
+@pytest.mark.parametrize("suffix,text", [
+    (".yaml", "cluster_name: 浦江集群\nenterprise_count: 400\nsme_count: 350\nenterprise_count: 500\n"),
+    (".json", '{"answers": {"enterprise_count": 400, "sme_count": 350, "enterprise_count": 500}}'),
+])
+def test_a_key_given_twice_in_an_answer_file_is_refused(store, session, tmp_path, suffix, text):
+    path = tmp_path / f"answers{suffix}"
+    path.write_text(text, encoding="utf-8")
+    before = answers_of(store, session.id)
+    proc = run_filing("answers", session.id, "--from-file", str(path), timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 4)
+    assert "“enterprise_count”在同一层出现了两次" in proc.stderr
+    assert suffix == ".json" or "第 2 行和第 4 行" in proc.stderr
+    assert answers_of(store, session.id) == before
+
+
+def test_a_key_given_twice_in_a_form_file_names_the_file(store, tmp_path):
+    from form_support import copy_form, edit
+
+    root = copy_form(tmp_path / "新版表单", "annual_copy", "copy")
+    flow_file = root / "flows" / "annual_copy.yaml"
+    edit(flow_file, "default_year: 2023\n", "default_year: 2023\ndefault_year: 2024\n")
+    drafts = root / "templates" / "annual_copy.drafts.yaml"
+    edit(drafts, "drafts:\n", "drafts:\n  problems: 甲\n")
+    proc = run_filing("forms", env={"FILING_FORMS": str(root)}, timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 0)
+    assert f"{flow_file}: 键“default_year”在同一层出现了两次" in proc.stdout
+    edit(flow_file, "default_year: 2023\ndefault_year: 2024\n", "default_year: 2023\n")
+    from assistant import forms
+    from assistant.drafts import _spec
+
+    forms.use_forms([root])
+    try:
+        with pytest.raises(forms.FlowError, match="“problems”在同一层出现了两次"):
+            _spec("annual_copy")
+    finally:
+        forms.use_forms([])
+        forms._chosen = None
+
+
+def test_an_absurd_figure_is_never_taken_in_silence(store, session, tmp_path):
+    """`answers --set total_output=100000000000000.1` was accepted and passed the check."""
+    before = answers_of(store, session.id)
+    proc = run_filing("answers", session.id, "--set", "total_output=100000000000000.1", timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 1)
+    assert "total_output" in proc.stderr and "本题最大为 10000亿元" in proc.stderr
+    assert answers_of(store, session.id) == before
+    # beyond what a real cluster holds, within what a form can: taken, said, and flagged by every check
+    proc = run_filing("answers", session.id, "--set", "total_output=3500", timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 0)
+    assert "超出了一般的范围" in proc.stdout
+    proc = run_filing("check", session.id, timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert "3500.00 亿元，超出了一般的范围" in proc.stdout + proc.stderr
+    # the same in a JSON report
+    report = tmp_path / "r.json"
+    assert run_filing("export", session.id, "--format", "json", "--draft", "-o", str(report)).returncode == 0
+    data = json.loads(report.read_text(encoding="utf-8"))
+    data["answers"]["total_output"] = "100000000000000.10"
+    report.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    proc = run_filing("import-report", str(report), timeout=TIMEOUT, mem_mb=MEM_MB)
+    assert_clean(proc, 1)
+    assert "本题最大为 10000亿元" in proc.stderr and "没有创建会话" in proc.stderr

@@ -295,3 +295,11 @@ def test_the_kept_answers_note_is_in_the_conversation_too(store, tmp_path):
     data = report(answers={"operator_changed": False, "operator_prev_name": "旧机构"})
     session, notes = load_report(write(tmp_path, data), store)
     assert notes and notes[0] in [m["text"] for m in store.load(session.id).transcript]
+
+
+def test_a_key_given_twice_is_refused_naming_it(tmp_path):
+    """JSON lets the last of two equal keys win in silence: the year became 2024. Which counts is a guess."""
+    text = json.dumps(report(answers={"enterprise_count": 400}))
+    refused(tmp_path, text.replace('"year": 2023', '"year": 2023, "year": 2024'), "“year”", "两次")
+    refused(tmp_path, text.replace('"enterprise_count": 400', '"enterprise_count": 400, "enterprise_count": 500'),
+            "“enterprise_count”", "两次")

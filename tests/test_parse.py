@@ -273,3 +273,87 @@ def test_names_joined_by_dunhao_in_a_wider_list_are_refused_with_how_to_give_the
     with pytest.raises(InputError) as exc:  # a comma is a column separator the person chose: no such hint
         p("specialized_list", "上海甲科技有限公司，123")
     assert "按“、”" not in str(exc.value)
+
+
+# -- invisible characters and absurd figures (issue 23) -------------------------------------------
+GOOD_CODE = "91310115MA1K3YJ5X" + credit_check_char("91310115MA1K3YJ5X")
+
+
+@pytest.mark.parametrize("junk", ["\u200b", "\ufeff", "\u200d", "\u00ad", "\u2060", "\u200e", "\u00a0"])
+def test_invisible_characters_in_a_code_or_a_figure_are_read_as_what_is_seen(junk):
+    """A zero-width space pasted from a web page made "是 19 位" with nothing visible to fix."""
+    code = GOOD_CODE[:6] + junk + GOOD_CODE[6:]
+    assert parse(FLOW["specialized_list"], [{"name": "甲", "credit_code": code}]).value[0]["credit_code"] == GOOD_CODE
+    assert p("enterprise_count", junk + "326" + junk).value == 326
+    assert p("total_output", "12" + junk.strip("\u00a0") + ".5").value == "12.50"
+    assert p("sme_output_share", junk + "15%").value == "15.00"
+
+
+def test_a_code_with_invisible_characters_counts_only_what_is_seen():
+    with pytest.raises(InputError, match="是 17 位"):
+        p_code = GOOD_CODE[:-1] + "\u200b\u200b"
+        parse(FLOW["specialized_list"], [{"name": "甲", "credit_code": p_code}])
+
+
+@pytest.mark.parametrize("qid", ["enterprise_count", "total_output", "cluster_name"])
+def test_only_invisible_characters_is_no_answer(qid):
+    with pytest.raises(InputError, match="看不见的字符"):
+        p(qid, "\u200b\ufeff")
+
+
+@pytest.mark.parametrize("qid, raw, reason", [
+    ("total_output", "100000000000000.1", "位数和单位"),  # was adopted by `--yes` and passed the check
+    ("total_output", "1" + "0" * 30, "31 位整数"),
+    ("total_output", "9" * 199, "199 位整数"),
+    ("enterprise_count", "1" + "0" * 18, "位整数"),
+    ("rd_expense", "10000000000", "本题最大为 10000000万元"),
+    ("leading_output_growth", "1e308", "看不懂"),
+    ("standards", "国家 100000 0", "本题最大为 10000"),
+])
+def test_absurd_figures_are_refused_before_any_arithmetic(qid, raw, reason):
+    with pytest.raises(InputError, match=reason):
+        p(qid, raw)
+
+
+def test_every_numeric_question_has_a_range_and_a_plausible_one():
+    """The form says for each figure what no report can hold and what a real one holds (flows/*.yaml)."""
+    for q in FLOW.questions:
+        if q.type in ("integer", "decimal", "percent") and not q.calculated:
+            assert q.max is not None, q.id
+            assert q.plausible_max is not None or (q.max <= 100 and q.type == "percent"), q.id
+
+
+@settings(max_examples=300, deadline=None)
+@given(qid=st.sampled_from([q.id for q in FLOW.questions if q.type in ("integer", "decimal", "percent")
+                            and not q.calculated]),
+       digits=st.text(alphabet="0123456789", min_size=1, max_size=200), tail=st.sampled_from(["", "万", "亿", "%", "‰"]))
+def test_long_figures_never_raise_anything_but_a_reason(qid, digits, tail):
+    """No Decimal operation (quantize, conversion, comparison) raises on a figure of any length."""
+    try:
+        parsed = parse(FLOW[qid], digits + tail)
+    except InputError as exc:
+        assert str(exc)
+    else:
+        json.dumps(parsed.value, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("qid, raw, value, said", [
+    ("total_output", "128.6097", "128.61", "您填写的 128.6097 按表格保留两位小数（四舍五入），记录为 128.61 亿元。"),
+    ("total_output", "128.6097亿", "128.61", "您填写的 128.6097 按表格保留两位小数（四舍五入），记录为 128.61 亿元。"),
+    ("rd_expense", "1.2345678亿", "12345.68",
+     "已将“1.2345678亿”换算为 12345.678 万元，按表格保留两位小数（四舍五入），记录为 12345.68 万元。"),
+    ("rd_intensity", "4.805%", "4.81", "您填写的 4.805% 按表格保留两位小数（四舍五入），记录为 4.81%。"),
+])
+def test_a_figure_with_more_decimals_than_the_form_keeps_says_the_rounding(qid, raw, value, said):
+    parsed = p(qid, raw)
+    assert parsed.value == value and said in parsed.note
+
+
+def test_rounding_is_said_in_the_conversation_reply(annual_session):
+    from assistant.chat import Conversation
+
+    conv = Conversation(Engine.for_session(annual_session))
+    conv.handle("跳到 集群总产值")
+    reply = conv.handle("128.6097")
+    assert any("记录为 128.61 亿元" in m for m in reply.messages)
+    assert annual_session.answers["total_output"] == "128.61"

@@ -358,6 +358,7 @@ def read_report(path: Path | str, session_id: str) -> tuple[Any, Any, Any]:
     anything refused raises UserError naming the file and each item.
     """
     from ..engine import Engine
+    from ..errors import DuplicateKey, no_duplicate_keys
     from ..flow import FlowError, load_flow
     from ..parse import InputError
     from ..safeio import MAX_REPORT_FILE_BYTES, FileTooLarge, read_bounded, size_text
@@ -368,7 +369,8 @@ def read_report(path: Path | str, session_id: str) -> tuple[Any, Any, Any]:
     try:
         if path.exists() and not path.is_file():
             raise _cli_error(f"{shown(str(path), 200)} 不是普通文件（是文件夹或设备），无法作为报告导入。", 4)
-        data = json.loads(read_bounded(path, MAX_REPORT_FILE_BYTES).decode("utf-8-sig"))
+        data = json.loads(read_bounded(path, MAX_REPORT_FILE_BYTES).decode("utf-8-sig"),
+                          object_pairs_hook=no_duplicate_keys)
     except FileNotFoundError:
         raise _cli_error(f"找不到文件 {shown(str(path), 200)}。", 4) from None
     except FileTooLarge:
@@ -380,6 +382,8 @@ def read_report(path: Path | str, session_id: str) -> tuple[Any, Any, Any]:
         raise _cli_error(f"{shown(str(path), 200)} 不是有效的 JSON（第 {exc.lineno} 行）。", 4) from None
     except RecursionError:
         raise _cli_error(f"{shown(str(path), 200)} 的 JSON 嵌套层数过深，不是本助手导出的报告。", 4) from None
+    except DuplicateKey as exc:  # which of the two counts would be a guess
+        raise _cli_error(f"{shown(str(path), 200)} 未能导入，没有创建会话：{exc}", 1) from None
     except ValueError:  # an integer beyond Python's int-string limit (thousands of digits)
         raise _cli_error(f"{shown(str(path), 200)} 含有位数过多的数字（上千位），没有创建会话。", 1) from None
     where = shown(str(path), 200)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..checks import blocking
 from ..cjkwrap import display_width
 from ..computed import basis_text, typed
-from ..errors import FlowError
+from ..errors import DuplicateKey, FlowError
 from ..flow import Question, fill, yaml_load
 from ..parse import NONE_TEXT, clean_text
 from ..values import NOT_APPLICABLE, show_cell
@@ -156,7 +156,7 @@ def load_layout(form: str) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except Exception as exc:
-        if type(exc).__module__.startswith("yaml"):
+        if isinstance(exc, DuplicateKey) or type(exc).__module__.startswith("yaml"):
             raise FlowError(f"{path}: 不是有效的 YAML：{exc}") from None
         raise
     if not isinstance(data, dict):

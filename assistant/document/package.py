@@ -2,22 +2,29 @@
 报送清单 of what the notice asks to be handed in (templates/submission.yaml), with the files just written.
 
 Nothing is written when the report still has blocking findings (unless draft), and an existing
-package folder is only written into with force.
+package folder is only replaced with force. The package is built in a temporary folder beside the
+target and swapped into place at the end (staging.staged_folder): never a half-built folder.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
-from ..flow import yaml_load
+from ..flow import _read_yaml
 
 if TYPE_CHECKING:
     from ..engine import Engine
     from ..store import Session
+
+
+CHECKLIST_MD, CHECKLIST_DOCX = "报送清单.md", "报送清单.docx"
+CHECKLIST_NAMES = (CHECKLIST_MD, CHECKLIST_DOCX)
+_LISTED = re.compile(r"^\| (.+?) \| [^|]+ \| `[0-9a-f]{64}` \|$")  # a file row of checklist_md
 
 
 @dataclass
@@ -33,8 +40,7 @@ def load_submission(form: str) -> dict[str, Any]:
     from ..forms import file_of
     from .model import load_layout
 
-    with file_of(form, "templates", "submission.yaml").open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml_load(fh)
+    data: dict[str, Any] = _read_yaml(file_of(form, "templates", "submission.yaml"))
     data["form"] = load_layout(form).get("submission") or {}
     return data
 
@@ -50,9 +56,8 @@ def _folder(engine: Engine, out: Path | str | None) -> Path:
 def build_package(session: Session, out: Path | str | None = None, *, force: bool = False, draft: bool = False) -> Package:
     from ..checks import blocking
     from ..engine import Engine
-    from .export import export_session
+    from ..staging import staged_folder
     from .model import _findings
-    from .pdf import find_soffice
 
     engine = Engine.for_session(session)
     if not draft and blocking(engine.findings()):
@@ -66,12 +71,29 @@ def build_package(session: Session, out: Path | str | None = None, *, force: boo
         raise UserError(lambda w: f"文件夹 {folder} 已存在且不是空的，未做改动。如需覆盖其中的同名文件，"
                         f"请{w.force}；或{w.output}其他文件夹。", 4)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        # Built whole in a folder beside the target and swapped in at the end: a failed or killed run
+        # leaves the old folder as it was (or none), never a mix of new and old files.
+        with staged_folder(folder, previous=listed_files(folder), last=CHECKLIST_NAMES) as stage:
+            pkg = _build(session, engine, stage.path, draft)
     except OSError as exc:
         from ..fileerrors import reason
 
-        why = reason(exc)
-        raise UserError(lambda w: f"无法创建文件夹 {folder}（{why}）。请{w.output}其他位置。", 4) from None
+        name, why = exc.filename or folder, reason(exc)
+        raise UserError(lambda w: f"无法写入 {name}（{why}），报送材料文件夹未做改动。请检查磁盘空间和写入权限，"
+                        f"或{w.output}其他位置。", 4) from None
+    pkg.folder, pkg.files = folder, [stage.final(p) for p in pkg.files]
+    if stage.carried:
+        shown = "、".join(stage.carried[:5]) + (f" 等 {len(stage.carried)} 项" if len(stage.carried) > 5 else "")
+        pkg.notes.append(f"文件夹中原有的其他文件已保留（不在报送清单中）：{shown}。")
+    return pkg
+
+
+def _build(session: Session, engine: Engine, folder: Path, draft: bool) -> Package:
+    """Every file of the package, written into `folder` (the stage)."""
+    from .export import export_session
+    from .pdf import find_soffice
+
     pkg = Package(folder)
     formats = ["docx", "json"] + (["pdf"] if find_soffice() else [])
     for fmt in formats:
@@ -85,9 +107,24 @@ def build_package(session: Session, out: Path | str | None = None, *, force: boo
         pkg.files.append(_write_text(folder / "计算佐证材料.md", evidence))
     sub = load_submission(engine.flow.form)
     checklist = _checklist(engine, sub, pkg.files, draft)
-    pkg.files.append(_write_text(folder / "报送清单.md", checklist_md(checklist)))
-    pkg.files.append(_write_bytes(folder / "报送清单.docx", checklist_docx(checklist)))
+    pkg.files.append(_write_text(folder / CHECKLIST_MD, checklist_md(checklist)))
+    pkg.files.append(_write_bytes(folder / CHECKLIST_DOCX, checklist_docx(checklist)))
     return pkg
+
+
+def listed_files(folder: Path) -> set[str]:
+    """The files an earlier package in `folder` listed in its 报送清单 (and the checklist itself): what a
+    new package replaces; anything else there is the person's own and is kept."""
+    try:
+        text = (folder / CHECKLIST_MD).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return set(CHECKLIST_NAMES)
+    names = set(CHECKLIST_NAMES)
+    for line in text.splitlines():
+        m = _LISTED.match(line)
+        if m:
+            names.add(m[1].replace("\\|", "|").strip())
+    return names
 
 
 @dataclass

@@ -11,14 +11,22 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Remedies, UserError
+from ..staging import owner_alive, owner_token
 
 TIMEOUT_S = 180  # the 20-page sample takes a few seconds; a hung soffice must not hang the export
+TEMP_PREFIX = "filing-pdf-"  # the conversion's private folder in the system temp folder
+OWNER_FILE = "owner"  # in that folder: the pid (and start time) of the process converting there
+STALE_AFTER = 3600  # seconds: a folder without an owner file this old was left by an older version
+_WATCHDOG = str(Path(__file__).resolve().parents[1] / "watchdog.py")  # run as a script: it imports nothing of ours
+_UID = os.getuid() if hasattr(os, "getuid") else 0
 SOFFICE_ENV = "FILING_SOFFICE"  # the path of soffice where it is not on PATH (e.g. a portable install)
 _WINDOWS_PLACES = (r"C:\Program Files\LibreOffice\program\soffice.exe",
                    r"C:\Program Files (x86)\LibreOffice\program\soffice.exe")
@@ -71,30 +79,81 @@ def docx_to_pdf(docx: bytes, *, timeout: float | None = None) -> bytes:
     if soffice is None:
         where = f"（环境变量 {SOFFICE_ENV} 指向的程序不存在）" if os.environ.get(SOFFICE_ENV) else ""
         raise UserError(lambda w: f"导出 PDF 需要 LibreOffice，但本机没有找到{where}。{install_hint(w)}", 4)
-    with tempfile.TemporaryDirectory(prefix="filing-pdf-") as tmp:
-        folder = Path(tmp)
+    clean_stale_folders()
+    folder = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
+    try:
+        (folder / OWNER_FILE).write_text(owner_token(), encoding="ascii")  # a killed run's folder is found by it
         src = folder / "report.docx"
         src.write_bytes(docx)
         cmd = [soffice, "--headless", "--norestore", f"-env:UserInstallation={(folder / 'profile').as_uri()}",
                "--convert-to", "pdf", "--outdir", str(folder), str(src)]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=os.name != "nt")
-        try:
-            out, _ = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            raise UserError(lambda w: f"LibreOffice 在 {timeout:g} 秒内没有完成转换，已停止，没有写出 PDF。"
-                            f"可以稍后再试，或{w.as_docx}后在 Word 或 WPS 中另存为 PDF。", 4) from None
+        out, returncode = _run(cmd, timeout)
         pdf = folder / "report.pdf"
-        if proc.returncode != 0 or not pdf.is_file():
+        if returncode != 0 or not pdf.is_file():
             said = out.decode("utf-8", "replace").strip().splitlines()[-1:] if out else []
             why = f"（{said[0][:200]}）" if said else ""
             raise UserError(lambda w: f"LibreOffice 未能把报告转换为 PDF{why}。{install_hint(w)}", 4)
         return pdf.read_bytes()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run(cmd: list[str], timeout: float) -> tuple[bytes, int]:
+    """soffice under a watchdog (assistant/watchdog.py) leading its own process group: whatever ends this
+    call (done, time limit, Ctrl-C, an exception, or this process killed) ends LibreOffice with it."""
+    guarded = os.name == "posix"
+    lifeline = os.pipe() if guarded else None  # the watchdog's end closes when this process ends, however
+    full = [sys.executable, "-I", _WATCHDOG, str(lifeline[0]), *cmd] if lifeline else cmd  # -I: standard library only
+    try:
+        proc = subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=guarded, pass_fds=lifeline[:1] if lifeline else ())
+    finally:
+        if lifeline:
+            os.close(lifeline[0])
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        raise UserError(lambda w: f"LibreOffice 在 {timeout:g} 秒内没有完成转换，已停止，没有写出 PDF。"
+                        f"可以稍后再试，或{w.as_docx}后在 Word 或 WPS 中另存为 PDF。", 4) from None
+    except BaseException:
+        _kill(proc)
+        raise
+    finally:
+        if lifeline:
+            os.close(lifeline[1])
+    return out, proc.returncode
+
+
+def clean_stale_folders() -> None:
+    """Folders of conversions whose process is gone (killed, or the machine lost power): removed, so
+    they never pile up in the temp folder. One without an owner file (an older version's, or one being
+    made this instant) is removed once it is an hour old."""
+    root = Path(tempfile.gettempdir())
+    try:
+        entries = [e for e in os.scandir(root) if e.name.startswith(TEMP_PREFIX)]
+    except OSError:
+        return
+    now = time.time()
+    for e in entries:
+        try:
+            if not e.is_dir(follow_symlinks=False) or e.stat(follow_symlinks=False).st_uid != _UID:
+                continue  # another user's conversion is not ours to judge
+            try:
+                token = (Path(e.path) / OWNER_FILE).read_text(encoding="ascii")
+            except FileNotFoundError:
+                if now - e.stat(follow_symlinks=False).st_mtime < STALE_AFTER:
+                    continue
+            else:
+                if owner_alive(token):
+                    continue
+        except (OSError, UnicodeDecodeError):
+            continue
+        shutil.rmtree(e.path, ignore_errors=True)
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
-    """soffice starts a child (soffice.bin): end the whole group, not only the launcher."""
+    """End the whole group (the watchdog, soffice and the soffice.bin it starts), not only the launcher."""
     try:
         if os.name != "nt":
             os.killpg(proc.pid, signal.SIGKILL)

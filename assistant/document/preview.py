@@ -69,28 +69,42 @@ def _md_grid(grid: Grid) -> SimpleNamespace:
 
 @cache
 def _env(form: str) -> Any:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    from jinja2 import FileSystemLoader, StrictUndefined
 
     from ..forms import packaged_root, root_of
+    from ..sandbox import environment
 
     # The form's own templates first, then the packaged ones (_blocks.md.j2, report.md.j2).
     folders = list(dict.fromkeys(str(r / "templates") for r in (root_of(form), packaged_root())))
 
-    # autoescape off: the output is Markdown, not HTML; the cell / inline / block filters escape
-    # Markdown and HTML instead. Answers are passed as data only, so text such as "{{ 7*7 }}" or
-    # "{% raw %}" in an answer is printed as it is, never evaluated.
-    env = Environment(loader=FileSystemLoader(folders), autoescape=False,
-                      undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
-    env.filters["cell"] = _cell
-    env.filters["inline"] = _inline
-    env.filters["block"] = _block
-    env.filters["md_grid"] = _md_grid
-    return env
+    # A form folder may come from anyone: its template runs in the bounded sandbox. Markdown, not
+    # HTML: the cell / inline / block filters escape Markdown and HTML. Answers are passed as data
+    # only, so text such as "{{ 7*7 }}" or "{% raw %}" in an answer is printed as it is, never evaluated.
+    return environment(loader=FileSystemLoader(folders), undefined=StrictUndefined, keep_trailing_newline=True,
+                       filters={"cell": _cell, "inline": _inline, "block": _block, "md_grid": _md_grid})
+
+
+def _cells(report: Report) -> int:
+    """How much data the report holds (cells of its tables and grids, its blocks): the template's
+    bounds grow with it, so a 10 000-row list renders while a runaway loop is stopped."""
+    n = len(report.cover) + len(report.instructions) + len(report.missing)
+    for part in report.all_parts:
+        for block in part.blocks:
+            n += 1 + len(getattr(block, "lines", None) or ())
+            if block.grid is not None:
+                n += sum(len(row.cells) for row in block.grid.rows)
+            if block.table is not None:
+                n += (len(block.table.rows) + 1) * max(len(block.table.headers), 1)
+    return n
 
 
 def markdown_of(report: Report, *, max_list_rows: int | None = None) -> str:
-    template = _env(report.form).select_template([f"{report.form}.md.j2", "report.md.j2"])
-    text = template.render(report=report, max_rows=max_list_rows)
+    from ..forms import root_of
+    from ..sandbox import DOCUMENT, render_file
+
+    text = render_file(_env(report.form), [f"{report.form}.md.j2", "report.md.j2"],
+                       {"report": report, "max_rows": max_list_rows}, limits=DOCUMENT.scaled(_cells(report)),
+                       folder=str(root_of(report.form) / "templates"))
     # Collapse the blank lines template control leaves behind.
     lines: list[str] = []
     for line in text.splitlines():

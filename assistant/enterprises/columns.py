@@ -290,14 +290,12 @@ def has_spec(form: str) -> bool:
 @cache
 def load_spec(form: str) -> Spec | None:
     """The form's enterprise spec, or None when the form has none (e.g. the district summary)."""
-    import yaml
-
-    from ..flow import load_flow
+    from ..flow import _read_yaml, load_flow
 
     path = _spec_path(form)
     if not path.is_file():
         return None
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = _read_yaml(path)  # a key given twice is refused, naming the file
     return parse_spec(data, set(load_flow(form).by_id))
 
 

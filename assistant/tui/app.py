@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.console import Console
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message_pump import MessagePump
 from textual.widgets import Input, TextArea
 
+from ..crashlog import LogStream, sentence
 from ..store import SessionError, SessionStore
 
 if TYPE_CHECKING:
@@ -45,6 +48,15 @@ class FilingApp(App):
         # on the server is asked for or shown.
         self.browser = browser
         self._unsent = False  # what the page was last told: is there text typed and not yet sent?
+        # Textual prints an unhandled exception (with local variables: answers, paths) on its error
+        # console as the app closes; it goes to a log file instead, the terminal gets one sentence.
+        self._error_log = LogStream("对话界面")
+        self.error_console = Console(file=self._error_log, markup=False, highlight=False, color_system=None,
+                                     width=120)
+
+    def crash_note(self) -> str | None:
+        """After run(): the sentence naming the log of a programming error that closed the app, if any."""
+        return sentence(self._error_log.path) if self._error_log.used else None
 
     def get_default_screen(self) -> Any:
         """A resumed session's conversation is the first screen itself: no blank screen to lay out first."""
@@ -176,9 +188,12 @@ def run_app(session_id: str | None = None, *, store_root: Path | None = None) ->
     finally:
         if handle is not None:
             handle.close()
+    crashed = app.crash_note()
+    if crashed:
+        sys.stderr.write(crashed + "\n")
     if app.last_session:
         print(resume_hint(app.last_session))
-    return 0
+    return 1 if crashed else 0
 
 
 def resume_hint(sid: str) -> str:

@@ -96,7 +96,13 @@ class EnterpriseDialog(ModalScreen[str | None]):
         from ..browser import build_workbook, deliver
 
         result = self.query_one("#enterprise-result", WrapStatic)
-        built = build_workbook(self.session)
+        try:
+            built = build_workbook(self.session)
+        except Exception as exc:  # a programming error: logged, said here; the app stays open
+            from ...crashlog import report
+
+            result.update(filing_app(self).shown(report(exc, "生成采集表")))
+            return
         deliver(filing_app(self), built)
         result.update("".join([f"已开始下载：{built.name}（在浏览器的下载栏中查看）。", *built.notes,
                                 "请发给成员企业填写，收回后上传、勾选、计算。"]))

@@ -175,6 +175,11 @@ class ExportDialog(ModalScreen[str | None]):
             except UserError as exc:
                 show(f"未能导出：{exc.worded(DIALOG_REMEDIES)}", True)
                 return
+            except Exception as exc:  # a programming error: logged, said here; the app stays open
+                from ...crashlog import report
+
+                show(report(exc, "导出"), True)
+                return
             self.written = str(written)
             show("\n".join([f"已导出：{written}", *notes]), False)
 
@@ -202,6 +207,11 @@ class ExportDialog(ModalScreen[str | None]):
                 from ...fileerrors import describe
 
                 self.app.call_from_thread(self._show, conn.tidy(f"未能导出：{describe(exc)}"), True)
+                return
+            except Exception as exc:  # a programming error: logged, said here; the app stays open
+                from ...crashlog import report
+
+                self.app.call_from_thread(self._show, conn.tidy(report(exc, "导出")), True)
                 return
             self.app.call_from_thread(self._delivered, built)
 

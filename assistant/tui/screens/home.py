@@ -107,10 +107,19 @@ class ImportDialog(ModalScreen[str | None]):
             result.update(f"导入功能暂不可用（文档模块未能加载：{exc}）。")
             result.add_class("error")
             return
+        from ...errors import UserError
+        from ...flow import FlowError
+
         try:
             session = import_report(Path(raw).expanduser(), filing_app(self).store)
-        except Exception as exc:
+        except (UserError, SessionError, FlowError, OSError) as exc:
             result.update(filing_app(self).shown(f"未能导入：{exc}"))
+            result.add_class("error")
+            return
+        except Exception as exc:  # a programming error: logged, said here; the app stays open
+            from ...crashlog import report
+
+            result.update(filing_app(self).shown(report(exc, "导入报告")))
             result.add_class("error")
             return
         self.dismiss(session.id)

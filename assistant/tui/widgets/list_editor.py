@@ -465,6 +465,11 @@ class ImportRowsDialog(ModalScreen[tuple[list[dict[str, Any]], str] | None]):
 
             self.app.call_from_thread(self._say, f"未能导入：{describe(exc)}", True)
             return
+        except Exception as exc:  # a programming error: logged, said here; the app stays open
+            from ...crashlog import report
+
+            self.app.call_from_thread(self._say, report(exc, "读取文件"), True)
+            return
         self.app.call_from_thread(self._ready, raw, rows, path.name)
 
     def _ready(self, raw: str, rows: list[dict[str, Any]], name: str) -> None:
