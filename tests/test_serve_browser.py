@@ -91,11 +91,14 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
-def _open(browser: Any, served: Served) -> Any:
+def _open(browser: Any, served: Served, first_key: str | None = None) -> Any:
+    """The page at 1024×640; `first_key` pressed as soon as it has loaded, before the app has drawn anything."""
     context = browser.new_context(viewport={"width": 1024, "height": 640}, accept_downloads=True)
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
     page.goto(served.url)
+    if first_key:
+        page.keyboard.press(first_key)
     page.wait_for_selector("body.-first-byte", timeout=30_000)
     return page
 
@@ -105,6 +108,20 @@ def _until(done: Any, what: str, timeout: float = 30) -> None:
     while not done():
         assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
         time.sleep(0.1)
+
+
+def _download_on_enter(page: Any, within: float = 60) -> Any:
+    """Enter until a download starts (the dialog may still be drawing when the first Enter comes)."""
+    from playwright.sync_api import TimeoutError as Waited
+
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            with page.expect_download(timeout=3_000) as download:
+                page.keyboard.press("Enter")
+            return download.value
+        except Waited:
+            assert time.monotonic() < deadline, "no download"
 
 
 def _escape(page: Any) -> None:
@@ -124,15 +141,13 @@ def test_a_browser_user_downloads_uploads_pastes_and_is_asked_before_leaving(chr
     (tmp_path / "专利清单.csv").write_bytes(PATENTS.encode("gbk"))
     served = Served(filing_home, tmp_path, [session.id])
     try:
-        page = _open(chromium, served)
-        # The terminal has the keyboard from the start: F5 is the app's export, not the browser's reload.
-        with page.expect_download(timeout=60_000) as download:
-            page.keyboard.press("F5")
-            time.sleep(0.5)  # the dialog opens (a reload instead would lose the download wait below)
-            page.keyboard.press("Enter")
-        assert download.value.suggested_filename == docx_name
+        # The terminal has the keyboard from the start: F5, pressed as soon as the page has loaded (the app
+        # not drawn yet), is the app's export, not the browser's reload; Enter then downloads the report.
+        page = _open(chromium, served, first_key="F5")
+        download = _download_on_enter(page)
+        assert download.suggested_filename == docx_name
         saved = tmp_path / "downloaded.docx"
-        download.value.save_as(saved)
+        download.save_as(saved)
         from docx import Document
 
         assert Document(str(saved)).tables  # a whole, valid Word document
@@ -140,19 +155,16 @@ def test_a_browser_user_downloads_uploads_pastes_and_is_asked_before_leaving(chr
         _escape(page)  # closes the export dialog
         # With the page (not the terminal) focused, F5 is still the app's, and gives the terminal the keyboard.
         page.evaluate("document.activeElement.blur()")
-        with page.expect_download(timeout=60_000) as again:
-            page.keyboard.press("F5")
-            time.sleep(0.5)
-            page.keyboard.press("Enter")
-        assert again.value.suggested_filename == docx_name  # a second export: downloaded, never "已存在"
+        page.keyboard.press("F5")
+        assert _download_on_enter(page).suggested_filename == docx_name  # a second export: never "已存在"
         _escape(page)
 
         # A list uploaded from the file picker: `i` on the table, Enter on 选择文件, the file, Enter imports.
         page.keyboard.insert_text("跳到 有效发明专利清单")
         page.keyboard.press("Enter")
-        time.sleep(1)
+        time.sleep(2)  # the table is drawn and has the keyboard
         page.keyboard.press("i")
-        time.sleep(0.5)
+        page.wait_for_selector("body.-files", timeout=15_000)  # the app told the page: a dialog takes files
         page.screenshot(path=str(tmp_path / "2-dialog.png"))
         with page.expect_file_chooser(timeout=15_000) as chooser:
             page.keyboard.press("Enter")
@@ -166,17 +178,17 @@ def test_a_browser_user_downloads_uploads_pastes_and_is_asked_before_leaving(chr
             return [r["name"] for r in rows] == ["一种传感器封装方法", "一种压力检测装置"]
 
         deadline = time.monotonic() + 30
-        while not imported():  # Enter again once the file has been read and checked
+        while "-files" in page.evaluate("document.body.className"):  # the dialog is open: Enter once read
             assert time.monotonic() < deadline, "the uploaded list was not imported"
             page.keyboard.press("Enter")
-            _until(lambda: True, "")
-            time.sleep(1)
+            page.wait_for_timeout(1000)
+        _until(imported, "the imported rows in the session file")
         page.screenshot(path=str(tmp_path / "3-imported.png"))
 
         # Ctrl+V pastes rows copied from a spreadsheet into the table.
         page.keyboard.insert_text("跳到 有效发明专利清单")
         page.keyboard.press("Enter")
-        time.sleep(1)
+        time.sleep(2)  # the table is drawn and has the keyboard
         page.evaluate("text => navigator.clipboard.writeText(text)", CLIPBOARD)
         page.keyboard.press("Control+v")
         time.sleep(0.5)
