@@ -93,7 +93,18 @@ class BrowserTab:
         if not ID.fullmatch(cid):
             return None
         conn = cls(cid, data)
-        return conn if (conn.root / LIVE).is_file() else None
+        try:
+            pid = int((conn.root / LIVE).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            return None
+        if os.name != "nt":  # an app process ended hard (killed) left its mark: it is no longer there
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return None
+            except PermissionError:
+                pass
+        return conn
 
     # -- the app process's side ------------------------------------------------------------------
     def open(self) -> None:

@@ -516,16 +516,32 @@ def _port_arg(text: str) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import ServeConfig, ServeError, check_config, run_serve
+    import os
 
+    from .forms import extra_roots
+    from .serve import TOKEN_ENV, ServeConfig, ServeError, check_config, run_serve
+
+    token = args.token if args.token is not None else os.environ.pop(TOKEN_ENV, None)
     try:
-        warnings = check_config(args.host, args.token, args.no_token)
+        warnings = check_config(args.host, token, args.no_token, args.port)
+        return run_serve(ServeConfig(host=args.host, port=args.port, token=token, no_token=args.no_token,
+                                     session_id=args.id, open_browser=not args.no_browser,
+                                     allow_hosts=tuple(args.allow_host or ()), certfile=args.certfile,
+                                     keyfile=args.keyfile, max_tabs=args.max_tabs,
+                                     forms=tuple(str(p) for p in extra_roots())),
+                         warn=_err, warnings=warnings)
     except ServeError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
-    for warning in warnings:
-        _err(warning)
-    return run_serve(ServeConfig(host=args.host, port=args.port, token=args.token, session_id=args.id,
-                                 open_browser=not args.no_browser))
+
+
+def _tabs_arg(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 1000:
+        raise argparse.ArgumentTypeError(f"标签页上限应为 1–1000 之间的整数，而不是 {text!r}")
+    return n
 
 
 # -- parser ----------------------------------------------------------------------------------
@@ -627,8 +643,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("id", nargs="?", metavar="会话编号", help="直接打开这个会话（不填则显示首页）")
     sp.add_argument("--host", default="127.0.0.1", help="监听地址，默认 127.0.0.1（只有本机能访问）")
     sp.add_argument("--port", type=_port_arg, default=8000, help="端口（1–65535），默认 8000")
-    sp.add_argument("--token", metavar="口令", help="访问口令：每次连接都检查，地址中须带 ?token=口令")
-    sp.add_argument("--no-token", action="store_true", help="在其他地址上提供服务时明确不用口令（不推荐）")
+    sp.add_argument("--token", metavar="口令",
+                    help="访问口令（至少相当于 128 位随机数；也可用环境变量 FILING_SERVE_TOKEN 给出）；"
+                         "不给时每次启动随机生成，打印在地址中")
+    sp.add_argument("--no-token", action="store_true", help="不用访问口令（不推荐：本机任何程序都能连上）")
+    sp.add_argument("--allow-host", action="append", metavar="名称",
+                    help="浏览器还可以用这个主机名或地址访问（可重复）；经 HTTPS 反向代理访问时写 https://名称")
+    sp.add_argument("--certfile", metavar="证书", help="PEM 证书文件：直接以 HTTPS 提供服务")
+    sp.add_argument("--keyfile", metavar="私钥", help="PEM 私钥文件（不设密码；证书文件中已含私钥时可省略）")
+    sp.add_argument("--max-tabs", type=_tabs_arg, metavar="个数", help="同时运行的助手（标签页）上限，默认按本机内存计算")
     sp.add_argument("--no-browser", action="store_true", help="不自动打开浏览器")
 
     sp = add("workbook", "生成发给成员企业的《企业数据采集表》（.xlsx）；--columns 列出采集表的列", cmd_workbook)

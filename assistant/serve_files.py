@@ -1,14 +1,14 @@
 """Files through the browser for `filing serve`: the upload route, and downloads named as on the desktop.
 
-The server registers these with `register(app, guard)` (guard: the server's own checks of token, Host and
-Origin). An upload goes to the folder of the tab whose app is running (assistant.browser_tab), by the id
-only that tab's page knows (its app told the page); nothing is written anywhere else.
+The server's routes call these after its gate (Host, Origin, token or session cookie). An upload goes to the
+folder of the tab whose app is running (assistant.browser_tab), by the id only that tab's page knows (its app
+told the page), in the connection's data folder; nothing is written anywhere else.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -20,17 +20,6 @@ if TYPE_CHECKING:
 
 CHUNK = 64 * 1024
 CLOSED = "这个页面的助手已经关闭或重新打开过，请刷新页面后再上传。"
-REFUSED = "没有访问权限。请使用启动 filing serve 时打印的完整地址打开页面。"
-
-
-def register(app: web.Application, guard: Callable[[web.Request], bool]) -> None:
-    """Add the upload route (called before the server starts, from its on_startup)."""
-    async def upload(request: web.Request) -> web.StreamResponse:
-        if not guard(request):
-            return _answer({"error": REFUSED}, 403)
-        return await handle_upload(request)
-
-    app.router.add_post("/upload/{cid}", upload)
 
 
 def _answer(data: dict[str, Any], status: int = 200) -> web.Response:
@@ -39,9 +28,9 @@ def _answer(data: dict[str, Any], status: int = 200) -> web.Response:
     return web.json_response(data, status=status, headers={"Cache-Control": "no-store"})
 
 
-async def handle_upload(request: web.Request) -> web.StreamResponse:
+async def handle_upload(request: web.Request, data: Path) -> web.StreamResponse:
     """One file in the request body (its name in ?name=), kept in the tab's folder named by its SHA-256."""
-    conn = BrowserTab.live(request.match_info.get("cid", ""))
+    conn = BrowserTab.live(request.match_info.get("tab", ""), data)
     if conn is None:
         return _answer({"error": CLOSED}, 404)
     name = request.query.get("name", "")
