@@ -98,6 +98,7 @@ def test_ctrl_a_selects_the_whole_field_so_typing_replaces_it(store):
             assert (code.selection.start, code.selection.end) == (0, 3)
             await pilot.press("end", "ctrl+a", "9", "1")  # after moving, Ctrl+A selects it all again
             assert code.value == "91"
+            assert app.unsent()  # a changed cell not saved yet: leaving the page asks first
 
     asyncio.run(run())
 

@@ -77,6 +77,10 @@ class RowDialog(ModalScreen[list[str] | None]):
     def action_save(self) -> None:
         self.dismiss([i.value.strip() for i in self.query(Input)])
 
+    def unsent(self) -> bool:
+        """A cell changed and the row not saved yet (the browser asks before the page is left)."""
+        return any(i.value != (self.values[n] if n < len(self.values) else "") for n, i in enumerate(self.query(Input)))
+
     def action_cancel(self) -> None:
         self.dismiss(None)
 
