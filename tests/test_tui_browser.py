@@ -340,18 +340,17 @@ def test_at_1024x640_the_outline_hides_and_the_editor_keeps_eight_lines(store):
     """1024×640 pixels in Chromium at the page's 16 px font is 113×30 cells."""
     from conftest import sample_answers
 
-    s = _session_at(store, "patent_list", sample_answers())
-
-    async def run(browser: BrowserTab | None) -> tuple[bool, int]:
+    async def run(qid: str, editor: str, browser: BrowserTab | None) -> tuple[bool, int]:
+        s = _session_at(store, qid, sample_answers())
         app = FilingApp(s.id, store=store, browser=browser)
         async with app.run_test(size=(113, 30)) as pilot:
             await pilot.pause()
-            rows = app.screen.query_one("#rows")
-            return app.screen.query_one("#outline").display, rows.content_region.height
+            return app.screen.query_one("#outline").display, app.screen.query_one(editor).content_region.height
 
-    outline, lines = asyncio.run(run(_tab()))
-    assert not outline and lines >= 8
-    assert asyncio.run(run(None))[0]  # a 113-column terminal keeps its outline
+    for qid, editor in (("patent_list", "#rows"), ("overview", "#longtext")):  # the table, the text box
+        outline, lines = asyncio.run(run(qid, editor, _tab()))
+        assert not outline and lines >= 8, (qid, lines)
+    assert asyncio.run(run("patent_list", "#rows", None))[0]  # a 113-column terminal keeps its outline
 
 
 def test_unsent_text_is_known_to_the_app(store):

@@ -178,8 +178,10 @@ class ConversationScreen(Screen):
     def _apply_width(self, width: int) -> None:
         narrow = width < 100
         self.set_class(narrow, "narrow")
+        browser = getattr(self.app, "browser", None) is not None
+        self.set_class(browser, "browser")
         # A browser at 1024 px is about 113 columns: the questions and the editors get the width.
-        wide = width >= (120 if getattr(self.app, "browser", None) is not None else 100)
+        wide = width >= (120 if browser else 100)
         show = self._outline_forced if self._outline_forced is not None else wide
         self._outline.display = show
 
