@@ -355,11 +355,14 @@ class Conversation:
     def imported(self, qid: str, rows: list[dict[str, Any]], source: str) -> Reply:
         """A list read from a file (already validated by importer.load_rows): stored with its count, said
         back with the related checks, and the interview moves on, like any answer."""
-        from .importer import apply_rows
+        from .importer import apply_rows, ignored_columns
 
         self.session.say("user", f"（从文件 {source} 导入 {len(rows)} 行）", qid)
         self.session.pending = None
+        note = ignored_columns(rows)  # an export's extra column, left out: said with the result
         lines = apply_rows(self.engine, qid, rows)
+        if note:
+            lines.insert(1, note)
         self.session.drafts.pop(qid, None)
         self.engine.advance(qid)
         return self._finish(Reply(lines))
@@ -372,7 +375,8 @@ class Conversation:
     def _warnings_for(self, qid: str) -> list[str]:
         """Findings the answer just triggered (cross-field rules), said at once, not at the end."""
         return [("⚠ " if f.severity == "warning" else "✗ ") + f.message
-                for f in self.engine.findings() if f.rule not in ("required",) and qid in self._rule_questions(f.rule)]
+                for f in self.engine.findings() if f.rule not in ("required",)
+                and (qid in self._rule_questions(f.rule) or qid in f.about or (bool(f.about) and f.qid == qid))]
 
     def _rule_questions(self, rule_id: str) -> set[str]:
         return involved(self.engine, rule_id)
@@ -478,7 +482,7 @@ class Conversation:
 
     def _findings_about(self, qid: str) -> list[Any]:
         return [f for f in self.engine.findings() if f.rule not in ("required", "constraint", "carried")
-                and qid in self._rule_questions(f.rule)]
+                and (qid in self._rule_questions(f.rule) or (bool(f.about) and f.qid == qid))]
 
     def _budget_note(self, rule: Any, qid: str) -> str:
         """For a 字 budget: how much this text may still hold, so the person knows how far to cut."""
@@ -518,6 +522,8 @@ class Conversation:
                 return held
             e.advance(after=qid)
             return self._finish(Reply([*done, *(Item("finding", w) for w in self._warnings_for(qid))]))
+        if c.get("redraft"):
+            return self._draft(e.flow[qid], whole=True)
         if "store" in c:
             e.set(qid, c["store"])
             self.session.drafts.pop(qid, None)
@@ -615,9 +621,11 @@ class Conversation:
             return self._draft(q)
         return self._jump(cmd.target)
 
-    def _draft(self, q: Question | None) -> Reply:
-        """起草: a draft from the answers, shown and offered; it counts only when accepted or submitted."""
-        from .drafts import draft, draftable, remaining_budget, targets_actual
+    def _draft(self, q: Question | None, *, whole: bool = False) -> Reply:
+        """起草: a draft from the answers, shown and offered; it counts only when accepted or submitted.
+        On a narrative whose figures no longer match the answers, just those sentences are offered first
+        (whole: the whole paragraph drafted again)."""
+        from .drafts import draftable, drafted, offer, redraw, remaining_budget, targets_actual
         from .expr import count_chars
 
         e = self.engine
@@ -628,23 +636,59 @@ class Conversation:
                 {"label": "是，填入完成值（之后仍可修改）", "store": rows, "said": "已填入完成值。", "words": ["是", "填入"]},
                 {"label": "否，不填", "goto": q.id, "words": ["否", "不"]},
             ], [echo_rows(e.flow[q.id], rows, e.text)])
+        try:
+            fix = None if whole or q is None or q.type != "longtext" else redraw(e, q.id)
+        except FlowError as exc:  # the form's draft template was refused by the sandbox: say where
+            return self._finish(Reply([f"无法起草：{exc}"], refused=True), ask=False)
+        if fix is not None and q is not None:  # any narrative stating a figure the answers no longer say
+            return self._offer_redraw(q, fix)
         if q is None or not draftable(e, q.id):
             return self._finish(Reply(["“起草”用于第七部分的各段文字（以及目标表的完成值）：请先跳到那里再输入“起草”。"],
                                       refused=True), ask=False)
         try:
-            text = draft(e, q.id)
+            done = drafted(e, q.id)
         except FlowError as exc:  # the form's draft template was refused by the sandbox: say where
             return self._finish(Reply([f"无法起草：{exc}"], refused=True), ask=False)
+        text = done.text
         if not text:
             return self._finish(Reply(["目前已填的答案还不足以起草这一段。可以先填写第一至六部分，或直接写。"]),
                                 ask=False)
         self.session.drafts[q.id] = text  # the editor opens with it, to edit before submitting
+        offer(e, q.id, done.quotes)  # what it quotes is remembered once the text is stored
         left = remaining_budget(e, q.id)
         size = f"{count_chars(text)} 字" + (f"，本段还可写 {left} 字" if left is not None else "")
         return self._offer(q.id, "采用这份草稿吗？", [
             {"label": "采用草稿（之后仍可修改）", "store": text, "said": "已采用草稿，可以随时修改。", "words": ["是", "采用"]},
             {"label": "不采用，我自己写（草稿已放进编辑框）", "goto": q.id, "words": ["否", "不"]},
         ], [f"根据已填的答案起草如下（{size}；文中的数字都来自您的答案，请核对后再用）：\n{text}"])
+
+    def _offer_redraw(self, q: Question, fix: Any) -> Reply:
+        """The sentences of a narrative whose figures changed, redrawn; the rest of the text untouched."""
+        from .drafts import draftable, offer
+
+        e = self.engine
+        lines = [f"“{e.label(q)}”中有数字与现在的答案不一致：", *(f"  ⚠ {f.brief}" for f in fix.flags)]
+        choices: list[dict[str, Any]] = []
+        n = len(fix.changes)
+        if n:
+            lines.append("按现在的答案只改写这几句，其他文字不变：")
+            for old, new in fix.changes:
+                lines += [f"  原：{old}", f"  改：{new}" if new else "  改：删去这一句（其中的数字现在没有答案）"]
+            try:
+                e.parse(q.id, fix.text)
+            except InputError as exc:
+                lines.append(f"改写后的文字不能直接采用：{exc}")
+            else:
+                choices.append({"label": f"只改这 {n} 句（其他文字不变）", "store": fix.text,
+                                "said": f"已改写 {n} 句，其他文字没有改动。", "words": ["是", "改", "采用"]})
+        if fix.manual:
+            lines.append("以下句子是您自己写的，数字的写法或增减方向变了，请自己修改：")
+            lines += [f"  {s}" for s in fix.manual]
+        if draftable(e, q.id):
+            choices.append({"label": "整段重新起草（替换本段全部文字）", "redraft": True, "words": ["整段", "重新起草"]})
+        choices.append({"label": "先不改（这处提示留在“检查”里）", "keep": True, "words": ["否", "不", "不改"]})
+        offer(e, q.id, fix.quotes)
+        return self._offer(q.id, "怎么处理？（输入序号）", choices, ["\n".join(lines)])
 
     def _ambiguity_text(self) -> str:
         p = self.session.pending or {}

@@ -23,6 +23,8 @@ class Finding:
     section: str
     message: str
     rule: str = ""
+    about: tuple[str, ...] = ()  # the answers it is about, when not the rule's (a narrative naming a figure)
+    brief: str = ""  # a few words for a narrow list (the outline); "" = the message
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,6 +69,9 @@ def check(engine: Engine) -> list[Finding]:
             qid = rule.questions[0]
             out.append(Finding(rule.severity, qid, flow[qid].section,
                                render_message(rule.message, ns, flow.where(rule.id, "message")), rule.id))
+    from .drafts import narrative_findings
+
+    out += narrative_findings(engine)  # figures the narrative states that the answers no longer say
     order = flow.index
     out.sort(key=lambda f: (order.get(f.qid, 0), f.severity != BLOCKING))
     return out

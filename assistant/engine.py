@@ -276,10 +276,18 @@ class Engine:
             raise ValueError(f"Engine.set({qid!r}): not a stored value of this question: {why}")
         self.session.set_answer(qid, value)
         self.state = evaluate(self.flow, self.session.answers, self.session.year)
+        self._kept_quotes(qid)
         if advance:
             self.advance(qid)
         else:
             self._changed(recompute=False)
+
+    def _kept_quotes(self, qid: str) -> None:
+        """A narrative answer stored: the record of what its drafts quoted keeps what the text still says."""
+        if qid in self.session.quotes:
+            from .drafts import keep_quotes
+
+            keep_quotes(self, qid)
 
     def answer(self, qid: str, raw: Any, *, advance: bool = True) -> Outcome:
         try:
@@ -323,6 +331,8 @@ class Engine:
         for qid, value in parsed.items():
             self.session.set_answer(qid, value)
         self.state = evaluate(self.flow, self.session.answers, self.session.year)
+        for qid in parsed:
+            self._kept_quotes(qid)
         self.advance(None)  # answers from outside: resume at the first unanswered question in the form's order
         return Applied([], [qid for qid in parsed if not self.is_relevant(qid)])
 

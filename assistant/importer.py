@@ -60,6 +60,32 @@ class Table:
     encoding: str = ""
 
 
+class ListRows(list[dict[str, Any]]):
+    """Rows read from a list file (stored form), with the file's columns the list has no place for."""
+
+    def __init__(self, rows: list[dict[str, Any]], ignored: list[str] | None = None):
+        super().__init__(rows)
+        self.ignored: list[str] = list(ignored or [])
+
+    @property
+    def note(self) -> str:
+        """What the person is told about the columns left out ("" when none were)."""
+        if not self.ignored:
+            return ""
+        from .textsafe import visible
+        from .validate import shown
+
+        names = "、".join(f"“{visible(shown(h, 40))}”" for h in self.ignored[:10])
+        if len(self.ignored) > 10:
+            names += f" 等 {len(self.ignored)} 列"
+        return f"文件中的{names}不是本名单的列，已忽略（没有导入）。"
+
+
+def ignored_columns(rows: Any) -> str:
+    """The note on ignored columns of rows from load_rows ("" for any other list)."""
+    return rows.note if isinstance(rows, ListRows) else ""
+
+
 # -- reading ---------------------------------------------------------------------------------
 def _cell(v: Any) -> Any:
     """Spreadsheet cell -> text as a person would have typed it."""
@@ -323,8 +349,9 @@ def count_question(engine: Engine, list_id: str) -> Question | None:
     return next((q for q in engine.flow.questions if q.list_id == list_id), None)
 
 
-def match_headers(question: Question, headers: list[str]) -> list[Column | None]:
-    """One column (or None: ignored) per header; refuses unknown, repeated or missing columns."""
+def match_headers(question: Question, headers: list[str], ignored: list[str] | None = None) -> list[Column | None]:
+    """One column (or None: ignored) per header; refuses repeated or missing columns. A header that is
+    none of the list's columns (an export's 授权日期) is left out and named in `ignored`, when given."""
     keys = column_lookup(question.columns)
     expected = "、".join(c.label or c.id for c in question.columns)
     out: list[Column | None] = []
@@ -344,13 +371,19 @@ def match_headers(question: Question, headers: list[str]) -> list[Column | None]
                              EXIT_REFUSED)
         seen[col.id] = str(h)
         out.append(col)
-    if unknown:
-        raise TableError(
-            f"表头不对：无法识别的列“{'”“'.join(unknown)}”。第一行应是表头，列名为：{expected}"
-            f"（也可用常见别名，列的顺序不限）。文件的表头是：{'、'.join(str(h) for h in headers)}。", EXIT_REFUSED)
     missing = [c.label or c.id for c in question.columns if c.required and c.id not in seen]
+    if missing and unknown:
+        raise TableError(
+            f"表头不对：缺少必填的列 {'、'.join(missing)}；无法识别的列“{'”“'.join(unknown)}”。第一行应是表头，"
+            f"列名为：{expected}（也可用常见别名，列的顺序不限）。文件的表头是：{'、'.join(str(h) for h in headers)}。",
+            EXIT_REFUSED)
     if missing:
         raise TableError(f"表头缺少必填的列：{'、'.join(missing)}。第一行应是表头，列名为：{expected}。", EXIT_REFUSED)
+    if unknown and ignored is None:
+        raise TableError(f"表头不对：无法识别的列“{'”“'.join(unknown)}”。第一行应是表头，列名为：{expected}。",
+                         EXIT_REFUSED)
+    if ignored is not None:
+        ignored.extend(unknown)
     return out
 
 
@@ -366,11 +399,12 @@ def _row_dicts(columns: list[Column | None], rows: list[list[Any]]) -> list[dict
     return [{cid: (row[i] if i < len(row) else "") for i, cid in idx} for row in rows]
 
 
-def validate(engine: Engine, question: Question, table: Table) -> list[dict[str, Any]]:
-    """Parsed rows (stored form), or TableError naming spreadsheet row numbers."""
+def validate(engine: Engine, question: Question, table: Table) -> ListRows:
+    """Parsed rows (stored form) with the columns left out, or TableError naming spreadsheet row numbers."""
     if not table.rows:
         raise TableError("文件只有表头，没有数据行。如果确实没有，请在对话中回答“无”。", EXIT_REFUSED)
-    columns = match_headers(engine.flow.filled(question, engine.year), table.headers)  # labels as printed
+    ignored: list[str] = []
+    columns = match_headers(engine.flow.filled(question, engine.year), table.headers, ignored)  # labels as printed
     try:
         parsed = engine.parse(question.id, _row_dicts(columns, table.rows))
     except RowsError as exc:
@@ -380,10 +414,10 @@ def validate(engine: Engine, question: Question, table: Table) -> list[dict[str,
                          EXIT_REFUSED) from None
     except InputError as exc:
         raise TableError("文件中有内容不符合要求，本次没有导入任何数据：\n" + str(exc), EXIT_REFUSED) from None
-    return parsed.value
+    return ListRows(parsed.value, ignored)
 
 
-def load_rows(engine: Engine, list_id: str, path: Path) -> list[dict[str, Any]]:
+def load_rows(engine: Engine, list_id: str, path: Path) -> ListRows:
     q = list_question(engine, list_id)
     return validate(engine, q, read_table_full(Path(path), q))
 
@@ -392,7 +426,7 @@ def apply_rows(engine: Engine, list_id: str, rows: list[dict[str, Any]]) -> list
     """Store the list and update the matching count; returns lines reporting the check."""
     q = engine.flow[list_id]
     count_q = count_question(engine, list_id)
-    engine.set(list_id, rows, advance=False)
+    engine.set(list_id, list(rows), advance=False)
     lines = [f"已导入 {len(rows)} 行到“{engine.label(q)}”。"]
     if count_q is not None:
         old = engine.session.answers.get(count_q.id)
@@ -434,7 +468,11 @@ def preview_table(engine: Engine, question: Question, rows: list[dict[str, Any]]
         t.add_column(engine.text(c.label or c.id))
     for i, r in enumerate(rows[:limit], 1):
         t.add_row(str(i), *[show_cell(c, r.get(c.id, "")) for c in question.columns])
-    Console(file=sys.stdout, soft_wrap=True).print(t)
+    console = Console(file=sys.stdout, soft_wrap=True)
+    console.print(t)
+    note = ignored_columns(rows)
+    if note:
+        console.print(note, markup=False, highlight=False)
 
 
 def _interactive() -> bool:
@@ -471,7 +509,10 @@ def run_import(session_id: str, list_qid: str, path: Path, yes: bool = False) ->
                 sys.stdout.write("已取消，没有做任何修改。\n")
                 return EXIT_REFUSED
         lines = apply_rows(engine, list_qid, rows)
+        note = ignored_columns(rows)
         handle.session.say("user", f"（从文件 {Path(path).name} 导入 {len(rows)} 行到 {list_qid}）", list_qid)
+        if note:
+            handle.session.say("assistant", note, list_qid)
         handle.save()
     sys.stdout.write("\n".join(lines) + "\n")
     return EXIT_OK

@@ -555,11 +555,13 @@ def parse_cell(col: Column, raw: Any) -> Any:
 
 
 def _split_line(line: str) -> list[str]:
+    """The cells of one typed or pasted row: at Tab (Excel), else at |, else at the ASCII comma. Chinese
+    punctuation (，、；：) is text of a cell, never a separator: "已完成，超额 5%" is one cell."""
     if "\t" in line:
         return line.split("\t")
     if "|" in line:
         return [c for c in line.strip().strip("|").split("|")]
-    return re.split(r"[,，、;；]", line)
+    return line.split(",")
 
 
 _OPEN, _CLOSE = "（([【《“‘「", "）)]】》”’」"
@@ -581,12 +583,14 @@ def _split_items(line: str) -> list[str]:
     return [x.strip() for x in [*items, cur] if x.strip()]
 
 
-_OTHER_SEPARATORS = re.compile(r"[\t|,，;；]")
+_CELL_SEPARATORS = re.compile(r"[\t|,]")
+_CHINESE_PUNCTUATION = re.compile(r"[，、；;]")
 
 
 def split_text_rows(columns: int, text: str) -> list[list[str]]:
     """Rows typed or pasted as text, split the one way every front end uses: one column, "A、B；C" is
-    three rows; several columns, one row per line, cells split at Tab, |, or commas / 、 / ；."""
+    three rows; several columns, one row per line, cells split at Tab, |, or the ASCII comma (never at
+    ，、； : those are text of a cell)."""
     if columns == 1:
         return [[item] for line in text.splitlines() for item in _split_items(line)]
     return [_split_line(line) for line in text.splitlines() if line.strip()]
@@ -598,11 +602,12 @@ def parse_rows(q: Question, rows: Any, *, some: bool = False) -> Parsed:
     some: only some of the rows (a line being entered): each row is checked, the table as a whole is not."""
     if rows is None or (isinstance(rows, str) and is_none_word(rows)):
         rows = []
-    by_dunhao: set[int] = set()  # lines cut into columns only at 、: perhaps several names meant as rows
+    whole: set[int] = set()  # lines with Chinese punctuation but no cell separator: kept as one cell
     if isinstance(rows, str):
         if len(q.columns) > 1:
             lines = [line for line in rows.splitlines() if line.strip()]
-            by_dunhao = {n for n, line in enumerate(lines, 1) if "、" in line and not _OTHER_SEPARATORS.search(line)}
+            whole = {n for n, line in enumerate(lines, 1)
+                     if _CHINESE_PUNCTUATION.search(line) and not _CELL_SEPARATORS.search(line)}
         rows = split_text_rows(len(q.columns), rows)
     if not isinstance(rows, list):
         raise InputError("名单应是若干行，每行若干列。")
@@ -645,10 +650,12 @@ def parse_rows(q: Question, rows: Any, *, some: bool = False) -> Parsed:
     if errors:
         said: set[int] = set()
         for i, e in enumerate(errors):
-            if e.row in by_dunhao and e.row not in said:
+            if e.row in whole and e.row not in said:
                 said.add(e.row)
-                errors[i] = RowProblem(e.row, e.message + f"（这一行按“、”分成了 {len(q.columns)} 列；如果写的是几项，"
-                                                     "请每行只写一项，各列之间用 Tab 或逗号分隔。）", e.column)
+                first = q.columns[0].label or q.columns[0].id
+                errors[i] = RowProblem(e.row, e.message + f"（这一行没有 Tab 或英文逗号“,”，整行都作为“{first}”：中文的“，、；”"
+                                                     "是格子里的文字，不分列。各列之间请用 Tab 或英文逗号分隔；"
+                                                     "写的是几项时，请每行只写一项。）", e.column)
         raise RowsError(errors[:20], more=len(errors) >= 20)
     if some:
         return Parsed(out)

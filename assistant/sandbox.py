@@ -519,9 +519,32 @@ def render_file(env: Any, names: str | list[str], context: Mapping[str, Any], *,
 
 
 def render_string(env: Any, source: str, context: Mapping[str, Any], *, where: str,
-                  limits: Limits = MESSAGE) -> str:
-    """A template held in a form file under a key; `where` names both ("flows/x.yaml 的规则 r1（message）")."""
-    return _run(lambda: f"表单文件 {where}", limits, lambda: env.from_source(source), context)
+                  limits: Limits = MESSAGE, on_chunk: Callable[[str], None] | None = None) -> str:
+    """A template held in a form file under a key; `where` names both ("flows/x.yaml 的规则 r1（message）").
+    on_chunk: told each piece of output as it is made (drafts note which sentence reads which answer)."""
+    def make() -> Any:
+        template = env.from_source(source)
+        return template if on_chunk is None else _Watched(template, on_chunk)
+
+    return _run(lambda: f"表单文件 {where}", limits, make, context)
+
+
+class _Watched:
+    """A template rendered piece by piece with each piece passed on, bounded as BoundedTemplate.render is."""
+
+    def __init__(self, template: Any, on_chunk: Callable[[str], None]):
+        self.template, self.on_chunk = template, on_chunk
+
+    def render(self, **context: Any) -> str:
+        budget = _active()
+        parts: list[str] = []
+        total = 0
+        for chunk in self.template.generate(**context):
+            total += len(chunk)
+            budget.size(total)
+            parts.append(chunk)
+            self.on_chunk(chunk)
+        return "".join(parts)
 
 
 def check_string(env: Any, source: str, *, where: str, limits: Limits = MESSAGE) -> None:

@@ -15,10 +15,13 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import EXIT_FILE, UserError
 from .paths import home
+
+if TYPE_CHECKING:
+    from .quotes import Quote
 
 SCHEMA_VERSION = 3
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -84,7 +87,8 @@ class Session:
                  transcript: list[dict[str, Any]] | None = None, cursor: str | None = None,
                  pending: dict[str, Any] | None = None, drafts: dict[str, Any] | None = None,
                  evidence: dict[str, Any] | None = None, carried: list[str] | None = None,
-                 prior: list[dict[str, Any]] | None = None, enterprise_data: dict[str, Any] | None = None):
+                 prior: list[dict[str, Any]] | None = None, enterprise_data: dict[str, Any] | None = None,
+                 quotes: dict[str, list[Quote]] | None = None):
         self.id, self.form, self.title, self.year = id, form, title, int(year)
         self.created = created or now()
         self.updated = updated or self.created
@@ -98,6 +102,8 @@ class Session:
         self.carried: list[str] = list(carried or [])  # prefilled from last year, not yet confirmed
         self.prior: list[dict[str, Any]] = list(prior or [])  # earlier years' figures, newest first
         self.enterprise_data: dict[str, Any] | None = enterprise_data  # the last accepted enterprise import
+        # What the drafts of each narrative answer quoted (quotes.Quote), so a changed figure is noticed.
+        self.quotes: dict[str, list[Quote]] = dict(quotes or {})
         self._frags: dict[str, bytes] = {}
         self._tfrags: list[bytes] = []
 
@@ -160,6 +166,7 @@ class Session:
             "year": self.year, "created": self.created, "updated": self.updated, "cursor": self.cursor,
             "pending": self.pending, "drafts": self.drafts, "evidence": self.evidence, "carried": self.carried,
             "prior": self.prior, "enterprise_data": self.enterprise_data,
+            "quotes": {qid: [q.to_dict() for q in items] for qid, items in self.quotes.items() if items},
         })
         tail = [b"]}"]
         if tf:
@@ -175,6 +182,7 @@ class Session:
 
         strings=False: the caller knows every string is encodable and every number finite."""
         from .parse import InputError
+        from .quotes import quotes_from_json
         from .validate import UnknownForm, check_session
 
         if not isinstance(data, dict):
@@ -191,7 +199,7 @@ class Session:
             updated=data.get("updated"), answers=data.get("answers"), transcript=data.get("transcript"),
             cursor=data.get("cursor"), pending=data.get("pending"), drafts=data.get("drafts"),
             evidence=data.get("evidence"), carried=data.get("carried"), prior=data.get("prior"),
-            enterprise_data=data.get("enterprise_data"),
+            enterprise_data=data.get("enterprise_data"), quotes=quotes_from_json(data.get("quotes")),
         )
 
 

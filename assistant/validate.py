@@ -440,8 +440,10 @@ def check_session(data: dict[str, Any], *, strings: bool = True, load: Callable[
         if not ok:
             raise InputError(f"草稿 {shown(qid)} 应是文字或表格行，实际是{kind_of(draft)}")
     from .enterprises.evidence import check_session_parts
+    from .quotes import quotes_from_json
 
     check_session_parts(data, flow)  # evidence of figures from enterprise data, carried items, last years
+    quotes_from_json(data.get("quotes"))  # what the drafts quoted: typed, or the session is damaged
 
 
 def _pending_fits(pending: dict[str, Any], flow: Any) -> bool:

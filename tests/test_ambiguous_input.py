@@ -87,12 +87,14 @@ CASES = [
     ("total_output", "不知道", "unsure", "集群总产值"),
     ("rd_expense", "还没统计", "unsure", "研发费用"),
     ("standards", "不确定", "unsure", "标准"),
-    # single-column lists: 、 and ； separate rows; multi-column lists unchanged
+    # single-column lists: 、 and ； separate rows; in wider lists ，、； are text of a cell (Tab or "," separate cells)
     ("platform_national_names", "甲中心、乙中心、丙中心（设计、制造）", "store",
      [{"name": "甲中心"}, {"name": "乙中心"}, {"name": "丙中心（设计、制造）"}]),
     ("platform_national_names", "甲中心；乙中心", "store", [{"name": "甲中心"}, {"name": "乙中心"}]),
     ("platform_national_names", "甲中心;乙中心", "store", [{"name": "甲中心"}, {"name": "乙中心"}]),
-    ("overseas_branch_list", "A公司、德国", "store", [{"name": "A公司", "region": "德国", "owner": ""}]),
+    ("overseas_branch_list", "A公司,德国", "store", [{"name": "A公司", "region": "德国", "owner": ""}]),
+    ("overseas_branch_list", "A公司（德国、法国）\t欧洲", "store",
+     [{"name": "A公司（德国、法国）", "region": "欧洲", "owner": ""}]),
     # phone numbers: dialable lengths only
     ("contact_phone", "021-5555 012", "refuse", "应为 8 位"),
     ("contact_phone", "021-5555 0123", "store", "021-55550123"),

@@ -101,6 +101,43 @@ def test_district_sample_is_clean_and_constraint_is_checked():
     assert e.apply_many({"district_name": "浦江"})  # refused: must end with 区
 
 
+def test_filing_check_warns_when_an_adopted_draft_quotes_a_changed_figure(store, capsys):
+    """A part-七 draft adopted with 128.60 亿元 says so after the figure became 97.00: `filing check` names both."""
+    from conftest import make_session
+
+    from assistant.chat import Conversation
+    from assistant.cli import main
+
+    narrative = ("overview", "achievements", "key_work", "problems", "next_plan", "suggestions")
+    answers = {k: v for k, v in sample_answers().items() if k not in narrative}
+    session = make_session(store, "annual", answers)
+    conv = Conversation(Engine.for_session(session))
+    conv.engine.jump("overview")
+    conv.handle("起草")
+    conv.handle("1")
+    store.save(session)
+    assert main(["check", session.id]) in (0, 1)
+    assert "128.60" not in capsys.readouterr().out
+    assert main(["answers", session.id, "--set", "total_output=97"]) == 0
+    capsys.readouterr()
+    main(["check", session.id])
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if "128.60 亿元" in x)
+    assert "提示" in line and "97.00 亿元" in line and "起草" in line and "七、" in line
+
+
+def test_filing_check_warns_when_text_the_operator_wrote_names_a_different_figure(store, capsys):
+    from conftest import make_session
+
+    from assistant.cli import main
+
+    session = make_session(store, "annual", {**sample_answers(), "total_output": "97",
+                                             "problems": "集群总产值 128.60 亿元，但龙头企业带动不够。"})
+    main(["check", session.id])
+    out = capsys.readouterr().out
+    assert "“集群总产值 128.60 亿元”" in out and "97.00 亿元" in out
+
+
 def test_a_figure_beyond_what_a_cluster_holds_is_a_warning_every_check():
     """Accepted from a file (said there), then flagged by every check: 3 500 亿元 is more than a real cluster."""
     e = engine_with(total_output="3500亿")

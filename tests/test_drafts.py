@@ -98,3 +98,214 @@ def test_draft_elsewhere_says_where_it_works(store):
     conv = Conversation(Engine.for_session(make_session(store, "annual", {})))
     reply = conv.handle("起草")
     assert reply.refused and "第七部分" in reply.messages[0]
+
+
+# -- what a draft quoted, kept true ------------------------------------------------------------------
+def _adopted(store, qid: str = "overview", **changes):
+    """A report with the sample figures and the draft of `qid` adopted through the conversation."""
+    answers = {k: v for k, v in sample_answers().items() if k not in NARRATIVE}
+    answers.update(changes)
+    session = make_session(store, "annual", answers)
+    conv = Conversation(Engine.for_session(session))
+    conv.engine.jump(qid)
+    conv.handle("起草")
+    conv.handle("1")
+    assert qid in session.answers
+    return session, conv
+
+
+def _narrative(engine: Engine) -> list:
+    return [f for f in engine.findings() if f.rule in drafts.NARRATIVE_RULES]
+
+
+def test_a_draft_records_the_answers_it_quoted_typed_and_saved(store):
+    session, _conv = _adopted(store)
+    quotes = {q.source: q for q in session.quotes["overview"]}
+    total = quotes["total_output"]
+    assert (total.kind, total.value, total.shown) == ("answer", "128.60 亿元", "128.60 亿元")
+    assert len(total.sentences) == 1 and "2023 年集群总产值 128.60 亿元" in total.sentences[0]
+    assert {"cluster_name", "enterprise_count", "sme_count", "hightech_count"} <= set(quotes)
+    store.save(session)
+    again = store.load(session.id)
+    assert again.quotes == session.quotes and isinstance(again.quotes["overview"][0], type(total))
+
+
+def test_a_changed_figure_flags_the_adopted_draft_naming_old_and_new(store):
+    """The issue's case: adopted with 128.60 亿元, the figure changed to 97.00: the part is flagged, said at once."""
+    _session, conv = _adopted(store)
+    assert _narrative(conv.engine) == []
+    conv.engine.jump("total_output")
+    reply = conv.handle("97")
+    said = "\n".join(reply.messages)
+    assert "128.60 亿元" in said and "97.00 亿元" in said and "起草" in said  # told when the figure changes
+    found = _narrative(conv.engine)
+    assert [(f.qid, f.severity, f.about) for f in found] == [("overview", "warning", ("total_output",))]
+    assert "128.60 亿元" in found[0].message and "97.00 亿元" in found[0].message
+    assert found[0].brief == "128.60→97.00 亿元（集群总产值）"
+    conv.engine.jump("overview")
+    assert any("128.60 亿元" in f.message for f in conv.view().findings)  # on the narrative's own view
+
+
+def test_redraw_rewrites_only_the_stale_sentences_and_keeps_the_operators_text(store):
+    session, conv = _adopted(store)
+    e = conv.engine
+    mine = session.answers["overview"].replace("为主导产业。", "为主导产业，发展势头良好。") + "\n另：我们自己写的一段话。"
+    e.set("overview", mine, advance=False)
+    e.set("total_output", "97.00", advance=False)
+    e.jump("overview")
+    reply = conv.handle("起草")
+    text = "\n".join(reply.messages)
+    assert "原：2023 年集群总产值 128.60 亿元" in text and "改：2023 年集群总产值 97.00 亿元" in text
+    assert "只改这 1 句" in text
+    conv.handle("1")
+    want = mine.replace("总产值 128.60 亿元", "总产值 97.00 亿元")
+    assert session.answers["overview"] == want  # every other character as it was
+    assert _narrative(e) == []
+    assert {q.shown for q in session.quotes["overview"] if q.source == "total_output"} == {"97.00 亿元"}
+    e.set("total_output", "90.00", advance=False)  # and the next change is noticed too
+    assert "97.00 亿元" in _narrative(e)[0].message
+
+
+def test_a_reworded_sentence_keeps_its_words_with_the_new_figure(store):
+    session, conv = _adopted(store)
+    e = conv.engine
+    old = session.answers["overview"]
+    mine = old.replace("中小企业产值占比 82.50%。", "中小企业产值占比 82.50%，稳中有进。")
+    e.set("overview", mine, advance=False)
+    e.set("total_output", "97.00", advance=False)
+    fix = drafts.redraw(e, "overview")
+    assert fix is not None and fix.manual == []
+    assert fix.text == mine.replace("128.60 亿元", "97.00 亿元")
+
+
+def test_a_growth_that_turns_negative_is_drawn_again_as_a_fall(store):
+    session, conv = _adopted(store, "achievements")
+    e = conv.engine
+    assert "主导产业产值同比增长 12.40%" in session.answers["achievements"]
+    e.set("leading_output_growth", "-3.50", advance=False)
+    assert "12.40%" in _narrative(e)[0].message and "-3.50%" in _narrative(e)[0].message
+    fix = drafts.redraw(e, "achievements")
+    assert fix is not None and "主导产业产值同比下降 3.50%" in fix.text and "12.40%" not in fix.text
+    # the operator's own sentence with that figure: the words say 增长, so it is left for them to write
+    e.set("achievements", "今年主导产业产值同比增长 12.40%，态势良好。", advance=False)
+    fix = drafts.redraw(e, "achievements")
+    assert fix is not None and fix.manual == ["今年主导产业产值同比增长 12.40%，态势良好。"]
+    assert fix.text == session.answers["achievements"]
+
+
+def test_redraw_whole_paragraph_and_keep_as_it_is_are_offered(store):
+    session, conv = _adopted(store)
+    e = conv.engine
+    e.set("total_output", "97.00", advance=False)
+    e.jump("overview")
+    reply = conv.handle("起草")
+    assert "整段重新起草" in reply.messages[-1] and "先不改" in reply.messages[-1]
+    reply = conv.handle("2")  # whole paragraph: the usual draft offer
+    assert "根据已填的答案起草如下" in reply.messages[0] and "97.00 亿元" in reply.messages[0]
+    conv.handle("1")
+    assert "97.00 亿元" in session.answers["overview"] and _narrative(e) == []
+    e.set("total_output", "96.00", advance=False)
+    e.jump("overview")
+    conv.handle("起草")
+    conv.handle("3")  # keep: nothing changes, the warning stays
+    assert "97.00 亿元" in session.answers["overview"] and len(_narrative(e)) == 1
+
+
+def test_a_figure_removed_after_the_draft_is_flagged_and_its_sentence_offered_for_removal(store):
+    session, conv = _adopted(store)
+    e = conv.engine
+    session.answers.pop("total_output")
+    e.set("cluster_name", session.answers["cluster_name"], advance=False)  # recompute
+    found = _narrative(e)
+    assert found and "没有答案" in found[0].message
+    fix = drafts.redraw(e, "overview")
+    gone = "2023 年集群总产值 128.60 亿元，主导产业产值占集群总产值的 76.30%，中小企业产值占比 82.50%。"
+    assert fix is not None and (gone, "") in fix.changes
+    assert "128.60" not in fix.text
+
+
+def test_quoting_works_for_any_template(store, monkeypatch):
+    """Nothing in the program knows what the templates say: a new template's quotes are recorded the same way."""
+    spec = dict(drafts._spec("annual_report"))
+    spec["drafts"] = {**spec["drafts"], "overview": "本集群有企业 {{ a.enterprise_count }} 家。全年产值 {{ a.total_output }}！"}
+    monkeypatch.setattr(drafts, "_spec", lambda form: spec)
+    session, conv = _adopted(store)
+    assert session.answers["overview"] == "本集群有企业 326 家。全年产值 128.60 亿元！"
+    conv.engine.set("enterprise_count", 330, advance=False)
+    fix = drafts.redraw(conv.engine, "overview")
+    assert fix is not None and fix.text == "本集群有企业 330 家。全年产值 128.60 亿元！"
+
+
+# -- figures the operator wrote ----------------------------------------------------------------------
+@pytest.mark.parametrize("text, flagged", [
+    ("今年总产值 128.60 亿元，发展良好。", ["总产值 128.60 亿元"]),  # the issue's example: the answer is 97.00
+    ("集群总产值为 1286000 万元。", ["集群总产值为 1286000 万元"]),  # another unit, converted before comparing
+    ("集群总产值 970000 万元。", []),  # the same figure in 万元
+    ("集群总产值 97 亿元，集群现有企业 300 家。", ["集群现有企业 300 家"]),
+    ("2022 年集群总产值 110 亿元。", []),  # another year
+    ("较上年总产值 110 亿元增长较快。", []),
+    ("集群总产值约 100 亿元。", []),  # approximate: not compared
+    ("集群总产值 100 多亿元。", []),
+    ("总产值增长 10 亿元。", []),  # a change, not the figure
+    ("主导产业产值占集群总产值的 62.50%。", ["主导产业产值占集群总产值的 62.50%"]),
+    ("主导产业产值同比下降 3.50%。", ["主导产业产值同比下降 3.50%"]),  # the answer is +12.40
+    ("主导产业产值同比增长 12.40%。", []),
+    ("集群内有专精特新企业数量 30 家。", []),  # not 集群企业数量
+])
+def test_figures_the_operator_wrote_are_checked_against_the_answers(store, text, flagged):
+    answers = {k: v for k, v in sample_answers().items() if k not in NARRATIVE}
+    answers.update(total_output="97", key_work=text)
+    engine = Engine.for_session(make_session(store, "annual", answers))
+    found = _narrative(engine)
+    assert [f.qid for f in found] == ["key_work"] * len(flagged)
+    for f, said in zip(found, flagged, strict=True):
+        assert f"“{said}”" in f.message and f.rule == drafts.MISMATCH
+
+
+def test_a_figure_the_operator_wrote_is_corrected_in_place_by_draft(store):
+    answers = {k: v for k, v in sample_answers().items() if k not in NARRATIVE}
+    answers.update(total_output="97", key_work="我们做了很多工作，总产值 128.60 亿元，集群现有企业 300 家。明年再接再厉。")
+    session = make_session(store, "annual", answers)
+    conv = Conversation(Engine.for_session(session))
+    conv.engine.jump("key_work")
+    reply = conv.handle("起草")
+    assert "128.60≠97.00 亿元（总产值）" in reply.messages[0]
+    conv.handle("1")
+    assert session.answers["key_work"] == "我们做了很多工作，总产值 97.00 亿元，集群现有企业 326 家。明年再接再厉。"
+    assert _narrative(conv.engine) == []
+
+
+def test_which_answer_a_phrase_names_comes_from_the_form_data():
+    """Phrases are the drafts file's `figures` and the printed labels: each names a numeric question, and no
+    phrase names two (such a phrase is dropped, never guessed)."""
+    from assistant.flow import load_flow
+
+    flow = load_flow("annual")
+    figures = drafts._spec("annual_report")["figures"]
+    assert all(flow[qid].type in ("integer", "decimal", "percent") for qid in figures)
+    _pattern, names = drafts._phrases("annual_report", 2023)
+    assert names["总产值"] == "total_output" and names["集群总产值"] == "total_output"
+    assert all(names[p] == qid for qid, phrases in figures.items() for p in phrases)
+
+
+def test_the_drafts_themselves_state_every_figure_as_the_answers_do(store):
+    """Every draft of the sample, read by the same check, matches the answers (the phrases fit the templates)."""
+    answers = {k: v for k, v in sample_answers().items() if k not in NARRATIVE}
+    engine = Engine.for_session(make_session(store, "annual", answers))
+    for qid in NARRATIVE:
+        assert drafts._mismatches(engine, qid, drafts.draft(engine, qid)) == [], qid
+    engine = Engine.for_session(make_session(store, "annual"))  # the sample's own narrative too
+    assert _narrative(engine) == []
+
+
+def test_a_figure_in_a_narrative_without_a_template_is_corrected_by_draft_too(store):
+    """Any long text naming a figure (事故说明 has no draft template): 起草 there offers the corrected sentence only."""
+    answers = {**sample_answers(), "total_output": "97", "no_accident": "否",
+               "accident_detail": "当年集群总产值 128.60 亿元，未受影响。"}
+    session = make_session(store, "annual", answers)
+    conv = Conversation(Engine.for_session(session))
+    conv.engine.jump("accident_detail")
+    reply = conv.handle("起草")
+    assert "整段重新起草" not in reply.messages[-1] and "只改这 1 句" in reply.messages[-1]
+    conv.handle("1")
+    assert session.answers["accident_detail"] == "当年集群总产值 97.00 亿元，未受影响。"

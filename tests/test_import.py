@@ -199,3 +199,48 @@ def test_headers_printed_with_the_report_year_match_and_errors_name_the_printed_
     with pytest.raises(importer.TableError) as exc:
         importer.load_rows(engine, "targets", bad)
     assert "2025 年完成值" in str(exc.value) and "{year}" not in str(exc.value)
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_an_extra_column_is_ignored_with_a_note_naming_it(store, session, tmp_path, capsys, kind):
+    """An export with one more column (授权日期) imports its list; the column is named as left out."""
+    header = [*HEADER[:3], "授权日期", *HEADER[3:]]
+    rows = [[*r[:3], "2021-05-01", *r[3:]] for r in patent_rows()]
+    path = tmp_path / f"专利导出.{kind}"
+    if kind == "xlsx":
+        write_xlsx(path, rows, header)
+    else:
+        write_csv(path, rows, "utf-8", header)
+    assert main(["import", session.id, "patent_list", str(path), "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "“授权日期”不是本名单的列，已忽略" in out
+    saved = store.load(session.id).answers["patent_list"]
+    assert len(saved) == len(PATENTS) and all(set(r) == {"name", "number", "kind", "holder"} for r in saved)
+    assert [r["number"] for r in saved] == [r["number"] for r in PATENTS]
+    said = [m["text"] for m in store.load(session.id).transcript]
+    assert any("授权日期" in t for t in said)  # the transcript keeps what was left out
+
+
+def test_an_extra_column_does_not_excuse_a_missing_one(store, session, tmp_path, capsys):
+    header = ["序号", "专利名称", "授权号", "授权日期", "权利人"]  # 专利类型 missing, 授权日期 extra
+    write_csv(tmp_path / "x.csv", [[*r[:3], "2021-05-01", r[4]] for r in patent_rows(3)], "utf-8", header)
+    before = snapshot(store, session.id)
+    assert main(["import", session.id, "patent_list", str(tmp_path / "x.csv"), "--yes"]) == 1
+    err = capsys.readouterr().err
+    assert "缺少必填的列" in err and "类型" in err and "授权日期" in err
+    assert snapshot(store, session.id) == before
+
+
+def test_load_rows_names_the_ignored_columns_for_every_front_end(store, tmp_path):
+    session = make_session(store, answers={})
+    engine = Engine.for_session(session)
+    path = tmp_path / "p.csv"
+    write_csv(path, [[*r, "备注文字"] for r in patent_rows(2)], "utf-8", [*HEADER, "备注\x1b[31m"])
+    rows = importer.load_rows(engine, "patent_list", path)
+    assert len(rows) == 2 and "备注" in importer.ignored_columns(rows) and "\x1b" not in importer.ignored_columns(rows)
+    assert importer.ignored_columns(list(rows)) == ""
+    from assistant.chat import Conversation
+
+    reply = Conversation(engine).imported("patent_list", rows, "p.csv")  # the TUI's and filing ask's path
+    assert any("“备注" in m and "已忽略" in m for m in reply.messages)
+    assert session.answers["patent_list"] == list(rows)

@@ -297,6 +297,36 @@ def test_the_kept_answers_note_is_in_the_conversation_too(store, tmp_path):
     assert notes and notes[0] in [m["text"] for m in store.load(session.id).transcript]
 
 
+def test_what_a_draft_quoted_survives_json_export_and_import_report(store, tmp_path):
+    """The record travels with the report: a figure changed after import-report still flags the narrative."""
+    s = make_session(store, "annual", {k: v for k, v in sample_answers().items() if k != "overview"})
+    conv = Conversation(Engine.for_session(s))
+    conv.engine.jump("overview")
+    conv.handle("起草")
+    conv.handle("1")
+    store.save(s)
+    path = export_session(s, "json", tmp_path / "r.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert any(q["source"] == "total_output" and q["shown"] == "128.60 亿元" for q in data["quotes"]["overview"])
+    again, _notes = load_report(path, store)
+    loaded = store.load(again.id)
+    assert loaded.quotes == s.quotes
+    engine = Engine.for_session(loaded)
+    assert not engine.apply_many({"total_output": "97"})
+    assert any(f.qid == "overview" and "128.60 亿元" in f.message and "97.00 亿元" in f.message for f in engine.findings())
+
+
+@pytest.mark.parametrize("quotes, words", [
+    ({"overview": "全部"}, ["引用记录", "overview"]),
+    ({"cluster_name": []}, ["引用记录", "cluster_name"]),  # not a narrative question
+    ({"overview": [{"source": "total_output", "kind": "answer", "value": 128.6, "shown": "128.60 亿元",
+                    "sentences": []}]}, ["引用记录", "total_output"]),
+    ({"overview": [{"source": "total_output", "kind": "eval", "value": "x", "shown": "", "sentences": []}]}, ["kind"]),
+])
+def test_a_report_with_a_malformed_quote_record_is_refused(tmp_path, quotes, words):
+    refused(tmp_path, report(answers={"overview": "一段文字。"}, quotes=quotes), *words)
+
+
 def test_a_key_given_twice_is_refused_naming_it(tmp_path):
     """JSON lets the last of two equal keys win in silence: the year became 2024. Which counts is a guess."""
     text = json.dumps(report(answers={"enterprise_count": 400}))

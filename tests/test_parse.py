@@ -269,10 +269,65 @@ def test_names_joined_by_dunhao_in_a_wider_list_are_refused_with_how_to_give_the
     with pytest.raises(InputError) as exc:
         p("specialized_list", "上海甲科技有限公司、上海乙传感有限公司")
     said = str(exc.value)
-    assert "统一社会信用代码" in said and "按“、”分成了 2 列" in said and "每行只写一项" in said
-    with pytest.raises(InputError) as exc:  # a comma is a column separator the person chose: no such hint
-        p("specialized_list", "上海甲科技有限公司，123")
-    assert "按“、”" not in str(exc.value)
+    assert "统一社会信用代码" in said and "整行都作为“企业名称”" in said and "每行只写一项" in said
+    with pytest.raises(InputError) as exc:  # an ASCII comma is a column separator the person chose: no such hint
+        p("specialized_list", "上海甲科技有限公司,123")
+    assert "整行都作为" not in str(exc.value)
+
+
+TARGET_TEXT = "推动甲、乙两家企业出海；完成境外展会3场，超额完成"
+
+
+@pytest.mark.parametrize("line", [
+    f"开放合作\t定性描述\t走出去\t{TARGET_TEXT}",  # pasted from Excel
+    f"开放合作, 定性描述, 走出去, {TARGET_TEXT}",  # typed at a row prompt (filing ask), ASCII commas between cells
+    f"开放合作|定性描述|走出去|{TARGET_TEXT}",
+])
+def test_chinese_punctuation_in_a_cell_is_text_not_a_column_separator(line):
+    """A 定性描述 cell holds any text: ，、； never split a row into columns (was “第 8 行：有 6 列”)."""
+    q = FLOW["targets"]
+    rows = [dict(r) for r in q.preset_rows]
+    lines = [f"{o.label}\t{r['indicator']}\t10%\t12%" for r in rows for o in q.column("direction").options
+             if o.id == r["direction"]]
+    lines[7] = line
+    got = parse(q, "\n".join(lines)).value
+    assert got[7]["actual"] == TARGET_TEXT and got[7]["target"] == "走出去" and len(got) == len(rows)
+
+
+def test_a_cell_with_chinese_punctuation_alone_on_a_line_is_one_cell():
+    q = FLOW["overseas_branch_list"]
+    with pytest.raises(InputError) as exc:  # one cell: 名称 holds the text, 所在国家 is missing, and says why
+        parse(q, "A公司，德国")
+    assert "所在国家" in str(exc.value) and "中文的“，、；”" in str(exc.value)
+    assert parse(q, "A公司（德国、法国），欧洲总部\t德国").value[0]["name"] == "A公司（德国、法国），欧洲总部"
+
+
+@pytest.mark.parametrize("qid", ["cluster_name", "leading_industry", "overview", "accident_detail"])
+def test_chinese_punctuation_in_free_text_is_stored_as_typed(qid):
+    typed = "只收回8家企业的采集表，以统计年报为准；另见：附件（一）、（二）？！"
+    assert p(qid, typed).value == typed
+
+
+def test_chinese_punctuation_is_kept_through_the_conversation(store):
+    from conftest import make_session
+
+    from assistant.chat import Conversation
+
+    session = make_session(store, answers={})
+    conv = Conversation(Engine.for_session(session))
+    typed = "智能装备，含工业机器人；核心零部件、系统集成（上海）"
+    conv.engine.jump("leading_industry")
+    conv.handle(typed)
+    assert session.answers["leading_industry"] == typed
+    conv.engine.jump("patents_per_10k")
+    conv.handle("45.2 依据：只收回8家企业的采集表，以统计年报为准")
+    assert session.answers["patents_per_10k"]["basis"] == "只收回8家企业的采集表，以统计年报为准"
+    conv.engine.jump("targets")
+    labels = {o.id: o.label for o in FLOW["targets"].column("direction").options}
+    rows = [[labels[r["direction"]], r["indicator"], "10%", "12%"] for r in FLOW["targets"].preset_rows]
+    rows[7][3] = TARGET_TEXT
+    reply = conv.submit("targets", rows, "（提交名单）")
+    assert not reply.refused and session.answers["targets"][7]["actual"] == TARGET_TEXT
 
 
 # -- invisible characters and absurd figures (issue 23) -------------------------------------------

@@ -735,3 +735,49 @@ def test_a_paste_without_the_printed_rows_is_added_after_them_and_a_whole_table_
             assert "替换了表格预设的行" in app.screen.query_one("#list-note").plain
 
     run(go())
+
+
+def test_a_stale_draft_is_flagged_in_the_outline_and_the_review_screen_with_both_figures(store: SessionStore):
+    """Adopted with 128.60 亿元, the figure changed to 97.00: the outline marks the part and the question and
+    names both figures; F3 lists the warning under the narrative; 起草 typed there redraws the sentence."""
+    from assistant.chat import Conversation
+    from assistant.tui.screens.review import ReviewScreen
+
+    sid = upto(store, "overview")
+    s = store.load(sid)
+    conv = Conversation(Engine.for_session(s))
+    conv.handle("起草")
+    conv.handle("1")
+    conv.engine.jump("total_output")
+    conv.handle("97")
+    conv.engine.jump("overview")
+    store.save(s)
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            outline = screen.query_one("#outline")
+            part = next(k for k in outline._labels if k.startswith("§") and outline.label(k).lstrip("▾▸ ").startswith("⚠"))
+            assert "七、" in outline.label(part)
+            assert outline.label("overview").startswith("⚠▶")
+            brief = next(outline.label(k) for k in outline._labels if k.startswith("⚠overview"))
+            assert "128.60" in brief and "97.00" in brief
+            await pilot.press("f3")
+            await pilot.pause()
+            review = app.screen
+            assert isinstance(review, ReviewScreen)
+            ol = review.query_one("#review-list")
+            row = next(ol.get_option_at_index(i) for i in range(ol.option_count)
+                       if ol.get_option_at_index(i).id == "overview")
+            text = str(row.prompt)
+            assert "⚠" in text and "128.60 亿元" in text and "97.00 亿元" in text
+            await pilot.press("escape")
+            await pilot.pause()
+            await type_line(pilot, "起草")
+            await type_line(pilot, "1")
+            assert "总产值 97.00 亿元" in screen.session.answers["overview"]
+            assert not any(k.startswith("⚠") for k in outline._labels)
+
+    run(go())

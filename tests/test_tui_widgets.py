@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import unicodedata
 
+from textual import events
 from tui_support import paste_into, type_line
 
 from assistant.engine import Engine
@@ -340,7 +342,7 @@ def test_paste_splits_rows_as_the_input_line_does(store: SessionStore):
             screen = app.screen
             editor = screen.query_one(ListEditor)
             # three names on one line of a two-column list: several rows or one row's cells? Not guessed.
-            await paste_into(pilot, screen.query_one("#rows"), names)
+            await paste_into(pilot, screen.query_one("#rows"), names.replace("、", ","))
             assert editor.rows == []
             said = screen.query_one("#row-errors").plain
             assert "3 项" in said and "每行粘贴一条" in said, said
@@ -348,9 +350,12 @@ def test_paste_splits_rows_as_the_input_line_does(store: SessionStore):
             assert [r[0] for r in editor.rows] == names.split("、")
             assert "已粘贴 3 行" in screen.query_one("#list-note").plain
             assert not screen.query_one("#row-errors-box").display
-            # a comma between the cells of a row, as on the input line
-            await paste_into(pilot, screen.query_one("#rows"), "上海丁智能有限公司，91310115MA1K4A2B3A")
+            # an ASCII comma between the cells of a row, as on the input line
+            await paste_into(pilot, screen.query_one("#rows"), "上海丁智能有限公司,91310115MA1K4A2B3A")
             assert editor.rows[-1] == ["上海丁智能有限公司", "91310115MA1K4A2B3A"]
+            # Chinese punctuation is text of the cell, never a separator
+            await paste_into(pilot, screen.query_one("#rows"), "上海戊（智能、传感）有限公司，浦东")
+            assert editor.rows[-1] == ["上海戊（智能、传感）有限公司，浦东"]
 
     asyncio.run(run())
 
@@ -383,5 +388,36 @@ def test_table_columns_use_the_width_and_a_long_cell_leaves_the_others_on_screen
             # every column stays on screen, none under the scrollbar: no sideways scrolling
             assert table.virtual_size.width <= table.scrollable_content_region.width
             assert "2023 年完成值" in table.render_line(0).text
+
+    asyncio.run(run())
+
+
+def test_chinese_punctuation_typed_in_a_targets_cell_stays_in_that_cell(store: SessionStore):
+    """，、； typed in a 定性描述 cell are text: the row keeps its four columns and the text is stored as typed."""
+    s = _session_at(store, "targets")
+    typed = "推动甲、乙两家企业出海；完成展会3场，超额"
+
+    async def run() -> None:
+        app = FilingApp(s.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            editor = app.screen.query_one(ListEditor)
+            table = editor.table
+            table.focus()
+            table.move_cursor(7, 3)  # 开放合作 · 定性描述 · 完成值
+            await pilot.pause()
+            for ch in typed:  # as a terminal sends them (Pilot.press drops the character of ，、；)
+                key = ch if ch.isalnum() else unicodedata.name(ch).lower().replace(" ", "_")
+                app.screen.focused.post_message(events.Key(key, ch))
+                await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert editor.rows[7] == ["开放合作", "定性描述", "", typed]
+            for row in editor.rows:  # the other cells, so the table can be submitted
+                row[2] = row[2] or "10%"
+                row[3] = row[3] or "12%"
+            editor.submit()
+            await pilot.pause()
+            assert app.screen.session.answers["targets"][7]["actual"] == typed
 
     asyncio.run(run())

@@ -115,6 +115,8 @@ def report_dict(engine: Engine) -> dict[str, Any]:
         "answers": answers,
         "calculated": calculated,
         "evidence": evidence(engine),  # formula, inputs and, for an override, the operator's basis
+        # what the drafts of each narrative answer quoted: a later change of those answers is noticed
+        "quotes": {qid: [q.to_dict() for q in s.quotes[qid]] for qid in answers if s.quotes.get(qid)},
         "labels": labels,
         "shown": shown,
     }
@@ -413,4 +415,11 @@ def read_report(path: Path | str, session_id: str) -> tuple[Any, Any, Any]:
     if refused:
         lines = "\n".join(f"  - {r}" for r in refused[:20])
         raise _cli_error(f"{where} 的计算佐证未能通过检查，没有创建会话：\n{lines}", 1)
+    from ..quotes import quotes_from_json
+
+    try:  # what the narrative's drafts quoted, so a figure changed after the import is still noticed
+        narrative = {q.id for q in flow.questions if q.type == "longtext"}
+        session.quotes = {k: v for k, v in quotes_from_json(data.get("quotes"), narrative).items() if k in session.answers}
+    except InputError as exc:
+        raise _cli_error(f"{where} 的引用记录（quotes）未能通过检查，没有创建会话：{exc}。", 1) from None
     return session, engine, applied

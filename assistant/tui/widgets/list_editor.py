@@ -25,7 +25,8 @@ from .rows_table import RowsTable
 
 def split_pasted(text: str, columns: list[Any], fill: Any = str) -> list[list[str]]:
     """Pasted rows split by the parser's own rule (the input line's): a one-column list takes "A、B；C" as
-    three rows, a wider one a row per line (Excel's Tab, or commas). A first line naming the columns is dropped."""
+    three rows, a wider one a row per line (Excel's Tab, or ASCII commas; ，、； stay in the cell). A first
+    line naming the columns is dropped."""
     n = len(columns)
     lines = [line for line in text.splitlines() if line.strip()]
     if lines:
@@ -237,9 +238,10 @@ class ListEditor(Vertical):
             labels = "、".join(self.fill(c.label or c.id) for c in self.q.columns)
             k = len(rows[wide - 1])
             if "\t" not in text and "|" not in text:
-                # "甲公司、乙公司、丙公司" in a two-column list: several names, or one row's cells? Not guessed.
-                self.show_errors(f"粘贴的第 {wide} 行被“、”或逗号分成了 {k} 项，但本名单每行只有 {n} 列（{labels}），"
-                                 f"没有加入表格。如果这是 {k} 条，请每行粘贴一条；同一行的各列用 Tab 或逗号分隔。")
+                # "甲公司,乙公司,丙公司" in a two-column list: several names, or one row's cells? Not guessed.
+                self.show_errors(f"粘贴的第 {wide} 行被英文逗号“,”分成了 {k} 项，但本名单每行只有 {n} 列（{labels}），"
+                                 f"没有加入表格。如果这是 {k} 条，请每行粘贴一条；同一行的各列用 Tab 或英文逗号分隔"
+                                 "（中文的“，、；”是格子里的文字）。")
             else:
                 self.show_errors(f"粘贴的第 {wide} 行有 {k} 列，但本名单只有 {n} 列"
                                  f"（{labels}），没有加入表格，请检查后再粘贴。")
@@ -483,8 +485,11 @@ class ImportRowsDialog(ModalScreen[tuple[list[dict[str, Any]], str] | None]):
         more = f"\n……共 {len(rows)} 行" if len(rows) > 5 else ""
         old = self.engine.session.answers.get(self.qid)
         replace = f"（将替换当前的 {len(old)} 行）" if isinstance(old, list) and old else ""
+        from ...importer import ignored_columns
+
+        note = ignored_columns(rows)
         self._say(f"读到 {len(rows)} 行，检查通过{replace}：\n" + "\n".join(head) + more
-                  + "\n再按一次回车导入，Esc 取消。", False)
+                  + (f"\n{note}" if note else "") + "\n再按一次回车导入，Esc 取消。", False)
 
     def _say(self, text: str, error: bool) -> None:
         shown = self.query_one("#import-rows-result", WrapStatic)

@@ -24,6 +24,7 @@ from textual.widgets import Static
 from textual.widgets.option_list import Option
 
 from ...checks import blocked_questions
+from ...drafts import NARRATIVE_RULES
 
 
 def _fit(text: str, width: int) -> str:
@@ -199,6 +200,10 @@ class Outline(Vertical):
         cur_sec = engine.flow.section_of[cur.id].id if cur else None
         answers = engine.session.answers
         blocked = blocked_questions(engine)  # answered, but a blocking finding concerns them: ✗, not ✓
+        flagged: dict[str, list[str]] = {}  # narrative stating a figure the answers no longer say: ⚠ and which
+        for f in engine.findings():
+            if f.rule in NARRATIVE_RULES:
+                flagged.setdefault(f.qid, []).append(f.brief or f.message)
         width = max(width - 4, 12)  # room for the scrollbar and the focus bar
         rows: list[tuple[str, Text]] = []
         for sec in engine.flow.sections:
@@ -207,9 +212,10 @@ class Outline(Vertical):
             count = f" {sp.answered}/{sp.total}"
             title = _fit(engine.text(sec.title), width - 4 - cell_len(count))
             bad = any(q.id in blocked for q in sec.questions)
+            warn = any(q.id in flagged for q in sec.questions)
             rows.append(("§" + sec.id, Text.assemble(
                 ("▾ " if open_ else "▸ ", "dim"),
-                ("✗ ", "bold red") if bad else ("✓ " if sp.done else "", "green"),
+                ("✗ ", "bold red") if bad else ("⚠ ", "bold yellow") if warn else ("✓ " if sp.done else "", "green"),
                 (title, "bold" if open_ else ""), (count, "dim"))))
             if not open_:
                 continue
@@ -220,14 +226,19 @@ class Outline(Vertical):
                 elif q.calculated:
                     t = Text(" = " + _fit(engine.label(q) or q.id, width - 3 - 12) + "（自动计算）", style="dim italic")
                 elif cur is not None and q.id == cur.id:
-                    t = Text(("✗▶ " if q.id in blocked else " ▶ ") + label, style="bold reverse")
+                    mark = "✗▶ " if q.id in blocked else "⚠▶ " if q.id in flagged else " ▶ "
+                    t = Text(mark + label, style="bold reverse")
                 elif q.id in blocked:
                     t = Text.assemble((" ✗ ", "bold red"), label)
+                elif q.id in flagged:
+                    t = Text.assemble((" ⚠ ", "bold yellow"), label)
                 elif q.id in answers:
                     t = Text.assemble((" ✓ ", "green"), label)
                 else:
                     t = Text(" · " + label)
                 rows.append((q.id, t))
+                for i, brief in enumerate(flagged.get(q.id, []) if engine.is_relevant(q.id) else []):
+                    rows.append((f"⚠{q.id}#{i}", Text("   " + _fit(brief, width - 3), style="yellow")))
         shown = [(key, text.plain + str(text.style)) for key, text in rows]
         before, self._shown = self._shown, shown
         if shown == before:
@@ -274,5 +285,7 @@ class Outline(Vertical):
         key = event.option.id or ""
         if key.startswith("§"):
             self.post_message(self.Jump("section", key[1:]))
+        elif key.startswith("⚠"):  # the line naming a changed figure, under its question
+            self.post_message(self.Jump("question", key[1:].rsplit("#", 1)[0]))
         elif key:
             self.post_message(self.Jump("question", key))
