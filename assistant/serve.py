@@ -40,7 +40,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -472,6 +472,8 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
     data_root = (config.data_root or home()).expanduser().resolve()
     max_tabs = config.max_tabs or default_max_tabs()
 
+    tab_apps: dict[str, str] = {}  # a browser tab's folder id (its app told its page) → that app's service id
+
     class FilingAppService(AppService):
         """An app process whose tab closes when it ends, however it ends (also killed or out of memory,
         when no exit message comes)."""
@@ -480,7 +482,20 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             try:
                 await super().run()
             finally:
+                for tab in [t for t, a in tab_apps.items() if a == self.app_service_id]:
+                    del tab_apps[tab]
                 await self.remote_close()
+
+        async def on_meta(self, data: bytes) -> None:
+            # The app tells its page where the tab's uploads go (filing:tab?id=…); the server notes whose
+            # app that is, so only the same browser session can upload there.
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                meta = json.loads(data)
+                url = meta.get("url") if meta.get("type") == "open_url" else None
+                if isinstance(url, str) and url.startswith("filing:tab?"):
+                    tab = parse_qs(urlsplit(url).query).get("id", [""])[0]
+                    tab_apps.setdefault(tab, self.app_service_id)  # the first app to claim an id keeps it
+            await super().on_meta(data)
 
     class PathOnlyAccessLog(AbstractAccessLogger):
         """The access log without query strings (the first URL carries the token) or cookies."""
@@ -621,8 +636,13 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             return websocket
 
         async def handle_upload(self, request: web.Request) -> web.StreamResponse:
-            """A file from the browser into the folder of the tab that asked for it, in this connection's data folder."""
-            return await serve_files.handle_upload(request, connection_of(request).data_root)
+            """A file from the browser into the folder of the tab that asked for it, in this connection's data
+            folder; only from the browser session whose app runs that tab."""
+            conn = connection_of(request)
+            owner = self.apps.get(tab_apps.get(request.match_info.get("tab", ""), ""))
+            if owner is None or owner.browser_session != conn.browser_session:
+                return refusal(request, 404, serve_files.CLOSED)
+            return await serve_files.handle_upload(request, conn.data_root)
 
         async def handle_download(self, request: web.Request) -> web.StreamResponse:
             """A download only for the browser session whose app process offered it."""

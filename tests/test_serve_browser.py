@@ -247,6 +247,13 @@ def test_the_upload_route_refuses_strangers_closed_tabs_and_oversize_files(chrom
         evil = {**same, "Origin": "http://evil.test"}
         assert _post(served.port, f"/upload/{tab}?name=名单.csv", b"x", evil)[0] == 403
         assert _post(served.port, "/upload/AAAAAAAAAAAAAAAAAAAAAA?name=a.csv", b"x", same)[0] == 404
+        # Another browser (its own session cookie, the token in hand) cannot upload into this tab.
+        other = chromium.new_context()
+        other.new_page().goto(served.url)
+        stranger = {**same, "Cookie": "; ".join(f"{c['name']}={c['value']}" for c in other.cookies())}
+        assert stranger["Cookie"] and stranger["Cookie"] != cookies
+        assert _post(served.port, f"/upload/{tab}?name=名单.csv", b"x", stranger)[0] == 404
+        other.close()
         status, said = _post(served.port, f"/upload/{tab}?name=a.exe", b"x", same)
         assert status == 415 and "只收 Excel" in said["error"]
         # Declared over the cap: refused before a byte is read.
