@@ -23,7 +23,7 @@ from .values import choice_options, chosen_index
 from .view import Choices, FindingView, PendingView, QuestionView, build
 
 if TYPE_CHECKING:
-    from .enterprises.dialog import Turn
+    from .enterprises.dialog import Files, Turn
 
 HELP_WORDS = {"?", "帮助", "help", "提示", "怎么填"}
 BACK_WORDS = {"返回", "上一题", "上一步", "back"}
@@ -97,12 +97,14 @@ _CN_NUMERALS = dict(enumerate("零一二三四五六七八九十", 0)) | {11: "�
 class Conversation:
     def __init__(self, engine: Engine, save: Callable[[], None] | None = None, *,
                  resume_command: str = "filing resume {id}",
-                 export_hint: str = "用 `filing export {id}` 导出 Word 文档"):
-        """resume_command / export_hint: how this front end resumes and exports ({id} filled in)."""
+                 export_hint: str = "用 `filing export {id}` 导出 Word 文档", files: Files | None = None):
+        """resume_command / export_hint: how this front end resumes and exports ({id} filled in); files: where
+        its files come from when not from paths on this computer (the browser's uploads: nothing else is read)."""
         self.engine = engine
         self._save = save or (lambda: None)
         self.resume_command = resume_command
         self.export_hint = export_hint
+        self.files = files
 
     @property
     def glossary(self):
@@ -164,8 +166,9 @@ class Conversation:
             out.append("本题可输入“起草”：助手按已填的数字生成一段草稿，您修改后再提交。")
         spec = load_spec(self.session.form)
         if spec is not None and any(i.question == q.id for i in spec.indicators):
-            out.append("本题可由成员企业数据计算：输入“企业数据 文件路径”（企业数据采集表，可用 `filing workbook` 生成），"
-                       "助手汇总后列出建议值供您选择。")
+            how = self.files.how if self.files is not None else \
+                "输入“企业数据 文件路径”（企业数据采集表，可用 `filing workbook` 生成）"
+            out.append(f"本题可由成员企业数据计算：{how}，助手汇总后列出建议值供您选择。")
         return out
 
     def _words_said(self) -> bool:
@@ -264,7 +267,7 @@ class Conversation:
         from .enterprises.dialog import KIND as ENTERPRISES
         from .enterprises.dialog import maybe_command, turn
 
-        ent = turn(e, raw, q is not None and q.type in FREE_TEXT)  # 企业数据 …: proposals from enterprise data
+        ent = turn(e, raw, q is not None and q.type in FREE_TEXT, self.files)  # 企业数据 …: proposals from enterprise data
         if ent is not None:
             return self._turn_reply(ent)
         pending = self.session.pending
@@ -722,7 +725,7 @@ class Conversation:
             if p.get("via") == "enterprises":
                 from .enterprises.dialog import command_paths, start
 
-                return self._turn_reply(start(self.engine, command_paths(str(p.get("target", ""))) or []))
+                return self._turn_reply(start(self.engine, command_paths(str(p.get("target", ""))) or [], self.files))
             if p.get("via") == "term" and p.get("target") in self.glossary:
                 return self._finish(Reply([Item("help", self.glossary[p["target"]].render())]))
             return self._jump(str(p.get("target", "")))

@@ -32,6 +32,7 @@ import signal
 import socket
 import ssl
 import sys
+import tempfile
 import threading
 import time
 import webbrowser
@@ -39,7 +40,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -465,10 +466,13 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
     from textual_serve.app_service import AppService
     from textual_serve.server import Server
 
+    from . import serve_files
     from .paths import home
 
     data_root = (config.data_root or home()).expanduser().resolve()
     max_tabs = config.max_tabs or default_max_tabs()
+
+    tab_apps: dict[str, str] = {}  # a browser tab's folder id (its app told its page) → that app's service id
 
     class FilingAppService(AppService):
         """An app process whose tab closes when it ends, however it ends (also killed or out of memory,
@@ -478,7 +482,20 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             try:
                 await super().run()
             finally:
+                for tab in [t for t, a in tab_apps.items() if a == self.app_service_id]:
+                    del tab_apps[tab]
                 await self.remote_close()
+
+        async def on_meta(self, data: bytes) -> None:
+            # The app tells its page where the tab's uploads go (filing:tab?id=…); the server notes whose
+            # app that is, so only the same browser session can upload there.
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                meta = json.loads(data)
+                url = meta.get("url") if meta.get("type") == "open_url" else None
+                if isinstance(url, str) and url.startswith("filing:tab?"):
+                    tab = parse_qs(urlsplit(url).query).get("id", [""])[0]
+                    tab_apps.setdefault(tab, self.app_service_id)  # the first app to claim an id keeps it
+            await super().on_meta(data)
 
     class PathOnlyAccessLog(AbstractAccessLogger):
         """The access log without query strings (the first URL carries the token) or cookies."""
@@ -510,6 +527,7 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
                 web.get("/", self.handle_index, name="index"),
                 web.get("/ws", self.handle_websocket, name="websocket"),
                 web.get("/download/{key}", self.handle_download, name="download"),
+                web.post("/upload/{tab}", self.handle_upload, name="upload"),
                 web.static("/static", self.statics_path, show_index=False, name="static"),
             ]
 
@@ -617,6 +635,15 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
                         await websocket.close()
             return websocket
 
+        async def handle_upload(self, request: web.Request) -> web.StreamResponse:
+            """A file from the browser into the folder of the tab that asked for it, in this connection's data
+            folder; only from the browser session whose app runs that tab."""
+            conn = connection_of(request)
+            owner = self.apps.get(tab_apps.get(request.match_info.get("tab", ""), ""))
+            if owner is None or owner.browser_session != conn.browser_session:
+                return refusal(request, 404, serve_files.CLOSED)
+            return await serve_files.handle_upload(request, conn.data_root)
+
         async def handle_download(self, request: web.Request) -> web.StreamResponse:
             """A download only for the browser session whose app process offered it."""
             conn = connection_of(request)
@@ -627,7 +654,7 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             owner = self.apps.get(meta.app_service.app_service_id)
             if owner is None or owner.browser_session != conn.browser_session:
                 raise web.HTTPNotFound(text="没有这个下载（可能已经下载过或已过期）。")
-            return await super().handle_download(request)
+            return await serve_files.download(self, request)  # named as on the desktop, Chinese included
 
         async def close_tabs(self) -> None:
             """Server stopping: every tab's app is asked to save and quit (bounded by end_app's limits)."""
@@ -853,18 +880,27 @@ def _child(argv: list[str]) -> int:
         from .forms import use_forms
 
         use_forms(args.forms)
+    from .browser_tab import BrowserTab
     from .store import SessionStore
     from .tui.app import FilingApp
 
     store = SessionStore()
     store.check_root()
-    app = FilingApp(args.session, store=store)
+    # The tab's own folder in the data folder: its uploads, its exports being built, its working and
+    # temporary folder (so nothing relative or temporary lands in the server's folders).
+    tab = BrowserTab.new()
+    tab.open()
+    os.chdir(tab.root)
+    os.environ["TMPDIR"] = str(tab.scratch)  # LibreOffice's profile for a PDF too
+    tempfile.tempdir = str(tab.scratch)
+    app = FilingApp(args.session, store=store, browser=tab)
     try:
         app.run()
     finally:
         handle = getattr(app, "_handle", None)
         if handle is not None:
             handle.close()
+        tab.close()
     return 0
 
 

@@ -239,7 +239,7 @@ def test_tui_holds_the_list_shows_x_in_the_outline_and_the_fix_works(store):
             assert screen.engine.current().id == "specialized_list"
             choices = screen.query_one("#choices")
             assert choices.display and choices.highlighted is None
-            shown = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
+            shown = [str(choices.get_option_at_index(i).prompt).strip() for i in range(choices.option_count)]
             assert shown == ["1. 把数量改为 3", "2. 回到名单修改", "3. 先保留，稍后再改"]
             outline = screen.query_one("#outline")
             assert "✗" in outline.label("specialized_list") and "✗" in outline.label("specialized_count")

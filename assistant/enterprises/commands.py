@@ -107,8 +107,14 @@ def run_workbook(args: Any) -> int:
         rows = rows_from_session(engine, spec)
     elif args.prefill:
         rows = _prefill_file(Path(args.prefill), spec)
+    return _emit(spec, session.year, rows, args, workbook_name(engine))
+
+
+def workbook_name(engine: Any) -> str:
+    """The file name `filing workbook 会话编号` writes (the browser's download has the same name)."""
+    session = engine.session
     name = str(engine.value(next(iter(engine.flow.by_id))) or session.title or "集群")
-    return _emit(spec, session.year, rows, args, f"{_safe(name)}_{session.year}年度企业数据采集表.xlsx")
+    return f"{_safe(name)}_{session.year}年度企业数据采集表.xlsx"
 
 
 def _safe(name: str) -> str:

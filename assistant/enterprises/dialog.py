@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..computed import short_label
 from ..parse import InputError, normalize
@@ -34,6 +34,18 @@ PROMPT = ("请选择：输入“全部”采用全部建议（标有“仅 …/�
 WAITING = "请对上面列出的计算结果作出选择：“全部”、序号（如 1 3 5）、“保留 2 原因：……”或“取消”；直接回车不会采用。"
 _KEEP = re.compile(r"保留\s*(?P<nums>[\d\s,，、\-－~]+?)\s*(?:(?:原因|理由|依据)\s*[:：]?|[:：])\s*(?P<reason>.+)$")
 _COUNT_IN = re.compile(r"(?:计入|确认计入)\s*[:：]?\s*(?P<what>全部|所有|[A-Za-z](?:[\s,，、;；]*[A-Za-z])*)\s*")
+
+
+class Files(Protocol):
+    """Where a front end's files come from when they are not paths on this computer (the browser's uploads)."""
+
+    how: str  # how the person gives files there, e.g. 按 F6 上传…
+
+    def find(self, name: str) -> Path | None: ...
+
+    def missing(self, names: list[str]) -> str: ...
+
+    def tidy(self, text: str) -> str: ...  # a message without the folder the files are kept in
 
 
 @dataclass
@@ -67,13 +79,15 @@ def command_paths(text: str) -> list[str] | None:
         return rest.split()
 
 
-def is_command(text: str, free_text: bool) -> bool:
+def is_command(text: str, free_text: bool, files: Files | None = None) -> bool:
     """A whole command: on a free-text question only with paths that exist (else it is an answer)."""
     paths = command_paths(text)
     if paths is None:
         return False
     if not free_text:
         return True
+    if files is not None:
+        return bool(paths) and all(files.find(p) is not None for p in paths)
     return bool(paths) and all(Path(p).expanduser().exists() for p in paths)
 
 
@@ -86,13 +100,24 @@ def maybe_command(text: str, free_text: bool) -> bool:
     return all(p.lower().endswith((".xlsx", ".xlsm", ".csv")) or "/" in p or "\\" in p for p in paths)
 
 
-def start(engine: Engine, paths: list[str]) -> Turn:
-    """Read the files and show the proposals; the batch waits in session.pending. Refused: nothing changed."""
+def start(engine: Engine, paths: list[str], files: Files | None = None) -> Turn:
+    """Read the files and show the proposals; the batch waits in session.pending. Refused: nothing changed.
+    With `files` (the browser), the names are of files given there, and nothing else is read."""
     session = engine.session
     if not paths and not session.prior:
+        if files is not None:
+            return Turn([f"请{files.how}。"], action="enterprises")
         return Turn(["请在“企业数据”后面写上企业数据采集表的路径，例如：企业数据 ~/采集表/企业数据采集表.xlsx"
                      "（可以写多个文件，用空格分开；路径中有空格时请加引号）。"
                      "还没有采集表时，可用 `filing workbook 会话编号` 生成一份发给企业填写。"], action="enterprises")
+    if files is not None:  # only files given there (the browser's uploads): nothing else is read
+        found = [files.find(p) for p in paths]
+        missing = [p for p, f in zip(paths, found, strict=True) if f is None]
+        if missing:
+            return Turn([files.missing(missing)], refused=True)
+        t = _present(engine, [str(f) for f in found if f is not None])
+        t.messages = [files.tidy(m) for m in t.messages]
+        return t
     return _present(engine, [str(Path(p).expanduser()) for p in paths])
 
 
@@ -237,7 +262,7 @@ def reply(engine: Engine, text: str) -> Turn:
     return Turn(lines or ["没有需要改动的项目。"], ask=True)
 
 
-def turn(engine: Engine, text: str, free_text: bool) -> Turn | None:
+def turn(engine: Engine, text: str, free_text: bool, files: Files | None = None) -> Turn | None:
     """The conversation's hook: this command or a reply to its waiting batch; None for anything else."""
     pending = engine.session.pending
     if pending and pending.get("kind") == KIND:
@@ -246,6 +271,6 @@ def turn(engine: Engine, text: str, free_text: bool) -> Turn | None:
         if normalize(text).strip().lower() in QUIT_WORDS | SAVE_WORDS | PROGRESS_WORDS | PREVIEW_WORDS | CHECK_WORDS:
             return None  # the chat word works; the batch keeps waiting
         return reply(engine, text)
-    if is_command(text, free_text):
-        return start(engine, command_paths(text) or [])
+    if is_command(text, free_text, files):
+        return start(engine, command_paths(text) or [], files)
     return None

@@ -6,31 +6,48 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import Console
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message_pump import MessagePump
+from textual.widgets import Input, TextArea
 
 from ..crashlog import LogStream, sentence
 from ..store import SessionError, SessionStore
+
+if TYPE_CHECKING:
+    from ..browser_tab import BrowserTab
+
+
+# The keys as the browser's page and the README write them (Textual's own display is f1, esc).
+BROWSER_KEYS = {**{f"f{i}": f"F{i}" for i in range(1, 13)}, "esc": "Esc", "escape": "Esc"}
 
 
 class FilingApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "集群填报助手"
     ENABLE_COMMAND_PALETTE = False  # ctrl+p stays free; every action is on a key in the footer
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "退出", priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "退出", priority=True),
+        # Select all, as everywhere else (Textual's Input moves to the line start): typing replaces the text.
+        Binding("ctrl+a", "select_all_text", show=False, priority=True),
+    ]
 
     def __init__(self, session_id: str | None = None, *, store: SessionStore | None = None,
-                 clock: Callable[[], datetime] = datetime.now, handle: Any = None):
+                 clock: Callable[[], datetime] = datetime.now, handle: Any = None, browser: BrowserTab | None = None):
         super().__init__()
         self.store = store or SessionStore()
         self.session_id = session_id
         self.clock = clock
         self._handle = handle  # a session already opened (locked) by run_app
         self.last_session: str | None = None  # the conversation shown last: said on leaving, to resume it
+        # Under `filing serve`: this tab's folder. Files then come as uploads and leave as downloads; no path
+        # on the server is asked for or shown.
+        self.browser = browser
+        self._unsent = False  # what the page was last told: is there text typed and not yet sent?
         # Textual prints an unhandled exception (with local variables: answers, paths) on its error
         # console as the app closes; it goes to a log file instead, the terminal gets one sentence.
         self._error_log = LogStream("对话界面")
@@ -55,6 +72,11 @@ class FilingApp(App):
         return super().get_default_screen()
 
     def on_mount(self) -> None:
+        if self.browser is not None:
+            from .browser import tell_page
+
+            tell_page(self, "tab", id=self.browser.id)  # where the page sends this tab's uploads
+            self.set_interval(0.3, self._tell_unsent)
         if self._handle is not None:
             return
         from .screens.home import HomeScreen
@@ -63,7 +85,57 @@ class FilingApp(App):
         error = getattr(self, "_open_error", None)
         home = self.screen
         if error and isinstance(home, HomeScreen):
-            self.call_after_refresh(home.message, error, True)
+            self.call_after_refresh(home.message, self.shown(error), True)
+
+    # -- keys, pastes and the page around the browser's terminal ------------------------------------
+    def get_key_display(self, binding: Binding) -> str:
+        """In the browser the keys are written out as on the page's own buttons: Ctrl+Q, not ^q."""
+        shown = super().get_key_display(binding)
+        if self.browser is None or binding.key_display:
+            return shown
+        if shown.startswith("^") and len(shown) > 1:
+            return "Ctrl+" + shown[1:].upper()
+        return BROWSER_KEYS.get(shown, shown)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select_all_text":  # elsewhere (a table, a list) Ctrl+A is left to the widget
+            return isinstance(self.focused, (Input, TextArea))
+        return True
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C outside a text field (Textual's own hint is in English)."""
+        self.notify(f"要退出请按 {self.get_key_display(Binding('ctrl+q', 'quit'))}（答案已自动保存）。", timeout=5)
+
+    def action_select_all_text(self) -> None:
+        if isinstance(self.focused, (Input, TextArea)):
+            self.focused.select_all()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Paste) and "\r" in event.text:
+            # Browsers (xterm.js) and some terminals send a pasted line break as CR: rows copied from
+            # Excel must arrive as rows, not as one line.
+            event.text = event.text.replace("\r\n", "\n").replace("\r", "\n")
+        await super().on_event(event)
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        if self.browser is not None:
+            self.notify("下载没有完成（浏览器没有取走文件）。请再导出一次。", severity="error", timeout=10)
+
+    def unsent(self) -> bool:
+        """Typed text not yet sent anywhere (the page asks before the tab is closed)."""
+        return any(bool(getattr(screen, "unsent", lambda: False)()) for screen in self.screen_stack)
+
+    def _tell_unsent(self) -> None:
+        on = self.unsent()
+        if on != self._unsent:
+            from .browser import tell_page
+
+            self._unsent = on
+            tell_page(self, "unsent", on="1" if on else "0")
+
+    def shown(self, text: str) -> str:
+        """A message as this front end may show it: in the browser without server paths."""
+        return self.browser.tidy(text) if self.browser is not None else text
 
     def open_session(self, sid: str) -> bool:
         """Lock the session and show its conversation; a problem is shown, never a traceback."""
@@ -72,8 +144,8 @@ class FilingApp(App):
         except SessionError as exc:
             home = self.screen
             if hasattr(home, "message"):
-                home.message(str(exc), True)
-            self.notify(str(exc), severity="error", timeout=8, markup=False)  # names a path: never markup
+                home.message(self.shown(str(exc)), True)
+            self.notify(self.shown(str(exc)), severity="error", timeout=8, markup=False)  # names a path: never markup
             return False
         self._show_conversation(handle)
         return True

@@ -76,7 +76,9 @@ class ConversationScreen(Screen):
         self.handle = handle  # store.OpenSession: holds the lock while this screen lives
         self.clock = clock
         self.engine = Engine.for_session(handle.session)
-        self.conv = Conversation(self.engine, save=self._save, export_hint="按 F5 导出 Word 文档")
+        # In the browser the conversation reads only this tab's uploads (企业数据 by file name), never a server path.
+        self.conv = Conversation(self.engine, save=self._save, export_hint="按 F5 导出 Word 文档",
+                                 files=getattr(self.app, "browser", None))
         self.saved_at: datetime | None = None
         self._outline_forced: bool | None = None
         self._save_lock = threading.Lock()
@@ -132,7 +134,8 @@ class ConversationScreen(Screen):
 
             exc = event.worker.error
             why = describe(exc) if isinstance(exc, OSError) else str(exc)
-            self.notify(f"保存失败：{why}。下一次回答时会再保存。", severity="error", timeout=10, markup=False)
+            self.notify(filing_app(self).shown(f"保存失败：{why}。下一次回答时会再保存。"), severity="error", timeout=10,
+                        markup=False)
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self):
@@ -175,7 +178,11 @@ class ConversationScreen(Screen):
     def _apply_width(self, width: int) -> None:
         narrow = width < 100
         self.set_class(narrow, "narrow")
-        show = self._outline_forced if self._outline_forced is not None else not narrow
+        browser = getattr(self.app, "browser", None) is not None
+        self.set_class(browser, "browser")
+        # A browser at 1024 px is about 113 columns: the questions and the editors get the width.
+        wide = width >= (120 if browser else 100)
+        show = self._outline_forced if self._outline_forced is not None else wide
         self._outline.display = show
 
     # -- after every turn -----------------------------------------------------------------------
@@ -481,7 +488,15 @@ class ConversationScreen(Screen):
             if command:
                 self.say(command)
 
-        self.app.push_screen(EnterpriseDialog(), done)
+        self.app.push_screen(EnterpriseDialog(self.session), done)
+
+    def unsent(self) -> bool:
+        """Text typed and not sent: on the input line (other than the answer put there), or in an editor."""
+        line = self._input.value
+        if line.strip() and line != self._prefilled:
+            return True
+        q = self.engine.current()
+        return self._editor is not None and q is not None and q.id in self.session.drafts
 
     def action_home(self) -> None:
         from .home import HomeScreen

@@ -14,6 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet
 
 from ...errors import Remedies, UserError
+from ..app import filing_app
+from ..browser import BROWSER_REMEDIES
 from ..widgets.cjk import WrapStatic
 from ..widgets.typing import hand_on
 
@@ -25,6 +27,10 @@ FLAGS = {"force": "覆盖已有文件", "draft": "草稿（允许未完成）"}
 # The exporter's refusals name their fixes as this dialog's boxes and fields, not the CLI's options.
 DIALOG_REMEDIES = Remedies(force=f"勾选“{FLAGS['force']}”", draft="勾选“草稿”", output="在“保存到”里填写",
                            fmt="选择", as_docx="改选 Word 文档（.docx）导出")
+
+
+# In the browser the package arrives as one file.
+BROWSER_LABELS = {"package": "报送材料 .zip（Word、PDF、JSON、计算佐证、报送清单）"}
 
 
 def flag_label(name: str, on: bool) -> str:
@@ -72,26 +78,33 @@ class ExportDialog(ModalScreen[str | None]):
         self.written: str | None = None
 
     def compose(self):
+        browser = getattr(self.app, "browser", None) is not None  # a download: no server path, nothing to overwrite
         # scrolls: at 80×24 the result line is below the buttons, and is scrolled into view when it is said
         with VerticalScroll(id="export-dialog", classes="dialog", can_focus=False):
-            yield WrapStatic("导出报告", classes="dialog-title")
+            yield WrapStatic("导出报告（下载到本机）" if browser else "导出报告", classes="dialog-title")
             with FormatChoice(id="format"):
-                for i, (_, label) in enumerate(FORMATS):
-                    yield FormatButton(label, value=i == 0)
-            yield Label("保存到（留空则用默认文件名，保存在当前目录）：")
-            # select_on_focus off: coming back to the path (Tab, or a key typed on a box) never selects what is
-            # there, so the next key adds to it instead of replacing it
-            yield Input(placeholder="例如：~/报告/报告.docx", id="path", select_on_focus=False)
+                for i, (fmt, label) in enumerate(FORMATS):
+                    yield FormatButton(BROWSER_LABELS.get(fmt, label) if browser else label, value=i == 0)
+            if not browser:
+                yield Label("保存到（留空则用默认文件名，保存在当前目录）：")
+                # select_on_focus off: coming back to the path (Tab, or a key typed on a box) never selects what
+                # is there, so the next key adds to it instead of replacing it
+                yield Input(placeholder="例如：~/报告/报告.docx", id="path", select_on_focus=False)
             with Horizontal(id="export-flags"):
-                yield FlagBox(flag_label("force", False), id="force")
+                if not browser:
+                    yield FlagBox(flag_label("force", False), id="force")
                 yield FlagBox(flag_label("draft", False), id="draft")
             with Horizontal(id="export-buttons"):
-                yield Button("导出", variant="primary", id="do-export")
+                yield Button("下载" if browser else "导出", variant="primary", id="do-export")
                 yield Button("关闭", id="close")
             with VerticalScroll(id="export-result-box"):
-                yield WrapStatic(id="export-result")
+                yield WrapStatic("回车下载所选格式（文件名与桌面版导出的相同），Esc 关闭。" if browser else "",
+                                 id="export-result")
 
     def on_mount(self) -> None:
+        if getattr(self.app, "browser", None) is not None:
+            self.query_one("#do-export", Button).focus()  # F5 → Enter downloads the Word document
+            return
         self.query_one("#path", Input).focus()
 
     def on_key(self, event: events.Key) -> None:
@@ -129,6 +142,9 @@ class ExportDialog(ModalScreen[str | None]):
     def do_export(self) -> None:
         import os
 
+        if getattr(self.app, "browser", None) is not None:
+            self.download()
+            return
         result = self.query_one("#export-result", WrapStatic)
         raw = self.query_one("#path", Input).value.strip()
         path = os.path.expanduser(raw) if raw else None  # a str: a trailing slash means a folder
@@ -172,6 +188,44 @@ class ExportDialog(ModalScreen[str | None]):
             self.run_worker(run, thread=True, exclusive=True, group="export")
         else:
             run()
+
+    def download(self) -> None:
+        """In the browser: built in the tab's scratch folder, handed to the browser as a download."""
+        from .. import browser
+
+        conn = filing_app(self).browser
+        assert conn is not None
+        fmt, draft = self.fmt(), self.query_one("#draft", Checkbox).value
+
+        def run() -> None:
+            try:
+                built = browser.build_export(self.session, fmt, draft, conn)
+            except UserError as exc:
+                self.app.call_from_thread(self._show, conn.tidy(f"未能导出：{exc.worded(BROWSER_REMEDIES)}"), True)
+                return
+            except OSError as exc:
+                from ...fileerrors import describe
+
+                self.app.call_from_thread(self._show, conn.tidy(f"未能导出：{describe(exc)}"), True)
+                return
+            except Exception as exc:  # a programming error: logged, said here; the app stays open
+                from ...crashlog import report
+
+                self.app.call_from_thread(self._show, conn.tidy(report(exc, "导出")), True)
+                return
+            self.app.call_from_thread(self._delivered, built)
+
+        self._show({"pdf": "正在用 LibreOffice 生成 PDF，通常需要几秒钟……",
+                    "package": "正在生成报送材料……"}.get(fmt, "正在生成……"), False)
+        self.run_worker(run, thread=True, exclusive=True, group="export")
+
+    def _delivered(self, built: Any) -> None:
+        from ..browser import deliver
+
+        deliver(filing_app(self), built)
+        self.written = built.name
+        shown = "\n".join([f"已开始下载：{built.name}（在浏览器的下载栏中查看）", *built.notes])
+        self._show(filing_app(self).shown(shown), False)
 
     def _show(self, text: str, error: bool) -> None:
         result = self.query_one("#export-result", WrapStatic)

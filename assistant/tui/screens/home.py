@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events
@@ -63,19 +63,40 @@ class ImportDialog(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
 
     def compose(self):
+        conn = filing_app(self).browser
         with Vertical(id="import-dialog", classes="dialog"):
             yield WrapStatic("导入 JSON 报告", classes="dialog-title")
+            if conn is not None:  # in the browser: a report uploaded from the person's computer
+                from ...browser_tab import REPORTS
+                from ..widgets.uploads import UploadPicker
+
+                yield WrapStatic("由本助手导出的 JSON 报告：上传后选中，回车导入。")
+                yield UploadPicker(conn, REPORTS, id="import-uploads")
+                yield WrapStatic("Esc 取消", id="import-result")
+                return
             yield Label("JSON 文件路径（由本助手导出的报告）：")
             yield Input(placeholder="例如：~/下载/浦江集群报告.json", id="import-path")
             yield WrapStatic("回车导入，Esc 取消", id="import-result")
 
+    def on_mount(self) -> None:
+        from ..widgets.uploads import UploadPicker
+
+        pickers = self.query(UploadPicker)
+        if pickers:
+            pickers.first().focus_list()
+
+    def on_upload_picker_chosen(self, event: Any) -> None:
+        event.stop()
+        self.load(str(event.upload.path))
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.load(event.value.strip())
+
+    def load(self, raw: str) -> None:
         from pathlib import Path
 
-
         result = self.query_one("#import-result", WrapStatic)
-        raw = event.value.strip()
         if not raw:
             result.update("请先填写文件路径。")
             result.add_class("error")
@@ -92,13 +113,13 @@ class ImportDialog(ModalScreen[str | None]):
         try:
             session = import_report(Path(raw).expanduser(), filing_app(self).store)
         except (UserError, SessionError, FlowError, OSError) as exc:
-            result.update(f"未能导入：{exc}")
+            result.update(filing_app(self).shown(f"未能导入：{exc}"))
             result.add_class("error")
             return
         except Exception as exc:  # a programming error: logged, said here; the app stays open
             from ...crashlog import report
 
-            result.update(report(exc, "导入报告"))
+            result.update(filing_app(self).shown(report(exc, "导入报告")))
             result.add_class("error")
             return
         self.dismiss(session.id)
@@ -214,7 +235,7 @@ class HomeScreen(Screen):
 
     def message(self, text: str, error: bool = False) -> None:
         msg = self.query_one("#home-message", WrapStatic)
-        msg.update(text)
+        msg.update(filing_app(self).shown(text))  # in the browser: no server path
         msg.set_class(error, "error")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

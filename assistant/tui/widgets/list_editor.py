@@ -78,6 +78,10 @@ class RowDialog(ModalScreen[list[str] | None]):
     def action_save(self) -> None:
         self.dismiss([i.value.strip() for i in self.query(Input)])
 
+    def unsent(self) -> bool:
+        """A cell changed and the row not saved yet (the browser asks before the page is left)."""
+        return any(i.value != (self.values[n] if n < len(self.values) else "") for n, i in enumerate(self.query(Input)))
+
     def action_cancel(self) -> None:
         self.dismiss(None)
 
@@ -127,8 +131,9 @@ class ListEditor(Vertical):
             yield WrapStatic(id="row-errors")
         yield WrapStatic(id="list-note")
         yield WrapStatic(id="typed-row")
-        if self.cells:
-            keys = "打字改格 Tab 下一格 回车下一行 Esc 取消 a 加行 d 删行 ^S 提交"  # one line at 66 columns
+        if self.cells:  # one line at 66 columns; a browser writes Ctrl+ out, as its key bar does
+            submit = "Ctrl+S" if getattr(self.app, "browser", None) is not None else "^S"
+            keys = f"打字改格 Tab 下一格 回车下一行 Esc 取消 a 加行 d 删行 {submit} 提交"
         else:
             keys = "a 添加 e/回车 修改 d 删除 i 导入　可粘贴 Excel 行　Ctrl+S 提交"
         yield WrapStatic(keys, id="list-keys")
@@ -406,18 +411,40 @@ class ImportRowsDialog(ModalScreen[tuple[list[dict[str, Any]], str] | None]):
 
     def compose(self):
         label = self.engine.label(self.qid)
+        conn = getattr(self.app, "browser", None)
         with VerticalScroll(id="import-rows-dialog", classes="dialog"):
             yield WrapStatic(f"从文件导入：{label}", classes="dialog-title")
+            if conn is not None:  # in the browser: a file uploaded from the person's computer, never a server path
+                from ...browser_tab import TABLES
+                from .uploads import UploadPicker
+
+                yield WrapStatic("Excel（.xlsx）或 CSV 文件，第一行是表头。导入后替换当前名单，并更新相应的数量。")
+                yield UploadPicker(conn, TABLES, id="import-rows-uploads")
+                yield WrapStatic("选中文件后回车读取，Esc 取消", id="import-rows-result")
+                return
             yield WrapStatic("Excel（.xlsx）或 CSV 文件路径；第一行是表头。导入后替换当前名单，并更新相应的数量。")
             yield Input(placeholder="例如：~/下载/专利清单.xlsx", id="import-rows-path")
             yield WrapStatic("回车读取文件，Esc 取消", id="import-rows-result")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        from .uploads import UploadPicker
+
+        pickers = self.query(UploadPicker)
+        if pickers:
+            pickers.first().focus_list()
+        else:
+            self.query_one(Input).focus()
+
+    def on_upload_picker_chosen(self, event: Any) -> None:
+        """An uploaded file chosen: read and checked as a path typed on the desktop; chosen again, imported."""
+        event.stop()
+        self._take(str(event.upload.path))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        raw = event.value.strip()
+        self._take(event.value.strip())
+
+    def _take(self, raw: str) -> None:
         if self._read is not None and self._read[0] == raw:
             self.dismiss((self._read[1], self._read[2]))  # the second Enter on the same file imports it
             return
@@ -466,7 +493,8 @@ class ImportRowsDialog(ModalScreen[tuple[list[dict[str, Any]], str] | None]):
 
     def _say(self, text: str, error: bool) -> None:
         shown = self.query_one("#import-rows-result", WrapStatic)
-        shown.update(text)
+        conn = getattr(self.app, "browser", None)
+        shown.update(conn.tidy(text) if conn is not None else text)
         shown.set_class(error, "error")
 
     def action_cancel(self) -> None:
