@@ -22,6 +22,17 @@ def filing_home(tmp_path, monkeypatch):
     return home
 
 
+@pytest.fixture(autouse=True)
+def no_libreoffice_unless_slow(request, tmp_path, monkeypatch):
+    """The non-slow loop stays fast: a test not marked slow never finds LibreOffice, so a package or an
+    export there writes Word and JSON and says PDF was left out, instead of rendering for seconds.
+    Tests that render are marked slow (and skip where soffice is missing)."""
+    if request.node.get_closest_marker("slow") is None:
+        from assistant.document.pdf import SOFFICE_ENV
+
+        monkeypatch.setenv(SOFFICE_ENV, str(tmp_path / "no-libreoffice-in-the-fast-loop" / "soffice"))
+
+
 @pytest.fixture
 def store(filing_home) -> SessionStore:
     return SessionStore()
