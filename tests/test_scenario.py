@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from conftest import sample_answers
 
-from assistant.chat import Conversation
-from assistant.checks import blocking
-from assistant.engine import Engine
-from assistant.flow import load_flow
+from assistant.form.flow import load_flow
+from assistant.interview.checks import blocking
+from assistant.interview.conversation import Conversation
+from assistant.interview.engine import Engine
 
 
 def typed(value) -> str:
