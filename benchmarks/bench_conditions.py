@@ -51,8 +51,9 @@ def fresh(tree: Path, cached: bool, runs: int = 9) -> tuple[float, bool]:
 
 
 def in_process() -> None:
+    from assistant.files.yamlio import yaml_load
+    from assistant.form.catalog import load_flow
     from assistant.form.expr import Expression, environment
-    from assistant.form.flow import load_flow, yaml_load
     from assistant.interview.engine import Engine, evaluate
     from assistant.paths import data_dir
     from assistant.session.store import Session

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def _session(store, rows: int):
-    from assistant.form.flow import yaml_load
+    from assistant.files.yamlio import yaml_load
     from assistant.interview.engine import Engine
 
     answers = yaml_load((ROOT / "examples" / "annual_answers.yaml").read_text(encoding="utf-8"))

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import process_env
 
-from assistant.form.flow import yaml_load
+from assistant.files.yamlio import yaml_load
 from assistant.paths import data_dir
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 50

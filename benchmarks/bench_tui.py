@@ -73,7 +73,7 @@ def run(code: str, *args: str, env: dict) -> float:
 
 def half_filled(store) -> str:
     """A session answered halfway by typing, as a person resuming the next day has it."""
-    from assistant.form.flow import yaml_load
+    from assistant.files.yamlio import yaml_load
     from assistant.interview.conversation import Conversation
     from assistant.interview.engine import Engine
     from assistant.paths import data_dir
@@ -124,7 +124,7 @@ def startup(home: Path) -> None:
 
 async def answer_latency(home: Path) -> None:
     sys.path.insert(0, str(ROOT / "tests"))
-    from assistant.form.flow import yaml_load
+    from assistant.files.yamlio import yaml_load
     from assistant.frontends.tui.app import FilingApp
     from assistant.paths import data_dir
     from assistant.session.store import SessionStore
@@ -186,7 +186,7 @@ LONG = 10_000
 
 async def long_list(home: Path) -> None:
     sys.path.insert(0, str(ROOT / "tests"))
-    from assistant.form.flow import yaml_load
+    from assistant.files.yamlio import yaml_load
     from assistant.frontends.tui.app import FilingApp
     from assistant.interview.engine import Engine
     from assistant.paths import data_dir

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.form.flow import yaml_load
+from assistant.files.yamlio import yaml_load
 from assistant.interview.engine import Engine
 from assistant.paths import data_dir
 from assistant.session.store import SessionStore

@@ -14,8 +14,9 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from assistant.form.flow import load_flow
-from assistant.form.parse import InputError, Unsure
+from assistant.errors import InputError
+from assistant.form.catalog import load_flow
+from assistant.form.parse import Unsure
 from assistant.frontends.ask import run_ask
 from assistant.interview.conversation import Conversation
 from assistant.interview.engine import Engine

@@ -11,7 +11,7 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from assistant.form.flow import load_flow
+from assistant.form.catalog import load_flow
 from assistant.frontends.ask import TEXT_CHOICE, is_chat_word, run_ask
 from assistant.interview.conversation import Conversation
 from assistant.interview.engine import Engine
@@ -203,7 +203,8 @@ def test_quit_word_at_a_choice_and_text_choice_on_a_select(store, capsys):
 
 
 def test_ask_is_not_imported_by_the_core():
-    code = ("import sys, assistant.interview.engine, assistant.interview.conversation, assistant.session.store, assistant.interview.lists, assistant.frontends.demo; "
+    code = ("import sys, assistant.interview.engine, assistant.interview.conversation, assistant.session.store, "
+            "assistant.interview.lists, assistant.frontends.demo; "
             "bad = [m for m in ('questionary', 'prompt_toolkit', 'textual') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)

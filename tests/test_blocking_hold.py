@@ -11,9 +11,9 @@ from assistant.form.expr import count_chars, total_chars
 from assistant.frontends.tui.app import FilingApp
 from assistant.frontends.tui.widgets.list_editor import ListEditor
 from assistant.frontends.tui.widgets.long_text import LongTextEditor
-from assistant.interview.checks import blocking
 from assistant.interview.conversation import Conversation
 from assistant.interview.engine import Engine
+from assistant.interview.findings import blocking
 from assistant.session.store import SessionStore
 
 NARRATIVE = ["overview", "achievements", "key_work", "problems", "next_plan", "suggestions"]

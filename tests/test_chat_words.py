@@ -10,7 +10,7 @@ from conftest import make_session, sample_answers
 from test_ask import ENTER, drive
 from tui_support import type_line
 
-from assistant.form.flow import load_flow
+from assistant.form.catalog import load_flow
 from assistant.frontends.tui.app import FilingApp
 from assistant.interview.conversation import AMBIGUOUS, Conversation
 from assistant.interview.engine import Engine

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conftest import sample_answers
 
-from assistant.interview.checks import blocking
 from assistant.interview.engine import Engine, evaluate
+from assistant.interview.findings import blocking
 from assistant.session.store import Session
 
 

@@ -31,7 +31,7 @@ def test_new_prints_only_the_id(store):
 def test_questions_json_lists_everything():
     items = json.loads(filing("questions", "--form", "annual", "--json", check=True).stdout)
     by_id = {i["id"]: i for i in items}
-    from assistant.form.flow import load_flow
+    from assistant.form.catalog import load_flow
 
     assert [i["id"] for i in items] == [q.id for q in load_flow("annual").questions]  # every question, in order
     assert by_id["total_output"]["unit"] == "亿元" and by_id["total_output"]["label"] == "集群总产值（亿元）"

@@ -10,13 +10,15 @@ import pytest
 from conftest import make_session, sample_answers
 from document_support import cell_texts
 
+from assistant.errors import InputError
+from assistant.form.catalog import load_flow
 from assistant.form.expr import compile_expr
-from assistant.form.flow import load_flow
-from assistant.form.parse import InputError, parse
-from assistant.interview.checks import blocking
+from assistant.form.parse import parse
 from assistant.interview.conversation import Conversation
 from assistant.interview.engine import Engine
-from assistant.report.export import export_session, import_report
+from assistant.interview.findings import blocking
+from assistant.interview.json_report import import_report
+from assistant.report.export import export_session
 from assistant.report.model import MISSING
 from assistant.session.store import Session
 

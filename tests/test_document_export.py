@@ -12,7 +12,8 @@ from rich.console import Console
 
 from assistant.frontends.cli import CliError, main
 from assistant.interview.engine import Engine
-from assistant.report.export import export_session, import_report
+from assistant.interview.json_report import import_report
+from assistant.report.export import export_session
 from assistant.report.model import MISSING
 from assistant.report.preview import print_preview, render_markdown
 

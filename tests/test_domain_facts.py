@@ -10,8 +10,8 @@ import pytest
 from conftest import make_session, sample_answers
 from document_support import paragraphs
 
+from assistant.form.catalog import load_flow
 from assistant.form.expr import compile_expr
-from assistant.form.flow import load_flow
 from assistant.form.glossary import load_glossary
 from assistant.interview.conversation import Conversation
 from assistant.interview.engine import Engine

@@ -278,7 +278,7 @@ def test_a_figure_the_operator_wrote_is_corrected_in_place_by_draft(store):
 def test_which_answer_a_phrase_names_comes_from_the_form_data():
     """Phrases are the drafts file's `figures` and the printed labels: each names a numeric question, and no
     phrase names two (such a phrase is dropped, never guessed)."""
-    from assistant.form.flow import load_flow
+    from assistant.form.catalog import load_flow
 
     flow = load_flow("annual")
     figures = drafts._spec("annual_report")["figures"]

@@ -18,7 +18,7 @@ CHILD = textwrap.dedent("""
     import sys
     from assistant.interview.engine import Engine
     from assistant.session.store import SessionStore
-    from assistant.form.flow import yaml_load
+    from assistant.files.yamlio import yaml_load
     from assistant.paths import data_dir
     answers = yaml_load((data_dir("examples") / "annual_answers.yaml").read_text(encoding="utf-8"))
     handle = SessionStore().open(sys.argv[1])

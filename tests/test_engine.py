@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import sample_answers
 
-from assistant.form.parse import InputError
-from assistant.interview.checks import blocking
+from assistant.errors import InputError
 from assistant.interview.engine import Engine
+from assistant.interview.findings import blocking
 from assistant.session.store import Session
 
 

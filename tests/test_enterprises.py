@@ -280,7 +280,7 @@ def test_round_trip_cli_export_docx_and_json(store, tmp_path, workbook, capsys):
     data = json.loads(j.read_text(encoding="utf-8"))
     assert data["evidence"]["rd_intensity"]["source"] == "enterprises"
     assert D(data["evidence"]["rd_intensity"]["denominator"]["value"]) == sums("revenue", sme)
-    from assistant.report.export import load_report
+    from assistant.interview.json_report import load_report
 
     again, _ = load_report(j, store)
     assert again.evidence == {k: v for k, v in s.evidence.items() if k in again.evidence}
@@ -291,7 +291,7 @@ def test_round_trip_cli_export_docx_and_json(store, tmp_path, workbook, capsys):
 def test_import_report_refuses_bad_evidence(store, tmp_path, workbook):
     from assistant.errors import UserError
     from assistant.frontends.cli import main
-    from assistant.report.export import load_report
+    from assistant.interview.json_report import load_report
 
     session = whole_cluster(store)
     main(["enterprises", session.id, str(workbook), "--yes"])

@@ -137,7 +137,7 @@ def test_package_and_every_format_work_on_reports_that_used_enterprise_data(stor
     if state == "reimported":  # the earlier import's computation went to the history, in the JSON only
         history = data["evidence"]["total_output"]["history"]
         assert [h.get("kept", {}).get("reason") for h in history][-1] == REASON
-        from assistant.report.export import load_report
+        from assistant.interview.json_report import load_report
 
         again, _ = load_report(tmp_path / "r.json", store)
         assert again.evidence["total_output"]["history"] == history

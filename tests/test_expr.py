@@ -15,8 +15,8 @@ from conftest import make_session
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assistant.form.catalog import load_flow
 from assistant.form.expr import Expression, ExpressionError
-from assistant.form.flow import load_flow
 from assistant.interview.engine import evaluate
 
 FORMS = ("annual", "district")
@@ -126,7 +126,7 @@ def test_any_values_never_raise(data):
 def test_conditions_never_need_jinja2(filing_home, tmp_path):
     """A flow from the compiled cache, every condition evaluated: jinja2 is not imported (the first
     load from YAML renders the rule messages once in the sandbox, to check them; later starts do not)."""
-    code = ("import sys\nfrom assistant.form.flow import load_flow\nfrom assistant.interview.engine import evaluate\n"
+    code = ("import sys\nfrom assistant.form.catalog import load_flow\nfrom assistant.interview.engine import evaluate\n"
             "flow = load_flow('annual_report')\n"
             "s = evaluate(flow, {'little_giant_count': 0, 'champion_count': 0}, 2023)\n"
             "print(sum(s.relevant.values()), 'jinja2' in sys.modules)")

@@ -16,8 +16,9 @@ import pytest
 import yaml
 from conftest import sample_answers
 
+from assistant.files.yamlio import yaml_load
 from assistant.form import catalog
-from assistant.form.flow import load_flow, yaml_load
+from assistant.form.catalog import load_flow
 from assistant.frontends.cli import main
 from assistant.interview.conversation import Conversation
 from assistant.interview.engine import Engine

@@ -22,7 +22,8 @@ from assistant.errors import UserError
 from assistant.frontends.cli import questions_json
 from assistant.interview.conversation import Conversation
 from assistant.interview.engine import Engine
-from assistant.report.export import export_session, load_report
+from assistant.interview.json_report import load_report
+from assistant.report.export import export_session
 from assistant.session.store import SessionStore
 
 

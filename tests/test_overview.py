@@ -9,7 +9,7 @@ from cli_support import run_filing
 from conftest import sample_answers
 from report_support import report, write
 
-from assistant.form.flow import load_flow
+from assistant.form.catalog import load_flow
 from assistant.report.overview import MET, NOT_MET, UNKNOWN, run_overview
 
 

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.form.flow import load_flow
-from assistant.form.parse import InputError, Unsure, credit_check_char, parse
+from assistant.errors import InputError
+from assistant.form.catalog import load_flow
+from assistant.form.parse import Unsure, credit_check_char, parse
 from assistant.interview.engine import Engine
 
 FLOW = load_flow("annual")

@@ -123,9 +123,9 @@ def test_a_part_that_will_not_fit_is_named_by_check_and_export(annual_session, t
     from assistant.report import model
 
     engine = Engine.for_session(annual_session)
-    assert not [f for f in engine.findings(layout=True) if f.rule == "one_page"]  # the sample fits
+    assert not [f for f in engine.findings() + model.layout_findings(engine) if f.rule == "one_page"]  # the sample fits
     monkeypatch.setattr(model, "PAGE_BODY_CM", 8.0)  # as if the content were three times longer
-    over = [f for f in engine.findings(layout=True) if f.rule == "one_page"]
+    over = [f for f in engine.findings() + model.layout_findings(engine) if f.rule == "one_page"]
     assert over and over[0].severity == "warning" and over[0].section == "part2"
     assert "“二、主导产业情况”的表格估计比一页长约" in over[0].message and "最占地方的是" in over[0].message
     assert not [f for f in engine.findings() if f.rule == "one_page"]  # not built after every answer

@@ -13,7 +13,8 @@ from conftest import sample_answers
 from form_support import copy_form, edit
 
 from assistant.form import catalog, sandbox
-from assistant.form.flow import FlowError, load_flow
+from assistant.form.catalog import load_flow
+from assistant.form.flow import FlowError
 from assistant.frontends.cli import main
 from assistant.interview.conversation import Conversation
 from assistant.interview.engine import Engine

@@ -30,7 +30,8 @@ def _free_port() -> int:
 
 def _start(args: list[str], home: Path, port: int) -> subprocess.Popen:
     env = dict(os.environ, FILING_HOME=str(home))
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.frontends.cli", "serve", "--port", str(port), "--no-browser", *args],
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.frontends.cli", "serve", "--port", str(port), "--no-browser",
+                             *args],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

@@ -172,7 +172,7 @@ def test_markdown_preview_keeps_the_template_structure(annual_session):
 @pytest.mark.parametrize("typed", ["{year.__class__}", "{year:>99999999}", "{prev_year}", "{0}"])
 def test_typed_braces_are_never_a_format_string(store, typed):
     """The form fills {year} into its own labels before a typed value joins a message, never after."""
-    from assistant.form.parse import InputError
+    from assistant.errors import InputError
     from assistant.interview.engine import Engine
 
     session = make_session(store, answers={}, year=2025)

@@ -197,8 +197,9 @@ def test_the_package_downloads_as_one_zip_named_as_on_the_desktop(store, tmp_pat
 
 
 def test_list_import_reads_an_upload_with_the_same_checks_as_a_file_on_disk(store, tmp_path):
+    from assistant.files.tables import TableError
     from assistant.frontends.tui.widgets.list_editor import ImportRowsDialog
-    from assistant.interview.lists import TableError, load_rows
+    from assistant.interview.lists import load_rows
 
     s = _session_at(store, "patent_list", {"patent_count": "2"})
     tab = _tab()

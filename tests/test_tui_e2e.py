@@ -12,7 +12,7 @@ from assistant.frontends.tui.app import FilingApp
 from assistant.frontends.tui.screens.conversation import ConversationScreen
 from assistant.frontends.tui.screens.review import ReviewScreen
 from assistant.frontends.tui.widgets.chat_log import Bubble
-from assistant.interview.checks import blocking
+from assistant.interview.findings import blocking
 from assistant.session.store import SessionStore
 
 

@@ -19,6 +19,7 @@ from prompt_toolkit.output import DummyOutput
 from assistant.frontends import crashlog
 from assistant.frontends.ask import run_ask
 from assistant.frontends.cli import main
+from assistant.interview import json_report
 from assistant.interview.conversation import Conversation
 from assistant.report import package, pdf
 
@@ -179,7 +180,6 @@ def test_a_crash_that_closes_the_chat_app_prints_one_sentence_not_a_traceback(st
 
 def test_tui_import_failure_is_said_in_the_dialog_and_the_app_stays(store, filing_home, tmp_path, monkeypatch):
     from assistant.frontends.tui.app import FilingApp
-    from assistant.report import export
     from assistant.report.export import export_session
 
     exported = export_session(make_session(store), "json", tmp_path / "报告.json")
@@ -187,7 +187,7 @@ def test_tui_import_failure_is_said_in_the_dialog_and_the_app_stays(store, filin
     def broken(path, sink):
         raise KeyError(SECRET)
 
-    monkeypatch.setattr(export, "import_report", broken)
+    monkeypatch.setattr(json_report, "import_report", broken)
 
     async def run() -> str:
         app = FilingApp(store=store)

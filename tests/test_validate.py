@@ -10,8 +10,8 @@ import pytest
 from cli_support import assert_clean, run_filing
 from conftest import make_session
 
-from assistant.form.flow import load_flow
-from assistant.form.parse import InputError
+from assistant.errors import InputError
+from assistant.form.catalog import load_flow
 from assistant.form.validate import check_raw, check_stored, form_id, stored_problem
 from assistant.interview.engine import Engine
 from assistant.session.store import Session, SessionCorrupt, SessionError, SessionFormMissing

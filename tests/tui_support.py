@@ -6,7 +6,7 @@ from typing import Any
 
 from textual import events
 
-from assistant.form.flow import load_flow
+from assistant.form.catalog import load_flow
 from assistant.frontends.tui.screens.conversation import ChatInput, ConversationScreen
 
 

@@ -61,11 +61,11 @@ def _check_events(text: str) -> None:
     question ids than any form has (a file with a million keys stops here, before it is built)."""
     import yaml
 
-    from assistant.form.flow import _yaml_loader
+    from assistant.files.yamlio import yaml_loader
 
     stack: list[list[bool]] = []  # per open collection: [is a mapping, the next node is a key]
     keys = 0
-    for event in yaml.parse(text, Loader=_yaml_loader()):
+    for event in yaml.parse(text, Loader=yaml_loader()):
         line = event.start_mark.line + 1 if event.start_mark is not None else 0
         if isinstance(event, yaml.AliasEvent):
             raise PlainDataError(f"第 {line} 行引用了别名 *{event.anchor}："
@@ -93,7 +93,7 @@ def _check_events(text: str) -> None:
 
 def plain_yaml_load(text: str) -> Any:
     """YAML with the app's YAML 1.2 booleans, refusing anything but plain scalars, lists and mappings."""
-    from assistant.form.flow import yaml_load
+    from assistant.files.yamlio import yaml_load
 
     _check_events(text)
     return yaml_load(text)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import FlowError
+from assistant.form.flow import Column, Fix, Flow, FlowFile, FormMeta, Option, Question, Rule, Section, load_flow_file
 from assistant.paths import data_dir
 
 ENV = "FILING_FORMS"
@@ -37,9 +39,8 @@ def use_forms(dirs: Iterable[str | Path]) -> None:
 
 
 def _forget() -> None:
-    from assistant.form import flow
 
-    flow.load_flow.cache_clear()
+    load_flow.cache_clear()
     roots_cache.clear()
     _broken.clear()
 
@@ -49,8 +50,6 @@ _broken: dict[str, str] = {}  # form id -> why its files cannot be loaded (asked
 
 def loaded(form_id: str) -> Any:
     """The form's Flow, or None when its files cannot be loaded (the reason: broken())."""
-    from assistant.form.flow import load_flow
-
     if form_id in _broken:
         return None
     try:
@@ -185,3 +184,51 @@ def default_form() -> str:
     if not ids:
         raise FlowError("没有找到任何表单（flows/ 里没有表单文件）：安装可能不完整。")
     return ids[0]
+
+
+_CACHE_FORMAT = "10"  # bump when the pickled classes change
+
+
+@cache
+def load_flow(form: str) -> Flow:
+    """form: a form id, or its short name (`key`, what --form takes); see assistant/form/catalog.py.
+
+    A flow that loaded and validated once is kept as a pickle in the cache folder, keyed by the
+    content of its two files: start-up then skips YAML, validation and expression parsing.
+    """
+    import hashlib
+    import pickle
+
+    from assistant import __version__
+    from assistant.paths import cache_dir
+
+    name = resolve(form)
+    path = root_of(name) / "flows" / f"{name}.yaml"
+    prompts = root_of(name) / "prompts" / f"{name}.yaml"
+    from dataclasses import fields
+
+    # The pickled classes' shape is part of the key: a new field never meets an old pickle.
+    shape = ";".join(f"{c.__name__}:{','.join(f.name for f in fields(c))}"
+                     for c in (Option, Column, Question, Section, Fix, Rule, FormMeta, FlowFile))
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}:{__version__}:{shape}:{path.resolve()}:".encode())
+    for p in (path, prompts):
+        digest.update(p.read_bytes() if p.exists() else b"")
+    cached = cache_dir() / f"{name}-{digest.hexdigest()[:20]}.pickle"
+    try:
+        flow = pickle.loads(cached.read_bytes())
+        if isinstance(flow, Flow):
+            return flow
+    except Exception:
+        pass
+    flow = load_flow_file(path, prompts)
+    if flow.form != name:
+        raise FlowError(f"{path}: form.id 是 “{flow.form}”，应与文件名 {name} 一致")
+    try:
+        from assistant.files.atomic import atomic_write
+
+        for old in cached.parent.glob(f"{name}-*.pickle"):
+            old.unlink(missing_ok=True)
+        atomic_write(cached, pickle.dumps(flow, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass  # a read-only cache folder only costs start-up time
+    return flow

@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from assistant.errors import DuplicateKey, FlowError
+from assistant.errors import FlowError
+from assistant.files.yamlio import read_yaml
 from assistant.form.expr import Expression, ExpressionError, compile_expr
 
-__all__ = ["Flow", "FlowError", "FormMeta", "Question", "Rule", "Section", "fill", "load_flow", "load_flow_file"]
+__all__ = ["Flow", "FlowError", "FormMeta", "Question", "Rule", "Section", "fill", "load_flow_file"]
 # uscc: an 18-character unified social credit code (统一社会信用代码), check digit verified
 QTYPES = (
     "text", "longtext", "integer", "decimal", "percent", "yesno", "choice",
@@ -327,66 +327,6 @@ def fill(text: str, year: int, **extra: Any) -> str:
     return _PLACEHOLDER.sub(one, text)
 
 
-@cache
-def _yaml_loader() -> Any:
-    """YAML 1.2 booleans: only true/false, so option ids `yes`, `no`, `on` stay strings.
-
-    Built on first use: a cached flow needs no YAML at start-up.
-    """
-    import re
-
-    import yaml
-
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
-
-    class Yaml12Loader(base):  # type: ignore[misc, valid-type]
-        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-            """A key given twice is refused (PyYAML would keep the last in silence)."""
-            if isinstance(node, yaml.MappingNode):
-                self.flatten_mapping(node)
-                seen: dict[Any, int] = {}
-                for key_node, _ in node.value:
-                    key = self.construct_object(key_node, deep=deep)
-                    line = key_node.start_mark.line + 1
-                    try:
-                        if key in seen:
-                            raise DuplicateKey(key, (seen[key], line))
-                    except TypeError:
-                        continue  # an unhashable key: the base class says so
-                    seen[key] = line
-            return super().construct_mapping(node, deep)
-
-    Yaml12Loader.yaml_implicit_resolvers = {
-        k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
-        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
-    }
-    Yaml12Loader.add_implicit_resolver(
-        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-    return Yaml12Loader
-
-
-def yaml_load(text: Any) -> Any:
-    import yaml
-
-    return yaml.load(text, Loader=_yaml_loader())
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml_load(fh)
-    except FileNotFoundError:
-        raise FlowError(f"{path}: 文件不存在") from None
-    except DuplicateKey as exc:
-        raise FlowError(f"{path}: {exc}") from None
-    except RecursionError:
-        raise FlowError(f"{path}: 嵌套层数过深，不是有效的表单文件") from None
-    except Exception as exc:
-        if type(exc).__module__.startswith("yaml"):
-            raise FlowError(f"{path}: 不是有效的 YAML：{exc}") from None
-        raise
-
-
 def _pydantic_problem(path: Path, data: Any, exc: Any) -> FlowError:
     err = exc.errors()[0]
     loc = err["loc"]
@@ -540,12 +480,12 @@ def _check_templates(flow: Flow, rule: Rule) -> None:
 
 
 def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise FlowError(f"{path}: 顶层应是一个映射（form、sections、rules）")
     spec = _validate(path, data)
     prompts_path = prompts_path or path.parent.parent / "prompts" / path.name
-    wording = _read_yaml(prompts_path) if prompts_path.exists() else {}
+    wording = read_yaml(prompts_path) if prompts_path.exists() else {}
     if not isinstance(wording, dict):
         raise FlowError(f"{prompts_path}: 顶层应是一个映射")
     flow = Flow(spec, path)
@@ -565,50 +505,3 @@ def load_flow_file(path: Path, prompts_path: Path | None = None) -> Flow:
     return flow
 
 
-_CACHE_FORMAT = "9"  # bump when the pickled classes change
-
-
-@cache
-def load_flow(form: str) -> Flow:
-    """form: a form id, or its short name (`key`, what --form takes); see assistant/form/catalog.py.
-
-    A flow that loaded and validated once is kept as a pickle in the cache folder, keyed by the
-    content of its two files: start-up then skips YAML, validation and expression parsing.
-    """
-    import hashlib
-    import pickle
-
-    from assistant import __version__
-    from assistant.form import catalog
-    from assistant.paths import cache_dir
-
-    name = catalog.resolve(form)
-    path = catalog.root_of(name) / "flows" / f"{name}.yaml"
-    prompts = catalog.root_of(name) / "prompts" / f"{name}.yaml"
-    from dataclasses import fields
-
-    # The pickled classes' shape is part of the key: a new field never meets an old pickle.
-    shape = ";".join(f"{c.__name__}:{','.join(f.name for f in fields(c))}"
-                     for c in (Option, Column, Question, Section, Fix, Rule, FormMeta, FlowFile))
-    digest = hashlib.sha256(f"{_CACHE_FORMAT}:{__version__}:{shape}:{path.resolve()}:".encode())
-    for p in (path, prompts):
-        digest.update(p.read_bytes() if p.exists() else b"")
-    cached = cache_dir() / f"{name}-{digest.hexdigest()[:20]}.pickle"
-    try:
-        flow = pickle.loads(cached.read_bytes())
-        if isinstance(flow, Flow):
-            return flow
-    except Exception:
-        pass
-    flow = load_flow_file(path, prompts)
-    if flow.form != name:
-        raise FlowError(f"{path}: form.id 是 “{flow.form}”，应与文件名 {name} 一致")
-    try:
-        from assistant.session.store import atomic_write
-
-        for old in cached.parent.glob(f"{name}-*.pickle"):
-            old.unlink(missing_ok=True)
-        atomic_write(cached, pickle.dumps(flow, protocol=pickle.HIGHEST_PROTOCOL))
-    except OSError:
-        pass  # a read-only cache folder only costs start-up time
-    return flow

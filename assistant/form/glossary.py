@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from assistant.form.flow import FlowError, _read_yaml
+from assistant.files.yamlio import read_yaml
+from assistant.form.flow import FlowError
 from assistant.form.parse import normalize
 from assistant.paths import data_dir
 
@@ -86,7 +87,7 @@ def asked_term(text: str) -> str | None:
 @cache
 def load_glossary() -> Glossary:
     path = data_dir("prompts") / "glossary.yaml"
-    data = _read_yaml(path) or {}
+    data = read_yaml(path) or {}
     try:
         terms = [Term(**{k: v for k, v in t.items() if k in Term.__dataclass_fields__}) for t in data.get("terms", [])]
     except TypeError as exc:

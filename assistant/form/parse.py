@@ -18,10 +18,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from operator import mul
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from assistant.errors import InputError
 from assistant.form.expr import count_chars
 from assistant.form.flow import Column, Option, Question
+from assistant.form.override import _EXAMPLE, BASIS_MAX, COMPUTED, TYPED
+
+if TYPE_CHECKING:
+    from assistant.form.flow import Question
 
 NONE_WORDS = {"无", "没有", "暂无", "无相关情况", "none", "无。", "没有。", "/"}
 NONE_TEXT = "无"
@@ -64,10 +69,6 @@ _CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _CREDIT_INDEX = {ch: i for i, ch in enumerate(_CREDIT_CHARS)}
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
-
-
-class InputError(ValueError):
-    """A value was refused; str(exc) is the Chinese reason shown to the person."""
 
 
 @dataclass(frozen=True)
@@ -844,8 +845,6 @@ def parse(q: Question, raw: Any) -> Parsed:
     if q.calculated:
         raise InputError("本题由系统根据您填写的数据自动计算，无需填写。")
     if q.override:  # a computed value the operator accepts, or replaces with a figure and its basis
-        from assistant.interview.computed import parse_override
-
         return parse_override(q, raw)
     if q.type == "list":
         return parse_rows(q, raw)
@@ -860,3 +859,70 @@ def parse(q: Question, raw: Any) -> Parsed:
     if q.type == "yesno":
         return parse_yesno(q, text)
     return _SCALAR[q.type](q, text)
+
+
+# Digits are left out: "1" on a numeric question is a figure, not a yes.
+ACCEPT_WORDS = {w for w in YES_WORDS if not w.isdigit()} | {
+    "采用", "采用计算值", "用计算值", "计算值", "接受", "同意", "好", "好的", "可以", "accept", "computed"}
+
+
+_KEYWORD = re.compile(r"(?:数据)?(?:依据|根据|来源|出处)|basis", re.IGNORECASE)
+
+
+_PAREN = re.compile(r"^(?P<num>[^（(]+?)\s*[（(](?P<basis>.+)[）)]\s*$")
+
+
+_LEAD = re.compile(r"^(?P<num>[-+－]?[\d.,．，]+)\s*[，,；;、:：\s]\s*(?P<basis>.+)$")
+
+
+def _parse_typed(q: Question, number: str, basis: str) -> Parsed:
+    if is_none_word(number):
+        raise InputError("本题需要一个数字；如采用助手的计算值，请输入“是”。")
+    number_parsed = parse_decimal(q, number)
+    value = number_parsed.value
+    basis = " ".join(clean_text(basis).split()).strip(" ：:，,。")
+    if not basis:
+        raise InputError(f"请写明 {value} 的依据（数据来源和口径），例如“{_EXAMPLE}”。")
+    if len(basis) > BASIS_MAX:
+        raise InputError(f"依据太长：最多 {BASIS_MAX} 个字，现在是 {len(basis)} 个字。")
+    odd = implausible(q, Decimal(value), f"{value}{q.unit}") if value != NONE_TEXT else ""
+    reading = number_parsed.note.replace(odd, "")  # a figure beyond the usual range is said, its basis given
+    if number_parsed.confirm and reading:  # a reading to confirm (a conversion, a decimal comma): ask for it plainly
+        raise InputError(f"{reading}如无误，请输入“{value} 依据：{basis}”。")
+    note = f"{number_parsed.note}\n" if number_parsed.note else ""
+    return Parsed({"source": TYPED, "value": value, "basis": basis}, f"{note}记录为您填写的数字 {value}，依据：{basis}。")
+
+
+def parse_override(q: Question, raw: Any) -> Parsed:
+    """Typed text ("是" / "45.2 依据：……") or structured data from a file (the stored form)."""
+    if isinstance(raw, dict):
+        keys = set(raw)
+        source = raw.get("source", TYPED if "value" in raw else None)
+        if source == COMPUTED and keys <= {"source"}:
+            return Parsed({"source": COMPUTED})
+        if source == TYPED and keys <= {"source", "value", "basis"} and isinstance(raw.get("basis"), str) \
+                and isinstance(raw.get("value"), (str, int, float, Decimal)) and not isinstance(raw.get("value"), bool):
+            return _parse_typed(q, str(raw["value"]), raw["basis"])
+        raise InputError("格式不对：应为 {source: computed}（采用计算值），或 {source: typed, value: 数字, basis: 依据}。")
+    if raw is True:
+        return Parsed({"source": COMPUTED})
+    if raw is None or isinstance(raw, bool):
+        raise InputError("请回答“是”采用计算值，或输入数字和依据。")
+    if normalize(str(raw)).lower().rstrip("。.!！") in ACCEPT_WORDS or not str(raw).strip():
+        return Parsed({"source": COMPUTED}, "采用助手的计算值。")
+    text = str(raw).strip()  # the basis is kept as typed: only the number is normalised
+    kw = _KEYWORD.search(text)
+    if kw and kw.start() > 0:
+        return _parse_typed(q, text[:kw.start()].strip(" ，,；;。、"), text[kw.end():].lstrip(" :：为是"))
+    for pattern in (_PAREN, _LEAD):
+        m = pattern.match(text)
+        if m:
+            return _parse_typed(q, m["num"].strip(), m["basis"])
+    try:
+        value = parse_decimal(q, text).value
+    except InputError:
+        raise InputError(f"看不懂“{text}”：采用助手的计算值请输入“是”；填写其他数字请写明依据，例如“{_EXAMPLE}”。") from None
+    if value == NONE_TEXT:
+        raise InputError("本题需要一个数字；如采用助手的计算值，请输入“是”。")
+    raise InputError(f"请同时写明 {value} 的依据（数据来源和口径），例如“{_EXAMPLE}”。"
+                     "如采用助手的计算值，请输入“是”。")

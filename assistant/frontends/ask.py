@@ -14,9 +14,10 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import EXIT_REFUSED
-from assistant.form.parse import InputError, RowsError, is_none_word, normalize, parse_rows
-from assistant.interview.conversation import (
+from assistant.errors import EXIT_REFUSED, InputError
+from assistant.form.parse import RowsError, is_none_word, normalize, parse_rows
+from assistant.interview.conversation import Choices, Conversation, Reply
+from assistant.interview.words import (
     BACK_WORDS,
     CHECK_WORDS,
     HELP_WORDS,
@@ -26,9 +27,6 @@ from assistant.interview.conversation import (
     QUIT_WORDS,
     SAVE_WORDS,
     SKIP_WORDS,
-    Choices,
-    Conversation,
-    Reply,
 )
 
 if TYPE_CHECKING:
@@ -278,7 +276,9 @@ class Asker:
     def _import(self, q: Question) -> Any:
         import questionary
 
-        from assistant.interview.lists import TableError, load_rows, preview_table
+        from assistant.files.tables import TableError
+        from assistant.frontends.cli_import import preview_table
+        from assistant.interview.lists import load_rows
 
         while True:
             raw = self._text("文件路径（.xlsx 或 .csv；空行返回）")
@@ -379,8 +379,7 @@ def _replace_selection() -> Any:
 
 
 def run_ask(session_id: str | None = None, form: str | None = None) -> int:
-    from assistant.form.catalog import default_form
-    from assistant.form.flow import load_flow
+    from assistant.form.catalog import default_form, load_flow
     from assistant.session.store import SessionStore
 
     store = SessionStore()

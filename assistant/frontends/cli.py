@@ -91,7 +91,8 @@ def _store():
 
 def _load(sid: str) -> Any:
     """A session to read (check, preview, export); one whose form is unknown is reported as damaged."""
-    from assistant.form.flow import FlowError, load_flow
+    from assistant.form.catalog import load_flow
+    from assistant.form.flow import FlowError
     from assistant.session.store import SessionCorrupt
 
     store = _store()
@@ -158,7 +159,7 @@ def cmd_forms(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from assistant.form.flow import load_flow
+    from assistant.form.catalog import load_flow
 
     if getattr(args, "from_", None):  # last year's report as the base
         from assistant.frontends.cli_enterprises import run_new_from
@@ -166,7 +167,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         return run_new_from(args)
     if not args.form:
         raise CliError("请用 --form 指定表单（`filing forms` 列出可选的表单），或用 --from 上年报告。", EXIT_USAGE)
-    from assistant.form.parse import InputError
+    from assistant.errors import InputError
     from assistant.form.validate import check_text
 
     flow = load_flow(args.form)
@@ -177,9 +178,13 @@ def cmd_new(args: argparse.Namespace) -> int:
     except InputError as exc:
         raise CliError(f"标题{exc}", EXIT_USAGE) from None
     if args.from_reports:
-        from assistant.report.rollup import create_district
+        from assistant.report.rollup import NotRollupForm, create_district
 
-        session = create_district([Path(f) for f in args.from_reports], _store(), title, args.year, flow.form)
+        try:
+            session = create_district([Path(f) for f in args.from_reports], _store(), title, args.year, flow.form)
+        except NotRollupForm as exc:
+            names = "、".join(f"--form {key}（{what}）" for key, what in exc.forms) or "（没有）"
+            raise CliError(f"--from-reports 只用于由各集群报告汇总的表单：{names}。", EXIT_USAGE) from None
     else:
         session = _store().create(flow.form, title, year)
     _out(session.id)
@@ -187,7 +192,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def questions_json(form: str, year: int | None = None) -> list[dict[str, Any]]:
-    from assistant.form.flow import fill, load_flow
+    from assistant.form.catalog import load_flow
+    from assistant.form.flow import fill
 
     flow = load_flow(form)
     year = year or flow.default_year
@@ -285,7 +291,7 @@ def cmd_answers(args: argparse.Namespace) -> int:
 
 def _echoes(engine: Any, values: dict[str, Any]) -> list[str]:
     """For each answer read with a table or a note (conversion, rounding, 约数): the question and what was read."""
-    from assistant.form.parse import InputError
+    from assistant.errors import InputError
     from assistant.interview.echo import echo_text
 
     out: list[str] = []
@@ -301,7 +307,8 @@ def _echoes(engine: Any, values: dict[str, Any]) -> list[str]:
 
 def _list_rows(store: Any) -> list[dict[str, Any]]:
     """One row per session file; a damaged one is a row with its error (it never hides the others)."""
-    from assistant.form.flow import FlowError, load_flow
+    from assistant.form.catalog import load_flow
+    from assistant.form.flow import FlowError
     from assistant.interview.engine import Engine
     from assistant.session.store import SessionError
 
@@ -367,16 +374,17 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from assistant.interview.checks import blocking
     from assistant.interview.conversation import Conversation
     from assistant.interview.engine import Engine
+    from assistant.interview.findings import blocking
+    from assistant.report.model import layout_findings
 
     engine = Engine.for_session(_load(args.id))
-    found = engine.findings(layout=True)
+    found = engine.findings() + layout_findings(engine)  # the page check builds the document model
     if args.json:
         _out(json.dumps([f.to_dict() for f in found], ensure_ascii=False, indent=2))
     else:
-        _out(Conversation(engine).findings_text(layout=True))
+        _out(Conversation(engine).findings_text(found))
         b = len(blocking(found))
         _out(f"\n共 {b} 处必须修改，{len(found) - b} 条提示。")
     return EXIT_REFUSED if blocking(found) else EXIT_OK
@@ -448,7 +456,7 @@ def cmd_package(args: argparse.Namespace) -> int:
 
 
 def cmd_import_report(args: argparse.Namespace) -> int:
-    from assistant.report.export import load_report
+    from assistant.interview.json_report import load_report
 
     session, notes = load_report(Path(args.file), _store())
     for note in notes:  # stdout carries only the id, for scripts
@@ -470,7 +478,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from assistant.interview.lists import run_import
+    from assistant.frontends.cli_import import run_import
 
     return run_import(args.id, args.list, Path(args.file), yes=args.yes)
 
@@ -721,8 +729,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from assistant.errors import InputError
     from assistant.form.flow import FlowError
-    from assistant.form.parse import InputError
     from assistant.session.store import SessionError
     from assistant.text.fileerrors import describe
 

@@ -85,7 +85,7 @@ def run_workbook(args: Any) -> int:
         if not args.form:
             raise CliError("请给出会话编号（按该会话的年度生成），或用 --form 简称 生成空白采集表"
                            "（`filing forms` 列出可选的表单）。", EXIT_USAGE)
-        from assistant.form.flow import load_flow
+        from assistant.form.catalog import load_flow
 
         form = _form(args.form)
         spec = _spec(form)
@@ -124,7 +124,7 @@ def _safe(name: str) -> str:
 
 
 def _prefill_file(path: Path, spec: Any) -> list[dict[str, Any]]:
-    from assistant.form.parse import InputError
+    from assistant.errors import InputError
     from assistant.interview.enterprises.workbook import prev_columns, rows_from_workbook
 
     try:

@@ -26,8 +26,7 @@ def free_path(path: Path) -> Path:
 def run_demo(form: str | None = None, output: Path | None = None) -> int:
     """form: an id or short name; None: the first form (packaged forms come first) that has a sample."""
     from assistant.files.safeio import read_answer_file
-    from assistant.form.catalog import file_of, form_ids
-    from assistant.form.flow import load_flow
+    from assistant.form.catalog import file_of, form_ids, load_flow
     from assistant.interview.engine import Engine
     from assistant.session.store import SessionStore
 

@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from assistant.form.expr import render_message
 from assistant.form.parse import implausible, range_problem
 from assistant.form.values import to_python
+from assistant.interview.findings import BLOCKING, WARNING, Finding
 
 if TYPE_CHECKING:
     from assistant.interview.engine import Engine
-
-BLOCKING, WARNING = "blocking", "warning"
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: str
-    qid: str
-    section: str
-    message: str
-    rule: str = ""
-    about: tuple[str, ...] = ()  # the answers it is about, when not the rule's (a narrative naming a figure)
-    brief: str = ""  # a few words for a narrow list (the outline); "" = the message
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 def check(engine: Engine) -> list[Finding]:
     flow, state, answers = engine.flow, engine.state, engine.session.answers
@@ -93,10 +76,6 @@ def _range_findings(engine: Engine, q: Any, value: Any) -> list[Finding]:
     return []
 
 
-def blocking(findings: list[Finding]) -> list[Finding]:
-    return [f for f in findings if f.severity == BLOCKING]
-
-
 def involved(engine: Engine, rule_id: str) -> set[str]:
     """The questions a finding concerns: the rule's own list and every question its condition reads."""
     flow = engine.flow
@@ -118,9 +97,3 @@ def blocked_questions(engine: Engine, findings: list[Finding] | None = None) -> 
     return {qid for qid in out if qid in engine.session.answers and engine.is_relevant(qid)}
 
 
-def layout_findings(engine: Engine) -> list[Finding]:
-    """Parts 一–六 that will not fit their page (the document's height model); a warning, as the
-    estimate is not the printer."""
-    from assistant.report.model import page_overflows
-
-    return [Finding(WARNING, qid, section, message, "one_page") for section, qid, message in page_overflows(engine)]

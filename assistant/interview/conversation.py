@@ -12,45 +12,45 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from assistant.errors import InputError
 from assistant.form.expr import render_message
 from assistant.form.flow import FlowError, Question
 from assistant.form.glossary import asked_term, load_glossary
-from assistant.form.parse import NO_WORDS, YES_WORDS, InputError, RowProblem, RowsError, Unsure, normalize
+from assistant.form.parse import NO_WORDS, YES_WORDS, RowProblem, RowsError, Unsure, normalize
 from assistant.form.values import choice_options, chosen_index
-from assistant.interview.checks import BLOCKING, involved
+from assistant.interview.checks import involved
 from assistant.interview.echo import confirm_message, echo_rows, unsure_message
 from assistant.interview.engine import Engine
+from assistant.interview.findings import BLOCKING, Finding
 from assistant.interview.view import Choices, FindingView, PendingView, QuestionView, build
+from assistant.interview.words import (
+    AS_ANSWER,
+    AS_COMMAND,
+    BACK_WORDS,
+    CARRY_WORDS,
+    CHECK_WORDS,
+    DRAFT_WORDS,
+    HELP_WORDS,
+    JUMP_WORDS,
+    LATER_WORDS,
+    MAYBE_JUMP_WORDS,
+    PREVIEW_WORDS,
+    PROGRESS_WORDS,
+    QUIT_WORDS,
+    SAVE_WORDS,
+    SKIP_WORDS,
+    WORDS_HELP,
+)
 
 if TYPE_CHECKING:
     from assistant.interview.enterprises.dialog import Files, Turn
 
-HELP_WORDS = {"?", "帮助", "help", "提示", "怎么填"}
-BACK_WORDS = {"返回", "上一题", "上一步", "back"}
-SKIP_WORDS = {"跳过", "skip"}
-LATER_WORDS = {"稍后", "稍后再填", "以后再填", "先跳过", "下一题", "later"}
-PREVIEW_WORDS = {"预览", "preview"}
-SAVE_WORDS = {"保存", "save"}
-QUIT_WORDS = {"退出", "quit", "exit", "q"}
-PROGRESS_WORDS = {"进度", "progress"}
-CHECK_WORDS = {"检查", "核对", "check"}
-DRAFT_WORDS = {"起草", "帮我起草", "草拟", "draft"}
-JUMP_WORDS = ("跳到", "转到", "goto ")  # a jump whenever the target resolves
-MAYBE_JUMP_WORDS = ("去", "修改")  # also how answers begin (去离子水, 修改型材料): asked about on free text
 ECHOED_TYPES = ("yesno", "choice", "integer", "decimal", "percent")  # typed text is seen as typed
-JUMP_PREFIXES = JUMP_WORDS + MAYBE_JUMP_WORDS
 FREE_TEXT = ("text", "longtext", "list")  # any text is an answer here: only whole commands are commands
 AMBIGUOUS = "ambiguous"  # session.pending["kind"] while asking "answer or command?"
-CARRY_WORDS = {"不变", "沿用", "沿用上年", "没有变化", "无变化", "确认"}  # on a question carried from last year
-AS_ANSWER = {"1", "作为答案", "答案", "是答案", "填写", "记录"}
-AS_COMMAND = {"2", "查询", "查询词汇表", "词汇表", "查词汇表", "跳转"}
 _WORD_SETS = (("help", HELP_WORDS), ("back", BACK_WORDS), ("later", LATER_WORDS), ("skip", SKIP_WORDS),
               ("preview", PREVIEW_WORDS), ("save", SAVE_WORDS), ("quit", QUIT_WORDS),
               ("progress", PROGRESS_WORDS), ("check", CHECK_WORDS), ("draft", DRAFT_WORDS))
-WORDS_HELP = (
-    "可以随时输入：? 或“帮助”（解释本题）、“什么是……”（查词汇表）、“返回”（上一题）、"
-    "“稍后”（先填下一题）、“跳到 ……”（跳到某题或某部分）、“进度”、“检查”、“预览”、“保存”、“退出”。"
-)
 
 
 @dataclass
@@ -201,7 +201,7 @@ class Conversation:
         return reply
 
     def done_text(self) -> str:
-        from assistant.interview.checks import blocking
+        from assistant.interview.findings import blocking
 
         found = self.engine.findings()
         block = blocking(found)
@@ -848,8 +848,9 @@ class Conversation:
             lines.append(f"{mark} {e.text(sec.title)}：{p.answered}/{p.total}")
         return "\n".join(lines)
 
-    def findings_text(self, *, layout: bool = False) -> str:
-        found = self.engine.findings(layout=layout)
+    def findings_text(self, found: list[Finding] | None = None) -> str:
+        """The findings as lines (default: the engine's; a front end adds the report's page check)."""
+        found = self.engine.findings() if found is None else found
         if not found:
             return "检查通过，没有发现问题。"
         e = self.engine

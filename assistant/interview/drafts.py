@@ -28,8 +28,9 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from assistant.errors import InputError
 from assistant.form.expr import count_chars
-from assistant.form.parse import APPROX_PREFIXES, APPROX_SUFFIXES, NONE_TEXT, NOT_EXACT_WORDS, InputError
+from assistant.form.parse import APPROX_PREFIXES, APPROX_SUFFIXES, NONE_TEXT, NOT_EXACT_WORDS
 from assistant.session.quotes import ANSWER, NAMES, ROWS, TOTAL, Quote, merge
 
 if TYPE_CHECKING:
@@ -53,13 +54,13 @@ _OTHER_TIME = ("上年", "去年", "前年", "上一年", "同期", "往年", "�
 
 @cache
 def _spec(form: str) -> dict[str, Any]:
+    from assistant.files.yamlio import read_yaml
     from assistant.form.catalog import file_of
-    from assistant.form.flow import _read_yaml
 
     path = file_of(form, "templates", f"{form}.drafts.yaml")
     if not path.is_file():
         return {}
-    data: dict[str, Any] = _read_yaml(path) or {}  # a key given twice is refused, naming the file
+    data: dict[str, Any] = read_yaml(path) or {}  # a key given twice is refused, naming the file
     return data
 
 
@@ -205,7 +206,7 @@ def context(engine: Engine) -> dict[str, Any]:
 
 def _notes(engine: Engine) -> list[str]:
     """The check's warnings (conditions not met) as sentences, for 存在问题; not the ones about the narrative itself."""
-    from assistant.interview.checks import WARNING
+    from assistant.interview.findings import WARNING
 
     return [_plain_note(f.message) for f in engine.findings()
             if f.severity == WARNING and f.rule not in NARRATIVE_RULES]
@@ -474,7 +475,7 @@ def flags(engine: Engine) -> list[Flag]:
 
 def narrative_findings(engine: Engine) -> list[Any]:
     """flags as the check's warnings, on the narrative question, about the answer it names."""
-    from assistant.interview.checks import WARNING, Finding
+    from assistant.interview.findings import WARNING, Finding
 
     return [Finding(WARNING, f.qid, engine.flow[f.qid].section, f.message, f.rule, about=(f.source,), brief=f.brief)
             for f in flags(engine)]
@@ -484,7 +485,8 @@ def narrative_findings(engine: Engine) -> list[Any]:
 def _phrases(form: str, year: int) -> tuple[re.Pattern[str] | None, dict[str, str]]:
     """(pattern of every phrase, phrase → question): the drafts file's `figures` and each numeric question's
     printed label without its bracketed unit. A phrase two questions share names neither (never guessed)."""
-    from assistant.form.flow import fill, load_flow
+    from assistant.form.catalog import load_flow
+    from assistant.form.flow import fill
 
     flow = load_flow(form)
     named: dict[str, set[str]] = {}

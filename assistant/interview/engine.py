@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from assistant.form.flow import Flow, Question, Section, fill, load_flow
-from assistant.form.parse import InputError, Parsed, format_decimal, parse
+from assistant.errors import InputError
+from assistant.form.catalog import load_flow
+from assistant.form.flow import Flow, Question, Section, fill
+from assistant.form.override import override_value
+from assistant.form.parse import Parsed, format_decimal, parse
 from assistant.form.validate import MAX_ERRORS, check_raw, check_stored, shown, stored_problem
 from assistant.form.values import NOT_APPLICABLE, show, to_python
-from assistant.interview.computed import override_value
 from assistant.session.store import Session
 
 
@@ -407,12 +409,12 @@ class Engine:
                              others + mine, mine))
         return out
 
-    def findings(self, *, layout: bool = False) -> list[Any]:
-        """layout: also the parts that will not fit their page (builds the document model: for
-        `filing check`, the review screen and export, not after every answer)."""
-        from assistant.interview.checks import check, layout_findings
+    def findings(self) -> list[Any]:
+        """What the checks find now (kept until the answers change). The parts that will not fit their page
+        are the report's to say (report/model.py: layout_findings, for `filing check`, review and export)."""
+        from assistant.interview.checks import check
 
         cached = self._checked
         if cached is None or cached[0] is not self.state:  # the answers changed since: check again
             cached = self._checked = (self.state, check(self))
-        return list(cached[1]) + (layout_findings(self) if layout else [])
+        return list(cached[1])

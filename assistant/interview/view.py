@@ -169,7 +169,7 @@ def typed_answer(engine: Engine, q: Question) -> str | None:
     if stored is None or q.type == "list":
         return None
     if q.override:
-        from assistant.interview.computed import typed
+        from assistant.form.override import typed
 
         figure = typed(stored)
         if figure is None:

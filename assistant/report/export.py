@@ -17,37 +17,25 @@ import secrets
 import stat
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from assistant.form.override import COMPUTED, TYPED, typed
 from assistant.form.parse import clean_text
+from assistant.interview.json_report import REPORT_SCHEMA, REPORT_SCHEMA_VERSION, _cli_error
 from assistant.text.textsafe import strip_bidi, visible
 
-FORMATS = ("docx", "pdf", "md", "json")
-REPORT_SCHEMA = "filing-assistant/report"
-REPORT_SCHEMA_VERSION = 1
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from assistant.form.flow import Question
+    from assistant.interview.engine import Engine
 
-    from assistant.errors import Remedies
+FORMATS = ("docx", "pdf", "md", "json")
+if TYPE_CHECKING:
+
     from assistant.interview.engine import Engine
     from assistant.session.store import Session
 
 
-class SessionSink(Protocol):
-    """Where load_report puts the new session (a SessionStore, or a scratch store that keeps nothing)."""
-
-    def new_id(self) -> str: ...
-
-    def save(self, session: Session) -> Any: ...
-
-
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
-
-
-def _cli_error(message: str | Callable[[Remedies], str], code: int) -> Exception:
-    from assistant.errors import UserError
-
-    return UserError(message, code)
 
 
 def _sanitize(name: str) -> str:
@@ -82,8 +70,6 @@ def default_filename(engine: Engine, fmt: str) -> str:
 
 def report_dict(engine: Engine) -> dict[str, Any]:
     """The whole report, machine-readable: answers by question id (only those that count), labels."""
-    from assistant.interview.computed import evidence
-
     flow, s = engine.flow, engine.session
     answers: dict[str, Any] = {}
     labels: dict[str, str] = {}
@@ -237,7 +223,7 @@ def _write(target: Path, data: bytes) -> None:
     is another disk (rename cannot cross), it is written beside the target, named .<name>.filing-export-<pid>.tmp,
     and such files left by killed exports are removed by the next export to that folder."""
     from assistant.paths import home
-    from assistant.session.store import _fsync_dir
+    from assistant.session.store import fsync_dir
 
     _clean_stale(target.parent)  # left by an export killed while it wrote beside the target
     staging = home() / "tmp"
@@ -252,7 +238,7 @@ def _write(target: Path, data: bytes) -> None:
     if tmp is not None:
         try:
             os.replace(tmp, target)
-            _fsync_dir(target.parent)
+            fsync_dir(target.parent)
             return
         except OSError as exc:
             tmp.unlink(missing_ok=True)
@@ -265,7 +251,7 @@ def _write(target: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
 def _write_temp(tmp: Path, data: bytes) -> None:
@@ -282,8 +268,8 @@ def _write_temp(tmp: Path, data: bytes) -> None:
 def export_session(session: Session, fmt: str, path: Path | str | None = None, *, force: bool = False,
                    draft: bool = False, notes: list[str] | None = None) -> Path:
     """Write the report; `notes` (when given) receives what the person should know, e.g. a PDF's page check."""
-    from assistant.interview.checks import blocking
     from assistant.interview.engine import Engine
+    from assistant.interview.findings import blocking
 
     fmt = (fmt or "").lower().lstrip(".")
     if fmt not in FORMATS:
@@ -303,7 +289,7 @@ def export_session(session: Session, fmt: str, path: Path | str | None = None, *
                 f"报告还有 {len(missing)} 处必须填写或修改，暂不能导出正式文件：\n{lines}\n"
                 f"请先补充完整；如只想先看看效果，可{w.draft}导出草稿（每页标注“草稿”）。"), 1)
     if notes is not None and fmt in ("docx", "pdf"):
-        from assistant.interview.checks import layout_findings
+        from assistant.report.model import layout_findings
 
         notes += [f"⚠ {f.message}" for f in layout_findings(engine)]
     data = _render(engine, fmt, draft, notes)
@@ -324,102 +310,26 @@ def export_session(session: Session, fmt: str, path: Path | str | None = None, *
     return target
 
 
-def import_report(path: Path | str, store: SessionSink) -> Session:
-    """Load a JSON report (from export_session(..., "json")) as a new session."""
-    return load_report(path, store)[0]
+# -- evidence (JSON export; the document draws the same facts) -----------------------------------
+def evidence_of(e: Engine, q: Question) -> dict[str, Any]:
+    stored = e.session.answers.get(q.id)
+    item: dict[str, Any] = {
+        "label": e.label(q), "formula": e.text(q.formula),
+        "inputs": {ref: e.value(ref) for ref in q.evidence}, "computed": e.state.computed.get(q.id),
+        "value": e.value(q.id), "source": COMPUTED,
+    }
+    if q.override:
+        figure = typed(stored)
+        item["source"] = TYPED if figure else (stored.get("source") if isinstance(stored, dict) else None)
+        if figure:
+            item["basis"] = figure[1]
+    return item
 
 
-def load_report(path: Path | str, store: SessionSink) -> tuple[Session, list[str]]:
-    """Validate a JSON report completely, then save it as a new session in one atomic write.
+def evidence(e: Engine) -> dict[str, Any]:
+    """Every computed figure that counts: formula, inputs, computed value, value used and its source;
+    and the figures taken from enterprise data or last year's report (enterprises/evidence.py)."""
+    from assistant.interview.enterprises.evidence import export_items
 
-    Every answer goes through the engine's parser and checks, exactly as typed input; anything
-    refused raises UserError (code 1) naming each item, and no session file is created.
-    Returns the session and notes to show (answers kept that do not count now).
-    """
-    session, engine, applied = read_report(path, store.new_id())
-    path = Path(path).expanduser()
-    engine.advance(None)  # the first unanswered question in the form's order
-    session.say("assistant", f"已从 {shown_name(path.name)} 导入报告。")
-    notes = [engine.unused_note(applied.unused)] if applied.unused else []
-    for note in notes:  # the conversation says it too, whichever front end imported the file
-        session.say("assistant", note)
-    store.save(session)
-    return session, notes
-
-
-def shown_name(name: str) -> str:
-    from assistant.form.validate import shown
-
-    return shown(name, 200)
-
-
-def read_report(path: Path | str, session_id: str) -> tuple[Any, Any, Any]:
-    """A JSON report read and validated in memory (nothing written): (session, engine, applied).
-
-    The one reading of a report for import-report, the commission's overview and the district roll-up;
-    anything refused raises UserError naming the file and each item.
-    """
-    from assistant.errors import DuplicateKey, no_duplicate_keys
-    from assistant.files.safeio import MAX_REPORT_FILE_BYTES, FileTooLarge, read_bounded, size_text
-    from assistant.form.flow import FlowError, load_flow
-    from assistant.form.parse import InputError
-    from assistant.form.validate import check_report, kind_of, shown
-    from assistant.interview.engine import Engine
-    from assistant.session.store import Session
-
-    path = Path(path).expanduser()
-    try:
-        if path.exists() and not path.is_file():
-            raise _cli_error(f"{shown(str(path), 200)} 不是普通文件（是文件夹或设备），无法作为报告导入。", 4)
-        data = json.loads(read_bounded(path, MAX_REPORT_FILE_BYTES).decode("utf-8-sig"),
-                          object_pairs_hook=no_duplicate_keys)
-    except FileNotFoundError:
-        raise _cli_error(f"找不到文件 {shown(str(path), 200)}。", 4) from None
-    except FileTooLarge:
-        raise _cli_error(f"{shown(str(path), 200)} 超过报告文件的大小上限 {size_text(MAX_REPORT_FILE_BYTES)}，"
-                         "不像本助手导出的报告，已停止读取，没有导入。", 4) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _cli_error(f"无法读取 {shown(str(path), 200)}：{exc}", 4) from None
-    except json.JSONDecodeError as exc:
-        raise _cli_error(f"{shown(str(path), 200)} 不是有效的 JSON（第 {exc.lineno} 行）。", 4) from None
-    except RecursionError:
-        raise _cli_error(f"{shown(str(path), 200)} 的 JSON 嵌套层数过深，不是本助手导出的报告。", 4) from None
-    except DuplicateKey as exc:  # which of the two counts would be a guess
-        raise _cli_error(f"{shown(str(path), 200)} 未能导入，没有创建会话：{exc}", 1) from None
-    except ValueError:  # an integer beyond Python's int-string limit (thousands of digits)
-        raise _cli_error(f"{shown(str(path), 200)} 含有位数过多的数字（上千位），没有创建会话。", 1) from None
-    where = shown(str(path), 200)
-    if not isinstance(data, dict) or data.get("schema") != REPORT_SCHEMA:
-        raise _cli_error(f"{where} 不是本助手导出的报告文件（缺少 schema: {REPORT_SCHEMA}）。", 4)
-    try:
-        form, year, title = check_report(data, REPORT_SCHEMA_VERSION)
-    except InputError as exc:
-        raise _cli_error(f"{where} 未能导入，没有创建会话：{exc}", 1) from None
-    try:
-        flow = load_flow(form)
-    except FlowError as exc:
-        raise _cli_error(f"{where}：{exc}", 4) from None
-    fsv = data.get("form_schema_version", flow.schema_version)
-    if isinstance(fsv, bool) or not isinstance(fsv, int) or fsv > flow.schema_version:
-        raise _cli_error(f"{where} 未能导入，没有创建会话：表单版本 form_schema_version 应是不大于 "
-                         f"{flow.schema_version} 的整数，收到的是{kind_of(fsv)}。", 1)
-    # Built in memory and validated before anything is written: a refused file leaves no session.
-    session = Session(session_id, flow.form, title, year)
-    engine = Engine(flow, session)
-    applied = engine.apply_all(data["answers"], strict=True)
-    if applied.errors:
-        raise _cli_error(f"{where} " + applied.refusal("处未能通过检查，没有创建会话："), 1)
-    from assistant.interview.enterprises.evidence import restore
-
-    refused = restore(session, flow, data.get("evidence"))  # figures from enterprise data keep their evidence
-    if refused:
-        lines = "\n".join(f"  - {r}" for r in refused[:20])
-        raise _cli_error(f"{where} 的计算佐证未能通过检查，没有创建会话：\n{lines}", 1)
-    from assistant.session.quotes import quotes_from_json
-
-    try:  # what the narrative's drafts quoted, so a figure changed after the import is still noticed
-        narrative = {q.id for q in flow.questions if q.type == "longtext"}
-        session.quotes = {k: v for k, v in quotes_from_json(data.get("quotes"), narrative).items() if k in session.answers}
-    except InputError as exc:
-        raise _cli_error(f"{where} 的引用记录（quotes）未能通过检查，没有创建会话：{exc}。", 1) from None
-    return session, engine, applied
+    out = {q.id: evidence_of(e, q) for q in e.flow.questions if q.computes and e.is_relevant(q.id)}
+    return {**export_items(e), **out}

@@ -15,12 +15,16 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import DuplicateKey, FlowError
-from assistant.form.flow import Question, fill, yaml_load
+from assistant.files.yamlio import yaml_load
+from assistant.form.flow import Question, fill
+from assistant.form.override import basis_text, typed
 from assistant.form.parse import NONE_TEXT, clean_text
 from assistant.form.values import NOT_APPLICABLE, show_cell
-from assistant.interview.checks import blocking
-from assistant.interview.computed import basis_text, typed
+from assistant.interview.findings import WARNING, Finding, blocking
 from assistant.text.cjkwrap import display_width
+
+if TYPE_CHECKING:
+    from assistant.interview.engine import Engine
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -646,3 +650,9 @@ def page_overflows(engine: Engine) -> list[tuple[str, str, str]]:
                                   f"最占地方的是“{label}”一栏（约 {height:.1f} 厘米）：请精简这一栏的文字，"
                                   "或把较长的名单、说明放到附件材料中。"))
     return out
+
+
+def layout_findings(engine: Engine) -> list[Finding]:
+    """Parts 一–六 that will not fit their page (the document's height model); a warning, as the
+    estimate is not the printer."""
+    return [Finding(WARNING, qid, section, message, "one_page") for section, qid, message in page_overflows(engine)]

@@ -76,8 +76,8 @@ def condition_status(engine: Any, rule: Any) -> tuple[str, str]:
 def build(paths: list[Path]) -> Overview:
     """Read every report; an invalid one goes to the problems, never stops the others."""
     from assistant.form.validate import shown
-    from assistant.interview.checks import BLOCKING
-    from assistant.report.export import read_report
+    from assistant.interview.findings import BLOCKING
+    from assistant.interview.json_report import read_report
 
     flow: Any = None
     headers: list[str] = ["文件"]
@@ -203,7 +203,7 @@ def _put(cell: Any, value: Any) -> None:
 
 
 def run_overview(paths: list[Path], output: Path | None, *, force: bool = False) -> tuple[Path, Overview]:
-    from assistant.session.store import atomic_write
+    from assistant.files.atomic import atomic_write
 
     if not paths:
         raise UserError("请至少给出一个 JSON 报告文件。", 2)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import UserError
-from assistant.form.flow import _read_yaml
+from assistant.files.yamlio import read_yaml
 
 if TYPE_CHECKING:
     from assistant.interview.engine import Engine
@@ -40,7 +40,7 @@ def load_submission(form: str) -> dict[str, Any]:
     from assistant.form.catalog import file_of
     from assistant.report.model import load_layout
 
-    data: dict[str, Any] = _read_yaml(file_of(form, "templates", "submission.yaml"))
+    data: dict[str, Any] = read_yaml(file_of(form, "templates", "submission.yaml"))
     data["form"] = load_layout(form).get("submission") or {}
     return data
 
@@ -55,8 +55,8 @@ def _folder(engine: Engine, out: Path | str | None) -> Path:
 
 def build_package(session: Session, out: Path | str | None = None, *, force: bool = False, draft: bool = False) -> Package:
     from assistant.files.staging import staged_folder
-    from assistant.interview.checks import blocking
     from assistant.interview.engine import Engine
+    from assistant.interview.findings import blocking
     from assistant.report.model import _findings
 
     engine = Engine.for_session(session)
@@ -197,9 +197,10 @@ def _evidence_md(engine: Engine) -> str:
     """The evidence of every printed figure that was computed, as the report's appendix states it: the form's
     own formulas (inputs, result, the value used), and figures from enterprise data or last year's report
     (enterprises/evidence.py: formula, inputs, sources; a kept figure with its basis)."""
-    from assistant.interview.computed import evidence
-    from assistant.interview.enterprises.evidence import SOURCES, appendix_rows
+    from assistant.interview.enterprises.evidence import appendix_rows
+    from assistant.report.export import evidence
     from assistant.report.preview import _inline
+    from assistant.session.evidence import SOURCES
 
     items = evidence(engine)
     if not items:

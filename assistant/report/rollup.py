@@ -50,26 +50,33 @@ class Rollup:
     answers: list[dict[str, Any]] = field(default_factory=list)  # each report's stored answers (for the drafts)
 
 
+class NotRollupForm(UserError):
+    """The form named is not one a roll-up fills; `forms`: (short name, description) of those that are."""
+
+    def __init__(self, forms: list[tuple[str, str]]):
+        self.forms = forms
+        names = "、".join(f"{key}（{what}）" for key, what in forms) or "（没有）"
+        super().__init__(f"这个表单不由各集群报告汇总；汇总的表单：{names}。")
+
+
 def rollup_form(form: str | None = None) -> str:
     """The form a roll-up fills: `form` if it has a flows/<form>.rollup.yaml, else the one form that has."""
-    from assistant.errors import EXIT_USAGE, UserError
     from assistant.form.catalog import form_ids
 
     have = [fid for fid, root in form_ids().items() if (root / "flows" / f"{fid}.rollup.yaml").is_file()]
     if form in have or (form is None and len(have) == 1):
         return form or have[0]
-    from assistant.form.flow import load_flow
+    from assistant.form.catalog import load_flow
 
-    names = "、".join(f"--form {load_flow(fid).key}（{load_flow(fid).describe()}）" for fid in have) or "（没有）"
-    raise UserError(f"--from-reports 只用于由各集群报告汇总的表单：{names}。", EXIT_USAGE)
+    raise NotRollupForm([(load_flow(fid).key, load_flow(fid).describe()) for fid in have])
 
 
 def load_spec(form: str | None = None) -> RollupSpec:
+    from assistant.files.yamlio import read_yaml
     from assistant.form.catalog import root_of
-    from assistant.form.flow import _read_yaml
 
     fid = rollup_form(form)
-    raw = _read_yaml(root_of(fid) / "flows" / f"{fid}.rollup.yaml")
+    raw = read_yaml(root_of(fid) / "flows" / f"{fid}.rollup.yaml")
     cols = []
     for c in raw["columns"]:
         total = c.get("total")
@@ -102,10 +109,10 @@ def _num(value: Any) -> Decimal | None:
 
 def build(paths: list[Path], year: int | None = None, form: str | None = None) -> Rollup:
     """Read and check every report; raise UserError naming every problem (and its file) if any."""
+    from assistant.form.catalog import load_flow
     from assistant.form.expr import compile_expr
-    from assistant.form.flow import load_flow
     from assistant.form.validate import shown
-    from assistant.report.export import read_report
+    from assistant.interview.json_report import read_report
 
     spec = load_spec(form)
     source_flow, into_flow = load_flow(spec.from_form), load_flow(rollup_form(form))
@@ -180,7 +187,7 @@ def build(paths: list[Path], year: int | None = None, form: str | None = None) -
 
 def review(engine: Any) -> str:
     """What the district must know about a cluster's report: blocking findings, designation conditions not met."""
-    from assistant.interview.checks import BLOCKING
+    from assistant.interview.findings import BLOCKING
     from assistant.report.overview import NOT_MET, condition_status
 
     notes = []
@@ -221,7 +228,7 @@ def total_label(count: int) -> str:
 
 def create_district(paths: list[Path], store: Any, title: str | None, year: int | None, form: str | None = None) -> Any:
     """A new district session whose table holds the clusters and the district totals (one atomic save)."""
-    from assistant.form.flow import load_flow
+    from assistant.form.catalog import load_flow
     from assistant.interview.engine import Engine
     from assistant.session.store import Session
 

@@ -1,4 +1,4 @@
-"""Run a command so that it dies with its caller: `python -I …/assistant/watchdog.py FD CMD…`.
+"""Run a command so that it dies with its caller: `python -I …/assistant/report/watchdog.py FD CMD…`.
 
 The caller starts this in a new session, passing the read end of a pipe as FD and keeping the write
 end. This process leads the group the command runs in; when the pipe closes (the caller ended it, or the caller

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.form.parse import InputError
+from assistant.errors import InputError
 
 # What a draft reads of an answer: the answer as printed, a list's first column, a matrix's sum, a table's rows.
 ANSWER, NAMES, TOTAL, ROWS = "answer", "names", "total", "rows"

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import EXIT_FILE, UserError
+from assistant.files.atomic import atomic_write, fsync_dir
 from assistant.paths import home
 
 if TYPE_CHECKING:
@@ -181,9 +182,10 @@ class Session:
         """A session from its JSON document; SessionCorrupt (the reason) for any wrong shape or type.
 
         strings=False: the caller knows every string is encodable and every number finite."""
-        from assistant.form.parse import InputError
-        from assistant.form.validate import UnknownForm, check_session
+        from assistant.errors import InputError
+        from assistant.form.validate import UnknownForm
         from assistant.session.quotes import quotes_from_json
+        from assistant.session.validate import check_session
 
         if not isinstance(data, dict):
             raise SessionCorrupt("内容不是一个 JSON 对象")
@@ -260,52 +262,6 @@ def _corrupt_reason(exc: BaseException) -> str:
     if isinstance(exc, ValueError) and "digits" in str(exc):
         return "含有位数过多的数字"
     return f"内容不符合会话文件的格式（{type(exc).__name__}）"
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name == "nt":  # Windows cannot open a folder as a file; NTFS orders the rename itself
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes | list[bytes], *, keep_backup: bool = False) -> None:
-    """Write to a temp file in the same folder, fsync, rename over, fsync the folder.
-
-    With keep_backup the replaced version stays as <name>.bak (a hard link: no copy).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            if isinstance(data, (bytes, bytearray)):
-                fh.write(data)
-            else:
-                fh.writelines(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if keep_backup and path.exists():
-            bak_tmp = path.with_name(f".{path.name}.{os.getpid()}.baktmp")
-            try:
-                try:
-                    os.link(path, bak_tmp)
-                except OSError:  # no hard links here (FAT, some network drives): copy instead
-                    import shutil
-
-                    shutil.copyfile(path, bak_tmp)
-                os.replace(bak_tmp, path.with_name(path.name + ".bak"))
-            except OSError:
-                bak_tmp.unlink(missing_ok=True)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and not exc.filename:
-            exc.filename = str(path)  # a full disk fails in write(), which names no file
-        raise
-    _fsync_dir(path.parent)
 
 
 class SessionLock:
@@ -403,7 +359,7 @@ class SessionStore:
 
     def load(self, sid: str) -> Session:
         """Read a session without locking it (check, preview, export, list)."""
-        from assistant.form.validate import raw_needs_walk
+        from assistant.session.validate import raw_needs_walk
 
         path = self.path(sid)
         try:
@@ -566,6 +522,6 @@ def _keep_aside(path: Path, kind: str) -> Path:
                     os.fsync(fh.fileno())
             except FileExistsError:
                 continue
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
         return aside
     raise SessionError(f"无法另存 {path}：同名副本过多，请先清理 {path.parent} 中的旧副本。")

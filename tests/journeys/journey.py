@@ -70,7 +70,7 @@ class Model:
         return json.loads(json.dumps(report_dict(self.e), ensure_ascii=False, default=str))
 
     def complete(self) -> bool:
-        from assistant.interview.checks import blocking
+        from assistant.interview.findings import blocking
 
         return not blocking(self.e.findings())
 
@@ -400,7 +400,7 @@ class ImportReport(Step):
     name = "import-report"
 
     def meant(self, m: Model) -> None:
-        from assistant.report.export import read_report
+        from assistant.interview.json_report import read_report
 
         session, _engine, _ = read_report(m.given[self.source], m.scratch.new_id())
         m.use(session)

@@ -12,7 +12,6 @@ from rich.console import Console
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.message_pump import MessagePump
 from textual.widgets import Input, TextArea
 
 from assistant.frontends.crashlog import LogStream, sentence
@@ -200,10 +199,3 @@ def resume_hint(sid: str) -> str:
     """Said in the terminal after the app closes (Ctrl+Q, 退出): the answers are saved, and how to go on."""
     return f"已保存。下次输入 `filing resume {sid}` 即可从停下的地方继续（或 `filing` 打开首页）。"
 
-
-def filing_app(node: MessagePump) -> FilingApp:
-    """The running FilingApp, typed: screens reach its store and its session switch through this."""
-    app = node.app
-    if not isinstance(app, FilingApp):
-        raise TypeError(f"{type(node).__name__} runs outside FilingApp")
-    return app

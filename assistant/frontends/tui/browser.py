@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from assistant.errors import Remedies
+from assistant.frontends.tui.host import filing_app
 
 if TYPE_CHECKING:
     from textual.app import App
 
     from assistant.frontends.browser_tab import BrowserTab
-    from assistant.frontends.tui.app import FilingApp
 
 # A browser export is built fresh each time: nothing to overwrite, no folder to choose.
 BROWSER_REMEDIES = Remedies(force="重新下载", draft="勾选“草稿”", output="重新下载", fmt="选择",
@@ -49,20 +49,20 @@ def tell_page(app: App[Any], what: str, **params: str) -> None:
         app.open_url("filing:" + what + ("?" + urlencode(params) if params else ""), new_tab=False)
 
 
-def deliver(app: FilingApp, built: Built) -> None:
+def deliver(app: App[Any], built: Built) -> None:
     """The file to the person's browser as a download (textual-serve fetches it from the app in chunks).
 
     Without a browser to hand it to (Textual's pilot in tests) the file is kept in the tab's folder instead,
     as the browser would save it: Textual's own non-web delivery cannot write bytes (8.2.8 opens the file in
     text mode for a BytesIO), and it would write to the server user's Downloads."""
-    tab = app.browser
+    tab = filing_app(app).browser
     if tab is None:
         raise RuntimeError("deliver() is for the browser")
     if app.is_web:
         app.deliver_binary(io.BytesIO(built.data), save_filename=built.name,
                            mime_type=MIME.get(Path(built.name).suffix.lower(), "application/octet-stream"))
         return
-    from assistant.session.store import atomic_write
+    from assistant.files.atomic import atomic_write
 
     folder = tab.root / "delivered"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)

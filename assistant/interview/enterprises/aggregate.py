@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import TYPE_CHECKING, Any
 
-from assistant.form.parse import InputError, format_decimal
+from assistant.errors import InputError
+from assistant.form.parse import format_decimal
 from assistant.form.values import show
 from assistant.interview.enterprises.columns import Indicator, Measure, Source, Spec
 from assistant.interview.enterprises.reader import Rows, parts, shown_number

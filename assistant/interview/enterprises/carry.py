@@ -14,7 +14,7 @@ from typing import Any
 
 from assistant.errors import EXIT_FILE, EXIT_REFUSED, UserError
 from assistant.interview.enterprises.columns import load_spec
-from assistant.interview.enterprises.evidence import MAX_PRIOR
+from assistant.session.evidence import MAX_PRIOR
 
 NUMERIC = ("integer", "decimal", "percent")
 
@@ -31,7 +31,7 @@ class _Scratch:
 
 def load_last(source: str, store: Any) -> tuple[Any, dict[str, str]]:
     """Last year's session (validated) and where it came from."""
-    from assistant.report.export import load_report
+    from assistant.interview.json_report import load_report
 
     path = Path(source).expanduser()
     if path.suffix.lower() == ".json" or path.is_file():

@@ -290,12 +290,13 @@ def has_spec(form: str) -> bool:
 @cache
 def load_spec(form: str) -> Spec | None:
     """The form's enterprise spec, or None when the form has none (e.g. the district summary)."""
-    from assistant.form.flow import _read_yaml, load_flow
+    from assistant.files.yamlio import read_yaml
+    from assistant.form.catalog import load_flow
 
     path = _spec_path(form)
     if not path.is_file():
         return None
-    data = _read_yaml(path)  # a key given twice is refused, naming the file
+    data = read_yaml(path)  # a key given twice is refused, naming the file
     return parse_spec(data, set(load_flow(form).by_id))
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from assistant.form.parse import InputError, normalize
+from assistant.errors import InputError
+from assistant.form.parse import normalize
 from assistant.interview.computed import short_label
 from assistant.interview.enterprises.proposals import LETTERS, apply, batch, describe, kept_before, left_out, propose
 from assistant.paths import split_paths
@@ -266,7 +267,7 @@ def turn(engine: Engine, text: str, free_text: bool, files: Files | None = None)
     """The conversation's hook: this command or a reply to its waiting batch; None for anything else."""
     pending = engine.session.pending
     if pending and pending.get("kind") == KIND:
-        from assistant.interview.conversation import CHECK_WORDS, PREVIEW_WORDS, PROGRESS_WORDS, QUIT_WORDS, SAVE_WORDS
+        from assistant.interview.words import CHECK_WORDS, PREVIEW_WORDS, PROGRESS_WORDS, QUIT_WORDS, SAVE_WORDS
 
         if normalize(text).strip().lower() in QUIT_WORDS | SAVE_WORDS | PROGRESS_WORDS | PREVIEW_WORDS | CHECK_WORDS:
             return None  # the chat word works; the batch keeps waiting

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.interview.enterprises.aggregate import Coverage, Result, compute
 from assistant.interview.enterprises.columns import Spec, load_spec
-from assistant.interview.enterprises.evidence import MAX_HISTORY
 from assistant.interview.enterprises.reader import DataError, read_rows
+from assistant.session.evidence import MAX_HISTORY
 from assistant.session.store import now
 
 if TYPE_CHECKING:

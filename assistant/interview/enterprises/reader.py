@@ -21,9 +21,8 @@ from math import isnan
 from pathlib import Path
 from typing import Any
 
-from assistant.form.parse import NO_WORDS, YES_WORDS, InputError, credit_check_char, header_key, normalize, parse_uscc
-from assistant.interview.enterprises.columns import Col, Spec
-from assistant.interview.lists import (
+from assistant.errors import InputError
+from assistant.files.tables import (
     IGNORED_HEADERS,
     MAX_CELL_CHARS,
     MAX_CELLS,
@@ -33,6 +32,8 @@ from assistant.interview.lists import (
     decode,
     read_table_bytes,
 )
+from assistant.form.parse import NO_WORDS, YES_WORDS, credit_check_char, header_key, normalize, parse_uscc
+from assistant.interview.enterprises.columns import Col, Spec
 
 MAX_PROBLEMS = 30  # one screenful; the rest are counted
 MAX_FILES = 2000

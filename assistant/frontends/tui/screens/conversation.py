@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.input import Selection
 
-from assistant.frontends.tui.app import filing_app
+from assistant.frontends.tui.host import filing_app
 from assistant.frontends.tui.widgets.chat_log import ChatLog
 from assistant.frontends.tui.widgets.footer import KeyBar
 from assistant.frontends.tui.widgets.marked_list import MarkedList
@@ -119,7 +119,7 @@ class ConversationScreen(Screen):
         self.saved_at = self.clock()
 
     def _write(self, seq: int, data: bytes) -> None:
-        from assistant.session.store import atomic_write
+        from assistant.files.atomic import atomic_write
 
         with self._save_lock:
             if self._saved_seq < seq:

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-from assistant.frontends.tui.app import filing_app
+from assistant.frontends.tui.host import filing_app
 from assistant.frontends.tui.widgets.cjk import WrapStatic
 from assistant.frontends.tui.widgets.typing import hand_on
 from assistant.paths import join_paths, split_paths
@@ -103,7 +103,7 @@ class EnterpriseDialog(ModalScreen[str | None]):
 
             result.update(filing_app(self).shown(report(exc, "生成采集表")))
             return
-        deliver(filing_app(self), built)
+        deliver(self.app, built)
         result.update("".join([f"已开始下载：{built.name}（在浏览器的下载栏中查看）。", *built.notes,
                                 "请发给成员企业填写，收回后上传、勾选、计算。"]))
 

@@ -14,8 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet
 
 from assistant.errors import Remedies, UserError
-from assistant.frontends.tui.app import filing_app
 from assistant.frontends.tui.browser import BROWSER_REMEDIES
+from assistant.frontends.tui.host import filing_app
 from assistant.frontends.tui.widgets.cjk import WrapStatic
 from assistant.frontends.tui.widgets.typing import hand_on
 
@@ -222,7 +222,7 @@ class ExportDialog(ModalScreen[str | None]):
     def _delivered(self, built: Any) -> None:
         from assistant.frontends.tui.browser import deliver
 
-        deliver(filing_app(self), built)
+        deliver(self.app, built)
         self.written = built.name
         shown = "\n".join([f"已开始下载：{built.name}（在浏览器的下载栏中查看）", *built.notes])
         self._show(filing_app(self).shown(shown), False)

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Label, OptionList
 
-from assistant.frontends.tui.app import filing_app
+from assistant.frontends.tui.host import filing_app
 from assistant.frontends.tui.widgets.cjk import WrapStatic
 from assistant.frontends.tui.widgets.footer import KeyBar
 from assistant.frontends.tui.widgets.marked_list import MarkedList
@@ -34,7 +34,7 @@ class NewSessionDialog(ModalScreen[tuple[str, int] | None]):
         self.form = form
 
     def compose(self):
-        from assistant.form.flow import load_flow
+        from assistant.form.catalog import load_flow
 
         flow = load_flow(self.form)
         with Vertical(id="new-dialog", classes="dialog"):
@@ -102,7 +102,7 @@ class ImportDialog(ModalScreen[str | None]):
             result.add_class("error")
             return
         try:
-            from assistant.report.export import import_report
+            from assistant.interview.json_report import import_report
         except Exception as exc:
             result.update(f"导入功能暂不可用（文档模块未能加载：{exc}）。")
             result.add_class("error")
@@ -139,8 +139,7 @@ class HomeScreen(Screen):
 
     def compose(self):
         yield WrapStatic("集群填报助手", id="home-title")
-        from assistant.form.catalog import available
-        from assistant.form.flow import load_flow
+        from assistant.form.catalog import available, load_flow
 
         forms = available()  # discovered from the data (and --forms / FILING_FORMS): never listed here
         names = "、".join(dict.fromkeys(load_flow(fid).short_name for fid, _, _ in forms))
@@ -289,7 +288,8 @@ class HomeScreen(Screen):
 
 
 def _short_name(form: str) -> str:
-    from assistant.form.flow import FlowError, load_flow
+    from assistant.form.catalog import load_flow
+    from assistant.form.flow import FlowError
 
     try:
         return load_flow(form).short_name

@@ -13,7 +13,8 @@ from textual.widgets.option_list import Option
 from assistant.form.expr import count_chars
 from assistant.frontends.tui.widgets.cjk import WrapStatic
 from assistant.frontends.tui.widgets.footer import KeyBar
-from assistant.interview.checks import blocking
+from assistant.interview.findings import blocking
+from assistant.report.model import layout_findings
 from assistant.text.textsafe import visible
 
 
@@ -26,7 +27,7 @@ class ReviewScreen(Screen[str | None]):
 
     def compose(self):
         e = self.engine
-        found = e.findings(layout=True)
+        found = e.findings() + layout_findings(e)
         by_q: dict[str, list[Any]] = {}
         for f in found:
             by_q.setdefault(f.qid, []).append(f)

@@ -458,7 +458,8 @@ class ImportRowsDialog(ModalScreen[tuple[list[dict[str, Any]], str] | None]):
     def _load(self, raw: str) -> None:
         from pathlib import Path
 
-        from assistant.interview.lists import TableError, load_rows
+        from assistant.files.tables import TableError
+        from assistant.interview.lists import load_rows
 
         path = Path(raw).expanduser()
         try:
