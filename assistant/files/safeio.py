@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import EXIT_FILE, DuplicateKey, UserError, no_duplicate_keys
+from assistant.files.yamlio import yaml_load, yaml_loader
 
 MB = 1024 * 1024
 MAX_ANSWER_FILE_BYTES = 5 * MB  # the sample answers are ~10 KB; a 10 000-row list in YAML is ~2 MB
@@ -61,7 +62,6 @@ def _check_events(text: str) -> None:
     question ids than any form has (a file with a million keys stops here, before it is built)."""
     import yaml
 
-    from assistant.files.yamlio import yaml_loader
 
     stack: list[list[bool]] = []  # per open collection: [is a mapping, the next node is a key]
     keys = 0
@@ -93,8 +93,6 @@ def _check_events(text: str) -> None:
 
 def plain_yaml_load(text: str) -> Any:
     """YAML with the app's YAML 1.2 booleans, refusing anything but plain scalars, lists and mappings."""
-    from assistant.files.yamlio import yaml_load
-
     _check_events(text)
     return yaml_load(text)
 

@@ -9,14 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from assistant.errors import EXIT_FILE, InputError
 from assistant.files.safeio import FileTooLarge, read_bounded, size_text
-
-if TYPE_CHECKING:
-    pass
-
+from assistant.files.xlsx_scan import NotExcel, SheetLimit, open_zip, scan_xlsx
 
 # Headers people put in front of a list that carry no data of ours.
 IGNORED_HEADERS = {"序号", "no", "no.", "#", "编号序号"}
@@ -226,8 +223,6 @@ def _delimiter(text: str) -> str:
 
 
 def _not_excel(path: Path, reason: str) -> TableError:
-    from assistant.files.xlsx_scan import NotExcel
-
     return TableError(NotExcel(reason).message(path.name))
 
 
@@ -235,7 +230,6 @@ def _read_xlsx(path: Path, raw: bytes) -> Table:
     import zipfile
     from xml.etree.ElementTree import ParseError
 
-    from assistant.files.xlsx_scan import NotExcel, SheetLimit, open_zip, scan_xlsx
 
     try:
         with open_zip(raw) as z:

@@ -15,9 +15,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from assistant import __version__
 from assistant.errors import FlowError
+from assistant.files.atomic import atomic_write
 from assistant.form.flow import Column, Fix, Flow, FlowFile, FormMeta, Option, Question, Rule, Section, load_flow_file
-from assistant.paths import data_dir
+from assistant.paths import cache_dir, data_dir
 
 ENV = "FILING_FORMS"
 _chosen: list[Path] | None = None  # set by `--forms`; None: $FILING_FORMS decides
@@ -199,9 +201,6 @@ def load_flow(form: str) -> Flow:
     import hashlib
     import pickle
 
-    from assistant import __version__
-    from assistant.paths import cache_dir
-
     name = resolve(form)
     path = root_of(name) / "flows" / f"{name}.yaml"
     prompts = root_of(name) / "prompts" / f"{name}.yaml"
@@ -224,8 +223,6 @@ def load_flow(form: str) -> Flow:
     if flow.form != name:
         raise FlowError(f"{path}: form.id 是 “{flow.form}”，应与文件名 {name} 一致")
     try:
-        from assistant.files.atomic import atomic_write
-
         for old in cached.parent.glob(f"{name}-*.pickle"):
             old.unlink(missing_ok=True)
         atomic_write(cached, pickle.dumps(flow, protocol=pickle.HIGHEST_PROTOCOL))

@@ -10,6 +10,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 
+from assistant.form.sandbox import MESSAGE, TemplateRefused, needs_answers, render_string
+from assistant.form.sandbox import environment as sandbox
+
 
 def _tally(rows: Any, row_key: str, col_key: str) -> dict:
     """Count list rows by two columns, shaped like a matrix answer (zeros left out)."""
@@ -68,8 +71,6 @@ class ExpressionError(ValueError):
 def environment() -> Any:
     """The sandbox that renders rule messages and fix labels (conditions never need jinja2): exact
     arithmetic, so 3/200*100 rounds to 1.50, not 1.49."""
-    from assistant.form.sandbox import environment as sandbox
-
     return sandbox(exact=True, filters=_OUR_FILTERS)
 
 
@@ -550,8 +551,6 @@ def render_message(template: str, namespace: dict[str, Any], where: str = "") ->
     """A rule's message or a fix's label, with the answers as plain data. `where` names the form file
     and key: a template that goes past its bounds or reaches for what the sandbox refuses says so
     there instead of its text; one that fails for want of an answer is shown as written."""
-    from assistant.form.sandbox import MESSAGE, TemplateRefused, needs_answers, render_string
-
     if "{" not in template:
         return template
     try:

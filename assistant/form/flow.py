@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from assistant.errors import FlowError
 from assistant.files.yamlio import read_yaml
-from assistant.form.expr import Expression, ExpressionError, compile_expr
+from assistant.form.expr import Expression, ExpressionError, compile_expr, environment
+from assistant.form.sandbox import check_string
 
 __all__ = ["Flow", "FlowError", "FormMeta", "Question", "Rule", "Section", "fill", "load_flow_file"]
 # uscc: an 18-character unified social credit code (统一社会信用代码), check digit verified
@@ -471,9 +472,6 @@ def _check(flow: Flow, path: Path) -> None:
 def _check_templates(flow: Flow, rule: Rule) -> None:
     """A rule's message and its fixes' labels compile, and stay within the sandbox's bounds when
     rendered without answers (raises TemplateRefused, a FlowError naming the file and the key)."""
-    from assistant.form.expr import environment
-    from assistant.form.sandbox import check_string
-
     check_string(environment(), rule.message, where=flow.where(rule.id, "message"))
     for i, fx in enumerate(rule.fixes):
         check_string(environment(), fx.label, where=flow.where(rule.id, f"fixes 第 {i + 1} 项的 label"))

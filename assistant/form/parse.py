@@ -18,15 +18,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from operator import mul
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from assistant.errors import InputError
 from assistant.form.expr import count_chars
 from assistant.form.flow import Column, Option, Question
 from assistant.form.override import _EXAMPLE, BASIS_MAX, COMPUTED, TYPED
-
-if TYPE_CHECKING:
-    from assistant.form.flow import Question
 
 NONE_WORDS = {"无", "没有", "暂无", "无相关情况", "none", "无。", "没有。", "/"}
 NONE_TEXT = "无"

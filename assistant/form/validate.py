@@ -13,7 +13,8 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from assistant.errors import InputError
+from assistant.errors import FlowError, InputError
+from assistant.form.catalog import form_ids, resolve
 from assistant.form.flow import Column, Question
 from assistant.form.override import BASIS_MAX, COMPUTED, TYPED
 from assistant.form.parse import NONE_TEXT
@@ -23,8 +24,7 @@ MAX_INT = 10**15  # larger than any count on a form; keeps every integer far bel
 MAX_NUMBER_CHARS = 200  # a number, date, phone, code or option typed longer than this is not one
 MAX_ROWS = 200_000
 MAX_ERRORS = 20  # one screenful of reasons; the rest are summarised
-_FORM_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
-_SESSION_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
+FORM_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _DECIMAL = re.compile(r"-?\d{1,20}(\.\d{1,6})?")
 _ONE_LINE = ("text", "phone", "uscc")
 _NUMERIC = ("integer", "decimal", "percent")
@@ -90,20 +90,15 @@ class UnknownForm(InputError):
 
 def known_forms() -> list[str]:
     """Form ids are the names of the flow files (a form is data, never a path), discovered by assistant/form/catalog.py."""
-    from assistant.form.catalog import form_ids
-
-    return [fid for fid in form_ids() if _FORM_ID.fullmatch(fid)]
+    return [fid for fid in form_ids() if FORM_ID.fullmatch(fid)]
 
 
 def form_id(value: Any) -> str | None:
     """The form id for a form id or its short name; None for anything else (paths included)."""
-    if not isinstance(value, str) or not _FORM_ID.fullmatch(value):
+    if not isinstance(value, str) or not FORM_ID.fullmatch(value):
         return None
     if value in known_forms():
         return value
-    from assistant.errors import FlowError
-    from assistant.form.catalog import resolve
-
     try:
         return resolve(value)
     except FlowError:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from assistant.form.expr import render_message
+from assistant.form.expr import render_message, total_chars
 from assistant.form.parse import implausible, range_problem
 from assistant.form.values import to_python
+from assistant.interview.drafts import narrative_findings
 from assistant.interview.findings import BLOCKING, WARNING, Finding
 
 if TYPE_CHECKING:
@@ -34,8 +35,6 @@ def check(engine: Engine) -> list[Finding]:
         out += _range_findings(engine, q, ns.get(q.id))
     for rule in flow.rules:
         if rule.budget is not None:  # a declared 字 limit: counted, never an expression
-            from assistant.form.expr import total_chars
-
             used = total_chars(answers.get(k) for k in rule.questions if engine.is_relevant(k))
             if used > rule.budget:
                 qid = rule.questions[0]
@@ -52,8 +51,6 @@ def check(engine: Engine) -> list[Finding]:
             qid = rule.questions[0]
             out.append(Finding(rule.severity, qid, flow[qid].section,
                                render_message(rule.message, ns, flow.where(rule.id, "message")), rule.id))
-    from assistant.interview.drafts import narrative_findings
-
     out += narrative_findings(engine)  # figures the narrative states that the answers no longer say
     order = flow.index
     out.sort(key=lambda f: (order.get(f.qid, 0), f.severity != BLOCKING))

@@ -13,15 +13,20 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import InputError
-from assistant.form.expr import render_message
+from assistant.form.expr import count_chars, render_message
 from assistant.form.flow import FlowError, Question
 from assistant.form.glossary import asked_term, load_glossary
 from assistant.form.parse import NO_WORDS, YES_WORDS, RowProblem, RowsError, Unsure, normalize
 from assistant.form.values import choice_options, chosen_index
 from assistant.interview.checks import involved
+from assistant.interview.drafts import draftable, drafted, offer, redraw, remaining_budget, targets_actual
 from assistant.interview.echo import confirm_message, echo_rows, unsure_message
 from assistant.interview.engine import Engine
-from assistant.interview.findings import BLOCKING, Finding
+from assistant.interview.enterprises.columns import load_spec
+from assistant.interview.enterprises.dialog import KIND as ENTERPRISES
+from assistant.interview.enterprises.dialog import command_paths, maybe_command, start, turn
+from assistant.interview.findings import BLOCKING, Finding, blocking
+from assistant.interview.lists import apply_rows, ignored_columns
 from assistant.interview.view import Choices, FindingView, PendingView, QuestionView, build
 from assistant.interview.words import (
     AS_ANSWER,
@@ -158,9 +163,6 @@ class Conversation:
 
     def _ways_to_fill(self, q: Question) -> list[str]:
         """What the form's data offers for this question besides typing: a draft, or enterprise data."""
-        from assistant.interview.drafts import draftable
-        from assistant.interview.enterprises.columns import load_spec
-
         out = []
         if draftable(self.engine, q.id):
             out.append("本题可输入“起草”：助手按已填的数字生成一段草稿，您修改后再提交。")
@@ -201,8 +203,6 @@ class Conversation:
         return reply
 
     def done_text(self) -> str:
-        from assistant.interview.findings import blocking
-
         found = self.engine.findings()
         block = blocking(found)
         if block:
@@ -263,9 +263,6 @@ class Conversation:
         if said != s:
             raw = s = said
             low = s.lower()
-
-        from assistant.interview.enterprises.dialog import KIND as ENTERPRISES
-        from assistant.interview.enterprises.dialog import maybe_command, turn
 
         ent = turn(e, raw, q is not None and q.type in FREE_TEXT, self.files)  # 企业数据 …: proposals from enterprise data
         if ent is not None:
@@ -355,8 +352,6 @@ class Conversation:
     def imported(self, qid: str, rows: list[dict[str, Any]], source: str) -> Reply:
         """A list read from a file (already validated by importer.load_rows): stored with its count, said
         back with the related checks, and the interview moves on, like any answer."""
-        from assistant.interview.lists import apply_rows, ignored_columns
-
         self.session.say("user", f"（从文件 {source} 导入 {len(rows)} 行）", qid)
         self.session.pending = None
         note = ignored_columns(rows)  # an export's extra column, left out: said with the result
@@ -625,9 +620,6 @@ class Conversation:
         """起草: a draft from the answers, shown and offered; it counts only when accepted or submitted.
         On a narrative whose figures no longer match the answers, just those sentences are offered first
         (whole: the whole paragraph drafted again)."""
-        from assistant.form.expr import count_chars
-        from assistant.interview.drafts import draftable, drafted, offer, redraw, remaining_budget, targets_actual
-
         e = self.engine
         filled = targets_actual(e)
         if q is not None and filled is not None and filled[0] == q.id:
@@ -664,8 +656,6 @@ class Conversation:
 
     def _offer_redraw(self, q: Question, fix: Any) -> Reply:
         """The sentences of a narrative whose figures changed, redrawn; the rest of the text untouched."""
-        from assistant.interview.drafts import draftable, offer
-
         e = self.engine
         lines = [f"“{e.label(q)}”中有数字与现在的答案不一致：", *(f"  ⚠ {f.brief}" for f in fix.flags)]
         choices: list[dict[str, Any]] = []
@@ -723,8 +713,6 @@ class Conversation:
         if low in AS_COMMAND:
             self.session.pending = None
             if p.get("via") == "enterprises":
-                from assistant.interview.enterprises.dialog import command_paths, start
-
                 return self._turn_reply(start(self.engine, command_paths(str(p.get("target", ""))) or [], self.files))
             if p.get("via") == "term" and p.get("target") in self.glossary:
                 return self._finish(Reply([Item("help", self.glossary[p["target"]].render())]))

@@ -29,8 +29,22 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import InputError
+from assistant.files.yamlio import read_yaml
+from assistant.form.catalog import file_of, load_flow
 from assistant.form.expr import count_chars
-from assistant.form.parse import APPROX_PREFIXES, APPROX_SUFFIXES, NONE_TEXT, NOT_EXACT_WORDS
+from assistant.form.flow import fill
+from assistant.form.parse import (
+    APPROX_PREFIXES,
+    APPROX_SUFFIXES,
+    NONE_TEXT,
+    NOT_EXACT_WORDS,
+    parse_decimal,
+    parse_integer,
+    parse_percent,
+)
+from assistant.form.sandbox import DRAFT, environment, render_string
+from assistant.form.values import show_cell
+from assistant.interview.findings import WARNING, Finding
 from assistant.session.quotes import ANSWER, NAMES, ROWS, TOTAL, Quote, merge
 
 if TYPE_CHECKING:
@@ -54,9 +68,6 @@ _OTHER_TIME = ("上年", "去年", "前年", "上一年", "同期", "往年", "�
 
 @cache
 def _spec(form: str) -> dict[str, Any]:
-    from assistant.files.yamlio import read_yaml
-    from assistant.form.catalog import file_of
-
     path = file_of(form, "templates", f"{form}.drafts.yaml")
     if not path.is_file():
         return {}
@@ -66,8 +77,6 @@ def _spec(form: str) -> dict[str, Any]:
 
 @cache
 def _env() -> Any:
-    from assistant.form.sandbox import environment
-
     # The bounded sandbox, no autoescape (the output is plain text): answers are data, never template code.
     return environment(trim_blocks=True, lstrip_blocks=True)
 
@@ -130,8 +139,6 @@ def _rows(engine: Engine) -> tuple[str, list[dict[str, Any]]] | None:
     spec = _spec(engine.session.form).get("targets_actual") or {}
     if spec.get("list") not in engine.flow.by_id or not engine.is_relevant(spec["list"]):
         return None
-    from assistant.form.values import show_cell
-
     tq = engine.flow[spec["list"]]
     cols = {c.id: c for c in tq.columns}
     return tq.id, [{cid: show_cell(cols[cid], row.get(cid)) for cid in cols} for row in engine.value(tq.id) or tq.preset_rows]
@@ -206,8 +213,6 @@ def context(engine: Engine) -> dict[str, Any]:
 
 def _notes(engine: Engine) -> list[str]:
     """The check's warnings (conditions not met) as sentences, for 存在问题; not the ones about the narrative itself."""
-    from assistant.interview.findings import WARNING
-
     return [_plain_note(f.message) for f in engine.findings()
             if f.severity == WARNING and f.rule not in NARRATIVE_RULES]
 
@@ -256,9 +261,6 @@ def drafted(engine: Engine, qid: str) -> Drafted:
     template = (_spec(engine.session.form).get("drafts") or {}).get(qid)
     if not template:
         return Drafted("", [], [])
-    from assistant.form.catalog import file_of
-    from assistant.form.sandbox import DRAFT, render_string
-
     v = values(engine)
     log: list[tuple[str, str, int]] = []
     at = [0]  # sentences ended so far in the output
@@ -475,8 +477,6 @@ def flags(engine: Engine) -> list[Flag]:
 
 def narrative_findings(engine: Engine) -> list[Any]:
     """flags as the check's warnings, on the narrative question, about the answer it names."""
-    from assistant.interview.findings import WARNING, Finding
-
     return [Finding(WARNING, f.qid, engine.flow[f.qid].section, f.message, f.rule, about=(f.source,), brief=f.brief)
             for f in flags(engine)]
 
@@ -485,9 +485,6 @@ def narrative_findings(engine: Engine) -> list[Any]:
 def _phrases(form: str, year: int) -> tuple[re.Pattern[str] | None, dict[str, str]]:
     """(pattern of every phrase, phrase → question): the drafts file's `figures` and each numeric question's
     printed label without its bracketed unit. A phrase two questions share names neither (never guessed)."""
-    from assistant.form.catalog import load_flow
-    from assistant.form.flow import fill
-
     flow = load_flow(form)
     named: dict[str, set[str]] = {}
     for q in flow.questions:
@@ -508,8 +505,6 @@ def _phrases(form: str, year: int) -> tuple[re.Pattern[str] | None, dict[str, st
 
 
 def _parse_figure(q: Question, raw: str) -> Any:
-    from assistant.form.parse import parse_decimal, parse_integer, parse_percent
-
     reader = {"integer": parse_integer, "decimal": parse_decimal, "percent": parse_percent}[q.type]
     return reader(q, raw).value
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from assistant.form.glossary import load_glossary
 from assistant.form.parse import Parsed
 from assistant.form.values import show, show_cell
 from assistant.text.cjkwrap import display_width
@@ -52,8 +53,6 @@ def confirm_message(q: Question, parsed: Parsed) -> str:
 
 def unsure_message(engine: Engine, q: Question, said: str) -> str:
     """The reply to "不清楚": nothing is stored; offer 稍后 and say where the figure usually comes from."""
-    from assistant.form.glossary import load_glossary
-
     glossary = load_glossary()
     lines = [(f"没关系，“{said.strip()}”不会被记录，这一项可以稍后再填：输入“稍后”先填下一题，"
               f"查到后输入“跳到 {engine.label(q)}”回来补填。")]

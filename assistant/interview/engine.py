@@ -13,11 +13,15 @@ from typing import Any
 
 from assistant.errors import InputError
 from assistant.form.catalog import load_flow
+from assistant.form.expr import total_chars
 from assistant.form.flow import Flow, Question, Section, fill
 from assistant.form.override import override_value
 from assistant.form.parse import Parsed, format_decimal, parse
 from assistant.form.validate import MAX_ERRORS, check_raw, check_stored, shown, stored_problem
 from assistant.form.values import NOT_APPLICABLE, show, to_python
+from assistant.interview.checks import check
+from assistant.interview.computed import computed_notes, offer_lines
+from assistant.interview.drafts import keep_quotes
 from assistant.session.store import Session
 
 
@@ -202,14 +206,10 @@ class Engine:
 
     def computed_notes(self, qid: str) -> list[str]:
         """What an answer to qid just computed, shown back with the formula (or why it cannot be)."""
-        from assistant.interview.computed import computed_notes
-
         return computed_notes(self, qid)
 
     def offer_lines(self, q: Question, *, compact: bool = False) -> list[str]:
         """For a computed value the operator may override: the value, its formula, how to reply."""
-        from assistant.interview.computed import offer_lines
-
         return offer_lines(self, q, compact=compact) if q.override else []
 
     def askable(self, section: Section | None = None) -> list[Question]:
@@ -287,8 +287,6 @@ class Engine:
     def _kept_quotes(self, qid: str) -> None:
         """A narrative answer stored: the record of what its drafts quoted keeps what the text still says."""
         if qid in self.session.quotes:
-            from assistant.interview.drafts import keep_quotes
-
             keep_quotes(self, qid)
 
     def answer(self, qid: str, raw: Any, *, advance: bool = True) -> Outcome:
@@ -397,8 +395,6 @@ class Engine:
     def limits(self, q: Question | str, text: str | None = None) -> list[Limit]:
         """The declared limits of question q, counted with `text` as its answer (the editor's
         unsubmitted text) or else its stored answer."""
-        from assistant.form.expr import total_chars
-
         qid = q if isinstance(q, str) else q.id
         answers = self.session.answers
         out = []
@@ -412,8 +408,6 @@ class Engine:
     def findings(self) -> list[Any]:
         """What the checks find now (kept until the answers change). The parts that will not fit their page
         are the report's to say (report/model.py: layout_findings, for `filing check`, review and export)."""
-        from assistant.interview.checks import check
-
         cached = self._checked
         if cached is None or cached[0] is not self.state:  # the answers changed since: check again
             cached = self._checked = (self.state, check(self))

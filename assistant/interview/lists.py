@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import EXIT_REFUSED, InputError
 from assistant.files.tables import IGNORED_HEADERS, Table, TableError, read_table_full
 from assistant.form.parse import RowsError, column_lookup, header_key
+from assistant.form.validate import shown
+from assistant.interview.checks import involved
+from assistant.text.textsafe import visible
 
 if TYPE_CHECKING:
     from assistant.form.flow import Column, Question
@@ -31,9 +34,6 @@ class ListRows(list[dict[str, Any]]):
         """What the person is told about the columns left out ("" when none were)."""
         if not self.ignored:
             return ""
-        from assistant.form.validate import shown
-        from assistant.text.textsafe import visible
-
         names = "、".join(f"“{visible(shown(h, 40))}”" for h in self.ignored[:10])
         if len(self.ignored) > 10:
             names += f" 等 {len(self.ignored)} 列"
@@ -162,8 +162,6 @@ def apply_rows(engine: Engine, list_id: str, rows: list[dict[str, Any]]) -> list
 def related_findings(engine: Engine, list_id: str) -> list[str]:
     count_q = count_question(engine, list_id)
     ids = {list_id} | ({count_q.id} if count_q else set())
-    from assistant.interview.checks import involved
-
     rules = {r.id for r in engine.flow.rules if ids & involved(engine, r.id)}
     return [("✗ 必须修改：" if f.severity == "blocking" else "⚠ 提示：") + f.message
             for f in engine.findings() if f.rule in rules]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from assistant.form.expr import count_chars
+from assistant.form.override import typed
 from assistant.form.parse import NONE_TEXT
 from assistant.form.values import choice_options, chosen_index
 
@@ -169,8 +170,6 @@ def typed_answer(engine: Engine, q: Question) -> str | None:
     if stored is None or q.type == "list":
         return None
     if q.override:
-        from assistant.form.override import typed
-
         figure = typed(stored)
         if figure is None:
             return "是"

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
-
-
 HELP_WORDS = {"?", "帮助", "help", "提示", "怎么填"}
 
 

@@ -1,4 +1,4 @@
-"""Export a session as .docx / .md / .json, and load a JSON report back as a new session.
+"""Export a session as .docx / .pdf / .md / .json (a JSON report is read back by interview/json_report.py).
 
 Safety: an existing file is never overwritten without force, and only a regular file ever is (a
 device, pipe, socket or folder is refused even with force); the bytes are produced in memory and
@@ -19,20 +19,27 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.errors import UserError
+from assistant.files.atomic import fsync_dir
 from assistant.form.override import COMPUTED, TYPED, typed
 from assistant.form.parse import clean_text
-from assistant.interview.json_report import REPORT_SCHEMA, REPORT_SCHEMA_VERSION, _cli_error
+from assistant.interview.engine import Engine
+from assistant.interview.enterprises.evidence import export_items
+from assistant.interview.findings import blocking
+from assistant.interview.json_report import REPORT_SCHEMA, REPORT_SCHEMA_VERSION
+from assistant.paths import home
+from assistant.report.docx_writer import build_docx
+from assistant.report.model import _findings, build_report, layout_findings
+from assistant.report.pdf import check_pages, docx_to_pdf, page_texts
+from assistant.report.preview import markdown_of
+from assistant.text.fileerrors import reason
 from assistant.text.textsafe import strip_bidi, visible
 
 if TYPE_CHECKING:
     from assistant.form.flow import Question
-    from assistant.interview.engine import Engine
+    from assistant.session.store import Session
 
 FORMATS = ("docx", "pdf", "md", "json")
-if TYPE_CHECKING:
-
-    from assistant.interview.engine import Engine
-    from assistant.session.store import Session
 
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
@@ -112,27 +119,17 @@ def _render(engine: Engine, fmt: str, draft: bool, notes: list[str] | None = Non
     if fmt == "json":
         data = report_dict(engine)
         if draft:
-            from assistant.report.model import build_report
-
             data["draft"] = True
             data["missing"] = build_report(engine, draft=True).missing
         # The data stays exact; bidi overrides and C1 controls are written as JSON escapes (\\u202e),
         # so no viewer of the file reorders or obeys them.
         return visible(json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    from assistant.report.model import build_report
-
     report = build_report(engine, draft=draft)
     if fmt == "md":
-        from assistant.report.preview import markdown_of
-
         return markdown_of(report).encode("utf-8")
-    from assistant.report.docx_writer import build_docx
-
     docx = build_docx(report)
     if fmt != "pdf":
         return docx
-    from assistant.report.pdf import check_pages, docx_to_pdf, page_texts
-
     pdf = docx_to_pdf(docx)
     titled = [p for p in report.parts if p.title]
     cover = [("封面", report.title, report.issuer)] if report.issuer else []
@@ -163,7 +160,7 @@ def _target(engine: Engine, fmt: str, path: Path | str | None) -> tuple[Path, bo
         return target / default_filename(engine, fmt), not target.is_dir()
     suffix = target.suffix.lower()
     if suffix in _DOC_SUFFIXES and suffix != f".{fmt}":
-        raise _cli_error(lambda w: f"文件名 {target.name} 的扩展名是 {suffix}，与导出格式 {fmt} 不符，未做改动。"
+        raise UserError(lambda w: f"文件名 {target.name} 的扩展名是 {suffix}，与导出格式 {fmt} 不符，未做改动。"
                          f"请把文件名改为 {target.stem}.{fmt}，或{w.fmt}与扩展名一致的格式。", 2)
     return target, False
 
@@ -179,7 +176,7 @@ def _refuse_non_regular(target: Path) -> None:
     if stat.S_ISREG(mode):
         return
     kind = next((name for test, name in _KINDS if test(mode)), "特殊文件")
-    raise _cli_error(lambda w: f"{target} 是{kind}，不是普通文件，不能导出到这里（{w.force}也不行）。"
+    raise UserError(lambda w: f"{target} 是{kind}，不是普通文件，不能导出到这里（{w.force}也不行）。"
                      f"请{w.output}一个文件路径。", 4)
 
 
@@ -222,9 +219,6 @@ def _write(target: Path, data: bytes) -> None:
     person's folder: the temp file is written in the data folder and renamed into place. Where that
     is another disk (rename cannot cross), it is written beside the target, named .<name>.filing-export-<pid>.tmp,
     and such files left by killed exports are removed by the next export to that folder."""
-    from assistant.paths import home
-    from assistant.session.store import fsync_dir
-
     _clean_stale(target.parent)  # left by an export killed while it wrote beside the target
     staging = home() / "tmp"
     tmp_name = f"{TMP_TAG.lstrip('.')}{os.getpid()}-{secrets.token_hex(4)}.tmp"
@@ -268,44 +262,35 @@ def _write_temp(tmp: Path, data: bytes) -> None:
 def export_session(session: Session, fmt: str, path: Path | str | None = None, *, force: bool = False,
                    draft: bool = False, notes: list[str] | None = None) -> Path:
     """Write the report; `notes` (when given) receives what the person should know, e.g. a PDF's page check."""
-    from assistant.interview.engine import Engine
-    from assistant.interview.findings import blocking
-
     fmt = (fmt or "").lower().lstrip(".")
     if fmt not in FORMATS:
-        raise _cli_error(f"不支持的导出格式“{fmt}”，可选：{'、'.join(FORMATS)}。", 2)
+        raise UserError(f"不支持的导出格式“{fmt}”，可选：{'、'.join(FORMATS)}。", 2)
     engine = Engine.for_session(session)
     target, make_folder = _target(engine, fmt, path)
     _refuse_non_regular(target)
     if target.exists() and not force:
-        raise _cli_error(lambda w: f"文件 {target} 已存在，未做改动。如需覆盖，请{w.force}；或{w.output}其他文件名。", 4)
+        raise UserError(lambda w: f"文件 {target} 已存在，未做改动。如需覆盖，请{w.force}；或{w.output}其他文件名。", 4)
     if not draft:
         missing = blocking(engine.findings())
         if missing:
-            from assistant.report.model import _findings
-
             lines = "\n".join(f"  - {m}" for m in _findings(engine))
-            raise _cli_error(lambda w: (
+            raise UserError(lambda w: (
                 f"报告还有 {len(missing)} 处必须填写或修改，暂不能导出正式文件：\n{lines}\n"
                 f"请先补充完整；如只想先看看效果，可{w.draft}导出草稿（每页标注“草稿”）。"), 1)
     if notes is not None and fmt in ("docx", "pdf"):
-        from assistant.report.model import layout_findings
-
         notes += [f"⚠ {f.message}" for f in layout_findings(engine)]
     data = _render(engine, fmt, draft, notes)
     parent = target.parent
     if parent.exists() and not parent.is_dir():
-        raise _cli_error(f"无法写入 {target}：{parent} 不是文件夹。", 4)
+        raise UserError(f"无法写入 {target}：{parent} 不是文件夹。", 4)
     try:
         if make_folder or not parent.exists():
             parent.mkdir(parents=True, exist_ok=True)
         _refuse_non_regular(target)  # made meanwhile (a pipe created while the report rendered)
         _write(target, data)
     except OSError as exc:
-        from assistant.text.fileerrors import reason
-
         name, why = exc.filename or target, reason(exc)  # exc is unbound once the handler ends
-        raise _cli_error(lambda w: f"无法写入 {name}（{why}）。请检查文件夹是否存在、"
+        raise UserError(lambda w: f"无法写入 {name}（{why}）。请检查文件夹是否存在、"
                          f"是否有写入权限、磁盘是否已满，或{w.output}其他位置。", 4) from None
     return target
 
@@ -329,7 +314,5 @@ def evidence_of(e: Engine, q: Question) -> dict[str, Any]:
 def evidence(e: Engine) -> dict[str, Any]:
     """Every computed figure that counts: formula, inputs, computed value, value used and its source;
     and the figures taken from enterprise data or last year's report (enterprises/evidence.py)."""
-    from assistant.interview.enterprises.evidence import export_items
-
     out = {q.id: evidence_of(e, q) for q in e.flow.questions if q.computes and e.is_relevant(q.id)}
     return {**export_items(e), **out}

@@ -16,15 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import DuplicateKey, FlowError
 from assistant.files.yamlio import yaml_load
+from assistant.form.catalog import file_of
 from assistant.form.flow import Question, fill
 from assistant.form.override import basis_text, typed
 from assistant.form.parse import NONE_TEXT, clean_text
 from assistant.form.values import NOT_APPLICABLE, show_cell
+from assistant.interview.enterprises.evidence import appendix_rows, counts
 from assistant.interview.findings import WARNING, Finding, blocking
 from assistant.text.cjkwrap import display_width
-
-if TYPE_CHECKING:
-    from assistant.interview.engine import Engine
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -151,8 +150,6 @@ class Report:
 @cache
 def load_layout(form: str) -> dict[str, Any]:
     """The form's layout (templates/<form>.layout.yaml); {} when it has none (see _plain_parts)."""
-    from assistant.form.catalog import file_of
-
     path = file_of(form, "templates", f"{form}.layout.yaml")
     try:
         with path.open(encoding="utf-8") as fh:
@@ -453,8 +450,6 @@ class _Builder:
             t = self.list_table(qid, n)
             appendices.append(Part(f"appendix:{qid}", t.title, [Block("list", table=t, qid=qid)], new_page=True))
         calc = [q for q in flow.questions if q.computes and q.evidence and e.is_relevant(q.id)]
-        from assistant.interview.enterprises.evidence import appendix_rows, counts
-
         given = [q for q in flow.questions if counts(e, q.id)]  # figures from enterprise data / last year
         if calc or given:
             n += 1

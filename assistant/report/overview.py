@@ -14,6 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import UserError
+from assistant.files.atomic import atomic_write
+from assistant.form.expr import render_message
+from assistant.form.validate import shown
+from assistant.interview.findings import BLOCKING
+from assistant.interview.json_report import read_report
 
 NUMERIC = ("decimal", "percent", "integer")
 NAMES = ("text", "phone")
@@ -52,8 +57,6 @@ def _heading(engine: Any, q: Any) -> str:
 
 
 def condition_status(engine: Any, rule: Any) -> tuple[str, str]:
-    from assistant.form.expr import render_message
-
     flow, state = engine.flow, engine.state
     ex = flow.expr(rule.id, "rule")
     if ex is None:
@@ -75,10 +78,6 @@ def condition_status(engine: Any, rule: Any) -> tuple[str, str]:
 
 def build(paths: list[Path]) -> Overview:
     """Read every report; an invalid one goes to the problems, never stops the others."""
-    from assistant.form.validate import shown
-    from assistant.interview.findings import BLOCKING
-    from assistant.interview.json_report import read_report
-
     flow: Any = None
     headers: list[str] = ["文件"]
     name_qs: list[Any] = []
@@ -203,8 +202,6 @@ def _put(cell: Any, value: Any) -> None:
 
 
 def run_overview(paths: list[Path], output: Path | None, *, force: bool = False) -> tuple[Path, Overview]:
-    from assistant.files.atomic import atomic_write
-
     if not paths:
         raise UserError("请至少给出一个 JSON 报告文件。", 2)
     out = (output or Path(DEFAULT_OUTPUT)).expanduser()

@@ -15,10 +15,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import UserError
+from assistant.files.staging import staged_folder
 from assistant.files.yamlio import read_yaml
+from assistant.form.catalog import file_of
+from assistant.interview.engine import Engine
+from assistant.interview.enterprises.evidence import appendix_rows
+from assistant.interview.findings import blocking
+from assistant.report.export import _write, default_filename, evidence, export_session
+from assistant.report.model import _findings, file_properties, load_layout
+from assistant.report.pdf import find_soffice
+from assistant.report.preview import _inline
+from assistant.session.evidence import SOURCES
+from assistant.text.fileerrors import reason
 
 if TYPE_CHECKING:
-    from assistant.interview.engine import Engine
     from assistant.session.store import Session
 
 
@@ -37,28 +47,18 @@ class Package:
 def load_submission(form: str) -> dict[str, Any]:
     """The notice's requirements (templates/submission.yaml, the form's folder first) and, under
     `form`, what this form adds: the `submission:` block of its layout (who files it, what, seal)."""
-    from assistant.form.catalog import file_of
-    from assistant.report.model import load_layout
-
     data: dict[str, Any] = read_yaml(file_of(form, "templates", "submission.yaml"))
     data["form"] = load_layout(form).get("submission") or {}
     return data
 
 
 def _folder(engine: Engine, out: Path | str | None) -> Path:
-    from assistant.report.export import default_filename
-
     if out is not None:
         return Path(out).expanduser()
     return Path.cwd() / (default_filename(engine, "x")[:-2] + "_报送材料")
 
 
 def build_package(session: Session, out: Path | str | None = None, *, force: bool = False, draft: bool = False) -> Package:
-    from assistant.files.staging import staged_folder
-    from assistant.interview.engine import Engine
-    from assistant.interview.findings import blocking
-    from assistant.report.model import _findings
-
     engine = Engine.for_session(session)
     if not draft and blocking(engine.findings()):
         lines = "\n".join(f"  - {m}" for m in _findings(engine))
@@ -77,8 +77,6 @@ def build_package(session: Session, out: Path | str | None = None, *, force: boo
         with staged_folder(folder, previous=listed_files(folder), last=CHECKLIST_NAMES) as stage:
             pkg = _build(session, engine, stage.path, draft)
     except OSError as exc:
-        from assistant.text.fileerrors import reason
-
         name, why = exc.filename or folder, reason(exc)
         raise UserError(lambda w: f"无法写入 {name}（{why}），报送材料文件夹未做改动。请检查磁盘空间和写入权限，"
                         f"或{w.output}其他位置。", 4) from None
@@ -91,9 +89,6 @@ def build_package(session: Session, out: Path | str | None = None, *, force: boo
 
 def _build(session: Session, engine: Engine, folder: Path, draft: bool) -> Package:
     """Every file of the package, written into `folder` (the stage)."""
-    from assistant.report.export import export_session
-    from assistant.report.pdf import find_soffice
-
     pkg = Package(folder)
     formats = ["docx", "json"] + (["pdf"] if find_soffice() else [])
     for fmt in formats:
@@ -141,8 +136,6 @@ def _checklist(engine: Engine, sub: dict[str, Any], files: list[Path], draft: bo
     values = {"year": engine.year, "deadline_year": engine.year + 1, "who": form["who"], "what": form["what"],
               "seal": form.get("seal", ""), "recipient": sub["recipient"]}
     values["deadline"] = sub["deadline"].format(**values)
-    from assistant.report.model import file_properties
-
     who = file_properties(engine)["author"]
     title = f"{form['what']} {engine.year} 年度 报送清单"
     lines = [f"依据：{sub['notice']}", f"报送单位：{form['who']}" + (f"（{who}）" if who else ""),
@@ -197,11 +190,6 @@ def _evidence_md(engine: Engine) -> str:
     """The evidence of every printed figure that was computed, as the report's appendix states it: the form's
     own formulas (inputs, result, the value used), and figures from enterprise data or last year's report
     (enterprises/evidence.py: formula, inputs, sources; a kept figure with its basis)."""
-    from assistant.interview.enterprises.evidence import appendix_rows
-    from assistant.report.export import evidence
-    from assistant.report.preview import _inline
-    from assistant.session.evidence import SOURCES
-
     items = evidence(engine)
     if not items:
         return ""
@@ -247,7 +235,5 @@ def _write_text(path: Path, text: str) -> Path:
 
 
 def _write_bytes(path: Path, data: bytes) -> Path:
-    from assistant.report.export import _write
-
     _write(path, data)
     return path

@@ -7,9 +7,13 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
+from assistant.form.catalog import packaged_root, root_of
 from assistant.form.parse import clean_text
+from assistant.form.sandbox import DOCUMENT, environment, render_file
+from assistant.interview.engine import Engine
 from assistant.report.model import Grid, Report, build_report
-from assistant.text.textsafe import strip_bidi
+from assistant.text.cjkwrap import Wrapped
+from assistant.text.textsafe import strip_bidi, visible
 
 PREVIEW_ROWS = 10  # rows of each attached list shown in the terminal
 
@@ -71,9 +75,6 @@ def _md_grid(grid: Grid) -> SimpleNamespace:
 def _env(form: str) -> Any:
     from jinja2 import FileSystemLoader, StrictUndefined
 
-    from assistant.form.catalog import packaged_root, root_of
-    from assistant.form.sandbox import environment
-
     # The form's own templates first, then the packaged ones (_blocks.md.j2, report.md.j2).
     folders = list(dict.fromkeys(str(r / "templates") for r in (root_of(form), packaged_root())))
 
@@ -99,9 +100,6 @@ def _cells(report: Report) -> int:
 
 
 def markdown_of(report: Report, *, max_list_rows: int | None = None) -> str:
-    from assistant.form.catalog import root_of
-    from assistant.form.sandbox import DOCUMENT, render_file
-
     text = render_file(_env(report.form), [f"{report.form}.md.j2", "report.md.j2"],
                        {"report": report, "max_rows": max_list_rows}, limits=DOCUMENT.scaled(_cells(report)),
                        folder=str(root_of(report.form) / "templates"))
@@ -114,8 +112,6 @@ def markdown_of(report: Report, *, max_list_rows: int | None = None) -> str:
 
 
 def render_markdown(session: Any, *, max_list_rows: int | None = None, draft: bool = False) -> str:
-    from assistant.interview.engine import Engine
-
     return markdown_of(build_report(Engine.for_session(session), draft=draft), max_list_rows=max_list_rows)
 
 
@@ -124,7 +120,6 @@ def print_preview(session: Any, console: Any = None) -> None:
     and sign-off; long lists cut to their first rows with the count."""
     from rich.console import Console
 
-    from assistant.interview.engine import Engine
 
     console = console or Console()
     console.print(terminal_view(build_report(Engine.for_session(session)), max_list_rows=PREVIEW_ROWS))
@@ -169,21 +164,16 @@ def terminal_view(report: Report, *, max_list_rows: int = PREVIEW_ROWS) -> Any:
 def _t(text: Any, style: str = "", *, justify: Any = None) -> Any:
     from rich.text import Text
 
-    from assistant.text.textsafe import visible
 
     return Text(visible(clean_text(str(text or ""))), style=style, justify=justify)
 
 
 def _w(text: Any, style: str = "", *, justify: Any = None) -> Any:
     """Text that wraps the Chinese way wherever it is drawn (a paragraph, a table cell)."""
-    from assistant.text.cjkwrap import Wrapped
-
     return Wrapped(_t(text, style, justify=justify))
 
 
 def _wrapped(text: Any) -> Any:
-    from assistant.text.cjkwrap import Wrapped
-
     return Wrapped(text)
 
 

@@ -13,6 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import EXIT_REFUSED, UserError
+from assistant.files.yamlio import read_yaml
+from assistant.form.catalog import form_ids, load_flow, packaged_root, root_of
+from assistant.form.expr import compile_expr
+from assistant.form.sandbox import DRAFT, environment, render_file
+from assistant.form.validate import shown
+from assistant.interview.engine import Engine
+from assistant.interview.findings import BLOCKING
+from assistant.interview.json_report import read_report
+from assistant.report.overview import NOT_MET, condition_status
+from assistant.session.store import Session
 
 
 @dataclass
@@ -61,20 +71,13 @@ class NotRollupForm(UserError):
 
 def rollup_form(form: str | None = None) -> str:
     """The form a roll-up fills: `form` if it has a flows/<form>.rollup.yaml, else the one form that has."""
-    from assistant.form.catalog import form_ids
-
     have = [fid for fid, root in form_ids().items() if (root / "flows" / f"{fid}.rollup.yaml").is_file()]
     if form in have or (form is None and len(have) == 1):
         return form or have[0]
-    from assistant.form.catalog import load_flow
-
     raise NotRollupForm([(load_flow(fid).key, load_flow(fid).describe()) for fid in have])
 
 
 def load_spec(form: str | None = None) -> RollupSpec:
-    from assistant.files.yamlio import read_yaml
-    from assistant.form.catalog import root_of
-
     fid = rollup_form(form)
     raw = read_yaml(root_of(fid) / "flows" / f"{fid}.rollup.yaml")
     cols = []
@@ -109,11 +112,6 @@ def _num(value: Any) -> Decimal | None:
 
 def build(paths: list[Path], year: int | None = None, form: str | None = None) -> Rollup:
     """Read and check every report; raise UserError naming every problem (and its file) if any."""
-    from assistant.form.catalog import load_flow
-    from assistant.form.expr import compile_expr
-    from assistant.form.validate import shown
-    from assistant.interview.json_report import read_report
-
     spec = load_spec(form)
     source_flow, into_flow = load_flow(spec.from_form), load_flow(rollup_form(form))
     name_label = source_flow[spec.name].label if spec.name in source_flow.by_id else "名称"
@@ -187,9 +185,6 @@ def build(paths: list[Path], year: int | None = None, form: str | None = None) -
 
 def review(engine: Any) -> str:
     """What the district must know about a cluster's report: blocking findings, designation conditions not met."""
-    from assistant.interview.findings import BLOCKING
-    from assistant.report.overview import NOT_MET, condition_status
-
     notes = []
     blocking = [f for f in engine.findings() if f.severity == BLOCKING]
     if blocking:
@@ -204,9 +199,6 @@ def review(engine: Any) -> str:
 def drafts(spec: RollupSpec, rollup: Rollup) -> dict[str, str]:
     """The texts offered to the district officer (jinja2 templates; answers inside stay plain text)."""
     from jinja2 import FileSystemLoader
-
-    from assistant.form.catalog import packaged_root, root_of
-    from assistant.form.sandbox import DRAFT, environment, render_file
 
     # The form's own templates first, then the packaged ones; the bounded sandbox, as every form template.
     folders = list(dict.fromkeys(str(r / "templates") for r in (root_of(spec.form), packaged_root())))
@@ -228,10 +220,6 @@ def total_label(count: int) -> str:
 
 def create_district(paths: list[Path], store: Any, title: str | None, year: int | None, form: str | None = None) -> Any:
     """A new district session whose table holds the clusters and the district totals (one atomic save)."""
-    from assistant.form.catalog import load_flow
-    from assistant.interview.engine import Engine
-    from assistant.session.store import Session
-
     fid = rollup_form(form)
     spec = load_spec(fid)
     rollup = build(paths, year, fid)

@@ -4,13 +4,10 @@ checked on every load and import (the appendix rows are drawn in interview/enter
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from assistant.errors import InputError
-
-if TYPE_CHECKING:
-    pass
-
+from assistant.form.validate import stored_problem
 
 SOURCES = ("enterprises", "prior")
 
@@ -205,8 +202,6 @@ def check_session_parts(data: dict[str, Any], flow: Any) -> None:
 
 def pending_fits(pending: dict[str, Any], flow: Any) -> bool:
     """A proposal batch waiting for the operator's choice (see dialog.py)."""
-    from assistant.form.validate import stored_problem
-
     items = pending.get("items")
     if not isinstance(items, list) or not isinstance(pending.get("prompt"), str):
         return False

@@ -17,9 +17,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import EXIT_FILE, UserError
+from assistant.errors import EXIT_FILE, InputError, UserError
 from assistant.files.atomic import atomic_write, fsync_dir
+from assistant.form.catalog import ENV
+from assistant.form.validate import UnknownForm
 from assistant.paths import home
+from assistant.session.quotes import quotes_from_json
+from assistant.session.validate import check_session, raw_needs_walk
 
 if TYPE_CHECKING:
     from assistant.session.quotes import Quote
@@ -182,11 +186,6 @@ class Session:
         """A session from its JSON document; SessionCorrupt (the reason) for any wrong shape or type.
 
         strings=False: the caller knows every string is encodable and every number finite."""
-        from assistant.errors import InputError
-        from assistant.form.validate import UnknownForm
-        from assistant.session.quotes import quotes_from_json
-        from assistant.session.validate import check_session
-
         if not isinstance(data, dict):
             raise SessionCorrupt("内容不是一个 JSON 对象")
         data = migrate(data)
@@ -359,23 +358,17 @@ class SessionStore:
 
     def load(self, sid: str) -> Session:
         """Read a session without locking it (check, preview, export, list)."""
-        from assistant.session.validate import raw_needs_walk
-
         path = self.path(sid)
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
             raise SessionNotFound(f"找不到会话 {sid}。可用 `filing list` 查看已有会话。") from None
-        from assistant.form.validate import UnknownForm
-
         try:
             session = Session.from_dict(json.loads(raw.decode("utf-8")), strings=raw_needs_walk(raw))
             if session.id != sid:  # saving would write another session's file
                 raise SessionCorrupt(f"文件里的会话编号 {session.id} 与文件名不一致")
             return session
         except UnknownForm as exc:
-            from assistant.form.catalog import ENV
-
             raise SessionFormMissing(
                 f"会话 {sid} 用的表单“{exc}”不在已知的表单中：它可能来自另外的表单文件夹。"
                 f"请加 --forms 文件夹（或设置环境变量 {ENV}）后再打开。会话文件没有改动。") from None

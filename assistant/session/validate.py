@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 from assistant.errors import InputError
+from assistant.form.catalog import load_flow
 from assistant.form.flow import Flow
 from assistant.form.validate import (
-    _FORM_ID,
-    _SESSION_ID,
+    FORM_ID,
     UnknownForm,
     check_form,
     check_text,
@@ -21,7 +22,10 @@ from assistant.form.validate import (
     shown,
     stored_problem,
 )
+from assistant.session.evidence import check_session_parts, pending_fits
+from assistant.session.quotes import quotes_from_json
 
+_SESSION_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 MAX_DEPTH = 16  # a session document is at most five levels deep; anything deeper is damage
 
 
@@ -74,8 +78,6 @@ def check_session(data: dict[str, Any], *, strings: bool = True, load: Callable[
     unencodable text), which saves most of the time on a session with a 10 000-row list.
     """
     if load is None:
-        from assistant.form.catalog import load_flow
-
         load = load_flow
     if strings:
         for key, value in data.items():
@@ -85,7 +87,7 @@ def check_session(data: dict[str, Any], *, strings: bool = True, load: Callable[
     form = form_id(data.get("form"))
     if form is None:
         raw_form = data.get("form")
-        if isinstance(raw_form, str) and _FORM_ID.fullmatch(raw_form):
+        if isinstance(raw_form, str) and FORM_ID.fullmatch(raw_form):
             raise UnknownForm(raw_form)  # well formed: its forms folder is not given, the file is not damaged
         raise InputError(f"表单“{shown(raw_form)}”不是已知的表单（可选：{'、'.join(known_forms())}）")
     try:
@@ -119,9 +121,6 @@ def check_session(data: dict[str, Any], *, strings: bool = True, load: Callable[
             isinstance(r, list) and all(c is None or isinstance(c, (str, int, float)) for c in r) for r in draft))
         if not ok:
             raise InputError(f"草稿 {shown(qid)} 应是文字或表格行，实际是{kind_of(draft)}")
-    from assistant.session.evidence import check_session_parts
-    from assistant.session.quotes import quotes_from_json
-
     check_session_parts(data, flow)  # evidence of figures from enterprise data, carried items, last years
     quotes_from_json(data.get("quotes"))  # what the drafts quoted: typed, or the session is damaged
 
@@ -129,8 +128,6 @@ def check_session(data: dict[str, Any], *, strings: bool = True, load: Callable[
 def _pending_fits(pending: dict[str, Any], flow: Any) -> bool:
     """What waits for the person: a value to confirm, "answer or command?", or fixes to choose from."""
     if pending.get("kind") == "enterprises":  # enterprises.dialog.KIND: a proposal batch awaiting a choice
-        from assistant.session.evidence import pending_fits
-
         return pending_fits(pending, flow)
     pq = pending.get("qid")
     q = flow.by_id.get(pq) if isinstance(pq, str) else None

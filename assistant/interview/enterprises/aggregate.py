@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import InputError
 from assistant.form.parse import format_decimal
 from assistant.form.values import show
+from assistant.interview.computed import short_label
+from assistant.interview.engine import evaluate
 from assistant.interview.enterprises.columns import Indicator, Measure, Source, Spec
+from assistant.interview.enterprises.evidence import count_label
 from assistant.interview.enterprises.reader import Rows, parts, shown_number
 
 if TYPE_CHECKING:
@@ -493,9 +496,6 @@ def _list_rows(m: Measures, ind: Indicator) -> list[dict[str, Any]]:
 
 def compute(engine: Engine, spec: Spec, rows: Rows | None) -> Result:
     """Every indicator the data allows, as proposals beside the current answers; the others with the reason."""
-    from assistant.interview.computed import short_label
-    from assistant.interview.engine import evaluate
-
     ctx = Context(engine, spec, rows)
     res = Result()
     if rows is not None and ctx.measures is not None:
@@ -578,8 +578,6 @@ def coverage(ctx: Context, rows: Rows, codes: set[str]) -> Coverage:
         (cov.confirmed if sus.confirmed else cov.left_out).append(sus.place)
     q = spec.cluster_count
     if q:
-        from assistant.interview.enterprises.evidence import count_label
-
         cov.of_label = count_label(e, q)
         v = e.session.answers.get(q) if e.is_relevant(q) else None
         last = ctx.prior_of(1)

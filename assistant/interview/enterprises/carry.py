@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import EXIT_FILE, EXIT_REFUSED, UserError
+from assistant.interview.engine import Engine
 from assistant.interview.enterprises.columns import load_spec
+from assistant.interview.json_report import load_report
 from assistant.session.evidence import MAX_PRIOR
+from assistant.session.store import Session
 
 NUMERIC = ("integer", "decimal", "percent")
 
@@ -31,8 +34,6 @@ class _Scratch:
 
 def load_last(source: str, store: Any) -> tuple[Any, dict[str, str]]:
     """Last year's session (validated) and where it came from."""
-    from assistant.interview.json_report import load_report
-
     path = Path(source).expanduser()
     if path.suffix.lower() == ".json" or path.is_file():
         if not path.is_file():
@@ -65,9 +66,6 @@ def prior_entry(engine: Any, source: dict[str, str]) -> dict[str, Any]:
 def carry_forward(source: str, store: Any, *, year: int | None = None, title: str | None = None,
                   form: str | None = None) -> tuple[Any, list[str]]:
     """The new session (saved) and lines to show."""
-    from assistant.interview.engine import Engine
-    from assistant.session.store import Session
-
     last, origin = load_last(source, store)
     if form is not None and form != last.form:
         raise UserError(f"上年报告是表单 {last.form}，与 --form 不一致。", EXIT_REFUSED)

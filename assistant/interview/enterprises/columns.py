@@ -12,6 +12,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from assistant.files.yamlio import read_yaml
+from assistant.form.catalog import file_of, load_flow
+
 COLUMN_TYPES = ("text", "uscc", "yesno", "choice", "decimal", "integer")
 WARNING_CHECKS = ("apart", "unique")  # said with the proposals; they do not refuse the data
 NUMERIC = ("decimal", "integer")
@@ -276,8 +279,6 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
 
 
 def _spec_path(form: str) -> Path:
-    from assistant.form.catalog import file_of
-
     return file_of(form, "flows", f"{form}.enterprises.yaml")  # the form's own folder (--forms) first
 
 
@@ -290,9 +291,6 @@ def has_spec(form: str) -> bool:
 @cache
 def load_spec(form: str) -> Spec | None:
     """The form's enterprise spec, or None when the form has none (e.g. the district summary)."""
-    from assistant.files.yamlio import read_yaml
-    from assistant.form.catalog import load_flow
-
     path = _spec_path(form)
     if not path.is_file():
         return None

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Protocol
 from assistant.errors import InputError
 from assistant.form.parse import normalize
 from assistant.interview.computed import short_label
-from assistant.interview.enterprises.proposals import LETTERS, apply, batch, describe, kept_before, left_out, propose
+from assistant.interview.enterprises.proposals import LETTERS, apply, batch, describe, kept_before, left_out, propose, scope_text
+from assistant.interview.words import CHECK_WORDS, PREVIEW_WORDS, PROGRESS_WORDS, QUIT_WORDS, SAVE_WORDS
 from assistant.paths import split_paths
 
 if TYPE_CHECKING:
@@ -247,8 +248,6 @@ def reply(engine: Engine, text: str) -> Turn:
         return Turn(lines, refused=True)  # the batch still waits: the operator may pick others or cancel
     session.pending = None
     if partial_left:
-        from assistant.interview.enterprises.proposals import scope_text
-
         names = "、".join(f"{i}. {short_label(engine.label(items[i - 1]['qid']))}" for i in partial_left[:8])
         more = f"等 {len(partial_left)} 项" if len(partial_left) > 8 else ""
         lines.append(f"以下各项只是部分企业的合计（{scope_text(items[partial_left[0] - 1]['evidence'])}），“全部”没有采用："
@@ -267,8 +266,6 @@ def turn(engine: Engine, text: str, free_text: bool, files: Files | None = None)
     """The conversation's hook: this command or a reply to its waiting batch; None for anything else."""
     pending = engine.session.pending
     if pending and pending.get("kind") == KIND:
-        from assistant.interview.words import CHECK_WORDS, PREVIEW_WORDS, PROGRESS_WORDS, QUIT_WORDS, SAVE_WORDS
-
         if normalize(text).strip().lower() in QUIT_WORDS | SAVE_WORDS | PROGRESS_WORDS | PREVIEW_WORDS | CHECK_WORDS:
             return None  # the chat word works; the batch keeps waiting
         return reply(engine, text)

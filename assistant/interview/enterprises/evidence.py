@@ -16,6 +16,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from assistant.form.values import show
+from assistant.interview.computed import short_label
+from assistant.interview.enterprises.columns import load_spec
+
 if TYPE_CHECKING:
     from assistant.interview.engine import Engine
 
@@ -38,8 +42,6 @@ def appendix_rows(e: Engine, qid: str) -> list[tuple[str, str]]:
 
     A figure the operator kept prints the basis they stated, not the computation they did not use (that
     stays in the JSON export, with the earlier decisions)."""
-    from assistant.form.values import show
-
     ev = e.session.evidence[qid]
     q = e.flow[qid]
     rows = [("指标", e.label(qid))]
@@ -70,14 +72,10 @@ def appendix_rows(e: Engine, qid: str) -> list[tuple[str, str]]:
 
 def count_label(e: Engine, qid: str) -> str:
     """The question the files' coverage is measured against, as the form labels it, without its unit (（个）)."""
-    from assistant.interview.computed import short_label
-
     return re.sub(r"（[^（）]{1,4}）$", "", short_label(e.label(qid)))
 
 
 def _count_label(e: Engine) -> str:
-    from assistant.interview.enterprises.columns import load_spec
-
     spec = load_spec(e.session.form)
     q = spec.cluster_count if spec is not None else ""
     return count_label(e, q) if q and q in e.flow.by_id else "企业数"

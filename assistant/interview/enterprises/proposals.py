@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.interview.computed import short_label
 from assistant.interview.enterprises.aggregate import Coverage, Result, compute
 from assistant.interview.enterprises.columns import Spec, load_spec
 from assistant.interview.enterprises.reader import DataError, read_rows
@@ -22,8 +23,6 @@ REASON_MAX = 200
 
 
 def _label(e: Engine, qid: str) -> str:
-    from assistant.interview.computed import short_label
-
     return short_label(e.label(qid))
 
 

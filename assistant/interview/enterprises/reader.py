@@ -32,6 +32,7 @@ from assistant.files.tables import (
     decode,
     read_table_bytes,
 )
+from assistant.files.xlsx_scan import NotExcel, SheetLimit, check_parts, open_zip, quick_bounds, scan_xlsx, sheet_part
 from assistant.form.parse import NO_WORDS, YES_WORDS, credit_check_char, header_key, normalize, parse_uscc
 from assistant.interview.enterprises.columns import Col, Spec
 
@@ -123,7 +124,6 @@ class _Problems:
 def _xlsx_rows(name: str, raw: bytes, sheet: str) -> list[list[Any]]:
     import zipfile
 
-    from assistant.files.xlsx_scan import NotExcel, SheetLimit, check_parts, open_zip, quick_bounds, scan_xlsx, sheet_part
 
     try:
         with open_zip(raw) as z:

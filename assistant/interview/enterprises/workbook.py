@@ -11,6 +11,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.form.glossary import load_glossary
 from assistant.interview.enterprises.columns import Col, Spec
 from assistant.interview.enterprises.reader import read_rows
 
@@ -22,8 +23,6 @@ _YES, _NO = "是", "否"
 
 
 def _glossary_lines(col: Col) -> list[str]:
-    from assistant.form.glossary import load_glossary
-
     g = load_glossary()
     out = []
     for tid in col.help:
