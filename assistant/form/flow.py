@@ -66,7 +66,7 @@ class Question:
     calculate: str | None = None
     evidence: list[str] = field(default_factory=list)  # [numerator, denominator] of `calculate`
     # With `calculate`: the computed value is offered, and the operator accepts it or types the
-    # figure with its basis (the form's row and the inputs differ in scope). See assistant/interview/computed.py.
+    # figure with its basis (the form's row and the inputs differ in scope). See assistant/form/override.py.
     override: bool = False
     printed: bool = True  # false: asked (e.g. to judge a warning) but the form has no row for it
     asked: bool = True  # false: filled from elsewhere (the district's table from its clusters' reports), never asked

@@ -7,12 +7,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from assistant.errors import UserError as CliError
 from assistant.files.tables import TableError
+from assistant.form.values import show_cell
+from assistant.interview.engine import Engine
 from assistant.interview.lists import apply_rows, ignored_columns, list_question, read_list_table, validate
+from assistant.session.store import SessionStore
 
 if TYPE_CHECKING:
     from assistant.form.flow import Question
-    from assistant.interview.engine import Engine
 
 
 PREVIEW_ROWS = 5
@@ -23,8 +26,6 @@ def preview_table(engine: Engine, question: Question, rows: list[dict[str, Any]]
     """The first rows and the count, as a rich table on stdout."""
     from rich.console import Console
     from rich.table import Table as RichTable
-
-    from assistant.form.values import show_cell
 
     t = RichTable(title=f"{engine.label(question)}：共 {len(rows)} 行（显示前 {min(limit, len(rows))} 行）")
     t.add_column("行", justify="right")
@@ -44,10 +45,6 @@ def _interactive() -> bool:
 
 
 def run_import(session_id: str, list_qid: str, path: Path, yes: bool = False) -> int:
-    from assistant.errors import UserError as CliError
-    from assistant.interview.engine import Engine
-    from assistant.session.store import SessionStore
-
     with SessionStore().open(session_id) as handle:
         engine = Engine.for_session(handle.session)  # saved once, at the end: all or nothing
         try:

@@ -350,7 +350,7 @@ class Conversation:
         return self._after_answer(qid, [parsed.note] if parsed.note else [])
 
     def imported(self, qid: str, rows: list[dict[str, Any]], source: str) -> Reply:
-        """A list read from a file (already validated by importer.load_rows): stored with its count, said
+        """A list read from a file (already validated by lists.load_rows): stored with its count, said
         back with the related checks, and the interview moves on, like any answer."""
         self.session.say("user", f"（从文件 {source} 导入 {len(rows)} 行）", qid)
         self.session.pending = None

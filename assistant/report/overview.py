@@ -1,6 +1,6 @@
 """`filing overview`: one workbook over many cluster reports, for the commission's review.
 
-Every report is read exactly as `import-report` reads it (document.export.read_report). Columns come
+Every report is read exactly as `import-report` reads it (interview/json_report.py: read_report). Columns come
 from the form: the first section's name fields, every numeric question, and each rule that carries a
 `criterion` (a designation condition) as a flag column. Nothing in here names a question.
 """

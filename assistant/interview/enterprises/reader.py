@@ -2,7 +2,7 @@
 
 Nothing in a file is trusted: sizes are bounded (importer limits), an .xlsx goes to python-calamine only
 after a bounded look at its shape (xlsx_scan.quick_bounds, else the full scan), CSV encodings are
-detected, never guessed (importer.decode). Every problem names file, row and column; when any file has
+detected, never guessed (files/tables.py: decode). Every problem names file, row and column; when any file has
 one, no data is used.
 """
 
