@@ -76,3 +76,7 @@ class UserError(Exception):
 
     def worded(self, how: Remedies) -> str:
         return self._message(how) if callable(self._message) else self._message
+
+
+class InputError(ValueError):
+    """A value was refused; str(exc) is the Chinese reason shown to the person."""

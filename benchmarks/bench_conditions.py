@@ -1,4 +1,4 @@
-"""Conditions (issue 11, "one evaluator"): start-up and evaluation cost of assistant/expr.py, beside
+"""Conditions (issue 11, "one evaluator"): start-up and evaluation cost of assistant/form/expr.py, beside
 jinja2 alone (compile_expression of the sandboxed environment) on the same conditions.
 
 Run:  python benchmarks/bench_conditions.py [--tree OTHER_CHECKOUT]
@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 FRESH = """
 import time, sys
 t = time.perf_counter()
-from assistant.flow import {loader}
-from assistant.engine import evaluate
+from assistant.form.flow import {loader}
+from assistant.interview.engine import evaluate
 flow = {call}
 s = evaluate(flow, {{}}, 2023)
 print((time.perf_counter() - t) * 1000, 'jinja2' in sys.modules)
@@ -51,11 +51,12 @@ def fresh(tree: Path, cached: bool, runs: int = 9) -> tuple[float, bool]:
 
 
 def in_process() -> None:
-    from assistant.engine import Engine, evaluate
-    from assistant.expr import Expression, environment
-    from assistant.flow import load_flow, yaml_load
+    from assistant.files.yamlio import yaml_load
+    from assistant.form.catalog import load_flow
+    from assistant.form.expr import Expression, environment
+    from assistant.interview.engine import Engine, evaluate
     from assistant.paths import data_dir
-    from assistant.store import Session
+    from assistant.session.store import Session
 
     flow = load_flow("annual")
     session = Session("bench", flow.form, "bench", 2023)
@@ -83,15 +84,15 @@ def in_process() -> None:
 
     def jinja_all() -> None:
         for c in compiled:
-            with contextlib.suppress(Exception):  # an input missing: unknown, as assistant/expr.py says None
+            with contextlib.suppress(Exception):  # an input missing: unknown, as assistant/form/expr.py says None
                 c(**ns)
 
     ours = per_pass(lambda: [e(ns) for e in exprs])
     jin = per_pass(jinja_all)
     full = per_pass(lambda: evaluate(flow, answers, 2023))
     print(f"{len(sources)} conditions of the annual form")
-    print(f"  parse all: assistant/expr.py {ours_parse:.1f} ms; jinja2 compile_expression {jinja_parse:.1f} ms")
-    print(f"  evaluate all once: assistant/expr.py {ours:.0f} µs; jinja2 {jin:.0f} µs")
+    print(f"  parse all: assistant/form/expr.py {ours_parse:.1f} ms; jinja2 compile_expression {jinja_parse:.1f} ms")
+    print(f"  evaluate all once: assistant/form/expr.py {ours:.0f} µs; jinja2 {jin:.0f} µs")
     print(f"  Engine state after an answer (evaluate the whole form): {full:.0f} µs")
 
 

@@ -19,10 +19,10 @@ from common import process_env
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.engine import Engine  # noqa: E402
-from assistant.flow import yaml_load  # noqa: E402
+from assistant.files.yamlio import yaml_load  # noqa: E402
+from assistant.interview.engine import Engine  # noqa: E402
 from assistant.paths import data_dir  # noqa: E402
-from assistant.store import SessionStore  # noqa: E402
+from assistant.session.store import SessionStore  # noqa: E402
 
 ROWS = 10_000
 
@@ -59,8 +59,8 @@ def main() -> None:
               f"p90 {sorted(times)[int(len(times) * 0.9)]:.2f} ms  (target median <= 10 ms)")
 
         code = ("import time; t=time.perf_counter(); "
-                "from assistant.flow import load_flow; from assistant.store import SessionStore; "
-                "from assistant.engine import Engine; "
+                "from assistant.form.catalog import load_flow; from assistant.session.store import SessionStore; "
+                "from assistant.interview.engine import Engine; "
                 f"f=load_flow('annual'); s=SessionStore().load({session.id!r}); e=Engine(f, s); e.current(); "
                 "print((time.perf_counter()-t)*1000)")
         cold = []
@@ -71,7 +71,7 @@ def main() -> None:
                 cold.append(float(out.stdout))
         print(f"load flow + prompts + {size / 1e6:.1f} MB session + engine, cold process (module imports included): "
               f"median {statistics.median(cold):.0f} ms")
-        from assistant.flow import load_flow
+        from assistant.form.catalog import load_flow
 
         warm = []
         for _ in range(5):

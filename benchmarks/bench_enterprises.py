@@ -29,7 +29,7 @@ RUNS = 5
 def rows(n: int) -> list[dict]:
     from enterprise_support import enterprise
 
-    from assistant.parse import credit_check_char
+    from assistant.form.parse import credit_check_char
 
     out = []
     for i in range(1, n + 1):
@@ -46,7 +46,7 @@ def write_big(path: Path, data: list[dict]) -> None:
     """The generated workbook filled row by row (openpyxl write-only is used for speed here, same cells)."""
     from openpyxl import Workbook
 
-    from assistant.enterprises.columns import load_spec
+    from assistant.interview.enterprises.columns import load_spec
 
     spec = load_spec("annual_report")
     wb = Workbook(write_only=True)
@@ -73,11 +73,11 @@ def main() -> None:
         from enterprise_support import fill_workbook, write_csv
         from openpyxl import load_workbook
 
-        from assistant.engine import Engine
-        from assistant.enterprises.columns import load_spec
-        from assistant.enterprises.proposals import propose
-        from assistant.enterprises.workbook import prev_columns, rows_from_workbook, write_workbook
-        from assistant.store import SessionStore
+        from assistant.interview.engine import Engine
+        from assistant.interview.enterprises.columns import load_spec
+        from assistant.interview.enterprises.proposals import propose
+        from assistant.interview.enterprises.workbook import prev_columns, rows_from_workbook, write_workbook
+        from assistant.session.store import SessionStore
 
         big = Path(tmp) / "企业数据采集表.xlsx"
         write_big(big, rows(N))

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def _session(store, rows: int):
-    from assistant.engine import Engine
-    from assistant.flow import yaml_load
+    from assistant.files.yamlio import yaml_load
+    from assistant.interview.engine import Engine
 
     answers = yaml_load((ROOT / "examples" / "annual_answers.yaml").read_text(encoding="utf-8"))
     if rows:
@@ -47,7 +47,7 @@ def _session(store, rows: int):
 
 
 def _median_export(session, out: Path, repeat: int) -> float:
-    from assistant.document.export import export_session
+    from assistant.report.export import export_session
 
     times = []
     for _ in range(repeat):
@@ -58,8 +58,8 @@ def _median_export(session, out: Path, repeat: int) -> float:
 
 
 def _list_table(session):
-    from assistant.document.model import build_report
-    from assistant.engine import Engine
+    from assistant.interview.engine import Engine
+    from assistant.report.model import build_report
 
     report = build_report(Engine.for_session(session))
     return next(b.table for p in report.appendices for b in p.blocks if b.table is not None and b.table.qid == "patent_list")
@@ -85,7 +85,7 @@ def _row_copy_fill(table_model) -> float:
     """The writer's path: the prepared row's XML, filled with each row's text."""
     from docx import Document
 
-    from assistant.document.docx_writer import _insert, _list_parts, _rows_xml
+    from assistant.report.docx_writer import _insert, _list_parts, _rows_xml
 
     doc = Document()
     t0 = time.perf_counter()
@@ -101,7 +101,7 @@ def _lxml_copy_fill(table_model) -> float:
 
     from docx import Document
 
-    from assistant.document.docx_writer import W_NS, _insert, _list_parts
+    from assistant.report.docx_writer import W_NS, _insert, _list_parts
 
     doc = Document()
     t0 = time.perf_counter()
@@ -127,7 +127,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["FILING_HOME"] = tmp
-        from assistant.store import SessionStore
+        from assistant.session.store import SessionStore
 
         store = SessionStore()
         big = _session(store, args.rows)

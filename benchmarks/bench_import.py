@@ -33,9 +33,9 @@ def main() -> None:
         os.environ["FILING_HOME"] = str(Path(tmp) / "home")
         from openpyxl import Workbook
 
-        from assistant.engine import Engine
-        from assistant.importer import apply_rows, load_rows
-        from assistant.store import SessionStore
+        from assistant.interview.engine import Engine
+        from assistant.interview.lists import apply_rows, load_rows
+        from assistant.session.store import SessionStore
 
         header = ["专利名称", "专利号", "类型", "权利人"]
         xlsx = Path(tmp) / "patents.xlsx"
@@ -86,7 +86,7 @@ def peak_rss_mb(session_id: str, path: Path, tmp: str) -> float:
 
     RUSAGE_CHILDREN is the largest of all waited-for children, so a fresh parent process holds it."""
     env = {**process_env(Path(tmp) / "home"), "FILING_HOME": os.environ["FILING_HOME"]}
-    cmd = [sys.executable, "-m", "assistant.cli", "import", session_id, "patent_list", str(path), "--yes"]
+    cmd = [sys.executable, "-m", "assistant.frontends.cli", "import", session_id, "patent_list", str(path), "--yes"]
     out = subprocess.run([sys.executable, "-c", _RSS_CHILD, *cmd], capture_output=True, text=True, env=env, check=True)
     return int(out.stdout.strip()) / 1024  # KiB on Linux
 

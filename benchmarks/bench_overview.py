@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import process_env
 
-from assistant.flow import yaml_load
+from assistant.files.yamlio import yaml_load
 from assistant.paths import data_dir
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 500
@@ -37,7 +37,7 @@ def main() -> None:
             path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
             paths.append(str(path))
         env = process_env(folder / "home")
-        cmd = [sys.executable, "-m", "assistant.cli", "overview", *paths, "--force", "-o", str(folder / "o.xlsx")]
+        cmd = [sys.executable, "-m", "assistant.frontends.cli", "overview", *paths, "--force", "-o", str(folder / "o.xlsx")]
         subprocess.run([*cmd[:5], "-o", str(folder / "warm.xlsx")], env=env, check=True, capture_output=True)
         start = time.perf_counter()
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)

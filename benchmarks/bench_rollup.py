@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import process_env
 
-from assistant.flow import yaml_load
+from assistant.files.yamlio import yaml_load
 from assistant.paths import data_dir
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 50
@@ -42,8 +42,8 @@ def main() -> None:
             path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
             paths.append(path)
         os.environ["FILING_HOME"] = str(folder / "home")
-        from assistant.rollup import create_district
-        from assistant.store import SessionStore
+        from assistant.report.rollup import create_district
+        from assistant.session.store import SessionStore
 
         create_district(paths[:2], SessionStore(), "预热", None)
         start = time.perf_counter()
@@ -52,7 +52,7 @@ def main() -> None:
         print(f"roll-up of {N} reports × {ROWS} patents, in process: {elapsed:.2f} s (target ≤ {TARGET_S:.0f} s), "
               f"{len(session.answers['cluster_table']) - 1} rows + total")
         env = process_env(folder / "home2")
-        cmd = [sys.executable, "-m", "assistant.cli", "new", "--form", "district", "--from-reports", *map(str, paths)]
+        cmd = [sys.executable, "-m", "assistant.frontends.cli", "new", "--form", "district", "--from-reports", *map(str, paths)]
         subprocess.run(cmd[:-N + 2], env=env, check=True, capture_output=True)  # warm-up (bytecode)
         start = time.perf_counter()
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)

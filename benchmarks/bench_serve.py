@@ -68,7 +68,7 @@ def free_port() -> int:
 
 def start_server(home: Path, port: int, *args: str) -> subprocess.Popen:
     env = {**process_env(home), "FILING_SERVE_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port), "--no-browser",
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.frontends.cli", "serve", "--port", str(port), "--no-browser",
                              "--max-tabs", "50", *args], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
@@ -199,7 +199,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         os.environ["FILING_HOME"] = str(home)
-        from assistant.store import SessionStore
+        from assistant.session.store import SessionStore
 
         sid = SessionStore().create("annual_report", "基准", 2023).id
         for label, extra, mark in (("page load → home screen", (), HOME_MARK),

@@ -52,7 +52,7 @@ asyncio.run(main())
 OURS = r"""
 import asyncio, sys, time
 t0 = time.perf_counter()
-from assistant.tui.app import FilingApp
+from assistant.frontends.tui.app import FilingApp
 async def main():
     app = FilingApp(sys.argv[1])
     async with app.run_test(size=(100, 30)) as pilot:
@@ -73,9 +73,9 @@ def run(code: str, *args: str, env: dict) -> float:
 
 def half_filled(store) -> str:
     """A session answered halfway by typing, as a person resuming the next day has it."""
-    from assistant.chat import Conversation
-    from assistant.engine import Engine
-    from assistant.flow import yaml_load
+    from assistant.files.yamlio import yaml_load
+    from assistant.interview.conversation import Conversation
+    from assistant.interview.engine import Engine
     from assistant.paths import data_dir
 
     answers = yaml_load((data_dir("examples") / "annual_answers.yaml").read_text(encoding="utf-8"))
@@ -96,7 +96,7 @@ def half_filled(store) -> str:
 
 
 def startup(home: Path) -> None:
-    from assistant.store import SessionStore
+    from assistant.session.store import SessionStore
 
     env = process_env(home)
     store = SessionStore(home / "sessions")
@@ -112,7 +112,7 @@ def startup(home: Path) -> None:
         ours.append(run(OURS, new, env=env))
         again.append(run(OURS, resumed, env=env))
     b, o, r = statistics.median(bare), statistics.median(ours), statistics.median(again)
-    from assistant.tui.widgets.chat_log import FIRST_SHOWN
+    from assistant.frontends.tui.widgets.chat_log import FIRST_SHOWN
 
     n = len(store.load(resumed).transcript)
     print(f"start-up, median of {RUNS} fresh processes:")
@@ -124,10 +124,10 @@ def startup(home: Path) -> None:
 
 async def answer_latency(home: Path) -> None:
     sys.path.insert(0, str(ROOT / "tests"))
-    from assistant.flow import yaml_load
+    from assistant.files.yamlio import yaml_load
+    from assistant.frontends.tui.app import FilingApp
     from assistant.paths import data_dir
-    from assistant.store import SessionStore
-    from assistant.tui.app import FilingApp
+    from assistant.session.store import SessionStore
 
     answers = yaml_load((data_dir("examples") / "annual_answers.yaml").read_text(encoding="utf-8"))
     store = SessionStore(home / "sessions")
@@ -186,11 +186,11 @@ LONG = 10_000
 
 async def long_list(home: Path) -> None:
     sys.path.insert(0, str(ROOT / "tests"))
-    from assistant.engine import Engine
-    from assistant.flow import yaml_load
+    from assistant.files.yamlio import yaml_load
+    from assistant.frontends.tui.app import FilingApp
+    from assistant.interview.engine import Engine
     from assistant.paths import data_dir
-    from assistant.store import SessionStore
-    from assistant.tui.app import FilingApp
+    from assistant.session.store import SessionStore
 
     answers = yaml_load((data_dir("examples") / "annual_answers.yaml").read_text(encoding="utf-8"))
     store = SessionStore(home / "sessions")

@@ -22,13 +22,13 @@ def _limits(mem_mb: int):
 
 def run_filing(*args: str, input: str | bytes | None = None, env: Mapping[str, str] | None = None,
                timeout: float = 60, mem_mb: int = 1536, encoding: str = "utf-8") -> subprocess.CompletedProcess:
-    """`python -m assistant.cli ARGS` with stdout/stderr decoded in `encoding` (PYTHONIOENCODING set to it).
+    """`python -m assistant.frontends.cli ARGS` with stdout/stderr decoded in `encoding` (PYTHONIOENCODING set to it).
 
     The address-space limit and the timeout make a runaway (alias bomb, huge declared sheet, endless
     stream) fail the test instead of the machine."""
     full_env = {**os.environ, "PYTHONIOENCODING": encoding, **(env or {})}
     data = input.encode(encoding) if isinstance(input, str) else input
-    proc = subprocess.run([sys.executable, "-m", "assistant.cli", *args], check=False, input=data, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "assistant.frontends.cli", *args], check=False, input=data, capture_output=True,
                           env=full_env, timeout=timeout, preexec_fn=_limits(mem_mb) if os.name == "posix" else None,
                           stdin=None if data is not None else subprocess.DEVNULL)
     return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(encoding, "replace"),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.engine import Engine
-from assistant.flow import yaml_load
+from assistant.files.yamlio import yaml_load
+from assistant.interview.engine import Engine
 from assistant.paths import data_dir
-from assistant.store import SessionStore
+from assistant.session.store import SessionStore
 
 
 def sample_answers(form: str = "annual") -> dict:
@@ -28,7 +28,7 @@ def no_libreoffice_unless_slow(request, tmp_path, monkeypatch):
     export there writes Word and JSON and says PDF was left out, instead of rendering for seconds.
     Tests that render are marked slow (and skip where soffice is missing)."""
     if request.node.get_closest_marker("slow") is None:
-        from assistant.document.pdf import SOFFICE_ENV
+        from assistant.report.pdf import SOFFICE_ENV
 
         monkeypatch.setenv(SOFFICE_ENV, str(tmp_path / "no-libreoffice-in-the-fast-loop" / "soffice"))
 

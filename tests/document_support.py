@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.document.model import load_layout
-from assistant.engine import Engine
-from assistant.flow import fill
+from assistant.form.flow import fill
+from assistant.interview.engine import Engine
+from assistant.report.model import load_layout
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

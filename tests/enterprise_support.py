@@ -8,9 +8,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from assistant.enterprises.columns import load_spec
-from assistant.enterprises.workbook import write_workbook
-from assistant.parse import credit_check_char
+from assistant.form.parse import credit_check_char
+from assistant.interview.enterprises.columns import load_spec
+from assistant.interview.enterprises.workbook import write_workbook
 
 
 def code(i: int) -> str:

@@ -22,7 +22,7 @@ def plain(text: str) -> str:
 
 
 class PtyRun:
-    """`python -m assistant.cli ARGS` with its stdin/stdout/stderr on a pty of 100×30."""
+    """`python -m assistant.frontends.cli ARGS` with its stdin/stdout/stderr on a pty of 100×30."""
 
     def __init__(self, args: Sequence[str], env: Mapping[str, str] | None = None, cols: int = 100, rows: int = 30):
         master, slave = pty.openpty()
@@ -33,7 +33,7 @@ class PtyRun:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         full = {**os.environ, "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8",
                 "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": str(cols), "LINES": str(rows), **(env or {})}
-        self.proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", *args], stdin=slave, stdout=slave,
+        self.proc = subprocess.Popen([sys.executable, "-m", "assistant.frontends.cli", *args], stdin=slave, stdout=slave,
                                      stderr=slave, env=full, start_new_session=True, close_fds=True)
         os.close(slave)
         self.fd = master

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from assistant.serve import Prepared, ServeConfig, prepare
+from assistant.frontends.serve import Prepared, ServeConfig, prepare
 
 TOKEN = "Vd3kq0Zr8PmY2xWc7LtN5bHg"  # 24 random-looking characters: well over 128 bits by the estimate
 
@@ -92,7 +92,7 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 
 
 def lock_is_free(lock_path: Path) -> bool:
-    from assistant.store import SessionLock
+    from assistant.session.store import SessionLock
 
     lock = SessionLock(str(lock_path))
     if lock.acquire():

@@ -14,11 +14,12 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from assistant.ask import run_ask
-from assistant.chat import Conversation
-from assistant.engine import Engine
-from assistant.flow import load_flow
-from assistant.parse import InputError, Unsure
+from assistant.errors import InputError
+from assistant.form.catalog import load_flow
+from assistant.form.parse import Unsure
+from assistant.frontends.ask import run_ask
+from assistant.interview.conversation import Conversation
+from assistant.interview.engine import Engine
 
 ENTER, CTRL_C = "\r", "\x03"
 FLOW = load_flow("annual")
@@ -211,7 +212,7 @@ def test_filing_answers_echoes_the_standards_table(annual_session):
     out = proc.stdout
     assert "类别  主持数量  参与数量" in out and "国家  1         2" in out and "团体  2         4" in out
     assert "没有提到国际、行业，按 0 记录" in out
-    from assistant.store import SessionStore
+    from assistant.session.store import SessionStore
 
     assert SessionStore().load(annual_session.id).answers["standards"] == grid((0, 0), (1, 2), (0, 0), (2, 4))
 
@@ -221,7 +222,7 @@ def test_filing_answers_refuses_a_mix_and_stores_nothing(annual_session):
     proc = run_filing("answers", annual_session.id, "--set", "standards=1 2 国家 3 4", "--set", "sme_employees=3000多")
     assert_clean(proc, 1)
     assert "前面没有写类别" in proc.stderr and "不是确切的数" in proc.stderr
-    from assistant.store import SessionStore
+    from assistant.session.store import SessionStore
 
     after = SessionStore().load(annual_session.id).answers
     assert after["standards"] == before and after["sme_employees"] == annual_session.answers["sme_employees"]

@@ -11,11 +11,11 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from assistant.ask import TEXT_CHOICE, is_chat_word, run_ask
-from assistant.chat import Conversation
-from assistant.engine import Engine
-from assistant.flow import load_flow
-from assistant.store import SessionStore
+from assistant.form.catalog import load_flow
+from assistant.frontends.ask import TEXT_CHOICE, is_chat_word, run_ask
+from assistant.interview.conversation import Conversation
+from assistant.interview.engine import Engine
+from assistant.session.store import SessionStore
 
 DOWN, ENTER, ESC_ENTER, CTRL_C, CLEAR = "\x1b[B", "\r", "\x1b\r", "\x03", "\x15"
 
@@ -203,14 +203,15 @@ def test_quit_word_at_a_choice_and_text_choice_on_a_select(store, capsys):
 
 
 def test_ask_is_not_imported_by_the_core():
-    code = ("import sys, assistant.engine, assistant.chat, assistant.store, assistant.importer, assistant.demo; "
+    code = ("import sys, assistant.interview.engine, assistant.interview.conversation, assistant.session.store, "
+            "assistant.interview.lists, assistant.frontends.demo; "
             "bad = [m for m in ('questionary', 'prompt_toolkit', 'textual') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_ask_unknown_session_is_a_clean_error(capsys):
-    from assistant.cli import main
+    from assistant.frontends.cli import main
 
     assert main(["ask", "nosuch"]) == 3
     err = capsys.readouterr().err
@@ -230,7 +231,7 @@ def test_whole_district_summary_through_ask(store, capsys, form):
 
 
 def test_a_report_started_from_last_year_is_greeted_as_new_and_enter_confirms_last_years_answer(store, capsys):
-    from assistant.cli import main
+    from assistant.frontends.cli import main
 
     last = make_session(store)  # the sample report, 2023
     capsys.readouterr()

@@ -11,7 +11,7 @@ import pytest
 from conftest import make_session
 from pty_support import PtyRun
 
-from assistant.store import SessionStore
+from assistant.session.store import SessionStore
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.name != "posix", reason="a pseudo-terminal")]
 

@@ -7,14 +7,14 @@ import asyncio
 from conftest import make_session, sample_answers
 from tui_support import paste_into, type_line
 
-from assistant.chat import Conversation
-from assistant.checks import blocking
-from assistant.engine import Engine
-from assistant.expr import count_chars, total_chars
-from assistant.store import SessionStore
-from assistant.tui.app import FilingApp
-from assistant.tui.widgets.list_editor import ListEditor
-from assistant.tui.widgets.long_text import LongTextEditor
+from assistant.form.expr import count_chars, total_chars
+from assistant.frontends.tui.app import FilingApp
+from assistant.frontends.tui.widgets.list_editor import ListEditor
+from assistant.frontends.tui.widgets.long_text import LongTextEditor
+from assistant.interview.conversation import Conversation
+from assistant.interview.engine import Engine
+from assistant.interview.findings import blocking
+from assistant.session.store import SessionStore
 
 NARRATIVE = ["overview", "achievements", "key_work", "problems", "next_plan", "suggestions"]
 

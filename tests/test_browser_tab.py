@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from assistant import browser_tab
-from assistant.browser_tab import BrowserTab, UploadRefused, safe_name
+from assistant.frontends import browser_tab
+from assistant.frontends.browser_tab import BrowserTab, UploadRefused, safe_name
 
 
 def _upload(tab: BrowserTab, name: str, data: bytes):

@@ -10,11 +10,11 @@ from conftest import make_session, sample_answers
 from test_ask import ENTER, drive
 from tui_support import type_line
 
-from assistant.chat import AMBIGUOUS, Conversation
-from assistant.engine import Engine
-from assistant.flow import load_flow
-from assistant.store import SessionStore
-from assistant.tui.app import FilingApp
+from assistant.form.catalog import load_flow
+from assistant.frontends.tui.app import FilingApp
+from assistant.interview.conversation import AMBIGUOUS, Conversation
+from assistant.interview.engine import Engine
+from assistant.session.store import SessionStore
 
 # Answers that begin like chat words (去 / 修改 / 帮助 / 说明 …) but are plain data.
 FREE_ANSWERS = ["说明书印刷与包装", "去离子水设备制造", "修改型材料", "帮助中心运营", "去年新建"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from conftest import sample_answers
 
-from assistant.checks import blocking
-from assistant.engine import Engine, evaluate
-from assistant.store import Session
+from assistant.interview.engine import Engine, evaluate
+from assistant.interview.findings import blocking
+from assistant.session.store import Session
 
 
 def engine_with(**overrides) -> Engine:
@@ -105,8 +105,8 @@ def test_filing_check_warns_when_an_adopted_draft_quotes_a_changed_figure(store,
     """A part-七 draft adopted with 128.60 亿元 says so after the figure became 97.00: `filing check` names both."""
     from conftest import make_session
 
-    from assistant.chat import Conversation
-    from assistant.cli import main
+    from assistant.frontends.cli import main
+    from assistant.interview.conversation import Conversation
 
     narrative = ("overview", "achievements", "key_work", "problems", "next_plan", "suggestions")
     answers = {k: v for k, v in sample_answers().items() if k not in narrative}
@@ -129,7 +129,7 @@ def test_filing_check_warns_when_an_adopted_draft_quotes_a_changed_figure(store,
 def test_filing_check_warns_when_text_the_operator_wrote_names_a_different_figure(store, capsys):
     from conftest import make_session
 
-    from assistant.cli import main
+    from assistant.frontends.cli import main
 
     session = make_session(store, "annual", {**sample_answers(), "total_output": "97",
                                              "problems": "集群总产值 128.60 亿元，但龙头企业带动不够。"})

@@ -15,7 +15,7 @@ EXAMPLES = data_dir("examples")
 
 
 def filing(*args: str, check: bool = False) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "assistant.frontends.cli", *args], capture_output=True, text=True,
                           env={**os.environ, "PYTHONIOENCODING": "utf-8"})
     if check:
         assert proc.returncode == 0, proc.stderr
@@ -31,7 +31,7 @@ def test_new_prints_only_the_id(store):
 def test_questions_json_lists_everything():
     items = json.loads(filing("questions", "--form", "annual", "--json", check=True).stdout)
     by_id = {i["id"]: i for i in items}
-    from assistant.flow import load_flow
+    from assistant.form.catalog import load_flow
 
     assert [i["id"] for i in items] == [q.id for q in load_flow("annual").questions]  # every question, in order
     assert by_id["total_output"]["unit"] == "亿元" and by_id["total_output"]["label"] == "集群总产值（亿元）"
@@ -45,7 +45,7 @@ def test_questions_json_lists_everything():
 
 
 def test_questions_of_a_session_use_its_form(store):
-    from assistant.cli import questions_json
+    from assistant.frontends.cli import questions_json
 
     sid = filing("new", "--form", "annual", "--year", "2024", check=True).stdout.strip()
     by_session = json.loads(filing("questions", sid, "--json", check=True).stdout)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from assistant.cli import build_parser, main
+from assistant.frontends.cli import build_parser, main
 
 COMMANDS = ["forms", "new", "questions", "answers", "list", "check", "restore", "preview", "export", "import-report",
             "resume", "ask", "import", "demo", "package", "serve", "overview", "workbook", "enterprises"]
@@ -46,7 +46,7 @@ def test_errors_without_traceback(argv, code, tmp_path):
     import os
 
     env = {**os.environ, "FILING_HOME": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "assistant.cli", *argv], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "assistant.frontends.cli", *argv], capture_output=True, text=True,
                           env=env, cwd=tmp_path)
     assert proc.returncode == code, proc.stderr
     assert "Traceback" not in proc.stderr and "找不到会话" in proc.stderr

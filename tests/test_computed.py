@@ -10,15 +10,17 @@ import pytest
 from conftest import make_session, sample_answers
 from document_support import cell_texts
 
-from assistant.chat import Conversation
-from assistant.checks import blocking
-from assistant.document.export import export_session, import_report
-from assistant.document.model import MISSING
-from assistant.engine import Engine
-from assistant.expr import compile_expr
-from assistant.flow import load_flow
-from assistant.parse import InputError, parse
-from assistant.store import Session
+from assistant.errors import InputError
+from assistant.form.catalog import load_flow
+from assistant.form.expr import compile_expr
+from assistant.form.parse import parse
+from assistant.interview.conversation import Conversation
+from assistant.interview.engine import Engine
+from assistant.interview.findings import blocking
+from assistant.interview.json_report import import_report
+from assistant.report.export import export_session
+from assistant.report.model import MISSING
+from assistant.session.store import Session
 
 FLOW = load_flow("annual")
 PER_10K = FLOW["patents_per_10k"]
@@ -99,7 +101,7 @@ def test_a_zero_denominator_gives_no_figure_and_says_why(store):
     offer = "\n".join(e.offer_lines(PER_10K))
     assert "无法计算" in offer and "采用计算值" not in offer  # nothing to accept
     # The document prints no figure for the row.
-    from assistant.document.model import build_report
+    from assistant.report.model import build_report
 
     report = build_report(e, draft=True)
     rows = [r for p in report.parts for b in p.blocks if b.grid for r in b.grid.rows if r.qid == "rd_staff_share"]
@@ -253,8 +255,8 @@ def test_tui_panel_offers_the_computed_value_and_records_the_basis(store):
 
     from tui_support import type_line
 
-    from assistant.tui.app import FilingApp
-    from assistant.tui.widgets.question_panel import QuestionPanel
+    from assistant.frontends.tui.app import FilingApp
+    from assistant.frontends.tui.widgets.question_panel import QuestionPanel
 
     session = make_session(store, "annual", {k: v for k, v in sample_answers().items() if k != "patents_per_10k"})
     session.cursor = "patents_per_10k"

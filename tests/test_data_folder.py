@@ -45,7 +45,7 @@ def _in_small_disk(mount: Path, setup: str, *args: str, size: str = "256k", env:
                    options: str = "") -> subprocess.CompletedProcess:
     """Run the CLI in a private mount namespace where `mount` is a tiny tmpfs (nothing to clean up after)."""
     mount.mkdir(exist_ok=True)
-    cli = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "assistant.cli", *args])
+    cli = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "assistant.frontends.cli", *args])
     opts = f"size={size}" + (f",{options}" if options else "")
     script = f"mount -t tmpfs -o {opts} tmpfs {shlex.quote(str(mount))} && {setup} && exec {cli}"
     return subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=120, check=False,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
-from assistant.engine import Engine
-from assistant.store import SessionStore
+from assistant.frontends.cli import main
+from assistant.interview.engine import Engine
+from assistant.session.store import SessionStore
 
 REPO = Path(__file__).resolve().parent.parent
 ENVIRONMENTAL = ("No matching distribution", "Could not find a version", "ConnectionError", "Temporary failure",
@@ -34,7 +34,7 @@ def _docx_text(path: Path) -> str:
     ("district", "示例-区级总结.docx", None),
 ])
 def test_demo_exports_a_complete_report(tmp_path, monkeypatch, capsys, form, name, expect):
-    pytest.importorskip("assistant.document.export")
+    pytest.importorskip("assistant.report.export")
     monkeypatch.chdir(tmp_path)
     assert main(["demo", "--form", form]) == 0
     out = capsys.readouterr().out
@@ -49,7 +49,7 @@ def test_demo_exports_a_complete_report(tmp_path, monkeypatch, capsys, form, nam
 
 
 def test_demo_never_overwrites(tmp_path, monkeypatch, capsys):
-    pytest.importorskip("assistant.document.export")
+    pytest.importorskip("assistant.report.export")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "示例-年度报告.docx").write_bytes(b"mine")
     assert main(["demo"]) == 0

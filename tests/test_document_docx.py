@@ -7,9 +7,9 @@ import pytest
 from conftest import make_session, sample_answers
 from document_support import W, assert_in_order, cell_texts, form_labels, paragraphs
 
-from assistant.document.export import export_session
-from assistant.document.model import CHECKED, MISSING, UNCHECKED, load_layout
-from assistant.engine import Engine
+from assistant.interview.engine import Engine
+from assistant.report.export import export_session
+from assistant.report.model import CHECKED, MISSING, UNCHECKED, load_layout
 
 
 def _export(session, tmp_path, name="out.docx", **kw):

@@ -10,11 +10,12 @@ import pytest
 from conftest import make_session, sample_answers
 from rich.console import Console
 
-from assistant.cli import CliError, main
-from assistant.document.export import export_session, import_report
-from assistant.document.model import MISSING
-from assistant.document.preview import print_preview, render_markdown
-from assistant.engine import Engine
+from assistant.frontends.cli import CliError, main
+from assistant.interview.engine import Engine
+from assistant.interview.json_report import import_report
+from assistant.report.export import export_session
+from assistant.report.model import MISSING
+from assistant.report.preview import print_preview, render_markdown
 
 
 def test_markdown_has_every_part_in_order_with_print_formatting(annual_session):
@@ -203,8 +204,8 @@ def _cells(text: str) -> list[str]:
 
 @pytest.mark.parametrize("width", [80, 120])
 def test_preview_shows_every_label_whole_and_part_eight_complete(annual_session, width):
-    from assistant.document.model import build_report
-    from assistant.engine import Engine
+    from assistant.interview.engine import Engine
+    from assistant.report.model import build_report
 
     console = Console(record=True, width=width, color_system=None)
     print_preview(annual_session, console=console)

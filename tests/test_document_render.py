@@ -13,8 +13,8 @@ import uuid
 import pytest
 from conftest import make_session, sample_answers
 
-from assistant.document.export import export_session
-from assistant.engine import Engine
+from assistant.interview.engine import Engine
+from assistant.report.export import export_session
 
 pytestmark = [
     pytest.mark.slow,

@@ -10,13 +10,13 @@ import pytest
 from conftest import make_session, sample_answers
 from document_support import paragraphs
 
-from assistant.chat import Conversation
-from assistant.document.export import export_session
-from assistant.engine import Engine
-from assistant.expr import compile_expr
-from assistant.flow import load_flow
-from assistant.glossary import load_glossary
-from assistant.store import Session
+from assistant.form.catalog import load_flow
+from assistant.form.expr import compile_expr
+from assistant.form.glossary import load_glossary
+from assistant.interview.conversation import Conversation
+from assistant.interview.engine import Engine
+from assistant.report.export import export_session
+from assistant.session.store import Session
 
 FLOW = load_flow("annual")
 GLOSSARY = load_glossary()

@@ -7,10 +7,10 @@ import re
 import pytest
 from conftest import make_session, sample_answers
 
-from assistant import drafts
-from assistant.chat import Conversation
-from assistant.engine import Engine
-from assistant.expr import count_chars
+from assistant.form.expr import count_chars
+from assistant.interview import drafts
+from assistant.interview.conversation import Conversation
+from assistant.interview.engine import Engine
 
 NARRATIVE = ["overview", "achievements", "key_work", "problems", "next_plan", "suggestions"]
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -278,7 +278,7 @@ def test_a_figure_the_operator_wrote_is_corrected_in_place_by_draft(store):
 def test_which_answer_a_phrase_names_comes_from_the_form_data():
     """Phrases are the drafts file's `figures` and the printed labels: each names a numeric question, and no
     phrase names two (such a phrase is dropped, never guessed)."""
-    from assistant.flow import load_flow
+    from assistant.form.catalog import load_flow
 
     flow = load_flow("annual")
     figures = drafts._spec("annual_report")["figures"]

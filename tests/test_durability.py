@@ -12,13 +12,13 @@ import sys
 import textwrap
 import time
 
-from assistant.store import SessionStore
+from assistant.session.store import SessionStore
 
 CHILD = textwrap.dedent("""
     import sys
-    from assistant.engine import Engine
-    from assistant.store import SessionStore
-    from assistant.flow import yaml_load
+    from assistant.interview.engine import Engine
+    from assistant.session.store import SessionStore
+    from assistant.files.yamlio import yaml_load
     from assistant.paths import data_dir
     answers = yaml_load((data_dir("examples") / "annual_answers.yaml").read_text(encoding="utf-8"))
     handle = SessionStore().open(sys.argv[1])

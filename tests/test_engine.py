@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import sample_answers
 
-from assistant.checks import blocking
-from assistant.engine import Engine
-from assistant.parse import InputError
-from assistant.store import Session
+from assistant.errors import InputError
+from assistant.interview.engine import Engine
+from assistant.interview.findings import blocking
+from assistant.session.store import Session
 
 
 def fresh(form="annual_report", year=2023) -> Engine:

@@ -12,13 +12,13 @@ from enterprise_support import ENTERPRISES, code, enterprise, fill_workbook, wri
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.chat import Conversation
-from assistant.engine import Engine
-from assistant.enterprises.columns import load_spec
-from assistant.enterprises.dialog import reply, start
-from assistant.enterprises.proposals import propose
-from assistant.enterprises.reader import DataError, read_rows
-from assistant.store import SessionStore
+from assistant.interview.conversation import Conversation
+from assistant.interview.engine import Engine
+from assistant.interview.enterprises.columns import load_spec
+from assistant.interview.enterprises.dialog import reply, start
+from assistant.interview.enterprises.proposals import propose
+from assistant.interview.enterprises.reader import DataError, read_rows
+from assistant.session.store import SessionStore
 
 D = Decimal
 
@@ -256,7 +256,7 @@ def test_reimport_shows_what_changed(store, tmp_path):
 def test_round_trip_cli_export_docx_and_json(store, tmp_path, workbook, capsys):
     from docx import Document
 
-    from assistant.cli import main
+    from assistant.frontends.cli import main
 
     session = whole_cluster(store)  # the sample report: answers there, the data replaces them
     assert main(["enterprises", session.id, str(workbook), "--yes"]) == 0
@@ -280,7 +280,7 @@ def test_round_trip_cli_export_docx_and_json(store, tmp_path, workbook, capsys):
     data = json.loads(j.read_text(encoding="utf-8"))
     assert data["evidence"]["rd_intensity"]["source"] == "enterprises"
     assert D(data["evidence"]["rd_intensity"]["denominator"]["value"]) == sums("revenue", sme)
-    from assistant.document.export import load_report
+    from assistant.interview.json_report import load_report
 
     again, _ = load_report(j, store)
     assert again.evidence == {k: v for k, v in s.evidence.items() if k in again.evidence}
@@ -289,9 +289,9 @@ def test_round_trip_cli_export_docx_and_json(store, tmp_path, workbook, capsys):
 
 
 def test_import_report_refuses_bad_evidence(store, tmp_path, workbook):
-    from assistant.cli import main
-    from assistant.document.export import load_report
     from assistant.errors import UserError
+    from assistant.frontends.cli import main
+    from assistant.interview.json_report import load_report
 
     session = whole_cluster(store)
     main(["enterprises", session.id, str(workbook), "--yes"])
@@ -328,7 +328,7 @@ def test_old_session_file_migrates(store):
     ("enterprise_data", {"codes": [1, 2]}),
 ])
 def test_damaged_enterprise_fields_refused(store, field, value):
-    from assistant.store import SessionCorrupt
+    from assistant.session.store import SessionCorrupt
 
     session = make_session(store, answers={})
     path = store.path(session.id)
@@ -340,7 +340,7 @@ def test_damaged_enterprise_fields_refused(store, field, value):
 
 
 def test_enterprise_helper_code_is_valid():
-    from assistant.parse import parse_uscc
+    from assistant.form.parse import parse_uscc
 
     for i in range(1, 21):
         assert parse_uscc(None, code(i)).value == code(i)  # type: ignore[arg-type]

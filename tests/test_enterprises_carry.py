@@ -10,12 +10,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from conftest import make_session
 from enterprise_support import ENTERPRISES, fill_workbook
 
-from assistant.chat import Conversation
-from assistant.cli import main
-from assistant.engine import Engine
-from assistant.enterprises.columns import load_spec
-from assistant.enterprises.dialog import reply, start
-from assistant.store import SessionStore
+from assistant.frontends.cli import main
+from assistant.interview.conversation import Conversation
+from assistant.interview.engine import Engine
+from assistant.interview.enterprises.columns import load_spec
+from assistant.interview.enterprises.dialog import reply, start
+from assistant.session.store import SessionStore
 
 D = Decimal
 
@@ -127,8 +127,8 @@ def test_two_earlier_reports_give_the_three_year_average(store, tmp_path, capsys
 def test_tui_dialog_feeds_the_command(store, tmp_path):
     from textual.widgets import Input
 
-    from assistant.tui.app import FilingApp
-    from assistant.tui.screens.enterprises import EnterpriseDialog
+    from assistant.frontends.tui.app import FilingApp
+    from assistant.frontends.tui.screens.enterprises import EnterpriseDialog
 
     wb = fill_workbook(tmp_path / "采集 表.xlsx", ENTERPRISES)
     session = make_session(store, answers={})

@@ -15,15 +15,15 @@ from conftest import make_session, sample_answers
 from document_support import cell_texts
 from enterprise_support import ENTERPRISES, code, fill_workbook, write_csv
 
-from assistant.chat import Conversation
-from assistant.cli import main
-from assistant.document import pdf
-from assistant.engine import Engine
-from assistant.enterprises.columns import SpecError, load_spec, parse_spec
-from assistant.enterprises.dialog import reply, start
-from assistant.enterprises.proposals import propose
-from assistant.enterprises.reader import DataError, read_rows
-from assistant.store import SessionStore
+from assistant.frontends.cli import main
+from assistant.interview.conversation import Conversation
+from assistant.interview.engine import Engine
+from assistant.interview.enterprises.columns import SpecError, load_spec, parse_spec
+from assistant.interview.enterprises.dialog import reply, start
+from assistant.interview.enterprises.proposals import propose
+from assistant.interview.enterprises.reader import DataError, read_rows
+from assistant.report import pdf
+from assistant.session.store import SessionStore
 
 D = Decimal
 REASON = "只收回8家企业的采集表，以统计年报为准"  # typed with a Chinese comma
@@ -137,7 +137,7 @@ def test_package_and_every_format_work_on_reports_that_used_enterprise_data(stor
     if state == "reimported":  # the earlier import's computation went to the history, in the JSON only
         history = data["evidence"]["total_output"]["history"]
         assert [h.get("kept", {}).get("reason") for h in history][-1] == REASON
-        from assistant.document.export import load_report
+        from assistant.interview.json_report import load_report
 
         again, _ = load_report(tmp_path / "r.json", store)
         assert again.evidence["total_output"]["history"] == history
@@ -231,7 +231,7 @@ def test_every_front_end_says_the_same(store, tmp_path, capsys):
 
     from textual.widgets import Input
 
-    from assistant.tui.app import FilingApp
+    from assistant.frontends.tui.app import FilingApp
 
     wb = fill_workbook(tmp_path / "八家.xlsx", ENTERPRISES[:8])
     a, b, c = (make_session(store) for _ in range(3))
@@ -332,7 +332,7 @@ def test_absurd_cells_are_refused_naming_file_row_column(store, tmp_path, capsys
 def test_the_collection_workbook_checks_the_same_maximum_while_typing(tmp_path):
     from openpyxl import load_workbook
 
-    from assistant.enterprises.workbook import write_workbook
+    from assistant.interview.enterprises.workbook import write_workbook
 
     spec = load_spec("annual_report")
     path = tmp_path / "采集表.xlsx"

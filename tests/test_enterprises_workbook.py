@@ -8,8 +8,8 @@ from enterprise_support import ENTERPRISES
 from openpyxl import load_workbook
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from assistant.enterprises.columns import NUMERIC, SpecError, load_spec, parse_spec
-from assistant.enterprises.workbook import write_workbook
+from assistant.interview.enterprises.columns import NUMERIC, SpecError, load_spec, parse_spec
+from assistant.interview.enterprises.workbook import write_workbook
 
 # Wording the trial found in the enterprise's workbook that only makes sense to the report operator.
 OPERATOR_ONLY = ("助手", "在表上勾", "您只需", "非工业集群可选", "回答“无”", "剔除", "重叠")
@@ -17,7 +17,7 @@ OPERATOR_ONLY = ("助手", "在表上勾", "您只需", "非工业集群可选",
 
 @pytest.fixture
 def generated(store, tmp_path):
-    from assistant.cli import main
+    from assistant.frontends.cli import main
 
     session = make_session(store)
     path = tmp_path / "采集表.xlsx"

@@ -15,9 +15,9 @@ import pytest
 from cli_support import assert_clean, run_filing
 from conftest import make_session, sample_answers
 
-from assistant.document.export import TMP_TAG, default_filename, export_session
-from assistant.engine import Engine
 from assistant.errors import UserError
+from assistant.interview.engine import Engine
+from assistant.report.export import TMP_TAG, default_filename, export_session
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="devices, FIFOs and sockets as files are POSIX")
 
@@ -96,7 +96,7 @@ def _complete_docx(path: Path) -> bool:
 
 def _kill_runs(sid: str, out: Path, runs: int, seed: int) -> list[str]:
     """Start the export, kill -9 it at a random moment of its run; what each run left in `out`."""
-    cmd = [sys.executable, "-m", "assistant.cli", "export", sid, "-o", str(out / "r.docx"), "--force"]
+    cmd = [sys.executable, "-m", "assistant.frontends.cli", "export", sid, "-o", str(out / "r.docx"), "--force"]
     start = time.monotonic()
     subprocess.run(cmd, check=True, capture_output=True)
     full = time.monotonic() - start
@@ -143,7 +143,7 @@ def test_export_to_another_disk_cleans_what_a_killed_export_left(store, tmp_path
     try:
         stale = out / f".r.docx{TMP_TAG}999999999.tmp"  # named by a process that no longer runs
         stale.write_bytes(b"half")
-        cmd = [sys.executable, "-m", "assistant.cli", "export", sid, "-o", str(out / "r.docx"), "--force"]
+        cmd = [sys.executable, "-m", "assistant.frontends.cli", "export", sid, "-o", str(out / "r.docx"), "--force"]
         rng = random.Random(os.getpid())
         for _ in range(4):
             proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,4 +1,4 @@
-"""Conditions: one evaluator (assistant/expr.py) with jinja2's expression syntax and meaning for
+"""Conditions: one evaluator (assistant/form/expr.py) with jinja2's expression syntax and meaning for
 what the flows use; nothing reachable but the answers, and never jinja2 or Python eval."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from conftest import make_session
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.engine import evaluate
-from assistant.expr import Expression, ExpressionError
-from assistant.flow import load_flow
+from assistant.form.catalog import load_flow
+from assistant.form.expr import Expression, ExpressionError
+from assistant.interview.engine import evaluate
 
 FORMS = ("annual", "district")
 
@@ -126,7 +126,7 @@ def test_any_values_never_raise(data):
 def test_conditions_never_need_jinja2(filing_home, tmp_path):
     """A flow from the compiled cache, every condition evaluated: jinja2 is not imported (the first
     load from YAML renders the rule messages once in the sandbox, to check them; later starts do not)."""
-    code = ("import sys\nfrom assistant.flow import load_flow\nfrom assistant.engine import evaluate\n"
+    code = ("import sys\nfrom assistant.form.catalog import load_flow\nfrom assistant.interview.engine import evaluate\n"
             "flow = load_flow('annual_report')\n"
             "s = evaluate(flow, {'little_giant_count': 0, 'champion_count': 0}, 2023)\n"
             "print(sum(s.relevant.values()), 'jinja2' in sys.modules)")

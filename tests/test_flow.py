@@ -7,8 +7,9 @@ import textwrap
 
 import pytest
 
-from assistant.flow import FlowError, fill, load_flow, load_flow_file, missing_wording
-from assistant.glossary import load_glossary
+from assistant.form.catalog import load_flow
+from assistant.form.flow import FlowError, fill, load_flow_file, missing_wording
+from assistant.form.glossary import load_glossary
 from assistant.paths import data_dir
 
 FORM_ORDER_ANNUAL = [

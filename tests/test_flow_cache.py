@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from assistant.flow import load_flow
+from assistant.form.catalog import load_flow
 from assistant.paths import cache_dir
 
 
@@ -39,7 +39,7 @@ def test_broken_cache_is_rebuilt(filing_home):
 
 def test_cached_start_needs_no_yaml_or_pydantic(filing_home):
     _fresh_load()
-    code = ("import sys\nfrom assistant.flow import load_flow\nload_flow('annual')\n"
+    code = ("import sys\nfrom assistant.form.catalog import load_flow\nload_flow('annual')\n"
             "print(','.join(m for m in ('yaml', 'pydantic') if m in sys.modules))")
     # cwd elsewhere: the child imports the package this test imported (installed, not the checkout's folder)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=filing_home,

@@ -16,14 +16,15 @@ import pytest
 import yaml
 from conftest import sample_answers
 
-from assistant import forms
-from assistant.chat import Conversation
-from assistant.cli import main
-from assistant.document.model import load_layout
-from assistant.engine import Engine
-from assistant.flow import load_flow, yaml_load
+from assistant.files.yamlio import yaml_load
+from assistant.form import catalog
+from assistant.form.catalog import load_flow
+from assistant.frontends.cli import main
+from assistant.interview.conversation import Conversation
+from assistant.interview.engine import Engine
 from assistant.paths import data_dir
-from assistant.store import SessionFormMissing
+from assistant.report.model import load_layout
+from assistant.session.store import SessionFormMissing
 
 NEW_ID, NEW_KEY = "annual_report_2025", "annual2025"
 NEW_TITLE = "中小企业特色产业集群年度发展情况报告（2025 版试行）"
@@ -74,10 +75,10 @@ def _filing(*argv: str) -> tuple[int, str]:
 @pytest.fixture
 def edition(tmp_path, monkeypatch):
     root = _edition(tmp_path / "forms-2025")
-    monkeypatch.delenv(forms.ENV, raising=False)
+    monkeypatch.delenv(catalog.ENV, raising=False)
     yield root
-    forms.use_forms([])  # this process goes back to the packaged forms only
-    forms._chosen = None
+    catalog.use_forms([])  # this process goes back to the packaged forms only
+    catalog._chosen = None
 
 
 def test_copied_edition_runs_end_to_end_with_forms_dir(edition, tmp_path, store):
@@ -125,8 +126,8 @@ def test_copied_edition_runs_end_to_end_with_forms_dir(edition, tmp_path, store)
     assert data["form"] == NEW_ID and data["answers"][ADDED] == "-3.50" and data["labels"][CHANGED] == CHANGED_LABEL
 
     # Without the folder the session's form is unknown: said in words, never a traceback.
-    forms.use_forms([])
-    forms._chosen = None
+    catalog.use_forms([])
+    catalog._chosen = None
     proc_code, _ = _filing("check", sid)
     assert proc_code == 3
     with pytest.raises(SessionFormMissing, match="--forms"):  # not "damaged": the file is intact
@@ -137,13 +138,13 @@ def test_same_form_id_in_two_folders_is_refused(tmp_path):
     root = tmp_path / "dup"
     (root / "flows").mkdir(parents=True)
     shutil.copy(data_dir("flows") / "district_summary.yaml", root / "flows")
-    forms.use_forms([root])
+    catalog.use_forms([root])
     try:
-        with pytest.raises(forms.FlowError, match="同时出现"):
+        with pytest.raises(catalog.FlowError, match="同时出现"):
             load_flow("district_summary")
     finally:
-        forms.use_forms([])
-        forms._chosen = None
+        catalog.use_forms([])
+        catalog._chosen = None
 
 
 def test_forms_folder_that_is_not_one_is_a_usage_error(tmp_path, capsys):
@@ -182,7 +183,7 @@ def _form_words() -> tuple[set[str], set[str], set[str]]:
     def ident(i: str) -> None:
         (compound if re.search(r"[_0-9]", i) else single).add(i)
 
-    for fid in forms.form_ids():
+    for fid in catalog.form_ids():
         flow = load_flow(fid)
         ident(fid)
         ident(flow.key)
@@ -220,7 +221,7 @@ def test_no_form_id_question_id_or_label_in_the_program():
     assert {"cluster_name", "annual_report", "part7"} <= compound and "standards" in single
     assert "集群名称" in labels and "三、创新能力情况" in labels
     found = []
-    package = Path(forms.__file__).parent
+    package = Path(catalog.__file__).parent
     for path in sorted(package.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         rel = path.relative_to(package.parent)
@@ -246,10 +247,10 @@ def test_the_check_would_see_a_form_word(tmp_path):
 
 
 def test_packaged_forms_are_discovered_with_their_samples():
-    listed = forms.available()
+    listed = catalog.available()
     assert len(listed) >= 2
     for fid, key, desc in listed:
         flow = load_flow(key)
         assert flow.form == fid and desc and flow.meta.sample
-        sample = forms.file_of(fid, "examples", flow.meta.sample)
+        sample = catalog.file_of(fid, "examples", flow.meta.sample)
         assert isinstance(yaml_load(sample.read_text(encoding="utf-8")), dict)

@@ -6,7 +6,7 @@ import pytest
 from cli_support import TRACEBACK_MARKERS, run_filing
 from conftest import make_session, sample_answers
 
-from assistant.textsafe import GLYPHS
+from assistant.text.textsafe import GLYPHS
 
 
 def test_every_substitute_glyph_is_in_gbk():

@@ -20,8 +20,9 @@ from cli_support import assert_clean, run_filing
 from conftest import make_session, sample_answers
 from openpyxl import Workbook
 
-from assistant import importer
-from assistant.importer import TableError, read_table_full
+from assistant.files import tables
+from assistant.files.tables import TableError, read_table_full
+from assistant.interview.lists import read_list_table
 
 pytestmark = pytest.mark.slow  # spawns processes
 
@@ -127,7 +128,7 @@ def hostile_xlsx(case: str) -> bytes:
         return base[: len(base) // 2]
     if case == "long_cell":  # openpyxl cuts a cell at 32 767 characters when writing: patch it in
         base = xlsx_bytes(rows=[["1", "LONGCELL", "ZL 1", "发明专利", "甲公司"]])
-        return patch_part(base, sheet, lambda b: b.replace(b"LONGCELL", "长".encode() * (importer.MAX_CELL_CHARS + 1)))
+        return patch_part(base, sheet, lambda b: b.replace(b"LONGCELL", "长".encode() * (tables.MAX_CELL_CHARS + 1)))
     if case == "formula":
         return xlsx_bytes(formula="=1+1")
     raise AssertionError(case)
@@ -337,7 +338,7 @@ def test_blank_leading_rows_and_merged_cells_still_import(store, session, tmp_pa
 
 def test_too_many_rows_names_the_limit(monkeypatch, tmp_path):
     """In-process with a lowered limit: the same check the 200 000-row limit runs."""
-    monkeypatch.setattr(importer, "MAX_ROWS", 50)
+    monkeypatch.setattr(tables, "MAX_ROWS", 50)
     path = tmp_path / "名单.xlsx"
     path.write_bytes(xlsx_bytes(rows=patent_rows(60)))
     with pytest.raises(TableError, match="超过 50 行的上限"):
@@ -346,22 +347,22 @@ def test_too_many_rows_names_the_limit(monkeypatch, tmp_path):
     csv_path.write_text("\n".join(",".join(r) for r in [HEADER, *patent_rows(60)]), encoding="utf-8")
     with pytest.raises(TableError, match="超过 50 行的上限"):
         read_table_full(csv_path)
-    monkeypatch.setattr(importer, "MAX_ROWS", 61)
+    monkeypatch.setattr(tables, "MAX_ROWS", 61)
     assert len(read_table_full(path).rows) == 60
 
 
 def test_cell_count_and_unpacked_size_limits(monkeypatch, tmp_path):
     """Sheets full of empty cells and zip bombs stop at a stated limit (lowered here to keep the files small)."""
-    from assistant import xlsx_scan
+    from assistant.files import xlsx_scan
 
     path = tmp_path / "名单.xlsx"
     path.write_bytes(patch_part(xlsx_bytes(), "worksheets/sheet1.xml",
                                 lambda b: b.replace(b"</sheetData>",
                                                     b'<row r="9">' + b'<c s="0"/>' * 500 + b"</row></sheetData>")))
-    monkeypatch.setattr(importer, "MAX_CELLS", 100)
+    monkeypatch.setattr(tables, "MAX_CELLS", 100)
     with pytest.raises(TableError, match="单元格超过 100 个的上限"):
         read_table_full(path)
-    monkeypatch.setattr(importer, "MAX_CELLS", 1000)
+    monkeypatch.setattr(tables, "MAX_CELLS", 1000)
     assert len(read_table_full(path).rows) == 3  # empty styled cells are not data
     monkeypatch.setattr(xlsx_scan, "MAX_PART_BYTES", 1024 * 1024)
     padding = b" " * 2 * 1024 * 1024
@@ -374,7 +375,7 @@ def test_cell_count_and_unpacked_size_limits(monkeypatch, tmp_path):
 
 def test_csv_over_200_000_rows_is_refused(session, tmp_path):
     path = tmp_path / "名单.csv"
-    path.write_bytes(b"a,b\r\n" * (importer.MAX_ROWS + 1))
+    path.write_bytes(b"a,b\r\n" * (tables.MAX_ROWS + 1))
     proc = run_filing("import", session.id, "patent_list", str(path), "--yes", timeout=TIMEOUT, mem_mb=MEM_MB)
     assert_clean(proc, 4)
     assert "超过 200000 行的上限" in proc.stderr
@@ -430,7 +431,7 @@ def test_csv_encodings_that_are_certain_import(store, session, tmp_path, kind):
 
 def test_gbk_with_rare_characters_is_kept_when_the_headers_are_the_lists(tmp_path, store):
     """Below the plain confidence threshold, the list's own headers decide; without them it is refused."""
-    from assistant.flow import load_flow
+    from assistant.form.catalog import load_flow
 
     rare = ["堃喆", "昇玥", "赟犇", "珺琤"]  # outside GB2312, common in names
     rows = [[str(i), f"一种装置{i}", f"ZL {i}", "发明专利", f"{rare[i % 4]}科技"] for i in range(1, 5)]
@@ -438,8 +439,8 @@ def test_gbk_with_rare_characters_is_kept_when_the_headers_are_the_lists(tmp_pat
     path.write_bytes(_csv_text(rows).encode("gbk"))
     with pytest.raises(TableError, match=ENCODING_REFUSED):
         read_table_full(path)  # no list to compare with: not sure enough
-    table = read_table_full(path, load_flow("annual")["patent_list"])
-    assert importer.GBK_WITH_HEADERS <= importer._gb2312_share(path.read_bytes().decode("gbk")) < importer.GBK_CONFIDENCE
+    table = read_list_table(path, load_flow("annual")["patent_list"])
+    assert tables.GBK_WITH_HEADERS <= tables._gb2312_share(path.read_bytes().decode("gbk")) < tables.GBK_CONFIDENCE
     assert table.encoding == "gbk" and table.rows[0][4] == "昇玥科技"
 
 
@@ -502,16 +503,16 @@ def test_a_key_given_twice_in_a_form_file_names_the_file(store, tmp_path):
     assert_clean(proc, 0)
     assert f"{flow_file}: 键“default_year”在同一层出现了两次" in proc.stdout
     edit(flow_file, "default_year: 2023\ndefault_year: 2024\n", "default_year: 2023\n")
-    from assistant import forms
-    from assistant.drafts import _spec
+    from assistant.form import catalog
+    from assistant.interview.drafts import _spec
 
-    forms.use_forms([root])
+    catalog.use_forms([root])
     try:
-        with pytest.raises(forms.FlowError, match="“problems”在同一层出现了两次"):
+        with pytest.raises(catalog.FlowError, match="“problems”在同一层出现了两次"):
             _spec("annual_copy")
     finally:
-        forms.use_forms([])
-        forms._chosen = None
+        catalog.use_forms([])
+        catalog._chosen = None
 
 
 def test_an_absurd_figure_is_never_taken_in_silence(store, session, tmp_path):

@@ -11,11 +11,15 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from assistant import importer
-from assistant.cli import main
-from assistant.engine import Engine
-from assistant.flow import load_flow
-from assistant.importer import match_headers, read_table, run_import
+from assistant.files import tables
+from assistant.files.tables import read_table
+from assistant.form.catalog import load_flow
+from assistant.frontends import cli_import
+from assistant.frontends.cli import main
+from assistant.frontends.cli_import import run_import
+from assistant.interview import lists
+from assistant.interview.engine import Engine
+from assistant.interview.lists import match_headers
 
 PATENTS = sample_answers()["patent_list"]
 HEADER = ["序号", "专利名称", "授权号", "专利类型", "权利人"]
@@ -77,7 +81,7 @@ def test_import_each_format(store, session, tmp_path, capsys, monkeypatch, kind)
 def test_gbk_is_detected_not_asked(tmp_path):
     path = tmp_path / "gbk.csv"
     write_csv(path, patent_rows(3), "gb18030")
-    assert importer.read_table_full(path).encoding == "gbk"
+    assert tables.read_table_full(path).encoding == "gbk"
     path2 = tmp_path / "bom.csv"
     write_csv(path2, patent_rows(3), "utf-8-sig")
     assert read_table(path2)[0][0] == "序号"  # BOM not glued to the first header
@@ -152,7 +156,7 @@ def test_unknown_list_and_unknown_session(store, session, tmp_path, capsys):
 def test_without_tty_and_without_yes_it_asks_for_yes(store, session, tmp_path, capsys, monkeypatch):
     path = tmp_path / "p.csv"
     write_csv(path, patent_rows(2), "utf-8")
-    monkeypatch.setattr(importer, "_interactive", lambda: False)
+    monkeypatch.setattr(cli_import, "_interactive", lambda: False)
     before = snapshot(store, session.id)
     assert main(["import", session.id, "patent_list", str(path)]) == 2
     assert "--yes" in capsys.readouterr().err
@@ -163,7 +167,7 @@ def test_without_tty_and_without_yes_it_asks_for_yes(store, session, tmp_path, c
 def test_confirmation_prompt(store, session, tmp_path, capsys, monkeypatch, answer, applied):
     path = tmp_path / "p.xlsx"
     write_xlsx(path, patent_rows(4))
-    monkeypatch.setattr(importer, "_interactive", lambda: True)
+    monkeypatch.setattr(cli_import, "_interactive", lambda: True)
     with create_pipe_input() as inp, create_app_session(input=inp, output=DummyOutput()):
         inp.send_text(answer)
         rc = run_import(session.id, "patent_list", path)
@@ -192,12 +196,12 @@ def test_headers_printed_with_the_report_year_match_and_errors_name_the_printed_
     labels = {o.id: o.label for o in engine.flow["targets"].columns[0].options}
     printed = "".join(f"{labels[r['direction']]},{r['indicator']},10%,12.35%\n" for r in engine.flow["targets"].preset_rows)
     good.write_text("方向,指标,2025 年目标值,2025 年完成值\n" + printed, encoding="utf-8")
-    rows = importer.load_rows(engine, "targets", good)
+    rows = lists.load_rows(engine, "targets", good)
     assert rows[0]["target"] == "10%" and rows[0]["actual"] == "12.35%"
     bad = tmp_path / "missing.csv"
     bad.write_text("方向,指标,2025 年目标值\n主导产业,集群产值年均增速,10%\n", encoding="utf-8")
-    with pytest.raises(importer.TableError) as exc:
-        importer.load_rows(engine, "targets", bad)
+    with pytest.raises(tables.TableError) as exc:
+        lists.load_rows(engine, "targets", bad)
     assert "2025 年完成值" in str(exc.value) and "{year}" not in str(exc.value)
 
 
@@ -236,10 +240,10 @@ def test_load_rows_names_the_ignored_columns_for_every_front_end(store, tmp_path
     engine = Engine.for_session(session)
     path = tmp_path / "p.csv"
     write_csv(path, [[*r, "备注文字"] for r in patent_rows(2)], "utf-8", [*HEADER, "备注\x1b[31m"])
-    rows = importer.load_rows(engine, "patent_list", path)
-    assert len(rows) == 2 and "备注" in importer.ignored_columns(rows) and "\x1b" not in importer.ignored_columns(rows)
-    assert importer.ignored_columns(list(rows)) == ""
-    from assistant.chat import Conversation
+    rows = lists.load_rows(engine, "patent_list", path)
+    assert len(rows) == 2 and "备注" in lists.ignored_columns(rows) and "\x1b" not in lists.ignored_columns(rows)
+    assert lists.ignored_columns(list(rows)) == ""
+    from assistant.interview.conversation import Conversation
 
     reply = Conversation(engine).imported("patent_list", rows, "p.csv")  # the TUI's and filing ask's path
     assert any("“备注" in m and "已忽略" in m for m in reply.messages)

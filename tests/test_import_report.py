@@ -18,12 +18,13 @@ from conftest import make_session, sample_answers
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from assistant.chat import Conversation
-from assistant.cli import questions_json
-from assistant.document.export import export_session, load_report
-from assistant.engine import Engine
 from assistant.errors import UserError
-from assistant.store import SessionStore
+from assistant.frontends.cli import questions_json
+from assistant.interview.conversation import Conversation
+from assistant.interview.engine import Engine
+from assistant.interview.json_report import load_report
+from assistant.report.export import export_session
+from assistant.session.store import SessionStore
 
 
 def report(form: str = "annual_report", answers: dict[str, Any] | None = None, **header: Any) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from cli_support import run_filing
 from conftest import sample_answers
 from report_support import report, write
 
-from assistant.flow import load_flow
-from assistant.overview import MET, NOT_MET, UNKNOWN, run_overview
+from assistant.form.catalog import load_flow
+from assistant.report.overview import MET, NOT_MET, UNKNOWN, run_overview
 
 
 def reports(tmp_path: Path) -> list[Path]:

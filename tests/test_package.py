@@ -10,9 +10,9 @@ import pytest
 from cli_support import assert_clean, run_filing
 from conftest import make_session
 
-from assistant.document import pdf
-from assistant.document.package import build_package, load_submission
 from assistant.errors import UserError
+from assistant.report import pdf
+from assistant.report.package import build_package, load_submission
 
 NAME = "上海浦江示例智能传感器特色产业集群_2023年度发展情况报告"
 
@@ -86,7 +86,7 @@ def test_tui_export_dialog_writes_the_package(store, tmp_path, no_soffice):
 
     from tui_support import export_from_dialog
 
-    from assistant.tui.app import FilingApp
+    from assistant.frontends.tui.app import FilingApp
 
     session = make_session(store, "annual")
 

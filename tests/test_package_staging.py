@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from conftest import make_session
 
-from assistant.document import package, pdf
-from assistant.document.package import build_package, listed_files
-from assistant.engine import Engine
-from assistant.staging import clean_leftovers, staged_folder
+from assistant.files.staging import clean_leftovers, staged_folder
+from assistant.interview.engine import Engine
+from assistant.report import package, pdf
+from assistant.report.package import build_package, listed_files
 
 
 @pytest.fixture
@@ -169,7 +169,7 @@ def test_kill_9_during_package_force_leaves_the_old_package_or_the_new_one_whole
     scratch = tmp_path / "tmp"  # the conversions' temp folders: their LibreOffice is found by this path
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch)}
-    cmd = [sys.executable, "-m", "assistant.cli", "package", session.id, "-o", str(folder), "--force"]
+    cmd = [sys.executable, "-m", "assistant.frontends.cli", "package", session.id, "-o", str(folder), "--force"]
     started = time.monotonic()
     subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=300)
     took = time.monotonic() - started

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.engine import Engine
-from assistant.flow import load_flow
-from assistant.parse import InputError, Unsure, credit_check_char, parse
+from assistant.errors import InputError
+from assistant.form.catalog import load_flow
+from assistant.form.parse import Unsure, credit_check_char, parse
+from assistant.interview.engine import Engine
 
 FLOW = load_flow("annual")
 
@@ -244,7 +245,7 @@ def test_change_words_that_could_mean_two_things_are_refused(qid, raw):
 def test_the_format_line_says_which_way_a_reduction_counts(store):
     from conftest import make_session
 
-    from assistant.chat import Conversation
+    from assistant.interview.conversation import Conversation
 
     conv = Conversation(Engine.for_session(make_session(store, answers={})))
     conv.engine.jump("energy_reduction")
@@ -311,7 +312,7 @@ def test_chinese_punctuation_in_free_text_is_stored_as_typed(qid):
 def test_chinese_punctuation_is_kept_through_the_conversation(store):
     from conftest import make_session
 
-    from assistant.chat import Conversation
+    from assistant.interview.conversation import Conversation
 
     session = make_session(store, answers={})
     conv = Conversation(Engine.for_session(session))
@@ -405,7 +406,7 @@ def test_a_figure_with_more_decimals_than_the_form_keeps_says_the_rounding(qid, 
 
 
 def test_rounding_is_said_in_the_conversation_reply(annual_session):
-    from assistant.chat import Conversation
+    from assistant.interview.conversation import Conversation
 
     conv = Conversation(Engine.for_session(annual_session))
     conv.handle("跳到 集群总产值")

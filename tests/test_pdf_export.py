@@ -11,9 +11,9 @@ import pytest
 from cli_support import assert_clean, run_filing
 from conftest import make_session, sample_answers
 
-from assistant.document import pdf
-from assistant.document.export import export_session
 from assistant.errors import UserError
+from assistant.report import pdf
+from assistant.report.export import export_session
 
 HAS_SOFFICE = shutil.which("soffice") is not None
 
@@ -103,7 +103,7 @@ def test_tui_export_dialog_writes_a_pdf_in_the_background(store, tmp_path):
 
     from tui_support import export_from_dialog
 
-    from assistant.tui.app import FilingApp
+    from assistant.frontends.tui.app import FilingApp
 
     session = make_session(store, "annual")
     out = tmp_path / "报告.pdf"
@@ -119,13 +119,13 @@ def test_tui_export_dialog_writes_a_pdf_in_the_background(store, tmp_path):
 
 
 def test_a_part_that_will_not_fit_is_named_by_check_and_export(annual_session, tmp_path, monkeypatch):
-    from assistant.document import model
-    from assistant.engine import Engine
+    from assistant.interview.engine import Engine
+    from assistant.report import model
 
     engine = Engine.for_session(annual_session)
-    assert not [f for f in engine.findings(layout=True) if f.rule == "one_page"]  # the sample fits
+    assert not [f for f in engine.findings() + model.layout_findings(engine) if f.rule == "one_page"]  # the sample fits
     monkeypatch.setattr(model, "PAGE_BODY_CM", 8.0)  # as if the content were three times longer
-    over = [f for f in engine.findings(layout=True) if f.rule == "one_page"]
+    over = [f for f in engine.findings() + model.layout_findings(engine) if f.rule == "one_page"]
     assert over and over[0].severity == "warning" and over[0].section == "part2"
     assert "“二、主导产业情况”的表格估计比一页长约" in over[0].message and "最占地方的是" in over[0].message
     assert not [f for f in engine.findings() if f.rule == "one_page"]  # not built after every answer

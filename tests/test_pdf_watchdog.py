@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.document import pdf
-from assistant.staging import owner_token
+from assistant.files.staging import owner_token
+from assistant.report import pdf
 
 
 def dead_pid() -> int:
@@ -63,7 +63,7 @@ def _soffice_of(marker: str) -> list[int]:
 
 CALLER = """
 import sys
-from assistant.document.pdf import docx_to_pdf
+from assistant.report.pdf import docx_to_pdf
 docx_to_pdf(open(sys.argv[1], "rb").read())
 """
 

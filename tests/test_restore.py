@@ -10,7 +10,7 @@ import sys
 import pytest
 from cli_support import assert_clean, run_filing
 
-from assistant.store import SessionStore
+from assistant.session.store import SessionStore
 
 
 def _three_saves(store: SessionStore) -> str:
@@ -82,7 +82,7 @@ def test_two_restores_in_one_second_keep_both_copies(store):
 def test_restore_is_refused_while_the_session_is_open(store):
     sid = _three_saves(store)
     store.path(sid).write_text("{damaged", encoding="utf-8")
-    code = ("import sys, time; from assistant.store import SessionStore; from assistant.store import SessionLock;"
+    code = ("import sys, time; from assistant.session.store import SessionStore; from assistant.session.store import SessionLock;"
             f"l = SessionLock(str(SessionStore().path('{sid}')) + '.lock'); assert l.acquire();"
             "print('held', flush=True); sys.stdin.read()")
     holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -128,7 +128,7 @@ def test_restore_asks_at_a_terminal(store, answer, restored):
 
     sid = _three_saves(store)
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "restore", sid], stdin=slave, stdout=slave,
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.frontends.cli", "restore", sid], stdin=slave, stdout=slave,
                             stderr=slave, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
     os.close(slave)
     out = b""

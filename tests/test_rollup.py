@@ -11,7 +11,7 @@ from conftest import sample_answers
 from report_support import report, write
 
 from assistant.errors import UserError
-from assistant.rollup import create_district
+from assistant.report.rollup import create_district
 
 B = {"cluster_name": "乙集群", "total_output": "50亿", "leading_output_share": "80%", "leading_output_growth": "5%",
      "rd_expense": "10000", "rd_intensity": "2.5%", "cloud_enterprises": "100", "cloud_base": "200",
@@ -100,7 +100,7 @@ def test_a_figure_missing_in_one_report_leaves_its_total_blank(tmp_path, store):
 
 
 def test_check_names_clusters_with_problems_and_whose_conditions(tmp_path, store):
-    from assistant.engine import Engine
+    from assistant.interview.engine import Engine
 
     b = {**sample_answers(), **B, "total_output": "30亿"}  # below 国家认定标准's 40 亿元
     b.pop("operator_name")  # a blocking finding in the cluster's own report

@@ -1,4 +1,4 @@
-"""A form folder may come from anyone: its templates run in one bounded sandbox (assistant/sandbox.py)
+"""A form folder may come from anyone: its templates run in one bounded sandbox (assistant/form/sandbox.py)
 and its expressions are bounded when it loads. Each case on a copied form folder in tmp: nothing runs,
 nothing hangs, the refusal names the file and the key, and the other forms keep working."""
 
@@ -12,11 +12,12 @@ import pytest
 from conftest import sample_answers
 from form_support import copy_form, edit
 
-from assistant import forms, sandbox
-from assistant.chat import Conversation
-from assistant.cli import main
-from assistant.engine import Engine
-from assistant.flow import FlowError, load_flow
+from assistant.form import catalog, sandbox
+from assistant.form.catalog import load_flow
+from assistant.form.flow import FlowError
+from assistant.frontends.cli import main
+from assistant.interview.conversation import Conversation
+from assistant.interview.engine import Engine
 
 PAYLOAD = '{{{{ cycler.__init__.__globals__.os.popen("id > {marker}").read() }}}}'
 NESTED_LOOPS = ("{% for i in range(100000) %}{% for j in range(100000) %}{{ i }}{% endfor %}{% endfor %}"
@@ -25,10 +26,10 @@ NESTED_LOOPS = ("{% for i in range(100000) %}{% for j in range(100000) %}{{ i }}
 
 @pytest.fixture
 def folder(tmp_path, monkeypatch):
-    monkeypatch.delenv(forms.ENV, raising=False)
+    monkeypatch.delenv(catalog.ENV, raising=False)
     yield tmp_path / "forms-new"
-    forms.use_forms([])
-    forms._chosen = None
+    catalog.use_forms([])
+    catalog._chosen = None
 
 
 def filing(*argv: str) -> tuple[int, str, str]:
@@ -73,7 +74,7 @@ def test_draft_template_of_a_copied_form_cannot_run_code(folder, tmp_path, store
     marker = tmp_path / "ran"
     drafts = root / "templates" / "annual_hostile.drafts.yaml"
     edit(drafts, "  problems: |\n", "  problems: |\n    " + PAYLOAD.format(marker=marker) + "\n")
-    forms.use_forms([root])
+    catalog.use_forms([root])
     sid = new_session(root, "hostile", {k: v for k, v in sample_answers().items() if k != "problems"})
     with store.open(sid) as handle:
         conv = Conversation(Engine.for_session(handle.session), save=handle.save)
@@ -105,7 +106,7 @@ def test_a_rule_message_that_runs_away_is_refused_when_the_form_loads(folder, st
     edit(flow_file, 'message: "集群中小企业数量（{{ sme_count }}）不能多于集群企业数量（{{ enterprise_count }}）。"',
          f'message: "{NESTED_LOOPS}"')
     with pytest.raises(FlowError) as exc:
-        forms.use_forms([root])
+        catalog.use_forms([root])
         load_flow("annual_hostile")
     assert str(flow_file) in str(exc.value) and "规则 sme_le_enterprises（message）" in str(exc.value)
     assert "计算步骤" in str(exc.value)
@@ -198,8 +199,8 @@ def test_ordinary_templates_still_work():
 
 def test_the_bounds_grow_with_the_report(store):
     """A 3 000-row list renders to Markdown; the same template without the data room would stop."""
-    from assistant.document.model import build_report
-    from assistant.document.preview import _cells, markdown_of
+    from assistant.report.model import build_report
+    from assistant.report.preview import _cells, markdown_of
 
     answers = sample_answers()
     rows = [{"name": f"一种方法{i}", "number": f"ZL 2021 1 {i:07d}.1", "kind": "发明专利", "holder": "甲公司"}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from conftest import sample_answers
 
-from assistant.chat import Conversation
-from assistant.checks import blocking
-from assistant.engine import Engine
-from assistant.flow import load_flow
+from assistant.form.catalog import load_flow
+from assistant.interview.conversation import Conversation
+from assistant.interview.engine import Engine
+from assistant.interview.findings import blocking
 
 
 def typed(value) -> str:

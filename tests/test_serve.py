@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.serve import ServeError, check_config
+from assistant.frontends.serve import ServeError, check_config
 
 CHROMIUM = os.environ.get("FILING_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ANSWER = "浦江智能传感器集群"
@@ -30,7 +30,8 @@ def _free_port() -> int:
 
 def _start(args: list[str], home: Path, port: int) -> subprocess.Popen:
     env = dict(os.environ, FILING_HOME=str(home))
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port), "--no-browser", *args],
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.frontends.cli", "serve", "--port", str(port), "--no-browser",
+                             *args],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

@@ -23,8 +23,8 @@ from urllib.parse import quote
 import pytest
 from conftest import make_session
 
-from assistant.document.export import default_filename
-from assistant.engine import Engine
+from assistant.interview.engine import Engine
+from assistant.report.export import default_filename
 
 CHROMIUM = os.environ.get("FILING_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 PATENTS = "名称,专利号/登记号,类型,权利人\n一种传感器封装方法,ZL202110000001.1,发明专利,上海甲公司\n" \
@@ -53,7 +53,7 @@ class Served:
         self.tmp.mkdir()
         env = dict(os.environ, FILING_HOME=str(home), TMPDIR=str(self.tmp),
                    PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]))
-        self.proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(self.port),
+        self.proc = subprocess.Popen([sys.executable, "-m", "assistant.frontends.cli", "serve", "--port", str(self.port),
                                       "--no-browser", "--token", self.token, *args],
                                      cwd=self.cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20

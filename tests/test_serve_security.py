@@ -31,8 +31,8 @@ from serve_support import (
     wait_for,
 )
 
-from assistant.cli import main
-from assistant.serve import (
+from assistant.frontends.cli import main
+from assistant.frontends.serve import (
     MAX_COLS,
     MAX_MESSAGE,
     MAX_ROWS,
@@ -417,8 +417,8 @@ def test_a_cap_on_app_processes_said_in_chinese(filing_home):
 def test_forms_reach_the_app_processes(filing_home, tmp_path, monkeypatch):
     from test_forms_data import NEW_ID, _edition
 
-    from assistant import forms
-    from assistant.store import SessionStore
+    from assistant.form import catalog as forms
+    from assistant.session.store import SessionStore
 
     root = _edition(tmp_path / "forms-2025")
     monkeypatch.delenv(forms.ENV, raising=False)
@@ -454,7 +454,7 @@ def test_app_processes_end_when_the_server_is_killed(filing_home, store):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = dict(os.environ, FILING_HOME=str(filing_home), FILING_SERVE_TOKEN=TOKEN)
-    server = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", session.id, "--port", str(port),
+    server = subprocess.Popen([sys.executable, "-m", "assistant.frontends.cli", "serve", session.id, "--port", str(port),
                                "--no-browser"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
     async def go():

@@ -9,8 +9,8 @@ import textwrap
 
 import pytest
 
-from assistant.engine import Engine
-from assistant.store import SCHEMA_VERSION, Session, SessionCorrupt, SessionLocked, SessionNotFound
+from assistant.interview.engine import Engine
+from assistant.session.store import SCHEMA_VERSION, Session, SessionCorrupt, SessionLocked, SessionNotFound
 
 
 def test_session_holds_everything(store):
@@ -84,7 +84,7 @@ def test_second_process_is_refused(store, filing_home):
     s = store.create("annual_report", "t", 2023)
     child = textwrap.dedent(f"""
         import sys, time
-        from assistant.store import SessionStore
+        from assistant.session.store import SessionStore
         h = SessionStore().open({s.id!r})
         print("locked", flush=True)
         sys.stdin.readline()

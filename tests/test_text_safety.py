@@ -11,9 +11,9 @@ import pytest
 from cli_support import assert_clean, run_filing
 from conftest import make_session, sample_answers
 
-from assistant.document.export import export_session
-from assistant.document.preview import render_markdown
-from assistant.textsafe import BIDI, one_line, visible
+from assistant.report.export import export_session
+from assistant.report.preview import render_markdown
+from assistant.text.textsafe import BIDI, one_line, visible
 
 ESC_TITLE = "标题\x1b[31m红\x1b[0m\x1b]0;pwned\x07\x9b2J"
 BIDI_TITLE = "合同\u202etxt.exe\u2066x\u2069"
@@ -172,8 +172,8 @@ def test_markdown_preview_keeps_the_template_structure(annual_session):
 @pytest.mark.parametrize("typed", ["{year.__class__}", "{year:>99999999}", "{prev_year}", "{0}"])
 def test_typed_braces_are_never_a_format_string(store, typed):
     """The form fills {year} into its own labels before a typed value joins a message, never after."""
-    from assistant.engine import Engine
-    from assistant.parse import InputError
+    from assistant.errors import InputError
+    from assistant.interview.engine import Engine
 
     session = make_session(store, answers={}, year=2025)
     engine = Engine.for_session(session)

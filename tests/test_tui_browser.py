@@ -15,13 +15,13 @@ from conftest import make_session
 from textual import events
 from tui_support import type_line
 
-from assistant.browser_tab import BrowserTab
-from assistant.engine import Engine
-from assistant.store import SessionStore
-from assistant.tui.app import FilingApp
-from assistant.tui.widgets.footer import KeyBar
-from assistant.tui.widgets.list_editor import ListEditor, RowDialog
-from assistant.tui.widgets.uploads import UploadPicker
+from assistant.frontends.browser_tab import BrowserTab
+from assistant.frontends.tui.app import FilingApp
+from assistant.frontends.tui.widgets.footer import KeyBar
+from assistant.frontends.tui.widgets.list_editor import ListEditor, RowDialog
+from assistant.frontends.tui.widgets.uploads import UploadPicker
+from assistant.interview.engine import Engine
+from assistant.session.store import SessionStore
 
 PATENTS = "名称,专利号/登记号,类型,权利人\n一种传感器封装方法,ZL202110000001.1,发明专利,上海甲公司\n" \
           "一种压力检测装置,ZL202110000002.2,发明专利,上海乙公司\n"
@@ -129,8 +129,8 @@ def test_f5_enter_downloads_the_docx_and_again_without_already_exists(store, tmp
 
     from docx import Document
 
-    from assistant.document.export import default_filename
-    from assistant.tui.screens.export import ExportDialog
+    from assistant.frontends.tui.screens.export import ExportDialog
+    from assistant.report.export import default_filename
 
     session = make_session(store)
     name = default_filename(Engine.for_session(session), "docx")
@@ -149,7 +149,10 @@ def test_f5_enter_downloads_the_docx_and_again_without_already_exists(store, tmp
             assert isinstance(dialog, ExportDialog)
             assert not dialog.query("#path") and not dialog.query("#force")  # no server path, nothing to overwrite
             result = dialog.query_one("#export-result")
+            button = dialog.query_one("#do-export")
             for attempt in (1, 2):
+                # A button ignores Enter for 0.2 s after a press (Textual's active effect): a fast export is done by then.
+                await _until(pilot, lambda: not button.has_class("-active"), "the button to take a key again")
                 await pilot.press("enter")  # the download button has the focus
                 await _until(pilot, lambda: "已开始下载" in result.plain or "未能" in result.plain, "the export")
                 await _until(pilot, lambda: zipfile.is_zipfile(tab.root / "delivered" / name), "the delivery")
@@ -171,7 +174,7 @@ def test_the_package_downloads_as_one_zip_named_as_on_the_desktop(store, tmp_pat
 
     from textual.widgets import RadioSet
 
-    from assistant.document.export import default_filename
+    from assistant.report.export import default_filename
 
     session = make_session(store)
     folder = default_filename(Engine.for_session(session), "x")[:-2] + "_报送材料"
@@ -197,8 +200,9 @@ def test_the_package_downloads_as_one_zip_named_as_on_the_desktop(store, tmp_pat
 
 
 def test_list_import_reads_an_upload_with_the_same_checks_as_a_file_on_disk(store, tmp_path):
-    from assistant.importer import TableError, load_rows
-    from assistant.tui.widgets.list_editor import ImportRowsDialog
+    from assistant.files.tables import TableError
+    from assistant.frontends.tui.widgets.list_editor import ImportRowsDialog
+    from assistant.interview.lists import load_rows
 
     s = _session_at(store, "patent_list", {"patent_count": "2"})
     tab = _tab()
@@ -239,7 +243,7 @@ def test_enterprise_data_comes_from_uploads_only(store, tmp_path):
     from enterprise_support import ENTERPRISES, fill_workbook
     from textual.widgets import SelectionList
 
-    from assistant.tui.screens.enterprises import EnterpriseDialog
+    from assistant.frontends.tui.screens.enterprises import EnterpriseDialog
 
     session = make_session(store, answers={})
     tab = _tab()
@@ -285,7 +289,7 @@ def test_the_collection_workbook_downloads_from_f6(store):
 
     from openpyxl import load_workbook
 
-    from assistant.enterprises.commands import workbook_name
+    from assistant.frontends.cli_enterprises import workbook_name
 
     session = make_session(store)
     tab = _tab()
@@ -307,9 +311,9 @@ def test_the_collection_workbook_downloads_from_f6(store):
 
 
 def test_a_json_report_is_imported_from_an_upload_on_the_home_screen(store, tmp_path):
-    from assistant.document.export import export_session
-    from assistant.tui.screens.conversation import ConversationScreen
-    from assistant.tui.screens.home import ImportDialog
+    from assistant.frontends.tui.screens.conversation import ConversationScreen
+    from assistant.frontends.tui.screens.home import ImportDialog
+    from assistant.report.export import export_session
 
     report = export_session(make_session(store), "json", tmp_path / "报告.json")
     tab = _tab()
@@ -372,7 +376,7 @@ def test_unsent_text_is_known_to_the_app(store):
 
 
 def test_a_damaged_session_is_named_without_the_server_folder(store, filing_home):
-    from assistant.tui.screens.home import HomeScreen
+    from assistant.frontends.tui.screens.home import HomeScreen
 
     s = _session_at(store, "cluster_name")
     store.path(s.id).write_text("{broken", encoding="utf-8")

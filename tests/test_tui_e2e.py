@@ -8,12 +8,12 @@ import pytest
 from conftest import sample_answers
 from tui_support import answer_current, pick_in_outline, type_line
 
-from assistant.checks import blocking
-from assistant.store import SessionStore
-from assistant.tui.app import FilingApp
-from assistant.tui.screens.conversation import ConversationScreen
-from assistant.tui.screens.review import ReviewScreen
-from assistant.tui.widgets.chat_log import Bubble
+from assistant.frontends.tui.app import FilingApp
+from assistant.frontends.tui.screens.conversation import ConversationScreen
+from assistant.frontends.tui.screens.review import ReviewScreen
+from assistant.frontends.tui.widgets.chat_log import Bubble
+from assistant.interview.findings import blocking
+from assistant.session.store import SessionStore
 
 
 def bubbles(screen) -> list[str]:

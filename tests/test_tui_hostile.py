@@ -8,12 +8,12 @@ import json
 from rich.text import Text
 from textual.widgets import DataTable
 
-from assistant.store import SessionStore
-from assistant.tui.app import FilingApp
-from assistant.tui.screens.conversation import ConversationScreen
-from assistant.tui.screens.home import HomeScreen
-from assistant.tui.widgets.chat_log import Bubble
-from assistant.tui.widgets.cjk import WrapStatic
+from assistant.frontends.tui.app import FilingApp
+from assistant.frontends.tui.screens.conversation import ConversationScreen
+from assistant.frontends.tui.screens.home import HomeScreen
+from assistant.frontends.tui.widgets.chat_log import Bubble
+from assistant.frontends.tui.widgets.cjk import WrapStatic
+from assistant.session.store import SessionStore
 
 HOSTILE = ["[/bad]", "[bold red]红色[/]", "标题\x1b[31m红\x1b[0m\u202eexe.txt"]
 

@@ -6,10 +6,10 @@ import asyncio
 
 from tui_support import type_line
 
-from assistant.store import SessionStore
-from assistant.tui.app import FilingApp
-from assistant.tui.screens.conversation import ConversationScreen
-from assistant.tui.screens.home import HomeScreen
+from assistant.frontends.tui.app import FilingApp
+from assistant.frontends.tui.screens.conversation import ConversationScreen
+from assistant.frontends.tui.screens.home import HomeScreen
+from assistant.session.store import SessionStore
 
 
 def test_resume_then_home_then_open_again(store: SessionStore):
@@ -93,7 +93,7 @@ def test_unsubmitted_editor_text_survives_quit_and_resume(store: SessionStore):
 
 
 def test_long_transcript_shows_the_latest_and_brings_earlier_ones_on_scrolling_up(store: SessionStore):
-    from assistant.tui.widgets.chat_log import BATCH, FIRST_SHOWN, KEEP, Bubble, ChatLog
+    from assistant.frontends.tui.widgets.chat_log import BATCH, FIRST_SHOWN, KEEP, Bubble, ChatLog
 
     session = store.create("annual_report", "长对话", 2023)
     for i in range(100):

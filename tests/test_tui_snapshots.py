@@ -10,9 +10,9 @@ from datetime import datetime
 import pytest
 from conftest import sample_answers
 
-from assistant.engine import Engine
-from assistant.store import Session, SessionStore
-from assistant.tui.app import FilingApp
+from assistant.frontends.tui.app import FilingApp
+from assistant.interview.engine import Engine
+from assistant.session.store import Session, SessionStore
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 FIXED = "2024-04-08T09:30:00+08:00"
@@ -20,7 +20,7 @@ FIXED = "2024-04-08T09:30:00+08:00"
 
 @pytest.fixture(autouse=True)
 def fixed_time(monkeypatch):
-    monkeypatch.setattr("assistant.store.now", lambda: FIXED)
+    monkeypatch.setattr("assistant.session.store.now", lambda: FIXED)
 
 
 def clock() -> datetime:

@@ -9,10 +9,10 @@ import asyncio
 
 from test_tui_view import upto
 
-from assistant.store import SessionStore
-from assistant.tui.app import FilingApp
-from assistant.tui.screens.conversation import ConversationScreen
-from assistant.tui.screens.home import NewSessionDialog
+from assistant.frontends.tui.app import FilingApp
+from assistant.frontends.tui.screens.conversation import ConversationScreen
+from assistant.frontends.tui.screens.home import NewSessionDialog
+from assistant.session.store import SessionStore
 
 
 def run(coro) -> None:

@@ -9,11 +9,11 @@ from pathlib import Path
 from conftest import sample_answers
 from tui_support import type_line
 
-from assistant.engine import Engine
-from assistant.store import SessionStore
-from assistant.tui.app import FilingApp
-from assistant.tui.screens.conversation import ConversationScreen
-from assistant.tui.widgets.chat_log import Bubble
+from assistant.frontends.tui.app import FilingApp
+from assistant.frontends.tui.screens.conversation import ConversationScreen
+from assistant.frontends.tui.widgets.chat_log import Bubble
+from assistant.interview.engine import Engine
+from assistant.session.store import SessionStore
 
 
 def upto(store: SessionStore, stop: str, size_answers: dict | None = None) -> str:
@@ -188,8 +188,8 @@ def test_f2_after_answering_with_the_outline_hidden_shows_current_progress(store
 
 
 def test_every_question_view_has_its_year_filled_and_a_format_line():
-    from assistant.chat import Conversation
-    from assistant.store import Session
+    from assistant.interview.conversation import Conversation
+    from assistant.session.store import Session
 
     for form in ("annual_report", "district_summary"):
         s = Session("v0000001", form, "", 2023)
@@ -207,7 +207,7 @@ def test_every_question_view_has_its_year_filled_and_a_format_line():
 def test_wrap_keeps_digit_runs_and_identifiers_whole_and_no_line_starts_with_closing_punctuation():
     from rich.text import Text
 
-    from assistant.tui.widgets.cjk import wrap_offsets, wrap_text
+    from assistant.frontends.tui.widgets.cjk import wrap_offsets, wrap_text
 
     for width in range(14, 40):  # narrower, a bracketed figure alone is wider than a line
         for sample in ("研发人员数量（320）人，占比（12.50%）。", "下次输入 filing resume 0408a001 即可继续。",
@@ -244,7 +244,7 @@ def test_home_names_a_session_by_its_cluster_and_starts_on_the_list(store: Sessi
 
 
 def test_ctrl_q_says_how_to_resume(store: SessionStore, capsys):
-    from assistant.tui import app as app_module
+    from assistant.frontends.tui import app as app_module
 
     sid = upto(store, "cluster_name")
 
@@ -348,7 +348,7 @@ def test_a_small_table_is_edited_in_place_cell_by_cell_and_a_bad_cell_is_marked(
             assert (1, 2) in table.errors and (0, 2) not in table.errors
             assert (table.cursor_row, table.cursor_col) == min(table.errors)
 
-    from assistant.tui.widgets.list_editor import RowDialog
+    from assistant.frontends.tui.widgets.list_editor import RowDialog
 
     run(go())
 
@@ -448,7 +448,7 @@ def test_back_typed_in_the_row_dialog_goes_to_the_conversation(store: SessionSto
     sid = upto(store, "specialized_list")
 
     async def go():
-        from assistant.tui.widgets.list_editor import RowDialog
+        from assistant.frontends.tui.widgets.list_editor import RowDialog
 
         app = FilingApp(sid, store=store)
         async with app.run_test(size=(100, 30)) as pilot:
@@ -661,7 +661,7 @@ def test_a_failed_jump_typed_in_a_table_cell_is_said_and_never_stored(store: Ses
 
 
 def test_an_empty_draft_is_not_announced_as_restored(store: SessionStore):
-    from assistant.tui import app as app_module
+    from assistant.frontends.tui import app as app_module
 
     sid = upto(store, "overview")
     with store.open(sid) as handle:
@@ -740,8 +740,8 @@ def test_a_paste_without_the_printed_rows_is_added_after_them_and_a_whole_table_
 def test_a_stale_draft_is_flagged_in_the_outline_and_the_review_screen_with_both_figures(store: SessionStore):
     """Adopted with 128.60 亿元, the figure changed to 97.00: the outline marks the part and the question and
     names both figures; F3 lists the warning under the narrative; 起草 typed there redraws the sentence."""
-    from assistant.chat import Conversation
-    from assistant.tui.screens.review import ReviewScreen
+    from assistant.frontends.tui.screens.review import ReviewScreen
+    from assistant.interview.conversation import Conversation
 
     sid = upto(store, "overview")
     s = store.load(sid)

@@ -8,12 +8,12 @@ import unicodedata
 from textual import events
 from tui_support import paste_into, type_line
 
-from assistant.engine import Engine
-from assistant.store import SessionStore
-from assistant.tui.app import FilingApp
-from assistant.tui.widgets.cjk import wrap_text
-from assistant.tui.widgets.list_editor import ListEditor, RowDialog
-from assistant.tui.widgets.long_text import LongTextEditor
+from assistant.frontends.tui.app import FilingApp
+from assistant.frontends.tui.widgets.cjk import wrap_text
+from assistant.frontends.tui.widgets.list_editor import ListEditor, RowDialog
+from assistant.frontends.tui.widgets.long_text import LongTextEditor
+from assistant.interview.engine import Engine
+from assistant.session.store import SessionStore
 
 
 def _session_at(store: SessionStore, qid: str, answers: dict | None = None):
@@ -148,7 +148,7 @@ def test_chinese_wrap_breaks_anywhere_but_keeps_numbers_and_punctuation():
 def test_home_new_report_and_import_json(store: SessionStore, tmp_path):
     from conftest import make_session
 
-    from assistant.document.export import export_session
+    from assistant.report.export import export_session
 
     done = make_session(store, "annual")
     exported = export_session(done, "json", tmp_path / "报告.json")
@@ -196,8 +196,8 @@ def test_home_new_report_and_import_json(store: SessionStore, tmp_path):
 def test_key_bar_shows_the_screen_keys_and_a_click_presses_one(store: SessionStore):
     from rich.cells import cell_len
 
-    from assistant.tui.screens.review import ReviewScreen
-    from assistant.tui.widgets.footer import KeyBar
+    from assistant.frontends.tui.screens.review import ReviewScreen
+    from assistant.frontends.tui.widgets.footer import KeyBar
 
     s = _session_at(store, "cluster_name")
 
@@ -225,8 +225,8 @@ def test_key_bar_shows_the_screen_keys_and_a_click_presses_one(store: SessionSto
 def test_f6_is_on_the_key_bar_only_where_the_form_has_an_enterprise_workbook(store: SessionStore):
     from rich.cells import cell_len
 
-    from assistant.tui.screens.enterprises import EnterpriseDialog
-    from assistant.tui.widgets.footer import KeyBar
+    from assistant.frontends.tui.screens.enterprises import EnterpriseDialog
+    from assistant.frontends.tui.widgets.footer import KeyBar
 
     annual = _session_at(store, "cluster_name")
     district = store.create("district_summary", "区", 2023)
@@ -257,7 +257,7 @@ def test_f6_is_on_the_key_bar_only_where_the_form_has_an_enterprise_workbook(sto
 
 
 def test_the_command_word_alone_asks_then_opens_the_enterprise_dialog(store: SessionStore):
-    from assistant.tui.screens.enterprises import EnterpriseDialog
+    from assistant.frontends.tui.screens.enterprises import EnterpriseDialog
 
     s = _session_at(store, "cluster_name")
 
@@ -275,7 +275,7 @@ def test_the_command_word_alone_asks_then_opens_the_enterprise_dialog(store: Ses
 
 
 def test_outline_rows_redrawn_after_an_answer(store: SessionStore):
-    from assistant.tui.widgets.outline import OutlineList
+    from assistant.frontends.tui.widgets.outline import OutlineList
 
     s = _session_at(store, "cluster_name")
 
@@ -300,7 +300,7 @@ def test_outline_rows_redrawn_after_an_answer(store: SessionStore):
 def test_key_bar_fits_80_columns_with_an_editor_open(store: SessionStore):
     from rich.cells import cell_len
 
-    from assistant.tui.widgets.footer import KeyBar
+    from assistant.frontends.tui.widgets.footer import KeyBar
 
     s = _session_at(store, "specialized_list", {"specialized_count": "2"})
 
@@ -319,7 +319,7 @@ def test_key_bar_fits_80_columns_with_an_editor_open(store: SessionStore):
 
 
 def test_paste_splits_rows_as_the_input_line_does(store: SessionStore):
-    from assistant.parse import split_text_rows
+    from assistant.form.parse import split_text_rows
 
     one = _session_at(store, "platform_national_names", {"platform_national_count": "2"})
     two = _session_at(store, "specialized_list", {"specialized_count": "3"})

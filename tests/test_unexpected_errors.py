@@ -16,11 +16,12 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from assistant import crashlog
-from assistant.ask import run_ask
-from assistant.chat import Conversation
-from assistant.cli import main
-from assistant.document import package, pdf
+from assistant.frontends import crashlog
+from assistant.frontends.ask import run_ask
+from assistant.frontends.cli import main
+from assistant.interview import json_report
+from assistant.interview.conversation import Conversation
+from assistant.report import package, pdf
 
 SECRET = "浦江集群的秘密数字 128.60"  # stands for session data an exception may carry
 
@@ -58,7 +59,7 @@ def test_cli_logs_a_programming_error_and_says_one_sentence(store, filing_home, 
 
 
 def test_an_error_before_the_command_runs_is_logged_too(filing_home, monkeypatch, capsys):
-    from assistant import cli
+    from assistant.frontends import cli
 
     def broken():
         raise RuntimeError(SECRET)
@@ -113,8 +114,8 @@ def test_ask_logs_a_failing_turn_and_goes_on(store, filing_home, monkeypatch, ca
 def test_tui_export_failure_is_said_in_the_dialog_and_the_app_stays(store, filing_home, tmp_path, monkeypatch):
     from tui_support import export_from_dialog
 
-    from assistant.tui.app import FilingApp
-    from assistant.tui.screens.export import ExportDialog
+    from assistant.frontends.tui.app import FilingApp
+    from assistant.frontends.tui.screens.export import ExportDialog
 
     monkeypatch.setenv(pdf.SOFFICE_ENV, str(tmp_path / "no-soffice"))
     monkeypatch.setattr(package, "_evidence_md", broken_evidence)
@@ -143,7 +144,7 @@ def test_tui_export_failure_is_said_in_the_dialog_and_the_app_stays(store, filin
 
 SITE = textwrap.dedent("""
     # Injected by the test: a programming error behind F4 (preview) in the chat app.
-    from assistant.tui.screens import conversation
+    from assistant.frontends.tui.screens import conversation
 
     def action_preview(self):
         raise RuntimeError({secret!r})
@@ -178,16 +179,15 @@ def test_a_crash_that_closes_the_chat_app_prints_one_sentence_not_a_traceback(st
 
 
 def test_tui_import_failure_is_said_in_the_dialog_and_the_app_stays(store, filing_home, tmp_path, monkeypatch):
-    from assistant.document import export
-    from assistant.document.export import export_session
-    from assistant.tui.app import FilingApp
+    from assistant.frontends.tui.app import FilingApp
+    from assistant.report.export import export_session
 
     exported = export_session(make_session(store), "json", tmp_path / "报告.json")
 
     def broken(path, sink):
         raise KeyError(SECRET)
 
-    monkeypatch.setattr(export, "import_report", broken)
+    monkeypatch.setattr(json_report, "import_report", broken)
 
     async def run() -> str:
         app = FilingApp(store=store)

@@ -10,11 +10,11 @@ import pytest
 from cli_support import assert_clean, run_filing
 from conftest import make_session
 
-from assistant.engine import Engine
-from assistant.flow import load_flow
-from assistant.parse import InputError
-from assistant.store import Session, SessionCorrupt, SessionError, SessionFormMissing
-from assistant.validate import check_raw, check_stored, form_id, stored_problem
+from assistant.errors import InputError
+from assistant.form.catalog import load_flow
+from assistant.form.validate import check_raw, check_stored, form_id, stored_problem
+from assistant.interview.engine import Engine
+from assistant.session.store import Session, SessionCorrupt, SessionError, SessionFormMissing
 
 FLOW = load_flow("annual_report")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from conftest import make_session, sample_answers
 
-from assistant.chat import Conversation
-from assistant.engine import Engine
-from assistant.parse import RowProblem, RowsError
-from assistant.store import Session
-from assistant.view import typed_answer
+from assistant.form.parse import RowProblem, RowsError
+from assistant.interview.conversation import Conversation
+from assistant.interview.engine import Engine
+from assistant.interview.view import typed_answer
+from assistant.session.store import Session
 
 
 def test_the_current_answer_as_typed_stores_the_same_value_again(store):

@@ -16,10 +16,10 @@ import pytest
 from enterprise_support import enterprise, fill_workbook
 from openpyxl import load_workbook
 
-from assistant.enterprises.columns import load_spec
-from assistant.enterprises.reader import DataError, read_rows
-from assistant.importer import MAX_CELLS, MAX_COLUMNS, MAX_ROWS
-from assistant.xlsx_scan import quick_bounds
+from assistant.files.tables import MAX_CELLS, MAX_COLUMNS, MAX_ROWS
+from assistant.files.xlsx_scan import quick_bounds
+from assistant.interview.enterprises.columns import load_spec
+from assistant.interview.enterprises.reader import DataError, read_rows
 
 PART = "xl/worksheets/sheet1.xml"
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'

@@ -6,8 +6,8 @@ from typing import Any
 
 from textual import events
 
-from assistant.flow import load_flow
-from assistant.tui.screens.conversation import ChatInput, ConversationScreen
+from assistant.form.catalog import load_flow
+from assistant.frontends.tui.screens.conversation import ChatInput, ConversationScreen
 
 
 def typed(q: Any, value: Any) -> str:

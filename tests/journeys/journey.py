@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 from conftest import sample_answers
 from journey_data import PARTIAL, WHOLE, fill, members
 
-from assistant.engine import Engine
-from assistant.enterprises.columns import load_spec
-from assistant.store import Session, SessionStore
+from assistant.interview.engine import Engine
+from assistant.interview.enterprises.columns import load_spec
+from assistant.session.store import Session, SessionStore
 
 if TYPE_CHECKING:
     from journey_drivers import Driver
@@ -65,12 +65,12 @@ class Model:
         self.engine = Engine.for_session(session)
 
     def report(self) -> dict[str, Any]:
-        from assistant.document.export import report_dict
+        from assistant.report.export import report_dict
 
         return json.loads(json.dumps(report_dict(self.e), ensure_ascii=False, default=str))
 
     def complete(self) -> bool:
-        from assistant.checks import blocking
+        from assistant.interview.findings import blocking
 
         return not blocking(self.e.findings())
 
@@ -202,7 +202,7 @@ class Enterprises(Step):
                                                                       strict=True)]
 
     def meant(self, m: Model) -> None:
-        from assistant.enterprises.proposals import apply, batch, propose
+        from assistant.interview.enterprises.proposals import apply, batch, propose
 
         assert self.file is not None and self.file.is_file(), "run() writes the workbook first"
         e = m.e
@@ -281,7 +281,7 @@ class Draft(Step):
         return f"draft:{self.qid}"
 
     def meant(self, m: Model) -> None:
-        from assistant.drafts import draft
+        from assistant.interview.drafts import draft
 
         e = m.e
         text = draft(e, self.qid)
@@ -347,7 +347,7 @@ class Package(Step):
         want = [f"{stem}.docx", f"{stem}.json", "报送清单.docx", "报送清单.md"]
         if m.adopted or "计算佐证材料.md" in names:  # figures from enterprise data: their evidence, always
             want.append("计算佐证材料.md")
-        from assistant.document.pdf import find_soffice
+        from assistant.report.pdf import find_soffice
 
         if find_soffice():
             want.append(f"{stem}.pdf")
@@ -375,7 +375,7 @@ class NewFrom(Step):
     name = "new-from"
 
     def meant(self, m: Model) -> None:
-        from assistant.enterprises.carry import carry_forward
+        from assistant.interview.enterprises.carry import carry_forward
 
         class Reader:  # last year's session read from the real store; the new one goes to the scratch store
             def load(self, sid: str) -> Session:
@@ -400,7 +400,7 @@ class ImportReport(Step):
     name = "import-report"
 
     def meant(self, m: Model) -> None:
-        from assistant.document.export import read_report
+        from assistant.interview.json_report import read_report
 
         session, _engine, _ = read_report(m.given[self.source], m.scratch.new_id())
         m.use(session)
@@ -473,9 +473,9 @@ JOURNEYS = [
 def last_year(m: Model) -> None:
     """Background: last year's (2023) complete report in the front ends' store, its figures taken from
     the whole cluster's filled workbook (全部), and the report exported as JSON."""
-    from assistant.document.export import export_session
-    from assistant.enterprises.dialog import reply, start
-    from assistant.enterprises.workbook import write_workbook
+    from assistant.interview.enterprises.dialog import reply, start
+    from assistant.interview.enterprises.workbook import write_workbook
+    from assistant.report.export import export_session
 
     session = m.store.create("annual_report", "浦江集群", 2023)
     engine = Engine.for_session(session)

@@ -10,7 +10,7 @@ from typing import Any
 from enterprise_support import code
 from openpyxl import load_workbook
 
-from assistant.enterprises.columns import load_spec
+from assistant.interview.enterprises.columns import load_spec
 
 CLUSTER_SIZE = 326  # the sample report's 集群企业数量
 

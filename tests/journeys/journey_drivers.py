@@ -1,6 +1,6 @@
 """One driver per front end: each step of journey.py done as a person does it there.
 
-- CliDriver: the `filing` commands, in-process (`assistant.cli.main`) or as real subprocesses.
+- CliDriver: the `filing` commands, in-process (`assistant.frontends.cli.main`) or as real subprocesses.
 - AskDriver: `filing ask` in a real pseudo-terminal, typing at each prompt once it is shown.
 - TuiDriver: the Textual app under its Pilot (tui_support.py), keys and dialogs as a person uses them.
 
@@ -29,7 +29,7 @@ from cli_support import TRACEBACK_MARKERS, run_filing
 from journey import Model
 from journey_keys import short_label
 
-from assistant.engine import Engine
+from assistant.interview.engine import Engine
 
 ENTER, ESC_ENTER, CTRL_C, CTRL_U, DOWN = "\r", "\x1b\r", "\x03", "\x15", "\x1b[B"
 
@@ -85,7 +85,7 @@ class CliDriver(Driver):
             proc = run_filing(*args, timeout=300, mem_mb=8192)
             rc, out, err = proc.returncode, proc.stdout, proc.stderr
         else:
-            from assistant.cli import main
+            from assistant.frontends.cli import main
 
             o, e = io.StringIO(), io.StringIO()
             with contextlib.redirect_stdout(o), contextlib.redirect_stderr(e):
@@ -125,8 +125,8 @@ class CliDriver(Driver):
         self.filing("answers", self.sid, "--set", f"{qid}={typed}")
 
     async def draft(self, qid: str) -> None:
-        from assistant.drafts import draft
-        from assistant.store import SessionStore
+        from assistant.interview.drafts import draft
+        from assistant.session.store import SessionStore
 
         text = draft(Engine.for_session(SessionStore().load(self.sid)), qid)
         assert text, "nothing to draft"
@@ -172,7 +172,7 @@ class Pty:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
         env = {**os.environ, "PYTHONIOENCODING": "utf-8", "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", *args], stdin=slave, stdout=slave,
+        self.proc = subprocess.Popen([sys.executable, "-m", "assistant.frontends.cli", *args], stdin=slave, stdout=slave,
                                      stderr=slave, env=env, start_new_session=True)
         os.close(slave)
         self.master = master
@@ -282,7 +282,7 @@ class AskDriver(CliDriver):
             assert t.proc.returncode == 0, text[-2000:]
 
     def _session(self) -> Any:
-        from assistant.store import SessionStore
+        from assistant.session.store import SessionStore
 
         return SessionStore().load(self.sid)
 
@@ -329,8 +329,8 @@ class AskDriver(CliDriver):
     async def answer(self, plan: list[tuple[str, Any, bool]]) -> None:
         from journey_keys import prompts_for
 
-        from assistant.chat import Conversation
-        from assistant.store import Session
+        from assistant.interview.conversation import Conversation
+        from assistant.session.store import Session
 
         # a scratch copy of the session mirrors what the keys do, to know the prompts that follow
         scratch = Conversation(Engine.for_session(Session.from_dict(json.loads(self._session().to_json()))))
@@ -408,8 +408,8 @@ class TuiDriver(CliDriver):
         self.pilot: Any = None
 
     async def _open(self, sid: str | None = None) -> None:
-        from assistant.store import SessionStore
-        from assistant.tui.app import FilingApp
+        from assistant.frontends.tui.app import FilingApp
+        from assistant.session.store import SessionStore
 
         await self.close()
         self.stack = contextlib.AsyncExitStack()
@@ -427,7 +427,7 @@ class TuiDriver(CliDriver):
 
     @property
     def screen(self) -> Any:
-        from assistant.tui.screens.conversation import ConversationScreen
+        from assistant.frontends.tui.screens.conversation import ConversationScreen
 
         self._alive()
         screen = self.app.screen
@@ -452,7 +452,7 @@ class TuiDriver(CliDriver):
     async def type_keys(self, text: str) -> None:
         """Type on the input line as a person does: the first key replaces a selected (prefilled)
         answer, the rest go where the cursor is; Enter."""
-        from assistant.tui.screens.conversation import ChatInput
+        from assistant.frontends.tui.screens.conversation import ChatInput
 
         inp = self.screen.query_one("#input", ChatInput)
         inp.focus()
@@ -546,7 +546,7 @@ class TuiDriver(CliDriver):
         assert qid in screen.session.answers, self._said_since(n)
 
     async def check(self) -> tuple[list[str], int]:
-        from assistant.tui.screens.review import ReviewScreen
+        from assistant.frontends.tui.screens.review import ReviewScreen
 
         await self.pilot.press("f3")
         await self.pilot.pause()
@@ -566,7 +566,7 @@ class TuiDriver(CliDriver):
     async def _dialog(self, choice: str, path: Path, *, draft: bool) -> str:
         from textual.widgets import Checkbox, RadioSet
 
-        from assistant.tui.screens.export import FORMATS
+        from assistant.frontends.tui.screens.export import FORMATS
 
         assert self.screen is not None  # on the conversation, the app alive
         await self.pilot.press("f5")

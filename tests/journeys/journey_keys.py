@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.chat import Conversation
+from assistant.interview.conversation import Conversation
 
 ENTER, ESC_ENTER, CLEAR = "\r", "\x1b\r", "\x15"
 

@@ -19,7 +19,7 @@ import pytest
 from journey import GIVEN, JOURNEYS, Journey, KnownBug, Model, compare
 from journey_drivers import DRIVERS
 
-from assistant.store import SessionStore
+from assistant.session.store import SessionStore
 
 FRONTS = {  # front end -> slow? (the CLI in-process is the fast loop's)
     "cli": False,
@@ -59,7 +59,7 @@ def test_journey(journey: Journey, front: str, tmp_path, monkeypatch):
     if journey.pdf and not (shutil.which("soffice") and shutil.which("pdftotext")):
         pytest.skip("LibreOffice (soffice) and pdftotext are not installed")
     if not journey.pdf:  # PDFs only where the journey is about them: LibreOffice takes seconds
-        from assistant.document.pdf import SOFFICE_ENV
+        from assistant.report.pdf import SOFFICE_ENV
 
         monkeypatch.setenv(SOFFICE_ENV, str(tmp_path / "no-soffice"))
     model = Model(tmp_path / "journey", SessionStore(), SessionStore(tmp_path / "scratch"))

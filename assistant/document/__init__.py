@@ -1,1 +1,0 @@
-"""The finished document: Markdown preview, .docx faithful to the official form, JSON exchange file."""

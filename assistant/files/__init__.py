@@ -1,0 +1,1 @@
+"""Files from outside, read bounded and written atomically: answer files, tables, .xlsx scan, staging."""

@@ -1,0 +1,95 @@
+"""The glossary (prompts/glossary.yaml) and a forgiving lookup for questions like "什么是从业人员"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from assistant.files.yamlio import read_yaml
+from assistant.form.flow import FlowError
+from assistant.form.parse import normalize
+from assistant.paths import data_dir
+
+# "什么是X" / "X是什么" / "X包括哪些" / "解释一下X" ... -> X
+_ASK_PATTERNS = (
+    re.compile(r"^(?:请问|请|帮我)?(?:解释一下|解释|说明一下|说明|什么叫做?|什么是|啥是|何为|介绍一下)(?P<t>.+?)[?？。!！]*$"),
+    re.compile(r"^(?P<t>.+?)(?:是什么意思|是什么|指什么|是啥|包括哪些内容|包括哪些|包括什么|包含哪些|怎么算|怎么计算|如何计算|怎么填|的口径|口径)[?？。!！]*$"),
+)
+
+
+@dataclass
+class Term:
+    id: str
+    term: str
+    text: str
+    aliases: list[str] = field(default_factory=list)
+    source: str = ""
+    confirmed: bool = True
+
+    def render(self) -> str:
+        out = f"【{self.term}】\n{self.text.strip()}"
+        if self.source:
+            out += f"\n（依据：{self.source}）"
+        if not self.confirmed:
+            out += "\n（注：此口径未见官方明文，仅供参考，请以主管部门解释为准。）"
+        return out
+
+
+class Glossary:
+    def __init__(self, terms: list[Term]):
+        self.terms = terms
+        self.by_id = {t.id: t for t in terms}
+        self._keys: list[tuple[str, Term]] = sorted(
+            ((normalize(k).lower(), t) for t in terms for k in (t.term, *t.aliases) if k),
+            key=lambda kt: -len(kt[0]),
+        )
+
+    def __contains__(self, tid: object) -> bool:
+        return tid in self.by_id
+
+    def __getitem__(self, tid: str) -> Term:
+        return self.by_id[tid]
+
+    def lookup(self, query: str) -> Term | None:
+        """Best term for a free-text query: longest term/alias inside it, else a close spelling."""
+        q = normalize(query).lower()
+        q = re.sub(r"[“”\"'《》]", "", q)
+        if not q:
+            return None
+        for key, term in self._keys:
+            if key and key in q:
+                return term
+        for key, term in self._keys:
+            if len(q) >= 2 and q in key:
+                return term
+        import difflib  # only for misspelt queries: keep it off the start-up path
+
+        close = difflib.get_close_matches(q, [k for k, _ in self._keys], n=1, cutoff=0.6)
+        if close:
+            return next(t for k, t in self._keys if k == close[0])
+        return None
+
+    def suggestions(self, limit: int = 8) -> list[str]:
+        return [t.term for t in self.terms[:limit]]
+
+
+def asked_term(text: str) -> str | None:
+    """The X in "什么是X" / "X包括哪些" / "X是什么", or None when the text is not such a question."""
+    s = normalize(text)
+    for pat in _ASK_PATTERNS:
+        m = pat.match(s)
+        if m and m.group("t").strip():
+            return m.group("t").strip()
+    return None
+
+
+@cache
+def load_glossary() -> Glossary:
+    path = data_dir("prompts") / "glossary.yaml"
+    data = read_yaml(path) or {}
+    try:
+        terms = [Term(**{k: v for k, v in t.items() if k in Term.__dataclass_fields__}) for t in data.get("terms", [])]
+    except TypeError as exc:
+        raise FlowError(f"{path}: 词条格式不对：{exc}") from None
+    return Glossary(terms)

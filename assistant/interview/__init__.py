@@ -1,0 +1,1 @@
+"""The interview: engine, computed figures, checks, drafts, enterprise data and the conversation."""

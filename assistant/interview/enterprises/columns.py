@@ -1,0 +1,310 @@
+"""The enterprise collection spec of a form: flows/<form>.enterprises.yaml, loaded and checked.
+
+Everything form-specific (column ids, headers, which question each indicator feeds) is in that file;
+this module only knows its vocabulary (see the file's header comment).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from assistant.files.yamlio import read_yaml
+from assistant.form.catalog import file_of, load_flow
+
+COLUMN_TYPES = ("text", "uscc", "yesno", "choice", "decimal", "integer")
+WARNING_CHECKS = ("apart", "unique")  # said with the proposals; they do not refuse the data
+NUMERIC = ("decimal", "integer")
+INPUT_TITLE_MAX, INPUT_MESSAGE_MAX = 32, 255  # Excel's limits on a cell's input message (title, text)
+KINDS = ("sum", "count", "ratio", "growth", "reduction", "cagr", "list")
+# What a workbook covering part of the cluster gives: a `total` adds up over enterprises (only part of
+# the cluster's), a `ratio` is a sample's ratio (said as "based on n enterprises").
+COVERAGE = ("total", "ratio")
+SOURCES = ("measure", "ratio", "answers", "prior_measure", "prior_ratio", "prior_answers")
+
+
+class SpecError(Exception):
+    """The spec file is wrong: a programming/data error, said plainly."""
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Col:
+    id: str
+    header: str
+    type: str
+    unit: str = ""
+    required: bool = False
+    options: tuple[Option, ...] = ()
+    help: tuple[str, ...] = ()
+    note: str = ""  # what the enterprise puts in this cell ({year}, {prev_year} replaced when printed)
+    width: int = 0
+    key: bool = False
+    max: Decimal | None = None  # a plausible per-enterprise maximum (numeric columns): above it is refused
+
+    @property
+    def title(self) -> str:
+        """The header as printed in the workbook: with its unit."""
+        return f"{self.header}（{self.unit}）" if self.unit and self.type in NUMERIC else self.header
+
+
+@dataclass(frozen=True)
+class Check:
+    kind: str  # le | needs | pairs (refuse the batch) | apart | unique (warnings with the proposals)
+    cols: tuple[str, ...]
+    message: str
+    where: tuple[tuple[str, Any], ...] = ()
+    factor: str = "1000"  # apart: the two figures differ by this factor or more
+    leave_out: bool = False  # apart: the row is left out of every figure until the operator confirms it
+
+    @property
+    def warning(self) -> bool:
+        return self.kind in WARNING_CHECKS
+
+
+@dataclass(frozen=True)
+class Measure:
+    id: str
+    label: str
+    sum: tuple[str, ...] = ()  # columns summed (empty: a count of rows)
+    where: tuple[tuple[str, Any], ...] = ()
+    empty_zero: bool = False
+    max: Decimal | None = None  # a plausible cluster total: above it the measure is not used
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str  # one of SOURCES
+    names: tuple[str, ...]
+    scale: str = "1"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    question: str
+    kind: str
+    formula: str = ""
+    measure: str = ""
+    num: str = ""
+    den: str = ""
+    scale: str = "1"
+    current: tuple[Source, ...] = ()
+    previous: tuple[Source, ...] = ()
+    max_years: int = 1
+    where: tuple[tuple[str, Any], ...] = ()
+    fill: tuple[tuple[str, str], ...] = ()
+    split: tuple[str, ...] = ()
+    list: str = ""
+    note: str = ""  # said with the proposals when this indicator is proposed
+    coverage: str = "total"  # one of COVERAGE
+
+
+@dataclass(frozen=True)
+class Average:
+    label: str
+    about: str
+    current: tuple[Source, ...]
+    previous: tuple[Source, ...]
+    criterion: str = ""
+
+
+@dataclass
+class Spec:
+    form: str
+    sheet: str
+    instructions_sheet: str
+    title: str
+    intro: list[str]
+    columns: list[Col]
+    checks: list[Check]
+    measures: dict[str, Measure]
+    indicators: list[Indicator]
+    averages: list[Average] = field(default_factory=list)
+    carry: list[str] = field(default_factory=list)
+    prefill_note: str = ""  # 填表说明's first line when rows are prefilled
+    cluster_count: str = ""  # the question saying how many enterprises the cluster has (coverage is against it)
+
+    @property
+    def by_id(self) -> dict[str, Col]:
+        return {c.id: c for c in self.columns}
+
+
+def _decimal(raw: Any, where: str, positive: bool = False) -> Decimal:
+    """A number written in the spec (a scale, factor or maximum): finite, and bounded so no arithmetic on it can fail."""
+    try:
+        d = Decimal(str(raw))
+    except InvalidOperation:
+        raise SpecError(f"{where}: {raw!r} is not a number") from None
+    if not d.is_finite() or abs(d.adjusted()) > 20 or (positive and d <= 0):
+        raise SpecError(f"{where}: {raw!r} is not a plausible number")
+    return d
+
+
+def _max(raw: Any, where: str) -> Decimal | None:
+    return None if raw is None else _decimal(raw, f"{where}: max", positive=True)
+
+
+def _where(raw: Any, cols: dict[str, Col], where: str) -> tuple[tuple[str, Any], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where}: where must be a mapping")
+    out = []
+    for cid, v in raw.items():
+        col = cols.get(cid)
+        if col is None:
+            raise SpecError(f"{where}: unknown column {cid!r}")
+        if col.type == "yesno" and not isinstance(v, bool):
+            raise SpecError(f"{where}: {cid} is yes/no, compare with true/false")
+        if col.type == "choice":
+            ids = {o.id for o in col.options}
+            vals = v if isinstance(v, list) else [v]
+            if not all(x in ids for x in vals):
+                raise SpecError(f"{where}: {v!r} is not an option of {cid}")
+            v = tuple(vals)
+        out.append((cid, v))
+    return tuple(out)
+
+
+def _sources(raw: Any, measures: dict[str, Any], where: str) -> tuple[Source, ...]:
+    out = []
+    for item in raw or []:
+        kinds = [k for k in item if k in SOURCES]
+        if len(kinds) != 1:
+            raise SpecError(f"{where}: a source names one of {SOURCES}: {item!r}")
+        k = kinds[0]
+        names = item[k] if isinstance(item[k], list) else [item[k]]
+        if k in ("measure", "ratio", "prior_measure", "prior_ratio") and not all(n in measures for n in names):
+            raise SpecError(f"{where}: unknown measure in {item!r}")
+        scale = str(_decimal(item.get("scale", 1), f"{where}: scale"))
+        out.append(Source(k, tuple(str(n) for n in names), scale))
+    return tuple(out)
+
+
+def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
+    """A spec from its YAML mapping; SpecError names what is wrong. `questions`: the flow's ids, to check references."""
+    cols: list[Col] = []
+    for c in data.get("columns") or []:
+        if c.get("type") not in COLUMN_TYPES:
+            raise SpecError(f"column {c.get('id')!r}: type must be one of {COLUMN_TYPES}")
+        note = str(c.get("note") or c.get("hint") or "")  # `hint`: the older name
+        if len(str(c.get("header", ""))) > INPUT_TITLE_MAX or len(note) > INPUT_MESSAGE_MAX:
+            raise SpecError(f"column {c.get('id')!r}: Excel shows a header of at most {INPUT_TITLE_MAX} characters "
+                            f"and a note of at most {INPUT_MESSAGE_MAX} as the input message")
+        cols.append(Col(id=c["id"], header=c["header"], type=c["type"], unit=c.get("unit", ""),
+                        required=bool(c.get("required", False)),
+                        options=tuple(Option(o["id"], o["label"]) for o in c.get("options") or []),
+                        help=tuple(c.get("help") or []), note=note, width=int(c.get("width", 0)),
+                        key=bool(c.get("key", False)), max=_max(c.get("max"), f"column {c.get('id')!r}")))
+        if cols[-1].max is not None and cols[-1].type not in NUMERIC:
+            raise SpecError(f"column {c.get('id')!r}: max is for numeric columns")
+    by_id = {c.id: c for c in cols}
+    if len(by_id) != len(cols):
+        raise SpecError("column ids must be unique")
+    if sum(c.key for c in cols) != 1:
+        raise SpecError("exactly one column is the key (key: true)")
+    checks = []
+    for ch in data.get("checks") or []:
+        kind = next((k for k in ("le", "needs", "pairs", *WARNING_CHECKS) if k in ch), None)
+        if kind is None:
+            raise SpecError(f"check {ch!r}: le, needs, pairs, apart or unique")
+        names = tuple(ch[kind])
+        if not all(n in by_id for n in names):
+            raise SpecError(f"check {ch!r}: unknown column")
+        if kind == "apart" and (len(names) != 2 or not all(by_id[n].type in NUMERIC for n in names)):
+            raise SpecError(f"check {ch!r}: apart compares two numeric columns")
+        if ch.get("leave_out") and kind != "apart":
+            raise SpecError(f"check {ch!r}: leave_out is for apart checks")
+        checks.append(Check(kind, names, ch["message"], _where(ch.get("where"), by_id, "check"),
+                            str(_decimal(ch.get("factor", 1000), "check factor", positive=True)),
+                            bool(ch.get("leave_out", False))))
+    measures: dict[str, Measure] = {}
+    for mid, m in (data.get("measures") or {}).items():
+        summed = m.get("sum") or []
+        summed = tuple(summed if isinstance(summed, list) else [summed])
+        if not summed and not m.get("count"):
+            raise SpecError(f"measure {mid}: sum or count")
+        for s in summed:
+            if s not in by_id or by_id[s].type not in NUMERIC:
+                raise SpecError(f"measure {mid}: {s!r} is not a numeric column")
+        measures[mid] = Measure(mid, m.get("label", mid), summed, _where(m.get("where"), by_id, f"measure {mid}"),
+                                m.get("empty") == "zero", _max(m.get("max"), f"measure {mid}"))
+    indicators = []
+    for ind in data.get("indicators") or []:
+        q, kind = ind.get("question"), ind.get("kind")
+        if kind not in KINDS:
+            raise SpecError(f"indicator {q}: kind must be one of {KINDS}")
+        if questions is not None and q not in questions:
+            raise SpecError(f"indicator {q}: no such question in the flow")
+        for name in (ind.get("measure"), ind.get("num"), ind.get("den")):
+            if name and name not in measures:
+                raise SpecError(f"indicator {q}: unknown measure {name!r}")
+        if ind.get("coverage") not in COVERAGE:
+            raise SpecError(f"indicator {q}: coverage must be one of {COVERAGE} (a total over the enterprises, "
+                            "or a ratio)")
+        fill = tuple((k, v) for k, v in (ind.get("fill") or {}).items())
+        if not all(v in by_id for _, v in fill):
+            raise SpecError(f"indicator {q}: fill names an unknown column")
+        indicators.append(Indicator(
+            question=q, kind=kind, formula=ind.get("formula", ""), measure=ind.get("measure", ""),
+            num=ind.get("num", ""), den=ind.get("den", ""), scale=str(_decimal(ind.get("scale", 1), f"{q}: scale")),
+            current=_sources(ind.get("current"), measures, q), previous=_sources(ind.get("previous"), measures, q),
+            max_years=int(ind.get("max_years", 1)), where=_where(ind.get("where"), by_id, q), fill=fill,
+            split=tuple(ind.get("split") or ()), list=ind.get("list", ""), note=str(ind.get("note", "")),
+            coverage=ind["coverage"]))
+    averages = [Average(a["label"], a.get("about", ""), _sources(a.get("current"), measures, a["label"]),
+                        _sources(a.get("previous"), measures, a["label"]), a.get("criterion", ""))
+                for a in data.get("averages") or []]
+    carry = list(data.get("carry") or [])
+    cluster_count = str(data.get("cluster_count") or "")
+    if questions is not None:
+        bad = [c for c in carry if c not in questions]
+        if bad:
+            raise SpecError(f"carry: unknown questions {bad}")
+        if cluster_count and cluster_count not in questions:
+            raise SpecError(f"cluster_count: no such question {cluster_count!r}")
+    return Spec(form=data.get("form", ""), sheet=data.get("sheet", "企业数据"),
+                instructions_sheet=data.get("instructions_sheet", "填表说明"), title=data.get("title", ""),
+                intro=list(data.get("intro") or []), columns=cols, checks=checks, measures=measures,
+                indicators=indicators, averages=averages, carry=carry,
+                prefill_note=str(data.get("prefill_note", "")), cluster_count=cluster_count)
+
+
+def _spec_path(form: str) -> Path:
+    return file_of(form, "flows", f"{form}.enterprises.yaml")  # the form's own folder (--forms) first
+
+
+@cache
+def has_spec(form: str) -> bool:
+    """Whether the form has an enterprise workbook (cheap: the file is not parsed)."""
+    return _spec_path(form).is_file()
+
+
+@cache
+def load_spec(form: str) -> Spec | None:
+    """The form's enterprise spec, or None when the form has none (e.g. the district summary)."""
+    path = _spec_path(form)
+    if not path.is_file():
+        return None
+    data = read_yaml(path)  # a key given twice is refused, naming the file
+    return parse_spec(data, set(load_flow(form).by_id))
+
+
+def columns_json(spec: Spec) -> list[dict[str, Any]]:
+    """The columns as `filing workbook --columns --json` lists them."""
+    out = []
+    for c in spec.columns:
+        item: dict[str, Any] = {"id": c.id, "header": c.title, "type": c.type, "unit": c.unit or None,
+                                "required": c.required}
+        if c.options:
+            item["options"] = [{"id": o.id, "label": o.label} for o in c.options]
+        out.append(item)
+    return out

@@ -1,0 +1,274 @@
+"""The enterprise-data command of the conversation (every front end: TUI, `filing ask`, `filing enterprises`).
+
+    企业数据 路径1 路径2 …     read, validate, compute → proposals beside the current answers
+    (then) 全部 | 1 3 5 | 1 3 保留 2 原因：…… | 计入 A（a row left out as doubtful） | 取消
+
+While the operator decides, the batch waits in session.pending (kind "enterprises"); nothing is applied
+until a choice is made, and a refused file changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from assistant.errors import InputError
+from assistant.form.parse import normalize
+from assistant.interview.computed import short_label
+from assistant.interview.enterprises.proposals import LETTERS, apply, batch, describe, kept_before, left_out, propose, scope_text
+from assistant.interview.words import CHECK_WORDS, PREVIEW_WORDS, PROGRESS_WORDS, QUIT_WORDS, SAVE_WORDS
+from assistant.paths import split_paths
+
+if TYPE_CHECKING:
+    from assistant.interview.engine import Engine
+
+KIND = "enterprises"
+COMMAND_WORDS = ("企业数据", "用企业数据表计算", "企业数据表")
+ALL_WORDS = {"全部", "全部采用", "采用全部", "是", "采用", "确认", "好", "好的", "y", "yes", "all"}
+CANCEL_WORDS = {"取消", "否", "不", "不用", "放弃", "都不要", "n", "no", "cancel"}
+PROMPT = ("请选择：输入“全部”采用全部建议（标有“仅 …/… 家”的部分企业合计和您上次保留的数字除外）；"
+          "输入序号（如“1 3 5”或“1-4”）只采用这几项；"
+          "输入“保留 2 原因：……”保留您现在的数字并写明原因（可与序号一起写，如“1 3 保留 2 原因：以统计年报为准”）；"
+          "输入“取消”不作任何改动。")
+# Shown under the question while the batch waits (the full PROMPT closes the list itself).
+WAITING = "请对上面列出的计算结果作出选择：“全部”、序号（如 1 3 5）、“保留 2 原因：……”或“取消”；直接回车不会采用。"
+_KEEP = re.compile(r"保留\s*(?P<nums>[\d\s,，、\-－~]+?)\s*(?:(?:原因|理由|依据)\s*[:：]?|[:：])\s*(?P<reason>.+)$")
+_COUNT_IN = re.compile(r"(?:计入|确认计入)\s*[:：]?\s*(?P<what>全部|所有|[A-Za-z](?:[\s,，、;；]*[A-Za-z])*)\s*")
+
+
+class Files(Protocol):
+    """Where a front end's files come from when they are not paths on this computer (the browser's uploads)."""
+
+    how: str  # how the person gives files there, e.g. 按 F6 上传…
+
+    def find(self, name: str) -> Path | None: ...
+
+    def missing(self, names: list[str]) -> str: ...
+
+    def tidy(self, text: str) -> str: ...  # a message without the folder the files are kept in
+
+
+@dataclass
+class Turn:
+    messages: list[str] = field(default_factory=list)
+    refused: bool = False
+    ask: bool = False  # ask the current question again afterwards
+    prompt: str = ""  # how to choose, closing the last message (left out when a script chose already)
+    action: str = ""  # "enterprises": a front end with a dialog for the paths opens it
+
+    def said(self) -> list[str]:
+        """The messages as the conversation shows them: the prompt closes the last one."""
+        if not self.prompt:
+            return self.messages
+        return [*self.messages[:-1], f"{self.messages[-1]}\n\n{self.prompt}" if self.messages else self.prompt]
+
+
+def command_paths(text: str) -> list[str] | None:
+    """The paths of an `企业数据 …` line, or None when the line is not this command."""
+    s = text.strip()
+    word = next((w for w in sorted(COMMAND_WORDS, key=len, reverse=True) if s.startswith(w)), None)
+    if word is None:
+        return None
+    rest = s[len(word):]
+    if rest and not rest[0].isspace() and rest[0] not in "：:":
+        return None  # 企业数据服务集群: an answer, not the command
+    rest = rest.lstrip("：: \t")
+    try:
+        return split_paths(rest)
+    except ValueError:
+        return rest.split()
+
+
+def is_command(text: str, free_text: bool, files: Files | None = None) -> bool:
+    """A whole command: on a free-text question only with paths that exist (else it is an answer)."""
+    paths = command_paths(text)
+    if paths is None:
+        return False
+    if not free_text:
+        return True
+    if files is not None:
+        return bool(paths) and all(files.find(p) is not None for p in paths)
+    return bool(paths) and all(Path(p).expanduser().exists() for p in paths)
+
+
+def maybe_command(text: str, free_text: bool) -> bool:
+    """On a free-text question, the command word alone or with file names that do not exist (yet) could
+    be either an answer or the command: the person is asked, never guessed for."""
+    paths = command_paths(text)
+    if not free_text or paths is None or "\n" in text.strip():
+        return False
+    return all(p.lower().endswith((".xlsx", ".xlsm", ".csv")) or "/" in p or "\\" in p for p in paths)
+
+
+def start(engine: Engine, paths: list[str], files: Files | None = None) -> Turn:
+    """Read the files and show the proposals; the batch waits in session.pending. Refused: nothing changed.
+    With `files` (the browser), the names are of files given there, and nothing else is read."""
+    session = engine.session
+    if not paths and not session.prior:
+        if files is not None:
+            return Turn([f"请{files.how}。"], action="enterprises")
+        return Turn(["请在“企业数据”后面写上企业数据采集表的路径，例如：企业数据 ~/采集表/企业数据采集表.xlsx"
+                     "（可以写多个文件，用空格分开；路径中有空格时请加引号）。"
+                     "还没有采集表时，可用 `filing workbook 会话编号` 生成一份发给企业填写。"], action="enterprises")
+    if files is not None:  # only files given there (the browser's uploads): nothing else is read
+        found = [files.find(p) for p in paths]
+        missing = [p for p, f in zip(paths, found, strict=True) if f is None]
+        if missing:
+            return Turn([files.missing(missing)], refused=True)
+        t = _present(engine, [str(f) for f in found if f is not None])
+        t.messages = [files.tidy(m) for m in t.messages]
+        return t
+    return _present(engine, [str(Path(p).expanduser()) for p in paths])
+
+
+def _present(engine: Engine, paths: list[str], confirmed: list[tuple[str, int]] | None = None) -> Turn:
+    """Read, compute and show the proposals (with `confirmed` rows counted in); the batch waits in pending."""
+    session = engine.session
+    try:
+        result = propose(engine, [Path(p) for p in paths], confirmed)
+    except InputError as exc:
+        return Turn([str(exc)], refused=True)
+    stored = batch(result, paths)
+    lines = describe(engine, result, stored)
+    if not stored["items"] and not left_out(stored):
+        return Turn(["\n".join(lines)], ask=True)
+    cur = engine.current()
+    session.pending = {"kind": KIND, "qid": cur.id if cur else None, "prompt": WAITING, **stored}
+    return Turn(["\n".join(lines)], prompt=PROMPT)
+
+
+def _count_in(engine: Engine, what: str) -> Turn:
+    """计入 A B / 计入全部: rows left out as doubtful are confirmed; the same files are read again with them."""
+    pending = engine.session.pending or {}
+    waiting = left_out(pending)
+    if not waiting:
+        return Turn(["没有暂不计入的行。" + PROMPT], refused=True)
+    if what in ("全部", "所有"):
+        chosen = waiting
+    else:
+        letters = [ch.upper() for ch in what if ch.isalpha()]
+        bad = [x for x in letters if LETTERS.index(x) >= len(waiting)]
+        if bad:
+            last = LETTERS[min(len(waiting), len(LETTERS)) - 1]
+            return Turn([f"没有第 {bad[0]} 行：暂不计入的行是 A–{last}。"], refused=True)
+        chosen = [waiting[LETTERS.index(x)] for x in dict.fromkeys(letters)]
+    keys = [(str(x["key"][0]), int(x["key"][1])) for x in pending.get("suspects") or [] if x.get("confirmed")]
+    keys += [(str(x["key"][0]), int(x["key"][1])) for x in chosen]
+    before = [f["sha256"] for f in (pending.get("summary") or {}).get("files") or []]
+    t = _present(engine, list(pending.get("paths") or []), keys)
+    if t.refused:
+        return t  # the batch still waits as it was
+    now = [f["sha256"] for f in (engine.session.pending or {}).get("summary", {}).get("files") or []]
+    if now != before:  # changed on disk since: the operator confirmed rows of the file they saw
+        engine.session.pending = pending
+        return Turn(["采集表在导入之后被改动过，请重新输入“企业数据 文件路径…”导入改动后的文件。"], refused=True)
+    places = "；".join(x["place"] for x in chosen)
+    return Turn([f"好的，已计入 {places}，重新计算如下：", *t.messages], prompt=t.prompt, ask=t.ask)
+
+
+_NUMBERS_ONLY = re.compile(r"\d+(?:\s*[-－~]\s*\d+)?(?:[\s,，、;；]+\d+(?:\s*[-－~]\s*\d+)?)*")
+
+
+def _numbers(text: str, n: int) -> list[int] | None:
+    out: list[int] = []
+    text = re.sub(r"\s*([-－~])\s*", r"\1", text)  # 1 - 4 is 1-4
+    for part in re.split(r"[\s,，、;；]+", text.strip()):
+        if not part:
+            continue
+        if len(part) > 19:  # no list has such numbers (and int() of thousands of digits refuses)
+            return None
+        m = re.fullmatch(r"(\d+)\s*[-－~]\s*(\d+)", part)
+        if m:
+            a, b = int(m[1]), int(m[2])
+            if a > b or not 1 <= a <= b <= n:  # checked before expanding: 1-999999999 is no list
+                return None
+            out += range(a, b + 1)
+        elif part.isdigit():
+            out.append(int(part))
+        else:
+            return None
+    if any(not 1 <= i <= n for i in out):
+        return None
+    return list(dict.fromkeys(out))
+
+
+def reply(engine: Engine, text: str) -> Turn:
+    """The operator's choice about the waiting batch."""
+    session = engine.session
+    pending = session.pending or {}
+    items = pending.get("items") or []
+    n = len(items)
+    s = normalize(text).strip()
+    low = s.lower().rstrip("。.!！")
+    m = _COUNT_IN.fullmatch(s)
+    if m:
+        return _count_in(engine, m["what"])
+    if low in CANCEL_WORDS:
+        session.pending = None
+        return Turn(["好的，没有采用任何企业数据，答案都没有改动。"], ask=True)
+    if s in ("?", "？", "帮助", "help"):
+        return Turn([PROMPT])
+    if not s:
+        return Turn([f"直接回车不会采用任何数据。{PROMPT}"], refused=True)
+    accept: list[int] = []
+    keep: dict[int, str] = {}
+    partial_left: list[int] = []
+    if low in ALL_WORDS:  # all but the figures the operator kept last time, and totals of part of the cluster
+        accept = [i for i, it in enumerate(items, 1) if not kept_before(engine, it) and not it.get("partial")]
+        partial_left = [i for i, it in enumerate(items, 1) if it.get("partial") and not it["same"]
+                        and not kept_before(engine, it)]
+    else:
+        # the reason is taken from the text as typed: NFKC would turn its ，：；（） into ASCII
+        m = _KEEP.search(text.strip())
+        head = normalize(text.strip()[:m.start()]) if m else s
+        if m:
+            nums = _numbers(normalize(m["nums"]), n)
+            reason = " ".join(m["reason"].split()).strip(" ：:，,。")
+            if nums is None or not reason:
+                return Turn([f"没有读懂要保留哪几项：序号应在 1–{n} 之间，并写明原因。\n{PROMPT}"], refused=True)
+            if len(reason) > 200:
+                return Turn([f"原因太长：最多 200 个字，现在是 {len(reason)} 个字。"], refused=True)
+            for i in nums:
+                if not items[i - 1]["current"]:
+                    return Turn([f"第 {i} 项“{engine.label(items[i - 1]['qid'])}”当前没有填写，无法保留；"
+                                 "可以不选它，之后再填写。"], refused=True)
+                keep[i] = reason
+        got = _numbers(head, n) if head.strip() else []
+        if got is None and _NUMBERS_ONLY.fullmatch(head.strip()):
+            return Turn([f"没有这一项：序号应在 1–{n} 之间（如“1 3 5”或“1-4”）。"], refused=True)
+        if got is None or (not got and not keep):
+            return Turn([f"没有读懂“{s[:30]}”。{PROMPT}"], refused=True)
+        if set(got) & set(keep):
+            return Turn(["同一项不能既采用又保留，请重新选择。"], refused=True)
+        accept = got
+    lines, ok = apply(engine, pending, accept, keep)
+    if not ok:
+        return Turn(lines, refused=True)  # the batch still waits: the operator may pick others or cancel
+    session.pending = None
+    if partial_left:
+        names = "、".join(f"{i}. {short_label(engine.label(items[i - 1]['qid']))}" for i in partial_left[:8])
+        more = f"等 {len(partial_left)} 项" if len(partial_left) > 8 else ""
+        lines.append(f"以下各项只是部分企业的合计（{scope_text(items[partial_left[0] - 1]['evidence'])}），“全部”没有采用："
+                     f"{names}{more}。如确要采用，请重新导入后按序号逐项选择。")
+    waiting = left_out(pending)
+    if waiting:
+        lines.append(f"暂不计入的 {len(waiting)} 行（{'；'.join(x['place'] for x in waiting[:5])}"
+                     f"{'等' if len(waiting) > 5 else ''}）仍未计入：核对无误后请重新导入并输入“计入 A”，或改正后重新导入。")
+    skipped = n - len(accept) - len(keep) - len(partial_left)
+    if skipped > 0:
+        lines.append(f"其余 {skipped} 项没有改动。")
+    return Turn(lines or ["没有需要改动的项目。"], ask=True)
+
+
+def turn(engine: Engine, text: str, free_text: bool, files: Files | None = None) -> Turn | None:
+    """The conversation's hook: this command or a reply to its waiting batch; None for anything else."""
+    pending = engine.session.pending
+    if pending and pending.get("kind") == KIND:
+        if normalize(text).strip().lower() in QUIT_WORDS | SAVE_WORDS | PROGRESS_WORDS | PREVIEW_WORDS | CHECK_WORDS:
+            return None  # the chat word works; the batch keeps waiting
+        return reply(engine, text)
+    if is_command(text, free_text, files):
+        return start(engine, command_paths(text) or [], files)
+    return None

@@ -1,0 +1,664 @@
+"""Read and validate filled enterprise workbooks (.xlsx, .csv in UTF-8/BOM/GBK): all or nothing.
+
+Nothing in a file is trusted: sizes are bounded (importer limits), an .xlsx goes to python-calamine only
+after a bounded look at its shape (xlsx_scan.quick_bounds, else the full scan), CSV encodings are
+detected, never guessed (files/tables.py: decode). Every problem names file, row and column; when any file has
+one, no data is used.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import repeat, zip_longest
+from math import isnan
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import InputError
+from assistant.files.tables import (
+    IGNORED_HEADERS,
+    MAX_CELL_CHARS,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    TableError,
+    decode,
+    read_table_bytes,
+)
+from assistant.files.xlsx_scan import NotExcel, SheetLimit, check_parts, open_zip, quick_bounds, scan_xlsx, sheet_part
+from assistant.form.parse import NO_WORDS, YES_WORDS, credit_check_char, header_key, normalize, parse_uscc
+from assistant.interview.enterprises.columns import Col, Spec
+
+MAX_PROBLEMS = 30  # one screenful; the rest are counted
+MAX_FILES = 2000
+_PLAIN = re.compile(r"-?\d+(?:\.\d+)?")
+_GROUPED = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "＂": '"', "「": '"', "」": '"'})
+EXTRA_HEADERS = IGNORED_HEADERS | {"备注", "说明"}
+SPLIT = re.compile(r"[；;\n]")
+# Characters a cell can hold without showing them: zero-width, BOM, soft hyphen, direction marks. Taken out of
+# codes, numbers and choices (they would make "a 19-digit code" with nothing visible to fix); named when a
+# cell is still refused. No-break spaces read as spaces (NFKC).
+INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_NBSP = re.compile("[\u00a0\u2007\u202f]")
+HIDDEN = "（单元格里含有看不见的字符，如零宽空格、BOM 或不换行空格，请删除后重新输入）"
+
+
+class DataError(InputError):
+    """Files that cannot be used; `problems` are the lines naming file, row and column. Nothing was applied."""
+
+    def __init__(self, problems: list[str], total: int | None = None, code: int = 1):
+        self.problems = problems
+        self.total = total if total is not None else len(problems)
+        self.code = code
+        more = f"\n  …另有 {self.total - len(problems)} 处未列出。" if self.total > len(problems) else ""
+        super().__init__("企业数据有 {} 处问题，没有采用任何数据：\n{}{}".format(
+            self.total, "\n".join(f"  - {p}" for p in problems), more))
+
+
+@dataclass
+class SourceFile:
+    name: str
+    sha256: str
+    rows: int
+
+
+@dataclass
+class Suspect:
+    """A row a `leave_out` warning names (e.g. 产值 typed in 元): left out of every figure until confirmed."""
+
+    index: int  # position in Rows
+    place: str  # 采集表.xlsx 第 5 行
+    why: str
+    key: tuple[str, int]  # (file SHA-256, sheet row): how a confirmation names it across re-reads
+    confirmed: bool = False
+
+
+@dataclass
+class Rows:
+    """Validated rows, column-wise: values[col id][i] (None = empty); where[i] = (file index, sheet row)."""
+
+    spec: Spec
+    values: dict[str, list[Any]]
+    where: list[tuple[int, int]]
+    files: list[SourceFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the spec's warning checks: to look at, not refused
+    suspects: list[Suspect] = field(default_factory=list)  # rows a leave_out check names (confirmed or not)
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+    @property
+    def used(self) -> list[int]:
+        """The rows every figure is computed from: all but the suspect rows not confirmed."""
+        out = {s.index for s in self.suspects if not s.confirmed}
+        return [i for i in range(len(self.where)) if i not in out] if out else list(range(len(self.where)))
+
+    def row(self, i: int) -> dict[str, Any]:
+        return {cid: col[i] for cid, col in self.values.items()}
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.total = 0
+
+    def add(self, text: str) -> None:
+        self.total += 1
+        if len(self.lines) < MAX_PROBLEMS:
+            self.lines.append(text)
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise DataError(self.lines, self.total)
+
+
+# -- files -> raw rows ------------------------------------------------------------------------------
+def _xlsx_rows(name: str, raw: bytes, sheet: str) -> list[list[Any]]:
+    import zipfile
+
+
+    try:
+        with open_zip(raw) as z:
+            check_parts(z)
+            sheet_name, part = sheet_part(z, sheet)
+            bounds = None
+            if not quick_bounds(z, part, MAX_ROWS, MAX_COLUMNS, MAX_CELLS):
+                scan = scan_xlsx(z, MAX_ROWS, MAX_COLUMNS, MAX_CELLS, prefer=sheet)
+                if scan.formula_without_value is not None:
+                    r, c = scan.formula_without_value
+                    raise TableError(f"{name}：第 {r} 行第 {c} 列是公式，没有计算结果，请在 Excel 中保存后再导入。")
+                bounds = (scan.max_row, scan.max_col)
+    except NotExcel as exc:
+        raise TableError(exc.message(name)) from None
+    except SheetLimit as exc:
+        raise TableError(f"{name}：{exc}") from None
+    except zipfile.BadZipFile:
+        raise TableError(f"{name} 不是有效的 Excel 文件（文件已损坏）。") from None
+    if bounds is not None and bounds[0] == 0:
+        return []
+    if bounds is not None:
+        return _openpyxl_rows(name, raw, sheet_name, bounds)
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+        rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    except (CalamineError, ValueError, KeyError, OSError) as exc:
+        raise TableError(f"{name} 不是有效的 Excel 文件（无法读取表格内容：{type(exc).__name__}）。") from None
+    return rows
+
+
+def _openpyxl_rows(name: str, raw: bytes, sheet_name: str, bounds: tuple[int, int]) -> list[list[Any]]:
+    """The slow, safe path for an unusual sheet: only the scanned range is read."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    try:
+        ws = wb[sheet_name]
+        ws.reset_dimensions()
+        return [list(r) for r in ws.iter_rows(max_row=bounds[0], max_col=bounds[1], values_only=True)]
+    except Exception as exc:  # openpyxl raises many kinds on damaged parts
+        raise TableError(f"{name} 不是有效的 Excel 文件（无法读取表格内容：{type(exc).__name__}）。") from None
+    finally:
+        wb.close()
+
+
+def _csv_rows(name: str, raw: bytes, spec: Spec) -> list[list[Any]]:
+    keys = _header_keys(spec)
+
+    def known(text: str) -> bool:
+        first = next((line for line in text[:65536].splitlines() if line.strip(" ,;\t")), "")
+        heads = next(csv.reader([first], delimiter=_delimiter(first)), [])
+        return sum(header_key(h) in keys for h in heads) >= 2
+
+    text, _enc = decode(raw, known, name)
+    if "\x00" in text:
+        raise TableError(f"{name} 不是表格文件（看起来是二进制文件）。")
+    first = text.split("\n", 1)[0]
+    rows: list[list[Any]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
+    try:
+        for n, r in enumerate(reader, 1):
+            if n > MAX_ROWS:
+                raise TableError(f"{name}：超过 {MAX_ROWS} 行的上限，请分成几个文件。")
+            if len(r) > MAX_COLUMNS:
+                raise TableError(f"{name}：第 {n} 行超过 {MAX_COLUMNS} 列的上限。")
+            rows.append(r)
+    except csv.Error as exc:
+        raise TableError(f"{name} 不是有效的 CSV 文件（第 {reader.line_num} 行：{exc}）。") from None
+    return rows
+
+
+def _delimiter(first: str) -> str:
+    return max(("\t", ",", ";"), key=lambda d: (first.count(d), d == ","))
+
+
+def read_file(path: Path, spec: Spec) -> tuple[SourceFile, list[list[Any]]]:
+    """One file's rows (the header row first) and its identity (name, SHA-256). TableError when unreadable."""
+    path = Path(path).expanduser()
+    name = path.name
+    raw = read_table_bytes(path)
+    digest = hashlib.sha256(raw).hexdigest()
+    rows = _xlsx_rows(name, raw, spec.sheet) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(name, raw, spec)
+    return SourceFile(name, digest, 0), rows
+
+
+# -- header matching --------------------------------------------------------------------------------
+def _header_keys(spec: Spec) -> dict[str, Col]:
+    keys: dict[str, Col] = {}
+    for c in spec.columns:
+        for text in (c.title, c.header, c.id):
+            keys.setdefault(header_key(text), c)
+    return keys
+
+
+def _match(spec: Spec, name: str, header: list[Any], problems: _Problems) -> list[Col | None] | None:
+    keys = _header_keys(spec)
+    out: list[Col | None] = []
+    seen: set[str] = set()
+    ok = True
+    for i, h in enumerate(header, 1):
+        text = "" if h is None else INVISIBLE.sub("", str(h)).strip()
+        col = keys.get(header_key(text)) if text else None
+        if col is None:
+            if text and header_key(text) not in EXTRA_HEADERS:
+                problems.add(f"{name} 第 1 行第 {i} 列：无法识别的列“{text[:40]}”（请使用采集表的表头，不要改动）")
+                ok = False
+            out.append(None)
+            continue
+        if col.id in seen:
+            problems.add(f"{name} 第 1 行第 {i} 列：“{col.title}”出现了两次")
+            ok = False
+        seen.add(col.id)
+        out.append(col)
+    missing = [c.title for c in spec.columns if c.required and c.id not in seen]
+    if missing:
+        problems.add(f"{name}：缺少必填的列：{'、'.join(missing)}")
+        ok = False
+    return out if ok else None
+
+
+# -- cells ------------------------------------------------------------------------------------------
+def _visible(v: str) -> tuple[str, bool]:
+    """The cell's text without invisible characters, and whether it held any (no-break spaces included)."""
+    clean = INVISIBLE.sub("", v)
+    return clean, len(clean) != len(v) or bool(_NBSP.search(v))
+
+
+def shown_number(d: Decimal) -> str:
+    """A number as a person reads it: 1×10^30 rather than thirty-one digits."""
+    if d.adjusted() >= 15:
+        mantissa, exp = format(d, ".3e").split("e")
+        return f"{mantissa.rstrip('0').rstrip('.')}×10^{int(exp)}"
+    return format(d.normalize(), "f") if d == d.to_integral_value() else str(d)
+
+
+def _number(v: Any, integer: bool) -> Decimal:
+    """A cell as a non-negative number; ValueError with the reason in Chinese."""
+    if type(v) is float:
+        if v != v or v in (float("inf"), float("-inf")):
+            raise ValueError("不是有限的数字")
+        d = Decimal(repr(v))
+    elif type(v) is int:
+        d = Decimal(v)
+    elif isinstance(v, str):
+        s, hidden = _visible(v)
+        s = normalize(s).strip()
+        if _PLAIN.fullmatch(s):
+            d = Decimal(s)
+        elif _GROUPED.fullmatch(s):
+            d = Decimal(s.replace(",", ""))
+        else:
+            raise ValueError(f"“{s[:20]}”不是数字" + (HIDDEN if hidden else "（只填数字，不要填单位或文字）"))
+    elif isinstance(v, bool):
+        raise ValueError("不是数字")
+    else:
+        raise ValueError(f"“{str(v)[:20]}”不是数字")
+    if d < 0:
+        raise ValueError(f"{shown_number(d)} 是负数，本列不能为负")  # -50, not -50.0
+    if integer and d != d.to_integral_value():
+        raise ValueError(f"{d} 不是整数")
+    return d
+
+
+_YES = {w for w in YES_WORDS} | {"true", "√"}
+_NO = {w for w in NO_WORDS} | {"false"}
+
+
+def _yesno(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    s = normalize(INVISIBLE.sub("", str(v))).strip().lower()
+    if s in _YES:
+        return True
+    if s in _NO:
+        return False
+    raise ValueError(f"“{s[:20]}”应为“是”或“否”")
+
+
+def _choice(col: Col, v: Any) -> str:
+    s = normalize(INVISIBLE.sub("", str(v))).strip().translate(_QUOTES)
+    for o in col.options:
+        if s in (o.id, o.label.translate(_QUOTES)):
+            return o.id
+    raise ValueError(f"“{s[:20]}”不是可选项（可选：{'、'.join(o.label for o in col.options)}）")
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, (datetime, date)):
+        v = v.isoformat()
+    s = " ".join(INVISIBLE.sub("", str(v)).split())
+    if len(s) > MAX_CELL_CHARS:
+        raise ValueError(f"内容超过 {MAX_CELL_CHARS} 个字符")
+    return s
+
+
+def _empty(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _blank(row: Sequence[Any]) -> bool:
+    """No cell of the row holds anything (None, "" or spaces only)."""
+    return all(map(_empty, row))
+
+
+def convert(col: Col, v: Any) -> Any:
+    """A cell as its column's value; ValueError (the reason) when it is not one."""
+    t = col.type
+    if t == "decimal":
+        return _number(v, False)
+    if t == "integer":
+        return _number(v, True)
+    if t == "yesno":
+        return _yesno(v)
+    if t == "choice":
+        return _choice(col, v)
+    if t == "uscc":
+        text, hidden = _visible(str(v))
+        try:
+            return parse_uscc(col, text).value  # type: ignore[arg-type]
+        except InputError as exc:
+            raise ValueError(str(exc).rstrip("。") + (HIDDEN if hidden else "")) from None
+    return _text(v)
+
+
+# -- all files ---------------------------------------------------------------------------------------
+_INF = float("inf")
+_CODE = re.compile(r"[0-9A-HJ-NP-RTUWXY]{18}")
+
+
+def _bounded(col: Col, out: list[Any], bad: dict[int, str]) -> list[Any]:
+    """Cells above the column's plausible per-enterprise maximum are refused (None, reason in `bad`), so no
+    absurd figure (1e30, 10^18 万元) reaches any arithmetic."""
+    top = col.max
+    if top is None:
+        return out
+    unit = f" {col.unit}" if col.unit else ""
+    for j, v in enumerate(out):
+        if v is not None and v > top:
+            bad[j] = (f"{shown_number(v)}{unit} 超过一家企业可能的上限（{shown_number(top)}{unit}），"
+                      "请核对数字和单位（是否把“元”当成了“万元”）" if col.unit == "万元" else
+                      f"{shown_number(v)}{unit} 超过一家企业可能的上限（{shown_number(top)}{unit}），请核对")
+            out[j] = None
+    return out
+
+
+def _number_column(vals: Sequence[Any], integer: bool, bad: dict[int, str],
+                   top: float = _INF) -> tuple[list[Any], bool]:
+    """A column of numbers (None for empty), and whether every one is known to be within `top`; `bad` gets
+    position -> reason.
+
+    A spreadsheet column is mostly floats: when every filled cell is a finite non-negative float (an
+    integer where the column wants one) within `top`, they are converted in one pass; anything else goes
+    cell by cell (and is bounded after)."""
+    floats = [v for v in vals if type(v) is float]
+    blanks = 0 if len(floats) == len(vals) else vals.count(None) + vals.count("")
+    if floats and len(floats) + blanks == len(vals) and not any(map(isnan, floats)) \
+            and min(floats) >= 0 and max(floats) < _INF and max(floats) <= top \
+            and (not integer or all(map(float.is_integer, floats))):
+        # whole numbers as integers (120, not 120.0); otherwise repr, the shortest text that reads back as
+        # the float, i.e. the figure as typed (0.37, not 0.3699…)
+        whole = integer or all(map(float.is_integer, floats))
+        got = list(map(Decimal, map(int, floats) if whole else map(repr, floats)))
+        if not blanks:
+            return got, True
+        it = iter(got)
+        return [next(it) if type(v) is float else None for v in vals], True
+    out: list[Any] = [None] * len(vals)
+    dec = Decimal
+    for j, v in enumerate(vals):
+        t = type(v)
+        if t is float:
+            if 0 <= v < _INF and (not integer or v.is_integer()):
+                out[j] = dec(int(v)) if integer else dec(repr(v))
+                continue
+        elif t is int:
+            if v >= 0:
+                out[j] = dec(v)
+                continue
+        elif v is None or v == "" or (t is str and not v.strip()):
+            continue
+        try:
+            out[j] = _number(v, integer)
+        except ValueError as exc:
+            bad[j] = str(exc)
+    return out, False
+
+
+def _column(col: Col, vals: Sequence[Any], bad: dict[int, str]) -> list[Any]:
+    if col.type in ("decimal", "integer"):
+        # a column of floats all within the maximum needs no second pass
+        top = float(col.max) if col.max is not None else _INF
+        numbers, within = _number_column(vals, col.type == "integer", bad, top)
+        return numbers if within else _bounded(col, numbers, bad)
+    out: list[Any] = [None] * len(vals)
+    quick: dict[Any, Any] = {}
+    if col.type == "yesno":
+        quick = {**dict.fromkeys(_YES, True), **dict.fromkeys(_NO, False), "是": True, "否": False}
+    elif col.type == "choice":
+        quick = {o.label: o.id for o in col.options}
+    code = col.type == "uscc"
+    for j, v in enumerate(vals):
+        if v is None or v == "" or (type(v) is str and not v.strip()):
+            continue
+        if code and type(v) is str and _CODE.fullmatch(v) and credit_check_char(v[:17]) == v[17]:
+            out[j] = v  # the common case: a correct code as printed on the licence
+            continue
+        if type(v) is str and v in quick:
+            out[j] = quick[v]
+            continue
+        try:
+            out[j] = convert(col, v)
+        except ValueError as exc:
+            bad[j] = str(exc)
+    return out
+
+
+def read_rows(paths: list[Path], spec: Spec, confirmed: Collection[tuple[str, int]] = ()) -> Rows:
+    """Every file read and every row validated; DataError (all problems, by file/row/column) when any is wrong.
+
+    `confirmed`: rows (file SHA-256, sheet row) the operator confirmed although a leave_out check names them.
+    Cells are converted column by column (a 10 000-row workbook has ~400 000 of them)."""
+    if not paths:
+        raise DataError(["没有给出文件：请给出企业数据采集表（.xlsx 或 .csv）的路径"])
+    if len(paths) > MAX_FILES:
+        raise DataError([f"一次最多导入 {MAX_FILES} 个文件，收到 {len(paths)} 个"])
+    problems = _Problems()
+    values: dict[str, list[Any]] = {c.id: [] for c in spec.columns}
+    where: list[tuple[int, int]] = []
+    files: list[SourceFile] = []
+    seen: dict[str, tuple[str, int]] = {}  # key value -> (file, sheet row) where first seen
+    by_content: dict[str, tuple[str, Path]] = {}  # SHA-256 -> (name shown, path) of the files read
+    key = next(c for c in spec.columns if c.key)
+    names = [Path(p).name for p in paths]
+    dup_names = {n for n in names if names.count(n) > 1}
+    for path in paths:
+        p = Path(path)
+        shown = str(p) if p.name in dup_names else p.name
+        try:
+            src, raw_rows = read_file(p, spec)
+        except TableError as exc:
+            problems.add(str(exc).rstrip("。"))
+            continue
+        src.name = shown
+        twin = by_content.get(src.sha256)
+        if twin is not None:  # every row would read as a duplicate of itself
+            same = twin[0] == shown or twin[1] == p.resolve()
+            problems.add(f"{shown} 给出了两次（同一个文件），请只给一次" if same else
+                         f"{shown} 与 {twin[0]} 是同一个文件（内容完全相同），请只给其中一个")
+            continue
+        by_content[src.sha256] = (shown, p.resolve())
+        files.append(src)
+        start = next((i for i, r in enumerate(raw_rows) if not _blank(r)), None)
+        if start is None:
+            problems.add(f"{shown}：文件是空的，没有表头也没有数据")
+            continue
+        cols = _match(spec, shown, list(raw_rows[start]), problems)
+        if cols is None:
+            continue
+        data: list[list[Any]] = []
+        sheet_rows: list[int] = []
+        for ri in range(start + 1, len(raw_rows)):
+            r = raw_rows[ri]
+            if not _blank(r):
+                data.append(r)
+                sheet_rows.append(ri + 1)
+        src.rows = n = len(data)
+        if n == 0:
+            problems.add(f"{shown}：只有表头，没有企业数据")
+            continue
+        found: list[tuple[int, int, str]] = []  # (row position, column position, text), sorted below
+        converted: dict[str, list[Any]] = {}
+        by_column = list(zip_longest(*data))  # a short row reads as empty cells
+        for ci, col in enumerate(cols):
+            if col is None:
+                continue
+            vals = by_column[ci] if ci < len(by_column) else (None,) * n
+            bad: dict[int, str] = {}
+            out = _column(col, vals, bad)
+            for j, why in bad.items():
+                found.append((j, ci, f"{shown} 第 {sheet_rows[j]} 行“{col.title}”：{why}"))
+            # (not `None in out`: comparing a Decimal with None goes through the numbers ABCs, 10× slower)
+            if col.required and any(v is None for v in out):
+                for j, v in enumerate(out):
+                    if v is None and j not in bad:
+                        found.append((j, ci, f"{shown} 第 {sheet_rows[j]} 行“{col.title}”：必填，不能为空"))
+            converted[col.id] = out
+        for c in spec.columns:
+            converted.setdefault(c.id, [None] * n)
+        failed = {j for j, _, _ in found}
+        for j, why in _row_checks(spec, converted, n, failed):
+            found.append((j, 10_000, f"{shown} 第 {sheet_rows[j]} 行：{why}"))
+            failed.add(j)
+        for j, code in enumerate(converted[key.id]):
+            if code is None or j in failed:
+                continue
+            if code in seen:
+                first, at = seen[code]
+                found.append((j, 20_000, f"{shown} 第 {sheet_rows[j]} 行：{key.header} {code} 与 {first} 第 {at} 行重复"
+                                         "（同一企业只能出现一次）"))
+                failed.add(j)
+            else:
+                seen[code] = (shown, sheet_rows[j])
+        for _, _, text in sorted(found):
+            problems.add(text)
+        if problems.total:
+            continue  # nothing of a refused batch is used: keep reading only to name every problem
+        for cid, out in converted.items():
+            values[cid].extend(out)
+        where.extend(zip(repeat(len(files) - 1), sheet_rows))
+    problems.raise_if_any()
+    rows = Rows(spec, values, where, files)
+    rows.warnings, rows.suspects = _warnings(rows, set(confirmed))
+    return rows
+
+
+def _warnings(rows: Rows, confirmed: set[tuple[str, int]], most: int = 5) -> tuple[list[str], list[Suspect]]:
+    """The spec's warning checks over all rows (all files): what looks wrong but may be right; and the rows a
+    leave_out check names (every one: each is left out until confirmed)."""
+    out: list[str] = []
+    suspects: dict[int, Suspect] = {}
+    vals = rows.values
+
+    def at(j: int) -> str:
+        fi, r = rows.where[j]
+        return f"{rows.files[fi].name} 第 {r} 行"
+
+    for ch in rows.spec.checks:
+        found: list[str] = []
+        if ch.kind == "apart":
+            a, b, factor = vals[ch.cols[0]], vals[ch.cols[1]], Decimal(ch.factor)
+            for j in range(len(rows)):
+                x, y = a[j], b[j]
+                if x and y and (x >= y * factor or y >= x * factor):
+                    why = _fill(ch.message, {c: vals[c][j] for c in ch.cols})
+                    if not ch.leave_out:
+                        found.append(f"{at(j)}：{why}")
+                    elif j in suspects:
+                        suspects[j].why += f"；{why}"
+                    else:
+                        fi, r = rows.where[j]
+                        key = (rows.files[fi].sha256, r)
+                        suspects[j] = Suspect(j, at(j), why, key, key in confirmed)
+        elif ch.kind == "unique":
+            seen: dict[Any, list[int]] = {}
+            for j, v in enumerate(vals[ch.cols[0]]):
+                if v is not None:
+                    seen.setdefault(v, []).append(j)
+            for v, js in seen.items():
+                if len(js) > 1:
+                    by_file: dict[str, list[str]] = {}
+                    for j in js[:most]:
+                        fi, r = rows.where[j]
+                        by_file.setdefault(rows.files[fi].name, []).append(str(r))
+                    places = "、".join(f"{name} 第 {'、'.join(rs)} 行" for name, rs in by_file.items())
+                    found.append(f"{places}：{_fill(ch.message, {ch.cols[0]: v})}")
+        out += found[:most] + ([f"（另有 {len(found) - most} 处）"] if len(found) > most else [])
+    return out, [suspects[j] for j in sorted(suspects)]
+
+
+def _row_checks(spec: Spec, cols: dict[str, list[Any]], n: int, skip: set[int]) -> list[tuple[int, str]]:
+    """The spec's row rules over whole columns; rows already refused are skipped."""
+    out: list[tuple[int, str]] = []
+    for ch in spec.checks:
+        if ch.warning:
+            continue
+        if ch.kind == "le" and not ch.where:  # a ≤ b + c + …, the common rule, kept quick
+            a, b, extra = cols[ch.cols[0]], cols[ch.cols[1]], [cols[c] for c in ch.cols[2:]]
+            for j in range(n):
+                x, y = a[j], b[j]
+                # the added columns are never negative: x ≤ y settles it without them
+                if x is None or y is None or x <= y or j in skip:
+                    continue
+                if extra:
+                    y = y + sum((c[j] or 0 for c in extra), Decimal(0))
+                    if x <= y:
+                        continue
+                out.append((j, _fill(ch.message, {c: cols[c][j] for c in ch.cols})))
+            continue
+        used = set(ch.cols) | {c for c, _ in ch.where}
+        if ch.kind == "pairs":  # only rows that fill one of them
+            rows = [j for j in range(n) if any(cols[c][j] is not None for c in ch.cols)]
+        elif ch.kind == "needs":
+            rows = [j for j in range(n) if any(cols[c][j] is None for c in ch.cols)]
+        else:
+            rows = [j for j in range(n) if cols[ch.cols[0]][j] is not None]
+        for j in rows:
+            if j in skip:
+                continue
+            out += [(j, why) for why in _check_row([ch], {c: cols[c][j] for c in used})]
+    return out
+
+
+def _check_row(checks: list[Any], row: dict[str, Any]) -> list[str]:
+    out = []
+    for ch in checks:
+        if ch.where and not all(_holds(row.get(c), v) for c, v in ch.where):
+            continue
+        if ch.kind == "le":
+            first, second = row.get(ch.cols[0]), row.get(ch.cols[1])
+            if first is None or second is None:
+                continue
+            total = second + sum((row.get(c) or 0 for c in ch.cols[2:]), Decimal(0))
+            if first > total:
+                out.append(_fill(ch.message, row))
+        elif ch.kind == "needs":
+            if any(row.get(c) is None for c in ch.cols):
+                out.append(_fill(ch.message, row))
+        elif ch.kind == "pairs":
+            counts = {len(parts(row.get(c))) for c in ch.cols}
+            if len(counts) > 1:
+                out.append(_fill(ch.message, row))
+    return out
+
+
+def parts(v: Any) -> list[str]:
+    """A cell holding several items (分支机构名称：A；B)."""
+    if v is None:
+        return []
+    return [p.strip() for p in SPLIT.split(str(v)) if p.strip()]
+
+
+def _holds(v: Any, want: Any) -> bool:
+    return v in want if isinstance(want, tuple) else v == want
+
+
+def _fill(message: str, row: dict[str, Any]) -> str:
+    def sub(m: re.Match[str]) -> str:
+        v = row.get(m[1])
+        if isinstance(v, Decimal) and v == v.to_integral_value():
+            return format(v.normalize(), "f")  # 15482500, not 15482500.0
+        return "空" if v is None else str(v)
+
+    return re.sub(r"\{(\w+)\}", sub, message)
+

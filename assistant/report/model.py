@@ -1,0 +1,653 @@
+"""The report as printed, independent of the output format.
+
+build_report(engine) walks the layout spec (templates/<form>.layout.yaml) and the flow, and returns
+a Report: cover lines, parts made of blocks (headings, paragraphs, tables with merged cells), the
+appendix lists and the calculation evidence. The Markdown templates and the docx writer only draw
+this structure; they never look at answers themselves, so both show the same thing.
+All text here is user data: it is cleaned of control characters and never rendered as a template.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from assistant.errors import DuplicateKey, FlowError
+from assistant.files.yamlio import yaml_load
+from assistant.form.catalog import file_of
+from assistant.form.flow import Question, fill
+from assistant.form.override import basis_text, typed
+from assistant.form.parse import NONE_TEXT, clean_text
+from assistant.form.values import NOT_APPLICABLE, show_cell
+from assistant.interview.enterprises.evidence import appendix_rows, counts
+from assistant.interview.findings import WARNING, Finding, blocking
+from assistant.text.cjkwrap import display_width
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from assistant.form.flow import Column, Flow
+    from assistant.interview.engine import Engine
+
+MISSING = "【未填】"
+NAMES_IN_CELL = 110  # display width (a Chinese character counts 2) of platform names printed in a cell
+PAGE_BODY_CM = 23.0  # A4 minus margins and the part heading: what one part's table may take
+# The height model errs high (keeping rows together needs that): a part 三 with 60 long platform names
+# was estimated at 24.0 cm and set by LibreOffice in about 21.7 cm. A warning needs more than that.
+ESTIMATE_HIGH_BY = 1.12
+CHECKED, UNCHECKED = "☑", "☐"
+
+
+@dataclass
+class Cell:
+    text: str = ""
+    span: int = 1  # grid columns covered
+    merge: str | None = None  # vertical merge: "restart" on the first row, "continue" below
+    bold: bool = False
+    center: bool = False
+    missing: bool = False
+    right_lines: tuple[int, ...] = ()  # indexes of text lines aligned right (seal and date lines)
+
+
+@dataclass
+class Row:
+    cells: list[Cell]
+    qid: str | None = None
+    header: bool = False
+
+
+@dataclass
+class Grid:
+    """A table drawn as on the form (small; merged cells allowed)."""
+
+    widths: list[float]  # cm
+    rows: list[Row]
+
+
+    def row_heights_cm(self) -> list[float]:
+        """A rough printed height of each row (10.5 pt text)."""
+        scale = 16.0 / sum(self.widths)
+        out = []
+        for row in self.rows:
+            lines, col = 1, 0
+            for c in row.cells:
+                width = sum(self.widths[col:col + c.span]) * scale - 0.32
+                col += c.span
+                if c.merge == "continue":
+                    continue
+                n = sum(max(1, -(-display_width(part) * 0.185 // max(width, 0.5))) for part in c.text.split("\n"))
+                lines = max(lines, int(n))
+            out.append(lines * 0.56 + 0.16)
+        return out
+
+    def height_cm(self) -> float:
+        """Used to decide whether rows can be kept together, and to warn before a part runs over a page."""
+        return sum(self.row_heights_cm())
+
+    def fits_page(self) -> bool:
+        return self.height_cm() <= PAGE_BODY_CM
+
+
+@dataclass
+class ListTable:
+    """An attached list: 序号 first, then the list's columns; rows are plain text (fast path)."""
+
+    qid: str
+    title: str
+    headers: list[str]
+    rows: list[list[str]]
+    widths: list[float] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+
+@dataclass
+class Block:
+    kind: str  # heading | subheading | para | note | grid | list | sign
+    text: str = ""
+    grid: Grid | None = None
+    table: ListTable | None = None
+    lines: list[str] = field(default_factory=list)  # sign lines (right aligned)
+    qid: str | None = None
+    missing: bool = False
+
+
+@dataclass
+class Part:
+    id: str
+    title: str
+    blocks: list[Block]
+    new_page: bool = True
+    one_page: bool = False  # parts 一–六: 不得串页
+
+
+@dataclass
+class Report:
+    form: str
+    attachment: str
+    title: str
+    year: int
+    cover: list[tuple[str, str]]
+    issuer: str
+    instructions_title: str
+    instructions: list[str]
+    parts: list[Part]
+    appendices: list[Part]
+    missing: list[str]  # blocking findings, as sentences
+    draft: bool = False
+    author: str = ""  # document properties: who files it (the layout's `properties`)
+    subject: str = ""
+
+    @property
+    def all_parts(self) -> list[Part]:
+        return self.parts + self.appendices
+
+
+@cache
+def load_layout(form: str) -> dict[str, Any]:
+    """The form's layout (templates/<form>.layout.yaml); {} when it has none (see _plain_parts)."""
+    path = file_of(form, "templates", f"{form}.layout.yaml")
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml_load(fh)
+    except FileNotFoundError:
+        return {}
+    except Exception as exc:
+        if isinstance(exc, DuplicateKey) or type(exc).__module__.startswith("yaml"):
+            raise FlowError(f"{path}: 不是有效的 YAML：{exc}") from None
+        raise
+    if not isinstance(data, dict):
+        raise FlowError(f"{path}: 顶层应是一个映射（cover、parts……）")
+    return data
+
+
+def _cut(text: str, width: int) -> str:
+    """The beginning of text within `width` display columns, marked with …"""
+    out, used = [], 0
+    for ch in text:
+        used += display_width(ch)
+        if used > width - 2:
+            break
+        out.append(ch)
+    return "".join(out) + "…"
+
+
+def _clean(text: Any) -> str:
+    return clean_text(str(text)) if text is not None else ""
+
+
+def _cell_formatter(col: Column) -> Callable[[Any], str]:
+    """show_cell for one column, with choice labels looked up in a dict (lists can be 10 000 rows)."""
+    if col.type == "choice":
+        labels = {o.id: _clean(o.label or o.id) for o in col.options}
+        return lambda v: labels.get(v, _inline(v)) if v not in (None, "") else ""
+    if col.type == "text":
+        return lambda v: _inline(v) if v not in (None, "") else ""
+    return lambda v: _inline(show_cell(col, v))
+
+
+def _inline(text: str) -> str:
+    """One-line text for a table cell or list row."""
+    return " ".join(_clean(text).split("\n")).replace("\r", "").replace("\t", " ")
+
+
+class _Builder:
+    def __init__(self, engine: Engine, draft: bool):
+        self.e = engine
+        self.flow = engine.flow
+        self.year = engine.year
+        self.draft = draft
+        self.placed: set[str] = set()
+        self.overflow: list[str] = []  # lists cut short in a cell, printed in full as appendices
+
+    # -- values ------------------------------------------------------------------------------
+    def label(self, q: Question | str) -> str:
+        return _clean(self.e.official_label(q))
+
+    def text(self, s: str) -> str:
+        return _clean(fill(s, self.year))
+
+    def missing(self, qid: str) -> bool:
+        q = self.flow[qid]
+        if not self.e.is_relevant(qid) or qid in self.e.state.not_applicable:
+            return False
+        if q.computes:
+            return self.e.value(qid) is None
+        return q.required and qid not in self.e.session.answers
+
+    def value(self, qid: str) -> str:
+        """The answer as printed in a cell: no unit (the label carries it), 无 / 不适用 / 【未填】."""
+        self.placed.add(qid)
+        q = self.flow[qid]
+        if qid in self.e.state.not_applicable:
+            return NOT_APPLICABLE
+        if self.missing(qid):
+            return MISSING
+        if not self.e.is_relevant(qid):
+            return NONE_TEXT
+        if not q.calculated and qid not in self.e.session.answers:
+            return NONE_TEXT
+        shown = self.e.shown(qid, unit=False)
+        return _inline(shown) if q.type != "longtext" else _clean(shown)
+
+    def checkboxes(self, qid: str) -> tuple[str, bool]:
+        self.placed.add(qid)
+        q = self.flow[qid]
+        stored = self.e.value(qid)
+        if q.type == "yesno" and stored is not None:
+            stored = "yes" if stored else "no"
+        options = [(o.id, o.label or o.id) for o in q.options] or [("yes", "是"), ("no", "否")]
+        boxes = "　".join(f"{CHECKED if oid == stored else UNCHECKED}{_clean(label)}" for oid, label in options)
+        if self.missing(qid):
+            return f"{boxes}　{MISSING}", True
+        return boxes, False
+
+    # -- parts 一–六 --------------------------------------------------------------------------
+    def field_row(self, spec: dict[str, Any], ncols: int) -> Row:
+        qid = spec["field"]
+        q = self.flow[qid]
+        val = self.value(qid)
+        miss = val == MISSING
+        if spec.get("unit") and val not in (MISSING, NONE_TEXT, NOT_APPLICABLE, ""):
+            val = f"{val} {spec['unit']}"
+        note = self.text(q.note)
+        if note and q.computes and q.evidence:
+            note += appendix_ref(EVIDENCE)
+        elif note and q.list_id:
+            note += appendix_ref(q.list_id)
+        text = f"{val}　{note}" if note else val
+        return Row([Cell(self.label(q)), Cell(text, span=ncols - 1, missing=miss)], qid=qid)
+
+    def part_grid(self, spec: dict[str, Any]) -> Grid:
+        widths = [float(w) for w in spec["widths"]]
+        n = len(widths)
+        rows: list[Row] = []
+        for item in spec["rows"]:
+            if item == "year":
+                year = Cell(f"{self.year} 年", span=n - 1, bold=True, center=True)
+                rows.append(Row([Cell("年度", bold=True, center=True), year], header=True))
+            elif "field" in item:
+                rows.append(self.field_row(item, n))
+            elif "choice" in item:
+                qid = item["choice"]
+                text, miss = self.checkboxes(qid)
+                text += appendix_ref(f"{DETAILS}{qid}")  # the details of a 是 went to 补充说明
+                rows.append(Row([Cell(self.label(qid)), Cell(text, span=n - 1, missing=miss)], qid=qid))
+            elif "matrix" in item:
+                rows.extend(self.matrix_rows(item["matrix"], n))
+            elif "group" in item:
+                rows.extend(self.group_rows(item, n))
+            else:
+                raise ValueError(f"unknown layout row {item!r}")
+        return Grid(widths, rows)
+
+    def matrix_rows(self, qid: str, n: int) -> list[Row]:
+        q = self.flow[qid]
+        self.placed.add(qid)
+        stored = self.e.value(qid) or {}
+        miss = self.missing(qid)
+        label = self.label(q) + (f"\n{self.text(q.note)}" if q.note else "")
+        if q.note and q.list_id:
+            label += appendix_ref(q.list_id, "\n")
+        if miss:
+            label += f"\n{MISSING}"
+        # n == 4: label | corner | one column per col option
+        head = [Cell(label, merge="restart", missing=miss), Cell(self.text(q.corner or "类别"), center=True, bold=True)]
+        head += [Cell(self.text(c.label), center=True, bold=True) for c in q.cols]
+        rows = [Row(head, qid=qid)]
+        for r in q.rows:
+            cells = [Cell("", merge="continue"), Cell(self.text(r.label), center=True)]
+            for c in q.cols:
+                v = (stored.get(r.id) or {}).get(c.id)
+                cells.append(Cell(MISSING if v is None and miss else str(v if v is not None else 0), center=True))
+            rows.append(Row(cells, qid=qid))
+        return rows
+
+    def group_rows(self, spec: dict[str, Any], n: int) -> list[Row]:
+        rows = []
+        for i, qid in enumerate(spec["counts"]):
+            q = self.flow[qid]
+            count = self.value(qid)
+            names = "无"
+            if q.list_id:
+                self.placed.add(q.list_id)
+                items = self.e.value(q.list_id) or []
+                if not items and self.missing(q.list_id):
+                    names = MISSING  # a count above 0 whose names are not entered yet
+                elif items:
+                    all_names = [_inline(next(iter(row.values()), "")) for row in items]
+                    names = "；".join(all_names)
+                    if display_width(names) > NAMES_IN_CELL:
+                        # Too long for the cell (parts 一–六 must each fit one page): the first
+                        # names here, the full list as an appendix.
+                        kept: list[str] = []
+                        for nm in all_names:
+                            if display_width("；".join([*kept, nm])) > NAMES_IN_CELL:
+                                if not kept:  # one name longer than the cell: its beginning, then …
+                                    kept.append(_cut(nm, NAMES_IN_CELL))
+                                break
+                            kept.append(nm)
+                        names = f"{'；'.join(kept)} 等 {len(all_names)} 个{appendix_ref(q.list_id, '，')}"
+                        self.overflow.append(q.list_id)
+            text = f"数量：{MISSING}" if count == MISSING else f"数量：{count} 个　名称：{names}"
+            miss = MISSING in (count, names)
+            first = Cell(self.text(spec["group"]), merge="restart" if i == 0 else "continue")
+            if i:
+                first.text = ""
+            rows.append(Row([first, Cell(self.label(q)), Cell(text, span=n - 2, missing=miss)], qid=qid))
+        return rows
+
+    # -- part 七 -------------------------------------------------------------------------------
+    def narrative(self, qid: str, heading: bool = True) -> list[Block]:
+        q = self.flow[qid]
+        val = self.value(qid)
+        blocks = [Block("subheading", self.label(q), qid=qid)] if heading else []
+        paras = [p.strip() for p in val.split("\n") if p.strip()] or [NONE_TEXT]
+        blocks += [Block("para", p, qid=qid, missing=p == MISSING) for p in paras]
+        return blocks
+
+    def targets(self, spec: dict[str, Any]) -> Grid:
+        """A table grouped by one column, in the form's shape: the fixed rows of each group, then
+        the rows the operator added to it, then (where the form prints one) an empty row; the
+        `always` groups appear even with no rows."""
+        qid = spec["grouped_table"]
+        q = self.flow[qid]
+        self.placed.add(qid)
+        cols = {c.id: c for c in q.columns}
+        group = cols[spec["group_by"]]
+        rows_in: list[dict[str, Any]] = list(self.e.value(qid) or q.preset_rows)
+
+        def preset(r: dict[str, Any]) -> bool:  # one of the form's fixed rows (its printed cells unchanged)
+            return any(all(r.get(k) == v for k, v in p.items()) for p in q.preset_rows)
+
+        own_after, always = set(spec.get("own_row_after") or []), set(spec.get("always") or [])
+        head = Row([Cell(self.text(c.label), bold=True, center=True) for c in q.columns], header=True)
+        out = [head]
+        known = {o.id for o in group.options}
+        for gid in [o.id for o in group.options] + sorted({str(r.get(group.id)) for r in rows_in} - known):
+            rows = [r for r in rows_in if str(r.get(group.id)) == gid]
+            added = [r for r in rows if not preset(r)]
+            blank = {group.id: gid}
+            if (gid in own_after and not added) or (gid in always and not rows):
+                rows.append(blank)
+            for i, r in enumerate(rows):
+                first = Cell("" if i else _inline(show_cell(group, gid)), merge="restart" if i == 0 else "continue",
+                             center=True)
+                cells = [Cell(_inline(show_cell(c, r.get(c.id))) if r is not blank else "") for c in q.columns[1:]]
+                out.append(Row([first, *cells], qid=qid))
+        return Grid([float(w) for w in spec["widths"]], out)
+
+    # -- blocks ------------------------------------------------------------------------------
+    def block(self, item: dict[str, Any]) -> list[Block]:
+        """One block of a part, by the kind the layout names."""
+        if "table" in item:  # label/value rows: field, choice, matrix, group (platform rows), year
+            return [Block("grid", grid=self.part_grid(item["table"]))]
+        if "narrative" in item:
+            return self.narrative(item["narrative"], heading=item.get("heading", True))
+        if "grouped_table" in item:
+            q = self.flow[item["grouped_table"]]
+            out = [Block("grid", grid=self.targets(item), qid=q.id)]
+            return out + ([Block("note", self.text(q.note))] if q.note else [])
+        if "list_table" in item:  # a list drawn as a small table in the text, only when it has rows
+            grid = _list_table(self, self.flow[item["list_table"]])
+            return [Block("grid", grid=grid)] if grid is not None else []
+        if "declaration" in item:
+            return [self.declaration(item["declaration"])]
+        if "sign" in item:
+            return [self.sign(item["sign"])]
+        raise ValueError(f"unknown layout block {item!r}")
+
+    @staticmethod
+    def _date_line(date: str) -> str:
+        return date.replace("年", " 年 ").replace("月", " 月 ").replace("日", " 日").strip()
+
+    def declaration(self, dec: dict[str, Any]) -> Block:
+        """A declaration signed by hand after printing: text, signatory line, seal and date, in a bordered table."""
+        sig_q = self.flow[dec["signer"]]
+        signer = self.value(sig_q.id)
+        date = self.value(dec["date"])
+        signed = f"（{signer}）" if signer not in (NONE_TEXT, MISSING, "") else (f"　{MISSING}" if signer == MISSING else "")
+        if date in (MISSING, NONE_TEXT, ""):
+            date_line = "年　　月　　日" + (f"　{MISSING}" if date == MISSING else "")
+        else:
+            date_line = self._date_line(date)
+        # Room for the hand signature, the seal and the date, as on the printed form.
+        lines = [_clean(dec["text"]), "", "", f"{self.label(sig_q)}：________________{signed}", "", "", "",
+                 _clean(dec.get("seal", "")), "", "", "", date_line, ""]
+        cell = Cell("\n".join(lines), missing=MISSING in (signer, date), right_lines=(len(lines) - 2,))
+        widths = [float(w) for w in dec.get("widths", [3.0, 13.0])]
+        grid = Grid(widths, [Row([Cell(_clean(dec["label"]), bold=True, center=True), cell], qid=sig_q.id)])
+        return Block("grid", grid=grid)
+
+    def sign(self, so: dict[str, Any]) -> Block:
+        """A sign-off below the text: who (with the seal) and the date, right aligned."""
+        who = self.value(so["who"])
+        date = self.value(so["date"])
+        if date not in (MISSING, NONE_TEXT):
+            date_text = self._date_line(date)
+        else:  # a blank date line to be written by hand (in the year the report is filed)
+            date_text = f"{self.year + 1} 年　月　日" + (f"　{MISSING}" if date == MISSING else "")
+        who_text = f"{who}{so.get('seal', '')}" if who != MISSING else f"{self.label(so['who'])}　{MISSING}"
+        return Block("sign", lines=[who_text, date_text], missing=MISSING in (who, date))
+
+    # -- appendices ----------------------------------------------------------------------------
+    def appendices(self, lists: list[str]) -> tuple[list[Part], dict[str, int]]:
+        """The attached lists, the calculation evidence, and the answers no row of the form holds."""
+        e, flow = self.e, self.flow
+        appendices: list[Part] = []
+        numbers: dict[str, int] = {}  # appendix_ref key -> appendix number
+        n = 0
+        for qid in list(lists) + self.overflow:
+            if not e.is_relevant(qid) or not e.value(qid):
+                self.placed.add(qid)
+                continue
+            n += 1
+            numbers[qid] = n
+            t = self.list_table(qid, n)
+            appendices.append(Part(f"appendix:{qid}", t.title, [Block("list", table=t, qid=qid)], new_page=True))
+        calc = [q for q in flow.questions if q.computes and q.evidence and e.is_relevant(q.id)]
+        given = [q for q in flow.questions if counts(e, q.id)]  # figures from enterprise data / last year
+        if calc or given:
+            n += 1
+            numbers[EVIDENCE] = n
+            blocks = []
+            for q in calc:
+                blocks.append(Block("subheading", self.label(q), qid=q.id))
+                blocks.append(Block("grid", grid=self.evidence(q), qid=q.id))
+                self.placed.update(q.evidence)
+            for q in given:
+                blocks.append(Block("subheading", self.label(q), qid=q.id))
+                grid = Grid([5.0, 11.0], [Row([Cell(k), Cell(_clean(v))], qid=q.id) for k, v in appendix_rows(e, q.id)])
+                blocks.append(Block("grid", grid=grid, qid=q.id))
+            appendices.append(Part("appendix:evidence", f"附件材料{n}：计算佐证材料", blocks, new_page=True))
+        # Answers the form has no row for (details of a change, an accident): listed so nothing is lost.
+        extra = [q for q in flow.questions if q.id not in self.placed and q.printed
+                 and e.is_relevant(q.id) and q.id in e.session.answers and q.type != "list"]
+        if extra:
+            n += 1
+            for q in extra:  # a 是/否 row whose details are listed here points to them
+                ex = flow.expr(q.id, "relevant")
+                for name in ex.names if ex is not None else ():
+                    numbers[f"{DETAILS}{name}"] = n
+            grid = Grid([6.0, 10.0], [Row([Cell(self.label(q)), Cell(_inline(e.shown(q.id)))], qid=q.id) for q in extra])
+            appendices.append(Part("appendix:notes", f"附件材料{n}：补充说明", [Block("grid", grid=grid)], new_page=True))
+        return appendices, numbers
+
+    def list_table(self, qid: str, number: int) -> ListTable:
+        q = self.flow[qid]
+        self.placed.add(qid)
+        stored = self.e.value(qid) or []
+        cols = q.columns
+        fmt = [(c.id, _cell_formatter(c)) for c in cols]
+        rows = [[str(i)] + [f(r.get(cid)) for cid, f in fmt] for i, r in enumerate(stored, 1)]
+        headers = ["序号"] + [self.text(c.label) for c in cols]
+        # Column widths follow the content (a sample of rows), so names get room and codes do not.
+        weights = []
+        for j, h in enumerate(headers[1:], 1):
+            longest = max([display_width(h)] + [display_width(r[j]) for r in rows[:200]])
+            weights.append(min(max(longest, 8), 40))
+        rest = 16.0 - 1.3
+        return ListTable(qid, f"附件材料{number}：{self.label(q)}", headers, rows,
+                         [1.3] + [rest * w / sum(weights) for w in weights])
+
+    def evidence(self, q: Question) -> Grid:
+        rows = [Row([Cell("指标", bold=True), Cell(self.label(q))])]
+        for role, ref in zip(("分子", "分母"), q.evidence, strict=False):  # a formula may name one input or none
+            rows.append(Row([Cell(f"{role}：{self.label(ref)}"), Cell(self.value(ref))], qid=ref))
+        rows.append(Row([Cell("计算公式"), Cell(self.text(q.formula) or NONE_TEXT)]))
+        if not q.override:
+            rows.append(Row([Cell("计算结果"), Cell(self.value(q.id))], qid=q.id))
+            return Grid([7.0, 9.0], rows)
+        # The operator accepted the computed value or typed the figure with its basis: say which.
+        computed = self.e.state.computed.get(q.id)
+        rows.append(Row([Cell("计算结果"), Cell(computed or "无法计算")], qid=q.id))
+        stored = self.e.session.answers.get(q.id)
+        value = self.value(q.id)
+        figure = typed(stored)
+        if figure is not None:
+            source = f"填报单位填写：{value}；依据：{_inline(basis_text(figure[1]))}（上面的计算结果仅供参考）"
+        elif isinstance(stored, dict) and stored.get("source") == "computed":
+            source = f"采用上面的计算结果：{value}"
+        else:
+            source = value
+        rows.append(Row([Cell("填报值来源"), Cell(source, missing=value == MISSING)], qid=q.id))
+        return Grid([7.0, 9.0], rows)
+
+
+def _findings(engine: Engine) -> list[str]:
+    out = []
+    for f in blocking(engine.findings()):
+        sec = engine.flow.section_of.get(f.qid)
+        where = fill(sec.title, engine.year) if sec and sec.title else ""
+        out.append(_clean(f"{where}：{f.message}" if where else f.message))
+    return out
+
+
+def build_report(engine: Engine, *, draft: bool = False) -> Report:
+    """Walk the form's layout (templates/<form>.layout.yaml): its cover, then each part made of
+    generic blocks chosen by the layout data, then the appendices."""
+    lay = load_layout(engine.flow.form)
+    b = _Builder(engine, draft)
+    flow = engine.flow
+    for qid in flow.title_blanks:  # printed in the title
+        b.value(qid)
+    cover = [(c["label"], "　".join(b.value(q) for q in c["qids"])) for c in lay.get("cover") or []]
+    parts: list[Part] = []
+    specs = lay.get("parts") or _plain_parts(flow)
+    for spec in specs:
+        sec = flow.section(spec["section"]) if spec.get("section") else None
+        blocks = [Block("note", b.text(spec["note"]))] if spec.get("note") else []
+        items = spec.get("blocks") or ([{"table": spec}] if "rows" in spec else [])
+        for item in items:
+            blocks += b.block(item)
+        parts.append(Part(sec.id if sec else spec.get("id", f"part:{len(parts)}"), b.text(sec.title) if sec else "",
+                          blocks, new_page=spec.get("new_page", True), one_page=spec.get("one_page", False)))
+    lists = lay.get("appendix_lists") if "appendix_lists" in lay else [q.id for q in flow.questions if q.type == "list"]
+    appendices, numbers = b.appendices(lists or [])
+    _resolve_refs(parts, numbers)
+    return Report(form=flow.form, attachment=flow.attachment, title=_clean(engine.form_title()), year=engine.year,
+                  cover=cover, issuer=lay.get("issuer", ""), instructions_title=lay.get("instructions_title", ""),
+                  instructions=[b.text(s) for s in lay.get("instructions") or []], parts=parts,
+                  appendices=appendices, missing=_findings(engine), draft=draft, **_properties(engine, lay))
+
+
+def _plain_parts(flow: Flow) -> list[dict[str, Any]]:
+    """A form without a layout file: each section a label/value table; narratives as text; lists
+    attached (so a new form prints before its layout is written)."""
+    out: list[dict[str, Any]] = []
+    for sec in flow.sections:
+        rows = [{"field": q.id} for q in sec.questions if q.printed and q.type not in ("list", "matrix", "longtext")]
+        blocks: list[dict[str, Any]] = [{"table": {"widths": [8, 8], "rows": rows}}] if rows else []
+        blocks += [{"narrative": q.id} for q in sec.questions if q.printed and q.type == "longtext"]
+        if blocks:
+            out.append({"section": sec.id, "blocks": blocks})
+    return out
+
+
+def _list_table(b: _Builder, q: Question) -> Grid | None:
+    """A list answer as a small table: a header row of the column labels, one row per entry."""
+    b.placed.add(q.id)
+    rows = b.e.value(q.id) if b.e.is_answered(q.id) else None
+    if not rows:
+        return None
+    cols = [c for c in q.columns if c.printed and any(str(r.get(c.id) or "").strip() for r in rows)]
+    header = Row([Cell(_inline(b.e.text(c.label or c.id)), bold=True, center=True) for c in cols], header=True)
+    body = [Row([Cell(_inline(str(r.get(c.id) or ""))) for c in cols], qid=q.id) for r in rows]
+    # Wider where the cells are longer (names), so figures stay on one line in a portrait page.
+    weights = [max(min(max(len(str(r.get(c.id) or "")) for r in rows), 8), 5) for c in cols]
+    return Grid([16.0 * w / sum(weights) for w in weights], [header, *body])
+
+
+EVIDENCE, DETAILS = "evidence", "details:"
+_REF = re.compile("\x00([^\x00]*)\x00([^\x00]*)\x00")
+
+
+def appendix_ref(key: str, sep: str = "　") -> str:
+    """A pointer to the appendix `key` ends up in; numbered once every appendix is known (nothing if none).
+
+    NUL never survives _clean, so no answer can contain or forge one."""
+    return f"\x00{key}\x00{sep}\x00"
+
+
+def _resolve_refs(parts: list[Part], numbers: dict[str, int]) -> None:
+    def fix(text: str) -> str:
+        return _REF.sub(lambda m: f"{m[2]}见附件材料 {numbers[m[1]]}" if m[1] in numbers else "", text)
+
+    for part in parts:
+        for block in part.blocks:
+            block.text = fix(block.text)
+            block.lines = [fix(line) for line in block.lines]
+            for row in block.grid.rows if block.grid is not None else ():
+                for cell in row.cells:
+                    cell.text = fix(cell.text)
+
+
+def file_properties(e: Engine) -> dict[str, str]:
+    """Author (who files it) and subject (whose report) from the answers the form's layout names."""
+    return _properties(e, load_layout(e.session.form))
+
+
+def _properties(e: Engine, lay: dict[str, Any]) -> dict[str, str]:
+    """Author and subject of the file, from the answers the layout names (blank while unanswered)."""
+    spec = lay.get("properties") or {}
+
+    def answered(qid: str) -> str:
+        v = e.value(qid) if qid in e.flow.by_id else None
+        return _clean(v) if isinstance(v, str) and v != NONE_TEXT else ""
+
+    names = [answered(q) for q in spec.get("subject") or []]
+    subject = "　".join(n for n in names if n)
+    return {"author": answered(spec["author"]) if spec.get("author") else "",
+            "subject": f"{subject} {e.year} 年度".strip() if subject else f"{e.year} 年度"}
+
+
+def page_overflows(engine: Engine) -> list[tuple[str, str, str]]:
+    """(section id, question id, message) for each one-page part (一–六) whose table is estimated
+    to run over its page, naming the row that takes most room: said before a file is written."""
+    report = build_report(engine, draft=True)
+    out = []
+    for part in report.parts:
+        if not part.one_page:
+            continue
+        grids = [b.grid for b in part.blocks if b.grid is not None]
+        rows = [(h, r) for g in grids for h, r in zip(g.row_heights_cm(), g.rows, strict=True)]
+        over = sum(h for h, _ in rows) / ESTIMATE_HIGH_BY - PAGE_BODY_CM
+        if over <= 0 or not rows:
+            continue
+        height, row = max(rows, key=lambda hr: hr[0])
+        qid = row.qid or ""
+        label = _clean(engine.official_label(engine.flow[qid])) if qid in engine.flow.by_id else part.title
+        out.append((part.id, qid, f"“{part.title}”的表格估计比一页长约 {over:.1f} 厘米，表格要求一至六部分不得串页。"
+                                  f"最占地方的是“{label}”一栏（约 {height:.1f} 厘米）：请精简这一栏的文字，"
+                                  "或把较长的名单、说明放到附件材料中。"))
+    return out
+
+
+def layout_findings(engine: Engine) -> list[Finding]:
+    """Parts 一–六 that will not fit their page (the document's height model); a warning, as the
+    estimate is not the printer."""
+    return [Finding(WARNING, qid, section, message, "one_page") for section, qid, message in page_overflows(engine)]

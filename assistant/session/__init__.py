@@ -1,0 +1,1 @@
+"""A session: the stored model, its store (atomic, locked, backed up), its checks and migrations."""
