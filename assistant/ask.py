@@ -148,6 +148,8 @@ class Asker:
         rows = view.choices
         if self.session.pending and rows is not None:  # "对吗？" / "answer or command?": the reply asked it
             return self._choose(self.conv.pending_prompt(), rows)
+        if self.session.pending:  # proposals from enterprise data wait for typed choices (1 3 5, 全部), even
+            return self._text(self.conv.pending_prompt())  # when every question is answered: not the finish menu
         if q is None:
             return self._finished()
         if rows is not None:
