@@ -237,7 +237,7 @@ class Asker:
 
     def _rows(self, q: Question) -> Any:
         cols = "，".join(self.engine.text(c.label or c.id) for c in q.columns)
-        _out(f"请逐行输入，每行一条，列之间用 Tab 或逗号分隔：{cols}。")
+        _out(f"请逐行输入，每行一条，列之间用 Tab 或英文逗号分隔：{cols}。")
         _out("空行结束；第一行输入“无”表示没有；也可以输入 ? 、返回 等。")
         lines: list[str] = []
         while True:
