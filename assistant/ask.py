@@ -42,6 +42,7 @@ TEXT_CHOICE = "✎ 输入文字（? 帮助、什么是…、返回、跳过、�
 MULTILINE_HINT = "（可换行；写完后按 Esc 再按回车提交）"
 # A revisit: the current answer stands selected, as in the chat app; typing or pasting replaces it.
 KEEP_HINT = "已选中：回车保留，打字即替换"
+FINISHED_HINT = "直接回车完成并退出；也可输入 预览、检查、进度、跳到 某题"
 KEEP_MULTILINE_HINT = "原文已选中：回车保留，打字即替换，方向键可修改；写完按 Esc 再按回车提交"
 _CHAT_WORDS = (HELP_WORDS | BACK_WORDS | SKIP_WORDS | LATER_WORDS | PREVIEW_WORDS | SAVE_WORDS
                | QUIT_WORDS | PROGRESS_WORDS | CHECK_WORDS)
@@ -214,9 +215,12 @@ class Asker:
         return self._text(message, instruction=f"（{shown}）")
 
     def _finished(self) -> str | None:
-        return self._select("全部题目已回答。接下来：", [
-            ("完成并退出", "退出"), ("预览报告", "预览"), ("检查", "检查"), ("查看进度", "进度"),
-        ])
+        """Typed, not a menu: words typed here (跳到 …, 检查) land in the line instead of being dropped by a
+        menu that takes only arrows, and Enter alone finishes."""
+        said = self._text("全部题目已回答。接下来", instruction=f"（{FINISHED_HINT}）")
+        if said is None:
+            return None
+        return said if said.strip() else "退出"
 
     # -- lists ---------------------------------------------------------------------------------
     def _list(self, q: Question) -> Any:
