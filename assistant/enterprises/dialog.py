@@ -246,11 +246,11 @@ def reply(engine: Engine, text: str) -> Turn:
         return Turn(lines, refused=True)  # the batch still waits: the operator may pick others or cancel
     session.pending = None
     if partial_left:
-        from .proposals import scope_text
+        from .proposals import share_text
 
         names = "、".join(f"{i}. {short_label(engine.label(items[i - 1]['qid']))}" for i in partial_left[:8])
         more = f"等 {len(partial_left)} 项" if len(partial_left) > 8 else ""
-        lines.append(f"以下各项只是部分企业的合计（{scope_text(items[partial_left[0] - 1]['evidence'])}），“全部”没有采用："
+        lines.append(f"以下各项只基于部分企业（{share_text(items[partial_left[0] - 1]['evidence'])}），“全部”没有采用："
                      f"{names}{more}。如确要采用，请重新导入后按序号逐项选择。")
     waiting = left_out(pending)
     if waiting:
