@@ -245,3 +245,13 @@ def test_a_report_started_from_last_year_is_greeted_as_new_and_enter_confirms_la
     name = last.answers["cluster_name"]
     assert f"已确认沿用上年：{name}。" in out and "保留原答案" not in out
     assert "cluster_name" not in store.load(sid).carried
+
+
+def test_words_typed_at_the_finished_report_land_and_enter_alone_finishes(store, capsys):
+    """The finish menu took only arrows: `跳到 集群总产值` typed there was dropped and Enter quit."""
+    s = make_session(store, "annual")
+    rc = drive("跳到 集群总产值" + ENTER + "99" + ENTER + ENTER, s.id)  # typing replaces the selected old answer
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "已记录：99.00 亿元" in out and "已保存，再见" in out
+    assert store.load(s.id).answers["total_output"] == "99.00"

@@ -15,7 +15,7 @@ from assistant.session.store import SessionStore
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.name != "posix", reason="a pseudo-terminal")]
 
-DOWN, ENTER, ESC_ENTER, LEFT, BACKSPACE = "\x1b[B", "\r", "\x1b\r", "\x1b[D", "\x7f"
+ENTER, ESC_ENTER, LEFT, BACKSPACE = "\r", "\x1b\r", "\x1b[D", "\x7f"
 
 
 def answers(sid: str) -> dict:
@@ -37,9 +37,7 @@ def jump(run: PtyRun, where: str, prompt: str) -> None:
 
 
 def open_menu(run: PtyRun) -> None:
-    run.expect("全部题目已回答。接下来")
-    run.send(DOWN * 4 + ENTER)  # ✎ 输入文字
-    run.expect("› 请输入")
+    run.expect("全部题目已回答。接下来")  # a typed prompt: words go straight in
 
 
 def test_a_revisit_replaces_keeps_and_says_the_rounding(store):
@@ -54,16 +52,12 @@ def test_a_revisit_replaces_keeps_and_says_the_rounding(store):
         assert answers(sid)["total_output"] == "97.00"
 
         run.expect("接下来")
-        run.send(DOWN * 4 + ENTER)
-        run.expect("› 请输入")
         jump(run, "集群总产值", "集群总产值")
         run.send(ENTER)  # Enter alone keeps
         run.expect("保留原答案")
         assert answers(sid)["total_output"] == "97.00"
 
         run.expect("接下来")
-        run.send(DOWN * 4 + ENTER)
-        run.expect("› 请输入")
         jump(run, "集群总产值", "集群总产值")
         run.send("128.6097" + ENTER)
         said = run.expect(r"您填写的 128\.6097 按表格保留两位小数（四舍五入），记录为 128\.61 亿元。")
@@ -72,8 +66,6 @@ def test_a_revisit_replaces_keeps_and_says_the_rounding(store):
 
         # an arrow key starts editing the old answer instead of replacing it
         run.expect("接下来")
-        run.send(DOWN * 4 + ENTER)
-        run.expect("› 请输入")
         jump(run, "集群总产值", "集群总产值")
         run.send(LEFT + BACKSPACE + "2" + ENTER)  # 128.61 → 128.21
         run.expect("已记录：128.21 亿元")
@@ -81,8 +73,6 @@ def test_a_revisit_replaces_keeps_and_says_the_rounding(store):
 
         # a text question: a chat word typed on the revisit is the chat word, not text appended
         run.expect("接下来")
-        run.send(DOWN * 4 + ENTER)
-        run.expect("› 请输入")
         jump(run, "集群主导产业", "集群主导产业")
         run.send("什么是主导产业" + ENTER)
         run.expect(r"› 集群主导产业[^\n]*已选中")  # the glossary answered; the same question again
@@ -104,8 +94,6 @@ def test_a_long_text_revisit_replaces_on_typing_and_keeps_on_submit(store):
         run.expect("保留原答案")
         assert answers(sid)["overview"] == old
         run.expect("接下来")
-        run.send(DOWN * 4 + ENTER)
-        run.expect("› 请输入")
         jump(run, "一、集群发展总体情况", "一、集群发展总体情况")
         run.send("集群位于临港。" + ENTER + "第二行。" + ESC_ENTER)  # once typing replaced it, Enter is a line break
         eventually(sid, "overview", "集群位于临港。\n第二行。")

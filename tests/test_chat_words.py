@@ -358,3 +358,13 @@ def test_the_finished_message_counts_notes_only_when_there_are_some(store):
     found = conv.engine.findings()
     assert "全部填写完毕，检查通过" in said
     assert ("另有 0 条" not in said) and (("条提示" in said) == bool(found)), said
+
+
+@pytest.mark.parametrize("typed, qid", [("集群总产值（亿元）", "total_output"), ("集群企业数量（个）", "enterprise_count"),
+                                        ("跳到 集群总产值(亿元)", "total_output")])
+def test_a_jump_finds_a_label_typed_exactly_as_the_panel_prints_it(store, typed, qid):
+    """The label with its full-width unit (集群总产值（亿元）) was "没有找到“集群总产值(亿元)”"."""
+    conv = conv_at(store, "area_km2", COVER)
+    reply = conv.handle(typed if typed.startswith("跳到") else f"跳到 {typed}")
+    assert not reply.refused, reply.messages
+    assert conv.engine.current().id == qid

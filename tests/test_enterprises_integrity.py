@@ -158,8 +158,8 @@ def test_package_with_pdf_as_a_process_after_a_kept_figure(store, tmp_path):
 
 # -- coverage --------------------------------------------------------------------------------------------
 def test_a_partial_workbook_never_overwrites_the_cluster_totals(store, tmp_path, capsys):
-    """A report of 326 enterprises given a workbook of 8: --yes and 全部 leave every total, say so, and adopt
-    the ratios marked as a sample's; a total is adopted only when chosen by its number."""
+    """A report of 326 enterprises given a workbook of 8: --yes and 全部 leave every total and every sample's
+    ratio that would replace the operator's answer, say so; each is adopted only when chosen by its number."""
     eight = ENTERPRISES[:8]
     wb = fill_workbook(tmp_path / "八家.xlsx", eight)
     s = make_session(store)  # the sample report: 326 enterprises, 128.60 亿元
@@ -173,18 +173,20 @@ def test_a_partial_workbook_never_overwrites_the_cluster_totals(store, tmp_path,
     assert "1. 集群总产值（亿元）：1.29 亿元（仅 8/326 家；当前 128.60 亿元）" in said
     assert "5. 集群企业数量（个）：8（仅 8/326 家；当前 326）" in said
     assert "2. 集群内中小企业产值占集群总产值比例（%）：81.36%（基于 8 家企业；当前 82.50%）" in said
-    assert "“全部”没有采用：1. 集群总产值（亿元）、5. 集群企业数量（个）" in said
+    assert "以下各项只基于部分企业（8/326 家），“全部”没有采用：1. 集群总产值（亿元）、2. 集群内中小企业产值占" in said
     assert f"不加 --yes 运行：\n  filing enterprises {s.id} " in said
-    share = after.evidence["sme_output_share"]
-    assert after.answers["sme_output_share"] == "81.36"
-    assert share["coverage"] == {"kind": "ratio", "n": 8, "rows": 8, "of": 326}
-    # the conversation's 全部 is the same rule; a total chosen by its number is taken, marked
+    assert after.answers["sme_output_share"] == "82.50"  # the operator's figure, not the 8 enterprises' 81.36
+    assert "sme_output_share" not in after.evidence
+    # the conversation's 全部 is the same rule; a ratio or a total chosen by its number is taken, marked
     converse(store, s.id, f"企业数据 {wb}", "全部")
     assert store.load(s.id).answers["enterprise_count"] == 326
-    sums = converse(store, s.id, f"企业数据 {wb}", "5 6")[1]
-    assert "其中 2 项只是部分企业的合计（仅 8/326 家），已按您的选择采用" in sums
+    assert store.load(s.id).answers["sme_output_share"] == "82.50"
+    sums = converse(store, s.id, f"企业数据 {wb}", "2 5 6")[1]
+    assert "其中 3 项只基于部分企业（8/326 家），已按您的选择采用" in sums
     after = store.load(s.id)
     assert after.answers["enterprise_count"] == 8 and after.evidence["enterprise_count"]["coverage"]["of"] == 326
+    assert after.answers["sme_output_share"] == "81.36"
+    assert after.evidence["sme_output_share"]["coverage"] == {"kind": "ratio", "n": 8, "rows": 8, "of": 326}
     path = tmp_path / "r.docx"
     assert main(["export", s.id, "--format", "docx", "-o", str(path), "--draft"]) == 0
     grids = evidence_grids(path)
@@ -274,7 +276,10 @@ def test_a_unit_slip_row_is_left_out_of_every_figure_until_confirmed(store, tmp_
     assert "暂不计入的 1 行（采集表.xlsx 第 5 行）仍未计入" in said
     after = store.load(s.id)
     assert after.answers["total_output"] == "128.60" and after.answers["enterprise_count"] == 20
-    assert after.evidence["sme_output_share"]["coverage"]["left_out"] == ["采集表.xlsx 第 5 行"]
+    # a sample's ratio replaces a different answer only when chosen by its number
+    assert after.answers["sme_output_share"] == s.answers["sme_output_share"] and "sme_output_share" not in after.evidence
+    converse(store, s.id, f"企业数据 {wb}", "2")
+    assert store.load(s.id).evidence["sme_output_share"]["coverage"]["left_out"] == ["采集表.xlsx 第 5 行"]
     # the operator checks the row and counts it in: every figure again, with it
     replies = converse(store, s.id, f"企业数据 {wb}", "计入 B", "计入 A")
     assert replies[1] == "没有第 B 行：暂不计入的行是 A–A。"

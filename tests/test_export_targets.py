@@ -156,3 +156,13 @@ def test_export_to_another_disk_cleans_what_a_killed_export_left(store, tmp_path
         assert sorted(p.name for p in out.iterdir()) == ["r.docx"] and _complete_docx(out / "r.docx")
     finally:
         shutil.rmtree(out, ignore_errors=True)
+
+
+@pytest.mark.parametrize("fmt", ["docx", "md", "json"])
+def test_a_new_file_named_without_the_format_extension_gets_it_and_is_told(annual_session, tmp_path, fmt):
+    """`保存到 /tmp/x/pkgtui` with Word chosen wrote a .docx named "pkgtui" that Word would not open."""
+    notes: list[str] = []
+    written = export_session(annual_session, fmt, tmp_path / "报告", notes=notes)
+    assert written == tmp_path / f"报告.{fmt}" and written.is_file()
+    assert f"文件名没有“.{fmt}”扩展名，已加上：报告.{fmt}" in notes
+    assert not (tmp_path / "报告").exists()

@@ -212,3 +212,29 @@ def test_the_bounds_grow_with_the_report(store):
     assert _cells(report) > 12_000
     md = markdown_of(report)
     assert "ZL 2021 1 0002999.1" in md
+
+
+def test_the_home_screen_says_which_form_cannot_be_used_and_why(folder, store):
+    """`filing forms` named a broken form; the home screen of the chat app left it out without a word."""
+    import asyncio
+
+    from assistant.frontends.tui.app import FilingApp
+    from assistant.frontends.tui.widgets.cjk import WrapStatic
+
+    root = copy_form(folder, "annual_hostile", "hostile")
+    edit(root / "flows" / "annual_hostile.yaml",
+         'message: "集群中小企业数量（{{ sme_count }}）不能多于集群企业数量（{{ enterprise_count }}）。"',
+         f'message: "{NESTED_LOOPS}"')
+    catalog.use_forms([root])
+
+    async def run() -> tuple[str, list[str]]:
+        app = FilingApp(None, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            said = str(app.screen.query_one("#home-broken", WrapStatic).render())
+            actions = [str(o.prompt) for o in app.screen.query_one("#home-actions").options]
+            return said, actions
+
+    said, actions = asyncio.run(run())
+    assert "1 个表单无法使用" in said and "annual_hostile" in said and "sme_le_enterprises" in said
+    assert any("新建" in a and "年度" in a for a in actions)  # the packaged forms are still offered

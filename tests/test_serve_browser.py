@@ -271,3 +271,39 @@ def test_the_upload_route_refuses_strangers_closed_tabs_and_oversize_files(chrom
         served.stop()
     kept = list((filing_home / "browser" / tab / "uploads").rglob("*.csv"))
     assert [p.name for p in kept] == ["名单.csv"]
+
+
+CRASH_SITE = """
+# Injected by the test: a programming error behind F4 (preview) in the chat app.
+from assistant.frontends.tui.screens import conversation
+
+def action_preview(self):
+    raise RuntimeError("浦江集群的秘密数字 128.60")
+
+conversation.ConversationScreen.action_preview = action_preview
+"""
+
+
+def test_a_programming_error_that_closes_a_tab_is_said_on_the_page(chromium, store, filing_home, tmp_path, monkeypatch):
+    """The page said only "会话已结束（已自动保存）" when the app had crashed; now it says so, without paths."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(CRASH_SITE, encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]))
+    session = make_session(store)
+    served = Served(filing_home, tmp_path, [session.id])
+    try:
+        page = _open(chromium, served)
+        time.sleep(2)  # the conversation is drawn
+        page.keyboard.press("F4")
+        page.wait_for_selector("body.-closed", timeout=30_000)
+        # the close frame (with the reason) may arrive just after the app's exit packet drew the dialog
+        _until(lambda: "程序错误" in page.inner_text(".closed-dialog .message"), "the reason on the page", 10)
+        said = page.inner_text(".closed-dialog .message")
+        page.screenshot(path=str(tmp_path / "crashed.png"))
+        assert "程序错误" in said and "答案已保存" in said, said
+        assert "128.60" not in said and str(filing_home) not in said
+        logs = list((filing_home / "logs").glob("*.log"))
+        assert logs and "128.60" in logs[0].read_text(encoding="utf-8")
+    finally:
+        served.stop()

@@ -391,3 +391,28 @@ def test_a_damaged_session_is_named_without_the_server_folder(store, filing_home
 
     said = asyncio.run(run())
     assert "已损坏" in said and str(filing_home) not in said and "（数据文件夹）" in said
+
+
+def test_keys_in_the_browser_enterprise_dialog_do_not_close_the_app(store):
+    """Enter or Tab in F6 (no path field in the browser) closed the app: NoMatches '#paths'."""
+    from assistant.frontends.tui.screens.enterprises import EnterpriseDialog
+
+    session = make_session(store)
+    tab = _tab()
+
+    async def run() -> None:
+        app = FilingApp(session.id, store=store, browser=tab)
+        async with app.run_test(size=(113, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("f6")
+            await pilot.pause()
+            assert isinstance(app.screen, EnterpriseDialog)
+            for key in ("tab", "a", "space", "shift+tab", "down"):
+                await pilot.press(key)
+                await pilot.pause()
+            assert isinstance(app.screen, EnterpriseDialog) and app.is_running
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not isinstance(app.screen, EnterpriseDialog)
+
+    asyncio.run(run())

@@ -438,3 +438,31 @@ def test_enterprise_dialog_keeps_keys_typed_on_its_buttons(store: SessionStore):
             assert app.screen.query_one("#paths").value == "a.xlsx"
 
     run(go())
+
+
+def test_export_dialog_arrows_choose_the_format_from_the_path_and_keys_in_a_burst_all_count(store: SessionStore):
+    """Down did nothing while the path had the focus (as the dialog opens); four Downs sent at once moved one step."""
+    sid = upto(store, "rd_expense")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await opened(pilot)
+            await pilot.press("f5")
+            await pilot.pause()
+            dialog = app.screen
+            assert app.focused.id == "path"
+            await pilot.press("down")
+            await pilot.pause()
+            assert dialog.fmt() == "pdf" and app.focused.id == "path"
+            for _ in range(3):  # as a terminal delivers keys typed quickly: no message handled in between
+                dialog.action_format(1)
+            await pilot.pause()
+            assert dialog.fmt() == "package"
+            await pilot.press("up")
+            await pilot.pause()
+            assert dialog.fmt() == "json"
+            marks = [plain(r)[:3] for r in dialog.query("#format RadioButton")]
+            assert marks.count("▐●▌") == 1 and marks[3] == "▐●▌", marks
+
+    run(go())

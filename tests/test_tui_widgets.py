@@ -421,3 +421,27 @@ def test_chinese_punctuation_typed_in_a_targets_cell_stays_in_that_cell(store: S
             assert app.screen.session.answers["targets"][7]["actual"] == typed
 
     asyncio.run(run())
+
+
+def test_a_cell_being_typed_shows_its_end_where_the_typing_is(store: SessionStore):
+    """A long 定性描述 typed into a narrow cell showed only its start (在德国设立子…): the typing was out of sight."""
+    s = _session_at(store, "targets")
+    typed = "在德国设立子公司，新增出口合作项目三项，成效明显"
+
+    async def run() -> None:
+        app = FilingApp(s.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            editor = app.screen.query_one(ListEditor)
+            table = editor.table
+            table.focus()
+            table.move_cursor(7, 3)
+            await pilot.pause()
+            for ch in typed:
+                key = ch if ch.isalnum() else unicodedata.name(ch).lower().replace(" ", "_")
+                app.screen.focused.post_message(events.Key(key, ch))
+                await pilot.pause()
+            shown = "".join(seg.text for seg in table.render_line(table.cursor_row + 1 - int(table.scroll_offset.y)))
+            assert "成效明显▏" in shown and "…" in shown, shown
+
+    asyncio.run(run())

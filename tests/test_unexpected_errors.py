@@ -99,8 +99,8 @@ def test_ask_logs_a_failing_turn_and_goes_on(store, filing_home, monkeypatch, ca
         return real(self, text)
 
     monkeypatch.setattr(Conversation, "handle", handle)
-    down, enter = "\x1b[B", "\r"
-    keys = down * 4 + enter + "炸" + enter + down * 4 + enter + "进度" + enter + enter  # then 完成并退出
+    enter = "\r"
+    keys = "炸" + enter + "进度" + enter + enter  # typed at the finished report's prompt; Enter alone finishes
     with create_pipe_input() as inp, create_app_session(input=inp, output=DummyOutput()):
         inp.send_text(keys)
         inp.close()

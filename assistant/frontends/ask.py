@@ -40,6 +40,7 @@ TEXT_CHOICE = "✎ 输入文字（? 帮助、什么是…、返回、跳过、�
 MULTILINE_HINT = "（可换行；写完后按 Esc 再按回车提交）"
 # A revisit: the current answer stands selected, as in the chat app; typing or pasting replaces it.
 KEEP_HINT = "已选中：回车保留，打字即替换"
+FINISHED_HINT = "直接回车完成并退出；也可输入 预览、检查、进度、跳到 某题"
 KEEP_MULTILINE_HINT = "原文已选中：回车保留，打字即替换，方向键可修改；写完按 Esc 再按回车提交"
 _CHAT_WORDS = (HELP_WORDS | BACK_WORDS | SKIP_WORDS | LATER_WORDS | PREVIEW_WORDS | SAVE_WORDS
                | QUIT_WORDS | PROGRESS_WORDS | CHECK_WORDS)
@@ -146,6 +147,8 @@ class Asker:
         rows = view.choices
         if self.session.pending and rows is not None:  # "对吗？" / "answer or command?": the reply asked it
             return self._choose(self.conv.pending_prompt(), rows)
+        if self.session.pending:  # proposals from enterprise data wait for typed choices (1 3 5, 全部), even
+            return self._text(self.conv.pending_prompt())  # when every question is answered: not the finish menu
         if q is None:
             return self._finished()
         if rows is not None:
@@ -210,9 +213,12 @@ class Asker:
         return self._text(message, instruction=f"（{shown}）")
 
     def _finished(self) -> str | None:
-        return self._select("全部题目已回答。接下来：", [
-            ("完成并退出", "退出"), ("预览报告", "预览"), ("检查", "检查"), ("查看进度", "进度"),
-        ])
+        """Typed, not a menu: words typed here (跳到 …, 检查) land in the line instead of being dropped by a
+        menu that takes only arrows, and Enter alone finishes."""
+        said = self._text("全部题目已回答。接下来", instruction=f"（{FINISHED_HINT}）")
+        if said is None:
+            return None
+        return said if said.strip() else "退出"
 
     # -- lists ---------------------------------------------------------------------------------
     def _list(self, q: Question) -> Any:
@@ -233,7 +239,7 @@ class Asker:
 
     def _rows(self, q: Question) -> Any:
         cols = "，".join(self.engine.text(c.label or c.id) for c in q.columns)
-        _out(f"请逐行输入，每行一条，列之间用 Tab 或逗号分隔：{cols}。")
+        _out(f"请逐行输入，每行一条，列之间用 Tab 或英文逗号分隔：{cols}。")
         _out("空行结束；第一行输入“无”表示没有；也可以输入 ? 、返回 等。")
         lines: list[str] = []
         while True:

@@ -35,6 +35,7 @@ TABLES = (".xlsx", ".xlsm", ".csv", ".txt", ".tsv", ".xls")  # .xls: the reader 
 REPORTS = (".json",)
 ACCEPTED = TABLES + REPORTS
 LIVE = "live"  # present while the tab's app runs: uploads to a closed tab are refused
+CRASHED = "crashed"  # left by an app that a programming error closed: the server tells the page so
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"/\\|?*\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]+')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 
@@ -112,6 +113,14 @@ class BrowserTab:
         for folder in (self.root.parent, self.root, self.uploads, self.scratch):
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         (self.root / LIVE).write_text(str(os.getpid()), encoding="ascii")
+
+    def mark_crashed(self) -> None:
+        """A programming error closed the app: the server reads this when the tab's app ends."""
+        with contextlib.suppress(OSError):
+            (self.root / CRASHED).write_text(str(os.getpid()), encoding="ascii")
+
+    def crashed(self) -> bool:
+        return (self.root / CRASHED).is_file()
 
     def close(self) -> None:
         """The tab is gone: no more uploads; the scratch folder (export leftovers) goes. Uploads stay (evidence)."""

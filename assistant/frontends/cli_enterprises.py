@@ -175,7 +175,7 @@ def run_enterprises(args: Any) -> int:
                     from assistant.paths import join_paths
 
                     again = " ".join(["filing enterprises", args.id, join_paths(list(args.files))])
-                    hint = ("--yes 只采用不受影响的结果：只覆盖部分企业的合计和暂不计入的行留给您逐项决定，"
+                    hint = ("--yes 只采用不受影响的结果：只基于部分企业的合计、会替换已填答案的比例和暂不计入的行留给您逐项决定，"
                             f"请在终端中不加 --yes 运行：\n  {again}")
             elif sys.stdin.isatty():
                 try:

@@ -79,6 +79,10 @@ BAD_HOST_PAGE = ("本服务不接受通过这个地址访问。请使用启动 f
                  "如需用其他主机名或地址访问，请在启动时用 --allow-host 列出它。")
 BAD_ORIGIN_PAGE = "请求来自不被允许的网页，已拒绝。请直接打开启动 filing serve 时打印的地址。"
 FULL = "同时打开的助手已达上限（{n} 个）。请关闭不用的标签页后再试。"
+# A close frame's reason holds at most 123 bytes (41 汉字): no log path, which is a server path anyway.
+CRASHED_CODE = 4001
+EXIT_GRACE = 5.0  # seconds between an app's exit message and its tab closing, if its process lingers
+CRASHED_TEXT = "助手因程序错误已关闭，答案已保存。请点“重新打开”继续，并告知管理员。"
 
 
 class ServeError(Exception):
@@ -467,6 +471,7 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
     from textual_serve.server import Server
 
     from assistant.frontends import serve_files
+    from assistant.frontends.browser_tab import BrowserTab
     from assistant.paths import home
 
     data_root = (config.data_root or home()).expanduser().resolve()
@@ -478,11 +483,14 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
         """An app process whose tab closes when it ends, however it ends (also killed or out of memory,
         when no exit message comes)."""
 
+        crashed = False  # a programming error closed the app (its tab folder says so)
+
         async def run(self) -> None:
             try:
                 await super().run()
             finally:
                 for tab in [t for t, a in tab_apps.items() if a == self.app_service_id]:
+                    self.crashed = self.crashed or BrowserTab(tab, data_root).crashed()
                     del tab_apps[tab]
                 await self.remote_close()
 
@@ -495,6 +503,12 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
                 if isinstance(url, str) and url.startswith("filing:tab?"):
                     tab = parse_qs(urlsplit(url).query).get("id", [""])[0]
                     tab_apps.setdefault(tab, self.app_service_id)  # the first app to claim an id keeps it
+                if meta.get("type") == "exit":
+                    # The tab closes when the process has ended (run()), once it has said whether a programming
+                    # error closed it; a process that lingers is closed on anyway.
+                    loop = asyncio.get_running_loop()
+                    loop.call_later(EXIT_GRACE, lambda: asyncio.ensure_future(self.remote_close()))
+                    return
             await super().on_meta(data)
 
     class PathOnlyAccessLog(AbstractAccessLogger):
@@ -612,7 +626,10 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             height = clamp(request.query.get("height", "24"), MIN_ROWS, MAX_ROWS, 24)
 
             async def close() -> None:  # the app exited (Ctrl+Q): its tab shows the closed dialog
-                await websocket.close()
+                if app.crashed:  # said in the close frame (≤ 123 bytes), shown by the page instead of "会话已结束"
+                    await websocket.close(code=CRASHED_CODE, message=CRASHED_TEXT.encode("utf-8"))
+                else:
+                    await websocket.close()
 
             app = FilingAppService(child_command(conn, self.config), write_bytes=websocket.send_bytes,
                              write_str=websocket.send_str, close=close,
@@ -900,8 +917,12 @@ def _child(argv: list[str]) -> int:
         handle = getattr(app, "_handle", None)
         if handle is not None:
             handle.close()
+        crashed = app.crash_note()
+        if crashed:  # the page says it in words (no server path); the server's own output names the log
+            tab.mark_crashed()
+            sys.stderr.write(crashed + "\n")
         tab.close()
-    return 0
+    return 1 if crashed else 0
 
 
 if __name__ == "__main__":

@@ -797,11 +797,11 @@ class Conversation:
                 first = e.first_of(sec.id)
                 return first.id if first else None
         for sec in e.flow.sections:
-            title = e.text(sec.title)
+            title = normalize(e.text(sec.title))  # as typed: 集群总产值（亿元） reads as the panel prints it
             if t and (t == sec.id or t in title):
                 first = e.first_of(sec.id)
                 return first.id if first else None
-        hits = [q for q in e.askable() if t and t in e.text(q.label)]
+        hits = [q for q in e.askable() if t and t in normalize(e.text(q.label))]
         if hits:
             return hits[0].id
         loose = self._label_matches(t, e.askable())
@@ -817,14 +817,14 @@ class Conversation:
             it = iter(label)
             return all(ch in it for ch in t)
 
-        return [q for q in questions if holds(self.engine.text(q.label))]
+        return [q for q in questions if holds(normalize(self.engine.text(q.label)))]
 
     def _not_needed(self, target: str) -> Question | None:
         """A question named by `target` that the earlier answers made unnecessary (so a jump cannot go there)."""
         e = self.engine
         t = normalize(target)
         resting = [q for q in e.flow.questions if q.asked and not e.is_relevant(q.id)]
-        hits = [q for q in resting if t and t in e.text(q.label)] or self._label_matches(t, resting)
+        hits = [q for q in resting if t and t in normalize(e.text(q.label))] or self._label_matches(t, resting)
         return hits[0] if len(hits) == 1 else None
 
     def progress_text(self) -> str:

@@ -136,7 +136,7 @@ def format_rule(engine: Engine, q: Question) -> str:
         return "请回答：是 / 否"
     if t == "list":
         cols = "、".join(engine.text(c.label) for c in q.columns)
-        return f"请粘贴名单，每行一条，列之间用 Tab 或逗号分隔（{cols}）；没有请填“无”。"
+        return f"请粘贴名单，每行一条，列之间用 Tab 或英文逗号分隔（{cols}）；没有请填“无”。"
     if t == "matrix":
         return (f"请按{'、'.join(r.label for r in q.rows)}的顺序，每类依次填写{'、'.join(c.label for c in q.cols)}，"
                 f"共 {len(q.rows) * len(q.cols)} 个整数，用空格分隔；也可以写明类别、顺序随意，"

@@ -149,20 +149,23 @@ STALE_AFTER = 3600  # seconds; an export's temp file older than this was left by
 _TMP_PID = re.compile(re.escape(TMP_TAG.lstrip(".")) + r"(\d+)")
 
 
-def _target(engine: Engine, fmt: str, path: Path | str | None) -> tuple[Path, bool]:
-    """(file to write, whether its folder must be created). A folder, existing or written with a
-    trailing slash, gets the default file name."""
+def _target(engine: Engine, fmt: str, path: Path | str | None) -> tuple[Path, bool, bool]:
+    """(file to write, whether its folder must be created, whether the format's extension was added). A
+    folder, existing or written with a trailing slash, gets the default file name; a new file's name without
+    the format's extension gets it (a file named "报告" would not open in Word by a double click)."""
     if path is None:
-        return Path.cwd() / default_filename(engine, fmt), False
+        return Path.cwd() / default_filename(engine, fmt), False, False
     raw = str(path)
     target = Path(raw).expanduser()
     if raw.endswith(("/", os.sep)) or target.is_dir():
-        return target / default_filename(engine, fmt), not target.is_dir()
+        return target / default_filename(engine, fmt), not target.is_dir(), False
     suffix = target.suffix.lower()
     if suffix in _DOC_SUFFIXES and suffix != f".{fmt}":
         raise UserError(lambda w: f"文件名 {target.name} 的扩展名是 {suffix}，与导出格式 {fmt} 不符，未做改动。"
                          f"请把文件名改为 {target.stem}.{fmt}，或{w.fmt}与扩展名一致的格式。", 2)
-    return target, False
+    if suffix != f".{fmt}" and not os.path.lexists(target):  # an existing file keeps its name (and its checks)
+        return target.with_name(f"{target.name}.{fmt}"), False, True
+    return target, False, False
 
 
 def _refuse_non_regular(target: Path) -> None:
@@ -266,7 +269,9 @@ def export_session(session: Session, fmt: str, path: Path | str | None = None, *
     if fmt not in FORMATS:
         raise UserError(f"不支持的导出格式“{fmt}”，可选：{'、'.join(FORMATS)}。", 2)
     engine = Engine.for_session(session)
-    target, make_folder = _target(engine, fmt, path)
+    target, make_folder, suffixed = _target(engine, fmt, path)
+    if suffixed and notes is not None:
+        notes.append(f"文件名没有“.{fmt}”扩展名，已加上：{target.name}")
     _refuse_non_regular(target)
     if target.exists() and not force:
         raise UserError(lambda w: f"文件 {target} 已存在，未做改动。如需覆盖，请{w.force}；或{w.output}其他文件名。", 4)

@@ -181,7 +181,8 @@ class Enterprises(Step):
     with `keep`, the other items by number and "保留 N 原因：…" for those (the CLI asks at its prompt).
 
     Meant (issue 22): a workbook covering fewer enterprises than the report's 集群企业数量 never changes
-    sums, counts or lists by 全部 / --yes; ratios and growth rates from it are adopted. A kept figure
+    sums, counts or lists by 全部 / --yes, nor replaces an answer the operator gave with its ratios or growth
+    rates (those are adopted only where nothing different was answered). A kept figure
     keeps the operator's number and the reason exactly as typed (Chinese punctuation too)."""
 
     numbers: range | list[int] = WHOLE
@@ -216,7 +217,8 @@ class Enterprises(Step):
         keep = {i: self.keep[it["qid"]] for i, it in enumerate(items, 1) if it["qid"] in self.keep}
         assert len(keep) == len(self.keep), f"not proposed: {set(self.keep) - {it['qid'] for it in items}}"
         accept = [i for i, it in enumerate(items, 1)
-                  if i not in keep and not (partial and kinds.get(it["qid"]) in ADDITIVE)]
+                  if i not in keep and not (partial and (kinds.get(it["qid"]) in ADDITIVE
+                                                         or (it["current"] and not it["same"])))]
         if accept or keep:
             lines, ok = apply(e, stored, accept, keep)
             assert ok, lines

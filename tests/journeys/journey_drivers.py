@@ -296,9 +296,9 @@ class AskDriver(CliDriver):
         q = Engine.for_session(session).current()
         if session.pending:
             return q
-        if q is None:  # 全部题目已回答: 完成并退出, 预览报告, 检查, 查看进度, then the text choice
-            n = 4
-        elif q.type == "list":  # (保留当前名单,) 逐行输入, 文件导入, (无,) then the text choice
+        if q is None:  # 全部题目已回答: a typed prompt (Enter alone finishes)
+            return None
+        if q.type == "list":  # (保留当前名单,) 逐行输入, 文件导入, (无,) then the text choice
             n = (isinstance(session.answers.get(q.id), list)) + 2 + (q.min_rows == 0)
         else:
             return q

@@ -67,7 +67,8 @@ class Proposal:
     current: str = ""  # the current answer as shown, "" when unanswered
     same: bool = False  # equal to the current answer
     previous_import: str = ""  # what the last accepted import gave, when different
-    partial: bool = False  # a total over fewer enterprises than the report has: only adopted item by item
+    partial: bool = False  # of fewer enterprises than the report has (a total, or a ratio replacing an answer):
+    # only adopted item by item
 
 
 @dataclass
@@ -551,9 +552,12 @@ def compute(engine: Engine, spec: Spec, rows: Rows | None) -> Result:
         previous_import = ""
         if prev is not None and prev != prev_value:
             previous_import = str(prev)
-        partial = ctx.partial and _coverage_of(spec, qid) == "total" and ev.get("source") == ENTERPRISES
-        res.proposals.append(Proposal(qid, value, shown, ev, current, has and engine.session.answers.get(qid) == value,
-                                      previous_import, partial))
+        same = has and engine.session.answers.get(qid) == value
+        # Of part of the cluster: a total, or a sample's ratio that would replace a different answer the operator
+        # gave (a wrong figure is worse than a blank): both only adopted item by item.
+        partial = ctx.partial and ev.get("source") == ENTERPRISES and (
+            _coverage_of(spec, qid) == "total" or (bool(current) and not same))
+        res.proposals.append(Proposal(qid, value, shown, ev, current, same, previous_import, partial))
     res.unavailable = [(q, why) for q, why in res.unavailable if after.relevant.get(q, False)]
     res.warnings = rows.warnings if rows is not None else []
     res.notes = averages(ctx)

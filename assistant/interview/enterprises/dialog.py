@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from assistant.errors import InputError
 from assistant.form.parse import normalize
 from assistant.interview.computed import short_label
-from assistant.interview.enterprises.proposals import LETTERS, apply, batch, describe, kept_before, left_out, propose, scope_text
+from assistant.interview.enterprises.proposals import LETTERS, apply, batch, describe, kept_before, left_out, propose, share_text
 from assistant.interview.words import CHECK_WORDS, PREVIEW_WORDS, PROGRESS_WORDS, QUIT_WORDS, SAVE_WORDS
 from assistant.paths import split_paths
 
@@ -250,7 +250,7 @@ def reply(engine: Engine, text: str) -> Turn:
     if partial_left:
         names = "、".join(f"{i}. {short_label(engine.label(items[i - 1]['qid']))}" for i in partial_left[:8])
         more = f"等 {len(partial_left)} 项" if len(partial_left) > 8 else ""
-        lines.append(f"以下各项只是部分企业的合计（{scope_text(items[partial_left[0] - 1]['evidence'])}），“全部”没有采用："
+        lines.append(f"以下各项只基于部分企业（{share_text(items[partial_left[0] - 1]['evidence'])}），“全部”没有采用："
                      f"{names}{more}。如确要采用，请重新导入后按序号逐项选择。")
     waiting = left_out(pending)
     if waiting:

@@ -191,7 +191,8 @@ def coverage_lines(cov: Coverage) -> list[str]:
     if cov.partial:
         share = f"仅 {cov.n}/{cov.whole} 家"
         head += (f"（{share}）：企业数、金额、人数等合计只是这 {cov.n} 家企业的合计，标有“{share}”，"
-                 "“全部”不会采用，如确要采用请逐项输入序号；比例和增速按这些企业计算，标有“基于 … 家企业”。")
+                 "“全部”不会采用，如确要采用请逐项输入序号；比例和增速按这些企业计算，标有“基于 … 家企业”，"
+                 "与您已填的答案不同时“全部”也不会替换。")
     else:
         head += "。"
     out = [head]
@@ -217,6 +218,12 @@ def scope_text(ev: dict[str, Any]) -> str:
     if cov.get("kind") == "ratio":
         return f"基于 {ev.get('n', cov['n'])} 家企业"
     return f"仅 {cov['n']}/{whole_of(cov)} 家"
+
+
+def share_text(ev: dict[str, Any]) -> str:
+    """8/326 家: how many of the cluster's enterprises a figure rests on (total or ratio alike)."""
+    cov = ev.get("coverage")
+    return f"{cov['n']}/{whole_of(cov)} 家" if isinstance(cov, dict) and "n" in cov else ""
 
 
 def _some(codes: list[str], key: str, most: int = 5) -> str:
@@ -276,7 +283,7 @@ def apply(engine: Engine, stored: dict[str, Any], accept: list[int], keep: dict[
         lines.append(f"已采用 {len(chosen)} 项{named}。计算方法、分子分母、企业数和源文件已记入计算佐证材料。")
         partial = [it for it in chosen.values() if it.get("partial") and not it["same"]]
         if partial:
-            lines.append(f"其中 {len(partial)} 项只是部分企业的合计（{scope_text(partial[0]['evidence'])}），已按您的选择采用，"
+            lines.append(f"其中 {len(partial)} 项只基于部分企业（{share_text(partial[0]['evidence'])}），已按您的选择采用，"
                          "计算佐证材料中注明了覆盖的企业数。")
     lines += kept_lines
     touched = {it["qid"] for it in chosen.values()}

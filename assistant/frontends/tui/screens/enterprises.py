@@ -73,7 +73,9 @@ class EnterpriseDialog(ModalScreen[str | None]):
             self.query_one("#paths", Input).focus()
 
     def on_key(self, event: events.Key) -> None:
-        hand_on(self, event, self.query_one("#paths", Input))  # typed on a button: into the paths, not lost
+        paths = self.query("#paths")  # none in the browser: files come as uploads there
+        if paths:
+            hand_on(self, event, paths.first(Input))  # typed on a button: into the paths, not lost
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

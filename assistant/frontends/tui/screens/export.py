@@ -63,14 +63,29 @@ class FormatChoice(RadioSet):
         Binding("up,left", "choose(-1)", show=False),
     ]
 
+    _at: int | None = None  # the format the arrows chose last: pressed_index catches up only after messages
+
     def action_choose(self, step: int) -> None:
         buttons = list(self.query(RadioButton))
-        if buttons:
-            buttons[(max(self.pressed_index, 0) + step) % len(buttons)].value = True
+        if not buttons:
+            return
+        # Keys in a burst (four Downs at once) each step on from the one before, not from a stale index;
+        # a click since then (the arrows' choice no longer on) counts from what was clicked.
+        at = self._at if self._at is not None and buttons[self._at].value else max(self.pressed_index, 0)
+        self._at = (at + step) % len(buttons)
+        buttons[self._at].value = True
 
 
 class ExportDialog(ModalScreen[str | None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "关闭")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "关闭"),
+        # The arrows choose the format wherever the focus is (the path, a box, a button): none of them uses them.
+        Binding("down", "format(1)", show=False),
+        Binding("up", "format(-1)", show=False),
+    ]
+
+    def action_format(self, step: int) -> None:
+        self.query_one(FormatChoice).action_choose(step)
 
     def __init__(self, session: Any):
         super().__init__()

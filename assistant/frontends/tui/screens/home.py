@@ -139,11 +139,16 @@ class HomeScreen(Screen):
 
     def compose(self):
         yield WrapStatic("集群填报助手", id="home-title")
-        from assistant.form.catalog import available, load_flow
+        from assistant.form.catalog import available, broken, load_flow
+        from assistant.text.textsafe import one_line
 
         forms = available()  # discovered from the data (and --forms / FILING_FORMS): never listed here
         names = "、".join(dict.fromkeys(load_flow(fid).short_name for fid, _, _ in forms))
         yield WrapStatic(f"一题一题地帮您填写{names}。每答一题自动保存。", id="home-intro")
+        bad = broken()  # a damaged or hostile form folder is said, not silently left out of the list
+        if bad:
+            why = "；".join(f"{one_line(fid)}：{one_line(reason)}" for fid, reason in bad.items())
+            yield WrapStatic(f"另有 {len(bad)} 个表单无法使用，已略去（{why}）", id="home-broken")
         yield MarkedList(
             *((f"new:{fid}", f"＋ 新建{desc}") for fid, _, desc in forms),
             ("import", "⇪ 导入 JSON 报告"),

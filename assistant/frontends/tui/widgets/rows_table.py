@@ -45,6 +45,20 @@ def _fit(text: str, width: int) -> str:
     return s + " " * (width - cell_len(s))
 
 
+def _fit_tail(text: str, width: int) -> str:
+    """The end of a cell being typed (where the caret is), "…" in front of what does not fit."""
+    if cell_len(text) <= width:
+        return _fit(text, width)
+    out, used = [], 1
+    for ch in reversed(text):
+        if used + cell_len(ch) > width:
+            break
+        out.append(ch)
+        used += cell_len(ch)
+    s = "…" + "".join(reversed(out))
+    return s + " " * (width - cell_len(s))
+
+
 class RowsTable(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "rows-table--header", "rows-table--cursor", "rows-table--even", "rows-table--error", "rows-table--editing",
@@ -210,8 +224,10 @@ class RowsTable(ScrollView, can_focus=True):
             if index is not None and self.cells and index == self.cursor_row and i == self.cursor_col and self.has_focus:
                 cell_style = cell_style + self.get_component_rich_style(
                     "rows-table--editing" if self.editing is not None else "rows-table--cursor")
-                if self.editing is not None:
-                    text = visible(self.editing) + "▏"
+                if self.editing is not None:  # what is typed stays in sight: the cell shows its end
+                    segments.append(Segment(_fit_tail(visible(self.editing) + "▏", w), cell_style))
+                    segments.append(Segment(" │ " if i < len(self._widths) - 1 else " ", style))
+                    continue
             segments.append(Segment(_fit(text, w), cell_style))
             segments.append(Segment(" │ " if i < len(self._widths) - 1 else " ", style))
         strip = Strip(segments).crop(scroll_x, scroll_x + width)
