@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from assistant.form.flow import Column, Question
+from assistant.form.flow import Column, Option, Question
 from assistant.form.parse import NONE_TEXT
 
 NOT_APPLICABLE = "不适用"
@@ -40,7 +40,7 @@ def _date_cn(iso: str) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def _option_label(options: list, oid: Any) -> str:
+def _option_label(options: list[Option], oid: Any) -> str:
     return next((o.label or o.id for o in options if o.id == oid), str(oid))
 
 

@@ -48,7 +48,9 @@ from assistant.interview.words import (
 )
 
 if TYPE_CHECKING:
+    from assistant.form.glossary import Glossary
     from assistant.interview.enterprises.dialog import Files, Turn
+    from assistant.session.store import Session
 
 ECHOED_TYPES = ("yesno", "choice", "integer", "decimal", "percent")  # typed text is seen as typed
 FREE_TEXT = ("text", "longtext", "list")  # any text is an answer here: only whole commands are commands
@@ -112,11 +114,11 @@ class Conversation:
         self.files = files
 
     @property
-    def glossary(self):
+    def glossary(self) -> Glossary:
         return load_glossary()
 
     @property
-    def session(self):
+    def session(self) -> Session:
         return self.engine.session
 
     # -- the question view -------------------------------------------------------------------
