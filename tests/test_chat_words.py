@@ -263,6 +263,7 @@ def test_confirmation_numbers_mean_their_rows(chat_form, store):
 
 
 # -- the Textual app ----------------------------------------------------------------------------
+@pytest.mark.slow  # a long run of keys through the TUI
 def test_tui_free_text_choices_and_ambiguity(chat_form, store):
     s = TinyForm("tiny", catalog.root_of("tiny")).saved(store, COVER)
 
