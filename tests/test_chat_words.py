@@ -47,7 +47,7 @@ sections:
           - {id: "no", label: 否, aliases: [否, 发生过, 有事故, "n", "no"]}
       - {id: area, type: decimal, unit: 平方公里, min: 0, max: 10000, label: 集群占地面积（平方公里）}
       - {id: industry, type: text, label: 集群主导产业, ask: 集群的主导产业是什么？}
-      - {id: overview, type: longtext, max_chars: 3000, label: 总体情况}
+      - {id: summary, type: longtext, max_chars: 3000, label: 总体情况}
       - id: industrial
         type: choice
         label: 是否高于行业平均水平
@@ -60,7 +60,7 @@ sections:
       - {id: platforms, type: list, columns: [{id: name, type: text, label: 平台名称}], label: 国家级创新平台名称}
 """
 COVER = {"name": "甲集群", "operator": "乙公司", "contact": "丙", "phone": "13812345678"}
-FILLED = {**COVER, "changed": "否", "safe": "是", "area": "3", "industry": "装备", "overview": "很好", "industrial": "是",
+FILLED = {**COVER, "changed": "否", "safe": "是", "area": "3", "industry": "装备", "summary": "很好", "industrial": "是",
           "employees": "3000", "output": "12", "platforms": [["甲平台"]]}
 REAL_COVER = {"cluster_name": "甲集群", "operator_name": "乙公司", "contact_name": "丙", "contact_phone": "13812345678"}
 
@@ -94,7 +94,7 @@ def stored_as(q_type: str, text: str):
 
 
 # -- Conversation -------------------------------------------------------------------------------
-@pytest.mark.parametrize("qid", ["name", "industry", "overview", "platforms"])
+@pytest.mark.parametrize("qid", ["name", "industry", "summary", "platforms"])
 @pytest.mark.parametrize("text", FREE_ANSWERS)
 def test_free_text_is_stored_verbatim(chat_form, store, qid, text):
     answers = {k: v for k, v in FILLED.items() if k != qid}
@@ -129,9 +129,9 @@ def test_jump_to_nothing_is_said_and_never_stored(chat_form, store):
     assert reply.refused and "没有找到" in reply.messages[0]
     assert "area" not in conv.session.answers
     long = "转到新的发展阶段以来，集群围绕主导产业开展了大量工作，成效显著，取得了很多成绩。"
-    conv = conv_at(store, "overview", COVER)
+    conv = conv_at(store, "summary", COVER)
     conv.handle(long)
-    assert conv.session.answers["overview"] == long
+    assert conv.session.answers["summary"] == long
 
 
 def test_glossary_question_on_a_number_question_answers_at_once(chat_form, store):

@@ -32,14 +32,14 @@ sections:
         columns:
           - {id: name, type: text, label: 名称}
       - {id: output, type: decimal, unit: 亿元, min: 0, label: 产值}
-      - {id: cloud_users, type: integer, min: 0, label: 上云企业数}
-      - {id: cloud_base, type: integer, min: 1, label: 企业总数}
-      - {id: cloud_rate, type: percent, calculate: "cloud_users / cloud_base * 100", evidence: [cloud_users, cloud_base]}
+      - {id: users, type: integer, min: 0, label: 上云企业数}
+      - {id: firms, type: integer, min: 1, label: 企业总数}
+      - {id: rate, type: percent, calculate: "users / firms * 100", evidence: [users, firms]}
       - id: waste_vs
         type: choice
         options: [{id: yes, label: 是}, {id: no, label: 否}, {id: na, label: 非工业集群，不适用}]
       - {id: waste_use, type: percent, min: 0, max: 100, relevant: "waste_vs != 'na'", not_applicable: "waste_vs == 'na'"}
-      - id: targets
+      - id: goals
         type: list
         required: false
         label: 目标
@@ -63,15 +63,15 @@ def fresh(tiny_form):
 def test_asks_in_form_order_and_skips_branches(fresh):
     e = fresh()
     answers = {"name": "甲", "owner": "乙", "contact": "丙", "phone": "13912345678", "changed": "否", "safe": "是",
-               "item_count": "1", "item_list": [["项目甲"]], "output": "3", "cloud_users": "1", "cloud_base": "2",
-               "waste_vs": "是", "waste_use": "50", "targets": [["1"]]}
+               "item_count": "1", "item_list": [["项目甲"]], "output": "3", "users": "1", "firms": "2",
+               "waste_vs": "是", "waste_use": "50", "goals": [["1"]]}
     asked = []
     while (q := e.current()) is not None:
         asked.append(q.id)
         assert e.answer(q.id, answers[q.id]).ok, q.id
         assert len(asked) < 50
     assert asked == [q.id for q in e.flow.questions if q.id in asked]
-    assert "prev_name" not in asked and "cloud_rate" not in asked and "accident" not in asked
+    assert "prev_name" not in asked and "rate" not in asked and "accident" not in asked
     assert not blocking(e.findings())
 
 
@@ -151,7 +151,7 @@ def test_back_and_jump(fresh):
     with pytest.raises(InputError, match="不需要填写"):
         e.jump("prev_name")
     with pytest.raises(InputError, match="自动计算"):
-        e.jump("cloud_rate")
+        e.jump("rate")
     with pytest.raises(InputError):
         e.jump("nonexistent")
 
@@ -170,9 +170,9 @@ def test_progress_per_section_and_overall(fresh):
 
 def test_calculated_indicators_and_rounding(fresh):
     e = fresh()
-    e.answer("cloud_users", "2")
-    e.answer("cloud_base", "3")
-    assert e.value("cloud_rate") == "66.67"
+    e.answer("users", "2")
+    e.answer("firms", "3")
+    assert e.value("rate") == "66.67"
 
 
 def test_defer_moves_on_and_comes_back_last(fresh):
@@ -188,5 +188,5 @@ def test_defer_moves_on_and_comes_back_last(fresh):
 
 def test_year_flows_into_labels(fresh):
     e = fresh(year=2024)
-    col = e.flow["targets"].column("actual")
+    col = e.flow["goals"].column("actual")
     assert e.text(col.label) == "2024 年完成值"

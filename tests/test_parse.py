@@ -22,7 +22,7 @@ PARSE_FORM = """
 questions:
   - {id: name, type: text, max_chars: 100}
   - {id: industry, type: text, max_chars: 200}
-  - {id: overview, type: longtext, max_chars: 3000}
+  - {id: summary, type: longtext, max_chars: 3000}
   - {id: detail, type: longtext, max_chars: 1000}
   - {id: phone, type: phone}
   - {id: day, type: date}
@@ -337,7 +337,7 @@ def test_a_cell_with_chinese_punctuation_alone_on_a_line_is_one_cell():
     assert parse(q, "A公司（德国、法国），欧洲总部\t德国").value[0]["name"] == "A公司（德国、法国），欧洲总部"
 
 
-@pytest.mark.parametrize("qid", ["name", "industry", "overview", "detail"])
+@pytest.mark.parametrize("qid", ["name", "industry", "summary", "detail"])
 def test_chinese_punctuation_in_free_text_is_stored_as_typed(qid):
     typed = "只收回8家企业的采集表，以统计年报为准；另见：附件（一）、（二）？！"
     assert p(qid, typed).value == typed
