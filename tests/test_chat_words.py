@@ -71,7 +71,7 @@ def chat_form(tiny_form):
 
 
 def conv_at(store: SessionStore, qid: str, answers: dict | None = None) -> Conversation:
-    """A conversation on the tiny form, at `qid`."""
+    """A conversation on the tiny chat form (registered by the `chat_form` fixture), at `qid`."""
     conv = Conversation(Engine.for_session(TinyForm("tiny", catalog.root_of("tiny")).saved(store, answers)))
     conv.engine.jump(qid)
     return conv
