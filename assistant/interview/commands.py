@@ -113,7 +113,7 @@ class Registry:
     def _first(self, conv: Conversation, q: Question | None, text: str,
                which: Literal["match", "early", "maybe"]) -> Command | None:
         for spec in self:
-            m = getattr(spec, which)
+            m = {"match": spec.match, "early": spec.early, "maybe": spec.maybe}[which]
             cmd = m(conv, q, text) if m is not None else None
             if cmd is not None:
                 return cmd
