@@ -184,3 +184,11 @@ def test_one_cache_per_package_cleared_whole(forms):
 def test_the_roll_up_is_read_from_the_package(forms):
     spec = load_rollup("district_summary")
     assert spec.from_form == "annual_report" and spec.into == "cluster_table"
+
+
+def test_a_layout_row_or_block_of_no_known_kind_is_named(forms):
+    copy_form(forms, ID, KEY)
+    layout = forms / "templates" / f"{ID}.layout.yaml"
+    edit(layout, "      - field: area_km2\n", "      - fild: area_km2\n")
+    edit(layout, "      - narrative: overview\n", "      - narative: overview\n")
+    _refused(forms, ID, "parts.0.rows.2：不认识的行", "parts.6.blocks.0：不认识的块")

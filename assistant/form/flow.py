@@ -350,7 +350,8 @@ def problem_message(err: Any) -> str:
     """A pydantic error said in Chinese (the file and key are said by the caller)."""
     kind = err["type"]
     if kind == "literal_error":
-        return f"应为以下之一：{err.get('ctx', {}).get('expected', '')}"
+        expected = str(err.get("ctx", {}).get("expected", ""))
+        return "应为 true 或 false" if expected == "True or False" else f"应为以下之一：{expected}"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         return "不认识的写法"
     return _MESSAGES.get(kind, err["msg"])

@@ -26,6 +26,7 @@ from assistant.errors import FlowError
 from assistant.files.atomic import atomic_write
 from assistant.files.yamlio import line_of, read_yaml
 from assistant.form.flow import Column, Fix, Flow, FlowFile, FormMeta, Option, Question, Rule, Section, load_flow_file
+from assistant.form.schema import problems as file_problems
 from assistant.paths import cache_dir
 
 # kind -> (sub-folder, file name); {id} is the form's id. Shared files have no {id}.
@@ -89,7 +90,7 @@ class FormPackage:
     def memo(self, key: Any, build: Callable[[], T]) -> T:
         """What a layer above builds from this package's files, built once per package."""
         try:
-            return self._memo[key]  # type: ignore[no-any-return]
+            return self._memo[key]
         except KeyError:
             value = self._memo[key] = build()
             return value
@@ -151,9 +152,6 @@ def check_package(form_id: str, paths: dict[str, Path]) -> tuple[FormPackage | N
         return None, [str(exc)]
     if flow.form != form_id:
         return None, [f"{paths['flow']}: form.id 是 “{flow.form}”，应与文件名 {form_id} 一致"]
-    # pydantic is ~0.2 s of imports: only a package checked anew (a cache miss, --check) loads the models.
-    from assistant.form.schema import problems as file_problems
-
     data: dict[str, Any] = {}
     said: list[str] = []
     glossary_ids: set[str] | None = None

@@ -8,9 +8,8 @@ miss or `filing forms --check`): pydantic is not on the start-up path.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from assistant.form.flow import Flow
 from assistant.form.flow import problem_message as _message
@@ -18,9 +17,11 @@ from assistant.form.flow import problem_message as _message
 Loc = tuple[str | int, ...]
 
 
-class Strict(BaseModel):
-    # strict: `required: "yes"` is not silently true; a key the model does not know is refused.
-    model_config = ConfigDict(extra="forbid", strict=True)
+# Plain dataclasses: pydantic validates them (unknown keys refused) only when a package is checked, so
+# importing this module loads no pydantic. Booleans are the literals true/false: `required: "yes"` is refused,
+# never silently true.
+_CONFIG = {"extra": "forbid"}
+Bool = Literal[True, False]
 
 
 Number = int | float
@@ -28,221 +29,265 @@ Names = str | list[str]  # one id, or several
 
 
 # -- prompts/<form>.yaml: the wording ------------------------------------------------------------
-class OptionWords(Strict):
+@dataclass(kw_only=True)
+class OptionWords:
+    __pydantic_config__ = _CONFIG
     label: str = ""
-    aliases: list[str] = []
+    aliases: list[str] = field(default_factory=list)
 
 
-class ColumnWords(Strict):
+@dataclass(kw_only=True)
+class ColumnWords:
+    __pydantic_config__ = _CONFIG
     label: str = ""
-    aliases: list[str] = []
+    aliases: list[str] = field(default_factory=list)
     hint: str = ""
-    options: dict[str, OptionWords] = {}
+    options: dict[str, OptionWords] = field(default_factory=dict)
 
 
-class QuestionWords(Strict):
+@dataclass(kw_only=True)
+class QuestionWords:
+    __pydantic_config__ = _CONFIG
     label: str = ""
     ask: str = ""
     hint: str = ""
-    help: list[str] = []
+    help: list[str] = field(default_factory=list)
     note: str = ""
     formula: str = ""
     corner: str = ""
     context: str = ""
     name: str = ""
-    options: dict[str, OptionWords] = {}
-    rows: dict[str, str | OptionWords] = {}
-    cols: dict[str, str | OptionWords] = {}
-    columns: dict[str, ColumnWords] = {}
+    options: dict[str, OptionWords] = field(default_factory=dict)
+    rows: dict[str, str | OptionWords] = field(default_factory=dict)
+    cols: dict[str, str | OptionWords] = field(default_factory=dict)
+    columns: dict[str, ColumnWords] = field(default_factory=dict)
 
 
-class SectionWords(Strict):
+@dataclass(kw_only=True)
+class SectionWords:
+    __pydantic_config__ = _CONFIG
     title: str = ""
     intro: str = ""
 
 
-class Wording(Strict):
-    sections: dict[str, SectionWords] = {}
-    questions: dict[str, QuestionWords | None] = {}
+@dataclass(kw_only=True)
+class Wording:
+    __pydantic_config__ = _CONFIG
+    sections: dict[str, SectionWords] = field(default_factory=dict)
+    questions: dict[str, QuestionWords | None] = field(default_factory=dict)
 
 
 # -- templates/<form>.layout.yaml ------------------------------------------------------------------
-class CoverRow(Strict):
+@dataclass(kw_only=True)
+class CoverRow:
+    __pydantic_config__ = _CONFIG
     label: str
     qids: list[str]
 
 
-class Properties(Strict):
+@dataclass(kw_only=True)
+class Properties:
+    __pydantic_config__ = _CONFIG
     author: str | None = None
-    subject: list[str] = []
+    subject: list[str] = field(default_factory=list)
 
 
-class FieldRow(Strict):
+@dataclass(kw_only=True)
+class FieldRow:
+    __pydantic_config__ = _CONFIG
     field: str
     unit: str = ""
 
 
-class ChoiceRow(Strict):
+@dataclass(kw_only=True)
+class ChoiceRow:
+    __pydantic_config__ = _CONFIG
     choice: str
 
 
-class MatrixRow(Strict):
+@dataclass(kw_only=True)
+class MatrixRow:
+    __pydantic_config__ = _CONFIG
     matrix: str
 
 
-class GroupRow(Strict):
+@dataclass(kw_only=True)
+class GroupRow:
+    __pydantic_config__ = _CONFIG
     group: str
     counts: list[str]
 
 
-def _kind(keys: tuple[str, ...]) -> Callable[[Any], str | None]:
-    """The discriminator of a block or row: the one kind key it holds (`year` as a bare word)."""
-    def which(v: Any) -> str | None:
-        if isinstance(v, str):
-            return v if v in keys else None
-        return next((k for k in keys if isinstance(v, dict) and k in v), None)
-    return which
-
-
 _ROWS = ("field", "choice", "matrix", "group")
-LayoutRow = Annotated[
-    Annotated[Literal["year"], Tag("year")] | Annotated[FieldRow, Tag("field")] | Annotated[ChoiceRow, Tag("choice")]
-    | Annotated[MatrixRow, Tag("matrix")] | Annotated[GroupRow, Tag("group")],
-    Discriminator(_kind(("year", *_ROWS)), custom_error_type="layout_row",
-                  custom_error_message="不认识的行：应是 year，或有 field、choice、matrix、group 之一")]
+LayoutRow = Literal["year"] | FieldRow | ChoiceRow | MatrixRow | GroupRow
 
 
-class Table(Strict):
+@dataclass(kw_only=True)
+class Table:
+    __pydantic_config__ = _CONFIG
     widths: list[Number]
     rows: list[LayoutRow]
 
 
-class TableBlock(Strict):
+@dataclass(kw_only=True)
+class TableBlock:
+    __pydantic_config__ = _CONFIG
     table: Table
 
 
-class NarrativeBlock(Strict):
+@dataclass(kw_only=True)
+class NarrativeBlock:
+    __pydantic_config__ = _CONFIG
     narrative: str
-    heading: bool = True
+    heading: Bool = True
 
 
-class GroupedTable(Strict):
+@dataclass(kw_only=True)
+class GroupedTable:
+    __pydantic_config__ = _CONFIG
     grouped_table: str
     group_by: str
     widths: list[Number]
-    own_row_after: list[str] = []
-    always: list[str] = []
+    own_row_after: list[str] = field(default_factory=list)
+    always: list[str] = field(default_factory=list)
 
 
-class ListTable(Strict):
+@dataclass(kw_only=True)
+class ListTable:
+    __pydantic_config__ = _CONFIG
     list_table: str
 
 
-class Declaration(Strict):
+@dataclass(kw_only=True)
+class Declaration:
+    __pydantic_config__ = _CONFIG
     label: str
     text: str
     signer: str
     date: str
     seal: str = ""
-    widths: list[Number] = []
+    widths: list[Number] = field(default_factory=list)
 
 
-class DeclarationBlock(Strict):
+@dataclass(kw_only=True)
+class DeclarationBlock:
+    __pydantic_config__ = _CONFIG
     declaration: Declaration
 
 
-class Sign(Strict):
+@dataclass(kw_only=True)
+class Sign:
+    __pydantic_config__ = _CONFIG
     who: str
     date: str
     seal: str = ""
 
 
-class SignBlock(Strict):
+@dataclass(kw_only=True)
+class SignBlock:
+    __pydantic_config__ = _CONFIG
     sign: Sign
 
 
 _BLOCKS = ("table", "narrative", "grouped_table", "list_table", "declaration", "sign")
-LayoutBlock = Annotated[
-    Annotated[TableBlock, Tag("table")] | Annotated[NarrativeBlock, Tag("narrative")]
-    | Annotated[GroupedTable, Tag("grouped_table")] | Annotated[ListTable, Tag("list_table")]
-    | Annotated[DeclarationBlock, Tag("declaration")] | Annotated[SignBlock, Tag("sign")],
-    Discriminator(_kind(_BLOCKS), custom_error_type="layout_block",
-                  custom_error_message="不认识的块：应有 " + "、".join(_BLOCKS) + " 之一")]
+LayoutBlock = TableBlock | NarrativeBlock | GroupedTable | ListTable | DeclarationBlock | SignBlock
+# A row or block is one of these by the kind key it holds: only that member's problems are said.
+_KIND_OF = {"FieldRow": "field", "ChoiceRow": "choice", "MatrixRow": "matrix", "GroupRow": "group",
+            "TableBlock": "table", "NarrativeBlock": "narrative", "GroupedTable": "grouped_table",
+            "ListTable": "list_table", "DeclarationBlock": "declaration", "SignBlock": "sign"}
 
 
-class Part(Strict):
+@dataclass(kw_only=True)
+class Part:
+    __pydantic_config__ = _CONFIG
     section: str | None = None
     id: str | None = None
-    one_page: bool = False
-    new_page: bool = True
+    one_page: Bool = False
+    new_page: Bool = True
     note: str = ""
     widths: list[Number] | None = None  # with rows: the part is one table
     rows: list[LayoutRow] | None = None
-    blocks: list[LayoutBlock] = []
+    blocks: list[LayoutBlock] = field(default_factory=list)
 
 
-class FormSubmission(Strict):
+@dataclass(kw_only=True)
+class FormSubmission:
+    __pydantic_config__ = _CONFIG
     who: str = ""
     what: str = ""
     seal: str = ""
-    also: list[str] = []
+    also: list[str] = field(default_factory=list)
 
 
-class Layout(Strict):
-    cover: list[CoverRow] = []
+@dataclass(kw_only=True)
+class Layout:
+    __pydantic_config__ = _CONFIG
+    cover: list[CoverRow] = field(default_factory=list)
     issuer: str = ""
-    properties: Properties = Properties()
+    properties: Properties = field(default_factory=Properties)
     instructions_title: str = ""
-    instructions: list[str] = []
-    parts: list[Part] = []
+    instructions: list[str] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list)
     appendix_lists: list[str] | None = None
     submission: FormSubmission | None = None
 
 
 # -- templates/<form>.drafts.yaml ------------------------------------------------------------------
-class FromAnswer(Strict):
-    from_: str = Field(alias="from")
-    as_: str = Field("{}", alias="as")
+@dataclass(kw_only=True)
+class FromAnswer:
+    __pydantic_config__ = _CONFIG
+    from_: str
+    as_: str = "{}"
 
 
-class TargetsActual(Strict):
-    list_: str = Field(alias="list")
+@dataclass(kw_only=True)
+class TargetsActual:
+    __pydantic_config__ = _CONFIG
+    list_: str
     by: str
     into: str
-    rows: dict[str, str | FromAnswer] = {}
+    rows: dict[str, str | FromAnswer] = field(default_factory=dict)
 
 
-class Drafts(Strict):
-    figures: dict[str, list[str]] = {}
+@dataclass(kw_only=True)
+class Drafts:
+    __pydantic_config__ = _CONFIG
+    figures: dict[str, list[str]] = field(default_factory=dict)
     targets_actual: TargetsActual | None = None
-    drafts: dict[str, str] = {}
+    drafts: dict[str, str] = field(default_factory=dict)
 
 
 # -- flows/<form>.enterprises.yaml -------------------------------------------------------------------
-class EnterpriseOption(Strict):
+@dataclass(kw_only=True)
+class EnterpriseOption:
+    __pydantic_config__ = _CONFIG
     id: str
     label: str
 
 
-class EnterpriseColumn(Strict):
+@dataclass(kw_only=True)
+class EnterpriseColumn:
+    __pydantic_config__ = _CONFIG
     id: str
     header: str
     type: Literal["text", "uscc", "yesno", "choice", "decimal", "integer"]
     unit: str = ""
-    required: bool = False
-    options: list[EnterpriseOption] = []
-    help: list[str] = []
+    required: Bool = False
+    options: list[EnterpriseOption] = field(default_factory=list)
+    help: list[str] = field(default_factory=list)
     note: str = ""
     hint: str = ""  # the older name of note
     width: int = 0
-    key: bool = False
+    key: Bool = False
     max: Number | None = None
 
 
 Where = dict[str, bool | str | Number | list[str]]
 
 
-class Check(Strict):
+@dataclass(kw_only=True)
+class Check:
+    __pydantic_config__ = _CONFIG
     le: list[str] | None = None
     needs: list[str] | None = None
     pairs: list[str] | None = None
@@ -251,19 +296,23 @@ class Check(Strict):
     message: str
     where: Where | None = None
     factor: Number = 1000
-    leave_out: bool = False
+    leave_out: Bool = False
 
 
-class Measure(Strict):
+@dataclass(kw_only=True)
+class Measure:
+    __pydantic_config__ = _CONFIG
     label: str = ""
     sum: Names | None = None
-    count: bool = False
+    count: Bool = False
     where: Where | None = None
     empty: Literal["zero"] | None = None
     max: Number | None = None
 
 
-class Source(Strict):
+@dataclass(kw_only=True)
+class Source:
+    __pydantic_config__ = _CONFIG
     measure: Names | None = None
     ratio: Names | None = None
     answers: Names | None = None
@@ -273,7 +322,9 @@ class Source(Strict):
     scale: Number = 1
 
 
-class Indicator(Strict):
+@dataclass(kw_only=True)
+class Indicator:
+    __pydantic_config__ = _CONFIG
     question: str
     kind: Literal["sum", "count", "ratio", "growth", "reduction", "cagr", "list"]
     coverage: Literal["total", "ratio"]
@@ -282,118 +333,156 @@ class Indicator(Strict):
     num: str = ""
     den: str = ""
     scale: Number = 1
-    current: list[Source] = []
-    previous: list[Source] = []
+    current: list[Source] = field(default_factory=list)
+    previous: list[Source] = field(default_factory=list)
     max_years: int = 1
     where: Where | None = None
-    fill: dict[str, str] = {}
-    split: list[str] = []
-    list_: str = Field("", alias="list")
+    fill: dict[str, str] = field(default_factory=dict)
+    split: list[str] = field(default_factory=list)
+    list_: str = ""
     note: str = ""
 
 
-class Average(Strict):
+@dataclass(kw_only=True)
+class Average:
+    __pydantic_config__ = _CONFIG
     label: str
     about: str = ""
-    current: list[Source] = []
-    previous: list[Source] = []
+    current: list[Source] = field(default_factory=list)
+    previous: list[Source] = field(default_factory=list)
     criterion: str = ""
 
 
-class Enterprises(Strict):
+@dataclass(kw_only=True)
+class Enterprises:
+    __pydantic_config__ = _CONFIG
     form: str = ""
     cluster_count: str = ""
     sheet: str = "企业数据"
     instructions_sheet: str = "填表说明"
     title: str = ""
-    intro: list[str] = []
+    intro: list[str] = field(default_factory=list)
     prefill_note: str = ""
     columns: list[EnterpriseColumn]
-    checks: list[Check] = []
-    measures: dict[str, Measure] = {}
-    indicators: list[Indicator] = []
-    averages: list[Average] = []
-    carry: list[str] = []
+    checks: list[Check] = field(default_factory=list)
+    measures: dict[str, Measure] = field(default_factory=dict)
+    indicators: list[Indicator] = field(default_factory=list)
+    averages: list[Average] = field(default_factory=list)
+    carry: list[str] = field(default_factory=list)
 
 
 # -- flows/<form>.rollup.yaml ---------------------------------------------------------------------
-class Ratio(Strict):
+@dataclass(kw_only=True)
+class Ratio:
+    __pydantic_config__ = _CONFIG
     numerator: str
     denominator: str
     scale: Number = 1
     offset: Number = 0
 
 
-class RollupColumn(Strict):
+@dataclass(kw_only=True)
+class RollupColumn:
+    __pydantic_config__ = _CONFIG
     id: str
     value: str
     total: Literal["sum"] | Ratio | None = None
 
 
-class Rollup(Strict):
+@dataclass(kw_only=True)
+class Rollup:
+    __pydantic_config__ = _CONFIG
     from_form: str
     into: str
     name: str
     places: int = 2
     columns: list[RollupColumn]
-    drafts: dict[str, str] = {}
+    drafts: dict[str, str] = field(default_factory=dict)
 
 
 # -- prompts/glossary.yaml, templates/submission.yaml -----------------------------------------------
-class Term(Strict):
+@dataclass(kw_only=True)
+class Term:
+    __pydantic_config__ = _CONFIG
     id: str
     term: str
     text: str
-    aliases: list[str] = []
+    aliases: list[str] = field(default_factory=list)
     source: str = ""
-    confirmed: bool = True
+    confirmed: Bool = True
 
 
-class Glossary(Strict):
-    terms: list[Term] = []
+@dataclass(kw_only=True)
+class Glossary:
+    __pydantic_config__ = _CONFIG
+    terms: list[Term] = field(default_factory=list)
 
 
-class Submission(Strict):
+@dataclass(kw_only=True)
+class Submission:
+    __pydantic_config__ = _CONFIG
     notice: str = ""
     recipient: str = ""
     deadline: str = ""
     contact: str = ""
-    items: list[str] = []
+    items: list[str] = field(default_factory=list)
 
 
-MODELS: dict[str, type[Strict]] = {
+MODELS: dict[str, type] = {
     "wording": Wording, "layout": Layout, "drafts": Drafts, "enterprises": Enterprises, "rollup": Rollup,
     "glossary": Glossary, "submission": Submission,
 }
 
-_ALIAS = {"from_": "from", "as_": "as", "list_": "list"}
+_KEYS = {"from": "from_", "as": "as_", "list": "list_"}  # YAML keys that are Python words -> field names
+_ALIAS = {v: k for k, v in _KEYS.items()}
 _SCALAR = {"string_type", "none_required", "int_type", "float_type", "bool_type", "literal_error", "list_type"}
 
 
-def _in_data(data: Any, loc: Iterable[Any]) -> Loc:
-    """The part of pydantic's location that is in the file (union tags and member names left out); a
-    missing key is named where it should be."""
+def _fields(data: Any) -> Any:
+    """The data with the keys that are Python words renamed as the fields are named."""
+    if isinstance(data, dict):
+        return {_KEYS.get(k, k) if isinstance(k, str) else k: _fields(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_fields(v) for v in data]
+    return data
+
+
+def _located(data: Any, loc: Iterable[Any]) -> tuple[Loc, bool]:
+    """(the part of pydantic's location that is in the file, whether the error is about the member of a
+    union the data chose): a row's problems are said for the kind it names (field, choice, …) only; a missing
+    key is named where it should be."""
     out: list[str | int] = []
     node = data
     parts = list(loc)
     for i, part in enumerate(parts):
         part = _ALIAS.get(part, part) if isinstance(part, str) else part
-        if (isinstance(node, dict) and part in node) or (
-                isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+        if isinstance(node, dict) and part in node:
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
-        elif i == len(parts) - 1 and isinstance(node, dict) and part not in _TAGS:
+        elif isinstance(part, str) and part in _KIND_OF:
+            if not (isinstance(node, dict) and _KIND_OF[part] in node):
+                return tuple(out), False
+            continue
+        elif isinstance(part, str) and part.startswith("literal[") and isinstance(node, dict):
+            return tuple(out), False  # `year`, a word, where the data has a mapping
+        elif i == len(parts) - 1 and isinstance(node, dict):
             pass  # a missing key
         else:
             continue
         out.append(part)
-    return tuple(out)
+    return tuple(out), True
 
 
-_TAGS = {"year", *_ROWS, *_BLOCKS}
-
-
-def _errors(data: Any, exc: ValidationError) -> list[tuple[Loc, str]]:
-    errs = [(_in_data(data, e["loc"]), e) for e in exc.errors()]
+def _errors(data: Any, errors: list[Any]) -> list[tuple[Loc, str]]:
+    errs: list[tuple[Loc, Any]] = []
+    unknown: list[Loc] = []  # a row or block of no kind the layout knows
+    for e in errors:
+        loc, chosen = _located(data, e["loc"])
+        if chosen:
+            errs.append((loc, e))
+        else:
+            unknown.append(loc)
     out: list[tuple[Loc, str]] = []
     for loc, e in errs:
         # A mapping where a union also allows a word: the word's "应为文字" is noise beside the mapping's problem.
@@ -403,19 +492,29 @@ def _errors(data: Any, exc: ValidationError) -> list[tuple[Loc, str]]:
         item = (loc, _message(e))
         if item not in out:
             out.append(item)
+    for loc in unknown:
+        if not any(o[:len(loc)] == loc for o, _ in out):
+            said = ("不认识的行：应是 year，或有 " + "、".join(_ROWS) + " 之一" if "rows" in loc[-2:-1]
+                    else "不认识的块：应有 " + "、".join(_BLOCKS) + " 之一")
+            item = (loc, said)
+            if item not in out:
+                out.append(item)
     return out
 
 
 def problems(kind: str, data: Any, flow: Flow, glossary_ids: set[str] | None) -> list[tuple[Loc, str]]:
     """What is wrong with one file of the package: (location of the key, message in Chinese)."""
+    # pydantic is ~0.2 s of imports: loaded only when a package is checked anew (a cache miss, --check).
+    from pydantic import TypeAdapter, ValidationError
+
     if data is None:
         data = {}
     if not isinstance(data, dict):
         return [((), "顶层应是一个映射（键: 值）")]
     try:
-        model = MODELS[kind].model_validate(data)
+        model: Any = TypeAdapter(MODELS[kind]).validate_python(_fields(data))
     except ValidationError as exc:
-        return _errors(data, exc)
+        return _errors(data, exc.errors())
     return list(_REFS[kind](model, flow, glossary_ids))
 
 
