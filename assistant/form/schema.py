@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 from assistant.form.flow import Flow
@@ -20,6 +21,8 @@ Loc = tuple[str | int, ...]
 # Plain dataclasses: pydantic validates them (unknown keys refused) only when a package is checked, so
 # importing this module loads no pydantic. Booleans are the literals true/false: `required: "yes"` is refused,
 # never silently true.
+# Made dataclasses on first use (_models): building ~40 dataclasses costs ~15 ms, and a start-up from the
+# package cache checks nothing.
 _CONFIG = {"extra": "forbid"}
 Bool = Literal[True, False]
 
@@ -29,14 +32,12 @@ Names = str | list[str]  # one id, or several
 
 
 # -- prompts/<form>.yaml: the wording ------------------------------------------------------------
-@dataclass(kw_only=True)
 class OptionWords:
     __pydantic_config__ = _CONFIG
     label: str = ""
     aliases: list[str] = field(default_factory=list)
 
 
-@dataclass(kw_only=True)
 class ColumnWords:
     __pydantic_config__ = _CONFIG
     label: str = ""
@@ -45,7 +46,6 @@ class ColumnWords:
     options: dict[str, OptionWords] = field(default_factory=dict)
 
 
-@dataclass(kw_only=True)
 class QuestionWords:
     __pydantic_config__ = _CONFIG
     label: str = ""
@@ -63,14 +63,12 @@ class QuestionWords:
     columns: dict[str, ColumnWords] = field(default_factory=dict)
 
 
-@dataclass(kw_only=True)
 class SectionWords:
     __pydantic_config__ = _CONFIG
     title: str = ""
     intro: str = ""
 
 
-@dataclass(kw_only=True)
 class Wording:
     __pydantic_config__ = _CONFIG
     sections: dict[str, SectionWords] = field(default_factory=dict)
@@ -78,40 +76,34 @@ class Wording:
 
 
 # -- templates/<form>.layout.yaml ------------------------------------------------------------------
-@dataclass(kw_only=True)
 class CoverRow:
     __pydantic_config__ = _CONFIG
     label: str
     qids: list[str]
 
 
-@dataclass(kw_only=True)
 class Properties:
     __pydantic_config__ = _CONFIG
     author: str | None = None
     subject: list[str] = field(default_factory=list)
 
 
-@dataclass(kw_only=True)
 class FieldRow:
     __pydantic_config__ = _CONFIG
     field: str
     unit: str = ""
 
 
-@dataclass(kw_only=True)
 class ChoiceRow:
     __pydantic_config__ = _CONFIG
     choice: str
 
 
-@dataclass(kw_only=True)
 class MatrixRow:
     __pydantic_config__ = _CONFIG
     matrix: str
 
 
-@dataclass(kw_only=True)
 class GroupRow:
     __pydantic_config__ = _CONFIG
     group: str
@@ -122,27 +114,23 @@ _ROWS = ("field", "choice", "matrix", "group")
 LayoutRow = Literal["year"] | FieldRow | ChoiceRow | MatrixRow | GroupRow
 
 
-@dataclass(kw_only=True)
 class Table:
     __pydantic_config__ = _CONFIG
     widths: list[Number]
     rows: list[LayoutRow]
 
 
-@dataclass(kw_only=True)
 class TableBlock:
     __pydantic_config__ = _CONFIG
     table: Table
 
 
-@dataclass(kw_only=True)
 class NarrativeBlock:
     __pydantic_config__ = _CONFIG
     narrative: str
     heading: Bool = True
 
 
-@dataclass(kw_only=True)
 class GroupedTable:
     __pydantic_config__ = _CONFIG
     grouped_table: str
@@ -152,13 +140,11 @@ class GroupedTable:
     always: list[str] = field(default_factory=list)
 
 
-@dataclass(kw_only=True)
 class ListTable:
     __pydantic_config__ = _CONFIG
     list_table: str
 
 
-@dataclass(kw_only=True)
 class Declaration:
     __pydantic_config__ = _CONFIG
     label: str
@@ -169,13 +155,11 @@ class Declaration:
     widths: list[Number] = field(default_factory=list)
 
 
-@dataclass(kw_only=True)
 class DeclarationBlock:
     __pydantic_config__ = _CONFIG
     declaration: Declaration
 
 
-@dataclass(kw_only=True)
 class Sign:
     __pydantic_config__ = _CONFIG
     who: str
@@ -183,7 +167,6 @@ class Sign:
     seal: str = ""
 
 
-@dataclass(kw_only=True)
 class SignBlock:
     __pydantic_config__ = _CONFIG
     sign: Sign
@@ -197,7 +180,6 @@ _KIND_OF = {"FieldRow": "field", "ChoiceRow": "choice", "MatrixRow": "matrix", "
             "ListTable": "list_table", "DeclarationBlock": "declaration", "SignBlock": "sign"}
 
 
-@dataclass(kw_only=True)
 class Part:
     __pydantic_config__ = _CONFIG
     section: str | None = None
@@ -210,7 +192,6 @@ class Part:
     blocks: list[LayoutBlock] = field(default_factory=list)
 
 
-@dataclass(kw_only=True)
 class FormSubmission:
     __pydantic_config__ = _CONFIG
     who: str = ""
@@ -219,7 +200,6 @@ class FormSubmission:
     also: list[str] = field(default_factory=list)
 
 
-@dataclass(kw_only=True)
 class Layout:
     __pydantic_config__ = _CONFIG
     cover: list[CoverRow] = field(default_factory=list)
@@ -233,14 +213,12 @@ class Layout:
 
 
 # -- templates/<form>.drafts.yaml ------------------------------------------------------------------
-@dataclass(kw_only=True)
 class FromAnswer:
     __pydantic_config__ = _CONFIG
     from_: str
     as_: str = "{}"
 
 
-@dataclass(kw_only=True)
 class TargetsActual:
     __pydantic_config__ = _CONFIG
     list_: str
@@ -249,7 +227,6 @@ class TargetsActual:
     rows: dict[str, str | FromAnswer] = field(default_factory=dict)
 
 
-@dataclass(kw_only=True)
 class Drafts:
     __pydantic_config__ = _CONFIG
     figures: dict[str, list[str]] = field(default_factory=dict)
@@ -258,14 +235,12 @@ class Drafts:
 
 
 # -- flows/<form>.enterprises.yaml -------------------------------------------------------------------
-@dataclass(kw_only=True)
 class EnterpriseOption:
     __pydantic_config__ = _CONFIG
     id: str
     label: str
 
 
-@dataclass(kw_only=True)
 class EnterpriseColumn:
     __pydantic_config__ = _CONFIG
     id: str
@@ -285,7 +260,6 @@ class EnterpriseColumn:
 Where = dict[str, bool | str | Number | list[str]]
 
 
-@dataclass(kw_only=True)
 class Check:
     __pydantic_config__ = _CONFIG
     le: list[str] | None = None
@@ -299,7 +273,6 @@ class Check:
     leave_out: Bool = False
 
 
-@dataclass(kw_only=True)
 class Measure:
     __pydantic_config__ = _CONFIG
     label: str = ""
@@ -310,7 +283,6 @@ class Measure:
     max: Number | None = None
 
 
-@dataclass(kw_only=True)
 class Source:
     __pydantic_config__ = _CONFIG
     measure: Names | None = None
@@ -322,7 +294,6 @@ class Source:
     scale: Number = 1
 
 
-@dataclass(kw_only=True)
 class Indicator:
     __pydantic_config__ = _CONFIG
     question: str
@@ -343,7 +314,6 @@ class Indicator:
     note: str = ""
 
 
-@dataclass(kw_only=True)
 class Average:
     __pydantic_config__ = _CONFIG
     label: str
@@ -353,7 +323,6 @@ class Average:
     criterion: str = ""
 
 
-@dataclass(kw_only=True)
 class Enterprises:
     __pydantic_config__ = _CONFIG
     form: str = ""
@@ -372,7 +341,6 @@ class Enterprises:
 
 
 # -- flows/<form>.rollup.yaml ---------------------------------------------------------------------
-@dataclass(kw_only=True)
 class Ratio:
     __pydantic_config__ = _CONFIG
     numerator: str
@@ -381,7 +349,6 @@ class Ratio:
     offset: Number = 0
 
 
-@dataclass(kw_only=True)
 class RollupColumn:
     __pydantic_config__ = _CONFIG
     id: str
@@ -389,7 +356,6 @@ class RollupColumn:
     total: Literal["sum"] | Ratio | None = None
 
 
-@dataclass(kw_only=True)
 class Rollup:
     __pydantic_config__ = _CONFIG
     from_form: str
@@ -401,7 +367,6 @@ class Rollup:
 
 
 # -- prompts/glossary.yaml, templates/submission.yaml -----------------------------------------------
-@dataclass(kw_only=True)
 class Term:
     __pydantic_config__ = _CONFIG
     id: str
@@ -412,13 +377,11 @@ class Term:
     confirmed: Bool = True
 
 
-@dataclass(kw_only=True)
 class Glossary:
     __pydantic_config__ = _CONFIG
     terms: list[Term] = field(default_factory=list)
 
 
-@dataclass(kw_only=True)
 class Submission:
     __pydantic_config__ = _CONFIG
     notice: str = ""
@@ -428,10 +391,23 @@ class Submission:
     items: list[str] = field(default_factory=list)
 
 
-MODELS: dict[str, type] = {
+_MODELS: dict[str, type] = {
     "wording": Wording, "layout": Layout, "drafts": Drafts, "enterprises": Enterprises, "rollup": Rollup,
     "glossary": Glossary, "submission": Submission,
 }
+
+
+@cache
+def _models() -> dict[str, type]:
+    for cls in (
+            OptionWords, ColumnWords, QuestionWords, SectionWords, Wording, CoverRow, Properties, FieldRow,
+            ChoiceRow, MatrixRow, GroupRow, Table, TableBlock, NarrativeBlock, GroupedTable, ListTable,
+            Declaration, DeclarationBlock, Sign, SignBlock, Part, FormSubmission, Layout, FromAnswer,
+            TargetsActual, Drafts, EnterpriseOption, EnterpriseColumn, Check, Measure, Source, Indicator,
+            Average, Enterprises, Ratio, RollupColumn, Rollup, Term, Glossary, Submission,
+    ):
+        dataclass(kw_only=True)(cls)
+    return _MODELS
 
 _KEYS = {"from": "from_", "as": "as_", "list": "list_"}  # YAML keys that are Python words -> field names
 _ALIAS = {v: k for k, v in _KEYS.items()}
@@ -512,7 +488,7 @@ def problems(kind: str, data: Any, flow: Flow, glossary_ids: set[str] | None) ->
     if not isinstance(data, dict):
         return [((), "顶层应是一个映射（键: 值）")]
     try:
-        model: Any = TypeAdapter(MODELS[kind]).validate_python(_fields(data))
+        model: Any = TypeAdapter(_models()[kind]).validate_python(_fields(data))
     except ValidationError as exc:
         return _errors(data, exc.errors())
     return list(_REFS[kind](model, flow, glossary_ids))
