@@ -69,7 +69,7 @@ class Conversation:
 
     @property
     def glossary(self) -> Glossary:
-        return load_glossary()
+        return load_glossary(self.session.form)
 
     @property
     def session(self) -> Session:
