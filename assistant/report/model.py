@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import DuplicateKey, FlowError
-from assistant.files.yamlio import yaml_load
-from assistant.form.catalog import file_of
+from assistant.form.catalog import package
 from assistant.form.flow import Question, fill
 from assistant.form.override import basis_text, typed
 from assistant.form.parse import NONE_TEXT, clean_text
@@ -147,22 +144,10 @@ class Report:
         return self.parts + self.appendices
 
 
-@cache
 def load_layout(form: str) -> dict[str, Any]:
-    """The form's layout (templates/<form>.layout.yaml); {} when it has none (see _plain_parts)."""
-    path = file_of(form, "templates", f"{form}.layout.yaml")
-    try:
-        with path.open(encoding="utf-8") as fh:
-            data = yaml_load(fh)
-    except FileNotFoundError:
-        return {}
-    except Exception as exc:
-        if isinstance(exc, DuplicateKey) or type(exc).__module__.startswith("yaml"):
-            raise FlowError(f"{path}: 不是有效的 YAML：{exc}") from None
-        raise
-    if not isinstance(data, dict):
-        raise FlowError(f"{path}: 顶层应是一个映射（cover、parts……）")
-    return data
+    """The form's layout (templates/<form>.layout.yaml, checked with its package); {} when it has none
+    (see _plain_parts)."""
+    return package(form).layout
 
 
 def _cut(text: str, width: int) -> str:
@@ -641,7 +626,7 @@ def page_overflows(engine: Engine) -> list[tuple[str, str, str]]:
         height, row = max(rows, key=lambda hr: hr[0])
         qid = row.qid or ""
         label = _clean(engine.official_label(engine.flow[qid])) if qid in engine.flow.by_id else part.title
-        out.append((part.id, qid, f"“{part.title}”的表格估计比一页长约 {over:.1f} 厘米，表格要求一至六部分不得串页。"
+        out.append((part.id, qid, f"“{part.title}”的表格估计比一页长约 {over:.1f} 厘米，表格要求这一部分不得串页。"
                                   f"最占地方的是“{label}”一栏（约 {height:.1f} 厘米）：请精简这一栏的文字，"
                                   "或把较长的名单、说明放到附件材料中。"))
     return out
