@@ -184,6 +184,7 @@ def drive(keys: str, session_id: str) -> int:
         return run_ask(session_id)
 
 
+@pytest.mark.slow  # the whole table once more through `filing ask` (the conversation and the engine take it in the fast loop)
 @pytest.mark.parametrize("qid, typed, outcome, expected", CASES, ids=IDS)
 def test_through_filing_ask(store, capsys, qid, typed, outcome, expected):
     s = session_before(store, qid)
