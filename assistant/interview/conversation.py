@@ -17,6 +17,7 @@ from assistant.form.expr import count_chars, render_message
 from assistant.form.flow import FlowError, Question
 from assistant.form.glossary import asked_term, load_glossary
 from assistant.form.parse import NO_WORDS, YES_WORDS, RowProblem, RowsError, Unsure, normalize
+from assistant.form.types import of
 from assistant.form.values import choice_options, chosen_index
 from assistant.interview.checks import involved
 from assistant.interview.drafts import draftable, drafted, offer, redraw, remaining_budget, targets_actual
@@ -50,8 +51,6 @@ from assistant.interview.words import (
 if TYPE_CHECKING:
     from assistant.interview.enterprises.dialog import Files, Turn
 
-ECHOED_TYPES = ("yesno", "choice", "integer", "decimal", "percent")  # typed text is seen as typed
-FREE_TEXT = ("text", "longtext", "list")  # any text is an answer here: only whole commands are commands
 AMBIGUOUS = "ambiguous"  # session.pending["kind"] while asking "answer or command?"
 _WORD_SETS = (("help", HELP_WORDS), ("back", BACK_WORDS), ("later", LATER_WORDS), ("skip", SKIP_WORDS),
               ("preview", PREVIEW_WORDS), ("save", SAVE_WORDS), ("quit", QUIT_WORDS),
@@ -264,7 +263,7 @@ class Conversation:
             raw = s = said
             low = s.lower()
 
-        ent = turn(e, raw, q is not None and q.type in FREE_TEXT, self.files)  # 企业数据 …: proposals from enterprise data
+        ent = turn(e, raw, q is not None and of(q).free_text, self.files)  # 企业数据 …: proposals from enterprise data
         if ent is not None:
             return self._turn_reply(ent)
         pending = self.session.pending
@@ -292,7 +291,7 @@ class Conversation:
             if low in NO_WORDS:
                 return self._finish(Reply(["好的，这个值没有记录，请重新输入。"]))
         cmd = None if literal else self.recognise(q, raw)
-        if cmd is None and not literal and q is not None and maybe_command(raw, q.type in FREE_TEXT):
+        if cmd is None and not literal and q is not None and maybe_command(raw, of(q).free_text):
             cmd = Command("ask", raw, "enterprises")  # 企业数据 alone on a text question: answer or command?
         if cmd is not None:
             return self._run(cmd, q, raw)
@@ -424,7 +423,7 @@ class Conversation:
     def _ask_before_clearing(self, qid: str, value: Any) -> Reply | None:
         """An empty list over rows already stored (a slip, a paste gone wrong) is confirmed first."""
         old = self.session.answers.get(qid)
-        if self.engine.flow[qid].type != "list" or value != [] or not isinstance(old, list) or not old:
+        if not of(self.engine.flow[qid]).is_list or value != [] or not isinstance(old, list) or not old:
             return None
         n = len(old)
         return self._offer(qid, f"名单里已有 {n} 行，确定要清空吗？", [
@@ -546,7 +545,7 @@ class Conversation:
         for kind, words in _WORD_SETS:
             if low in words:
                 return Command(kind)
-        free = q is not None and q.type in FREE_TEXT
+        free = q is not None and of(q).free_text
         term = asked_term(s)
         if term is not None or low.startswith(("什么是", "解释")):
             if not free:
@@ -629,7 +628,7 @@ class Conversation:
                 {"label": "否，不填", "goto": q.id, "words": ["否", "不"]},
             ], [echo_rows(e.flow[q.id], rows, e.text)])
         try:
-            fix = None if whole or q is None or q.type != "longtext" else redraw(e, q.id)
+            fix = None if whole or q is None or not of(q).narrative else redraw(e, q.id)
         except FlowError as exc:  # the form's draft template was refused by the sandbox: say where
             return self._finish(Reply([f"无法起草：{exc}"], refused=True), ask=False)
         if fix is not None and q is not None:  # any narrative stating a figure the answers no longer say
@@ -735,9 +734,9 @@ class Conversation:
         if pending and pending.get("choices"):
             return Choices([(str(i), c["label"]) for i, c in enumerate(pending["choices"], 1)], None)
         if pending:
-            table = pending.get("qid") in self.engine.flow and self.engine.flow[pending["qid"]].type == "matrix"
+            table = pending.get("qid") in self.engine.flow and of(self.engine.flow[pending["qid"]]).is_grid
             return Choices([("是", "是，按上表记录" if table else "是，记录这个数值"), ("否", "否，重新输入")], 0)
-        if q is None or q.type not in ("yesno", "choice"):
+        if q is None or not of(q).has_choices:
             return None
         rows = [(label, label) for _, label in choice_options(q)]
         stored = self.session.answers.get(q.id)
@@ -754,10 +753,10 @@ class Conversation:
 
     def _echo(self, q: Question) -> list[str]:
         """A choice or a figure is said back as stored, so a slip (否 read as 是, 3,200 as 3.2) shows at once."""
-        if q.type == "list":  # the rows are on screen already: their count says what was kept
+        if of(q).is_list:  # the rows are on screen already: their count says what was kept
             rows = self.engine.value(q.id)
             return [f"已记录：{len(rows)} 行。" if rows else "已记录：无。"]
-        said = q.type in ECHOED_TYPES and not q.override  # an override's own note names the figure and its basis
+        said = of(q).echoed and not q.override  # an override's own note names the figure and its basis
         return [f"已记录：{self.engine.shown(q.id)}"] if said else []
 
     def _jump(self, target: str) -> Reply:
