@@ -1,5 +1,8 @@
 """Forgiving input, strict results: turn what a person types into a canonical stored value.
 
+parse(q, raw) asks q's type (assistant/form/types/, one module per type) to read it; an override question
+(a computed figure the operator may replace) is read here. The names other modules use are re-exported.
+
 Every refusal raises InputError with a Chinese message saying what was wrong and what is expected.
 Stored forms: text -> str; integer -> int; decimal/percent -> "12.50" (or "无"); yesno -> bool;
 choice -> option id; date -> "YYYY-MM-DD"; list -> [{column: value}]; matrix -> {row: {col: int}}.
