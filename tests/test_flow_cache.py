@@ -6,16 +6,16 @@ import os
 import subprocess
 import sys
 
-from assistant.form.catalog import load_flow
+from assistant.form.catalog import forget, load_flow
 from assistant.paths import cache_dir
 
 
 def _fresh_load(form="annual"):
-    load_flow.cache_clear()
+    forget()
     try:
         return load_flow(form)
     finally:
-        load_flow.cache_clear()
+        forget()
 
 
 def test_cache_is_written_and_reused(filing_home):

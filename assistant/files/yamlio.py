@@ -67,3 +67,28 @@ def read_yaml(path: Path) -> Any:
         if type(exc).__module__.startswith("yaml"):
             raise FlowError(f"{path}: 不是有效的 YAML：{exc}") from None
         raise
+
+
+def line_of(path: Path, loc: tuple[str | int, ...]) -> int | None:
+    """The line (1-based) of the key or item at `loc` in a YAML file, or None (said with a problem found
+    in its data: the file is parsed again only then, never on the way to a form that loads)."""
+    import yaml
+
+    try:
+        with path.open(encoding="utf-8") as fh:
+            node = yaml.compose(fh, Loader=yaml_loader())
+    except Exception:  # a line number is a courtesy: any failure just leaves it out
+        return None
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            hit = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)), None)
+            if hit is None:
+                break
+            line, node = hit[0].start_mark.line + 1, hit[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line

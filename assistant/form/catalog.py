@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
-from typing import Any
 
-from assistant import __version__
 from assistant.errors import FlowError
-from assistant.files.atomic import atomic_write
-from assistant.form.flow import Column, Fix, Flow, FlowFile, FormMeta, Option, Question, Rule, Section, load_flow_file
-from assistant.paths import cache_dir, data_dir
+from assistant.form.flow import Flow
+from assistant.form.package import FormPackage, check_package, load_package, package_paths
+from assistant.paths import data_dir
 
 ENV = "FILING_FORMS"
 _chosen: list[Path] | None = None  # set by `--forms`; None: $FILING_FORMS decides
@@ -37,20 +34,21 @@ def use_forms(dirs: Iterable[str | Path]) -> None:
     """Add forms folders for this process (the command line's --forms), replacing $FILING_FORMS."""
     global _chosen
     _chosen = [Path(d).expanduser() for d in dirs]
-    _forget()
+    forget()
 
 
-def _forget() -> None:
-
-    load_flow.cache_clear()
+def forget() -> None:
+    """Forget every form loaded: their packages (and all built from them), where they are, which are broken."""
+    _packages.clear()
     roots_cache.clear()
     _broken.clear()
 
 
+_packages: dict[str, FormPackage] = {}  # form id -> its package: the one cache of what a form's files hold
 _broken: dict[str, str] = {}  # form id -> why its files cannot be loaded (asked once per process)
 
 
-def loaded(form_id: str) -> Any:
+def loaded(form_id: str) -> Flow | None:
     """The form's Flow, or None when its files cannot be loaded (the reason: broken())."""
     if form_id in _broken:
         return None
@@ -188,44 +186,30 @@ def default_form() -> str:
     return ids[0]
 
 
-_CACHE_FORMAT = "10"  # bump when the pickled classes change
-
-
-@cache
-def load_flow(form: str) -> Flow:
-    """form: a form id, or its short name (`key`, what --form takes); see assistant/form/catalog.py.
-
-    A flow that loaded and validated once is kept as a pickle in the cache folder, keyed by the
-    content of its two files: start-up then skips YAML, validation and expression parsing.
-    """
-    import hashlib
-    import pickle
-
+def package(form: str) -> FormPackage:
+    """The form's package (form: its id or short name), loaded and checked whole once per process;
+    FlowError names every problem of its files. See assistant/form/package.py."""
     name = resolve(form)
-    path = root_of(name) / "flows" / f"{name}.yaml"
-    prompts = root_of(name) / "prompts" / f"{name}.yaml"
-    from dataclasses import fields
+    pkg = _packages.get(name)
+    if pkg is None:
+        pkg = _packages[name] = load_package(name, package_paths(name, root_of(name), packaged_root()))
+    return pkg
 
-    # The pickled classes' shape is part of the key: a new field never meets an old pickle.
-    shape = ";".join(f"{c.__name__}:{','.join(f.name for f in fields(c))}"
-                     for c in (Option, Column, Question, Section, Fix, Rule, FormMeta, FlowFile))
-    digest = hashlib.sha256(f"{_CACHE_FORMAT}:{__version__}:{shape}:{path.resolve()}:".encode())
-    for p in (path, prompts):
-        digest.update(p.read_bytes() if p.exists() else b"")
-    cached = cache_dir() / f"{name}-{digest.hexdigest()[:20]}.pickle"
-    try:
-        flow = pickle.loads(cached.read_bytes())
-        if isinstance(flow, Flow):
-            return flow
-    except Exception:
-        pass
-    flow = load_flow_file(path, prompts)
-    if flow.form != name:
-        raise FlowError(f"{path}: form.id 是 “{flow.form}”，应与文件名 {name} 一致")
-    try:
-        for old in cached.parent.glob(f"{name}-*.pickle"):
-            old.unlink(missing_ok=True)
-        atomic_write(cached, pickle.dumps(flow, protocol=pickle.HIGHEST_PROTOCOL))
-    except OSError:
-        pass  # a read-only cache folder only costs start-up time
-    return flow
+
+def load_flow(form: str) -> Flow:
+    """form: a form id, or its short name (`key`, what --form takes)."""
+    return package(form).flow
+
+
+def check_forms(root: Path | None = None) -> dict[str, list[str]]:
+    """Every form in `root` (default: every form found) checked anew, without the cache: id -> its problems
+    (empty: fine). Nothing is kept: the next load reads the files again."""
+    if root is not None:
+        use_forms([root])
+    ids = {fid: r for fid, r in form_ids().items() if root is None or r == Path(root).expanduser()}
+    out: dict[str, list[str]] = {}
+    for fid, r in ids.items():
+        _pkg, problems = check_package(fid, package_paths(fid, r, packaged_root()))
+        out[fid] = problems
+    forget()
+    return out

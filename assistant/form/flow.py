@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from assistant.errors import FlowError
-from assistant.files.yamlio import read_yaml
+from assistant.files.yamlio import line_of, read_yaml
 from assistant.form.expr import Expression, ExpressionError, compile_expr, environment
 from assistant.form.sandbox import check_string
 from assistant.form.types import TYPES, of
@@ -324,6 +324,35 @@ def fill(text: str, year: int, **extra: Any) -> str:
     return _PLACEHOLDER.sub(one, text)
 
 
+_MESSAGES = {
+    "extra_forbidden": "不认识的键（是否拼写错误？）",
+    "unexpected_keyword_argument": "不认识的键（是否拼写错误？）",
+    "missing_argument": "缺少必填的键",
+    "missing": "缺少必填的键",
+    "bool_type": "应为 true 或 false",
+    "string_type": "应为文字",
+    "int_type": "应为整数",
+    "float_type": "应为数字",
+    "list_type": "应为列表",
+    "dict_type": "应为映射（键: 值）",
+    "model_type": "应为映射（键: 值）",
+    "model_attributes_type": "应为映射（键: 值）",
+    "none_required": "应留空",
+    "bool_parsing": "应为 true 或 false",
+}
+
+
+def problem_message(err: Any) -> str:
+    """A pydantic error said in Chinese (the file and key are said by the caller)."""
+    kind = err["type"]
+    if kind == "literal_error":
+        expected = str(err.get("ctx", {}).get("expected", ""))
+        return "应为 true 或 false" if expected == "True or False" else f"应为以下之一：{expected}"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return "不认识的写法"
+    return _MESSAGES.get(kind, err["msg"])
+
+
 def _pydantic_problem(path: Path, data: Any, exc: Any) -> FlowError:
     err = exc.errors()[0]
     loc = err["loc"]
@@ -337,8 +366,11 @@ def _pydantic_problem(path: Path, data: Any, exc: Any) -> FlowError:
             break
         if isinstance(node, dict) and "id" in node and "type" in node:
             where = f"问题 {node['id']}"
-    field = ".".join(str(p) for p in loc)
-    return FlowError(f"{path}: {where or '顶层'}：字段 {field}：{err['msg']}")
+    in_file = tuple({"list_id": "list", "assert_": "assert"}.get(p, p) if isinstance(p, str) else p for p in loc)
+    field = ".".join(str(p) for p in in_file)
+    line = line_of(path, in_file)
+    at = f"第 {line} 行，" if line else ""
+    return FlowError(f"{path}: {at}{where or '顶层'}：字段 {field}：{problem_message(err)}")
 
 
 def _merge_wording(q: Question, w: dict[str, Any], path: Path) -> None:

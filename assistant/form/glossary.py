@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 
-from assistant.files.yamlio import read_yaml
-from assistant.form.flow import FlowError
+from assistant.form.catalog import default_form, package
 from assistant.form.parse import normalize
-from assistant.paths import data_dir
 
 # "什么是X" / "X是什么" / "X包括哪些" / "解释一下X" ... -> X
 _ASK_PATTERNS = (
@@ -84,12 +81,8 @@ def asked_term(text: str) -> str | None:
     return None
 
 
-@cache
-def load_glossary() -> Glossary:
-    path = data_dir("prompts") / "glossary.yaml"
-    data = read_yaml(path) or {}
-    try:
-        terms = [Term(**{k: v for k, v in t.items() if k in Term.__dataclass_fields__}) for t in data.get("terms", [])]
-    except TypeError as exc:
-        raise FlowError(f"{path}: 词条格式不对：{exc}") from None
-    return Glossary(terms)
+def load_glossary(form: str | None = None) -> Glossary:
+    """The glossary of the form's package (its folder's prompts/glossary.yaml, else the packaged one, checked
+    with the package); no form: the first form's (the packaged glossary)."""
+    pkg = package(form or default_form())
+    return pkg.memo("glossary", lambda: Glossary([Term(**t) for t in pkg.glossary.get("terms") or []]))

@@ -112,7 +112,7 @@ class Conversation:
 
     @property
     def glossary(self):
-        return load_glossary()
+        return load_glossary(self.session.form)
 
     @property
     def session(self):

@@ -29,8 +29,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import InputError
-from assistant.files.yamlio import read_yaml
-from assistant.form.catalog import file_of, load_flow
+from assistant.form.catalog import load_flow, package
 from assistant.form.expr import count_chars
 from assistant.form.flow import fill
 from assistant.form.parse import (
@@ -65,13 +64,9 @@ _BEFORE_OK = set("年的有和及与为是其")
 _OTHER_TIME = ("上年", "去年", "前年", "上一年", "同期", "往年", "明年", "下一年")
 
 
-@cache
 def _spec(form: str) -> dict[str, Any]:
-    path = file_of(form, "templates", f"{form}.drafts.yaml")
-    if not path.is_file():
-        return {}
-    data: dict[str, Any] = read_yaml(path) or {}  # a key given twice is refused, naming the file
-    return data
+    """The drafts file (templates/<form>.drafts.yaml, checked with the form's package); {} when none."""
+    return package(form).drafts
 
 
 @cache
@@ -273,7 +268,7 @@ def drafted(engine: Engine, qid: str) -> Drafted:
            "totals": _Seen(v.totals, TOTAL, log, at), "rows": _SeenRows(v.rows, v.rows_source, log, at),
            "notes": _notes(engine), "year": engine.year, "prev_year": engine.year - 1}
     form = engine.session.form
-    where = f"{file_of(form, 'templates', f'{form}.drafts.yaml')} 的 drafts.{qid}"
+    where = f"{package(form).paths['drafts']} 的 drafts.{qid}"
     text = render_string(_env(), template, ctx, where=where, limits=DRAFT, on_chunk=ended)
     lines = [" ".join(line.split()) for line in text.splitlines()]
     body = "".join(line for line in lines if line)
@@ -482,8 +477,11 @@ def narrative_findings(engine: Engine) -> list[Any]:
             for f in flags(engine)]
 
 
-@cache
 def _phrases(form: str, year: int) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    return package(form).memo(("draft_phrases", year), lambda: _new_phrases(form, year))
+
+
+def _new_phrases(form: str, year: int) -> tuple[re.Pattern[str] | None, dict[str, str]]:
     """(pattern of every phrase, phrase → question): the drafts file's `figures` and each numeric question's
     printed label without its bracketed unit. A phrase two questions share names neither (never guessed)."""
     flow = load_flow(form)

@@ -53,7 +53,7 @@ def confirm_message(q: Question, parsed: Parsed) -> str:
 
 def unsure_message(engine: Engine, q: Question, said: str) -> str:
     """The reply to "不清楚": nothing is stored; offer 稍后 and say where the figure usually comes from."""
-    glossary = load_glossary()
+    glossary = load_glossary(engine.session.form)
     lines = [(f"没关系，“{said.strip()}”不会被记录，这一项可以稍后再填：输入“稍后”先填下一题，"
               f"查到后输入“跳到 {engine.label(q)}”回来补填。")]
     terms = [glossary[t] for t in q.help if t in glossary][:2]

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import DuplicateKey, FlowError
-from assistant.files.yamlio import yaml_load
-from assistant.form.catalog import file_of
+from assistant.form.catalog import package
 from assistant.form.flow import Question, fill
 from assistant.form.override import basis_text, typed
 from assistant.form.parse import NONE_TEXT, clean_text
@@ -148,22 +145,10 @@ class Report:
         return self.parts + self.appendices
 
 
-@cache
 def load_layout(form: str) -> dict[str, Any]:
-    """The form's layout (templates/<form>.layout.yaml); {} when it has none (see _plain_parts)."""
-    path = file_of(form, "templates", f"{form}.layout.yaml")
-    try:
-        with path.open(encoding="utf-8") as fh:
-            data = yaml_load(fh)
-    except FileNotFoundError:
-        return {}
-    except Exception as exc:
-        if isinstance(exc, DuplicateKey) or type(exc).__module__.startswith("yaml"):
-            raise FlowError(f"{path}: 不是有效的 YAML：{exc}") from None
-        raise
-    if not isinstance(data, dict):
-        raise FlowError(f"{path}: 顶层应是一个映射（cover、parts……）")
-    return data
+    """The form's layout (templates/<form>.layout.yaml, checked with its package); {} when it has none
+    (see _plain_parts)."""
+    return package(form).layout
 
 
 def _cut(text: str, width: int) -> str:

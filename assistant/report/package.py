@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import UserError
 from assistant.files.staging import staged_folder
-from assistant.files.yamlio import read_yaml
-from assistant.form.catalog import file_of
+from assistant.form.catalog import package
 from assistant.interview.engine import Engine
 from assistant.interview.enterprises.evidence import appendix_rows
 from assistant.interview.findings import blocking
@@ -47,7 +46,7 @@ class Package:
 def load_submission(form: str) -> dict[str, Any]:
     """The notice's requirements (templates/submission.yaml, the form's folder first) and, under
     `form`, what this form adds: the `submission:` block of its layout (who files it, what, seal)."""
-    data: dict[str, Any] = read_yaml(file_of(form, "templates", "submission.yaml"))
+    data: dict[str, Any] = dict(package(form).submission)
     data["form"] = load_layout(form).get("submission") or {}
     return data
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
-from assistant.form.catalog import packaged_root, root_of
+from assistant.form.catalog import package, packaged_root, root_of
 from assistant.form.parse import clean_text
 from assistant.form.sandbox import DOCUMENT, environment, render_file
 from assistant.interview.engine import Engine
@@ -71,8 +70,11 @@ def _md_grid(grid: Grid) -> SimpleNamespace:
     return SimpleNamespace(head=["栏目", "填报内容"] + [""] * (n - 2), body=rows)
 
 
-@cache
 def _env(form: str) -> Any:
+    return package(form).memo("markdown_env", lambda: _new_env(form))
+
+
+def _new_env(form: str) -> Any:
     from jinja2 import FileSystemLoader, StrictUndefined
 
     # The form's own templates first, then the packaged ones (_blocks.md.j2, report.md.j2).

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import EXIT_REFUSED, UserError
-from assistant.files.yamlio import read_yaml
-from assistant.form.catalog import form_ids, load_flow, packaged_root, root_of
-from assistant.form.expr import compile_expr
+from assistant.form.catalog import form_ids, load_flow, package, packaged_root, root_of
+from assistant.form.expr import ExpressionError, compile_expr
 from assistant.form.sandbox import DRAFT, environment, render_file
 from assistant.form.validate import shown
 from assistant.interview.engine import Engine
@@ -79,13 +78,47 @@ def rollup_form(form: str | None = None) -> str:
 
 def load_spec(form: str | None = None) -> RollupSpec:
     fid = rollup_form(form)
-    raw = read_yaml(root_of(fid) / "flows" / f"{fid}.rollup.yaml")
+    raw = package(fid).rollup or {}  # checked with the form's other files
     cols = []
     for c in raw["columns"]:
         total = c.get("total")
         cols.append(RollupColumn(c["id"], c["value"], Ratio(**total) if isinstance(total, dict) else total))
     return RollupSpec(raw["from_form"], raw["into"], raw["name"], cols, int(raw.get("places", 2)),
                       dict(raw.get("drafts") or {}), fid)
+
+
+def check_spec(form: str) -> list[str]:
+    """What the roll-up file names in the reporting form (its keys were checked with the package): every
+    question its columns read, the name column, and its draft templates; [] when it is sound."""
+    pkg = package(form)
+    path, raw = pkg.paths["rollup"], pkg.rollup
+    if raw is None:
+        return []
+    if raw["from_form"] not in form_ids():
+        return [f"{path}: from_form：表单 “{raw['from_form']}” 不存在"]
+    source = load_flow(raw["from_form"])
+    out = []
+    if raw["name"] not in source.by_id:
+        out.append(f"{path}: name：问题 “{raw['name']}” 不在表单 {source.form} 中")
+    for i, c in enumerate(raw["columns"]):
+        total = c.get("total")
+        sources = {"value": c["value"]} | (
+            {"total.numerator": total["numerator"], "total.denominator": total["denominator"]}
+            if isinstance(total, dict) else {})
+        for key, src in sources.items():
+            try:
+                names = compile_expr(src).names
+            except ExpressionError as exc:
+                out.append(f"{path}: columns.{i}.{key}：{exc}")
+                continue
+            unknown = sorted(set(names) - set(source.by_id))
+            if unknown:
+                out.append(f"{path}: columns.{i}.{key}：问题 {'、'.join(unknown)} 不在表单 {source.form} 中")
+    folders = [r / "templates" for r in (root_of(form), packaged_root())]
+    for qid, name in (raw.get("drafts") or {}).items():
+        if not any((f / name).is_file() for f in folders):
+            out.append(f"{path}: drafts.{qid}：模板文件 templates/{name} 不存在")
+    return out
 
 
 def _fmt(value: Any, places: int) -> str:

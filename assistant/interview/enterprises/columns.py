@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from assistant.files.yamlio import read_yaml
-from assistant.form.catalog import file_of, load_flow
+from assistant.errors import FlowError
+from assistant.form.catalog import file_of, package
 
 COLUMN_TYPES = ("text", "uscc", "yesno", "choice", "decimal", "integer")
 WARNING_CHECKS = ("apart", "unique")  # said with the proposals; they do not refuse the data
@@ -282,20 +281,27 @@ def _spec_path(form: str) -> Path:
     return file_of(form, "flows", f"{form}.enterprises.yaml")  # the form's own folder (--forms) first
 
 
-@cache
 def has_spec(form: str) -> bool:
-    """Whether the form has an enterprise workbook (cheap: the file is not parsed)."""
-    return _spec_path(form).is_file()
+    """Whether the form has an enterprise workbook."""
+    return package(form).enterprises is not None
 
 
-@cache
 def load_spec(form: str) -> Spec | None:
-    """The form's enterprise spec, or None when the form has none (e.g. the district summary)."""
-    path = _spec_path(form)
-    if not path.is_file():
+    """The form's enterprise spec, or None when the form has none (e.g. the district summary). Its keys were
+    checked with the form's package; what only this vocabulary knows (a measure's column…) is checked here,
+    and a problem raises FlowError naming the file (a copied form folder's spec is data, not code)."""
+    pkg = package(form)
+    data = pkg.enterprises
+    if data is None:
         return None
-    data = read_yaml(path)  # a key given twice is refused, naming the file
-    return parse_spec(data, set(load_flow(form).by_id))
+
+    def build() -> Spec:
+        try:
+            return parse_spec(data, set(pkg.flow.by_id))
+        except SpecError as exc:
+            raise FlowError(f"{pkg.paths['enterprises']}: {exc}") from None
+
+    return pkg.memo("enterprise_spec", build)
 
 
 def columns_json(spec: Spec) -> list[dict[str, Any]]:
