@@ -174,7 +174,7 @@ def test_through_the_conversation(store, qid, typed, outcome, expected):
             assert "稍后" in text and "依据" in text and expected in text
         assert store.load(s.id).answers.get(qid) == stored_value(outcome, expected)
         # No confirmation is left waiting; a blocking finding on the new value may hold the question.
-        assert not h.session.pending or h.session.pending.get("kind") == "choose"
+        assert not h.session.pending or h.session.pending.kind == "choose"
 
 
 def drive(keys: str, session_id: str) -> int:
@@ -203,7 +203,7 @@ def test_through_filing_ask(store, capsys, qid, typed, outcome, expected):
         assert "稍后" in out and "依据" in out
     saved = store.load(s.id)
     assert saved.answers.get(qid) == stored_value(outcome, expected)
-    assert saved.pending is None or saved.pending.get("kind") == "choose"
+    assert saved.pending is None or saved.pending.kind == "choose"
 
 
 def test_filing_answers_echoes_the_standards_table(annual_session):
@@ -246,7 +246,7 @@ def test_a_refused_or_unsure_answer_never_changes_the_session(annual_session, qi
         return  # not askable in the sample report
     try:
         reply = conv.handle(text)
-        waiting = s.pending and s.pending.get("kind") != "choose"  # a blocking hold comes after storing
+        waiting = s.pending and s.pending.kind != "choose"  # a blocking hold comes after storing
         if reply.refused or waiting or any("不会被记录" in m for m in reply.messages):
             assert s.answers == before
     finally:

@@ -12,7 +12,8 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from assistant.form.catalog import load_flow
-from assistant.frontends.ask import TEXT_CHOICE, is_chat_word, run_ask
+from assistant.frontends.ask import TEXT_CHOICE, run_ask
+from assistant.interview.commands import COMMANDS
 from assistant.interview.conversation import Conversation
 from assistant.interview.engine import Engine
 from assistant.session.store import SessionStore
@@ -88,10 +89,10 @@ def reference(store: SessionStore, form: str = "annual"):
 
 def test_chat_word_detection():
     for w in ("?", "？", "帮助", "返回", "跳过", "稍后", "预览", "保存", "退出"):
-        assert is_chat_word(w), w
+        assert COMMANDS.word(w) is not None, w
     # only whole command words: glossary questions and jumps are the conversation's to judge
     for w in ("上海示例公司\t9131052602TH3BJ1X4", "去年新增平台", "帮助中心运营", "修改型材料", "什么是专精特新"):
-        assert not is_chat_word(w), w
+        assert COMMANDS.word(w) is None, w
 
 
 def test_whole_annual_report_with_help_refusal_conversion_back_interrupt_and_resume(store, capsys):

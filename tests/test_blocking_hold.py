@@ -14,6 +14,7 @@ from assistant.frontends.tui.widgets.long_text import LongTextEditor
 from assistant.interview.conversation import Conversation
 from assistant.interview.engine import Engine
 from assistant.interview.findings import blocking
+from assistant.session.pending import Confirm
 from assistant.session.store import SessionStore
 
 NARRATIVE = ["overview", "achievements", "key_work", "problems", "next_plan", "suggestions"]
@@ -119,7 +120,7 @@ def test_typed_count_above_enterprises_holds_and_offers_the_other_question(store
 
 def test_a_converted_value_confirmed_into_a_finding_is_held_too(store):
     conv = conv_at(store, "sme_count")
-    conv.session.pending = {"qid": "sme_count", "value": 400}
+    conv.session.pending = Confirm(qid="sme_count", value=400)
     conv.handle("是")
     assert conv.engine.current().id == "sme_count" and conv.choices().rows[0][0] == "1"
 

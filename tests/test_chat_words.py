@@ -12,7 +12,7 @@ from tui_support import type_line
 
 from assistant.form.catalog import load_flow
 from assistant.frontends.tui.app import FilingApp
-from assistant.interview.conversation import AMBIGUOUS, Conversation
+from assistant.interview.conversation import Conversation
 from assistant.interview.engine import Engine
 from assistant.session.store import SessionStore
 
@@ -84,7 +84,7 @@ def test_ambiguous_phrase_kept_as_the_answer(store):
     conv = conv_at(store, "cluster_name")
     reply = conv.handle("什么是从业人员")
     assert "您是想把‘什么是从业人员’作为答案，还是查询词汇表？" in reply.messages[0]
-    assert conv.session.pending["kind"] == AMBIGUOUS
+    assert conv.session.pending.kind == "ambiguous"
     assert [r[1] for r in conv.choices().rows] == ["作为答案", "查询“从业人员”的解释"]
     assert conv.choices().default is None
     again = conv.handle("")  # a bare Enter guesses nothing

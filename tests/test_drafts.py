@@ -97,7 +97,7 @@ def test_chat_prefills_the_actual_column_of_the_targets_table(store):
 def test_draft_elsewhere_says_where_it_works(store):
     conv = Conversation(Engine.for_session(make_session(store, "annual", {})))
     reply = conv.handle("起草")
-    assert reply.refused and "第七部分" in reply.messages[0]
+    assert reply.refused and "“七、2023 年集群工作”的各段文字" in reply.messages[0]
 
 
 # -- what a draft quoted, kept true ------------------------------------------------------------------

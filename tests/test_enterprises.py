@@ -407,7 +407,7 @@ def test_the_command_word_on_a_text_question_is_asked_about_never_stored(store, 
 def test_numbers_out_of_range_are_named_and_huge_ranges_cost_nothing(store, workbook):
     e = new_engine(store)
     start(e, [str(workbook)])
-    n = len(e.session.pending["items"])
+    n = len(e.session.pending.items)
     for text in ("99", "1 - 999999999", "1-999999999", "9" * 5000, f"1 {n + 1}"):
         t = reply(e, text)
         assert t.refused and t.messages[0] == f"没有这一项：序号应在 1–{n} 之间（如“1 3 5”或“1-4”）。", text
@@ -421,7 +421,7 @@ def test_the_tier_counting_rule_is_said_once_with_the_proposals(store, workbook)
     text = "\n".join(t.said())
     assert text.count("专精特新各级按每家企业填写的最高等级计数，一家企业只计入一级") == 1
     assert "请对这几项“保留”您的数字并写明原因" in text
-    ev = {p["qid"]: p["evidence"] for p in e.session.pending["items"]}
+    ev = {p.qid: p.evidence for p in e.session.pending.items}
     assert "按最高等级计，各级互不重复" in ev["specialized_count"]["formula"]
 
 
@@ -432,7 +432,7 @@ def test_a_unit_slip_and_a_repeated_name_are_said_but_do_not_stop_the_data(store
     path = fill_workbook(tmp_path / "采集表.xlsx", rows)
     e = new_engine(store)
     t = start(e, [str(path)])
-    assert not t.refused and e.session.pending["items"]
+    assert not t.refused and e.session.pending.items
     text = t.messages[0]
     # the unit slip: the row is left out until confirmed (test_enterprises_integrity); the repeated name is said
     assert text.startswith("以下 1 行的数字看起来有误，暂不计入任何结果（下面的结果不含这几行）：\n"

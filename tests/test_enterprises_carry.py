@@ -84,9 +84,9 @@ def test_carry_forward_from_the_sample_report_then_growth_from_both_years(store,
         want = {"leading_output_growth": r2((lead_now - lead_prev) / lead_prev * 100),
                 "rd_growth": r2((D(32000) - prev["rd_expense"]) / prev["rd_expense"] * 100),
                 "patent_growth": r2((D(40) - prev["patent_count"]) / prev["patent_count"] * 100)}
-        items = {it["qid"]: it for it in handle.session.pending["items"]}
+        items = {it.qid: it for it in handle.session.pending.items}
         for qid, value in want.items():
-            assert items[qid]["value"] == value, (qid, items[qid]["value"], value)
+            assert items[qid].value == value, (qid, items[qid].value, value)
         assert want["rd_growth"].startswith("-")  # 3.56亿 → 3.2亿: a fall, proposed as negative
         assert "2023 年度报告" in text
         reply(e, "全部")
@@ -114,10 +114,10 @@ def test_two_earlier_reports_give_the_three_year_average(store, tmp_path, capsys
         e = Engine.for_session(handle.session)
         assert not e.apply_many({"patent_count": "60", "total_output": "170", "rd_expense": "4.5亿"})
         t = start(e, [])
-        items = {it["qid"]: it for it in handle.session.pending["items"]}
+        items = {it.qid: it for it in handle.session.pending.items}
         base = D(str(last.answers["patent_count"]))
         want = r2(((D(60) / base) ** (D(1) / D(2)) - 1) * 100)
-        assert items["patent_growth"]["value"] == want and items["patent_growth"]["evidence"]["years"] == 2
+        assert items["patent_growth"].value == want and items["patent_growth"].evidence["years"] == 2
         text = t.messages[0]
         base_output = D(str(Engine.for_session(store.load(last.id)).value("total_output")))
         avg = r2(((D(170) / base_output) ** (D(1) / D(2)) - 1) * 100)
@@ -151,7 +151,7 @@ def test_tui_dialog_feeds_the_command(store, tmp_path):
             await pilot.press("enter")
             await pilot.pause()
             assert app.screen is screen
-            assert screen.session.pending and screen.session.pending["kind"] == "enterprises"
+            assert screen.session.pending and screen.session.pending.kind == "proposals"
             last = screen.session.transcript[-1]["text"]
             assert "根据 20 家企业的数据" in last
             inp2 = screen.query_one("#input")
@@ -201,14 +201,14 @@ def test_each_growth_rate_says_where_its_base_comes_from(store, tmp_path, capsys
         before = dict(e.session.answers)
         t = start(e, [])
         assert "已按企业数据计算、不再用本年度答案（已四舍五入）重算：" in t.messages[0]
-        assert "rd_growth" not in {it["qid"] for it in (e.session.pending or {}).get("items", [])}
+        assert "rd_growth" not in {it.qid for it in (e.session.pending.items if e.session.pending else [])}
         if e.session.pending:
             reply(e, "全部")
         assert e.session.answers == before
         # a figure the operator kept as their own is not “computed from enterprise data”: it is offered
         # (and 全部 still leaves it)
         t = start(e, [str(tmp_path / "缺.xlsx")])
-        n = next(i for i, it in enumerate(e.session.pending["items"], 1) if it["qid"] == "rd_growth")
+        n = next(i for i, it in enumerate(e.session.pending.items, 1) if it.qid == "rd_growth")
         e.session.answers["rd_growth"] = "9.99"
         reply(e, f"保留 {n} 原因：以统计年报为准")
         t = start(e, [])

@@ -222,9 +222,9 @@ def test_coverage_is_measured_against_last_years_report_and_names_who_is_missing
         reply(e, "取消")
         assert not e.apply_many({"rd_expense": "4亿"})  # this year's whole-cluster figure: set against last year's
         t = start(e, [str(fill_workbook(tmp_path / "b.xlsx", rows, year=2024))])
-        growth = next(it for it in e.session.pending["items"] if it["qid"] == "rd_growth")
+        growth = next(it for it in e.session.pending.items if it.qid == "rd_growth")
         want = r2((D(40000) - D(str(s.answers["rd_expense"]))) / D(str(s.answers["rd_expense"])) * 100)
-        assert growth["value"] == want and growth["evidence"]["source"] == "prior"
+        assert growth.value == want and growth.evidence["source"] == "prior"
 
 
 def test_every_front_end_says_the_same(store, tmp_path, capsys):

@@ -274,7 +274,7 @@ def test_enterprise_data_comes_from_uploads_only(store, tmp_path):
             assert [u.name for u in picker.chosen()] == ["采集表甲.xlsx", "采集表乙.xlsx"]
             await pilot.click("#do-compute")
             await _until(pilot, lambda: app.screen is screen, "the dialog to close")
-            assert screen.session.pending and screen.session.pending["kind"] == "enterprises"
+            assert screen.session.pending and screen.session.pending.kind == "proposals"
             assert "根据 20 家企业的数据" in screen.session.transcript[-1]["text"]
             said = " ".join(m["text"] for m in screen.session.transcript)
             at = said.find(str(tab.root))

@@ -15,20 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import EXIT_REFUSED, InputError
-from assistant.form.parse import RowsError, is_none_word, normalize, parse_rows
+from assistant.form.parse import RowsError, is_none_word, parse_rows
 from assistant.form.types import of
 from assistant.interview.conversation import Choices, Conversation, Reply
-from assistant.interview.words import (
-    BACK_WORDS,
-    CHECK_WORDS,
-    HELP_WORDS,
-    LATER_WORDS,
-    PREVIEW_WORDS,
-    PROGRESS_WORDS,
-    QUIT_WORDS,
-    SAVE_WORDS,
-    SKIP_WORDS,
-)
 
 if TYPE_CHECKING:
     from assistant.form.flow import Question
@@ -43,8 +32,6 @@ MULTILINE_HINT = "（可换行；写完后按 Esc 再按回车提交）"
 KEEP_HINT = "已选中：回车保留，打字即替换"
 FINISHED_HINT = "直接回车完成并退出；也可输入 预览、检查、进度、跳到 某题"
 KEEP_MULTILINE_HINT = "原文已选中：回车保留，打字即替换，方向键可修改；写完按 Esc 再按回车提交"
-_CHAT_WORDS = (HELP_WORDS | BACK_WORDS | SKIP_WORDS | LATER_WORDS | PREVIEW_WORDS | SAVE_WORDS
-               | QUIT_WORDS | PROGRESS_WORDS | CHECK_WORDS)
 
 
 @dataclass
@@ -57,11 +44,6 @@ class Rows:
 def _out(text: str = "") -> None:
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
-
-
-def is_chat_word(text: str) -> bool:
-    """True when a line is one of the conversation's whole command words (?, 帮助, 返回, 退出 …)."""
-    return normalize(text).lower() in _CHAT_WORDS
 
 
 class Asker:
@@ -146,10 +128,11 @@ class Asker:
         q = self.engine.current()
         view = self.conv.view()  # the reply printed the whole view; the prompt offers its choices and answer
         rows = view.choices
-        if self.session.pending and rows is not None:  # "对吗？" / "answer or command?": the reply asked it
-            return self._choose(self.conv.pending_prompt(), rows)
-        if self.session.pending:  # proposals from enterprise data wait for typed choices (1 3 5, 全部), even
-            return self._text(self.conv.pending_prompt())  # when every question is answered: not the finish menu
+        waiting = view.pending
+        if waiting is not None and rows is not None:  # "对吗？" / "answer or command?": the reply asked it
+            return self._choose(waiting.ask, rows)
+        if waiting is not None:  # proposals from enterprise data wait for typed choices (1 3 5, 全部), even
+            return self._text(waiting.ask)  # when every question is answered: not the finish menu
         if q is None:
             return self._finished()
         if rows is not None:

@@ -664,7 +664,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("export", "导出报告为 Word（docx）、PDF、Markdown 或 JSON", cmd_export)
     sp.add_argument("id", metavar="会话编号", help="会话编号")
     sp.add_argument("--format", choices=list(FORMATS), default="docx",
-                    help="导出格式，默认 docx；pdf 需要本机装有 LibreOffice，并会检查一至六部分是否各在一页之内")
+                    help="导出格式，默认 docx；pdf 需要本机装有 LibreOffice，并会检查表格要求一页的各部分是否各在一页之内")
     sp.add_argument("-o", "--output", metavar="路径", help="输出文件路径（默认当前目录）")
     sp.add_argument("--force", action="store_true", help="允许覆盖已存在的文件")
     sp.add_argument("--draft", action="store_true", help="有未完成项时仍导出草稿（每页标注“草稿”）")

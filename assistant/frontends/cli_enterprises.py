@@ -151,8 +151,7 @@ def _emit(spec: Any, year: int, rows: list[dict[str, Any]], args: Any, default: 
 
 def run_enterprises(args: Any) -> int:
     from assistant.interview.engine import Engine
-    from assistant.interview.enterprises.dialog import reply, start
-    from assistant.interview.enterprises.proposals import left_out
+    from assistant.interview.enterprises.dialog import drop, needs_one_by_one, reply, start, waiting_batch
     from assistant.session.store import SessionStore
 
     hint = ""
@@ -163,15 +162,14 @@ def run_enterprises(args: Any) -> int:
         for m in first.messages if args.yes else first.said():
             _out(m)
             handle.session.say("assistant", m)
-        if first.refused or not (handle.session.pending or {}).get("items"):
+        batch = waiting_batch(handle.session)
+        if first.refused or batch is None or not batch.items:
             handle.save()
             return EXIT_REFUSED if first.refused else EXIT_OK
-        while (handle.session.pending or {}).get("kind") == "enterprises":
+        while waiting_batch(handle.session) is not None:
             if args.yes:
                 text = "全部"
-                waiting = handle.session.pending or {}
-                if any(it.get("partial") and not it.get("same") for it in waiting.get("items") or []) \
-                        or left_out(waiting):
+                if needs_one_by_one(handle.session):
                     from assistant.paths import join_paths
 
                     again = " ".join(["filing enterprises", args.id, join_paths(list(args.files))])
@@ -183,7 +181,7 @@ def run_enterprises(args: Any) -> int:
                 except (EOFError, KeyboardInterrupt):
                     text = "取消"
             else:
-                handle.session.pending = None
+                drop(handle.session)
                 handle.save()
                 from assistant.paths import join_paths
 

@@ -79,6 +79,19 @@ def draftable(engine: Engine, qid: str) -> bool:
     return qid in (_spec(engine.session.form).get("drafts") or {})
 
 
+def draft_places(engine: Engine) -> str:
+    """Where 起草 works, in the form's own words: the parts holding the narratives it drafts, and the list
+    whose figures it fills from the answers."""
+    e = engine
+    spec = _spec(e.session.form)
+    qids = [q for q in spec.get("drafts") or {} if q in e.flow.by_id]
+    titles = list(dict.fromkeys(e.text(e.flow.section(e.flow[q].section).title) for q in qids))
+    where = "、".join(f"“{t}”" for t in titles) or "本表"
+    target = (spec.get("targets_actual") or {}).get("list")
+    also = f"（以及“{e.label(target)}”中能由答案算出的数字）" if target in e.flow.by_id else ""
+    return f"{where}的各段文字{also}"
+
+
 def _number(text: Any) -> Decimal | None:
     try:
         return Decimal(str(text))

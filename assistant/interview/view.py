@@ -63,9 +63,10 @@ class FindingView:
 @dataclass(frozen=True)
 class PendingView:
     """What waits for the person before anything else: a reading to confirm, "answer or command?",
-    or a blocking finding's one-key fixes (the rows are QuestionView.choices)."""
-    kind: str  # "confirm" | "ambiguous" | "choose"
+    a blocking finding's one-key fixes (the rows are QuestionView.choices), or proposals from enterprise data."""
+    kind: str  # "confirm" | "ambiguous" | "choose" | "proposals"
     prompt: str
+    ask: str = ""  # the same, short enough for a prompt line (`filing ask`)
 
 
 @dataclass

@@ -624,7 +624,7 @@ def page_overflows(engine: Engine) -> list[tuple[str, str, str]]:
         height, row = max(rows, key=lambda hr: hr[0])
         qid = row.qid or ""
         label = _clean(engine.official_label(engine.flow[qid])) if qid in engine.flow.by_id else part.title
-        out.append((part.id, qid, f"“{part.title}”的表格估计比一页长约 {over:.1f} 厘米，表格要求一至六部分不得串页。"
+        out.append((part.id, qid, f"“{part.title}”的表格估计比一页长约 {over:.1f} 厘米，表格要求这一部分不得串页。"
                                   f"最占地方的是“{label}”一栏（约 {height:.1f} 厘米）：请精简这一栏的文字，"
                                   "或把较长的名单、说明放到附件材料中。"))
     return out

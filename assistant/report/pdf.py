@@ -48,13 +48,13 @@ class PageCheck:
     split: list[str] = field(default_factory=list)  # blocks that must share a page and do not (the cover)
 
     def summary(self, titles: Sequence[str]) -> str:
+        span = f"“{titles[0]}”至“{titles[-1]}”" if titles else "各部分"
         if self.overflow or self.missing or self.split:
             bad = "；".join([f"“{t}”占了 {n} 页" for t, n in self.overflow]
                            + [f"没有找到“{t}”的标题" for t in self.missing]
                            + [f"{t}没能排在一页上" for t in self.split])
-            return (f"共 {self.pages} 页。注意：{bad}。表格要求一至六部分不得串页，"
+            return (f"共 {self.pages} 页。注意：{bad}。表格要求{span}不得串页，"
                     "请把过长的名称或说明精简，或移到附件材料后再导出。")
-        span = f"“{titles[0]}”至“{titles[-1]}”" if titles else "各部分"
         return f"共 {self.pages} 页；{span}各在一页之内。"
 
 

@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from assistant.errors import InputError
-from assistant.form.validate import stored_problem
 
 SOURCES = ("enterprises", "prior")
 
@@ -198,35 +197,6 @@ def check_session_parts(data: dict[str, Any], flow: Any) -> None:
     why = enterprise_data_problem(data.get("enterprise_data"))
     if why:
         raise InputError(why)
-
-
-def pending_fits(pending: dict[str, Any], flow: Any) -> bool:
-    """A proposal batch waiting for the operator's choice (see dialog.py)."""
-    items = pending.get("items")
-    if not isinstance(items, list) or not isinstance(pending.get("prompt"), str):
-        return False
-    for it in items:
-        if not isinstance(it, dict) or it.get("qid") not in flow.by_id:
-            return False
-        if stored_problem(flow[it["qid"]], it.get("value")) or evidence_problem(it.get("evidence")):
-            return False
-        if not all(isinstance(it.get(k, ""), str) for k in ("shown", "current", "previous_import")):
-            return False
-        if not isinstance(it.get("partial", False), bool):
-            return False
-    paths = pending.get("paths", [])
-    if not isinstance(paths, list) or len(paths) > MAX_FILES or not all(_text(x, 4096) for x in paths):
-        return False
-    suspects = pending.get("suspects", [])
-    if not isinstance(suspects, list) or len(suspects) > 200_000:
-        return False
-    for x in suspects:
-        key = x.get("key") if isinstance(x, dict) else None
-        if not (isinstance(key, list) and len(key) == 2 and isinstance(key[0], str) and _SHA.fullmatch(key[0])
-                and _count(key[1]) and _text(x.get("place"), 1100) and _text(x.get("why"), 4000)
-                and isinstance(x.get("confirmed"), bool)):
-            return False
-    return enterprise_data_problem(pending.get("summary")) is None
 
 
 def restore(session: Any, flow: Any, items: Any) -> list[str]:

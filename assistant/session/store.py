@@ -22,13 +22,15 @@ from assistant.files.atomic import atomic_write, fsync_dir
 from assistant.form.catalog import ENV
 from assistant.form.validate import UnknownForm
 from assistant.paths import home
+from assistant.session import pending as waiting
+from assistant.session.pending import Pending
 from assistant.session.quotes import quotes_from_json
 from assistant.session.validate import check_session, raw_needs_walk
 
 if TYPE_CHECKING:
     from assistant.session.quotes import Quote
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -90,7 +92,7 @@ class Session:
     def __init__(self, id: str, form: str, title: str, year: int, *, created: str | None = None,
                  updated: str | None = None, answers: dict[str, Any] | None = None,
                  transcript: list[dict[str, Any]] | None = None, cursor: str | None = None,
-                 pending: dict[str, Any] | None = None, drafts: dict[str, Any] | None = None,
+                 pending: Pending | None = None, drafts: dict[str, Any] | None = None,
                  evidence: dict[str, Any] | None = None, carried: list[str] | None = None,
                  prior: list[dict[str, Any]] | None = None, enterprise_data: dict[str, Any] | None = None,
                  quotes: dict[str, list[Quote]] | None = None):
@@ -100,7 +102,7 @@ class Session:
         self.answers: dict[str, Any] = dict(answers or {})
         self.transcript: list[dict[str, Any]] = list(transcript or [])
         self.cursor = cursor
-        self.pending = pending  # a converted value awaiting the person's confirmation
+        self.pending: Pending | None = pending  # what waits for the person's answer (session/pending.py)
         self.drafts: dict[str, Any] = dict(drafts or {})  # editor text not yet submitted, by question id
         # Figures accepted from enterprise data / last year's report: formula, inputs, N, files (by question id).
         self.evidence: dict[str, Any] = dict(evidence or {})
@@ -169,7 +171,7 @@ class Session:
         head = _dumps({
             "schema_version": SCHEMA_VERSION, "id": self.id, "form": self.form, "title": self.title,
             "year": self.year, "created": self.created, "updated": self.updated, "cursor": self.cursor,
-            "pending": self.pending, "drafts": self.drafts, "evidence": self.evidence, "carried": self.carried,
+            "pending": waiting.to_json(self.pending), "drafts": self.drafts, "evidence": self.evidence, "carried": self.carried,
             "prior": self.prior, "enterprise_data": self.enterprise_data,
             "quotes": {qid: [q.to_dict() for q in items] for qid, items in self.quotes.items() if items},
         })
@@ -198,7 +200,7 @@ class Session:
         return cls(
             data["id"], data["form"], data.get("title") or "", data["year"], created=data.get("created"),
             updated=data.get("updated"), answers=data.get("answers"), transcript=data.get("transcript"),
-            cursor=data.get("cursor"), pending=data.get("pending"), drafts=data.get("drafts"),
+            cursor=data.get("cursor"), pending=waiting.from_json(data.get("pending")), drafts=data.get("drafts"),
             evidence=data.get("evidence"), carried=data.get("carried"), prior=data.get("prior"),
             enterprise_data=data.get("enterprise_data"), quotes=quotes_from_json(data.get("quotes")),
         )
@@ -230,7 +232,49 @@ def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_pending(p: Any) -> Any:
+    """A v3 pending (an untyped mapping) in its typed v4 shape; a wrong shape is left for the check to refuse."""
+    if not isinstance(p, dict):
+        return p
+    kind = p.get("kind")
+    if kind is None:  # a reading shown back to confirm
+        return {"kind": "confirm", "qid": p.get("qid"), "value": p.get("value")}
+    if kind == "ambiguous":
+        return {k: p.get(k) for k in ("kind", "qid", "text", "via", "target")}
+    if kind == "enterprises":  # a proposal batch from enterprise data
+        return {"kind": "proposals", **{k: p[k] for k in ("qid", "prompt", "items", "summary", "paths", "suspects")
+                                        if k in p}}
+    if kind == "choose" and isinstance(p.get("choices"), list):
+        return {"kind": "choose", "qid": p.get("qid"), "prompt": p.get("prompt"),
+                "choices": [_v3_choice(c) for c in p["choices"]]}
+    return p
+
+
+def _v3_choice(c: Any) -> Any:
+    """A v3 choice was told apart by its keys, tried in this order: set, redraft, store, goto, else keep."""
+    if not isinstance(c, dict):
+        return c
+    base = {"label": c.get("label"), "words": c.get("words", [])}
+    if "set" in c:
+        return {**base, "do": "set", "values": c["set"]}
+    if c.get("redraft"):
+        return {**base, "do": "redraft"}
+    if "store" in c:
+        return {**base, "do": "store", "value": c["store"], "said": c.get("said", "")}
+    if "goto" in c:
+        return {**base, "do": "goto", "qid": c["goto"], "discard_draft": bool(c.get("discard_draft"))}
+    return {**base, "do": "keep"}
+
+
+def _v3_to_v4(data: dict[str, Any]) -> dict[str, Any]:
+    """v4 types what waits for the person (session/pending.py): every pending has a kind, every choice a `do`."""
+    data = dict(data)
+    data["pending"] = _v3_pending(data.get("pending"))
+    data["schema_version"] = 4
+    return data
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,8 @@ from assistant.form.validate import (
     shown,
     stored_problem,
 )
-from assistant.session.evidence import check_session_parts, pending_fits
+from assistant.session import pending as waiting
+from assistant.session.evidence import check_session_parts
 from assistant.session.quotes import quotes_from_json
 
 _SESSION_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
@@ -113,8 +114,7 @@ def check_session(data: dict[str, Any], *, strings: bool = True, load: Callable[
         if any(isinstance(v, (list, dict)) for v in m.values()):
             raise InputError(f"对话记录第 {n} 条含有嵌套的数据")
     pending = _need(data, "pending", lambda v: v is None or isinstance(v, dict), "待确认的值（映射）")
-    if pending is not None and not _pending_fits(pending, flow):
-        raise InputError("待确认的内容与表单中的问题不符")
+    waiting.from_json(pending, flow)  # its kind's shape, and what it names is in the form
     drafts = _need(data, "drafts", lambda v: v is None or isinstance(v, dict), "草稿（映射）") or {}
     for qid, draft in drafts.items():
         ok = isinstance(draft, str) or (isinstance(draft, list) and all(
@@ -123,42 +123,6 @@ def check_session(data: dict[str, Any], *, strings: bool = True, load: Callable[
             raise InputError(f"草稿 {shown(qid)} 应是文字或表格行，实际是{kind_of(draft)}")
     check_session_parts(data, flow)  # evidence of figures from enterprise data, carried items, last years
     quotes_from_json(data.get("quotes"))  # what the drafts quoted: typed, or the session is damaged
-
-
-def _pending_fits(pending: dict[str, Any], flow: Any) -> bool:
-    """What waits for the person: a value to confirm, "answer or command?", or fixes to choose from."""
-    if pending.get("kind") == "enterprises":  # enterprises.dialog.KIND: a proposal batch awaiting a choice
-        return pending_fits(pending, flow)
-    pq = pending.get("qid")
-    q = flow.by_id.get(pq) if isinstance(pq, str) else None
-    if q is None or q.calculated:
-        return False
-    kind = pending.get("kind")
-    if kind is None:
-        return not stored_problem(q, pending.get("value"))
-    if kind == "ambiguous":  # chat.AMBIGUOUS
-        return all(isinstance(pending.get(k), str) for k in ("text", "via", "target"))
-    choices = pending.get("choices")
-    if kind != "choose" or not isinstance(pending.get("prompt"), str) or not isinstance(choices, list):
-        return False
-    for c in choices:
-        if not isinstance(c, dict) or not isinstance(c.get("label"), str):
-            return False
-        goto, sets, store = c.get("goto"), c.get("set"), c.get("store")
-        if goto is not None and goto not in flow.by_id:
-            return False
-        if sets is not None and not (isinstance(sets, dict) and all(
-                k in flow.by_id and isinstance(x, (str, int, float)) and not isinstance(x, bool)
-                for k, x in sets.items())):
-            return False
-        if store is not None and stored_problem(q, store):
-            return False
-        if not isinstance(c.get("said", ""), str):
-            return False
-        words = c.get("words", [])
-        if not (isinstance(words, list) and all(isinstance(w, str) for w in words)):
-            return False
-    return True
 
 
 def check_report(data: dict[str, Any], current_version: int) -> tuple[str, int, str]:

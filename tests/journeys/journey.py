@@ -213,20 +213,20 @@ class Enterprises(Step):
         count = e.session.answers.get("enterprise_count")  # the report's 集群企业数量
         partial = isinstance(count, int) and result.n < count
         m.partial = (result.n, count) if partial else None
-        items = stored["items"]
-        keep = {i: self.keep[it["qid"]] for i, it in enumerate(items, 1) if it["qid"] in self.keep}
-        assert len(keep) == len(self.keep), f"not proposed: {set(self.keep) - {it['qid'] for it in items}}"
+        items = stored.items
+        keep = {i: self.keep[it.qid] for i, it in enumerate(items, 1) if it.qid in self.keep}
+        assert len(keep) == len(self.keep), f"not proposed: {set(self.keep) - {it.qid for it in items}}"
         accept = [i for i, it in enumerate(items, 1)
-                  if i not in keep and not (partial and (kinds.get(it["qid"]) in ADDITIVE
-                                                         or (it["current"] and not it["same"])))]
+                  if i not in keep and not (partial and (kinds.get(it.qid) in ADDITIVE
+                                                         or (it.current and not it.same)))]
         if accept or keep:
             lines, ok = apply(e, stored, accept, keep)
             assert ok, lines
-        m.adopted |= {items[i - 1]["qid"] for i in accept}
+        m.adopted |= {items[i - 1].qid for i in accept}
         for i, reason in keep.items():  # the operator's number stays, with the reason as typed
-            m.adopted.discard(items[i - 1]["qid"])
-            m.kept[items[i - 1]["qid"]] = reason
-            m.replaced[items[i - 1]["qid"]] = str(items[i - 1]["value"])
+            m.adopted.discard(items[i - 1].qid)
+            m.kept[items[i - 1].qid] = reason
+            m.replaced[items[i - 1].qid] = str(items[i - 1].value)
         if keep:
             self.choice = " ".join(map(str, accept)) + " " + " ".join(f"保留 {i} 原因：{r}" for i, r in keep.items())
 

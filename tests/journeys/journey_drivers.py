@@ -514,7 +514,7 @@ class TuiDriver(CliDriver):
         self.app.screen.query_one("#paths").insert_text_at_cursor(str(path))
         await self.pilot.press("enter")
         await self.pilot.pause()
-        await self._wait(lambda: (screen.session.pending or {}).get("kind") == "enterprises" or
+        await self._wait(lambda: getattr(screen.session.pending, "kind", None) == "proposals" or
                          "没有可以计算" in self._said_since(n), "proposals")
         await self.type_keys(choice)
         return self._said_since(n)

@@ -3,12 +3,14 @@
     企业数据 路径1 路径2 …     read, validate, compute → proposals beside the current answers
     (then) 全部 | 1 3 5 | 1 3 保留 2 原因：…… | 计入 A（a row left out as doubtful） | 取消
 
-While the operator decides, the batch waits in session.pending (kind "enterprises"); nothing is applied
-until a choice is made, and a refused file changes nothing.
+While the operator decides, the batch waits in session.pending (session/pending.py's Proposals); nothing is
+applied until a choice is made, and a refused file changes nothing. The command is registered with the others
+in interview/commands.py, which also says which chat words work while a batch waits.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +19,14 @@ from typing import TYPE_CHECKING, Protocol
 from assistant.errors import InputError
 from assistant.form.parse import normalize
 from assistant.interview.computed import short_label
-from assistant.interview.enterprises.proposals import LETTERS, apply, batch, describe, kept_before, left_out, propose, share_text
-from assistant.interview.words import CHECK_WORDS, PREVIEW_WORDS, PROGRESS_WORDS, QUIT_WORDS, SAVE_WORDS
+from assistant.interview.enterprises.proposals import LETTERS, apply, batch, describe, kept_before, propose, share_text
 from assistant.paths import split_paths
+from assistant.session.pending import Proposals
 
 if TYPE_CHECKING:
     from assistant.interview.engine import Engine
+    from assistant.session.store import Session
 
-KIND = "enterprises"
 COMMAND_WORDS = ("企业数据", "用企业数据表计算", "企业数据表")
 ALL_WORDS = {"全部", "全部采用", "采用全部", "是", "采用", "确认", "好", "好的", "y", "yes", "all"}
 CANCEL_WORDS = {"取消", "否", "不", "不用", "放弃", "都不要", "n", "no", "cancel"}
@@ -132,17 +134,19 @@ def _present(engine: Engine, paths: list[str], confirmed: list[tuple[str, int]] 
         return Turn([str(exc)], refused=True)
     stored = batch(result, paths)
     lines = describe(engine, result, stored)
-    if not stored["items"] and not left_out(stored):
+    if not stored.items and not stored.left_out():
         return Turn(["\n".join(lines)], ask=True)
     cur = engine.current()
-    session.pending = {"kind": KIND, "qid": cur.id if cur else None, "prompt": WAITING, **stored}
+    session.pending = dataclasses.replace(stored, qid=cur.id if cur else None, prompt=WAITING)
     return Turn(["\n".join(lines)], prompt=PROMPT)
 
 
 def _count_in(engine: Engine, what: str) -> Turn:
     """计入 A B / 计入全部: rows left out as doubtful are confirmed; the same files are read again with them."""
-    pending = engine.session.pending or {}
-    waiting = left_out(pending)
+    pending = waiting_batch(engine.session)
+    if pending is None:
+        return Turn(["没有等待选择的企业数据。"], refused=True)
+    waiting = pending.left_out()
     if not waiting:
         return Turn(["没有暂不计入的行。" + PROMPT], refused=True)
     if what in ("全部", "所有"):
@@ -154,18 +158,39 @@ def _count_in(engine: Engine, what: str) -> Turn:
             last = LETTERS[min(len(waiting), len(LETTERS)) - 1]
             return Turn([f"没有第 {bad[0]} 行：暂不计入的行是 A–{last}。"], refused=True)
         chosen = [waiting[LETTERS.index(x)] for x in dict.fromkeys(letters)]
-    keys = [(str(x["key"][0]), int(x["key"][1])) for x in pending.get("suspects") or [] if x.get("confirmed")]
-    keys += [(str(x["key"][0]), int(x["key"][1])) for x in chosen]
-    before = [f["sha256"] for f in (pending.get("summary") or {}).get("files") or []]
-    t = _present(engine, list(pending.get("paths") or []), keys)
+    keys = [x.key for x in pending.suspects if x.confirmed]
+    keys += [x.key for x in chosen]
+    before = _shas(pending)
+    t = _present(engine, list(pending.paths), keys)
     if t.refused:
         return t  # the batch still waits as it was
-    now = [f["sha256"] for f in (engine.session.pending or {}).get("summary", {}).get("files") or []]
-    if now != before:  # changed on disk since: the operator confirmed rows of the file they saw
+    if _shas(waiting_batch(engine.session)) != before:  # changed on disk since: the operator confirmed rows of the file they saw
         engine.session.pending = pending
         return Turn(["采集表在导入之后被改动过，请重新输入“企业数据 文件路径…”导入改动后的文件。"], refused=True)
-    places = "；".join(x["place"] for x in chosen)
+    places = "；".join(x.place for x in chosen)
     return Turn([f"好的，已计入 {places}，重新计算如下：", *t.messages], prompt=t.prompt, ask=t.ask)
+
+
+def _shas(p: Proposals | None) -> list[str]:
+    return [f["sha256"] for f in ((p.summary if p else None) or {}).get("files") or []]
+
+
+def waiting_batch(session: Session) -> Proposals | None:
+    """The proposal batch waiting for the operator's choice, if any."""
+    p = session.pending
+    return p if isinstance(p, Proposals) else None
+
+
+def needs_one_by_one(session: Session) -> bool:
+    """Whether 全部 would leave some of the waiting batch undecided (partial totals, rows left out)."""
+    p = waiting_batch(session)
+    return p is not None and (any(it.partial and not it.same for it in p.items) or bool(p.left_out()))
+
+
+def drop(session: Session) -> None:
+    """Nothing is applied: the batch no longer waits."""
+    if waiting_batch(session) is not None:
+        session.pending = None
 
 
 _NUMBERS_ONLY = re.compile(r"\d+(?:\s*[-－~]\s*\d+)?(?:[\s,，、;；]+\d+(?:\s*[-－~]\s*\d+)?)*")
@@ -197,8 +222,10 @@ def _numbers(text: str, n: int) -> list[int] | None:
 def reply(engine: Engine, text: str) -> Turn:
     """The operator's choice about the waiting batch."""
     session = engine.session
-    pending = session.pending or {}
-    items = pending.get("items") or []
+    pending = waiting_batch(session)
+    if pending is None:
+        return Turn(["没有等待选择的企业数据。"], refused=True)
+    items = pending.items
     n = len(items)
     s = normalize(text).strip()
     low = s.lower().rstrip("。.!！")
@@ -216,8 +243,8 @@ def reply(engine: Engine, text: str) -> Turn:
     keep: dict[int, str] = {}
     partial_left: list[int] = []
     if low in ALL_WORDS:  # all but the figures the operator kept last time, and totals of part of the cluster
-        accept = [i for i, it in enumerate(items, 1) if not kept_before(engine, it) and not it.get("partial")]
-        partial_left = [i for i, it in enumerate(items, 1) if it.get("partial") and not it["same"]
+        accept = [i for i, it in enumerate(items, 1) if not kept_before(engine, it) and not it.partial]
+        partial_left = [i for i, it in enumerate(items, 1) if it.partial and not it.same
                         and not kept_before(engine, it)]
     else:
         # the reason is taken from the text as typed: NFKC would turn its ，：；（） into ASCII
@@ -231,8 +258,8 @@ def reply(engine: Engine, text: str) -> Turn:
             if len(reason) > 200:
                 return Turn([f"原因太长：最多 200 个字，现在是 {len(reason)} 个字。"], refused=True)
             for i in nums:
-                if not items[i - 1]["current"]:
-                    return Turn([f"第 {i} 项“{engine.label(items[i - 1]['qid'])}”当前没有填写，无法保留；"
+                if not items[i - 1].current:
+                    return Turn([f"第 {i} 项“{engine.label(items[i - 1].qid)}”当前没有填写，无法保留；"
                                  "可以不选它，之后再填写。"], refused=True)
                 keep[i] = reason
         got = _numbers(head, n) if head.strip() else []
@@ -248,27 +275,15 @@ def reply(engine: Engine, text: str) -> Turn:
         return Turn(lines, refused=True)  # the batch still waits: the operator may pick others or cancel
     session.pending = None
     if partial_left:
-        names = "、".join(f"{i}. {short_label(engine.label(items[i - 1]['qid']))}" for i in partial_left[:8])
+        names = "、".join(f"{i}. {short_label(engine.label(items[i - 1].qid))}" for i in partial_left[:8])
         more = f"等 {len(partial_left)} 项" if len(partial_left) > 8 else ""
-        lines.append(f"以下各项只基于部分企业（{share_text(items[partial_left[0] - 1]['evidence'])}），“全部”没有采用："
+        lines.append(f"以下各项只基于部分企业（{share_text(items[partial_left[0] - 1].evidence)}），“全部”没有采用："
                      f"{names}{more}。如确要采用，请重新导入后按序号逐项选择。")
-    waiting = left_out(pending)
+    waiting = pending.left_out()
     if waiting:
-        lines.append(f"暂不计入的 {len(waiting)} 行（{'；'.join(x['place'] for x in waiting[:5])}"
+        lines.append(f"暂不计入的 {len(waiting)} 行（{'；'.join(x.place for x in waiting[:5])}"
                      f"{'等' if len(waiting) > 5 else ''}）仍未计入：核对无误后请重新导入并输入“计入 A”，或改正后重新导入。")
     skipped = n - len(accept) - len(keep) - len(partial_left)
     if skipped > 0:
         lines.append(f"其余 {skipped} 项没有改动。")
     return Turn(lines or ["没有需要改动的项目。"], ask=True)
-
-
-def turn(engine: Engine, text: str, free_text: bool, files: Files | None = None) -> Turn | None:
-    """The conversation's hook: this command or a reply to its waiting batch; None for anything else."""
-    pending = engine.session.pending
-    if pending and pending.get("kind") == KIND:
-        if normalize(text).strip().lower() in QUIT_WORDS | SAVE_WORDS | PROGRESS_WORDS | PREVIEW_WORDS | CHECK_WORDS:
-            return None  # the chat word works; the batch keeps waiting
-        return reply(engine, text)
-    if is_command(text, free_text, files):
-        return start(engine, command_paths(text) or [], files)
-    return None

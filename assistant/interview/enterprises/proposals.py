@@ -15,6 +15,7 @@ from assistant.interview.enterprises.aggregate import Coverage, Result, compute
 from assistant.interview.enterprises.columns import Spec, load_spec
 from assistant.interview.enterprises.reader import DataError, read_rows
 from assistant.session.evidence import MAX_HISTORY
+from assistant.session.pending import ProposalItem, Proposals, Suspect
 from assistant.session.store import now
 
 if TYPE_CHECKING:
@@ -27,8 +28,8 @@ def _label(e: Engine, qid: str) -> str:
     return short_label(e.label(qid))
 
 
-def _shown(e: Engine, it: dict[str, Any]) -> str:
-    return f"{len(it['value'])} 行" if of(e.flow[it["qid"]]).is_list else str(it["shown"])
+def _shown(e: Engine, it: ProposalItem) -> str:
+    return f"{len(it.value)} 行" if of(e.flow[it.qid]).is_list else str(it.shown)
 
 
 def spec_for(engine: Engine) -> Spec:
@@ -64,26 +65,21 @@ def propose(engine: Engine, paths: list[Path], confirmed: list[tuple[str, int]] 
         return compute(engine, spec, rows)
 
 
-def batch(result: Result, paths: list[str] | None = None) -> dict[str, Any]:
-    """The proposals as stored in session.pending while the operator decides (plain JSON); with the files'
-    paths and the rows left out, so a confirmed row can be read again with the rest."""
-    items = [{"qid": p.qid, "value": p.value, "shown": p.shown, "current": p.current, "same": p.same,
-              "previous_import": p.previous_import, "evidence": p.evidence, "partial": p.partial}
+def batch(result: Result, paths: list[str] | None = None) -> Proposals:
+    """The proposals as they wait in session.pending while the operator decides; with the files' paths and
+    the rows left out, so a confirmed row can be read again with the rest (qid and prompt: the dialog's)."""
+    items = [ProposalItem(qid=p.qid, value=p.value, shown=p.shown, current=p.current, same=p.same,
+                          previous_import=p.previous_import, evidence=p.evidence, partial=p.partial)
              for p in result.proposals]
     summary = None
     if result.files:
         summary = {"files": result.files, "n": result.n, "codes": result.codes, "measures": result.measures}
-    out: dict[str, Any] = {"items": items, "summary": summary}
+    out = Proposals(qid=None, prompt="", items=items, summary=summary)
     if result.suspects and paths:
-        out["paths"] = [str(p) for p in paths]
-        out["suspects"] = [{"place": x.place, "why": x.why, "key": list(x.key), "confirmed": x.confirmed}
-                           for x in result.suspects]
+        out.paths = [str(p) for p in paths]
+        out.suspects = [Suspect(place=x.place, why=x.why, key=(x.key[0], x.key[1]), confirmed=x.confirmed)
+                        for x in result.suspects]
     return out
-
-
-def left_out(stored: dict[str, Any]) -> list[dict[str, Any]]:
-    """The rows still left out, in the order they are lettered (A, B, …)."""
-    return [x for x in stored.get("suspects") or [] if not x.get("confirmed")]
 
 
 def _with_history(earlier: dict[str, Any], qid: str, ev: dict[str, Any]) -> dict[str, Any]:
@@ -99,20 +95,20 @@ def _with_history(earlier: dict[str, Any], qid: str, ev: dict[str, Any]) -> dict
     return {**ev, "history": history}
 
 
-def kept_before(e: Engine, it: dict[str, Any]) -> str:
+def kept_before(e: Engine, it: ProposalItem) -> str:
     """The reason the operator gave last time for keeping their own figure, while it still stands; else ""."""
-    if it["same"]:
+    if it.same:
         return ""
-    ev = e.session.evidence.get(it["qid"])
+    ev = e.session.evidence.get(it.qid)
     kept = ev.get("kept") if isinstance(ev, dict) else None
     if not isinstance(kept, dict):
         return ""
-    current = e.session.answers.get(it["qid"])
+    current = e.session.answers.get(it.qid)
     still = kept.get("value") == (len(current) if isinstance(current, list) else current)
     return str(kept.get("reason", "")) if still else ""
 
 
-def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str]:
+def describe(engine: Engine, result: Result, stored: Proposals) -> list[str]:
     """What the data gives, numbered, with the current answers beside; what cannot be computed and why;
     what changed since the last accepted import."""
     e = engine
@@ -123,16 +119,16 @@ def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str
         head = f"根据 {n} 家企业的数据（{len(files)} 个文件）"
     else:
         head = f"根据本年度答案和 {', '.join(str(p.get('year')) for p in e.session.prior[:2])} 年度报告"
-    items = stored["items"]
-    waiting = left_out(stored)
+    items = stored.items
+    waiting = stored.left_out()
     if waiting:  # before the figures: they are computed without these rows
         lines.append(f"以下 {len(waiting)} 行的数字看起来有误，暂不计入任何结果（下面的结果不含这几行）：")
-        lines += [f"  ⚠ {_letter(i)}. {x['place']}：{x['why']}" for i, x in enumerate(waiting)]
+        lines += [f"  ⚠ {_letter(i)}. {x.place}：{x.why}" for i, x in enumerate(waiting)]
         example = " ".join(_letter(i) for i in range(min(2, len(waiting))))
         lines.append(f"  核对无误的，请输入“计入 {example}”（或“计入全部”）重新计算；有误的请在采集表中改正后重新导入。")
-    confirmed = [x for x in stored.get("suspects") or [] if x.get("confirmed")]
+    confirmed = [x for x in stored.suspects if x.confirmed]
     if confirmed:
-        lines.append("已按您的确认计入：" + "；".join(f"{x['place']}（{x['why']}）" for x in confirmed))
+        lines.append("已按您的确认计入：" + "；".join(f"{x.place}（{x.why}）" for x in confirmed))
     if result.warnings:  # before the figures they may spoil
         lines.append("请先核对以下数据（下面的结果仍按原样计算）：")
         lines += [f"  ⚠ {w}" for w in result.warnings]
@@ -142,18 +138,18 @@ def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str
     if items:
         lines.append(f"{head}，可以计算以下 {len(items)} 项：")
         for i, it in enumerate(items, 1):
-            q = e.flow[it["qid"]]
-            shown = f"{len(it['value'])} 行" if of(q).is_list else it["shown"]
-            if it["same"]:
+            q = e.flow[it.qid]
+            shown = f"{len(it.value)} 行" if of(q).is_list else it.shown
+            if it.same:
                 now_text = "与当前答案相同"
-            elif it["current"]:
-                cur = it["current"] if not of(q).is_list else f"{len(e.session.answers.get(q.id) or [])} 行"
+            elif it.current:
+                cur = it.current if not of(q).is_list else f"{len(e.session.answers.get(q.id) or [])} 行"
                 now_text = f"当前 {cur}"
             else:
                 now_text = "当前未填"
-            last = f"；上次导入为 {it['previous_import']}" if it["previous_import"] else ""
-            basis = f"{it['evidence']['basis']}；" if it["evidence"].get("basis") else ""
-            scope = scope_text(it["evidence"])
+            last = f"；上次导入为 {it.previous_import}" if it.previous_import else ""
+            basis = f"{it.evidence['basis']}；" if it.evidence.get("basis") else ""
+            scope = scope_text(it.evidence)
             basis = f"{scope}；{basis}" if scope else basis
             kept = kept_before(e, it)
             mine = f"；您上次保留了自己的数字，原因：{kept}，“全部”不会改动它" if kept else ""
@@ -168,7 +164,7 @@ def describe(engine: Engine, result: Result, stored: dict[str, Any]) -> list[str
         old, new = set(before.get("codes") or []), set(result.codes)
         added = [c for c in result.codes if c not in old]
         removed = sorted(old - new)
-        changed = sum(1 for it in items if it["previous_import"])
+        changed = sum(1 for it in items if it.previous_import)
         key = next(c for c in spec_for(e).columns if c.key).header
         lines.append(f"与上次导入（{before.get('n', 0)} 家企业）相比：新增 {len(added)} 家{_some(added, key)}，"
                      f"减少 {len(removed)} 家{_some(removed, key)}；"
@@ -234,60 +230,60 @@ def _some(codes: list[str], key: str, most: int = 5) -> str:
     return f"（{key} {'、'.join(codes[:most])}{'等' if len(codes) > most else ''}）"
 
 
-def apply(engine: Engine, stored: dict[str, Any], accept: list[int], keep: dict[int, str]) -> tuple[list[str], bool]:
+def apply(engine: Engine, stored: Proposals, accept: list[int], keep: dict[int, str]) -> tuple[list[str], bool]:
     """Accept the numbered items (1-based), keep the operator's own figure (with a reason) for others.
 
     All or nothing: every accepted value is checked with the whole batch in place (engine.apply_all).
     Returns (lines to say, applied?)."""
     e = engine
-    items = stored["items"]
+    items = stored.items
     chosen = {i: items[i - 1] for i in accept}
     # a count and its list go together (the form's rule wants them equal)
     for i, it in list(enumerate(items, 1)):
-        q = e.flow[it["qid"]]
+        q = e.flow[it.qid]
         partner = q.list_id or next((x.id for x in e.flow.questions if x.list_id == q.id), None)
         if i in chosen and partner:
             for j, other in enumerate(items, 1):
-                if other["qid"] == partner and j not in keep:
+                if other.qid == partner and j not in keep:
                     chosen[j] = other
-    values = {it["qid"]: it["value"] for it in chosen.values() if not it["same"]}
+    values = {it.qid: it.value for it in chosen.values() if not it.same}
     earlier = dict(e.session.evidence)  # an answer set below drops its evidence: kept here as history
     applied = e.apply_all(values) if values else None
     if applied is not None and applied.errors:
         return [applied.refusal("处未能通过检查，没有采用任何数据：")], False
     at = now()
     for it in chosen.values():
-        e.session.evidence[it["qid"]] = _with_history(earlier, it["qid"], {**it["evidence"], "at": at})
-        e.session.confirm_carried(it["qid"])
+        e.session.evidence[it.qid] = _with_history(earlier, it.qid, {**it.evidence, "at": at})
+        e.session.confirm_carried(it.qid)
     kept_lines = []
     for i, reason in keep.items():
         it = items[i - 1]
-        qid = it["qid"]
+        qid = it.qid
         current = e.session.answers.get(qid)
         e.session.evidence[qid] = _with_history(earlier, qid, {
-            **it["evidence"], "at": at,
+            **it.evidence, "at": at,
             "kept": {"value": current if not isinstance(current, list) else len(current), "reason": reason}})
         kept_lines.append(f"“{_label(e, qid)}”保留您的 {e.shown(qid)}（原因：{reason}）：计算佐证材料印您写明的依据，"
-                          f"计算值 {it['shown']} 只记在导出的 JSON 中。")
-    if stored.get("summary"):
-        e.session.enterprise_data = {**stored["summary"], "at": at}
+                          f"计算值 {it.shown} 只记在导出的 JSON 中。")
+    if stored.summary:
+        e.session.enterprise_data = {**stored.summary, "at": at}
     e.session.updated = at
     lines = []
     if chosen:
         named = "" if len(chosen) > 8 else "：" + "；".join(
-            f"{_label(e, it['qid'])} {_shown(e, it)}" for it in chosen.values())
-        same = sum(1 for it in chosen.values() if it["same"])
+            f"{_label(e, it.qid)} {_shown(e, it)}" for it in chosen.values())
+        same = sum(1 for it in chosen.values() if it.same)
         if same == len(chosen):
             named = "：计算结果都与原答案相同，答案没有改动"
         elif same:
             named = f"（{len(chosen) - same} 项有改动，{same} 项与原答案相同）{named}"
         lines.append(f"已采用 {len(chosen)} 项{named}。计算方法、分子分母、企业数和源文件已记入计算佐证材料。")
-        partial = [it for it in chosen.values() if it.get("partial") and not it["same"]]
+        partial = [it for it in chosen.values() if it.partial and not it.same]
         if partial:
-            lines.append(f"其中 {len(partial)} 项只基于部分企业（{share_text(partial[0]['evidence'])}），已按您的选择采用，"
+            lines.append(f"其中 {len(partial)} 项只基于部分企业（{share_text(partial[0].evidence)}），已按您的选择采用，"
                          "计算佐证材料中注明了覆盖的企业数。")
     lines += kept_lines
-    touched = {it["qid"] for it in chosen.values()}
+    touched = {it.qid for it in chosen.values()}
     found = [f for f in e.findings() if f.qid in touched and f.rule not in ("required", "constraint")]
     lines += [("✗ " if f.severity == "blocking" else "⚠ ") + f.message for f in found[:10]]
     if e.on_change is not None:

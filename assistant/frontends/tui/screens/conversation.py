@@ -26,7 +26,7 @@ from assistant.frontends.tui.widgets.marked_list import MarkedList
 from assistant.frontends.tui.widgets.outline import Outline
 from assistant.frontends.tui.widgets.question_panel import QuestionPanel
 from assistant.frontends.tui.widgets.typing import hand_on
-from assistant.interview.conversation import AMBIGUOUS, Conversation, Reply
+from assistant.interview.conversation import Conversation, Reply
 from assistant.interview.engine import Engine
 from assistant.interview.view import QuestionView
 from assistant.text.textsafe import plain
@@ -232,7 +232,7 @@ class ConversationScreen(Screen):
 
     def _fit_input(self, q: Any, view: QuestionView) -> None:
         choices, inp = self._choices, self._input
-        pending = self.session.pending
+        pending = view.pending
         kind = view.kind  # the question's type: which editor it is written in
         rows = view.choices  # the conversation says which one-key answers there are, and any default
         options = rows.rows if rows else []
@@ -246,7 +246,7 @@ class ConversationScreen(Screen):
         choices.display = bool(options)
         # Editors are built per question (mounted only when needed: a faster start, no stale rows).
         # The editors (DataTable, TextArea) are imported on first need: the first question shows sooner.
-        modal = pending and pending.get("kind") != AMBIGUOUS  # "answer or command?" keeps the editor
+        modal = pending is not None and pending.kind != "ambiguous"  # "answer or command?" keeps the editor
         want = None if modal or q is None else "ListEditor" if kind.is_list else "LongTextEditor" if kind.narrative else None
         ed = self._editor
         if ed is not None and not (type(ed).__name__ == want and ed.qid == q.id):
@@ -269,7 +269,7 @@ class ConversationScreen(Screen):
             self._main.mount(ed, before=inp)
             inp.placeholder = "上方写文字，Ctrl+S 提交；此处可输 ?、返回、稍后"
         if want is None:
-            inp.placeholder = ("输入序号回车，或上下键选择后回车" if pending and pending.get("choices") else
+            inp.placeholder = ("输入序号回车，或上下键选择后回车" if pending is not None and pending.kind == "choose" else
                                "上下键选择后回车，或直接输入" if options else "在此输入回答，回车提交") + "；输入 ? 查看说明"
             inp.focus()
 

@@ -19,7 +19,7 @@ from assistant.frontends.tui.host import filing_app
 from assistant.frontends.tui.widgets.cjk import WrapStatic
 from assistant.frontends.tui.widgets.typing import hand_on
 
-FORMATS = [("docx", "Word 文档（.docx）"), ("pdf", "PDF（需要 LibreOffice，并检查一至六部分是否各在一页）"),
+FORMATS = [("docx", "Word 文档（.docx）"), ("pdf", "PDF（需要 LibreOffice，并检查要求一页的各部分是否各在一页）"),
            ("md", "Markdown 文本（.md）"), ("json", "JSON 交换文件（.json）"),
            ("package", "报送材料文件夹（Word、PDF、JSON、计算佐证、报送清单）")]
 SLOW = {"pdf", "package"}  # LibreOffice: seconds, in a worker thread
