@@ -16,13 +16,9 @@ from assistant.errors import FlowError
 from assistant.files.yamlio import line_of, read_yaml
 from assistant.form.expr import Expression, ExpressionError, compile_expr, environment
 from assistant.form.sandbox import check_string
+from assistant.form.types import TYPES, of
 
 __all__ = ["Flow", "FlowError", "FormMeta", "Question", "Rule", "Section", "fill", "load_flow_file"]
-# uscc: an 18-character unified social credit code (统一社会信用代码), check digit verified
-QTYPES = (
-    "text", "longtext", "integer", "decimal", "percent", "yesno", "choice",
-    "date", "phone", "uscc", "list", "matrix",
-)
 # Plain dataclasses at run time; pydantic validates them (extra keys refused) only when a flow is
 # read from YAML, so a start-up from the compiled-flow cache never imports pydantic.
 _STRICT = {"extra": "forbid"}
@@ -40,7 +36,7 @@ class Option:
 class Column:
     __pydantic_config__ = _STRICT
     id: str
-    type: Literal["text", "integer", "decimal", "percent", "choice", "date", "uscc", "phone"] = "text"
+    type: str = "text"  # a question type that may be a column (assistant/form/types/)
     required: bool = True
     options: list[Option] = field(default_factory=list)
     min: float | None = None
@@ -56,7 +52,7 @@ class Column:
 class Question:
     __pydantic_config__ = _STRICT
     id: str
-    type: Literal[QTYPES]  # type: ignore[valid-type]
+    type: str  # a name in the registry of question types (assistant/form/types/), checked at load
     section: str = ""
     required: bool = True
     relevant: str | None = None
@@ -430,15 +426,17 @@ def _check(flow: Flow, path: Path) -> None:
         if q.id in seen:
             raise FlowError(f"{path}: 问题 {q.id}：id 重复")
         seen.add(q.id)
-        if q.type == "choice" and not q.options:
-            raise FlowError(f"{path}: 问题 {q.id}：选择题必须列出 options")
-        if q.type == "list" and not q.columns:
-            raise FlowError(f"{path}: 问题 {q.id}：名单题必须列出 columns")
-        if q.type == "matrix" and not (q.rows and q.cols):
-            raise FlowError(f"{path}: 问题 {q.id}：矩阵题必须列出 rows 和 cols")
-        if q.list_id and (q.list_id not in flow.by_id or flow.by_id[q.list_id].type != "list"):
+        qtype = TYPES.get(q.type)
+        if qtype is None:
+            raise FlowError(f"{path}: 问题 {q.id}：字段 type：没有“{q.type}”这种题型（可用：{'、'.join(TYPES)}）")
+        wrong = qtype.spec_problem(q) or next(
+            (f"名单的列 {c.id} 的 type 不能是“{c.type}”（可用：{'、'.join(n for n, t in TYPES.items() if t.column)}）"
+             for c in q.columns if c.type not in TYPES or not TYPES[c.type].column), "")
+        if wrong:
+            raise FlowError(f"{path}: 问题 {q.id}：{wrong}")
+        if q.list_id and (q.list_id not in flow.by_id or not of(flow.by_id[q.list_id]).is_list):
             raise FlowError(f"{path}: 问题 {q.id}：list 指向的 “{q.list_id}” 不是本表中的名单题")
-        numeric = q.type in ("integer", "decimal", "percent", "matrix")
+        numeric = qtype.bounded
         bounds = [b for b in (q.min, q.plausible_min, q.plausible_max, q.max) if b is not None]
         if (q.plausible_min is not None or q.plausible_max is not None) and not numeric:
             raise FlowError(f"{path}: 问题 {q.id}：plausible_min / plausible_max 只用于数字题")
@@ -481,9 +479,9 @@ def _check(flow: Flow, path: Path) -> None:
         if r.budget is not None:
             if r.budget <= 0 or not r.questions:
                 raise FlowError(f"{path}: 规则 {r.id}：budget 应是正整数，并列出计入的 questions")
-            wrong = [q for q in r.questions if flow.by_id[q].type not in ("text", "longtext")]
-            if wrong:
-                raise FlowError(f"{path}: 规则 {r.id}：字数上限只能用于文字题，{', '.join(wrong)} 不是")
+            not_prose = [q for q in r.questions if not of(flow.by_id[q]).prose]
+            if not_prose:
+                raise FlowError(f"{path}: 规则 {r.id}：字数上限只能用于文字题，{', '.join(not_prose)} 不是")
         _check_templates(flow, r)
         for i, fx in enumerate(r.fixes):
             if (bool(fx.set) + (fx.goto is not None) + fx.edit + fx.keep) != 1:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from assistant.form.flow import Flow
 from assistant.form.flow import problem_message as _message
+from assistant.form.types import QuestionType, of
 
 Loc = tuple[str | int, ...]
 
@@ -498,13 +499,25 @@ def problems(kind: str, data: Any, flow: Flow, glossary_ids: set[str] | None) ->
 Found = Iterable[tuple[Loc, str]]
 
 
-def _question(flow: Flow, qid: str | None, loc: Loc, types: tuple[str, ...] = ()) -> Found:
+@dataclass(frozen=True)
+class _Need:
+    """What a place in a file needs of the question it names, asked of its type (form/types/)."""
+    word: str
+    fits: Callable[[QuestionType], bool]
+
+
+_LIST = _Need("名单题（list）", lambda t: t.is_list)
+_CHOICE = _Need("是/否题或选择题（yesno/choice）", lambda t: t.has_choices)
+_GRID = _Need("矩阵题（matrix）", lambda t: t.is_grid)
+
+
+def _question(flow: Flow, qid: str | None, loc: Loc, need: _Need | None = None) -> Found:
     if qid is None:
         return
     if qid not in flow.by_id:
         yield loc, f"问题 “{qid}” 不在表单 {flow.form} 中"
-    elif types and flow.by_id[qid].type not in types:
-        yield loc, f"问题 “{qid}” 是{flow.by_id[qid].type}题，这里应是 {'/'.join(types)} 题"
+    elif need is not None and not need.fits(of(flow.by_id[qid])):
+        yield loc, f"问题 “{qid}” 是{flow.by_id[qid].type}题，这里应是{need.word}"
 
 
 def _terms(ids: list[str], glossary_ids: set[str] | None, loc: Loc) -> Found:
@@ -546,7 +559,7 @@ def _layout_refs(lay: Layout, flow: Flow, _g: set[str] | None) -> Found:
     for j, qid in enumerate(lay.properties.subject):
         yield from _question(flow, qid, ("properties", "subject", j))
     for j, qid in enumerate(lay.appendix_lists or []):
-        yield from _question(flow, qid, ("appendix_lists", j), ("list",))
+        yield from _question(flow, qid, ("appendix_lists", j), _LIST)
     sections = {s.id for s in flow.sections}
     for i, part in enumerate(lay.parts):
         at: Loc = ("parts", i)
@@ -568,9 +581,9 @@ def _rows(flow: Flow, rows: list[Any], at: Loc) -> Found:
         if isinstance(row, FieldRow):
             yield from _question(flow, row.field, (*loc, "field"))
         elif isinstance(row, ChoiceRow):
-            yield from _question(flow, row.choice, (*loc, "choice"), ("yesno", "choice"))
+            yield from _question(flow, row.choice, (*loc, "choice"), _CHOICE)
         elif isinstance(row, MatrixRow):
-            yield from _question(flow, row.matrix, (*loc, "matrix"), ("matrix",))
+            yield from _question(flow, row.matrix, (*loc, "matrix"), _GRID)
         elif isinstance(row, GroupRow):
             for k, qid in enumerate(row.counts):
                 yield from _question(flow, qid, (*loc, "counts", k))
@@ -582,9 +595,9 @@ def _block(flow: Flow, block: Any, at: Loc) -> Found:
     elif isinstance(block, NarrativeBlock):
         yield from _question(flow, block.narrative, (*at, "narrative"))
     elif isinstance(block, ListTable):
-        yield from _question(flow, block.list_table, (*at, "list_table"), ("list",))
+        yield from _question(flow, block.list_table, (*at, "list_table"), _LIST)
     elif isinstance(block, GroupedTable):
-        yield from _question(flow, block.grouped_table, (*at, "grouped_table"), ("list",))
+        yield from _question(flow, block.grouped_table, (*at, "grouped_table"), _LIST)
         q = flow.by_id.get(block.grouped_table)
         if q is not None and q.column(block.group_by) is None:
             yield (*at, "group_by"), f"名单 {q.id} 没有列 “{block.group_by}”"
@@ -603,7 +616,7 @@ def _drafts_refs(d: Drafts, flow: Flow, _g: set[str] | None) -> Found:
         yield from _question(flow, qid, ("drafts", qid))
     t = d.targets_actual
     if t is not None:
-        yield from _question(flow, t.list_, ("targets_actual", "list"), ("list",))
+        yield from _question(flow, t.list_, ("targets_actual", "list"), _LIST)
         q = flow.by_id.get(t.list_)
         for key in ("by", "into"):
             if q is not None and q.column(getattr(t, key)) is None:
@@ -632,7 +645,7 @@ def _enterprises_refs(s: Enterprises, flow: Flow, glossary_ids: set[str] | None)
 
 def _rollup_refs(r: Rollup, flow: Flow, _g: set[str] | None) -> Found:
     # The columns' expressions name the reporting form's questions: checked with that form (report/rollup.py).
-    yield from _question(flow, r.into, ("into",), ("list",))
+    yield from _question(flow, r.into, ("into",), _LIST)
     for qid in r.drafts:
         yield from _question(flow, qid, ("drafts", qid))
 

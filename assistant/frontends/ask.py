@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import EXIT_REFUSED, InputError
 from assistant.form.parse import RowsError, is_none_word, parse_rows
+from assistant.form.types import of
 from assistant.interview.conversation import Conversation, Reply
 from assistant.interview.view import Choices
 
@@ -137,13 +138,13 @@ class Asker:
             return self._finished()
         if rows is not None:
             return self._choose(self._short(q), rows)
-        if q.type == "list":
+        if of(q).is_list:
             return self._list(q)
-        if q.type == "matrix":
+        if of(q).is_grid:
             return self._matrix(q)
         if view.current is None:
-            return self._text(self._short(q), multiline=q.type == "longtext")
-        said = self._text(self._short(q), multiline=q.type == "longtext", default=view.current, keep=True)
+            return self._text(self._short(q), multiline=of(q).narrative)
+        said = self._text(self._short(q), multiline=of(q).narrative, default=view.current, keep=True)
         return "" if said == view.current else said  # unchanged: kept as it is
 
     def _short(self, q: Question) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from assistant.errors import EXIT_FILE, EXIT_OK, EXIT_REFUSED, EXIT_SESSION, EXIT_USAGE, ExitCode
 from assistant.errors import UserError as CliError
+from assistant.form.types import of
 
 if TYPE_CHECKING:
     from assistant.session.store import SessionStore
@@ -258,7 +259,7 @@ def questions_json(form: str, year: int | None = None) -> list[dict[str, Any]]:
             item["columns"] = [{"id": c.id, "label": fill(c.label, year), "type": c.type, "required": c.required,
                                 **({"options": [{"id": o.id, "label": o.label} for o in c.options]} if c.options else {})}
                                for c in q.columns]
-        if q.type == "matrix":
+        if of(q).is_grid:
             item["rows"] = [{"id": r.id, "label": r.label} for r in q.rows]
             item["columns"] = [{"id": c.id, "label": c.label} for c in q.cols]
         if q.max_chars:

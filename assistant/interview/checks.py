@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.form.expr import render_message, total_chars
 from assistant.form.parse import implausible, range_problem
+from assistant.form.types import of
 from assistant.form.values import to_python
 from assistant.interview.drafts import narrative_findings
 from assistant.interview.findings import BLOCKING, WARNING, Finding
@@ -60,7 +61,7 @@ def check(engine: Engine) -> list[Finding]:
 def _range_findings(engine: Engine, q: Any, value: Any) -> list[Finding]:
     """A figure outside the form's range (stored before the range was declared, or by hand) must be
     changed; one beyond what a real report holds is a warning, every time the report is checked."""
-    if q.type not in ("integer", "decimal", "percent") or isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+    if not of(q).numeric or isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         return []
     number = Decimal(value)
     shown = f"“{engine.label(q)}”为 {engine.shown(q.id)}"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 from assistant.form.glossary import asked_term
 from assistant.form.parse import normalize
+from assistant.form.types import of
 from assistant.interview.enterprises import dialog
 from assistant.interview.reply import Item, Reply
 from assistant.interview.words import WORDS_HELP
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from assistant.form.flow import Question
     from assistant.interview.conversation import Conversation
 
-FREE_TEXT = ("text", "longtext", "list")  # any text is an answer here: only whole commands are commands
 JUMP_WORDS = ("跳到", "转到", "goto ")  # a jump whenever the target resolves
 MAYBE_JUMP_WORDS = ("去", "修改")  # also how answers begin (去离子水, 修改型材料): asked about on free text
 JUMP_PREFIXES = JUMP_WORDS + MAYBE_JUMP_WORDS
@@ -127,7 +127,7 @@ COMMANDS = Registry()
 
 
 def _free(q: Question | None) -> bool:
-    return q is not None and q.type in FREE_TEXT
+    return q is not None and of(q).free_text  # any text is an answer here: only whole commands are commands
 
 
 def _word(name: str, words: set[str], run: Handler, *, while_proposals: bool = False) -> None:

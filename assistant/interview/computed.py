@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.form.override import _EXAMPLE, basis_text, typed
 from assistant.form.parse import NONE_TEXT
+from assistant.form.types import of
 
 if TYPE_CHECKING:
     from assistant.form.flow import Question
@@ -74,7 +75,7 @@ def computed_notes(e: Engine, qid: str) -> list[str]:
         value = e.state.computed.get(q.id)
         if value is None:
             continue
-        shown = f"{value}%" if q.type == "percent" else value
+        shown = f"{value}{of(q).sign}"
         figure = typed(stored) if q.override else None
         if figure is not None:
             if qid != q.id:
@@ -97,12 +98,12 @@ def offer_lines(e: Engine, q: Question, *, compact: bool = False) -> list[str]:
         now = f"当前采用 {e.value(q.id)}（依据：{basis_text(figure[1])}）；" if figure else ""
         if value is None:
             return [f"暂时无法计算；{now}请输入“数字 依据：来源”。"]
-        shown = f"{value}%" if q.type == "percent" else value
+        shown = f"{value}{of(q).sign}"
         inputs = " 与 ".join(str(e.shown(ref, unit=False)) for ref in q.evidence)
         return [f"计算值 {shown}（按 {inputs} 算出）；{now}输入“是”采用，或输入“数字 依据：来源”。"]
     lines: list[str] = []
     if value is not None:
-        shown = f"{value}%" if q.type == "percent" else value
+        shown = f"{value}{of(q).sign}"
         lines.append(f"助手计算值：{shown}（计算方法：{_how(e, q)}）")
     else:
         missing = [short_label(e.label(ref)) for ref in q.evidence if e.value(ref) is None]

@@ -16,9 +16,10 @@ from assistant.form.expr import count_chars, render_message
 from assistant.form.flow import FlowError, Question
 from assistant.form.glossary import Glossary, load_glossary
 from assistant.form.parse import NO_WORDS, YES_WORDS, RowsError, Unsure, normalize
+from assistant.form.types import of
 from assistant.form.values import choice_options, chosen_index
 from assistant.interview.checks import involved
-from assistant.interview.commands import COMMANDS, FREE_TEXT, Command
+from assistant.interview.commands import COMMANDS, Command
 from assistant.interview.drafts import draft_places, draftable, drafted, offer, redraw, remaining_budget, targets_actual
 from assistant.interview.echo import confirm_message, echo_rows, unsure_message
 from assistant.interview.engine import Engine
@@ -47,8 +48,7 @@ from assistant.session.store import Session
 if TYPE_CHECKING:
     from assistant.interview.enterprises.dialog import Files, Turn
 
-__all__ = ["FREE_TEXT", "Command", "Conversation", "Item", "Reply"]
-ECHOED_TYPES = ("yesno", "choice", "integer", "decimal", "percent")  # typed text is seen as typed
+__all__ = ["Command", "Conversation", "Item", "Reply"]
 
 
 _PART_NUMBER = re.compile(r"(第)?(\d{1,2}|[一二三四五六七八九十]{1,3})(部分|节|章|部)?")
@@ -388,7 +388,7 @@ class Conversation:
     def _ask_before_clearing(self, qid: str, value: Any) -> Reply | None:
         """An empty list over rows already stored (a slip, a paste gone wrong) is confirmed first."""
         old = self.session.answers.get(qid)
-        if self.engine.flow[qid].type != "list" or value != [] or not isinstance(old, list) or not old:
+        if not of(self.engine.flow[qid]).is_list or value != [] or not isinstance(old, list) or not old:
             return None
         n = len(old)
         return self._offer(qid, f"名单里已有 {n} 行，确定要清空吗？", [
@@ -527,7 +527,7 @@ class Conversation:
                 Goto(label="否，不填", qid=q.id, words=["否", "不"]),
             ], [echo_rows(e.flow[q.id], rows, e.text)])
         try:
-            fix = None if whole or q is None or q.type != "longtext" else redraw(e, q.id)
+            fix = None if whole or q is None or not of(q).narrative else redraw(e, q.id)
         except FlowError as exc:  # the form's draft template was refused by the sandbox: say where
             return self.finish(Reply([f"无法起草：{exc}"], refused=True), ask=False)
         if fix is not None and q is not None:  # any narrative stating a figure the answers no longer say
@@ -625,7 +625,7 @@ class Conversation:
         q = self.engine.current()
         if pending is not None:
             return self._pending_choices(pending, q)
-        if q is None or q.type not in ("yesno", "choice"):
+        if q is None or not of(q).has_choices:
             return None
         rows = [(label, label) for _, label in choice_options(q)]
         stored = self.session.answers.get(q.id)
@@ -643,7 +643,7 @@ class Conversation:
             return Choices([("1", "作为答案"), ("2", self._ambiguity_other(pending))], None)
         if isinstance(pending, Choose):
             return Choices([(str(i), c.label) for i, c in enumerate(pending.choices, 1)], None)
-        table = pending.qid in self.engine.flow.by_id and self.engine.flow[pending.qid].type == "matrix"
+        table = pending.qid in self.engine.flow.by_id and of(self.engine.flow[pending.qid]).is_grid
         return Choices([("是", "是，按上表记录" if table else "是，记录这个数值"), ("否", "否，重新输入")], 0)
 
     def _numbered(self, s: str) -> str:
@@ -654,10 +654,10 @@ class Conversation:
 
     def _echo(self, q: Question) -> list[str]:
         """A choice or a figure is said back as stored, so a slip (否 read as 是, 3,200 as 3.2) shows at once."""
-        if q.type == "list":  # the rows are on screen already: their count says what was kept
+        if of(q).is_list:  # the rows are on screen already: their count says what was kept
             rows = self.engine.value(q.id)
             return [f"已记录：{len(rows)} 行。" if rows else "已记录：无。"]
-        said = q.type in ECHOED_TYPES and not q.override  # an override's own note names the figure and its basis
+        said = of(q).echoed and not q.override  # an override's own note names the figure and its basis
         return [f"已记录：{self.engine.shown(q.id)}"] if said else []
 
     def jump(self, target: str) -> Reply:

@@ -37,11 +37,10 @@ from assistant.form.parse import (
     APPROX_SUFFIXES,
     NONE_TEXT,
     NOT_EXACT_WORDS,
-    parse_decimal,
-    parse_integer,
-    parse_percent,
+    read_as,
 )
 from assistant.form.sandbox import DRAFT, environment, render_string
+from assistant.form.types import of
 from assistant.form.values import show_cell
 from assistant.interview.findings import WARNING, Finding
 from assistant.session.quotes import ANSWER, NAMES, ROWS, TOTAL, Quote, merge
@@ -158,16 +157,17 @@ def values(engine: Engine) -> Values:
         value = _readable(engine, q)
         if value is None:
             continue
-        if q.type == "list":
+        t = of(q)
+        if t.is_list:
             out.names[q.id] = _names(value)
             continue
-        if q.type == "matrix":
+        if t.is_grid:
             out.totals[q.id] = _total(value)
             continue
-        if q.type == "longtext":
+        if t.narrative:
             continue  # narrative is the operator's; drafts are built from figures
         out.a[q.id] = engine.shown(q.id)
-        if q.type in ("integer", "decimal", "percent"):
+        if t.numeric:
             num = _number(value)
             if num is not None:
                 out.n[q.id] = num
@@ -200,13 +200,14 @@ class _Now:
         value = _readable(e, q) if q is not None else None
         if q is None or value is None:
             return None
-        if kind == ANSWER and q.type not in ("list", "matrix", "longtext"):
+        t = of(q)
+        if kind == ANSWER and not (t.is_list or t.is_grid or t.narrative):
             shown = e.shown(q.id)
             return shown, shown
-        if kind == NAMES and q.type == "list":
+        if kind == NAMES and t.is_list:
             names = _names(value)
             return names, "、".join(names)
-        if kind == TOTAL and q.type == "matrix":
+        if kind == TOTAL and t.is_grid:
             total = _total(value)
             return total, str(total)
         return None
@@ -412,7 +413,7 @@ class Flag:
 
 def _narratives(engine: Engine) -> Iterator[tuple[Question, str]]:
     for q in engine.flow.questions:
-        if q.type != "longtext" or not engine.is_relevant(q.id):
+        if not of(q).narrative or not engine.is_relevant(q.id):
             continue
         text = engine.session.answers.get(q.id)
         if isinstance(text, str) and text.strip() and text != NONE_TEXT:
@@ -499,7 +500,7 @@ def _new_phrases(form: str, year: int) -> tuple[re.Pattern[str] | None, dict[str
     flow = load_flow(form)
     named: dict[str, set[str]] = {}
     for q in flow.questions:
-        if q.type in ("integer", "decimal", "percent"):
+        if of(q).numeric:
             label = re.sub(r"\s*[（(][^（）()]*[）)]\s*$", "", fill(q.label, year)).strip()
             label = re.sub(r"^其中[：:]", "", label)
             if len(label) >= 4:
@@ -516,8 +517,7 @@ def _new_phrases(form: str, year: int) -> tuple[re.Pattern[str] | None, dict[str
 
 
 def _parse_figure(q: Question, raw: str) -> Any:
-    reader = {"integer": parse_integer, "decimal": parse_decimal, "percent": parse_percent}[q.type]
-    return reader(q, raw).value
+    return read_as(q, raw).value
 
 
 def _mismatches(engine: Engine, qid: str, text: str) -> list[Flag]:
@@ -567,7 +567,7 @@ def _mismatches(engine: Engine, qid: str, text: str) -> list[Flag]:
                     w in unit[:k] for w in APPROX_SUFFIXES):
                 value = None
             break
-        if value is None or (q.type == "percent" and "%" not in unit[:k] and -1 < (_number(value) or 0) < 1):
+        if value is None or (of(q).sign == "%" and "%" not in unit[:k] and -1 < (_number(value) or 0) < 1):
             continue
         figure_end = num.end() + (len(gap) + k if k else 0)
         now = engine.value(source)

@@ -17,6 +17,7 @@ from assistant.form.expr import total_chars
 from assistant.form.flow import Flow, Question, Section, fill
 from assistant.form.override import override_value
 from assistant.form.parse import Parsed, format_decimal, parse
+from assistant.form.types import of
 from assistant.form.validate import MAX_ERRORS, check_raw, check_stored, shown, stored_problem
 from assistant.form.values import NOT_APPLICABLE, show, to_python
 from assistant.interview.checks import check
@@ -158,7 +159,7 @@ class Engine:
         if self.session.title:
             return self.session.title
         first = self.flow.questions[0] if self.flow.questions else None
-        value = self.session.answers.get(first.id) if first is not None and first.type == "text" else None
+        value = self.session.answers.get(first.id) if first is not None and of(first).names_report and of(first).prose else None
         return " ".join(value.split()) if isinstance(value, str) and value != "无" else ""
 
     def official_label(self, q: Question | str) -> str:
@@ -201,7 +202,7 @@ class Engine:
         if qid in self.state.not_applicable:
             return NOT_APPLICABLE
         if not self.is_relevant(qid):
-            return "无" if q.type == "list" else ""
+            return "无" if of(q).is_list else ""
         return show(q, self.value(qid), unit=unit)
 
     def computed_notes(self, qid: str) -> list[str]:

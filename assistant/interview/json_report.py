@@ -10,6 +10,7 @@ from assistant.errors import DuplicateKey, InputError, UserError, no_duplicate_k
 from assistant.files.safeio import MAX_REPORT_FILE_BYTES, FileTooLarge, read_bounded, size_text
 from assistant.form.catalog import load_flow
 from assistant.form.flow import FlowError
+from assistant.form.types import of
 from assistant.form.validate import kind_of, shown
 from assistant.interview.engine import Engine
 from assistant.session.evidence import restore
@@ -115,7 +116,7 @@ def read_report(path: Path | str, session_id: str) -> tuple[Any, Any, Any]:
         lines = "\n".join(f"  - {r}" for r in refused[:20])
         raise UserError(f"{where} 的计算佐证未能通过检查，没有创建会话：\n{lines}", 1)
     try:  # what the narrative's drafts quoted, so a figure changed after the import is still noticed
-        narrative = {q.id for q in flow.questions if q.type == "longtext"}
+        narrative = {q.id for q in flow.questions if of(q).narrative}
         session.quotes = {k: v for k, v in quotes_from_json(data.get("quotes"), narrative).items() if k in session.answers}
     except InputError as exc:
         raise UserError(f"{where} 的引用记录（quotes）未能通过检查，没有创建会话：{exc}。", 1) from None

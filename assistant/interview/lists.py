@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import EXIT_REFUSED, InputError
 from assistant.files.tables import IGNORED_HEADERS, Table, TableError, read_table_full
 from assistant.form.parse import RowsError, column_lookup, header_key
+from assistant.form.types import of
 from assistant.form.validate import shown
 from assistant.interview.checks import involved
 from assistant.text.textsafe import visible
@@ -47,8 +48,8 @@ def ignored_columns(rows: Any) -> str:
 
 # -- matching and validating -----------------------------------------------------------------
 def list_question(engine: Engine, list_id: str) -> Question:
-    lists = [q.id for q in engine.flow.questions if q.type == "list"]
-    if list_id not in engine.flow.by_id or engine.flow[list_id].type != "list":
+    lists = [q.id for q in engine.flow.questions if of(q).is_list]
+    if list_id not in engine.flow.by_id or not of(engine.flow[list_id]).is_list:
         raise TableError(f"“{list_id}”不是本表单的名单。可导入的名单：{'、'.join(lists)}。", EXIT_REFUSED)
     return engine.flow.filled(engine.flow[list_id], engine.year)  # its labels as printed, for matching headers
 

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 from assistant.form.expr import count_chars
 from assistant.form.override import typed
-from assistant.form.parse import NONE_TEXT
-from assistant.form.values import choice_options, chosen_index
+from assistant.form.types import QuestionType, named, of
 
 if TYPE_CHECKING:
     from assistant.form.flow import Question
@@ -95,6 +94,11 @@ class QuestionView:
     done_text: str = ""
 
     @property
+    def kind(self) -> QuestionType:
+        """What the question's type can do (front ends draw by it: a paragraph, options as rows …)."""
+        return named(self.type) if self.type else QuestionType()
+
+    @property
     def heading(self) -> str:
         return f"（{self.section} · 第 {self.position}/{self.count} 题）"
 
@@ -128,72 +132,34 @@ class QuestionView:
 
 def format_rule(engine: Engine, q: Question) -> str:
     """How an answer to q is written: one line, for every front end."""
-    t = q.type
     if q.override:
         return ""  # offer lines say how to accept the computed value or give a figure
-    if t in ("yesno", "choice") and q.options:
-        return "选项：" + "　".join(f"{i}. {o.label}" for i, o in enumerate(q.options, 1))
-    if t == "yesno":
-        return "请回答：是 / 否"
-    if t == "list":
-        cols = "、".join(engine.text(c.label) for c in q.columns)
-        return f"请粘贴名单，每行一条，列之间用 Tab 或英文逗号分隔（{cols}）；没有请填“无”。"
-    if t == "matrix":
-        return (f"请按{'、'.join(r.label for r in q.rows)}的顺序，每类依次填写{'、'.join(c.label for c in q.cols)}，"
-                f"共 {len(q.rows) * len(q.cols)} 个整数，用空格分隔；也可以写明类别、顺序随意，"
-                f"如“{q.rows[-1].label} 1 2，{q.rows[0].label} 0 3”；全部为 0 可填“无”。")
-    if t == "integer":
-        return f"格式：整数{('（' + q.unit + '）') if q.unit else ''}，如 35；没有填 0。"
-    if t == "decimal":
-        unit = q.unit or ""
-        conv = "；写“1.2亿”“3500万”会换算后请您确认" if unit in ("万元", "亿元", "元") else ""
-        return f"格式：数字{('，单位' + unit) if unit else ''}，保留两位小数{conv}。"
-    if t == "percent":
-        change = getattr(q, "change", None)
-        if change == "growth":
-            return "格式：百分数，如 15 或 15%；减少写“-3”或“下降3%”。"
-        if change == "reduction":
-            return "格式：百分数，比上年降低填正数，如 3.5 或“下降3.5%”；不降反升填负数，如 -1.2 或“上升1.2%”。"
-        return "格式：百分数，如 15 或 15%。"
-    if t == "date":
-        return "格式：日期，如 2023-05-01 或 2023年5月1日。"
-    if t == "phone":
-        return "格式：11 位手机号，或带区号的座机（如 021-12345678）。"
-    if t == "uscc":
-        return "格式：18 位统一社会信用代码。"
-    return ""
+    return of(q).format_line(q, engine.text)
 
 
 def typed_answer(engine: Engine, q: Question) -> str | None:
     """The stored answer written the way a person types it, so that typing it again stores the same value;
     None for answers edited in their own editor (lists) or not stored."""
     stored = engine.session.answers.get(q.id)
-    if stored is None or q.type == "list":
+    if stored is None or of(q).is_list:
         return None
     if q.override:
         figure = typed(stored)
         if figure is None:
             return "是"
         return f"{figure[0]} 依据：{figure[1]}" if figure[1] else figure[0]
-    if q.type in ("yesno", "choice"):
-        at = chosen_index(q, stored)
-        return choice_options(q)[at][1] if at is not None else str(stored)
-    if q.type == "percent":
-        return str(stored) if stored == NONE_TEXT else f"{stored}%"
-    if q.type == "matrix" and isinstance(stored, dict):
-        return "，".join(f"{r.label} " + " ".join(str(stored.get(r.id, {}).get(c.id, 0)) for c in q.cols)
-                        for r in q.rows)
-    return str(stored)
+    return of(q).typed(q, stored)
 
 
 def limits(engine: Engine, q: Question, text: str | None = None) -> list[Limit]:
     """The 字数 limits of q, counted with `text` in place of its stored answer (an editor's live text)."""
-    if q.type not in ("text", "longtext"):
+    t = of(q)
+    if not t.prose:
         return []
     mine = text if text is not None else engine.session.answers.get(q.id)
     out = []
     if q.max_chars:
-        out.append(Limit("本段" if q.type == "longtext" else "本题", count_chars(mine or ""), q.max_chars))
+        out.append(Limit("本段" if t.narrative else "本题", count_chars(mine or ""), q.max_chars))
     # The form's declared limits (the engine counts; 无 counts nothing, as in the check).
     out += [Limit(lim.label, lim.used, lim.budget) for lim in engine.limits(q, text)]
     return out
@@ -218,7 +184,7 @@ def build(engine: Engine, q: Question | None, *, choices: Choices | None = None,
     return QuestionView(
         qid=q.id, type=q.type, section=section, position=pos, count=count, optional=not q.required,
         ask=e.text(q.ask or q.label), label=f"{label}{(' ' + e.text(q.note)) if q.note else ''}" if label else "",
-        unit=q.unit or ("%" if q.type == "percent" else ""), hint=e.text(q.hint) if q.hint else "",
+        unit=q.unit or of(q).unit(q), hint=e.text(q.hint) if q.hint else "",
         format=e.text(format_rule(e, q)), offer=e.offer_lines(q), compact_offer=e.offer_lines(q, compact=True),
         choices=choices, current=typed_answer(e, q) if stored else None,
         current_shown=e.shown(q.id) if stored else None, carried=stored and q.id in e.session.carried,

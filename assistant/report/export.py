@@ -23,6 +23,7 @@ from assistant.errors import UserError
 from assistant.files.atomic import fsync_dir
 from assistant.form.override import COMPUTED, TYPED, typed
 from assistant.form.parse import clean_text
+from assistant.form.types import of
 from assistant.interview.engine import Engine
 from assistant.interview.enterprises.evidence import export_items
 from assistant.interview.findings import blocking
@@ -94,7 +95,7 @@ def report_dict(engine: Engine) -> dict[str, Any]:
         if q.id in s.answers:
             answers[q.id] = s.answers[q.id]
             labels[q.id] = engine.label(q)
-            if q.type != "list":
+            if not of(q).is_list:
                 shown[q.id] = engine.shown(q.id)
     return {
         "schema": REPORT_SCHEMA,

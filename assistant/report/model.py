@@ -17,6 +17,7 @@ from assistant.form.catalog import package
 from assistant.form.flow import Question, fill
 from assistant.form.override import basis_text, typed
 from assistant.form.parse import NONE_TEXT, clean_text
+from assistant.form.types import of
 from assistant.form.values import NOT_APPLICABLE, show_cell
 from assistant.interview.enterprises.evidence import appendix_rows, counts
 from assistant.interview.findings import WARNING, Finding, blocking
@@ -166,13 +167,9 @@ def _clean(text: Any) -> str:
 
 
 def _cell_formatter(col: Column) -> Callable[[Any], str]:
-    """show_cell for one column, with choice labels looked up in a dict (lists can be 10 000 rows)."""
-    if col.type == "choice":
-        labels = {o.id: _clean(o.label or o.id) for o in col.options}
-        return lambda v: labels.get(v, _inline(v)) if v not in (None, "") else ""
-    if col.type == "text":
-        return lambda v: _inline(v) if v not in (None, "") else ""
-    return lambda v: _inline(show_cell(col, v))
+    """How one column's cells print, on one line (its type decides; lists can be 10 000 rows)."""
+    shown = of(col).cell_formatter(col)
+    return lambda v: _inline(shown(v))
 
 
 def _inline(text: str) -> str:
@@ -217,14 +214,13 @@ class _Builder:
         if not q.calculated and qid not in self.e.session.answers:
             return NONE_TEXT
         shown = self.e.shown(qid, unit=False)
-        return _inline(shown) if q.type != "longtext" else _clean(shown)
+        return _clean(shown) if of(q).narrative else _inline(shown)
 
     def checkboxes(self, qid: str) -> tuple[str, bool]:
         self.placed.add(qid)
         q = self.flow[qid]
         stored = self.e.value(qid)
-        if q.type == "yesno" and stored is not None:
-            stored = "yes" if stored else "no"
+        stored = of(q).option_id(stored)  # a yes/no stores True/False
         options = [(o.id, o.label or o.id) for o in q.options] or [("yes", "是"), ("no", "否")]
         boxes = "　".join(f"{CHECKED if oid == stored else UNCHECKED}{_clean(label)}" for oid, label in options)
         if self.missing(qid):
@@ -451,7 +447,7 @@ class _Builder:
             appendices.append(Part("appendix:evidence", f"附件材料{n}：计算佐证材料", blocks, new_page=True))
         # Answers the form has no row for (details of a change, an accident): listed so nothing is lost.
         extra = [q for q in flow.questions if q.id not in self.placed and q.printed
-                 and e.is_relevant(q.id) and q.id in e.session.answers and q.type != "list"]
+                 and e.is_relevant(q.id) and q.id in e.session.answers and not of(q).is_list]
         if extra:
             n += 1
             for q in extra:  # a 是/否 row whose details are listed here points to them
@@ -531,7 +527,7 @@ def build_report(engine: Engine, *, draft: bool = False) -> Report:
             blocks += b.block(item)
         parts.append(Part(sec.id if sec else spec.get("id", f"part:{len(parts)}"), b.text(sec.title) if sec else "",
                           blocks, new_page=spec.get("new_page", True), one_page=spec.get("one_page", False)))
-    lists = lay.get("appendix_lists") if "appendix_lists" in lay else [q.id for q in flow.questions if q.type == "list"]
+    lists = lay.get("appendix_lists") if "appendix_lists" in lay else [q.id for q in flow.questions if of(q).is_list]
     appendices, numbers = b.appendices(lists or [])
     _resolve_refs(parts, numbers)
     return Report(form=flow.form, attachment=flow.attachment, title=_clean(engine.form_title()), year=engine.year,
@@ -545,9 +541,11 @@ def _plain_parts(flow: Flow) -> list[dict[str, Any]]:
     attached (so a new form prints before its layout is written)."""
     out: list[dict[str, Any]] = []
     for sec in flow.sections:
-        rows = [{"field": q.id} for q in sec.questions if q.printed and q.type not in ("list", "matrix", "longtext")]
+        kinds = [of(q) for q in sec.questions]
+        rows = [{"field": q.id} for q, t in zip(sec.questions, kinds, strict=True)
+                if q.printed and not (t.is_list or t.is_grid or t.narrative)]
         blocks: list[dict[str, Any]] = [{"table": {"widths": [8, 8], "rows": rows}}] if rows else []
-        blocks += [{"narrative": q.id} for q in sec.questions if q.printed and q.type == "longtext"]
+        blocks += [{"narrative": q.id} for q, t in zip(sec.questions, kinds, strict=True) if q.printed and t.narrative]
         if blocks:
             out.append({"section": sec.id, "blocks": blocks})
     return out

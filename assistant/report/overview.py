@@ -16,12 +16,11 @@ from typing import Any
 from assistant.errors import UserError
 from assistant.files.atomic import atomic_write
 from assistant.form.expr import render_message
+from assistant.form.types import of
 from assistant.form.validate import shown
 from assistant.interview.findings import BLOCKING
 from assistant.interview.json_report import read_report
 
-NUMERIC = ("decimal", "percent", "integer")
-NAMES = ("text", "phone")
 MET, NOT_MET, UNKNOWN = "符合", "不符合", "缺数据"
 DEFAULT_OUTPUT = "集群概览.xlsx"
 MAX_COMMENT = 1000  # Excel shows a comment box, not a page
@@ -67,7 +66,7 @@ def condition_status(engine: Any, rule: Any) -> tuple[str, str]:
             if state.relevant.get(name, True):
                 return UNKNOWN, f"“{engine.label(name)}”未填写，无法判断。"
             # Not asked because the other answers settle it (e.g. a count asked only when the others are 0).
-            ns[name] = 0 if flow[name].type in NUMERIC else None
+            ns[name] = 0 if of(flow[name]).numeric else None
     result = ex(ns)
     if result is True:
         return MET, ""
@@ -97,8 +96,8 @@ def build(paths: list[Path]) -> Overview:
         if flow is None:  # the first valid report fixes the form and so the columns
             flow = engine.flow
             first = flow.sections[0].questions if flow.sections else []
-            name_qs = [q for q in first if q.type in NAMES]
-            num_qs = [q for q in flow.questions if q.type in NUMERIC]
+            name_qs = [q for q in first if of(q).names_report]
+            num_qs = [q for q in flow.questions if of(q).numeric]
             rules = [r for r in flow.rules if r.criterion is not None]
             headers = ["文件", *(engine.label(q) for q in name_qs), "年度",
                        *(_heading(engine, q) for q in num_qs),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import InputError
 from assistant.form.parse import format_decimal
+from assistant.form.types import of
 from assistant.form.values import show
 from assistant.interview.computed import short_label
 from assistant.interview.engine import evaluate
@@ -350,7 +351,7 @@ def _growth(cur: Decimal, prev: Decimal, years: int = 1) -> Decimal:
 
 def _raw_value(e: Engine, qid: str, value: Decimal) -> Any:
     q = e.flow[qid]
-    if q.type == "integer":
+    if of(q).whole:  # a count: stored as an int
         if value != value.to_integral_value():
             raise Unknown(f"结果 {value} 不是整数")
         return int(value)

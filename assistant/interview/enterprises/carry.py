@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import EXIT_FILE, EXIT_REFUSED, UserError
+from assistant.form.types import of
 from assistant.interview.engine import Engine
 from assistant.interview.enterprises.columns import load_spec
 from assistant.interview.json_report import load_report
 from assistant.session.evidence import MAX_PRIOR
 from assistant.session.store import Session
-
-NUMERIC = ("integer", "decimal", "percent")
 
 
 class _Scratch:
@@ -48,7 +47,7 @@ def figures(engine: Any) -> dict[str, Any]:
     """Numeric answers that count in a report (the base for next year's growth rates)."""
     out: dict[str, Any] = {}
     for q in engine.flow.questions:
-        if q.type in NUMERIC and engine.is_relevant(q.id) and q.id in engine.session.answers:
+        if of(q).numeric and engine.is_relevant(q.id) and q.id in engine.session.answers:
             v = engine.session.answers[q.id]
             if isinstance(v, dict):  # an override: the figure used
                 v = engine.value(q.id)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from assistant.form.types import of
 from assistant.form.values import show
 from assistant.interview.computed import short_label
 from assistant.interview.enterprises.columns import load_spec
@@ -47,7 +48,7 @@ def appendix_rows(e: Engine, qid: str) -> list[tuple[str, str]]:
     rows = [("指标", e.label(qid))]
     kept = ev.get("kept")
     if kept:
-        return [*rows, ("填报值", e.shown(qid) if q.type != "list" else f"{len(e.value(qid) or [])} 行"),
+        return [*rows, ("填报值", e.shown(qid) if not of(q).is_list else f"{len(e.value(qid) or [])} 行"),
                 ("依据", str(kept["reason"]))]
     rows.append(("分子" if ev.get("denominator") else "数据", _figure(ev["numerator"])))
     if ev.get("denominator"):
@@ -61,8 +62,8 @@ def appendix_rows(e: Engine, qid: str) -> list[tuple[str, str]]:
         rows.append(("企业数", f"{ev['n']} 家"))
     rows += _coverage_rows(e, ev)
     computed = ev.get("value")
-    rows.append(("计算结果", str(computed) if q.type == "list" else show(q, computed)))
-    rows.append(("填报值", f"采用上面的计算结果：{e.shown(qid) if q.type != 'list' else str(computed) + ' 行'}"))
+    rows.append(("计算结果", str(computed) if of(q).is_list else show(q, computed)))
+    rows.append(("填报值", f"采用上面的计算结果：{e.shown(qid) if not of(q).is_list else str(computed) + ' 行'}"))
     files = ev.get("files") or []
     if files:
         rows.append(("源文件（SHA-256）", "\n".join(f"{f['name']}：{f['sha256']}" for f in files[:50])

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.form.types import of
 from assistant.interview.computed import short_label
 from assistant.interview.enterprises.aggregate import Coverage, Result, compute
 from assistant.interview.enterprises.columns import Spec, load_spec
@@ -28,7 +29,7 @@ def _label(e: Engine, qid: str) -> str:
 
 
 def _shown(e: Engine, it: ProposalItem) -> str:
-    return f"{len(it.value)} 行" if e.flow[it.qid].type == "list" else str(it.shown)
+    return f"{len(it.value)} 行" if of(e.flow[it.qid]).is_list else str(it.shown)
 
 
 def spec_for(engine: Engine) -> Spec:
@@ -138,11 +139,11 @@ def describe(engine: Engine, result: Result, stored: Proposals) -> list[str]:
         lines.append(f"{head}，可以计算以下 {len(items)} 项：")
         for i, it in enumerate(items, 1):
             q = e.flow[it.qid]
-            shown = f"{len(it.value)} 行" if q.type == "list" else it.shown
+            shown = f"{len(it.value)} 行" if of(q).is_list else it.shown
             if it.same:
                 now_text = "与当前答案相同"
             elif it.current:
-                cur = it.current if q.type != "list" else f"{len(e.session.answers.get(q.id) or [])} 行"
+                cur = it.current if not of(q).is_list else f"{len(e.session.answers.get(q.id) or [])} 行"
                 now_text = f"当前 {cur}"
             else:
                 now_text = "当前未填"

@@ -215,7 +215,7 @@ class ConversationScreen(Screen[None]):
         was = self._prefilled
         self._prefilled_for = key
         fill = view.current if (view.current is not None and view.choices is None and view.pending is None
-                                 and view.type not in ("list", "longtext")) else None
+                                 and not (view.kind.is_list or view.kind.narrative)) else None
         if inp.value in ("", was):  # never over what the person typed
             inp.value = fill or ""
             # selected: typing replaces it, an arrow key edits it, Enter keeps it
@@ -234,7 +234,7 @@ class ConversationScreen(Screen[None]):
     def _fit_input(self, q: Any, view: QuestionView) -> None:
         choices, inp = self._choices, self._input
         pending = view.pending
-        kind = q.type if q is not None else None
+        kind = view.kind  # the question's type: which editor it is written in
         rows = view.choices  # the conversation says which one-key answers there are, and any default
         options = rows.rows if rows else []
         current = rows.current if rows else None
@@ -248,7 +248,7 @@ class ConversationScreen(Screen[None]):
         # Editors are built per question (mounted only when needed: a faster start, no stale rows).
         # The editors (DataTable, TextArea) are imported on first need: the first question shows sooner.
         modal = pending is not None and pending.kind != "ambiguous"  # "answer or command?" keeps the editor
-        want = None if modal or q is None else {"list": "ListEditor", "longtext": "LongTextEditor"}.get(kind or "")
+        want = None if modal or q is None else "ListEditor" if kind.is_list else "LongTextEditor" if kind.narrative else None
         ed = self._editor
         if ed is not None and not (type(ed).__name__ == want and ed.qid == q.id):
             self.set_focus(inp)  # now, before the editor goes: focus must not pass through the chat log

@@ -12,6 +12,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from assistant.form.expr import count_chars
+from assistant.form.types import of
 from assistant.frontends.tui.widgets.cjk import WrapStatic
 from assistant.frontends.tui.widgets.footer import KeyBar
 from assistant.interview.findings import blocking
@@ -54,7 +55,7 @@ class ReviewScreen(Screen[str | None]):
                     t.append("不适用", style="dim")
                 elif e.is_answered(q.id):
                     shown = e.shown(q.id)
-                    if q.type == "longtext" and len(shown) > 40:
+                    if of(q).narrative and len(shown) > 40:
                         shown = shown[:40] + f"…（{count_chars(shown)} 字）"  # the one 字 rule
                     t.append(visible(shown.replace("\n", " ")), style="cyan")
                 else:

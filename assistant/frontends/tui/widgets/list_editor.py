@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input
 
 from assistant.form.parse import header_key, split_text_rows
+from assistant.form.types import of
 from assistant.form.values import show_cell
 from assistant.frontends.tui.widgets.cjk import WrapStatic
 from assistant.frontends.tui.widgets.long_text import Command
@@ -127,7 +128,7 @@ class ListEditor(Vertical):
         self.cells = bool(q.preset_rows)  # the form prints these rows: a small table, edited cell by cell
         fill = self._init[2]
         yield RowsTable([fill(c.label or c.id) for c in q.columns], [], cells=self.cells,
-                        grow=[c.type == "text" for c in q.columns], id="rows")
+                        grow=[of(c).prose for c in q.columns], id="rows")
         with VerticalScroll(id="row-errors-box", can_focus=False):  # a long list of reasons scrolls; the table keeps its rows
             yield WrapStatic(id="row-errors")
         yield WrapStatic(id="list-note")
@@ -144,7 +145,7 @@ class ListEditor(Vertical):
         if isinstance(stored, list):
             self.rows = [[show_cell(c, r.get(c.id)) for c in q.columns] for r in stored]
         else:
-            self.rows = [[show_cell(c, r.get(c.id)) if c.type == "choice" else str(r.get(c.id, "")) for c in q.columns]
+            self.rows = [[show_cell(c, r.get(c.id)) if of(c).has_choices else str(r.get(c.id, "")) for c in q.columns]
                          for r in q.preset_rows]
         self.preset = [list(r) for r in self.rows] if not isinstance(stored, list) else None
         if isinstance(self._draft, list) and [list(r) for r in self._draft] != self.rows:
@@ -167,7 +168,7 @@ class ListEditor(Vertical):
     def _printed(self) -> list[dict[int, str]]:
         """The cells the form prints in its preset rows (column index -> text as shown)."""
         cols = self.q.columns
-        return [{i: show_cell(c, p[c.id]) if c.type == "choice" else str(p[c.id]) for i, c in enumerate(cols) if c.id in p}
+        return [{i: show_cell(c, p[c.id]) if of(c).has_choices else str(p[c.id]) for i, c in enumerate(cols) if c.id in p}
                 for p in self.q.preset_rows]
 
     def _printed_cells(self) -> set[tuple[int, int]]:

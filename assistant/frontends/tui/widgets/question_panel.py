@@ -38,15 +38,15 @@ def render_view(view: QuestionView) -> Text:
         t.append("\n" + "　".join(extra), style="cyan")
     if view.hint:
         t.append("\n提示：" + view.hint, style="dim")
-    if view.format and not (view.choices and view.type in ("yesno", "choice")):  # the rows below are the options
+    if view.format and not (view.choices and view.kind.has_choices):  # the rows below are the options
         t.append("\n" + view.format, style="dim")
-    if view.limits and view.type != "longtext":  # a narrative's editor counts live, under the text
+    if view.limits and not view.kind.narrative:  # a narrative's editor counts live, under the text
         over = any(x.over for x in view.limits)
         t.append("\n" + "　".join(x.text() for x in view.limits), style="bold red" if over else "dim")
     if view.current_shown is not None:
         # a table takes Enter itself (edit a row or cell): what keeps the answer there is Ctrl+S; a text box
         # shows its answer selected, so Enter keeps it too until it is edited (then Enter is a new line)
-        how = {"list": "Ctrl+S ", "longtext": "直接回车或 Ctrl+S "}.get(view.type, "直接回车")
+        how = "Ctrl+S " if view.kind.is_list else "直接回车或 Ctrl+S " if view.kind.narrative else "直接回车"
         keep = (f"（{how}确认不变）" if view.carried else f"（{how}保留）") if view.pending is None else ""
         t.append("\n沿用上年：" if view.carried else "\n当前答案：", style="bold green")
         t.append(view.current_shown + keep, style="green")
