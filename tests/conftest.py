@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tiny_forms import tiny_form_factory
 
 from assistant.files.yamlio import yaml_load
 from assistant.interview.engine import Engine
@@ -31,6 +32,12 @@ def no_libreoffice_unless_slow(request, tmp_path, monkeypatch):
         from assistant.report.pdf import SOFFICE_ENV
 
         monkeypatch.setenv(SOFFICE_ENV, str(tmp_path / "no-libreoffice-in-the-fast-loop" / "soffice"))
+
+
+@pytest.fixture
+def tiny_form(tmp_path):
+    """tiny_form(text, form_id="tiny") -> TinyForm: a small inline form, registered for this test (tests/tiny_forms.py)."""
+    yield from tiny_form_factory(tmp_path / "tiny-forms")
 
 
 @pytest.fixture

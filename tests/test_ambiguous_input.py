@@ -184,6 +184,7 @@ def drive(keys: str, session_id: str) -> int:
         return run_ask(session_id)
 
 
+@pytest.mark.slow  # the whole table once more through `filing ask` (the conversation and the engine take it in the fast loop)
 @pytest.mark.parametrize("qid, typed, outcome, expected", CASES, ids=IDS)
 def test_through_filing_ask(store, capsys, qid, typed, outcome, expected):
     s = session_before(store, qid)
@@ -206,6 +207,7 @@ def test_through_filing_ask(store, capsys, qid, typed, outcome, expected):
     assert saved.pending is None or saved.pending.kind == "choose"
 
 
+@pytest.mark.slow  # spawns a process
 def test_filing_answers_echoes_the_standards_table(annual_session):
     proc = run_filing("answers", annual_session.id, "--set", "standards=团体 2 4；国家 1 2")
     assert_clean(proc, 0)
@@ -217,6 +219,7 @@ def test_filing_answers_echoes_the_standards_table(annual_session):
     assert SessionStore().load(annual_session.id).answers["standards"] == grid((0, 0), (1, 2), (0, 0), (2, 4))
 
 
+@pytest.mark.slow  # spawns a process
 def test_filing_answers_refuses_a_mix_and_stores_nothing(annual_session):
     before = annual_session.answers["standards"]
     proc = run_filing("answers", annual_session.id, "--set", "standards=1 2 国家 3 4", "--set", "sme_employees=3000多")

@@ -95,6 +95,7 @@ def test_chat_word_detection():
         assert COMMANDS.word(w) is None, w
 
 
+@pytest.mark.slow  # the whole annual report, typed: a journey
 def test_whole_annual_report_with_help_refusal_conversion_back_interrupt_and_resume(store, capsys):
     answers = sample_answers("annual")
     # -- first sitting: the cover and part one, with help, a refusal, going back, then Ctrl-C --------
@@ -203,6 +204,7 @@ def test_quit_word_at_a_choice_and_text_choice_on_a_select(store, capsys):
         pass
 
 
+@pytest.mark.slow  # spawns a process
 def test_ask_is_not_imported_by_the_core():
     code = ("import sys, assistant.interview.engine, assistant.interview.conversation, assistant.session.store, "
             "assistant.interview.lists, assistant.frontends.demo; "

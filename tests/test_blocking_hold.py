@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from conftest import make_session, sample_answers
 from tui_support import paste_into, type_line
 
@@ -186,6 +187,7 @@ def test_one_count_ignores_spaces_newlines_and_invisible_characters():
     assert total_chars([MIXED, "无", None]) == count_chars(MIXED)
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_editor_review_and_check_count_the_same(store):
     texts = {k: "无" for k in NARRATIVE}
     body = MIXED * 40  # long enough for the review to show its count
@@ -218,6 +220,7 @@ def test_editor_review_and_check_count_the_same(store):
 
 
 # -- the same through the TUI ------------------------------------------------------------------------
+@pytest.mark.slow  # a long run of keys through the TUI
 def test_tui_holds_the_list_shows_x_in_the_outline_and_the_fix_works(store):
     s = make_session(store)
     e = Engine.for_session(s)
@@ -256,6 +259,7 @@ def test_tui_holds_the_list_shows_x_in_the_outline_and_the_fix_works(store):
     asyncio.run(run())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_tui_empty_table_over_rows_asks_and_no_keeps_them(store):
     s = make_session(store)
     e = Engine.for_session(s)
@@ -283,6 +287,7 @@ def test_tui_empty_table_over_rows_asks_and_no_keeps_them(store):
     asyncio.run(run())
 
 
+@pytest.mark.slow  # a long run of keys through the TUI
 def test_tui_rows_arriving_as_keys_stay_in_the_table(store):
     s = make_session(store)
     e = Engine.for_session(s)

@@ -22,12 +22,14 @@ def filing(*args: str, check: bool = False) -> subprocess.CompletedProcess:
     return proc
 
 
+@pytest.mark.slow  # spawns a process
 def test_new_prints_only_the_id(store):
     out = filing("new", "--form", "annual", "--title", "浦江", "--year", "2024", check=True).stdout
     sid = out.strip()
     assert out == sid + "\n" and store.load(sid).year == 2024 and store.load(sid).title == "浦江"
 
 
+@pytest.mark.slow  # spawns a process
 def test_questions_json_lists_everything():
     items = json.loads(filing("questions", "--form", "annual", "--json", check=True).stdout)
     by_id = {i["id"]: i for i in items}
@@ -44,6 +46,7 @@ def test_questions_json_lists_everything():
     assert len(district) == 10  # with the roll-up's table (filled from reports, not asked)
 
 
+@pytest.mark.slow  # spawns a process
 def test_questions_of_a_session_use_its_form(store):
     from assistant.frontends.cli import questions_json
 
@@ -62,6 +65,7 @@ def test_questions_of_a_session_use_its_form(store):
     assert unknown.returncode == 3 and "找不到会话 deadbeef" in unknown.stderr and "filing forms" in unknown.stderr
 
 
+@pytest.mark.slow  # spawns a process
 def test_fill_from_file_then_list_and_check(store):
     sid = filing("new", "--form", "annual", check=True).stdout.strip()
     filing("answers", sid, "--from-file", str(EXAMPLES / "annual_answers.yaml"), check=True)
@@ -71,6 +75,7 @@ def test_fill_from_file_then_list_and_check(store):
     assert check.returncode == 0 and "检查通过" in check.stdout
 
 
+@pytest.mark.slow  # spawns a process
 def test_json_answer_file_and_set(store, tmp_path):
     sid = filing("new", "--form", "district", check=True).stdout.strip()
     f = tmp_path / "a.json"
@@ -81,6 +86,7 @@ def test_json_answer_file_and_set(store, tmp_path):
     assert s.answers["district_name"] == "闵行区" and s.answers["sign_date"] == "2024-04-09"
 
 
+@pytest.mark.slow  # spawns a process
 def test_check_exits_nonzero_with_blocking(store):
     sid = filing("new", "--form", "annual", check=True).stdout.strip()
     proc = filing("check", sid)
@@ -89,6 +95,7 @@ def test_check_exits_nonzero_with_blocking(store):
     assert data and {"severity", "qid", "section", "message"} <= set(data[0])
 
 
+@pytest.mark.slow  # spawns a process
 def test_refused_value_or_unknown_id_applies_nothing(store, tmp_path):
     sid = filing("new", "--form", "annual", check=True).stdout.strip()
     before = store.path(sid).read_bytes()
@@ -103,6 +110,7 @@ def test_refused_value_or_unknown_id_applies_nothing(store, tmp_path):
     assert proc.returncode == 1 and "整数" in proc.stderr
 
 
+@pytest.mark.slow  # spawns a process
 @pytest.mark.parametrize("args, code, words", [
     (["check", "nosuch"], 3, "找不到会话"),
     (["answers", "nosuch", "--set", "a=1"], 3, "找不到会话"),
@@ -115,6 +123,7 @@ def test_errors_are_clear_and_without_traceback(store, args, code, words):
     assert words in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow  # spawns a process
 def test_corrupt_session_is_reported_by_commands(store):
     sid = filing("new", "--form", "annual", check=True).stdout.strip()
     filing("answers", sid, "--set", "cluster_name=甲", check=True)
@@ -127,6 +136,7 @@ def test_corrupt_session_is_reported_by_commands(store):
     assert store.load(sid).id == sid
 
 
+@pytest.mark.slow  # spawns a process
 def test_missing_answer_file(store):
     sid = filing("new", "--form", "annual", check=True).stdout.strip()
     proc = filing("answers", sid, "--from-file", "/nonexistent/a.yaml")

@@ -38,6 +38,7 @@ def test_usage_error_is_chinese_with_code_2(capsys):
     assert "缺少参数" in err and "the following" not in err
 
 
+@pytest.mark.slow  # spawns a process
 @pytest.mark.parametrize("argv,code", [
     (["check", "nosuch"], 3), (["preview", "nosuch"], 3), (["ask", "nosuch"], 3), (["package", "nosuch"], 3),
     (["import", "nosuch", "patent_list", "x.csv", "--yes"], 3), (["answers", "nosuch", "--set", "a=1"], 3),

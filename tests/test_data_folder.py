@@ -14,6 +14,7 @@ import pytest
 from cli_support import assert_clean, run_filing
 
 
+@pytest.mark.slow  # spawns a process
 @pytest.mark.parametrize("where", ["home", "sessions"])
 @pytest.mark.parametrize("args", [("list",), ("new", "--form", "annual"), ("check", "x1"), ("restore", "x1"),
                                   ("resume", "x1"), (), ("ask",), ("import", "x1", "patent_list", "a.csv")])
@@ -52,6 +53,7 @@ def _in_small_disk(mount: Path, setup: str, *args: str, size: str = "256k", env:
                           env={**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})})
 
 
+@pytest.mark.slow  # spawns a process
 @needs_mount
 def test_full_disk_names_the_file(tmp_path):
     disk = tmp_path / "disk"
@@ -61,6 +63,7 @@ def test_full_disk_names_the_file(tmp_path):
     assert "磁盘空间已满" in proc.stderr and str(disk / "home" / "sessions") in proc.stderr
 
 
+@pytest.mark.slow  # spawns a process
 @needs_mount
 def test_export_to_a_full_disk_names_the_target(annual_session, tmp_path):
     disk = tmp_path / "disk"
@@ -70,6 +73,7 @@ def test_export_to_a_full_disk_names_the_target(annual_session, tmp_path):
     assert "磁盘空间已满" in proc.stderr and "报告.docx" in proc.stderr
 
 
+@pytest.mark.slow  # spawns a process
 @needs_mount
 def test_read_only_data_folder(tmp_path):
     disk = tmp_path / "disk"

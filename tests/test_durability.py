@@ -12,6 +12,8 @@ import sys
 import textwrap
 import time
 
+import pytest
+
 from assistant.session.store import SessionStore
 
 CHILD = textwrap.dedent("""
@@ -93,6 +95,7 @@ def _kill_runs(child: str, sid: str, runs: int, interval: float, rng: random.Ran
     return confirmed_per_run, problems
 
 
+@pytest.mark.slow  # spawns a process
 def test_sigkill_never_loses_a_saved_answer(store):
     """The kill lands at a random point inside a measured run of the child; every answer it
     reported as saved before it died must be on disk, and the file always loads."""
@@ -107,6 +110,7 @@ def test_sigkill_never_loses_a_saved_answer(store):
         assert not [p for p in store.root.iterdir() if p.name.endswith((".tmp", ".baktmp"))]
 
 
+@pytest.mark.slow  # spawns a process
 def test_the_harness_catches_a_child_that_reports_before_it_saves(store):
     """Negative control: the same kills against a child that says "saved" before writing find losses."""
     rng = random.Random(7)

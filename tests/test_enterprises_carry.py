@@ -7,6 +7,7 @@ import asyncio
 import json
 from decimal import ROUND_HALF_UP, Decimal
 
+import pytest
 from conftest import make_session
 from enterprise_support import ENTERPRISES, fill_workbook
 
@@ -124,6 +125,7 @@ def test_two_earlier_reports_give_the_three_year_average(store, tmp_path, capsys
         assert f"集群总产值近三年年均增速 {avg}%" in text
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_tui_dialog_feeds_the_command(store, tmp_path):
     from textual.widgets import Input
 

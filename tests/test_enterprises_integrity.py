@@ -103,6 +103,7 @@ def _reimported(store, tmp_path) -> str:
 STATES = {"adopted": _adopted, "partly": _partly, "kept": _kept, "reimported": _reimported}
 
 
+@pytest.mark.slow  # every export format and the package, four times
 @pytest.mark.parametrize("state", list(STATES))
 def test_package_and_every_format_work_on_reports_that_used_enterprise_data(store, tmp_path, capsys, no_soffice,
                                                                             state):

@@ -27,6 +27,7 @@ def sid(annual_session) -> str:
     return annual_session.id
 
 
+@pytest.mark.slow  # spawns a process
 @posix_only
 def test_dev_null_is_refused_even_with_force(sid):
     before = os.stat("/dev/null")
@@ -37,6 +38,7 @@ def test_dev_null_is_refused_even_with_force(sid):
     assert (after.st_mode, after.st_ino, after.st_rdev) == (before.st_mode, before.st_ino, before.st_rdev)
 
 
+@pytest.mark.slow  # spawns a process
 @posix_only
 def test_fifo_and_socket_are_refused(sid, tmp_path):
     fifo = tmp_path / "pipe.docx"
@@ -62,6 +64,7 @@ def test_a_folder_where_the_file_would_go_is_refused(annual_session, tmp_path):
     assert (tmp_path / name).is_dir()
 
 
+@pytest.mark.slow  # spawns a process
 def test_missing_folder_with_trailing_slash_is_created(sid, annual_session, tmp_path):
     out = tmp_path / "新文件夹"
     proc = run_filing("export", sid, "--format", "md", "-o", f"{out}{os.sep}")
@@ -71,6 +74,7 @@ def test_missing_folder_with_trailing_slash_is_created(sid, annual_session, tmp_
     assert proc.stdout.strip() == str(out / name)
 
 
+@pytest.mark.slow  # spawns a process
 @pytest.mark.parametrize(("fmt", "name"), [("docx", "report.md"), ("md", "report.docx"), ("json", "报告.docx")])
 def test_extension_that_contradicts_the_format_is_refused(sid, tmp_path, fmt, name):
     out = tmp_path / "out"
@@ -117,6 +121,7 @@ def _kill_runs(sid: str, out: Path, runs: int, seed: int) -> list[str]:
     return seen
 
 
+@pytest.mark.slow  # spawns a process
 @posix_only
 def test_kill_during_export_leaves_nothing_but_a_complete_target(store, tmp_path):
     sid = _big_session(store)
@@ -129,6 +134,7 @@ def test_kill_during_export_leaves_nothing_but_a_complete_target(store, tmp_path
     assert not [p for p in staging.iterdir() if TMP_TAG.lstrip(".") in p.name]
 
 
+@pytest.mark.slow  # spawns a process
 @posix_only
 @pytest.mark.skipif(not os.path.isdir("/dev/shm") or os.stat("/dev/shm").st_dev == os.stat("/tmp").st_dev,
                     reason="needs a second file system for the output folder")

@@ -123,6 +123,7 @@ def test_any_values_never_raise(data):
         ex(ns)  # a value or None, never an exception
 
 
+@pytest.mark.slow  # spawns a process
 def test_conditions_never_need_jinja2(filing_home, tmp_path):
     """A flow from the compiled cache, every condition evaluated: jinja2 is not imported (the first
     load from YAML renders the rule messages once in the sandbox, to check them; later starts do not)."""

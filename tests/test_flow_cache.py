@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from assistant.form.catalog import forget, load_flow
 from assistant.paths import cache_dir
 
@@ -37,6 +39,7 @@ def test_broken_cache_is_rebuilt(filing_home):
     assert cached.read_bytes() != b"not a pickle"
 
 
+@pytest.mark.slow  # spawns a process
 def test_cached_start_needs_no_yaml_or_pydantic(filing_home):
     _fresh_load()
     code = ("import sys\nfrom assistant.form.catalog import load_flow\nload_flow('annual')\n"

@@ -25,6 +25,7 @@ def _gbk(*args: str, code: int = 0, input: str | None = None):
     return proc
 
 
+@pytest.mark.slow  # spawns a process
 def test_commands_print_readable_chinese_to_a_gbk_stream(store, tmp_path):
     answers = sample_answers()
     answers["cluster_name"] = "浦江✓集群•甲"  # outside GBK in the user's own text too
@@ -47,6 +48,7 @@ def test_commands_print_readable_chinese_to_a_gbk_stream(store, tmp_path):
     assert "必须修改" in incomplete.stdout and "×" not in incomplete.stderr
 
 
+@pytest.mark.slow  # spawns a process
 def test_findings_with_symbols_outside_gbk(store):
     """check prints ✗ / ⚠ style marks for findings: shown as GBK look-alikes, never an exception."""
     s = store.create("annual_report", "缺项", 2023)

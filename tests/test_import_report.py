@@ -57,44 +57,53 @@ def refused(tmp_path: Path, data: Any, *words: str) -> str:
 
 
 # -- the cases the issues name -------------------------------------------------------------------
+@pytest.mark.slow  # spawns a process
 def test_district_name_failing_its_constraint_is_refused(tmp_path):
     refused(tmp_path, report("district_summary", {"district_name": "浦东"}), "district_name", "区名称", "以“区”结尾")
 
 
+@pytest.mark.slow  # spawns a process
 def test_list_given_as_a_string_is_refused(tmp_path):
     refused(tmp_path, report(answers={"specialized_list": "abc"}), "specialized_list", "名单")
 
 
+@pytest.mark.slow  # spawns a process
 def test_count_of_abc_and_negative_counts_are_refused_together(tmp_path):
     err = refused(tmp_path, report(answers={"enterprise_count": "abc", "sme_count": -3}), "enterprise_count", "sme_count")
     assert "有 2 处" in err
 
 
+@pytest.mark.slow  # spawns a process
 def test_nan_and_infinity_are_refused(tmp_path):
     text = json.dumps(report(answers={"area_km2": float("nan"), "total_output": float("inf")}))
     assert "NaN" in text and "Infinity" in text
     refused(tmp_path, text, "area_km2", "total_output", "有限的数字")
 
 
+@pytest.mark.slow  # spawns a process
 def test_unknown_and_calculated_ids_are_refused(tmp_path):
     refused(tmp_path, report(answers={"no_such_question": 1, "cloud_rate": "50"}), "no_such_question", "cloud_rate")
 
 
+@pytest.mark.slow  # spawns a process
 @pytest.mark.parametrize("version", ["1", 1.0, True, 0, 2, None])
 def test_schema_version_must_be_a_known_integer(tmp_path, version):
     refused(tmp_path, report(schema_version=version), "schema_version" if version != 2 else "更新版本")
 
 
+@pytest.mark.slow  # spawns a process
 @pytest.mark.parametrize("year", [1999, 2101, "2023", 2023.0, None])
 def test_year_must_be_plausible(tmp_path, year):
     refused(tmp_path, report(year=year), "年")
 
 
+@pytest.mark.slow  # spawns a process
 @pytest.mark.parametrize("form", ["../flows/annual_report", "/etc/passwd", "nosuch", "annual_report.yaml", 3])
 def test_form_is_an_id_never_a_path(tmp_path, form):
     refused(tmp_path, report(form=form), "不是已知的表单")
 
 
+@pytest.mark.slow  # spawns a process
 def test_null_is_not_an_answer(tmp_path):
     """A report whose every answer is null used to pass check and export as final."""
     answers = {q["id"]: None for q in questions_json("annual") if not q["calculated"]}
@@ -102,6 +111,7 @@ def test_null_is_not_an_answer(tmp_path):
     assert "处未能通过检查" in err and "…另有" in err and err.count("  - ") == 20  # one screenful of reasons, not 70
 
 
+@pytest.mark.slow  # spawns a process
 def test_a_count_of_4400_digits_is_refused(tmp_path):
     text = json.dumps(report(answers={"enterprise_count": 0}))
     text = text.replace('"enterprise_count": 0', '"enterprise_count": ' + "9" * 4400)
@@ -109,6 +119,7 @@ def test_a_count_of_4400_digits_is_refused(tmp_path):
     refused(tmp_path, report(answers={"enterprise_count": "9" * 4400}), "enterprise_count")
 
 
+@pytest.mark.slow  # spawns a process
 @pytest.mark.parametrize("where", ["answer", "title", "cell"])
 def test_lone_surrogate_is_refused_with_the_question_named(tmp_path, where):
     data = {"answer": report(answers={"cluster_name": "集群\ud800"}),
@@ -118,12 +129,14 @@ def test_lone_surrogate_is_refused_with_the_question_named(tmp_path, where):
     refused(tmp_path, data, {"answer": "cluster_name", "title": "title", "cell": "specialized_list"}[where], "无法保存的字符")
 
 
+@pytest.mark.slow  # spawns a process
 def test_wrong_types_for_text_are_refused(tmp_path):
     refused(tmp_path, report(answers={"cluster_name": [1, 2], "operator_name": {"a": 1}, "contact_name": True,
                                       "leading_industry": "一行\n两行"}),
             "cluster_name", "operator_name", "contact_name", "leading_industry")
 
 
+@pytest.mark.slow  # spawns a process
 def test_deeply_nested_report_is_refused_as_a_file_problem(tmp_path):
     store = SessionStore()
     proc = run_filing("import-report", str(write(tmp_path, '{"schema":' + "[" * 200_000 + "]" * 200_000 + "}")))
@@ -131,6 +144,7 @@ def test_deeply_nested_report_is_refused_as_a_file_problem(tmp_path):
     assert "嵌套" in proc.stderr and not session_files(store)
 
 
+@pytest.mark.slow  # spawns a process
 def test_answers_that_do_not_apply_are_kept_with_a_note(tmp_path, store):
     answers = {"operator_changed": False, "operator_prev_name": "旧机构"}
     proc = run_filing("import-report", str(write(tmp_path, report(answers=answers))))
@@ -241,6 +255,7 @@ def reports(draw: Any) -> dict[str, Any]:
 
 @settings(max_examples=int(os.environ.get("IMPORT_EXAMPLES", "25")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@pytest.mark.slow  # many generated reports, each imported
 @given(data=reports())
 def test_generated_reports_refuse_cleanly_or_give_a_working_session(tmp_path_factory, data):
     tmp = tmp_path_factory.mktemp("gen")
@@ -270,6 +285,7 @@ def test_generated_reports_refuse_cleanly_or_give_a_working_session(tmp_path_fac
     store.load(session.id)
 
 
+@pytest.mark.slow  # spawns a process
 def test_a_few_generated_style_reports_through_the_real_command(tmp_path, store):
     """The same promise through real processes: an accepted import then checks, exports and answers."""
     ok = write(tmp_path, report(answers={**SAMPLE["annual"], "enterprise_count": 400, "rd_intensity": 4.8}), "ok.json")
@@ -283,6 +299,7 @@ def test_a_few_generated_style_reports_through_the_real_command(tmp_path, store)
     refused(tmp_path, report(answers={**SAMPLE["annual"], "specialized_list": [{"name": True}]}), "specialized_list")
 
 
+@pytest.mark.slow  # spawns a process
 @pytest.mark.parametrize("target", ["/dev/zero", "DIR"])
 def test_only_regular_files_are_read(tmp_path, target):
     if target == "/dev/zero" and not Path(target).exists():
@@ -317,6 +334,7 @@ def test_what_a_draft_quoted_survives_json_export_and_import_report(store, tmp_p
     assert any(f.qid == "overview" and "128.60 亿元" in f.message and "97.00 亿元" in f.message for f in engine.findings())
 
 
+@pytest.mark.slow  # spawns a process
 @pytest.mark.parametrize("quotes, words", [
     ({"overview": "全部"}, ["引用记录", "overview"]),
     ({"cluster_name": []}, ["引用记录", "cluster_name"]),  # not a narrative question
@@ -328,6 +346,7 @@ def test_a_report_with_a_malformed_quote_record_is_refused(tmp_path, quotes, wor
     refused(tmp_path, report(answers={"overview": "一段文字。"}, quotes=quotes), *words)
 
 
+@pytest.mark.slow  # spawns a process
 def test_a_key_given_twice_is_refused_naming_it(tmp_path):
     """JSON lets the last of two equal keys win in silence: the year became 2024. Which counts is a guess."""
     text = json.dumps(report(answers={"enterprise_count": 400}))

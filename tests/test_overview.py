@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pytest
 from cli_support import run_filing
 from conftest import sample_answers
 from report_support import report, write
@@ -67,6 +68,7 @@ def test_overview_rows_flags_and_problems(tmp_path):
     assert not [p for p in problems if p[0].endswith("a.json") and p[2] in ("缺项", "数据不一致")]
 
 
+@pytest.mark.slow  # spawns a process
 def test_overview_cli_refuses_overwrite_and_reports_counts(tmp_path):
     paths = reports(tmp_path)[:2]
     out = tmp_path / "o.xlsx"

@@ -81,6 +81,7 @@ def test_cli_package_with_libreoffice_includes_the_pdf(tmp_path):
     assert any(p.suffix == ".pdf" for p in (tmp_path / "p").iterdir()) and "PDF：共" in out.stderr
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_tui_export_dialog_writes_the_package(store, tmp_path, no_soffice):
     import asyncio
 

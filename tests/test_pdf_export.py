@@ -45,6 +45,7 @@ def test_without_libreoffice_the_message_says_what_to_do(annual_session, tmp_pat
     assert not target.exists()
 
 
+@pytest.mark.slow  # spawns a stand-in LibreOffice and kills it
 @pytest.mark.skipif(os.name == "nt", reason="a shell script stands in for soffice")
 def test_a_hung_libreoffice_is_stopped_with_its_children(annual_session, tmp_path, monkeypatch):
     marker = tmp_path / "child.pid"

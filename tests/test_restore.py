@@ -32,6 +32,7 @@ def _asides(store: SessionStore, sid: str) -> list:
                   not p.name.endswith((".bak", ".lock")))
 
 
+@pytest.mark.slow  # spawns a process
 def test_restoring_a_damaged_session_keeps_the_damaged_file(store):
     sid = _three_saves(store)
     store.path(sid).write_text("{damaged", encoding="utf-8")
@@ -43,6 +44,7 @@ def test_restoring_a_damaged_session_keeps_the_damaged_file(store):
     assert ".damaged-" in aside.name and aside.read_text(encoding="utf-8") == "{damaged"
 
 
+@pytest.mark.slow  # spawns a process
 def test_an_intact_session_needs_force_and_goes_back_one_save(store):
     sid = _three_saves(store)
     before = store.path(sid).read_bytes()
@@ -58,6 +60,7 @@ def test_an_intact_session_needs_force_and_goes_back_one_save(store):
     assert json.loads(aside.read_text(encoding="utf-8"))["answers"]["cluster_name"] == "第二次"
 
 
+@pytest.mark.slow  # spawns a process
 def test_two_restores_in_one_second_keep_both_copies(store):
     """Today's bug: the second .damaged-<second> copy replaced the first, and "第二次" was gone."""
     sid = _three_saves(store)
@@ -79,6 +82,7 @@ def test_two_restores_in_one_second_keep_both_copies(store):
     assert len({p.name for p in _asides(store, sid)}) == 5
 
 
+@pytest.mark.slow  # spawns a process
 def test_restore_is_refused_while_the_session_is_open(store):
     sid = _three_saves(store)
     store.path(sid).write_text("{damaged", encoding="utf-8")
@@ -97,6 +101,7 @@ def test_restore_is_refused_while_the_session_is_open(store):
     assert_clean(run_filing("restore", sid), 0)
 
 
+@pytest.mark.slow  # spawns a process
 def test_a_damaged_backup_is_reported_and_nothing_changes(store):
     sid = _three_saves(store)
     path = store.path(sid)
@@ -113,6 +118,7 @@ def test_a_damaged_backup_is_reported_and_nothing_changes(store):
     assert "已损坏" in proc.stderr and "filing restore" not in proc.stderr
 
 
+@pytest.mark.slow  # spawns a process
 def test_no_backup_at_all(store):
     s = store.create("annual_report", "只存过一次", 2023)
     proc = run_filing("restore", s.id)
@@ -121,6 +127,7 @@ def test_no_backup_at_all(store):
     assert_clean(run_filing("restore", "nosuch"), 3)
 
 
+@pytest.mark.slow  # spawns a process
 @pytest.mark.skipif(os.name != "posix", reason="pseudo-terminal")
 @pytest.mark.parametrize(("answer", "restored"), [("y", True), ("n", False)])
 def test_restore_asks_at_a_terminal(store, answer, restored):

@@ -65,6 +65,7 @@ def test_refused_with_nothing_created(tmp_path, store, case):
     assert list(store.ids()) == []
 
 
+@pytest.mark.slow  # spawns a process
 def test_cli_from_reports(tmp_path):
     result = run_filing("new", "--form", "district", "--from-reports", *map(str, three(tmp_path)))
     assert result.returncode == 0, result.stderr

@@ -80,6 +80,7 @@ def test_unknown_session(store):
         store.load("../etc/passwd")
 
 
+@pytest.mark.slow  # spawns a process
 def test_second_process_is_refused(store, filing_home):
     s = store.create("annual_report", "t", 2023)
     child = textwrap.dedent(f"""

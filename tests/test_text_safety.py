@@ -40,6 +40,7 @@ def test_visible_escapes_controls_and_bidi_and_keeps_text():
     assert json.loads(visible(json.dumps("x\u202e\x9by", ensure_ascii=False))) == "x\u202e\x9by"
 
 
+@pytest.mark.slow  # spawns a process
 def test_markup_and_control_titles_list_as_plain_text():
     ids = [_new(t) for t in TITLES]
     proc = run_filing("list")
@@ -55,6 +56,7 @@ def test_markup_and_control_titles_list_as_plain_text():
     assert sorted(r["title"] for r in json.loads(proc.stdout)) == sorted(TITLES)
 
 
+@pytest.mark.slow  # spawns a process
 def test_control_characters_in_answers_and_arguments_never_reach_the_terminal(store):
     answers = sample_answers()
     answers["leading_industry"] = "传感器\x1b[2J\x1b]0;x\x07"
@@ -107,6 +109,7 @@ def test_bidi_overrides_leave_docx_and_file_names_json_keeps_them_escaped(store,
     assert json.loads(raw)["answers"]["cluster_name"] == "浦江\u202etxt.exe集群"  # the data, exact
 
 
+@pytest.mark.slow  # spawns a process
 @pytest.mark.parametrize("damage", ["invalid", "deep", "form"])
 def test_one_damaged_session_never_hides_the_others(store, damage):
     good = store.create("annual_report", "完好的会话", 2023).id
@@ -135,6 +138,7 @@ def test_one_damaged_session_never_hides_the_others(store, damage):
     assert {r["id"]: r.get("damaged", False) for r in rows} == {good: False, bad.id: True}
 
 
+@pytest.mark.slow  # spawns a process
 @pytest.mark.parametrize("damage", ["invalid", "form"])
 def test_resume_of_a_damaged_session_says_so_without_traceback(store, damage):
     bad = store.create("annual_report", "将损坏", 2023)
@@ -155,6 +159,7 @@ def test_resume_of_a_damaged_session_says_so_without_traceback(store, damage):
             assert "已损坏" in proc.stderr and f"filing restore {bad.id}" in proc.stderr, (cmd, proc.stderr)
 
 
+@pytest.mark.slow  # spawns a process
 def test_damaged_message_does_not_recommend_restore_without_a_good_backup(store):
     s = store.create("annual_report", "只存过一次", 2023)  # no .bak yet
     store.path(s.id).write_text("{broken", encoding="utf-8")

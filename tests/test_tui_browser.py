@@ -77,6 +77,7 @@ def test_the_key_bar_writes_ctrl_keys_out_in_the_browser_only(store):
     assert "^q 退出" in asyncio.run(run(None))  # the terminal keeps its own way of writing keys
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_ctrl_a_selects_the_whole_field_so_typing_replaces_it(store):
     """The corrected code used to be typed in front of the old one (Ctrl+A went to the line start)."""
     s = _session_at(store, "specialized_list", {"specialized_count": "1"})
@@ -124,6 +125,7 @@ def test_rows_pasted_with_cr_line_breaks_arrive_as_rows(store):
     asyncio.run(run())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_f5_enter_downloads_the_docx_and_again_without_already_exists(store, tmp_path, monkeypatch):
     import zipfile
 
@@ -199,6 +201,7 @@ def test_the_package_downloads_as_one_zip_named_as_on_the_desktop(store, tmp_pat
     assert any(n.endswith(".docx") for n in names) and any(n.endswith("报送清单.md") for n in names)
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_list_import_reads_an_upload_with_the_same_checks_as_a_file_on_disk(store, tmp_path):
     from assistant.files.tables import TableError
     from assistant.frontends.tui.widgets.list_editor import ImportRowsDialog
@@ -239,6 +242,7 @@ def test_list_import_reads_an_upload_with_the_same_checks_as_a_file_on_disk(stor
     asyncio.run(run())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_enterprise_data_comes_from_uploads_only(store, tmp_path):
     from enterprise_support import ENTERPRISES, fill_workbook
     from textual.widgets import SelectionList
@@ -340,6 +344,7 @@ def test_a_json_report_is_imported_from_an_upload_on_the_home_screen(store, tmp_
     assert len(set(store.ids()) - before) == 1
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_at_1024x640_the_outline_hides_and_the_editor_keeps_eight_lines(store):
     """1024×640 pixels in Chromium at the page's 16 px font is 113×30 cells."""
     from conftest import sample_answers
@@ -393,6 +398,7 @@ def test_a_damaged_session_is_named_without_the_server_folder(store, filing_home
     assert "已损坏" in said and str(filing_home) not in said and "（数据文件夹）" in said
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_keys_in_the_browser_enterprise_dialog_do_not_close_the_app(store):
     """Enter or Tab in F6 (no path field in the browser) closed the app: NoMatches '#paths'."""
     from assistant.frontends.tui.screens.enterprises import EnterpriseDialog

@@ -29,6 +29,7 @@ async def fill_until(pilot, answers: dict, stop_section: str | None) -> None:
         assert qid in screen.session.answers, screen.session.transcript[-1]["text"]
 
 
+@pytest.mark.slow  # the whole annual report, typed: a journey
 def test_whole_annual_report_typed_help_back_quit_resume_review_export(store: SessionStore, tmp_path):
     asyncio.run(_journey(store, tmp_path))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from tui_support import type_line
 
 from assistant.frontends.tui.app import FilingApp
@@ -12,6 +13,7 @@ from assistant.frontends.tui.screens.home import HomeScreen
 from assistant.session.store import SessionStore
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_resume_then_home_then_open_again(store: SessionStore):
     sid = store.create("annual_report", "直接继续", 2023).id
 
@@ -40,6 +42,7 @@ def test_resume_then_home_then_open_again(store: SessionStore):
     assert store.load(sid).answers["cluster_name"] == "甲集群"
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_unsubmitted_editor_text_survives_quit_and_resume(store: SessionStore):
     """Nothing typed is lost: rows pasted into the table and narrative typed but not submitted."""
     from conftest import make_session
@@ -92,6 +95,7 @@ def test_unsubmitted_editor_text_survives_quit_and_resume(store: SessionStore):
     asyncio.run(third())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_long_transcript_shows_the_latest_and_brings_earlier_ones_on_scrolling_up(store: SessionStore):
     from assistant.frontends.tui.widgets.chat_log import BATCH, FIRST_SHOWN, KEEP, Bubble, ChatLog
 

@@ -78,6 +78,7 @@ def test_review(snap_compare, store, size):
     assert snap_compare(app_for(store, "0408a001"), terminal_size=size, press=["f3"])
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 @pytest.mark.parametrize("size", SIZES)
 def test_preview(snap_compare, store, size):
     build(store, "0408a001", "annual_report")
@@ -91,6 +92,7 @@ def test_conversation_revisit(snap_compare, store, size):
     assert snap_compare(app_for(store, "0408a001"), terminal_size=size, press=["ctrl+b"])
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 @pytest.mark.parametrize("size", SIZES)
 def test_targets_table(snap_compare, store, size):
     """The form's small table, edited in place (cells mode)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from test_tui_view import upto
 
 from assistant.frontends.tui.app import FilingApp
@@ -33,6 +34,7 @@ async def opened(pilot, sid: str | None = None) -> ConversationScreen:
 
 # -- the F5 dialog ----------------------------------------------------------------------------------
 
+@pytest.mark.slow  # a long run of keys through the TUI
 def test_export_dialog_keeps_keys_typed_on_a_box_and_enter_there_exports_without_toggling(store: SessionStore,
                                                                                          tmp_path):
     sid = upto(store, "rd_expense")
@@ -73,6 +75,7 @@ def test_export_dialog_keeps_keys_typed_on_a_box_and_enter_there_exports_without
     assert target.exists()
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_export_dialog_keeps_what_was_typed_when_coming_back_to_the_path(store: SessionStore):
     sid = upto(store, "rd_expense")
 
@@ -119,6 +122,7 @@ def test_export_dialog_radios_and_boxes_show_their_state_by_a_mark_not_a_colour(
 
 # -- keys typed on the transcript --------------------------------------------------------------------
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_keys_typed_on_the_transcript_or_the_outline_land_in_the_input(store: SessionStore):
     sid = upto(store, "leading_industry")
 
@@ -214,6 +218,7 @@ def test_home_tab_then_enter_opens_the_highlighted_report(store: SessionStore):
     run(go())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_home_an_action_chosen_with_an_arrow_or_n_is_marked_and_taken_by_enter(store: SessionStore):
     upto(store, "area_km2")
 
@@ -272,6 +277,7 @@ def test_the_choice_enter_takes_is_marked_not_only_coloured(store: SessionStore)
 
 # -- a revisit: typing replaces, Enter alone keeps, for every kind of input ---------------------------
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_revisited_single_line_typed_over_with_real_keys_replaces_and_enter_keeps(store: SessionStore):
     sid = upto(store, "sme_output_share")
 
@@ -312,6 +318,7 @@ def test_revisited_single_line_typed_over_with_real_keys_replaces_and_enter_keep
     run(go())
 
 
+@pytest.mark.slow  # a long run of keys through the TUI
 def test_revisited_long_text_is_selected_typing_replaces_it_and_enter_keeps_it(store: SessionStore):
     sid = upto(store, "achievements")
 
@@ -353,6 +360,7 @@ def test_revisited_long_text_is_selected_typing_replaces_it_and_enter_keeps_it(s
     run(go())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_revisited_tables_keep_with_ctrl_s_and_a_typed_cell_replaces_the_old_one(store: SessionStore):
     sid = upto(store, "key_work")
 
@@ -377,6 +385,7 @@ def test_revisited_tables_keep_with_ctrl_s_and_a_typed_cell_replaces_the_old_one
     run(go())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_revisited_list_row_opened_with_enter_is_replaced_by_typing(store: SessionStore):
     sid = upto(store, "little_giant_count")
 
@@ -405,6 +414,7 @@ def test_revisited_list_row_opened_with_enter_is_replaced_by_typing(store: Sessi
     run(go())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_export_result_is_on_screen_at_80x24(store: SessionStore, tmp_path):
     """The dialog is taller than 24 lines: what was written (or why not) is scrolled into view, not cut off."""
     sid = upto(store, "rd_expense")
@@ -424,6 +434,7 @@ def test_export_result_is_on_screen_at_80x24(store: SessionStore, tmp_path):
     run(go())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_enterprise_dialog_keeps_keys_typed_on_its_buttons(store: SessionStore):
     sid = upto(store, "rd_expense")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from conftest import sample_answers
 from tui_support import type_line
 
@@ -37,6 +38,7 @@ def run(coro) -> None:
     asyncio.run(coro)
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_back_shows_the_current_answer_and_enter_keeps_it(store: SessionStore):
     sid = upto(store, "area_km2")
 
@@ -131,6 +133,7 @@ def test_help_typed_in_a_table_goes_to_the_conversation(store: SessionStore):
     run(go())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_a_in_the_command_line_after_a_refused_row_is_not_row_text(store: SessionStore):
     sid = upto(store, "specialized_list")
 
@@ -269,6 +272,7 @@ def test_ctrl_q_says_how_to_resume(store: SessionStore, capsys):
     assert f"filing resume {sid}" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_export_dialog_words_fixes_as_boxes_and_says_box_state_in_words(store: SessionStore):
     sid = upto(store, "rd_expense")
 
@@ -319,6 +323,7 @@ def test_export_dialog_names_its_own_box_and_field_when_the_file_exists(store: S
     assert existing.read_text(encoding="utf-8") == "别人的文件"  # refused: nothing changed
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_a_small_table_is_edited_in_place_cell_by_cell_and_a_bad_cell_is_marked(store: SessionStore):
     sid = upto(store, "targets")
 
@@ -390,6 +395,7 @@ def test_list_editor_imports_rows_from_a_file_with_the_same_importer(store: Sess
     run(go())
 
 
+@pytest.mark.slow  # a long run of keys through the TUI
 def test_chat_stays_pinned_to_the_latest_message_on_resize_and_help_opens_at_its_top(store: SessionStore):
     sid = upto(store, "rd_expense")
 
@@ -416,6 +422,7 @@ def test_chat_stays_pinned_to_the_latest_message_on_resize_and_help_opens_at_its
     run(go())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_jump_typed_in_a_table_cell_jumps_and_never_becomes_cell_text(store: SessionStore):
     sid = upto(store, "targets")
 
@@ -466,6 +473,7 @@ def test_back_typed_in_the_row_dialog_goes_to_the_conversation(store: SessionSto
     run(go())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_export_dialog_tab_order_and_enter_in_the_path_exports_without_touching_the_boxes(store: SessionStore, tmp_path):
     sid = upto(store, "rd_expense")
 
@@ -497,6 +505,7 @@ def test_export_dialog_tab_order_and_enter_in_the_path_exports_without_touching_
     assert (tmp_path / "r.json").exists()
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_printed_cells_of_the_preset_rows_are_refused_and_added_rows_are_free(store: SessionStore):
     sid = upto(store, "targets")
 
@@ -594,6 +603,7 @@ def test_home_without_sessions_says_so_instead_of_an_empty_table(store: SessionS
     run(go())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_input_hint_fits_beside_the_outline_at_80_columns(store: SessionStore):
     from rich.cells import cell_len
 
@@ -737,6 +747,7 @@ def test_a_paste_without_the_printed_rows_is_added_after_them_and_a_whole_table_
     run(go())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_a_stale_draft_is_flagged_in_the_outline_and_the_review_screen_with_both_figures(store: SessionStore):
     """Adopted with 128.60 亿元, the figure changed to 97.00: the outline marks the part and the question and
     names both figures; F3 lists the warning under the narrative; 起草 typed there redraws the sentence."""

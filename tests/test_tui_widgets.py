@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import unicodedata
 
+import pytest
 from textual import events
 from tui_support import paste_into, type_line
 
@@ -26,6 +27,7 @@ def _session_at(store: SessionStore, qid: str, answers: dict | None = None):
     return s
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_list_table_add_edit_delete_paste_and_row_errors(store: SessionStore):
     s = _session_at(store, "specialized_list", {"specialized_count": "2"})
 
@@ -91,6 +93,7 @@ def test_long_text_live_count_against_part_seven_total(store: SessionStore):
     asyncio.run(run())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_three_way_choice_with_arrows_and_typed(store: SessionStore):
     s = _session_at(store, "waste_vs_industry")
 
@@ -117,6 +120,7 @@ def test_three_way_choice_with_arrows_and_typed(store: SessionStore):
     asyncio.run(run())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_converted_value_confirmed_inline(store: SessionStore):
     s = _session_at(store, "rd_expense")
 
@@ -145,6 +149,7 @@ def test_chinese_wrap_breaks_anywhere_but_keeps_numbers_and_punctuation():
     assert "61" in "".join(lines)
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_home_new_report_and_import_json(store: SessionStore, tmp_path):
     from conftest import make_session
 
@@ -222,6 +227,7 @@ def test_key_bar_shows_the_screen_keys_and_a_click_presses_one(store: SessionSto
     asyncio.run(run())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_f6_is_on_the_key_bar_only_where_the_form_has_an_enterprise_workbook(store: SessionStore):
     from rich.cells import cell_len
 
@@ -318,6 +324,7 @@ def test_key_bar_fits_80_columns_with_an_editor_open(store: SessionStore):
     asyncio.run(run())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_paste_splits_rows_as_the_input_line_does(store: SessionStore):
     from assistant.form.parse import split_text_rows
 
@@ -360,6 +367,7 @@ def test_paste_splits_rows_as_the_input_line_does(store: SessionStore):
     asyncio.run(run())
 
 
+@pytest.mark.slow  # a long run of keys through the TUI
 def test_table_columns_use_the_width_and_a_long_cell_leaves_the_others_on_screen(store: SessionStore):
     two = _session_at(store, "specialized_list", {"specialized_count": "1"})
     targets = _session_at(store, "targets")
@@ -392,6 +400,7 @@ def test_table_columns_use_the_width_and_a_long_cell_leaves_the_others_on_screen
     asyncio.run(run())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_chinese_punctuation_typed_in_a_targets_cell_stays_in_that_cell(store: SessionStore):
     """，、； typed in a 定性描述 cell are text: the row keeps its four columns and the text is stored as typed."""
     s = _session_at(store, "targets")
@@ -423,6 +432,7 @@ def test_chinese_punctuation_typed_in_a_targets_cell_stays_in_that_cell(store: S
     asyncio.run(run())
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_a_cell_being_typed_shows_its_end_where_the_typing_is(store: SessionStore):
     """A long 定性描述 typed into a narrow cell showed only its start (在德国设立子…): the typing was out of sight."""
     s = _session_at(store, "targets")

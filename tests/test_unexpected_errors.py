@@ -111,6 +111,7 @@ def test_ask_logs_a_failing_turn_and_goes_on(store, filing_home, monkeypatch, ca
     assert SECRET in named_log(out).read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_tui_export_failure_is_said_in_the_dialog_and_the_app_stays(store, filing_home, tmp_path, monkeypatch):
     from tui_support import export_from_dialog
 

@@ -210,6 +210,7 @@ def test_v1_session_with_bad_messages_is_corrupt():
         Session.from_dict({"schema_version": 1, "id": "a", "form": "annual_report", "year": 2023, "messages": "x"})
 
 
+@pytest.mark.slow  # spawns a process
 def test_damaged_sessions_are_listed_and_the_rest_still_work(store):
     good = make_session(store, "annual", {"cluster_name": "好的"})
     store.path("deep").write_text('{"id":"deep","x":' + "[" * 200_000 + "]" * 200_000 + "}", encoding="utf-8")
@@ -236,6 +237,7 @@ def test_session_of_an_unknown_form_is_not_called_damaged(store):
 
 
 # -- the command line ------------------------------------------------------------------------------
+@pytest.mark.slow  # spawns a process
 @pytest.mark.parametrize("text, words", [
     ("cluster_name: [1, 2]\n", "列表"),
     ("cluster_name: {a: 1}\n", "映射"),
@@ -254,6 +256,7 @@ def test_answer_file_refuses_wrong_types(store, tmp_path, text, words):
     assert store.load(sid).answers == {"contact_name": "王"}
 
 
+@pytest.mark.slow  # spawns a process
 def test_answer_file_with_binary_data_is_refused_whole(store, tmp_path):
     sid = make_session(store, "annual", {"contact_name": "王"}).id
     f = tmp_path / "a.yaml"
@@ -264,6 +267,7 @@ def test_answer_file_with_binary_data_is_refused_whole(store, tmp_path):
     assert store.load(sid).answers == {"contact_name": "王"}
 
 
+@pytest.mark.slow  # spawns a process
 def test_answer_file_says_which_answers_do_not_count(store, tmp_path):
     sid = make_session(store, "annual", {"contact_name": "王"}).id
     f = tmp_path / "a.yaml"
@@ -274,6 +278,7 @@ def test_answer_file_says_which_answers_do_not_count(store, tmp_path):
     assert store.load(sid).answers["operator_prev_name"] == "旧机构"
 
 
+@pytest.mark.slow  # spawns a process
 @pytest.mark.parametrize("year", ["1999", "2101", "abc", "0"])
 def test_new_refuses_an_implausible_year(store, year):
     proc = run_filing("new", "--form", "annual", "--year", year)
@@ -281,6 +286,7 @@ def test_new_refuses_an_implausible_year(store, year):
     assert "年" in proc.stderr and not list(store.ids())
 
 
+@pytest.mark.slow  # spawns a process
 def test_bytes_that_are_not_utf8_in_arguments_are_refused(store):
     """On POSIX such bytes reach Python as lone surrogates (surrogateescape)."""
     proc = run_filing("new", "--form", "annual", "--title", "\udcff\udcfe")
@@ -293,6 +299,7 @@ def test_bytes_that_are_not_utf8_in_arguments_are_refused(store):
     assert store.load(sid).answers == {"contact_name": "王"}
 
 
+@pytest.mark.slow  # spawns a process
 def test_undecodable_bytes_typed_in_ask_are_refused_and_the_session_still_saves(store):
     sid = make_session(store, "annual", {}).id
     proc = run_filing("ask", sid, input=b"\xff\xfe\xe9\x9b\x86\n")

@@ -14,9 +14,9 @@ from assistant.form.sandbox import MESSAGE, TemplateRefused, needs_answers, rend
 from assistant.form.sandbox import environment as sandbox
 
 
-def _tally(rows: Any, row_key: str, col_key: str) -> dict:
+def _tally(rows: Any, row_key: str, col_key: str) -> dict[Any, dict[Any, int]]:
     """Count list rows by two columns, shaped like a matrix answer (zeros left out)."""
-    out: dict = {}
+    out: dict[Any, dict[Any, int]] = {}
     for row in rows or []:
         r, c = row.get(row_key), row.get(col_key)
         out.setdefault(r, {}).setdefault(c, 0)
@@ -29,7 +29,7 @@ def _filled(rows: Any, col_key: str) -> int:
     return sum(1 for row in rows or [] if isinstance(row, dict) and str(row.get(col_key) or "").strip())
 
 
-def _nonzero(matrix: Any) -> dict:
+def _nonzero(matrix: Any) -> dict[Any, dict[Any, Any]]:
     return {r: {c: n for c, n in cols.items() if n} for r, cols in (matrix or {}).items() if any(cols.values())}
 
 

@@ -350,7 +350,7 @@ def problem_message(err: Any) -> str:
         return "应为 true 或 false" if expected == "True or False" else f"应为以下之一：{expected}"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         return "不认识的写法"
-    return _MESSAGES.get(kind, err["msg"])
+    return _MESSAGES.get(kind, str(err["msg"]))
 
 
 def _pydantic_problem(path: Path, data: Any, exc: Any) -> FlowError:

@@ -90,7 +90,8 @@ class FormPackage:
     def memo(self, key: Any, build: Callable[[], T]) -> T:
         """What a layer above builds from this package's files, built once per package."""
         try:
-            return self._memo[key]
+            built: T = self._memo[key]  # stored by build() under this key
+            return built
         except KeyError:
             value = self._memo[key] = build()
             return value

@@ -16,8 +16,12 @@ from assistant.form.catalog import form_ids, resolve
 from assistant.form.flow import Question
 from assistant.form.override import BASIS_MAX, COMPUTED, TYPED
 from assistant.form.types import of
-from assistant.form.types.common import DECIMAL, check_text, kind_of
-from assistant.form.types.common import shown_value as shown
+from assistant.form.types.common import DECIMAL
+from assistant.form.types.common import check_text as check_text  # re-exported: the layers above check here
+from assistant.form.types.common import kind_of as kind_of
+from assistant.form.types.common import shown_value as shown_value
+
+shown = shown_value  # what the layers above call a stored value said in words
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 MAX_ROWS = 200_000

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import EXIT_REFUSED, InputError
 from assistant.form.parse import RowsError, is_none_word, parse_rows
 from assistant.form.types import of
-from assistant.interview.conversation import Choices, Conversation, Reply
+from assistant.interview.conversation import Conversation, Reply
+from assistant.interview.view import Choices
 
 if TYPE_CHECKING:
     from assistant.form.flow import Question
-    from assistant.session.store import OpenSession
+    from assistant.session.store import OpenSession, Session
 
 TYPE_OWN = "__type__"  # the select choice that opens a free-text prompt (help words, jumps, …)
 IMPORTED = object()  # a list was imported from a file: nothing to pass to the conversation
@@ -56,7 +57,7 @@ class Asker:
                                  export_hint="运行 `filing export {id}` 导出 Word 文档")
 
     @property
-    def session(self):
+    def session(self) -> Session:
         return self.handle.session
 
     # -- the loop ------------------------------------------------------------------------------
@@ -171,7 +172,8 @@ class Asker:
         if keep and default:
             app = question.application
             app.pre_run_callables.append(lambda: _select_all(app.current_buffer))
-        return question.unsafe_ask()
+        typed: str | None = question.unsafe_ask()  # questionary is untyped: None when interrupted
+        return typed
 
     def _select(self, message: str, choices: list[tuple[str, str]], *, other: bool = True,
                 default: str | None = None) -> str | None:
@@ -185,7 +187,8 @@ class Asker:
                                     instruction=SELECT_HINT).unsafe_ask()
         if picked == TYPE_OWN:
             return self._text("请输入")
-        return picked
+        value: str | None = picked  # one of the choices' values (str), or None when interrupted
+        return value
 
     def _choose(self, message: str, rows: Choices) -> str | None:
         """A choice is typed, never picked by a highlight: 是/否/y/n, a label or a shown number go to the

@@ -12,11 +12,14 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from assistant.errors import EXIT_FILE, EXIT_OK, EXIT_REFUSED, EXIT_SESSION, EXIT_USAGE, ExitCode
 from assistant.errors import UserError as CliError
 from assistant.form.types import of
+
+if TYPE_CHECKING:
+    from assistant.session.store import SessionStore
 
 # argparse's own English words, said in Chinese through the parser's public hooks: error() (documented
 # to be overridden), format_usage()/format_help() and argument groups with our own titles.
@@ -82,7 +85,7 @@ def _err(text: str) -> None:
     sys.stderr.write(visible(text) + "\n")
 
 
-def _store():
+def _store() -> SessionStore:
     from assistant.session.store import SessionStore
 
     store = SessionStore()

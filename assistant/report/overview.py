@@ -136,8 +136,9 @@ def build(paths: list[Path]) -> Overview:
 def write_xlsx(overview: Overview) -> bytes:
     from openpyxl import Workbook
     from openpyxl.comments import Comment
-    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.formatting.rule import Rule
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles.differential import DifferentialStyle
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
@@ -164,9 +165,9 @@ def write_xlsx(overview: Overview) -> bytes:
         last = get_column_letter(flag_from + len(overview.conditions))
         span = f"{first}2:{last}{last_row}"
         for word, colour in ((NOT_MET, "FFC7CE"), (MET, "C6EFCE"), (UNKNOWN, "E7E6E6")):
-            ws.conditional_formatting.add(span, CellIsRule(operator="equal", formula=[f'"{word}"'],
-                                                           fill=PatternFill(start_color=colour, end_color=colour,
-                                                                            fill_type="solid")))
+            rule = Rule(type="cellIs", operator="equal", formula=[f'"{word}"'],
+                        dxf=DifferentialStyle(fill=PatternFill(start_color=colour, end_color=colour, fill_type="solid")))
+            ws.conditional_formatting.add(span, rule)
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(overview.headers))}{last_row}"
     for c in range(1, len(overview.headers) + 1):

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 BROWSER_KEYS = {**{f"f{i}": f"F{i}" for i in range(1, 13)}, "esc": "Esc", "escape": "Esc"}
 
 
-class FilingApp(App):
+class FilingApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "集群填报助手"
     ENABLE_COMMAND_PALETTE = False  # ctrl+p stays free; every action is on a key in the footer

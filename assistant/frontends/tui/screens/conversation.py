@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -55,7 +56,7 @@ class ChatInput(Input):
             screen.paste_rows(event.text)
 
 
-class ConversationScreen(Screen):
+class ConversationScreen(Screen[None]):
     AUTO_FOCUS = "#input"  # straight to the input line: focusing the outline first restyles the screen twice
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "本题说明"),
@@ -138,7 +139,7 @@ class ConversationScreen(Screen):
                         markup=False)
 
     # -- layout ---------------------------------------------------------------------------------
-    def compose(self):
+    def compose(self) -> ComposeResult:
         # Kept as attributes: every turn updates them, and a DOM query per update costs more than the update.
         self._outline = Outline(id="outline")
         self._chat = ChatLog(self.session.transcript, id="chat")
@@ -409,7 +410,7 @@ class ConversationScreen(Screen):
         elif editor is not None:
             editor.action_submit()
 
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "submit_editor":
             return self._editor is not None
         if action == "enterprises":

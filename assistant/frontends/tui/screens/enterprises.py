@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -36,7 +37,7 @@ class EnterpriseDialog(ModalScreen[str | None]):
         super().__init__()
         self.session = session  # for the collection workbook offered in the browser
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         conn = getattr(self.app, "browser", None)
         if conn is not None:  # in the browser: uploaded files, ticked; the workbook as a download
             from assistant.frontends.browser_tab import TABLES

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
@@ -92,7 +93,7 @@ class ExportDialog(ModalScreen[str | None]):
         self.session = session
         self.written: str | None = None
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         browser = getattr(self.app, "browser", None) is not None  # a download: no server path, nothing to overwrite
         # scrolls: at 80×24 the result line is below the buttons, and is scrolled into view when it is said
         with VerticalScroll(id="export-dialog", classes="dialog", can_focus=False):

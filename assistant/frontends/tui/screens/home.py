@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
@@ -33,7 +34,7 @@ class NewSessionDialog(ModalScreen[tuple[str, int] | None]):
         super().__init__()
         self.form = form
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         from assistant.form.catalog import load_flow
 
         flow = load_flow(self.form)
@@ -62,7 +63,7 @@ class NewSessionDialog(ModalScreen[tuple[str, int] | None]):
 class ImportDialog(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         conn = filing_app(self).browser
         with Vertical(id="import-dialog", classes="dialog"):
             yield WrapStatic("导入 JSON 报告", classes="dialog-title")
@@ -128,7 +129,7 @@ class ImportDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class HomeScreen(Screen):
+class HomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "choose_new", "新建报告"),
         Binding("i", "import_report", "导入 JSON"),
@@ -137,7 +138,7 @@ class HomeScreen(Screen):
 
     _choosing = False  # n was pressed: the actions get focus with the first one highlighted
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield WrapStatic("集群填报助手", id="home-title")
         from assistant.form.catalog import available, broken, load_flow
         from assistant.text.textsafe import one_line

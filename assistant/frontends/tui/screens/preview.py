@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
@@ -23,14 +24,14 @@ def preview_view(session: Any) -> tuple[Any, bool]:
     return terminal_view(build_report(Engine.for_session(session)), max_list_rows=PREVIEW_ROWS), True
 
 
-class PreviewScreen(Screen):
+class PreviewScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "返回对话"), Binding("f5", "export", "导出")]
 
     def __init__(self, session: Any):
         super().__init__()
         self.session = session
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         with VerticalScroll(id="preview-scroll", can_focus=True):
             yield Static("正在生成预览……", id="preview")
         yield KeyBar()

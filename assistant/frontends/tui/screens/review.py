@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import OptionList
@@ -26,7 +27,7 @@ class ReviewScreen(Screen[str | None]):
         super().__init__()
         self.engine = engine
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         e = self.engine
         found = e.findings() + layout_findings(e)
         by_q: dict[str, list[Any]] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
 from assistant.frontends.tui.widgets.cjk import WrapStatic
@@ -48,7 +49,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         self._older = WrapStatic("", classes="older")
         self._loading = False
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         """The latest messages are part of the first layout: mounting them later costs a second pass."""
         self._older.display = self._first > 0
         self._older.update(self._older_text())

@@ -73,7 +73,7 @@ class KeyBar(Widget, can_focus=False):
                 break
         return text
 
-    def _line(self, keys: tuple, *, compact: bool) -> Text:
+    def _line(self, keys: tuple[tuple[str, str, str, bool], ...], *, compact: bool) -> Text:
         key_style = self.get_component_rich_style("key-bar--key")
         desc_style = self.get_component_rich_style("key-bar--description")
         hover = self.get_component_rich_style("key-bar--hover")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
@@ -49,7 +50,7 @@ class RowDialog(ModalScreen[list[str] | None]):
         self.columns, self.values, self.title_text, self.fill = columns, values, title, fill
         self._is_command, self._on_command = is_command, on_command  # 跳到 …, ? typed in a cell
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         with VerticalScroll(id="row-dialog", classes="dialog"):
             yield WrapStatic(self.title_text, classes="dialog-title")
             for i, col in enumerate(self.columns):
@@ -122,7 +123,7 @@ class ListEditor(Vertical):
         self.load(*self._init)
         self.focus_table()
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         q = self._init[0]
         self.cells = bool(q.preset_rows)  # the form prints these rows: a small table, edited cell by cell
         fill = self._init[2]
@@ -410,7 +411,7 @@ class ImportRowsDialog(ModalScreen[tuple[list[dict[str, Any]], str] | None]):
         self.engine, self.qid = engine, qid
         self._read: tuple[str, list[dict[str, Any]], str] | None = None  # (path typed, rows, file name)
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         label = self.engine.label(self.qid)
         conn = getattr(self.app, "browser", None)
         with VerticalScroll(id="import-rows-dialog", classes="dialog"):

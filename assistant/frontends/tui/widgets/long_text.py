@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual import events
+from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, TextArea
@@ -83,7 +84,7 @@ class LongTextEditor(Vertical):
         self.load(*self._init)
         self.query_one(TextArea).focus()
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield NarrativeArea(self._is_command, id="longtext", soft_wrap=True, show_line_numbers=False)
         yield WrapStatic(id="count")
 

@@ -13,6 +13,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.css.scalar import Unit
@@ -178,7 +179,7 @@ class Outline(Vertical):
             super().__init__()
             self.kind, self.target = kind, target  # kind "section" | "question"
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Static(id="outline-total")
         yield OutlineList(id="outline-list")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
 from assistant.frontends.tui.widgets.cjk import WrapStatic
@@ -69,7 +70,7 @@ class QuestionPanel(VerticalScroll, can_focus=False):
         self._more = WrapStatic("", id="question-more")
         self.view: QuestionView | None = None
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield self._body
         yield self._more
 

@@ -3,6 +3,8 @@ moves focus to the field that takes text and lands there."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
 from textual.screen import Screen
 from textual.widget import Widget
@@ -15,7 +17,7 @@ class HandedKey(events.Key):
 HandedKey.handler_name = events.Key.handler_name  # handled as the key it is (on_key), not as a new message
 
 
-def hand_on(screen: Screen, event: events.Key, target: Widget) -> bool:
+def hand_on(screen: Screen[Any], event: events.Key, target: Widget) -> bool:
     """Called from a screen's on_key, which sees a key after the focused widget let it through and before
     any binding runs. A text field stops every printable key it types, so a printable key arriving here was
     typed nowhere: unless a binding takes it (Space on a box, a table's row keys), `target` gets it.

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Button, OptionList, SelectionList
@@ -52,7 +53,7 @@ class UploadPicker(Vertical):
         self.uploads: list[Upload] = []
         self._seen: set[str] | None = None  # the files there before: None until the first look
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Button(PICK, id="upload-pick")
         yield (SelectionList[str](id="upload-list") if self.multiple else OptionList(id="upload-list"))
         yield WrapStatic("还没有上传文件。", id="upload-none")
