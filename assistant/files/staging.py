@@ -258,14 +258,5 @@ def _fsync_tree(folder: Path) -> None:
     """The files reach the disk before the folder takes the target's name."""
     for root, _dirs, files in os.walk(folder):
         for name in files:
-            try:
-                fd = os.open(os.path.join(root, name), os.O_RDONLY)
-            except OSError:
-                continue
-            try:
-                os.fsync(fd)
-            except OSError:
-                pass
-            finally:
-                os.close(fd)
+            _fsync(Path(root, name))
         _fsync(Path(root))
