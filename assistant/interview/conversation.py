@@ -689,7 +689,7 @@ class Conversation:
         t = normalize(target)
         if t in e.flow.by_id:
             return t
-        part = _PART_NUMBER.fullmatch(t)  # 第七部分, 第7部分, 七部分: the part whose title starts 七、
+        part = _PART_NUMBER.fullmatch(t)  # "第N部分" (numeral or digit): the part titled "N、…"
         if part and (part[1] or part[3]):
             num = part[2] if not part[2].isdigit() else _CN_NUMERALS.get(int(part[2]), part[2])
             sec = next((x for x in e.flow.sections if e.text(x.title).startswith(f"{num}、")), None)
