@@ -122,3 +122,14 @@ def test_every_numeric_question_has_a_range_and_a_plausible_one():
         if q.type in ("integer", "decimal", "percent") and not q.calculated:
             assert q.max is not None, q.id
             assert q.plausible_max is not None or (q.max <= 100 and q.type == "percent"), q.id
+
+
+@pytest.mark.parametrize("raw", ["12.5万", "0.001"])
+def test_a_figure_that_would_round_to_zero_is_refused_not_recorded_as_0(raw):
+    """12.5万 asked in 亿元 was offered as "记录为 0.00 亿元，对吗？" with Enter meaning yes."""
+    from assistant.form.catalog import load_flow
+    from assistant.form.parse import InputError, parse
+
+    with pytest.raises(InputError, match="后为 0"):
+        parse(load_flow("annual")["total_output"], raw)
+    assert parse(load_flow("annual")["total_output"], "0").value == "0.00"

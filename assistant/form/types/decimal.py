@@ -86,6 +86,10 @@ class DecimalType(QuestionType):
                                  + rounding_note(places, f"{format_decimal(new, places)} {unit}"))
                 value = new
         rounded = quantize(value, places)
+        if value and not rounded:  # 12.5万 asked in 亿元: 0.00 would stand for a figure that is not zero
+            raise InputError(f"“{text.strip()}”按本题单位（{unit or '数字'}）保留{places}位小数后为 0："
+                             f"请检查单位，例如 12.5{unit}。" if unit else
+                             f"“{text.strip()}”保留{places}位小数后为 0：请检查数字。")
         if not converted and rounded != value:
             said = f"{format_decimal(rounded, places)} {unit}".strip()
             notes.append(f"您填写的 {format(value, 'f')} " + rounding_note(places, said))
