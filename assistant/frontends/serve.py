@@ -78,6 +78,8 @@ NO_TOKEN_PAGE = ("需要访问口令。请使用启动 filing serve 时打印的
 BAD_HOST_PAGE = ("本服务不接受通过这个地址访问。请使用启动 filing serve 时打印的地址；"
                  "如需用其他主机名或地址访问，请在启动时用 --allow-host 列出它。")
 BAD_ORIGIN_PAGE = "请求来自不被允许的网页，已拒绝。请直接打开启动 filing serve 时打印的地址。"
+HOSTED_PLAIN_HTTP = ("注意：没有使用 HTTPS，账号密码和填报内容会以明文经过网络。请用 --certfile/--keyfile 直接提供 HTTPS，"
+                     "或让 nginx 等反向代理提供 HTTPS（启动时加 --allow-host https://名称）。")
 FULL = "同时打开的助手已达上限（{n} 个）。请关闭不用的标签页后再试。"
 # A close frame's reason holds at most 123 bytes (41 汉字): no log path, which is a server path anyway.
 CRASHED_CODE = 4001
@@ -104,6 +106,11 @@ class ServeConfig:
     forms: tuple[str, ...] = ()  # --forms folders, handed to every app process
     data_root: Path | None = None  # FILING_HOME for the app processes; None: this process's home()
     app_memory_mb: int = APP_MEMORY // 2**20  # an app process larger than this ends itself
+    # With accounts (`filing accounts add`): a login ends after this idle time; wrong passwords answered this
+    # much later; this many tabs per account.
+    idle_minutes: float = 30
+    fail_delay: float = 1.0
+    tabs_per_account: int = 3
 
 
 @dataclass(frozen=True)
@@ -350,15 +357,17 @@ def page(status: int, message: str) -> web.Response:
 
 
 # -- the app process side of a connection ------------------------------------------------------
-def child_command(conn: Connection, config: ServeConfig) -> str:
+def child_command(conn: Connection, config: ServeConfig, session_id: str | None = None) -> str:
     """The shell command textual-serve runs for one browser tab: this Python, this package, this
-    connection's data folder and every option the app needs (a shell `exec`, so the app is the process)."""
+    connection's data folder and every option the app needs (a shell `exec`, so the app is the process).
+    `session_id` (checked by the caller against the connection's own store) opens that report."""
     parts = [sys.executable, "-m", "assistant.frontends.serve", "--child", "--home", str(conn.data_root),
              "--max-memory", str(config.app_memory_mb)]
     for folder in config.forms:
         parts += ["--forms", str(Path(folder).expanduser().resolve())]
-    if config.session_id:
-        parts += ["--", config.session_id]
+    session_id = session_id or config.session_id
+    if session_id:
+        parts += ["--", session_id]
     if os.name == "nt":
         return " ".join(_win_quote(p) for p in parts)
     return "exec " + " ".join(shlex.quote(p) for p in parts)
@@ -400,6 +409,7 @@ class Tab:
     app: AppService
     conn: Connection
     last_input: float = 0.0  # monotonic time of the last stdin message
+    on_input: Callable[[], None] | None = None  # keeps the tab's login alive while someone types
 
 
 async def relay(websocket: web.WebSocketResponse, tab: Tab) -> None:
@@ -426,6 +436,8 @@ async def relay(websocket: web.WebSocketResponse, tab: Tab) -> None:
             await (pastes if pasted else keys).spend(len(raw))
             await app.send_bytes(raw)
             tab.last_input = time.monotonic()
+            if tab.on_input is not None:
+                tab.on_input()
         elif kind == "resize" and isinstance(data, dict):
             new = (clamp(data.get("width"), MIN_COLS, MAX_COLS, 80), clamp(data.get("height"), MIN_ROWS, MAX_ROWS, 24))
             if new != size:
@@ -476,6 +488,12 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
 
     data_root = (config.data_root or home()).expanduser().resolve()
     max_tabs = config.max_tabs or default_max_tabs()
+    hosting = None
+    if hosted(data_root):
+        from assistant.frontends.serve_accounts import Hosting
+
+        hosting = Hosting(data_root, f"filing_login_{config.port}", idle_minutes=config.idle_minutes,
+                          fail_delay=config.fail_delay, tabs_per_account=config.tabs_per_account)
 
     tab_apps: dict[str, str] = {}  # a browser tab's folder id (its app told its page) → that app's service id
 
@@ -528,7 +546,9 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             self.data_root = data_root
             self.max_tabs = max_tabs
             self.apps: dict[str, Connection] = {}  # app_service_id → the connection it runs for
-            self.sockets: set[web.WebSocketResponse] = set()
+            self.sockets: dict[web.WebSocketResponse, Connection] = {}
+            self.hosting = hosting
+            self.hosted_guard: Any = None  # set by serve_accounts.make_routes
 
         # Plain log lines on stderr: no rich tracebacks with local variables (a token could be one).
         def initialize_logging(self) -> None:
@@ -537,6 +557,16 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
 
         def routes(self) -> list[web.RouteDef | web.StaticDef]:
             """The routes, each behind the guard (an upload route goes here too)."""
+            if self.hosting is not None:
+                from assistant.frontends.serve_accounts import make_routes
+
+                return [
+                    *make_routes(self, self.hosting),
+                    web.get("/ws", self.handle_websocket), web.get("/ws/{sid}", self.handle_websocket),
+                    web.get("/download/{key}", self.handle_download, name="download"),
+                    web.post("/upload/{tab}", self.handle_upload, name="upload"),
+                    web.static("/static", self.statics_path, show_index=False, name="static"),
+                ]
             return [
                 web.get("/", self.handle_index, name="index"),
                 web.get("/ws", self.handle_websocket, name="websocket"),
@@ -572,6 +602,10 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
                 return refusal(request, 403, BAD_HOST_PAGE)
             if not gate.origin_ok(request):
                 return refusal(request, 403, BAD_ORIGIN_PAGE)
+            if self.hosting is not None:  # accounts: a login instead of the token
+                name = gate.host_of(request) or "127.0.0.1"
+                result: web.StreamResponse = await self.hosted_guard(request, handler, gate.scheme_for(name) == "https")
+                return result
             if gate.token is None:
                 request[_connection_key()] = self.connection(request, None)
                 return await handler(request)
@@ -599,14 +633,24 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
         def full(self) -> bool:
             return len(self.apps) >= self.max_tabs
 
+        def full_text(self) -> str:
+            return FULL.format(n=self.max_tabs)
+
+        def tabs_of(self, account: str) -> int:
+            return sum(1 for c in self.apps.values() if c.account == account)
+
         async def handle_index(self, request: web.Request) -> web.StreamResponse:
             if self.full():
                 return page(503, FULL.format(n=self.max_tabs))
+            return self.app_page(request, "/ws")
+
+        def app_page(self, request: web.Request, ws_path: str) -> web.StreamResponse:
+            """The page that runs one app in the browser, connecting to `ws_path` on this host."""
             conn = connection_of(request)
             scheme = "wss" if conn.secure else "ws"
             context = {
                 "font_size": clamp(request.query.get("fontsize", "16"), 8, 48, 16),
-                "app_websocket_url": f"{scheme}://{request.host}/ws",  # the Host was checked by the guard
+                "app_websocket_url": f"{scheme}://{request.host}{ws_path}",  # the Host was checked by the guard
                 "config": {"static": {"url": "/static/"}},
                 "application": {"name": self.title},
                 "ping_url": "",
@@ -622,6 +666,19 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             if self.full():  # the page said so already unless two tabs raced for the last place
                 await websocket.close(code=4000, message=FULL.format(n=self.max_tabs).encode("utf-8"))
                 return websocket
+            sid = request.match_info.get("sid") or None
+            on_input = None
+            if self.hosting is not None:
+                from assistant.frontends.serve_accounts import TOO_MANY_TABS
+
+                if self.tabs_of(conn.account or "") >= self.hosting.tabs_per_account:
+                    text = TOO_MANY_TABS.format(n=self.hosting.tabs_per_account)
+                    await websocket.close(code=4000, message=text.encode("utf-8")[:123])
+                    return websocket
+                hosting, value = self.hosting, conn.browser_session
+                on_input = lambda: hosting.touch(value)  # noqa: E731
+            if sid is not None and not _own_report(conn, sid):
+                sid = None  # not a report of this folder: the app opens on its home screen
             width = clamp(request.query.get("width", "80"), MIN_COLS, MAX_COLS, 80)
             height = clamp(request.query.get("height", "24"), MIN_ROWS, MAX_ROWS, 24)
 
@@ -631,19 +688,19 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
                 else:
                     await websocket.close()
 
-            app = FilingAppService(child_command(conn, self.config), write_bytes=websocket.send_bytes,
+            app = FilingAppService(child_command(conn, self.config, sid), write_bytes=websocket.send_bytes,
                              write_str=websocket.send_str, close=close,
                              download_manager=self.download_manager, debug=self.debug)
-            tab = Tab(app, conn)
+            tab = Tab(app, conn, on_input=on_input)
             self.apps[app.app_service_id] = conn
-            self.sockets.add(websocket)
+            self.sockets[websocket] = conn
             try:
                 await app.start(width, height)
                 await relay(websocket, tab)
             except Exception:
                 logging.getLogger("filing.serve").exception("浏览器连接出错")
             finally:
-                self.sockets.discard(websocket)
+                self.sockets.pop(websocket, None)
                 try:
                     await end_app(tab)
                 finally:
@@ -671,7 +728,23 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             owner = self.apps.get(meta.app_service.app_service_id)
             if owner is None or owner.browser_session != conn.browser_session:
                 raise web.HTTPNotFound(text="没有这个下载（可能已经下载过或已过期）。")
+            if self.hosting is not None:
+                from assistant.hosting.audit import DOWNLOAD
+
+                self.hosting.audit.append(conn.account or "", DOWNLOAD, detail=meta.file_name)
             return await serve_files.download(self, request)  # named as on the desktop, Chinese included
+
+        async def sweep(self, every: float = 5.0) -> None:
+            """Tabs whose login has expired (idle) close: their apps save and quit, their reports' locks go."""
+            from assistant.frontends.serve_accounts import EXPIRED
+
+            assert self.hosting is not None
+            while True:
+                await asyncio.sleep(every)
+                for ws, conn in list(self.sockets.items()):
+                    if self.hosting.expired(conn.browser_session):
+                        with contextlib.suppress(Exception):
+                            await ws.close(code=4002, message=EXPIRED.encode("utf-8")[:123])
 
         async def close_tabs(self) -> None:
             """Server stopping: every tab's app is asked to save and quit (bounded by end_app's limits)."""
@@ -701,9 +774,12 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.add_signal_handler(sig, on_signal)
+            sweeping = asyncio.ensure_future(self.sweep()) if self.hosting is not None else None
             announce()
             try:
                 await stop.wait()
+                if sweeping is not None:
+                    sweeping.cancel()
                 if self.apps:
                     self.console.print("正在停止：各标签页的助手正在保存并退出…", highlight=False, markup=False)
                 await self.close_tabs()
@@ -714,6 +790,23 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
 
 
 # -- starting -------------------------------------------------------------------------------------
+def hosted(data_root: Path) -> bool:
+    """Accounts exist in this data folder (`filing accounts add`): logins instead of the token."""
+    from assistant.hosting.accounts import AccountStore
+
+    return AccountStore(data_root).exists()
+
+
+def _own_report(conn: Connection, sid: str) -> bool:
+    """A report id from the browser names a session file in this connection's own folder (or nothing)."""
+    from assistant.session.store import SessionError, SessionStore
+
+    try:
+        return SessionStore(conn.data_root / "sessions").path(sid).is_file()
+    except SessionError:
+        return False
+
+
 def address(scheme: str, host: str, port: int, token: str | None) -> str:
     host = f"[{host}]" if ":" in host else host
     default = (scheme, port) in (("http", 80), ("https", 443))
@@ -794,7 +887,10 @@ class Prepared:
 
 def prepare(config: ServeConfig) -> Prepared:
     """Everything that can fail, before anything is printed or opened."""
-    token = None if config.no_token else (config.token or secrets.token_urlsafe(32))
+    from assistant.paths import home
+
+    accounts = hosted((config.data_root or home()).expanduser().resolve())
+    token = None if config.no_token or accounts else (config.token or secrets.token_urlsafe(32))
     ssl_context = tls_context(config.certfile, config.keyfile)
     for item in config.allow_hosts:
         parse_allowed_host(item)
@@ -829,6 +925,10 @@ def run_serve(config: ServeConfig, warn: Callable[[str], None] = print, warnings
         first = ready.urls[0]
         shown = first.split("?token=")[0] + "?token=（--token 设置的口令）" if user_token else first
         say(f"集群填报助手已在浏览器中提供服务：{shown}", highlight=False, markup=False, soft_wrap=True)
+        if ready.server.hosting is not None:
+            n = len(ready.server.hosting.accounts.all())
+            say(f"已启用账号登录（{n} 个账号，用 filing accounts 管理）：打开上面的地址，用账号和密码登录。",
+                highlight=False, markup=False, soft_wrap=True)
         for other in ready.urls[1:]:
             say(f"其他电脑：{other.split('?token=')[0] if user_token else other}", highlight=False, markup=False,
                 soft_wrap=True)

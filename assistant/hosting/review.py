@@ -229,7 +229,7 @@ def start_district_summary(folders: list[tuple[str, Path]], district_folder: Pat
     reports = approved_reports(folders)
     if not reports:
         raise ReviewRefused("还没有审核通过的集群报告，不能生成区级总结。")
-    session = create_district([p for _, _, p in reports], SessionStore(district_folder / "sessions"), title, None)
+    session: Session = create_district([p for _, _, p in reports], SessionStore(district_folder / "sessions"), title, None)
     if audit is not None:
         audit.append(who, ROLLUP, report=session.id, detail=f"由 {len(reports)} 份审核通过的报告生成")
     return session

@@ -1,0 +1,299 @@
+"""`filing serve` with accounts (issue 27): a Chinese login page before the app, one-time passwords changed at the
+first login, wrong passwords slowed and counted, each account in its own folder, the district's review round
+(提交 / 退回 / 审核通过, 附件2, overview, package) and the audit log — against the real server on a real socket."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+
+import aiohttp
+import pytest
+from conftest import sample_answers
+from serve_support import app_pids, client, port_of, serving, wait_for
+
+from assistant.frontends.serve_accounts import Throttle
+from assistant.hosting.accounts import CLUSTER, DISTRICT, AccountStore
+from assistant.hosting.audit import AuditLog
+from assistant.interview.engine import Engine
+from assistant.session.store import SessionStore
+
+NEW_PASSWORD = "春天 2024 新的密码"
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def _report(folder, answers=None, title="浦江集群"):
+    store = SessionStore(folder / "sessions")
+    session = store.create("annual_report", title, 2023)
+    assert not Engine.for_session(session).apply_many(sample_answers() if answers is None else answers)
+    store.save(session)
+    return session
+
+
+@pytest.fixture
+def accounts(filing_home):
+    store = AccountStore()
+    made = {}
+    for name, role, district in (("浦东新区", DISTRICT, None), ("浦江集群", CLUSTER, "浦东新区"),
+                                 ("临港集群", CLUSTER, "浦东新区"), ("闵行集群", CLUSTER, "闵行区")):
+        account, password = store.add(name, role, district)
+        made[name] = (account, password)
+    return store, made
+
+
+def _origin(base: str) -> dict[str, str]:
+    return {"Origin": base}
+
+
+async def _login(http: aiohttp.ClientSession, base: str, name: str, password: str, new: str | None = NEW_PASSWORD) -> None:
+    """Log in; at the first login set a new password (as the page asks)."""
+    async with http.post(base + "/login", data={"name": name, "password": password}, headers=_origin(base)) as resp:
+        assert resp.status == 200, await resp.text()
+        page = await resp.text()
+    if "设置新密码" in page and new:
+        async with http.post(base + "/password", data={"old": password, "new": new, "again": new},
+                             headers=_origin(base)) as resp:
+            assert resp.status == 200
+            assert "的报告" in await resp.text()
+
+
+def test_no_login_shows_the_chinese_login_page_and_the_app_is_refused(accounts):
+    async def go():
+        async with serving(fail_delay=0.01) as ready, client() as http:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            assert "token" not in ready.urls[0]  # accounts replace the token
+            for path in ("/", "/open", "/report/a000000000000/x", "/district/package.zip", "/audit.log"):
+                async with http.get(base + path) as resp:
+                    assert resp.status == 200 and resp.url.path == "/login", path
+                    text = await resp.text()
+                    assert "账号" in text and "密码" in text and 'method="post"' in text
+            async with http.get(base + "/ws") as resp:
+                assert resp.status == 403 and "请先登录" in await resp.text()
+            async with http.post(base + "/upload/x" * 1, data=b"x", headers=_origin(base)) as resp:
+                assert resp.status == 403
+            # a login form posted from another site (no or a foreign Origin) is refused: no login CSRF
+            name, password = "浦江集群", accounts[1]["浦江集群"][1]
+            async with http.post(base + "/login", data={"name": name, "password": password}) as resp:
+                assert resp.status == 403
+            async with http.post(base + "/login", data={"name": name, "password": password},
+                                 headers={"Origin": "http://evil.example"}) as resp:
+                assert resp.status == 403
+
+    run(go())
+
+
+def test_first_login_must_change_the_one_time_password_and_the_cookie_is_strict(accounts):
+    store, made = accounts
+    _, password = made["浦江集群"]
+
+    async def go():
+        async with serving(fail_delay=0.01) as ready, client() as http:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            async with http.post(base + "/login", data={"name": "浦江集群", "password": password},
+                                 headers=_origin(base), allow_redirects=False) as resp:
+                assert resp.status == 303 and resp.headers["Location"] == "/password"
+                cookie = resp.headers["Set-Cookie"]
+            assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and password not in cookie
+            async with http.get(base + "/open") as resp:  # not the app before the new password
+                assert resp.url.path == "/password" and "第一次登录" in await resp.text()
+            async with http.post(base + "/password", data={"old": password, "new": "short", "again": "short"},
+                                 headers=_origin(base)) as resp:
+                assert resp.status == 400 and "至少 10 个字符" in await resp.text()
+            async with http.post(base + "/password", data={"old": password, "new": NEW_PASSWORD, "again": NEW_PASSWORD},
+                                 headers=_origin(base)) as resp:
+                assert resp.status == 200 and "浦江集群的报告" in await resp.text()
+            async with http.get(base + "/open") as resp:
+                assert resp.status == 200 and "/ws" in await resp.text()
+        assert store.verify("浦江集群", NEW_PASSWORD) and not store.verify("浦江集群", password)
+        assert [e.action for e in AuditLog().entries()] == ["login", "password"]
+        assert password not in AuditLog().file.read_text(encoding="utf-8")
+
+    run(go())
+
+
+def test_wrong_passwords_are_slowed_and_counted_then_a_wait_is_said(accounts):
+    _, made = accounts
+
+    async def go():
+        async with serving(fail_delay=0.2) as ready, client() as http:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            start = time.monotonic()
+            for _ in range(10):
+                async with http.post(base + "/login", data={"name": "浦江集群", "password": "猜的密码123456"},
+                                     headers=_origin(base)) as resp:
+                    assert resp.status in (401, 429)
+                    last = await resp.text()
+            assert time.monotonic() - start >= 10 * 0.2  # each wrong password answered later
+            assert re.search(r"请 \d+ 秒后再试", last)
+            # now even the right password waits (the account and this address are both counted)
+            async with http.post(base + "/login", data={"name": "浦江集群", "password": made["浦江集群"][1]},
+                                 headers=_origin(base)) as resp:
+                assert resp.status == 429 and "秒后再试" in await resp.text()
+            async with http.post(base + "/login", data={"name": "临港集群", "password": made["临港集群"][1]},
+                                 headers=_origin(base)) as resp:
+                assert resp.status == 429
+        failed = [e for e in AuditLog().entries() if e.action == "login_failed"]
+        assert len(failed) == 10 and all("猜的密码" not in e.detail for e in failed)
+
+    run(go())
+
+
+def test_throttle_counts_per_address_and_per_account_within_a_minute():
+    throttle = Throttle(limit=10, window=60)
+    for _ in range(9):
+        throttle.fail("address:10.0.0.1", "account:A")
+    assert throttle.wait("address:10.0.0.1", "account:A") == 0
+    throttle.fail("address:10.0.0.1", "account:A")
+    assert 0 < throttle.wait("address:10.0.0.2", "account:A") <= 60  # another address, same account
+    assert 0 < throttle.wait("address:10.0.0.1", "account:B") <= 60  # same address, another account
+    assert throttle.wait("address:10.0.0.2", "account:B") == 0
+    throttle.window = 0.0  # the minute has passed
+    assert throttle.wait("address:10.0.0.1", "account:A") == 0
+
+
+def test_an_idle_login_expires_and_is_said_in_chinese(accounts):
+    _, made = accounts
+
+    async def go():
+        async with serving(fail_delay=0.01, idle_minutes=0.02) as ready, client() as http:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            await _login(http, base, "浦江集群", made["浦江集群"][1])
+            async with http.get(base + "/") as resp:
+                assert resp.url.path == "/"
+            await asyncio.sleep(1.5)
+            async with http.get(base + "/") as resp:
+                assert resp.url.path == "/login"
+                assert "登录已过期" in await resp.text()
+            async with http.post(base + "/report/x/y/submit", headers=_origin(base)) as resp:
+                assert resp.status == 403
+
+    run(go())
+
+
+def test_account_a_cannot_reach_b_reports_downloads_or_uploads(accounts, filing_home):
+    store, made = accounts
+    pujiang, lingang = made["浦江集群"][0], made["临港集群"][0]
+    theirs = _report(store.folder(lingang), title="临港集群")
+    mine = _report(store.folder(pujiang))
+
+    async def go():
+        async with serving(fail_delay=0.01) as ready, client() as http:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            await _login(http, base, "浦江集群", made["浦江集群"][1])
+            async with http.get(base + "/") as resp:
+                text = await resp.text()
+                assert mine.id in text and theirs.id not in text
+            async with http.get(f"{base}/report/{pujiang.id}/{mine.id}") as resp:
+                assert resp.status == 200 and "报告内容（只读）" in await resp.text()
+            for path in (f"/report/{lingang.id}/{theirs.id}", f"/report/{pujiang.id}/{theirs.id}",
+                         f"/report/{pujiang.id}/..%2F..%2Faccounts", f"/open/{theirs.id}"):
+                async with http.get(base + path) as resp:
+                    assert resp.status == 404, path
+            for action in ("submit", "return", "approve"):
+                async with http.post(f"{base}/report/{lingang.id}/{theirs.id}/{action}", headers=_origin(base),
+                                     data={"comment": "x", "opinion": "x"}) as resp:
+                    assert resp.status == 404
+            for path in ("/district/overview.xlsx", "/district/package.zip"):
+                async with http.get(base + path) as resp:
+                    assert resp.status == 403
+            async with http.post(base + "/district/rollup", headers=_origin(base)) as resp:
+                assert resp.status == 403
+            async with http.post(f"{base}/upload/{'A' * 22}?name=x.csv", data=b"a,b\n", headers=_origin(base)) as resp:
+                assert resp.status == 404
+        assert not (store.folder(lingang) / "browser").exists()
+        assert not SessionStore(store.folder(lingang) / "sessions").sealed(theirs.id)
+
+    run(go())
+
+
+def test_the_district_round_submit_return_resubmit_approve_rollup_and_the_audit_log(accounts):
+    store, made = accounts
+    pujiang, district = made["浦江集群"][0], made["浦东新区"][0]
+    answers = sample_answers()
+    answers.pop("cluster_name")
+    incomplete = _report(store.folder(pujiang), answers, title="未填完的报告")
+    report = _report(store.folder(pujiang))
+    outsider = _report(store.folder(made["闵行集群"][0]), title="闵行的报告")
+
+    async def go():
+        async with serving(fail_delay=0.01) as ready, client() as cluster, client() as office:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            await _login(cluster, base, "浦江集群", made["浦江集群"][1])
+            await _login(office, base, "浦东新区", made["浦东新区"][1], new="秋天 审核 密码 2024")
+            url = f"{base}/report/{pujiang.id}"
+            async with cluster.post(f"{url}/{incomplete.id}/submit", headers=_origin(base)) as resp:
+                assert resp.status == 409 and "必须修改，暂不能提交" in await resp.text()
+            async with cluster.post(f"{url}/{report.id}/submit", headers=_origin(base)) as resp:
+                text = await resp.text()
+                assert resp.status == 200 and "已提交给区里审核" in text and "已提交，待审核" in text
+            async with cluster.post(f"{url}/{report.id}/approve", data={"opinion": "自己批准"},
+                                    headers=_origin(base)) as resp:
+                assert resp.status == 403  # a cluster does not approve
+            async with office.get(base + "/") as resp:
+                text = await resp.text()
+                assert "本区各集群的报告" in text and report.id in text and outsider.id not in text
+            async with office.post(f"{url}/{report.id}/return", data={"comment": "研发费用与附件不一致，请核对。"},
+                                   headers=_origin(base)) as resp:
+                assert resp.status == 200 and "已退回" in await resp.text()
+            async with cluster.get(base + "/") as resp:
+                text = await resp.text()
+                assert "区里退回了报告" in text and "研发费用与附件不一致，请核对。" in text
+            async with cluster.get(f"{url}/{report.id}") as resp:
+                text = await resp.text()
+                assert text.index("研发费用与附件不一致") < text.index("检查结果")  # at the top of the report
+            async with cluster.post(f"{url}/{report.id}/submit", headers=_origin(base)) as resp:
+                assert resp.status == 200
+            async with office.post(f"{url}/{report.id}/approve", data={"opinion": ""}, headers=_origin(base)) as resp:
+                assert resp.status == 409 and "请填写考核意见" in await resp.text()
+            async with office.post(f"{url}/{report.id}/approve", data={"opinion": "数据翔实，同意推荐。"},
+                                   headers=_origin(base)) as resp:
+                text = await resp.text()
+                assert "审核通过" in text and "数据翔实，同意推荐。" in text
+            async with office.get(base + "/district/overview.xlsx") as resp:
+                assert resp.status == 200 and (await resp.read())[:2] == b"PK"
+                assert "attachment" in resp.headers["Content-Disposition"]
+            async with office.get(base + "/district/package.zip") as resp:
+                assert resp.status == 200 and (await resp.read())[:2] == b"PK"
+            async with office.post(base + "/district/rollup", headers=_origin(base), allow_redirects=False) as resp:
+                assert resp.status == 303 and resp.headers["Location"].startswith("/open/")
+                summary = resp.headers["Location"].rsplit("/", 1)[1]
+            assert SessionStore(store.folder(district) / "sessions").load(summary).form == "district_summary"
+            async with office.get(f"{base}/report/{pujiang.id}/{report.id}") as resp:
+                text = await resp.text()
+                for step in ("提交", "退回", "审核通过"):
+                    assert f"<td>{step}</td>" in text
+            async with office.get(base + "/audit.log") as resp:
+                log = await resp.text()
+            for step in ("登录", "提交", "退回", "审核通过", "导出", "生成区级总结"):
+                assert f"\t{step}\t" in log, step
+            assert "记录链检查：完好" in log
+        assert AuditLog().verify() == []
+
+    run(go())
+
+
+@pytest.mark.slow
+def test_a_cluster_tab_runs_on_its_own_folder_only(accounts, filing_home):
+    store, made = accounts
+    pujiang = made["浦江集群"][0]
+    mine = _report(store.folder(pujiang))
+
+    async def go():
+        async with serving(fail_delay=0.01) as ready, client() as http:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            await _login(http, base, "浦江集群", made["浦江集群"][1])
+            ws = await http.ws_connect(f"{base.replace('http', 'ws')}/ws/{mine.id}?width=100&height=30")
+            folder = str(store.folder(pujiang).resolve())
+            await wait_for(lambda: app_pids(folder), 30, "the tab's app runs")
+            pid = app_pids(folder)[0]
+            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+            assert cmdline[cmdline.index(b"--home") + 1].decode() == folder
+            assert cmdline[-3:-1] == [b"--", mine.id.encode()]
+            await ws.close()
+            await wait_for(lambda: not ready.server.apps, 30, "the tab's app ended")
+
+    run(go())
