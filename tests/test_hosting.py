@@ -172,3 +172,41 @@ def test_an_approved_copy_changed_on_disk_is_refused(tmp_path):
     frozen.write_bytes(frozen.read_bytes().replace(b"2023", b"2024", 1))
     with pytest.raises(ReviewRefused, match="SHA-256"):
         overview_workbook([("浦江集群", folder)])
+
+
+# -- the command line -------------------------------------------------------------------------------------
+def test_filing_accounts_and_status_on_the_command_line(filing_home, capsys):
+    from assistant.frontends.cli import main
+
+    assert main(["accounts", "add", "浦东新区", "--role", "district"]) == 0
+    assert main(["accounts", "add", "浦江集群", "--role", "cluster", "--district", "浦东新区"]) == 0
+    out = capsys.readouterr().out
+    password = out.rsplit("一次性密码：", 1)[1].split()[0]
+    assert AccountStore().verify("浦江集群", password)
+    assert main(["accounts", "add", "临港集群", "--role", "cluster"]) == 1
+    assert "--district" in capsys.readouterr().err
+    assert main(["accounts", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "浦江集群\t集群\t浦东新区\t待首次登录改密码" in listed and password not in listed
+    folder = AccountStore().folder(AccountStore().get("浦江集群"))
+    session = _report(folder)
+    Reviews(folder, AuditLog()).submit(session.id, "浦江集群")
+    Reviews(folder, AuditLog()).send_back(session.id, "浦东新区", "请补充佐证。")
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert f"浦江集群\t{session.id}\t浦江集群\t已退回，请修改\t必须修改 0 处\t退回理由：请补充佐证。" in out
+    assert main(["status", "--account", "浦东新区", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["state"] == "returned" and rows[0]["cluster"] == "浦江集群"
+    assert main(["accounts", "disable", "浦江集群"]) == 0
+    assert AccountStore().verify("浦江集群", password) is None
+    # the CLI's own writes to the report are refused while it is handed in (the rule is in the store)
+    Reviews(folder, AuditLog()).submit(session.id, "浦江集群")
+    import os
+
+    os.environ["FILING_HOME"] = str(folder)
+    try:
+        assert main(["answers", session.id, "--set", "contact_name=王五"]) == 3
+        assert "已提交给区里审核" in capsys.readouterr().err
+    finally:
+        os.environ["FILING_HOME"] = str(filing_home)

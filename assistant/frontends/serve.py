@@ -587,9 +587,12 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             name = self.gate.host_of(request) or "127.0.0.1"
             return Connection(self.data_root, self.gate.scheme_for(name) == "https", browser_session)
 
-        @staticmethod
-        async def add_headers(request: web.BaseRequest, response: web.StreamResponse) -> None:
+        async def add_headers(self, request: web.BaseRequest, response: web.StreamResponse) -> None:
             """On every response, before its headers go (pages, refusals, downloads, the websocket upgrade)."""
+            if self.hosting is not None:
+                # No token in any address here; and under no-referrer Chromium posts a form with `Origin: null`,
+                # which the Origin check (our CSRF defence) must refuse.
+                response.headers.setdefault("Referrer-Policy", "same-origin")
             for key, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(key, value)
 

@@ -266,7 +266,6 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
         own = status_rows([(account.name, hosting.accounts.folder(account))])
         for row in own:
             row["editable"] = row["state"] in ("draft", "returned")
-            row["form_title"] = row.get("form", "")
         context: dict[str, Any] = {"account": account, "rows": own,
                                    "returned": [r for r in own if r["state"] == "returned"]}
         if account.role == DISTRICT:
@@ -299,6 +298,7 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
 
     def report_context(account: Account, owner: Account, sid: str) -> dict[str, Any]:
         from assistant.interview.engine import Engine
+        from assistant.interview.findings import blocking
         from assistant.report.model import build_report
         from assistant.report.preview import markdown_of
 
@@ -306,12 +306,13 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
         session = reviews.store.load(sid)
         review = reviews.of(sid)
         engine = Engine.for_session(session)
+        found = reviews.findings(session)
         return {
             "account": account, "owner": owner, "sid": sid, "review": review,
             "title": session.title or engine.form_title(),
-            "findings": reviews.findings(session),
+            "findings": found,
             "entries": hosting.audit.entries(report=sid),
-            "preview": markdown_of(build_report(engine, draft=True)),
+            "preview": markdown_of(build_report(engine, draft=bool(blocking(found)))),
             "can_submit": account.id == owner.id and owner.role == CLUSTER and review.editable,
             "can_decide": account.role == DISTRICT and owner.id != account.id and review.state == SUBMITTED,
         }

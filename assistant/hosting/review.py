@@ -280,10 +280,13 @@ def status_rows(folders: list[tuple[str, Path]]) -> list[dict[str, Any]]:
                                    "state_text": review.state_text, "sha256": review.sha256, "comment": review.comment,
                                    "opinion": review.opinion, "at": review.at}
             if isinstance(item, Session):
-                found = reviews.findings(item)
-                row.update(title=item.title, form=item.form, year=item.year, blocking=len(blocking(found)),
+                engine = Engine.for_session(item)
+                found = engine.findings() + layout_findings(engine)
+                row.update(title=item.title, form=item.form, form_name=engine.flow.short_name, year=item.year,
+                           percent=engine.progress().percent, blocking=len(blocking(found)),
                            warnings=len(found) - len(blocking(found)))
             else:
-                row.update(title="", form="", year="", blocking=None, warnings=None, error=str(item))
+                row.update(title="", form="", form_name="", year="", percent=None, blocking=None, warnings=None,
+                           error=str(item))
             rows.append(row)
     return rows
