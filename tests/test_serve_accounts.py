@@ -297,3 +297,91 @@ def test_a_cluster_tab_runs_on_its_own_folder_only(accounts, filing_home):
             await wait_for(lambda: not ready.server.apps, 30, "the tab's app ended")
 
     run(go())
+
+
+async def _first_output(ws: aiohttp.ClientWebSocketResponse, timeout: float = 60) -> None:
+    seen = 0
+    deadline = time.monotonic() + timeout
+    while seen < 2000:
+        msg = await ws.receive(timeout=max(deadline - time.monotonic(), 0.1))
+        if msg.type == aiohttp.WSMsgType.BINARY:
+            seen += len(msg.data)
+        elif msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+            raise AssertionError("the app closed before drawing")
+
+
+async def _closed(ws: aiohttp.ClientWebSocketResponse, timeout: float = 60) -> aiohttp.WSMessage:
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = await ws.receive(timeout=max(deadline - time.monotonic(), 0.1))
+        if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+            return msg
+
+
+@pytest.mark.slow
+def test_an_idle_tab_closes_and_its_report_is_released(accounts):
+    from serve_support import lock_is_free
+
+    store, made = accounts
+    pujiang = made["浦江集群"][0]
+    mine = _report(store.folder(pujiang))
+    lock = SessionStore(store.folder(pujiang) / "sessions").path(mine.id).with_suffix(".json.lock")
+
+    async def go():
+        async with serving(fail_delay=0.01, idle_minutes=0.1) as ready, client() as http:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            await _login(http, base, "浦江集群", made["浦江集群"][1])
+            ws = await http.ws_connect(f"{base.replace('http', 'ws')}/ws/{mine.id}")
+            await _first_output(ws)
+            assert not lock_is_free(lock)
+            msg = await _closed(ws, 40)
+            assert msg.data == 4002 and "保存" in msg.extra
+            await wait_for(lambda: lock_is_free(lock), 30, "the report's lock released")
+
+    run(go())
+
+
+@pytest.mark.slow
+def test_the_same_account_takes_over_its_report_from_another_tab(accounts):
+    store, made = accounts
+    pujiang = made["浦江集群"][0]
+    mine = _report(store.folder(pujiang))
+
+    async def go():
+        async with serving(fail_delay=0.01) as ready, client() as http:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            await _login(http, base, "浦江集群", made["浦江集群"][1])
+            url = f"{base.replace('http', 'ws')}/ws/{mine.id}"
+            old = await http.ws_connect(url)
+            await _first_output(old)
+            new = await http.ws_connect(url)
+            msg = await _closed(old)
+            assert msg.data == 4003 and "另一个标签页" in msg.extra
+            await _first_output(new)  # the new tab has the report (the old app released it first)
+            assert len(ready.server.apps) == 1
+            await new.close()
+
+    run(go())
+
+
+@pytest.mark.slow
+def test_tabs_per_account_are_capped_politely(accounts):
+    store, made = accounts
+
+    async def go():
+        async with serving(fail_delay=0.01, tabs_per_account=1) as ready, client() as http, client() as other:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            await _login(http, base, "浦江集群", made["浦江集群"][1])
+            await _login(other, base, "临港集群", made["临港集群"][1])
+            first = await http.ws_connect(base.replace("http", "ws") + "/ws")
+            await _first_output(first)
+            async with http.get(base + "/open") as resp:
+                assert resp.status == 503 and "每个账号的上限" in await resp.text()
+            second = await http.ws_connect(base.replace("http", "ws") + "/ws")
+            msg = await _closed(second)
+            assert msg.data == 4000 and "上限" in msg.extra
+            async with other.get(base + "/open") as resp:  # another account still has its place
+                assert resp.status == 200
+            await first.close()
+
+    run(go())

@@ -410,6 +410,8 @@ class Tab:
     conn: Connection
     last_input: float = 0.0  # monotonic time of the last stdin message
     on_input: Callable[[], None] | None = None  # keeps the tab's login alive while someone types
+    sid: str | None = None  # the report the tab was opened on (/ws/<id>), if any
+    opened: float = field(default_factory=time.monotonic)
 
 
 async def relay(websocket: web.WebSocketResponse, tab: Tab) -> None:
@@ -546,7 +548,7 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             self.data_root = data_root
             self.max_tabs = max_tabs
             self.apps: dict[str, Connection] = {}  # app_service_id → the connection it runs for
-            self.sockets: dict[web.WebSocketResponse, Connection] = {}
+            self.sockets: dict[web.WebSocketResponse, Tab] = {}
             self.hosting = hosting
             self.hosted_guard: Any = None  # set by serve_accounts.make_routes
 
@@ -682,6 +684,8 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
                 on_input = lambda: hosting.touch(value)  # noqa: E731
             if sid is not None and not _own_report(conn, sid):
                 sid = None  # not a report of this folder: the app opens on its home screen
+            if self.hosting is not None and sid is not None:
+                await self.take_over(conn, sid)
             width = clamp(request.query.get("width", "80"), MIN_COLS, MAX_COLS, 80)
             height = clamp(request.query.get("height", "24"), MIN_ROWS, MAX_ROWS, 24)
 
@@ -694,9 +698,9 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             app = FilingAppService(child_command(conn, self.config, sid), write_bytes=websocket.send_bytes,
                              write_str=websocket.send_str, close=close,
                              download_manager=self.download_manager, debug=self.debug)
-            tab = Tab(app, conn, on_input=on_input)
+            tab = Tab(app, conn, on_input=on_input, sid=sid)
             self.apps[app.app_service_id] = conn
-            self.sockets[websocket] = conn
+            self.sockets[websocket] = tab
             try:
                 await app.start(width, height)
                 await relay(websocket, tab)
@@ -738,16 +742,32 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             return await serve_files.download(self, request)  # named as on the desktop, Chinese included
 
         async def sweep(self, every: float = 5.0) -> None:
-            """Tabs whose login has expired (idle) close: their apps save and quit, their reports' locks go."""
-            from assistant.frontends.serve_accounts import EXPIRED
+            """Tabs idle too long, or whose login expired, close: their apps save and quit, their locks go."""
+            from assistant.frontends.serve_accounts import EXPIRED, IDLE_TAB
 
             assert self.hosting is not None
             while True:
                 await asyncio.sleep(every)
-                for ws, conn in list(self.sockets.items()):
-                    if self.hosting.expired(conn.browser_session):
+                now = time.monotonic()
+                for ws, tab in list(self.sockets.items()):
+                    idle = now - max(tab.last_input, tab.opened) > self.hosting.idle
+                    if idle or self.hosting.expired(tab.conn.browser_session):
                         with contextlib.suppress(Exception):
-                            await ws.close(code=4002, message=EXPIRED.encode("utf-8")[:123])
+                            text = IDLE_TAB if idle else EXPIRED
+                            await ws.close(code=4002, message=text.encode("utf-8")[:123])
+
+        async def take_over(self, conn: Connection, sid: str) -> None:
+            """The same account opens a report another of its tabs has open: that tab is told and closes (its
+            app saves and quits, releasing the report), then this one starts."""
+            from assistant.frontends.serve_accounts import TAKEN_OVER
+
+            old = [(ws, t) for ws, t in self.sockets.items() if t.sid == sid and t.conn.account == conn.account]
+            for ws, _ in old:
+                with contextlib.suppress(Exception):
+                    await ws.close(code=4003, message=TAKEN_OVER.encode("utf-8")[:123])
+            deadline = time.monotonic() + QUIT_GRACE + CHILD_GRACE + 5
+            while any(t.app.app_service_id in self.apps for _, t in old) and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
 
         async def close_tabs(self) -> None:
             """Server stopping: every tab's app is asked to save and quit (bounded by end_app's limits)."""

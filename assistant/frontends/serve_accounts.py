@@ -49,6 +49,9 @@ EXPIRED = "登录已过期（长时间没有操作），答案都已保存。请
 LOGIN_FIRST = "请先登录。"
 TOO_MANY_TABS = "您已打开 {n} 个助手标签页，达到每个账号的上限。请关闭不用的标签页后再试。"
 NOT_YOURS = "没有这份报告，或者您无权查看。"
+# Close-frame reasons (at most 123 bytes: 41 汉字).
+IDLE_TAB = "长时间没有操作，助手已保存并关闭。请点“重新打开”继续。"
+TAKEN_OVER = "这份报告已在您的另一个标签页中打开，本页已保存并关闭。"
 
 
 class Throttle:
