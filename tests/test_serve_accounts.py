@@ -385,3 +385,22 @@ def test_tabs_per_account_are_capped_politely(accounts):
             await first.close()
 
     run(go())
+
+
+def test_the_cap_on_app_processes_is_derived_from_memory(monkeypatch):
+    from assistant.frontends import serve
+
+    for total_gb, expected in ((2, 12), (8, 51), (64, 100)):
+        monkeypatch.setattr(serve.os, "sysconf", lambda name, t=total_gb: 4096 if name == "SC_PAGE_SIZE" else t * 2**30 // 4096)
+        assert serve.default_max_tabs() == expected
+
+
+def test_an_account_upload_cap_over_all_its_tabs(tmp_path):
+    from assistant.frontends.serve_files import account_full
+
+    for n in range(3):
+        folder = tmp_path / "browser" / f"tab{n}" / "uploads" / "sha"
+        folder.mkdir(parents=True)
+        (folder / "名单.csv").write_bytes(b"x" * 400)
+    assert account_full(tmp_path, cap=2000) is None
+    assert "上限" in account_full(tmp_path, cap=1200)

@@ -65,7 +65,8 @@ INPUT_SETTLE = 1.0  # seconds after the last key before a closed tab's app is as
 CHILD_GRACE = 5.0  # seconds the app gets after its input closed before it ends itself hard
 MAX_BROWSER_SESSIONS = 10_000  # cookie sessions kept in memory (only token holders create them)
 APP_MEMORY = 1024 * 2**20  # an app process larger than this ends itself (one tab normally uses 40–65 MB)
-TAB_MEMORY = 200 * 2**20  # memory set aside per tab when the cap is derived (one tab uses 40–65 MB)
+TAB_MEMORY = 80 * 2**20  # memory set aside per tab when the cap is derived (one tab uses 40–65 MB)
+MAX_DERIVED_TABS = 100  # a district's 30 clusters with a few tabs each, on a machine with 16 GB
 
 WARN_EXPOSED = ("注意：正在监听 {host}，能访问这个端口并持有口令的任何人都可以读取和修改本机保存的每一个会话。"
                 "请只在可信的网络中使用，并把带口令的地址只告诉需要填报的人。")
@@ -233,7 +234,7 @@ def default_max_tabs() -> int:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         return 10
-    return max(2, min(30, total // TAB_MEMORY))
+    return max(2, min(MAX_DERIVED_TABS, total // 2 // TAB_MEMORY))  # half the memory for the tabs
 
 
 def clamp(value: Any, low: int, high: int, default: int) -> int:
@@ -723,6 +724,10 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             owner = self.apps.get(tab_apps.get(request.match_info.get("tab", ""), ""))
             if owner is None or owner.browser_session != conn.browser_session:
                 return refusal(request, 404, serve_files.CLOSED)
+            if self.hosting is not None:  # an account's uploads stay (evidence): all its tabs' together are capped
+                refused = await asyncio.to_thread(serve_files.account_full, conn.data_root)
+                if refused:
+                    return refusal(request, 413, refused)
             return await serve_files.handle_upload(request, conn.data_root)
 
         async def handle_download(self, request: web.Request) -> web.StreamResponse:
