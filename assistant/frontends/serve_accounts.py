@@ -10,6 +10,8 @@ assistant/hosting (one place); these pages only call them and draw the result.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import math
 import secrets
 import time
@@ -17,7 +19,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from assistant.hosting import audit as events
 from assistant.hosting.accounts import CLUSTER, DISTRICT, MIN_PASSWORD, Account, AccountError, AccountStore
@@ -36,6 +38,8 @@ from assistant.hosting.review import (
 if TYPE_CHECKING:
     from aiohttp import web
 
+T = TypeVar("T")
+
 IDLE_MINUTES = 30  # a login unused this long ends (its tabs close; every answer is saved already)
 FAIL_LIMIT = 10  # wrong passwords in FAIL_WINDOW seconds, from one address or for one account …
 FAIL_WINDOW = 60.0  # … after which logins wait
@@ -52,6 +56,15 @@ NOT_YOURS = "没有这份报告，或者您无权查看。"
 # Close-frame reasons (at most 123 bytes: 41 汉字).
 IDLE_TAB = "长时间没有操作，助手已保存并关闭。请点“重新打开”继续。"
 TAKEN_OVER = "这份报告已在您的另一个标签页中打开，本页已保存并关闭。"
+
+
+# The core is not thread-safe (loading a form package from two threads at once fails): the pages' core work
+# (lists, checks, submissions, exports) runs on one worker thread, off the event loop.
+_CORE = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="filing-core")
+
+
+async def in_core(fn: Callable[..., T], *args: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_CORE, functools.partial(fn, *args))
 
 
 class Throttle:
@@ -282,7 +295,7 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
 
     async def home(request: web.Request) -> web.StreamResponse:
         account = account_of(request)
-        context = await asyncio.to_thread(home_rows, account)
+        context = await in_core(home_rows, account)
         note = request.query.get("done", "")
         return _render(request, "home.html", message=DONE.get(note, ""), message_kind="ok", **context)
 
@@ -336,7 +349,7 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
 
         account, owner, sid = report_of(request)
         try:
-            context = await asyncio.to_thread(report_context, account, owner, sid)
+            context = await in_core(report_context, account, owner, sid)
         except SessionError as exc:
             return page(409, str(exc).replace(str(server.data_root), "（数据文件夹）"))
         return _render(request, "report.html", status, message=message, message_kind=kind, **context)
@@ -348,11 +361,11 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
         reviews = Reviews(hosting.accounts.folder(owner), hosting.audit)
         try:
             if action == "submit" and account.id == owner.id and owner.role == CLUSTER:
-                await asyncio.to_thread(reviews.submit, sid, account.name)
+                await in_core(reviews.submit, sid, account.name)
             elif action == "return" and account.role == DISTRICT and owner.id != account.id:
-                await asyncio.to_thread(reviews.send_back, sid, account.name, str(form.get("comment", "")))
+                await in_core(reviews.send_back, sid, account.name, str(form.get("comment", "")))
             elif action == "approve" and account.role == DISTRICT and owner.id != account.id:
-                await asyncio.to_thread(reviews.approve, sid, account.name, str(form.get("opinion", "")))
+                await in_core(reviews.approve, sid, account.name, str(form.get("opinion", "")))
             else:
                 return refusal(request, 403, "您的账号不能对这份报告做这个操作。")
         except ReviewRefused as exc:
@@ -374,7 +387,7 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
         from assistant.errors import UserError
 
         try:
-            session = await asyncio.to_thread(start_district_summary, hosting.folders(account),
+            session = await in_core(start_district_summary, hosting.folders(account),
                                               hosting.accounts.folder(account), account.name,
                                               f"{account.district}促进中小企业特色产业集群发展总结", hosting.audit)
         except UserError as exc:
@@ -390,7 +403,7 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
     async def overview(request: web.Request) -> web.StreamResponse:
         account = district_of(request)
         try:
-            data = await asyncio.to_thread(overview_workbook, hosting.folders(account))
+            data = await in_core(overview_workbook, hosting.folders(account))
         except ReviewRefused as exc:
             return page(409, str(exc))
         hosting.audit.append(account.name, events.EXPORT, detail="委员会概览（Excel）")
@@ -400,7 +413,7 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
     async def package(request: web.Request) -> web.StreamResponse:
         account = district_of(request)
         try:
-            data = await asyncio.to_thread(approved_package, hosting.folders(account))
+            data = await in_core(approved_package, hosting.folders(account))
         except ReviewRefused as exc:
             return page(409, str(exc))
         hosting.audit.append(account.name, events.EXPORT, detail="审核通过的报告（.zip）")

@@ -270,6 +270,30 @@ def _safe(name: str) -> str:
     return "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 else c for c in name) or "集群"
 
 
+_SUMMARIES: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
+def _summary(store: SessionStore, session: Session) -> dict[str, Any]:
+    """Form name, progress and the count of findings of a report; kept while its file is unchanged (the
+    checks build the document model: a district's page lists every cluster's reports)."""
+    try:
+        st = store.path(session.id).stat()
+        key: tuple[str, int, int] | None = (str(store.path(session.id)), st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = None
+    if key is not None and key in _SUMMARIES:
+        return _SUMMARIES[key]
+    engine = Engine.for_session(session)
+    found = engine.findings() + layout_findings(engine)
+    summary = {"form_name": engine.flow.short_name, "percent": engine.progress().percent,
+               "blocking": len(blocking(found)), "warnings": len(found) - len(blocking(found))}
+    if key is not None:
+        if len(_SUMMARIES) > 2000:
+            _SUMMARIES.clear()
+        _SUMMARIES[key] = summary
+    return summary
+
+
 def status_rows(folders: list[tuple[str, Path]]) -> list[dict[str, Any]]:
     """One row per report for `filing status` and the district's page: cluster, id, title, state, findings."""
     rows = []
@@ -280,11 +304,7 @@ def status_rows(folders: list[tuple[str, Path]]) -> list[dict[str, Any]]:
                                    "state_text": review.state_text, "sha256": review.sha256, "comment": review.comment,
                                    "opinion": review.opinion, "at": review.at}
             if isinstance(item, Session):
-                engine = Engine.for_session(item)
-                found = engine.findings() + layout_findings(engine)
-                row.update(title=item.title, form=item.form, form_name=engine.flow.short_name, year=item.year,
-                           percent=engine.progress().percent, blocking=len(blocking(found)),
-                           warnings=len(found) - len(blocking(found)))
+                row.update(title=item.title, form=item.form, year=item.year, **_summary(reviews.store, item))
             else:
                 row.update(title="", form="", form_name="", year="", percent=None, blocking=None, warnings=None,
                            error=str(item))
