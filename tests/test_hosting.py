@@ -175,7 +175,7 @@ def test_an_approved_copy_changed_on_disk_is_refused(tmp_path):
 
 
 # -- the command line -------------------------------------------------------------------------------------
-def test_filing_accounts_and_status_on_the_command_line(filing_home, capsys):
+def test_filing_accounts_and_status_on_the_command_line(filing_home, capsys, monkeypatch):
     from assistant.frontends.cli import main
 
     assert main(["accounts", "add", "浦东新区", "--role", "district"]) == 0
@@ -202,11 +202,6 @@ def test_filing_accounts_and_status_on_the_command_line(filing_home, capsys):
     assert AccountStore().verify("浦江集群", password) is None
     # the CLI's own writes to the report are refused while it is handed in (the rule is in the store)
     Reviews(folder, AuditLog()).submit(session.id, "浦江集群")
-    import os
-
-    os.environ["FILING_HOME"] = str(folder)
-    try:
-        assert main(["answers", session.id, "--set", "contact_name=王五"]) == 3
-        assert "已提交给区里审核" in capsys.readouterr().err
-    finally:
-        os.environ["FILING_HOME"] = str(filing_home)
+    monkeypatch.setenv("FILING_HOME", str(folder))
+    assert main(["answers", session.id, "--set", "contact_name=王五"]) == 3
+    assert "已提交给区里审核" in capsys.readouterr().err

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -169,7 +170,7 @@ def test_an_idle_login_expires_and_is_said_in_chinese(accounts):
                 assert resp.url.path == "/login"
                 assert "登录已过期" in await resp.text()
             async with http.post(base + "/report/x/y/submit", headers=_origin(base)) as resp:
-                assert resp.status == 403
+                assert resp.status == 403 and "请先登录" in await resp.text()  # a page, the login gone
 
     run(go())
 
@@ -290,7 +291,7 @@ def test_a_cluster_tab_runs_on_its_own_folder_only(accounts, filing_home):
             folder = str(store.folder(pujiang).resolve())
             await wait_for(lambda: app_pids(folder), 30, "the tab's app runs")
             pid = app_pids(folder)[0]
-            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             assert cmdline[cmdline.index(b"--home") + 1].decode() == folder
             assert cmdline[-3:-1] == [b"--", mine.id.encode()]
             await ws.close()
@@ -366,7 +367,7 @@ def test_the_same_account_takes_over_its_report_from_another_tab(accounts):
 
 @pytest.mark.slow
 def test_tabs_per_account_are_capped_politely(accounts):
-    store, made = accounts
+    _, made = accounts
 
     async def go():
         async with serving(fail_delay=0.01, tabs_per_account=1) as ready, client() as http, client() as other:

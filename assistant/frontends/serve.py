@@ -17,9 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import errno
-import functools
 import hmac
-import html
 import ipaddress
 import json
 import logging
@@ -41,6 +39,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+from assistant.frontends.serve_http import (
+    SECURITY_HEADERS,
+    Connection,
+    connection_key,
+    connection_of,
+    own_report,
+    page,
+    refusal,
+)
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -112,25 +120,6 @@ class ServeConfig:
     idle_minutes: float = 30
     fail_delay: float = 1.0
     tabs_per_account: int = 3
-
-
-@dataclass(frozen=True)
-class Connection:
-    """One browser's standing after the checks: every browser action goes through it.
-
-    `data_root` is the only folder the browser's app process and uploads may use (today the server's data
-    folder; with accounts, the account's folder). `browser_session` is the server-side cookie value (None
-    without a token); `account` is filled once accounts exist.
-    """
-
-    data_root: Path
-    secure: bool
-    browser_session: str | None = None
-    account: str | None = None
-
-    @property
-    def uploads_dir(self) -> Path:
-        return self.data_root / "uploads"
 
 
 # -- configuration checks ---------------------------------------------------------------------
@@ -310,51 +299,6 @@ class Gate:
         value = secrets.token_urlsafe(32)
         self.sessions[value] = time.monotonic()
         return value
-
-
-@functools.cache
-def _connection_key() -> Any:
-    """The request key of the Connection that passed the gate (aiohttp is imported only when serving)."""
-    from aiohttp import web
-
-    make = getattr(web, "RequestKey", None)  # aiohttp ≥ 3.12
-    return make("filing.connection", Connection) if make else "filing.connection"
-
-
-def connection_of(request: web.BaseRequest) -> Connection:
-    """The checked Connection of a request (set by the guard before any handler runs)."""
-    conn = request[_connection_key()]
-    assert isinstance(conn, Connection)
-    return conn
-
-
-SECURITY_HEADERS = {
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-}
-
-
-def refusal(request: web.BaseRequest, status: int, message: str) -> web.Response:
-    """A refusal as the asker reads it: a page for a browser's navigation, JSON {"error": …} for a script's
-    request (an upload's fetch shows the message)."""
-    from aiohttp import web
-
-    if request.method in ("GET", "HEAD"):
-        return page(status, message)
-    return web.json_response({"error": message}, status=status, headers={"Cache-Control": "no-store"})
-
-
-def page(status: int, message: str) -> web.Response:
-    """A short Chinese page (refusals, limits): the message is escaped, nothing is loaded from elsewhere."""
-    from aiohttp import web
-
-    body = ("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>集群填报助手</title></head>"
-            "<body style=\"font-family: sans-serif; margin: 3em; line-height: 1.6\"><h2>集群填报助手</h2>"
-            f"<p>{html.escape(message)}</p></body></html>")
-    return web.Response(status=status, text=body, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
 
 
 # -- the app process side of a connection ------------------------------------------------------
@@ -552,6 +496,7 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             self.sockets: dict[web.WebSocketResponse, Tab] = {}
             self.hosting = hosting
             self.hosted_guard: Any = None  # set by serve_accounts.make_routes
+            self.warming: asyncio.Future[None] | None = None  # the forms loading at start (hosted mode)
 
         # Plain log lines on stderr: no rich tracebacks with local variables (a token could be one).
         def initialize_logging(self) -> None:
@@ -613,7 +558,7 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
                 result: web.StreamResponse = await self.hosted_guard(request, handler, gate.scheme_for(name) == "https")
                 return result
             if gate.token is None:
-                request[_connection_key()] = self.connection(request, None)
+                request[connection_key()] = self.connection(request, None)
                 return await handler(request)
             given = request.query.get("token")
             session = gate.session_of(request)
@@ -623,7 +568,7 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
                 return self._enter(request, session or gate.new_session())
             if session is None:
                 return refusal(request, 403, NO_TOKEN_PAGE)
-            request[_connection_key()] = self.connection(request, session)
+            request[connection_key()] = self.connection(request, session)
             return await handler(request)
 
         def _enter(self, request: web.Request, session: str) -> web.StreamResponse:
@@ -683,7 +628,7 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
                     return websocket
                 hosting, value = self.hosting, conn.browser_session
                 on_input = lambda: hosting.touch(value)  # noqa: E731
-            if sid is not None and not _own_report(conn, sid):
+            if sid is not None and not own_report(conn, sid):
                 sid = None  # not a report of this folder: the app opens on its home screen
             if self.hosting is not None and sid is not None:
                 await self.take_over(conn, sid)
@@ -802,7 +747,12 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.add_signal_handler(sig, on_signal)
-            sweeping = asyncio.ensure_future(self.sweep()) if self.hosting is not None else None
+            sweeping = None
+            if self.hosting is not None:
+                from assistant.frontends.serve_accounts import in_core, warm
+
+                sweeping = asyncio.ensure_future(self.sweep())
+                self.warming = asyncio.ensure_future(in_core(warm))
             announce()
             try:
                 await stop.wait()
@@ -823,16 +773,6 @@ def hosted(data_root: Path) -> bool:
     from assistant.hosting.accounts import AccountStore
 
     return AccountStore(data_root).exists()
-
-
-def _own_report(conn: Connection, sid: str) -> bool:
-    """A report id from the browser names a session file in this connection's own folder (or nothing)."""
-    from assistant.session.store import SessionError, SessionStore
-
-    try:
-        return SessionStore(conn.data_root / "sessions").path(sid).is_file()
-    except SessionError:
-        return False
 
 
 def address(scheme: str, host: str, port: int, token: str | None) -> str:

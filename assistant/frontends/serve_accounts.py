@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from assistant.frontends.serve_http import Connection, connection_key, connection_of, own_report, page, refusal
 from assistant.hosting import audit as events
 from assistant.hosting.accounts import CLUSTER, DISTRICT, MIN_PASSWORD, Account, AccountError, AccountStore
 from assistant.hosting.audit import AuditLog
@@ -50,7 +51,7 @@ MAX_SESSIONS = 10_000
 WRONG = "账号或密码不正确。"
 WAIT = "密码错误次数过多，为保护账号，请 {s} 秒后再试。"
 EXPIRED = "登录已过期（长时间没有操作），答案都已保存。请重新登录。"
-LOGIN_FIRST = "请先登录。"
+LOGIN_FIRST = "请先登录：请打开本服务的地址，用账号和密码登录。"
 TOO_MANY_TABS = "您已打开 {n} 个助手标签页，达到每个账号的上限。请关闭不用的标签页后再试。"
 NOT_YOURS = "没有这份报告，或者您无权查看。"
 # Close-frame reasons (at most 123 bytes: 41 汉字).
@@ -65,6 +66,13 @@ _CORE = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=
 
 async def in_core(fn: Callable[..., T], *args: Any) -> T:
     return await asyncio.get_running_loop().run_in_executor(_CORE, functools.partial(fn, *args))
+
+
+def warm() -> None:
+    """Load every form once on the core thread at start: the first login's home page does not pay for it."""
+    from assistant.form.catalog import available
+
+    available()
 
 
 class Throttle:
@@ -161,12 +169,6 @@ class Hosting:
         return None
 
 
-def _key() -> Any:
-    from assistant.frontends.serve import _connection_key
-
-    return _connection_key()
-
-
 def _render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     import aiohttp_jinja2
 
@@ -192,7 +194,6 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
     """The routes of the hosted mode; every one behind `guard` (serve.py's middleware calls it)."""
     from aiohttp import web
 
-    from assistant.frontends.serve import Connection, _own_report, connection_of, page, refusal
 
     def account_of(request: web.Request) -> Account:
         conn = connection_of(request)
@@ -204,19 +205,22 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
     async def guard(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
                     secure: bool) -> web.StreamResponse:
         if request.path in PUBLIC or request.path.startswith("/static/"):
-            request[_key()] = Connection(server.data_root, secure, None)
+            request[connection_key()] = Connection(server.data_root, secure, None)
             return await handler(request)
         value = request.cookies.get(hosting.cookie)
         account, expired = hosting.login_of(value)
         if account is None:
             if request.method == "GET" and request.path != "/ws" and not request.path.startswith("/ws/"):
                 return _see_other("/login?expired=1" if expired else "/login")
-            return refusal(request, 403, EXPIRED if expired else LOGIN_FIRST)
+            why = EXPIRED if expired else LOGIN_FIRST
+            # a page for a form the person sent (a button on our pages); JSON for the page's own scripts
+            return page(403, why) if request.method == "POST" and not request.path.startswith("/upload/") else \
+                refusal(request, 403, why)
         if account.must_change and request.path not in ("/password", "/logout"):
             if request.method == "GET":
                 return _see_other("/password")
             return refusal(request, 403, "请先设置新密码。")
-        request[_key()] = Connection(hosting.accounts.folder(account), secure, value, account.name)
+        request[connection_key()] = Connection(hosting.accounts.folder(account), secure, value, account.name)
         return await handler(request)
 
     async def login_page(request: web.Request) -> web.StreamResponse:
@@ -307,7 +311,7 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
         if server.tabs_of(account.name) >= hosting.tabs_per_account:
             return page(503, TOO_MANY_TABS.format(n=hosting.tabs_per_account))
         sid = request.match_info.get("sid", "")
-        if sid and not _own_report(conn, sid):
+        if sid and not own_report(conn, sid):
             return page(404, NOT_YOURS)
         shown: web.StreamResponse = server.app_page(request, "/ws/" + sid if sid else "/ws")
         return shown
@@ -339,7 +343,7 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
         sid = request.match_info["sid"]
         if owner is None:
             raise web.HTTPNotFound(text=NOT_YOURS)
-        if not _own_report(Connection(hosting.accounts.folder(owner), False), sid):
+        if not own_report(Connection(hosting.accounts.folder(owner), False), sid):
             raise web.HTTPNotFound(text=NOT_YOURS)
         return account, owner, sid
 
