@@ -205,3 +205,17 @@ def test_filing_accounts_and_status_on_the_command_line(filing_home, capsys, mon
     monkeypatch.setenv("FILING_HOME", str(folder))
     assert main(["answers", session.id, "--set", "contact_name=王五"]) == 3
     assert "已提交给区里审核" in capsys.readouterr().err
+
+
+def test_a_returned_report_opens_in_the_app_with_the_district_reason(tmp_path):
+    from assistant.frontends.serve import _returned_note
+
+    folder = tmp_path / "cluster"
+    session = _report(folder)
+    assert _returned_note(folder, session.id) is None
+    reviews = Reviews(folder)
+    reviews.submit(session.id, "浦江集群")
+    assert _returned_note(folder, session.id) is None
+    reviews.send_back(session.id, "浦东新区", "请补充佐证。")
+    assert "请补充佐证。" in _returned_note(folder, session.id)
+    assert _returned_note(folder, None) is None

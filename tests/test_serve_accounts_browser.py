@@ -105,6 +105,7 @@ def test_a_district_round_in_chromium(chromium, filing_home, tmp_path):
                "the first answer saved")
         print(f"login form → home {login_done - started:.2f} s; home → first screen {first_question - login_done:.2f} s")
         page.goto(base + "/")  # leaving the app: its process saves and quits, the lock goes
+        _until(lambda: _free(store, blank.id), "the first report released")
 
         page.click(f"form[action='/report/{cluster.id}/{finished.id}/submit'] button")
         page.wait_for_selector("text=已提交给区里审核")
@@ -129,6 +130,12 @@ def test_a_district_round_in_chromium(chromium, filing_home, tmp_path):
         page.goto(base + "/")
         page.wait_for_selector("text=研发费用与附件不一致，请核对后再提交。")
         page.screenshot(path=str(shots / "7-cluster-returned.png"), full_page=True)
+        page.click(f"a[href='/open/{finished.id}'] >> nth=0")  # 打开修改: the app says the reason too
+        page.wait_for_selector("body.-first-byte", timeout=30_000)
+        time.sleep(2)
+        page.screenshot(path=str(shots / "7b-returned-in-the-app.png"))
+        page.goto(base + "/")
+        _until(lambda: _free(store, finished.id), "the tab's app saved, quit and released the report")
         page.click(f"form[action='/report/{cluster.id}/{finished.id}/submit'] button")
         page.wait_for_selector("text=已提交给区里审核")
 
@@ -164,3 +171,13 @@ def _listening(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def _free(store: SessionStore, sid: str) -> bool:
+    from assistant.session.store import SessionLock
+
+    lock = SessionLock(str(store.path(sid)) + ".lock")
+    if lock.acquire():
+        lock.release()
+        return True
+    return False

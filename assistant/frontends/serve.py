@@ -950,6 +950,19 @@ def watch_for_end(grace: float = CHILD_GRACE, memory_limit: int = APP_MEMORY) ->
     threading.Thread(target=watch, name="filing-watch", daemon=True).start()
 
 
+def _returned_note(home: Path, session_id: str | None) -> str | None:
+    """A report the district returned opens with its reason shown (a district's server only)."""
+    if not session_id or not (home / "review" / "reviews.json").is_file():
+        return None
+    from assistant.hosting.review import RETURNED, Reviews
+
+    with contextlib.suppress(Exception):  # the note is a courtesy: never a reason not to open
+        review = Reviews(home).of(session_id)
+        if review.state == RETURNED:
+            return f"区里退回了这份报告：{review.comment}（修改后回到首页再提交）"
+    return None
+
+
 def _child(argv: list[str]) -> int:
     """One browser tab: the full app; a session that cannot be opened is said on the home screen."""
     parser = argparse.ArgumentParser(prog="assistant.frontends.serve --child")
@@ -978,7 +991,7 @@ def _child(argv: list[str]) -> int:
     os.chdir(tab.root)
     os.environ["TMPDIR"] = str(tab.scratch)  # LibreOffice's profile for a PDF too
     tempfile.tempdir = str(tab.scratch)
-    app = FilingApp(args.session, store=store, browser=tab)
+    app = FilingApp(args.session, store=store, browser=tab, notice=_returned_note(Path(args.home), args.session))
     try:
         app.run()
     finally:
