@@ -405,3 +405,41 @@ def test_an_account_upload_cap_over_all_its_tabs(tmp_path):
         (folder / "名单.csv").write_bytes(b"x" * 400)
     assert account_full(tmp_path, cap=2000) is None
     assert "上限" in account_full(tmp_path, cap=1200)
+
+
+def test_https_login_cookie_is_secure(accounts, tmp_path):
+    from serve_support import self_signed
+
+    _, made = accounts
+    cert, key = self_signed(tmp_path)
+
+    async def go():
+        async with serving(fail_delay=0.01, certfile=str(cert), keyfile=str(key)) as ready, client() as http:
+            base = f"https://127.0.0.1:{port_of(ready)}"
+            async with http.post(base + "/login", data={"name": "浦江集群", "password": made["浦江集群"][1]},
+                                 headers=_origin(base), ssl=False, allow_redirects=False) as resp:
+                assert resp.status == 303
+                cookie = resp.headers["Set-Cookie"]
+            assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+            async with http.post(base + "/login", data={"name": "浦江集群", "password": made["浦江集群"][1]},
+                                 headers={"Origin": base.replace("https", "http")}, ssl=False) as resp:
+                assert resp.status == 403  # an http page may not post to the https server
+
+    run(go())
+
+
+def test_a_disabled_account_is_logged_out(accounts):
+    store, made = accounts
+
+    async def go():
+        async with serving(fail_delay=0.01) as ready, client() as http:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            await _login(http, base, "浦江集群", made["浦江集群"][1])
+            value = next(iter(ready.server.hosting.logins))
+            assert not ready.server.hosting.expired(value)
+            store.disable("浦江集群")
+            assert ready.server.hosting.expired(value)  # its tabs close at the next sweep
+            async with http.get(base + "/") as resp:
+                assert resp.url.path == "/login"
+
+    run(go())

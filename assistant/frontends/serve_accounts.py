@@ -147,8 +147,15 @@ class Hosting:
             state.last = time.monotonic()
 
     def expired(self, value: str | None) -> bool:
+        """The login is gone: idle too long, logged out, or its account disabled or removed meanwhile."""
         state = self.logins.get(value or "")
-        return state is None or time.monotonic() - state.last > self.idle
+        if state is None or time.monotonic() - state.last > self.idle:
+            return True
+        try:
+            account = self.accounts.by_id(state.account_id)
+        except AccountError:
+            return False  # the accounts file unreadable for a moment: not a reason to close tabs
+        return account is None or account.disabled
 
     def start(self, account: Account) -> str:
         if len(self.logins) >= MAX_SESSIONS:
@@ -269,8 +276,11 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
             return _render(request, "password.html", status, account=account, min_length=MIN_PASSWORD,
                            message=message, message_kind="error")
 
+        wait = hosting.throttle.wait(f"account:{account.name}", f"address:{request.remote or '?'}")
+        if wait:
+            return again_page(WAIT.format(s=wait), 429)
         if await asyncio.to_thread(hosting.accounts.verify, account.name, old) is None:
-            hosting.throttle.fail(f"account:{account.name}")
+            hosting.throttle.fail(f"account:{account.name}", f"address:{request.remote or '?'}")
             await asyncio.sleep(hosting.fail_delay)
             return again_page("当前密码不正确。", 401)
         if new != again:
