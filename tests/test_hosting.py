@@ -219,3 +219,11 @@ def test_a_returned_report_opens_in_the_app_with_the_district_reason(tmp_path):
     reviews.send_back(session.id, "浦东新区", "请补充佐证。")
     assert "请补充佐证。" in _returned_note(folder, session.id)
     assert _returned_note(folder, None) is None
+
+
+def test_serve_with_accounts_refuses_a_session_id(filing_home, capsys):
+    from assistant.frontends.cli import main
+
+    AccountStore().add("浦东新区", DISTRICT)
+    assert main(["serve", "1206abcd", "--no-browser", "--port", "1"]) == 2
+    assert "不能指定会话编号" in capsys.readouterr().err

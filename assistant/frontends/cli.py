@@ -582,6 +582,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     token = args.token if args.token is not None else os.environ.pop(TOKEN_ENV, None)
     try:
         if hosted(home().expanduser().resolve()):  # accounts: logins instead of the token
+            if args.id:
+                raise ServeError("已建立账号时不能指定会话编号：每个账号登录后在自己的首页选择报告。"
+                                 "请去掉会话编号再启动。")
             token, args.no_token = None, False
             proxied = any(str(h).lower().startswith("https://") for h in args.allow_host or ())
             plain = args.host not in ("127.0.0.1", "localhost", "::1") and not args.certfile and not proxied

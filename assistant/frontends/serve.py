@@ -439,6 +439,7 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
     if hosted(data_root):
         from assistant.frontends.serve_accounts import Hosting
 
+        config = _replace(config, session_id=None)  # each account chooses its own reports on its home page
         hosting = Hosting(data_root, f"filing_login_{config.port}", idle_minutes=config.idle_minutes,
                           fail_delay=config.fail_delay, tabs_per_account=config.tabs_per_account)
 
