@@ -443,3 +443,35 @@ def test_a_disabled_account_is_logged_out(accounts):
                 assert resp.url.path == "/login"
 
     run(go())
+
+
+@pytest.mark.slow
+def test_uploads_go_to_the_account_folder_and_no_other_account_reaches_the_tab(accounts):
+    store, made = accounts
+    pujiang, lingang = made["浦江集群"][0], made["临港集群"][0]
+    browser = store.folder(pujiang) / "browser"
+
+    async def go():
+        async with serving(fail_delay=0.01) as ready, client() as mine, client() as theirs:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            await _login(mine, base, "浦江集群", made["浦江集群"][1])
+            await _login(theirs, base, "临港集群", made["临港集群"][1])
+            ws = await mine.ws_connect(base.replace("http", "ws") + "/ws")
+            await _first_output(ws)
+            await wait_for(lambda: any(browser.glob("*/live")), 30, "the tab's folder in the account's folder")
+            tab = next(browser.glob("*/live")).parent.name
+            url = f"{base}/upload/{tab}?name=名单.csv"
+            async with theirs.post(url, data=b"a,b\n1,2\n", headers=_origin(base)) as resp:
+                assert resp.status == 404  # another account's cookie: not its tab
+            deadline = time.monotonic() + 30
+            while True:  # the app tells the server its tab id once it has drawn
+                async with mine.post(url, data=b"a,b\n1,2\n", headers=_origin(base)) as resp:
+                    if resp.status == 200:
+                        break
+                assert time.monotonic() < deadline, resp.status
+                await asyncio.sleep(0.3)
+            assert list(browser.glob(f"{tab}/uploads/*/名单.csv"))
+            assert not (store.folder(lingang) / "browser").exists()
+            await ws.close()
+
+    run(go())
