@@ -306,8 +306,11 @@ def child_command(conn: Connection, config: ServeConfig, session_id: str | None 
     """The shell command textual-serve runs for one browser tab: this Python, this package, this
     connection's data folder and every option the app needs (a shell `exec`, so the app is the process).
     `session_id` (checked by the caller against the connection's own store) opens that report."""
+    from assistant.paths import cache_dir
+
+    cache = config.data_root / "cache" if config.data_root else cache_dir()
     parts = [sys.executable, "-m", "assistant.frontends.serve", "--child", "--home", str(conn.data_root),
-             "--max-memory", str(config.app_memory_mb)]
+             "--cache", str(cache.expanduser().resolve()), "--max-memory", str(config.app_memory_mb)]
     for folder in config.forms:
         parts += ["--forms", str(Path(folder).expanduser().resolve())]
     session_id = session_id or config.session_id
@@ -968,12 +971,15 @@ def _child(argv: list[str]) -> int:
     """One browser tab: the full app; a session that cannot be opened is said on the home screen."""
     parser = argparse.ArgumentParser(prog="assistant.frontends.serve --child")
     parser.add_argument("--home", required=True)
+    parser.add_argument("--cache")  # the server's cache of compiled forms, shared by every account's tabs
     parser.add_argument("--forms", action="append", default=[])
     parser.add_argument("--max-memory", type=int, default=APP_MEMORY // 2**20)
     parser.add_argument("session", nargs="?")
     args = parser.parse_args(argv)
     watch_for_end(memory_limit=args.max_memory * 2**20)
     os.environ["FILING_HOME"] = args.home
+    if args.cache:
+        os.environ["FILING_CACHE"] = args.cache
     os.environ.pop(TOKEN_ENV, None)
     if args.forms:
         from assistant.form.catalog import use_forms
