@@ -585,10 +585,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if args.id:
                 raise ServeError("已建立账号时不能指定会话编号：每个账号登录后在自己的首页选择报告。"
                                  "请去掉会话编号再启动。")
-            token, args.no_token = None, False
             proxied = any(str(h).lower().startswith("https://") for h in args.allow_host or ())
             plain = args.host not in ("127.0.0.1", "localhost", "::1") and not args.certfile and not proxied
             warnings = [HOSTED_PLAIN_HTTP] if plain else []
+            if args.token is not None or args.no_token:
+                warnings.append("已建立账号：用账号和密码登录，--token / --no-token 不起作用。")
+            token, args.no_token = None, False
         else:
             warnings = check_config(args.host, token, args.no_token, args.port)
         return run_serve(ServeConfig(host=args.host, port=args.port, token=token, no_token=args.no_token,
