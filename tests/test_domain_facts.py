@@ -20,7 +20,7 @@ from assistant.session.store import Session
 
 FLOW = load_flow("annual")
 GLOSSARY = load_glossary()
-NATIONAL = "国家认定标准（2022 年版）"
+NATIONAL = "国家级集群认定参考值"
 SHANGHAI = "上海市认定条件"
 
 
@@ -105,6 +105,32 @@ def test_threshold_messages_name_whose_criterion(overrides, rule, whose):
     e = engine_with(**overrides)
     f = next(f for f in e.findings() if f.rule == rule)
     assert f.severity == "warning" and whose in f.message
+
+
+@pytest.mark.parametrize("overrides, rule, words", [
+    ({"total_output": "30"}, "output_threshold", "低于国家级集群认定参考值"),
+    ({"sme_output_share": "60"}, "sme_share_threshold", "低于国家级集群认定参考值"),
+    ({"leading_output_share": "60"}, "leading_share_threshold", "低于国家级集群认定参考值"),
+    ({"area_km2": "150"}, "area_threshold", "超出国家级集群认定参考值"),
+])
+def test_national_figures_are_reference_values_and_the_review_is_the_targets_table(overrides, rule, words):
+    """A municipal cluster below 40亿/70%/70%/100 km² is below the national reference, not "not qualified":
+    Shanghai reviews it each year against its three-year plan's targets (沪经信企〔2023〕304号)."""
+    f = next(f for f in engine_with(**overrides).findings() if f.rule == rule)
+    assert words in f.message and "2022 年版" in f.message
+    assert "304号" in f.message and "三年发展规划" in f.message and "目标表" in f.message
+    assert "认定条件" not in f.message and "不符合" not in f.message and "未符合" not in f.message
+
+
+def test_no_user_text_says_not_qualified():
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    for folder in ("flows", "prompts", "templates", "assistant"):
+        for path in (root / folder).rglob("*"):
+            if path.is_file() and path.suffix in (".yaml", ".j2", ".py", ".md"):
+                assert "未符合认定条件" not in path.read_text(encoding="utf-8"), path
+    text = GLOSSARY["designation_thresholds"].text
+    assert "低于国家级集群认定参考值" in text and "304号" in text and "动态管理" in text and "目标表" in text
 
 
 def test_every_threshold_rule_names_its_source():

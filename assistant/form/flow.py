@@ -140,9 +140,10 @@ class Criterion:
     """A rule that is a designation condition: whose condition, its column heading, its wording."""
 
     __pydantic_config__ = _STRICT
-    by: str  # e.g. 国家认定标准（2022 年版）
+    by: str  # whose reference value, e.g. 国家级集群认定参考值（…2022 年版）
     label: str  # short heading for an overview column
     text: str  # the condition as the rule-maker words it
+    unmet: str = "未达到参考值"  # how the overview and the district roll-up say a report falls short of it
 
 
 @dataclass

@@ -694,7 +694,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file", metavar="文件", help=".xlsx 或 .csv 文件")
     sp.add_argument("--yes", action="store_true", help="不再确认，直接导入")
 
-    sp = add("overview", "把多份 JSON 报告汇总为一个 Excel 概览（每个集群一行，认定条件是否符合，问题清单）", cmd_overview)
+    sp = add("overview", "把多份 JSON 报告汇总为一个 Excel 概览（每个集群一行，各项认定参考值是否达到，问题清单）", cmd_overview)
     sp.add_argument("files", nargs="+", metavar="报告.json", help="由 `filing export --format json` 导出的报告")
     sp.add_argument("-o", "--output", metavar="路径", help="输出的 .xlsx 文件，默认 ./集群概览.xlsx")
     sp.add_argument("--force", action="store_true", help="允许覆盖已存在的文件")
