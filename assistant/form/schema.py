@@ -272,6 +272,7 @@ class Check:
     where: Where | None = None
     factor: Number = 1000
     leave_out: Bool = False
+    warn: Bool = False
 
 
 class Measure:

@@ -63,10 +63,11 @@ class Check:
     where: tuple[tuple[str, Any], ...] = ()
     factor: str = "1000"  # apart: the two figures differ by this factor or more
     leave_out: bool = False  # apart: the row is left out of every figure until the operator confirms it
+    warn: bool = False  # le / needs / pairs said as a warning with the proposals, not refusing the batch
 
     @property
     def warning(self) -> bool:
-        return self.kind in WARNING_CHECKS
+        return self.kind in WARNING_CHECKS or self.warn
 
 
 @dataclass(frozen=True)
@@ -222,9 +223,11 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
             raise SpecError(f"check {ch!r}: apart compares two numeric columns")
         if ch.get("leave_out") and kind != "apart":
             raise SpecError(f"check {ch!r}: leave_out is for apart checks")
+        if ch.get("warn") and kind in WARNING_CHECKS:
+            raise SpecError(f"check {ch!r}: apart and unique are warnings already")
         checks.append(Check(kind, names, ch["message"], _where(ch.get("where"), by_id, "check"),
                             str(_decimal(ch.get("factor", 1000), "check factor", positive=True)),
-                            bool(ch.get("leave_out", False))))
+                            bool(ch.get("leave_out", False)), bool(ch.get("warn", False))))
     measures: dict[str, Measure] = {}
     for mid, m in (data.get("measures") or {}).items():
         summed = m.get("sum") or []
