@@ -4,6 +4,7 @@ warnings' wording and conditions, and the glossary entries."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import docx
 import pytest
@@ -24,7 +25,7 @@ NATIONAL = "国家级集群认定参考值"
 SHANGHAI = "上海市认定条件"
 
 
-def engine_with(**overrides: str) -> Engine:
+def engine_with(**overrides: Any) -> Engine:
     e = Engine.for_session(Session("t", "annual_report", "t", 2023))
     answers = {**sample_answers(), **overrides}
     for count, lst in (("little_giant_count", "little_giant_list"), ("champion_count", "champion_list")):
@@ -190,3 +191,57 @@ def test_champion_glossary_counts_municipal_champions():
     for tid in ("champion", "little_giant", "designation_thresholds"):
         assert "市级或国家级" in GLOSSARY[tid].text, tid
     assert "合计不少于 10 家" in GLOSSARY["designation_thresholds"].text
+
+
+# -- designations overlap; each SME designation within the SME count --------------------------------
+def test_designation_counts_overlap_but_each_stays_within_the_sme_count():
+    # 301 SMEs: 200 创新型 + 150 专精特新 + 100 小巨人 overlap (450 in all) and are accepted
+    e = engine_with(innovative_count="200")
+    assert not {r for r in messages(e) if r.endswith("_le_smes")}
+    for qid in ("specialized", "little_giant", "innovative"):
+        e = engine_with(**{f"{qid}_count": "310"})  # ≤ 326 enterprises, > 301 SMEs
+        f = next(f for f in e.findings() if f.rule == f"{qid}_le_smes")
+        assert f.severity == "blocking" and "310" in f.message and "301" in f.message and "中小企业" in f.message
+
+
+# -- 304号: 标准制修订不少于 2 项, from the standards matrix -----------------------------------------
+def test_standards_reference_value_is_read_from_the_matrix():
+    one = {"国际": {"主持数量": 0, "参与数量": 0}, "国家": {"主持数量": 0, "参与数量": 1},
+           "行业": {"主持数量": 0, "参与数量": 0}, "团体": {"主持数量": 0, "参与数量": 0}}
+    answers = {**sample_answers(), "standards": one,
+               "standards_list": [{"name": "示例标准", "number": "GB/T 1-2023", "category": "国家", "role": "参与"}]}
+    e = Engine.for_session(Session("t", "annual_report", "t", 2023))
+    assert not e.apply_many(answers)
+    f = next(f for f in e.findings() if f.rule == "standards_threshold")
+    assert f.severity == "warning" and "合计 1 项" in f.message and "304号" in f.message and "不少于 2 项" in f.message
+    assert "standards_threshold" not in messages(engine_with())  # the sample has 14
+
+
+# -- one enterprise, one credit code across the report's lists ----------------------------------------
+def test_one_name_under_two_codes_across_lists_is_flagged():
+    answers = sample_answers()
+    giants = [dict(r) for r in answers["little_giant_list"]]
+    giants[0]["credit_code"] = "91310000MA1FL0FJ1H"
+    e = engine_with(little_giant_list=giants)
+    m = messages(e)
+    assert giants[0]["name"] in m["specialized_little_giant_same_codes"]
+    assert "little_giant_champion_same_codes" in m and "specialized_champion_same_codes" not in m
+    assert not {r for r in messages(engine_with()) if r.endswith("_same_codes")}  # the sample is consistent
+
+
+def test_sample_report_is_consistent():
+    """One credit code per enterprise; each target's 完成值 the figure of its own indicator; stock not 新增."""
+    answers = sample_answers()
+    codes: dict[str, set[str]] = {}
+    for lst in ("specialized_list", "little_giant_list", "champion_list"):
+        for row in answers[lst]:
+            codes.setdefault(row["name"], set()).add(row["credit_code"])
+    assert all(len(c) == 1 for c in codes.values()), codes
+    targets = {t["indicator"]: t for t in answers["targets"]}
+    assert "万吨" in targets["二氧化碳排放量"]["actual"]  # an amount, not the intensity 吨/万元
+    assert "18.64" in targets["二氧化碳排放量"]["actual"]  # 186,400 吨
+    assert targets["有效发明专利数量"]["actual"].startswith(answers["patent_count"])
+    growth = targets["集群产值年均增速"]["actual"]
+    assert answers["leading_output_growth"] not in growth and "一年" in growth  # not the leading industry's
+    text = "".join(str(answers[k]) for k in ("overview", "achievements", "key_work"))
+    assert "新增有效发明专利" not in text and "新设境外分支机构" not in text and "推动 97 家" not in text
