@@ -3,10 +3,14 @@ warnings' wording and conditions, and the glossary entries."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import docx
+import openpyxl
 import pytest
 from conftest import make_session, sample_answers
 from document_support import paragraphs
@@ -167,8 +171,7 @@ def test_rd_expense_follows_the_current_super_deduction_scope():
     for word in ("职工福利费", "补充养老保险费", "补充医疗保险费", "股权激励", "装备调试", "田间试验", "特殊收入", "减去"):
         assert word in t.text, word
     assert "119号" in t.source and "2017年第40号" in t.source and "A107012" in t.source
-    assert "2026 年 11 月" in t.source  # when it was compiled
-    assert "未与官方原文" in t.text  # as certain as its source
+    assert "以税务机关的解释为准" in t.text  # as certain as its source, without a note of our own
 
 
 def test_international_standard_and_national_key_laboratories():
@@ -245,3 +248,84 @@ def test_sample_report_is_consistent():
     assert answers["leading_output_growth"] not in growth and "一年" in growth  # not the leading industry's
     text = "".join(str(answers[k]) for k in ("overview", "achievements", "key_work"))
     assert "新增有效发明专利" not in text and "新设境外分支机构" not in text and "推动 97 家" not in text
+
+
+# -- 年均增速: one rule in help and computation ---------------------------------------------------------
+def test_average_growth_is_one_rule_in_help_and_computation():
+    from decimal import Decimal
+
+    from assistant.interview.enterprises.aggregate import _growth
+    from assistant.interview.enterprises.columns import load_spec
+
+    spec = load_spec("annual_report")
+    cagr = next(i for i in spec.indicators if i.kind == "cagr")
+    assert cagr.max_years == 2  # 近三年 = the report year and the two before: n = 2
+    for tid in ("cagr", "patent_cagr"):
+        text = GLOSSARY[tid].text
+        assert "2021" in text and "n = 2" in text and "n = 3" not in text and "一年增速" in text, tid
+    # the help's worked example is what the computation gives
+    assert "18.32%" in GLOSSARY["cagr"].text
+    assert round(_growth(Decimal(560), Decimal(400), 2), 2) == Decimal("18.32")
+    assert "三年" in GLOSSARY["three_year_window"].text and "2021—2023" in GLOSSARY["three_year_window"].text
+    assert "n = 2" in FLOW["patent_growth"].hint and "一年" in FLOW["patent_growth"].hint
+
+
+# -- no internal provenance note, no date of our own, in anything a user reads ------------------------
+PROVENANCE = re.compile(r"据公开|公开转载|转载于|未与官方|逐条核对|未核对|未核实|整理于|\[(?:un)?checked\]"
+                        r"|20\d\d ?年 ?\d{1,2} ?月(?:整理|核对|查阅|检索|收集)")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def user_text_sources() -> list[Path]:
+    """Every file a user-facing string comes from: the form package (flows, prompts, glossary, templates),
+    the sample answers, the code's messages, the browser page, and the documents shown to users."""
+    out = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for folder, suffixes in (("flows", {".yaml"}), ("prompts", {".yaml"}), ("templates", {".yaml", ".j2"}),
+                             ("examples", {".yaml"}), ("assistant", {".py", ".html", ".tcss", ".css", ".js"})):
+        out += sorted(p for p in (ROOT / folder).rglob("*") if p.is_file() and p.suffix in suffixes)
+    return out
+
+
+def test_no_internal_provenance_note_in_any_user_facing_text():
+    sources = user_text_sources()
+    assert len(sources) > 50 and ROOT / "prompts" / "glossary.yaml" in sources
+    for path in sources:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            assert not PROVENANCE.search(line), f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+
+
+def test_the_workbook_sent_to_enterprises_carries_no_provenance_note():
+    from assistant.interview.enterprises.columns import load_spec
+    from assistant.interview.enterprises.workbook import write_workbook
+
+    wb = openpyxl.load_workbook(io.BytesIO(write_workbook(load_spec("annual_report"), 2026)))
+    cells = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value]
+    prompts = [dv.prompt or "" for dv in wb["企业数据"].data_validations.dataValidation]
+    assert cells and prompts
+    for text in cells + prompts:
+        assert not PROVENANCE.search(text), text
+
+
+# -- glossary facts ----------------------------------------------------------------------------------------
+def test_glossary_domain_facts():
+    cluster = GLOSSARY["cluster"].text
+    assert "行业协会或集群运营机构申报" in cluster and "区主管部门初审和推荐" in cluster
+    assert "行业协会或集群运营机构申报" in GLOSSARY["district_authority"].text
+    cap = GLOSSARY["rd_other_cap"]
+    assert "全部研发项目合并计算" in cap.text and "2021年第28号" in cap.text + cap.source
+    rate = GLOSSARY["rd_commissioned"]
+    assert "120%" in rate.text and "集成电路" in rate.text and "工业母机" in rate.text and "2023年第44号" in rate.source
+    assert GLOSSARY.lookup("工业母机") is rate
+    sw = GLOSSARY["industrial_software"].text
+    assert "研发设计类（如 CAD、CAE、CAM、EDA、PLM）" in sw and "嵌入式工业软件" in sw
+    assert "经营管理类（如 ERP、CRM、SCM）" in sw  # PLM is not 经营管理类
+    champ = GLOSSARY["champion"].text
+    assert "2023 年起" in champ and "单项冠军示范企业" in champ and "单项冠军产品" in champ and "合并" in champ
+    assert "以前以“单项冠军产品”获评" in champ  # whether product holders count is addressed
+    patent = GLOSSARY["valid_patent"].text
+    for right in ("国防专利", "植物新品种", "国家级农作物品种", "国家新药", "国家一级中药保护品种", "集成电路布图设计专有权"):
+        assert right in patent and right in GLOSSARY["patent_holdings"].text, right
+    energy = GLOSSARY["energy_reduction"].text
+    assert "只计算集群内的工业企业" in energy and "0.1229" in energy and "GB/T 2589-2020" in energy
+    assert "上海市生态环境部门公布" in GLOSSARY["co2_intensity"].text
+    assert "取用新水量" in GLOSSARY["water_reuse"].text and "水费单" in GLOSSARY["water_reuse"].text
