@@ -329,3 +329,32 @@ def test_glossary_domain_facts():
     assert "只计算集群内的工业企业" in energy and "0.1229" in energy and "GB/T 2589-2020" in energy
     assert "上海市生态环境部门公布" in GLOSSARY["co2_intensity"].text
     assert "取用新水量" in GLOSSARY["water_reuse"].text and "水费单" in GLOSSARY["water_reuse"].text
+
+
+# -- the report year: the one due next; the form's edition named -----------------------------------------
+@pytest.mark.parametrize("today, year", [
+    ("2026-12-06", 2026), ("2027-01-15", 2026), ("2027-04-10", 2026), ("2027-04-11", 2027), ("2026-04-10", 2025),
+])
+def test_a_new_report_defaults_to_the_year_due_next(today, year):
+    from datetime import date
+
+    for form in ("annual", "district"):
+        assert load_flow(form).year_due(date.fromisoformat(today)) == year
+
+
+def test_the_edition_and_due_day_are_data_and_new_says_them(store, capsys):
+    from datetime import date
+
+    from assistant.frontends.cli import main
+
+    flow = load_flow("annual")
+    assert flow.edition == "沪经信企〔2024〕190号" and (flow.due.month, flow.due.day) == (4, 10)
+    assert "沪经信企〔2024〕190号" in flow.edition_note() and "--forms" in flow.edition_note()
+    assert main(["new", "--form", "annual"]) == 0
+    out, err = capsys.readouterr()
+    session = store.load(out.strip())
+    assert session.year == flow.year_due(date.today())  # not the edition's own 2023
+    assert f"{session.year} 年度" in err and "沪经信企〔2024〕190号" in err and "--forms" in err and "--year" in err
+    assert main(["new", "--form", "annual", "--year", "2023"]) == 0
+    out, err = capsys.readouterr()
+    assert store.load(out.strip()).year == 2023 and "另一年度请加 --year" not in err

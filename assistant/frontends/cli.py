@@ -151,8 +151,8 @@ def cmd_forms(args: argparse.Namespace) -> int:
         if flow is None:
             rows.append({"id": fid, "broken": True, "error": bad.get(fid, ""), "folder": folder})
             continue
-        rows.append({"id": fid, "key": flow.key, "name": flow.describe(), "title": flow.form_title(flow.default_year),
-                     "default_year": flow.default_year, "folder": folder})
+        rows.append({"id": fid, "key": flow.key, "name": flow.describe(), "title": flow.form_title(flow.year_due()),
+                     "default_year": flow.year_due(), "edition": flow.edition, "folder": folder})
     if args.json:
         _out(json.dumps(rows, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -161,7 +161,8 @@ def cmd_forms(args: argparse.Namespace) -> int:
         if r.get("broken"):
             _out(f"{'（无法使用）':<12} 编号 {r['id']}{where}：" + r["error"].replace("\n", "\n    "))
             continue
-        _out(f"{r['key']:<12} {r['name']}：{r['title']}（编号 {r['id']}，默认年度 {r['default_year']}）{where}")
+        edition = f"，{r['edition']}通知的版本" if r.get("edition") else ""
+        _out(f"{r['key']:<12} {r['name']}：{r['title']}（编号 {r['id']}，默认年度 {r['default_year']}{edition}）{where}")
     return EXIT_OK
 
 
@@ -220,7 +221,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     from assistant.form.validate import check_text
 
     flow = load_flow(args.form)
-    year = args.year or flow.default_year
+    year = args.year or flow.year_due()
     title = args.title or flow.short_name
     try:
         check_text(title)  # bytes that are not UTF-8 in argv arrive as lone surrogates
@@ -236,7 +237,10 @@ def cmd_new(args: argparse.Namespace) -> int:
             raise CliError(f"--from-reports 只用于由各集群报告汇总的表单：{names}。", EXIT_USAGE) from None
     else:
         session = _store().create(flow.form, title, year)
-    _out(session.id)
+    _out(session.id)  # stdout: the id alone, for scripts; what was made and from which edition on stderr
+    _err(f"已新建 {session.year} 年度的{flow.short_name}（{flow.form_title(session.year)}）。"
+         + ("" if args.year or args.from_reports else "年度按下一次要报送的年度确定，另一年度请加 --year。")
+         + flow.edition_note())
     return EXIT_OK
 
 
@@ -523,7 +527,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.frontends.ask import run_ask
 
-    return run_ask(args.id, form=args.form)  # None: the first form `filing forms` lists
+    if args.id and args.year:
+        raise CliError("--year 只在新建会话时使用；已有会话的年度不变。", EXIT_USAGE)
+    return run_ask(args.id, form=args.form, year=args.year)  # None: the first form `filing forms` lists
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -630,7 +636,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--form", type=_form_arg, metavar="简称", help=form_help)
     sp.add_argument("--title", metavar="标题", help="会话标题（便于在列表中辨认）")
     sp.add_argument("--year", type=_year_arg, metavar="年度",
-                    help="填报年度（2000–2100），默认为表单定义的年度；用 --from 时默认为上年的下一年")
+                    help="填报年度（2000–2100），默认为下一次要报送的年度（报告在次年 4 月 10 日前报送：截止日之前为上一年度，之后为当年）；用 --from 时默认为上年的下一年")
     sp.add_argument("--from", dest="from_", metavar="上年报告",
                     help="上年的会话编号或导出的 JSON 报告：沿用名称、机构、联系人、主导产业、平台和名单（逐项确认），"
                          "上年数字作为计算增速的基数")
@@ -687,6 +693,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("ask", "用逐条提问的简洁模式填写（适合 SSH、读屏软件）", cmd_ask)
     sp.add_argument("id", nargs="?", metavar="会话编号", help="会话编号（不填则新建）")
     sp.add_argument("--form", type=_form_arg, metavar="简称", help=form_help + "，新建时用；默认为列出的第一个")
+    sp.add_argument("--year", type=_year_arg, metavar="年度", help="新建时的填报年度，默认为下一次要报送的年度（同 `filing new`）")
 
     sp = add("import", "从 Excel（.xlsx）或 CSV 导入名单", cmd_import)
     sp.add_argument("id", metavar="会话编号", help="会话编号")
