@@ -199,6 +199,10 @@ class FormSubmission:
     what: str = ""
     seal: str = ""
     also: list[str] = field(default_factory=list)
+    to: str = ""  # where this form goes (default: the notice's recipient)
+    when: str = ""  # by when (default: the notice's deadline)
+    items: list[str] | None = None  # the form's own steps (default: the notice's items)
+    evidence: list[str] = field(default_factory=list)  # supporting documents the form's instructions ask for
 
 
 class Layout:
@@ -391,6 +395,7 @@ class Submission:
     deadline: str = ""
     contact: str = ""
     items: list[str] = field(default_factory=list)
+    evidence_title: str = ""  # the heading over a form's supporting documents
 
 
 _MODELS: dict[str, type] = {
