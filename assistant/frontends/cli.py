@@ -636,7 +636,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--form", type=_form_arg, metavar="简称", help=form_help)
     sp.add_argument("--title", metavar="标题", help="会话标题（便于在列表中辨认）")
     sp.add_argument("--year", type=_year_arg, metavar="年度",
-                    help="填报年度（2000–2100），默认为下一次要报送的年度（报告在次年 4 月 10 日前报送：截止日之前为上一年度，之后为当年）；用 --from 时默认为上年的下一年")
+                    help="填报年度（2000–2100），默认为下一次要报送的年度（报告在次年 4 月 10 日前报送："
+                         "截止日之前为上一年度，之后为当年）；用 --from 时默认为上年的下一年")
     sp.add_argument("--from", dest="from_", metavar="上年报告",
                     help="上年的会话编号或导出的 JSON 报告：沿用名称、机构、联系人、主导产业、平台和名单（逐项确认），"
                          "上年数字作为计算增速的基数")
@@ -693,7 +694,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("ask", "用逐条提问的简洁模式填写（适合 SSH、读屏软件）", cmd_ask)
     sp.add_argument("id", nargs="?", metavar="会话编号", help="会话编号（不填则新建）")
     sp.add_argument("--form", type=_form_arg, metavar="简称", help=form_help + "，新建时用；默认为列出的第一个")
-    sp.add_argument("--year", type=_year_arg, metavar="年度", help="新建时的填报年度，默认为下一次要报送的年度（同 `filing new`）")
+    sp.add_argument("--year", type=_year_arg, metavar="年度",
+                    help="新建时的填报年度，默认为下一次要报送的年度（同 `filing new`）")
 
     sp = add("import", "从 Excel（.xlsx）或 CSV 导入名单", cmd_import)
     sp.add_argument("id", metavar="会话编号", help="会话编号")

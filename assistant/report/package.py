@@ -144,7 +144,8 @@ def _checklist(engine: Engine, sub: dict[str, Any], files: list[Path], draft: bo
     when = str(form.get("when") or "{deadline}").format(**values)
     lines = [f"依据：{sub['notice']}", f"报送单位：{form['who']}" + (f"（{who}）" if who else ""),
              f"报送至：{to}", f"报送时间：{when}"]
-    steps = form.get("items") if form.get("items") is not None else sub["items"]
+    own = form.get("items")
+    steps: list[Any] = own if own is not None else sub["items"]
     items = [str(i).format(**values) for i in steps] + [str(i).format(**values) for i in form.get("also", [])]
     evidence = [str(i).format(**values) for i in form.get("evidence", [])]
     listed = [(p.name, p.stat().st_size, _sha256(p)) for p in files]
