@@ -40,7 +40,8 @@ def test_overview_rows_flags_and_problems(tmp_path):
     flow = load_flow("annual_report")
     conditions = {r.criterion.label: r for r in flow.rules if r.criterion}
     assert len(conditions) >= 6
-    col = {label: f"参考：{label}" for label in conditions}
+    col = {label: f"{r.criterion.kind}：{label}" for label, r in conditions.items()}
+    assert col["无较大及以上事故"] == "否决事项：无较大及以上事故" and col["总产值≥40亿元"] == "参考：总产值≥40亿元"
     # By hand: sample A meets everything (128.6 亿 ≥ 40, 82.5 % ≥ 70, 2 小巨人, …).
     assert all(body["a.json"][c] == MET for c in col.values())
     assert body["a.json"]["未达到的参考项数"] == 0

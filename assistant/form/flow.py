@@ -145,6 +145,7 @@ class Criterion:
     label: str  # short heading for an overview column
     text: str  # the condition as the rule-maker words it
     unmet: str = "未达到参考值"  # how the overview and the district roll-up say a report falls short of it
+    kind: str = "参考"  # what the overview's column heading calls it (a reference value, a veto item)
 
 
 @dataclass

@@ -101,7 +101,7 @@ def build(paths: list[Path]) -> Overview:
             rules = [r for r in flow.rules if r.criterion is not None]
             headers = ["文件", *(engine.label(q) for q in name_qs), "年度",
                        *(_heading(engine, q) for q in num_qs),
-                       *(f"参考：{r.criterion.label}" for r in rules), "未达到的参考项数", "必须修改的问题数"]
+                       *(f"{r.criterion.kind}：{r.criterion.label}" for r in rules), "未达到的参考项数", "必须修改的问题数"]
         elif engine.flow.form != flow.form:
             problems.append((where, "", "无效报告", "", f"这是“{engine.flow.short_name}”，不是“{flow.short_name}”，未列入概览。"))
             continue
