@@ -358,3 +358,10 @@ def test_the_edition_and_due_day_are_data_and_new_says_them(store, capsys):
     assert main(["new", "--form", "annual", "--year", "2023"]) == 0
     out, err = capsys.readouterr()
     assert store.load(out.strip()).year == 2023 and "另一年度请加 --year" not in err
+
+
+def test_the_targets_table_is_the_yearly_review():
+    text = GLOSSARY["target_actual"].text
+    assert "年度动态管理" in text and "304号" in text and "三年发展规划" in text
+    assert "同一个指标、同一个单位" in text and "一年增速" in text
+    assert "designation_thresholds" in FLOW["targets"].help
