@@ -479,3 +479,15 @@ def test_rd_expense_above_revenue_is_a_warning_and_the_row_still_counts(store, t
     got = {p.qid: p.value for p in result.proposals}
     rd = sum((D(r["rd_expense"]) for r in rows if sme(r)), D(0))
     assert got["rd_expense"] == r2(rd)  # the row is in the sum
+
+
+def test_an_sme_designation_on_a_large_enterprise_is_said(store, tmp_path):
+    """创新型 / 专精特新 / 小巨人 are SME designations: a row saying 否 to 是否中小企业 and 是 to one of them
+    is named (the data still counts; the report's designation counts are checked against the SME count)."""
+    rows = [dict(r) for r in ENTERPRISES]
+    rows[0].update(is_specialized="是")  # enterprise 1 is not an SME; row 2
+    result = propose(new_engine(store), [fill_workbook(tmp_path / "采集表.xlsx", rows)])
+    said = [w for w in result.warnings if "中小企业才有的称号" in w]
+    assert len(said) == 1 and "第 2 行" in said[0] and "示例企业01有限公司" in said[0]
+    clean = propose(new_engine(SessionStore()), [fill_workbook(tmp_path / "b.xlsx", ENTERPRISES)])
+    assert not [w for w in clean.warnings if "中小企业才有的称号" in w]

@@ -272,6 +272,7 @@ class Check:
     pairs: list[str] | None = None
     apart: list[str] | None = None
     unique: list[str] | None = None
+    only: list[str] | None = None
     message: str
     where: Where | None = None
     factor: Number = 1000
