@@ -311,6 +311,8 @@ def test_glossary_domain_facts():
     cluster = GLOSSARY["cluster"].text
     assert "行业协会或集群运营机构申报" in cluster and "区主管部门初审和推荐" in cluster
     assert "行业协会或集群运营机构申报" in GLOSSARY["district_authority"].text
+    route = GLOSSARY["submission"].text
+    assert "区的中小企业主管部门" in route and "考核意见" in route and "附件2" in route and "4 月 10 日" in route
     cap = GLOSSARY["rd_other_cap"]
     assert "全部研发项目合并计算" in cap.text and "2021年第28号" in cap.text + cap.source
     rate = GLOSSARY["rd_commissioned"]
