@@ -249,7 +249,7 @@ def questions_json(form: str, year: int | None = None) -> list[dict[str, Any]]:
     from assistant.form.flow import fill
 
     flow = load_flow(form)
-    year = year or flow.default_year
+    year = year or flow.year_due()  # worded for the report a new session would be
     out = []
     for q in flow.questions:
         item: dict[str, Any] = {
