@@ -72,7 +72,21 @@ def _spec(form: str) -> dict[str, Any]:
 @cache
 def _env() -> Any:
     # The bounded sandbox, no autoescape (the output is plain text): answers are data, never template code.
-    return environment(trim_blocks=True, lstrip_blocks=True, filters={"prose": prose_text, "clause": clause})
+    return environment(trim_blocks=True, lstrip_blocks=True,
+                       filters={"prose": prose_text, "clause": clause, "cn": chinese_ordinal})
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_ordinal(n: Any) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 (一是……；十二是……); beyond 99 as digits."""
+    k = int(n)
+    if not 0 < k < 100:
+        return str(k)
+    tens, ones = divmod(k, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
+    return head + (_DIGITS[ones] if ones else "")
 
 
 # -- figures as a government report writes them ----------------------------------------------------
@@ -274,8 +288,11 @@ def _unmet(engine: Engine, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         how = (spec.get("rows") or {}).get(row.get(by))
         lower = isinstance(how, dict) and how.get("better") == "lower"
         t, a = _cell_figure(row.get(target_col)), _cell_figure(row.get(into))
+        if t is not None and a is not None and {t[0], a[0]} == {"下降", "上升"}:
+            a = (t[0], -a[1], a[2])  # 目标下降3%，完成上升1.50%: a fall of -1.50%
         if t is None or a is None or t[0] != a[0] or t[2] != a[2]:
             continue
+        lower = lower and t[0] not in ("下降", "降低", "减少")  # 下降5%: the fall is the figure, more is better
         if (a[1] > t[1]) if lower else (a[1] < t[1]):
             out.append({k: prose_text(v) if isinstance(v, str) else v for k, v in row.items()})
     return out
