@@ -313,3 +313,97 @@ def test_a_figure_in_a_narrative_without_a_template_is_corrected_by_draft_too(st
     assert "整段重新起草" not in reply.messages[-1] and "只改这 1 句" in reply.messages[-1]
     conv.handle("1")
     assert session.answers["accident_detail"] == "当年集群总产值 97.00 亿元，未受影响。"
+
+
+# -- guided sub-questions, 公文 figures, and `filing draft` ------------------------------------------------
+def test_draft_on_problems_works_on_a_complete_report(store):
+    """The issue's case: 起草 on 四、存在问题 of a complete report said 已填的答案还不足以起草; now the figures'
+    problems and the operator's own (from the sub-question) are drafted, never a check message."""
+    answers = {k: v for k, v in sample_answers().items() if k != "problems"}
+    session = make_session(store, "annual", answers)
+    conv = Conversation(Engine.for_session(session))
+    conv.engine.jump("problems")
+    reply = conv.handle("起草")
+    said = reply.messages[0].split("：\n", 1)[1]  # the draft itself
+    assert "不足以起草" not in reply.messages[0] and "一是外商直接投资额同比下降2.5%" in said
+    assert "二是高端人才供给不足，主要原因是园区周边住房和配套服务不足" in said
+    assert "请核对" not in said and "仅作提示" not in said
+
+
+def test_draft_offers_the_parts_sub_questions_first_and_uses_their_answers(store):
+    answers = {k: v for k, v in sample_answers().items() if k not in (*NARRATIVE, "key_work_items")}
+    session = make_session(store, "annual", answers)
+    conv = Conversation(Engine.for_session(session))
+    e = conv.engine
+    e.jump("key_work")
+    reply = conv.handle("起草")  # nothing in the figures is a piece of work done: nothing is invented
+    assert "助手不替您编写" in reply.messages[0] and "重点工作（要点）" in reply.messages[0]
+    e.jump("overview")
+    session.answers.pop("overview_brand")
+    reply = conv.handle("起草")
+    assert "先回答“品牌活动（总体情况）”等 1 个小问题，再起草" in reply.messages[-1]
+    reply = conv.handle("3")
+    assert e.current().id == "overview_brand" and "回到“一、集群发展总体情况”再输入“起草”" in reply.messages[0]
+    assert session.drafts["overview"].startswith("上海浦江示例")  # the draft waits in the editor
+    conv.handle("举办传感器创新大赛，参赛团队86个")
+    assert e.current().id == "overview_standing" or e.current().id == "overview"
+    e.jump("overview")
+    reply = conv.handle("起草")
+    assert "品牌建设方面，举办传感器创新大赛，参赛团队86个。" in reply.messages[0]
+
+
+def test_the_problems_sub_question_shows_what_the_figures_already_say(store):
+    answers = {k: v for k, v in sample_answers().items() if k not in (*NARRATIVE, "problems_items")}
+    answers["leading_output_growth"] = "-3.2"
+    conv = Conversation(Engine.for_session(make_session(store, "annual", answers)))
+    conv.engine.jump("problems_items")
+    offer = "\n".join(conv.view().offer)
+    assert "起草“四、存在问题”时会写入" in offer and "主导产业产值同比下降3.2%" in offer
+    assert "从已填的数字看" in conv.view().text()
+
+
+def test_a_changed_sub_answer_flags_the_adopted_draft_and_redraw_keeps_its_facts(store):
+    session, conv = _adopted(store, "key_work")
+    e = conv.engine
+    assert "二是建设公共测试服务平台，68家企业参与或受益，全年服务企业120家次；" in session.answers["key_work"]
+    rows = [dict(r) for r in session.answers["key_work_items"]]
+    rows[1]["result"] = "全年服务企业150家次"
+    e.set("key_work_items", rows, advance=False)
+    assert [f.qid for f in _narrative(e)] == ["key_work"]
+    fix = drafts.redraw(e, "key_work")
+    assert fix is not None and "全年服务企业150家次" in fix.text and "全年服务企业120家次" not in fix.text
+    assert "一是强链补链，引进晶圆级封装项目2个" in fix.text  # the other facts stay
+    assert [new for _old, new in fix.changes] == [
+        "二是建设公共测试服务平台，68家企业参与或受益，全年服务企业150家次；"]  # just the sentence that changed
+
+
+@pytest.mark.parametrize("value, want", [("128.60", "128.6"), ("35600.00", "35600"), ("-3.20", "-3.2"),
+                                         ("0.00", "0"), ("12.35", "12.35"), ("100", "100")])
+def test_figures_in_running_text_drop_trailing_zeros(value, want):
+    from decimal import Decimal
+    assert drafts.plain_number(Decimal(value)) == want
+
+
+def test_running_text_has_no_space_between_figures_and_words():
+    assert drafts.prose_spacing("2023 年集群总产值 128.6 亿元，企业 326 家") == "2023年集群总产值128.6亿元，企业326家"
+    assert drafts.prose_spacing("MEMS 压力传感器") == "MEMS 压力传感器"  # Latin words keep their space
+    assert drafts.prose_text("35600.00 万元") == "35600万元" and drafts.prose_text("下降 3.60%") == "下降3.6%"
+    assert [drafts.chinese_ordinal(n) for n in (1, 10, 11, 20, 23)] == ["一", "十", "十一", "二十", "二十三"]
+
+
+def test_filing_draft_prints_the_drafts_and_changes_nothing(store, capsys):
+    from assistant.frontends.cli import main
+
+    session = make_session(store, "annual")
+    path = store.path(session.id)
+    before = path.read_bytes()
+    assert main(["draft", session.id, "--part", "四"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("【四、存在问题】\n一是外商直接投资额同比下降2.5%") and "【一、" not in out
+    assert path.read_bytes() == before
+    assert main(["draft", session.id, "--part", "存在问题", "--json"]) == 0
+    assert '"id": "problems"' in capsys.readouterr().out
+    assert main(["draft", session.id]) == 0
+    assert capsys.readouterr().out.count("【") == 6
+    assert main(["draft", session.id, "--part", "九"]) == 1
+    assert "没有“九”这一段" in capsys.readouterr().err

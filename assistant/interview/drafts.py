@@ -421,10 +421,11 @@ def _quoted(v: Values, log: list[tuple[str, str, int]], sentences: list[str]) ->
         if seen is None:
             continue
         needles = _needles(kind, *seen)
-        hit = next((i for i in range(at, len(sentences)) if any(_has(sentences[i], nd) for nd in needles)), None)
+        hits = [i for i in range(at, len(sentences)) if any(_has(sentences[i], nd) for nd in needles)]
+        hits = hits if kind == ROWS else hits[:1]  # a table's rows are written over several sentences
         key = (kind, source)
-        where.setdefault(key, set()).update({hit} if hit is not None else {at} if at < len(sentences) else set())
-        printed[key] = printed.get(key, False) or hit is not None
+        where.setdefault(key, set()).update(hits or ({at} if at < len(sentences) else set()))
+        printed[key] = printed.get(key, False) or bool(hits)
     out = []
     for (kind, source), idx in where.items():
         if idx:
@@ -501,6 +502,9 @@ def _needles(kind: str, value: Any, shown: str) -> list[str]:
         return [x for x in value if x]
     if kind == TOTAL:
         return [shown]
+    if kind == ROWS and isinstance(value, list):  # a table's cells as a sentence writes them (short words say little)
+        cells = {str(v) for row in value if isinstance(row, dict) for v in row.values() if v}
+        return sorted({c for cell in cells for c in (cell, prose_text(cell)) if len(c) >= 4}, key=len, reverse=True)
     return []
 
 
@@ -869,7 +873,8 @@ def redraw(engine: Engine, qid: str) -> Redraw | None:
             if best is not None:
                 used.add(best)
             out.append(lead + new + trail if new else ("\n" if "\n" in trail else ""))
-            changes.append((core, new))
+            if new != core:  # a sentence quoting the table but none of what changed is drawn the same
+                changes.append((core, new))
             continue
         # the operator's own words: the figure is replaced where that keeps the sentence true
         new_piece, by_hand = piece, False
