@@ -281,8 +281,9 @@ def _unmet(engine: Engine, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows of the targets table whose 完成值 falls short of the 目标值: both one figure with the same words and
     unit, compared the way the drafts file says is better for that indicator (`better: lower` for 排放)."""
     spec = _spec(engine.session.form).get("targets_actual") or {}
-    by, into = spec.get("by"), spec.get("into")
-    target_col = spec.get("target")
+    by, into, target_col = str(spec.get("by") or ""), str(spec.get("into") or ""), str(spec.get("target") or "")
+    if not (by and into and target_col):
+        return []
     out = []
     for row in rows:
         how = (spec.get("rows") or {}).get(row.get(by))
@@ -929,7 +930,7 @@ def targets_actual(engine: Engine) -> tuple[str, list[dict[str, Any]]] | None:
         pattern = how.get("as", "{}")
         if num < 0 and how.get("negative"):
             pattern, shown = how["negative"], shown.lstrip("-")
-        elif num < 0 and "{}" != pattern:
+        elif num < 0 and pattern != "{}":
             continue  # "下降 -1.50%": a word that the sign contradicts is never written
         cell = pattern.format(shown)
         target = _cell_figure(row.get(spec.get("target")))
