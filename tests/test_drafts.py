@@ -407,3 +407,18 @@ def test_filing_draft_prints_the_drafts_and_changes_nothing(store, capsys):
     assert capsys.readouterr().out.count("【") == 6
     assert main(["draft", session.id, "--part", "九"]) == 1
     assert "没有“九”这一段" in capsys.readouterr().err
+
+
+def test_a_record_kept_before_drafts_wrote_公文_figures_is_not_flagged(store):
+    """A quote stored by an earlier version (128.60 亿元) of an unchanged answer is the same figure: no warning."""
+    from assistant.session.quotes import Quote
+
+    answers = {**{k: v for k, v in sample_answers().items() if k not in NARRATIVE},
+               "overview": "2023 年集群总产值 128.60 亿元。"}
+    session = make_session(store, "annual", answers)
+    session.quotes["overview"] = [Quote("total_output", "answer", "128.60 亿元", "128.60 亿元",
+                                        ("2023 年集群总产值 128.60 亿元。",))]
+    engine = Engine.for_session(session)
+    assert _narrative(engine) == []
+    engine.set("total_output", "97", advance=False)
+    assert "128.60 亿元" in _narrative(engine)[0].message
