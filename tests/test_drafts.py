@@ -422,3 +422,11 @@ def test_a_record_kept_before_drafts_wrote_公文_figures_is_not_flagged(store):
     assert _narrative(engine) == []
     engine.set("total_output", "97", advance=False)
     assert "128.60 亿元" in _narrative(engine)[0].message
+
+
+def test_a_target_for_next_year_is_not_read_as_this_years_figure(store):
+    """The plan's 目标是单位工业产值能耗下降3% is aimed at, not a figure of the report's year: no warning."""
+    answers = {k: v for k, v in sample_answers().items() if k not in NARRATIVE}
+    answers.update(energy_reduction="-1.5", next_plan="2024年，集群将重点做好以下工作：一是推广数字化车间；"
+                   "二是实施节能技改，目标是单位工业产值能耗下降3%。", key_work="力争单位工业产值能耗下降3%。")
+    assert _narrative(Engine.for_session(make_session(store, "annual", answers))) == []

@@ -62,6 +62,7 @@ _YEAR = re.compile(r"(\d{4})\s*年")
 # A phrase preceded by an ideograph is part of a longer word (专精特新企业数量 is not 企业数量), except these.
 _BEFORE_OK = set("年的有和及与为是其")
 _OTHER_TIME = ("上年", "去年", "前年", "上一年", "同期", "往年", "明年", "下一年")
+_TARGET = ("目标", "力争", "争取", "计划", "预计")  # a figure aimed at, not the year's result
 
 
 def _spec(form: str) -> dict[str, Any]:
@@ -705,8 +706,9 @@ def _mismatches(engine: Engine, qid: str, text: str) -> list[Flag]:
             continue  # inside a longer word
         sentence_start = max(text.rfind(ch, 0, start) for ch in _ENDS + "\n") + 1
         head = text[sentence_start:start]
-        years = _YEAR.findall(head)
-        if (years and int(years[-1]) != engine.year) or any(w in head[-6:] for w in _OTHER_TIME):
+        years = _YEAR.findall(text[text.rfind("\n", 0, start) + 1:start])  # the paragraph's year so far
+        if (years and int(years[-1]) != engine.year) or any(w in head[-6:] for w in _OTHER_TIME) \
+                or any(w in head[-8:] for w in _TARGET):
             continue
         link = re.match(_LINK, text[end:])
         pos = link_end = end + (link.end() if link else 0)
