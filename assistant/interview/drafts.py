@@ -29,7 +29,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import InputError
-from assistant.form.catalog import load_flow, package
+from assistant.form.catalog import FormNotFound, load_flow, package
 from assistant.form.expr import count_chars
 from assistant.form.flow import fill
 from assistant.form.parse import (
@@ -66,8 +66,12 @@ _TARGET = ("目标", "力争", "争取", "计划", "预计")  # a figure aimed a
 
 
 def _spec(form: str) -> dict[str, Any]:
-    """The drafts file (templates/<form>.drafts.yaml, checked with the form's package); {} when none."""
-    return package(form).drafts
+    """The drafts file (templates/<form>.drafts.yaml, checked with the form's package); {} when none (also for
+    a flow built in memory, which has no package)."""
+    try:
+        return package(form).drafts
+    except FormNotFound:
+        return {}
 
 
 @cache
