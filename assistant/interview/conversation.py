@@ -132,7 +132,7 @@ class Conversation:
         """What the form's data offers for this question besides typing: a draft, or enterprise data."""
         out = []
         if draftable(self.engine, q.id):
-            out.append("本题可输入“起草”：助手按已填的数字生成一段草稿，您修改后再提交。")
+            out.append("本题可输入“起草”：助手按已填的数字和本段小问题的回答生成一段草稿（不写没有依据的内容），您修改后再提交。")
         spec = load_spec(self.session.form)
         if spec is not None and any(i.question == q.id for i in spec.indicators):
             how = self.files.how if self.files is not None else \
