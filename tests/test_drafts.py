@@ -189,7 +189,7 @@ def test_a_growth_that_turns_negative_is_drawn_again_as_a_fall(store):
     assert "12.4%" in _narrative(e)[0].message and "-3.5%" in _narrative(e)[0].message
     fix = drafts.redraw(e, "achievements")
     assert fix is not None and "主导产业产值同比下降3.5%" in fix.text and "同比增长12.4%" not in fix.text
-    assert "主导产业保持增长" not in fix.text and "主导产业保持增长" in session.answers["achievements"]  # words follow the sign
+    assert "主导产业规模持续扩大" not in fix.text and "主导产业规模持续扩大" in session.answers["achievements"]  # words follow the sign
     # the operator's own sentence with that figure: the words say 增长, so it is left for them to write
     e.set("achievements", "今年主导产业产值同比增长 12.40%，态势良好。", advance=False)
     fix = drafts.redraw(e, "achievements")
@@ -325,7 +325,7 @@ def test_draft_on_problems_works_on_a_complete_report(store):
     conv.engine.jump("problems")
     reply = conv.handle("起草")
     said = reply.messages[0].split("：\n", 1)[1]  # the draft itself
-    assert "不足以起草" not in reply.messages[0] and "一是外商直接投资额同比下降2.5%" in said
+    assert "不足以起草" not in reply.messages[0] and "一是利用外资有所减少，外商直接投资额同比下降2.5%" in said
     assert "二是高端人才供给不足，主要原因是园区周边住房和配套服务不足" in said
     assert "请核对" not in said and "仅作提示" not in said
 
@@ -399,7 +399,7 @@ def test_filing_draft_prints_the_drafts_and_changes_nothing(store, capsys):
     before = path.read_bytes()
     assert main(["draft", session.id, "--part", "四"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("【四、存在问题】\n一是外商直接投资额同比下降2.5%") and "【一、" not in out
+    assert out.startswith("【四、存在问题】\n一是利用外资有所减少，外商直接投资额同比下降2.5%") and "【一、" not in out
     assert path.read_bytes() == before
     assert main(["draft", session.id, "--part", "存在问题", "--json"]) == 0
     assert '"id": "problems"' in capsys.readouterr().out
