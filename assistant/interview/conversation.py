@@ -19,14 +19,12 @@ from assistant.form.parse import NO_WORDS, YES_WORDS, RowsError, Unsure, normali
 from assistant.form.types import of
 from assistant.form.values import choice_options, chosen_index
 from assistant.interview.checks import involved
-from assistant.interview.commands import COMMANDS, Command
+from assistant.interview.commands import COMMANDS, Command, Lazy
 from assistant.interview.drafts import draft_places, draftable, drafted, offer, redraw, remaining_budget, targets_actual
 from assistant.interview.echo import confirm_message, echo_rows, unsure_message
 from assistant.interview.engine import Engine
-from assistant.interview.enterprises import dialog
-from assistant.interview.enterprises.columns import load_spec
 from assistant.interview.findings import BLOCKING, Finding, blocking
-from assistant.interview.lists import apply_rows, ignored_columns
+from assistant.interview.list_answers import apply_rows, ignored_columns
 from assistant.interview.reply import Item, Reply
 from assistant.interview.view import Choices, FindingView, PendingView, QuestionView, build
 from assistant.interview.words import AS_ANSWER, AS_COMMAND, CARRY_WORDS, WORDS_HELP
@@ -46,13 +44,16 @@ from assistant.session.pending import (
 from assistant.session.store import Session
 
 if TYPE_CHECKING:
-    from assistant.interview.enterprises.dialog import Files, Turn
+    from assistant.interview.enterprises.columns import Spec as EnterpriseSpec
+    from assistant.interview.enterprises.line import Files, Turn
 
 __all__ = ["Command", "Conversation", "Item", "Reply"]
 
 
 _PART_NUMBER = re.compile(r"(第)?(\d{1,2}|[一二三四五六七八九十]{1,3})(部分|节|章|部)?")
 _CN_NUMERALS = dict(enumerate("零一二三四五六七八九十", 0)) | {11: "十一", 12: "十二"}
+# The form's enterprise spec: read for the help text only, with the enterprise modules (not on the first screen).
+_enterprise_spec: Lazy[Callable[[str], EnterpriseSpec | None]] = Lazy("assistant.interview.enterprises.columns:load_spec")
 
 
 class Conversation:
@@ -123,7 +124,7 @@ class Conversation:
         out = []
         if draftable(self.engine, q.id):
             out.append("本题可输入“起草”：助手按已填的数字生成一段草稿，您修改后再提交。")
-        spec = load_spec(self.session.form)
+        spec = _enterprise_spec.get()(self.session.form)
         if spec is not None and any(i.question == q.id for i in spec.indicators):
             how = self.files.how if self.files is not None else \
                 "输入“企业数据 文件路径”（企业数据采集表，可用 `filing workbook` 生成）"
@@ -222,7 +223,7 @@ class Conversation:
         p = self.session.pending
         if isinstance(p, Proposals):
             if not COMMANDS.keeps_waiting(raw):  # a chat word while proposals wait: they keep waiting
-                return self.turn_reply(dialog.reply(self.engine, raw))
+                return COMMANDS.run(self, Command("proposals"), q, raw)
         else:
             cmd = COMMANDS.early(self, q, raw)  # 企业数据 with its files
             if cmd is not None:
