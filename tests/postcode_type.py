@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.errors import InputError
 from assistant.form.types import QuestionType
@@ -31,11 +31,11 @@ class PostCode(QuestionType):
             raise InputError(f"“{text.strip()}”不是邮政编码：应为 6 位数字，如 200120。")
         return Parsed(s)
 
-    def stored_problem(self, q: Field, value: Any, fresh: bool) -> str | None:
+    def stored_problem(self, q: Field, value: object, fresh: bool) -> str | None:
         ok = isinstance(value, str) and re.fullmatch(r"\d{6}", value)
         return None if ok else f"应是 6 位邮政编码，实际是{kind_of(value)}"
 
-    def shown(self, q: Field, stored: Any, unit: bool = True) -> str:
+    def shown(self, q: Field, stored: object, unit: bool = True) -> str:
         return f"邮编 {stored}"
 
     def format_line(self, q: Question, text: Callable[[str], str]) -> str:

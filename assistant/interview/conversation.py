@@ -298,7 +298,7 @@ class Conversation:
         msgs = self._echo(q) + ([parsed.note] if parsed.note else []) + e.computed_notes(q.id)
         return self._after_answer(q.id, msgs)
 
-    def submit(self, qid: str, raw: Any, said: str) -> Reply:
+    def submit(self, qid: str, raw: object, said: str) -> Reply:
         """Structured input from a front end's editor (list table, long text): no chat words,
         same parsing and checks as typed text; `said` is what the transcript shows."""
         e = self.engine
@@ -440,7 +440,7 @@ class Conversation:
             choices.append(Keep(label="先保留，稍后再改"))
         return self._offer(qid, "这一处必须修改才能报送。怎么处理？（输入序号）", choices, msgs, said)
 
-    def _findings_about(self, qid: str) -> list[Any]:
+    def _findings_about(self, qid: str) -> list[Finding]:
         return [f for f in self.engine.findings() if f.rule not in ("required", "constraint", "carried")
                 and (qid in self._rule_questions(f.rule) or (bool(f.about) and f.qid == qid))]
 

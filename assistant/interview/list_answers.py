@@ -35,7 +35,7 @@ class ListRows(list[dict[str, Any]]):
         return f"文件中的{names}不是本名单的列，已忽略（没有导入）。"
 
 
-def ignored_columns(rows: Any) -> str:
+def ignored_columns(rows: object) -> str:
     """The note on ignored columns of rows from load_rows ("" for any other list)."""
     return rows.note if isinstance(rows, ListRows) else ""
 
