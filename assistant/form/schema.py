@@ -484,7 +484,7 @@ def _errors(data: Any, errors: list[Any]) -> list[tuple[Loc, str]]:
     return out
 
 
-def problems(kind: str, data: Any, flow: Flow, glossary_ids: set[str] | None) -> list[tuple[Loc, str]]:
+def problems(kind: str, data: object, flow: Flow, glossary_ids: set[str] | None) -> list[tuple[Loc, str]]:
     """What is wrong with one file of the package: (location of the key, message in Chinese)."""
     # pydantic is ~0.2 s of imports: loaded only when a package is checked anew (a cache miss, --check).
     from pydantic import TypeAdapter, ValidationError

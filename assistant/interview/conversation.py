@@ -19,7 +19,7 @@ from assistant.form.parse import NO_WORDS, YES_WORDS, RowsError, Unsure, normali
 from assistant.form.types import of
 from assistant.form.values import choice_options, chosen_index
 from assistant.interview.checks import involved
-from assistant.interview.commands import COMMANDS, Command
+from assistant.interview.commands import COMMANDS, Command, Lazy
 from assistant.interview.drafts import (
     draft_places,
     draftable,
@@ -33,10 +33,8 @@ from assistant.interview.drafts import (
 )
 from assistant.interview.echo import confirm_message, echo_rows, unsure_message
 from assistant.interview.engine import Engine
-from assistant.interview.enterprises import dialog
-from assistant.interview.enterprises.columns import load_spec
 from assistant.interview.findings import BLOCKING, Finding, blocking
-from assistant.interview.lists import apply_rows, ignored_columns
+from assistant.interview.list_answers import apply_rows, ignored_columns
 from assistant.interview.reply import Item, Reply
 from assistant.interview.view import Choices, FindingView, PendingView, QuestionView, build
 from assistant.interview.words import AS_ANSWER, AS_COMMAND, CARRY_WORDS, WORDS_HELP
@@ -56,13 +54,16 @@ from assistant.session.pending import (
 from assistant.session.store import Session
 
 if TYPE_CHECKING:
-    from assistant.interview.enterprises.dialog import Files, Turn
+    from assistant.interview.enterprises.columns import Spec as EnterpriseSpec
+    from assistant.interview.enterprises.line import Files, Turn
 
 __all__ = ["Command", "Conversation", "Item", "Reply"]
 
 
 _PART_NUMBER = re.compile(r"(第)?(\d{1,2}|[一二三四五六七八九十]{1,3})(部分|节|章|部)?")
 _CN_NUMERALS = dict(enumerate("零一二三四五六七八九十", 0)) | {11: "十一", 12: "十二"}
+# The form's enterprise spec: read for the help text only, with the enterprise modules (not on the first screen).
+_enterprise_spec: Lazy[Callable[[str], EnterpriseSpec | None]] = Lazy("assistant.interview.enterprises.columns:load_spec")
 
 
 class Conversation:
@@ -133,7 +134,7 @@ class Conversation:
         out = []
         if draftable(self.engine, q.id):
             out.append("本题可输入“起草”：助手按已填的数字和本段小问题的回答生成一段草稿（不写没有依据的内容），您修改后再提交。")
-        spec = load_spec(self.session.form)
+        spec = _enterprise_spec.get()(self.session.form)
         if spec is not None and any(i.question == q.id for i in spec.indicators):
             how = self.files.how if self.files is not None else \
                 "输入“企业数据 文件路径”（企业数据采集表，可用 `filing workbook` 生成）"
@@ -232,7 +233,7 @@ class Conversation:
         p = self.session.pending
         if isinstance(p, Proposals):
             if not COMMANDS.keeps_waiting(raw):  # a chat word while proposals wait: they keep waiting
-                return self.turn_reply(dialog.reply(self.engine, raw))
+                return COMMANDS.run(self, Command("proposals"), q, raw)
         else:
             cmd = COMMANDS.early(self, q, raw)  # 企业数据 with its files
             if cmd is not None:
@@ -307,7 +308,7 @@ class Conversation:
         msgs = self._echo(q) + ([parsed.note] if parsed.note else []) + e.computed_notes(q.id)
         return self._after_answer(q.id, msgs)
 
-    def submit(self, qid: str, raw: Any, said: str) -> Reply:
+    def submit(self, qid: str, raw: object, said: str) -> Reply:
         """Structured input from a front end's editor (list table, long text): no chat words,
         same parsing and checks as typed text; `said` is what the transcript shows."""
         e = self.engine
@@ -449,7 +450,7 @@ class Conversation:
             choices.append(Keep(label="先保留，稍后再改"))
         return self._offer(qid, "这一处必须修改才能报送。怎么处理？（输入序号）", choices, msgs, said)
 
-    def _findings_about(self, qid: str) -> list[Any]:
+    def _findings_about(self, qid: str) -> list[Finding]:
         return [f for f in self.engine.findings() if f.rule not in ("required", "constraint", "carried")
                 and (qid in self._rule_questions(f.rule) or (bool(f.about) and f.qid == qid))]
 

@@ -657,7 +657,7 @@ def flags(engine: Engine) -> list[Flag]:
     return out
 
 
-def narrative_findings(engine: Engine) -> list[Any]:
+def narrative_findings(engine: Engine) -> list[Finding]:
     """flags as the check's warnings, on the narrative question, about the answer it names."""
     return [Finding(WARNING, f.qid, engine.flow[f.qid].section, f.message, f.rule, about=(f.source,), brief=f.brief)
             for f in flags(engine)]

@@ -23,6 +23,7 @@ from assistant.form.values import NOT_APPLICABLE, show, to_python
 from assistant.interview.checks import check
 from assistant.interview.computed import computed_notes, offer_lines
 from assistant.interview.drafts import figures_say, keep_quotes
+from assistant.interview.findings import Finding
 from assistant.session.store import Session
 
 
@@ -250,7 +251,7 @@ class Engine:
         if self.on_change is not None:
             self.on_change(self.session)
 
-    def parse(self, qid: str, raw: Any) -> Parsed:
+    def parse(self, qid: str, raw: object) -> Parsed:
         """Parse and run the question's own constraint; raises InputError, changes nothing."""
         if qid not in self.flow.by_id:
             raise InputError(f"没有编号为“{shown(qid)}”的问题。")
@@ -291,7 +292,7 @@ class Engine:
         if qid in self.session.quotes:
             keep_quotes(self, qid)
 
-    def answer(self, qid: str, raw: Any, *, advance: bool = True) -> Outcome:
+    def answer(self, qid: str, raw: object, *, advance: bool = True) -> Outcome:
         try:
             parsed = self.parse(qid, raw)
         except InputError as exc:
@@ -407,7 +408,7 @@ class Engine:
                              others + mine, mine))
         return out
 
-    def findings(self) -> list[Any]:
+    def findings(self) -> list[Finding]:
         """What the checks find now (kept until the answers change). The parts that will not fit their page
         are the report's to say (report/model.py: layout_findings, for `filing check`, review and export)."""
         cached = self._checked
