@@ -224,14 +224,14 @@ def _rows(engine: Engine) -> tuple[str, list[dict[str, Any]]] | None:
     return tq.id, [{cid: show_cell(cols[cid], row.get(cid)) for cid in cols} for row in engine.value(tq.id) or tq.preset_rows]
 
 
-def _asked(form: str) -> dict[str, list[str]]:
+def guided_questions(form: str) -> dict[str, list[str]]:
     """narrative id → its guided sub-questions (the drafts file's `asks`)."""
     return {k: list(v or []) for k, v in (_spec(form).get("asks") or {}).items()}
 
 
 def sub_questions(engine: Engine, qid: str) -> list[str]:
     """The guided sub-questions a part is drafted from, that apply now."""
-    return [x for x in _asked(engine.session.form).get(qid, [])
+    return [x for x in guided_questions(engine.session.form).get(qid, [])
             if x in engine.flow.by_id and engine.is_askable(engine.flow[x])]
 
 
@@ -243,7 +243,7 @@ def _sub_rows(engine: Engine, q: Question, value: Any) -> list[dict[str, str | N
 
 def values(engine: Engine, without: frozenset[str] = frozenset()) -> Values:
     out = Values()
-    subs = {x for xs in _asked(engine.session.form).values() for x in xs}
+    subs = {x for xs in guided_questions(engine.session.form).values() for x in xs}
     for q in engine.flow.questions:
         value = _readable(engine, q) if q.id not in without else None
         if value is None:
@@ -446,10 +446,10 @@ def figures_say(engine: Engine, qid: str) -> list[str]:
     spec = _spec(engine.session.form)
     if qid not in (spec.get("shows_figures") or []):
         return []
-    part = next((p for p, subs in _asked(engine.session.form).items() if qid in subs), None)
+    part = next((p for p, subs in guided_questions(engine.session.form).items() if qid in subs), None)
     if part is None or part not in engine.flow.by_id:
         return []
-    text = drafted(engine, part, frozenset(_asked(engine.session.form)[part])).text
+    text = drafted(engine, part, frozenset(guided_questions(engine.session.form)[part])).text
     if not text:
         return []
     return [f"从已填的数字看，起草“{engine.label(part)}”时会写入：{text}"]
