@@ -151,8 +151,8 @@ def cmd_forms(args: argparse.Namespace) -> int:
         if flow is None:
             rows.append({"id": fid, "broken": True, "error": bad.get(fid, ""), "folder": folder})
             continue
-        rows.append({"id": fid, "key": flow.key, "name": flow.describe(), "title": flow.form_title(flow.default_year),
-                     "default_year": flow.default_year, "folder": folder})
+        rows.append({"id": fid, "key": flow.key, "name": flow.describe(), "title": flow.form_title(flow.year_due()),
+                     "default_year": flow.year_due(), "edition": flow.edition, "folder": folder})
     if args.json:
         _out(json.dumps(rows, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -161,7 +161,8 @@ def cmd_forms(args: argparse.Namespace) -> int:
         if r.get("broken"):
             _out(f"{'（无法使用）':<12} 编号 {r['id']}{where}：" + r["error"].replace("\n", "\n    "))
             continue
-        _out(f"{r['key']:<12} {r['name']}：{r['title']}（编号 {r['id']}，默认年度 {r['default_year']}）{where}")
+        edition = f"，{r['edition']}通知的版本" if r.get("edition") else ""
+        _out(f"{r['key']:<12} {r['name']}：{r['title']}（编号 {r['id']}，默认年度 {r['default_year']}{edition}）{where}")
     return EXIT_OK
 
 
@@ -220,7 +221,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     from assistant.form.validate import check_text
 
     flow = load_flow(args.form)
-    year = args.year or flow.default_year
+    year = args.year or flow.year_due()
     title = args.title or flow.short_name
     try:
         check_text(title)  # bytes that are not UTF-8 in argv arrive as lone surrogates
@@ -236,7 +237,10 @@ def cmd_new(args: argparse.Namespace) -> int:
             raise CliError(f"--from-reports 只用于由各集群报告汇总的表单：{names}。", EXIT_USAGE) from None
     else:
         session = _store().create(flow.form, title, year)
-    _out(session.id)
+    _out(session.id)  # stdout: the id alone, for scripts; what was made and from which edition on stderr
+    _err(f"已新建 {session.year} 年度的{flow.short_name}（{flow.form_title(session.year)}）。"
+         + ("" if args.year or args.from_reports else "年度按下一次要报送的年度确定，另一年度请加 --year。")
+         + flow.edition_note())
     return EXIT_OK
 
 
@@ -245,7 +249,7 @@ def questions_json(form: str, year: int | None = None) -> list[dict[str, Any]]:
     from assistant.form.flow import fill
 
     flow = load_flow(form)
-    year = year or flow.default_year
+    year = year or flow.year_due()  # worded for the report a new session would be
     out = []
     for q in flow.questions:
         item: dict[str, Any] = {
@@ -467,6 +471,22 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_draft(args: argparse.Namespace) -> int:
+    """The drafts 起草 would offer now, printed; nothing in the session changes."""
+    from assistant.interview.drafts import current_drafts, empty_note
+    from assistant.interview.engine import Engine
+
+    engine = Engine.for_session(_load(args.id))
+    found = current_drafts(engine, args.part)
+    if args.json:
+        _out(json.dumps([{"id": q, "label": label, "text": text} for q, label, text in found],
+                        ensure_ascii=False, indent=2))
+        return EXIT_OK
+    blocks = [f"【{label}】\n{text or '（没有可起草的内容）' + chr(10) + empty_note(engine, q)}" for q, label, text in found]
+    _out("\n\n".join(blocks) if blocks else "本表没有可以起草的段落。")
+    return EXIT_OK
+
+
 def cmd_preview(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -523,7 +543,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.frontends.ask import run_ask
 
-    return run_ask(args.id, form=args.form)  # None: the first form `filing forms` lists
+    if args.id and args.year:
+        raise CliError("--year 只在新建会话时使用；已有会话的年度不变。", EXIT_USAGE)
+    return run_ask(args.id, form=args.form, year=args.year)  # None: the first form `filing forms` lists
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -717,7 +739,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--form", type=_form_arg, metavar="简称", help=form_help)
     sp.add_argument("--title", metavar="标题", help="会话标题（便于在列表中辨认）")
     sp.add_argument("--year", type=_year_arg, metavar="年度",
-                    help="填报年度（2000–2100），默认为表单定义的年度；用 --from 时默认为上年的下一年")
+                    help="填报年度（2000–2100），默认为下一次要报送的年度（报告在次年 4 月 10 日前报送："
+                         "截止日之前为上一年度，之后为当年）；用 --from 时默认为上年的下一年")
     sp.add_argument("--from", dest="from_", metavar="上年报告",
                     help="上年的会话编号或导出的 JSON 报告：沿用名称、机构、联系人、主导产业、平台和名单（逐项确认），"
                          "上年数字作为计算增速的基数")
@@ -749,6 +772,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("preview", "在终端预览报告", cmd_preview)
     sp.add_argument("id", metavar="会话编号", help="会话编号")
 
+    sp = add("draft", "打印第七部分各段现在“起草”会给出的草稿（不改动会话，供脚本和审阅）", cmd_draft)
+    sp.add_argument("id", metavar="会话编号", help="会话编号")
+    sp.add_argument("--part", metavar="编号", help="只打印一段：编号如 四 或 4，或段落名称的开头，如 存在问题")
+    sp.add_argument("--json", action="store_true", help="以 JSON 输出（编号、段落、草稿）")
+
     from assistant.report.export import FORMATS
 
     sp = add("export", "导出报告为 Word（docx）、PDF、Markdown 或 JSON", cmd_export)
@@ -774,6 +802,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("ask", "用逐条提问的简洁模式填写（适合 SSH、读屏软件）", cmd_ask)
     sp.add_argument("id", nargs="?", metavar="会话编号", help="会话编号（不填则新建）")
     sp.add_argument("--form", type=_form_arg, metavar="简称", help=form_help + "，新建时用；默认为列出的第一个")
+    sp.add_argument("--year", type=_year_arg, metavar="年度",
+                    help="新建时的填报年度，默认为下一次要报送的年度（同 `filing new`）")
 
     sp = add("import", "从 Excel（.xlsx）或 CSV 导入名单", cmd_import)
     sp.add_argument("id", metavar="会话编号", help="会话编号")
@@ -781,7 +811,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file", metavar="文件", help=".xlsx 或 .csv 文件")
     sp.add_argument("--yes", action="store_true", help="不再确认，直接导入")
 
-    sp = add("overview", "把多份 JSON 报告汇总为一个 Excel 概览（每个集群一行，认定条件是否符合，问题清单）", cmd_overview)
+    sp = add("overview", "把多份 JSON 报告汇总为一个 Excel 概览（每个集群一行，各项认定参考值是否达到，问题清单）", cmd_overview)
     sp.add_argument("files", nargs="+", metavar="报告.json", help="由 `filing export --format json` 导出的报告")
     sp.add_argument("-o", "--output", metavar="路径", help="输出的 .xlsx 文件，默认 ./集群概览.xlsx")
     sp.add_argument("--force", action="store_true", help="允许覆盖已存在的文件")
