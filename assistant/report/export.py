@@ -31,7 +31,7 @@ from assistant.interview.json_report import REPORT_SCHEMA, REPORT_SCHEMA_VERSION
 from assistant.paths import home
 from assistant.report.docx_writer import build_docx
 from assistant.report.model import _findings, build_report, layout_findings
-from assistant.report.pdf import check_pages, docx_to_pdf, page_texts
+from assistant.report.pdf import check_pages, docx_to_pdf, embedded_fonts, font_note, font_plan, page_texts
 from assistant.report.preview import markdown_of
 from assistant.text.fileerrors import reason
 from assistant.text.textsafe import strip_bidi, visible
@@ -131,12 +131,16 @@ def _render(engine: Engine, fmt: str, draft: bool, notes: list[str] | None = Non
     docx = build_docx(report)
     if fmt != "pdf":
         return docx
-    pdf = docx_to_pdf(docx)
+    plan = font_plan()
+    pdf = docx_to_pdf(docx, plan=plan)
     titled = [p for p in report.parts if p.title]
     cover = [("封面", report.title, report.issuer)] if report.issuer else []
     check = check_pages(page_texts(pdf), [p.title for p in titled], [p.one_page for p in titled], cover)
     if notes is not None:
         notes.append(check.summary([p.title for p in titled if p.one_page]))
+        said = font_note(plan, embedded_fonts(pdf))
+        if said:
+            notes.append(said)
     return pdf
 
 

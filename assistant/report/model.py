@@ -30,12 +30,22 @@ if TYPE_CHECKING:
     from assistant.interview.engine import Engine
 
 MISSING = "【未填】"
-NAMES_IN_CELL = 110  # display width (a Chinese character counts 2) of platform names printed in a cell
-PAGE_BODY_CM = 23.0  # A4 minus margins and the part heading: what one part's table may take
-# The height model errs high (keeping rows together needs that): a part 三 with 60 long platform names
-# was estimated at 24.0 cm and set by LibreOffice in about 21.7 cm. A warning needs more than that.
-ESTIMATE_HIGH_BY = 1.12
+NAMES_LINES = 4  # lines a names cell (platform names) may take, unless the layout says `lines:`
+PAGE_BODY_CM = 23.0  # A4 minus margins, footer and the part heading: what one part's table may take
+# The height model of a table cell (10.5 pt 宋体 as LibreOffice sets it with the SC faces, see pdf.py):
+# one display column (half a Chinese character) is 0.185 cm, a line 0.54 cm (0.53 measured), a row's padding
+# 0.16 cm. It errs high: part 三 at its worst is estimated at 22.6 cm and set in 21.2 cm.
+CM_PER_COLUMN, LINE_CM, ROW_PAD_CM, CELL_PAD_CM = 0.185, 0.54, 0.16, 0.32
 CHECKED, UNCHECKED = "☑", "☐"
+
+
+def text_lines(text: str, width_cm: float) -> int:
+    """Lines `text` takes in a table cell `width_cm` wide: wrapped as Chinese is (any character, Latin
+    runs and numbers kept whole, no closing punctuation at a line start), one column spare."""
+    from assistant.text.cjkwrap import wrap_offsets
+
+    cols = max(2, int((width_cm - CELL_PAD_CM) / CM_PER_COLUMN) - 1)
+    return sum(1 + len(wrap_offsets(part, cols)) for part in text.split("\n"))
 
 
 @dataclass
@@ -47,6 +57,9 @@ class Cell:
     center: bool = False
     missing: bool = False
     right_lines: tuple[int, ...] = ()  # indexes of text lines aligned right (seal and date lines)
+    # A cell whose content varies, in a one-page part: the widest content it can hold (the worst case the
+    # page is laid out for, see worst_case); None where nothing bounds it. Fixed cells: "".
+    worst: str | None = ""
 
 
 @dataclass
@@ -64,20 +77,25 @@ class Grid:
     rows: list[Row]
 
 
-    def row_heights_cm(self) -> list[float]:
-        """A rough printed height of each row (10.5 pt text)."""
-        scale = 16.0 / sum(self.widths)
+    def cell_widths_cm(self, row: Row) -> list[float]:
+        """The printed width of each cell of `row` (the table is scaled to the 16 cm text width)."""
+        scale, col, out = 16.0 / sum(self.widths), 0, []
+        for c in row.cells:
+            out.append(sum(self.widths[col:col + c.span]) * scale)
+            col += c.span
+        return out
+
+    def row_heights_cm(self, worst: bool = False) -> list[float]:
+        """The printed height of each row (10.5 pt text); worst: with every varying cell at its widest."""
         out = []
         for row in self.rows:
-            lines, col = 1, 0
-            for c in row.cells:
-                width = sum(self.widths[col:col + c.span]) * scale - 0.32
-                col += c.span
+            lines = 1
+            for c, width in zip(row.cells, self.cell_widths_cm(row), strict=True):
                 if c.merge == "continue":
                     continue
-                n = sum(max(1, -(-display_width(part) * 0.185 // max(width, 0.5))) for part in c.text.split("\n"))
-                lines = max(lines, int(n))
-            out.append(lines * 0.56 + 0.16)
+                text = c.worst if worst and c.worst else c.text
+                lines = max(lines, text_lines(text, width))
+            out.append(lines * LINE_CM + ROW_PAD_CM)
         return out
 
     def height_cm(self) -> float:
@@ -151,15 +169,71 @@ def load_layout(form: str) -> dict[str, Any]:
     return package(form).layout
 
 
-def _cut(text: str, width: int) -> str:
-    """The beginning of text within `width` display columns, marked with …"""
-    out, used = [], 0
-    for ch in text:
-        used += display_width(ch)
-        if used > width - 2:
+def _cut_at_word(text: str, n: int) -> str:
+    """The first n characters of text or fewer: never inside a run of Latin letters or digits (a word,
+    a number, a code), never leaving opening punctuation last; '' when no such place."""
+    from assistant.text.cjkwrap import _latin
+
+    cut = min(n, len(text))
+    while 0 < cut < len(text) and _latin(text[cut]) and _latin(text[cut - 1]):
+        cut -= 1
+    while cut > 0 and text[cut - 1] in "（“‘《【「『〈([ 　；、，":
+        cut -= 1
+    return text[:cut]
+
+
+def fit_names(prefix: str, names: list[str], ref: str, width_cm: float, lines: int) -> tuple[str, bool]:
+    """`prefix` and the names joined with ；, within `lines` lines of a cell `width_cm` wide. When they do
+    not fit: whole names first, then "等 N 个", and the pointer to the full list (`ref`, measured as
+    "（全文见附件材料 99）"); a single name that does not fit is cut at a word boundary with …
+    Returns (text, whether it was cut)."""
+    full = prefix + "；".join(names)
+    if text_lines(full, width_cm) <= lines:
+        return full, False
+    more = f" 等 {len(names)} 个" if len(names) > 1 else ""
+    measured = "（全文见附件材料 99）"
+
+    def fits(body: str) -> bool:
+        return text_lines(prefix + body + more + measured, width_cm) <= lines
+
+    kept: list[str] = []
+    for nm in names:
+        if not fits("；".join([*kept, nm])):
             break
-        out.append(ch)
-    return "".join(out) + "…"
+        kept.append(nm)
+    if kept:
+        return prefix + "；".join(kept) + more + ref, True
+    first = names[0] if names else ""
+    lo, hi = 0, len(first)  # the longest beginning of the first name that fits, with …
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(first[:mid] + "…"):
+            lo = mid
+        else:
+            hi = mid - 1
+    return prefix + _cut_at_word(first, lo) + "…" + more + ref, True
+
+
+def widest_fill(prefix: str, width_cm: float, lines: int) -> str:
+    """`prefix` then Chinese characters up to exactly `lines` lines of the cell: a budget's worst case."""
+    n = 0
+    while text_lines(prefix + "国" * (n + 8), width_cm) <= lines:
+        n += 8
+    while text_lines(prefix + "国" * (n + 1), width_cm) <= lines:
+        n += 1
+    return prefix + "国" * n
+
+
+def _widest_value(q: Question) -> str | None:
+    """The widest answer a question can hold as printed (its max_chars, or its bounds), None when unbounded."""
+    if q.max_chars:
+        return "国" * q.max_chars
+    if q.max is not None or q.min is not None:
+        big = max(abs(q.max or 0), abs(q.min or 0))
+        return ("-" if (q.min or 0) < 0 else "") + f"{big:,.{q.places}f}".replace(",", "")
+    if q.type in ("decimal", "percent", "integer"):  # computed, unbounded: the widest a float prints here
+        return "-" + "9" * 15 + ".00"
+    return None
 
 
 def _clean(text: Any) -> str:
@@ -241,7 +315,11 @@ class _Builder:
         elif note and q.list_id:
             note += appendix_ref(q.list_id)
         text = f"{val}　{note}" if note else val
-        return Row([Cell(self.label(q)), Cell(text, span=ncols - 1, missing=miss)], qid=qid)
+        widest = _widest_value(q)
+        if widest is not None:
+            widest = f"{widest} {spec['unit']}" if spec.get("unit") else widest
+            widest = f"{widest}　{note}" if note else widest
+        return Row([Cell(self.label(q)), Cell(text, span=ncols - 1, missing=miss, worst=widest)], qid=qid)
 
     def part_grid(self, spec: dict[str, Any]) -> Grid:
         widths = [float(w) for w in spec["widths"]]
@@ -259,21 +337,22 @@ class _Builder:
                 text += appendix_ref(f"{DETAILS}{qid}")  # the details of a 是 went to 补充说明
                 rows.append(Row([Cell(self.label(qid)), Cell(text, span=n - 1, missing=miss)], qid=qid))
             elif "matrix" in item:
-                rows.extend(self.matrix_rows(item["matrix"], n))
+                rows.extend(self.matrix_rows(item["matrix"], n, item.get("list")))
             elif "group" in item:
-                rows.extend(self.group_rows(item, n))
+                rows.extend(self.group_rows(item, n, sum(widths[2:]) * 16.0 / sum(widths)))
             else:
                 raise ValueError(f"unknown layout row {item!r}")
         return Grid(widths, rows)
 
-    def matrix_rows(self, qid: str, n: int) -> list[Row]:
+    def matrix_rows(self, qid: str, n: int, list_id: str | None = None) -> list[Row]:
+        """`list_id`: the attached list the note asks for (the layout's `list:`), pointed to like the others."""
         q = self.flow[qid]
         self.placed.add(qid)
         stored = self.e.value(qid) or {}
         miss = self.missing(qid)
         label = self.label(q) + (f"\n{self.text(q.note)}" if q.note else "")
-        if q.note and q.list_id:
-            label += appendix_ref(q.list_id, "\n")
+        if q.note and (list_id or q.list_id):
+            label += appendix_ref(list_id or q.list_id or "", "\n")
         if miss:
             label += f"\n{MISSING}"
         # n == 4: label | corner | one column per col option
@@ -288,38 +367,33 @@ class _Builder:
             rows.append(Row(cells, qid=qid))
         return rows
 
-    def group_rows(self, spec: dict[str, Any], n: int) -> list[Row]:
+    def group_rows(self, spec: dict[str, Any], n: int, width_cm: float) -> list[Row]:
+        """A label merged down the left over one row per count: 数量 and the names, the names within
+        the cell's budget of lines (不得串页); the full list, when cut, goes to an appendix."""
         rows = []
+        lines = int(spec.get("lines", NAMES_LINES))
         for i, qid in enumerate(spec["counts"]):
             q = self.flow[qid]
             count = self.value(qid)
-            names = "无"
-            if q.list_id:
+            prefix = f"数量：{count} 个　名称："
+            text, worst = f"{prefix}无", widest_fill(f"数量：{_widest_value(q) or ''} 个　名称：", width_cm, lines)
+            if count == MISSING:
+                text = f"数量：{MISSING}"
+            elif q.list_id:
                 self.placed.add(q.list_id)
                 items = self.e.value(q.list_id) or []
                 if not items and self.missing(q.list_id):
-                    names = MISSING  # a count above 0 whose names are not entered yet
+                    text = f"{prefix}{MISSING}"  # a count above 0 whose names are not entered yet
                 elif items:
-                    all_names = [_inline(next(iter(row.values()), "")) for row in items]
-                    names = "；".join(all_names)
-                    if display_width(names) > NAMES_IN_CELL:
-                        # Too long for the cell (parts 一–六 must each fit one page): the first
-                        # names here, the full list as an appendix.
-                        kept: list[str] = []
-                        for nm in all_names:
-                            if display_width("；".join([*kept, nm])) > NAMES_IN_CELL:
-                                if not kept:  # one name longer than the cell: its beginning, then …
-                                    kept.append(_cut(nm, NAMES_IN_CELL))
-                                break
-                            kept.append(nm)
-                        names = f"{'；'.join(kept)} 等 {len(all_names)} 个{appendix_ref(q.list_id, '，')}"
+                    names = [_inline(next(iter(row.values()), "")) for row in items]
+                    text, cut = fit_names(prefix, names, appendix_ref(q.list_id, "（全文", "）"), width_cm, lines)
+                    if cut:
                         self.overflow.append(q.list_id)
-            text = f"数量：{MISSING}" if count == MISSING else f"数量：{count} 个　名称：{names}"
-            miss = MISSING in (count, names)
             first = Cell(self.text(spec["group"]), merge="restart" if i == 0 else "continue")
             if i:
                 first.text = ""
-            rows.append(Row([first, Cell(self.label(q)), Cell(text, span=n - 2, missing=miss)], qid=qid))
+            rows.append(Row([first, Cell(self.label(q)), Cell(text, span=n - 2, missing=MISSING in text,
+                                                              worst=worst)], qid=qid))
         return rows
 
     # -- part 七 -------------------------------------------------------------------------------
@@ -566,19 +640,20 @@ def _list_table(b: _Builder, q: Question) -> Grid | None:
 
 
 EVIDENCE, DETAILS = "evidence", "details:"
-_REF = re.compile("\x00([^\x00]*)\x00([^\x00]*)\x00")
+_REF = re.compile("\x00([^\x00]*)\x00([^\x00]*)\x00([^\x00]*)\x00")
 
 
-def appendix_ref(key: str, sep: str = "　") -> str:
-    """A pointer to the appendix `key` ends up in; numbered once every appendix is known (nothing if none).
+def appendix_ref(key: str, sep: str = "　", end: str = "") -> str:
+    """A pointer to the appendix `key` ends up in ("{sep}见附件材料 N{end}"); numbered once every appendix
+    is known (nothing if none).
 
     NUL never survives _clean, so no answer can contain or forge one."""
-    return f"\x00{key}\x00{sep}\x00"
+    return f"\x00{key}\x00{sep}\x00{end}\x00"
 
 
 def _resolve_refs(parts: list[Part], numbers: dict[str, int]) -> None:
     def fix(text: str) -> str:
-        return _REF.sub(lambda m: f"{m[2]}见附件材料 {numbers[m[1]]}" if m[1] in numbers else "", text)
+        return _REF.sub(lambda m: f"{m[2]}见附件材料 {numbers[m[1]]}{m[3]}" if m[1] in numbers else "", text)
 
     for part in parts:
         for block in part.blocks:
@@ -587,6 +662,7 @@ def _resolve_refs(parts: list[Part], numbers: dict[str, int]) -> None:
             for row in block.grid.rows if block.grid is not None else ():
                 for cell in row.cells:
                     cell.text = fix(cell.text)
+                    cell.worst = fix(cell.worst) if cell.worst else cell.worst
 
 
 def file_properties(e: Engine) -> dict[str, str]:
@@ -608,20 +684,65 @@ def _properties(e: Engine, lay: dict[str, Any]) -> dict[str, str]:
             "subject": f"{subject} {e.year} 年度".strip() if subject else f"{e.year} 年度"}
 
 
+@dataclass
+class Fit:
+    """Whether a one-page part fits its page: by construction (every varying cell within its budget,
+    the worst case of which is rendered by the tests), or by the estimate where something is unbounded."""
+
+    part: Part
+    height_cm: float  # estimated, as filled
+    worst_cm: float | None  # estimated with every varying cell at its widest; None: something is unbounded
+    biggest: Row | None
+    biggest_cm: float = 0.0
+
+    @property
+    def sure(self) -> bool:
+        return self.worst_cm is not None and self.worst_cm <= PAGE_BODY_CM
+
+    @property
+    def fits(self) -> bool:
+        """The estimate errs high: a part over the page by the estimate is warned about (not passed)."""
+        return self.sure or self.height_cm <= PAGE_BODY_CM
+
+
+def part_fit(part: Part) -> Fit:
+    grids = [b.grid for b in part.blocks if b.grid is not None]
+    rows = [(h, r) for g in grids for h, r in zip(g.row_heights_cm(), g.rows, strict=True)]
+    bounded = all(c.worst is not None for g in grids for r in g.rows for c in r.cells)
+    worst = sum(sum(g.row_heights_cm(worst=True)) for g in grids) if bounded else None
+    top = max(rows, key=lambda hr: hr[0]) if rows else (0.0, None)
+    return Fit(part, sum(h for h, _ in rows), worst, top[1], top[0])
+
+
+def worst_case(report: Report) -> Report:
+    """The report with every varying cell of its one-page parts at its widest (what the layout's
+    budgets allow): rendered by the tests, it must keep each of those parts on one page."""
+    import copy
+
+    out = copy.deepcopy(report)
+    for part in out.parts:
+        for block in part.blocks if part.one_page else ():
+            for row in block.grid.rows if block.grid is not None else ():
+                for cell in row.cells:
+                    if cell.worst:
+                        cell.text = cell.worst
+    return out
+
+
 def page_overflows(engine: Engine) -> list[tuple[str, str, str]]:
-    """(section id, question id, message) for each one-page part (一–六) whose table is estimated
-    to run over its page, naming the row that takes most room: said before a file is written."""
+    """(section id, question id, message) for each one-page part (一–六) that may run over its page,
+    naming the row that takes most room: said before a file is written. Parts whose every varying
+    cell has a budget fit by construction; others are judged by the estimate (which errs high)."""
     report = build_report(engine, draft=True)
     out = []
     for part in report.parts:
         if not part.one_page:
             continue
-        grids = [b.grid for b in part.blocks if b.grid is not None]
-        rows = [(h, r) for g in grids for h, r in zip(g.row_heights_cm(), g.rows, strict=True)]
-        over = sum(h for h, _ in rows) / ESTIMATE_HIGH_BY - PAGE_BODY_CM
-        if over <= 0 or not rows:
+        fit = part_fit(part)
+        if fit.fits or fit.biggest is None:
             continue
-        height, row = max(rows, key=lambda hr: hr[0])
+        over = fit.height_cm - PAGE_BODY_CM
+        row, height = fit.biggest, fit.biggest_cm
         qid = row.qid or ""
         label = _clean(engine.official_label(engine.flow[qid])) if qid in engine.flow.by_id else part.title
         out.append((part.id, qid, f"“{part.title}”的表格估计比一页长约 {over:.1f} 厘米，表格要求这一部分不得串页。"

@@ -1,0 +1,126 @@
+"""Issue 25: the printed report looks like the official form. One page per part by construction (every
+varying cell has a budget; over it, names are cut and attached whole), the form's typefaces in the PDF,
+page numbers, codes never broken, the district table on a landscape page, and the details."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import make_session, sample_answers
+
+from assistant.interview.engine import Engine
+from assistant.report.export import export_session
+from assistant.report.model import PAGE_BODY_CM, build_report, layout_findings, part_fit, text_lines, worst_case
+
+HAS_SOFFICE = shutil.which("soffice") is not None and shutil.which("fc-list") is not None
+# One long name in each of the three platform lists (the sample otherwise): part 三 used to run onto a
+# second page while `filing check` said 通过.
+LONG_NAME = ("上海市浦东新区张江高科技园区国家级集成电路设计产业化基地公共服务平台（上海）有限公司联合创新实验室"
+             "暨长三角智能传感器产业协同创新服务中心")
+PLATFORMS = ("platform_national", "platform_municipal", "platform_other")
+
+
+def long_names() -> dict:
+    a = dict(sample_answers())
+    for k in PLATFORMS:
+        a[f"{k}_count"] = "1"
+        a[f"{k}_names"] = [{"name": f"{LONG_NAME}{k[-3:]}"}]
+    return a
+
+
+def _platform_cells(report) -> list[str]:
+    part = next(p for p in report.parts if p.id == "part3")
+    return [r.cells[-1].text for b in part.blocks if b.grid for r in b.grid.rows if r.qid in
+            {f"{k}_count" for k in PLATFORMS}]
+
+
+def test_a_long_name_is_cut_at_its_budget_and_listed_whole_in_an_appendix(store):
+    e = Engine.for_session(make_session(store, "annual", long_names()))
+    report = build_report(e)
+    cells = _platform_cells(report)
+    appendix = {p.title.split("：", 1)[1]: int(p.title[4:].split("：")[0]) for p in report.appendices}
+    for k, cell in zip(PLATFORMS, cells, strict=True):
+        n = appendix[e.label(f"{k}_names")]
+        assert cell.startswith("数量：1 个　名称：上海市浦东新区") and cell.endswith(f"…（全文见附件材料 {n}）"), cell
+        assert "等 1 个" not in cell and text_lines(cell, 5.2) <= 4
+        listed = next(p for p in report.appendices if p.title.endswith(e.label(f"{k}_names")))
+        assert listed.blocks[0].table.rows == [["1", f"{LONG_NAME}{k[-3:]}"]]  # nothing is lost
+    fit = part_fit(next(p for p in report.parts if p.id == "part3"))
+    assert fit.sure and not [f for f in layout_findings(e) if f.rule == "one_page"]
+
+
+def test_several_names_keep_whole_names_then_say_how_many(store):
+    a = dict(sample_answers())
+    a["platform_other_count"] = "12"
+    a["platform_other_names"] = [{"name": f"浦江传感器测试平台{i}号"} for i in range(12)]
+    report = build_report(Engine.for_session(make_session(store, "annual", a)))
+    cell = _platform_cells(report)[-1]
+    assert "名称：浦江传感器测试平台0号；浦江传感器测试平台1号 等 12 个（全文见附件材料" in cell, cell
+    assert "…" not in cell  # whole names only: the first one fits
+
+
+def test_every_one_page_part_fits_at_its_worst_by_the_model(annual_session):
+    """Every varying cell of parts 一–六 has a budget, and all of them at once fit the page."""
+    report = build_report(Engine.for_session(annual_session))
+    for part in (p for p in report.parts if p.one_page):
+        fit = part_fit(part)
+        assert fit.worst_cm is not None and fit.worst_cm <= PAGE_BODY_CM, (part.id, fit.worst_cm)
+
+
+def test_an_unbounded_cell_that_may_not_fit_is_warned_about(annual_session, monkeypatch):
+    """Where the model cannot be sure (a cell nothing bounds), it warns rather than passes."""
+    from assistant.report import model
+
+    e = Engine.for_session(annual_session)
+    monkeypatch.setattr(model, "PAGE_BODY_CM", 8.0)
+    over = [f for f in model.layout_findings(e) if f.rule == "one_page"]
+    assert over and over[0].section == "part2"  # part 二 at its worst no longer fits 8 cm: not sure, estimated over
+
+
+def test_the_standards_row_points_to_its_appendix(annual_session):
+    report = build_report(Engine.for_session(annual_session))
+    n = next(int(p.title[4:].split("：")[0]) for p in report.appendices if p.id == "appendix:standards_list")
+    part = next(p for p in report.parts if p.id == "part3")
+    label = next(r.cells[0].text for b in part.blocks if b.grid for r in b.grid.rows if r.qid == "standards")
+    assert label.endswith(f"（注：需附标准清单）\n见附件材料 {n}"), label
+
+
+# -- rendered with LibreOffice ---------------------------------------------------------------------------
+def _render(report):
+    from assistant.report.docx_writer import build_docx
+    from assistant.report.pdf import check_pages, docx_to_pdf, font_plan, page_texts
+
+    pdf = docx_to_pdf(build_docx(report), plan=font_plan())
+    titled = [p for p in report.parts if p.title]
+    return pdf, check_pages(page_texts(pdf), [p.title for p in titled], [p.one_page for p in titled])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) and fontconfig are not installed")
+def test_the_worst_case_of_every_one_page_part_renders_on_one_page_in_simplified_chinese_faces(annual_session):
+    from font_support import not_simplified
+
+    from assistant.report.pdf import embedded_fonts
+
+    report = worst_case(build_report(Engine.for_session(annual_session)))
+    platform = _platform_cells(report)
+    assert all(text_lines(c, 5.2) == 4 for c in platform), platform  # the names cells at their budget
+    pdf, check = _render(report)
+    assert not check.overflow and not check.missing, check
+    embedded = embedded_fonts(pdf)
+    assert not [n for n in embedded if n.startswith("DejaVuSerif")], embedded  # digits in the CJK face's design
+    assert any(n.startswith("NotoSerifCJK") for n in embedded) and any(n.startswith("NotoSansCJK") for n in embedded)
+    assert not {ch for _, ch in not_simplified(pdf) if not ch.isascii()}  # no Japanese / Korean glyph forms
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) and fontconfig are not installed")
+def test_the_long_name_case_keeps_part_three_on_one_page_and_check_agrees(store, tmp_path):
+    session = make_session(store, "annual", long_names())
+    notes: list[str] = []
+    export_session(session, "pdf", tmp_path / "r.pdf", notes=notes)
+    assert any(n.endswith("“一、基本情况”至“六、开放合作情况”各在一页之内。") for n in notes), notes
+    assert not [n for n in notes if "不得串页" in n]
+    assert any(n.startswith("PDF 字体：") and "宋体" in n and "Noto Serif CJK SC" in n for n in notes), notes
+    assert not [f for f in layout_findings(Engine.for_session(session)) if f.rule == "one_page"]
