@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import shutil
 
+import docx
+
 import pytest
+from document_support import W
 from conftest import make_session, sample_answers
 
 from assistant.interview.engine import Engine
@@ -124,3 +127,49 @@ def test_the_long_name_case_keeps_part_three_on_one_page_and_check_agrees(store,
     assert not [n for n in notes if "不得串页" in n]
     assert any(n.startswith("PDF 字体：") and "宋体" in n and "Noto Serif CJK SC" in n for n in notes), notes
     assert not [f for f in layout_findings(Engine.for_session(session)) if f.rule == "one_page"]
+
+
+def _part(path, name: str) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return z.read(name).decode("utf-8")
+
+
+def test_the_docx_names_this_program_opens_without_compatibility_mode_and_has_an_outline(annual_session, tmp_path):
+    path = export_session(annual_session, "docx", tmp_path / "r.docx")
+    app = _part(path, "docProps/app.xml")
+    assert "<Application>集群填报助手</Application>" in app and "Macintosh" not in app
+    settings = _part(path, "word/settings.xml")
+    assert 'w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"' in settings
+    doc = docx.Document(str(path))
+    levels = {}
+    for p in doc.paragraphs:
+        lvl = p.style.element.pPr.find(W + "outlineLvl") if p.style.element.pPr is not None else None
+        if lvl is not None:
+            levels.setdefault(int(lvl.get(W + "val")), []).append(p.text)
+    titles = [p.title for p in build_report(Engine.for_session(annual_session)).all_parts]
+    assert titles and set(titles) <= set(levels[0]), (titles, levels[0])
+    assert any("集群发展总体情况" in t for t in levels[1])
+
+
+def test_every_page_after_the_cover_has_a_page_number_in_the_footer(annual_session, tmp_path):
+    path = export_session(annual_session, "docx", tmp_path / "r.docx")
+    doc = docx.Document(str(path))
+    sec = doc.sections[0]
+    assert sec.different_first_page_header_footer  # the cover: none
+    footer = sec.footer.paragraphs[0]._p.xml
+    assert 'w:instr=" PAGE "' in footer and "— " in footer and " —" in footer
+    assert not "".join(p.text for p in sec.first_page_footer.paragraphs).strip()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) and fontconfig are not installed")
+def test_page_numbers_print_on_every_body_page(annual_session, tmp_path):
+    from assistant.report.pdf import page_texts
+
+    path = export_session(annual_session, "pdf", tmp_path / "r.pdf")
+    pages = page_texts(path.read_bytes())
+    assert "—" not in pages[0]
+    for i, text in enumerate(pages[1:], 2):
+        assert f"—{i}—" in "".join(text.split()), (i, text[-40:])

@@ -126,24 +126,45 @@ def _new_document(draft: bool) -> Any:
     _style(doc, "Form Title", east=SONG, size=22, bold=True, align="center", before=24, after=24)
     _style(doc, "Form Cover Line", east=FANGSONG, size=16, before=12, after=12)
     _style(doc, "Form Issuer", east=SONG, size=16, align="center", before=120)
-    _style(doc, "Part Heading", east=HEI, size=15, before=6, after=10, keep_next=True)
-    _style(doc, "Sub Heading", east=HEI, size=13, before=8, after=4, keep_next=True)
+    _outline(_style(doc, "Part Heading", east=HEI, size=15, before=6, after=10, keep_next=True), 0)
+    _outline(_style(doc, "Sub Heading", east=HEI, size=13, before=8, after=4, keep_next=True), 1)
     _style(doc, "Body Para", east=FANGSONG, size=12, line=1.35, first_indent=24, align="justify")
     _style(doc, "Form Note", east=FANGSONG, size=10.5, before=4, after=4)
     _style(doc, "Table Text", east=SONG, size=10.5, line=1.0)
     _style(doc, "Sign Line", east=FANGSONG, size=14, align="right", before=6, after=6)
     _style(doc, "Missing Item", east=FANGSONG, size=11)
 
+    _style(doc, "Page Number", east=SONG, size=14, align="center")
     if draft:
-        hp = sec.header.paragraphs[0]
-        hp.alignment = 1
-        run = hp.add_run("草稿 · 尚未完成，不可报送")
-        run.font.size = Pt(12)
-        run.font.bold = True
-        run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
-        run.font.name = LATIN
-        _set_rfonts(run.element.get_or_add_rPr(), HEI)
+        for header in (sec.header, sec.first_page_header):
+            hp = header.paragraphs[0]
+            hp.alignment = 1
+            run = hp.add_run("草稿 · 尚未完成，不可报送")
+            run.font.size = Pt(12)
+            run.font.bold = True
+            run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+            run.font.name = LATIN
+            _set_rfonts(run.element.get_or_add_rPr(), HEI)
+    _page_numbers(sec.footer.paragraphs[0])
     return doc
+
+
+def _outline(style: Any, level: int) -> None:
+    """An outline level on a heading style: Word's navigation pane (导航窗格) lists the parts and their headings."""
+    ppr = style.element.get_or_add_pPr()
+    ppr.append(ppr.makeelement(_w("outlineLvl"), {_w("val"): str(level)}))
+
+
+def _page_numbers(p: Any) -> None:
+    """The footer of 公文: "— 3 —" centred, 4号宋体 (the cover has none: see build_docx)."""
+    from docx.oxml import parse_xml
+
+    p.style = "Page Number"
+    rpr = "<w:rPr>" + _fonts_xml(SONG) + "</w:rPr>"
+    run = '<w:r {ns}>{rpr}<w:t xml:space="preserve">{text}</w:t></w:r>'
+    p._p.append(parse_xml(run.format(ns=NSDECL, rpr=rpr, text="— ")))
+    p._p.append(parse_xml(f'<w:fldSimple {NSDECL} w:instr=" PAGE "><w:r>{rpr}<w:t>1</w:t></w:r></w:fldSimple>'))
+    p._p.append(parse_xml(run.format(ns=NSDECL, rpr=rpr, text=" —")))
 
 
 # -- paragraphs ----------------------------------------------------------------------------------
@@ -288,10 +309,31 @@ class _Pending:
                 if info.filename == "word/document.xml":
                     for marker, table, fragments in self.items:
                         data = data.replace(marker, _rows_xml(table, fragments).encode("utf-8"), 1)
-                elif info.filename == "word/fontTable.xml":
-                    data = _FONT_TABLE.encode("utf-8")
+                else:
+                    data = fix_part(info.filename, data)
                 dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
         return out.getvalue()
+
+
+APPLICATION = "集群填报助手"
+_APP_XML = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+            f"<Template>Normal.dotm</Template><Application>{APPLICATION}</Application><DocSecurity>0</DocSecurity>"
+            "<ScaleCrop>false</ScaleCrop><LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>"
+            "<HyperlinksChanged>false</HyperlinksChanged></Properties>")
+_COMPAT_MODE = re.compile(rb'(<w:compatSetting w:name="compatibilityMode" [^>]*w:val=")\d+(")')
+
+
+def fix_part(name: str, data: bytes) -> bytes:
+    """python-docx's template, corrected: app.xml names this program (not "Microsoft Macintosh Word"), Word
+    opens the file without 兼容模式 (compatibilityMode 15), and the font table names the fonts used."""
+    if name == "docProps/app.xml":
+        return _APP_XML.encode("utf-8")
+    if name == "word/settings.xml":
+        return _COMPAT_MODE.sub(rb"\g<1>15\g<2>", data)
+    if name == "word/fontTable.xml":
+        return _FONT_TABLE.encode("utf-8")
+    return data
 
 
 def _font_xml(name: str, alt: str, charset: str, family: str) -> str:
@@ -361,6 +403,7 @@ def build_docx(report: Report) -> bytes:
         _draw_missing(doc, report)
     start_new = bool(report.draft and report.missing)
     if report.cover:  # a cover page (the layout has one): title, cover lines, issuer; the instructions after it
+        doc.sections[0].different_first_page_header_footer = True  # no page number on the cover
         _para(doc, report.attachment, "Form Attachment", page_break=start_new)
         blanks_top, blanks_mid, issuer_before = _cover_spacing(report.cover)
         for _ in range(blanks_top):
