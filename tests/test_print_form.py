@@ -173,3 +173,25 @@ def test_page_numbers_print_on_every_body_page(annual_session, tmp_path):
     assert "—" not in pages[0]
     for i, text in enumerate(pages[1:], 2):
         assert f"—{i}—" in "".join(text.split()), (i, text[-40:])
+
+
+def test_codes_and_standard_numbers_get_columns_they_fit_and_never_break(store):
+    from assistant.report.model import CELL_PAD_CM, CM_PER_COLUMN, keep_codes
+
+    a = dict(sample_answers())
+    a["standards_list"] = [dict(row, name="电动汽车用驱动电机系统 第1部分：技术条件" * 3, number="GB/T 18488.1-2024")
+                           for row in a["standards_list"]]
+    report = build_report(Engine.for_session(make_session(store, "annual", a)))
+    checked = set()
+    for part in report.appendices:
+        table = part.blocks[0].table
+        if table is None:
+            continue
+        for j, h in enumerate(table.headers):
+            if h in ("统一社会信用代码", "标准号"):
+                widest = max(len(r[j]) for r in table.rows)
+                assert table.widths[j] >= widest * CM_PER_COLUMN + CELL_PAD_CM, (h, table.widths)
+                checked.add(h)
+    assert checked == {"统一社会信用代码", "标准号"}
+    assert keep_codes("GB/T 18488.1-2024") == "GB/T\u00a018488.1\u20112024"  # no break at the space or the hyphen
+    assert keep_codes("上海 MEMS 工程技术研究中心") == "上海 MEMS 工程技术研究中心"  # words keep their spaces

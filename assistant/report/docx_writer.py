@@ -17,7 +17,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from assistant.form.parse import clean_text as _clean_controls
-from assistant.report.model import MISSING, Block, Grid, ListTable, Part, Report
+from assistant.report.model import MISSING, Block, Grid, ListTable, Part, Report, keep_codes
 from assistant.text.cjkwrap import display_width
 from assistant.text.textsafe import strip_bidi
 
@@ -222,7 +222,7 @@ def _cell_xml(text: str, width: int, *, span: int = 1, merge: str | None = None,
         flag = missing and MISSING in line  # 【未填】 in red so it cannot be missed on paper
         ppr_i = ppr.replace('<w:jc w:val="center"/>', "") + '<w:jc w:val="right"/>' if i in right_lines else ppr
         rpr = _RPR.format(b="<w:b/>" if (bold or flag) else "", color='<w:color w:val="C00000"/>' if flag else "")
-        run = f'<w:r>{rpr}<w:t xml:space="preserve">{_x(line)}</w:t></w:r>' if line else ""
+        run = f'<w:r>{rpr}<w:t xml:space="preserve">{_x(keep_codes(line))}</w:t></w:r>' if line else ""
         paras.append(f"<w:p><w:pPr>{ppr_i}</w:pPr>{run}</w:p>")
     return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{''.join(paras)}</w:tc>"
 
@@ -281,7 +281,7 @@ def _rows_xml(table: ListTable, fragments: list[str]) -> str:
     out = []
     for values in table.rows:
         vals = (list(values) + [""] * n)[:n]
-        out.append(first + "".join(_x(v) + f for v, f in zip(vals, rest, strict=True)))
+        out.append(first + "".join(_x(keep_codes(v)) + f for v, f in zip(vals, rest, strict=True)))
     return "".join(out)
 
 

@@ -169,6 +169,24 @@ def load_layout(form: str) -> dict[str, Any]:
     return package(form).layout
 
 
+_STANDARD_NO = re.compile(r"\b([A-Z]{1,4}(?:/[A-Z]{1,2})?) (?=[A-Z]*\d)")  # GB/T 18488.1-2024, T/SHJX 001-2022
+_CODE_HYPHEN = re.compile(r"(?<=[0-9A-Za-z.])-(?=[0-9A-Za-z])")
+_RUN = re.compile("[\x21-\x7e\u00a0\u2011]+")  # a run no line may break inside (once keep_codes has run)
+
+
+def keep_codes(text: str) -> str:
+    """Codes and numbers that must not break across lines: the space of a standard number non-breaking
+    (U+00A0) and hyphens inside codes non-breaking (U+2011). For the printed document only."""
+    if "-" not in text and " " not in text:
+        return text
+    return _CODE_HYPHEN.sub("\u2011", _STANDARD_NO.sub("\\1\u00a0", text))
+
+
+def unbreakable_width(text: str) -> int:
+    """Display width of the longest run of `text` no line may break inside (a code, a number, a word)."""
+    return max((len(m) for m in _RUN.findall(keep_codes(text))), default=0)
+
+
 def _cut_at_word(text: str, n: int) -> str:
     """The first n characters of text or fewer: never inside a run of Latin letters or digits (a word,
     a number, a code), never leaving opening punctuation last; '' when no such place."""
@@ -234,6 +252,23 @@ def _widest_value(q: Question) -> str | None:
     if q.type in ("decimal", "percent", "integer"):  # computed, unbounded: the widest a float prints here
         return "-" + "9" * 15 + ".00"
     return None
+
+
+def content_widths(headers: list[str], rows: list[list[str]], total: float = 16.0) -> list[float]:
+    """Column widths (cm) from the content (a sample of rows): every column at least as wide as its longest
+    code or number (credit codes, standard numbers, figures never break), the rest shared by length, so
+    names get room. The first column is 序号."""
+    sample = rows[:200]
+    need, weights = [], []
+    for j, h in enumerate(headers):
+        runs = max([unbreakable_width(r[j]) for r in sample if j < len(r)] + [2])
+        need.append(min(runs * CM_PER_COLUMN + CELL_PAD_CM + 0.15, total / 2))
+        longest = max([display_width(h)] + [display_width(r[j]) for r in sample if j < len(r)])
+        weights.append(min(max(longest, 8), 40) if j else 0)
+    need[0] = max(need[0], 1.3)
+    spare = max(total - sum(need), 0.0)
+    out = [n + spare * w / (sum(weights) or 1) for n, w in zip(need, weights, strict=True)]
+    return [w * total / sum(out) for w in out]
 
 
 def _clean(text: Any) -> str:
@@ -540,14 +575,7 @@ class _Builder:
         fmt = [(c.id, _cell_formatter(c)) for c in cols]
         rows = [[str(i)] + [f(r.get(cid)) for cid, f in fmt] for i, r in enumerate(stored, 1)]
         headers = ["序号"] + [self.text(c.label) for c in cols]
-        # Column widths follow the content (a sample of rows), so names get room and codes do not.
-        weights = []
-        for j, h in enumerate(headers[1:], 1):
-            longest = max([display_width(h)] + [display_width(r[j]) for r in rows[:200]])
-            weights.append(min(max(longest, 8), 40))
-        rest = 16.0 - 1.3
-        return ListTable(qid, f"附件材料{number}：{self.label(q)}", headers, rows,
-                         [1.3] + [rest * w / sum(weights) for w in weights])
+        return ListTable(qid, f"附件材料{number}：{self.label(q)}", headers, rows, content_widths(headers, rows))
 
     def evidence(self, q: Question) -> Grid:
         rows = [Row([Cell("指标", bold=True), Cell(self.label(q))])]
