@@ -79,9 +79,9 @@ def used_glyphs(pdf: bytes) -> list[tuple[str, str, int]]:
             codes = {int(c): int(cid) for c, cid in re.findall(rb"dup (\d+) /cid(\d+) put", program.get_object().get_data())}
             cmap = tounicode.get_object().get_data()
             for c, u in re.findall(rb"<([0-9A-Fa-f]{2})>\s*<([0-9A-Fa-f]{4,8})>", cmap):
-                code = int(c, 16)
-                if code in codes:
-                    out.append((base, chr(int(u, 16)), codes[code]))
+                code, text = int(c, 16), bytes.fromhex(u.decode("ascii")).decode("utf-16-be", "replace")
+                if code in codes and len(text) == 1:
+                    out.append((base, text, codes[code]))
     return out
 
 

@@ -195,3 +195,66 @@ def test_codes_and_standard_numbers_get_columns_they_fit_and_never_break(store):
     assert checked == {"统一社会信用代码", "标准号"}
     assert keep_codes("GB/T 18488.1-2024") == "GB/T\u00a018488.1\u20112024"  # no break at the space or the hyphen
     assert keep_codes("上海 MEMS 工程技术研究中心") == "上海 MEMS 工程技术研究中心"  # words keep their spaces
+
+
+# -- the district table (附件2) ----------------------------------------------------------------------------
+def _district(tmp_path, store, long: bool = False):
+    from report_support import report, write
+
+    from assistant.report.rollup import create_district
+
+    names = ["浦江示例智能传感器特色产业集群", "张江示例集成电路设计与制造特色产业集群（上海市浦东新区张江高科技园区）",
+             "临港示例新能源汽车关键零部件特色产业集群"]
+    paths = []
+    for i, (name, output) in enumerate(zip(names, ("128.6", "3560.5", "97.25"), strict=True)):
+        a = {**sample_answers(), "cluster_name": name, "total_output": output, "rd_expense": "356000.55"}
+        if long:
+            a["operator_name"] = f"上海市浦东新区张江高科技园区开发建设管理委员会集群运营服务中心{i}"
+        paths.append(write(tmp_path, f"r{i}.json", report(a)))
+    return create_district(paths, store, "浦江新区", None)
+
+
+def test_the_district_table_is_landscape_with_figures_never_wrapped(tmp_path, store):
+    from assistant.report.model import WIDE_TABLE_PT
+
+    report = build_report(Engine.for_session(_district(tmp_path, store, long=True)))
+    grids = [b for p in report.parts for b in p.blocks if b.grid is not None and b.landscape]
+    assert len(grids) == 1 and grids[0].grid.landscape and grids[0].grid.font_pt == WIDE_TABLE_PT
+    grid = grids[0].grid
+    header = [c.text for c in grid.rows[0].cells]
+    assert "总产值（亿元）" in header and len(header) == 15
+    for row in grid.rows[1:]:
+        for cell, width in zip(row.cells, grid.cell_widths_cm(row), strict=True):
+            if cell.text.replace(".", "").isdigit():  # a figure: on one line at its width
+                assert text_lines(cell.text, width * 10.5 / grid.font_pt) == 1, (cell.text, width)
+    for cell, width in zip(grid.rows[0].cells, grid.cell_widths_cm(grid.rows[0]), strict=True):
+        assert text_lines(cell.text, width * 10.5 / grid.font_pt) <= 4, cell.text  # not one character a line
+
+
+def test_columns_that_do_not_fit_are_shared_evenly_between_tables_repeating_the_name():
+    from assistant.report.model import _column_groups
+
+    assert _column_groups([3.0] + [2.0] * 14, 24.7) == [[0, *range(1, 8)], [0, *range(8, 15)]]
+    assert _column_groups([3.0] + [1.5] * 14, 24.7) == [list(range(15))]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) and fontconfig are not installed")
+def test_the_district_table_prints_on_a_landscape_page_with_every_figure_whole(tmp_path, store):
+    import io
+
+    from pypdf import PdfReader
+
+    session = _district(tmp_path, store, long=True)
+    Engine.for_session(session).apply_many({k: v for k, v in sample_answers("district").items()})
+    store.save(session)
+    notes: list[str] = []
+    path = export_session(session, "pdf", tmp_path / "d.pdf", notes=notes, draft=True)
+    pages = PdfReader(io.BytesIO(path.read_bytes())).pages
+    wide = [i for i, p in enumerate(pages) if float(p.mediabox.width) > float(p.mediabox.height)]
+    assert wide and "本区集群情况表" in pages[wide[0]].extract_text()
+    lines = [" ".join(line.split()) for i in wide for line in pages[i].extract_text().splitlines()]
+    for figure in ("3560.50", "128.60", "356000.55", "1068001.65", "3786.35"):
+        assert any(figure in line.split() for line in lines), figure
+    assert notes[0].startswith(f"共 {len(pages)} 页。“本区集群情况表”共 15 列，排成一张表，排在横向页面上"), notes
+    assert "各在一页之内" not in notes[0]

@@ -146,6 +146,7 @@ class GroupedTable:
 class ListTable:
     __pydantic_config__ = _CONFIG
     list_table: str
+    landscape: Bool = False  # on a landscape page, split into tables that repeat the first column if wider
 
 
 class Declaration:

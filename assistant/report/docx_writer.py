@@ -206,7 +206,7 @@ _RPR = "<w:rPr>" + _fonts_xml(SONG) + "{b}{color}</w:rPr>"
 
 def _cell_xml(text: str, width: int, *, span: int = 1, merge: str | None = None, bold: bool = False,
               center: bool = False, keep_next: bool = False, missing: bool = False,
-              right_lines: tuple[int, ...] = ()) -> str:
+              right_lines: tuple[int, ...] = (), size: float = 10.5) -> str:
     tcpr = f'<w:tcW w:w="{width}" w:type="dxa"/>'
     if span > 1:
         tcpr += f'<w:gridSpan w:val="{span}"/>'
@@ -222,6 +222,8 @@ def _cell_xml(text: str, width: int, *, span: int = 1, merge: str | None = None,
         flag = missing and MISSING in line  # 【未填】 in red so it cannot be missed on paper
         ppr_i = ppr.replace('<w:jc w:val="center"/>', "") + '<w:jc w:val="right"/>' if i in right_lines else ppr
         rpr = _RPR.format(b="<w:b/>" if (bold or flag) else "", color='<w:color w:val="C00000"/>' if flag else "")
+        if size != 10.5:
+            rpr = rpr.replace("</w:rPr>", f'<w:sz w:val="{round(size * 2)}"/><w:szCs w:val="{round(size * 2)}"/></w:rPr>')
         run = f'<w:r>{rpr}<w:t xml:space="preserve">{_x(keep_codes(line))}</w:t></w:r>' if line else ""
         paras.append(f"<w:p><w:pPr>{ppr_i}</w:pPr>{run}</w:p>")
     return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{''.join(paras)}</w:tc>"
@@ -231,7 +233,7 @@ def _grid_el(grid: Grid, *, keep_together: bool) -> Any:
     """A form table from one XML string: gridSpan and vMerge exactly as the model says."""
     from docx.oxml import parse_xml
 
-    scale = TEXT_WIDTH_CM / sum(grid.widths)
+    scale = grid.text_width_cm / sum(grid.widths)
     cols = [_twips(w * scale) for w in grid.widths]
     rows_xml = []
     last = len(grid.rows) - 1
@@ -242,7 +244,7 @@ def _grid_el(grid: Grid, *, keep_together: bool) -> Any:
             width = sum(cols[col:col + c.span])
             cells.append(_cell_xml(c.text, width, span=c.span, merge=c.merge, bold=c.bold or row.header,
                                    center=c.center, keep_next=keep_together and i < last, missing=c.missing,
-                                   right_lines=c.right_lines))
+                                   right_lines=c.right_lines, size=grid.font_pt))
             col += c.span
         rows_xml.append(f"<w:tr>{trpr}{''.join(cells)}</w:tr>")
     grid_xml = "".join(f'<w:gridCol w:w="{w}"/>' for w in cols)
@@ -250,7 +252,7 @@ def _grid_el(grid: Grid, *, keep_together: bool) -> Any:
     return parse_xml(xml)
 
 
-_ROW_SLOT = "@@filing-cell-{}@@"
+_ROW_SLOT = "@@filing_cell_{}@@"  # no hyphen: keep_codes would make it non-breaking
 
 
 def _list_parts(table: ListTable) -> tuple[Any, list[str]]:
@@ -271,7 +273,7 @@ def _list_parts(table: ListTable) -> tuple[Any, list[str]]:
                     f"<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{head}</w:tr></w:tbl>")
     proto = "".join(_cell_xml(_ROW_SLOT.format(i), w, center=(i == 0)) for i, w in enumerate(cols))
     row_xml = f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{proto}</w:tr>"
-    fragments = re.split(r"@@filing-cell-\d+@@", row_xml)
+    fragments = re.split(r"@@filing_cell_\d+@@", row_xml)
     return tbl, fragments
 
 
@@ -384,8 +386,37 @@ def _draw_block(doc: Any, b: Block, *, one_page: bool, pending: _Pending) -> Non
 def _draw_part(doc: Any, part: Part, pending: _Pending) -> None:
     if part.title:
         _para(doc, part.title, "Part Heading", page_break=part.new_page)
+    landscape = False
     for b in part.blocks:
+        if b.landscape != landscape:  # a wide table on landscape pages: a section of its own
+            _section_break(doc, landscape=landscape)
+            landscape = b.landscape
+        if b.landscape and b.kind == "note":
+            _para(doc, b.text, "Sub Heading").paragraph_format.alignment = 1
+            continue
         _draw_block(doc, b, one_page=part.one_page, pending=pending)
+    if landscape:
+        _section_break(doc, landscape=True)
+
+
+def _section_break(doc: Any, *, landscape: bool) -> None:
+    """End the section so far (portrait, or landscape) with a paragraph carrying its properties: the body's
+    (page size, margins, header and footer) turned for a landscape one. The next section starts a new page."""
+    import copy
+
+    body = doc.element.body
+    first = body.find(f"{_w('p')}/{_w('pPr')}/{_w('sectPr')}") is None
+    sect = copy.deepcopy(body.sectPr)
+    if not first:  # only the first section has a cover without a page number
+        for el in sect.findall(_w("titlePg")):
+            sect.remove(el)
+    if landscape:
+        size = sect.find(_w("pgSz"))
+        size.set(_w("w"), str(_twips(29.7)))
+        size.set(_w("h"), str(_twips(21.0)))
+        size.set(_w("orient"), "landscape")
+    p = doc.add_paragraph(style="Form Note")
+    p._p.get_or_add_pPr().append(sect)
 
 
 def _draw_missing(doc: Any, report: Report) -> None:
@@ -428,6 +459,9 @@ def build_docx(report: Report) -> bytes:
     pending = _Pending()
     for part in report.all_parts:
         _draw_part(doc, part, pending)
+    if doc.element.body.find(f"{_w('p')}/{_w('pPr')}/{_w('sectPr')}") is not None:
+        for el in doc.element.body.sectPr.findall(_w("titlePg")):  # the cover is in the first section
+            doc.element.body.sectPr.remove(el)
     _set_properties(doc, report)
     buf = io.BytesIO()
     doc.save(buf)

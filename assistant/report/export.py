@@ -137,11 +137,23 @@ def _render(engine: Engine, fmt: str, draft: bool, notes: list[str] | None = Non
     cover = [("封面", report.title, report.issuer)] if report.issuer else []
     check = check_pages(page_texts(pdf), [p.title for p in titled], [p.one_page for p in titled], cover)
     if notes is not None:
-        notes.append(check.summary([p.title for p in titled if p.one_page]))
+        notes.append(check.summary([p.title for p in titled if p.one_page]) + wide_tables(report))
         said = font_note(plan, embedded_fonts(pdf))
         if said:
             notes.append(said)
     return pdf
+
+
+def wide_tables(report: Any) -> str:
+    """What became of a table too wide for a portrait page (the district's clusters): said with the page count."""
+    grids = [b for p in report.all_parts for b in p.blocks if b.kind == "grid" and b.grid is not None and b.landscape]
+    if not grids:
+        return ""
+    title = next((b.text for p in report.all_parts for b in p.blocks if b.kind == "note" and b.landscape), "")
+    title = title.rsplit("（", 1)[0] if len(grids) > 1 else title
+    cols = sum(len(b.grid.widths) for b in grids) - (len(grids) - 1)
+    split = f"分为 {len(grids)} 张表（每张都列出第一列）" if len(grids) > 1 else "排成一张表"
+    return f"“{title}”共 {cols} 列，{split}，排在横向页面上，数字不换行。"
 
 
 _KINDS = ((stat.S_ISDIR, "文件夹"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"),

@@ -75,11 +75,14 @@ class Grid:
 
     widths: list[float]  # cm
     rows: list[Row]
+    landscape: bool = False  # on a landscape page (a wide table: the district's clusters)
+    font_pt: float = 10.5
+    text_width_cm: float = 16.0  # the page's text width the widths are scaled to
 
 
     def cell_widths_cm(self, row: Row) -> list[float]:
         """The printed width of each cell of `row` (the table is scaled to the 16 cm text width)."""
-        scale, col, out = 16.0 / sum(self.widths), 0, []
+        scale, col, out = self.text_width_cm / sum(self.widths), 0, []
         for c in row.cells:
             out.append(sum(self.widths[col:col + c.span]) * scale)
             col += c.span
@@ -94,8 +97,8 @@ class Grid:
                 if c.merge == "continue":
                     continue
                 text = c.worst if worst and c.worst else c.text
-                lines = max(lines, text_lines(text, width))
-            out.append(lines * LINE_CM + ROW_PAD_CM)
+                lines = max(lines, text_lines(text, width * 10.5 / self.font_pt))
+            out.append(lines * LINE_CM * self.font_pt / 10.5 + ROW_PAD_CM)
         return out
 
     def height_cm(self) -> float:
@@ -130,6 +133,7 @@ class Block:
     lines: list[str] = field(default_factory=list)  # sign lines (right aligned)
     qid: str | None = None
     missing: bool = False
+    landscape: bool = False  # on a landscape page (its own section in the .docx)
 
 
 @dataclass
@@ -482,9 +486,17 @@ class _Builder:
             q = self.flow[item["grouped_table"]]
             out = [Block("grid", grid=self.targets(item), qid=q.id)]
             return out + ([Block("note", self.text(q.note))] if q.note else [])
-        if "list_table" in item:  # a list drawn as a small table in the text, only when it has rows
-            grid = _list_table(self, self.flow[item["list_table"]])
-            return [Block("grid", grid=grid)] if grid is not None else []
+        if "list_table" in item:  # a list drawn as small tables in the text, only when it has rows
+            q = self.flow[item["list_table"]]
+            wide = bool(item.get("landscape", False))
+            grids = _list_table(self, q, landscape=wide)
+            out = []
+            for i, g in enumerate(grids):
+                if wide:  # a caption names it (and, split by columns, which part of it)
+                    nth = f"（{'一二三四五六七八九'[i]}）" if len(grids) > 1 and i < 9 else ""
+                    out.append(Block("note", f"{self.label(q)}{nth}", landscape=True))
+                out.append(Block("grid", grid=g, qid=q.id, landscape=wide))
+            return out
         if "declaration" in item:
             return [self.declaration(item["declaration"])]
         if "sign" in item:
@@ -653,18 +665,60 @@ def _plain_parts(flow: Flow) -> list[dict[str, Any]]:
     return out
 
 
-def _list_table(b: _Builder, q: Question) -> Grid | None:
-    """A list answer as a small table: a header row of the column labels, one row per entry."""
+def _column_groups(need: list[float], page: float) -> list[list[int]]:
+    """Columns in tables that fit `page`, each starting with column 0 (the name): as few tables as the
+    greedy fill needs, then the columns shared evenly among them (not a last table of two columns)."""
+    greedy: list[list[int]] = [[0]]
+    for j in range(1, len(need)):
+        if sum(need[k] for k in greedy[-1]) + need[j] > page and len(greedy[-1]) > 1:
+            greedy.append([0])
+        greedy[-1].append(j)
+    if len(greedy) == 1:
+        return greedy
+    rest, n = list(range(1, len(need))), len(greedy)
+    size = -(-len(rest) // n)
+    even = [[0, *rest[i:i + size]] for i in range(0, len(rest), size)]
+    return even if all(sum(need[k] for k in g) <= page for g in even) else greedy
+
+
+LANDSCAPE_TEXT_CM = 24.7  # A4 landscape less 2.5 cm margins
+WIDE_TABLE_PT = 9.0  # a wide table's text (五号 is 10.5): still readable, more columns per page
+_FIGURE = re.compile(r"^[-+]?[\d.,]+%?$")
+
+
+def _list_table(b: _Builder, q: Question, landscape: bool = False) -> list[Grid]:
+    """A list answer as small tables: a header row of the column labels, one row per entry. Columns at least
+    as wide as their widest figure (numbers never wrap) and their header at four characters a line; with
+    `landscape`, on a landscape page at 9 pt, and split into tables that each repeat the first column (the
+    name) when the columns do not fit one page's width."""
     b.placed.add(q.id)
     rows = b.e.value(q.id) if b.e.is_answered(q.id) else None
     if not rows:
-        return None
+        return []
     cols = [c for c in q.columns if c.printed and any(str(r.get(c.id) or "").strip() for r in rows)]
-    header = Row([Cell(_inline(b.e.text(c.label or c.id)), bold=True, center=True) for c in cols], header=True)
-    body = [Row([Cell(_inline(str(r.get(c.id) or ""))) for c in cols], qid=q.id) for r in rows]
-    # Wider where the cells are longer (names), so figures stay on one line in a portrait page.
-    weights = [max(min(max(len(str(r.get(c.id) or "")) for r in rows), 8), 5) for c in cols]
-    return Grid([16.0 * w / sum(weights) for w in weights], [header, *body])
+    headers = [_inline(b.e.text(c.label or c.id)) for c in cols]
+    cells = [[_inline(str(r.get(c.id) or "")) for c in cols] for r in rows]
+    pt, page = (WIDE_TABLE_PT, LANDSCAPE_TEXT_CM) if landscape else (10.5, 16.0)
+    per_col = CM_PER_COLUMN * pt / 10.5
+    need, weight = [], []
+    for j, h in enumerate(headers):
+        values = [r[j] for r in cells]
+        figures = all(_FIGURE.match(v) or not v for v in values)
+        unit = re.search(r"（[^（）]*）$", h)  # a header's unit stays on one line: （亿元）
+        head = max(min(display_width(h), 6), display_width(unit[0]) if unit else 0)  # else 3 字 a line
+        runs = max([unbreakable_width(v) for v in values] + [head])
+        need.append(runs * per_col + CELL_PAD_CM + 0.15 if figures else max(2.2, runs * per_col + CELL_PAD_CM))
+        weight.append(0.0 if figures else float(min(max(display_width(v) for v in [h, *values]), 40)))
+    groups = _column_groups(need, page)
+    grids = []
+    for group in groups:
+        spare = max(page - sum(need[k] for k in group), 0.0)
+        total_w = sum(weight[k] for k in group)
+        widths = [need[k] + (spare * weight[k] / total_w if total_w else spare / len(group)) for k in group]
+        header = Row([Cell(headers[k], bold=True, center=True) for k in group], header=True)
+        body = [Row([Cell(r[k], center=bool(weight[k] == 0)) for k in group], qid=q.id) for r in cells]
+        grids.append(Grid(widths, [header, *body], landscape=landscape, font_pt=pt, text_width_cm=page))
+    return grids
 
 
 EVIDENCE, DETAILS = "evidence", "details:"

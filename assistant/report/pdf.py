@@ -56,7 +56,7 @@ class PageCheck:
                            + [f"{t}没能排在一页上" for t in self.split])
             return (f"共 {self.pages} 页。注意：{bad}。表格要求{span}不得串页，"
                     "请把过长的名称或说明精简，或移到附件材料后再导出。")
-        return f"共 {self.pages} 页；{span}各在一页之内。"
+        return f"共 {self.pages} 页；{span}各在一页之内。" if titles else f"共 {self.pages} 页。"
 
 
 def find_soffice() -> str | None:
