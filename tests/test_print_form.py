@@ -7,10 +7,9 @@ from __future__ import annotations
 import shutil
 
 import docx
-
 import pytest
-from document_support import W
 from conftest import make_session, sample_answers
+from document_support import W
 
 from assistant.interview.engine import Engine
 from assistant.report.export import export_session

@@ -21,7 +21,7 @@ from assistant.form.types import of
 from assistant.form.values import NOT_APPLICABLE, show_cell
 from assistant.interview.enterprises.evidence import appendix_rows, counts
 from assistant.interview.findings import WARNING, Finding, blocking
-from assistant.text.cjkwrap import display_width
+from assistant.text.cjkwrap import display_width, wrap_offsets
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,8 +42,6 @@ CHECKED, UNCHECKED = "☑", "☐"
 def text_lines(text: str, width_cm: float) -> int:
     """Lines `text` takes in a table cell `width_cm` wide: wrapped as Chinese is (any character, Latin
     runs and numbers kept whole, no closing punctuation at a line start), one column spare."""
-    from assistant.text.cjkwrap import wrap_offsets
-
     cols = max(2, int((width_cm - CELL_PAD_CM) / CM_PER_COLUMN) - 1)
     return sum(1 + len(wrap_offsets(part, cols)) for part in text.split("\n"))
 
@@ -194,10 +192,8 @@ def unbreakable_width(text: str) -> int:
 def _cut_at_word(text: str, n: int) -> str:
     """The first n characters of text or fewer: never inside a run of Latin letters or digits (a word,
     a number, a code), never leaving opening punctuation last; '' when no such place."""
-    from assistant.text.cjkwrap import _latin
-
     cut = min(n, len(text))
-    while 0 < cut < len(text) and _latin(text[cut]) and _latin(text[cut - 1]):
+    while 0 < cut < len(text) and _RUN.match(text[cut]) and _RUN.match(text[cut - 1]):
         cut -= 1
     while cut > 0 and text[cut - 1] in "（“‘《【「『〈([ 　；、，":
         cut -= 1

@@ -141,8 +141,9 @@ def embedded_fonts(pdf: bytes) -> list[str]:
 
     names: set[str] = set()
     for page in PdfReader(io.BytesIO(pdf)).pages:
-        fonts = (page.get("/Resources") or {}).get_object().get("/Font") or {}
-        for ref in fonts.get_object().values():
+        resources = page.get("/Resources")
+        fonts = resources.get_object().get("/Font") if resources is not None else None
+        for ref in fonts.get_object().values() if fonts is not None else ():
             base = str(ref.get_object().get("/BaseFont", ""))
             names.add(base.lstrip("/").split("+", 1)[-1])
     return sorted(n for n in names if n)
