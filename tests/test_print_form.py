@@ -257,3 +257,63 @@ def test_the_district_table_prints_on_a_landscape_page_with_every_figure_whole(t
         assert any(figure in line.split() for line in lines), figure
     assert notes[0].startswith(f"共 {len(pages)} 页。“本区集群情况表”共 15 列，排成一张表，排在横向页面上"), notes
     assert "各在一页之内" not in notes[0]
+
+
+# -- details ------------------------------------------------------------------------------------------------
+def _declaration_cell(report) -> str:
+    part = next(p for p in report.parts if p.id == "part8")
+    return next(b.grid.rows[0].cells[1].text for b in part.blocks if b.grid is not None)
+
+
+def test_the_declaration_date_is_left_for_hand_and_seal_unless_the_operator_gives_one(store):
+    answers = {k: v for k, v in sample_answers().items() if k != "declaration_date"}
+    e = Engine.for_session(make_session(store, "annual", answers))
+    assert not e.flow["declaration_date"].required  # 跳过 is an answer the conversation takes
+    assert "跳过" in e.flow["declaration_date"].ask and "手写" in e.flow["declaration_date"].ask
+    cell = _declaration_cell(build_report(e))
+    assert cell.rstrip("\n").endswith("年　　月　　日") and "2024" not in cell and "【未填】" not in cell
+    given = _declaration_cell(build_report(Engine.for_session(make_session(store, "annual"))))
+    assert "2024 年 4 月 8 日" in given  # the operator chose to print it
+
+
+def test_a_direction_of_the_targets_table_is_kept_on_one_page(annual_session, tmp_path):
+    path = export_session(annual_session, "docx", tmp_path / "r.docx")
+    doc = docx.Document(str(path))
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "方向")
+    assert table.rows[0]._tr.trPr.find(W + "tblHeader") is not None  # the header repeats on a new page
+    groups: list[list[bool]] = []
+    for row in table.rows[1:]:
+        keep = row._tr.tc_lst[-1].p_lst[0].pPr.find(W + "keepNext") is not None
+        if row._tr.tc_lst[0].tcPr.find(W + "vMerge").get(W + "val") == "restart":
+            groups.append([])
+        groups[-1].append(keep)
+    assert len(groups) >= 5 and all(g == [True] * (len(g) - 1) + [False] for g in groups), groups
+
+
+def test_package_names_keep_their_suffix_within_64_characters(store, tmp_path):
+    from assistant.report.package import build_package
+
+    session = make_session(store, "annual", {**sample_answers(), "cluster_name": "上海浦江示例智能传感器特色产业集群" * 5})
+    pkg = build_package(session, tmp_path / "pkg")
+    names = [p.name for p in pkg.files]
+    reports = [n for n in names if "_2023年度发展情况报告." in n]
+    assert len(reports) >= 2 and all(len(n) <= 64 for n in names), names
+    assert len({n.rsplit(".", 1)[0] for n in reports}) == 1  # one stem, whatever the extension
+    from assistant.report.package import package_folder_name
+
+    folder = package_folder_name(Engine.for_session(session))
+    assert len(folder) <= 64 and folder.endswith("_2023年度发展情况报告_报送材料"), folder
+
+
+def test_the_checklist_docx_is_in_the_reports_look(annual_session, tmp_path):
+    from assistant.report.package import CHECKLIST_DOCX, build_package
+
+    pkg = build_package(annual_session, tmp_path / "pkg")
+    path = pkg.folder / CHECKLIST_DOCX
+    styles, document = _part(path, "word/styles.xml"), _part(path, "word/document.xml")
+    assert 'w:eastAsia="zh-CN"' in styles and "ja-JP" not in styles
+    assert "Calibri" not in styles + document and "宋体" in document and "仿宋" in styles
+    assert "Heading1" not in document and "4F81BD" not in document and "365F91" not in document  # no blue headings
+    assert "<Application>集群填报助手</Application>" in _part(path, "docProps/app.xml")
+    heads = [c.text for t in docx.Document(str(path)).tables for c in t.rows[0].cells]
+    assert any(h.startswith("SHA") for h in heads), heads

@@ -243,7 +243,8 @@ def _grid_el(grid: Grid, *, keep_together: bool) -> Any:
         for c in row.cells:
             width = sum(cols[col:col + c.span])
             cells.append(_cell_xml(c.text, width, span=c.span, merge=c.merge, bold=c.bold or row.header,
-                                   center=c.center, keep_next=keep_together and i < last, missing=c.missing,
+                                   center=c.center, keep_next=(keep_together and i < last) or row.keep_with_next,
+                                   missing=c.missing,
                                    right_lines=c.right_lines, size=grid.font_pt))
             col += c.span
         rows_xml.append(f"<w:tr>{trpr}{''.join(cells)}</w:tr>")
@@ -463,6 +464,21 @@ def build_docx(report: Report) -> bytes:
         for el in doc.element.body.sectPr.findall(_w("titlePg")):  # the cover is in the first section
             doc.element.body.sectPr.remove(el)
     _set_properties(doc, report)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return pending.splice(buf.getvalue())
+
+
+def blocks_docx(title: str, blocks: list[Block], *, author: str = "") -> bytes:
+    """A short document in the report's look (宋体/仿宋/黑体, zh-CN, the same tables): a title, then blocks
+    (subheading, para, note, grid). For the 报送清单 beside the report."""
+    doc = _new_document(False)
+    _para(doc, title, "Form Title").paragraph_format.space_before = _pt(0)
+    pending = _Pending()
+    for b in blocks:
+        _draw_block(doc, b, one_page=False, pending=pending)
+    props = doc.core_properties
+    props.title, props.author, props.last_modified_by, props.comments = clean_text(title), author, author, ""
     buf = io.BytesIO()
     doc.save(buf)
     return pending.splice(buf.getvalue())

@@ -47,16 +47,20 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
 
 def _sanitize(name: str) -> str:
-    name = _UNSAFE.sub("_", strip_bidi(clean_text(name))).strip(" ._")
-    return name[:80] or "报告"
+    return _UNSAFE.sub("_", strip_bidi(clean_text(name))).strip(" ._")
 
 
 _FIELD = re.compile(r"\{([^{}]*)\}")
+NAME_CHARS = 64  # a file or folder name a Joliet CD (the disc the package is burnt to) keeps whole
+_EXT_ROOM = 5  # ".docx", ".json": every file of a package has the same stem, whatever its extension
+PACKAGE_SUFFIX = "_报送材料"
 
 
-def default_filename(engine: Engine, fmt: str) -> str:
+def default_stem(engine: Engine) -> str:
     """The form's `file_name` pattern filled in: {question id}, {year}, {title}, {form_title}; in
-    `{a|b|text}` the first that is not empty (the last may be plain text)."""
+    `{a|b|text}` the first that is not empty (the last may be plain text). Within NAME_CHARS with any
+    extension (and the package folder's suffix): the answers are cut (a long cluster name), never the
+    pattern's own words (“_2023年度发展情况报告”)."""
     s = engine.session
     known = {"year": str(s.year), "title": s.title or "", "form_title": engine.form_title()}
 
@@ -69,11 +73,19 @@ def default_filename(engine: Engine, fmt: str) -> str:
             return " ".join(str(v).split()) if isinstance(v, (str, int)) and not isinstance(v, bool) else ""
         return name  # plain text: the fallback
 
-    def field(m: re.Match[str]) -> str:
-        return next((v for v in map(one, m[1].split("|")) if v), "")
+    pattern = engine.flow.meta.file_name
+    values = [_sanitize(next((v for v in map(one, m[1].split("|")) if v), "")) for m in _FIELD.finditer(pattern)]
+    fixed = _FIELD.sub("", pattern)  # the pattern's own words, as many characters as they print
+    room = NAME_CHARS - max(_EXT_ROOM, len(PACKAGE_SUFFIX)) - len(fixed)
+    while sum(map(len, values)) > max(room, 1):  # the longest answer loses characters first
+        i = max(range(len(values)), key=lambda k: len(values[k]))
+        values[i] = values[i][:-1].rstrip(" ._")
+    it = iter(values)
+    return _sanitize(_FIELD.sub(lambda m: next(it), pattern)) or "报告"
 
-    base = _FIELD.sub(field, engine.flow.meta.file_name)
-    return f"{_sanitize(base)}.{fmt}"
+
+def default_filename(engine: Engine, fmt: str) -> str:
+    return f"{default_stem(engine)}.{fmt}"
 
 
 def report_dict(engine: Engine) -> dict[str, Any]:

@@ -65,6 +65,7 @@ class Row:
     cells: list[Cell]
     qid: str | None = None
     header: bool = False
+    keep_with_next: bool = False  # on the same page as the next row (a group of rows with its merged label)
 
 
 @dataclass
@@ -468,7 +469,7 @@ class _Builder:
                 first = Cell("" if i else _inline(show_cell(group, gid)), merge="restart" if i == 0 else "continue",
                              center=True)
                 cells = [Cell(_inline(show_cell(c, r.get(c.id))) if r is not blank else "") for c in q.columns[1:]]
-                out.append(Row([first, *cells], qid=qid))
+                out.append(Row([first, *cells], qid=qid, keep_with_next=i < len(rows) - 1))
         return Grid([float(w) for w in spec["widths"]], out)
 
     # -- blocks ------------------------------------------------------------------------------
