@@ -130,6 +130,6 @@ def test_a_figure_that_would_round_to_zero_is_refused_not_recorded_as_0(raw):
     from assistant.form.catalog import load_flow
     from assistant.form.parse import InputError, parse
 
-    with pytest.raises(InputError, match="后为 0"):
+    with pytest.raises(InputError, match="保留两位小数后为 0"):
         parse(load_flow("annual")["total_output"], raw)
     assert parse(load_flow("annual")["total_output"], "0").value == "0.00"

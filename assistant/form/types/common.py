@@ -144,10 +144,14 @@ def format_decimal(value: Decimal, places: int = 2) -> str:
 _PLACES_CN = {1: "一", 2: "两", 3: "三", 4: "四"}
 
 
+def places_words(places: int) -> str:
+    """"保留两位小数" / "取整数": how the form's precision is said to a person."""
+    return "取整数" if places <= 0 else f"保留{_PLACES_CN.get(places, f' {places} ')}位小数"
+
+
 def rounding_note(places: int, recorded: str) -> str:
     """What is said whenever a typed figure has more decimals than the form keeps: never rounded in silence."""
-    kept = "取整数" if places <= 0 else f"保留{_PLACES_CN.get(places, f' {places} ')}位小数"
-    return f"按表格{kept}（四舍五入），记录为 {recorded}。"
+    return f"按表格{places_words(places)}（四舍五入），记录为 {recorded}。"
 
 
 def _digits(raw: str, text: str, decimal_comma: bool) -> tuple[str, bool]:

@@ -19,6 +19,7 @@ from assistant.form.types.common import (
     format_decimal,
     is_none_word,
     kind_of,
+    places_words,
     quantize,
     refuse_unsure,
     rounding_note,
@@ -87,9 +88,9 @@ class DecimalType(QuestionType):
                 value = new
         rounded = quantize(value, places)
         if value and not rounded:  # 12.5万 asked in 亿元: 0.00 would stand for a figure that is not zero
-            raise InputError(f"“{text.strip()}”按本题单位（{unit or '数字'}）保留{places}位小数后为 0："
-                             f"请检查单位，例如 12.5{unit}。" if unit else
-                             f"“{text.strip()}”保留{places}位小数后为 0：请检查数字。")
+            raise InputError(f"“{text.strip()}”按本题单位（{unit or '数字'}）{places_words(places)}后为 0："
+                             "请检查单位是否写错。" if unit else
+                             f"“{text.strip()}”{places_words(places)}后为 0：请检查数字。")
         if not converted and rounded != value:
             said = f"{format_decimal(rounded, places)} {unit}".strip()
             notes.append(f"您填写的 {format(value, 'f')} " + rounding_note(places, said))
