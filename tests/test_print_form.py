@@ -193,6 +193,7 @@ def test_codes_and_standard_numbers_get_columns_they_fit_and_never_break(store):
                 checked.add(h)
     assert checked == {"统一社会信用代码", "标准号"}
     assert keep_codes("GB/T 18488.1-2024") == "GB/T\u00a018488.1\u20112024"  # no break at the space or the hyphen
+    assert keep_codes("ZL 2021 1 0000000.0") == "ZL\u00a02021\u00a01\u00a00000000.0"  # a patent number too
     assert keep_codes("上海 MEMS 工程技术研究中心") == "上海 MEMS 工程技术研究中心"  # words keep their spaces
 
 

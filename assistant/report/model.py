@@ -173,6 +173,7 @@ def load_layout(form: str) -> dict[str, Any]:
 
 
 _STANDARD_NO = re.compile(r"\b([A-Z]{1,4}(?:/[A-Z]{1,2})?) (?=[A-Z]*\d)")  # GB/T 18488.1-2024, T/SHJX 001-2022
+_PATENT_NO = re.compile(r"\b(?:ZL|CN) ?\d{4} ?\d ?\d{7} ?\. ?[\dX]\b")  # ZL 2021 1 0000000.0
 _CODE_HYPHEN = re.compile(r"(?<=[0-9A-Za-z.])-(?=[0-9A-Za-z])")
 _RUN = re.compile("[\x21-\x7e\u00a0\u2011]+")  # a run no line may break inside (once keep_codes has run)
 
@@ -182,6 +183,7 @@ def keep_codes(text: str) -> str:
     (U+00A0) and hyphens inside codes non-breaking (U+2011). For the printed document only."""
     if "-" not in text and " " not in text:
         return text
+    text = _PATENT_NO.sub(lambda m: m[0].replace(" ", "\u00a0"), text)
     return _CODE_HYPHEN.sub("\u2011", _STANDARD_NO.sub("\\1\u00a0", text))
 
 
@@ -256,19 +258,25 @@ def _widest_value(q: Question) -> str | None:
 
 
 def content_widths(headers: list[str], rows: list[list[str]], total: float = 16.0) -> list[float]:
-    """Column widths (cm) from the content (a sample of rows): every column at least as wide as its longest
-    code or number (credit codes, standard numbers, figures never break), the rest shared by length, so
-    names get room. The first column is 序号."""
+    """Column widths (cm) from the content (a sample of rows): short values (a kind, a level) and codes
+    (credit codes, standard and patent numbers) get the width that keeps them on one line; the rest of the
+    page is shared by the longer texts (names) by length. The first column is 序号."""
     sample = rows[:200]
     need, weights = [], []
     for j, h in enumerate(headers):
-        runs = max([unbreakable_width(r[j]) for r in sample if j < len(r)] + [2])
-        need.append(min(runs * CM_PER_COLUMN + CELL_PAD_CM + 0.15, total / 2))
-        longest = max([display_width(h)] + [display_width(r[j]) for r in sample if j < len(r)])
-        weights.append(min(max(longest, 8), 40) if j else 0)
+        values = [r[j] for r in sample if j < len(r)]
+        longest = max([display_width(v) for v in values] + [2])
+        runs = max([unbreakable_width(v) for v in values] + [2])
+        one_line = longest <= 12 or longest == runs  # short, or one code: never wrapped
+        width = (longest if one_line else runs) * CM_PER_COLUMN + CELL_PAD_CM + 0.15
+        head = min(display_width(h), 8) * CM_PER_COLUMN + CELL_PAD_CM  # a header at 4 字 a line
+        need.append(min(max(width, head), total / 2))
+        weights.append(0 if one_line or not j else min(max(longest, display_width(h), 8), 40))
     need[0] = max(need[0], 1.3)
     spare = max(total - sum(need), 0.0)
-    out = [n + spare * w / (sum(weights) or 1) for n, w in zip(need, weights, strict=True)]
+    if not any(weights):
+        weights = [0] + [1] * (len(need) - 1)
+    out = [n + spare * w / sum(weights) for n, w in zip(need, weights, strict=True)]
     return [w * total / sum(out) for w in out]
 
 
