@@ -269,10 +269,12 @@ def _declaration_cell(report) -> str:
 def test_the_declaration_date_is_left_for_hand_and_seal_unless_the_operator_gives_one(store):
     answers = {k: v for k, v in sample_answers().items() if k != "declaration_date"}
     e = Engine.for_session(make_session(store, "annual", answers))
-    assert not e.flow["declaration_date"].required  # 跳过 is an answer the conversation takes
-    assert "跳过" in e.flow["declaration_date"].ask and "手写" in e.flow["declaration_date"].ask
+    q = e.flow["declaration_date"]
+    assert not q.required and "留空" in q.ask and "手写" in q.ask  # the conversation asks which
     cell = _declaration_cell(build_report(e))
     assert cell.rstrip("\n").endswith("年　　月　　日") and "2024" not in cell and "【未填】" not in cell
+    assert not e.apply_many({"declaration_date": "留空"}) and e.progress().answered == e.progress().total
+    assert _declaration_cell(build_report(e)) == cell  # chosen: left blank, and the report is complete
     given = _declaration_cell(build_report(Engine.for_session(make_session(store, "annual"))))
     assert "2024 年 4 月 8 日" in given  # the operator chose to print it
 
