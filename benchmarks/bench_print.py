@@ -56,7 +56,8 @@ def main() -> None:
     took = time.perf_counter() - t
     titled = [p for p in worst.parts if p.title]
     check = check_pages(page_texts(pdf), [p.title for p in titled], [p.one_page for p in titled])
-    print(f"worst case of every one-page part: rendered in {took:.2f} s; {check.summary([p.title for p in titled if p.one_page])}")
+    said = check.summary([p.title for p in titled if p.one_page])
+    print(f"worst case of every one-page part: rendered in {took:.2f} s; {said}")
     for part in (p for p in report.parts if p.one_page):
         fit = part_fit(part)
         print(f"  {part.title}: estimated {fit.height_cm:.1f} cm as filled, {fit.worst_cm:.1f} cm at its worst "

@@ -20,8 +20,8 @@ from assistant.form.catalog import package
 from assistant.interview.engine import Engine
 from assistant.interview.enterprises.evidence import appendix_rows
 from assistant.interview.findings import blocking
-from assistant.report.export import PACKAGE_SUFFIX, _write, default_stem, evidence, export_session
 from assistant.report.docx_writer import blocks_docx
+from assistant.report.export import PACKAGE_SUFFIX, _write, default_stem, evidence, export_session
 from assistant.report.model import Block, Cell, Grid, Row, _findings, file_properties, load_layout
 from assistant.report.pdf import find_soffice
 from assistant.report.preview import _inline
