@@ -116,7 +116,8 @@ def font_plan() -> FontPlan:
     from xml.sax.saxutils import escape
 
     installed = _installed_families()
-    if not installed:
+    base = Path(os.environ.get("FONTCONFIG_FILE") or "/etc/fonts/fonts.conf")
+    if not installed or not base.is_file():  # the mapping includes the system's configuration, or is not made
         return FontPlan({}, "")
     used = {role: next((f for f in prefer if f in installed), "") for role, (_, prefer) in FACES.items()}
     rules = []
@@ -129,7 +130,7 @@ def font_plan() -> FontPlan:
                          f'<edit name="family" mode="assign" binding="strong"><string>{escape(face)}</string>'
                          "</edit></match>")
     conf = ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>'
-            '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>' + "".join(rules) + "</fontconfig>\n")
+            f'<include ignore_missing="yes">{escape(str(base))}</include>' + "".join(rules) + "</fontconfig>\n")
     return FontPlan(used, conf)
 
 
