@@ -141,6 +141,8 @@ def _render(engine: Engine, fmt: str, draft: bool, notes: list[str] | None = Non
     if fmt == "md":
         return markdown_of(report).encode("utf-8")
     docx = build_docx(report)
+    if notes is not None:
+        notes += cut_cells(report)
     if fmt != "pdf":
         return docx
     plan = font_plan()
@@ -154,6 +156,21 @@ def _render(engine: Engine, fmt: str, draft: bool, notes: list[str] | None = Non
         if said:
             notes.append(said)
     return pdf
+
+
+_POINTER = re.compile(r"（全文见附件材料 (\d+)）")
+
+
+def cut_cells(report: Any) -> list[str]:
+    """Cells of the one-page parts whose content went over its budget: cut on the page, whole in an appendix."""
+    numbers = [m[1] for p in report.parts if p.one_page for b in p.blocks if b.grid is not None
+               for r in b.grid.rows for c in r.cells for m in _POINTER.finditer(c.text)]
+    if not numbers:
+        return []
+    titles = [p.title for p in report.parts if p.one_page]
+    span = f"“{titles[0]}”至“{titles[-1]}”" if len(titles) > 1 else f"“{titles[0]}”"
+    return [f"有 {len(numbers)} 格名称较长，表中截断显示，使{span}各在一页之内；完整名单见附件材料 "
+            f"{'、'.join(dict.fromkeys(numbers))}。"]
 
 
 def wide_tables(report: Any) -> str:
