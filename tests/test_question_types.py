@@ -4,59 +4,32 @@ loaded, typed, refused, checked when stored, shown, and drawn in the question vi
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from assistant.errors import FlowError, InputError
+from assistant.form import types
 from assistant.form.flow import load_flow_file
 from assistant.form.parse import parse
 from assistant.form.types import TYPES, QuestionType, of
-from assistant.form.types.common import Parsed, kind_of, normalize
 from assistant.form.validate import check_raw, check_stored, stored_problem
 from assistant.form.values import show, show_cell
 from assistant.interview.conversation import Conversation
 from assistant.interview.engine import Engine
 from assistant.session.store import Session
 
-if TYPE_CHECKING:
-    from assistant.form.flow import Question
-    from assistant.form.types.base import Field
-
-
-class PostCode(QuestionType):
-    """What a new type's module holds: its reading, its stored check, its display and format line."""
-
-    name = "postcode"
-    words = "一个邮政编码"
-    one_line = True
-    column = True
-    echoed = True
-
-    def read(self, q: Field, text: str) -> Parsed:
-        s = normalize(text).replace(" ", "")
-        if not re.fullmatch(r"\d{6}", s):
-            raise InputError(f"“{text.strip()}”不是邮政编码：应为 6 位数字，如 200120。")
-        return Parsed(s)
-
-    def stored_problem(self, q: Field, value: Any, fresh: bool) -> str | None:
-        ok = isinstance(value, str) and re.fullmatch(r"\d{6}", value)
-        return None if ok else f"应是 6 位邮政编码，实际是{kind_of(value)}"
-
-    def shown(self, q: Field, stored: Any, unit: bool = True) -> str:
-        return f"邮编 {stored}"
-
-    def format_line(self, q: Question, text: Callable[[str], str]) -> str:
-        return "格式：6 位邮政编码，如 200120。"
-
 
 @pytest.fixture
-def postcode() -> Iterator[QuestionType]:
-    TYPES["postcode"] = t = PostCode()  # the registry line a new module adds to assistant/form/types/__init__.py
-    yield t
+def postcode(monkeypatch: pytest.MonkeyPatch) -> Iterator[QuestionType]:
+    """The new type is its module (tests/postcode_type.py) and the one line naming it in the registry."""
+    monkeypatch.setattr(types, "MODULES", [*types.MODULES, "postcode_type"])  # the registry line
+    types.load()
+    import postcode_type
+
+    assert TYPES["postcode"] is postcode_type.TYPE
+    yield TYPES["postcode"]
     del TYPES["postcode"]
 
 

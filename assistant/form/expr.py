@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
@@ -37,7 +37,7 @@ def _matrix_total(matrix: Any) -> int:
     return sum(n for cols in (matrix or {}).values() for n in cols.values() if n)
 
 
-def total_chars(texts: Any) -> int:
+def total_chars(texts: Iterable[object]) -> int:
     """字 of several answers together (a text of 无 counts nothing)."""
     return sum(count_chars(t) for t in texts if isinstance(t, str) and t != "无")
 

@@ -10,13 +10,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from assistant.errors import FlowError
 from assistant.files.yamlio import line_of, read_yaml
 from assistant.form.expr import Expression, ExpressionError, compile_expr, environment
 from assistant.form.sandbox import check_string
 from assistant.form.types import TYPES, of
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 __all__ = ["Flow", "FlowError", "FormMeta", "Question", "Rule", "Section", "fill", "load_flow_file"]
 # Plain dataclasses at run time; pydantic validates them (extra keys refused) only when a flow is
@@ -342,7 +345,7 @@ _MESSAGES = {
 }
 
 
-def problem_message(err: Any) -> str:
+def problem_message(err: ErrorDetails) -> str:
     """A pydantic error said in Chinese (the file and key are said by the caller)."""
     kind = err["type"]
     if kind == "literal_error":

@@ -4,7 +4,7 @@ with its basis. Its parsing is in parse.py (parse_override); the interview says 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from assistant.form.flow import Question
@@ -19,7 +19,7 @@ BASIS_MAX = 200
 _EXAMPLE = "45.20 依据：集群统计年报（集群全部企业）"
 
 
-def typed(stored: Any) -> tuple[str, str] | None:
+def typed(stored: object) -> tuple[str, str] | None:
     """(figure, basis) when the operator typed the figure, else None.
 
     A plain figure stored before this question could be overridden (an older session) is the
@@ -32,7 +32,7 @@ def typed(stored: Any) -> tuple[str, str] | None:
     return None
 
 
-def is_typed(stored: Any) -> bool:
+def is_typed(stored: object) -> bool:
     return typed(stored) is not None
 
 
@@ -40,7 +40,7 @@ def basis_text(basis: str) -> str:
     return basis or "未注明，请补充"
 
 
-def override_value(q: Question, stored: Any, computed: Decimal | None) -> Decimal | None:
+def override_value(q: Question, stored: object, computed: Decimal | None) -> Decimal | None:
     """The value that counts for an override question: the typed figure, the computed one, or None."""
     figure = typed(stored)
     if figure is not None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.errors import InputError
 from assistant.form.override import _EXAMPLE, BASIS_MAX, COMPUTED, TYPED
@@ -89,7 +89,7 @@ __all__ = [
 parse_uscc = _USCC.read  # a credit code alone (enterprise data reads its key column with it)
 
 
-def parse(q: Question, raw: Any) -> Parsed:
+def parse(q: Question, raw: object) -> Parsed:
     """Parse raw input (typed text, or structured data from a file) for question q."""
     if q.calculated:
         raise InputError("本题由系统根据您填写的数据自动计算，无需填写。")
@@ -134,7 +134,7 @@ def _parse_typed(q: Question, number: str, basis: str) -> Parsed:
     return Parsed({"source": TYPED, "value": value, "basis": basis}, f"{note}记录为您填写的数字 {value}，依据：{basis}。")
 
 
-def parse_override(q: Question, raw: Any) -> Parsed:
+def parse_override(q: Question, raw: object) -> Parsed:
     """Typed text ("是" / "45.2 依据：……") or structured data from a file (the stored form)."""
     if isinstance(raw, dict):
         keys = set(raw)

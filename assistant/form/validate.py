@@ -30,7 +30,7 @@ FORM_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 # -- small helpers ------------------------------------------------------------------------------
-def check_year(year: Any) -> int:
+def check_year(year: object) -> int:
     if isinstance(year, bool) or not isinstance(year, int):
         raise InputError(f"年度应是一个整数年份，例如 2023（收到的是{kind_of(year)}）。")
     if not YEAR_MIN <= year <= YEAR_MAX:
@@ -47,7 +47,7 @@ def known_forms() -> list[str]:
     return [fid for fid in form_ids() if FORM_ID.fullmatch(fid)]
 
 
-def form_id(value: Any) -> str | None:
+def form_id(value: object) -> str | None:
     """The form id for a form id or its short name; None for anything else (paths included)."""
     if not isinstance(value, str) or not FORM_ID.fullmatch(value):
         return None
@@ -59,7 +59,7 @@ def form_id(value: Any) -> str | None:
         return None
 
 
-def check_form(value: Any) -> str:
+def check_form(value: object) -> str:
     name = form_id(value)
     if value is None:
         raise InputError(f"缺少表单编号 form（可选：{'、'.join(known_forms())}）。")
@@ -69,7 +69,7 @@ def check_form(value: Any) -> str:
 
 
 # -- raw values from a file, before parse() ----------------------------------------------------
-def check_raw(q: Question, raw: Any, *, strict: bool = False) -> Any:
+def check_raw(q: Question, raw: object, *, strict: bool = False) -> Any:
     """Refuse what parse() must never read for q; return the value to hand to parse().
 
     strict (JSON reports, the exchange format): lists and matrices must be given as structures,
@@ -86,7 +86,7 @@ def check_raw(q: Question, raw: Any, *, strict: bool = False) -> Any:
 
 
 # -- stored values: exactly the canonical forms each type keeps -------------------------------
-def stored_problem(q: Question, value: Any, *, fresh: bool = False) -> str | None:
+def stored_problem(q: Question, value: object, *, fresh: bool = False) -> str | None:
     """Why value is not a valid stored answer for q (None when it is).
 
     fresh: the value is being stored now, so input-only rules apply too (a one-line text has no
@@ -113,7 +113,7 @@ def _stored_override(value: dict[str, Any]) -> str | None:
     return f"应是“采用计算值”或“数字 + 依据”，实际是{kind_of(value)}"
 
 
-def check_stored(q: Question, value: Any, *, fresh: bool = False) -> None:
+def check_stored(q: Question, value: object, *, fresh: bool = False) -> None:
     why = stored_problem(q, value, fresh=fresh)
     if why:
         raise InputError(why + "。")

@@ -3,6 +3,8 @@
 The conversation dispatches through `COMMANDS`; front ends ask it (through `Conversation.recognise` and
 `Conversation.command_line`) whether a line is a command — the TUI's table and text box, `filing ask`'s row
 prompts and the browser (the TUI in a tab) alike. A new command is one `COMMANDS.register(Spec(...))`.
+A handler that needs heavy modules is named by its module path ("package.module:function") and imported on
+its first use, so a front end's first screen does not load them (enterprise data: the xlsx readers).
 
 Commands are whole commands: a word of a command's words, a jump whose target resolves, a glossary question.
 On a free-text question any other text is an answer, and text that could be either is asked about
@@ -14,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from importlib import import_module
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar, cast
 
 from assistant.form.glossary import asked_term
 from assistant.form.parse import normalize
 from assistant.form.types import of
-from assistant.interview.enterprises import dialog
+from assistant.interview.enterprises import line as enterprise_line
 from assistant.interview.reply import Item, Reply
 from assistant.interview.words import WORDS_HELP
 from assistant.session.pending import Ambiguous
@@ -45,13 +48,31 @@ class Command:
 
 Handler = Callable[["Conversation", Command, "Question | None", str], Reply]
 Matcher = Callable[["Conversation", "Question | None", str], "Command | None"]
+F = TypeVar("F", bound=Callable[..., object])
+
+
+class Lazy(Generic[F]):
+    """A function named by its module path ("package.module:function"), imported when first asked for."""
+
+    def __init__(self, target: str) -> None:
+        module, sep, name = target.partition(":")
+        if not (module and sep and name):
+            raise ValueError(f"not a 'module:function' path: {target!r}")
+        self.target = target
+        self._f: F | None = None
+
+    def get(self) -> F:
+        if self._f is None:
+            module, _, name = self.target.partition(":")
+            self._f = cast(F, getattr(import_module(module), name))
+        return self._f
 
 
 @dataclass(frozen=True)
 class Spec:
     """One command: its whole-line words and/or matchers, and the handler that answers it."""
     name: str
-    run: Handler
+    run: Handler | Lazy[Handler]  # a Lazy one is imported on the command's first use
     words: frozenset[str] = frozenset()  # whole lines (compared normalised, lower case)
     match: Matcher | None = None  # a command with an argument (什么是 …, 跳到 …)
     early: Matcher | None = None  # seen before anything waiting is answered (企业数据 with its files)
@@ -119,8 +140,12 @@ class Registry:
                 return cmd
         return None
 
+    def handler(self, name: str) -> Handler:
+        run = self[name].run
+        return run.get() if isinstance(run, Lazy) else run
+
     def run(self, conv: Conversation, cmd: Command, q: Question | None, raw: str) -> Reply:
-        return self[cmd.kind].run(conv, cmd, q, raw)
+        return self.handler(cmd.kind)(conv, cmd, q, raw)
 
 
 COMMANDS = Registry()
@@ -226,20 +251,22 @@ COMMANDS.register(Spec("jump", lambda c, cmd, q, raw: c.jump(cmd.target), match=
 
 
 # -- enterprise data: 企业数据 路径 … ----------------------------------------------------------------------
+# The line is recognised here (light); reading and computing the workbooks is loaded on the first use.
 def _enterprises_early(c: Conversation, q: Question | None, text: str) -> Command | None:
-    return Command("enterprises", text) if dialog.is_command(text, _free(q), c.files) else None
+    return Command("enterprises", text) if enterprise_line.is_command(text, _free(q), c.files) else None
 
 
 def _enterprises_maybe(c: Conversation, q: Question | None, text: str) -> Command | None:
     """企业数据 alone on a text question: answer or command?"""
-    return Command("ask", text, "enterprises") if q is not None and dialog.maybe_command(text, _free(q)) else None
+    if q is not None and enterprise_line.maybe_command(text, _free(q)):
+        return Command("ask", text, "enterprises")
+    return None
 
 
-def _enterprises(c: Conversation, cmd: Command, q: Question | None, raw: str) -> Reply:
-    return c.turn_reply(dialog.start(c.engine, dialog.command_paths(cmd.target) or [], c.files))
-
-
-COMMANDS.register(Spec("enterprises", _enterprises, early=_enterprises_early, maybe=_enterprises_maybe))
+COMMANDS.register(Spec("enterprises", Lazy("assistant.interview.enterprises.dialog:command"),
+                       early=_enterprises_early, maybe=_enterprises_maybe))
+# While proposals from enterprise data wait, a line is the operator's choice about them (no words of its own).
+COMMANDS.register(Spec("proposals", Lazy("assistant.interview.enterprises.dialog:choose")))
 
 
 # -- answer or command? ------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ from assistant.form.validate import MAX_ERRORS, check_raw, check_stored, shown, 
 from assistant.form.values import NOT_APPLICABLE, show, to_python
 from assistant.interview.checks import check
 from assistant.interview.computed import computed_notes, offer_lines
-from assistant.interview.drafts import keep_quotes
+from assistant.interview.drafts import figures_say, keep_quotes
+from assistant.interview.findings import Finding
 from assistant.session.store import Session
 
 
@@ -210,8 +211,9 @@ class Engine:
         return computed_notes(self, qid)
 
     def offer_lines(self, q: Question, *, compact: bool = False) -> list[str]:
-        """For a computed value the operator may override: the value, its formula, how to reply."""
-        return offer_lines(self, q, compact=compact) if q.override else []
+        """For a computed value the operator may override: the value, its formula, how to reply; for a
+        sub-question of part 七, what the part's draft already says from the figures."""
+        return offer_lines(self, q, compact=compact) if q.override else figures_say(self, q.id)
 
     def askable(self, section: Section | None = None) -> list[Question]:
         qs = section.questions if section else self.flow.questions
@@ -249,7 +251,7 @@ class Engine:
         if self.on_change is not None:
             self.on_change(self.session)
 
-    def parse(self, qid: str, raw: Any) -> Parsed:
+    def parse(self, qid: str, raw: object) -> Parsed:
         """Parse and run the question's own constraint; raises InputError, changes nothing."""
         if qid not in self.flow.by_id:
             raise InputError(f"没有编号为“{shown(qid)}”的问题。")
@@ -290,7 +292,7 @@ class Engine:
         if qid in self.session.quotes:
             keep_quotes(self, qid)
 
-    def answer(self, qid: str, raw: Any, *, advance: bool = True) -> Outcome:
+    def answer(self, qid: str, raw: object, *, advance: bool = True) -> Outcome:
         try:
             parsed = self.parse(qid, raw)
         except InputError as exc:
@@ -406,7 +408,7 @@ class Engine:
                              others + mine, mine))
         return out
 
-    def findings(self) -> list[Any]:
+    def findings(self) -> list[Finding]:
         """What the checks find now (kept until the answers change). The parts that will not fit their page
         are the report's to say (report/model.py: layout_findings, for `filing check`, review and export)."""
         cached = self._checked

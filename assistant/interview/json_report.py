@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assistant.errors import DuplicateKey, InputError, UserError, no_duplicate_keys
 from assistant.files.safeio import MAX_REPORT_FILE_BYTES, FileTooLarge, read_bounded, size_text
@@ -12,7 +12,7 @@ from assistant.form.catalog import load_flow
 from assistant.form.flow import FlowError
 from assistant.form.types import of
 from assistant.form.validate import kind_of, shown
-from assistant.interview.engine import Engine
+from assistant.interview.engine import Applied, Engine
 from assistant.session.evidence import restore
 from assistant.session.quotes import quotes_from_json
 from assistant.session.store import Session
@@ -32,7 +32,7 @@ class SessionSink(Protocol):
 
     def new_id(self) -> str: ...
 
-    def save(self, session: Session) -> Any: ...
+    def save(self, session: Session) -> object: ...
 
 
 
@@ -63,7 +63,7 @@ def shown_name(name: str) -> str:
     return shown(name, 200)
 
 
-def read_report(path: Path | str, session_id: str) -> tuple[Any, Any, Any]:
+def read_report(path: Path | str, session_id: str) -> tuple[Session, Engine, Applied]:
     """A JSON report read and validated in memory (nothing written): (session, engine, applied).
 
     The one reading of a report for import-report, the commission's overview and the district roll-up;

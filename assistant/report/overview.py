@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import UserError
 from assistant.files.atomic import atomic_write
@@ -20,6 +20,10 @@ from assistant.form.types import of
 from assistant.form.validate import shown
 from assistant.interview.findings import BLOCKING
 from assistant.interview.json_report import read_report
+
+if TYPE_CHECKING:
+    from assistant.form.flow import Rule
+    from assistant.interview.engine import Engine
 
 MET, NOT_MET, UNKNOWN = "符合", "不符合", "缺数据"
 DEFAULT_OUTPUT = "集群概览.xlsx"
@@ -55,7 +59,7 @@ def _heading(engine: Any, q: Any) -> str:
     return f"{label}（{q.unit}）" if q.unit and q.unit not in label else label
 
 
-def condition_status(engine: Any, rule: Any) -> tuple[str, str]:
+def condition_status(engine: Engine, rule: Rule) -> tuple[str, str]:
     flow, state = engine.flow, engine.state
     ex = flow.expr(rule.id, "rule")
     if ex is None:

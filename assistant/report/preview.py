@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.form.catalog import package, packaged_root, root_of
 from assistant.form.parse import clean_text
@@ -13,6 +13,11 @@ from assistant.interview.engine import Engine
 from assistant.report.model import Grid, Report, build_report
 from assistant.text.cjkwrap import Wrapped
 from assistant.text.textsafe import strip_bidi, visible
+
+if TYPE_CHECKING:
+    from rich.console import Console, Group
+
+    from assistant.session.store import Session
 
 PREVIEW_ROWS = 10  # rows of each attached list shown in the terminal
 
@@ -113,21 +118,20 @@ def markdown_of(report: Report, *, max_list_rows: int | None = None) -> str:
     return strip_bidi("\n".join(lines).strip() + "\n")
 
 
-def render_markdown(session: Any, *, max_list_rows: int | None = None, draft: bool = False) -> str:
+def render_markdown(session: Session, *, max_list_rows: int | None = None, draft: bool = False) -> str:
     return markdown_of(build_report(Engine.for_session(session), draft=draft), max_list_rows=max_list_rows)
 
 
-def print_preview(session: Any, console: Any = None) -> None:
+def print_preview(session: Session, console: Console | None = None) -> None:
     """The report in the terminal: every label whole (wrapped, never cut), notes, the declaration
     and sign-off; long lists cut to their first rows with the count."""
     from rich.console import Console
-
 
     console = console or Console()
     console.print(terminal_view(build_report(Engine.for_session(session)), max_list_rows=PREVIEW_ROWS))
 
 
-def terminal_view(report: Report, *, max_list_rows: int = PREVIEW_ROWS) -> Any:
+def terminal_view(report: Report, *, max_list_rows: int = PREVIEW_ROWS) -> Group:
     """The report drawn from the same model as the .docx, as rich renderables (the TUI preview and
     `filing preview`). All user text goes in as rich Text: never markup, control characters shown."""
     from rich.console import Group

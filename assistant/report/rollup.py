@@ -19,7 +19,7 @@ from assistant.form.sandbox import DRAFT, environment, render_file
 from assistant.form.validate import shown
 from assistant.interview.engine import Engine
 from assistant.interview.findings import BLOCKING
-from assistant.interview.json_report import read_report
+from assistant.interview.json_report import SessionSink, read_report
 from assistant.report.overview import NOT_MET, condition_status
 from assistant.session.store import Session
 
@@ -216,7 +216,7 @@ def build(paths: list[Path], year: int | None = None, form: str | None = None) -
     return Rollup(rows, totals, want or 0, [w for w, _ in read], [dict(e.session.answers) for _, e in read])
 
 
-def review(engine: Any) -> str:
+def review(engine: Engine) -> str:
     """What the district must know about a cluster's report: blocking findings, designation conditions not met."""
     notes = []
     blocking = [f for f in engine.findings() if f.severity == BLOCKING]
@@ -251,7 +251,8 @@ def total_label(count: int) -> str:
     return f"全区合计（{count} 个集群）"
 
 
-def create_district(paths: list[Path], store: Any, title: str | None, year: int | None, form: str | None = None) -> Any:
+def create_district(paths: list[Path], store: SessionSink, title: str | None, year: int | None,
+                    form: str | None = None) -> Session:
     """A new district session whose table holds the clusters and the district totals (one atomic save)."""
     fid = rollup_form(form)
     spec = load_spec(fid)

@@ -4,9 +4,12 @@ checked on every load and import (the appendix rows are drawn in interview/enter
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.errors import InputError
+
+if TYPE_CHECKING:
+    from assistant.form.flow import Flow
 
 SOURCES = ("enterprises", "prior")
 
@@ -80,7 +83,7 @@ def _coverage_problem(cov: Any) -> str | None:
     return None
 
 
-def evidence_problem(ev: Any, nested: bool = False) -> str | None:
+def evidence_problem(ev: object, nested: bool = False) -> str | None:
     """Why ev is not a stored evidence record (None when it is); nested: an entry of a record's history."""
     if not isinstance(ev, dict):
         return "应是一条计算佐证记录（映射）"
@@ -144,7 +147,7 @@ def _figures_problem(d: Any, what: str) -> str | None:
     return None
 
 
-def prior_problem(prior: Any) -> str | None:
+def prior_problem(prior: object) -> str | None:
     if not isinstance(prior, list) or len(prior) > MAX_PRIOR:
         return f"上年数据 prior 应是不超过 {MAX_PRIOR} 年的列表"
     for p in prior:
@@ -163,7 +166,7 @@ def prior_problem(prior: Any) -> str | None:
     return None
 
 
-def enterprise_data_problem(d: Any) -> str | None:
+def enterprise_data_problem(d: object) -> str | None:
     if d is None:
         return None
     if not isinstance(d, dict) or set(d) - {"files", "n", "codes", "measures", "at"}:
@@ -179,7 +182,7 @@ def enterprise_data_problem(d: Any) -> str | None:
     return _figures_problem(d.get("measures", {}), "企业数据汇总")
 
 
-def check_session_parts(data: dict[str, Any], flow: Any) -> None:
+def check_session_parts(data: dict[str, Any], flow: Flow) -> None:
     """The session fields this package stores; InputError (the reason) for a wrong shape."""
     ev = data.get("evidence") or {}
     if not isinstance(ev, dict):
@@ -199,7 +202,13 @@ def check_session_parts(data: dict[str, Any], flow: Any) -> None:
         raise InputError(why)
 
 
-def restore(session: Any, flow: Any, items: Any) -> list[str]:
+class HoldsEvidence(Protocol):
+    """What restore() writes to: a session's evidence (store.py's Session, named here without importing it)."""
+
+    evidence: dict[str, Any]
+
+
+def restore(session: HoldsEvidence, flow: Flow, items: object) -> list[str]:
     """Evidence entries of an imported JSON report back into the session; the refusals (nothing restored then)."""
     if items is None:
         return []

@@ -62,6 +62,7 @@ class Goto(_Choice):
     __pydantic_config__ = _STRICT
     qid: str
     discard_draft: bool = False
+    said: str = ""  # what the reply says on arrival (default: 请修改)
     do: Literal["goto"] = "goto"
 
 
@@ -169,7 +170,7 @@ def _adapter() -> Any:
     return TypeAdapter(Annotated[Pending, Field(discriminator="kind")] | None)
 
 
-def from_json(data: Any, flow: Flow | None = None) -> Pending | None:
+def from_json(data: object, flow: Flow | None = None) -> Pending | None:
     """The typed pending of a session document; InputError (in Chinese) for a wrong shape, or with `flow`,
     for anything that does not fit the form (a question it has not, a value of the wrong type)."""
     if data is None:

@@ -69,7 +69,7 @@ def _value_ok(kind: str, value: Any) -> bool:
         for r in value)
 
 
-def quote_from_json(data: Any) -> Quote:
+def quote_from_json(data: object) -> Quote:
     """One quote from its stored form; InputError (Chinese) for anything else."""
     if not isinstance(data, dict):
         raise InputError("引用记录应是一个映射")
@@ -91,7 +91,7 @@ def quote_from_json(data: Any) -> Quote:
     return Quote(source, kind, data["value"], shown, tuple(sentences), printed)
 
 
-def quotes_from_json(data: Any, narrative: set[str] | None = None) -> dict[str, list[Quote]]:
+def quotes_from_json(data: object, narrative: set[str] | None = None) -> dict[str, list[Quote]]:
     """Session.quotes from its stored form (None: none); InputError naming what is wrong.
 
     narrative: the form's narrative question ids; records of other questions are refused."""

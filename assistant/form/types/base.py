@@ -77,7 +77,7 @@ class QuestionType:
     def empty_message(self) -> str:
         return "请填写本题。"
 
-    def parse(self, q: Question, raw: Any) -> Parsed:
+    def parse(self, q: Question, raw: object) -> Parsed:
         """Raw input (typed text, or a value from a file that check_raw let through) for question q."""
         text = "" if raw is None else str(raw)
         if not text.strip():
@@ -85,7 +85,7 @@ class QuestionType:
         refuse_invisible(text)
         return self.read(q, text)
 
-    def check_raw(self, q: Question, raw: Any, strict: bool) -> Any:
+    def check_raw(self, q: Question, raw: object, strict: bool) -> Any:
         """Refuse what parse() must never read (raw is not None); return the value to hand to parse()."""
         want = self.words
         if isinstance(raw, str):
@@ -112,7 +112,7 @@ class QuestionType:
         raise InputError(f"本题应填写{want}，收到的是{kind_of(raw)}。")
 
     # -- stored values ---------------------------------------------------------------------
-    def stored_problem(self, q: Field, value: Any, fresh: bool) -> str | None:
+    def stored_problem(self, q: Field, value: object, fresh: bool) -> str | None:
         """None when value is exactly a stored form of this type, else the reason.
 
         fresh: stored now, so input-only rules apply too (one line, one of today's options)."""
@@ -122,16 +122,16 @@ class QuestionType:
             return "本题只填一行，内容里不能有换行"
         return None
 
-    def to_python(self, q: Field, stored: Any) -> Any:
+    def to_python(self, q: Field, stored: object) -> Any:
         """The value conditions see (stored is not None)."""
         return stored
 
-    def option_id(self, stored: Any) -> Any:
+    def option_id(self, stored: object) -> Any:
         """Which option a stored answer is (yes/no store True/False)."""
         return stored
 
     # -- showing ---------------------------------------------------------------------------
-    def shown(self, q: Field, stored: Any, unit: bool = True) -> str:
+    def shown(self, q: Field, stored: object, unit: bool = True) -> str:
         """Text for one answer as printed (stored is not None)."""
         return str(stored)
 
@@ -140,7 +140,7 @@ class QuestionType:
         column, called for every row (a list can be 10 000 rows)."""
         return lambda v: self.shown(col, v, False) if v not in (None, "") else ""
 
-    def typed(self, q: Question, stored: Any) -> str | None:
+    def typed(self, q: Question, stored: object) -> str | None:
         """The stored answer as a person types it (typing it again stores the same value); None when it is
         edited in its own editor."""
         return str(stored)
@@ -212,7 +212,7 @@ def implausible(q: Field, value: Decimal, shown: str) -> str:
     return ""
 
 
-def parse_cell(col: Column | Cell, raw: Any) -> Any:
+def parse_cell(col: Column | Cell, raw: object) -> Any:
     """One cell of a list row or a grid. Empty optional cells are stored as ""."""
     text = "" if raw is None else str(raw)
     if not text.strip():

@@ -30,13 +30,13 @@ class Choosing(QuestionType):
     def choices(self, q: Field) -> list[tuple[str, str]]:
         return option_rows(q)
 
-    def chosen(self, q: Field, stored: Any) -> int | None:
+    def chosen(self, q: Field, stored: object) -> int | None:
         """Which of choices() a stored answer is, or None."""
         sid = self.option_id(stored)
         ids = [oid for oid, _ in self.choices(q)]
         return ids.index(sid) if sid in ids else None
 
-    def typed(self, q: Question, stored: Any) -> str | None:
+    def typed(self, q: Question, stored: object) -> str | None:
         at = self.chosen(q, stored)
         return self.choices(q)[at][1] if at is not None else str(stored)
 
@@ -57,14 +57,14 @@ class Choice(Choosing):
             raise InputError(f"“{text.strip()}”不是可选项。请从以下选项中选择（可输入序号）：{options_text(q.options)}。")
         return Parsed(o.id)
 
-    def stored_problem(self, q: Field, value: Any, fresh: bool) -> str | None:
+    def stored_problem(self, q: Field, value: object, fresh: bool) -> str | None:
         if not isinstance(value, str):
             return f"应是文字，实际是{kind_of(value)}"
         if fresh and value not in {o.id for o in q.options}:
             return f"“{shown_value(value)}”不是可选项"
         return None
 
-    def shown(self, q: Field, stored: Any, unit: bool = True) -> str:
+    def shown(self, q: Field, stored: object, unit: bool = True) -> str:
         return next((o.label or o.id for o in q.options if o.id == stored), str(stored))
 
     def cell_formatter(self, col: Field) -> Callable[[Any], str]:

@@ -225,14 +225,14 @@ def options_text(options: list[Option]) -> str:
     return "、".join(f"{i}. {o.label or o.id}" for i, o in enumerate(options, 1))
 
 
-def shown_value(value: Any, limit: int = 40) -> str:
+def shown_value(value: object, limit: int = 40) -> str:
     """Any value as printable text for a message: unencodable characters escaped, long text cut."""
     text = value if isinstance(value, str) else repr(value)
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def kind_of(value: Any) -> str:
+def kind_of(value: object) -> str:
     """What a file gave, in words."""
     if value is None:
         return "空值（null）"

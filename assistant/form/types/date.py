@@ -48,12 +48,12 @@ class Date(QuestionType):
             raise InputError("请写到具体哪一天，例如 2024-04-08 或 2024年4月8日。")
         raise InputError(f"看不懂日期“{text.strip()}”，请按 2024-04-08 或 2024年4月8日 的格式填写。")
 
-    def check_raw(self, q: Question, raw: Any, strict: bool) -> Any:
+    def check_raw(self, q: Question, raw: object, strict: bool) -> Any:
         if isinstance(raw, datetime):
             raise InputError(f"本题应填写{self.words}，收到的是{kind_of(raw)}；请只写日期，例如 2024-04-08。")
         return super().check_raw(q, raw, strict)
 
-    def stored_problem(self, q: Field, value: Any, fresh: bool) -> str | None:
+    def stored_problem(self, q: Field, value: object, fresh: bool) -> str | None:
         if not isinstance(value, str):
             return f"应是文字，实际是{kind_of(value)}"
         if value:
@@ -63,15 +63,19 @@ class Date(QuestionType):
                 return f"“{shown_value(value)}”不是日期"
         return None
 
-    def to_python(self, q: Field, stored: Any) -> Any:
+    def to_python(self, q: Field, stored: object) -> Any:
+        if not isinstance(stored, str):
+            return None
         try:
             return date.fromisoformat(stored)
         except (TypeError, ValueError):
             return None
 
-    def shown(self, q: Field, stored: Any, unit: bool = True) -> str:
+    def shown(self, q: Field, stored: object, unit: bool = True) -> str:
         if not stored:
             return ""
+        if not isinstance(stored, str):
+            return str(stored)
         try:
             d = date.fromisoformat(stored)
         except (TypeError, ValueError):

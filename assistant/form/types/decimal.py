@@ -100,12 +100,12 @@ class DecimalType(QuestionType):
         return Parsed(format_decimal(rounded, places), "".join(notes),
                       confirm=bool(approx_word) or comma or converted or bool(odd))
 
-    def stored_problem(self, q: Field, value: Any, fresh: bool) -> str | None:
+    def stored_problem(self, q: Field, value: object, fresh: bool) -> str | None:
         if not isinstance(value, str) or not (value == NONE_TEXT or DECIMAL.fullmatch(value)):
             return f"应是数字，实际是{kind_of(value)}"
         return None
 
-    def to_python(self, q: Field, stored: Any) -> Any:
+    def to_python(self, q: Field, stored: object) -> Any:
         if stored == NONE_TEXT:
             return None
         try:
@@ -113,7 +113,7 @@ class DecimalType(QuestionType):
         except InvalidOperation:
             return None
 
-    def shown(self, q: Field, stored: Any, unit: bool = True) -> str:
+    def shown(self, q: Field, stored: object, unit: bool = True) -> str:
         u = getattr(q, "unit", "")
         return f"{stored} {u}" if unit and u and stored != NONE_TEXT else str(stored)
 

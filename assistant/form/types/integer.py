@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.errors import InputError
 from assistant.form.types.base import QuestionType, check_range, implausible
@@ -55,7 +55,7 @@ class Integer(QuestionType):
         notes += [odd] if odd else []
         return Parsed(int(value), "".join(notes), confirm=bool(approx_word) or converted or bool(odd))
 
-    def stored_problem(self, q: Field, value: Any, fresh: bool) -> str | None:
+    def stored_problem(self, q: Field, value: object, fresh: bool) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int):
             return f"应是整数，实际是{kind_of(value)}"
         return f"数值太大（{len(str(abs(value)))} 位）" if abs(value) > MAX_INT else None

@@ -179,10 +179,10 @@ class ListType(QuestionType):
     is_list = True
     free_text = True
 
-    def parse(self, q: Question, raw: Any) -> Parsed:
+    def parse(self, q: Question, raw: object) -> Parsed:
         return parse_rows(q, raw)
 
-    def check_raw(self, q: Question, raw: Any, strict: bool) -> Any:
+    def check_raw(self, q: Question, raw: object, strict: bool) -> Any:
         if isinstance(raw, str):
             if strict:
                 raise InputError("名单应是若干行（JSON 数组，每行一个对象），收到的是一段文字。")
@@ -216,7 +216,7 @@ class ListType(QuestionType):
                 raise InputError(f"{where}应是一行各列的值，收到的是{kind_of(row)}。")
         return rows
 
-    def stored_problem(self, field: Field, value: Any, fresh: bool) -> str | None:
+    def stored_problem(self, field: Field, value: object, fresh: bool) -> str | None:
         q = cast("Question", field)  # only questions have this type
         if not isinstance(value, list):
             return f"名单应是若干行，实际是{kind_of(value)}"
@@ -242,10 +242,12 @@ class ListType(QuestionType):
                     return f"第 {n} 行“{col.label or col.id}”：{why}"
         return None
 
-    def shown(self, q: Field, stored: Any, unit: bool = True) -> str:
-        return f"{len(stored)} 条" if stored else NONE_TEXT
+    def shown(self, q: Field, stored: object, unit: bool = True) -> str:
+        if not stored:
+            return NONE_TEXT
+        return f"{len(stored)} 条" if isinstance(stored, list) else shown_value(stored)
 
-    def typed(self, q: Question, stored: Any) -> str | None:
+    def typed(self, q: Question, stored: object) -> str | None:
         return None  # edited in its own table editor
 
     def format_line(self, q: Question, text: Callable[[str], str]) -> str:

@@ -142,7 +142,7 @@ def _matrix_from_text(q: Question, text: str) -> tuple[dict[str, dict[str, str]]
     return {r.id: got.get(r.id, {c.id: "0" for c in q.cols}) for r in q.rows}, notes
 
 
-def parse_matrix(q: Question, raw: Any) -> Parsed:
+def parse_matrix(q: Question, raw: object) -> Parsed:
     """A dict {row: {col: n}} (ids or labels), text (see _matrix_from_text), or 无 (all zero).
     Typed text is always shown back as a table and confirmed before it is stored."""
     zero = {r.id: {c.id: 0 for c in q.cols} for r in q.rows}
@@ -179,10 +179,10 @@ class Matrix(QuestionType):
     is_grid = True
     bounded = True
 
-    def parse(self, q: Question, raw: Any) -> Parsed:
+    def parse(self, q: Question, raw: object) -> Parsed:
         return parse_matrix(q, raw)
 
-    def check_raw(self, q: Question, raw: Any, strict: bool) -> Any:
+    def check_raw(self, q: Question, raw: object, strict: bool) -> Any:
         if isinstance(raw, str):
             if strict:
                 raise InputError("应是“行 → 列 → 数量”的映射（JSON 对象），收到的是一段文字。")
@@ -206,7 +206,7 @@ class Matrix(QuestionType):
             out[str(rk)] = row
         return out
 
-    def stored_problem(self, field: Field, value: Any, fresh: bool) -> str | None:
+    def stored_problem(self, field: Field, value: object, fresh: bool) -> str | None:
         q = cast("Question", field)  # only questions have this type
         if not isinstance(value, dict):
             return f"应是“行 → 列 → 数量”，实际是{kind_of(value)}"
@@ -221,12 +221,14 @@ class Matrix(QuestionType):
                     return f"“{shown_value(rk)}·{shown_value(ck)}”应是不小于 0 的整数，实际是{kind_of(n)}"
         return None
 
-    def shown(self, field: Field, stored: Any, unit: bool = True) -> str:
+    def shown(self, field: Field, stored: object, unit: bool = True) -> str:
         q = cast("Question", field)  # only questions have this type
+        if not isinstance(stored, dict):  # never stored so (checked on load): said as it is, no figure made up
+            return shown_value(stored)
         return "；".join(f"{r.label}：" + "，".join(f"{c.label} {stored.get(r.id, {}).get(c.id, 0)}" for c in q.cols)
                         for r in q.rows)
 
-    def typed(self, q: Question, stored: Any) -> str | None:
+    def typed(self, q: Question, stored: object) -> str | None:
         if not isinstance(stored, dict):
             return str(stored)
         return "，".join(f"{r.label} " + " ".join(str(stored.get(r.id, {}).get(c.id, 0)) for c in q.cols)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.errors import InputError
 from assistant.form.types.base import check_range, implausible
@@ -84,10 +84,10 @@ class Percent(DecimalType):
     def unit(self, q: Field) -> str:
         return "%"
 
-    def shown(self, q: Field, stored: Any, unit: bool = True) -> str:
+    def shown(self, q: Field, stored: object, unit: bool = True) -> str:
         return f"{stored}%" if unit and stored != NONE_TEXT else str(stored)
 
-    def typed(self, q: Question, stored: Any) -> str | None:
+    def typed(self, q: Question, stored: object) -> str | None:
         return str(stored) if stored == NONE_TEXT else f"{stored}%"
 
     def format_line(self, q: Question, text: Callable[[str], str]) -> str:

@@ -18,7 +18,7 @@ class YesNo(Choosing):
     name = "yesno"
     words = "“是”或“否”"
 
-    def parse(self, q: Question, raw: Any) -> Parsed:
+    def parse(self, q: Question, raw: object) -> Parsed:
         if isinstance(raw, bool):  # from a file
             return Parsed(raw)
         return super().parse(q, raw)
@@ -36,16 +36,16 @@ class YesNo(Choosing):
         refuse_unsure(text)
         raise InputError("请回答“是”或“否”（也可以输入 y / n）。")
 
-    def check_raw(self, q: Question, raw: Any, strict: bool) -> Any:
+    def check_raw(self, q: Question, raw: object, strict: bool) -> Any:
         return raw if isinstance(raw, bool) else super().check_raw(q, raw, strict)
 
-    def stored_problem(self, q: Field, value: Any, fresh: bool) -> str | None:
+    def stored_problem(self, q: Field, value: object, fresh: bool) -> str | None:
         return None if isinstance(value, bool) else f"应是“是”或“否”，实际是{kind_of(value)}"
 
-    def option_id(self, stored: Any) -> Any:
+    def option_id(self, stored: object) -> Any:
         return ("yes" if stored else "no") if isinstance(stored, bool) else stored
 
-    def shown(self, q: Field, stored: Any, unit: bool = True) -> str:
+    def shown(self, q: Field, stored: object, unit: bool = True) -> str:
         return "是" if stored else "否"
 
     def format_line(self, q: Question, text: Callable[[str], str]) -> str:

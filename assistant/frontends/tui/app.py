@@ -6,13 +6,12 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from rich.console import Console
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.widgets import Input, TextArea
 
 from assistant.frontends.crashlog import LogStream, sentence
 from assistant.session.store import SessionError, SessionStore
@@ -23,6 +22,18 @@ if TYPE_CHECKING:
 
 # The keys as the browser's page and the README write them (Textual's own display is f1, esc).
 BROWSER_KEYS = {**{f"f{i}": f"F{i}" for i in range(1, 13)}, "esc": "Esc", "escape": "Esc"}
+
+
+@runtime_checkable
+class TextField(Protocol):
+    """A widget holding text the person edits (Input, TextArea): Ctrl+A selects its text. A list that can
+    select all its items (SelectionList) has no text selection and is not one. A protocol, so the first
+    screen need not import TextArea."""
+
+    @property
+    def selection(self) -> object: ...
+
+    def select_all(self) -> object: ...
 
 
 class FilingApp(App[None]):
@@ -98,7 +109,7 @@ class FilingApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "select_all_text":  # elsewhere (a table, a list) Ctrl+A is left to the widget
-            return isinstance(self.focused, (Input, TextArea))
+            return isinstance(self.focused, TextField)
         return True
 
     def action_help_quit(self) -> None:
@@ -106,7 +117,7 @@ class FilingApp(App[None]):
         self.notify(f"要退出请按 {self.get_key_display(Binding('ctrl+q', 'quit'))}（答案已自动保存）。", timeout=5)
 
     def action_select_all_text(self) -> None:
-        if isinstance(self.focused, (Input, TextArea)):
+        if isinstance(self.focused, TextField):
             self.focused.select_all()
 
     async def on_event(self, event: events.Event) -> None:

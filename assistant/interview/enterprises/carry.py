@@ -18,7 +18,7 @@ from assistant.interview.engine import Engine
 from assistant.interview.enterprises.columns import load_spec
 from assistant.interview.json_report import load_report
 from assistant.session.evidence import MAX_PRIOR
-from assistant.session.store import Session
+from assistant.session.store import Session, SessionStore
 
 
 class _Scratch:
@@ -27,11 +27,11 @@ class _Scratch:
     def new_id(self) -> str:
         return "previous"
 
-    def save(self, session: Any) -> None:
+    def save(self, session: Session) -> None:
         pass
 
 
-def load_last(source: str, store: Any) -> tuple[Any, dict[str, str]]:
+def load_last(source: str, store: SessionStore) -> tuple[Session, dict[str, str]]:
     """Last year's session (validated) and where it came from."""
     path = Path(source).expanduser()
     if path.suffix.lower() == ".json" or path.is_file():
@@ -43,7 +43,7 @@ def load_last(source: str, store: Any) -> tuple[Any, dict[str, str]]:
     return store.load(source), {"kind": "session", "name": source}
 
 
-def figures(engine: Any) -> dict[str, Any]:
+def figures(engine: Engine) -> dict[str, Any]:
     """Numeric answers that count in a report (the base for next year's growth rates)."""
     out: dict[str, Any] = {}
     for q in engine.flow.questions:
@@ -56,14 +56,14 @@ def figures(engine: Any) -> dict[str, Any]:
     return out
 
 
-def prior_entry(engine: Any, source: dict[str, str]) -> dict[str, Any]:
+def prior_entry(engine: Engine, source: dict[str, str]) -> dict[str, Any]:
     s = engine.session
     measures = (s.enterprise_data or {}).get("measures") or {}
     return {"year": s.year, "title": s.title, "source": source, "answers": figures(engine), "measures": dict(measures)}
 
 
-def carry_forward(source: str, store: Any, *, year: int | None = None, title: str | None = None,
-                  form: str | None = None) -> tuple[Any, list[str]]:
+def carry_forward(source: str, store: SessionStore, *, year: int | None = None, title: str | None = None,
+                  form: str | None = None) -> tuple[Session, list[str]]:
     """The new session (saved) and lines to show."""
     last, origin = load_last(source, store)
     if form is not None and form != last.form:
@@ -95,7 +95,7 @@ def carry_forward(source: str, store: Any, *, year: int | None = None, title: st
     return session, [*([warning] if warning else []), note]
 
 
-def incomplete_warning(engine: Any, origin: dict[str, str], year: int) -> str:
+def incomplete_warning(engine: Engine, origin: dict[str, str], year: int) -> str:
     """Said (not refused) when last year's report was a draft: its gaps are no base for this year's growth."""
     qs = engine.askable()
     missing = sum(1 for q in qs if q.id not in engine.session.answers)

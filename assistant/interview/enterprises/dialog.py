@@ -12,22 +12,24 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from assistant.errors import InputError
 from assistant.form.parse import normalize
 from assistant.interview.computed import short_label
+from assistant.interview.enterprises.line import Files, Turn, command_paths
 from assistant.interview.enterprises.proposals import LETTERS, apply, batch, describe, kept_before, propose, share_text
-from assistant.paths import split_paths
 from assistant.session.pending import Proposals
 
 if TYPE_CHECKING:
+    from assistant.form.flow import Question
+    from assistant.interview.commands import Command
+    from assistant.interview.conversation import Conversation
     from assistant.interview.engine import Engine
+    from assistant.interview.reply import Reply
     from assistant.session.store import Session
 
-COMMAND_WORDS = ("企业数据", "用企业数据表计算", "企业数据表")
 ALL_WORDS = {"全部", "全部采用", "采用全部", "是", "采用", "确认", "好", "好的", "y", "yes", "all"}
 CANCEL_WORDS = {"取消", "否", "不", "不用", "放弃", "都不要", "n", "no", "cancel"}
 PROMPT = ("请选择：输入“全部”采用全部建议（标有“仅 …/… 家”的部分企业合计和您上次保留的数字除外）；"
@@ -40,68 +42,15 @@ _KEEP = re.compile(r"保留\s*(?P<nums>[\d\s,，、\-－~]+?)\s*(?:(?:原因|理
 _COUNT_IN = re.compile(r"(?:计入|确认计入)\s*[:：]?\s*(?P<what>全部|所有|[A-Za-z](?:[\s,，、;；]*[A-Za-z])*)\s*")
 
 
-class Files(Protocol):
-    """Where a front end's files come from when they are not paths on this computer (the browser's uploads)."""
-
-    how: str  # how the person gives files there, e.g. 按 F6 上传…
-
-    def find(self, name: str) -> Path | None: ...
-
-    def missing(self, names: list[str]) -> str: ...
-
-    def tidy(self, text: str) -> str: ...  # a message without the folder the files are kept in
+# -- the handlers the command registry names (interview/commands.py loads this module on first use) --------
+def command(c: Conversation, cmd: Command, q: Question | None, raw: str) -> Reply:
+    """企业数据 路径 …: read the files and show the proposals."""
+    return c.turn_reply(start(c.engine, command_paths(cmd.target) or [], c.files))
 
 
-@dataclass
-class Turn:
-    messages: list[str] = field(default_factory=list)
-    refused: bool = False
-    ask: bool = False  # ask the current question again afterwards
-    prompt: str = ""  # how to choose, closing the last message (left out when a script chose already)
-    action: str = ""  # "enterprises": a front end with a dialog for the paths opens it
-
-    def said(self) -> list[str]:
-        """The messages as the conversation shows them: the prompt closes the last one."""
-        if not self.prompt:
-            return self.messages
-        return [*self.messages[:-1], f"{self.messages[-1]}\n\n{self.prompt}" if self.messages else self.prompt]
-
-
-def command_paths(text: str) -> list[str] | None:
-    """The paths of an `企业数据 …` line, or None when the line is not this command."""
-    s = text.strip()
-    word = next((w for w in sorted(COMMAND_WORDS, key=len, reverse=True) if s.startswith(w)), None)
-    if word is None:
-        return None
-    rest = s[len(word):]
-    if rest and not rest[0].isspace() and rest[0] not in "：:":
-        return None  # 企业数据服务集群: an answer, not the command
-    rest = rest.lstrip("：: \t")
-    try:
-        return split_paths(rest)
-    except ValueError:
-        return rest.split()
-
-
-def is_command(text: str, free_text: bool, files: Files | None = None) -> bool:
-    """A whole command: on a free-text question only with paths that exist (else it is an answer)."""
-    paths = command_paths(text)
-    if paths is None:
-        return False
-    if not free_text:
-        return True
-    if files is not None:
-        return bool(paths) and all(files.find(p) is not None for p in paths)
-    return bool(paths) and all(Path(p).expanduser().exists() for p in paths)
-
-
-def maybe_command(text: str, free_text: bool) -> bool:
-    """On a free-text question, the command word alone or with file names that do not exist (yet) could
-    be either an answer or the command: the person is asked, never guessed for."""
-    paths = command_paths(text)
-    if not free_text or paths is None or "\n" in text.strip():
-        return False
-    return all(p.lower().endswith((".xlsx", ".xlsm", ".csv")) or "/" in p or "\\" in p for p in paths)
+def choose(c: Conversation, cmd: Command, q: Question | None, raw: str) -> Reply:
+    """A line while proposals wait: the operator's choice about them."""
+    return c.turn_reply(reply(c.engine, raw))
 
 
 def start(engine: Engine, paths: list[str], files: Files | None = None) -> Turn:

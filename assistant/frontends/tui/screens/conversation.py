@@ -22,6 +22,7 @@ from textual.widgets.input import Selection
 
 from assistant.frontends.tui.host import filing_app
 from assistant.frontends.tui.widgets.chat_log import ChatLog
+from assistant.frontends.tui.widgets.editors import QuestionEditor, RowsEditor, TextEditor
 from assistant.frontends.tui.widgets.footer import KeyBar
 from assistant.frontends.tui.widgets.marked_list import MarkedList
 from assistant.frontends.tui.widgets.outline import Outline
@@ -248,13 +249,14 @@ class ConversationScreen(Screen[None]):
         # Editors are built per question (mounted only when needed: a faster start, no stale rows).
         # The editors (DataTable, TextArea) are imported on first need: the first question shows sooner.
         modal = pending is not None and pending.kind != "ambiguous"  # "answer or command?" keeps the editor
-        want = None if modal or q is None else "ListEditor" if kind.is_list else "LongTextEditor" if kind.narrative else None
+        want: type[QuestionEditor] | None = (None if modal or q is None else RowsEditor if kind.is_list
+                                             else TextEditor if kind.narrative else None)
         ed = self._editor
-        if ed is not None and not (type(ed).__name__ == want and ed.qid == q.id):
+        if ed is not None and not (want is not None and isinstance(ed, want) and q is not None and ed.qid == q.id):
             self.set_focus(inp)  # now, before the editor goes: focus must not pass through the chat log
             ed.remove()  # another question now; the same one (after "?" or a refusal) keeps unsaved edits
             ed = self._editor = None
-        if ed is None and want == "ListEditor":
+        if ed is None and want is RowsEditor:
             from assistant.frontends.tui.widgets.list_editor import ListEditor
 
             ed = self._editor = ListEditor(q, self.session.answers.get(q.id), self.engine.text,
@@ -262,7 +264,7 @@ class ConversationScreen(Screen[None]):
                                            is_command=self._is_command)
             self._main.mount(ed, before=inp)
             inp.placeholder = "在上方表格编辑；此处可粘贴整表，或输入“无”、?"  # fits beside the outline at 80 columns
-        elif ed is None and want == "LongTextEditor":
+        elif ed is None and want is TextEditor:
             from assistant.frontends.tui.widgets.long_text import LongTextEditor
 
             ed = self._editor = LongTextEditor(self.engine, q, keep_draft=self._keep_draft,
@@ -295,7 +297,7 @@ class ConversationScreen(Screen[None]):
         """A key typed on the transcript, the outline or the choices goes where the answer is typed: the
         text box of a narrative, else the input line (never dropped without a word)."""
         editor = self._editor
-        target = editor.query_one("#longtext") if type(editor).__name__ == "LongTextEditor" else self._input
+        target = editor.text_box() if isinstance(editor, TextEditor) else self._input
         hand_on(self, event, target)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -343,7 +345,7 @@ class ConversationScreen(Screen[None]):
             choices.highlighted = ((start if cur is None else cur) + step) % choices.option_count
 
     def list_editor_active(self) -> bool:
-        return type(self._editor).__name__ == "ListEditor"
+        return isinstance(self._editor, RowsEditor)
 
     def paste_rows(self, text: str) -> None:
         self._editor.paste(text)
@@ -405,7 +407,7 @@ class ConversationScreen(Screen[None]):
 
     def action_submit_editor(self) -> None:
         editor = self._editor
-        if type(editor).__name__ == "ListEditor":
+        if isinstance(editor, RowsEditor):
             editor.submit()
         elif editor is not None:
             editor.action_submit()

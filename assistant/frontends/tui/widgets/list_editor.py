@@ -21,6 +21,7 @@ from assistant.form.parse import header_key, split_text_rows
 from assistant.form.types import of
 from assistant.form.values import show_cell
 from assistant.frontends.tui.widgets.cjk import WrapStatic
+from assistant.frontends.tui.widgets.editors import RowsEditor
 from assistant.frontends.tui.widgets.long_text import Command
 from assistant.frontends.tui.widgets.rows_table import RowsTable
 
@@ -88,7 +89,7 @@ class RowDialog(ModalScreen[list[str] | None]):
         self.dismiss(None)
 
 
-class ListEditor(Vertical):
+class ListEditor(Vertical, RowsEditor):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "添加行"),
         Binding("e", "edit", "修改行"),

@@ -9,10 +9,12 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Static, TextArea
 from textual.widgets.text_area import Selection
 
 from assistant.frontends.tui.widgets.cjk import WrapStatic
+from assistant.frontends.tui.widgets.editors import TextEditor
 from assistant.interview.view import limits
 
 
@@ -66,7 +68,7 @@ class NarrativeArea(TextArea):
         self.post_message(Command(line.strip()))
 
 
-class LongTextEditor(Vertical):
+class LongTextEditor(Vertical, TextEditor):
     class Submitted(Message):
         def __init__(self, qid: str, text: str):
             super().__init__()
@@ -121,6 +123,9 @@ class LongTextEditor(Vertical):
         count = self.query_one("#count", Static)
         count.update(msg)
         count.set_class(any(x.over for x in found), "over")
+
+    def text_box(self) -> Widget:
+        return self.query_one("#longtext")
 
     def focus_editor(self) -> None:
         self.query_one(TextArea).focus()

@@ -1,0 +1,71 @@
+"""The TUI's first screen loads only what it shows: the enterprise-data modules, the xlsx/CSV readers and
+the text-area editor wait for their first use (a command names its handler by module path)."""
+
+import asyncio
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import make_session
+
+from assistant.interview.commands import COMMANDS, Lazy, Spec
+from assistant.interview.conversation import Conversation, Reply
+from assistant.interview.engine import Engine
+
+CODE = """
+import json, sys
+from assistant.frontends.tui.app import FilingApp
+import assistant.frontends.tui.screens.conversation
+print(json.dumps(sorted(sys.modules)))
+"""
+LATER = ("assistant.interview.enterprises.dialog", "assistant.interview.enterprises.columns",
+         "assistant.interview.enterprises.reader", "assistant.interview.lists", "assistant.files.tables",
+         "assistant.files.xlsx_scan", "zipfile", "csv", "textual.widgets._text_area")
+
+
+def test_the_first_screen_loads_no_enterprise_reader_or_editor():
+    out = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True, check=True).stdout
+    loaded = set(json.loads(out))
+    assert "assistant.interview.conversation" in loaded  # the screen's conversation itself is there
+    assert sorted(loaded & set(LATER)) == []
+
+
+def said_lazily(c: Conversation, cmd, q, raw: str) -> Reply:
+    return c.finish(Reply(["懒命令收到了。"]), ask=False)
+
+
+def test_a_handler_named_by_module_path_is_loaded_on_first_use(store):
+    lazy = Lazy("json:dumps")
+    assert lazy.get() is json.dumps and lazy.get() is json.dumps
+    with pytest.raises(ValueError):
+        Lazy("json.dumps")  # not module:function
+    conv = Conversation(Engine.for_session(make_session(store, "annual", answers={})))
+    with COMMANDS.registered(Spec("test_missing", Lazy("no_such_module_here:run"), frozenset({"测一测缺命令"}))):
+        pass  # registering imports nothing: a wrong path shows only when the command is used
+    with COMMANDS.registered(Spec("test_lazy", Lazy(f"{__name__}:said_lazily"), frozenset({"测一测懒命令"}))):
+        assert conv.handle("测一测懒命令").messages == ["懒命令收到了。"]
+
+
+def test_the_enterprise_command_still_answers_through_the_registry(store, tmp_path):
+    conv = Conversation(Engine.for_session(make_session(store, "annual", answers={})))
+    junk = tmp_path / "采集表.xlsx"
+    junk.write_bytes(b"not a workbook")
+    reply = conv.handle(f"企业数据 {junk}")
+    assert reply.refused and "采集表.xlsx" in reply.messages[0] and conv.session.pending is None
+    assert COMMANDS.handler("enterprises").__module__ == "assistant.interview.enterprises.dialog"
+
+
+def test_ctrl_a_selects_text_in_text_fields_only():
+    """Told apart by what they are (a protocol), not by class name: the first screen need not load TextArea."""
+    from textual.app import App
+    from textual.widgets import DataTable, Input, SelectionList, TextArea
+
+    from assistant.frontends.tui.app import TextField
+
+    async def run() -> None:
+        async with App().run_test():
+            assert isinstance(Input(), TextField) and isinstance(TextArea(), TextField)
+            assert not isinstance(SelectionList[str](), TextField) and not isinstance(DataTable(), TextField)
+
+    asyncio.run(run())
