@@ -84,7 +84,7 @@ def test_pdf_of_the_sample_report_has_parts_one_to_six_on_single_pages(store, tm
     reader = PdfReader(str(target))
     assert len(reader.pages) >= 10
     assert notes[0] == f"共 {len(reader.pages)} 页；“一、基本情况”至“六、开放合作情况”各在一页之内。"
-    assert notes[1:] == [] or (len(notes) == 2 and notes[1].startswith("PDF 字体："))  # the faces, read back
+    assert notes[1:] == [] or (len(notes) == 2 and notes[1].startswith("所用字体："))  # the faces, read back
     assert "一、基本情况" in (reader.pages[2].extract_text() or "")
 
 

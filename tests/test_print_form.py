@@ -126,7 +126,7 @@ def test_the_long_name_case_keeps_part_three_on_one_page_and_check_agrees(store,
     assert ("有 3 格名称较长，表中截断显示，使“一、基本情况”至“六、开放合作情况”各在一页之内；"
             "完整名单见附件材料 7、8、9。") in notes
     assert not [n for n in notes if "不得串页" in n]
-    assert any(n.startswith("PDF 字体：") and "宋体" in n and "Noto Serif CJK SC" in n for n in notes), notes
+    assert any(n.startswith("所用字体：") and "宋体" in n and "Noto Serif CJK SC" in n for n in notes), notes
     assert not [f for f in layout_findings(Engine.for_session(session)) if f.rule == "one_page"]
 
 

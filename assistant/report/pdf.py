@@ -170,13 +170,13 @@ def font_note(plan: FontPlan, embedded: Sequence[str]) -> str:
     other = [n for n in embedded if not any(n.lower().startswith(p) for p in planned)]
     extra = f"；个别符号用 {'、'.join(other)}" if other else ""
     if not subs:
-        return f"PDF 字体：{'、'.join(embedded)}。" if embedded and not plan.used else (
-            f"PDF 字体：表格所用的字体{extra}。" if extra else "")
+        return f"所用字体：{'、'.join(embedded)}。" if embedded and not plan.used else (
+            f"所用字体：表格所用的字体{extra}。" if extra else "")
     by_face: dict[str, list[str]] = {}
     for role, face in subs.items():
         by_face.setdefault(face, []).append("西文和数字" if role == "Times New Roman" else role)
     said = "，".join(f"{'、'.join(roles)}用 {face}" for face, roles in by_face.items())
-    return (f"PDF 字体：本机没有表格所用的字体，已用相近的简体中文字体代替并嵌入（{said}{extra}）；"
+    return (f"所用字体：本机没有表格所用的字体，PDF 中已用相近的简体中文字体代替并嵌入（{said}{extra}）；"
             "在 Word / WPS 中打印的是表格规定的字体。")
 
 
