@@ -13,6 +13,7 @@ from typing import Any
 
 from assistant.errors import FlowError
 from assistant.form.catalog import file_of, package
+from assistant.interview.enterprises import has_spec as has_spec  # where it was: tests and callers
 
 COLUMN_TYPES = ("text", "uscc", "yesno", "choice", "decimal", "integer")
 WARNING_CHECKS = ("apart", "unique")  # said with the proposals; they do not refuse the data
@@ -279,11 +280,6 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
 
 def _spec_path(form: str) -> Path:
     return file_of(form, "flows", f"{form}.enterprises.yaml")  # the form's own folder (--forms) first
-
-
-def has_spec(form: str) -> bool:
-    """Whether the form has an enterprise workbook."""
-    return package(form).enterprises is not None
 
 
 def load_spec(form: str) -> Spec | None:
