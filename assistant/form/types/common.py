@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import InputError
+from assistant.form.shapes import Stored
 
 if TYPE_CHECKING:
     from assistant.form.flow import Option
@@ -68,7 +69,7 @@ class Unsure(InputError):
 
 @dataclass
 class Parsed:
-    value: Any
+    value: Stored
     note: str = ""  # shown back: a unit conversion, rounding, an assumption
     confirm: bool = False  # set by each parser: the reading must be confirmed before it is stored
     echo: list[list[str]] | None = None  # what was read, as a small table (header row first)

@@ -143,7 +143,8 @@ def describe(engine: Engine, result: Result, stored: Proposals) -> list[str]:
             if it.same:
                 now_text = "与当前答案相同"
             elif it.current:
-                cur = it.current if not of(q).is_list else f"{len(e.session.answers.get(q.id) or [])} 行"
+                rows = e.session.answers.get(q.id)
+                cur = it.current if not of(q).is_list else f"{len(rows) if isinstance(rows, list) else 0} 行"
                 now_text = f"当前 {cur}"
             else:
                 now_text = "当前未填"

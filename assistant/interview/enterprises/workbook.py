@@ -166,7 +166,7 @@ def rows_from_session(engine: Engine, spec: Spec) -> list[dict[str, Any]]:
             code = fill.get(key.id)
             if not code:
                 continue
-            row = by_code.setdefault(code, {})
+            row = by_code.setdefault(str(code), {})  # a code column is text
             row.update(fill)
             for cid, want in ind.where:
                 row[cid] = want[0] if isinstance(want, tuple) else want
