@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
@@ -87,7 +87,7 @@ class FormPackage:
     def submission(self) -> dict[str, Any]:
         return self.data.get("submission") or {}
 
-    def memo(self, key: Any, build: Callable[[], T]) -> T:
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
         """What a layer above builds from this package's files, built once per package."""
         try:
             built: T = self._memo[key]  # stored by build() under this key

@@ -185,7 +185,7 @@ class Session:
         return b"".join(self.to_chunks()).decode("utf-8")
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], *, strings: bool = True) -> Session:
+    def from_dict(cls, data: object, *, strings: bool = True) -> Session:
         """A session from its JSON document; SessionCorrupt (the reason) for any wrong shape or type.
 
         strings=False: the caller knows every string is encodable and every number finite."""

@@ -4,7 +4,7 @@ by row, always confirmed as a small table; stored as {row: {col: n}}."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from assistant.errors import InputError
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 MATRIX_FILLERS = ("标准", "数量", "项", "个", "件", "条", "类", "分别", "各", "为", "是", "有", "和", "及", "共")
 
 
-def matrix_echo(q: Question, grid: dict[str, dict[str, Any]]) -> list[list[str]]:
+def matrix_echo(q: Question, grid: Mapping[str, Mapping[str, object]]) -> list[list[str]]:
     """The grid as a small table to show back: header (corner, column labels), then one line per row."""
     head = [q.corner or "", *(c.label or c.id for c in q.cols)]
     return [head, *([r.label or r.id, *(str(grid.get(r.id, {}).get(c.id, 0)) for c in q.cols)] for r in q.rows)]
