@@ -9,7 +9,7 @@ import pytest
 
 from assistant.frontends.cli import build_parser, main
 
-COMMANDS = ["forms", "new", "questions", "answers", "list", "check", "restore", "preview", "export", "import-report",
+COMMANDS = ["forms", "new", "questions", "answers", "list", "check", "restore", "preview", "draft", "export", "import-report",
             "resume", "ask", "import", "demo", "package", "serve", "overview", "workbook", "enterprises"]
 ENGLISH = ("usage:", "options:", "show this help message", "positional arguments", "optional arguments")
 
@@ -41,6 +41,7 @@ def test_usage_error_is_chinese_with_code_2(capsys):
 @pytest.mark.slow  # spawns a process
 @pytest.mark.parametrize("argv,code", [
     (["check", "nosuch"], 3), (["preview", "nosuch"], 3), (["ask", "nosuch"], 3), (["package", "nosuch"], 3),
+    (["draft", "nosuch"], 3),
     (["import", "nosuch", "patent_list", "x.csv", "--yes"], 3), (["answers", "nosuch", "--set", "a=1"], 3),
 ])
 def test_errors_without_traceback(argv, code, tmp_path):

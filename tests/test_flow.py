@@ -199,4 +199,8 @@ def test_questions_not_printed_are_data():
     q = flow["municipal_champion_count"]
     assert not q.printed and q.relevant == "little_giant_count == 0 and champion_count == 0"
     assert "不会印在报告里" in q.ask
-    assert all(q.printed for q in flow.questions if q.id != "municipal_champion_count")
+    from assistant.interview.drafts import guided_questions
+
+    guided = {sub for subs in guided_questions("annual").values() for sub in subs}  # part 七's facts, drafted from
+    assert guided and not any(flow[sub].printed for sub in guided)
+    assert all(q.printed for q in flow.questions if q.id != "municipal_champion_count" and q.id not in guided)

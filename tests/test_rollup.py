@@ -85,10 +85,21 @@ def test_drafts_offered_not_recorded(tmp_path, store):
     for qid in ("overall", "cases", "problems"):
         assert qid not in saved.answers  # offered in the editor; the officer submits
     overall = saved.drafts["overall"]
-    assert "3 个" in overall and f"{total['output']} 亿元" in overall and f"{total['iip_rate']}%" in overall
+    assert "集群3个" in overall and f"{total['output']}亿元" in overall and f"{total['iip_rate']}%" in overall
     key_work = sample_answers()["key_work"]
-    assert "1. 上海浦江示例智能传感器特色产业集群" in saved.drafts["cases"] and key_work.strip()[:20] in saved.drafts["cases"]
-    assert "乙集群" in saved.drafts["problems"]
+    cases, problems = saved.drafts["cases"], saved.drafts["problems"]
+    # the clusters' words are quoted as material for the officer, never passed off as the district's own text
+    assert cases.startswith("【以下为各集群报告“重点工作”的原文摘录") and "改写为本区的表述" in cases
+    assert f"（1）上海浦江示例智能传感器特色产业集群报告原文：“{key_work.strip()}”" in cases
+    assert problems.startswith("【以下为各集群报告“存在问题”的原文摘录") and "（2）乙集群报告原文：“" in problems
+
+
+def test_a_rate_some_cluster_left_out_is_not_written_as_a_dash(tmp_path, store):
+    """The district total of a rate is blank when a cluster did not give it: the draft leaves the rate out (no —%)."""
+    c = {k: v for k, v in {**sample_answers(), **C}.items() if k not in ("cloud_enterprises", "cloud_base")}
+    paths = [*three(tmp_path)[:2], write(tmp_path, "c.json", report(c))]
+    overall = store.load(create_district(paths, store, "浦江新区", None).id).drafts["overall"]
+    assert "—" not in overall and "企业上云比例" not in overall and "工业互联网平台应用普及率" in overall
 
 
 def test_a_figure_missing_in_one_report_leaves_its_total_blank(tmp_path, store):

@@ -181,7 +181,7 @@ def test_f2_after_answering_with_the_outline_hidden_shows_current_progress(store
             await type_line(pilot, "浦江运营公司")
             await pilot.press("f2")
             await pilot.pause()
-            assert "2/58" in str(screen.query_one("#outline-total").render())
+            assert "2/67" in str(screen.query_one("#outline-total").render())  # 58 + part 七's 9 sub-questions
             assert outline.label("cluster_name").startswith(" ✓")
             assert outline.label("contact_name").startswith(" ▶")
             ol = screen.query_one("#outline-list")
@@ -569,7 +569,7 @@ def test_refused_table_keeps_its_rows_on_screen_and_lists_every_reason(store: Se
 
 
 def test_revisited_table_says_what_keeps_it_and_that_keeps_it(store: SessionStore):
-    sid = upto(store, "key_work")
+    sid = upto(store, "key_work_items")  # the question after the targets table
 
     async def go():
         app = FilingApp(sid, store=store)
@@ -586,7 +586,7 @@ def test_revisited_table_says_what_keeps_it_and_that_keeps_it(store: SessionStor
             await pilot.press("ctrl+s")
             await pilot.pause()
             assert screen.session.answers["targets"] == before
-            assert screen.engine.current().id == "key_work"
+            assert screen.engine.current().id == "key_work_items"
 
     run(go())
 

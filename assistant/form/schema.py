@@ -218,6 +218,8 @@ class FromAnswer:
     __pydantic_config__ = _CONFIG
     from_: str
     as_: str = "{}"
+    negative: str = ""  # how a figure below zero is written (its sign said by a word, e.g. 上升{})
+    better: Literal["higher", "lower"] = "higher"  # which way the 完成值 beats the 目标值
 
 
 class TargetsActual:
@@ -225,6 +227,7 @@ class TargetsActual:
     list_: str
     by: str
     into: str
+    target: str = ""  # the column of the 目标值 (a 完成值 in another unit is not filled; one short of it is a problem)
     rows: dict[str, str | FromAnswer] = field(default_factory=dict)
 
 
@@ -232,6 +235,8 @@ class Drafts:
     __pydantic_config__ = _CONFIG
     figures: dict[str, list[str]] = field(default_factory=dict)
     targets_actual: TargetsActual | None = None
+    asks: dict[str, list[str]] = field(default_factory=dict)  # a narrative → the sub-questions it is drafted from
+    shows_figures: list[str] = field(default_factory=list)  # sub-questions shown what the figures already say
     drafts: dict[str, str] = field(default_factory=dict)
 
 
@@ -614,12 +619,18 @@ def _drafts_refs(d: Drafts, flow: Flow, _g: set[str] | None) -> Found:
         yield from _question(flow, qid, ("figures", qid))
     for qid in d.drafts:
         yield from _question(flow, qid, ("drafts", qid))
+    for qid, subs in d.asks.items():
+        yield from _question(flow, qid, ("asks", qid))
+        for i, sub in enumerate(subs):
+            yield from _question(flow, sub, ("asks", qid, i))
+    for i, sub in enumerate(d.shows_figures):
+        yield from _question(flow, sub, ("shows_figures", i))
     t = d.targets_actual
     if t is not None:
         yield from _question(flow, t.list_, ("targets_actual", "list"), _LIST)
         q = flow.by_id.get(t.list_)
-        for key in ("by", "into"):
-            if q is not None and q.column(getattr(t, key)) is None:
+        for key in ("by", "into", "target"):
+            if q is not None and getattr(t, key) and q.column(getattr(t, key)) is None:
                 yield ("targets_actual", key), f"名单 {q.id} 没有列 “{getattr(t, key)}”"
         for label, how in t.rows.items():
             src = how.from_ if isinstance(how, FromAnswer) else how

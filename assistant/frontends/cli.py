@@ -467,6 +467,22 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_draft(args: argparse.Namespace) -> int:
+    """The drafts 起草 would offer now, printed; nothing in the session changes."""
+    from assistant.interview.drafts import current_drafts, empty_note
+    from assistant.interview.engine import Engine
+
+    engine = Engine.for_session(_load(args.id))
+    found = current_drafts(engine, args.part)
+    if args.json:
+        _out(json.dumps([{"id": q, "label": label, "text": text} for q, label, text in found],
+                        ensure_ascii=False, indent=2))
+        return EXIT_OK
+    blocks = [f"【{label}】\n{text or '（没有可起草的内容）' + chr(10) + empty_note(engine, q)}" for q, label, text in found]
+    _out("\n\n".join(blocks) if blocks else "本表没有可以起草的段落。")
+    return EXIT_OK
+
+
 def cmd_preview(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -661,6 +677,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("preview", "在终端预览报告", cmd_preview)
     sp.add_argument("id", metavar="会话编号", help="会话编号")
+
+    sp = add("draft", "打印第七部分各段现在“起草”会给出的草稿（不改动会话，供脚本和审阅）", cmd_draft)
+    sp.add_argument("id", metavar="会话编号", help="会话编号")
+    sp.add_argument("--part", metavar="编号", help="只打印一段：编号如 四 或 4，或段落名称的开头，如 存在问题")
+    sp.add_argument("--json", action="store_true", help="以 JSON 输出（编号、段落、草稿）")
 
     from assistant.report.export import FORMATS
 

@@ -21,7 +21,17 @@ from assistant.form.types import of
 from assistant.form.values import choice_options, chosen_index
 from assistant.interview.checks import involved
 from assistant.interview.commands import COMMANDS, Command, Lazy
-from assistant.interview.drafts import draft_places, draftable, drafted, offer, redraw, remaining_budget, targets_actual
+from assistant.interview.drafts import (
+    draft_places,
+    draftable,
+    drafted,
+    empty_note,
+    offer,
+    redraw,
+    remaining_budget,
+    targets_actual,
+    unanswered_subs,
+)
 from assistant.interview.echo import confirm_message, echo_rows, unsure_message
 from assistant.interview.engine import Engine
 from assistant.interview.findings import BLOCKING, Finding, blocking
@@ -124,7 +134,7 @@ class Conversation:
         """What the form's data offers for this question besides typing: a draft, or enterprise data."""
         out = []
         if draftable(self.engine, q.id):
-            out.append("本题可输入“起草”：助手按已填的数字生成一段草稿，您修改后再提交。")
+            out.append("本题可输入“起草”：助手按已填的数字和本段小问题的回答生成一段草稿（不写没有依据的内容），您修改后再提交。")
         spec = _enterprise_spec.get()(self.session.form)
         if spec is not None and any(i.question == q.id for i in spec.indicators):
             how = self.files.how if self.files is not None else \
@@ -483,7 +493,7 @@ class Conversation:
                 e.jump(c.qid)
             except InputError as exc:  # not askable now
                 return self.finish(Reply([str(exc)], refused=True), ask=False)
-            return self.finish(Reply(["好的，原有内容没有改动，请修改。" if c.discard_draft else "好的，请修改。"]))
+            return self.finish(Reply([c.said or ("好的，原有内容没有改动，请修改。" if c.discard_draft else "好的，请修改。")]))
         e.advance(after=qid)
         return self.finish(Reply(["好的，先保留。这处问题会在“检查”里列出，之后可以输入“跳到 题目名称”回来修改。"]))
 
@@ -543,15 +553,19 @@ class Conversation:
             return self.finish(Reply([f"无法起草：{exc}"], refused=True), ask=False)
         text = done.text
         if not text:
-            return self.finish(Reply(["目前已填的答案还不足以起草这一段。可以先填写前面各部分的数字，或直接写。"]),
-                               ask=False)
+            return self.finish(Reply([empty_note(e, q.id)]), ask=False)
         self.session.drafts[q.id] = text  # the editor opens with it, to edit before submitting
         offer(e, q.id, done.quotes)  # what it quotes is remembered once the text is stored
         left = remaining_budget(e, q.id)
         size = f"{count_chars(text)} 字" + (f"，本段还可写 {left} 字" if left is not None else "")
+        subs = unanswered_subs(e, q.id)  # the part's guided sub-questions: answered first, the draft says more
+        more = [Goto(label=f"先回答“{e.label(subs[0])}”等 {len(subs)} 个小问题，再起草", qid=subs[0],
+                     words=["先回答", "小问题"], said="好的。草稿已放进这一段的编辑框；小问题答完（没有的可回答“无”）"
+                     f"回到“{e.label(q)}”再输入“起草”，草稿会用上这些回答。")] if subs else []
         return self._offer(q.id, "采用这份草稿吗？", [
             Store(label="采用草稿（之后仍可修改）", value=text, said="已采用草稿，可以随时修改。", words=["是", "采用"]),
             Goto(label="不采用，我自己写（草稿已放进编辑框）", qid=q.id, words=["否", "不"]),
+            *more,
         ], [f"根据已填的答案起草如下（{size}；文中的数字都来自您的答案，请核对后再用）：\n{text}"])
 
     def _offer_redraw(self, q: Question, fix: Any) -> Reply:

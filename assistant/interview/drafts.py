@@ -29,7 +29,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import InputError
-from assistant.form.catalog import load_flow, package
+from assistant.form.catalog import FormNotFound, load_flow, package
 from assistant.form.expr import count_chars
 from assistant.form.flow import fill
 from assistant.form.parse import (
@@ -62,17 +62,86 @@ _YEAR = re.compile(r"(\d{4})\s*年")
 # A phrase preceded by an ideograph is part of a longer word (专精特新企业数量 is not 企业数量), except these.
 _BEFORE_OK = set("年的有和及与为是其")
 _OTHER_TIME = ("上年", "去年", "前年", "上一年", "同期", "往年", "明年", "下一年")
+_TARGET = ("目标", "力争", "争取", "计划", "预计")  # a figure aimed at, not the year's result
 
 
 def _spec(form: str) -> dict[str, Any]:
-    """The drafts file (templates/<form>.drafts.yaml, checked with the form's package); {} when none."""
-    return package(form).drafts
+    """The drafts file (templates/<form>.drafts.yaml, checked with the form's package); {} when none (also for
+    a flow built in memory, which has no package)."""
+    try:
+        return package(form).drafts
+    except FormNotFound:
+        return {}
 
 
 @cache
 def _env() -> Any:
     # The bounded sandbox, no autoescape (the output is plain text): answers are data, never template code.
-    return environment(trim_blocks=True, lstrip_blocks=True)
+    return environment(trim_blocks=True, lstrip_blocks=True,
+                       filters={"prose": prose_text, "clause": clause, "cn": chinese_ordinal})
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_ordinal(n: Any) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 (一是……；十二是……); beyond 99 as digits."""
+    k = int(n)
+    if not 0 < k < 100:
+        return str(k)
+    tens, ones = divmod(k, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
+    return head + (_DIGITS[ones] if ones else "")
+
+
+# -- figures as a government report writes them ----------------------------------------------------
+_TRAILING_ZEROS = re.compile(r"(?<![\d.])(\d+)\.(\d*?)0+(?![\d.])")
+_SPACE_AT_DIGIT = re.compile(r"(?<=[\d%])[ \t]+(?=[\u3400-\u9fff（“《])|(?<=[\u3400-\u9fff，、：）”》])[ \t]+(?=[-+\d])")
+
+
+def plain_number(d: Decimal) -> str:
+    """128.60 → 128.6, 35600.00 → 35600 (the form's tables keep two decimals; running text does not)."""
+    text = format(d, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def prose_text(text: Any) -> str:
+    """A figure or a cell as running text: 35600.00 万元 → 35600万元, 下降 3.60% → 下降3.6%."""
+    out = _TRAILING_ZEROS.sub(lambda m: m[1] + (f".{m[2]}" if m[2] else ""), str(text or ""))
+    return _SPACE_AT_DIGIT.sub("", out)
+
+
+def prose_spacing(text: str) -> str:
+    """No space between a figure and the 汉字 around it (2023年, 128.6亿元, 共326家)."""
+    return _SPACE_AT_DIGIT.sub("", text)
+
+
+def clause(text: Any) -> str:
+    """An operator's phrase to be placed inside a sentence: without its own closing punctuation."""
+    return str(text or "").strip().rstrip("。；;，,.、 ")
+
+
+def said(q: Question, value: Any, shown: str) -> str:
+    """An answer as a draft writes it: a figure without trailing zeros, its unit right after it (128.6亿元,
+    4.8%); anything else as printed."""
+    t = of(q)
+    if not t.numeric:
+        return shown
+    num = _number(value)
+    if num is None:
+        return prose_text(shown)
+    return plain_number(num) + (t.sign or q.unit)
+
+
+def same_figure(a: Any, b: Any) -> bool:
+    """Two recorded values are the same answer (a quote kept by an older version wrote 128.60 亿元)."""
+    if a == b:
+        return True
+    if isinstance(a, str) and isinstance(b, str):
+        return prose_text(a).replace(" ", "") == prose_text(b).replace(" ", "")
+    return False
 
 
 def draftable(engine: Engine, qid: str) -> bool:
@@ -110,6 +179,8 @@ class Values:
     totals: dict[str, int] = field(default_factory=dict)  # a matrix's sum
     rows: list[dict[str, Any]] = field(default_factory=list)  # the targets table, as printed
     rows_source: str | None = None  # the list `rows` comes from
+    lists: dict[str, list[dict[str, str | None]]] = field(default_factory=dict)  # sub-questions' rows, as said
+    unmet: list[dict[str, Any]] = field(default_factory=list)  # targets rows whose 完成值 falls short
 
     def seen(self, kind: str, source: str) -> tuple[Any, str] | None:
         """(value, as printed) of one answer as a quote records it; None when a draft could not read it now."""
@@ -122,6 +193,8 @@ class Values:
         if kind == TOTAL:
             total = self.totals.get(source)
             return None if total is None else (total, str(total))
+        if source in self.lists:
+            return self.lists[source], ""
         return (self.rows, "") if source == self.rows_source else None
 
 
@@ -151,14 +224,34 @@ def _rows(engine: Engine) -> tuple[str, list[dict[str, Any]]] | None:
     return tq.id, [{cid: show_cell(cols[cid], row.get(cid)) for cid in cols} for row in engine.value(tq.id) or tq.preset_rows]
 
 
-def values(engine: Engine) -> Values:
+def guided_questions(form: str) -> dict[str, list[str]]:
+    """narrative id → its guided sub-questions (the drafts file's `asks`)."""
+    return {k: list(v or []) for k, v in (_spec(form).get("asks") or {}).items()}
+
+
+def sub_questions(engine: Engine, qid: str) -> list[str]:
+    """The guided sub-questions a part is drafted from, that apply now."""
+    return [x for x in guided_questions(engine.session.form).get(qid, [])
+            if x in engine.flow.by_id and engine.is_askable(engine.flow[x])]
+
+
+def _sub_rows(engine: Engine, q: Question, value: Any) -> list[dict[str, str | None]]:
+    """A sub-question's rows as a draft writes them (every cell as running text; None when empty)."""
+    return [{c.id: (prose_text(show_cell(c, row.get(c.id))).strip() or None) for c in q.columns}
+            for row in value if isinstance(row, dict)]
+
+
+def values(engine: Engine, without: frozenset[str] = frozenset()) -> Values:
     out = Values()
+    subs = {x for xs in guided_questions(engine.session.form).values() for x in xs}
     for q in engine.flow.questions:
-        value = _readable(engine, q)
+        value = _readable(engine, q) if q.id not in without else None
         if value is None:
             continue
         t = of(q)
         if t.is_list:
+            if q.id in subs:
+                out.lists[q.id] = _sub_rows(engine, q, value)
             out.names[q.id] = _names(value)
             continue
         if t.is_grid:
@@ -166,7 +259,7 @@ def values(engine: Engine) -> Values:
             continue
         if t.narrative:
             continue  # narrative is the operator's; drafts are built from figures
-        out.a[q.id] = engine.shown(q.id)
+        out.a[q.id] = said(q, value, engine.shown(q.id))
         if t.numeric:
             num = _number(value)
             if num is not None:
@@ -174,6 +267,40 @@ def values(engine: Engine) -> Values:
     rows = _rows(engine)
     if rows is not None:
         out.rows_source, out.rows = rows
+        out.unmet = _unmet(engine, rows[1])
+    return out
+
+
+_CELL = re.compile(r"^\s*(?P<word>[^\d\s+-]{0,4}?)\s*(?P<num>[-+]?\d+(?:\.\d+)?)\s*(?P<unit>\S{0,12})\s*$")
+
+
+def _cell_figure(text: Any) -> tuple[str, Decimal, str] | None:
+    """(word, number, unit) of a cell that is one figure: 下降 3.60% → (下降, 3.60, %); else None."""
+    m = _CELL.match(str(text or ""))
+    if m is None:
+        return None
+    return m["word"], Decimal(m["num"]), m["unit"]
+
+
+def _unmet(engine: Engine, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of the targets table whose 完成值 falls short of the 目标值: both one figure with the same words and
+    unit, compared the way the drafts file says is better for that indicator (`better: lower` for 排放)."""
+    spec = _spec(engine.session.form).get("targets_actual") or {}
+    by, into, target_col = str(spec.get("by") or ""), str(spec.get("into") or ""), str(spec.get("target") or "")
+    if not (by and into and target_col):
+        return []
+    out = []
+    for row in rows:
+        how = (spec.get("rows") or {}).get(row.get(by))
+        lower = isinstance(how, dict) and how.get("better") == "lower"
+        t, a = _cell_figure(row.get(target_col)), _cell_figure(row.get(into))
+        if t is not None and a is not None and {t[0], a[0]} == {"下降", "上升"}:
+            a = (t[0], -a[1], a[2])  # 目标下降3%，完成上升1.50%: a fall of -1.50%
+        if t is None or a is None or t[0] != a[0] or t[2] != a[2]:
+            continue
+        lower = lower and t[0] not in ("下降", "降低", "减少")  # 下降5%: the fall is the figure, more is better
+        if (a[1] > t[1]) if lower else (a[1] < t[1]):
+            out.append({k: prose_text(v) if isinstance(v, str) else v for k, v in row.items()})
     return out
 
 
@@ -195,14 +322,18 @@ class _Now:
         e = self.engine
         if kind == ROWS:
             rows = _rows(e)
-            return (rows[1], "") if rows is not None and rows[0] == source else None
+            if rows is not None and rows[0] == source:
+                return rows[1], ""
+            sub = e.flow.by_id.get(source)
+            listed = _readable(e, sub) if sub is not None and of(sub).is_list else None
+            return (_sub_rows(e, sub, listed), "") if sub is not None and listed is not None else None
         q = e.flow.by_id.get(source)
         value = _readable(e, q) if q is not None else None
         if q is None or value is None:
             return None
         t = of(q)
         if kind == ANSWER and not (t.is_list or t.is_grid or t.narrative):
-            shown = e.shown(q.id)
+            shown = said(q, value, e.shown(q.id))
             return shown, shown
         if kind == NAMES and t.is_list:
             names = _names(value)
@@ -216,20 +347,8 @@ class _Now:
 def context(engine: Engine) -> dict[str, Any]:
     """What a draft may use: the answers as printed, their numbers, list names, matrix totals."""
     v = values(engine)
-    return {"a": v.a, "n": v.n, "names": v.names, "totals": v.totals, "rows": v.rows, "notes": _notes(engine),
-            "year": engine.year, "prev_year": engine.year - 1}
-
-
-def _notes(engine: Engine) -> list[str]:
-    """The check's warnings (conditions not met) as sentences, for 存在问题; not the ones about the narrative itself."""
-    return [_plain_note(f.message) for f in engine.findings()
-            if f.severity == WARNING and f.rule not in NARRATIVE_RULES]
-
-
-def _plain_note(message: str) -> str:
-    """A check's warning as a sentence of a draft: without “仅作提示/仅供参考”."""
-    text = re.sub(r"[，。]?\s*(仅作提示|仅供参考)[。.]?$", "", message.strip())
-    return text.rstrip("。") + "。"
+    return {"a": v.a, "n": v.n, "names": v.names, "totals": v.totals, "rows": v.rows, "lists": v.lists,
+            "unmet": v.unmet, "year": engine.year, "prev_year": engine.year - 1}
 
 
 # -- drafting, with what each sentence quoted ------------------------------------------------------
@@ -264,13 +383,13 @@ class _SeenRows(list[dict[str, Any]]):
         return super().__iter__()
 
 
-def drafted(engine: Engine, qid: str) -> Drafted:
+def drafted(engine: Engine, qid: str, without: frozenset[str] = frozenset()) -> Drafted:
     """The draft of one narrative question and what it quoted, cut at a sentence end to what its 字 budget
-    leaves (text "" if nothing can be said from the answers yet)."""
+    leaves (text "" if nothing can be said from the answers yet); `without`: answers left unread."""
     template = (_spec(engine.session.form).get("drafts") or {}).get(qid)
     if not template:
         return Drafted("", [], [])
-    v = values(engine)
+    v = values(engine, without)
     log: list[tuple[str, str, int]] = []
     at = [0]  # sentences ended so far in the output
 
@@ -279,11 +398,12 @@ def drafted(engine: Engine, qid: str) -> Drafted:
 
     ctx = {"a": _Seen(v.a, ANSWER, log, at), "n": _Seen(v.n, ANSWER, log, at), "names": _Seen(v.names, NAMES, log, at),
            "totals": _Seen(v.totals, TOTAL, log, at), "rows": _SeenRows(v.rows, v.rows_source, log, at),
-           "notes": _notes(engine), "year": engine.year, "prev_year": engine.year - 1}
+           "lists": {k: _SeenRows(rows, k, log, at) for k, rows in v.lists.items()},
+           "unmet": _SeenRows(v.unmet, v.rows_source, log, at), "year": engine.year, "prev_year": engine.year - 1}
     form = engine.session.form
     where = f"{package(form).paths['drafts']} 的 drafts.{qid}"
     text = render_string(_env(), template, ctx, where=where, limits=DRAFT, on_chunk=ended)
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [prose_spacing(" ".join(line.split())) for line in text.splitlines()]
     body = "".join(line for line in lines if line)
     sentences = re.findall(rf"[^{_ENDS}]*[{_ENDS}]|[^{_ENDS}]+$", body)
     left = remaining_budget(engine, qid)
@@ -307,16 +427,66 @@ def _quoted(v: Values, log: list[tuple[str, str, int]], sentences: list[str]) ->
         if seen is None:
             continue
         needles = _needles(kind, *seen)
-        hit = next((i for i in range(at, len(sentences)) if any(_has(sentences[i], nd) for nd in needles)), None)
+        hits = [i for i in range(at, len(sentences)) if any(_has(sentences[i], nd) for nd in needles)]
+        hits = hits if kind == ROWS else hits[:1]  # a table's rows are written over several sentences
         key = (kind, source)
-        where.setdefault(key, set()).update({hit} if hit is not None else {at} if at < len(sentences) else set())
-        printed[key] = printed.get(key, False) or hit is not None
+        where.setdefault(key, set()).update(hits or ({at} if at < len(sentences) else set()))
+        printed[key] = printed.get(key, False) or bool(hits)
     out = []
     for (kind, source), idx in where.items():
         if idx:
             value, shown = v.seen(kind, source) or (None, "")
             out.append(Quote(source, kind, value, shown, tuple(sentences[i] for i in sorted(idx)), printed[(kind, source)]))
     return out
+
+
+def figures_say(engine: Engine, qid: str) -> list[str]:
+    """For a sub-question the drafts file lists under `shows_figures`: what its part's draft already says from
+    the figures alone (so the operator adds causes and what the figures do not show, not the same again)."""
+    spec = _spec(engine.session.form)
+    if qid not in (spec.get("shows_figures") or []):
+        return []
+    part = next((p for p, subs in guided_questions(engine.session.form).items() if qid in subs), None)
+    if part is None or part not in engine.flow.by_id:
+        return []
+    text = drafted(engine, part, frozenset(guided_questions(engine.session.form)[part])).text
+    if not text:
+        return []
+    return [f"从已填的数字看，起草“{engine.label(part)}”时会写入：{text}"]
+
+
+def unanswered_subs(engine: Engine, qid: str) -> list[str]:
+    """The sub-questions of qid's part not answered yet (无 is an answer)."""
+    return [x for x in sub_questions(engine, qid) if x not in engine.session.answers]
+
+
+def empty_note(engine: Engine, qid: str) -> str:
+    """Why 起草 has nothing to offer for qid, and what would give it something."""
+    subs = sub_questions(engine, qid)
+    if not subs:
+        return "目前已填的答案还不足以起草这一段。可以先填写前面各部分的数字，或直接写。"
+    names = "、".join(f"“{engine.label(x)}”" for x in subs)
+    return (f"这一段要写的内容不在表格的数字里，助手不替您编写。请先回答{names}"
+            f"（输入“跳到 {engine.label(subs[0])}”），再输入“起草”；也可以直接写。")
+
+
+def current_drafts(engine: Engine, part: str | None = None) -> list[tuple[str, str, str]]:
+    """(question id, label, the draft 起草 would offer now) for each drafted part, or the one `part` names:
+    its id, its number (四 or 4, as the label starts), or the start of its label. Changes nothing."""
+    qids = [q for q in (_spec(engine.session.form).get("drafts") or {}) if q in engine.flow.by_id
+            and engine.is_relevant(q)]
+    if part is not None:
+        key = part.strip()
+        numerals = "一二三四五六七八九十"
+        if key.isdigit() and 1 <= int(key) <= len(numerals):
+            key = numerals[int(key) - 1]
+        chosen = [q for q in qids if q == key or engine.label(q).startswith(key)
+                  or engine.label(q).split("、", 1)[-1].startswith(key)]
+        if not chosen:
+            known = "、".join(engine.label(q) for q in qids)
+            raise InputError(f"没有“{part}”这一段。可以起草的有：{known}（可写编号，如 四 或 4）。")
+        qids = chosen[:1]
+    return [(q, engine.label(q), drafted(engine, q).text) for q in qids]
 
 
 def draft(engine: Engine, qid: str) -> str:
@@ -338,6 +508,9 @@ def _needles(kind: str, value: Any, shown: str) -> list[str]:
         return [x for x in value if x]
     if kind == TOTAL:
         return [shown]
+    if kind == ROWS and isinstance(value, list):  # a table's cells as a sentence writes them (short words say little)
+        cells = {str(v) for row in value if isinstance(row, dict) for v in row.values() if v}
+        return sorted({c for cell in cells for c in (cell, prose_text(cell)) if len(c) >= 4}, key=len, reverse=True)
     return []
 
 
@@ -445,7 +618,7 @@ def _stale(engine: Engine, qid: str, text: str, v: Values | _Now) -> list[tuple[
         if quote.source not in engine.flow.by_id or (quote.kind, quote.source) in done:
             continue
         now = v.seen(quote.kind, quote.source)
-        if now is not None and now[0] == quote.value:
+        if now is not None and same_figure(now[0], quote.value):
             continue
         if _present(quote, text):
             out.append((quote, now))
@@ -537,8 +710,9 @@ def _mismatches(engine: Engine, qid: str, text: str) -> list[Flag]:
             continue  # inside a longer word
         sentence_start = max(text.rfind(ch, 0, start) for ch in _ENDS + "\n") + 1
         head = text[sentence_start:start]
-        years = _YEAR.findall(head)
-        if (years and int(years[-1]) != engine.year) or any(w in head[-6:] for w in _OTHER_TIME):
+        years = _YEAR.findall(text[text.rfind("\n", 0, start) + 1:start])  # the paragraph's year so far
+        if (years and int(years[-1]) != engine.year) or any(w in head[-6:] for w in _OTHER_TIME) \
+                or any(w in head[-8:] for w in _TARGET):
             continue
         link = re.match(_LINK, text[end:])
         pos = link_end = end + (link.end() if link else 0)
@@ -616,7 +790,7 @@ def keep_quotes(engine: Engine, qid: str) -> None:
             kept.append(q)
             continue
         now = v.seen(q.kind, q.source)
-        if q.kind == ANSWER and now is not None and now[0] != q.value:
+        if q.kind == ANSWER and now is not None and not same_figure(now[0], q.value):
             moved = _moved(q, now, text)
             if moved is not None:
                 kept.append(moved)
@@ -706,7 +880,8 @@ def redraw(engine: Engine, qid: str) -> Redraw | None:
             if best is not None:
                 used.add(best)
             out.append(lead + new + trail if new else ("\n" if "\n" in trail else ""))
-            changes.append((core, new))
+            if new != core:  # a sentence quoting the table but none of what changed is drawn the same
+                changes.append((core, new))
             continue
         # the operator's own words: the figure is replaced where that keeps the sentence true
         new_piece, by_hand = piece, False
@@ -735,8 +910,9 @@ def redraw(engine: Engine, qid: str) -> Redraw | None:
 
 # -- the targets table's 完成值 ----------------------------------------------------------------------
 def targets_actual(engine: Engine) -> tuple[str, list[dict[str, Any]]] | None:
-    """(list id, rows) with the empty 完成值 cells of the fixed rows filled from the answers they
-    name (as printed, with units); None when nothing would change."""
+    """(list id, rows) with the empty 完成值 cells of the fixed rows filled from the answer of the same
+    indicator (as the table prints it: two decimals, with units; a fall said by its word, never a sign);
+    a cell whose 目标值 is written in another unit is left for the operator. None when nothing would change."""
     spec = _spec(engine.session.form).get("targets_actual") or {}
     qid = spec.get("list")
     if qid not in engine.flow.by_id:
@@ -746,10 +922,27 @@ def targets_actual(engine: Engine) -> tuple[str, list[dict[str, Any]]] | None:
     changed = False
     for row in rows:
         how = (spec.get("rows") or {}).get(row.get(spec["by"]))
-        source, pattern = (how.get("from"), how.get("as", "{}")) if isinstance(how, dict) else (how, "{}")
-        if source and not row.get(spec["into"]) and engine.is_relevant(source):
-            value = engine.value(source)
-            if value not in (None, "", NONE_TEXT):
-                row[spec["into"]] = pattern.format(engine.shown(source))
-                changed = True
+        if not how or row.get(spec["into"]):
+            continue
+        how = how if isinstance(how, dict) else {"from": how}
+        source = how.get("from")
+        if source not in engine.flow.by_id or not engine.is_relevant(source):
+            continue
+        value = engine.value(source)
+        num = _number(value)
+        if value in (None, "", NONE_TEXT) or num is None:
+            continue
+        shown = engine.shown(source)
+        pattern = how.get("as", "{}")
+        if num < 0 and how.get("negative"):
+            pattern, shown = how["negative"], shown.lstrip("-")
+        elif num < 0 and pattern != "{}":
+            continue  # "下降 -1.50%": a word that the sign contradicts is never written
+        cell = pattern.format(shown)
+        target = _cell_figure(row.get(spec.get("target")))
+        mine = _cell_figure(cell)
+        if target is not None and mine is not None and target[2] != mine[2]:
+            continue  # the target is in another unit (or is another measure): not this figure's row
+        row[spec["into"]] = cell
+        changed = True
     return (qid, rows) if changed else None

@@ -23,7 +23,7 @@ from assistant.form.validate import MAX_ERRORS, check_raw, check_stored, shown, 
 from assistant.form.values import NOT_APPLICABLE, show, to_python
 from assistant.interview.checks import check
 from assistant.interview.computed import computed_notes, offer_lines
-from assistant.interview.drafts import keep_quotes
+from assistant.interview.drafts import figures_say, keep_quotes
 from assistant.interview.findings import Finding
 from assistant.session.store import Session
 
@@ -212,8 +212,9 @@ class Engine:
         return computed_notes(self, qid)
 
     def offer_lines(self, q: Question, *, compact: bool = False) -> list[str]:
-        """For a computed value the operator may override: the value, its formula, how to reply."""
-        return offer_lines(self, q, compact=compact) if q.override else []
+        """For a computed value the operator may override: the value, its formula, how to reply; for a
+        sub-question of part 七, what the part's draft already says from the figures."""
+        return offer_lines(self, q, compact=compact) if q.override else figures_say(self, q.id)
 
     def askable(self, section: Section | None = None) -> list[Question]:
         qs = section.questions if section else self.flow.questions

@@ -180,7 +180,7 @@ def build(engine: Engine, q: Question | None, *, choices: Choices | None = None,
         return QuestionView(None, done_text=done_text, pending=pending, choices=choices)
     e = engine
     section, pos, count = position(e, q)
-    label = e.official_label(q)
+    label = e.official_label(q) if q.printed else ""  # not on the form: no 表格栏目 to name
     stored = q.id in e.session.answers
     return QuestionView(
         qid=q.id, type=q.type, section=section, position=pos, count=count, optional=not q.required,

@@ -63,6 +63,7 @@ class Goto(_Choice):
     __pydantic_config__ = _STRICT
     qid: str
     discard_draft: bool = False
+    said: str = ""  # what the reply says on arrival (default: 请修改)
     do: Literal["goto"] = "goto"
 
 

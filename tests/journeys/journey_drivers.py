@@ -125,10 +125,8 @@ class CliDriver(Driver):
         self.filing("answers", self.sid, "--set", f"{qid}={typed}")
 
     async def draft(self, qid: str) -> None:
-        from assistant.interview.drafts import draft
-        from assistant.session.store import SessionStore
-
-        text = draft(Engine.for_session(SessionStore().load(self.sid)), qid)
+        out, _ = self.filing("draft", self.sid, "--part", qid, "--json")  # prints, changes nothing
+        text = json.loads(out)[0]["text"]
         assert text, "nothing to draft"
         self.filing("answers", self.sid, "--set", f"{qid}={text}")
 
