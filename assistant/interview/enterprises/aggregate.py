@@ -17,9 +17,10 @@ from assistant.form.types import of
 from assistant.form.values import show
 from assistant.interview.computed import short_label
 from assistant.interview.engine import evaluate
+from assistant.interview.enterprises.coltypes import shown_number
 from assistant.interview.enterprises.columns import Indicator, Measure, Source, Spec
 from assistant.interview.enterprises.evidence import count_label
-from assistant.interview.enterprises.reader import Rows, parts, shown_number
+from assistant.interview.enterprises.reader import Rows, parts
 
 if TYPE_CHECKING:
     from assistant.interview.engine import Engine
@@ -197,7 +198,7 @@ class Measures:
     def _names(self, scope: list[int], col: list[Any], most: int = 3) -> str:
         """（甲公司、乙公司等）: the enterprises of `scope` whose cell in `col` is empty, by the first text
         column (the enterprise's name in the collection workbook)."""
-        names = next((self.rows.values[c.id] for c in self.spec.columns if c.type == "text"), None)
+        names = next((self.rows.values[c.id] for c in self.spec.columns if c.kind.names), None)
         if names is None:
             return ""
         empty = [str(names[i]) for i in scope if col[i] is None][: most + 1]
@@ -469,11 +470,7 @@ def _list_formula(spec: Spec, ind: Indicator) -> str:
     conds = []
     for cid, want in ind.where:
         col = spec.by_id[cid]
-        if col.type == "yesno":
-            conds.append(f"“{col.header}”为“{'是' if want else '否'}”")
-        else:
-            labels = [o.label for o in col.options if o.id in (want if isinstance(want, tuple) else (want,))]
-            conds.append(f"“{col.header}”为“{'、'.join(labels)}”")
+        conds.append(col.kind.condition(col, want))
     if ind.split:
         return "各企业填写的" + "、".join(f"“{spec.by_id[c].header}”" for c in ind.split) + "逐项列出"
     return "企业数据中" + "且".join(conds) + "的企业" if conds else "全部企业"
@@ -592,7 +589,7 @@ def coverage(ctx: Context, rows: Rows, codes: set[str]) -> Coverage:
         elif isinstance(pv, int) and not isinstance(pv, bool):
             cov.of, cov.of_from = pv, f"{last.get('year') if last else ''} 年度报告"
     key = next(c for c in spec.columns if c.key)
-    name = next((c.id for c in spec.columns if c.type == "text"), key.id)
+    name = next((c.id for c in spec.columns if c.kind.names), key.id)
     seen: set[str] = set()
     for ind in spec.indicators:
         if ind.kind != "list":
