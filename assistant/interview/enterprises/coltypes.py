@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from assistant.errors import InputError
 from assistant.files.tables import MAX_CELL_CHARS
@@ -28,6 +28,9 @@ INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u20
 _NBSP = re.compile("[\u00a0\u2007\u202f]")
 HIDDEN = "（单元格里含有看不见的字符，如零宽空格、BOM 或不换行空格，请删除后重新输入）"
 YES, NO = "是", "否"  # as the workbook writes a yes/no cell and offers it in the drop-down
+CellValue: TypeAlias = Decimal | str | bool | int | None  # a cell as read (figures Decimal), or a list's cell
+EnterpriseRow: TypeAlias = dict[str, CellValue]  # one enterprise: column id -> its value
+
 _YES_READ = {w for w in YES_WORDS} | {"true", "√"}
 _NO_READ = {w for w in NO_WORDS} | {"false"}
 
@@ -283,5 +286,6 @@ def column_type(name: str) -> ColumnType:
     return TYPES[name]
 
 
-__all__ = ["HIDDEN", "INVISIBLE", "NO", "TYPES", "YES", "Column", "ColumnType", "column_type", "read_number",
+__all__ = ["HIDDEN", "INVISIBLE", "NO", "TYPES", "YES", "CellValue", "Column", "ColumnType", "EnterpriseRow", "column_type",
+           "read_number",
            "shown_number", "visible"]

@@ -32,7 +32,7 @@ from assistant.files.tables import (
 )
 from assistant.files.xlsx_scan import NotExcel, SheetLimit, check_parts, open_zip, quick_bounds, scan_xlsx, sheet_part
 from assistant.form.parse import header_key
-from assistant.interview.enterprises.coltypes import INVISIBLE, read_number, shown_number
+from assistant.interview.enterprises.coltypes import INVISIBLE, EnterpriseRow, read_number, shown_number
 from assistant.interview.enterprises.columns import Col, Spec
 
 MAX_PROBLEMS = 30  # one screenful; the rest are counted
@@ -91,7 +91,7 @@ class Rows:
         out = {s.index for s in self.suspects if not s.confirmed}
         return [i for i in range(len(self.where)) if i not in out] if out else list(range(len(self.where)))
 
-    def row(self, i: int) -> dict[str, Any]:
+    def row(self, i: int) -> EnterpriseRow:
         return {cid: col[i] for cid, col in self.values.items()}
 
 
@@ -191,7 +191,7 @@ def _delimiter(first: str) -> str:
     return max(("\t", ",", ";"), key=lambda d: (first.count(d), d == ","))
 
 
-def read_file(path: Path, spec: Spec) -> tuple[SourceFile, list[list[Any]]]:
+def read_file(path: Path, spec: Spec) -> tuple[SourceFile, list[list[object]]]:
     """One file's rows (the header row first) and its identity (name, SHA-256). TableError when unreadable."""
     path = Path(path).expanduser()
     name = path.name
@@ -533,7 +533,7 @@ def _check_row(checks: list[Any], row: dict[str, Any]) -> list[str]:
     return out
 
 
-def parts(v: Any) -> list[str]:
+def parts(v: object) -> list[str]:
     """A cell holding several items (分支机构名称：A；B)."""
     if v is None:
         return []

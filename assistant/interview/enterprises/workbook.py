@@ -8,10 +8,12 @@ header cell, validation of numbers (≥ 0, whole for counts). Every text we writ
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.form.glossary import load_glossary
+from assistant.interview.enterprises.coltypes import CellValue, EnterpriseRow
 from assistant.interview.enterprises.columns import Col, Spec
 from assistant.interview.enterprises.reader import read_rows
 
@@ -43,7 +45,7 @@ def explanation(col: Col, year: int) -> str:
     return "\n".join(x for x in [note_of(col, year), opts, *(f"【参考】{g}" for g in _glossary_lines(col))] if x)
 
 
-def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = None) -> bytes:
+def write_workbook(spec: Spec, year: int, rows: Sequence[Mapping[str, CellValue]] | None = None) -> bytes:
     """The workbook as bytes; `rows` (column id -> stored value) are prefilled."""
     import xlsxwriter
 
@@ -123,9 +125,9 @@ def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = No
     return buf.getvalue()
 
 
-def rows_from_session(engine: Engine, spec: Spec) -> list[dict[str, Any]]:
+def rows_from_session(engine: Engine, spec: Spec) -> list[EnterpriseRow]:
     """Enterprises the session already names (its lists), with what the list says about them."""
-    by_code: dict[str, dict[str, Any]] = {}
+    by_code: dict[str, EnterpriseRow] = {}
     key = next(c for c in spec.columns if c.key)
     for ind in spec.indicators:
         if ind.kind != "list" or ind.split or not engine.is_relevant(ind.question):
@@ -145,7 +147,7 @@ def rows_from_session(engine: Engine, spec: Spec) -> list[dict[str, Any]]:
     return list(by_code.values())
 
 
-def rows_from_workbook(path: Path, spec: Spec, prev_of: dict[str, str]) -> list[dict[str, Any]]:
+def rows_from_workbook(path: Path, spec: Spec, prev_of: dict[str, str]) -> list[EnterpriseRow]:
     """Last year's filled workbook: the stable columns kept, this year's figures moved to the 上年 columns."""
     rows = read_rows([path], spec)
     keep = {c.id for c in spec.columns if not c.kind.numeric}  # a name, a code, a status: figures are this year's
