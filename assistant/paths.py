@@ -32,7 +32,11 @@ def home() -> Path:
 
 
 def cache_dir() -> Path:
-    """Rebuildable data (compiled flows): under $FILING_HOME when set, else the user cache dir."""
+    """Rebuildable data (compiled flows): $FILING_CACHE, else under $FILING_HOME when set, else the user cache
+    dir. (`filing serve` gives its app processes the server's cache: an account's first tab compiles no form.)"""
+    shared = os.environ.get("FILING_CACHE")
+    if shared:
+        return Path(shared).expanduser()
     env = os.environ.get("FILING_HOME")
     if env:
         return Path(env).expanduser() / "cache"

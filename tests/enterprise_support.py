@@ -20,7 +20,8 @@ def code(i: int) -> str:
 
 def enterprise(i: int) -> dict:
     """Enterprise i (1..20). 1 and 2 are not SMEs; 1..15 are in the leading industry; nobody has bulk
-    industrial waste (a zero denominator); leading output fell against last year (negative growth)."""
+    industrial waste (a zero denominator); leading output fell against last year (negative growth);
+    20 is not industrial (outside 单位工业产值能耗); 3 is both 小巨人 and 市级专精特新."""
     output = Decimal(1000) + Decimal(137) * i + Decimal("0.25")
     leading = i <= 15
     row = {
@@ -32,9 +33,10 @@ def enterprise(i: int) -> dict:
         "cloud": "是" if i % 2 == 0 else "否", "iip": "是" if i % 3 == 0 else "否", "software": Decimal("2.5") * i,
         "energy": Decimal(300) + i, "energy_prev": Decimal(320) + i, "co2": Decimal(800) + 3 * i,
         "waste_generated": 0, "waste_used": 0, "waste_stored": None,
-        "water_total": Decimal(5000) + i, "water_reused": Decimal(3000) + i,
-        "tier": {3: "国家级专精特新“小巨人”", 4: "市级专精特新中小企业", 5: "市级专精特新中小企业",
-                 6: "创新型中小企业", 16: "市级专精特新中小企业"}.get(i, "无"),
+        "water_new": Decimal(2000), "water_reused": Decimal(3000) + i,
+        # designations overlap: 3 is a 小巨人 and also 市级专精特新
+        "is_little_giant": "是" if i == 3 else "否", "is_specialized": "是" if i in (3, 4, 5, 16) else "否",
+        "is_innovative": "是" if i == 6 else "否", "is_industrial": "否" if i == 20 else "是",
         "hightech": "是" if i % 4 == 0 else "否",
         "champion": {3: "国家级", 7: "市级"}.get(i, "无"), "champion_product": "高精度压力传感器" if i == 3 else None,
         "branch_names": "新加坡分公司；慕尼黑办事处" if i == 3 else None, "branch_regions": "新加坡；德国" if i == 3 else None,

@@ -40,7 +40,7 @@ def test_sme_count_not_above_enterprises():
 
 def test_quality_counts_not_above_enterprises():
     e = engine_with(hightech_count="500", innovative_count="400")
-    assert {"hightech_le_enterprises", "innovative_le_enterprises"} <= set(rules(e))
+    assert {"hightech_le_enterprises", "innovative_le_smes"} <= set(rules(e))
 
 
 def test_list_length_must_equal_count():

@@ -67,7 +67,7 @@ def test_questions_of_a_session_use_its_form(store):
 
 @pytest.mark.slow  # spawns a process
 def test_fill_from_file_then_list_and_check(store):
-    sid = filing("new", "--form", "annual", check=True).stdout.strip()
+    sid = filing("new", "--form", "annual", "--year", "2023", check=True).stdout.strip()
     filing("answers", sid, "--from-file", str(EXAMPLES / "annual_answers.yaml"), check=True)
     listed = filing("list", check=True).stdout
     assert sid in listed and "100%" in listed

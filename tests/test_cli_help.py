@@ -10,7 +10,8 @@ import pytest
 from assistant.frontends.cli import build_parser, main
 
 COMMANDS = ["forms", "new", "questions", "answers", "list", "check", "restore", "preview", "draft", "export", "import-report",
-            "resume", "ask", "import", "demo", "package", "serve", "overview", "workbook", "enterprises"]
+            "resume", "ask", "import", "demo", "package", "serve", "overview", "workbook", "enterprises", "accounts",
+            "status"]
 ENGLISH = ("usage:", "options:", "show this help message", "positional arguments", "optional arguments")
 
 

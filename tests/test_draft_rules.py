@@ -77,6 +77,8 @@ def assistant_sentences(engine: Engine) -> set[str]:
     names = [v for q in _walk(wording) for k, v in q.items() if k == "label" and isinstance(v, str)]
     names += [p for phrases in drafts._spec("annual_report")["figures"].values() for p in phrases]
     names += [r["indicator"] for r in load_flow("annual")["targets"].preset_rows]
+    # nor is the name of a reference value (低于国家级集群认定参考值): checks, overview, roll-up and drafts share it
+    names += [w for r in load_flow("annual").rules if r.criterion for w in (r.criterion.by, r.criterion.unmet)]
     # an indicator's name is not a sentence of ours: 中小企业产值占比 is how a draft names the figure
     return {s for s in _sentences([*flow_rules, *asks, *glossary, *found]) if not any(s in n for n in names)}
 

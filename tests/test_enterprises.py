@@ -48,20 +48,25 @@ def leading(e):
     return e["is_leading"] == "是"
 
 
+def industrial(e):
+    return e["is_industrial"] == "是"
+
+
 def expected() -> dict:
     """Every figure computed here from the fixture, by hand (not by the package)."""
     out = sums("output")
     rd, rd_prev = sums("rd_expense", sme), sums("rd_expense_prev", sme)
     lead, lead_prev = sums("leading_output", leading), sums("leading_output_prev", leading)
     pat, pat_prev = sums("patents", sme), sums("patents_prev", sme)
-    energy, energy_prev, out_prev = sums("energy"), sums("energy_prev"), sums("output_prev")
+    energy, energy_prev = sums("energy", industrial), sums("energy_prev", industrial)
+    ind_out, ind_out_prev = sums("output", industrial), sums("output_prev", industrial)
     return {
         "total_output": r2(out / 10000),
         "sme_output_share": r2(sums("output", sme) / out * 100),
         "leading_output_share": r2(lead / out * 100),
         "leading_output_growth": r2((lead - lead_prev) / lead_prev * 100),
         "enterprise_count": 20, "sme_count": 18,
-        "specialized_count": 2, "little_giant_count": 1, "champion_count": 1, "hightech_count": 3,
+        "specialized_count": 3, "little_giant_count": 1, "champion_count": 1, "hightech_count": 3,
         "innovative_count": 1,
         "rd_expense": r2(rd), "rd_intensity": r2(rd / sums("revenue", sme) * 100),
         "rd_growth": r2((rd - rd_prev) / rd_prev * 100),
@@ -69,8 +74,8 @@ def expected() -> dict:
         "patent_count": int(pat), "patent_growth": r2((pat - pat_prev) / pat_prev * 100),
         "cloud_enterprises": 10, "cloud_base": 20, "iip_enterprises": 6, "iip_base": 18,
         "software_purchase": r2(sums("software")), "co2_emission": r2(sums("co2")), "co2_output": r2(out),
-        "energy_reduction": r2((1 - (energy / out) / (energy_prev / out_prev)) * 100),
-        "water_reuse": r2(sums("water_reused") / sums("water_total") * 100),
+        "energy_reduction": r2((1 - (energy / ind_out) / (energy_prev / ind_out_prev)) * 100),
+        "water_reuse": r2(sums("water_reused") / (sums("water_new") + sums("water_reused")) * 100),
         "overseas_branch_count": 2,
         "export_growth": r2((sums("exports") - sums("exports_prev")) / sums("exports_prev") * 100),
         "fdi_growth": r2((sums("fdi") - sums("fdi_prev")) / sums("fdi_prev") * 100),
@@ -102,8 +107,10 @@ def test_every_indicator_computed_by_hand(store, workbook):
     # negative growth is proposed as it is; the non-SMEs (1, 2) are outside every SME sum
     assert want["leading_output_growth"].startswith("-") and want["fdi_growth"].startswith("-")
     assert got["rd_expense"] == r2(sum((D(40) + i for i in range(3, 21)), D(0)))
-    # lists: only leading-industry enterprises at that level (16 is 专精特新 but not in the leading industry)
-    assert [r["credit_code"] for r in got["specialized_list"]] == [code(4), code(5)]
+    # lists: leading-industry enterprises holding that designation (16 is 专精特新 but not in the leading
+    # industry); 3, a 小巨人 that is also 市级专精特新, counts in both rows
+    assert [r["credit_code"] for r in got["specialized_list"]] == [code(3), code(4), code(5)]
+    assert [r["credit_code"] for r in got["little_giant_list"]] == [code(3)]
     assert got["champion_list"] == [{"name": "示例企业03有限公司", "credit_code": code(3), "product": "高精度压力传感器"}]
     assert got["overseas_branch_list"] == [
         {"name": "新加坡分公司", "region": "新加坡", "owner": "示例企业03有限公司"},
@@ -119,7 +126,7 @@ def test_every_indicator_computed_by_hand(store, workbook):
 
 
 def test_municipal_champion_asked_only_without_national(store, tmp_path):
-    rows = [dict(r, champion="无", tier="无" if r["tier"].startswith("国家级") else r["tier"]) for r in ENTERPRISES]
+    rows = [dict(r, champion="无", is_little_giant="否") for r in ENTERPRISES]
     rows[6]["champion"] = "市级"
     e = new_engine(store)
     got = {p.qid: p.value for p in propose(e, [fill_workbook(tmp_path / "a.xlsx", rows)]).proposals}
@@ -136,10 +143,9 @@ def test_municipal_champion_asked_only_without_national(store, tmp_path):
     (lambda r: r[3].update(output="一千"), ("第 5 行", "产值（万元）", "不是数字")),
     (lambda r: r[10].update(rd_expense=-5), ("第 12 行", "研发费用（万元）", "：-5 是负数")),
     (lambda r: r[5].update(rd_staff=9999), ("第 7 行", "研发人员数", "从业人员期末人数")),
-    (lambda r: r[8].update(water_reused=99999), ("第 10 行", "重复利用水量", "用水总量")),
     (lambda r: r[8].update(waste_generated=1, waste_used=5), ("第 10 行", "综合利用量", "产生量")),
     (lambda r: r[0].update(name=None), ("第 2 行", "企业名称", "必填")),
-    (lambda r: r[2].update(tier="省级"), ("第 4 行", "专精特新等级", "不是可选项")),
+    (lambda r: r[2].update(is_specialized="省级"), ("第 4 行", "是否市级专精特新中小企业")),
     (lambda r: r[1].update(employees="12.5"), ("第 3 行", "从业人员期末人数", "不是整数")),
 ])
 def test_every_problem_refused_naming_file_row_column(store, tmp_path, mutate, where):
@@ -344,7 +350,7 @@ def test_enterprise_helper_code_is_valid():
 
     for i in range(1, 21):
         assert parse_uscc(None, code(i)).value == code(i)  # type: ignore[arg-type]
-    assert enterprise(3)["tier"].startswith("国家级")
+    assert enterprise(3)["is_little_giant"] == "是"
 
 
 @pytest.mark.parametrize(("line", "windows", "paths"), [
@@ -414,15 +420,14 @@ def test_numbers_out_of_range_are_named_and_huge_ranges_cost_nothing(store, work
     assert reply(e, "1 - 2").messages[0].startswith("已采用 2 项")
 
 
-def test_the_tier_counting_rule_is_said_once_with_the_proposals(store, workbook):
-    """The form does not say whether 专精特新 / 小巨人 / 创新型 exclude each other: the rule used is said."""
+def test_each_designation_is_counted_by_its_own_column(store, workbook):
+    """Designations overlap (a 小巨人 is normally also 市级专精特新): each row of the form counts its own."""
     e = new_engine(store)
     t = start(e, [str(workbook)])
     text = "\n".join(t.said())
-    assert text.count("专精特新各级按每家企业填写的最高等级计数，一家企业只计入一级") == 1
-    assert "请对这几项“保留”您的数字并写明原因" in text
+    assert text.count("各称号按每家企业各自的填写分别计数") == 1
     ev = {p.qid: p.evidence for p in e.session.pending.items}
-    assert "按最高等级计，各级互不重复" in ev["specialized_count"]["formula"]
+    assert "是否市级专精特新中小企业" in ev["specialized_count"]["formula"]
 
 
 def test_a_unit_slip_and_a_repeated_name_are_said_but_do_not_stop_the_data(store, tmp_path):
@@ -462,3 +467,27 @@ def test_adopting_figures_equal_to_the_answers_says_nothing_changed(store, workb
     t = reply(e, "全部")
     assert t.messages[0].startswith("已采用 ") and "：计算结果都与原答案相同，答案没有改动。" in t.messages[0]
     assert e.session.answers == before
+
+
+def test_rd_expense_above_revenue_is_a_warning_and_the_row_still_counts(store, tmp_path):
+    """A pre-revenue biotech or IC-design SME spends more on R&D than it earns: said, never refused."""
+    rows = [dict(r) for r in ENTERPRISES]
+    rows[5].update(revenue=Decimal(30), rd_expense=Decimal(900))  # enterprise 6, an SME, row 7
+    result = propose(new_engine(store), [fill_workbook(tmp_path / "采集表.xlsx", rows)])
+    said = [w for w in result.warnings if "研发费用" in w]
+    assert len(said) == 1 and "第 7 行" in said[0] and "900" in said[0] and "创新药" in said[0]
+    got = {p.qid: p.value for p in result.proposals}
+    rd = sum((D(r["rd_expense"]) for r in rows if sme(r)), D(0))
+    assert got["rd_expense"] == r2(rd)  # the row is in the sum
+
+
+def test_an_sme_designation_on_a_large_enterprise_is_said(store, tmp_path):
+    """创新型 / 专精特新 / 小巨人 are SME designations: a row saying 否 to 是否中小企业 and 是 to one of them
+    is named (the data still counts; the report's designation counts are checked against the SME count)."""
+    rows = [dict(r) for r in ENTERPRISES]
+    rows[0].update(is_specialized="是")  # enterprise 1 is not an SME; row 2
+    result = propose(new_engine(store), [fill_workbook(tmp_path / "采集表.xlsx", rows)])
+    said = [w for w in result.warnings if "中小企业才有的称号" in w]
+    assert len(said) == 1 and "第 2 行" in said[0] and "示例企业01有限公司" in said[0]
+    clean = propose(new_engine(SessionStore()), [fill_workbook(tmp_path / "b.xlsx", ENTERPRISES)])
+    assert not [w for w in clean.warnings if "中小企业才有的称号" in w]

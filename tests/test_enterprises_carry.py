@@ -189,7 +189,7 @@ def test_each_growth_rate_says_where_its_base_comes_from(store, tmp_path, capsys
         assert "基数取自企业数据的“上年”列，合计 " in line, line
         assert f"而 2023 年度报告为 {f'{reported:.2f}'.rstrip('0').rstrip('.')} 万元，两者不同，请核对企业范围和口径" in line
         patents = next(x for x in t.messages[0].splitlines() if "有效发明专利年均增速" in x)
-        assert "2023→2024 年，n = 1；" in patents, patents
+        assert "一年增速（没有 2022 年的数字，不是近三年年均）：2023→2024 年，n = 1；" in patents, patents
         reply(e, "取消")
         rows[4]["rd_expense_prev"] = None  # a new member: no figure for last year
         t = start(e, [str(fill_workbook(tmp_path / "缺.xlsx", rows, year=2024))])

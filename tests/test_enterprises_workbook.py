@@ -65,10 +65,21 @@ def test_every_column_is_explained_to_the_enterprise(generated):
             assert "填 0" in message or "留空" in message, (col.header, message)  # what to do when zero / unknown
         if col.header.startswith("上年"):
             assert f"{year - 1} 年" in message, message
-    tier, champion = (next(c for c in spec.columns if c.header == h) for h in ("专精特新等级", "单项冠军级别"))
-    for col in (tier, champion):
-        assert "最高" in explained[col.header] and "只选一项" in explained[col.header]
-    assert "“小巨人”企业就选“小巨人”" in explained[tier.header]
+    champion = next(c for c in spec.columns if c.header == "单项冠军级别")
+    assert "最高" in explained[champion.header] and "只选一项" in explained[champion.header]
+    # designations overlap: one yes/no column each, filled separately
+    for header in ("是否创新型中小企业", "是否市级专精特新中小企业", "是否国家级专精特新“小巨人”"):
+        assert next(c for c in spec.columns if c.header == header).type == "yesno"
+    assert "各列分别填写" in explained["是否创新型中小企业"]
+    # 有效发明专利 as the form counts it
+    for right in ("国防专利", "植物新品种", "国家级农作物品种", "国家新药", "国家一级中药保护品种", "集成电路布图设计专有权"):
+        assert right in explained["有效发明专利数"], right
+    # green notes: new water and reused water; electricity at 当量值; Shanghai's emission factors
+    assert "水费单" in explained["取用新水量"] and "重复利用水量" in explained
+    assert "用水总量" not in explained
+    assert "当量值" in explained["综合能耗"] and "1.229" in explained["综合能耗"] and "GB/T 2589-2020" in explained["综合能耗"]
+    assert "上海市生态环境部门公布" in explained["二氧化碳排放量"] and "热力" in explained["二氧化碳排放量"]
+    assert "单位工业产值能耗" in explained["是否工业企业"]
 
 
 def test_every_input_message_is_within_excels_limits(generated):

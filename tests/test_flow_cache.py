@@ -48,3 +48,15 @@ def test_cached_start_needs_no_yaml_or_pydantic(filing_home):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=filing_home,
                          env={**os.environ, "FILING_HOME": str(filing_home)}).stdout.strip()
     assert out == ""
+
+
+def test_the_app_processes_of_filing_serve_share_the_servers_cache(tmp_path, monkeypatch):
+    """An account's tab runs with the account's folder as FILING_HOME, and the server's compiled forms."""
+    from assistant.frontends.serve import Connection, ServeConfig, child_command
+
+    monkeypatch.setenv("FILING_CACHE", str(tmp_path / "shared"))
+    assert cache_dir() == tmp_path / "shared"
+    monkeypatch.delenv("FILING_CACHE")
+    command = child_command(Connection(tmp_path / "accounts" / "a0123456789ab", False),
+                            ServeConfig(data_root=tmp_path))
+    assert f"--cache {tmp_path / 'cache'}" in command and f"--home {tmp_path / 'accounts' / 'a0123456789ab'}" in command

@@ -1,6 +1,6 @@
 """The package's layers hold: the import-linter contracts in pyproject.toml, and imports at module top in the core.
 
-Layers, high to low: frontends → report → interview → session → form → files → text → errors, paths. A module
+Layers, high to low: frontends → hosting → report → interview → session → form → files → text → errors, paths. A module
 imports only from its own layer or lower ones, the modules of one package import each other one way, and the
 core (every package but frontends/) imports what it uses at module top: deferred imports are for heavy
 third-party modules, and in the front ends for dispatch (a CLI subcommand, a screen opened on a key).
@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "assistant"
-CORE = ("text", "files", "form", "session", "interview", "report")
+CORE = ("text", "files", "form", "session", "interview", "report", "hosting")
 
 
 def _contracts() -> list[dict]:

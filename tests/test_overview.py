@@ -40,13 +40,14 @@ def test_overview_rows_flags_and_problems(tmp_path):
     flow = load_flow("annual_report")
     conditions = {r.criterion.label: r for r in flow.rules if r.criterion}
     assert len(conditions) >= 6
-    col = {label: f"条件：{label}" for label in conditions}
+    col = {label: f"{r.criterion.kind}：{label}" for label, r in conditions.items()}
+    assert col["无较大及以上事故"] == "否决事项：无较大及以上事故" and col["总产值≥40亿元"] == "参考：总产值≥40亿元"
     # By hand: sample A meets everything (128.6 亿 ≥ 40, 82.5 % ≥ 70, 2 小巨人, …).
     assert all(body["a.json"][c] == MET for c in col.values())
-    assert body["a.json"]["未符合条件数"] == 0
+    assert body["a.json"]["未达到的参考项数"] == 0
     assert body["b.json"][col["总产值≥40亿元"]] == NOT_MET
     assert body["b.json"][col["中小企业产值占比≥70%"]] == NOT_MET
-    assert body["b.json"]["未符合条件数"] == 2
+    assert body["b.json"]["未达到的参考项数"] == 2
     assert body["c.json"][col["有单项冠军或小巨人"]] == NOT_MET
     assert body["c.json"][col["占地≤100平方公里"]] == UNKNOWN
     assert body["b.json"]["集群总产值（亿元）"] == 30
@@ -55,7 +56,8 @@ def test_overview_rows_flags_and_problems(tmp_path):
     assert b_row[1].value.startswith("=HYPERLINK") and b_row[1].data_type == "s"
     # The rule's wording travels with the flag.
     heading = next(c for c in ws[1] if c.value == col["总产值≥40亿元"])
-    assert heading.comment is not None and "40 亿元" in heading.comment.text and "国家认定标准" in heading.comment.text
+    assert heading.comment is not None and "40 亿元" in heading.comment.text and "国家级集群认定参考值" in heading.comment.text
+    assert "低于国家级集群认定参考值" in flagged_text(b_row, head, col["总产值≥40亿元"])
     flagged = b_row[head.index(col["总产值≥40亿元"])]
     assert flagged.comment is not None and "30" in flagged.comment.text
     assert ws.conditional_formatting  # the flags are coloured
@@ -77,3 +79,8 @@ def test_overview_cli_refuses_overwrite_and_reports_counts(tmp_path):
     assert "已汇总 2 份报告" in result.stderr and result.stdout.strip() == str(out)
     again = run_filing("overview", *map(str, paths), "-o", str(out))
     assert again.returncode == 4 and "已存在" in again.stderr and "Traceback" not in again.stderr
+
+
+def flagged_text(row, head, column):
+    comment = row[head.index(column)].comment
+    return comment.text if comment is not None else ""

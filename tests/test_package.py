@@ -99,3 +99,30 @@ def test_tui_export_dialog_writes_the_package(store, tmp_path, no_soffice):
 
     asyncio.run(run())
     assert (tmp_path / "报送" / "报送清单.docx").exists()
+
+
+def test_annual_checklist_routes_the_report_through_the_district(annual_session, tmp_path, no_soffice):
+    """The cluster hands its report to the district office (公章 and 考核意见), in time for the district to
+    send 附件1 with 附件2 to 市经信委 by 4月10日; the 佐证材料 the 填报说明 asks for; .docx and .pdf on the disc."""
+    pkg = build_package(annual_session, tmp_path / "报送")
+    md = (pkg.folder / "报送清单.md").read_text(encoding="utf-8")
+    to = next(line for line in md.splitlines() if line.startswith("- 报送至："))
+    when = next(line for line in md.splitlines() if line.startswith("- 报送时间："))
+    assert "区的中小企业主管部门" in to and "上海市经济和信息化委员会" not in to
+    assert "2024 年 4 月 10 日前" in when and "附件1" in when and "附件2" in when and "上海市经济和信息化委员会" in when
+    assert "- [ ] 交区中小企业主管部门：在真实性声明处加盖公章，并填写考核意见" in md
+    assert "## 佐证材料（填报说明第 1 条：提供必要的佐证材料）" in md
+    for words in ("认定证书", "公布名单", "前言页", "设定 2023 年目标", "计算佐证材料.md"):
+        assert words in md, words
+    disc = next(line for line in md.splitlines() if "电子版光盘 1 份" in line)
+    assert f"“{NAME}.docx”" in disc and "PDF" in disc  # no LibreOffice here: the PDF is asked for
+    texts = [p.text for p in docx.Document(str(pkg.folder / "报送清单.docx")).paragraphs]
+    assert "佐证材料（填报说明第 1 条：提供必要的佐证材料）" in texts and any("考核意见" in t for t in texts)
+
+
+def test_the_disc_item_names_the_pdf_when_there_is_one(annual_session, tmp_path):
+    from assistant.report.package import _disc_files
+
+    docx_file, pdf_file = tmp_path / "报告.docx", tmp_path / "报告.pdf"
+    assert _disc_files([docx_file, pdf_file, tmp_path / "报告.json"]) == "“报告.docx”、“报告.pdf”"
+    assert "另存为 PDF" in _disc_files([docx_file])

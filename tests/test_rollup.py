@@ -121,5 +121,6 @@ def test_check_names_clusters_with_problems_and_whose_conditions(tmp_path, store
     findings = Engine.for_session(store.load(session.id)).findings()
     notes = [f.message for f in findings if f.rule == "clusters_reviewed"]
     assert len(notes) == 1
-    assert "乙集群" in notes[0] and "总产值≥40亿元" in notes[0] and "国家认定标准" in notes[0]
+    assert "乙集群" in notes[0] and "低于国家级集群认定参考值：总产值≥40亿元" in notes[0]
+    assert "未符合" not in notes[0] and "认定条件" not in notes[0]  # a reference value, not a verdict
     assert "必须修改" in notes[0] and "上海浦江示例" not in notes[0]

@@ -774,7 +774,7 @@ def test_a_stale_draft_is_flagged_in_the_outline_and_the_review_screen_with_both
             assert "七、" in outline.label(part)
             assert outline.label("overview").startswith("⚠▶")
             brief = next(outline.label(k) for k in outline._labels if k.startswith("⚠overview"))
-            assert "128.60" in brief and "97.00" in brief
+            assert "128.6→97亿元" in brief  # the figures as the draft quotes them (公文)
             await pilot.press("f3")
             await pilot.pause()
             review = app.screen
@@ -783,12 +783,12 @@ def test_a_stale_draft_is_flagged_in_the_outline_and_the_review_screen_with_both
             row = next(ol.get_option_at_index(i) for i in range(ol.option_count)
                        if ol.get_option_at_index(i).id == "overview")
             text = str(row.prompt)
-            assert "⚠" in text and "128.60 亿元" in text and "97.00 亿元" in text
+            assert "⚠" in text and "128.6亿元" in text and "97亿元" in text
             await pilot.press("escape")
             await pilot.pause()
             await type_line(pilot, "起草")
             await type_line(pilot, "1")
-            assert "总产值 97.00 亿元" in screen.session.answers["overview"]
+            assert "总产值97亿元" in screen.session.answers["overview"]
             assert not any(k.startswith("⚠") for k in outline._labels)
 
     run(go())

@@ -45,6 +45,19 @@ def total_chars(texts: Iterable[object]) -> int:
 _total_chars = total_chars
 
 
+def _codes_differ(rows: Any, others: Any, name_key: str, code_key: str) -> list[str]:
+    """Names found in two lists under different codes (one enterprise has one credit code)."""
+    def codes(lst: Any) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for row in lst or []:
+            if isinstance(row, dict) and row.get(name_key) and row.get(code_key):
+                out.setdefault(" ".join(str(row[name_key]).split()), set()).add(str(row[code_key]).strip().upper())
+        return out
+
+    mine, theirs = codes(rows), codes(others)
+    return sorted(n for n in mine.keys() & theirs.keys() if mine[n] != theirs[n])
+
+
 def _round2(x: Any) -> Any:
     return Decimal(x).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if x is not None else None
 
@@ -75,7 +88,7 @@ def environment() -> Sandbox:
 
 
 _OUR_FILTERS: dict[str, Callable[..., Any]] = {"tally": _tally, "filled": _filled, "nonzero": _nonzero,
-                                               "matrix_total": _matrix_total,
+                                               "matrix_total": _matrix_total, "codes_differ": _codes_differ,
                 "total_chars": _total_chars, "round2": _round2}
 # The filters a condition may use: ours, and jinja2's `length` / `count` / `abs` (same meaning).
 _FILTERS: dict[str, Callable[..., Any]] = {"length": len, "count": len, "abs": abs}

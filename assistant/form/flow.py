@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -143,9 +144,11 @@ class Criterion:
     """A rule that is a designation condition: whose condition, its column heading, its wording."""
 
     __pydantic_config__ = _STRICT
-    by: str  # e.g. 国家认定标准（2022 年版）
+    by: str  # whose reference value, e.g. 国家级集群认定参考值（…2022 年版）
     label: str  # short heading for an overview column
     text: str  # the condition as the rule-maker words it
+    unmet: str = "未达到参考值"  # how the overview and the district roll-up say a report falls short of it
+    kind: str = "参考"  # what the overview's column heading calls it (a reference value, a veto item)
 
 
 @dataclass
@@ -181,6 +184,15 @@ class FormMeta:
     # Export file name: {question id}, {year}, {title} (the session's), {form_title}; `{a|b|text}`
     # takes the first that is not empty, the last may be plain text.
     file_name: str = "{form_title}_{year}"
+    edition: str = ""  # the notice this edition of the form came with, named to the user on `new`
+    due: DueDay | None = None  # the report on year Y is due by this day of Y + 1: new reports default to it
+
+
+@dataclass
+class DueDay:
+    __pydantic_config__ = _STRICT
+    month: int
+    day: int
 
 
 @dataclass
@@ -241,7 +253,14 @@ class Flow:
         self.form = meta.id
         self.key = meta.key or meta.id
         self.schema_version = spec.schema_version
-        self.default_year = spec.default_year
+        self.default_year = spec.default_year  # the edition's own year (its sample, `questions --form`)
+        self.edition: str = meta.edition
+        self.due = meta.due
+        if self.due is not None:
+            try:
+                date(2001, self.due.month, self.due.day)  # not a leap year: 2月29日 is no due day
+            except ValueError:
+                raise FlowError(f"{source}: form.due 不是一个日期：{self.due.month} 月 {self.due.day} 日") from None
         self.sections = spec.sections
         self.rules = spec.rules
         self.source = source
@@ -256,6 +275,21 @@ class Flow:
         self.section_of: dict[str, Section] = {q.id: s for s in self.sections for q in s.questions}
         self.exprs: dict[tuple[str, str], Expression] = {}
         self._filled: dict[tuple[str, int], Question] = {}
+
+    def year_due(self, today: date | None = None) -> int:
+        """The year whose report is due next: until the due day (4月10日) the year before, then this one.
+        A form without a due day keeps its own year."""
+        if self.due is None:
+            return self.default_year
+        today = today or date.today()
+        return today.year - 1 if (today.month, today.day) <= (self.due.month, self.due.day) else today.year
+
+    def edition_note(self) -> str:
+        """Which edition of the form a new report uses, and that a newer notice may change it."""
+        if not self.edition:
+            return ""
+        return (f"表格按{self.edition}通知所附的版本。如果市经济信息化委发布了新的通知，表格可能有变化，"
+                "请核对；新版表单可用 --forms 文件夹加载（见 `filing forms`）。")
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_filled": {}}  # a per-run cache, not part of the compiled form

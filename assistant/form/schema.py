@@ -199,6 +199,10 @@ class FormSubmission:
     what: str = ""
     seal: str = ""
     also: list[str] = field(default_factory=list)
+    to: str = ""  # where this form goes (default: the notice's recipient)
+    when: str = ""  # by when (default: the notice's deadline)
+    items: list[str] | None = None  # the form's own steps (default: the notice's items)
+    evidence: list[str] = field(default_factory=list)  # supporting documents the form's instructions ask for
 
 
 class Layout:
@@ -273,10 +277,12 @@ class Check:
     pairs: list[str] | None = None
     apart: list[str] | None = None
     unique: list[str] | None = None
+    only: list[str] | None = None
     message: str
     where: Where | None = None
     factor: Number = 1000
     leave_out: Bool = False
+    warn: Bool = False
 
 
 class Measure:
@@ -395,6 +401,7 @@ class Submission:
     deadline: str = ""
     contact: str = ""
     items: list[str] = field(default_factory=list)
+    evidence_title: str = ""  # the heading over a form's supporting documents
 
 
 _MODELS: dict[str, type] = {

@@ -371,7 +371,7 @@ def _replace_selection() -> Any:
     return kb
 
 
-def run_ask(session_id: str | None = None, form: str | None = None) -> int:
+def run_ask(session_id: str | None = None, form: str | None = None, year: int | None = None) -> int:
     from assistant.form.catalog import default_form, load_flow
     from assistant.session.store import SessionStore
 
@@ -379,8 +379,9 @@ def run_ask(session_id: str | None = None, form: str | None = None) -> int:
     if session_id is None:
         flow = load_flow(form or default_form())
         title = flow.short_name
-        session_id = store.create(flow.form, title, flow.default_year).id
-        _out(f"已新建会话 {session_id}。中途可按 Ctrl-C 退出，答案会保存；"
+        year = year or flow.year_due()
+        session_id = store.create(flow.form, title, year).id
+        _out(f"已新建会话 {session_id}（{year} 年度）。{flow.edition_note()}中途可按 Ctrl-C 退出，答案会保存；"
              f"下次运行 `filing ask {session_id}` 继续。\n")
     with store.open(session_id) as handle:
         return Asker(handle).run()

@@ -151,8 +151,8 @@ def cmd_forms(args: argparse.Namespace) -> int:
         if flow is None:
             rows.append({"id": fid, "broken": True, "error": bad.get(fid, ""), "folder": folder})
             continue
-        rows.append({"id": fid, "key": flow.key, "name": flow.describe(), "title": flow.form_title(flow.default_year),
-                     "default_year": flow.default_year, "folder": folder})
+        rows.append({"id": fid, "key": flow.key, "name": flow.describe(), "title": flow.form_title(flow.year_due()),
+                     "default_year": flow.year_due(), "edition": flow.edition, "folder": folder})
     if args.json:
         _out(json.dumps(rows, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -161,7 +161,8 @@ def cmd_forms(args: argparse.Namespace) -> int:
         if r.get("broken"):
             _out(f"{'（无法使用）':<12} 编号 {r['id']}{where}：" + r["error"].replace("\n", "\n    "))
             continue
-        _out(f"{r['key']:<12} {r['name']}：{r['title']}（编号 {r['id']}，默认年度 {r['default_year']}）{where}")
+        edition = f"，{r['edition']}通知的版本" if r.get("edition") else ""
+        _out(f"{r['key']:<12} {r['name']}：{r['title']}（编号 {r['id']}，默认年度 {r['default_year']}{edition}）{where}")
     return EXIT_OK
 
 
@@ -220,7 +221,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     from assistant.form.validate import check_text
 
     flow = load_flow(args.form)
-    year = args.year or flow.default_year
+    year = args.year or flow.year_due()
     title = args.title or flow.short_name
     try:
         check_text(title)  # bytes that are not UTF-8 in argv arrive as lone surrogates
@@ -236,7 +237,10 @@ def cmd_new(args: argparse.Namespace) -> int:
             raise CliError(f"--from-reports 只用于由各集群报告汇总的表单：{names}。", EXIT_USAGE) from None
     else:
         session = _store().create(flow.form, title, year)
-    _out(session.id)
+    _out(session.id)  # stdout: the id alone, for scripts; what was made and from which edition on stderr
+    _err(f"已新建 {session.year} 年度的{flow.short_name}（{flow.form_title(session.year)}）。"
+         + ("" if args.year or args.from_reports else "年度按下一次要报送的年度确定，另一年度请加 --year。")
+         + flow.edition_note())
     return EXIT_OK
 
 
@@ -245,7 +249,7 @@ def questions_json(form: str, year: int | None = None) -> list[dict[str, Any]]:
     from assistant.form.flow import fill
 
     flow = load_flow(form)
-    year = year or flow.default_year
+    year = year or flow.year_due()  # worded for the report a new session would be
     out = []
     for q in flow.questions:
         item: dict[str, Any] = {
@@ -539,7 +543,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.frontends.ask import run_ask
 
-    return run_ask(args.id, form=args.form)  # None: the first form `filing forms` lists
+    if args.id and args.year:
+        raise CliError("--year 只在新建会话时使用；已有会话的年度不变。", EXIT_USAGE)
+    return run_ask(args.id, form=args.form, year=args.year)  # None: the first form `filing forms` lists
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -592,11 +598,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
     from assistant.form.catalog import extra_roots
-    from assistant.frontends.serve import TOKEN_ENV, ServeConfig, ServeError, check_config, run_serve
+    from assistant.frontends.serve import HOSTED_PLAIN_HTTP, TOKEN_ENV, ServeConfig, ServeError, check_config, hosted, run_serve
+    from assistant.paths import home
 
     token = args.token if args.token is not None else os.environ.pop(TOKEN_ENV, None)
     try:
-        warnings = check_config(args.host, token, args.no_token, args.port)
+        if hosted(home().expanduser().resolve()):  # accounts: logins instead of the token
+            if args.id:
+                raise ServeError("已建立账号时不能指定会话编号：每个账号登录后在自己的首页选择报告。"
+                                 "请去掉会话编号再启动。")
+            proxied = any(str(h).lower().startswith("https://") for h in args.allow_host or ())
+            plain = args.host not in ("127.0.0.1", "localhost", "::1") and not args.certfile and not proxied
+            warnings = [HOSTED_PLAIN_HTTP] if plain else []
+            if args.token is not None or args.no_token:
+                warnings.append("已建立账号：用账号和密码登录，--token / --no-token 不起作用。")
+            token, args.no_token = None, False
+        else:
+            warnings = check_config(args.host, token, args.no_token, args.port)
         return run_serve(ServeConfig(host=args.host, port=args.port, token=token, no_token=args.no_token,
                                      session_id=args.id, open_browser=not args.no_browser,
                                      allow_hosts=tuple(args.allow_host or ()), certfile=args.certfile,
@@ -605,6 +623,81 @@ def cmd_serve(args: argparse.Namespace) -> int:
                          warn=_err, warnings=warnings)
     except ServeError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    """`filing accounts add|list|reset|disable`: who may log in to `filing serve` (a district's server)."""
+    from assistant.hosting.accounts import AccountStore
+    from assistant.text.textsafe import visible
+
+    accounts = AccountStore()
+    if args.action in ("add", "reset", "disable") and not args.name:
+        raise CliError(f"filing accounts {args.action} 需要账号名称，例如 filing accounts {args.action} 浦江集群。", EXIT_USAGE)
+    if args.action == "add":
+        if not args.role:
+            raise CliError("请用 --role cluster（集群）或 --role district（区）说明账号的角色。", EXIT_USAGE)
+        account, password = accounts.add(args.name, args.role, args.district)
+        _out(visible(f"已建立{account.role_text}账号“{account.name}”（{account.district}）。"))
+        _out(f"一次性密码：{password}")
+        _out("请把它当面或用可靠的方式交给本人：第一次登录后必须改为自己的密码。这个密码不会再显示，也没有保存明文。")
+        return EXIT_OK
+    if args.action == "reset":
+        account, password = accounts.reset(args.name)
+        _out(visible(f"已为“{account.name}”生成新的一次性密码（原密码失效，账号已启用）：{password}"))
+        _out("第一次登录后必须改为自己的密码。")
+        return EXIT_OK
+    if args.action == "disable":
+        account = accounts.disable(args.name)
+        _out(visible(f"已停用“{account.name}”：不能再登录（已登录的页面在下一次操作时退出）。它的报告保留。"
+                     f"重新启用：filing accounts reset {account.name}"))
+        return EXIT_OK
+    rows = accounts.all()
+    if args.json:
+        _out(json.dumps([{"name": a.name, "role": a.role, "district": a.district, "disabled": a.disabled,
+                          "must_change": a.must_change, "created": a.created} for a in rows],
+                        ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not rows:
+        _out("还没有账号。用 filing accounts add 名称 --role cluster|district [--district 区名] 建立。"
+             "没有账号时 filing serve 是单人使用（带口令的地址）。")
+        return EXIT_OK
+    for a in rows:
+        state = "已停用" if a.disabled else ("待首次登录改密码" if a.must_change else "正常")
+        _out(visible(f"{a.name}\t{a.role_text}\t{a.district}\t{state}\t{a.created[:16].replace('T', ' ')}"))
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """The review state of every report: per cluster account when accounts exist, else this data folder's."""
+    from assistant.hosting.accounts import CLUSTER, AccountStore
+    from assistant.hosting.review import status_rows
+    from assistant.paths import home
+    from assistant.text.textsafe import visible
+
+    accounts = AccountStore()
+    listed = accounts.all()
+    if args.account:
+        chosen = accounts.get(args.account)
+        if chosen is None:
+            raise CliError(f"没有名为“{args.account}”的账号。可用 `filing accounts list` 查看。", EXIT_USAGE)
+        listed = [chosen] if chosen.role == CLUSTER else [chosen, *accounts.clusters_of(chosen)]
+    folders = [(a.name, accounts.folder(a)) for a in listed] if listed else [("本机", home())]
+    rows = status_rows(folders)
+    if args.json:
+        _out(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not rows:
+        _out("还没有报告。")
+        return EXIT_OK
+    for r in rows:
+        problems = r.get("error") or f"必须修改 {r['blocking']} 处"
+        line = f"{r['cluster']}\t{r['id']}\t{r['title']}\t{r['state_text']}\t{problems}"
+        if r["comment"] and r["state"] == "returned":
+            line += f"\t退回理由：{r['comment']}"
+        if r["opinion"]:
+            line += f"\t考核意见：{r['opinion']}"
+        _out(visible(line.replace("\n", " ")))
+    return EXIT_OK
 
 
 def _tabs_arg(text: str) -> int:
@@ -646,7 +739,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--form", type=_form_arg, metavar="简称", help=form_help)
     sp.add_argument("--title", metavar="标题", help="会话标题（便于在列表中辨认）")
     sp.add_argument("--year", type=_year_arg, metavar="年度",
-                    help="填报年度（2000–2100），默认为表单定义的年度；用 --from 时默认为上年的下一年")
+                    help="填报年度（2000–2100），默认为下一次要报送的年度（报告在次年 4 月 10 日前报送："
+                         "截止日之前为上一年度，之后为当年）；用 --from 时默认为上年的下一年")
     sp.add_argument("--from", dest="from_", metavar="上年报告",
                     help="上年的会话编号或导出的 JSON 报告：沿用名称、机构、联系人、主导产业、平台和名单（逐项确认），"
                          "上年数字作为计算增速的基数")
@@ -708,6 +802,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("ask", "用逐条提问的简洁模式填写（适合 SSH、读屏软件）", cmd_ask)
     sp.add_argument("id", nargs="?", metavar="会话编号", help="会话编号（不填则新建）")
     sp.add_argument("--form", type=_form_arg, metavar="简称", help=form_help + "，新建时用；默认为列出的第一个")
+    sp.add_argument("--year", type=_year_arg, metavar="年度",
+                    help="新建时的填报年度，默认为下一次要报送的年度（同 `filing new`）")
 
     sp = add("import", "从 Excel（.xlsx）或 CSV 导入名单", cmd_import)
     sp.add_argument("id", metavar="会话编号", help="会话编号")
@@ -715,7 +811,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file", metavar="文件", help=".xlsx 或 .csv 文件")
     sp.add_argument("--yes", action="store_true", help="不再确认，直接导入")
 
-    sp = add("overview", "把多份 JSON 报告汇总为一个 Excel 概览（每个集群一行，认定条件是否符合，问题清单）", cmd_overview)
+    sp = add("overview", "把多份 JSON 报告汇总为一个 Excel 概览（每个集群一行，各项认定参考值是否达到，问题清单）", cmd_overview)
     sp.add_argument("files", nargs="+", metavar="报告.json", help="由 `filing export --format json` 导出的报告")
     sp.add_argument("-o", "--output", metavar="路径", help="输出的 .xlsx 文件，默认 ./集群概览.xlsx")
     sp.add_argument("--force", action="store_true", help="允许覆盖已存在的文件")
@@ -734,6 +830,19 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--keyfile", metavar="私钥", help="PEM 私钥文件（不设密码；证书文件中已含私钥时可省略）")
     sp.add_argument("--max-tabs", type=_tabs_arg, metavar="个数", help="同时运行的助手（标签页）上限，默认按本机内存计算")
     sp.add_argument("--no-browser", action="store_true", help="不自动打开浏览器")
+
+    sp = add("accounts", "管理 filing serve 的登录账号（区里为各集群建立账号）：add 建立、list 列出、reset 重置密码、"
+                         "disable 停用", cmd_accounts)
+    sp.add_argument("action", choices=["add", "list", "reset", "disable"], metavar="操作",
+                    help="add 建立（打印一次性密码）、list 列出、reset 重置密码、disable 停用")
+    sp.add_argument("name", nargs="?", metavar="名称", help="账号名称（如集群或区的名称）")
+    sp.add_argument("--role", choices=["cluster", "district"], help="cluster：集群（填报、提交）；district：区（审核、汇总）")
+    sp.add_argument("--district", metavar="区名", help="集群所属的区（与区账号的名称一致）；区账号可省略（即其名称）")
+    sp.add_argument("--json", action="store_true", help="list 以 JSON 输出")
+
+    sp = add("status", "各报告的审核状态（填报中、已提交、已退回、审核通过）和必须修改的问题数", cmd_status)
+    sp.add_argument("--account", metavar="名称", help="只列出这个集群账号的（区账号：其下各集群的）报告")
+    sp.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     sp = add("workbook", "生成发给成员企业的《企业数据采集表》（.xlsx）；--columns 列出采集表的列", cmd_workbook)
     sp.add_argument("id", nargs="?", metavar="会话编号", help="会话编号（按该会话的年度生成）")

@@ -89,7 +89,7 @@ def run_workbook(args: Any) -> int:
 
         form = _form(args.form)
         spec = _spec(form)
-        year = args.year or load_flow(form).default_year
+        year = args.year or load_flow(form).year_due()
         rows: list[dict[str, Any]] = []
         if args.prefill not in (None, True):
             rows = _prefill_file(Path(args.prefill), spec)

@@ -17,9 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import errno
-import functools
 import hmac
-import html
 import ipaddress
 import json
 import logging
@@ -41,6 +39,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+from assistant.frontends.serve_http import (
+    SECURITY_HEADERS,
+    Connection,
+    connection_key,
+    connection_of,
+    own_report,
+    page,
+    refusal,
+)
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -65,7 +73,8 @@ INPUT_SETTLE = 1.0  # seconds after the last key before a closed tab's app is as
 CHILD_GRACE = 5.0  # seconds the app gets after its input closed before it ends itself hard
 MAX_BROWSER_SESSIONS = 10_000  # cookie sessions kept in memory (only token holders create them)
 APP_MEMORY = 1024 * 2**20  # an app process larger than this ends itself (one tab normally uses 40–65 MB)
-TAB_MEMORY = 200 * 2**20  # memory set aside per tab when the cap is derived (one tab uses 40–65 MB)
+TAB_MEMORY = 80 * 2**20  # memory set aside per tab when the cap is derived (one tab uses 40–65 MB)
+MAX_DERIVED_TABS = 100  # a district's 30 clusters with a few tabs each, on a machine with 16 GB
 
 WARN_EXPOSED = ("注意：正在监听 {host}，能访问这个端口并持有口令的任何人都可以读取和修改本机保存的每一个会话。"
                 "请只在可信的网络中使用，并把带口令的地址只告诉需要填报的人。")
@@ -78,6 +87,8 @@ NO_TOKEN_PAGE = ("需要访问口令。请使用启动 filing serve 时打印的
 BAD_HOST_PAGE = ("本服务不接受通过这个地址访问。请使用启动 filing serve 时打印的地址；"
                  "如需用其他主机名或地址访问，请在启动时用 --allow-host 列出它。")
 BAD_ORIGIN_PAGE = "请求来自不被允许的网页，已拒绝。请直接打开启动 filing serve 时打印的地址。"
+HOSTED_PLAIN_HTTP = ("注意：没有使用 HTTPS，账号密码和填报内容会以明文经过网络。请用 --certfile/--keyfile 直接提供 HTTPS，"
+                     "或让 nginx 等反向代理提供 HTTPS（启动时加 --allow-host https://名称）。")
 FULL = "同时打开的助手已达上限（{n} 个）。请关闭不用的标签页后再试。"
 # A close frame's reason holds at most 123 bytes (41 汉字): no log path, which is a server path anyway.
 CRASHED_CODE = 4001
@@ -104,25 +115,11 @@ class ServeConfig:
     forms: tuple[str, ...] = ()  # --forms folders, handed to every app process
     data_root: Path | None = None  # FILING_HOME for the app processes; None: this process's home()
     app_memory_mb: int = APP_MEMORY // 2**20  # an app process larger than this ends itself
-
-
-@dataclass(frozen=True)
-class Connection:
-    """One browser's standing after the checks: every browser action goes through it.
-
-    `data_root` is the only folder the browser's app process and uploads may use (today the server's data
-    folder; with accounts, the account's folder). `browser_session` is the server-side cookie value (None
-    without a token); `account` is filled once accounts exist.
-    """
-
-    data_root: Path
-    secure: bool
-    browser_session: str | None = None
-    account: str | None = None
-
-    @property
-    def uploads_dir(self) -> Path:
-        return self.data_root / "uploads"
+    # With accounts (`filing accounts add`): a login ends after this idle time; wrong passwords answered this
+    # much later; this many tabs per account.
+    idle_minutes: float = 30
+    fail_delay: float = 1.0
+    tabs_per_account: int = 3
 
 
 # -- configuration checks ---------------------------------------------------------------------
@@ -226,7 +223,7 @@ def default_max_tabs() -> int:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         return 10
-    return max(2, min(30, total // TAB_MEMORY))
+    return max(2, min(MAX_DERIVED_TABS, total // 2 // TAB_MEMORY))  # half the memory for the tabs
 
 
 def clamp(value: Any, low: int, high: int, default: int) -> int:
@@ -304,61 +301,21 @@ class Gate:
         return value
 
 
-@functools.cache
-def _connection_key() -> Any:
-    """The request key of the Connection that passed the gate (aiohttp is imported only when serving)."""
-    from aiohttp import web
-
-    make = getattr(web, "RequestKey", None)  # aiohttp ≥ 3.12
-    return make("filing.connection", Connection) if make else "filing.connection"
-
-
-def connection_of(request: web.BaseRequest) -> Connection:
-    """The checked Connection of a request (set by the guard before any handler runs)."""
-    conn = request[_connection_key()]
-    assert isinstance(conn, Connection)
-    return conn
-
-
-SECURITY_HEADERS = {
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-}
-
-
-def refusal(request: web.BaseRequest, status: int, message: str) -> web.Response:
-    """A refusal as the asker reads it: a page for a browser's navigation, JSON {"error": …} for a script's
-    request (an upload's fetch shows the message)."""
-    from aiohttp import web
-
-    if request.method in ("GET", "HEAD"):
-        return page(status, message)
-    return web.json_response({"error": message}, status=status, headers={"Cache-Control": "no-store"})
-
-
-def page(status: int, message: str) -> web.Response:
-    """A short Chinese page (refusals, limits): the message is escaped, nothing is loaded from elsewhere."""
-    from aiohttp import web
-
-    body = ("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>集群填报助手</title></head>"
-            "<body style=\"font-family: sans-serif; margin: 3em; line-height: 1.6\"><h2>集群填报助手</h2>"
-            f"<p>{html.escape(message)}</p></body></html>")
-    return web.Response(status=status, text=body, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
-
-
 # -- the app process side of a connection ------------------------------------------------------
-def child_command(conn: Connection, config: ServeConfig) -> str:
+def child_command(conn: Connection, config: ServeConfig, session_id: str | None = None) -> str:
     """The shell command textual-serve runs for one browser tab: this Python, this package, this
-    connection's data folder and every option the app needs (a shell `exec`, so the app is the process)."""
+    connection's data folder and every option the app needs (a shell `exec`, so the app is the process).
+    `session_id` (checked by the caller against the connection's own store) opens that report."""
+    from assistant.paths import cache_dir
+
+    cache = config.data_root / "cache" if config.data_root else cache_dir()
     parts = [sys.executable, "-m", "assistant.frontends.serve", "--child", "--home", str(conn.data_root),
-             "--max-memory", str(config.app_memory_mb)]
+             "--cache", str(cache.expanduser().resolve()), "--max-memory", str(config.app_memory_mb)]
     for folder in config.forms:
         parts += ["--forms", str(Path(folder).expanduser().resolve())]
-    if config.session_id:
-        parts += ["--", config.session_id]
+    session_id = session_id or config.session_id
+    if session_id:
+        parts += ["--", session_id]
     if os.name == "nt":
         return " ".join(_win_quote(p) for p in parts)
     return "exec " + " ".join(shlex.quote(p) for p in parts)
@@ -400,6 +357,9 @@ class Tab:
     app: AppService
     conn: Connection
     last_input: float = 0.0  # monotonic time of the last stdin message
+    on_input: Callable[[], None] | None = None  # keeps the tab's login alive while someone types
+    sid: str | None = None  # the report the tab was opened on (/ws/<id>), if any
+    opened: float = field(default_factory=time.monotonic)
 
 
 async def relay(websocket: web.WebSocketResponse, tab: Tab) -> None:
@@ -426,6 +386,8 @@ async def relay(websocket: web.WebSocketResponse, tab: Tab) -> None:
             await (pastes if pasted else keys).spend(len(raw))
             await app.send_bytes(raw)
             tab.last_input = time.monotonic()
+            if tab.on_input is not None:
+                tab.on_input()
         elif kind == "resize" and isinstance(data, dict):
             new = (clamp(data.get("width"), MIN_COLS, MAX_COLS, 80), clamp(data.get("height"), MIN_ROWS, MAX_ROWS, 24))
             if new != size:
@@ -476,6 +438,13 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
 
     data_root = (config.data_root or home()).expanduser().resolve()
     max_tabs = config.max_tabs or default_max_tabs()
+    hosting = None
+    if hosted(data_root):
+        from assistant.frontends.serve_accounts import Hosting
+
+        config = _replace(config, session_id=None)  # each account chooses its own reports on its home page
+        hosting = Hosting(data_root, f"filing_login_{config.port}", idle_minutes=config.idle_minutes,
+                          fail_delay=config.fail_delay, tabs_per_account=config.tabs_per_account)
 
     tab_apps: dict[str, str] = {}  # a browser tab's folder id (its app told its page) → that app's service id
 
@@ -528,7 +497,10 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             self.data_root = data_root
             self.max_tabs = max_tabs
             self.apps: dict[str, Connection] = {}  # app_service_id → the connection it runs for
-            self.sockets: set[web.WebSocketResponse] = set()
+            self.sockets: dict[web.WebSocketResponse, Tab] = {}
+            self.hosting = hosting
+            self.hosted_guard: Any = None  # set by serve_accounts.make_routes
+            self.warming: asyncio.Future[None] | None = None  # the forms loading at start (hosted mode)
 
         # Plain log lines on stderr: no rich tracebacks with local variables (a token could be one).
         def initialize_logging(self) -> None:
@@ -537,6 +509,16 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
 
         def routes(self) -> list[web.RouteDef | web.StaticDef]:
             """The routes, each behind the guard (an upload route goes here too)."""
+            if self.hosting is not None:
+                from assistant.frontends.serve_accounts import make_routes
+
+                return [
+                    *make_routes(self, self.hosting),
+                    web.get("/ws", self.handle_websocket), web.get("/ws/{sid}", self.handle_websocket),
+                    web.get("/download/{key}", self.handle_download, name="download"),
+                    web.post("/upload/{tab}", self.handle_upload, name="upload"),
+                    web.static("/static", self.statics_path, show_index=False, name="static"),
+                ]
             return [
                 web.get("/", self.handle_index, name="index"),
                 web.get("/ws", self.handle_websocket, name="websocket"),
@@ -557,9 +539,12 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             name = self.gate.host_of(request) or "127.0.0.1"
             return Connection(self.data_root, self.gate.scheme_for(name) == "https", browser_session)
 
-        @staticmethod
-        async def add_headers(request: web.BaseRequest, response: web.StreamResponse) -> None:
+        async def add_headers(self, request: web.BaseRequest, response: web.StreamResponse) -> None:
             """On every response, before its headers go (pages, refusals, downloads, the websocket upgrade)."""
+            if self.hosting is not None:
+                # No token in any address here; and under no-referrer Chromium posts a form with `Origin: null`,
+                # which the Origin check (our CSRF defence) must refuse.
+                response.headers.setdefault("Referrer-Policy", "same-origin")
             for key, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(key, value)
 
@@ -572,8 +557,12 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
                 return refusal(request, 403, BAD_HOST_PAGE)
             if not gate.origin_ok(request):
                 return refusal(request, 403, BAD_ORIGIN_PAGE)
+            if self.hosting is not None:  # accounts: a login instead of the token
+                name = gate.host_of(request) or "127.0.0.1"
+                result: web.StreamResponse = await self.hosted_guard(request, handler, gate.scheme_for(name) == "https")
+                return result
             if gate.token is None:
-                request[_connection_key()] = self.connection(request, None)
+                request[connection_key()] = self.connection(request, None)
                 return await handler(request)
             given = request.query.get("token")
             session = gate.session_of(request)
@@ -583,7 +572,7 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
                 return self._enter(request, session or gate.new_session())
             if session is None:
                 return refusal(request, 403, NO_TOKEN_PAGE)
-            request[_connection_key()] = self.connection(request, session)
+            request[connection_key()] = self.connection(request, session)
             return await handler(request)
 
         def _enter(self, request: web.Request, session: str) -> web.StreamResponse:
@@ -599,14 +588,24 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
         def full(self) -> bool:
             return len(self.apps) >= self.max_tabs
 
+        def full_text(self) -> str:
+            return FULL.format(n=self.max_tabs)
+
+        def tabs_of(self, account: str) -> int:
+            return sum(1 for c in self.apps.values() if c.account == account)
+
         async def handle_index(self, request: web.Request) -> web.StreamResponse:
             if self.full():
                 return page(503, FULL.format(n=self.max_tabs))
+            return self.app_page(request, "/ws")
+
+        def app_page(self, request: web.Request, ws_path: str) -> web.StreamResponse:
+            """The page that runs one app in the browser, connecting to `ws_path` on this host."""
             conn = connection_of(request)
             scheme = "wss" if conn.secure else "ws"
             context = {
                 "font_size": clamp(request.query.get("fontsize", "16"), 8, 48, 16),
-                "app_websocket_url": f"{scheme}://{request.host}/ws",  # the Host was checked by the guard
+                "app_websocket_url": f"{scheme}://{request.host}{ws_path}",  # the Host was checked by the guard
                 "config": {"static": {"url": "/static/"}},
                 "application": {"name": self.title},
                 "ping_url": "",
@@ -622,6 +621,21 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             if self.full():  # the page said so already unless two tabs raced for the last place
                 await websocket.close(code=4000, message=FULL.format(n=self.max_tabs).encode("utf-8"))
                 return websocket
+            sid = request.match_info.get("sid") or None
+            on_input = None
+            if self.hosting is not None:
+                from assistant.frontends.serve_accounts import TOO_MANY_TABS
+
+                if self.tabs_of(conn.account or "") >= self.hosting.tabs_per_account:
+                    text = TOO_MANY_TABS.format(n=self.hosting.tabs_per_account)
+                    await websocket.close(code=4000, message=text.encode("utf-8")[:123])
+                    return websocket
+                hosting, value = self.hosting, conn.browser_session
+                on_input = lambda: hosting.touch(value)  # noqa: E731
+            if sid is not None and not own_report(conn, sid):
+                sid = None  # not a report of this folder: the app opens on its home screen
+            if self.hosting is not None and sid is not None:
+                await self.take_over(conn, sid)
             width = clamp(request.query.get("width", "80"), MIN_COLS, MAX_COLS, 80)
             height = clamp(request.query.get("height", "24"), MIN_ROWS, MAX_ROWS, 24)
 
@@ -631,19 +645,19 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
                 else:
                     await websocket.close()
 
-            app = FilingAppService(child_command(conn, self.config), write_bytes=websocket.send_bytes,
+            app = FilingAppService(child_command(conn, self.config, sid), write_bytes=websocket.send_bytes,
                              write_str=websocket.send_str, close=close,
                              download_manager=self.download_manager, debug=self.debug)
-            tab = Tab(app, conn)
+            tab = Tab(app, conn, on_input=on_input, sid=sid)
             self.apps[app.app_service_id] = conn
-            self.sockets.add(websocket)
+            self.sockets[websocket] = tab
             try:
                 await app.start(width, height)
                 await relay(websocket, tab)
             except Exception:
                 logging.getLogger("filing.serve").exception("浏览器连接出错")
             finally:
-                self.sockets.discard(websocket)
+                self.sockets.pop(websocket, None)
                 try:
                     await end_app(tab)
                 finally:
@@ -659,6 +673,10 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             owner = self.apps.get(tab_apps.get(request.match_info.get("tab", ""), ""))
             if owner is None or owner.browser_session != conn.browser_session:
                 return refusal(request, 404, serve_files.CLOSED)
+            if self.hosting is not None:  # an account's uploads stay (evidence): all its tabs' together are capped
+                refused = await asyncio.to_thread(serve_files.account_full, conn.data_root)
+                if refused:
+                    return refusal(request, 413, refused)
             return await serve_files.handle_upload(request, conn.data_root)
 
         async def handle_download(self, request: web.Request) -> web.StreamResponse:
@@ -671,7 +689,39 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             owner = self.apps.get(meta.app_service.app_service_id)
             if owner is None or owner.browser_session != conn.browser_session:
                 raise web.HTTPNotFound(text="没有这个下载（可能已经下载过或已过期）。")
+            if self.hosting is not None:
+                from assistant.hosting.audit import DOWNLOAD
+
+                self.hosting.audit.append(conn.account or "", DOWNLOAD, detail=meta.file_name)
             return await serve_files.download(self, request)  # named as on the desktop, Chinese included
+
+        async def sweep(self, every: float = 5.0) -> None:
+            """Tabs idle too long, or whose login expired, close: their apps save and quit, their locks go."""
+            from assistant.frontends.serve_accounts import EXPIRED, IDLE_TAB
+
+            assert self.hosting is not None
+            while True:
+                await asyncio.sleep(every)
+                now = time.monotonic()
+                for ws, tab in list(self.sockets.items()):
+                    idle = now - max(tab.last_input, tab.opened) > self.hosting.idle
+                    if idle or self.hosting.expired(tab.conn.browser_session):
+                        with contextlib.suppress(Exception):
+                            text = IDLE_TAB if idle else EXPIRED
+                            await ws.close(code=4002, message=text.encode("utf-8")[:123])
+
+        async def take_over(self, conn: Connection, sid: str) -> None:
+            """The same account opens a report another of its tabs has open: that tab is told and closes (its
+            app saves and quits, releasing the report), then this one starts."""
+            from assistant.frontends.serve_accounts import TAKEN_OVER
+
+            old = [(ws, t) for ws, t in self.sockets.items() if t.sid == sid and t.conn.account == conn.account]
+            for ws, _ in old:
+                with contextlib.suppress(Exception):
+                    await ws.close(code=4003, message=TAKEN_OVER.encode("utf-8")[:123])
+            deadline = time.monotonic() + QUIT_GRACE + CHILD_GRACE + 5
+            while any(t.app.app_service_id in self.apps for _, t in old) and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
 
         async def close_tabs(self) -> None:
             """Server stopping: every tab's app is asked to save and quit (bounded by end_app's limits)."""
@@ -701,9 +751,17 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.add_signal_handler(sig, on_signal)
+            sweeping = None
+            if self.hosting is not None:
+                from assistant.frontends.serve_accounts import in_core, warm
+
+                sweeping = asyncio.ensure_future(self.sweep())
+                self.warming = asyncio.ensure_future(in_core(warm))
             announce()
             try:
                 await stop.wait()
+                if sweeping is not None:
+                    sweeping.cancel()
                 if self.apps:
                     self.console.print("正在停止：各标签页的助手正在保存并退出…", highlight=False, markup=False)
                 await self.close_tabs()
@@ -714,6 +772,13 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
 
 
 # -- starting -------------------------------------------------------------------------------------
+def hosted(data_root: Path) -> bool:
+    """Accounts exist in this data folder (`filing accounts add`): logins instead of the token."""
+    from assistant.hosting.accounts import AccountStore
+
+    return AccountStore(data_root).exists()
+
+
 def address(scheme: str, host: str, port: int, token: str | None) -> str:
     host = f"[{host}]" if ":" in host else host
     default = (scheme, port) in (("http", 80), ("https", 443))
@@ -794,7 +859,10 @@ class Prepared:
 
 def prepare(config: ServeConfig) -> Prepared:
     """Everything that can fail, before anything is printed or opened."""
-    token = None if config.no_token else (config.token or secrets.token_urlsafe(32))
+    from assistant.paths import home
+
+    accounts = hosted((config.data_root or home()).expanduser().resolve())
+    token = None if config.no_token or accounts else (config.token or secrets.token_urlsafe(32))
     ssl_context = tls_context(config.certfile, config.keyfile)
     for item in config.allow_hosts:
         parse_allowed_host(item)
@@ -829,6 +897,10 @@ def run_serve(config: ServeConfig, warn: Callable[[str], None] = print, warnings
         first = ready.urls[0]
         shown = first.split("?token=")[0] + "?token=（--token 设置的口令）" if user_token else first
         say(f"集群填报助手已在浏览器中提供服务：{shown}", highlight=False, markup=False, soft_wrap=True)
+        if ready.server.hosting is not None:
+            n = len(ready.server.hosting.accounts.all())
+            say(f"已启用账号登录（{n} 个账号，用 filing accounts 管理）：打开上面的地址，用账号和密码登录。",
+                highlight=False, markup=False, soft_wrap=True)
         for other in ready.urls[1:]:
             say(f"其他电脑：{other.split('?token=')[0] if user_token else other}", highlight=False, markup=False,
                 soft_wrap=True)
@@ -882,16 +954,32 @@ def watch_for_end(grace: float = CHILD_GRACE, memory_limit: int = APP_MEMORY) ->
     threading.Thread(target=watch, name="filing-watch", daemon=True).start()
 
 
+def _returned_note(home: Path, session_id: str | None) -> str | None:
+    """A report the district returned opens with its reason shown (a district's server only)."""
+    if not session_id or not (home / "review" / "reviews.json").is_file():
+        return None
+    from assistant.hosting.review import RETURNED, Reviews
+
+    with contextlib.suppress(Exception):  # the note is a courtesy: never a reason not to open
+        review = Reviews(home).of(session_id)
+        if review.state == RETURNED:
+            return f"区里退回了这份报告：{review.comment}（修改后回到首页再提交）"
+    return None
+
+
 def _child(argv: list[str]) -> int:
     """One browser tab: the full app; a session that cannot be opened is said on the home screen."""
     parser = argparse.ArgumentParser(prog="assistant.frontends.serve --child")
     parser.add_argument("--home", required=True)
+    parser.add_argument("--cache")  # the server's cache of compiled forms, shared by every account's tabs
     parser.add_argument("--forms", action="append", default=[])
     parser.add_argument("--max-memory", type=int, default=APP_MEMORY // 2**20)
     parser.add_argument("session", nargs="?")
     args = parser.parse_args(argv)
     watch_for_end(memory_limit=args.max_memory * 2**20)
     os.environ["FILING_HOME"] = args.home
+    if args.cache:
+        os.environ["FILING_CACHE"] = args.cache
     os.environ.pop(TOKEN_ENV, None)
     if args.forms:
         from assistant.form.catalog import use_forms
@@ -910,7 +998,7 @@ def _child(argv: list[str]) -> int:
     os.chdir(tab.root)
     os.environ["TMPDIR"] = str(tab.scratch)  # LibreOffice's profile for a PDF too
     tempfile.tempdir = str(tab.scratch)
-    app = FilingApp(args.session, store=store, browser=tab)
+    app = FilingApp(args.session, store=store, browser=tab, notice=_returned_note(Path(args.home), args.session))
     try:
         app.run()
     finally:

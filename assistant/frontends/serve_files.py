@@ -8,6 +8,7 @@ told the page), in the connection's data folder; nothing is written anywhere els
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
 CHUNK = 64 * 1024
+ACCOUNT_UPLOADS = 1024 * 2**20  # all uploads kept for one account (a district's server), every tab together
 CLOSED = "这个页面的助手已经关闭或重新打开过，请刷新页面后再上传。"
 
 
@@ -60,6 +62,22 @@ async def handle_upload(request: web.Request, data: Path) -> web.StreamResponse:
         incoming.abort()
         raise
     return _answer({"name": kept.name, "size": kept.size, "sha256": kept.sha256})
+
+
+def account_full(folder: Path, cap: int = ACCOUNT_UPLOADS) -> str | None:
+    """Why an account may upload nothing more (Chinese), or None: its tabs' uploads together reach `cap`."""
+    import os
+
+    total = 0
+    for tab in (folder / "browser").glob("*/uploads"):
+        for root, _, files in os.walk(tab):
+            for name in files:
+                with contextlib.suppress(OSError):
+                    total += os.lstat(os.path.join(root, name)).st_size
+    if total < cap:
+        return None
+    return (f"您的账号上传的文件合计已达 {size_text(cap)} 的上限，不能再上传。"
+            "请联系区里的管理员清理不再需要的上传文件。")
 
 
 def content_disposition(name: str) -> str:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from assistant.form.flow import Rule
     from assistant.interview.engine import Engine
 
-MET, NOT_MET, UNKNOWN = "符合", "不符合", "缺数据"
+MET, NOT_MET, UNKNOWN = "达到", "未达到", "缺数据"  # reference values, not a designation verdict
 DEFAULT_OUTPUT = "集群概览.xlsx"
 MAX_COMMENT = 1000  # Excel shows a comment box, not a page
 
@@ -105,7 +105,7 @@ def build(paths: list[Path]) -> Overview:
             rules = [r for r in flow.rules if r.criterion is not None]
             headers = ["文件", *(engine.label(q) for q in name_qs), "年度",
                        *(_heading(engine, q) for q in num_qs),
-                       *(f"条件：{r.criterion.label}" for r in rules), "未符合条件数", "必须修改的问题数"]
+                       *(f"{r.criterion.kind}：{r.criterion.label}" for r in rules), "未达到的参考项数", "必须修改的问题数"]
         elif engine.flow.form != flow.form:
             problems.append((where, "", "无效报告", "", f"这是“{engine.flow.short_name}”，不是“{flow.short_name}”，未列入概览。"))
             continue

@@ -128,20 +128,38 @@ class Checklist:
     items: list[str]  # to tick
     files: list[tuple[str, int, str]]  # name, bytes, SHA-256
     draft: bool
+    evidence: list[str] = field(default_factory=list)  # supporting documents to attach
+    evidence_title: str = ""
 
 
 def _checklist(engine: Engine, sub: dict[str, Any], files: list[Path], draft: bool) -> Checklist:
     form = {"who": "", "what": f"《{engine.form_title()}》", **sub["form"]}
     values = {"year": engine.year, "deadline_year": engine.year + 1, "who": form["who"], "what": form["what"],
-              "seal": form.get("seal", ""), "recipient": sub["recipient"]}
+              "seal": form.get("seal", ""), "recipient": sub["recipient"], "contact": sub.get("contact", ""),
+              "disc_files": _disc_files(files)}
     values["deadline"] = sub["deadline"].format(**values)
     who = file_properties(engine)["author"]
     title = f"{form['what']} {engine.year} 年度 报送清单"
+    to = str(form.get("to") or "{recipient}（联系人：{contact}）").format(**values)
+    when = str(form.get("when") or "{deadline}").format(**values)
     lines = [f"依据：{sub['notice']}", f"报送单位：{form['who']}" + (f"（{who}）" if who else ""),
-             f"报送时间：{values['deadline']}", f"报送至：{sub['recipient']}（联系人：{sub['contact']}）"]
-    items = [str(i).format(**values) for i in sub["items"]] + [str(i).format(**values) for i in form.get("also", [])]
+             f"报送至：{to}", f"报送时间：{when}"]
+    own = form.get("items")
+    steps: list[Any] = own if own is not None else sub["items"]
+    items = [str(i).format(**values) for i in steps] + [str(i).format(**values) for i in form.get("also", [])]
+    evidence = [str(i).format(**values) for i in form.get("evidence", [])]
     listed = [(p.name, p.stat().st_size, _sha256(p)) for p in files]
-    return Checklist(title, lines, items, listed, draft)
+    return Checklist(title, lines, items, listed, draft, evidence, str(sub.get("evidence_title") or ""))
+
+
+def _disc_files(files: list[Path]) -> str:
+    """The report files that go on the disc: the Word file and its PDF (said when there is no PDF yet)."""
+    docs = [p.name for p in files if p.suffix.lower() == ".docx"]
+    pdfs = [p.name for p in files if p.suffix.lower() == ".pdf"]
+    named = "、".join(f"“{n}”" for n in docs + pdfs)
+    if docs and not pdfs:
+        named += "，以及它的 PDF 文件（本机没有生成 PDF，请用 Word 或 WPS 另存为 PDF 后一并刻录）"
+    return named
 
 
 def checklist_md(c: Checklist) -> str:
@@ -149,7 +167,11 @@ def checklist_md(c: Checklist) -> str:
     if c.draft:
         out += ["**草稿：报告尚未完成，以下文件不可报送。**", ""]
     out += [f"- {line}" for line in c.lines] + ["", "## 报送事项", ""]
-    out += [f"- [ ] {item}" for item in c.items] + ["", "## 本文件夹中的文件", ""]
+    out += [f"- [ ] {item}" for item in c.items] + [""]
+    if c.evidence:
+        out += [f"## {c.evidence_title}", ""]
+        out += [f"- [ ] {item}" for item in c.evidence] + [""]
+    out += ["## 本文件夹中的文件", ""]
     out += ["| 文件 | 大小 | SHA-256（核对光盘内容用） |", "|---|---|---|"]
     out += [f"| {_md_cell(name)} | {_size(size)} | `{digest}` |" for name, size, digest in c.files]
     return "\n".join(out) + "\n"
@@ -172,6 +194,10 @@ def checklist_docx(c: Checklist) -> bytes:
     doc.add_heading("报送事项", level=2)
     for item in c.items:
         doc.add_paragraph(f"☐ {item}")
+    if c.evidence:
+        doc.add_heading(c.evidence_title, level=2)
+        for item in c.evidence:
+            doc.add_paragraph(f"☐ {item}")
     doc.add_heading("本文件夹中的文件", level=2)
     table = doc.add_table(rows=1, cols=3)
     table.style = "Table Grid"

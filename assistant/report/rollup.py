@@ -222,10 +222,12 @@ def review(engine: Engine) -> str:
     blocking = [f for f in engine.findings() if f.severity == BLOCKING]
     if blocking:
         notes.append(f"有 {len(blocking)} 处必须修改的问题（如：{blocking[0].message}）")
-    unmet = [f"{r.criterion.label}（{r.criterion.by}）" for r in engine.flow.rules
-             if r.criterion is not None and condition_status(engine, r)[0] == NOT_MET]
-    if unmet:
-        notes.append("未符合认定条件：" + "、".join(unmet))
+    # Reference values, not a verdict on the designation: grouped by how the form words falling short.
+    unmet: dict[str, list[str]] = {}
+    for r in engine.flow.rules:
+        if r.criterion is not None and condition_status(engine, r)[0] == NOT_MET:
+            unmet.setdefault(r.criterion.unmet, []).append(r.criterion.label)
+    notes += [f"{how}：{'、'.join(labels)}" for how, labels in unmet.items()]
     return "；".join(notes)
 
 

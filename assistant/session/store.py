@@ -57,6 +57,10 @@ class SessionFormMissing(SessionError):
     """The session is intact, but its form is in none of the forms folders given (--forms / FILING_FORMS)."""
 
 
+class SessionSealed(SessionError):
+    """The report was handed in (提交) or approved: it reads, but nobody edits it until it is returned."""
+
+
 class SessionIntact(SessionError):
     """restore was asked for a session that reads fine: it would undo the last save."""
 
@@ -429,11 +433,13 @@ class SessionStore:
         path = self.path(sid)
         if not path.exists():
             raise SessionNotFound(f"找不到会话 {sid}。可用 `filing list` 查看已有会话。")
+        self.refuse_sealed(sid)
         lock = SessionLock(str(path) + ".lock")
         if not lock.acquire():
             raise SessionLocked(f"会话 {sid} 正在另一个窗口或程序中编辑。"
                                 "为避免互相覆盖，请先在那边保存并退出，再打开。") from None
         try:
+            self.refuse_sealed(sid)  # sealed while we waited for the lock
             # We hold the lock, so temp files left by a killed writer are stale.
             for stale in path.parent.glob(f".{path.name}.*tmp"):
                 stale.unlink(missing_ok=True)
@@ -441,6 +447,30 @@ class SessionStore:
         except BaseException:
             lock.release()
             raise
+
+    # -- sealing: a report handed in for review is read-only (the review states live in assistant/hosting) --
+    def seal_path(self, sid: str) -> Path:
+        return self.path(sid).with_name(f"{sid}.json.sealed")
+
+    def sealed(self, sid: str) -> bool:
+        return self.seal_path(sid).exists()
+
+    def seal(self, sid: str, why: str) -> None:
+        """Refuse every later open() for editing, with `why` (Chinese) said to whoever tries."""
+        atomic_write(self.seal_path(sid), why.encode("utf-8"))
+
+    def unseal(self, sid: str) -> None:
+        self.seal_path(sid).unlink(missing_ok=True)
+        fsync_dir(self.root)
+
+    def refuse_sealed(self, sid: str) -> None:
+        try:
+            why = self.seal_path(sid).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return
+        except (OSError, UnicodeDecodeError):
+            why = ""
+        raise SessionSealed(why or f"会话 {sid} 已提交审核，不能修改。")
 
     def check_root(self) -> None:
         """Refuse, in words, a data folder that is a file (FILING_HOME, or its sessions/, set to a file)."""
@@ -466,6 +496,7 @@ class SessionStore:
         bak = path.with_name(path.name + ".bak")
         if not path.exists() and not bak.exists():
             raise SessionNotFound(f"找不到会话 {sid}。可用 `filing list` 查看已有会话。")
+        self.refuse_sealed(sid)
         lock = SessionLock(str(path) + ".lock")
         if not lock.acquire():
             raise SessionLocked(f"会话 {sid} 正在另一个窗口或程序中编辑，不能恢复。请先在那边保存并退出，再运行恢复。")

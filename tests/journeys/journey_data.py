@@ -36,9 +36,9 @@ def member(i: int, year: int = 2023) -> dict[str, Any]:
         "cloud": "是" if i % 2 == 0 else "否", "iip": "是" if i % 3 == 0 else "否", "software": Decimal(10),
         "energy": Decimal(100 - 2 * grow), "energy_prev": Decimal(105 - 2 * grow), "co2": Decimal(250),
         "waste_generated": 0, "waste_used": 0, "waste_stored": None,
-        "water_total": Decimal(500), "water_reused": Decimal(300),
-        "tier": ("市级专精特新中小企业" if 26 <= i <= 30 else "国家级专精特新“小巨人”" if i in (31, 32)
-                 else "创新型中小企业" if 33 <= i <= 40 else "无"),
+        "water_new": Decimal(200), "water_reused": Decimal(300), "is_industrial": "是",
+        "is_specialized": "是" if 26 <= i <= 30 else "否", "is_little_giant": "是" if i in (31, 32) else "否",
+        "is_innovative": "是" if 33 <= i <= 40 else "否",
         "hightech": "是" if leading and i % 4 == 0 else "否",
         "champion": "国家级" if i == 31 else "无", "champion_product": "MEMS 压力传感器芯片" if i == 31 else None,
         "branch_names": "新加坡分公司；慕尼黑办事处" if i == 31 else None,

@@ -51,8 +51,10 @@ class FilingApp(App[None]):
     ]
 
     def __init__(self, session_id: str | None = None, *, store: SessionStore | None = None,
-                 clock: Callable[[], datetime] = datetime.now, handle: Any = None, browser: BrowserTab | None = None):
+                 clock: Callable[[], datetime] = datetime.now, handle: Any = None, browser: BrowserTab | None = None,
+                 notice: str | None = None):
         super().__init__()
+        self.notice = notice  # said when the app opens (a district's reason for returning the report)
         self.store = store or SessionStore()
         self.session_id = session_id
         self.clock = clock
@@ -115,6 +117,8 @@ class FilingApp(App[None]):
 
             tell_page(self, "tab", id=self.browser.id)  # where the page sends this tab's uploads
             self.set_interval(0.3, self._tell_unsent)
+        if self.notice:
+            self.notify(self.notice, severity="warning", timeout=60)
         if self._handle is not None:
             return
         from assistant.frontends.tui.screens.home import HomeScreen

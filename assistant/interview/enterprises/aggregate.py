@@ -452,6 +452,8 @@ def _basis(ctx: Context, ind: Indicator, prev: Figure, years: int) -> str:
     why (an earlier source passed over), and whether last year's report agrees with the workbook."""
     e = ctx.e
     span = f"{e.year - years}→{e.year} 年，n = {years}；" if ind.kind == "cagr" else ""
+    if ind.kind == "cagr" and years < ind.max_years:  # the one rule: a shorter span is said, never passed off
+        span = f"一年增速（没有 {e.year - ind.max_years} 年的数字，不是近三年年均）：{span}"
     if prev.origin == "企业数据":
         text = f"{span}基数取自企业数据的“上年”列"
         other = ctx.prior_alternative(ind.previous, years) if years == 1 else None

@@ -113,6 +113,7 @@ class ColumnType:
     numeric = False  # a figure: summed by measures, bounded by `max`, compared by `apart`, a number cell
     integer = False  # a whole number (a count)
     names = False  # the enterprise's name (the first such column names it in messages)
+    yes_no = False  # holds 是/否 (True/False): what an `only` check restricts to some rows
     number_format = "@"  # the workbook's cell format (text: "=…" stays text, codes keep their zeros)
     checks_as_is = False  # as_is() can say yes: asked of every cell of a long column only then
 
@@ -188,6 +189,7 @@ class UsccColumn(ColumnType):
 
 class YesNoColumn(ColumnType):
     name = "yesno"
+    yes_no = True
 
     def read(self, col: Column, v: object) -> object:
         if isinstance(v, bool):

@@ -17,7 +17,7 @@ from assistant.interview.enterprises import has_spec as has_spec  # where it was
 from assistant.interview.enterprises.coltypes import TYPES, ColumnType, column_type
 
 COLUMN_TYPES = tuple(TYPES)  # what a column's `type` may be (coltypes.py: one class each)
-WARNING_CHECKS = ("apart", "unique")  # said with the proposals; they do not refuse the data
+WARNING_CHECKS = ("apart", "unique", "only")  # said with the proposals; they do not refuse the data
 NUMERIC = tuple(name for name, t in TYPES.items() if t.numeric)
 INPUT_TITLE_MAX, INPUT_MESSAGE_MAX = 32, 255  # Excel's limits on a cell's input message (title, text)
 KINDS = ("sum", "count", "ratio", "growth", "reduction", "cagr", "list")
@@ -64,16 +64,17 @@ class Col:
 
 @dataclass(frozen=True)
 class Check:
-    kind: str  # le | needs | pairs (refuse the batch) | apart | unique (warnings with the proposals)
+    kind: str  # le | needs | pairs (refuse the batch) | apart | unique | only (warnings with the proposals)
     cols: tuple[str, ...]
     message: str
     where: tuple[tuple[str, Any], ...] = ()
     factor: str = "1000"  # apart: the two figures differ by this factor or more
     leave_out: bool = False  # apart: the row is left out of every figure until the operator confirms it
+    warn: bool = False  # le / needs / pairs said as a warning with the proposals, not refusing the batch
 
     @property
     def warning(self) -> bool:
-        return self.kind in WARNING_CHECKS
+        return self.kind in WARNING_CHECKS or self.warn
 
 
 @dataclass(frozen=True)
@@ -216,17 +217,21 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
     for ch in data.get("checks") or []:
         kind = next((k for k in ("le", "needs", "pairs", *WARNING_CHECKS) if k in ch), None)
         if kind is None:
-            raise SpecError(f"check {ch!r}: le, needs, pairs, apart or unique")
+            raise SpecError(f"check {ch!r}: le, needs, pairs, apart, unique or only")
         names = tuple(ch[kind])
         if not all(n in by_id for n in names):
             raise SpecError(f"check {ch!r}: unknown column")
         if kind == "apart" and (len(names) != 2 or not all(by_id[n].kind.numeric for n in names)):
             raise SpecError(f"check {ch!r}: apart compares two numeric columns")
+        if kind == "only" and (not ch.get("where") or not all(by_id[n].kind.yes_no for n in names)):
+            raise SpecError(f"check {ch!r}: only names yes/no columns and the rows (where) they may be 是 in")
         if ch.get("leave_out") and kind != "apart":
             raise SpecError(f"check {ch!r}: leave_out is for apart checks")
+        if ch.get("warn") and kind in WARNING_CHECKS:
+            raise SpecError(f"check {ch!r}: apart and unique are warnings already")
         checks.append(Check(kind, names, ch["message"], _where(ch.get("where"), by_id, "check"),
                             str(_decimal(ch.get("factor", 1000), "check factor", positive=True)),
-                            bool(ch.get("leave_out", False))))
+                            bool(ch.get("leave_out", False)), bool(ch.get("warn", False))))
     measures: dict[str, Measure] = {}
     for mid, m in (data.get("measures") or {}).items():
         summed = m.get("sum") or []

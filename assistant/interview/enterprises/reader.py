@@ -474,6 +474,14 @@ def _warnings(rows: Rows, confirmed: set[tuple[str, int]], most: int = 5) -> tup
                         by_file.setdefault(rows.files[fi].name, []).append(str(r))
                     places = "、".join(f"{name} 第 {'、'.join(rs)} 行" for name, rs in by_file.items())
                     found.append(f"{places}：{_fill(ch.message, {ch.cols[0]: v})}")
+        elif ch.kind == "only":  # yes/no columns that may be 是 only in rows matching `where`
+            for j in range(len(rows)):
+                if any(vals[c][j] is True for c in ch.cols) and not all(_holds(vals[c][j], v) for c, v in ch.where):
+                    found.append(f"{at(j)}：{_fill(ch.message, {c: vals[c][j] for c in vals})}")
+        elif ch.warn:  # a row rule that may hold for a real enterprise: said, the row still counts
+            used = set(ch.cols) | {c for c, _ in ch.where}
+            for j in range(len(rows)):
+                found += [f"{at(j)}：{why}" for why in _check_row([ch], {c: vals[c][j] for c in used})]
         out += found[:most] + ([f"（另有 {len(found) - most} 处）"] if len(found) > most else [])
     return out, [suspects[j] for j in sorted(suspects)]
 

@@ -39,11 +39,13 @@ class NewSessionDialog(ModalScreen[tuple[str, int] | None]):
 
         flow = load_flow(self.form)
         with Vertical(id="new-dialog", classes="dialog"):
-            yield WrapStatic(f"新建{flow.short_name}：{flow.form_title(flow.default_year)}", classes="dialog-title")
+            yield WrapStatic(f"新建{flow.short_name}：{flow.form_title(flow.year_due())}", classes="dialog-title")
+            if flow.edition_note():
+                yield WrapStatic(flow.edition_note(), id="new-edition")
             yield Label("标题（方便以后在列表里找到，可留空）：")
             yield Input(placeholder="例如：浦江智能传感器集群", id="new-title")
             yield Label("报告年度：")
-            yield Input(str(flow.default_year), id="year", type="integer", max_length=4)
+            yield Input(str(flow.year_due()), id="year", type="integer", max_length=4)
             yield WrapStatic("回车新建（标题可留空），Esc 取消", id="new-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
