@@ -28,7 +28,7 @@ def test_empty_report_lists_every_required_item_by_section():
     found = e.findings()
     assert {f.section for f in found} == {s.id for s in e.flow.sections}
     assert all(f.severity == "blocking" and f.rule == "required" and "尚未填写" in f.message for f in found)
-    assert len(found) == sum(1 for q in e.askable() if q.required)  # the optional sub-questions of 七 are not missing
+    assert len(found) == sum(1 for q in e.askable() if q.required)  # optional ones (七's parts, the date) not
 
 
 def test_sme_count_not_above_enterprises():

@@ -192,3 +192,29 @@ def test_a_layout_row_or_block_of_no_known_kind_is_named(forms):
     edit(layout, "      - field: area_km2\n", "      - fild: area_km2\n")
     edit(layout, "      - narrative: overview\n", "      - narative: overview\n")
     _refused(forms, ID, "parts.0.rows.2：不认识的行", "parts.6.blocks.0：不认识的块")
+
+
+def test_forms_load_from_several_threads_at_once(tmp_path, monkeypatch):
+    """The hosted server loads forms from its page threads while a worker does: every thread gets the form
+    (it was "缺少必填的键" for a question's options in some threads)."""
+    import threading
+
+    monkeypatch.setenv("FILING_CACHE", str(tmp_path))
+    problems: list[str] = []
+
+    def load() -> None:
+        try:
+            catalog.package("annual")
+            catalog.package("district")
+        except FlowError as exc:
+            problems.append(str(exc))
+
+    for _ in range(3):
+        catalog.forget()
+        threads = [threading.Thread(target=load) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    catalog.forget()
+    assert problems == []

@@ -10,6 +10,7 @@ separated by the path separator) add others, so a new edition needs no new relea
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -39,24 +40,27 @@ def use_forms(dirs: Iterable[str | Path]) -> None:
 
 def forget() -> None:
     """Forget every form loaded: their packages (and all built from them), where they are, which are broken."""
-    _packages.clear()
-    roots_cache.clear()
-    _broken.clear()
+    with _loading:
+        _packages.clear()
+        roots_cache.clear()
+        _broken.clear()
 
 
+_loading = threading.RLock()
 _packages: dict[str, FormPackage] = {}  # form id -> its package: the one cache of what a form's files hold
 _broken: dict[str, str] = {}  # form id -> why its files cannot be loaded (asked once per process)
 
 
 def loaded(form_id: str) -> Flow | None:
     """The form's Flow, or None when its files cannot be loaded (the reason: broken())."""
-    if form_id in _broken:
-        return None
-    try:
-        return load_flow(form_id)
-    except FlowError as exc:
-        _broken[form_id] = str(exc)
-        return None
+    with _loading:
+        if form_id in _broken:
+            return None
+        try:
+            return load_flow(form_id)
+        except FlowError as exc:
+            _broken[form_id] = str(exc)
+            return None
 
 
 def broken() -> dict[str, str]:
@@ -189,11 +193,15 @@ def default_form() -> str:
 def package(form: str) -> FormPackage:
     """The form's package (form: its id or short name), loaded and checked whole once per process;
     FlowError names every problem of its files. See assistant/form/package.py."""
-    name = resolve(form)
-    pkg = _packages.get(name)
-    if pkg is None:
-        pkg = _packages[name] = load_package(name, package_paths(name, root_of(name), packaged_root()))
-    return pkg
+    pkg = _packages.get(form)
+    if pkg is not None:
+        return pkg
+    with _loading:  # loading is not safe from two threads at once (the hosted server's pages and workers)
+        name = resolve(form)
+        pkg = _packages.get(name)
+        if pkg is None:
+            pkg = _packages[name] = load_package(name, package_paths(name, root_of(name), packaged_root()))
+        return pkg
 
 
 def load_flow(form: str) -> Flow:

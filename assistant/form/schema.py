@@ -103,12 +103,14 @@ class ChoiceRow:
 class MatrixRow:
     __pydantic_config__ = _CONFIG
     matrix: str
+    list_: str | None = None  # `list:` the attached list its note asks for: pointed to (见附件材料 N)
 
 
 class GroupRow:
     __pydantic_config__ = _CONFIG
     group: str
     counts: list[str]
+    lines: int = 4  # the names cell's budget in lines (a one-page part fits by construction)
 
 
 _ROWS = ("field", "choice", "matrix", "group")
@@ -144,6 +146,7 @@ class GroupedTable:
 class ListTable:
     __pydantic_config__ = _CONFIG
     list_table: str
+    landscape: Bool = False  # on a landscape page, split into tables that repeat the first column if wider
 
 
 class Declaration:
@@ -596,6 +599,8 @@ def _rows(flow: Flow, rows: list[Any], at: Loc) -> Found:
             yield from _question(flow, row.choice, (*loc, "choice"), _CHOICE)
         elif isinstance(row, MatrixRow):
             yield from _question(flow, row.matrix, (*loc, "matrix"), _GRID)
+            if row.list_ is not None:
+                yield from _question(flow, row.list_, (*loc, "list"), _LIST)
         elif isinstance(row, GroupRow):
             for k, qid in enumerate(row.counts):
                 yield from _question(flow, qid, (*loc, "counts", k))

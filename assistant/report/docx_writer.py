@@ -17,7 +17,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from assistant.form.parse import clean_text as _clean_controls
-from assistant.report.model import MISSING, Block, Grid, ListTable, Part, Report
+from assistant.report.model import MISSING, Block, Grid, ListTable, Part, Report, keep_codes
 from assistant.text.cjkwrap import display_width
 from assistant.text.textsafe import strip_bidi
 
@@ -126,24 +126,45 @@ def _new_document(draft: bool) -> Any:
     _style(doc, "Form Title", east=SONG, size=22, bold=True, align="center", before=24, after=24)
     _style(doc, "Form Cover Line", east=FANGSONG, size=16, before=12, after=12)
     _style(doc, "Form Issuer", east=SONG, size=16, align="center", before=120)
-    _style(doc, "Part Heading", east=HEI, size=15, before=6, after=10, keep_next=True)
-    _style(doc, "Sub Heading", east=HEI, size=13, before=8, after=4, keep_next=True)
+    _outline(_style(doc, "Part Heading", east=HEI, size=15, before=6, after=10, keep_next=True), 0)
+    _outline(_style(doc, "Sub Heading", east=HEI, size=13, before=8, after=4, keep_next=True), 1)
     _style(doc, "Body Para", east=FANGSONG, size=12, line=1.35, first_indent=24, align="justify")
     _style(doc, "Form Note", east=FANGSONG, size=10.5, before=4, after=4)
     _style(doc, "Table Text", east=SONG, size=10.5, line=1.0)
     _style(doc, "Sign Line", east=FANGSONG, size=14, align="right", before=6, after=6)
     _style(doc, "Missing Item", east=FANGSONG, size=11)
 
+    _style(doc, "Page Number", east=SONG, size=14, align="center")
     if draft:
-        hp = sec.header.paragraphs[0]
-        hp.alignment = 1
-        run = hp.add_run("草稿 · 尚未完成，不可报送")
-        run.font.size = Pt(12)
-        run.font.bold = True
-        run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
-        run.font.name = LATIN
-        _set_rfonts(run.element.get_or_add_rPr(), HEI)
+        for header in (sec.header, sec.first_page_header):
+            hp = header.paragraphs[0]
+            hp.alignment = 1
+            run = hp.add_run("草稿 · 尚未完成，不可报送")
+            run.font.size = Pt(12)
+            run.font.bold = True
+            run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+            run.font.name = LATIN
+            _set_rfonts(run.element.get_or_add_rPr(), HEI)
+    _page_numbers(sec.footer.paragraphs[0])
     return doc
+
+
+def _outline(style: Any, level: int) -> None:
+    """An outline level on a heading style: Word's navigation pane (导航窗格) lists the parts and their headings."""
+    ppr = style.element.get_or_add_pPr()
+    ppr.append(ppr.makeelement(_w("outlineLvl"), {_w("val"): str(level)}))
+
+
+def _page_numbers(p: Any) -> None:
+    """The footer of 公文: "— 3 —" centred, 4号宋体 (the cover has none: see build_docx)."""
+    from docx.oxml import parse_xml
+
+    p.style = "Page Number"
+    rpr = "<w:rPr>" + _fonts_xml(SONG) + "</w:rPr>"
+    run = '<w:r {ns}>{rpr}<w:t xml:space="preserve">{text}</w:t></w:r>'
+    p._p.append(parse_xml(run.format(ns=NSDECL, rpr=rpr, text="— ")))
+    p._p.append(parse_xml(f'<w:fldSimple {NSDECL} w:instr=" PAGE "><w:r>{rpr}<w:t>1</w:t></w:r></w:fldSimple>'))
+    p._p.append(parse_xml(run.format(ns=NSDECL, rpr=rpr, text=" —")))
 
 
 # -- paragraphs ----------------------------------------------------------------------------------
@@ -185,7 +206,7 @@ _RPR = "<w:rPr>" + _fonts_xml(SONG) + "{b}{color}</w:rPr>"
 
 def _cell_xml(text: str, width: int, *, span: int = 1, merge: str | None = None, bold: bool = False,
               center: bool = False, keep_next: bool = False, missing: bool = False,
-              right_lines: tuple[int, ...] = ()) -> str:
+              right_lines: tuple[int, ...] = (), size: float = 10.5) -> str:
     tcpr = f'<w:tcW w:w="{width}" w:type="dxa"/>'
     if span > 1:
         tcpr += f'<w:gridSpan w:val="{span}"/>'
@@ -201,7 +222,9 @@ def _cell_xml(text: str, width: int, *, span: int = 1, merge: str | None = None,
         flag = missing and MISSING in line  # 【未填】 in red so it cannot be missed on paper
         ppr_i = ppr.replace('<w:jc w:val="center"/>', "") + '<w:jc w:val="right"/>' if i in right_lines else ppr
         rpr = _RPR.format(b="<w:b/>" if (bold or flag) else "", color='<w:color w:val="C00000"/>' if flag else "")
-        run = f'<w:r>{rpr}<w:t xml:space="preserve">{_x(line)}</w:t></w:r>' if line else ""
+        if size != 10.5:
+            rpr = rpr.replace("</w:rPr>", f'<w:sz w:val="{round(size * 2)}"/><w:szCs w:val="{round(size * 2)}"/></w:rPr>')
+        run = f'<w:r>{rpr}<w:t xml:space="preserve">{_x(keep_codes(line))}</w:t></w:r>' if line else ""
         paras.append(f"<w:p><w:pPr>{ppr_i}</w:pPr>{run}</w:p>")
     return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{''.join(paras)}</w:tc>"
 
@@ -210,7 +233,7 @@ def _grid_el(grid: Grid, *, keep_together: bool) -> Any:
     """A form table from one XML string: gridSpan and vMerge exactly as the model says."""
     from docx.oxml import parse_xml
 
-    scale = TEXT_WIDTH_CM / sum(grid.widths)
+    scale = grid.text_width_cm / sum(grid.widths)
     cols = [_twips(w * scale) for w in grid.widths]
     rows_xml = []
     last = len(grid.rows) - 1
@@ -220,8 +243,9 @@ def _grid_el(grid: Grid, *, keep_together: bool) -> Any:
         for c in row.cells:
             width = sum(cols[col:col + c.span])
             cells.append(_cell_xml(c.text, width, span=c.span, merge=c.merge, bold=c.bold or row.header,
-                                   center=c.center, keep_next=keep_together and i < last, missing=c.missing,
-                                   right_lines=c.right_lines))
+                                   center=c.center, keep_next=(keep_together and i < last) or row.keep_with_next,
+                                   missing=c.missing,
+                                   right_lines=c.right_lines, size=grid.font_pt))
             col += c.span
         rows_xml.append(f"<w:tr>{trpr}{''.join(cells)}</w:tr>")
     grid_xml = "".join(f'<w:gridCol w:w="{w}"/>' for w in cols)
@@ -229,7 +253,7 @@ def _grid_el(grid: Grid, *, keep_together: bool) -> Any:
     return parse_xml(xml)
 
 
-_ROW_SLOT = "@@filing-cell-{}@@"
+_ROW_SLOT = "@@filing_cell_{}@@"  # no hyphen: keep_codes would make it non-breaking
 
 
 def _list_parts(table: ListTable) -> tuple[Any, list[str]]:
@@ -250,7 +274,7 @@ def _list_parts(table: ListTable) -> tuple[Any, list[str]]:
                     f"<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{head}</w:tr></w:tbl>")
     proto = "".join(_cell_xml(_ROW_SLOT.format(i), w, center=(i == 0)) for i, w in enumerate(cols))
     row_xml = f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{proto}</w:tr>"
-    fragments = re.split(r"@@filing-cell-\d+@@", row_xml)
+    fragments = re.split(r"@@filing_cell_\d+@@", row_xml)
     return tbl, fragments
 
 
@@ -260,7 +284,7 @@ def _rows_xml(table: ListTable, fragments: list[str]) -> str:
     out = []
     for values in table.rows:
         vals = (list(values) + [""] * n)[:n]
-        out.append(first + "".join(_x(v) + f for v, f in zip(vals, rest, strict=True)))
+        out.append(first + "".join(_x(keep_codes(v)) + f for v, f in zip(vals, rest, strict=True)))
     return "".join(out)
 
 
@@ -288,10 +312,31 @@ class _Pending:
                 if info.filename == "word/document.xml":
                     for marker, table, fragments in self.items:
                         data = data.replace(marker, _rows_xml(table, fragments).encode("utf-8"), 1)
-                elif info.filename == "word/fontTable.xml":
-                    data = _FONT_TABLE.encode("utf-8")
+                else:
+                    data = fix_part(info.filename, data)
                 dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
         return out.getvalue()
+
+
+APPLICATION = "集群填报助手"
+_APP_XML = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+            f"<Template>Normal.dotm</Template><Application>{APPLICATION}</Application><DocSecurity>0</DocSecurity>"
+            "<ScaleCrop>false</ScaleCrop><LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>"
+            "<HyperlinksChanged>false</HyperlinksChanged></Properties>")
+_COMPAT_MODE = re.compile(rb'(<w:compatSetting w:name="compatibilityMode" [^>]*w:val=")\d+(")')
+
+
+def fix_part(name: str, data: bytes) -> bytes:
+    """python-docx's template, corrected: app.xml names this program (not "Microsoft Macintosh Word"), Word
+    opens the file without 兼容模式 (compatibilityMode 15), and the font table names the fonts used."""
+    if name == "docProps/app.xml":
+        return _APP_XML.encode("utf-8")
+    if name == "word/settings.xml":
+        return _COMPAT_MODE.sub(rb"\g<1>15\g<2>", data)
+    if name == "word/fontTable.xml":
+        return _FONT_TABLE.encode("utf-8")
+    return data
 
 
 def _font_xml(name: str, alt: str, charset: str, family: str) -> str:
@@ -342,8 +387,37 @@ def _draw_block(doc: Any, b: Block, *, one_page: bool, pending: _Pending) -> Non
 def _draw_part(doc: Any, part: Part, pending: _Pending) -> None:
     if part.title:
         _para(doc, part.title, "Part Heading", page_break=part.new_page)
+    landscape = False
     for b in part.blocks:
+        if b.landscape != landscape:  # a wide table on landscape pages: a section of its own
+            _section_break(doc, landscape=landscape)
+            landscape = b.landscape
+        if b.landscape and b.kind == "note":
+            _para(doc, b.text, "Sub Heading").paragraph_format.alignment = 1
+            continue
         _draw_block(doc, b, one_page=part.one_page, pending=pending)
+    if landscape:
+        _section_break(doc, landscape=True)
+
+
+def _section_break(doc: Any, *, landscape: bool) -> None:
+    """End the section so far (portrait, or landscape) with a paragraph carrying its properties: the body's
+    (page size, margins, header and footer) turned for a landscape one. The next section starts a new page."""
+    import copy
+
+    body = doc.element.body
+    first = body.find(f"{_w('p')}/{_w('pPr')}/{_w('sectPr')}") is None
+    sect = copy.deepcopy(body.sectPr)
+    if not first:  # only the first section has a cover without a page number
+        for el in sect.findall(_w("titlePg")):
+            sect.remove(el)
+    if landscape:
+        size = sect.find(_w("pgSz"))
+        size.set(_w("w"), str(_twips(29.7)))
+        size.set(_w("h"), str(_twips(21.0)))
+        size.set(_w("orient"), "landscape")
+    p = doc.add_paragraph(style="Form Note")
+    p._p.get_or_add_pPr().append(sect)
 
 
 def _draw_missing(doc: Any, report: Report) -> None:
@@ -361,6 +435,7 @@ def build_docx(report: Report) -> bytes:
         _draw_missing(doc, report)
     start_new = bool(report.draft and report.missing)
     if report.cover:  # a cover page (the layout has one): title, cover lines, issuer; the instructions after it
+        doc.sections[0].different_first_page_header_footer = True  # no page number on the cover
         _para(doc, report.attachment, "Form Attachment", page_break=start_new)
         blanks_top, blanks_mid, issuer_before = _cover_spacing(report.cover)
         for _ in range(blanks_top):
@@ -385,7 +460,25 @@ def build_docx(report: Report) -> bytes:
     pending = _Pending()
     for part in report.all_parts:
         _draw_part(doc, part, pending)
+    if doc.element.body.find(f"{_w('p')}/{_w('pPr')}/{_w('sectPr')}") is not None:
+        for el in doc.element.body.sectPr.findall(_w("titlePg")):  # the cover is in the first section
+            doc.element.body.sectPr.remove(el)
     _set_properties(doc, report)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return pending.splice(buf.getvalue())
+
+
+def blocks_docx(title: str, blocks: list[Block], *, author: str = "") -> bytes:
+    """A short document in the report's look (宋体/仿宋/黑体, zh-CN, the same tables): a title, then blocks
+    (subheading, para, note, grid). For the 报送清单 beside the report."""
+    doc = _new_document(False)
+    _para(doc, title, "Form Title").paragraph_format.space_before = _pt(0)
+    pending = _Pending()
+    for b in blocks:
+        _draw_block(doc, b, one_page=False, pending=pending)
+    props = doc.core_properties
+    props.title, props.author, props.last_modified_by, props.comments = clean_text(title), author, author, ""
     buf = io.BytesIO()
     doc.save(buf)
     return pending.splice(buf.getvalue())

@@ -31,7 +31,7 @@ from assistant.interview.json_report import REPORT_SCHEMA, REPORT_SCHEMA_VERSION
 from assistant.paths import home
 from assistant.report.docx_writer import build_docx
 from assistant.report.model import _findings, build_report, layout_findings
-from assistant.report.pdf import check_pages, docx_to_pdf, page_texts
+from assistant.report.pdf import check_pages, docx_to_pdf, embedded_fonts, font_note, font_plan, page_texts
 from assistant.report.preview import markdown_of
 from assistant.text.fileerrors import reason
 from assistant.text.textsafe import strip_bidi, visible
@@ -47,16 +47,20 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
 
 def _sanitize(name: str) -> str:
-    name = _UNSAFE.sub("_", strip_bidi(clean_text(name))).strip(" ._")
-    return name[:80] or "报告"
+    return _UNSAFE.sub("_", strip_bidi(clean_text(name))).strip(" ._")
 
 
 _FIELD = re.compile(r"\{([^{}]*)\}")
+NAME_CHARS = 64  # a file or folder name a Joliet CD (the disc the package is burnt to) keeps whole
+_EXT_ROOM = 5  # ".docx", ".json": every file of a package has the same stem, whatever its extension
+PACKAGE_SUFFIX = "_报送材料"
 
 
-def default_filename(engine: Engine, fmt: str) -> str:
+def default_stem(engine: Engine) -> str:
     """The form's `file_name` pattern filled in: {question id}, {year}, {title}, {form_title}; in
-    `{a|b|text}` the first that is not empty (the last may be plain text)."""
+    `{a|b|text}` the first that is not empty (the last may be plain text). Within NAME_CHARS with any
+    extension (and the package folder's suffix): the answers are cut (a long cluster name), never the
+    pattern's own words (“_2023年度发展情况报告”)."""
     s = engine.session
     known = {"year": str(s.year), "title": s.title or "", "form_title": engine.form_title()}
 
@@ -69,11 +73,19 @@ def default_filename(engine: Engine, fmt: str) -> str:
             return " ".join(str(v).split()) if isinstance(v, (str, int)) and not isinstance(v, bool) else ""
         return name  # plain text: the fallback
 
-    def field(m: re.Match[str]) -> str:
-        return next((v for v in map(one, m[1].split("|")) if v), "")
+    pattern = engine.flow.meta.file_name
+    values = [_sanitize(next((v for v in map(one, m[1].split("|")) if v), "")) for m in _FIELD.finditer(pattern)]
+    fixed = _FIELD.sub("", pattern)  # the pattern's own words, as many characters as they print
+    room = NAME_CHARS - max(_EXT_ROOM, len(PACKAGE_SUFFIX)) - len(fixed)
+    while sum(map(len, values)) > max(room, 1):  # the longest answer loses characters first
+        i = max(range(len(values)), key=lambda k: len(values[k]))
+        values[i] = values[i][:-1].rstrip(" ._")
+    it = iter(values)
+    return _sanitize(_FIELD.sub(lambda m: next(it), pattern)) or "报告"
 
-    base = _FIELD.sub(field, engine.flow.meta.file_name)
-    return f"{_sanitize(base)}.{fmt}"
+
+def default_filename(engine: Engine, fmt: str) -> str:
+    return f"{default_stem(engine)}.{fmt}"
 
 
 def report_dict(engine: Engine) -> dict[str, Any]:
@@ -129,15 +141,48 @@ def _render(engine: Engine, fmt: str, draft: bool, notes: list[str] | None = Non
     if fmt == "md":
         return markdown_of(report).encode("utf-8")
     docx = build_docx(report)
+    if notes is not None:
+        notes += cut_cells(report)
     if fmt != "pdf":
         return docx
-    pdf = docx_to_pdf(docx)
+    plan = font_plan()
+    pdf = docx_to_pdf(docx, plan=plan)
     titled = [p for p in report.parts if p.title]
     cover = [("封面", report.title, report.issuer)] if report.issuer else []
     check = check_pages(page_texts(pdf), [p.title for p in titled], [p.one_page for p in titled], cover)
     if notes is not None:
-        notes.append(check.summary([p.title for p in titled if p.one_page]))
+        notes.append(check.summary([p.title for p in titled if p.one_page]) + wide_tables(report))
+        said = font_note(plan, embedded_fonts(pdf))
+        if said:
+            notes.append(said)
     return pdf
+
+
+_POINTER = re.compile(r"（全文见附件材料 (\d+)）")
+
+
+def cut_cells(report: Any) -> list[str]:
+    """Cells of the one-page parts whose content went over its budget: cut on the page, whole in an appendix."""
+    numbers = [m[1] for p in report.parts if p.one_page for b in p.blocks if b.grid is not None
+               for r in b.grid.rows for c in r.cells for m in _POINTER.finditer(c.text)]
+    if not numbers:
+        return []
+    titles = [p.title for p in report.parts if p.one_page]
+    span = f"“{titles[0]}”至“{titles[-1]}”" if len(titles) > 1 else f"“{titles[0]}”"
+    return [f"有 {len(numbers)} 格名称较长，表中截断显示，使{span}各在一页之内；完整名单见附件材料 "
+            f"{'、'.join(dict.fromkeys(numbers))}。"]
+
+
+def wide_tables(report: Any) -> str:
+    """What became of a table too wide for a portrait page (the district's clusters): said with the page count."""
+    grids = [b for p in report.all_parts for b in p.blocks if b.kind == "grid" and b.grid is not None and b.landscape]
+    if not grids:
+        return ""
+    title = next((b.text for p in report.all_parts for b in p.blocks if b.kind == "note" and b.landscape), "")
+    title = title.rsplit("（", 1)[0] if len(grids) > 1 else title
+    cols = sum(len(b.grid.widths) for b in grids) - (len(grids) - 1)
+    split = f"分为 {len(grids)} 张表（每张都列出第一列）" if len(grids) > 1 else "排成一张表"
+    return f"“{title}”共 {cols} 列，{split}，排在横向页面上，数字不换行。"
 
 
 _KINDS = ((stat.S_ISDIR, "文件夹"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"),

@@ -21,7 +21,7 @@ from assistant.form.types import of
 from assistant.form.values import NOT_APPLICABLE, show_cell
 from assistant.interview.enterprises.evidence import appendix_rows, counts
 from assistant.interview.findings import WARNING, Finding, blocking
-from assistant.text.cjkwrap import display_width
+from assistant.text.cjkwrap import display_width, wrap_offsets
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -30,12 +30,20 @@ if TYPE_CHECKING:
     from assistant.interview.engine import Engine
 
 MISSING = "【未填】"
-NAMES_IN_CELL = 110  # display width (a Chinese character counts 2) of platform names printed in a cell
-PAGE_BODY_CM = 23.0  # A4 minus margins and the part heading: what one part's table may take
-# The height model errs high (keeping rows together needs that): a part 三 with 60 long platform names
-# was estimated at 24.0 cm and set by LibreOffice in about 21.7 cm. A warning needs more than that.
-ESTIMATE_HIGH_BY = 1.12
+NAMES_LINES = 4  # lines a names cell (platform names) may take, unless the layout says `lines:`
+PAGE_BODY_CM = 23.0  # A4 minus margins, footer and the part heading: what one part's table may take
+# The height model of a table cell (10.5 pt 宋体 as LibreOffice sets it with the SC faces, see pdf.py):
+# one display column (half a Chinese character) is 0.185 cm, a line 0.54 cm (0.53 measured), a row's padding
+# 0.16 cm. It errs high: part 三 at its worst is estimated at 22.6 cm and set in 21.2 cm.
+CM_PER_COLUMN, LINE_CM, ROW_PAD_CM, CELL_PAD_CM = 0.185, 0.54, 0.16, 0.32
 CHECKED, UNCHECKED = "☑", "☐"
+
+
+def text_lines(text: str, width_cm: float) -> int:
+    """Lines `text` takes in a table cell `width_cm` wide: wrapped as Chinese is (any character, Latin
+    runs and numbers kept whole, no closing punctuation at a line start), one column spare."""
+    cols = max(2, int((width_cm - CELL_PAD_CM) / CM_PER_COLUMN) - 1)
+    return sum(1 + len(wrap_offsets(part, cols)) for part in text.split("\n"))
 
 
 @dataclass
@@ -47,6 +55,9 @@ class Cell:
     center: bool = False
     missing: bool = False
     right_lines: tuple[int, ...] = ()  # indexes of text lines aligned right (seal and date lines)
+    # A cell whose content varies, in a one-page part: the widest content it can hold (the worst case the
+    # page is laid out for, see worst_case); None where nothing bounds it. Fixed cells: "".
+    worst: str | None = ""
 
 
 @dataclass
@@ -54,6 +65,7 @@ class Row:
     cells: list[Cell]
     qid: str | None = None
     header: bool = False
+    keep_with_next: bool = False  # on the same page as the next row (a group of rows with its merged label)
 
 
 @dataclass
@@ -62,22 +74,30 @@ class Grid:
 
     widths: list[float]  # cm
     rows: list[Row]
+    landscape: bool = False  # on a landscape page (a wide table: the district's clusters)
+    font_pt: float = 10.5
+    text_width_cm: float = 16.0  # the page's text width the widths are scaled to
 
 
-    def row_heights_cm(self) -> list[float]:
-        """A rough printed height of each row (10.5 pt text)."""
-        scale = 16.0 / sum(self.widths)
+    def cell_widths_cm(self, row: Row) -> list[float]:
+        """The printed width of each cell of `row` (the table is scaled to the 16 cm text width)."""
+        scale, col, out = self.text_width_cm / sum(self.widths), 0, []
+        for c in row.cells:
+            out.append(sum(self.widths[col:col + c.span]) * scale)
+            col += c.span
+        return out
+
+    def row_heights_cm(self, worst: bool = False) -> list[float]:
+        """The printed height of each row (10.5 pt text); worst: with every varying cell at its widest."""
         out = []
         for row in self.rows:
-            lines, col = 1, 0
-            for c in row.cells:
-                width = sum(self.widths[col:col + c.span]) * scale - 0.32
-                col += c.span
+            lines = 1
+            for c, width in zip(row.cells, self.cell_widths_cm(row), strict=True):
                 if c.merge == "continue":
                     continue
-                n = sum(max(1, -(-display_width(part) * 0.185 // max(width, 0.5))) for part in c.text.split("\n"))
-                lines = max(lines, int(n))
-            out.append(lines * 0.56 + 0.16)
+                text = c.worst if worst and c.worst else c.text
+                lines = max(lines, text_lines(text, width * 10.5 / self.font_pt))
+            out.append(lines * LINE_CM * self.font_pt / 10.5 + ROW_PAD_CM)
         return out
 
     def height_cm(self) -> float:
@@ -112,6 +132,7 @@ class Block:
     lines: list[str] = field(default_factory=list)  # sign lines (right aligned)
     qid: str | None = None
     missing: bool = False
+    landscape: bool = False  # on a landscape page (its own section in the .docx)
 
 
 @dataclass
@@ -151,15 +172,112 @@ def load_layout(form: str) -> dict[str, Any]:
     return package(form).layout
 
 
-def _cut(text: str, width: int) -> str:
-    """The beginning of text within `width` display columns, marked with …"""
-    out, used = [], 0
-    for ch in text:
-        used += display_width(ch)
-        if used > width - 2:
+_STANDARD_NO = re.compile(r"\b([A-Z]{1,4}(?:/[A-Z]{1,2})?) (?=[A-Z]*\d)")  # GB/T 18488.1-2024, T/SHJX 001-2022
+_PATENT_NO = re.compile(r"\b(?:ZL|CN) ?\d{4} ?\d ?\d{7} ?\. ?[\dX]\b")  # ZL 2021 1 0000000.0
+_CODE_HYPHEN = re.compile(r"(?<=[0-9A-Za-z.])-(?=[0-9A-Za-z])")
+_RUN = re.compile("[\x21-\x7e\u00a0\u2011]+")  # a run no line may break inside (once keep_codes has run)
+
+
+def keep_codes(text: str) -> str:
+    """Codes and numbers that must not break across lines: the space of a standard number non-breaking
+    (U+00A0) and hyphens inside codes non-breaking (U+2011). For the printed document only."""
+    if "-" not in text and " " not in text:
+        return text
+    text = _PATENT_NO.sub(lambda m: m[0].replace(" ", "\u00a0"), text)
+    return _CODE_HYPHEN.sub("\u2011", _STANDARD_NO.sub("\\1\u00a0", text))
+
+
+def unbreakable_width(text: str) -> int:
+    """Display width of the longest run of `text` no line may break inside (a code, a number, a word)."""
+    return max((len(m) for m in _RUN.findall(keep_codes(text))), default=0)
+
+
+def _cut_at_word(text: str, n: int) -> str:
+    """The first n characters of text or fewer: never inside a run of Latin letters or digits (a word,
+    a number, a code), never leaving opening punctuation last; '' when no such place."""
+    cut = min(n, len(text))
+    while 0 < cut < len(text) and _RUN.match(text[cut]) and _RUN.match(text[cut - 1]):
+        cut -= 1
+    while cut > 0 and text[cut - 1] in "（“‘《【「『〈([ 　；、，":
+        cut -= 1
+    return text[:cut]
+
+
+def fit_names(prefix: str, names: list[str], ref: str, width_cm: float, lines: int) -> tuple[str, bool]:
+    """`prefix` and the names joined with ；, within `lines` lines of a cell `width_cm` wide. When they do
+    not fit: whole names first, then "等 N 个", and the pointer to the full list (`ref`, measured as
+    "（全文见附件材料 99）"); a single name that does not fit is cut at a word boundary with …
+    Returns (text, whether it was cut)."""
+    full = prefix + "；".join(names)
+    if text_lines(full, width_cm) <= lines:
+        return full, False
+    more = f" 等 {len(names)} 个" if len(names) > 1 else ""
+    measured = "（全文见附件材料 99）"
+
+    def fits(body: str) -> bool:
+        return text_lines(prefix + body + more + measured, width_cm) <= lines
+
+    kept: list[str] = []
+    for nm in names:
+        if not fits("；".join([*kept, nm])):
             break
-        out.append(ch)
-    return "".join(out) + "…"
+        kept.append(nm)
+    if kept:
+        return prefix + "；".join(kept) + more + ref, True
+    first = names[0] if names else ""
+    lo, hi = 0, len(first)  # the longest beginning of the first name that fits, with …
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(first[:mid] + "…"):
+            lo = mid
+        else:
+            hi = mid - 1
+    return prefix + _cut_at_word(first, lo) + "…" + more + ref, True
+
+
+def widest_fill(prefix: str, width_cm: float, lines: int) -> str:
+    """`prefix` then Chinese characters up to exactly `lines` lines of the cell: a budget's worst case."""
+    n = 0
+    while text_lines(prefix + "国" * (n + 8), width_cm) <= lines:
+        n += 8
+    while text_lines(prefix + "国" * (n + 1), width_cm) <= lines:
+        n += 1
+    return prefix + "国" * n
+
+
+def _widest_value(q: Question) -> str | None:
+    """The widest answer a question can hold as printed (its max_chars, or its bounds), None when unbounded."""
+    if q.max_chars:
+        return "国" * q.max_chars
+    if q.max is not None or q.min is not None:
+        big = max(abs(q.max or 0), abs(q.min or 0))
+        return ("-" if (q.min or 0) < 0 else "") + f"{big:,.{q.places}f}".replace(",", "")
+    if q.type in ("decimal", "percent", "integer"):  # computed, unbounded: the widest a float prints here
+        return "-" + "9" * 15 + ".00"
+    return None
+
+
+def content_widths(headers: list[str], rows: list[list[str]], total: float = 16.0) -> list[float]:
+    """Column widths (cm) from the content (a sample of rows): short values (a kind, a level) and codes
+    (credit codes, standard and patent numbers) get the width that keeps them on one line; the rest of the
+    page is shared by the longer texts (names) by length. The first column is 序号."""
+    sample = rows[:200]
+    need, weights = [], []
+    for j, h in enumerate(headers):
+        values = [r[j] for r in sample if j < len(r)]
+        longest = max([display_width(v) for v in values] + [2])
+        runs = max([unbreakable_width(v) for v in values] + [2])
+        one_line = longest <= 12 or longest == runs  # short, or one code: never wrapped
+        width = (longest if one_line else runs) * CM_PER_COLUMN + CELL_PAD_CM + 0.15
+        head = min(display_width(h), 8) * CM_PER_COLUMN + CELL_PAD_CM  # a header at 4 字 a line
+        need.append(min(max(width, head), total / 2))
+        weights.append(0 if one_line or not j else min(max(longest, display_width(h), 8), 40))
+    need[0] = max(need[0], 1.3)
+    spare = max(total - sum(need), 0.0)
+    if not any(weights):
+        weights = [0] + [1] * (len(need) - 1)
+    out = [n + spare * w / sum(weights) for n, w in zip(need, weights, strict=True)]
+    return [w * total / sum(out) for w in out]
 
 
 def _clean(text: Any) -> str:
@@ -241,7 +359,11 @@ class _Builder:
         elif note and q.list_id:
             note += appendix_ref(q.list_id)
         text = f"{val}　{note}" if note else val
-        return Row([Cell(self.label(q)), Cell(text, span=ncols - 1, missing=miss)], qid=qid)
+        widest = _widest_value(q)
+        if widest is not None:
+            widest = f"{widest} {spec['unit']}" if spec.get("unit") else widest
+            widest = f"{widest}　{note}" if note else widest
+        return Row([Cell(self.label(q)), Cell(text, span=ncols - 1, missing=miss, worst=widest)], qid=qid)
 
     def part_grid(self, spec: dict[str, Any]) -> Grid:
         widths = [float(w) for w in spec["widths"]]
@@ -259,21 +381,22 @@ class _Builder:
                 text += appendix_ref(f"{DETAILS}{qid}")  # the details of a 是 went to 补充说明
                 rows.append(Row([Cell(self.label(qid)), Cell(text, span=n - 1, missing=miss)], qid=qid))
             elif "matrix" in item:
-                rows.extend(self.matrix_rows(item["matrix"], n))
+                rows.extend(self.matrix_rows(item["matrix"], n, item.get("list")))
             elif "group" in item:
-                rows.extend(self.group_rows(item, n))
+                rows.extend(self.group_rows(item, n, sum(widths[2:]) * 16.0 / sum(widths)))
             else:
                 raise ValueError(f"unknown layout row {item!r}")
         return Grid(widths, rows)
 
-    def matrix_rows(self, qid: str, n: int) -> list[Row]:
+    def matrix_rows(self, qid: str, n: int, list_id: str | None = None) -> list[Row]:
+        """`list_id`: the attached list the note asks for (the layout's `list:`), pointed to like the others."""
         q = self.flow[qid]
         self.placed.add(qid)
         stored = self.e.value(qid) or {}
         miss = self.missing(qid)
         label = self.label(q) + (f"\n{self.text(q.note)}" if q.note else "")
-        if q.note and q.list_id:
-            label += appendix_ref(q.list_id, "\n")
+        if q.note and (list_id or q.list_id):
+            label += appendix_ref(list_id or q.list_id or "", "\n")
         if miss:
             label += f"\n{MISSING}"
         # n == 4: label | corner | one column per col option
@@ -288,38 +411,33 @@ class _Builder:
             rows.append(Row(cells, qid=qid))
         return rows
 
-    def group_rows(self, spec: dict[str, Any], n: int) -> list[Row]:
+    def group_rows(self, spec: dict[str, Any], n: int, width_cm: float) -> list[Row]:
+        """A label merged down the left over one row per count: 数量 and the names, the names within
+        the cell's budget of lines (不得串页); the full list, when cut, goes to an appendix."""
         rows = []
+        lines = int(spec.get("lines", NAMES_LINES))
         for i, qid in enumerate(spec["counts"]):
             q = self.flow[qid]
             count = self.value(qid)
-            names = "无"
-            if q.list_id:
+            prefix = f"数量：{count} 个　名称："
+            text, worst = f"{prefix}无", widest_fill(f"数量：{_widest_value(q) or ''} 个　名称：", width_cm, lines)
+            if count == MISSING:
+                text = f"数量：{MISSING}"
+            elif q.list_id:
                 self.placed.add(q.list_id)
                 items = self.e.value(q.list_id) or []
                 if not items and self.missing(q.list_id):
-                    names = MISSING  # a count above 0 whose names are not entered yet
+                    text = f"{prefix}{MISSING}"  # a count above 0 whose names are not entered yet
                 elif items:
-                    all_names = [_inline(next(iter(row.values()), "")) for row in items]
-                    names = "；".join(all_names)
-                    if display_width(names) > NAMES_IN_CELL:
-                        # Too long for the cell (parts 一–六 must each fit one page): the first
-                        # names here, the full list as an appendix.
-                        kept: list[str] = []
-                        for nm in all_names:
-                            if display_width("；".join([*kept, nm])) > NAMES_IN_CELL:
-                                if not kept:  # one name longer than the cell: its beginning, then …
-                                    kept.append(_cut(nm, NAMES_IN_CELL))
-                                break
-                            kept.append(nm)
-                        names = f"{'；'.join(kept)} 等 {len(all_names)} 个{appendix_ref(q.list_id, '，')}"
+                    names = [_inline(next(iter(row.values()), "")) for row in items]
+                    text, cut = fit_names(prefix, names, appendix_ref(q.list_id, "（全文", "）"), width_cm, lines)
+                    if cut:
                         self.overflow.append(q.list_id)
-            text = f"数量：{MISSING}" if count == MISSING else f"数量：{count} 个　名称：{names}"
-            miss = MISSING in (count, names)
             first = Cell(self.text(spec["group"]), merge="restart" if i == 0 else "continue")
             if i:
                 first.text = ""
-            rows.append(Row([first, Cell(self.label(q)), Cell(text, span=n - 2, missing=miss)], qid=qid))
+            rows.append(Row([first, Cell(self.label(q)), Cell(text, span=n - 2, missing=MISSING in text,
+                                                              worst=worst)], qid=qid))
         return rows
 
     # -- part 七 -------------------------------------------------------------------------------
@@ -359,7 +477,7 @@ class _Builder:
                 first = Cell("" if i else _inline(show_cell(group, gid)), merge="restart" if i == 0 else "continue",
                              center=True)
                 cells = [Cell(_inline(show_cell(c, r.get(c.id))) if r is not blank else "") for c in q.columns[1:]]
-                out.append(Row([first, *cells], qid=qid))
+                out.append(Row([first, *cells], qid=qid, keep_with_next=i < len(rows) - 1))
         return Grid([float(w) for w in spec["widths"]], out)
 
     # -- blocks ------------------------------------------------------------------------------
@@ -373,9 +491,17 @@ class _Builder:
             q = self.flow[item["grouped_table"]]
             out = [Block("grid", grid=self.targets(item), qid=q.id)]
             return out + ([Block("note", self.text(q.note))] if q.note else [])
-        if "list_table" in item:  # a list drawn as a small table in the text, only when it has rows
-            grid = _list_table(self, self.flow[item["list_table"]])
-            return [Block("grid", grid=grid)] if grid is not None else []
+        if "list_table" in item:  # a list drawn as small tables in the text, only when it has rows
+            q = self.flow[item["list_table"]]
+            wide = bool(item.get("landscape", False))
+            grids = _list_table(self, q, landscape=wide)
+            out = []
+            for i, g in enumerate(grids):
+                if wide:  # a caption names it (and, split by columns, which part of it)
+                    nth = f"（{'一二三四五六七八九'[i]}）" if len(grids) > 1 and i < 9 else ""
+                    out.append(Block("note", f"{self.label(q)}{nth}", landscape=True))
+                out.append(Block("grid", grid=g, qid=q.id, landscape=wide))
+            return out
         if "declaration" in item:
             return [self.declaration(item["declaration"])]
         if "sign" in item:
@@ -466,14 +592,7 @@ class _Builder:
         fmt = [(c.id, _cell_formatter(c)) for c in cols]
         rows = [[str(i)] + [f(r.get(cid)) for cid, f in fmt] for i, r in enumerate(stored, 1)]
         headers = ["序号"] + [self.text(c.label) for c in cols]
-        # Column widths follow the content (a sample of rows), so names get room and codes do not.
-        weights = []
-        for j, h in enumerate(headers[1:], 1):
-            longest = max([display_width(h)] + [display_width(r[j]) for r in rows[:200]])
-            weights.append(min(max(longest, 8), 40))
-        rest = 16.0 - 1.3
-        return ListTable(qid, f"附件材料{number}：{self.label(q)}", headers, rows,
-                         [1.3] + [rest * w / sum(weights) for w in weights])
+        return ListTable(qid, f"附件材料{number}：{self.label(q)}", headers, rows, content_widths(headers, rows))
 
     def evidence(self, q: Question) -> Grid:
         rows = [Row([Cell("指标", bold=True), Cell(self.label(q))])]
@@ -551,34 +670,77 @@ def _plain_parts(flow: Flow) -> list[dict[str, Any]]:
     return out
 
 
-def _list_table(b: _Builder, q: Question) -> Grid | None:
-    """A list answer as a small table: a header row of the column labels, one row per entry."""
+def _column_groups(need: list[float], page: float) -> list[list[int]]:
+    """Columns in tables that fit `page`, each starting with column 0 (the name): as few tables as the
+    greedy fill needs, then the columns shared evenly among them (not a last table of two columns)."""
+    greedy: list[list[int]] = [[0]]
+    for j in range(1, len(need)):
+        if sum(need[k] for k in greedy[-1]) + need[j] > page and len(greedy[-1]) > 1:
+            greedy.append([0])
+        greedy[-1].append(j)
+    if len(greedy) == 1:
+        return greedy
+    rest, n = list(range(1, len(need))), len(greedy)
+    size = -(-len(rest) // n)
+    even = [[0, *rest[i:i + size]] for i in range(0, len(rest), size)]
+    return even if all(sum(need[k] for k in g) <= page for g in even) else greedy
+
+
+LANDSCAPE_TEXT_CM = 24.7  # A4 landscape less 2.5 cm margins
+WIDE_TABLE_PT = 9.0  # a wide table's text (五号 is 10.5): still readable, more columns per page
+_FIGURE = re.compile(r"^[-+]?[\d.,]+%?$")
+
+
+def _list_table(b: _Builder, q: Question, landscape: bool = False) -> list[Grid]:
+    """A list answer as small tables: a header row of the column labels, one row per entry. Columns at least
+    as wide as their widest figure (numbers never wrap) and their header at four characters a line; with
+    `landscape`, on a landscape page at 9 pt, and split into tables that each repeat the first column (the
+    name) when the columns do not fit one page's width."""
     b.placed.add(q.id)
     rows = b.e.value(q.id) if b.e.is_answered(q.id) else None
     if not rows:
-        return None
+        return []
     cols = [c for c in q.columns if c.printed and any(str(r.get(c.id) or "").strip() for r in rows)]
-    header = Row([Cell(_inline(b.e.text(c.label or c.id)), bold=True, center=True) for c in cols], header=True)
-    body = [Row([Cell(_inline(str(r.get(c.id) or ""))) for c in cols], qid=q.id) for r in rows]
-    # Wider where the cells are longer (names), so figures stay on one line in a portrait page.
-    weights = [max(min(max(len(str(r.get(c.id) or "")) for r in rows), 8), 5) for c in cols]
-    return Grid([16.0 * w / sum(weights) for w in weights], [header, *body])
+    headers = [_inline(b.e.text(c.label or c.id)) for c in cols]
+    cells = [[_inline(str(r.get(c.id) or "")) for c in cols] for r in rows]
+    pt, page = (WIDE_TABLE_PT, LANDSCAPE_TEXT_CM) if landscape else (10.5, 16.0)
+    per_col = CM_PER_COLUMN * pt / 10.5
+    need, weight = [], []
+    for j, h in enumerate(headers):
+        values = [r[j] for r in cells]
+        figures = all(_FIGURE.match(v) or not v for v in values)
+        unit = re.search(r"（[^（）]*）$", h)  # a header's unit stays on one line: （亿元）
+        head = max(min(display_width(h), 6), display_width(unit[0]) if unit else 0)  # else 3 字 a line
+        runs = max([unbreakable_width(v) for v in values] + [head])
+        need.append(runs * per_col + CELL_PAD_CM + 0.15 if figures else max(2.2, runs * per_col + CELL_PAD_CM))
+        weight.append(0.0 if figures else float(min(max(display_width(v) for v in [h, *values]), 40)))
+    groups = _column_groups(need, page)
+    grids = []
+    for group in groups:
+        spare = max(page - sum(need[k] for k in group), 0.0)
+        total_w = sum(weight[k] for k in group)
+        widths = [need[k] + (spare * weight[k] / total_w if total_w else spare / len(group)) for k in group]
+        header = Row([Cell(headers[k], bold=True, center=True) for k in group], header=True)
+        body = [Row([Cell(r[k], center=bool(weight[k] == 0)) for k in group], qid=q.id) for r in cells]
+        grids.append(Grid(widths, [header, *body], landscape=landscape, font_pt=pt, text_width_cm=page))
+    return grids
 
 
 EVIDENCE, DETAILS = "evidence", "details:"
-_REF = re.compile("\x00([^\x00]*)\x00([^\x00]*)\x00")
+_REF = re.compile("\x00([^\x00]*)\x00([^\x00]*)\x00([^\x00]*)\x00")
 
 
-def appendix_ref(key: str, sep: str = "　") -> str:
-    """A pointer to the appendix `key` ends up in; numbered once every appendix is known (nothing if none).
+def appendix_ref(key: str, sep: str = "　", end: str = "") -> str:
+    """A pointer to the appendix `key` ends up in ("{sep}见附件材料 N{end}"); numbered once every appendix
+    is known (nothing if none).
 
     NUL never survives _clean, so no answer can contain or forge one."""
-    return f"\x00{key}\x00{sep}\x00"
+    return f"\x00{key}\x00{sep}\x00{end}\x00"
 
 
 def _resolve_refs(parts: list[Part], numbers: dict[str, int]) -> None:
     def fix(text: str) -> str:
-        return _REF.sub(lambda m: f"{m[2]}见附件材料 {numbers[m[1]]}" if m[1] in numbers else "", text)
+        return _REF.sub(lambda m: f"{m[2]}见附件材料 {numbers[m[1]]}{m[3]}" if m[1] in numbers else "", text)
 
     for part in parts:
         for block in part.blocks:
@@ -587,6 +749,7 @@ def _resolve_refs(parts: list[Part], numbers: dict[str, int]) -> None:
             for row in block.grid.rows if block.grid is not None else ():
                 for cell in row.cells:
                     cell.text = fix(cell.text)
+                    cell.worst = fix(cell.worst) if cell.worst else cell.worst
 
 
 def file_properties(e: Engine) -> dict[str, str]:
@@ -608,20 +771,65 @@ def _properties(e: Engine, lay: dict[str, Any]) -> dict[str, str]:
             "subject": f"{subject} {e.year} 年度".strip() if subject else f"{e.year} 年度"}
 
 
+@dataclass
+class Fit:
+    """Whether a one-page part fits its page: by construction (every varying cell within its budget,
+    the worst case of which is rendered by the tests), or by the estimate where something is unbounded."""
+
+    part: Part
+    height_cm: float  # estimated, as filled
+    worst_cm: float | None  # estimated with every varying cell at its widest; None: something is unbounded
+    biggest: Row | None
+    biggest_cm: float = 0.0
+
+    @property
+    def sure(self) -> bool:
+        return self.worst_cm is not None and self.worst_cm <= PAGE_BODY_CM
+
+    @property
+    def fits(self) -> bool:
+        """The estimate errs high: a part over the page by the estimate is warned about (not passed)."""
+        return self.sure or self.height_cm <= PAGE_BODY_CM
+
+
+def part_fit(part: Part) -> Fit:
+    grids = [b.grid for b in part.blocks if b.grid is not None]
+    rows = [(h, r) for g in grids for h, r in zip(g.row_heights_cm(), g.rows, strict=True)]
+    bounded = all(c.worst is not None for g in grids for r in g.rows for c in r.cells)
+    worst = sum(sum(g.row_heights_cm(worst=True)) for g in grids) if bounded else None
+    top = max(rows, key=lambda hr: hr[0]) if rows else (0.0, None)
+    return Fit(part, sum(h for h, _ in rows), worst, top[1], top[0])
+
+
+def worst_case(report: Report) -> Report:
+    """The report with every varying cell of its one-page parts at its widest (what the layout's
+    budgets allow): rendered by the tests, it must keep each of those parts on one page."""
+    import copy
+
+    out = copy.deepcopy(report)
+    for part in out.parts:
+        for block in part.blocks if part.one_page else ():
+            for row in block.grid.rows if block.grid is not None else ():
+                for cell in row.cells:
+                    if cell.worst:
+                        cell.text = cell.worst
+    return out
+
+
 def page_overflows(engine: Engine) -> list[tuple[str, str, str]]:
-    """(section id, question id, message) for each one-page part (一–六) whose table is estimated
-    to run over its page, naming the row that takes most room: said before a file is written."""
+    """(section id, question id, message) for each one-page part (一–六) that may run over its page,
+    naming the row that takes most room: said before a file is written. Parts whose every varying
+    cell has a budget fit by construction; others are judged by the estimate (which errs high)."""
     report = build_report(engine, draft=True)
     out = []
     for part in report.parts:
         if not part.one_page:
             continue
-        grids = [b.grid for b in part.blocks if b.grid is not None]
-        rows = [(h, r) for g in grids for h, r in zip(g.row_heights_cm(), g.rows, strict=True)]
-        over = sum(h for h, _ in rows) / ESTIMATE_HIGH_BY - PAGE_BODY_CM
-        if over <= 0 or not rows:
+        fit = part_fit(part)
+        if fit.fits or fit.biggest is None:
             continue
-        height, row = max(rows, key=lambda hr: hr[0])
+        over = fit.height_cm - PAGE_BODY_CM
+        row, height = fit.biggest, fit.biggest_cm
         qid = row.qid or ""
         label = _clean(engine.official_label(engine.flow[qid])) if qid in engine.flow.by_id else part.title
         out.append((part.id, qid, f"“{part.title}”的表格估计比一页长约 {over:.1f} 厘米，表格要求这一部分不得串页。"

@@ -20,8 +20,9 @@ from assistant.form.catalog import package
 from assistant.interview.engine import Engine
 from assistant.interview.enterprises.evidence import appendix_rows
 from assistant.interview.findings import blocking
-from assistant.report.export import _write, default_filename, evidence, export_session
-from assistant.report.model import _findings, file_properties, load_layout
+from assistant.report.docx_writer import blocks_docx
+from assistant.report.export import PACKAGE_SUFFIX, _write, default_stem, evidence, export_session
+from assistant.report.model import Block, Cell, Grid, Row, _findings, file_properties, load_layout
 from assistant.report.pdf import find_soffice
 from assistant.report.preview import _inline
 from assistant.session.evidence import SOURCES
@@ -54,7 +55,12 @@ def load_submission(form: str) -> dict[str, Any]:
 def _folder(engine: Engine, out: Path | str | None) -> Path:
     if out is not None:
         return Path(out).expanduser()
-    return Path.cwd() / (default_filename(engine, "x")[:-2] + "_报送材料")
+    return Path.cwd() / package_folder_name(engine)
+
+
+def package_folder_name(engine: Engine) -> str:
+    """The report's file name and 报送材料: within the 64 characters a Joliet CD keeps."""
+    return default_stem(engine) + PACKAGE_SUFFIX
 
 
 def build_package(session: Session, out: Path | str | None = None, *, force: bool = False, draft: bool = False) -> Package:
@@ -178,37 +184,17 @@ def checklist_md(c: Checklist) -> str:
 
 
 def checklist_docx(c: Checklist) -> bytes:
-    import io
-
-    from docx import Document
-
-    doc = Document()
-    doc.core_properties.title = c.title
-    doc.core_properties.author = doc.core_properties.last_modified_by = ""
-    doc.core_properties.comments = ""
-    doc.add_heading(c.title, level=1)
-    if c.draft:
-        doc.add_paragraph("草稿：报告尚未完成，以下文件不可报送。")
-    for line in c.lines:
-        doc.add_paragraph(line)
-    doc.add_heading("报送事项", level=2)
-    for item in c.items:
-        doc.add_paragraph(f"☐ {item}")
+    """The checklist in the report's look (docx_writer.blocks_docx): the same faces, zh-CN, black headings."""
+    blocks = [Block("para", "草稿：报告尚未完成，以下文件不可报送。", missing=True)] if c.draft else []
+    blocks += [Block("note", line) for line in c.lines]
+    blocks += [Block("subheading", "报送事项")] + [Block("note", f"☐ {item}") for item in c.items]
     if c.evidence:
-        doc.add_heading(c.evidence_title, level=2)
-        for item in c.evidence:
-            doc.add_paragraph(f"☐ {item}")
-    doc.add_heading("本文件夹中的文件", level=2)
-    table = doc.add_table(rows=1, cols=3)
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, ("文件", "大小", "SHA-256"), strict=True):
-        cell.text = text
-    for name, size, digest in c.files:
-        row = table.add_row().cells
-        row[0].text, row[1].text, row[2].text = name, _size(size), digest
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+        blocks += [Block("subheading", c.evidence_title)] + [Block("note", f"☐ {item}") for item in c.evidence]
+    rows = [Row([Cell(h, bold=True, center=True) for h in ("文件", "大小", "SHA-256（核对光盘内容用）")], header=True)]
+    rows += [Row([Cell(name), Cell(_size(size), center=True), Cell(digest)]) for name, size, digest in c.files]
+    # 8 pt: a SHA-256 (64 hex digits) on one line
+    blocks += [Block("subheading", "本文件夹中的文件"), Block("grid", grid=Grid([4.0, 1.6, 10.4], rows, font_pt=8.0))]
+    return blocks_docx(c.title, blocks)
 
 
 def _evidence_md(engine: Engine) -> str:

@@ -22,6 +22,9 @@ _DATE_PATTERNS = (
 )
 
 
+LEFT_BLANK = frozenset({"留空", "手写", "留空手写", "不印", "空白"})
+
+
 class Date(QuestionType):
     name = "date"
     words = "一个日期"
@@ -30,6 +33,8 @@ class Date(QuestionType):
     def read(self, q: Field, text: str) -> Parsed:
         refuse_unsure(text)
         s = normalize(text).replace(" ", "")
+        if s in LEFT_BLANK and not getattr(q, "required", True):  # a date written by hand later (with the seal)
+            return Parsed("")
         for pat in _DATE_PATTERNS:
             m = pat.match(s)
             if m:

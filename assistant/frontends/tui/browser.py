@@ -77,9 +77,9 @@ def build_export(session: Any, fmt: str, draft: bool, conn: BrowserTab) -> Built
     engine = Engine.for_session(session)
     with conn.workdir() as folder:
         if fmt == "package":
-            from assistant.report.package import build_package
+            from assistant.report.package import build_package, package_folder_name
 
-            pkg = build_package(session, folder / (default_filename(engine, "x")[:-2] + "_报送材料"), draft=draft)
+            pkg = build_package(session, folder / package_folder_name(engine), draft=draft)
             buf = io.BytesIO()
             with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
                 for p in pkg.files:  # in a folder of the desktop's name: unpacked, it is the same folder
