@@ -99,7 +99,7 @@ class Session:
                  transcript: list[JsonObject] | None = None, cursor: str | None = None,
                  pending: Pending | None = None, drafts: dict[str, JsonValue] | None = None,
                  evidence: dict[str, Any] | None = None, carried: list[str] | None = None,
-                 prior: list[dict[str, Any]] | None = None, enterprise_data: dict[str, Any] | None = None,
+                 prior: list[JsonObject] | None = None, enterprise_data: JsonObject | None = None,
                  quotes: dict[str, list[Quote]] | None = None):
         self.id, self.form, self.title, self.year = id, form, title, int(year)
         self.created = created or now()
@@ -112,8 +112,8 @@ class Session:
         # Figures accepted from enterprise data / last year's report: formula, inputs, N, files (by question id).
         self.evidence: dict[str, Any] = dict(evidence or {})
         self.carried: list[str] = list(carried or [])  # prefilled from last year, not yet confirmed
-        self.prior: list[dict[str, Any]] = list(prior or [])  # earlier years' figures, newest first
-        self.enterprise_data: dict[str, Any] | None = enterprise_data  # the last accepted enterprise import
+        self.prior: list[JsonObject] = list(prior or [])  # earlier years' figures, newest first
+        self.enterprise_data: JsonObject | None = enterprise_data  # the last accepted enterprise import
         # What the drafts of each narrative answer quoted (quotes.Quote), so a changed figure is noticed.
         self.quotes: dict[str, list[Quote]] = dict(quotes or {})
         self._frags: dict[str, bytes] = {}

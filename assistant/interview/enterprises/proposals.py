@@ -162,7 +162,9 @@ def describe(engine: Engine, result: Result, stored: Proposals) -> list[str]:
     lines += [f"  · {note}" for note in result.notes]
     before = e.session.enterprise_data
     if files and isinstance(before, dict):
-        old, new = set(before.get("codes") or []), set(result.codes)
+        codes = before.get("codes")
+        old = {c for c in codes if isinstance(c, str)} if isinstance(codes, list) else set()  # checked on load
+        new = set(result.codes)
         added = [c for c in result.codes if c not in old]
         removed = sorted(old - new)
         changed = sum(1 for it in items if it.previous_import)
