@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import InputError
 from assistant.form.parse import format_decimal
+from assistant.form.shapes import JsonObject, JsonValue
 from assistant.form.types import of
 from assistant.form.values import show
 from assistant.interview.computed import short_label
@@ -44,9 +45,9 @@ class Figure:
     note: str = ""  # why an earlier candidate was passed over (Context.first)
     digits: int = 0  # a quotient: shown to this many significant digits (its parts are in the label)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         value = _significant(self.value, self.digits) if self.digits else self.value
-        out: dict[str, Any] = {"label": self.label, "value": _plain(value)}
+        out: JsonObject = {"label": self.label, "value": _plain(value)}
         if self.unit:
             out["unit"] = self.unit
         if self.n is not None:
@@ -98,15 +99,15 @@ class Coverage:
         """Totals miss enterprises: the files cover fewer than the report says, or rows are left out."""
         return self.n < self.whole
 
-    def record(self, kind: str) -> dict[str, Any]:
+    def record(self, kind: str) -> JsonObject:
         """The evidence's coverage entry (kind: the figure's, total | ratio; the figure's own n is the evidence's)."""
-        out: dict[str, Any] = {"kind": kind, "n": self.n, "rows": self.rows}
+        out: JsonObject = {"kind": kind, "n": self.n, "rows": self.rows}
         if self.of is not None:
             out["of"] = self.of
         if self.left_out:
-            out["left_out"] = self.left_out[:50]
+            out["left_out"] = list[JsonValue](self.left_out[:50])
         if self.confirmed:
-            out["confirmed"] = self.confirmed[:50]
+            out["confirmed"] = list[JsonValue](self.confirmed[:50])
         return out
 
 
@@ -152,7 +153,7 @@ class Measures:
         self._scopes: dict[tuple[tuple[str, Any], ...], list[int]] = {}
         self._cache: dict[str, Figure | Unknown] = {}
 
-    def scope(self, where: tuple[tuple[str, Any], ...]) -> list[int]:
+    def scope(self, where: tuple[tuple[str, object], ...]) -> list[int]:
         if where not in self._scopes:
             idx: list[int] = self.rows.used
             for cid, want in where:

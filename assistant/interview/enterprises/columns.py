@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from assistant.errors import FlowError
 from assistant.form.catalog import file_of, package
@@ -306,12 +306,27 @@ def load_spec(form: str) -> Spec | None:
     return pkg.memo("enterprise_spec", build)
 
 
-def columns_json(spec: Spec) -> list[dict[str, Any]]:
+class OptionInfo(TypedDict):
+    id: str
+    label: str
+
+
+class ColumnInfo(TypedDict, total=False):
+    """A column as `filing workbook --columns --json` lists it (options only for a choice)."""
+    id: str
+    header: str
+    type: str
+    unit: str | None
+    required: bool
+    options: list[OptionInfo]
+
+
+def columns_json(spec: Spec) -> list[ColumnInfo]:
     """The columns as `filing workbook --columns --json` lists them."""
     out = []
     for c in spec.columns:
-        item: dict[str, Any] = {"id": c.id, "header": c.title, "type": c.type, "unit": c.unit or None,
-                                "required": c.required}
+        item: ColumnInfo = {"id": c.id, "header": c.title, "type": c.type, "unit": c.unit or None,
+                            "required": c.required}
         if c.options:
             item["options"] = [{"id": o.id, "label": o.label} for o in c.options]
         out.append(item)

@@ -4,7 +4,7 @@ applying the chosen ones (all or nothing) with their evidence."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -204,13 +204,13 @@ def coverage_lines(cov: Coverage) -> list[str]:
     return out
 
 
-def whole_of(cov: dict[str, Any]) -> int:
+def whole_of(cov: Mapping[str, object]) -> int:
     """A stored coverage record's whole: the report's count, or the files' rows when more."""
-    of = cov.get("of")
-    return max(of if isinstance(of, int) else 0, int(cov.get("rows", 0)))
+    of, rows = cov.get("of"), cov.get("rows", 0)
+    return max(of if isinstance(of, int) else 0, rows if isinstance(rows, int) else 0)  # counts, checked on load
 
 
-def scope_text(ev: dict[str, Any]) -> str:
+def scope_text(ev: Mapping[str, object]) -> str:
     """仅 8/326 家 (a total from part of the cluster) or 基于 8 家企业 (a ratio of a sample); "" when whole."""
     cov = ev.get("coverage")
     if not isinstance(cov, dict) or cov.get("n", 0) >= whole_of(cov):
@@ -220,7 +220,7 @@ def scope_text(ev: dict[str, Any]) -> str:
     return f"仅 {cov['n']}/{whole_of(cov)} 家"
 
 
-def share_text(ev: dict[str, Any]) -> str:
+def share_text(ev: Mapping[str, object]) -> str:
     """8/326 家: how many of the cluster's enterprises a figure rests on (total or ratio alike)."""
     cov = ev.get("coverage")
     return f"{cov['n']}/{whole_of(cov)} 家" if isinstance(cov, dict) and "n" in cov else ""
