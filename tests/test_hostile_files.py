@@ -496,13 +496,13 @@ def test_a_key_given_twice_in_a_form_file_names_the_file(store, tmp_path):
 
     root = copy_form(tmp_path / "新版表单", "annual_copy", "copy")
     flow_file = root / "flows" / "annual_copy.yaml"
-    edit(flow_file, "default_year: 2023\n", "default_year: 2023\ndefault_year: 2024\n")
+    edit(flow_file, "default_year: 2023  #", "default_year: 2023\ndefault_year: 2024  #")
     drafts = root / "templates" / "annual_copy.drafts.yaml"
     edit(drafts, "drafts:\n", "drafts:\n  problems: 甲\n")
     proc = run_filing("forms", env={"FILING_FORMS": str(root)}, timeout=TIMEOUT, mem_mb=MEM_MB)
     assert_clean(proc, 0)
     assert f"{flow_file}: 键“default_year”在同一层出现了两次" in proc.stdout
-    edit(flow_file, "default_year: 2023\ndefault_year: 2024\n", "default_year: 2023\n")
+    edit(flow_file, "default_year: 2023\ndefault_year: 2024  #", "default_year: 2023  #")
     from assistant.form import catalog
     from assistant.interview.drafts import _spec
 
