@@ -181,6 +181,7 @@ class Values:
     rows_source: str | None = None  # the list `rows` comes from
     lists: dict[str, list[dict[str, str | None]]] = field(default_factory=dict)  # sub-questions' rows, as said
     unmet: list[dict[str, Any]] = field(default_factory=list)  # targets rows whose 完成值 falls short
+    met: list[dict[str, Any]] = field(default_factory=list)  # targets rows whose 完成值 reaches the 目标值
 
     def seen(self, kind: str, source: str) -> tuple[Any, str] | None:
         """(value, as printed) of one answer as a quote records it; None when a draft could not read it now."""
@@ -267,7 +268,7 @@ def values(engine: Engine, without: frozenset[str] = frozenset()) -> Values:
     rows = _rows(engine)
     if rows is not None:
         out.rows_source, out.rows = rows
-        out.unmet = _unmet(engine, rows[1])
+        out.met, out.unmet = _compared(engine, rows[1])
     return out
 
 
@@ -282,14 +283,16 @@ def _cell_figure(text: Any) -> tuple[str, Decimal, str] | None:
     return m["word"], Decimal(m["num"]), m["unit"]
 
 
-def _unmet(engine: Engine, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows of the targets table whose 完成值 falls short of the 目标值: both one figure with the same words and
-    unit, compared the way the drafts file says is better for that indicator (`better: lower` for 排放)."""
+def _compared(engine: Engine, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(met, unmet): the rows of the targets table whose 完成值 reaches or falls short of the 目标值, where both
+    are one figure with the same words and unit, compared the way the drafts file says is better for that
+    indicator (`better: lower` for 排放). Any other row (定性描述, another unit) is in neither: never judged."""
     spec = _spec(engine.session.form).get("targets_actual") or {}
     by, into, target_col = str(spec.get("by") or ""), str(spec.get("into") or ""), str(spec.get("target") or "")
     if not (by and into and target_col):
-        return []
-    out = []
+        return [], []
+    met: list[dict[str, Any]] = []
+    out: list[dict[str, Any]] = []
     for row in rows:
         how = (spec.get("rows") or {}).get(row.get(by))
         lower = isinstance(how, dict) and how.get("better") == "lower"
@@ -299,9 +302,9 @@ def _unmet(engine: Engine, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if t is None or a is None or t[0] != a[0] or t[2] != a[2]:
             continue
         lower = lower and t[0] not in ("下降", "降低", "减少")  # 下降5%: the fall is the figure, more is better
-        if (a[1] > t[1]) if lower else (a[1] < t[1]):
-            out.append({k: prose_text(v) if isinstance(v, str) else v for k, v in row.items()})
-    return out
+        said_row = {k: prose_text(v) if isinstance(v, str) else v for k, v in row.items()}
+        ((out if ((a[1] > t[1]) if lower else (a[1] < t[1])) else met)).append(said_row)
+    return met, out
 
 
 class _Now:
@@ -348,7 +351,7 @@ def context(engine: Engine) -> dict[str, Any]:
     """What a draft may use: the answers as printed, their numbers, list names, matrix totals."""
     v = values(engine)
     return {"a": v.a, "n": v.n, "names": v.names, "totals": v.totals, "rows": v.rows, "lists": v.lists,
-            "unmet": v.unmet, "year": engine.year, "prev_year": engine.year - 1}
+            "unmet": v.unmet, "met": v.met, "rest": False, "year": engine.year, "prev_year": engine.year - 1}
 
 
 # -- drafting, with what each sentence quoted ------------------------------------------------------
@@ -383,9 +386,10 @@ class _SeenRows(list[dict[str, Any]]):
         return super().__iter__()
 
 
-def drafted(engine: Engine, qid: str, without: frozenset[str] = frozenset()) -> Drafted:
+def drafted(engine: Engine, qid: str, without: frozenset[str] = frozenset(), rest: bool = False) -> Drafted:
     """The draft of one narrative question and what it quoted, cut at a sentence end to what its 字 budget
-    leaves (text "" if nothing can be said from the answers yet); `without`: answers left unread."""
+    leaves (text "" if nothing can be said from the answers yet); `without`: answers left unread; `rest`: what
+    the template leaves out of the draft (a part that writes only the most material items), for the offer."""
     template = (_spec(engine.session.form).get("drafts") or {}).get(qid)
     if not template:
         return Drafted("", [], [])
@@ -399,7 +403,8 @@ def drafted(engine: Engine, qid: str, without: frozenset[str] = frozenset()) -> 
     ctx = {"a": _Seen(v.a, ANSWER, log, at), "n": _Seen(v.n, ANSWER, log, at), "names": _Seen(v.names, NAMES, log, at),
            "totals": _Seen(v.totals, TOTAL, log, at), "rows": _SeenRows(v.rows, v.rows_source, log, at),
            "lists": {k: _SeenRows(rows, k, log, at) for k, rows in v.lists.items()},
-           "unmet": _SeenRows(v.unmet, v.rows_source, log, at), "year": engine.year, "prev_year": engine.year - 1}
+           "unmet": _SeenRows(v.unmet, v.rows_source, log, at), "met": _SeenRows(v.met, v.rows_source, log, at),
+           "rest": rest, "year": engine.year, "prev_year": engine.year - 1}
     form = engine.session.form
     where = f"{package(form).paths['drafts']} 的 drafts.{qid}"
     text = render_string(_env(), template, ctx, where=where, limits=DRAFT, on_chunk=ended)
@@ -449,10 +454,11 @@ def figures_say(engine: Engine, qid: str) -> list[str]:
     part = next((p for p, subs in guided_questions(engine.session.form).items() if qid in subs), None)
     if part is None or part not in engine.flow.by_id:
         return []
-    text = drafted(engine, part, frozenset(guided_questions(engine.session.form)[part])).text
-    if not text:
-        return []
-    return [f"从已填的数字看，起草“{engine.label(part)}”时会写入：{text}"]
+    subs = frozenset(guided_questions(engine.session.form)[part])
+    # what is left out is read with the sub-answers: a problem the operator names there is written, not left out
+    text, more = drafted(engine, part, subs).text, drafted(engine, part, rest=True).text
+    out = [f"从已填的数字看，起草“{engine.label(part)}”时会写入：{text}"] if text else []
+    return out + ([f"数字还显示（草稿没有写入）：{more}"] if more else [])
 
 
 def unanswered_subs(engine: Engine, qid: str) -> list[str]:
