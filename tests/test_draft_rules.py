@@ -350,3 +350,12 @@ def test_drafts_write_figures_as_a_government_report_does(cluster):
     for qid, text in all_drafts(engine).items():
         for what, pattern in NOT_GONGWEN.items():
             assert not pattern.search(text), (name, qid, what, pattern.search(text), text)
+
+
+def test_a_part_whose_sub_question_was_answered_none_does_not_ask_for_it_again(store):
+    engine = Engine.for_session(make_session(store, "annual", cluster_answers("declining")))
+    assert engine.value("next_plan_items") is not None and all_drafts(engine)["next_plan"] == ""  # 无
+    note = drafts.empty_note(engine, "next_plan")
+    assert "请先回答" not in note and "的回答里没有可写的内容" in note and "跳到 工作计划（要点）" in note
+    engine.session.answers.pop("next_plan_items")
+    assert "请先回答“工作计划（要点）”" in drafts.empty_note(engine, "next_plan")

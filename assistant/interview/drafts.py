@@ -472,6 +472,9 @@ def empty_note(engine: Engine, qid: str) -> str:
     if not subs:
         return "目前已填的答案还不足以起草这一段。可以先填写前面各部分的数字，或直接写。"
     names = "、".join(f"“{engine.label(x)}”" for x in subs)
+    if not unanswered_subs(engine, qid):  # answered, 无 included: asking again would be wrong
+        return (f"这一段要写的内容不在表格的数字里，助手不替您编写；{names}的回答里没有可写的内容。"
+                f"可以补充后再输入“起草”（输入“跳到 {engine.label(subs[0])}”），也可以直接写。")
     return (f"这一段要写的内容不在表格的数字里，助手不替您编写。请先回答{names}"
             f"（输入“跳到 {engine.label(subs[0])}”），再输入“起草”；也可以直接写。")
 
