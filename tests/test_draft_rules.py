@@ -359,3 +359,27 @@ def test_a_part_whose_sub_question_was_answered_none_does_not_ask_for_it_again(s
     assert "请先回答" not in note and "的回答里没有可写的内容" in note and "跳到 工作计划（要点）" in note
     engine.session.answers.pop("next_plan_items")
     assert "请先回答“工作计划（要点）”" in drafts.empty_note(engine, "next_plan")
+
+
+# -- a redraw after a figure changed sign keeps the list a list ------------------------------------------
+@pytest.mark.parametrize("own", [True, False])
+def test_a_problem_that_no_longer_holds_goes_and_the_items_are_numbered_again(store, own):
+    """出口 falls (a problem), then grows: redrawing just the flagged sentences drops that item — never puts
+    another item there a second time — and numbers the rest 一是、二是… in order, the last ending the list."""
+    answers = cluster_answers("declining")
+    if not own:
+        answers.pop("problems_items")
+    session = make_session(store, "annual", answers)
+    conv = Conversation(Engine.for_session(session))
+    conv.engine.jump("problems")
+    conv.handle("起草")
+    conv.handle("1")
+    assert "四是外贸出口承压" in session.answers["problems"]
+    conv.engine.set("export_growth", "2", advance=False)
+    fix = drafts.redraw(conv.engine, "problems")
+    assert fix is not None and "外贸出口承压" not in fix.text
+    items = _items(fix.text)
+    assert len(items) == len(set(items)), fix.text  # no item twice
+    assert re.findall(r"([一二三四五六七八九十]+)是", fix.text) == ["一", "二", "三", "四"][:len(items)], fix.text
+    assert fix.text.endswith("。") and fix.text.count("。") == 1, fix.text
+    assert ("四是外贸出口承压，主导产品出口贸易额同比下降5.3%" + ("；" if own else "。"), "") in fix.changes

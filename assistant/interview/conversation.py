@@ -577,7 +577,7 @@ class Conversation:
         if n:
             lines.append("按现在的答案只改写这几句，其他文字不变：")
             for old, new in fix.changes:
-                lines += [f"  原：{old}", f"  改：{new}" if new else "  改：删去这一句（其中的数字现在没有答案）"]
+                lines += [f"  原：{old}", f"  改：{new}" if new else "  改：删去这一句（按现在的答案，这一句不再成立或没有数字）"]
             try:
                 e.parse(q.id, fix.text)
             except InputError as exc:

@@ -870,6 +870,7 @@ def redraw(engine: Engine, qid: str) -> Redraw | None:
     changes: list[tuple[str, str]] = []
     manual: list[str] = []
     offset = 0
+    standing = [p.strip() for p in pieces(text)]  # a fresh sentence already there is not written twice
     for piece in pieces(text):
         start, end = offset, offset + len(piece)
         offset = end
@@ -883,7 +884,8 @@ def redraw(engine: Engine, qid: str) -> Redraw | None:
         as_drafted = [q for q in record if core in q.sentences]
         if hit and as_drafted:  # the draft's own sentence, untouched: drawn again from the answers now
             sources = {q.source for q in as_drafted}
-            best = max((i for i in range(len(fresh.sentences)) if i not in used and fresh_sources[i] & sources),
+            best = max((i for i in range(len(fresh.sentences)) if i not in used and fresh_sources[i] & sources
+                        and (fresh.sentences[i] == core or fresh.sentences[i] not in standing)),
                        key=lambda i: (len(fresh_sources[i] & sources), -i), default=None)
             new = fresh.sentences[best] if best is not None else ""
             if best is not None:
@@ -914,7 +916,47 @@ def redraw(engine: Engine, qid: str) -> Redraw | None:
     kept = {fresh.sentences[i] for i in used}
     quotes = [Quote(q.source, q.kind, q.value, q.shown, tuple(s for s in q.sentences if s in kept), q.printed)
               for q in fresh.quotes if any(s in kept for s in q.sentences)]
+    out, changes = _renumbered(out, changes)
     return Redraw("".join(out), changes, manual, found, quotes)
+
+
+_ORDINAL = re.compile(r"^\s*([一二三四五六七八九十]+)是")
+
+
+def _renumbered(out: list[str], changes: list[tuple[str, str]]) -> tuple[list[str], list[tuple[str, str]]]:
+    """一是……；二是……: when a redraw dropped an item or put another in its place, the items are numbered again
+    in order (三是 after 二是, never 五是 after 三是; 一是 starts a list again); each renumbered sentence is
+    shown as a change. Text whose items the redraw left in place is not touched."""
+    def lead(text: str) -> str | None:
+        m = _ORDINAL.match(text)
+        return m[1] if m else None
+
+    if not any(new == "" or lead(new) != lead(old) for old, new in changes if lead(old)):
+        return out, changes
+    result, renamed, expect = [], [], 0
+    for piece in out:
+        m = _ORDINAL.match(piece)
+        if m is not None:
+            expect = 1 if m[1] == "一" or expect == 0 else expect + 1
+            want = chinese_ordinal(expect)
+            if want != m[1]:
+                new = piece[:m.start(1)] + want + piece[m.end(1):]
+                renamed.append((piece.strip(), new.strip()))
+                piece = new
+        result.append(piece)
+    last = max((i for i, p in enumerate(result) if p.strip()), default=None)
+    if last is not None and result[last].rstrip().endswith("；") and _ORDINAL.match(result[last]):
+        old = result[last].strip()  # the last item went: the one before it ends the list
+        cut = result[last].rfind("；")
+        result[last] = result[last][:cut] + "。" + result[last][cut + 1:]
+        renamed.append((old, result[last].strip()))
+    for old, new in renamed:
+        hit = next((i for i, (_a, b) in enumerate(changes) if b == old), None)
+        if hit is not None:
+            changes[hit] = (changes[hit][0], new)
+        else:
+            changes.append((old, new))
+    return result, changes
 
 
 # -- the targets table's 完成值 ----------------------------------------------------------------------
