@@ -383,3 +383,15 @@ def test_a_problem_that_no_longer_holds_goes_and_the_items_are_numbered_again(st
     assert re.findall(r"([一二三四五六七八九十]+)是", fix.text) == ["一", "二", "三", "四"][:len(items)], fix.text
     assert fix.text.endswith("。") and fix.text.count("。") == 1, fix.text
     assert ("四是外贸出口承压，主导产品出口贸易额同比下降5.3%" + ("；" if own else "。"), "") in fix.changes
+
+
+def test_a_part_not_yet_written_says_that_it_can_be_drafted(store):
+    """A new user at a blank part of 七 is told about 起草 in the question itself (every front end shows it)."""
+    answers = {k: v for k, v in cluster_answers("strong").items() if k != "suggestions"}
+    conv = Conversation(Engine.for_session(make_session(store, "annual", answers)))
+    conv.engine.jump("key_work")
+    assert any("可输入“起草”" in line for line in conv.view().offer)
+    conv.handle("起草")
+    conv.handle("1")
+    conv.engine.jump("key_work")
+    assert not any("起草" in line for line in conv.view().offer)  # written: the line goes

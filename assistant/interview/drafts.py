@@ -447,8 +447,11 @@ def _quoted(v: Values, log: list[tuple[str, str, int]], sentences: list[str]) ->
 
 def figures_say(engine: Engine, qid: str) -> list[str]:
     """For a sub-question the drafts file lists under `shows_figures`: what its part's draft already says from
-    the figures alone (so the operator adds causes and what the figures do not show, not the same again)."""
+    the figures alone (so the operator adds causes and what the figures do not show, not the same again), and
+    what the figures show that the draft leaves out. For a part not yet written: that 起草 is there."""
     spec = _spec(engine.session.form)
+    if qid in (spec.get("drafts") or {}) and qid not in engine.session.answers:  # a new user sees 起草 here
+        return ["可输入“起草”：助手按已填的数字和本段小问题的回答写一份草稿，您修改后再提交。"]
     if qid not in (spec.get("shows_figures") or []):
         return []
     part = next((p for p, subs in guided_questions(engine.session.form).items() if qid in subs), None)
