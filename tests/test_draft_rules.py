@@ -395,3 +395,12 @@ def test_a_part_not_yet_written_says_that_it_can_be_drafted(store):
     conv.handle("1")
     conv.engine.jump("key_work")
     assert not any("起草" in line for line in conv.view().offer)  # written: the line goes
+
+
+def test_a_stock_at_the_years_end_does_not_cover_the_years_changes(cluster):
+    """截至2023年底 says where a stock stands: the year's changes (出口、外资) are said before it, never after."""
+    _name, engine = cluster
+    for item in re.split(r"[；。]", all_drafts(engine)["achievements"]):
+        if "截至" in item:
+            after = item[item.index("截至"):]
+            assert "出口贸易额" not in after and "外商直接投资额" not in after, item
