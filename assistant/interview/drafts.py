@@ -303,7 +303,8 @@ def _compared(engine: Engine, rows: list[dict[str, Any]]) -> tuple[list[dict[str
             continue
         lower = lower and t[0] not in ("下降", "降低", "减少")  # 下降5%: the fall is the figure, more is better
         said_row = {k: prose_text(v) if isinstance(v, str) else v for k, v in row.items()}
-        ((out if ((a[1] > t[1]) if lower else (a[1] < t[1])) else met)).append(said_row)
+        short = (a[1] > t[1]) if lower else (a[1] < t[1])
+        (out if short else met).append(said_row)
     return met, out
 
 
