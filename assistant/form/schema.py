@@ -156,6 +156,7 @@ class Declaration:
     signer: str
     date: str
     seal: str = ""
+    opinion: str = ""  # the label before the district's 考核意见, printed above the seal once it approved
     widths: list[Number] = field(default_factory=list)
 
 

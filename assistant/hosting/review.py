@@ -102,6 +102,12 @@ class Reviews:
     def of(self, sid: str) -> Review:
         return self._all().get(sid) or Review(sid)
 
+    def opinion(self, sid: str) -> str:
+        """The district's 考核意见 to print in part 八: only once it approved the report (the review record is
+        its one source; a report not approved leaves the place blank for the district's hand)."""
+        review = self.of(sid)
+        return review.opinion if review.state == APPROVED else ""
+
     def reports(self) -> list[tuple[Session | SessionError, Review]]:
         """Every report of the folder with its review state, newest first."""
         states = self._all()
@@ -254,7 +260,8 @@ def approved_package(folders: list[tuple[str, Path]]) -> bytes:
             folder = _safe(name)
             zf.writestr(f"{folder}/{path.name}", path.read_bytes())
             session = SessionStore(path.parent.parent.parent / "sessions").load(review.sid)
-            docx = export_session(session, "docx", Path(tmp) / f"{review.sid}.docx", force=True)
+            docx = export_session(session, "docx", Path(tmp) / f"{review.sid}.docx", force=True,
+                                  opinion=review.opinion)
             zf.writestr(f"{folder}/{docx_name(session)}", docx.read_bytes())
             opinion = review.opinion.replace("\n", " ")
             lines.append(f"{name}\t{review.sid}\t{review.sha256}\t{review.at}\t{opinion}")
