@@ -89,3 +89,75 @@ def test_the_opinion_is_user_text_never_markup(filing_home, tmp_path):
     assert main(["export", sid, "--format", "docx", "-o", str(tmp_path / "a.docx")]) == 0
     said = opinion_lines(declaration_lines(tmp_path / "a.docx"))[1]
     assert said.startswith("考核意见：<w:t>同意</w:t> {{ year }} =SUM(A1)") and "\x1b" not in said
+
+
+# -- the district's page shows the report's part 七 as handed in ---------------------------------------------
+def _drafted_report(folder: Path) -> tuple[str, dict[str, str]]:
+    """A report whose part 七 is composed by 起草 from its figures and sub-answers, each draft adopted."""
+    from assistant.interview.drafts import current_drafts
+
+    store = SessionStore(folder / "sessions")
+    session = store.create("annual_report", "浦江集群", 2023)
+    engine = Engine.for_session(session)
+    answers = sample_answers()
+    narratives = [qid for qid, _label, _text in current_drafts(engine)]
+    assert not engine.apply_many({k: v for k, v in answers.items() if k not in narratives})
+    texts = {qid: text for qid, _label, text in current_drafts(engine)}
+    assert all(texts.values()), texts
+    assert not engine.apply_many(texts)
+    store.save(session)
+    return session.id, texts
+
+
+def test_the_district_page_shows_part_seven_as_the_cluster_handed_it_in(filing_home):
+    import asyncio
+
+    from serve_support import client, port_of, serving
+
+    from assistant.hosting.accounts import CLUSTER, DISTRICT, AccountStore
+
+    accounts = AccountStore()
+    _office, office_pw = accounts.add("浦东新区", DISTRICT)
+    cluster, cluster_pw = accounts.add("浦江集群", CLUSTER, "浦东新区")
+    folder = accounts.folder(cluster)
+    sid, texts = _drafted_report(folder)
+    # an edit typed in the app's editor and never submitted (Ctrl+S) is not handed in unseen: refused, named
+    store = SessionStore(folder / "sessions")
+    with store.open(sid) as handle:
+        handle.session.drafts["problems"] = texts["problems"] + "另：新增一条问题。"
+        handle.save()
+
+    async def go() -> None:
+        async with serving(fail_delay=0.01) as ready, client() as mine, client() as district:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            origin = {"Origin": base}
+            for http, name, password, new in ((mine, "浦江集群", cluster_pw, "春天 2024 新的密码"),
+                                              (district, "浦东新区", office_pw, "秋天 审核 密码 2024")):
+                async with http.post(base + "/login", data={"name": name, "password": password}, headers=origin):
+                    pass
+                async with http.post(base + "/password", data={"old": password, "new": new, "again": new},
+                                     headers=origin) as resp:
+                    assert resp.status == 200
+            url = f"{base}/report/{cluster.id}/{sid}"
+            async with mine.post(url + "/submit", headers=origin) as resp:
+                text = await resp.text()
+                assert resp.status == 409 and "没提交的修改" in text and "存在问题" in text, text[:3000]
+            with store.open(sid) as handle:  # the cluster submits its edit in the editor (or drops it)
+                handle.session.drafts.pop("problems")
+                handle.save()
+            async with mine.post(url + "/submit", headers=origin) as resp:
+                assert resp.status == 200 and "已提交，待审核" in await resp.text()
+            async with district.get(url) as resp:
+                page = await resp.text()
+            shown = page[page.index("报告内容（只读）"):]
+            for qid, text in texts.items():  # each drafted part's text, as the report's text
+                for para in (p.strip() for p in text.split("\n") if p.strip()):
+                    assert html_escape(para) in shown, (qid, para)
+
+    asyncio.run(go())
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)

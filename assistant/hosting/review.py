@@ -161,6 +161,10 @@ class Reviews:
             except SessionSealed:
                 raise ReviewRefused(SEALED) from None
             with handle:
+                unsent = _unsubmitted(handle.session)
+                if unsent:
+                    raise ReviewRefused(f"{unsent}还有没提交的修改（在编辑框里打了字，还没有按 Ctrl+S 提交）。"
+                                        "交上去的会是原来的内容。请打开这份报告，在那里提交或放弃这些修改，再提交给区里。")
                 found = blocking(self.findings(handle.session))
                 if found:
                     shown = "；".join(f.message for f in found[:5]) + ("……" if len(found) > 5 else "")
@@ -221,6 +225,16 @@ class Reviews:
                 raise ReviewRefused(f"已审核通过的报告 {sid} 的提交副本与提交时的 SHA-256 不符（被改动过），已停止。")
             out.append((review, path))
         return out
+
+
+def _unsubmitted(session: Session) -> str:
+    """The questions (named as the form prints them) whose editor holds text never submitted and unlike the
+    answer: handed in as it stands, the district would read the old text while the cluster's last words sit in
+    the editor (nothing is lost, nothing is guessed: the cluster decides)."""
+    engine = Engine.for_session(session)
+    names = [engine.label(engine.flow[qid]) for qid, text in session.drafts.items()
+             if qid in engine.flow.by_id and engine.is_relevant(qid) and text != session.answers.get(qid)]
+    return "、".join(f"“{n}”" for n in names[:5]) + (f"等 {len(names)} 处" if len(names) > 5 else "")
 
 
 # -- what a district does with its clusters' approved reports --------------------------------------
