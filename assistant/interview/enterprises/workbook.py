@@ -8,20 +8,22 @@ header cell, validation of numbers (≥ 0, whole for counts). Every text we writ
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.errors import InputError
 from assistant.form.glossary import load_glossary
+from assistant.interview.enterprises.coltypes import CellValue, EnterpriseRow, shown_number
 from assistant.interview.enterprises.columns import Col, Edition, Spec
-from assistant.interview.enterprises.reader import edition_of, header_of, read_rows, shown_number, workbook_year
+from assistant.interview.enterprises.reader import edition_of, header_of, read_rows, workbook_year
 
 if TYPE_CHECKING:
     from assistant.interview.engine import Engine
 
 EMPTY_ROWS = 500  # formatted, validated rows below the prefilled ones
-_YES, _NO = "是", "否"
 
 
 def _glossary_lines(col: Col) -> list[str]:
@@ -42,24 +44,12 @@ def note_of(col: Col, year: int) -> str:
 
 def explanation(col: Col, year: int) -> str:
     """The 填表说明 text of a column: its note, the choices, then the glossary terms that hold for one enterprise."""
-    opts = f"可选：{'、'.join(o.label for o in col.options)}。" if col.options else (
-        "填“是”或“否”。" if col.type == "yesno" else "")
+    opts = col.kind.choices_line(col)
     return "\n".join(x for x in [note_of(col, year), opts, *(f"【参考】{g}" for g in _glossary_lines(col))] if x)
 
 
-def _display(col: Col, v: Any) -> Any:
-    """A stored row value as the enterprise would type it."""
-    if v is None:
-        return None
-    if col.type == "yesno":
-        return _YES if v else _NO
-    if col.type == "choice":
-        return next((o.label for o in col.options if o.id == v), str(v))
-    return v
-
-
-def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = None,
-                   notes: dict[tuple[int, str], str] | None = None, first_note: str = "") -> bytes:
+def write_workbook(spec: Spec, year: int, rows: Sequence[Mapping[str, CellValue]] | None = None,
+                   notes: Mapping[tuple[int, str], str] | None = None, first_note: str = "") -> bytes:
     """The workbook as bytes; `rows` (column id -> stored value) are prefilled; `notes`: (row index, column id)
     -> a comment on that cell (how a prefilled figure was computed); `first_note`: 填表说明's first line
     instead of the spec's prefill note."""
@@ -103,42 +93,27 @@ def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = No
     ws.activate()
     head = wb.add_format({"bold": True, "text_wrap": True, "align": "center", "valign": "vcenter",
                           "bg_color": "#DDEBF7", "border": 1})
-    formats = {"decimal": wb.add_format({"num_format": "0.00"}), "integer": wb.add_format({"num_format": "0"}),
-               "text": wb.add_format({"num_format": "@"})}
+    formats = {f: wb.add_format({"num_format": f}) for f in {c.kind.number_format for c in spec.columns}}
     ws.set_row(0, 45)
     ws.freeze_panes(1, 1)
     last = len(rows) + EMPTY_ROWS
     for c, col in enumerate(spec.columns):
-        fmt = formats.get(col.type, formats["text"])
+        fmt = formats[col.kind.number_format]
         width = col.width or max(10, min(24, len(col.title) * 2))
         ws.set_column(c, c, width, fmt)
         ws.write_string(0, c, col.title, head)
         message = note_of(col, year) or col.header  # within Excel's limits: checked when the spec is read
         ws.data_validation(0, c, 0, c, {"validate": "any", "input_title": col.header, "input_message": message})
-        dv: dict[str, Any] | None = None
-        if col.type == "yesno":
-            dv = {"validate": "list", "source": [_YES, _NO]}
-        elif col.type == "choice":
-            dv = {"validate": "list", "source": [o.label for o in col.options]}
-        elif col.type in ("decimal", "integer"):
-            # the same plausible maximum the import checks: a figure in 元 is caught while typing
-            top = format(col.max.normalize(), "f") if col.max is not None else ""
-            bound = {"criteria": "between", "minimum": 0, "maximum": float(top)} if top else {"criteria": ">=", "value": 0}
-            most = f"、不大于 {top} " if top else " "
-            dv = {"validate": "decimal" if col.type == "decimal" else "integer", **bound,
-                  "error_title": "请填写数字", "error_message": f"“{col.header}”只填不小于 0{most}的"
-                  + ("数字" if col.type == "decimal" else "整数") + (f"，单位为{col.unit}" if col.unit else "") + "。"}
-        elif col.type == "uscc":
-            dv = {"validate": "length", "criteria": "==", "value": 18, "error_title": "统一社会信用代码",
-                  "error_message": "统一社会信用代码为 18 位。"}
+        dv = col.kind.validation(col)
         if dv is not None:
             dv.setdefault("error_type", "stop")
             dv["input_title"] = col.header
             dv["input_message"] = message
             ws.data_validation(1, c, last, c, dv)
-    numeric = [(c, col.id) for c, col in enumerate(spec.columns) if col.type in ("decimal", "integer")]
-    plain = [(c, col.id) for c, col in enumerate(spec.columns) if col.type in ("text", "uscc")]
-    shown = [(c, col) for c, col in enumerate(spec.columns) if col.type in ("yesno", "choice")]
+    # figures as number cells; text as string cells ("=…" stays text); a drop-down's words marked as prefilled
+    numeric = [(c, col.id) for c, col in enumerate(spec.columns) if col.kind.numeric]
+    plain = [(c, col.id) for c, col in enumerate(spec.columns) if not col.kind.numeric and not col.kind.labels(col)]
+    shown = [(c, col) for c, col in enumerate(spec.columns) if not col.kind.numeric and col.kind.labels(col)]
     write_number, write_string = ws.write_number, ws.write_string
     for i, row in enumerate(rows, 1):
         for c, cid in numeric:
@@ -150,9 +125,9 @@ def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = No
             if v:
                 write_string(i, c, str(v))  # a string cell: "=…" stays text
         for c, col in shown:
-            v = _display(col, row.get(col.id))
-            if v:
-                write_string(i, c, v, prefilled)
+            v = row.get(col.id)
+            if v is not None and (shown_v := str(col.kind.shown(col, v))):
+                write_string(i, c, shown_v, prefilled)
     at = {col.id: c for c, col in enumerate(spec.columns)}
     for (i, cid), text in (notes or {}).items():
         if cid in at:
@@ -161,9 +136,9 @@ def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = No
     return buf.getvalue()
 
 
-def rows_from_session(engine: Engine, spec: Spec) -> list[dict[str, Any]]:
+def rows_from_session(engine: Engine, spec: Spec) -> list[EnterpriseRow]:
     """Enterprises the session already names (its lists), with what the list says about them."""
-    by_code: dict[str, dict[str, Any]] = {}
+    by_code: dict[str, EnterpriseRow] = {}
     key = next(c for c in spec.columns if c.key)
     for ind in spec.indicators:
         if ind.kind != "list" or ind.split or not engine.is_relevant(ind.question):
@@ -176,17 +151,17 @@ def rows_from_session(engine: Engine, spec: Spec) -> list[dict[str, Any]]:
             code = fill.get(key.id)
             if not code:
                 continue
-            row = by_code.setdefault(code, {})
+            row = by_code.setdefault(str(code), {})  # a code column is text
             row.update(fill)
             for cid, want in ind.where:
                 row[cid] = want[0] if isinstance(want, tuple) else want
     return list(by_code.values())
 
 
-def rows_from_workbook(path: Path, spec: Spec, prev_of: dict[str, str]) -> list[dict[str, Any]]:
+def rows_from_workbook(path: Path, spec: Spec, prev_of: dict[str, str]) -> list[EnterpriseRow]:
     """Last year's filled workbook: the stable columns kept, this year's figures moved to the 上年 columns."""
     rows = read_rows([path], spec)
-    keep = {c.id for c in spec.columns if c.type in ("text", "uscc", "yesno", "choice")}
+    keep = {c.id for c in spec.columns if not c.kind.numeric}  # a name, a code, a status: figures are this year's
     out = []
     for i in range(len(rows)):
         old = rows.row(i)
@@ -216,7 +191,7 @@ def prev_columns(spec: Spec) -> dict[str, str]:
 class Prefill:
     """Rows to prefill a workbook with, taken from an earlier one; what the operator is told about them."""
 
-    rows: list[dict[str, Any]]
+    rows: list[EnterpriseRow]
     notes: dict[tuple[int, str], str] = field(default_factory=dict)  # (row index, column id) -> cell comment
     said: list[str] = field(default_factory=list)
     first_note: str = ""  # 填表说明's first line (else the spec's prefill note)
@@ -242,22 +217,22 @@ def _from_edition(path: Path, spec: Spec, year: int, edition: Edition) -> Prefil
     same = made == year  # the same year's data in the old layout: every figure stays in its own column
     rows = read_rows([path], edition.layout(spec))
     prev_of = {} if same else prev_columns(spec)
-    stable = {c.id for c in spec.columns if c.type in ("text", "uscc", "yesno", "choice")}
-    kept = set(spec.by_id) if same else stable
-    out: list[dict[str, Any]] = []
+    kept = set(spec.by_id) if same else {c.id for c in spec.columns if not c.kind.numeric}
+    out: list[EnterpriseRow] = []
     notes: dict[tuple[int, str], str] = {}
     computed = {cid: 0 for cid in edition.computed}
     for i in range(len(rows)):
         old = rows.row(i)
-        new = {cid: v for cid, v in old.items() if cid in kept and v is not None}
+        new: EnterpriseRow = {cid: v for cid, v in old.items() if cid in kept and v is not None}
         for prev, cur in prev_of.items():
             new[prev] = old.get(cur)
         for cid, by_value in edition.decides.items():  # only what the value decides; the rest stays blank
-            new.update(dict(by_value.get(old.get(cid) or "", ())))
+            new.update(dict(by_value.get(str(old.get(cid) or ""), ())))
         for cid, (a, b, note) in edition.computed.items() if same else ():
-            if new.get(cid) is None and old.get(a) is not None and old.get(b) is not None and old[a] >= old[b]:
-                new[cid] = old[a] - old[b]
-                notes[(i, cid)] = f"{note}（{shown_number(old[a])} − {shown_number(old[b])}）"
+            va, vb = old.get(a), old.get(b)
+            if new.get(cid) is None and isinstance(va, Decimal) and isinstance(vb, Decimal) and va >= vb:
+                new[cid] = va - vb
+                notes[(i, cid)] = f"{note}（{shown_number(va)} − {shown_number(vb)}）"
                 computed[cid] += 1
         out.append(new)
     by_id = {**spec.by_id, **{c.id: c for c in edition.columns}}
