@@ -141,7 +141,7 @@ def test_the_district_page_shows_part_seven_as_the_cluster_handed_it_in(filing_h
             url = f"{base}/report/{cluster.id}/{sid}"
             async with mine.post(url + "/submit", headers=origin) as resp:
                 text = await resp.text()
-                assert resp.status == 409 and "没提交的修改" in text and "存在问题" in text, text[:3000]
+                assert resp.status == 409 and "没提交的文字" in text and "存在问题" in text, text[:3000]
             with store.open(sid) as handle:  # the cluster submits its edit in the editor (or drops it)
                 handle.session.drafts.pop("problems")
                 handle.save()

@@ -163,8 +163,9 @@ class Reviews:
             with handle:
                 unsent = _unsubmitted(handle.session)
                 if unsent:
-                    raise ReviewRefused(f"{unsent}还有没提交的修改（在编辑框里打了字，还没有按 Ctrl+S 提交）。"
-                                        "交上去的会是原来的内容。请打开这份报告，在那里提交或放弃这些修改，再提交给区里。")
+                    raise ReviewRefused(f"{unsent}的编辑框里还有没提交的文字（打了字或放进了草稿，还没有按 Ctrl+S），"
+                                        "现在提交，区里看到的会是原来的内容。请打开这份报告，到这几段把编辑框里的文字改成要交的样子"
+                                        "（不要的删去），按 Ctrl+S 提交，再提交给区里。")
                 found = blocking(self.findings(handle.session))
                 if found:
                     shown = "；".join(f.message for f in found[:5]) + ("……" if len(found) > 5 else "")
