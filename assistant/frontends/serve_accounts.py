@@ -342,7 +342,7 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
             "title": session.title or engine.form_title(),
             "findings": found,
             "entries": hosting.audit.entries(report=sid),
-            "preview": markdown_of(build_report(engine, draft=bool(blocking(found)))),
+            "preview": markdown_of(build_report(engine, draft=bool(blocking(found)), opinion=reviews.opinion(sid))),
             "can_submit": account.id == owner.id and owner.role == CLUSTER and review.editable,
             "can_decide": account.role == DISTRICT and owner.id != account.id and review.state == SUBMITTED,
         }

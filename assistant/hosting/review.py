@@ -102,6 +102,12 @@ class Reviews:
     def of(self, sid: str) -> Review:
         return self._all().get(sid) or Review(sid)
 
+    def opinion(self, sid: str) -> str:
+        """The district's 考核意见 to print in part 八: only once it approved the report (the review record is
+        its one source; a report not approved leaves the place blank for the district's hand)."""
+        review = self.of(sid)
+        return review.opinion if review.state == APPROVED else ""
+
     def reports(self) -> list[tuple[Session | SessionError, Review]]:
         """Every report of the folder with its review state, newest first."""
         states = self._all()
@@ -155,6 +161,11 @@ class Reviews:
             except SessionSealed:
                 raise ReviewRefused(SEALED) from None
             with handle:
+                unsent = _unsubmitted(handle.session)
+                if unsent:
+                    raise ReviewRefused(f"{unsent}的编辑框里还有没提交的文字（打了字或放进了草稿，还没有按 Ctrl+S），"
+                                        "现在提交，区里看到的会是原来的内容。请打开这份报告，到这几段把编辑框里的文字改成要交的样子"
+                                        "（不要的删去），按 Ctrl+S 提交，再提交给区里。")
                 found = blocking(self.findings(handle.session))
                 if found:
                     shown = "；".join(f.message for f in found[:5]) + ("……" if len(found) > 5 else "")
@@ -169,19 +180,19 @@ class Reviews:
         self._log(who, SUBMIT, sid, sha)
         return review
 
-    def _decide(self, sid: str) -> Review:
-        current = self._all().get(sid) or Review(sid)
+    @staticmethod
+    def _submitted(states: dict[str, Review], sid: str, action: str) -> Review:
+        """The report's review, refused unless it waits for the district's decision."""
+        current = states.get(sid) or Review(sid)
         if current.state != SUBMITTED:
-            raise ReviewRefused(f"这份报告{current.state_text}：只有已提交、待审核的报告才能退回或审核通过。")
+            raise ReviewRefused(f"这份报告{current.state_text}：只有已提交、待审核的报告才能{action}。")
         return current
 
     def send_back(self, sid: str, who: str, comment: str) -> Review:
         """退回 with a comment: the cluster may edit it again and sees the comment."""
         comment = _text(comment, "退回的理由", required=True)
         with self._changing() as states:
-            current = states.get(sid) or Review(sid)
-            if current.state != SUBMITTED:
-                raise ReviewRefused(f"这份报告{current.state_text}：只有已提交、待审核的报告才能退回。")
+            current = self._submitted(states, sid, "退回")
             self.store.unseal(sid)
             review = replace(current, state=RETURNED, comment=comment, at=_now(), by=who)
             states[sid] = review
@@ -192,9 +203,7 @@ class Reviews:
         """审核通过 with the district's 考核意见; the report stays sealed."""
         opinion = _text(opinion, "考核意见", required=True)
         with self._changing() as states:
-            current = states.get(sid) or Review(sid)
-            if current.state != SUBMITTED:
-                raise ReviewRefused(f"这份报告{current.state_text}：只有已提交、待审核的报告才能审核通过。")
+            current = self._submitted(states, sid, "审核通过")
             review = replace(current, state=APPROVED, opinion=opinion, comment="", at=_now(), by=who)
             states[sid] = review
         self._log(who, APPROVE, sid, current.sha256, opinion)
@@ -215,6 +224,16 @@ class Reviews:
                 raise ReviewRefused(f"已审核通过的报告 {sid} 的提交副本与提交时的 SHA-256 不符（被改动过），已停止。")
             out.append((review, path))
         return out
+
+
+def _unsubmitted(session: Session) -> str:
+    """The questions (named as the form prints them) whose editor holds text never submitted and unlike the
+    answer: handed in as it stands, the district would read the old text while the cluster's last words sit in
+    the editor (nothing is lost, nothing is guessed: the cluster decides)."""
+    engine = Engine.for_session(session)
+    names = [engine.label(engine.flow[qid]) for qid, text in session.drafts.items()
+             if qid in engine.flow.by_id and engine.is_relevant(qid) and text != session.answers.get(qid)]
+    return "、".join(f"“{n}”" for n in names[:5]) + (f"等 {len(names)} 处" if len(names) > 5 else "")
 
 
 # -- what a district does with its clusters' approved reports --------------------------------------
@@ -254,7 +273,8 @@ def approved_package(folders: list[tuple[str, Path]]) -> bytes:
             folder = _safe(name)
             zf.writestr(f"{folder}/{path.name}", path.read_bytes())
             session = SessionStore(path.parent.parent.parent / "sessions").load(review.sid)
-            docx = export_session(session, "docx", Path(tmp) / f"{review.sid}.docx", force=True)
+            docx = export_session(session, "docx", Path(tmp) / f"{review.sid}.docx", force=True,
+                                  opinion=review.opinion)
             zf.writestr(f"{folder}/{docx_name(session)}", docx.read_bytes())
             opinion = review.opinion.replace("\n", " ")
             lines.append(f"{name}\t{review.sid}\t{review.sha256}\t{review.at}\t{opinion}")
