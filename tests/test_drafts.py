@@ -431,3 +431,15 @@ def test_a_target_for_next_year_is_not_read_as_this_years_figure(store):
     answers.update(energy_reduction="-1.5", next_plan="2024年，集群将重点做好以下工作：一是推广数字化车间；"
                    "二是实施节能技改，目标是单位工业产值能耗下降3%。", key_work="力争单位工业产值能耗下降3%。")
     assert _narrative(Engine.for_session(make_session(store, "annual", answers))) == []
+
+
+def test_a_figure_read_only_to_choose_the_words_flags_nothing_while_the_words_stay(store):
+    """四 reads 集群总产值 only to test it against 40亿: 128.6→97 changes no word of it, so no flag; 128.6→30
+    adds 集群规模偏小: flagged."""
+    session, conv = _adopted(store, "problems")
+    e = conv.engine
+    assert "128.6" not in session.answers["problems"]
+    e.set("total_output", "97.00", advance=False)
+    assert [f for f in _narrative(e) if f.qid == "problems"] == []
+    e.set("total_output", "30.00", advance=False)
+    assert [f.qid for f in _narrative(e) if f.qid == "problems"] == ["problems"]

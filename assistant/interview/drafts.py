@@ -614,12 +614,17 @@ def _stale(engine: Engine, qid: str, text: str, v: Values | _Now) -> list[tuple[
     """The quotes of qid whose answer changed while the text still says the old one (one per answer)."""
     out: list[tuple[Quote, tuple[Any, str] | None]] = []
     done: set[tuple[str, str]] = set()
+    fresh: list[str] | None = None
     for quote in engine.session.quotes.get(qid) or []:
         if quote.source not in engine.flow.by_id or (quote.kind, quote.source) in done:
             continue
         now = v.seen(quote.kind, quote.source)
         if now is not None and same_figure(now[0], quote.value):
             continue
+        if not quote.printed and quote.kind == ANSWER:  # read only to choose the words: stale if they change
+            fresh = drafted(engine, qid).sentences if fresh is None else fresh
+            if all(s in fresh for s in quote.sentences):
+                continue
         if _present(quote, text):
             out.append((quote, now))
             done.add((quote.kind, quote.source))
