@@ -443,3 +443,16 @@ def test_a_figure_read_only_to_choose_the_words_flags_nothing_while_the_words_st
     assert [f for f in _narrative(e) if f.qid == "problems"] == []
     e.set("total_output", "30.00", advance=False)
     assert [f.qid for f in _narrative(e) if f.qid == "problems"] == ["problems"]
+
+
+def test_the_draft_offer_says_the_room_left_once_it_is_taken(store):
+    """The 六段 share 3000 字: the offer counts the draft itself (2378 left before, a 121-字 draft leaves 2257)."""
+    answers = {k: v for k, v in sample_answers().items() if k not in NARRATIVE}
+    answers.update({"key_work": "甲" * 2900, "problems": "无", "next_plan": "无", "suggestions": "无"})
+    engine = Engine.for_session(make_session(store, "annual", answers))
+    left = drafts.remaining_budget(engine, "overview")
+    conv = Conversation(engine)
+    engine.jump("overview")
+    said = conv.handle("起草").messages[0]
+    n = count_chars(conv.session.drafts["overview"])
+    assert f"（{n} 字，采用后本段还可写 {left - n} 字；" in said
