@@ -38,6 +38,26 @@ def run(coro) -> None:
     asyncio.run(coro)
 
 
+def test_none_typed_on_an_empty_table_is_the_answer_none_not_a_row(store: SessionStore):
+    """The line under a table says 输入“无”; typed while the table has focus it is that answer too (a row 无 would
+    print 行业地位方面，无 in the draft)."""
+    sid = upto(store, "overview_standing")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert app.focused is screen.query_one("#rows")
+            await pilot.press("无", "enter")  # typed on the table (the focus a list question opens with)
+            for _ in range(5):
+                await pilot.pause()
+            assert screen.session.answers.get("overview_standing") in ([], "无"), [b.plain for b in screen.query(Bubble)][-3:]
+            assert screen.engine.current().id != "overview_standing"
+
+    run(go())
+
+
 @pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_back_shows_the_current_answer_and_enter_keeps_it(store: SessionStore):
     sid = upto(store, "area_km2")
