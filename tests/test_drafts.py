@@ -456,3 +456,11 @@ def test_the_draft_offer_says_the_room_left_once_it_is_taken(store):
     said = conv.handle("起草").messages[0]
     n = count_chars(conv.session.drafts["overview"])
     assert f"（{n} 字，采用后本段还可写 {left - n} 字；" in said
+
+
+def test_the_examples_under_a_narrative_are_written_as_the_report_is(store):
+    """The hint of a long text is what the operator imitates: 公文 spacing (320家，2023年实现总产值68.25亿元)."""
+    engine = Engine.for_session(make_session(store, "annual", {}))
+    hints = {q.id: q.hint for q in engine.flow.questions if drafts.of(q).narrative}
+    assert hints and all(drafts.prose_spacing(h.replace("{year}", "2023")) == h.replace("{year}", "2023")
+                         for h in hints.values()), hints
