@@ -464,3 +464,14 @@ def test_the_examples_under_a_narrative_are_written_as_the_report_is(store):
     hints = {q.id: q.hint for q in engine.flow.questions if drafts.of(q).narrative}
     assert hints and all(drafts.prose_spacing(h.replace("{year}", "2023")) == h.replace("{year}", "2023")
                          for h in hints.values()), hints
+
+
+def test_one_item_is_not_numbered_and_a_wish_reads_as_a_suggestion(store):
+    """公文 numbers a list of two or more (一是……；二是……); one item stands alone. 希望区里… becomes 建议区里…"""
+    answers = {k: v for k, v in sample_answers().items() if k not in NARRATIVE}
+    answers["key_work_items"] = answers["key_work_items"][:1]
+    answers["suggestions_items"] = [{"support": "希望区里协调整车企业对接", "reason": "本地配套率低"}]
+    engine = Engine.for_session(make_session(store, "annual", answers))
+    assert drafts.draft(engine, "key_work") == "强链补链，引进晶圆级封装项目2个，2家企业参与或受益，新增封装产能每月3万片。"
+    assert drafts.draft(engine, "suggestions") == "本地配套率低，建议区里协调整车企业对接。"
+    assert drafts.draft(engine, "next_plan").count("是") >= 3  # three items: still 一是、二是、三是
