@@ -627,7 +627,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_accounts(args: argparse.Namespace) -> int:
     """`filing accounts add|list|reset|disable`: who may log in to `filing serve` (a district's server)."""
-    from assistant.hosting.accounts import AccountStore
+    from assistant.hosting.accounts import DISTRICT, AccountStore
     from assistant.text.textsafe import visible
 
     accounts = AccountStore()
@@ -640,6 +640,12 @@ def cmd_accounts(args: argparse.Namespace) -> int:
         _out(visible(f"已建立{account.role_text}账号“{account.name}”（{account.district}）。"))
         _out(f"一次性密码：{password}")
         _out("请把它当面或用可靠的方式交给本人：第一次登录后必须改为自己的密码。这个密码不会再显示，也没有保存明文。")
+        districts = sorted({a.district for a in accounts.all() if a.role == DISTRICT})
+        if account.role != DISTRICT and account.district not in districts:  # a typo: its district never sees it
+            known = "、".join(districts) if districts else "还没有"
+            _err(visible(f"注意：还没有“{account.district}”的区账号（现有的区：{known}），区里看不到这个集群的报告。"
+                         f"区名写错时请停用它（filing accounts disable {account.name}），用另一个账号名称按正确的区名建立"
+                         "（账号的所属区建立后不能修改）；区账号还没建的，建立后即可看到。"))
         return EXIT_OK
     if args.action == "reset":
         account, password = accounts.reset(args.name)
