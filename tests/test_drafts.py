@@ -475,3 +475,13 @@ def test_one_item_is_not_numbered_and_a_wish_reads_as_a_suggestion(store):
     assert drafts.draft(engine, "key_work") == "强链补链，引进晶圆级封装项目2个，2家企业参与或受益，新增封装产能每月3万片。"
     assert drafts.draft(engine, "suggestions") == "本地配套率低，建议区里协调整车企业对接。"
     assert drafts.draft(engine, "next_plan").count("是") >= 3  # three items: still 一是、二是、三是
+
+
+def test_the_patent_figure_is_an_average_growth_and_is_said_so(store):
+    """有效发明专利年均增速 may be over three years: never 同比 (year on year) in a draft."""
+    answers = {k: v for k, v in sample_answers().items() if k not in NARRATIVE}
+    engine = Engine.for_session(make_session(store, "annual", answers))
+    assert "有效发明专利36件，年均增长11.2%" in drafts.draft(engine, "achievements")
+    engine.set("patent_growth", "-4", advance=False)
+    assert "有效发明专利36件，年均下降4%" in drafts.draft(engine, "achievements")
+    assert "有效发明专利数量年均下降4%" in drafts.draft(engine, "problems")
