@@ -1,4 +1,5 @@
-"""Textual app timings, printed (not asserted): python benchmarks/bench_tui.py
+"""Textual app timings, printed (not asserted): python benchmarks/bench_tui.py [startup]
+(`startup`: part 1 only)
 
 1. Ready for the first answer (fresh process: imports, store, session open, conversation shown,
    input focused) against a bare Textual app with one Input started the same way. Target ≤ 1.5×.
@@ -264,6 +265,8 @@ async def long_list(home: Path) -> None:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         startup(Path(tmp))
+        if sys.argv[1:] == ["startup"]:
+            return
         asyncio.run(answer_latency(Path(tmp)))
         asyncio.run(long_list(Path(tmp)))
 

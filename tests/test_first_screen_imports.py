@@ -69,3 +69,28 @@ def test_ctrl_a_selects_text_in_text_fields_only():
             assert not isinstance(SelectionList[str](), TextField) and not isinstance(DataTable(), TextField)
 
     asyncio.run(run())
+
+
+PAINTED = """
+import asyncio, gc, json, sys
+from assistant.frontends.tui.app import FilingApp
+async def main():
+    app = FilingApp(sys.argv[1])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        painted = gc.isenabled()
+    print(json.dumps({"painted": painted, "after": gc.isenabled(), "modules": sorted(sys.modules)}))
+asyncio.run(main())
+"""
+
+
+@pytest.mark.slow
+def test_the_painted_first_screen_leaves_the_enterprise_columns_and_the_collector_as_they_were(store, tmp_path):
+    """The screen's keys ask only whether the form has enterprise data (not its column vocabulary); the
+    collection paused while the first screen is built runs again once it is drawn, and after the app."""
+    sid = make_session(store, "annual", answers={}).id  # FILING_HOME is this test's (the environment)
+    out = subprocess.run([sys.executable, "-c", PAINTED, sid], capture_output=True, text=True, check=True).stdout
+    seen = json.loads(out)
+    assert seen["painted"] and seen["after"]
+    assert [m for m in seen["modules"] if m.startswith("assistant.interview.enterprises.")] == [
+        "assistant.interview.enterprises.line"]

@@ -362,7 +362,7 @@ def test_revisited_long_text_is_selected_typing_replaces_it_and_enter_keeps_it(s
 
 @pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_revisited_tables_keep_with_ctrl_s_and_a_typed_cell_replaces_the_old_one(store: SessionStore):
-    sid = upto(store, "key_work")
+    sid = upto(store, "key_work_items")  # the question after the targets table
 
     async def go():
         app = FilingApp(sid, store=store)

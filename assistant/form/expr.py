@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 
-from assistant.form.sandbox import MESSAGE, TemplateRefused, needs_answers, render_string
+from assistant.form.sandbox import MESSAGE, Sandbox, TemplateRefused, needs_answers, render_string
 from assistant.form.sandbox import environment as sandbox
 
 
@@ -81,7 +81,7 @@ class ExpressionError(ValueError):
 
 
 @cache
-def environment() -> Any:
+def environment() -> Sandbox:
     """The sandbox that renders rule messages and fix labels (conditions never need jinja2): exact
     arithmetic, so 3/200*100 rounds to 1.50, not 1.49."""
     return sandbox(exact=True, filters=_OUR_FILTERS)
@@ -560,7 +560,7 @@ def compile_expr(source: str) -> Expression:
     return Expression(source)
 
 
-def render_message(template: str, namespace: dict[str, Any], where: str = "") -> str:
+def render_message(template: str, namespace: Mapping[str, object], where: str = "") -> str:
     """A rule's message or a fix's label, with the answers as plain data. `where` names the form file
     and key: a template that goes past its bounds or reaches for what the sandbox refuses says so
     there instead of its text; one that fails for want of an answer is shown as written."""

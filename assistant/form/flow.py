@@ -335,7 +335,7 @@ class Flow:
         """The declared 字 limits (rules with `budget`) this question counts towards."""
         return [r for r in self.rules if r.budget is not None and qid in r.questions]
 
-    def form_title(self, year: int, value: Callable[[str], Any] | None = None) -> str:
+    def form_title(self, year: int, value: Callable[[str], object] | None = None) -> str:
         """The title as printed: the year, and each {question id} by its answer on one line."""
         answers = {qid: (value(qid) if value else None) for qid in self.title_blanks}
         return fill(self.title, year, **{qid: " ".join(str(v).split()) if v else self.title_blanks[qid]
@@ -345,7 +345,7 @@ class Flow:
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def fill(text: str, year: int, **extra: Any) -> str:
+def fill(text: str, year: int, **extra: object) -> str:
     """Put the report year into a form's label: {year}, {next_year}, {prev_year} (and `extra` names).
 
     Only a bare {name} that is known is replaced, and the values are inserted as they are: no format

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +27,7 @@ from assistant.files.atomic import atomic_write
 from assistant.files.yamlio import line_of, read_yaml
 from assistant.form.flow import Column, Fix, Flow, FlowFile, FormMeta, Option, Question, Rule, Section, load_flow_file
 from assistant.form.schema import problems as file_problems
+from assistant.form.shapes import JsonObject
 from assistant.paths import cache_dir
 
 # kind -> (sub-folder, file name); {id} is the form's id. Shared files have no {id}.
@@ -64,15 +65,15 @@ class FormPackage:
         self.__dict__.update({**state, "_memo": {}})
 
     @property
-    def layout(self) -> dict[str, Any]:
+    def layout(self) -> JsonObject:
         return self.data.get("layout") or {}
 
     @property
-    def drafts(self) -> dict[str, Any]:
+    def drafts(self) -> JsonObject:
         return self.data.get("drafts") or {}
 
     @property
-    def enterprises(self) -> dict[str, Any] | None:
+    def enterprises(self) -> JsonObject | None:
         return self.data.get("enterprises")
 
     @property
@@ -84,10 +85,10 @@ class FormPackage:
         return self.data.get("glossary") or {}
 
     @property
-    def submission(self) -> dict[str, Any]:
+    def submission(self) -> JsonObject:
         return self.data.get("submission") or {}
 
-    def memo(self, key: Any, build: Callable[[], T]) -> T:
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
         """What a layer above builds from this package's files, built once per package."""
         try:
             built: T = self._memo[key]  # stored by build() under this key

@@ -120,7 +120,7 @@ def _parse_typed(q: Question, number: str, basis: str) -> Parsed:
     if is_none_word(number):
         raise InputError("本题需要一个数字；如采用助手的计算值，请输入“是”。")
     number_parsed = _DECIMAL.read(q, number)
-    value = number_parsed.value
+    value = str(number_parsed.value)  # a decimal is stored as its printed text
     basis = " ".join(clean_text(basis).split()).strip(" ：:，,。")
     if not basis:
         raise InputError(f"请写明 {value} 的依据（数据来源和口径），例如“{_EXAMPLE}”。")

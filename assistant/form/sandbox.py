@@ -26,9 +26,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.errors import FlowError
+
+if TYPE_CHECKING:
+    from jinja2 import BaseLoader, Template
 
 MAX_RANGE = 100_000  # range(n) in a template
 MAX_ARG = 100_000  # a width, count or size given to a filter or a string method
@@ -450,8 +453,17 @@ def _exact(x: Any) -> Any:
 _CLASS: type | None = None
 
 
-def environment(*, loader: Any = None, filters: Mapping[str, Callable[..., Any]] | None = None,
-                exact: bool = False, **options: Any) -> Any:
+class Sandbox(Protocol):
+    """What the program does with a form's template environment (its class is made on first use: jinja2
+    loads late)."""
+
+    def from_source(self, source: str) -> Template: ...
+
+    def select_template(self, names: list[str]) -> Template: ...
+
+
+def environment(*, loader: BaseLoader | None = None, filters: Mapping[str, Callable[..., object]] | None = None,
+                exact: bool = False, **options: object) -> Sandbox:
     """The sandbox every form template runs in (one class, one set of bounds).
 
     loader: where {% include %} / {% import %} and named templates are found; filters: the caller's
@@ -463,11 +475,12 @@ def environment(*, loader: Any = None, filters: Mapping[str, Callable[..., Any]]
     env = _CLASS(exact=exact, loader=loader, autoescape=False, **options)
     if filters:
         env.add_filters(filters)
-    return env
+    made: Sandbox = env
+    return made
 
 
 # -- rendering -----------------------------------------------------------------------------------
-def _run(where: Callable[[], str], limits: Limits, make: Callable[[], Any], context: Mapping[str, Any]) -> str:
+def _run(where: Callable[[], str], limits: Limits, make: Callable[[], Any], context: Mapping[str, object]) -> str:
     from jinja2 import TemplateError, TemplateNotFound
     from jinja2.exceptions import SecurityError
 
@@ -501,7 +514,7 @@ def _run(where: Callable[[], str], limits: Limits, make: Callable[[], Any], cont
             _budget.reset(token)
 
 
-def render_file(env: Any, names: str | list[str], context: Mapping[str, Any], *, limits: Limits = DOCUMENT,
+def render_file(env: Sandbox, names: str | list[str], context: Mapping[str, object], *, limits: Limits = DOCUMENT,
                 folder: str = "") -> str:
     """A template file found by env's loader (the first of `names` that exists); a refusal names its path."""
     loaded: list[Any] = []
@@ -518,7 +531,7 @@ def render_file(env: Any, names: str | list[str], context: Mapping[str, Any], *,
     return _run(where, limits, make, context)
 
 
-def render_string(env: Any, source: str, context: Mapping[str, Any], *, where: str,
+def render_string(env: Sandbox, source: str, context: Mapping[str, object], *, where: str,
                   limits: Limits = MESSAGE, on_chunk: Callable[[str], None] | None = None) -> str:
     """A template held in a form file under a key; `where` names both ("flows/x.yaml 的规则 r1（message）").
     on_chunk: told each piece of output as it is made (drafts note which sentence reads which answer)."""
@@ -547,7 +560,7 @@ class _Watched:
         return "".join(parts)
 
 
-def check_string(env: Any, source: str, *, where: str, limits: Limits = MESSAGE) -> None:
+def check_string(env: Sandbox, source: str, *, where: str, limits: Limits = MESSAGE) -> None:
     """When a form loads: the template compiles, and rendered without answers it stays within its
     bounds and reaches for nothing refused (a loop that needs no answers to run away is caught here).
     Other failures without answers (a figure missing) are not the template's fault."""

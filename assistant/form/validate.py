@@ -69,7 +69,7 @@ def check_form(value: object) -> str:
 
 
 # -- raw values from a file, before parse() ----------------------------------------------------
-def check_raw(q: Question, raw: object, *, strict: bool = False) -> Any:
+def check_raw(q: Question, raw: object, *, strict: bool = False) -> object:
     """Refuse what parse() must never read for q; return the value to hand to parse().
 
     strict (JSON reports, the exchange format): lists and matrices must be given as structures,

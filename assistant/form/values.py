@@ -4,8 +4,9 @@ Each question type decides (assistant/form/types/); these are the calls everythi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from assistant.form.shapes import Stored, Value
 from assistant.form.types import of
 from assistant.form.types.choice import YESNO, option_rows
 
@@ -17,7 +18,7 @@ NOT_APPLICABLE = "不适用"
 __all__ = ["NOT_APPLICABLE", "YESNO", "choice_options", "chosen_index", "show", "show_cell", "to_python"]
 
 
-def to_python(q: Question | Column, stored: object) -> Any:
+def to_python(q: Question | Column, stored: Stored | None) -> Value:
     """The value conditions see: Decimal for amounts, date for dates, None for missing or 无."""
     if stored is None:
         return None

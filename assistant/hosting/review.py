@@ -169,19 +169,19 @@ class Reviews:
         self._log(who, SUBMIT, sid, sha)
         return review
 
-    def _decide(self, sid: str) -> Review:
-        current = self._all().get(sid) or Review(sid)
+    @staticmethod
+    def _submitted(states: dict[str, Review], sid: str, action: str) -> Review:
+        """The report's review, refused unless it waits for the district's decision."""
+        current = states.get(sid) or Review(sid)
         if current.state != SUBMITTED:
-            raise ReviewRefused(f"这份报告{current.state_text}：只有已提交、待审核的报告才能退回或审核通过。")
+            raise ReviewRefused(f"这份报告{current.state_text}：只有已提交、待审核的报告才能{action}。")
         return current
 
     def send_back(self, sid: str, who: str, comment: str) -> Review:
         """退回 with a comment: the cluster may edit it again and sees the comment."""
         comment = _text(comment, "退回的理由", required=True)
         with self._changing() as states:
-            current = states.get(sid) or Review(sid)
-            if current.state != SUBMITTED:
-                raise ReviewRefused(f"这份报告{current.state_text}：只有已提交、待审核的报告才能退回。")
+            current = self._submitted(states, sid, "退回")
             self.store.unseal(sid)
             review = replace(current, state=RETURNED, comment=comment, at=_now(), by=who)
             states[sid] = review
@@ -192,9 +192,7 @@ class Reviews:
         """审核通过 with the district's 考核意见; the report stays sealed."""
         opinion = _text(opinion, "考核意见", required=True)
         with self._changing() as states:
-            current = states.get(sid) or Review(sid)
-            if current.state != SUBMITTED:
-                raise ReviewRefused(f"这份报告{current.state_text}：只有已提交、待审核的报告才能审核通过。")
+            current = self._submitted(states, sid, "审核通过")
             review = replace(current, state=APPROVED, opinion=opinion, comment="", at=_now(), by=who)
             states[sid] = review
         self._log(who, APPROVE, sid, current.sha256, opinion)

@@ -16,6 +16,7 @@ from assistant.form.expr import count_chars, render_message
 from assistant.form.flow import FlowError, Question
 from assistant.form.glossary import Glossary, load_glossary
 from assistant.form.parse import NO_WORDS, YES_WORDS, RowsError, Unsure, normalize
+from assistant.form.shapes import Row
 from assistant.form.types import of
 from assistant.form.values import choice_options, chosen_index
 from assistant.interview.checks import involved
@@ -326,7 +327,7 @@ class Conversation:
         e.set(qid, parsed.value)
         return self._after_answer(qid, [parsed.note] if parsed.note else [])
 
-    def imported(self, qid: str, rows: list[dict[str, Any]], source: str) -> Reply:
+    def imported(self, qid: str, rows: list[Row], source: str) -> Reply:
         """A list read from a file (already validated by lists.load_rows): stored with its count, said
         back with the related checks, and the interview moves on, like any answer."""
         self.session.say("user", f"（从文件 {source} 导入 {len(rows)} 行）", qid)

@@ -3,8 +3,8 @@ to "不清楚". Shared by the conversation (TUI, `filing ask`) and the command l
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from assistant.form.glossary import load_glossary
 from assistant.form.parse import Parsed
@@ -28,7 +28,7 @@ def echo_table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def echo_rows(q: Question, rows: list[dict[str, Any]], text: Callable[[str], str] = str) -> str:
+def echo_rows(q: Question, rows: Sequence[Mapping[str, object]], text: Callable[[str], str] = str) -> str:
     """A list's rows as an aligned table under its column labels (what is about to be stored);
     `text` fills the labels ({year})."""
     head = [text(c.label or c.id) for c in q.columns]

@@ -17,6 +17,7 @@ from assistant.form.expr import total_chars
 from assistant.form.flow import Flow, Question, Section, fill
 from assistant.form.override import override_value
 from assistant.form.parse import Parsed, format_decimal, parse
+from assistant.form.shapes import Stored
 from assistant.form.types import of
 from assistant.form.validate import MAX_ERRORS, check_raw, check_stored, shown, stored_problem
 from assistant.form.values import NOT_APPLICABLE, show, to_python
@@ -96,7 +97,7 @@ class Progress:
         return self.answered >= self.total
 
 
-def evaluate(flow: Flow, answers: dict[str, Any], year: int) -> State:
+def evaluate(flow: Flow, answers: Mapping[str, Stored], year: int) -> State:
     ns: dict[str, Any] = {"year": year}
     relevant: dict[str, bool] = {}
     na: set[str] = set()
@@ -274,7 +275,7 @@ class Engine:
             if ok is False:
                 raise InputError(q.constraint_message or "填写的内容不符合本题要求。")
 
-    def set(self, qid: str, value: Any, *, advance: bool = True) -> None:
+    def set(self, qid: str, value: Stored, *, advance: bool = True) -> None:
         """Store an already-parsed value; later answers are never discarded."""
         why = stored_problem(self.flow[qid], value)
         if why:  # a caller skipped parse(): a programming error, not the person's
@@ -300,11 +301,11 @@ class Engine:
         self.set(qid, parsed.value, advance=advance)
         return Outcome(True, qid, parsed.note, parsed.value, show(self.flow[qid], parsed.value))
 
-    def apply_many(self, values: dict[str, Any]) -> list[str]:
+    def apply_many(self, values: Mapping[str, object]) -> list[str]:
         """Parse a whole mapping first; apply all or nothing. Returns the reasons when refused."""
         return self.apply_all(values).errors
 
-    def apply_all(self, values: Mapping[Any, Any], *, strict: bool = False) -> Applied:
+    def apply_all(self, values: Mapping[str, object], *, strict: bool = False) -> Applied:
         """Parse a whole mapping (answer file, JSON report) and apply all or nothing.
 
         Constraints are judged with the whole batch in place (a count and its total may come
@@ -313,8 +314,9 @@ class Engine:
         strict: lists and matrices must be structures (the JSON exchange format), not typed text.
         """
         errors: list[str] = []
-        parsed: dict[str, Any] = {}
-        for key, raw in values.items():  # every item is checked, so the count is exact; the file is bounded
+        parsed: dict[str, Stored] = {}
+        # A YAML file's keys may be numbers. Every item is checked, so the count is exact; the file is bounded.
+        for key, raw in values.items():
             if not isinstance(key, str) or key not in self.flow.by_id:
                 errors.append(f"{shown(key)}：没有这个问题编号（可用 `filing questions --json` 查看）。")
                 continue

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+
+from assistant.form.shapes import JsonObject
 
 BLOCKING, WARNING = "blocking", "warning"
 
@@ -18,7 +19,7 @@ class Finding:
     about: tuple[str, ...] = ()  # the answers it is about, when not the rule's (a narrative naming a figure)
     brief: str = ""  # a few words for a narrow list (the outline); "" = the message
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return asdict(self)
 
 

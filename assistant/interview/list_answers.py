@@ -6,8 +6,9 @@ only when a file is imported.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from assistant.form.shapes import Row
 from assistant.form.validate import shown
 from assistant.interview.checks import involved
 from assistant.text.textsafe import visible
@@ -17,10 +18,10 @@ if TYPE_CHECKING:
     from assistant.interview.engine import Engine
 
 
-class ListRows(list[dict[str, Any]]):
+class ListRows(list[Row]):
     """Rows read from a list file (stored form), with the file's columns the list has no place for."""
 
-    def __init__(self, rows: list[dict[str, Any]], ignored: list[str] | None = None):
+    def __init__(self, rows: list[Row], ignored: list[str] | None = None):
         super().__init__(rows)
         self.ignored: list[str] = list(ignored or [])
 
@@ -45,7 +46,7 @@ def count_question(engine: Engine, list_id: str) -> Question | None:
     return next((q for q in engine.flow.questions if q.list_id == list_id), None)
 
 
-def apply_rows(engine: Engine, list_id: str, rows: list[dict[str, Any]]) -> list[str]:
+def apply_rows(engine: Engine, list_id: str, rows: list[Row]) -> list[str]:
     """Store the list and update the matching count; returns lines reporting the check."""
     q = engine.flow[list_id]
     count_q = count_question(engine, list_id)

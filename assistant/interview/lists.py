@@ -104,6 +104,8 @@ def validate(engine: Engine, question: Question, table: Table) -> ListRows:
                          EXIT_REFUSED) from None
     except InputError as exc:
         raise TableError("文件中有内容不符合要求，本次没有导入任何数据：\n" + str(exc), EXIT_REFUSED) from None
+    if not isinstance(parsed.value, list):  # a list question's rows; "无" read as no rows is []
+        raise TableError("文件中没有可导入的名单行。", EXIT_REFUSED)
     return ListRows(parsed.value, ignored)
 
 

@@ -159,7 +159,8 @@ def limits(engine: Engine, q: Question, text: str | None = None) -> list[Limit]:
     mine = text if text is not None else engine.session.answers.get(q.id)
     out = []
     if q.max_chars:
-        out.append(Limit("本段" if t.narrative else "本题", count_chars(mine or ""), q.max_chars))
+        out.append(Limit("本段" if t.narrative else "本题", count_chars(mine if isinstance(mine, str) else ""),
+                         q.max_chars))  # prose is stored as text
     # The form's declared limits (the engine counts; 无 counts nothing, as in the check).
     out += [Limit(lim.label, lim.used, lim.budget) for lim in engine.limits(q, text)]
     return out

@@ -30,7 +30,7 @@ from assistant.interview.findings import blocking
 from assistant.interview.json_report import REPORT_SCHEMA, REPORT_SCHEMA_VERSION
 from assistant.paths import home
 from assistant.report.docx_writer import build_docx
-from assistant.report.model import _findings, build_report, layout_findings
+from assistant.report.model import Report, _findings, build_report, layout_findings
 from assistant.report.pdf import check_pages, docx_to_pdf, embedded_fonts, font_note, font_plan, page_texts
 from assistant.report.preview import markdown_of
 from assistant.text.fileerrors import reason
@@ -161,7 +161,7 @@ def _render(engine: Engine, fmt: str, draft: bool, notes: list[str] | None = Non
 _POINTER = re.compile(r"（全文见附件材料 (\d+)）")
 
 
-def cut_cells(report: Any) -> list[str]:
+def cut_cells(report: Report) -> list[str]:
     """Cells of the one-page parts whose content went over its budget: cut on the page, whole in an appendix."""
     numbers = [m[1] for p in report.parts if p.one_page for b in p.blocks if b.grid is not None
                for r in b.grid.rows for c in r.cells for m in _POINTER.finditer(c.text)]
@@ -173,14 +173,14 @@ def cut_cells(report: Any) -> list[str]:
             f"{'、'.join(dict.fromkeys(numbers))}。"]
 
 
-def wide_tables(report: Any) -> str:
+def wide_tables(report: Report) -> str:
     """What became of a table too wide for a portrait page (the district's clusters): said with the page count."""
     grids = [b for p in report.all_parts for b in p.blocks if b.kind == "grid" and b.grid is not None and b.landscape]
     if not grids:
         return ""
     title = next((b.text for p in report.all_parts for b in p.blocks if b.kind == "note" and b.landscape), "")
     title = title.rsplit("（", 1)[0] if len(grids) > 1 else title
-    cols = sum(len(b.grid.widths) for b in grids) - (len(grids) - 1)
+    cols = sum(len(b.grid.widths) for b in grids if b.grid is not None) - (len(grids) - 1)
     split = f"分为 {len(grids)} 张表（每张都列出第一列）" if len(grids) > 1 else "排成一张表"
     return f"“{title}”共 {cols} 列，{split}，排在横向页面上，数字不换行。"
 

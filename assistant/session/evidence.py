@@ -4,6 +4,7 @@ checked on every load and import (the appendix rows are drawn in interview/enter
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.errors import InputError
@@ -182,7 +183,7 @@ def enterprise_data_problem(d: object) -> str | None:
     return _figures_problem(d.get("measures", {}), "企业数据汇总")
 
 
-def check_session_parts(data: dict[str, Any], flow: Flow) -> None:
+def check_session_parts(data: Mapping[str, object], flow: Flow) -> None:
     """The session fields this package stores; InputError (the reason) for a wrong shape."""
     ev = data.get("evidence") or {}
     if not isinstance(ev, dict):

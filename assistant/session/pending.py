@@ -21,6 +21,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from assistant.errors import InputError
+from assistant.form.shapes import JsonObject
 from assistant.form.validate import stored_problem
 from assistant.session.evidence import MAX_FILES, enterprise_data_problem, evidence_problem
 
@@ -156,7 +157,7 @@ Pending = Confirm | Ambiguous | Choose | Proposals
 
 
 # -- one place in and out ---------------------------------------------------------------------------
-def to_json(p: Pending | None) -> dict[str, Any] | None:
+def to_json(p: Pending | None) -> JsonObject | None:
     return None if p is None else dataclasses.asdict(p)
 
 

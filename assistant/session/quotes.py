@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.errors import InputError
+from assistant.form.shapes import JsonObject
 
 # What a draft reads of an answer: the answer as printed, a list's first column, a matrix's sum, a table's rows.
 ANSWER, NAMES, TOTAL, ROWS = "answer", "names", "total", "rows"
@@ -37,7 +38,7 @@ class Quote:
     def key(self) -> tuple[str, str, str, str]:
         return (self.kind, self.source, self.shown, json.dumps(self.value, ensure_ascii=False, sort_keys=True))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {"source": self.source, "kind": self.kind, "value": self.value, "shown": self.shown,
                 "sentences": list(self.sentences), "printed": self.printed}
 
@@ -109,5 +110,5 @@ def quotes_from_json(data: object, narrative: set[str] | None = None) -> dict[st
     return out
 
 
-def quotes_to_json(quotes: dict[str, list[Quote]]) -> dict[str, list[dict[str, Any]]]:
+def quotes_to_json(quotes: dict[str, list[Quote]]) -> dict[str, list[JsonObject]]:
     return {qid: [q.to_dict() for q in items] for qid, items in quotes.items() if items}

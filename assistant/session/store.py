@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import EXIT_FILE, InputError, UserError
 from assistant.files.atomic import atomic_write, fsync_dir
 from assistant.form.catalog import ENV
+from assistant.form.shapes import JsonObject, JsonValue, Stored
 from assistant.form.validate import UnknownForm
 from assistant.paths import home
 from assistant.session import pending as waiting
@@ -94,32 +95,32 @@ class Session:
     """
 
     def __init__(self, id: str, form: str, title: str, year: int, *, created: str | None = None,
-                 updated: str | None = None, answers: dict[str, Any] | None = None,
-                 transcript: list[dict[str, Any]] | None = None, cursor: str | None = None,
-                 pending: Pending | None = None, drafts: dict[str, Any] | None = None,
+                 updated: str | None = None, answers: dict[str, Stored] | None = None,
+                 transcript: list[JsonObject] | None = None, cursor: str | None = None,
+                 pending: Pending | None = None, drafts: dict[str, JsonValue] | None = None,
                  evidence: dict[str, Any] | None = None, carried: list[str] | None = None,
-                 prior: list[dict[str, Any]] | None = None, enterprise_data: dict[str, Any] | None = None,
+                 prior: list[JsonObject] | None = None, enterprise_data: JsonObject | None = None,
                  quotes: dict[str, list[Quote]] | None = None):
         self.id, self.form, self.title, self.year = id, form, title, int(year)
         self.created = created or now()
         self.updated = updated or self.created
-        self.answers: dict[str, Any] = dict(answers or {})
-        self.transcript: list[dict[str, Any]] = list(transcript or [])
+        self.answers: dict[str, Stored] = dict(answers or {})
+        self.transcript: list[JsonObject] = list(transcript or [])
         self.cursor = cursor
         self.pending: Pending | None = pending  # what waits for the person's answer (session/pending.py)
-        self.drafts: dict[str, Any] = dict(drafts or {})  # editor text not yet submitted, by question id
+        self.drafts: dict[str, JsonValue] = dict(drafts or {})  # editor text not yet submitted, by question id
         # Figures accepted from enterprise data / last year's report: formula, inputs, N, files (by question id).
         self.evidence: dict[str, Any] = dict(evidence or {})
         self.carried: list[str] = list(carried or [])  # prefilled from last year, not yet confirmed
-        self.prior: list[dict[str, Any]] = list(prior or [])  # earlier years' figures, newest first
-        self.enterprise_data: dict[str, Any] | None = enterprise_data  # the last accepted enterprise import
+        self.prior: list[JsonObject] = list(prior or [])  # earlier years' figures, newest first
+        self.enterprise_data: JsonObject | None = enterprise_data  # the last accepted enterprise import
         # What the drafts of each narrative answer quoted (quotes.Quote), so a changed figure is noticed.
         self.quotes: dict[str, list[Quote]] = dict(quotes or {})
         self._frags: dict[str, bytes] = {}
         self._tfrags: list[bytes] = []
 
     # -- changes -----------------------------------------------------------------------------
-    def set_answer(self, qid: str, value: Any) -> None:
+    def set_answer(self, qid: str, value: Stored) -> None:
         self.answers[qid] = value
         self._frags.pop(qid, None)
         self.drafts.pop(qid, None)
@@ -188,7 +189,7 @@ class Session:
         return b"".join(self.to_chunks()).decode("utf-8")
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], *, strings: bool = True) -> Session:
+    def from_dict(cls, data: object, *, strings: bool = True) -> Session:
         """A session from its JSON document; SessionCorrupt (the reason) for any wrong shape or type.
 
         strings=False: the caller knows every string is encodable and every number finite."""

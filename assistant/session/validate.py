@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from assistant.errors import InputError
@@ -58,18 +58,18 @@ def _walk(value: Any, where: str) -> None:
             stack.extend((x, depth + 1) for x in items)
 
 
-def _need(data: dict[str, Any], key: str, ok: Callable[[Any], bool], what: str) -> Any:
+def _need(data: Mapping[str, object], key: str, ok: Callable[[object], bool], what: str) -> Any:
     v = data.get(key)
     if not ok(v):
         raise InputError(f"字段 {key} 应是{what}，实际是{kind_of(v)}")
     return v
 
 
-def _opt_str(v: Any) -> bool:
+def _opt_str(v: object) -> bool:
     return v is None or isinstance(v, str)
 
 
-def check_session(data: dict[str, Any], *, strings: bool = True, load: Callable[[str], Flow] | None = None) -> None:
+def check_session(data: Mapping[str, object], *, strings: bool = True, load: Callable[[str], Flow] | None = None) -> None:
     """Raise InputError (the reason, in Chinese) for anything a session document must not hold.
 
     Answers to questions the form no longer has are kept as they are (an edited form must not
@@ -125,7 +125,7 @@ def check_session(data: dict[str, Any], *, strings: bool = True, load: Callable[
     quotes_from_json(data.get("quotes"))  # what the drafts quoted: typed, or the session is damaged
 
 
-def check_report(data: dict[str, Any], current_version: int) -> tuple[str, int, str]:
+def check_report(data: Mapping[str, object], current_version: int) -> tuple[str, int, str]:
     """A JSON report's header fields: (form id, year, title); raises InputError naming the field."""
     version = data.get("schema_version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:

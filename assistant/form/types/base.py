@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from assistant.errors import InputError
+from assistant.form.shapes import Stored, Value
 from assistant.form.types.common import (
     MAX_INT,
     MAX_NUMBER_CHARS,
@@ -85,7 +86,7 @@ class QuestionType:
         refuse_invisible(text)
         return self.read(q, text)
 
-    def check_raw(self, q: Question, raw: object, strict: bool) -> Any:
+    def check_raw(self, q: Question, raw: object, strict: bool) -> object:
         """Refuse what parse() must never read (raw is not None); return the value to hand to parse()."""
         want = self.words
         if isinstance(raw, str):
@@ -122,11 +123,11 @@ class QuestionType:
             return "本题只填一行，内容里不能有换行"
         return None
 
-    def to_python(self, q: Field, stored: object) -> Any:
+    def to_python(self, q: Field, stored: Stored) -> Value:
         """The value conditions see (stored is not None)."""
         return stored
 
-    def option_id(self, stored: object) -> Any:
+    def option_id(self, stored: object) -> object:
         """Which option a stored answer is (yes/no store True/False)."""
         return stored
 
@@ -135,7 +136,7 @@ class QuestionType:
         """Text for one answer as printed (stored is not None)."""
         return str(stored)
 
-    def cell_formatter(self, col: Field) -> Callable[[Any], str]:
+    def cell_formatter(self, col: Field) -> Callable[[object], str]:
         """How a list's column prints its cells in the document ("" for an empty cell); made once per
         column, called for every row (a list can be 10 000 rows)."""
         return lambda v: self.shown(col, v, False) if v not in (None, "") else ""
@@ -212,7 +213,7 @@ def implausible(q: Field, value: Decimal, shown: str) -> str:
     return ""
 
 
-def parse_cell(col: Column | Cell, raw: object) -> Any:
+def parse_cell(col: Column | Cell, raw: object) -> Stored:
     """One cell of a list row or a grid. Empty optional cells are stored as ""."""
     text = "" if raw is None else str(raw)
     if not text.strip():

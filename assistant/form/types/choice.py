@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.errors import InputError
 from assistant.form.types.base import QuestionType
@@ -67,9 +67,9 @@ class Choice(Choosing):
     def shown(self, q: Field, stored: object, unit: bool = True) -> str:
         return next((o.label or o.id for o in q.options if o.id == stored), str(stored))
 
-    def cell_formatter(self, col: Field) -> Callable[[Any], str]:
+    def cell_formatter(self, col: Field) -> Callable[[object], str]:
         labels = {o.id: o.label or o.id for o in col.options}
-        return lambda v: labels.get(v, str(v)) if v not in (None, "") else ""
+        return lambda v: "" if v in (None, "") else labels.get(v, v) if isinstance(v, str) else str(v)
 
     def spec_problem(self, q: Question) -> str:
         return "" if q.options else "选择题必须列出 options"

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.errors import InputError
+from assistant.form.shapes import Stored
 
 if TYPE_CHECKING:
     from assistant.form.flow import Option
@@ -68,7 +69,7 @@ class Unsure(InputError):
 
 @dataclass
 class Parsed:
-    value: Any
+    value: Stored
     note: str = ""  # shown back: a unit conversion, rounding, an assumption
     confirm: bool = False  # set by each parser: the reading must be confirmed before it is stored
     echo: list[list[str]] | None = None  # what was read, as a small table (header row first)
@@ -264,7 +265,7 @@ def check_text(text: str) -> None:
                          "请删去后重试。") from None
 
 
-def scalar_cell(where: str, name: str, v: Any) -> Any:
+def scalar_cell(where: str, name: str, v: object) -> str | int | float | None:
     """One value of a row or a grid from a file, before it is read: a scalar (a date as its ISO text)."""
     if v is None:
         return None  # an empty cell: parse_cell decides whether the column may be empty

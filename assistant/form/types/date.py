@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.errors import InputError
+from assistant.form.shapes import Stored, Value
 from assistant.form.types.base import QuestionType
 from assistant.form.types.common import Parsed, kind_of, normalize, refuse_unsure, shown_value
 
@@ -48,7 +49,7 @@ class Date(QuestionType):
             raise InputError("请写到具体哪一天，例如 2024-04-08 或 2024年4月8日。")
         raise InputError(f"看不懂日期“{text.strip()}”，请按 2024-04-08 或 2024年4月8日 的格式填写。")
 
-    def check_raw(self, q: Question, raw: object, strict: bool) -> Any:
+    def check_raw(self, q: Question, raw: object, strict: bool) -> object:
         if isinstance(raw, datetime):
             raise InputError(f"本题应填写{self.words}，收到的是{kind_of(raw)}；请只写日期，例如 2024-04-08。")
         return super().check_raw(q, raw, strict)
@@ -63,7 +64,7 @@ class Date(QuestionType):
                 return f"“{shown_value(value)}”不是日期"
         return None
 
-    def to_python(self, q: Field, stored: object) -> Any:
+    def to_python(self, q: Field, stored: Stored) -> Value:
         if not isinstance(stored, str):
             return None
         try:

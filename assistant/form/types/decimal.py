@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.errors import InputError
+from assistant.form.shapes import Stored, Value
 from assistant.form.types.base import QuestionType, check_range, implausible
 from assistant.form.types.common import (
     DECIMAL,
@@ -105,7 +106,7 @@ class DecimalType(QuestionType):
             return f"应是数字，实际是{kind_of(value)}"
         return None
 
-    def to_python(self, q: Field, stored: object) -> Any:
+    def to_python(self, q: Field, stored: Stored) -> Value:
         if stored == NONE_TEXT:
             return None
         try:

@@ -71,7 +71,7 @@ def split_text_rows(columns: int, text: str) -> list[list[str]]:
     return [_split_line(line) for line in text.splitlines() if line.strip()]
 
 
-def parse_rows(q: Question, rows: Any, *, some: bool = False) -> Parsed:
+def parse_rows(q: Question, rows: object, *, some: bool = False) -> Parsed:
     """Rows given as dicts by column id / label / alias, as lists in column order, or as text lines.
 
     some: only some of the rows (a line being entered): each row is checked, the table as a whole is not."""
@@ -157,7 +157,7 @@ def _check_preset(q: Question, rows: list[dict[str, Any]]) -> None:
                          f"不见了或被改动。请只填写其余各列；其他指标请另加一行。")
 
 
-def header_key(name: Any) -> str:
+def header_key(name: object) -> str:
     # "所在国家（地区）" and "所在国家或地区" are the same header to a person.
     return re.sub(r"[\s（）()\[\]【】：:*/／、\-_或及和]", "", normalize(str(name))).lower()
 
@@ -182,7 +182,7 @@ class ListType(QuestionType):
     def parse(self, q: Question, raw: object) -> Parsed:
         return parse_rows(q, raw)
 
-    def check_raw(self, q: Question, raw: object, strict: bool) -> Any:
+    def check_raw(self, q: Question, raw: object, strict: bool) -> object:
         if isinstance(raw, str):
             if strict:
                 raise InputError("名单应是若干行（JSON 数组，每行一个对象），收到的是一段文字。")

@@ -4,7 +4,7 @@ by row, always confirmed as a small table; stored as {row: {col: n}}."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from assistant.errors import InputError
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 MATRIX_FILLERS = ("标准", "数量", "项", "个", "件", "条", "类", "分别", "各", "为", "是", "有", "和", "及", "共")
 
 
-def matrix_echo(q: Question, grid: dict[str, dict[str, Any]]) -> list[list[str]]:
+def matrix_echo(q: Question, grid: Mapping[str, Mapping[str, object]]) -> list[list[str]]:
     """The grid as a small table to show back: header (corner, column labels), then one line per row."""
     head = [q.corner or "", *(c.label or c.id for c in q.cols)]
     return [head, *([r.label or r.id, *(str(grid.get(r.id, {}).get(c.id, 0)) for c in q.cols)] for r in q.rows)]
@@ -166,9 +166,12 @@ def parse_matrix(q: Question, raw: object) -> Parsed:
             if c is None:
                 raise InputError(f"没有“{ck}”这一列（可用：{'、'.join(x.label for x in q.cols)}）。")
             try:
-                out[r.id] = {**out[r.id], c.id: parse_cell(cell, v)}
+                n = parse_cell(cell, v)
             except InputError as exc:
                 raise InputError(f"{r.label}·{c.label}：{exc}") from None
+            if not isinstance(n, int):  # an integer cell, never optional: read as an int or refused above
+                raise InputError(f"{r.label}·{c.label}：应填写整数。")
+            out[r.id] = {**out[r.id], c.id: n}
     return Parsed(out, "".join(notes), confirm=typed, echo=matrix_echo(q, out))
 
 
@@ -182,7 +185,7 @@ class Matrix(QuestionType):
     def parse(self, q: Question, raw: object) -> Parsed:
         return parse_matrix(q, raw)
 
-    def check_raw(self, q: Question, raw: object, strict: bool) -> Any:
+    def check_raw(self, q: Question, raw: object, strict: bool) -> object:
         if isinstance(raw, str):
             if strict:
                 raise InputError("应是“行 → 列 → 数量”的映射（JSON 对象），收到的是一段文字。")

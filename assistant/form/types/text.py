@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.errors import InputError
 from assistant.form.types.base import QuestionType
@@ -29,7 +29,7 @@ class Text(QuestionType):
     def too_long(self, s: str, limit: int) -> str:
         return f"内容太长：本题最多 {limit} 个字，现在是 {len(s)} 个字。" if len(s) > limit else ""
 
-    def cell_formatter(self, col: Field) -> Callable[[Any], str]:
+    def cell_formatter(self, col: Field) -> Callable[[object], str]:
         return lambda v: str(v) if v not in (None, "") else ""
 
     def read(self, q: Field, text: str) -> Parsed:

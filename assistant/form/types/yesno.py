@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.errors import InputError
 from assistant.form.types.choice import Choosing
@@ -36,13 +36,13 @@ class YesNo(Choosing):
         refuse_unsure(text)
         raise InputError("请回答“是”或“否”（也可以输入 y / n）。")
 
-    def check_raw(self, q: Question, raw: object, strict: bool) -> Any:
+    def check_raw(self, q: Question, raw: object, strict: bool) -> object:
         return raw if isinstance(raw, bool) else super().check_raw(q, raw, strict)
 
     def stored_problem(self, q: Field, value: object, fresh: bool) -> str | None:
         return None if isinstance(value, bool) else f"应是“是”或“否”，实际是{kind_of(value)}"
 
-    def option_id(self, stored: object) -> Any:
+    def option_id(self, stored: object) -> object:
         return ("yes" if stored else "no") if isinstance(stored, bool) else stored
 
     def shown(self, q: Field, stored: object, unit: bool = True) -> str:

@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import InputError
 from assistant.form.parse import format_decimal
+from assistant.form.shapes import JsonObject, JsonValue
 from assistant.form.types import of
 from assistant.form.values import show
 from assistant.interview.computed import short_label
 from assistant.interview.engine import evaluate
+from assistant.interview.enterprises.coltypes import shown_number
 from assistant.interview.enterprises.columns import Indicator, Measure, Source, Spec
 from assistant.interview.enterprises.evidence import count_label
-from assistant.interview.enterprises.reader import Rows, parts, shown_number
+from assistant.interview.enterprises.reader import Rows, parts
 
 if TYPE_CHECKING:
     from assistant.interview.engine import Engine
@@ -43,9 +45,9 @@ class Figure:
     note: str = ""  # why an earlier candidate was passed over (Context.first)
     digits: int = 0  # a quotient: shown to this many significant digits (its parts are in the label)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         value = _significant(self.value, self.digits) if self.digits else self.value
-        out: dict[str, Any] = {"label": self.label, "value": _plain(value)}
+        out: JsonObject = {"label": self.label, "value": _plain(value)}
         if self.unit:
             out["unit"] = self.unit
         if self.n is not None:
@@ -97,15 +99,15 @@ class Coverage:
         """Totals miss enterprises: the files cover fewer than the report says, or rows are left out."""
         return self.n < self.whole
 
-    def record(self, kind: str) -> dict[str, Any]:
+    def record(self, kind: str) -> JsonObject:
         """The evidence's coverage entry (kind: the figure's, total | ratio; the figure's own n is the evidence's)."""
-        out: dict[str, Any] = {"kind": kind, "n": self.n, "rows": self.rows}
+        out: JsonObject = {"kind": kind, "n": self.n, "rows": self.rows}
         if self.of is not None:
             out["of"] = self.of
         if self.left_out:
-            out["left_out"] = self.left_out[:50]
+            out["left_out"] = list[JsonValue](self.left_out[:50])
         if self.confirmed:
-            out["confirmed"] = self.confirmed[:50]
+            out["confirmed"] = list[JsonValue](self.confirmed[:50])
         return out
 
 
@@ -151,7 +153,7 @@ class Measures:
         self._scopes: dict[tuple[tuple[str, Any], ...], list[int]] = {}
         self._cache: dict[str, Figure | Unknown] = {}
 
-    def scope(self, where: tuple[tuple[str, Any], ...]) -> list[int]:
+    def scope(self, where: tuple[tuple[str, object], ...]) -> list[int]:
         if where not in self._scopes:
             idx: list[int] = self.rows.used
             for cid, want in where:
@@ -197,7 +199,7 @@ class Measures:
     def _names(self, scope: list[int], col: list[Any], most: int = 3) -> str:
         """（甲公司、乙公司等）: the enterprises of `scope` whose cell in `col` is empty, by the first text
         column (the enterprise's name in the collection workbook)."""
-        names = next((self.rows.values[c.id] for c in self.spec.columns if c.type == "text"), None)
+        names = next((self.rows.values[c.id] for c in self.spec.columns if c.kind.names), None)
         if names is None:
             return ""
         empty = [str(names[i]) for i in scope if col[i] is None][: most + 1]
@@ -471,11 +473,7 @@ def _list_formula(spec: Spec, ind: Indicator) -> str:
     conds = []
     for cid, want in ind.where:
         col = spec.by_id[cid]
-        if col.type == "yesno":
-            conds.append(f"“{col.header}”为“{'是' if want else '否'}”")
-        else:
-            labels = [o.label for o in col.options if o.id in (want if isinstance(want, tuple) else (want,))]
-            conds.append(f"“{col.header}”为“{'、'.join(labels)}”")
+        conds.append(col.kind.condition(col, want))
     if ind.split:
         return "各企业填写的" + "、".join(f"“{spec.by_id[c].header}”" for c in ind.split) + "逐项列出"
     return "企业数据中" + "且".join(conds) + "的企业" if conds else "全部企业"
@@ -594,7 +592,7 @@ def coverage(ctx: Context, rows: Rows, codes: set[str]) -> Coverage:
         elif isinstance(pv, int) and not isinstance(pv, bool):
             cov.of, cov.of_from = pv, f"{last.get('year') if last else ''} 年度报告"
     key = next(c for c in spec.columns if c.key)
-    name = next((c.id for c in spec.columns if c.type == "text"), key.id)
+    name = next((c.id for c in spec.columns if c.kind.names), key.id)
     seen: set[str] = set()
     for ind in spec.indicators:
         if ind.kind != "list":

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import EXIT_FILE, EXIT_REFUSED, UserError
+from assistant.form.shapes import JsonObject
 from assistant.form.types import of
 from assistant.interview.engine import Engine
 from assistant.interview.enterprises.columns import load_spec
@@ -56,10 +57,11 @@ def figures(engine: Engine) -> dict[str, Any]:
     return out
 
 
-def prior_entry(engine: Engine, source: dict[str, str]) -> dict[str, Any]:
+def prior_entry(engine: Engine, source: dict[str, str]) -> JsonObject:
     s = engine.session
-    measures = (s.enterprise_data or {}).get("measures") or {}
-    return {"year": s.year, "title": s.title, "source": source, "answers": figures(engine), "measures": dict(measures)}
+    measures = (s.enterprise_data or {}).get("measures")
+    return {"year": s.year, "title": s.title, "source": dict(source), "answers": figures(engine),
+            "measures": dict(measures) if isinstance(measures, dict) else {}}
 
 
 def carry_forward(source: str, store: SessionStore, *, year: int | None = None, title: str | None = None,
@@ -83,7 +85,7 @@ def carry_forward(source: str, store: SessionStore, *, year: int | None = None, 
             if engine.apply_all({q: last.answers[q]}).errors == []:
                 carry.append(q)
     session.carried = list(carry)
-    earlier = [p for p in last.prior if isinstance(p, dict) and isinstance(p.get("year"), int) and p["year"] < last.year]
+    earlier = [p for p in last.prior if isinstance(p, dict) and isinstance(y := p.get("year"), int) and y < last.year]
     session.prior = [prior_entry(old, origin), *earlier][:MAX_PRIOR]
     engine.advance(None)  # the first unanswered question in the form's order
     years = "、".join(str(p["year"]) for p in session.prior)

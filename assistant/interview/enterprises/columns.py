@@ -9,14 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from assistant.errors import FlowError
 from assistant.form.catalog import file_of, package
+from assistant.interview.enterprises import has_spec as has_spec  # where it was: tests and callers
+from assistant.interview.enterprises.coltypes import TYPES, ColumnType, column_type
 
-COLUMN_TYPES = ("text", "uscc", "yesno", "choice", "decimal", "integer")
+COLUMN_TYPES = tuple(TYPES)  # what a column's `type` may be (coltypes.py: one class each)
 WARNING_CHECKS = ("apart", "unique", "only")  # said with the proposals; they do not refuse the data
-NUMERIC = ("decimal", "integer")
+NUMERIC = tuple(name for name, t in TYPES.items() if t.numeric)
 INPUT_TITLE_MAX, INPUT_MESSAGE_MAX = 32, 255  # Excel's limits on a cell's input message (title, text)
 KINDS = ("sum", "count", "ratio", "growth", "reduction", "cagr", "list")
 # What a workbook covering part of the cluster gives: a `total` adds up over enterprises (only part of
@@ -50,9 +52,14 @@ class Col:
     max: Decimal | None = None  # a plausible per-enterprise maximum (numeric columns): above it is refused
 
     @property
+    def kind(self) -> ColumnType:
+        """What the column's type means (coltypes.py): how a cell is read, checked and written."""
+        return column_type(self.type)
+
+    @property
     def title(self) -> str:
         """The header as printed in the workbook: with its unit."""
-        return f"{self.header}（{self.unit}）" if self.unit and self.type in NUMERIC else self.header
+        return f"{self.header}（{self.unit}）" if self.unit and self.kind.numeric else self.header
 
 
 @dataclass(frozen=True)
@@ -162,15 +169,10 @@ def _where(raw: Any, cols: dict[str, Col], where: str) -> tuple[tuple[str, Any],
         col = cols.get(cid)
         if col is None:
             raise SpecError(f"{where}: unknown column {cid!r}")
-        if col.type == "yesno" and not isinstance(v, bool):
-            raise SpecError(f"{where}: {cid} is yes/no, compare with true/false")
-        if col.type == "choice":
-            ids = {o.id for o in col.options}
-            vals = v if isinstance(v, list) else [v]
-            if not all(x in ids for x in vals):
-                raise SpecError(f"{where}: {v!r} is not an option of {cid}")
-            v = tuple(vals)
-        out.append((cid, v))
+        try:
+            out.append((cid, col.kind.where_value(col, v)))
+        except ValueError as exc:
+            raise SpecError(f"{where}: {exc}") from None
     return tuple(out)
 
 
@@ -193,8 +195,8 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
     """A spec from its YAML mapping; SpecError names what is wrong. `questions`: the flow's ids, to check references."""
     cols: list[Col] = []
     for c in data.get("columns") or []:
-        if c.get("type") not in COLUMN_TYPES:
-            raise SpecError(f"column {c.get('id')!r}: type must be one of {COLUMN_TYPES}")
+        if c.get("type") not in TYPES:
+            raise SpecError(f"column {c.get('id')!r}: type must be one of {tuple(TYPES)}")
         note = str(c.get("note") or c.get("hint") or "")  # `hint`: the older name
         if len(str(c.get("header", ""))) > INPUT_TITLE_MAX or len(note) > INPUT_MESSAGE_MAX:
             raise SpecError(f"column {c.get('id')!r}: Excel shows a header of at most {INPUT_TITLE_MAX} characters "
@@ -204,7 +206,7 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
                         options=tuple(Option(o["id"], o["label"]) for o in c.get("options") or []),
                         help=tuple(c.get("help") or []), note=note, width=int(c.get("width", 0)),
                         key=bool(c.get("key", False)), max=_max(c.get("max"), f"column {c.get('id')!r}")))
-        if cols[-1].max is not None and cols[-1].type not in NUMERIC:
+        if cols[-1].max is not None and not cols[-1].kind.numeric:
             raise SpecError(f"column {c.get('id')!r}: max is for numeric columns")
     by_id = {c.id: c for c in cols}
     if len(by_id) != len(cols):
@@ -219,9 +221,9 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
         names = tuple(ch[kind])
         if not all(n in by_id for n in names):
             raise SpecError(f"check {ch!r}: unknown column")
-        if kind == "apart" and (len(names) != 2 or not all(by_id[n].type in NUMERIC for n in names)):
+        if kind == "apart" and (len(names) != 2 or not all(by_id[n].kind.numeric for n in names)):
             raise SpecError(f"check {ch!r}: apart compares two numeric columns")
-        if kind == "only" and (not ch.get("where") or not all(by_id[n].type == "yesno" for n in names)):
+        if kind == "only" and (not ch.get("where") or not all(by_id[n].kind.yes_no for n in names)):
             raise SpecError(f"check {ch!r}: only names yes/no columns and the rows (where) they may be 是 in")
         if ch.get("leave_out") and kind != "apart":
             raise SpecError(f"check {ch!r}: leave_out is for apart checks")
@@ -237,7 +239,7 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
         if not summed and not m.get("count"):
             raise SpecError(f"measure {mid}: sum or count")
         for s in summed:
-            if s not in by_id or by_id[s].type not in NUMERIC:
+            if s not in by_id or not by_id[s].kind.numeric:
                 raise SpecError(f"measure {mid}: {s!r} is not a numeric column")
         measures[mid] = Measure(mid, m.get("label", mid), summed, _where(m.get("where"), by_id, f"measure {mid}"),
                                 m.get("empty") == "zero", _max(m.get("max"), f"measure {mid}"))
@@ -286,11 +288,6 @@ def _spec_path(form: str) -> Path:
     return file_of(form, "flows", f"{form}.enterprises.yaml")  # the form's own folder (--forms) first
 
 
-def has_spec(form: str) -> bool:
-    """Whether the form has an enterprise workbook."""
-    return package(form).enterprises is not None
-
-
 def load_spec(form: str) -> Spec | None:
     """The form's enterprise spec, or None when the form has none (e.g. the district summary). Its keys were
     checked with the form's package; what only this vocabulary knows (a measure's column…) is checked here,
@@ -309,12 +306,27 @@ def load_spec(form: str) -> Spec | None:
     return pkg.memo("enterprise_spec", build)
 
 
-def columns_json(spec: Spec) -> list[dict[str, Any]]:
+class OptionInfo(TypedDict):
+    id: str
+    label: str
+
+
+class ColumnInfo(TypedDict, total=False):
+    """A column as `filing workbook --columns --json` lists it (options only for a choice)."""
+    id: str
+    header: str
+    type: str
+    unit: str | None
+    required: bool
+    options: list[OptionInfo]
+
+
+def columns_json(spec: Spec) -> list[ColumnInfo]:
     """The columns as `filing workbook --columns --json` lists them."""
     out = []
     for c in spec.columns:
-        item: dict[str, Any] = {"id": c.id, "header": c.title, "type": c.type, "unit": c.unit or None,
-                                "required": c.required}
+        item: ColumnInfo = {"id": c.id, "header": c.title, "type": c.type, "unit": c.unit or None,
+                            "required": c.required}
         if c.options:
             item["options"] = [{"id": o.id, "label": o.label} for o in c.options]
         out.append(item)

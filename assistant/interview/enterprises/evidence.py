@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from assistant.form.shapes import JsonObject
 from assistant.form.types import of
 from assistant.form.values import show
 from assistant.interview.computed import short_label
@@ -104,7 +105,7 @@ def _coverage_rows(e: Engine, ev: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def export_items(e: Engine) -> dict[str, Any]:
+def export_items(e: Engine) -> dict[str, JsonObject]:
     """Evidence entries for the JSON export (restored by import-report)."""
     return {qid: dict(ev) for qid, ev in e.session.evidence.items() if counts(e, qid)}
 

@@ -4,7 +4,7 @@ applying the chosen ones (all or nothing) with their evidence."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,7 +143,8 @@ def describe(engine: Engine, result: Result, stored: Proposals) -> list[str]:
             if it.same:
                 now_text = "与当前答案相同"
             elif it.current:
-                cur = it.current if not of(q).is_list else f"{len(e.session.answers.get(q.id) or [])} 行"
+                rows = e.session.answers.get(q.id)
+                cur = it.current if not of(q).is_list else f"{len(rows) if isinstance(rows, list) else 0} 行"
                 now_text = f"当前 {cur}"
             else:
                 now_text = "当前未填"
@@ -161,7 +162,9 @@ def describe(engine: Engine, result: Result, stored: Proposals) -> list[str]:
     lines += [f"  · {note}" for note in result.notes]
     before = e.session.enterprise_data
     if files and isinstance(before, dict):
-        old, new = set(before.get("codes") or []), set(result.codes)
+        codes = before.get("codes")
+        old = {c for c in codes if isinstance(c, str)} if isinstance(codes, list) else set()  # checked on load
+        new = set(result.codes)
         added = [c for c in result.codes if c not in old]
         removed = sorted(old - new)
         changed = sum(1 for it in items if it.previous_import)
@@ -201,13 +204,13 @@ def coverage_lines(cov: Coverage) -> list[str]:
     return out
 
 
-def whole_of(cov: dict[str, Any]) -> int:
+def whole_of(cov: Mapping[str, object]) -> int:
     """A stored coverage record's whole: the report's count, or the files' rows when more."""
-    of = cov.get("of")
-    return max(of if isinstance(of, int) else 0, int(cov.get("rows", 0)))
+    of, rows = cov.get("of"), cov.get("rows", 0)
+    return max(of if isinstance(of, int) else 0, rows if isinstance(rows, int) else 0)  # counts, checked on load
 
 
-def scope_text(ev: dict[str, Any]) -> str:
+def scope_text(ev: Mapping[str, object]) -> str:
     """仅 8/326 家 (a total from part of the cluster) or 基于 8 家企业 (a ratio of a sample); "" when whole."""
     cov = ev.get("coverage")
     if not isinstance(cov, dict) or cov.get("n", 0) >= whole_of(cov):
@@ -217,7 +220,7 @@ def scope_text(ev: dict[str, Any]) -> str:
     return f"仅 {cov['n']}/{whole_of(cov)} 家"
 
 
-def share_text(ev: dict[str, Any]) -> str:
+def share_text(ev: Mapping[str, object]) -> str:
     """8/326 家: how many of the cluster's enterprises a figure rests on (total or ratio alike)."""
     cov = ev.get("coverage")
     return f"{cov['n']}/{whole_of(cov)} 家" if isinstance(cov, dict) and "n" in cov else ""

@@ -14,7 +14,6 @@ import io
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from decimal import Decimal
 from itertools import repeat, zip_longest
 from math import isnan
@@ -24,7 +23,6 @@ from typing import Any
 from assistant.errors import InputError
 from assistant.files.tables import (
     IGNORED_HEADERS,
-    MAX_CELL_CHARS,
     MAX_CELLS,
     MAX_COLUMNS,
     MAX_ROWS,
@@ -33,22 +31,14 @@ from assistant.files.tables import (
     read_table_bytes,
 )
 from assistant.files.xlsx_scan import NotExcel, SheetLimit, check_parts, open_zip, quick_bounds, scan_xlsx, sheet_part
-from assistant.form.parse import NO_WORDS, YES_WORDS, credit_check_char, header_key, normalize, parse_uscc
+from assistant.form.parse import header_key
+from assistant.interview.enterprises.coltypes import INVISIBLE, EnterpriseRow, read_number, shown_number
 from assistant.interview.enterprises.columns import Col, Spec
 
 MAX_PROBLEMS = 30  # one screenful; the rest are counted
 MAX_FILES = 2000
-_PLAIN = re.compile(r"-?\d+(?:\.\d+)?")
-_GROUPED = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-_QUOTES = str.maketrans({"“": '"', "”": '"', "＂": '"', "「": '"', "」": '"'})
 EXTRA_HEADERS = IGNORED_HEADERS | {"备注", "说明"}
 SPLIT = re.compile(r"[；;\n]")
-# Characters a cell can hold without showing them: zero-width, BOM, soft hyphen, direction marks. Taken out of
-# codes, numbers and choices (they would make "a 19-digit code" with nothing visible to fix); named when a
-# cell is still refused. No-break spaces read as spaces (NFKC).
-INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-_NBSP = re.compile("[\u00a0\u2007\u202f]")
-HIDDEN = "（单元格里含有看不见的字符，如零宽空格、BOM 或不换行空格，请删除后重新输入）"
 
 
 class DataError(InputError):
@@ -101,7 +91,7 @@ class Rows:
         out = {s.index for s in self.suspects if not s.confirmed}
         return [i for i in range(len(self.where)) if i not in out] if out else list(range(len(self.where)))
 
-    def row(self, i: int) -> dict[str, Any]:
+    def row(self, i: int) -> EnterpriseRow:
         return {cid: col[i] for cid, col in self.values.items()}
 
 
@@ -201,7 +191,7 @@ def _delimiter(first: str) -> str:
     return max(("\t", ",", ";"), key=lambda d: (first.count(d), d == ","))
 
 
-def read_file(path: Path, spec: Spec) -> tuple[SourceFile, list[list[Any]]]:
+def read_file(path: Path, spec: Spec) -> tuple[SourceFile, list[list[object]]]:
     """One file's rows (the header row first) and its identity (name, SHA-256). TableError when unreadable."""
     path = Path(path).expanduser()
     name = path.name
@@ -247,82 +237,6 @@ def _match(spec: Spec, name: str, header: list[Any], problems: _Problems) -> lis
 
 
 # -- cells ------------------------------------------------------------------------------------------
-def _visible(v: str) -> tuple[str, bool]:
-    """The cell's text without invisible characters, and whether it held any (no-break spaces included)."""
-    clean = INVISIBLE.sub("", v)
-    return clean, len(clean) != len(v) or bool(_NBSP.search(v))
-
-
-def shown_number(d: Decimal) -> str:
-    """A number as a person reads it: 1×10^30 rather than thirty-one digits."""
-    if d.adjusted() >= 15:
-        mantissa, exp = format(d, ".3e").split("e")
-        return f"{mantissa.rstrip('0').rstrip('.')}×10^{int(exp)}"
-    return format(d.normalize(), "f") if d == d.to_integral_value() else str(d)
-
-
-def _number(v: Any, integer: bool) -> Decimal:
-    """A cell as a non-negative number; ValueError with the reason in Chinese."""
-    if type(v) is float:
-        if v != v or v in (float("inf"), float("-inf")):
-            raise ValueError("不是有限的数字")
-        d = Decimal(repr(v))
-    elif type(v) is int:
-        d = Decimal(v)
-    elif isinstance(v, str):
-        s, hidden = _visible(v)
-        s = normalize(s).strip()
-        if _PLAIN.fullmatch(s):
-            d = Decimal(s)
-        elif _GROUPED.fullmatch(s):
-            d = Decimal(s.replace(",", ""))
-        else:
-            raise ValueError(f"“{s[:20]}”不是数字" + (HIDDEN if hidden else "（只填数字，不要填单位或文字）"))
-    elif isinstance(v, bool):
-        raise ValueError("不是数字")
-    else:
-        raise ValueError(f"“{str(v)[:20]}”不是数字")
-    if d < 0:
-        raise ValueError(f"{shown_number(d)} 是负数，本列不能为负")  # -50, not -50.0
-    if integer and d != d.to_integral_value():
-        raise ValueError(f"{d} 不是整数")
-    return d
-
-
-_YES = {w for w in YES_WORDS} | {"true", "√"}
-_NO = {w for w in NO_WORDS} | {"false"}
-
-
-def _yesno(v: Any) -> bool:
-    if isinstance(v, bool):
-        return v
-    s = normalize(INVISIBLE.sub("", str(v))).strip().lower()
-    if s in _YES:
-        return True
-    if s in _NO:
-        return False
-    raise ValueError(f"“{s[:20]}”应为“是”或“否”")
-
-
-def _choice(col: Col, v: Any) -> str:
-    s = normalize(INVISIBLE.sub("", str(v))).strip().translate(_QUOTES)
-    for o in col.options:
-        if s in (o.id, o.label.translate(_QUOTES)):
-            return o.id
-    raise ValueError(f"“{s[:20]}”不是可选项（可选：{'、'.join(o.label for o in col.options)}）")
-
-
-def _text(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    if isinstance(v, (datetime, date)):
-        v = v.isoformat()
-    s = " ".join(INVISIBLE.sub("", str(v)).split())
-    if len(s) > MAX_CELL_CHARS:
-        raise ValueError(f"内容超过 {MAX_CELL_CHARS} 个字符")
-    return s
-
-
 def _empty(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
@@ -332,29 +246,8 @@ def _blank(row: Sequence[Any]) -> bool:
     return all(map(_empty, row))
 
 
-def convert(col: Col, v: Any) -> Any:
-    """A cell as its column's value; ValueError (the reason) when it is not one."""
-    t = col.type
-    if t == "decimal":
-        return _number(v, False)
-    if t == "integer":
-        return _number(v, True)
-    if t == "yesno":
-        return _yesno(v)
-    if t == "choice":
-        return _choice(col, v)
-    if t == "uscc":
-        text, hidden = _visible(str(v))
-        try:
-            return parse_uscc(col, text).value  # type: ignore[arg-type]
-        except InputError as exc:
-            raise ValueError(str(exc).rstrip("。") + (HIDDEN if hidden else "")) from None
-    return _text(v)
-
-
 # -- all files ---------------------------------------------------------------------------------------
 _INF = float("inf")
-_CODE = re.compile(r"[0-9A-HJ-NP-RTUWXY]{18}")
 
 
 def _bounded(col: Col, out: list[Any], bad: dict[int, str]) -> list[Any]:
@@ -409,36 +302,34 @@ def _number_column(vals: Sequence[Any], integer: bool, bad: dict[int, str],
         elif v is None or v == "" or (t is str and not v.strip()):
             continue
         try:
-            out[j] = _number(v, integer)
+            out[j] = read_number(v, integer)
         except ValueError as exc:
             bad[j] = str(exc)
     return out, False
 
 
 def _column(col: Col, vals: Sequence[Any], bad: dict[int, str]) -> list[Any]:
-    if col.type in ("decimal", "integer"):
+    kind = col.kind
+    if kind.numeric:
         # a column of floats all within the maximum needs no second pass
         top = float(col.max) if col.max is not None else _INF
-        numbers, within = _number_column(vals, col.type == "integer", bad, top)
+        numbers, within = _number_column(vals, kind.integer, bad, top)
         return numbers if within else _bounded(col, numbers, bad)
     out: list[Any] = [None] * len(vals)
-    quick: dict[Any, Any] = {}
-    if col.type == "yesno":
-        quick = {**dict.fromkeys(_YES, True), **dict.fromkeys(_NO, False), "是": True, "否": False}
-    elif col.type == "choice":
-        quick = {o.label: o.id for o in col.options}
-    code = col.type == "uscc"
+    quick = kind.quick(col)
+    as_is = kind.as_is if kind.checks_as_is else None
+    read = kind.read
     for j, v in enumerate(vals):
         if v is None or v == "" or (type(v) is str and not v.strip()):
             continue
-        if code and type(v) is str and _CODE.fullmatch(v) and credit_check_char(v[:17]) == v[17]:
+        if as_is is not None and as_is(v):
             out[j] = v  # the common case: a correct code as printed on the licence
             continue
         if type(v) is str and v in quick:
             out[j] = quick[v]
             continue
         try:
-            out[j] = convert(col, v)
+            out[j] = read(col, v)
         except ValueError as exc:
             bad[j] = str(exc)
     return out
@@ -650,7 +541,7 @@ def _check_row(checks: list[Any], row: dict[str, Any]) -> list[str]:
     return out
 
 
-def parts(v: Any) -> list[str]:
+def parts(v: object) -> list[str]:
     """A cell holding several items (分支机构名称：A；B)."""
     if v is None:
         return []

@@ -8,10 +8,12 @@ header cell, validation of numbers (≥ 0, whole for counts). Every text we writ
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.form.glossary import load_glossary
+from assistant.interview.enterprises.coltypes import CellValue, EnterpriseRow
 from assistant.interview.enterprises.columns import Col, Spec
 from assistant.interview.enterprises.reader import read_rows
 
@@ -19,7 +21,6 @@ if TYPE_CHECKING:
     from assistant.interview.engine import Engine
 
 EMPTY_ROWS = 500  # formatted, validated rows below the prefilled ones
-_YES, _NO = "是", "否"
 
 
 def _glossary_lines(col: Col) -> list[str]:
@@ -40,23 +41,11 @@ def note_of(col: Col, year: int) -> str:
 
 def explanation(col: Col, year: int) -> str:
     """The 填表说明 text of a column: its note, the choices, then the glossary terms that hold for one enterprise."""
-    opts = f"可选：{'、'.join(o.label for o in col.options)}。" if col.options else (
-        "填“是”或“否”。" if col.type == "yesno" else "")
+    opts = col.kind.choices_line(col)
     return "\n".join(x for x in [note_of(col, year), opts, *(f"【参考】{g}" for g in _glossary_lines(col))] if x)
 
 
-def _display(col: Col, v: Any) -> Any:
-    """A stored row value as the enterprise would type it."""
-    if v is None:
-        return None
-    if col.type == "yesno":
-        return _YES if v else _NO
-    if col.type == "choice":
-        return next((o.label for o in col.options if o.id == v), str(v))
-    return v
-
-
-def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = None) -> bytes:
+def write_workbook(spec: Spec, year: int, rows: Sequence[Mapping[str, CellValue]] | None = None) -> bytes:
     """The workbook as bytes; `rows` (column id -> stored value) are prefilled."""
     import xlsxwriter
 
@@ -97,42 +86,27 @@ def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = No
     ws.activate()
     head = wb.add_format({"bold": True, "text_wrap": True, "align": "center", "valign": "vcenter",
                           "bg_color": "#DDEBF7", "border": 1})
-    formats = {"decimal": wb.add_format({"num_format": "0.00"}), "integer": wb.add_format({"num_format": "0"}),
-               "text": wb.add_format({"num_format": "@"})}
+    formats = {f: wb.add_format({"num_format": f}) for f in {c.kind.number_format for c in spec.columns}}
     ws.set_row(0, 45)
     ws.freeze_panes(1, 1)
     last = len(rows) + EMPTY_ROWS
     for c, col in enumerate(spec.columns):
-        fmt = formats.get(col.type, formats["text"])
+        fmt = formats[col.kind.number_format]
         width = col.width or max(10, min(24, len(col.title) * 2))
         ws.set_column(c, c, width, fmt)
         ws.write_string(0, c, col.title, head)
         message = note_of(col, year) or col.header  # within Excel's limits: checked when the spec is read
         ws.data_validation(0, c, 0, c, {"validate": "any", "input_title": col.header, "input_message": message})
-        dv: dict[str, Any] | None = None
-        if col.type == "yesno":
-            dv = {"validate": "list", "source": [_YES, _NO]}
-        elif col.type == "choice":
-            dv = {"validate": "list", "source": [o.label for o in col.options]}
-        elif col.type in ("decimal", "integer"):
-            # the same plausible maximum the import checks: a figure in 元 is caught while typing
-            top = format(col.max.normalize(), "f") if col.max is not None else ""
-            bound = {"criteria": "between", "minimum": 0, "maximum": float(top)} if top else {"criteria": ">=", "value": 0}
-            most = f"、不大于 {top} " if top else " "
-            dv = {"validate": "decimal" if col.type == "decimal" else "integer", **bound,
-                  "error_title": "请填写数字", "error_message": f"“{col.header}”只填不小于 0{most}的"
-                  + ("数字" if col.type == "decimal" else "整数") + (f"，单位为{col.unit}" if col.unit else "") + "。"}
-        elif col.type == "uscc":
-            dv = {"validate": "length", "criteria": "==", "value": 18, "error_title": "统一社会信用代码",
-                  "error_message": "统一社会信用代码为 18 位。"}
+        dv = col.kind.validation(col)
         if dv is not None:
             dv.setdefault("error_type", "stop")
             dv["input_title"] = col.header
             dv["input_message"] = message
             ws.data_validation(1, c, last, c, dv)
-    numeric = [(c, col.id) for c, col in enumerate(spec.columns) if col.type in ("decimal", "integer")]
-    plain = [(c, col.id) for c, col in enumerate(spec.columns) if col.type in ("text", "uscc")]
-    shown = [(c, col) for c, col in enumerate(spec.columns) if col.type in ("yesno", "choice")]
+    # figures as number cells; text as string cells ("=…" stays text); a drop-down's words marked as prefilled
+    numeric = [(c, col.id) for c, col in enumerate(spec.columns) if col.kind.numeric]
+    plain = [(c, col.id) for c, col in enumerate(spec.columns) if not col.kind.numeric and not col.kind.labels(col)]
+    shown = [(c, col) for c, col in enumerate(spec.columns) if not col.kind.numeric and col.kind.labels(col)]
     write_number, write_string = ws.write_number, ws.write_string
     for i, row in enumerate(rows, 1):
         for c, cid in numeric:
@@ -144,16 +118,16 @@ def write_workbook(spec: Spec, year: int, rows: list[dict[str, Any]] | None = No
             if v:
                 write_string(i, c, str(v))  # a string cell: "=…" stays text
         for c, col in shown:
-            v = _display(col, row.get(col.id))
-            if v:
-                write_string(i, c, v, prefilled)
+            v = row.get(col.id)
+            if v is not None and (shown_v := str(col.kind.shown(col, v))):
+                write_string(i, c, shown_v, prefilled)
     wb.close()
     return buf.getvalue()
 
 
-def rows_from_session(engine: Engine, spec: Spec) -> list[dict[str, Any]]:
+def rows_from_session(engine: Engine, spec: Spec) -> list[EnterpriseRow]:
     """Enterprises the session already names (its lists), with what the list says about them."""
-    by_code: dict[str, dict[str, Any]] = {}
+    by_code: dict[str, EnterpriseRow] = {}
     key = next(c for c in spec.columns if c.key)
     for ind in spec.indicators:
         if ind.kind != "list" or ind.split or not engine.is_relevant(ind.question):
@@ -166,17 +140,17 @@ def rows_from_session(engine: Engine, spec: Spec) -> list[dict[str, Any]]:
             code = fill.get(key.id)
             if not code:
                 continue
-            row = by_code.setdefault(code, {})
+            row = by_code.setdefault(str(code), {})  # a code column is text
             row.update(fill)
             for cid, want in ind.where:
                 row[cid] = want[0] if isinstance(want, tuple) else want
     return list(by_code.values())
 
 
-def rows_from_workbook(path: Path, spec: Spec, prev_of: dict[str, str]) -> list[dict[str, Any]]:
+def rows_from_workbook(path: Path, spec: Spec, prev_of: dict[str, str]) -> list[EnterpriseRow]:
     """Last year's filled workbook: the stable columns kept, this year's figures moved to the 上年 columns."""
     rows = read_rows([path], spec)
-    keep = {c.id for c in spec.columns if c.type in ("text", "uscc", "yesno", "choice")}
+    keep = {c.id for c in spec.columns if not c.kind.numeric}  # a name, a code, a status: figures are this year's
     out = []
     for i in range(len(rows)):
         old = rows.row(i)

@@ -416,7 +416,7 @@ class ConversationScreen(Screen[None]):
         if action == "submit_editor":
             return self._editor is not None
         if action == "enterprises":
-            from assistant.interview.enterprises.columns import has_spec
+            from assistant.interview.enterprises import has_spec
 
             return has_spec(self.session.form)
         return True

@@ -1,0 +1,30 @@
+"""The shapes the core's signatures name instead of Any: data as JSON and YAML hold it, and an answer as each
+question type stores it (assistant/form/types/ decides which; this module only names the shapes).
+
+    text, longtext, choice, date, phone, uscc     str ("无" where the form allows none)
+    decimal, percent                               str (the figure as printed, "12.50": no float drift)
+    integer                                        int
+    yesno                                          bool
+    list                                           list[Row]: one dict per row, column id -> its cell ("" empty)
+    matrix                                         Grid: row id -> column id -> count
+    a computed figure the operator may override    Override: {source: computed} or {source: typed, value, basis}
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TypeAlias
+
+JsonScalar: TypeAlias = str | int | float | bool | None
+JsonValue: TypeAlias = JsonScalar | list["JsonValue"] | dict[str, "JsonValue"]
+JsonObject: TypeAlias = dict[str, JsonValue]  # a JSON object: a saved session, a file's record, a YAML mapping
+
+Scalar: TypeAlias = str | int | bool  # a one-value answer, or one cell of a list's row
+Row: TypeAlias = dict[str, Scalar]  # one row of a list answer
+Grid: TypeAlias = dict[str, dict[str, int]]  # a matrix answer
+Override: TypeAlias = dict[str, str]  # an overridable computed figure's answer (form/override.py)
+Stored: TypeAlias = Scalar | list[Row] | Grid | Override  # any answer as the session keeps it
+Value: TypeAlias = Decimal | date | Stored | None  # an answer as conditions and expressions see it
+
+__all__ = ["Grid", "JsonObject", "JsonScalar", "JsonValue", "Override", "Row", "Scalar", "Stored", "Value"]
