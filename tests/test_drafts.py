@@ -485,3 +485,31 @@ def test_the_patent_figure_is_an_average_growth_and_is_said_so(store):
     engine.set("patent_growth", "-4", advance=False)
     assert "有效发明专利36件，年均下降4%" in drafts.draft(engine, "achievements")
     assert "有效发明专利数量年均下降4%" in drafts.draft(engine, "problems")
+
+
+def test_a_completed_value_that_says_another_figure_than_its_indicator_is_warned_of(store):
+    """The targets table's 完成值 and the answer of the same indicator are read side by side by the reviewer:
+    3.56亿元 for 研发经费 of 1800万元, 下降3.6% for an energy use that rose 1.5%, are warned of (units converted,
+    the operator's rounding allowed); a 完成值 in another measure (下降2.1% for 排放 in 吨) is not compared."""
+    answers = {k: v for k, v in sample_answers().items() if k not in NARRATIVE}
+    engine = Engine.for_session(make_session(store, "annual", answers))
+    rule = "target_actual_mismatch"
+    assert [f for f in engine.findings() if f.rule == rule] == []  # the sample: every 完成值 agrees
+    rows = [dict(r) for r in engine.value("targets")]
+    for r in rows:
+        if r["indicator"] == "研发经费投入":
+            r["actual"] = "3.6亿元"  # rounded by the operator: agrees with 35600万元
+    engine.set("targets", engine.parse("targets", rows).value, advance=False)
+    assert [f for f in engine.findings() if f.rule == rule] == []
+    engine.set("rd_expense", "1800", advance=False)
+    engine.set("energy_reduction", "-1.5", advance=False)
+    found = [f for f in engine.findings() if f.rule == rule]
+    assert [f.qid for f in found] == ["targets", "targets"] and all(f.severity == "warning" for f in found)
+    said = " ".join(f.message for f in found)
+    assert "研发经费投入" in said and "3.6亿元" in said and "1800" in said
+    assert "单位工业产值能耗" in said and "下降3.6%" in said.replace(" ", "") and "上升" in said
+    for r in rows:
+        if r["indicator"] == "二氧化碳排放量":
+            r["actual"] = "下降2.1%"
+    engine.set("targets", engine.parse("targets", rows).value, advance=False)
+    assert not any("二氧化碳" in f.message for f in engine.findings() if f.rule == rule)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -926,24 +926,12 @@ def targets_actual(engine: Engine) -> tuple[str, list[dict[str, Any]]] | None:
     rows = [dict(r) for r in (engine.value(qid) or q.preset_rows)]
     changed = False
     for row in rows:
-        how = (spec.get("rows") or {}).get(row.get(spec["by"]))
-        if not how or row.get(spec["into"]):
+        if row.get(spec["into"]):
             continue
-        how = how if isinstance(how, dict) else {"from": how}
-        source = how.get("from")
-        if source not in engine.flow.by_id or not engine.is_relevant(source):
+        found = _answer_cell(engine, spec, row)
+        if found is None:
             continue
-        value = engine.value(source)
-        num = _number(value)
-        if value in (None, "", NONE_TEXT) or num is None:
-            continue
-        shown = engine.shown(source)
-        pattern = how.get("as", "{}")
-        if num < 0 and how.get("negative"):
-            pattern, shown = how["negative"], shown.lstrip("-")
-        elif num < 0 and pattern != "{}":
-            continue  # "下降 -1.50%": a word that the sign contradicts is never written
-        cell = pattern.format(shown)
+        cell = found[1]
         target = _cell_figure(row.get(spec.get("target")))
         mine = _cell_figure(cell)
         if target is not None and mine is not None and target[2] != mine[2]:
@@ -951,3 +939,74 @@ def targets_actual(engine: Engine) -> tuple[str, list[dict[str, Any]]] | None:
         row[spec["into"]] = cell
         changed = True
     return (qid, rows) if changed else None
+
+
+def _answer_cell(engine: Engine, spec: dict[str, Any], row: dict[str, Any]) -> tuple[str, str] | None:
+    """(question, 完成值 as the table prints it) of the answer of a targets row's indicator; None without one."""
+    how = (spec.get("rows") or {}).get(row.get(spec["by"]))
+    if not how:
+        return None
+    how = how if isinstance(how, dict) else {"from": how}
+    source = how.get("from")
+    if source not in engine.flow.by_id or not engine.is_relevant(source):
+        return None
+    value = engine.value(source)
+    num = _number(value)
+    if value in (None, "", NONE_TEXT) or num is None:
+        return None
+    shown = engine.shown(source)
+    pattern = how.get("as", "{}")
+    if num < 0 and how.get("negative"):
+        pattern, shown = how["negative"], shown.lstrip("-")
+    elif num < 0 and pattern != "{}":
+        return None  # "下降 -1.50%": a word that the sign contradicts is never written
+    return source, pattern.format(shown)
+
+
+TARGET_ACTUAL = "target_actual_mismatch"
+# (unit, unit written in the table): how many of the first make one of the second
+_SCALE = {("万元", "亿元"): Decimal(10000), ("吨", "万吨"): Decimal(10000), ("亿元", "万元"): Decimal("0.0001"),
+          ("万吨", "吨"): Decimal("0.0001")}
+_OPPOSITE = {"上升": "下降", "下降": "上升", "增长": "下降"}
+
+
+def targets_findings(engine: Engine) -> list[Finding]:
+    """A 完成值 of the targets table that says another figure than the answer of the same indicator (the reviewer
+    reads both): compared only when both are one figure with the same words, or 上升/下降, and the same or a
+    convertible unit (亿元/万元, 万吨/吨), at the precision the operator wrote; anything else is not compared."""
+    spec = _spec(engine.session.form).get("targets_actual") or {}
+    qid = spec.get("list")
+    if qid not in engine.flow.by_id or not engine.is_relevant(qid):
+        return []
+    rows = engine.value(qid)
+    if not isinstance(rows, list):
+        return []
+    out = []
+    for row in rows:
+        written = row.get(spec["into"]) if isinstance(row, dict) else None
+        theirs = _cell_figure(written)
+        found = _answer_cell(engine, spec, row) if theirs is not None else None
+        if found is None or theirs is None:
+            continue
+        source, cell = found
+        mine = _cell_figure(cell)
+        if mine is None:
+            continue
+        word, num, unit = mine
+        if word != theirs[0] and _OPPOSITE.get(word) == theirs[0]:
+            word, num = theirs[0], -num  # 上升1.50% is 下降-1.50%
+        if word != theirs[0]:
+            continue
+        if unit != theirs[2]:
+            scale = _SCALE.get((unit, theirs[2]))
+            if scale is None:
+                continue  # another measure (下降2.1% for an emission in 吨): not this figure
+            num, unit = num / scale, theirs[2]
+        exponent = theirs[1].as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0  # as precise as the operator wrote
+        if num.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) == theirs[1]:
+            continue
+        out.append(Finding(WARNING, qid, engine.flow[qid].section,
+                           f"“{engine.label(qid)}”中“{row.get(spec['by'])}”的完成值（{prose_text(written)}）与"
+                           f"“{engine.label(source)}”的答案（{prose_text(cell)}）不一致，请核对。", TARGET_ACTUAL))
+    return out
