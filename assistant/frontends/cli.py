@@ -222,7 +222,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     flow = load_flow(args.form)
     year = args.year or flow.year_due()
-    title = args.title or flow.short_name
+    title = args.title or ""  # untitled: lists call it by its cluster once named (Engine.report_name)
     try:
         check_text(title)  # bytes that are not UTF-8 in argv arrive as lone surrogates
     except InputError as exc:
@@ -374,12 +374,13 @@ def _list_rows(store: Any) -> list[dict[str, Any]]:
                          **({"form_missing": True} if isinstance(s, SessionFormMissing) else {})})
             continue
         try:
-            pct = Engine.for_session(s).progress().percent
+            engine = Engine.for_session(s)
+            pct, name = engine.progress().percent, engine.report_name()
             form = load_flow(s.form).short_name
         except (FlowError, SessionError, RecursionError, ValueError, TypeError, KeyError) as exc:
             rows.append({"id": s.id, "damaged": True, "error": store.damaged_message(s.id, str(exc) or type(exc).__name__)})
             continue
-        rows.append({"id": s.id, "form": s.form, "form_name": form, "title": s.title, "year": s.year,
+        rows.append({"id": s.id, "form": s.form, "form_name": form, "title": name, "year": s.year,
                      "percent": pct, "updated": s.updated})
     return rows
 

@@ -339,7 +339,7 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
         found = reviews.findings(session)
         return {
             "account": account, "owner": owner, "sid": sid, "review": review,
-            "title": session.title or engine.form_title(),
+            "title": engine.report_name() or engine.form_title(),
             "findings": found,
             "entries": hosting.audit.entries(report=sid),
             "preview": markdown_of(build_report(engine, draft=bool(blocking(found)))),
