@@ -156,6 +156,7 @@ class Declaration:
     signer: str
     date: str
     seal: str = ""
+    opinion: str = ""  # the label before the district's 考核意见, printed above the seal once it approved
     widths: list[Number] = field(default_factory=list)
 
 
@@ -338,6 +339,22 @@ class Average:
     criterion: str = ""
 
 
+class Computed:
+    __pydantic_config__ = _CONFIG
+    minus: list[str]
+    note: str = ""
+
+
+class Edition:
+    """An earlier edition of the workbook: its columns this one lacks, and how its values carry over."""
+
+    __pydantic_config__ = _CONFIG
+    name: str
+    columns: list[EnterpriseColumn]
+    decides: dict[str, dict[str, dict[str, bool | str | Number]]] = field(default_factory=dict)
+    computed: dict[str, Computed] = field(default_factory=dict)
+
+
 class Enterprises:
     __pydantic_config__ = _CONFIG
     form: str = ""
@@ -353,6 +370,7 @@ class Enterprises:
     indicators: list[Indicator] = field(default_factory=list)
     averages: list[Average] = field(default_factory=list)
     carry: list[str] = field(default_factory=list)
+    editions: list[Edition] = field(default_factory=list)
 
 
 # -- flows/<form>.rollup.yaml ---------------------------------------------------------------------
@@ -420,7 +438,7 @@ def _models() -> dict[str, type]:
             ChoiceRow, MatrixRow, GroupRow, Table, TableBlock, NarrativeBlock, GroupedTable, ListTable,
             Declaration, DeclarationBlock, Sign, SignBlock, Part, FormSubmission, Layout, FromAnswer,
             TargetsActual, Drafts, EnterpriseOption, EnterpriseColumn, Check, Measure, Source, Indicator,
-            Average, Enterprises, Ratio, RollupColumn, Rollup, Term, Glossary, Submission,
+            Average, Computed, Edition, Enterprises, Ratio, RollupColumn, Rollup, Term, Glossary, Submission,
     ):
         dataclass(kw_only=True)(cls)
     return _MODELS

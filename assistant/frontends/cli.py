@@ -499,13 +499,21 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _opinion(sid: str) -> str:
+    """The district's 考核意见 of an approved report in this data folder (its review record), for part 八."""
+    from assistant.hosting.review import Reviews
+    from assistant.paths import home
+
+    return Reviews(home()).opinion(sid)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from assistant.report.export import export_session
 
     # The path as typed (a str): a trailing slash means "this folder", which Path() would drop.
     notes: list[str] = []
     path = export_session(_load(args.id), args.format, args.output or None,
-                          force=args.force, draft=args.draft, notes=notes)
+                          force=args.force, draft=args.draft, notes=notes, opinion=_opinion(args.id))
     for note in notes:  # stdout carries only the path, for scripts
         sys.stderr.write(note + "\n")
     _out(str(path))
@@ -515,7 +523,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_package(args: argparse.Namespace) -> int:
     from assistant.report.package import build_package
 
-    pkg = build_package(_load(args.id), args.output or None, force=args.force, draft=args.draft)
+    pkg = build_package(_load(args.id), args.output or None, force=args.force, draft=args.draft,
+                        opinion=_opinion(args.id))
     for note in pkg.notes:
         sys.stderr.write(note + "\n")
     _out(f"报送材料已写入 {pkg.folder}：")

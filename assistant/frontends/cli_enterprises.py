@@ -90,9 +90,9 @@ def run_workbook(args: Any) -> int:
         form = _form(args.form)
         spec = _spec(form)
         year = args.year or load_flow(form).year_due()
-        rows: list[dict[str, Any]] = []
+        rows: Any = []
         if args.prefill not in (None, True):
-            rows = _prefill_file(Path(args.prefill), spec)
+            rows = _prefill_file(Path(args.prefill), spec, year)
         return _emit(spec, year, rows, args, f"{year}年度企业数据采集表.xlsx")
     from assistant.interview.engine import Engine
     from assistant.session.store import SessionStore
@@ -106,7 +106,7 @@ def run_workbook(args: Any) -> int:
 
         rows = rows_from_session(engine, spec)
     elif args.prefill:
-        rows = _prefill_file(Path(args.prefill), spec)
+        rows = _prefill_file(Path(args.prefill), spec, session.year)
     return _emit(spec, session.year, rows, args, workbook_name(engine))
 
 
@@ -123,25 +123,30 @@ def _safe(name: str) -> str:
     return re.sub(r'[\x00-\x1f\x7f<>:"/\\|?*]+', "_", name).strip(" .")[:60] or "集群"
 
 
-def _prefill_file(path: Path, spec: Any) -> list[dict[str, Any]]:
+def _prefill_file(path: Path, spec: Any, year: int) -> Any:
     from assistant.errors import InputError
-    from assistant.interview.enterprises.workbook import prev_columns, rows_from_workbook
+    from assistant.interview.enterprises.workbook import prefill_from
 
     try:
-        return rows_from_workbook(path, spec, prev_columns(spec))
+        return prefill_from(path, spec, year)
     except InputError as exc:
-        raise CliError(f"上年的采集表无法读取：{exc}", EXIT_REFUSED) from None
+        raise CliError(f"用来预填的采集表无法使用：{exc}", EXIT_REFUSED) from None
 
 
-def _emit(spec: Any, year: int, rows: list[dict[str, Any]], args: Any, default: str) -> int:
-    from assistant.interview.enterprises.workbook import write_workbook
+def _emit(spec: Any, year: int, rows: Any, args: Any, default: str) -> int:
+    """Write the workbook; `rows`: prefilled rows, or a Prefill (rows, cell notes, what to tell)."""
+    from assistant.interview.enterprises.workbook import Prefill, write_workbook
 
-    data = write_workbook(spec, year, rows)
+    filling = rows if isinstance(rows, Prefill) else Prefill(rows)
+    rows = filling.rows
+    data = write_workbook(spec, year, rows, filling.notes, filling.first_note)
     path = Path(args.output).expanduser() if args.output else Path(default)
     if path.is_dir():
         path = path / default
     _write_new(path, data, args.force)
     _out(str(path))
+    for line in filling.said:
+        sys.stderr.write(line + "\n")
     filled = f"已预填 {len(rows)} 家企业；" if rows else ""
     sys.stderr.write(f"{filled}请发给成员企业填写（每家企业一行，也可各填一个文件）。收回后运行：\n"
                      f"  filing enterprises {getattr(args, 'id', None) or '会话编号'} 文件…\n"

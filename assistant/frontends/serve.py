@@ -313,6 +313,8 @@ def child_command(conn: Connection, config: ServeConfig, session_id: str | None 
              "--cache", str(cache.expanduser().resolve()), "--max-memory", str(config.app_memory_mb)]
     for folder in config.forms:
         parts += ["--forms", str(Path(folder).expanduser().resolve())]
+    if conn.account:  # accounts: the app may ask the server to close its account's other tab on a report
+        parts += ["--take-over"]
     session_id = session_id or config.session_id
     if session_id:
         parts += ["--", session_id]
@@ -358,7 +360,7 @@ class Tab:
     conn: Connection
     last_input: float = 0.0  # monotonic time of the last stdin message
     on_input: Callable[[], None] | None = None  # keeps the tab's login alive while someone types
-    sid: str | None = None  # the report the tab was opened on (/ws/<id>), if any
+    sid: str | None = None  # the report the tab has open (/ws/<id>, or opened in the app: it says so)
     opened: float = field(default_factory=time.monotonic)
 
 
@@ -447,6 +449,7 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
                           fail_delay=config.fail_delay, tabs_per_account=config.tabs_per_account)
 
     tab_apps: dict[str, str] = {}  # a browser tab's folder id (its app told its page) → that app's service id
+    servers: list[Any] = []  # the server made below (its apps' messages reach it)
 
     class FilingAppService(AppService):
         """An app process whose tab closes when it ends, however it ends (also killed or out of memory,
@@ -472,6 +475,13 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
                 if isinstance(url, str) and url.startswith("filing:tab?"):
                     tab = parse_qs(urlsplit(url).query).get("id", [""])[0]
                     tab_apps.setdefault(tab, self.app_service_id)  # the first app to claim an id keeps it
+                if isinstance(url, str) and url.startswith(("filing:report?", "filing:take?")):
+                    # The report this tab's app has open now (a takeover finds it however it was opened), or
+                    # its request to take one over from another tab of the same account. Not for the page.
+                    sid = parse_qs(urlsplit(url).query).get("sid", [""])[0]
+                    for server in servers:
+                        server.app_says(self, url.split("?", 1)[0], sid)
+                    return
                 if meta.get("type") == "exit":
                     # The tab closes when the process has ended (run()), once it has said whether a programming
                     # error closed it; a process that lingers is closed on anyway.
@@ -501,6 +511,7 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             self.hosting = hosting
             self.hosted_guard: Any = None  # set by serve_accounts.make_routes
             self.warming: asyncio.Future[None] | None = None  # the forms loading at start (hosted mode)
+            self.taking: set[asyncio.Future[None]] = set()  # takeovers an app asked for, running
 
         # Plain log lines on stderr: no rich tracebacks with local variables (a token could be one).
         def initialize_logging(self) -> None:
@@ -710,12 +721,27 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
                             text = IDLE_TAB if idle else EXPIRED
                             await ws.close(code=4002, message=text.encode("utf-8")[:123])
 
-        async def take_over(self, conn: Connection, sid: str) -> None:
+        def app_says(self, app: AppService, what: str, sid: str) -> None:
+            """An app's `filing:report` (the report it has open now) or `filing:take` (hosted: take that report
+            over from another tab of the same account, as opening it from the home page does)."""
+            tab = next((t for t in self.sockets.values() if t.app is app), None)
+            if tab is None or (sid and not own_report(tab.conn, sid)):
+                return
+            if what == "filing:report":
+                tab.sid = sid or None
+            elif what == "filing:take" and self.hosting is not None and sid:
+                task = asyncio.ensure_future(self.take_over(tab.conn, sid, keep=tab))
+                self.taking.add(task)  # kept until done (the loop holds tasks weakly)
+                task.add_done_callback(self.taking.discard)
+
+        async def take_over(self, conn: Connection, sid: str, keep: Tab | None = None) -> None:
             """The same account opens a report another of its tabs has open: that tab is told and closes (its
-            app saves and quits, releasing the report), then this one starts."""
+            app saves and quits, releasing the report), then this one starts (or, asked from inside an app,
+            that app opens it once it is free)."""
             from assistant.frontends.serve_accounts import TAKEN_OVER
 
-            old = [(ws, t) for ws, t in self.sockets.items() if t.sid == sid and t.conn.account == conn.account]
+            old = [(ws, t) for ws, t in self.sockets.items()
+                   if t.sid == sid and t.conn.account == conn.account and t is not keep]
             for ws, _ in old:
                 with contextlib.suppress(Exception):
                     await ws.close(code=4003, message=TAKEN_OVER.encode("utf-8")[:123])
@@ -768,7 +794,9 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             finally:
                 await runner.cleanup()
 
-    return FilingServer()
+    server = FilingServer()
+    servers.append(server)
+    return server
 
 
 # -- starting -------------------------------------------------------------------------------------
@@ -974,6 +1002,7 @@ def _child(argv: list[str]) -> int:
     parser.add_argument("--cache")  # the server's cache of compiled forms, shared by every account's tabs
     parser.add_argument("--forms", action="append", default=[])
     parser.add_argument("--max-memory", type=int, default=APP_MEMORY // 2**20)
+    parser.add_argument("--take-over", action="store_true")  # accounts: a report open in another tab is taken over
     parser.add_argument("session", nargs="?")
     args = parser.parse_args(argv)
     watch_for_end(memory_limit=args.max_memory * 2**20)
@@ -998,7 +1027,8 @@ def _child(argv: list[str]) -> int:
     os.chdir(tab.root)
     os.environ["TMPDIR"] = str(tab.scratch)  # LibreOffice's profile for a PDF too
     tempfile.tempdir = str(tab.scratch)
-    app = FilingApp(args.session, store=store, browser=tab, notice=_returned_note(Path(args.home), args.session))
+    app = FilingApp(args.session, store=store, browser=tab, notice=_returned_note(Path(args.home), args.session),
+                    take_over=args.take_over)
     try:
         app.run()
     finally:

@@ -353,7 +353,8 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
             "title": engine.report_name() or engine.form_title(),
             "findings": found,
             "entries": hosting.audit.entries(report=sid),
-            "preview": report_html(markdown_of(build_report(engine, draft=bool(blocking(found))))),
+            "preview": report_html(markdown_of(build_report(engine, draft=bool(blocking(found)),
+                                                            opinion=reviews.opinion(sid)))),
             "can_submit": account.id == owner.id and owner.role == CLUSTER and review.editable,
             "can_decide": account.role == DISTRICT and owner.id != account.id and review.state == SUBMITTED,
         }

@@ -102,6 +102,12 @@ class Reviews:
     def of(self, sid: str) -> Review:
         return self._all().get(sid) or Review(sid)
 
+    def opinion(self, sid: str) -> str:
+        """The district's 考核意见 to print in part 八: only once it approved the report (the review record is
+        its one source; a report not approved leaves the place blank for the district's hand)."""
+        review = self.of(sid)
+        return review.opinion if review.state == APPROVED else ""
+
     def reports(self) -> list[tuple[Session | SessionError, Review]]:
         """Every report of the folder with its review state, newest first."""
         states = self._all()
@@ -155,6 +161,11 @@ class Reviews:
             except SessionSealed:
                 raise ReviewRefused(SEALED) from None
             with handle:
+                unsent = _unsubmitted(handle.session)
+                if unsent:
+                    raise ReviewRefused(f"{unsent}的编辑框里还有没提交的文字（打了字或放进了草稿，还没有按 Ctrl+S），"
+                                        "现在提交，区里看到的会是原来的内容。请打开这份报告，到这几段把编辑框里的文字改成要交的样子"
+                                        "（不要的删去），按 Ctrl+S 提交，再提交给区里。")
                 found = blocking(self.findings(handle.session))
                 if found:
                     shown = "；".join(f.message for f in found[:5]) + ("……" if len(found) > 5 else "")
@@ -215,6 +226,16 @@ class Reviews:
         return out
 
 
+def _unsubmitted(session: Session) -> str:
+    """The questions (named as the form prints them) whose editor holds text never submitted and unlike the
+    answer: handed in as it stands, the district would read the old text while the cluster's last words sit in
+    the editor (nothing is lost, nothing is guessed: the cluster decides)."""
+    engine = Engine.for_session(session)
+    names = [engine.label(engine.flow[qid]) for qid, text in session.drafts.items()
+             if qid in engine.flow.by_id and engine.is_relevant(qid) and text != session.answers.get(qid)]
+    return "、".join(f"“{n}”" for n in names[:5]) + (f"等 {len(names)} 处" if len(names) > 5 else "")
+
+
 # -- what a district does with its clusters' approved reports --------------------------------------
 def approved_reports(folders: list[tuple[str, Path]]) -> list[tuple[str, Review, Path]]:
     """(cluster name, review, frozen JSON) of every approved report in these cluster folders."""
@@ -252,7 +273,8 @@ def approved_package(folders: list[tuple[str, Path]]) -> bytes:
             folder = _safe(name)
             zf.writestr(f"{folder}/{path.name}", path.read_bytes())
             session = SessionStore(path.parent.parent.parent / "sessions").load(review.sid)
-            docx = export_session(session, "docx", Path(tmp) / f"{review.sid}.docx", force=True)
+            docx = export_session(session, "docx", Path(tmp) / f"{review.sid}.docx", force=True,
+                                  opinion=review.opinion)
             zf.writestr(f"{folder}/{docx_name(session)}", docx.read_bytes())
             opinion = review.opinion.replace("\n", " ")
             lines.append(f"{name}\t{review.sid}\t{review.sha256}\t{review.at}\t{opinion}")

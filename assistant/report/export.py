@@ -128,7 +128,7 @@ def report_dict(engine: Engine) -> dict[str, Any]:
     }
 
 
-def _render(engine: Engine, fmt: str, draft: bool, notes: list[str] | None = None) -> bytes:
+def _render(engine: Engine, fmt: str, draft: bool, notes: list[str] | None = None, opinion: str = "") -> bytes:
     if fmt == "json":
         data = report_dict(engine)
         if draft:
@@ -137,7 +137,7 @@ def _render(engine: Engine, fmt: str, draft: bool, notes: list[str] | None = Non
         # The data stays exact; bidi overrides and C1 controls are written as JSON escapes (\\u202e),
         # so no viewer of the file reorders or obeys them.
         return visible(json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    report = build_report(engine, draft=draft)
+    report = build_report(engine, draft=draft, opinion=opinion)
     if fmt == "md":
         return markdown_of(report).encode("utf-8")
     docx = build_docx(report)
@@ -309,8 +309,9 @@ def _write_temp(tmp: Path, data: bytes) -> None:
 
 
 def export_session(session: Session, fmt: str, path: Path | str | None = None, *, force: bool = False,
-                   draft: bool = False, notes: list[str] | None = None) -> Path:
-    """Write the report; `notes` (when given) receives what the person should know, e.g. a PDF's page check."""
+                   draft: bool = False, notes: list[str] | None = None, opinion: str = "") -> Path:
+    """Write the report; `notes` (when given) receives what the person should know, e.g. a PDF's page check.
+    `opinion`: the district's 考核意见 of an approved report (hosting/review.py reads it from the review record)."""
     fmt = (fmt or "").lower().lstrip(".")
     if fmt not in FORMATS:
         raise UserError(f"不支持的导出格式“{fmt}”，可选：{'、'.join(FORMATS)}。", 2)
@@ -330,7 +331,7 @@ def export_session(session: Session, fmt: str, path: Path | str | None = None, *
                 f"请先补充完整；如只想先看看效果，可{w.draft}导出草稿（每页标注“草稿”）。"), 1)
     if notes is not None and fmt in ("docx", "pdf"):
         notes += [f"⚠ {f.message}" for f in layout_findings(engine)]
-    data = _render(engine, fmt, draft, notes)
+    data = _render(engine, fmt, draft, notes, opinion)
     parent = target.parent
     if parent.exists() and not parent.is_dir():
         raise UserError(f"无法写入 {target}：{parent} 不是文件夹。", 4)

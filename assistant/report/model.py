@@ -296,11 +296,12 @@ def _inline(text: str) -> str:
 
 
 class _Builder:
-    def __init__(self, engine: Engine, draft: bool):
+    def __init__(self, engine: Engine, draft: bool, opinion: str = ""):
         self.e = engine
         self.flow = engine.flow
         self.year = engine.year
         self.draft = draft
+        self.opinion = opinion  # the district's 考核意见 from its review record (assistant/hosting/review.py)
         self.placed: set[str] = set()
         self.overflow: list[str] = []  # lists cut short in a cell, printed in full as appendices
 
@@ -522,8 +523,13 @@ class _Builder:
             date_line = "年　　月　　日" + (f"　{MISSING}" if date == MISSING else "")
         else:
             date_line = self._date_line(date)
-        # Room for the hand signature, the seal and the date, as on the printed form.
-        lines = [_clean(dec["text"]), "", "", f"{self.label(sig_q)}：________________{signed}", "", "", "",
+        # Room for the hand signature, the seal and the date, as on the printed form; the district's 考核意见
+        # (once it approved the report) stands above its seal, where the district would otherwise write it.
+        district = ["", "", ""]
+        if self.opinion and dec.get("opinion"):
+            said = [_clean(line) for line in self.opinion.strip().split("\n")]
+            district = ["", f"{_clean(dec['opinion'])}{said[0]}", *said[1:], ""]
+        lines = [_clean(dec["text"]), "", "", f"{self.label(sig_q)}：________________{signed}", *district,
                  _clean(dec.get("seal", "")), "", "", "", date_line, ""]
         cell = Cell("\n".join(lines), missing=MISSING in (signer, date), right_lines=(len(lines) - 2,))
         widths = [float(w) for w in dec.get("widths", [3.0, 13.0])]
@@ -627,11 +633,12 @@ def _findings(engine: Engine) -> list[str]:
     return out
 
 
-def build_report(engine: Engine, *, draft: bool = False) -> Report:
+def build_report(engine: Engine, *, draft: bool = False, opinion: str = "") -> Report:
     """Walk the form's layout (templates/<form>.layout.yaml): its cover, then each part made of
-    generic blocks chosen by the layout data, then the appendices."""
+    generic blocks chosen by the layout data, then the appendices. `opinion`: the district's 考核意见 of an
+    approved report, printed where the layout's declaration has its place (else left for handwriting)."""
     lay = load_layout(engine.flow.form)
-    b = _Builder(engine, draft)
+    b = _Builder(engine, draft, opinion)
     flow = engine.flow
     for qid in flow.title_blanks:  # printed in the title
         b.value(qid)

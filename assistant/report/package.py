@@ -63,7 +63,9 @@ def package_folder_name(engine: Engine) -> str:
     return default_stem(engine) + PACKAGE_SUFFIX
 
 
-def build_package(session: Session, out: Path | str | None = None, *, force: bool = False, draft: bool = False) -> Package:
+def build_package(session: Session, out: Path | str | None = None, *, force: bool = False, draft: bool = False,
+                  opinion: str = "") -> Package:
+    """The 报送材料 folder; `opinion`: the district's 考核意见 of an approved report, printed in part 八."""
     engine = Engine.for_session(session)
     if not draft and blocking(engine.findings()):
         lines = "\n".join(f"  - {m}" for m in _findings(engine))
@@ -80,7 +82,7 @@ def build_package(session: Session, out: Path | str | None = None, *, force: boo
         # Built whole in a folder beside the target and swapped in at the end: a failed or killed run
         # leaves the old folder as it was (or none), never a mix of new and old files.
         with staged_folder(folder, previous=listed_files(folder), last=CHECKLIST_NAMES) as stage:
-            pkg = _build(session, engine, stage.path, draft)
+            pkg = _build(session, engine, stage.path, draft, opinion)
     except OSError as exc:
         name, why = exc.filename or folder, reason(exc)
         raise UserError(lambda w: f"无法写入 {name}（{why}），报送材料文件夹未做改动。请检查磁盘空间和写入权限，"
@@ -92,13 +94,13 @@ def build_package(session: Session, out: Path | str | None = None, *, force: boo
     return pkg
 
 
-def _build(session: Session, engine: Engine, folder: Path, draft: bool) -> Package:
+def _build(session: Session, engine: Engine, folder: Path, draft: bool, opinion: str = "") -> Package:
     """Every file of the package, written into `folder` (the stage)."""
     pkg = Package(folder)
     formats = ["docx", "json"] + (["pdf"] if find_soffice() else [])
     for fmt in formats:
         notes: list[str] = []
-        pkg.files.append(export_session(session, fmt, folder, force=True, draft=draft, notes=notes))
+        pkg.files.append(export_session(session, fmt, folder, force=True, draft=draft, notes=notes, opinion=opinion))
         pkg.notes += [f"PDF：{n}" if fmt == "pdf" else n for n in notes if n not in pkg.notes]
     if "pdf" not in formats:
         pkg.notes.append("本机没有 LibreOffice，未生成 PDF；Word 文件是完整的，可在 Word 或 WPS 中另存为 PDF。")

@@ -55,6 +55,7 @@ class Model:
     partial: tuple[int, int] | None = None  # the last workbook covered (n, of the report's count) enterprises
     replaced: dict[str, str] = field(default_factory=dict)  # qid -> a computed figure the operator did not use
     kept: dict[str, str] = field(default_factory=dict)  # qid -> the reason for keeping one's own figure
+    opinion: str = ""  # the district's 考核意见 once it approved the report (printed in part 八)
 
     @property
     def e(self) -> Engine:
@@ -374,6 +375,44 @@ class Package(Step):
 
 
 @dataclass
+class Submit(Step):
+    """The cluster hands the report in (提交, issue 27): the core the hosted pages call, in FILING_HOME."""
+
+    name = "submit"
+
+    async def run(self, d: Driver) -> Any:
+        from assistant.hosting.audit import AuditLog
+        from assistant.hosting.review import Reviews
+        from assistant.paths import home
+
+        return Reviews(home(), AuditLog(home())).submit(d.sid, "浦江集群")
+
+    def check(self, m: Model, result: Any) -> None:
+        assert result.state == "submitted" and len(result.sha256) == 64, result
+
+
+@dataclass
+class Approve(Step):
+    """The district approves it with its 考核意见 (审核通过); exports print the opinion in part 八."""
+
+    opinion: str = "数据真实，材料齐全，同意推荐。"
+    name = "approve"
+
+    def meant(self, m: Model) -> None:
+        m.opinion = self.opinion
+
+    async def run(self, d: Driver) -> Any:
+        from assistant.hosting.audit import AuditLog
+        from assistant.hosting.review import Reviews
+        from assistant.paths import home
+
+        return Reviews(home(), AuditLog(home())).approve(d.sid, "浦东新区", self.opinion)
+
+    def check(self, m: Model, result: Any) -> None:
+        assert result.state == "approved", result
+
+
+@dataclass
 class NewFrom(Step):
     """`filing new --from` last year's report (a session id in model.given)."""
 
@@ -424,6 +463,11 @@ def assert_holds(m: Model, text: str) -> None:
     for qid in ("cluster_name", "total_output", "enterprise_count"):
         if qid in m.e.session.answers:
             assert m.e.shown(qid, unit=False) in text, (qid, m.e.shown(qid, unit=False))
+    # part 八: the district's 考核意见 once approved, else its place left blank for the district's hand
+    if m.opinion:
+        assert f"考核意见：{m.opinion}" in text, text[-800:]
+    else:
+        assert "考核意见：" not in text, text[-800:]
 
 
 def document_text(path: Path, fmt: str) -> str:
@@ -447,6 +491,7 @@ class Journey:
     steps: Callable[[], list[Step]]  # fresh step objects for each run
     given: Sequence[str] = ()  # background: "last_year" (session, filled workbook, JSON)
     pdf: bool = False  # renders PDFs with LibreOffice (slow in every front end)
+    fronts: Sequence[str] = ()  # only these front ends (default: every one)
 
 
 PARTLY = "specialized_count"  # the partial answers stop here: cover, part 一, part 二 up to the counts
@@ -480,6 +525,12 @@ JOURNEYS = [
     Journey("import-report", lambda: [
         ImportReport("last_year_json"), Check(), Export("md"), Export("docx"), Export("pdf"), Package()],
         given=("last_year",), pdf=True),
+    # the district's review (issue 27) meets the printed report (issue 25): submitted, approved with its
+    # 考核意见, and every export then prints the opinion in part 八. Not in the app: a handed-in report is
+    # sealed and opens in no editor (the cluster exports it as `filing ask` users do, from the CLI).
+    Journey("district-review", lambda: [
+        New(), Answer(), Check(), Export("docx"), Submit(), Export("docx"), Approve(), Export("docx"),
+        Export("md"), Package()], fronts=("cli", "cli-process", "ask")),
 ]
 
 

@@ -39,6 +39,8 @@ def _params() -> list[object]:
     out = []
     for j in JOURNEYS:
         for front, slow in FRONTS.items():
+            if j.fronts and front not in j.fronts:
+                continue
             marks = []
             if slow or j.pdf:
                 marks.append(pytest.mark.slow)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -15,10 +17,15 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from assistant.frontends.crashlog import LogStream, sentence
-from assistant.session.store import SessionError, SessionStore
+from assistant.session.store import SessionError, SessionLocked, SessionStore
 
 if TYPE_CHECKING:
     from assistant.frontends.browser_tab import BrowserTab
+
+
+TAKE_WAIT = 25.0  # seconds to wait for another tab of the account to save and let a report go (serve.py's
+# QUIT_GRACE + CHILD_GRACE and a margin)
+TAKING = "这份报告在您的另一个标签页中打开着：正在请那边保存并关闭（那一页会看到说明），然后在这里打开…"
 
 
 # The keys as the browser's page and the README write them (Textual's own display is f1, esc).
@@ -52,8 +59,11 @@ class FilingApp(App[None]):
 
     def __init__(self, session_id: str | None = None, *, store: SessionStore | None = None,
                  clock: Callable[[], datetime] = datetime.now, handle: Any = None, browser: BrowserTab | None = None,
-                 notice: str | None = None):
+                 notice: str | None = None, take_over: bool = False):
         super().__init__()
+        # Under `filing serve` with accounts: a report open in another tab of the account is taken over (that
+        # tab is told and closes, saved), as when it is opened from the home page.
+        self.take_over = take_over
         self.notice = notice  # said when the app opens (a district's reason for returning the report)
         self.store = store or SessionStore()
         self.session_id = session_id
@@ -183,14 +193,59 @@ class FilingApp(App[None]):
         """Lock the session and show its conversation; a problem is shown, never a traceback."""
         try:
             handle = open_checked(self.store, sid)
+        except SessionLocked as exc:
+            if self.take_over and self.browser is not None:
+                self._take(sid, str(exc))
+                return False
+            self._refused(str(exc))
+            return False
         except SessionError as exc:
-            home = self.screen
-            if hasattr(home, "message"):
-                home.message(self.shown(str(exc)), True)
-            self.notify(self.shown(str(exc)), severity="error", timeout=8, markup=False)  # names a path: never markup
+            self._refused(str(exc))
             return False
         self._show_conversation(handle)
         return True
+
+    def _refused(self, text: str) -> None:
+        home = self.screen
+        if hasattr(home, "message"):
+            home.message(self.shown(text), True)
+        self.notify(self.shown(text), severity="error", timeout=8, markup=False)  # names a path: never markup
+
+    def _take(self, sid: str, refusal: str) -> None:
+        """Ask the server to close the account's other tab on this report, then open it once it is free."""
+        from assistant.frontends.tui.browser import tell_page
+
+        tell_page(self, "take", sid=sid)
+        home = self.screen
+        if hasattr(home, "message"):
+            home.message(TAKING)
+        deadline = time.monotonic() + TAKE_WAIT
+
+        def again() -> None:
+            try:
+                handle = open_checked(self.store, sid)
+            except SessionLocked:
+                if time.monotonic() < deadline:
+                    return
+                timer.stop()
+                self._refused(refusal)
+                return
+            except SessionError as exc:
+                timer.stop()
+                self._refused(str(exc))
+                return
+            timer.stop()
+            self._show_conversation(handle)
+
+        timer = self.set_interval(0.3, again)
+
+    def report_open(self, sid: str | None) -> None:
+        """Tell the server which report this tab has open now (under `filing serve`): a takeover finds it."""
+        if self.browser is not None:
+            from assistant.frontends.tui.browser import tell_page
+
+            with contextlib.suppress(Exception):  # the app closing: nothing to tell
+                tell_page(self, "report", sid=sid or "")
 
     def _show_conversation(self, handle: Any) -> None:
         from assistant.frontends.tui.screens.conversation import ConversationScreen

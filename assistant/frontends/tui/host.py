@@ -26,6 +26,10 @@ class FilingHost(Protocol):
         """A message as this front end may show it: in the browser without server paths."""
         ...
 
+    def report_open(self, sid: str | None) -> None:
+        """Tell the server which report this tab has open now (under `filing serve`; nothing elsewhere)."""
+        ...
+
 
 def filing_app(node: MessagePump) -> FilingHost:
     """The running app, typed: screens reach its store, its tab and its session switch through this."""

@@ -6,7 +6,7 @@ this module only knows its vocabulary (see the file's header comment).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypedDict
@@ -60,6 +60,29 @@ class Col:
     def title(self) -> str:
         """The header as printed in the workbook: with its unit."""
         return f"{self.header}（{self.unit}）" if self.unit and self.kind.numeric else self.header
+
+
+@dataclass(frozen=True)
+class Edition:
+    """An earlier edition of the workbook (see `editions` in the spec file)."""
+
+    name: str
+    columns: tuple[Col, ...]  # its columns this layout no longer has
+    decides: dict[str, dict[str, tuple[tuple[str, bool | str], ...]]]  # old column -> option -> (column, value)…
+    computed: dict[str, tuple[str, str, str]]  # this layout's column -> (a, b, note): a − b by definition
+
+    def layout(self, spec: Spec) -> Spec:
+        """A spec to read this edition's files with (to carry them over): its own columns, and this layout's
+        as optional (the edition lacks some of them)."""
+        cols = [replace(c, required=False) for c in spec.columns] + list(self.columns)
+        return Spec(spec.form, spec.sheet, spec.instructions_sheet, spec.title, spec.intro, cols, spec.checks, {}, [])
+
+    def headers(self) -> list[str]:
+        return [c.title for c in self.columns]
+
+    def replaced(self) -> set[str]:
+        """This layout's columns that take the place of the edition's own (decided by them, or computed)."""
+        return {c for sets in self.decides.values() for pairs in sets.values() for c, _ in pairs} | set(self.computed)
 
 
 @dataclass(frozen=True)
@@ -138,6 +161,7 @@ class Spec:
     carry: list[str] = field(default_factory=list)
     prefill_note: str = ""  # 填表说明's first line when rows are prefilled
     cluster_count: str = ""  # the question saying how many enterprises the cluster has (coverage is against it)
+    editions: list[Edition] = field(default_factory=list)  # earlier editions of the workbook (oldest last)
 
     @property
     def by_id(self) -> dict[str, Col]:
@@ -191,23 +215,50 @@ def _sources(raw: Any, measures: dict[str, Any], where: str) -> tuple[Source, ..
     return tuple(out)
 
 
+def _column(c: dict[str, Any]) -> Col:
+    if c.get("type") not in TYPES:
+        raise SpecError(f"column {c.get('id')!r}: type must be one of {tuple(TYPES)}")
+    note = str(c.get("note") or c.get("hint") or "")  # `hint`: the older name
+    if len(str(c.get("header", ""))) > INPUT_TITLE_MAX or len(note) > INPUT_MESSAGE_MAX:
+        raise SpecError(f"column {c.get('id')!r}: Excel shows a header of at most {INPUT_TITLE_MAX} characters "
+                        f"and a note of at most {INPUT_MESSAGE_MAX} as the input message")
+    col = Col(id=c["id"], header=c["header"], type=c["type"], unit=c.get("unit", ""),
+              required=bool(c.get("required", False)),
+              options=tuple(Option(o["id"], o["label"]) for o in c.get("options") or []),
+              help=tuple(c.get("help") or []), note=note, width=int(c.get("width", 0)),
+              key=bool(c.get("key", False)), max=_max(c.get("max"), f"column {c.get('id')!r}"))
+    if col.max is not None and not col.kind.numeric:
+        raise SpecError(f"column {c.get('id')!r}: max is for numeric columns")
+    return col
+
+
+def _edition(raw: dict[str, Any], by_id: dict[str, Col]) -> Edition:
+    """An earlier edition: its own columns, what their values decide here, the columns computed from them."""
+    name = str(raw.get("name", ""))
+    gone = tuple(_column(c) for c in raw.get("columns") or [])
+    old = {c.id: c for c in gone}
+    if not gone or any(c.id in by_id for c in gone):
+        raise SpecError(f"edition {name!r}: columns are the earlier edition's own (not this layout's)")
+    decides: dict[str, dict[str, tuple[tuple[str, bool | str], ...]]] = {}
+    for cid, values in (raw.get("decides") or {}).items():
+        col = old.get(cid)
+        if col is None or not col.options or set(values) - {o.id for o in col.options}:
+            raise SpecError(f"edition {name!r}: decides names a column of the edition with options, and its options")
+        decides[cid] = {v: _where(sets, by_id, f"edition {name!r}: {cid}={v}") for v, sets in values.items()}
+    computed: dict[str, tuple[str, str, str]] = {}
+    for cid, how in (raw.get("computed") or {}).items():
+        a, b = [*(how.get("minus") or []), "", ""][:2]
+        known = {**by_id, **old}
+        if cid not in by_id or not by_id[cid].kind.numeric or not all(
+                x in known and known[x].kind.numeric for x in (a, b)):
+            raise SpecError(f"edition {name!r}: computed {cid} = a − b of numeric columns")
+        computed[cid] = (a, b, str(how.get("note", "")))
+    return Edition(name, gone, decides, computed)
+
+
 def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
     """A spec from its YAML mapping; SpecError names what is wrong. `questions`: the flow's ids, to check references."""
-    cols: list[Col] = []
-    for c in data.get("columns") or []:
-        if c.get("type") not in TYPES:
-            raise SpecError(f"column {c.get('id')!r}: type must be one of {tuple(TYPES)}")
-        note = str(c.get("note") or c.get("hint") or "")  # `hint`: the older name
-        if len(str(c.get("header", ""))) > INPUT_TITLE_MAX or len(note) > INPUT_MESSAGE_MAX:
-            raise SpecError(f"column {c.get('id')!r}: Excel shows a header of at most {INPUT_TITLE_MAX} characters "
-                            f"and a note of at most {INPUT_MESSAGE_MAX} as the input message")
-        cols.append(Col(id=c["id"], header=c["header"], type=c["type"], unit=c.get("unit", ""),
-                        required=bool(c.get("required", False)),
-                        options=tuple(Option(o["id"], o["label"]) for o in c.get("options") or []),
-                        help=tuple(c.get("help") or []), note=note, width=int(c.get("width", 0)),
-                        key=bool(c.get("key", False)), max=_max(c.get("max"), f"column {c.get('id')!r}")))
-        if cols[-1].max is not None and not cols[-1].kind.numeric:
-            raise SpecError(f"column {c.get('id')!r}: max is for numeric columns")
+    cols = [_column(c) for c in data.get("columns") or []]
     by_id = {c.id: c for c in cols}
     if len(by_id) != len(cols):
         raise SpecError("column ids must be unique")
@@ -281,7 +332,8 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
                 instructions_sheet=data.get("instructions_sheet", "填表说明"), title=data.get("title", ""),
                 intro=list(data.get("intro") or []), columns=cols, checks=checks, measures=measures,
                 indicators=indicators, averages=averages, carry=carry,
-                prefill_note=str(data.get("prefill_note", "")), cluster_count=cluster_count)
+                prefill_note=str(data.get("prefill_note", "")), cluster_count=cluster_count,
+                editions=[_edition(e, by_id) for e in data.get("editions") or []])
 
 
 def _spec_path(form: str) -> Path:

@@ -33,7 +33,7 @@ from assistant.files.tables import (
 from assistant.files.xlsx_scan import NotExcel, SheetLimit, check_parts, open_zip, quick_bounds, scan_xlsx, sheet_part
 from assistant.form.parse import header_key
 from assistant.interview.enterprises.coltypes import INVISIBLE, EnterpriseRow, read_number, shown_number
-from assistant.interview.enterprises.columns import Col, Spec
+from assistant.interview.enterprises.columns import Col, Edition, Spec
 
 MAX_PROBLEMS = 30  # one screenful; the rest are counted
 MAX_FILES = 2000
@@ -210,7 +210,50 @@ def _header_keys(spec: Spec) -> dict[str, Col]:
     return keys
 
 
+def edition_of(spec: Spec, header: Sequence[object]) -> Edition | None:
+    """The earlier edition of the workbook whose own columns this header row has (all of them), if any."""
+    keys = {header_key(INVISIBLE.sub("", str(h)).strip()) for h in header if h is not None}
+    for edition in spec.editions:
+        if all(keys & {header_key(c.title), header_key(c.header)} for c in edition.columns):
+            return edition
+    return None
+
+
+def edition_refused(spec: Spec, edition: Edition, name: str) -> str:
+    """Why a workbook of an earlier edition is not imported, and what to do."""
+    theirs = "、".join(f"“{h}”" for h in edition.headers())
+    now = "、".join(f"“{c.title}”" for c in spec.columns if c.id in edition.replaced())
+    return (f"{name} 是{edition.name}的企业数据采集表（有{theirs}列；本版改为{now}），不能直接导入。"
+            f"请用 filing workbook 会话编号 --prefill {name} 生成新版采集表（原有数据会带过去，新增和不能确定的格子"
+            "留空），请企业补填后再导入")
+
+
+def header_of(path: Path, spec: Spec) -> list[object]:
+    """The header row of a workbook (its first row that is not blank); TableError when unreadable."""
+    _src, rows = read_file(path, spec)
+    return list(next((r for r in rows if not _blank(r)), []))
+
+
+def workbook_year(path: Path, spec: Spec) -> int | None:
+    """The year a workbook we wrote is for, from its 填表说明's title (the spec's `title`); None when not said."""
+    if Path(path).suffix.lower() not in (".xlsx", ".xlsm") or "{year}" not in spec.title:
+        return None
+    try:
+        rows = _xlsx_rows(Path(path).name, read_table_bytes(Path(path)), spec.instructions_sheet)
+    except TableError:
+        return None
+    before, after = (re.escape(part.strip()) for part in spec.title.split("{year}", 1))
+    pattern = re.compile(rf"{before}\s*(\d{{4}})\s*{after}")
+    first = next((str(c) for r in rows[:3] for c in r if c not in (None, "")), "")
+    found = pattern.fullmatch(" ".join(first.split()))
+    return int(found[1]) if found else None
+
+
 def _match(spec: Spec, name: str, header: list[Any], problems: _Problems) -> list[Col | None] | None:
+    edition = edition_of(spec, header)
+    if edition is not None:
+        problems.add(edition_refused(spec, edition, name))
+        return None
     keys = _header_keys(spec)
     out: list[Col | None] = []
     seen: set[str] = set()

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.errors import InputError
 from assistant.form.glossary import load_glossary
-from assistant.interview.enterprises.coltypes import CellValue, EnterpriseRow
-from assistant.interview.enterprises.columns import Col, Spec
-from assistant.interview.enterprises.reader import read_rows
+from assistant.interview.enterprises.coltypes import CellValue, EnterpriseRow, shown_number
+from assistant.interview.enterprises.columns import Col, Edition, Spec
+from assistant.interview.enterprises.reader import edition_of, header_of, read_rows, workbook_year
 
 if TYPE_CHECKING:
     from assistant.interview.engine import Engine
@@ -45,8 +48,11 @@ def explanation(col: Col, year: int) -> str:
     return "\n".join(x for x in [note_of(col, year), opts, *(f"【参考】{g}" for g in _glossary_lines(col))] if x)
 
 
-def write_workbook(spec: Spec, year: int, rows: Sequence[Mapping[str, CellValue]] | None = None) -> bytes:
-    """The workbook as bytes; `rows` (column id -> stored value) are prefilled."""
+def write_workbook(spec: Spec, year: int, rows: Sequence[Mapping[str, CellValue]] | None = None,
+                   notes: Mapping[tuple[int, str], str] | None = None, first_note: str = "") -> bytes:
+    """The workbook as bytes; `rows` (column id -> stored value) are prefilled; `notes`: (row index, column id)
+    -> a comment on that cell (how a prefilled figure was computed); `first_note`: 填表说明's first line
+    instead of the spec's prefill note."""
     import xlsxwriter
 
     rows = rows or []
@@ -66,7 +72,8 @@ def write_workbook(spec: Spec, year: int, rows: Sequence[Mapping[str, CellValue]
     ins.write_string(0, 0, title, big)
     r = 2
     prefilled = wb.add_format({"bg_color": "#FFF2CC", "num_format": "@"})  # last year's status: to check
-    for line in ([spec.prefill_note] if rows and spec.prefill_note else []) + spec.intro:
+    said = first_note or (spec.prefill_note if rows else "")
+    for line in ([said] if said else []) + spec.intro:
         ins.merge_range(r, 0, r, 3, line.replace("{year}", str(year)), wrap)
         r += 1
     r += 1
@@ -121,6 +128,10 @@ def write_workbook(spec: Spec, year: int, rows: Sequence[Mapping[str, CellValue]
             v = row.get(col.id)
             if v is not None and (shown_v := str(col.kind.shown(col, v))):
                 write_string(i, c, shown_v, prefilled)
+    at = {col.id: c for c, col in enumerate(spec.columns)}
+    for (i, cid), text in (notes or {}).items():
+        if cid in at:
+            ws.write_comment(i + 1, at[cid], text, {"x_scale": 2.5, "y_scale": 2})
     wb.close()
     return buf.getvalue()
 
@@ -174,3 +185,68 @@ def prev_columns(spec: Spec) -> dict[str, str]:
                     if ca != cb:
                         out[cb] = ca
     return out
+
+
+@dataclass
+class Prefill:
+    """Rows to prefill a workbook with, taken from an earlier one; what the operator is told about them."""
+
+    rows: list[EnterpriseRow]
+    notes: dict[tuple[int, str], str] = field(default_factory=dict)  # (row index, column id) -> cell comment
+    said: list[str] = field(default_factory=list)
+    first_note: str = ""  # 填表说明's first line (else the spec's prefill note)
+
+
+def prefill_from(path: Path, spec: Spec, year: int) -> Prefill:
+    """An earlier workbook as prefill for this year's: last year's in this layout (its figures into the 上年
+    columns), or one of an earlier edition of the table (spec `editions`), carried into this layout."""
+    edition = edition_of(spec, header_of(path, spec))
+    if edition is None:
+        return Prefill(rows_from_workbook(path, spec, prev_columns(spec)))
+    return _from_edition(path, spec, year, edition)
+
+
+def _from_edition(path: Path, spec: Spec, year: int, edition: Edition) -> Prefill:
+    name = Path(path).name
+    made = workbook_year(path, spec)
+    if made is None or made > year:
+        why = "看不出是哪一年的（“填表说明”表的第一行是标题，如“2023 年度集群成员企业数据采集表”）" if made is None \
+            else f"是 {made} 年度的，晚于要生成的 {year} 年度"
+        raise InputError(f"{name} 是{edition.name}的采集表，但{why}：不知道其中的数字该填入本年还是“上年”各列，"
+                         "没有生成。请核对文件，或用 --year 指定年度。")
+    same = made == year  # the same year's data in the old layout: every figure stays in its own column
+    rows = read_rows([path], edition.layout(spec))
+    prev_of = {} if same else prev_columns(spec)
+    kept = set(spec.by_id) if same else {c.id for c in spec.columns if not c.kind.numeric}
+    out: list[EnterpriseRow] = []
+    notes: dict[tuple[int, str], str] = {}
+    computed = {cid: 0 for cid in edition.computed}
+    for i in range(len(rows)):
+        old = rows.row(i)
+        new: EnterpriseRow = {cid: v for cid, v in old.items() if cid in kept and v is not None}
+        for prev, cur in prev_of.items():
+            new[prev] = old.get(cur)
+        for cid, by_value in edition.decides.items():  # only what the value decides; the rest stays blank
+            new.update(dict(by_value.get(str(old.get(cid) or ""), ())))
+        for cid, (a, b, note) in edition.computed.items() if same else ():
+            va, vb = old.get(a), old.get(b)
+            if new.get(cid) is None and isinstance(va, Decimal) and isinstance(vb, Decimal) and va >= vb:
+                new[cid] = va - vb
+                notes[(i, cid)] = f"{note}（{shown_number(va)} − {shown_number(vb)}）"
+                computed[cid] += 1
+        out.append(new)
+    by_id = {**spec.by_id, **{c.id: c for c in edition.columns}}
+    said = [f"{name} 是{edition.name}的采集表（{made} 年度），已按本版的列预填 {len(out)} 家企业"
+            + ("（数字留在本年各列）。" if same else f"（{made} 年的数字填入“上年”各列）。")]
+    for cid, by_value in edition.decides.items():
+        targets = [spec.by_id[c].title for c in dict.fromkeys(k for pairs in by_value.values() for k, _ in pairs)]
+        said.append(f"“{by_id[cid].title}”换成了{'、'.join(f'“{t}”' for t in targets)}：原来的值能确定的已填"
+                    "（浅黄色，请企业核对），不能确定的留空，请企业填写。")
+    for cid, n in computed.items() if same else ():
+        a, b, _ = edition.computed[cid]
+        said.append(f"“{spec.by_id[cid].title}”按 {by_id[a].header} − {by_id[b].header} 算出 {n} 家"
+                    "（格子上的批注写明了算法），请企业核对" + ("；算不出的留空。" if n < len(out) else "。"))
+    said.append("本版新增的列请企业填写。")
+    first = (f"本表由{edition.name}的采集表（{made} 年度）转换而来：原有数据已按本版的列填入，浅黄色底的格子请逐项核对，"
+             "空着的格子（新增的列、由原来的数据不能确定的）请填写。") if same else ""
+    return Prefill(out, notes, said, first)

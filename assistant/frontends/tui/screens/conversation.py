@@ -165,6 +165,7 @@ class ConversationScreen(Screen[None]):
 
     def on_mount(self) -> None:
         filing_app(self).last_session = self.session.id
+        filing_app(self).report_open(self.session.id)
         if self._greeting is not None:
             seq, data = self._greeting
             self._greeting = None
@@ -527,6 +528,7 @@ class ConversationScreen(Screen[None]):
         self._flush_drafts()
         with self._save_lock:
             self.handle.close()
+        filing_app(self).report_open(None)
 
     def on_unmount(self) -> None:
         self._flush_drafts()
