@@ -141,3 +141,17 @@ def test_missing_answer_file(store):
     sid = filing("new", "--form", "annual", check=True).stdout.strip()
     proc = filing("answers", sid, "--from-file", "/nonexistent/a.yaml")
     assert proc.returncode == 4 and "找不到文件" in proc.stderr
+
+
+def test_a_report_without_a_title_is_listed_by_its_cluster_not_as_the_form(filing_home, capsys):
+    """`filing new` without --title: not every report titled 年度报告 (the list and the TUI header then say
+    年度报告　年度报告); it is called by its cluster once that is answered, as the TUI's own new report is."""
+    from assistant.frontends.cli import main
+
+    assert main(["new", "--form", "annual", "--year", "2023"]) == 0
+    sid = capsys.readouterr().out.strip()
+    assert main(["answers", sid, "--set", "cluster_name=上海浦江示例智能传感器特色产业集群"]) == 0
+    capsys.readouterr()
+    assert main(["list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["title"] for r in rows if r["id"] == sid] == ["上海浦江示例智能传感器特色产业集群"]

@@ -291,12 +291,12 @@ def test_the_problems_left_out_are_offered_and_one_named_is_written_without_drop
     offer = "\n".join(conv.view().offer)
     written, more = offer.split("\n")
     assert "起草“四、存在问题”时会写入" in written and "外贸出口承压" in written
-    assert more.startswith("数字还显示（草稿没有写入）：") and "有效发明专利数量同比下降4%" in more
+    assert more.startswith("数字还显示（草稿没有写入）：") and "有效发明专利数量年均下降4%" in more
     assert "主导产业集聚度不高" in more and "外贸出口承压" not in more
     assert "数字还显示" in conv.engine.text(conv.engine.flow["problems_items"].ask)  # the question says how
     conv.engine.set("problems_items", [{"problem": "有效发明专利数量", "cause": "重点企业专利到期"}], advance=False)
     problems = all_drafts(conv.engine)["problems"]
-    assert "有效发明专利数量同比下降4%，完成36件，未达到40件的年度目标，主要原因是重点企业专利到期" in problems
+    assert "有效发明专利数量年均下降4%，完成36件，未达到40件的年度目标，主要原因是重点企业专利到期" in problems
     assert "外贸出口承压" in problems and "有效发明专利数量（目标" not in problems  # nothing dropped, said once
     assert "有效发明专利" not in "\n".join(conv.engine.offer_lines(conv.engine.flow["problems_items"])[1:])
 

@@ -431,3 +431,85 @@ def test_a_target_for_next_year_is_not_read_as_this_years_figure(store):
     answers.update(energy_reduction="-1.5", next_plan="2024年，集群将重点做好以下工作：一是推广数字化车间；"
                    "二是实施节能技改，目标是单位工业产值能耗下降3%。", key_work="力争单位工业产值能耗下降3%。")
     assert _narrative(Engine.for_session(make_session(store, "annual", answers))) == []
+
+
+def test_a_figure_read_only_to_choose_the_words_flags_nothing_while_the_words_stay(store):
+    """四 reads 集群总产值 only to test it against 40亿: 128.6→97 changes no word of it, so no flag; 128.6→30
+    adds 集群规模偏小: flagged."""
+    session, conv = _adopted(store, "problems")
+    e = conv.engine
+    assert "128.6" not in session.answers["problems"]
+    e.set("total_output", "97.00", advance=False)
+    assert [f for f in _narrative(e) if f.qid == "problems"] == []
+    e.set("total_output", "30.00", advance=False)
+    assert [f.qid for f in _narrative(e) if f.qid == "problems"] == ["problems"]
+
+
+def test_the_draft_offer_says_the_room_left_once_it_is_taken(store):
+    """The 六段 share 3000 字: the offer counts the draft itself (2378 left before, a 121-字 draft leaves 2257)."""
+    answers = {k: v for k, v in sample_answers().items() if k not in NARRATIVE}
+    answers.update({"key_work": "甲" * 2900, "problems": "无", "next_plan": "无", "suggestions": "无"})
+    engine = Engine.for_session(make_session(store, "annual", answers))
+    left = drafts.remaining_budget(engine, "overview")
+    conv = Conversation(engine)
+    engine.jump("overview")
+    said = conv.handle("起草").messages[0]
+    n = count_chars(conv.session.drafts["overview"])
+    assert f"（{n} 字，采用后本段还可写 {left - n} 字；" in said
+
+
+def test_the_examples_under_a_narrative_are_written_as_the_report_is(store):
+    """The hint of a long text is what the operator imitates: 公文 spacing (320家，2023年实现总产值68.25亿元)."""
+    engine = Engine.for_session(make_session(store, "annual", {}))
+    hints = {q.id: q.hint for q in engine.flow.questions if drafts.of(q).narrative}
+    assert hints and all(drafts.prose_spacing(h.replace("{year}", "2023")) == h.replace("{year}", "2023")
+                         for h in hints.values()), hints
+
+
+def test_one_item_is_not_numbered_and_a_wish_reads_as_a_suggestion(store):
+    """公文 numbers a list of two or more (一是……；二是……); one item stands alone. 希望区里… becomes 建议区里…"""
+    answers = {k: v for k, v in sample_answers().items() if k not in NARRATIVE}
+    answers["key_work_items"] = answers["key_work_items"][:1]
+    answers["suggestions_items"] = [{"support": "希望区里协调整车企业对接", "reason": "本地配套率低"}]
+    engine = Engine.for_session(make_session(store, "annual", answers))
+    assert drafts.draft(engine, "key_work") == "强链补链，引进晶圆级封装项目2个，2家企业参与或受益，新增封装产能每月3万片。"
+    assert drafts.draft(engine, "suggestions") == "本地配套率低，建议区里协调整车企业对接。"
+    assert drafts.draft(engine, "next_plan").count("是") >= 3  # three items: still 一是、二是、三是
+
+
+def test_the_patent_figure_is_an_average_growth_and_is_said_so(store):
+    """有效发明专利年均增速 may be over three years: never 同比 (year on year) in a draft."""
+    answers = {k: v for k, v in sample_answers().items() if k not in NARRATIVE}
+    engine = Engine.for_session(make_session(store, "annual", answers))
+    assert "有效发明专利36件，年均增长11.2%" in drafts.draft(engine, "achievements")
+    engine.set("patent_growth", "-4", advance=False)
+    assert "有效发明专利36件，年均下降4%" in drafts.draft(engine, "achievements")
+    assert "有效发明专利数量年均下降4%" in drafts.draft(engine, "problems")
+
+
+def test_a_completed_value_that_says_another_figure_than_its_indicator_is_warned_of(store):
+    """The targets table's 完成值 and the answer of the same indicator are read side by side by the reviewer:
+    3.56亿元 for 研发经费 of 1800万元, 下降3.6% for an energy use that rose 1.5%, are warned of (units converted,
+    the operator's rounding allowed); a 完成值 in another measure (下降2.1% for 排放 in 吨) is not compared."""
+    answers = {k: v for k, v in sample_answers().items() if k not in NARRATIVE}
+    engine = Engine.for_session(make_session(store, "annual", answers))
+    rule = "target_actual_mismatch"
+    assert [f for f in engine.findings() if f.rule == rule] == []  # the sample: every 完成值 agrees
+    rows = [dict(r) for r in engine.value("targets")]
+    for r in rows:
+        if r["indicator"] == "研发经费投入":
+            r["actual"] = "3.6亿元"  # rounded by the operator: agrees with 35600万元
+    engine.set("targets", engine.parse("targets", rows).value, advance=False)
+    assert [f for f in engine.findings() if f.rule == rule] == []
+    engine.set("rd_expense", "1800", advance=False)
+    engine.set("energy_reduction", "-1.5", advance=False)
+    found = [f for f in engine.findings() if f.rule == rule]
+    assert [f.qid for f in found] == ["targets", "targets"] and all(f.severity == "warning" for f in found)
+    said = " ".join(f.message for f in found)
+    assert "研发经费投入" in said and "3.6亿元" in said and "1800" in said
+    assert "单位工业产值能耗" in said and "下降3.6%" in said.replace(" ", "") and "上升" in said
+    for r in rows:
+        if r["indicator"] == "二氧化碳排放量":
+            r["actual"] = "下降2.1%"
+    engine.set("targets", engine.parse("targets", rows).value, advance=False)
+    assert not any("二氧化碳" in f.message for f in engine.findings() if f.rule == rule)

@@ -227,3 +227,16 @@ def test_serve_with_accounts_refuses_a_session_id(filing_home, capsys):
     AccountStore().add("浦东新区", DISTRICT)
     assert main(["serve", "1206abcd", "--no-browser", "--port", "1"]) == 2
     assert "不能指定会话编号" in capsys.readouterr().err
+
+
+def test_a_cluster_whose_district_has_no_account_is_warned_of(filing_home, capsys):
+    """--district 浦东区 for 浦东新区: the district would never see the cluster; said at once (a warning: the
+    district's account may come later), with the districts that exist."""
+    from assistant.frontends.cli import main
+
+    assert main(["accounts", "add", "浦东新区", "--role", "district"]) == 0
+    assert main(["accounts", "add", "浦江集群", "--role", "cluster", "--district", "浦东新区"]) == 0
+    assert "区账号" not in capsys.readouterr().err
+    assert main(["accounts", "add", "临港集群", "--role", "cluster", "--district", "浦东区"]) == 0
+    err = capsys.readouterr().err
+    assert "还没有“浦东区”的区账号" in err and "浦东新区" in err

@@ -11,6 +11,7 @@ from conftest import sample_answers
 from report_support import report, write
 
 from assistant.errors import UserError
+from assistant.interview.drafts import prose_text
 from assistant.report.rollup import create_district
 
 B = {"cluster_name": "乙集群", "total_output": "50亿", "leading_output_share": "80%", "leading_output_growth": "5%",
@@ -85,7 +86,9 @@ def test_drafts_offered_not_recorded(tmp_path, store):
     for qid in ("overall", "cases", "problems"):
         assert qid not in saved.answers  # offered in the editor; the officer submits
     overall = saved.drafts["overall"]
-    assert "集群3个" in overall and f"{total['output']}亿元" in overall and f"{total['iip_rate']}%" in overall
+    # the table's figures, written as running text writes them (198.60 → 198.6亿元)
+    assert "集群3个" in overall and f"{prose_text(total['output'])}亿元" in overall
+    assert f"{prose_text(total['iip_rate'])}%" in overall
     key_work = sample_answers()["key_work"]
     cases, problems = saved.drafts["cases"], saved.drafts["problems"]
     # the clusters' words are quoted as material for the officer, never passed off as the district's own text
@@ -124,3 +127,13 @@ def test_check_names_clusters_with_problems_and_whose_conditions(tmp_path, store
     assert "乙集群" in notes[0] and "低于国家级集群认定参考值：总产值≥40亿元" in notes[0]
     assert "未符合" not in notes[0] and "认定条件" not in notes[0]  # a reference value, not a verdict
     assert "必须修改" in notes[0] and "上海浦江示例" not in notes[0]
+
+
+def test_the_district_draft_writes_figures_as_a_report_does_and_a_fall_as_a_fall(tmp_path, store):
+    """公文 in 附件2 too: 总产值合计20亿元 (not 20.00), 主导产业产值同比下降10% (never 合计增速-10.00%)."""
+    session = create_district([write(tmp_path, "c.json", report({**sample_answers(), **C}))], store, "浦江新区", None)
+    text = next(v for k, v in store.load(session.id).drafts.items() if "各集群总产值合计" in v)
+    assert "总产值合计20亿元" in text and "主导产业产值同比下降10%" in text
+    assert "-" not in text and "研发投入强度5%" in text
+    more = create_district(three(tmp_path), store, "浦江新区", None)
+    assert "主导产业产值同比增长" in next(v for v in store.load(more.id).drafts.values() if "各集群总产值合计" in v)

@@ -475,3 +475,21 @@ def test_uploads_go_to_the_account_folder_and_no_other_account_reaches_the_tab(a
             await ws.close()
 
     run(go())
+
+
+def test_the_report_page_shows_the_report_as_a_page_not_markdown_source(store):
+    """The district reads the report on its page: headings and tables, no "| --- |", "**" or a literal <br>;
+    text a cluster typed stays text (a <script> or a Markdown image is shown as typed, never run or loaded)."""
+    from assistant.frontends.serve_accounts import report_html
+    from assistant.report.model import build_report
+    from assistant.report.preview import markdown_of
+
+    answers = {**sample_answers(), "contact_name": "<script>alert(1)</script>",
+               "leading_industry": "![x](http://example.com/t.png) 传感器"}
+    session = store.create("annual_report", "浦江集群", 2023)
+    engine = Engine.for_session(session)
+    assert not engine.apply_many(answers)
+    html = str(report_html(markdown_of(build_report(engine))))
+    assert "<table>" in html and "<h2>" in html and "<br>" in html
+    assert "| ---" not in html and "**" not in html and "&lt;br&gt;" not in html
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html

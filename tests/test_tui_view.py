@@ -38,6 +38,58 @@ def run(coro) -> None:
     asyncio.run(coro)
 
 
+def test_review_lines_wrap_the_chinese_way_not_at_the_spaces_around_figures(store: SessionStore):
+    """F3's warnings (…近三年每年 40 亿元以上，中小企业特色产业集群认定标准 2022 年版…) fill each line: a break
+    only at the width, never early at the space before a long run of 汉字."""
+    from rich.console import Console
+
+    from assistant.text.cjkwrap import display_width
+
+    sid = upto(store, "sme_output_share")
+    s = store.load(sid)
+    Engine.for_session(s).set("total_output", "30.00", advance=False)
+    store.save(s)
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("f3")
+            await pilot.pause()
+            ol = app.screen.query_one("#review-list")
+            prompt = next(o.prompt for o in ol._options if o.id == "total_output")
+            assert "低于国家级集群认定参考值" in str(prompt)
+            width = 90
+            console = Console(width=width, color_system=None, file=open("/dev/null", "w"))  # noqa: SIM115
+            lines = ["".join(seg.text for seg in line) for line in console.render_lines(prompt, console.options)]
+            paragraphs = [ln for ln in lines if ln.strip()]
+            warning = next(i for i, ln in enumerate(paragraphs) if "⚠" in ln)
+            body = paragraphs[warning:-1]  # the warning's lines but its last
+            assert body and all(display_width(ln.rstrip()) >= width - 2 for ln in body), lines
+
+    run(go())
+
+
+def test_none_typed_on_an_empty_table_is_the_answer_none_not_a_row(store: SessionStore):
+    """The line under a table says 输入“无”; typed while the table has focus it is that answer too (a row 无 would
+    print 行业地位方面，无 in the draft)."""
+    sid = upto(store, "overview_standing")
+
+    async def go():
+        app = FilingApp(sid, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert app.focused is screen.query_one("#rows")
+            await pilot.press("无", "enter")  # typed on the table (the focus a list question opens with)
+            for _ in range(5):
+                await pilot.pause()
+            assert screen.session.answers.get("overview_standing") in ([], "无"), [b.plain for b in screen.query(Bubble)][-3:]
+            assert screen.engine.current().id != "overview_standing"
+
+    run(go())
+
+
 @pytest.mark.slow  # a long run of keys and screens through the TUI
 def test_back_shows_the_current_answer_and_enter_keeps_it(store: SessionStore):
     sid = upto(store, "area_km2")

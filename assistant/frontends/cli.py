@@ -222,7 +222,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     flow = load_flow(args.form)
     year = args.year or flow.year_due()
-    title = args.title or flow.short_name
+    title = args.title or ""  # untitled: lists call it by its cluster once named (Engine.report_name)
     try:
         check_text(title)  # bytes that are not UTF-8 in argv arrive as lone surrogates
     except InputError as exc:
@@ -374,12 +374,13 @@ def _list_rows(store: Any) -> list[dict[str, Any]]:
                          **({"form_missing": True} if isinstance(s, SessionFormMissing) else {})})
             continue
         try:
-            pct = Engine.for_session(s).progress().percent
+            engine = Engine.for_session(s)
+            pct, name = engine.progress().percent, engine.report_name()
             form = load_flow(s.form).short_name
         except (FlowError, SessionError, RecursionError, ValueError, TypeError, KeyError) as exc:
             rows.append({"id": s.id, "damaged": True, "error": store.damaged_message(s.id, str(exc) or type(exc).__name__)})
             continue
-        rows.append({"id": s.id, "form": s.form, "form_name": form, "title": s.title, "year": s.year,
+        rows.append({"id": s.id, "form": s.form, "form_name": form, "title": name, "year": s.year,
                      "percent": pct, "updated": s.updated})
     return rows
 
@@ -636,7 +637,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_accounts(args: argparse.Namespace) -> int:
     """`filing accounts add|list|reset|disable`: who may log in to `filing serve` (a district's server)."""
-    from assistant.hosting.accounts import AccountStore
+    from assistant.hosting.accounts import DISTRICT, AccountStore
     from assistant.text.textsafe import visible
 
     accounts = AccountStore()
@@ -649,6 +650,12 @@ def cmd_accounts(args: argparse.Namespace) -> int:
         _out(visible(f"已建立{account.role_text}账号“{account.name}”（{account.district}）。"))
         _out(f"一次性密码：{password}")
         _out("请把它当面或用可靠的方式交给本人：第一次登录后必须改为自己的密码。这个密码不会再显示，也没有保存明文。")
+        districts = sorted({a.district for a in accounts.all() if a.role == DISTRICT})
+        if account.role != DISTRICT and account.district not in districts:  # a typo: its district never sees it
+            known = "、".join(districts) if districts else "还没有"
+            _err(visible(f"注意：还没有“{account.district}”的区账号（现有的区：{known}），区里看不到这个集群的报告。"
+                         f"区名写错时请停用它（filing accounts disable {account.name}），用另一个账号名称按正确的区名建立"
+                         "（账号的所属区建立后不能修改）；区账号还没建的，建立后即可看到。"))
         return EXIT_OK
     if args.action == "reset":
         account, password = accounts.reset(args.name)

@@ -176,6 +176,17 @@ class Hosting:
         return None
 
 
+def report_html(markdown: str) -> Any:
+    """The report's Markdown (its user text already escaped for Markdown and HTML) as a page: raw HTML off,
+    links to javascript: refused by markdown-it; images are not rendered (nothing loads from elsewhere); the
+    line breaks the template writes inside a cell (<br>, escaped by html off) are put back as line breaks."""
+    from markdown_it import MarkdownIt
+    from markupsafe import Markup
+
+    md = MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
+    return Markup(md.render(markdown).replace("&lt;br&gt;", "<br>"))  # markdown-it output with html off
+
+
 def _render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     import aiohttp_jinja2
 
@@ -339,10 +350,11 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
         found = reviews.findings(session)
         return {
             "account": account, "owner": owner, "sid": sid, "review": review,
-            "title": session.title or engine.form_title(),
+            "title": engine.report_name() or engine.form_title(),
             "findings": found,
             "entries": hosting.audit.entries(report=sid),
-            "preview": markdown_of(build_report(engine, draft=bool(blocking(found)), opinion=reviews.opinion(sid))),
+            "preview": report_html(markdown_of(build_report(engine, draft=bool(blocking(found)),
+                                                            opinion=reviews.opinion(sid)))),
             "can_submit": account.id == owner.id and owner.role == CLUSTER and review.editable,
             "can_decide": account.role == DISTRICT and owner.id != account.id and review.state == SUBMITTED,
         }

@@ -9,7 +9,7 @@ from assistant.form.expr import render_message, total_chars
 from assistant.form.parse import implausible, range_problem
 from assistant.form.types import of
 from assistant.form.values import to_python
-from assistant.interview.drafts import narrative_findings
+from assistant.interview.drafts import narrative_findings, targets_findings
 from assistant.interview.findings import BLOCKING, WARNING, Finding
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ def check(engine: Engine) -> list[Finding]:
             out.append(Finding(rule.severity, qid, flow[qid].section,
                                render_message(rule.message, ns, flow.where(rule.id, "message")), rule.id))
     out += narrative_findings(engine)  # figures the narrative states that the answers no longer say
+    out += targets_findings(engine)  # a 完成值 that says another figure than its indicator's answer
     order = flow.index
     out.sort(key=lambda f: (order.get(f.qid, 0), f.severity != BLOCKING))
     return out

@@ -557,7 +557,7 @@ class Conversation:
         self.session.drafts[q.id] = text  # the editor opens with it, to edit before submitting
         offer(e, q.id, done.quotes)  # what it quotes is remembered once the text is stored
         left = remaining_budget(e, q.id)
-        size = f"{count_chars(text)} 字" + (f"，本段还可写 {left} 字" if left is not None else "")
+        size = f"{count_chars(text)} 字" + (f"，采用后本段还可写 {left - count_chars(text)} 字" if left is not None else "")
         subs = unanswered_subs(e, q.id)  # the part's guided sub-questions: answered first, the draft says more
         more = [Goto(label=f"先回答“{e.label(subs[0])}”等 {len(subs)} 个小问题，再起草", qid=subs[0],
                      words=["先回答", "小问题"], said="好的。草稿已放进这一段的编辑框；小问题答完（没有的可回答“无”）"

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -627,16 +627,36 @@ def _stale(engine: Engine, qid: str, text: str, v: Values | _Now) -> list[tuple[
     """The quotes of qid whose answer changed while the text still says the old one (one per answer)."""
     out: list[tuple[Quote, tuple[Any, str] | None]] = []
     done: set[tuple[str, str]] = set()
+    fresh: list[str] | None = None
     for quote in engine.session.quotes.get(qid) or []:
         if quote.source not in engine.flow.by_id or (quote.kind, quote.source) in done:
             continue
         now = v.seen(quote.kind, quote.source)
         if now is not None and same_figure(now[0], quote.value):
             continue
+        if not quote.printed and quote.kind == ANSWER:  # read only to choose the words: stale if they change
+            fresh = drafted(engine, qid).sentences if fresh is None else fresh
+            if not _words_change(engine, qid, text, quote, fresh):
+                continue
         if _present(quote, text):
             out.append((quote, now))
             done.add((quote.kind, quote.source))
     return out
+
+
+def _bare(sentence: str) -> str:
+    """A sentence without its item number and end mark (一是……； and 三是……。 are the same item)."""
+    return _ORDINAL.sub("", sentence).strip().rstrip("；。;.")
+
+
+def _words_change(engine: Engine, qid: str, text: str, quote: Quote, fresh: list[str]) -> bool:
+    """Whether a figure read only to choose the words changes them: a sentence it was read in is gone from the
+    draft now, or the draft now has a sentence (an item added: 集群规模偏小…) the adopted text never had."""
+    now = {_bare(s) for s in fresh}
+    if any(_bare(s) not in now for s in quote.sentences):
+        return True
+    known = {_bare(s) for q in engine.session.quotes.get(qid) or [] for s in q.sentences}
+    return any(b and b not in known and b not in text for b in map(_bare, fresh))
 
 
 def _stale_flag(engine: Engine, qid: str, quote: Quote, now: tuple[Any, str] | None) -> Flag:
@@ -976,24 +996,12 @@ def targets_actual(engine: Engine) -> tuple[str, list[dict[str, Any]]] | None:
     rows = [dict(r) for r in (engine.value(qid) or q.preset_rows)]
     changed = False
     for row in rows:
-        how = (spec.get("rows") or {}).get(row.get(spec["by"]))
-        if not how or row.get(spec["into"]):
+        if row.get(spec["into"]):
             continue
-        how = how if isinstance(how, dict) else {"from": how}
-        source = how.get("from")
-        if source not in engine.flow.by_id or not engine.is_relevant(source):
+        found = _answer_cell(engine, spec, row)
+        if found is None:
             continue
-        value = engine.value(source)
-        num = _number(value)
-        if value in (None, "", NONE_TEXT) or num is None:
-            continue
-        shown = engine.shown(source)
-        pattern = how.get("as", "{}")
-        if num < 0 and how.get("negative"):
-            pattern, shown = how["negative"], shown.lstrip("-")
-        elif num < 0 and pattern != "{}":
-            continue  # "下降 -1.50%": a word that the sign contradicts is never written
-        cell = pattern.format(shown)
+        cell = found[1]
         target = _cell_figure(row.get(spec.get("target")))
         mine = _cell_figure(cell)
         if target is not None and mine is not None and target[2] != mine[2]:
@@ -1001,3 +1009,74 @@ def targets_actual(engine: Engine) -> tuple[str, list[dict[str, Any]]] | None:
         row[spec["into"]] = cell
         changed = True
     return (qid, rows) if changed else None
+
+
+def _answer_cell(engine: Engine, spec: dict[str, Any], row: dict[str, Any]) -> tuple[str, str] | None:
+    """(question, 完成值 as the table prints it) of the answer of a targets row's indicator; None without one."""
+    how = (spec.get("rows") or {}).get(row.get(spec["by"]))
+    if not how:
+        return None
+    how = how if isinstance(how, dict) else {"from": how}
+    source = how.get("from")
+    if source not in engine.flow.by_id or not engine.is_relevant(source):
+        return None
+    value = engine.value(source)
+    num = _number(value)
+    if value in (None, "", NONE_TEXT) or num is None:
+        return None
+    shown = engine.shown(source)
+    pattern = how.get("as", "{}")
+    if num < 0 and how.get("negative"):
+        pattern, shown = how["negative"], shown.lstrip("-")
+    elif num < 0 and pattern != "{}":
+        return None  # "下降 -1.50%": a word that the sign contradicts is never written
+    return source, pattern.format(shown)
+
+
+TARGET_ACTUAL = "target_actual_mismatch"
+# (unit, unit written in the table): how many of the first make one of the second
+_SCALE = {("万元", "亿元"): Decimal(10000), ("吨", "万吨"): Decimal(10000), ("亿元", "万元"): Decimal("0.0001"),
+          ("万吨", "吨"): Decimal("0.0001")}
+_OPPOSITE = {"上升": "下降", "下降": "上升", "增长": "下降"}
+
+
+def targets_findings(engine: Engine) -> list[Finding]:
+    """A 完成值 of the targets table that says another figure than the answer of the same indicator (the reviewer
+    reads both): compared only when both are one figure with the same words, or 上升/下降, and the same or a
+    convertible unit (亿元/万元, 万吨/吨), at the precision the operator wrote; anything else is not compared."""
+    spec = _spec(engine.session.form).get("targets_actual") or {}
+    qid = spec.get("list")
+    if qid not in engine.flow.by_id or not engine.is_relevant(qid):
+        return []
+    rows = engine.value(qid)
+    if not isinstance(rows, list):
+        return []
+    out = []
+    for row in rows:
+        written = row.get(spec["into"]) if isinstance(row, dict) else None
+        theirs = _cell_figure(written)
+        found = _answer_cell(engine, spec, row) if theirs is not None else None
+        if found is None or theirs is None:
+            continue
+        source, cell = found
+        mine = _cell_figure(cell)
+        if mine is None:
+            continue
+        word, num, unit = mine
+        if word != theirs[0] and _OPPOSITE.get(word) == theirs[0]:
+            word, num = theirs[0], -num  # 上升1.50% is 下降-1.50%
+        if word != theirs[0]:
+            continue
+        if unit != theirs[2]:
+            scale = _SCALE.get((unit, theirs[2]))
+            if scale is None:
+                continue  # another measure (下降2.1% for an emission in 吨): not this figure
+            num, unit = num / scale, theirs[2]
+        exponent = theirs[1].as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0  # as precise as the operator wrote
+        if num.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) == theirs[1]:
+            continue
+        out.append(Finding(WARNING, qid, engine.flow[qid].section,
+                           f"“{engine.label(qid)}”中“{row.get(spec['by'])}”的完成值（{prose_text(written)}）与"
+                           f"“{engine.label(source)}”的答案（{prose_text(cell)}）不一致，请核对。", TARGET_ACTUAL))
+    return out

@@ -17,6 +17,7 @@ from assistant.form.catalog import form_ids, load_flow, package, packaged_root, 
 from assistant.form.expr import ExpressionError, compile_expr
 from assistant.form.sandbox import DRAFT, environment, render_file
 from assistant.form.validate import shown
+from assistant.interview.drafts import prose_text
 from assistant.interview.engine import Engine
 from assistant.interview.findings import BLOCKING
 from assistant.interview.json_report import SessionSink, read_report
@@ -237,7 +238,8 @@ def drafts(spec: RollupSpec, rollup: Rollup) -> dict[str, str]:
 
     # The form's own templates first, then the packaged ones; the bounded sandbox, as every form template.
     folders = list(dict.fromkeys(str(r / "templates") for r in (root_of(spec.form), packaged_root())))
-    env = environment(loader=FileSystemLoader(folders), keep_trailing_newline=False)  # a report without a text gives none
+    # a report without a text gives none; prose: a figure as running text writes it (128.60 → 128.6)
+    env = environment(loader=FileSystemLoader(folders), keep_trailing_newline=False, filters={"prose": prose_text})
     clusters = [{"row": row, "answers": answers} for row, answers in zip(rollup.rows, rollup.answers, strict=True)]
     limits = DRAFT.scaled(sum(len(a) for a in rollup.answers) + len(clusters))
     out = {}

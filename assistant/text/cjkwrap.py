@@ -91,6 +91,9 @@ class Wrapped:
     def __init__(self, text: Text):
         self.text = text
 
+    def __str__(self) -> str:
+        return self.text.plain
+
     def __rich_console__(self, console: Any, options: Any) -> Any:
         yield wrap_text(self.text.copy(), options.max_width)
 

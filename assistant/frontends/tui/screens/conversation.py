@@ -226,7 +226,7 @@ class ConversationScreen(Screen[None]):
 
     def _title_text(self) -> str:
         s, e = self.session, self.engine
-        return f"{s.title or e.form_title()}　{e.flow.short_name} · {s.year} 年度 · 编号 {s.id}"
+        return f"{e.report_name() or e.form_title()}　{e.flow.short_name} · {s.year} 年度 · 编号 {s.id}"
 
     def _status(self) -> None:
         p = self.engine.progress()

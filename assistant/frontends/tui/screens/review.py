@@ -17,6 +17,7 @@ from assistant.frontends.tui.widgets.cjk import WrapStatic
 from assistant.frontends.tui.widgets.footer import KeyBar
 from assistant.interview.findings import blocking
 from assistant.report.model import layout_findings
+from assistant.text.cjkwrap import Wrapped
 from assistant.text.textsafe import visible
 
 
@@ -64,7 +65,8 @@ class ReviewScreen(Screen[str | None]):
                     style = "red" if f.severity == "blocking" else "yellow"
                     mark = "✗ " if f.severity == "blocking" else "⚠ "
                     t.append("\n    " + mark + visible(f.message), style=style)
-                options.append(Option(t, id=q.id, disabled=q.id in e.state.not_applicable))
+                # wrapped the Chinese way: Rich would break only at the spaces around figures, lines half empty
+                options.append(Option(Wrapped(t), id=q.id, disabled=q.id in e.state.not_applicable))
         yield OptionList(*options, id="review-list")
         yield KeyBar()
 

@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input
 
-from assistant.form.parse import header_key, split_text_rows
+from assistant.form.parse import header_key, is_none_word, split_text_rows
 from assistant.form.types import of
 from assistant.form.values import show_cell
 from assistant.frontends.tui.widgets.cjk import WrapStatic
@@ -284,7 +284,9 @@ class ListEditor(Vertical, RowsEditor):
             self.action_edit()
             return
         if self._typed:
-            if key == "enter" and "\t" not in self._typed and self._is_command and self._is_command(self._typed):
+            if key == "enter" and "\t" not in self._typed and (
+                    is_none_word(self._typed) or (self._is_command and self._is_command(self._typed))):
+                # 无 alone is the answer the line below offers (a row 无 would be printed as a name)
                 self.post_message(Command(self._typed.strip()))
                 self._typed = ""
             elif key == "enter":
