@@ -493,3 +493,105 @@ def test_the_report_page_shows_the_report_as_a_page_not_markdown_source(store):
     assert "<table>" in html and "<h2>" in html and "<br>" in html
     assert "| ---" not in html and "**" not in html and "&lt;br&gt;" not in html
     assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html
+
+
+# -- behind a reverse proxy (nginx on the same machine: every peer is 127.0.0.1) --------------------------
+def test_proxies_believe_forwarded_headers_only_from_a_trusted_peer():
+    from assistant.frontends.serve_http import Proxies, parse_proxies
+
+    proxies = Proxies(parse_proxies(["127.0.0.1", "10.0.0.0/8"]))
+    assert proxies.client("127.0.0.1", ["198.51.100.7"], None) == "198.51.100.7"
+    # the left part is the client's to write: the right-most address that is not a proxy of ours counts
+    assert proxies.client("127.0.0.1", ["1.2.3.4, 198.51.100.7"], None) == "198.51.100.7"
+    assert proxies.client("127.0.0.1", ["1.2.3.4", "198.51.100.7, 10.1.2.3"], None) == "198.51.100.7"
+    assert proxies.client("::ffff:127.0.0.1", ["198.51.100.7"], None) == "198.51.100.7"  # a dual-stack socket
+    assert proxies.client("127.0.0.1", [], "198.51.100.9") == "198.51.100.9"  # X-Real-IP
+    assert proxies.client("127.0.0.1", [], None) == "127.0.0.1"
+    assert proxies.client("127.0.0.1", ["<script>, unknown"], None) == "127.0.0.1"  # garbage is not an address
+    assert proxies.client("127.0.0.1", ["10.0.0.5"], None) == "10.0.0.5"  # only proxies: the farthest one
+    # any other peer: its headers are ignored, whatever they say
+    assert proxies.client("203.0.113.5", ["198.51.100.7"], "198.51.100.8") == "203.0.113.5"
+    assert Proxies().client("127.0.0.1", ["198.51.100.7"], None) == "127.0.0.1"
+    with pytest.raises(ValueError, match="不是 IP 地址或网段"):
+        parse_proxies(["nginx.local"])
+
+
+def test_serve_refuses_a_trusted_proxy_that_is_not_an_address(filing_home, capsys):
+    from assistant.frontends.cli import main
+
+    assert main(["serve", "--no-browser", "--port", "1", "--trusted-proxy", "localhost:80"]) == 2
+    assert "--trusted-proxy 'localhost:80' 不是 IP 地址或网段" in capsys.readouterr().err
+
+
+async def _wrong_then_right(base: str, made, headers_wrong: dict, headers_right: dict) -> int:
+    """Ten wrong passwords for 浦江集群, then 临港集群's right password; the latter's status."""
+    async with client() as http:
+        for _ in range(10):
+            async with http.post(base + "/login", data={"name": "浦江集群", "password": "猜的密码123456"},
+                                 headers={**_origin(base), **headers_wrong}) as resp:
+                assert resp.status in (401, 429)
+        async with http.post(base + "/login", data={"name": "临港集群", "password": made["临港集群"][1]},
+                             headers={**_origin(base), **headers_right}, allow_redirects=False) as resp:
+            return resp.status
+
+
+def test_behind_a_trusted_proxy_each_browser_is_throttled_and_logged_under_its_own_address(accounts):
+    """Through nginx every peer is 127.0.0.1: without reading X-Forwarded-For, ten wrong passwords from one
+    browser locked every account out, and the audit log said 来自 127.0.0.1 for everyone."""
+    _, made = accounts
+
+    async def go():
+        async with serving(fail_delay=0.01, trusted_proxies=("127.0.0.1",)) as ready:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            status = await _wrong_then_right(base, made, {"X-Forwarded-For": "9.9.9.9, 198.51.100.7"},
+                                             {"X-Forwarded-For": "198.51.100.8"})
+            assert status == 303  # another browser, another account: not held back
+        entries = AuditLog().entries()
+        assert {e.detail for e in entries if e.action == "login_failed"} == {"来自 198.51.100.7"}
+        assert [e.detail for e in entries if e.action == "login"] == ["来自 198.51.100.8"]
+
+    run(go())
+
+
+def test_forwarded_headers_from_an_untrusted_peer_are_ignored(accounts):
+    """A browser cannot escape the throttle, or write the audit log's address, by sending X-Forwarded-For."""
+    _, made = accounts
+
+    async def go():
+        async with serving(fail_delay=0.01, trusted_proxies=("10.0.0.0/8",)) as ready:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            status = await _wrong_then_right(base, made, {"X-Forwarded-For": "198.51.100.7"},
+                                             {"X-Forwarded-For": "198.51.100.8", "X-Real-IP": "198.51.100.8"})
+            assert status == 429  # the same address (127.0.0.1) as the ten wrong ones
+        assert {e.detail for e in AuditLog().entries()} == {"来自 127.0.0.1"}
+
+    run(go())
+
+
+def test_a_trusted_proxy_tells_the_scheme_for_origin_and_secure_cookies(accounts):
+    """nginx serves https://filing.example.cn and passes Host and X-Forwarded-Proto: the Origin is checked
+    against https and the cookie is Secure; the same headers from an untrusted peer change nothing."""
+    _, made = accounts
+    site = "https://filing.example.cn"
+    proxied = {"Host": "filing.example.cn", "X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7"}
+
+    async def login(base: str, origin: str) -> tuple[int, str]:
+        async with client() as http, http.post(
+                base + "/login", data={"name": "浦江集群", "password": made["浦江集群"][1]},
+                headers={**proxied, "Origin": origin}, allow_redirects=False) as resp:
+            return resp.status, resp.headers.get("Set-Cookie", "")
+
+    async def go():
+        options = {"fail_delay": 0.01, "allow_hosts": ("filing.example.cn",)}
+        async with serving(trusted_proxies=("127.0.0.1",), **options) as ready:
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            assert (await login(base, "http://filing.example.cn"))[0] == 403  # the browser is on https
+            status, cookie = await login(base, site)
+            assert status == 303 and "Secure" in cookie and "HttpOnly" in cookie
+        async with serving(**options) as ready:  # no proxy trusted: X-Forwarded-Proto is not believed
+            base = f"http://127.0.0.1:{port_of(ready)}"
+            assert (await login(base, site))[0] == 403
+            status, cookie = await login(base, "http://filing.example.cn")
+            assert status == 303 and "Secure" not in cookie
+
+    run(go())

@@ -627,7 +627,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             warnings = check_config(args.host, token, args.no_token, args.port)
         return run_serve(ServeConfig(host=args.host, port=args.port, token=token, no_token=args.no_token,
                                      session_id=args.id, open_browser=not args.no_browser,
-                                     allow_hosts=tuple(args.allow_host or ()), certfile=args.certfile,
+                                     allow_hosts=tuple(args.allow_host or ()),
+                                     trusted_proxies=tuple(args.trusted_proxy or ()), certfile=args.certfile,
                                      keyfile=args.keyfile, max_tabs=args.max_tabs,
                                      forms=tuple(str(p) for p in extra_roots())),
                          warn=_err, warnings=warnings)
@@ -842,6 +843,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-token", action="store_true", help="不用访问口令（不推荐：本机任何程序都能连上）")
     sp.add_argument("--allow-host", action="append", metavar="名称",
                     help="浏览器还可以用这个主机名或地址访问（可重复）；经 HTTPS 反向代理访问时写 https://名称")
+    sp.add_argument("--trusted-proxy", action="append", metavar="地址",
+                    help="在前面转发请求的反向代理（如 nginx）的地址或网段（可重复，如 127.0.0.1、10.0.0.0/8）："
+                         "只对来自它的请求采信 X-Forwarded-For / X-Real-IP（登录限速和审核日志用浏览器的真实地址）"
+                         "和 X-Forwarded-Proto；来自其他地址的这些请求头一律不理会")
     sp.add_argument("--certfile", metavar="证书", help="PEM 证书文件：直接以 HTTPS 提供服务")
     sp.add_argument("--keyfile", metavar="私钥", help="PEM 私钥文件（不设密码；证书文件中已含私钥时可省略）")
     sp.add_argument("--max-tabs", type=_tabs_arg, metavar="个数", help="同时运行的助手（标签页）上限，默认按本机内存计算")

@@ -43,10 +43,12 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 from assistant.frontends.serve_http import (
     SECURITY_HEADERS,
     Connection,
+    Proxies,
     connection_key,
     connection_of,
     own_report,
     page,
+    parse_proxies,
     refusal,
 )
 
@@ -109,6 +111,7 @@ class ServeConfig:
     session_id: str | None = None
     open_browser: bool = True
     allow_hosts: tuple[str, ...] = ()  # extra names the browser may use: "name" or "https://name" (behind a proxy)
+    trusted_proxies: tuple[str, ...] = ()  # reverse proxies (addresses, CIDR) whose X-Forwarded-* are believed
     certfile: str | None = None
     keyfile: str | None = None
     max_tabs: int | None = None  # None: derived from the machine's memory
@@ -240,6 +243,13 @@ def clamp(value: Any, low: int, high: int, default: int) -> int:
     return min(max(value, low), high)
 
 
+def trusted_proxies(config: ServeConfig) -> Proxies:
+    try:
+        return Proxies(parse_proxies(config.trusted_proxies))
+    except ValueError as exc:
+        raise ServeError(str(exc)) from None
+
+
 # -- the gate: Host, Origin, token and cookie -------------------------------------------------
 class Gate:
     """Decides who may talk to the server. The cookie holds a random server-side session value, never the
@@ -248,6 +258,7 @@ class Gate:
     def __init__(self, config: ServeConfig, token: str | None, tls: bool):
         self.token = token
         self.tls = tls
+        self.proxies = trusted_proxies(config)
         self.cookie = f"filing_session_{config.port}"  # cookies ignore ports: two servers must not clash
         self.names: dict[str, str | None] = dict.fromkeys(LOOPBACK_NAMES)
         if config.host in WILDCARDS:
@@ -267,6 +278,13 @@ class Gate:
             return "https"
         return self.names.get(name) or "http"
 
+    def scheme_of(self, request: web.BaseRequest) -> str:
+        """The scheme this request's browser used: ours with TLS; else what a trusted proxy says
+        (X-Forwarded-Proto); else the scheme declared for its Host."""
+        if self.tls:
+            return "https"
+        return self.proxies.scheme_of(request) or self.scheme_for(self.host_of(request) or "127.0.0.1")
+
     def host_of(self, request: web.BaseRequest) -> str | None:
         name = host_header_name(request.headers.get("Host", ""))
         return name if name is not None and name in self.names else None
@@ -280,7 +298,10 @@ class Gate:
             name = _normal_name(parts.hostname or "")
         except ValueError:
             return False
-        return name is not None and name in self.names and parts.scheme == self.scheme_for(name)
+        if name is None or name not in self.names:
+            return False
+        # this very site: the scheme the request came with; another allowed name: its declared scheme
+        return parts.scheme == (self.scheme_of(request) if name == self.host_of(request) else self.scheme_for(name))
 
     def session_of(self, request: web.BaseRequest) -> str | None:
         value = request.cookies.get(self.cookie, "")
@@ -440,6 +461,7 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
 
     data_root = (config.data_root or home()).expanduser().resolve()
     max_tabs = config.max_tabs or default_max_tabs()
+    proxies = trusted_proxies(config)
     hosting = None
     if hosted(data_root):
         from assistant.frontends.serve_accounts import Hosting
@@ -494,7 +516,7 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
         """The access log without query strings (the first URL carries the token) or cookies."""
 
         def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-            self.logger.info("%s %s %s %s %.3fs", request.remote, request.method, request.path, response.status, time)
+            self.logger.info("%s %s %s %s %.3fs", proxies.client_of(request), request.method, request.path, response.status, time)
 
     class FilingServer(Server):
         """One gate for every route; one relay and one ending per app process."""
@@ -547,8 +569,7 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             return app
 
         def connection(self, request: web.BaseRequest, browser_session: str | None) -> Connection:
-            name = self.gate.host_of(request) or "127.0.0.1"
-            return Connection(self.data_root, self.gate.scheme_for(name) == "https", browser_session)
+            return Connection(self.data_root, self.gate.scheme_of(request) == "https", browser_session)
 
         async def add_headers(self, request: web.BaseRequest, response: web.StreamResponse) -> None:
             """On every response, before its headers go (pages, refusals, downloads, the websocket upgrade)."""
@@ -569,8 +590,7 @@ def make_server(config: ServeConfig, token: str | None, tls: bool) -> Any:
             if not gate.origin_ok(request):
                 return refusal(request, 403, BAD_ORIGIN_PAGE)
             if self.hosting is not None:  # accounts: a login instead of the token
-                name = gate.host_of(request) or "127.0.0.1"
-                result: web.StreamResponse = await self.hosted_guard(request, handler, gate.scheme_for(name) == "https")
+                result: web.StreamResponse = await self.hosted_guard(request, handler, gate.scheme_of(request) == "https")
                 return result
             if gate.token is None:
                 request[connection_key()] = self.connection(request, None)
@@ -894,6 +914,7 @@ def prepare(config: ServeConfig) -> Prepared:
     ssl_context = tls_context(config.certfile, config.keyfile)
     for item in config.allow_hosts:
         parse_allowed_host(item)
+    trusted_proxies(config)
     sock = bind(config.host, config.port)
     port = sock.getsockname()[1]
     config = _replace(config, port=port)

@@ -248,7 +248,7 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
     async def login(request: web.Request) -> web.StreamResponse:
         form = await request.post()
         name, password = str(form.get("name", ""))[:100], str(form.get("password", ""))[:1000]
-        address = request.remote or "?"
+        address = server.gate.proxies.client_of(request)  # behind a trusted proxy: the browser's, not the proxy's
         keys = (f"address:{address}", f"account:{name.strip()}")
         wait = hosting.throttle.wait(*keys)
         if wait:
@@ -287,11 +287,12 @@ def make_routes(server: Any, hosting: Hosting) -> list[Any]:
             return _render(request, "password.html", status, account=account, min_length=MIN_PASSWORD,
                            message=message, message_kind="error")
 
-        wait = hosting.throttle.wait(f"account:{account.name}", f"address:{request.remote or '?'}")
+        keys = (f"account:{account.name}", f"address:{server.gate.proxies.client_of(request)}")
+        wait = hosting.throttle.wait(*keys)
         if wait:
             return again_page(WAIT.format(s=wait), 429)
         if await asyncio.to_thread(hosting.accounts.verify, account.name, old) is None:
-            hosting.throttle.fail(f"account:{account.name}", f"address:{request.remote or '?'}")
+            hosting.throttle.fail(*keys)
             await asyncio.sleep(hosting.fail_delay)
             return again_page("当前密码不正确。", 401)
         if new != again:
