@@ -240,3 +240,41 @@ def test_a_cluster_whose_district_has_no_account_is_warned_of(filing_home, capsy
     assert main(["accounts", "add", "临港集群", "--role", "cluster", "--district", "浦东区"]) == 0
     err = capsys.readouterr().err
     assert "还没有“浦东区”的区账号" in err and "浦东新区" in err
+
+
+def test_a_cluster_district_typo_is_corrected_with_set_district(filing_home, capsys):
+    """--district 浦东区 for 浦东新区 used to be final (disable, and make the account again under another name);
+    `filing accounts set-district` moves the cluster, warns like add, and the audit log keeps it."""
+    from assistant.frontends.cli import main
+
+    assert main(["accounts", "add", "浦东新区", "--role", "district"]) == 0
+    assert main(["accounts", "add", "浦江集群", "--role", "cluster", "--district", "浦东区"]) == 0
+    assert "filing accounts set-district 浦江集群 正确的区名" in capsys.readouterr().err
+    store = AccountStore()
+    district = store.get("浦东新区")
+    assert store.clusters_of(district) == []
+    before = store.get("浦江集群")
+
+    assert main(["accounts", "set-district", "浦江集群", "浦东新区"]) == 0
+    captured = capsys.readouterr()
+    assert "由“浦东区”改为“浦东新区”" in captured.out and "区账号" not in captured.err
+    after = store.get("浦江集群")
+    assert [a.name for a in store.clusters_of(district)] == ["浦江集群"]
+    assert (after.id, after.hash, after.must_change) == (before.id, before.hash, before.must_change)  # the rest kept
+    entry = AuditLog().entries()[-1]
+    assert (entry.who, entry.action, entry.action_text) == ("浦江集群", "set_district", "修改所属区")
+    assert "由“浦东区”改为“浦东新区”" in entry.detail and AuditLog().verify() == []
+
+    # to a district with no account yet: done, and warned of like add
+    assert main(["accounts", "set-district", "浦江集群", "闵行区"]) == 0
+    assert "还没有“闵行区”的区账号（现有的区：浦东新区）" in capsys.readouterr().err
+    # refused, nothing changed: a district account, an unknown name, the same district, no district given
+    for argv, code, said in ((["浦东新区", "闵行区"], 1, "只能修改集群账号的所属区"),
+                             (["临港集群", "闵行区"], 1, "没有名为“临港集群”的账号"),
+                             (["浦江集群", "闵行区"], 1, "已经是“闵行区”"),
+                             (["浦江集群", " "], 1, "区名不能为空"),
+                             (["浦江集群"], 2, "请写出正确的区名")):
+        assert main(["accounts", "set-district", *argv]) == code
+        assert said in capsys.readouterr().err
+    assert store.get("浦江集群").district == "闵行区" and store.get("浦东新区").district == "浦东新区"
+    assert len(AuditLog().entries()) == 2

@@ -19,6 +19,7 @@ from assistant.errors import UserError as CliError
 from assistant.form.types import of
 
 if TYPE_CHECKING:
+    from assistant.hosting.accounts import Account, AccountStore
     from assistant.session.store import SessionStore
 
 # argparse's own English words, said in Chinese through the parser's public hooks: error() (documented
@@ -636,13 +637,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CliError(str(exc), EXIT_USAGE) from None
 
 
+def _warn_unknown_district(accounts: AccountStore, account: Account) -> None:
+    """A cluster whose district has no account: a typo, or the district's account is still to come."""
+    from assistant.hosting.accounts import DISTRICT
+    from assistant.text.textsafe import visible
+
+    districts = sorted({a.district for a in accounts.all() if a.role == DISTRICT})
+    if account.role != DISTRICT and account.district not in districts:  # a typo: its district never sees it
+        known = "、".join(districts) if districts else "还没有"
+        _err(visible(f"注意：还没有“{account.district}”的区账号（现有的区：{known}），区里看不到这个集群的报告。"
+                     f"区名写错时请改正：filing accounts set-district {account.name} 正确的区名；"
+                     "区账号还没建的，建立后即可看到。"))
+
+
 def cmd_accounts(args: argparse.Namespace) -> int:
     """`filing accounts add|list|reset|disable`: who may log in to `filing serve` (a district's server)."""
-    from assistant.hosting.accounts import DISTRICT, AccountStore
+    from assistant.hosting.accounts import AccountStore
+    from assistant.hosting.audit import SET_DISTRICT, AuditLog
     from assistant.text.textsafe import visible
 
     accounts = AccountStore()
-    if args.action in ("add", "reset", "disable") and not args.name:
+    if args.action in ("add", "reset", "disable", "set-district") and not args.name:
         raise CliError(f"filing accounts {args.action} 需要账号名称，例如 filing accounts {args.action} 浦江集群。", EXIT_USAGE)
     if args.action == "add":
         if not args.role:
@@ -651,12 +666,16 @@ def cmd_accounts(args: argparse.Namespace) -> int:
         _out(visible(f"已建立{account.role_text}账号“{account.name}”（{account.district}）。"))
         _out(f"一次性密码：{password}")
         _out("请把它当面或用可靠的方式交给本人：第一次登录后必须改为自己的密码。这个密码不会再显示，也没有保存明文。")
-        districts = sorted({a.district for a in accounts.all() if a.role == DISTRICT})
-        if account.role != DISTRICT and account.district not in districts:  # a typo: its district never sees it
-            known = "、".join(districts) if districts else "还没有"
-            _err(visible(f"注意：还没有“{account.district}”的区账号（现有的区：{known}），区里看不到这个集群的报告。"
-                         f"区名写错时请停用它（filing accounts disable {account.name}），用另一个账号名称按正确的区名建立"
-                         "（账号的所属区建立后不能修改）；区账号还没建的，建立后即可看到。"))
+        _warn_unknown_district(accounts, account)
+        return EXIT_OK
+    if args.action == "set-district":
+        if not args.area:
+            raise CliError(f"请写出正确的区名，例如 filing accounts set-district {args.name} 浦东新区。", EXIT_USAGE)
+        account, old = accounts.set_district(args.name, args.area)
+        AuditLog().append(account.name, SET_DISTRICT, detail=f"所属区由“{old}”改为“{account.district}”（命令行）")
+        _out(visible(f"已把“{account.name}”的所属区由“{old}”改为“{account.district}”：“{account.district}”的区账号"
+                     f"从现在起看到并审核它的报告，“{old}”不再看到。"))
+        _warn_unknown_district(accounts, account)
         return EXIT_OK
     if args.action == "reset":
         account, password = accounts.reset(args.name)
@@ -853,10 +872,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-browser", action="store_true", help="不自动打开浏览器")
 
     sp = add("accounts", "管理 filing serve 的登录账号（区里为各集群建立账号）：add 建立、list 列出、reset 重置密码、"
-                         "disable 停用", cmd_accounts)
-    sp.add_argument("action", choices=["add", "list", "reset", "disable"], metavar="操作",
-                    help="add 建立（打印一次性密码）、list 列出、reset 重置密码、disable 停用")
+                         "disable 停用、set-district 修改集群的所属区", cmd_accounts)
+    sp.add_argument("action", choices=["add", "list", "reset", "disable", "set-district"], metavar="操作",
+                    help="add 建立（打印一次性密码）、list 列出、reset 重置密码、disable 停用、"
+                         "set-district 修改集群账号的所属区（filing accounts set-district 名称 区名）")
     sp.add_argument("name", nargs="?", metavar="名称", help="账号名称（如集群或区的名称）")
+    sp.add_argument("area", nargs="?", metavar="区名", help="set-district：集群账号新的所属区（与区账号的名称一致）")
     sp.add_argument("--role", choices=["cluster", "district"], help="cluster：集群（填报、提交）；district：区（审核、汇总）")
     sp.add_argument("--district", metavar="区名", help="集群所属的区（与区账号的名称一致）；区账号可省略（即其名称）")
     sp.add_argument("--json", action="store_true", help="list 以 JSON 输出")

@@ -209,6 +209,18 @@ class AccountStore:
         password = one_time_password()
         return self._update(name, hash=hash_password(password), must_change=True, disabled=False), password
 
+    def set_district(self, name: str, district: str) -> tuple[Account, str]:
+        """A cluster moved to another district (a typo at `add` corrected): (the account, its old district)."""
+        area = clean_name(district, "区名")
+        account = self.get(name)
+        if account is None:
+            raise AccountError(f"没有名为“{name.strip()}”的账号。可用 `filing accounts list` 查看。")
+        if account.role != CLUSTER:
+            raise AccountError(f"“{account.name}”是区账号：只能修改集群账号的所属区。")
+        if account.district == area:
+            raise AccountError(f"“{account.name}”的所属区已经是“{area}”，没有改动。")
+        return self._update(account.name, district=area), account.district
+
     def disable(self, name: str) -> Account:
         return self._update(name, disabled=True)
 

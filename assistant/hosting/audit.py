@@ -26,8 +26,10 @@ MAX_LINE = 64 * 1024
 
 LOGIN, LOGIN_FAILED, LOGOUT, PASSWORD = "login", "login_failed", "logout", "password"
 SUBMIT, RETURN, APPROVE, EXPORT, DOWNLOAD, ROLLUP = "submit", "return", "approve", "export", "download", "rollup"
+SET_DISTRICT = "set_district"
 ACTIONS = {LOGIN: "登录", LOGIN_FAILED: "登录失败", LOGOUT: "退出登录", PASSWORD: "修改密码", SUBMIT: "提交",
-           RETURN: "退回", APPROVE: "审核通过", EXPORT: "导出", DOWNLOAD: "下载", ROLLUP: "生成区级总结"}
+           RETURN: "退回", APPROVE: "审核通过", EXPORT: "导出", DOWNLOAD: "下载", ROLLUP: "生成区级总结",
+           SET_DISTRICT: "修改所属区"}
 
 
 @dataclass(frozen=True)
