@@ -595,3 +595,30 @@ def test_a_trusted_proxy_tells_the_scheme_for_origin_and_secure_cookies(accounts
             assert status == 303 and "Secure" not in cookie
 
     run(go())
+
+
+@pytest.mark.slow
+def test_filing_serve_behind_nginx_as_the_readme_sets_it_up(accounts, filing_home):
+    """The README's command line, a real server process, and the headers the README's nginx sends."""
+    import http.client
+    from urllib.parse import urlencode
+
+    from test_serve import _free_port, _start, _stop
+
+    _, made = accounts
+    port = _free_port()
+    proc = _start(["--allow-host", "https://filing.example.cn", "--trusted-proxy", "127.0.0.1"], filing_home, port)
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("POST", "/login", urlencode({"name": "浦江集群", "password": made["浦江集群"][1]}),
+                     {"Host": "filing.example.cn", "X-Forwarded-For": "6.6.6.6, 198.51.100.8",
+                      "X-Forwarded-Proto": "https", "Origin": "https://filing.example.cn",
+                      "Content-Type": "application/x-www-form-urlencoded"})
+        resp = conn.getresponse()
+        assert resp.status == 303 and "Secure" in resp.getheader("Set-Cookie", "")
+        conn.close()
+    finally:
+        _stop(proc)
+    log = proc.stdout.read().decode("utf-8") if proc.stdout else ""
+    assert "198.51.100.8 POST /login 303" in log and "6.6.6.6" not in log
+    assert [e.detail for e in AuditLog().entries()] == ["来自 198.51.100.8"]
