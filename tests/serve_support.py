@@ -108,3 +108,15 @@ def proc_alive(pid: int) -> bool:
         return False
     status = Path(f"/proc/{pid}/status")
     return not (status.exists() and "State:\tZ" in status.read_text())
+
+
+async def first_output(ws: aiohttp.ClientWebSocketResponse, timeout: float = 60) -> None:
+    """Until the app has drawn its first screen (a good deal of terminal output)."""
+    seen = 0
+    deadline = time.monotonic() + timeout
+    while seen < 2000:
+        msg = await ws.receive(timeout=max(deadline - time.monotonic(), 0.1))
+        if msg.type == aiohttp.WSMsgType.BINARY:
+            seen += len(msg.data)
+        elif msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+            raise AssertionError("the app closed before drawing")

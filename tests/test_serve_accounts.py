@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from conftest import sample_answers
-from serve_support import app_pids, client, port_of, serving, wait_for
+from serve_support import app_pids, client, first_output, port_of, serving, wait_for
 
 from assistant.frontends.serve_accounts import Throttle
 from assistant.hosting.accounts import CLUSTER, DISTRICT, AccountStore
@@ -300,15 +300,6 @@ def test_a_cluster_tab_runs_on_its_own_folder_only(accounts, filing_home):
     run(go())
 
 
-async def _first_output(ws: aiohttp.ClientWebSocketResponse, timeout: float = 60) -> None:
-    seen = 0
-    deadline = time.monotonic() + timeout
-    while seen < 2000:
-        msg = await ws.receive(timeout=max(deadline - time.monotonic(), 0.1))
-        if msg.type == aiohttp.WSMsgType.BINARY:
-            seen += len(msg.data)
-        elif msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
-            raise AssertionError("the app closed before drawing")
 
 
 async def _closed(ws: aiohttp.ClientWebSocketResponse, timeout: float = 60) -> aiohttp.WSMessage:
@@ -333,7 +324,7 @@ def test_an_idle_tab_closes_and_its_report_is_released(accounts):
             base = f"http://127.0.0.1:{port_of(ready)}"
             await _login(http, base, "浦江集群", made["浦江集群"][1])
             ws = await http.ws_connect(f"{base.replace('http', 'ws')}/ws/{mine.id}")
-            await _first_output(ws)
+            await first_output(ws)
             assert not lock_is_free(lock)
             msg = await _closed(ws, 40)
             assert msg.data == 4002 and "保存" in msg.extra
@@ -354,11 +345,11 @@ def test_the_same_account_takes_over_its_report_from_another_tab(accounts):
             await _login(http, base, "浦江集群", made["浦江集群"][1])
             url = f"{base.replace('http', 'ws')}/ws/{mine.id}"
             old = await http.ws_connect(url)
-            await _first_output(old)
+            await first_output(old)
             new = await http.ws_connect(url)
             msg = await _closed(old)
             assert msg.data == 4003 and "另一个标签页" in msg.extra
-            await _first_output(new)  # the new tab has the report (the old app released it first)
+            await first_output(new)  # the new tab has the report (the old app released it first)
             assert len(ready.server.apps) == 1
             await new.close()
 
@@ -375,7 +366,7 @@ def test_tabs_per_account_are_capped_politely(accounts):
             await _login(http, base, "浦江集群", made["浦江集群"][1])
             await _login(other, base, "临港集群", made["临港集群"][1])
             first = await http.ws_connect(base.replace("http", "ws") + "/ws")
-            await _first_output(first)
+            await first_output(first)
             async with http.get(base + "/open") as resp:
                 assert resp.status == 503 and "每个账号的上限" in await resp.text()
             second = await http.ws_connect(base.replace("http", "ws") + "/ws")
@@ -457,7 +448,7 @@ def test_uploads_go_to_the_account_folder_and_no_other_account_reaches_the_tab(a
             await _login(mine, base, "浦江集群", made["浦江集群"][1])
             await _login(theirs, base, "临港集群", made["临港集群"][1])
             ws = await mine.ws_connect(base.replace("http", "ws") + "/ws")
-            await _first_output(ws)
+            await first_output(ws)
             await wait_for(lambda: any(browser.glob("*/live")), 30, "the tab's folder in the account's folder")
             tab = next(browser.glob("*/live")).parent.name
             url = f"{base}/upload/{tab}?name=名单.csv"

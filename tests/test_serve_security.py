@@ -22,6 +22,7 @@ from serve_support import (
     app_pids,
     client,
     enter,
+    first_output,
     lock_is_free,
     port_of,
     proc_alive,
@@ -280,16 +281,6 @@ def test_terminal_size_is_clamped():
 needs_proc = pytest.mark.skipif(not LINUX, reason="finds the app processes through /proc")
 
 
-async def _first_output(ws: aiohttp.ClientWebSocketResponse, timeout: float = 60) -> None:
-    """Until the app has drawn its first screen (a good deal of terminal output)."""
-    seen = 0
-    deadline = time.monotonic() + timeout
-    while seen < 2000:
-        msg = await ws.receive(timeout=max(deadline - time.monotonic(), 0.1))
-        if msg.type == aiohttp.WSMsgType.BINARY:
-            seen += len(msg.data)
-        elif msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
-            raise AssertionError("the app closed before drawing")
 
 
 async def _drain(ws: aiohttp.ClientWebSocketResponse, seconds: float) -> None:
@@ -313,7 +304,7 @@ def test_oversize_terminal_and_messages_are_bounded(filing_home):
             base = f"http://127.0.0.1:{port_of(ready)}"
             await enter(http, base)
             ws = await http.ws_connect(base + "/ws?width=20000&height=20000")
-            await _first_output(ws)
+            await first_output(ws)
             [pid] = app_pids(marker)
             await ws.send_json(["resize", {"width": 20000, "height": 20000}])
             await ws.send_json(["resize", {"width": "x", "height": -3}])
@@ -346,7 +337,7 @@ def test_closing_the_tab_ends_its_app_and_releases_the_report(filing_home, store
             base = f"http://127.0.0.1:{port_of(ready)}"
             await enter(http, base)
             ws = await http.ws_connect(base + "/ws?width=100&height=30")
-            await _first_output(ws)
+            await first_output(ws)
             [pid] = app_pids(marker)
             await wait_for(lambda: not lock_is_free(lock), 20, "the app holds the report's lock")
             await _drain(ws, 2)  # the first question's line has the focus
@@ -370,7 +361,7 @@ def test_a_flood_of_keys_ends_the_app_at_its_memory_limit_not_the_machine(filing
             base = f"http://127.0.0.1:{port_of(ready)}"
             await enter(http, base)
             ws = await http.ws_connect(base + "/ws?width=160&height=50")
-            await _first_output(ws)
+            await first_output(ws)
             [pid] = app_pids(marker)
 
             async def flood() -> None:
@@ -395,7 +386,7 @@ def test_a_cap_on_app_processes_said_in_chinese(filing_home):
             base = f"http://127.0.0.1:{port_of(ready)}"
             await enter(http, base)
             first = await http.ws_connect(base + "/ws")
-            await _first_output(first)
+            await first_output(first)
             async with http.get(base + "/") as resp:
                 assert resp.status == 503
                 assert "上限（1 个）" in await resp.text()
@@ -436,7 +427,7 @@ def test_forms_reach_the_app_processes(filing_home, tmp_path, monkeypatch):
             base = f"http://127.0.0.1:{port_of(ready)}"
             await enter(http, base)
             ws = await http.ws_connect(base + "/ws")
-            await _first_output(ws)
+            await first_output(ws)
             # The app opened (and locked) the session: its form was found through --forms.
             await wait_for(lambda: not lock_is_free(lock), 20, "the added form's session opened")
             await ws.close()
@@ -470,7 +461,7 @@ def test_app_processes_end_when_the_server_is_killed(filing_home, store):
                     await asyncio.sleep(0.2)
             tabs = [await http.ws_connect(base + "/ws") for _ in range(2)]
             for ws in tabs:
-                await _first_output(ws)
+                await first_output(ws)
             await wait_for(lambda: len(app_pids(marker)) == 2, 20, "two app processes")
             await wait_for(lambda: not lock_is_free(lock), 20, "one of them holds the report")
             pids = app_pids(marker)

@@ -10,7 +10,7 @@ import time
 import aiohttp
 import pytest
 from conftest import sample_answers
-from serve_support import client, lock_is_free, port_of, serving, wait_for
+from serve_support import client, first_output, lock_is_free, port_of, serving, wait_for
 
 from assistant.frontends.serve_accounts import TAKEN_OVER
 from assistant.hosting.accounts import CLUSTER, DISTRICT, AccountStore
@@ -30,14 +30,7 @@ async def _login(http: aiohttp.ClientSession, base: str, name: str, password: st
 
 async def _drawn(ws: aiohttp.ClientWebSocketResponse, timeout: float = 60) -> None:
     """The app has drawn its first screen (and keeps drawing: what is left is read later)."""
-    seen = 0
-    deadline = time.monotonic() + timeout
-    while seen < 2000:
-        msg = await ws.receive(timeout=max(deadline - time.monotonic(), 0.1))
-        if msg.type == aiohttp.WSMsgType.BINARY:
-            seen += len(msg.data)
-        elif msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
-            raise AssertionError("the app closed before drawing")
+    await first_output(ws, timeout)
     await asyncio.sleep(1.0)  # the home screen's list is filled after the first frame
 
 
