@@ -7,8 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import make_session
+from conftest import make_session, sample_answers
 
+from assistant.interview.checks import check
 from assistant.interview.commands import COMMANDS, Lazy, Spec
 from assistant.interview.conversation import Conversation, Reply
 from assistant.interview.engine import Engine
@@ -94,3 +95,17 @@ def test_the_painted_first_screen_leaves_the_enterprise_columns_and_the_collecto
     assert seen["painted"] and seen["after"]
     assert [m for m in seen["modules"] if m.startswith("assistant.interview.enterprises.")] == [
         "assistant.interview.enterprises.line"]
+
+
+@pytest.mark.slow
+def test_a_resumed_report_with_failing_rules_paints_its_first_screen_without_the_template_engine(store):
+    """A rule's message is rendered when it is read: the first screen shows the current question's
+    findings only, so a half-filled report with failing rules does not load jinja2 to paint it."""
+    half = dict(list(sample_answers("annual").items())[:20])
+    session = make_session(store, "annual", answers={**half, "enterprise_count": 50, "sme_count": 60})
+    engine = Engine.for_session(session)
+    failing = [f for f in check(engine) if f.rule == "sme_le_enterprises"]
+    assert failing and failing[0].to_dict()["message"] == "集群中小企业数量（60）不能多于集群企业数量（50）。"
+    out = subprocess.run([sys.executable, "-c", PAINTED, session.id], capture_output=True, text=True, check=True).stdout
+    modules = json.loads(out)["modules"]
+    assert "assistant.frontends.tui.screens.conversation" in modules and "jinja2" not in modules

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from assistant.form.expr import render_message, total_chars
@@ -39,9 +41,9 @@ def check(engine: Engine) -> list[Finding]:
             used = total_chars(answers.get(k) for k in rule.questions if engine.is_relevant(k))
             if used > rule.budget:
                 qid = rule.questions[0]
-                message = render_message(rule.message, {**ns, "used": used, "budget": rule.budget},
-                                         flow.where(rule.id, "message"))
-                out.append(Finding(rule.severity, qid, flow[qid].section, message, rule.id))
+                said = _deferred(rule.message, {**ns, "used": used, "budget": rule.budget},
+                                 flow.where(rule.id, "message"))
+                out.append(Finding(rule.severity, qid, flow[qid].section, said, rule.id))
             continue
         ex = flow.expr(rule.id, "rule")
         if ex is None:
@@ -51,12 +53,18 @@ def check(engine: Engine) -> list[Finding]:
         if ex(ns) is False:
             qid = rule.questions[0]
             out.append(Finding(rule.severity, qid, flow[qid].section,
-                               render_message(rule.message, ns, flow.where(rule.id, "message")), rule.id))
+                               _deferred(rule.message, dict(ns), flow.where(rule.id, "message")), rule.id))
     out += narrative_findings(engine)  # figures the narrative states that the answers no longer say
     out += targets_findings(engine)  # a 完成值 that says another figure than its indicator's answer
     order = flow.index
     out.sort(key=lambda f: (order.get(f.qid, 0), f.severity != BLOCKING))
     return out
+
+
+def _deferred(template: str, namespace: dict[str, Any], where: str) -> str | Callable[[], str]:
+    """A rule's message, rendered (same sandbox, same bounds) when first read: the first screen shows
+    only the current question's findings, and a template is the one thing that loads jinja2."""
+    return partial(render_message, template, namespace, where) if "{" in template else template
 
 
 def _range_findings(engine: Engine, q: Any, value: Any) -> list[Finding]:
