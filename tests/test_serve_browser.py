@@ -54,7 +54,7 @@ class Served:
         env = dict(os.environ, FILING_HOME=str(home), TMPDIR=str(self.tmp),
                    PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]))
         self.proc = subprocess.Popen([sys.executable, "-m", "assistant.frontends.cli", "serve", "--port", str(self.port),
-                                      "--no-browser", "--token", self.token, *args],
+                                      "--no-browser", f"--token={self.token}", *args],  # a token may begin with "-"
                                      cwd=self.cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while True:
