@@ -808,7 +808,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("preview", "在终端预览报告", cmd_preview)
     sp.add_argument("id", metavar="会话编号", help="会话编号")
 
-    sp = add("draft", "打印第七部分各段现在“起草”会给出的草稿（不改动会话，供脚本和审阅）", cmd_draft)
+    sp = add("draft", "打印各叙述段落现在“起草”会给出的草稿（不改动会话，供脚本和审阅）", cmd_draft)
     sp.add_argument("id", metavar="会话编号", help="会话编号")
     sp.add_argument("--part", metavar="编号", help="只打印一段：编号如 四 或 4，或段落名称的开头，如 存在问题")
     sp.add_argument("--json", action="store_true", help="以 JSON 输出（编号、段落、草稿）")
