@@ -12,6 +12,7 @@ from typing import Any
 
 from assistant.form.sandbox import MESSAGE, Sandbox, TemplateRefused, needs_answers, render_string
 from assistant.form.sandbox import environment as sandbox
+from assistant.text.patterns import pattern
 
 
 def _tally(rows: Any, row_key: str, col_key: str) -> dict[Any, dict[Any, int]]:
@@ -145,7 +146,7 @@ _U = _Undefined()
 # `a if b else c`, lists, `x|filter(args)`, `a.b`, `a[b]`, `x is none`), read by this small parser
 # into closures: one evaluator, no code generation, nothing reachable but the answers, the filters
 # above and the attributes and methods listed. Anything else is refused when the flow loads.
-_TOKEN = re.compile(r"""
+_TOKEN = pattern(r"""
     (?P<ws>\s+)
   | (?P<num>\d+(?:\.\d+)?)
   | (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")

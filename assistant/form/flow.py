@@ -18,6 +18,7 @@ from assistant.files.yamlio import line_of, read_yaml
 from assistant.form.expr import Expression, ExpressionError, compile_expr, environment
 from assistant.form.sandbox import check_string
 from assistant.form.types import TYPES, of
+from assistant.text.patterns import pattern
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -342,7 +343,7 @@ class Flow:
                                          for qid, v in answers.items()})
 
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PLACEHOLDER = pattern(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def fill(text: str, year: int, **extra: object) -> str:

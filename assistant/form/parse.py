@@ -47,6 +47,7 @@ from assistant.form.types.list import column_lookup, header_key, parse_rows, spl
 from assistant.form.types.matrix import matrix_echo
 from assistant.form.types.uscc import TYPE as _USCC
 from assistant.form.types.uscc import credit_check_char
+from assistant.text.patterns import pattern
 
 if TYPE_CHECKING:
     from assistant.form.flow import Question
@@ -107,13 +108,13 @@ ACCEPT_WORDS = {w for w in YES_WORDS if not w.isdigit()} | {
     "采用", "采用计算值", "用计算值", "计算值", "接受", "同意", "好", "好的", "可以", "accept", "computed"}
 
 
-_KEYWORD = re.compile(r"(?:数据)?(?:依据|根据|来源|出处)|basis", re.IGNORECASE)
+_KEYWORD = pattern(r"(?:数据)?(?:依据|根据|来源|出处)|basis", re.IGNORECASE)
 
 
-_PAREN = re.compile(r"^(?P<num>[^（(]+?)\s*[（(](?P<basis>.+)[）)]\s*$")
+_PAREN = pattern(r"^(?P<num>[^（(]+?)\s*[（(](?P<basis>.+)[）)]\s*$")
 
 
-_LEAD = re.compile(r"^(?P<num>[-+－]?[\d.,．，]+)\s*[，,；;、:：\s]\s*(?P<basis>.+)$")
+_LEAD = pattern(r"^(?P<num>[-+－]?[\d.,．，]+)\s*[，,；;、:：\s]\s*(?P<basis>.+)$")
 
 
 def _parse_typed(q: Question, number: str, basis: str) -> Parsed:
@@ -155,8 +156,8 @@ def parse_override(q: Question, raw: object) -> Parsed:
     kw = _KEYWORD.search(text)
     if kw and kw.start() > 0:
         return _parse_typed(q, text[:kw.start()].strip(" ，,；;。、"), text[kw.end():].lstrip(" :：为是"))
-    for pattern in (_PAREN, _LEAD):
-        m = pattern.match(text)
+    for shape in (_PAREN, _LEAD):
+        m = shape.match(text)
         if m:
             return _parse_typed(q, m["num"].strip(), m["basis"])
     try:

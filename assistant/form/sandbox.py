@@ -29,6 +29,7 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.errors import FlowError
+from assistant.text.patterns import pattern
 
 if TYPE_CHECKING:
     from jinja2 import BaseLoader, Template
@@ -163,7 +164,7 @@ def _guard_tree(tree: Any) -> Any:
 
 
 # -- size checks before an operation builds something big ---------------------------------------
-_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_PERCENT_SPEC = pattern(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
 
 
 def _check_format(fmt: str) -> None:

@@ -8,7 +8,6 @@ with a Chinese reason; callers add the question's id and label.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from assistant.errors import FlowError, InputError
@@ -20,13 +19,14 @@ from assistant.form.types.common import DECIMAL
 from assistant.form.types.common import check_text as check_text  # re-exported: the layers above check here
 from assistant.form.types.common import kind_of as kind_of
 from assistant.form.types.common import shown_value as shown_value
+from assistant.text.patterns import pattern
 
 shown = shown_value  # what the layers above call a stored value said in words
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 MAX_ROWS = 200_000
 MAX_ERRORS = 20  # one screenful of reasons; the rest are summarised
-FORM_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
+FORM_ID = pattern(r"[a-z][a-z0-9_]{0,63}")
 
 
 # -- small helpers ------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ session is saved before the reply returns, so nothing typed is ever lost.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -53,6 +52,7 @@ from assistant.session.pending import (
     Store,
 )
 from assistant.session.store import Session
+from assistant.text.patterns import pattern
 
 if TYPE_CHECKING:
     from assistant.interview.enterprises.columns import Spec as EnterpriseSpec
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 __all__ = ["Command", "Conversation", "Item", "Reply"]
 
 
-_PART_NUMBER = re.compile(r"(第)?(\d{1,2}|[一二三四五六七八九十]{1,3})(部分|节|章|部)?")
+_PART_NUMBER = pattern(r"(第)?(\d{1,2}|[一二三四五六七八九十]{1,3})(部分|节|章|部)?")
 _CN_NUMERALS = dict(enumerate("零一二三四五六七八九十", 0)) | {11: "十一", 12: "十二"}
 # The form's enterprise spec: read for the help text only, with the enterprise modules (not on the first screen).
 _enterprise_spec: Lazy[Callable[[str], EnterpriseSpec | None]] = Lazy("assistant.interview.enterprises.columns:load_spec")

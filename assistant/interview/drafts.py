@@ -44,6 +44,7 @@ from assistant.form.types import of
 from assistant.form.values import show_cell
 from assistant.interview.findings import WARNING, Finding
 from assistant.session.quotes import ANSWER, NAMES, ROWS, TOTAL, Quote, merge
+from assistant.text.patterns import pattern
 
 if TYPE_CHECKING:
     from assistant.form.flow import Question
@@ -52,13 +53,13 @@ if TYPE_CHECKING:
 STALE, MISMATCH = "quote_stale", "figure_mismatch"  # rules of the findings about narrative figures
 NARRATIVE_RULES = (STALE, MISMATCH)
 _ENDS = "。；！？"  # a sentence of a draft ends at one of these
-_PIECE = re.compile(r"[^。；！？\n]*(?:[。；！？]+[”’」）)]?\n?|\n|$)")
+_PIECE = pattern(r"[^。；！？\n]*(?:[。；！？]+[”’」）)]?\n?|\n|$)")
 # Between a phrase and its figure ("总产值为 128.60 亿元", "企业共 326 家"); anything else ends the match.
 _LINK = r"(?:\s|为|达到|达|共计|合计|共|是|有|:|：)*"
 _CHANGE = ("增长", "增加", "提高", "上升", "下降", "减少", "降低")  # words of a growth rate (parse reads them)
-_NUMBER = re.compile(r"([-+]?\d+(?:,\d{3})*(?:\.\d+)?)(?![\d]|[.,]\d)")
-_UNIT_RUN = re.compile(r"\s*([^\s\d，。；、,.;:：！？!?（）()“”\"'‘’《》]{0,12})")
-_YEAR = re.compile(r"(\d{4})\s*年")
+_NUMBER = pattern(r"([-+]?\d+(?:,\d{3})*(?:\.\d+)?)(?![\d]|[.,]\d)")
+_UNIT_RUN = pattern(r"\s*([^\s\d，。；、,.;:：！？!?（）()“”\"'‘’《》]{0,12})")
+_YEAR = pattern(r"(\d{4})\s*年")
 # A phrase preceded by an ideograph is part of a longer word (专精特新企业数量 is not 企业数量), except these.
 _BEFORE_OK = set("年的有和及与为是其")
 _OTHER_TIME = ("上年", "去年", "前年", "上一年", "同期", "往年", "明年", "下一年")
@@ -95,8 +96,8 @@ def chinese_ordinal(n: Any) -> str:
 
 
 # -- figures as a government report writes them ----------------------------------------------------
-_TRAILING_ZEROS = re.compile(r"(?<![\d.])(\d+)\.(\d*?)0+(?![\d.])")
-_SPACE_AT_DIGIT = re.compile(r"(?<=[\d%])[ \t]+(?=[\u3400-\u9fff（“《])|(?<=[\u3400-\u9fff，、：）”》])[ \t]+(?=[-+\d])")
+_TRAILING_ZEROS = pattern(r"(?<![\d.])(\d+)\.(\d*?)0+(?![\d.])")
+_SPACE_AT_DIGIT = pattern(r"(?<=[\d%])[ \t]+(?=[\u3400-\u9fff（“《])|(?<=[\u3400-\u9fff，、：）”》])[ \t]+(?=[-+\d])")
 
 
 def plain_number(d: Decimal) -> str:
@@ -272,7 +273,7 @@ def values(engine: Engine, without: frozenset[str] = frozenset()) -> Values:
     return out
 
 
-_CELL = re.compile(r"^\s*(?P<word>[^\d\s+-]{0,4}?)\s*(?P<num>[-+]?\d+(?:\.\d+)?)\s*(?P<unit>\S{0,12})\s*$")
+_CELL = pattern(r"^\s*(?P<word>[^\d\s+-]{0,4}?)\s*(?P<num>[-+]?\d+(?:\.\d+)?)\s*(?P<unit>\S{0,12})\s*$")
 
 
 def _cell_figure(text: Any) -> tuple[str, Decimal, str] | None:
@@ -944,7 +945,7 @@ def redraw(engine: Engine, qid: str) -> Redraw | None:
     return Redraw("".join(out), changes, manual, found, quotes)
 
 
-_ORDINAL = re.compile(r"^\s*([一二三四五六七八九十]+)是")
+_ORDINAL = pattern(r"^\s*([一二三四五六七八九十]+)是")
 
 
 def _renumbered(out: list[str], changes: list[tuple[str, str]]) -> tuple[list[str], list[tuple[str, str]]]:

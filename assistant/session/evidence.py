@@ -3,11 +3,11 @@ checked on every load and import (the appendix rows are drawn in interview/enter
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.errors import InputError
+from assistant.text.patterns import pattern
 
 if TYPE_CHECKING:
     from assistant.form.flow import Flow
@@ -30,10 +30,10 @@ MAX_PRIOR = 5
 MAX_CODES = 200_000
 
 
-_DEC = re.compile(r"-?\d{1,24}(\.\d{1,30})?")
+_DEC = pattern(r"-?\d{1,24}(\.\d{1,30})?")
 
 
-_SHA = re.compile(r"[0-9a-f]{64}")
+_SHA = pattern(r"[0-9a-f]{64}")
 
 
 _EV_KEYS = {"source", "formula", "numerator", "denominator", "n", "years", "basis", "files", "value", "kept", "at",

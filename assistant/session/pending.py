@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,12 +23,13 @@ from assistant.errors import InputError
 from assistant.form.shapes import JsonObject
 from assistant.form.validate import stored_problem
 from assistant.session.evidence import MAX_FILES, enterprise_data_problem, evidence_problem
+from assistant.text.patterns import pattern
 
 if TYPE_CHECKING:
     from assistant.form.flow import Flow, Question
 
 _STRICT = {"extra": "forbid", "strict": True}
-_SHA = re.compile(r"[0-9a-f]{64}")
+_SHA = pattern(r"[0-9a-f]{64}")
 MAX_SUSPECTS = 200_000
 
 

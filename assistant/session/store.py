@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import sys
 from collections.abc import Callable, Iterator
@@ -27,12 +26,13 @@ from assistant.session import pending as waiting
 from assistant.session.pending import Pending
 from assistant.session.quotes import quotes_from_json
 from assistant.session.validate import check_session, raw_needs_walk
+from assistant.text.patterns import pattern
 
 if TYPE_CHECKING:
     from assistant.session.quotes import Quote
 
 SCHEMA_VERSION = 4
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = pattern("[\ud800-\udfff]")
 
 
 class SessionError(Exception):

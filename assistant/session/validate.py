@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -25,8 +24,9 @@ from assistant.form.validate import (
 from assistant.session import pending as waiting
 from assistant.session.evidence import check_session_parts
 from assistant.session.quotes import quotes_from_json
+from assistant.text.patterns import pattern
 
-_SESSION_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
+_SESSION_ID = pattern(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 MAX_DEPTH = 16  # a session document is at most five levels deep; anything deeper is damage
 
 

@@ -23,13 +23,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
+from assistant.text.patterns import pattern
+
 if TYPE_CHECKING:
     from rich.text import Text
 
 # C0 controls except \t and \n, DEL, C1 controls, and the bidi embeddings/overrides/isolates.
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + BIDI + "]")
-_BIDI = re.compile("[" + BIDI + "]")
+_CONTROL = pattern("[\x00-\x08\x0b-\x1f\x7f-\x9f" + BIDI + "]")
+_BIDI = pattern("[" + BIDI + "]")
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from assistant.errors import InputError
 from assistant.form.shapes import Stored
+from assistant.text.patterns import pattern
 
 if TYPE_CHECKING:
     from assistant.form.flow import Option
@@ -30,15 +31,15 @@ NOT_EXACT_WORDS = ("多", "余", "以上", "以下", "超过", "不到", "不足
 UNSURE_WORDS = ("不清楚", "不太清楚", "不大清楚", "不知道", "不晓得", "还没统计", "没统计", "未统计", "没有统计",
                 "待统计", "统计中", "不确定", "不太确定", "说不准", "不记得", "记不清", "忘了", "不详", "未知",
                 "查一下", "待查", "待定", "没数", "没有数据", "暂无数据")
-_NUM = re.compile(r"^([+-]?)(\d[\d, ]*(?:\.\d+)?|\.\d+)(.*)$")
-_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NUM = pattern(r"^([+-]?)(\d[\d, ]*(?:\.\d+)?|\.\d+)(.*)$")
+_CTRL = pattern(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Characters nobody sees (zero-width space and joiners, BOM, soft hyphen, direction marks) that a copy
 # from a web page or a spreadsheet cell carries into a code or a figure: read as what is visible.
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_INVISIBLE = pattern("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 MAX_DIGITS = 15  # digits before the decimal point: no figure on a form comes near 10^15
 MAX_INT = 10**15  # larger than any count on a form; keeps every integer far below Python's int-string limit
 MAX_NUMBER_CHARS = 200  # a number, date, phone, code or option typed longer than this is not one
-DECIMAL = re.compile(r"-?\d{1,20}(\.\d{1,6})?")  # a stored decimal or percent
+DECIMAL = pattern(r"-?\d{1,20}(\.\d{1,6})?")  # a stored decimal or percent
 
 
 

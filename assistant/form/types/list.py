@@ -21,6 +21,7 @@ from assistant.form.types.common import (
     scalar_cell,
     shown_value,
 )
+from assistant.text.patterns import pattern
 
 if TYPE_CHECKING:
     from assistant.form.flow import Column, Question
@@ -58,8 +59,8 @@ def _split_items(line: str) -> list[str]:
     return [x.strip() for x in [*items, cur] if x.strip()]
 
 
-_CELL_SEPARATORS = re.compile(r"[\t|,]")
-_CHINESE_PUNCTUATION = re.compile(r"[，、；;]")
+_CELL_SEPARATORS = pattern(r"[\t|,]")
+_CHINESE_PUNCTUATION = pattern(r"[，、；;]")
 
 
 def split_text_rows(columns: int, text: str) -> list[list[str]]:

@@ -21,6 +21,7 @@ from assistant.form.types.common import (
     scalar_cell,
     shown_value,
 )
+from assistant.text.patterns import pattern
 
 if TYPE_CHECKING:
     from assistant.form.flow import Question
@@ -36,8 +37,8 @@ def matrix_echo(q: Question, grid: Mapping[str, Mapping[str, object]]) -> list[l
     return [head, *([r.label or r.id, *(str(grid.get(r.id, {}).get(c.id, 0)) for c in q.cols)] for r in q.rows)]
 
 
-_MATRIX_SEP = re.compile(r"[\s,;:=/|、。()\[\]]+")
-_MATRIX_TOKEN = re.compile(r"[+-]?\d+(?:\.\d+)?|[^\d+\-.]+|[+\-.]")
+_MATRIX_SEP = pattern(r"[\s,;:=/|、。()\[\]]+")
+_MATRIX_TOKEN = pattern(r"[+-]?\d+(?:\.\d+)?|[^\d+\-.]+|[+\-.]")
 
 
 def _matrix_tokens(q: Question, text: str) -> list[tuple[str, Any]]:

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 from assistant.errors import InputError
 from assistant.form.types.base import QuestionType
 from assistant.form.types.common import Parsed, normalize, refuse_unsure
+from assistant.text.patterns import pattern
 
 if TYPE_CHECKING:
     from assistant.form.flow import Question
     from assistant.form.types.base import Field
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = pattern(r"^1[3-9]\d{9}$")
 
 
 class Phone(QuestionType):
