@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import IntEnum
+
+from msgspec import Struct
 
 
 class ExitCode(IntEnum):
@@ -47,8 +48,7 @@ def no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return out
 
 
-@dataclass(frozen=True)
-class Remedies:
+class Remedies(Struct, frozen=True):
     """How a front end names the ways out of a refusal: the command line's options by default; the
     export dialog names its boxes and fields instead."""
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from assistant.form.catalog import default_form, package
 from assistant.form.parse import normalize
@@ -15,8 +16,7 @@ _ASK_PATTERNS = (
 )
 
 
-@dataclass
-class Term:
+class Term(Struct):
     id: str
     term: str
     text: str

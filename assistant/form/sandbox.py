@@ -23,10 +23,12 @@ import time
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import wraps
 from typing import TYPE_CHECKING, Any, Protocol
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from assistant.errors import FlowError
 from assistant.text.patterns import pattern
@@ -41,8 +43,7 @@ MAX_SOURCE = 200_000  # characters of one template
 WORK = 8  # all text made while rendering (printed, built, thrown away) may be this many times the output
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(Struct, frozen=True):
     steps: int
     output: int  # characters
     seconds: float
@@ -70,8 +71,7 @@ class _Charged(str):
     """A macro's output: every part of it was counted when it was made, so printing it costs nothing more."""
 
 
-@dataclass
-class _Budget:
+class _Budget(Struct):
     limits: Limits
     steps: int = 0
     made: int = 0

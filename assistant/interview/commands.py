@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar, cast
+
+from msgspec import Struct
 
 from assistant.form.glossary import asked_term
 from assistant.form.parse import normalize
@@ -38,8 +39,7 @@ JUMP_PREFIXES = JUMP_WORDS + MAYBE_JUMP_WORDS
 Via = Literal["term", "jump", "enterprises"]
 
 
-@dataclass
-class Command:
+class Command(Struct):
     """What a line means when it is not an answer: the command's name, and what it was given."""
     kind: str  # a registered command's name, or "ask" (answer or command?)
     target: str = ""  # the glossary query, the jump target, or for "ask" the term id / question id / line
@@ -68,8 +68,7 @@ class Lazy(Generic[F]):
         return self._f
 
 
-@dataclass(frozen=True)
-class Spec:
+class Spec(Struct, frozen=True):
     """One command: its whole-line words and/or matchers, and the handler that answers it."""
     name: str
     run: Handler | Lazy[Handler]  # a Lazy one is imported on the command's first use

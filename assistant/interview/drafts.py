@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from assistant.errors import InputError
 from assistant.form.catalog import FormNotFound, load_flow, package
@@ -170,8 +171,7 @@ def _number(text: Any) -> Decimal | None:
 
 
 # -- what a draft may read ------------------------------------------------------------------------
-@dataclass
-class Values:
+class Values(Struct):
     """The answers as a draft sees them (see the drafts file's header)."""
 
     a: dict[str, str] = field(default_factory=dict)  # as printed, with unit
@@ -357,8 +357,7 @@ def context(engine: Engine) -> dict[str, Any]:
 
 
 # -- drafting, with what each sentence quoted ------------------------------------------------------
-@dataclass
-class Drafted:
+class Drafted(Struct):
     text: str
     sentences: list[str]  # text cut at 。；！？ (their concatenation is text)
     quotes: list[Quote]
@@ -542,8 +541,7 @@ def _has(text: str, needle: str) -> bool:
 _CONTEXT = 4  # characters before a quoted figure that say which figure it is ("总产值 " 128.60 亿元)
 
 
-@dataclass(frozen=True)
-class _Anchor:
+class _Anchor(Struct, frozen=True):
     """Where a quote's figure stands in a drafted sentence: the words just before it (or after, at the start)."""
 
     before: str
@@ -582,8 +580,7 @@ def pieces(text: str) -> list[str]:
 
 
 # -- figures in the narrative that no longer match -------------------------------------------------
-@dataclass(frozen=True)
-class Flag:
+class Flag(Struct, frozen=True):
     """A figure a narrative answer states that the answers no longer say."""
 
     qid: str  # the narrative question
@@ -834,8 +831,7 @@ def keep_quotes(engine: Engine, qid: str) -> None:
         engine.session.quotes.pop(qid, None)
 
 
-@dataclass
-class Redraw:
+class Redraw(Struct):
     text: str  # the answer with the flagged sentences redrawn
     changes: list[tuple[str, str]]  # (sentence as it was, as it would be; "" when it goes)
     manual: list[str]  # sentences to be edited by hand: the operator's words, with a figure whose sign changed

@@ -7,9 +7,10 @@ It answers "what is next", "apply this text to that question", "go back", "jump 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from msgspec import Struct, field
 
 from assistant.errors import InputError
 from assistant.form.catalog import load_flow
@@ -28,8 +29,7 @@ from assistant.interview.findings import Finding
 from assistant.session.store import Session
 
 
-@dataclass
-class State:
+class State(Struct):
     """Everything derived from the answers: recomputed after every change."""
 
     relevant: dict[str, bool]
@@ -39,8 +39,7 @@ class State:
     computed: dict[str, str | None] = field(default_factory=dict)  # what the formula gives
 
 
-@dataclass
-class Outcome:
+class Outcome(Struct):
     ok: bool
     qid: str
     message: str = ""  # refusal reason, or the note shown back (conversion, rounding)
@@ -48,8 +47,7 @@ class Outcome:
     shown: str = ""
 
 
-@dataclass
-class Applied:
+class Applied(Struct):
     errors: list[str]  # reasons when refused (nothing was stored)
     unused: list[str] = field(default_factory=list)  # stored, but the question does not apply now
     total: int = 0  # every problem found; errors lists the first screenful
@@ -62,8 +60,7 @@ class Applied:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(Struct, frozen=True):
     """A declared limit a question counts towards (the flow's rule with `budget`), with its count now."""
 
     rule: str
@@ -83,8 +80,7 @@ class Limit:
         return self.used - self.mine
 
 
-@dataclass
-class Progress:
+class Progress(Struct):
     answered: int
     total: int
 

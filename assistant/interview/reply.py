@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from assistant.form.flow import Question
 from assistant.form.parse import RowProblem
 from assistant.interview.view import QuestionView
 
 
-@dataclass
-class Item:
+class Item(Struct):
     """One message of a reply, typed so that front ends draw it without reading its words."""
     kind: str  # "text" | "table" (a reading shown back) | "help" | "finding" | "question" | "done"
     text: str

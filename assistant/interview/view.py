@@ -8,8 +8,9 @@ findings and 字数 limits all come from here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from assistant.form.expr import count_chars
 from assistant.form.override import typed
@@ -21,8 +22,7 @@ if TYPE_CHECKING:
 
 
 
-@dataclass
-class Choices:
+class Choices(Struct):
     """The one-key answers the conversation stands at, numbered 1…n in every front end; default is the
     row a bare Enter takes, None when a bare Enter records nothing; current is the stored answer's row."""
     rows: list[tuple[str, str]]
@@ -33,8 +33,7 @@ class Choices:
         return "　".join(f"{i}. {label}" for i, (_, label) in enumerate(self.rows, 1))
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(Struct, frozen=True):
     """A 字数 limit: `label` 本段 or e.g. 六段合计; used counts the text being written."""
     label: str
     used: int
@@ -50,8 +49,7 @@ class Limit:
         return f"{self.label} {self.used}/{self.limit} 字（{room}）"
 
 
-@dataclass(frozen=True)
-class FindingView:
+class FindingView(Struct, frozen=True):
     severity: str  # "blocking" | "warning"
     message: str
 
@@ -60,8 +58,7 @@ class FindingView:
         return "✗" if self.severity == "blocking" else "⚠"
 
 
-@dataclass(frozen=True)
-class PendingView:
+class PendingView(Struct, frozen=True):
     """What waits for the person before anything else: a reading to confirm, "answer or command?",
     a blocking finding's one-key fixes (the rows are QuestionView.choices), or proposals from enterprise data."""
     kind: str  # "confirm" | "ambiguous" | "choose" | "proposals"
@@ -69,8 +66,7 @@ class PendingView:
     ask: str = ""  # the same, short enough for a prompt line (`filing ask`)
 
 
-@dataclass
-class QuestionView:
+class QuestionView(Struct):
     qid: str | None  # None: every question is answered
     type: str = ""
     section: str = ""

@@ -5,19 +5,17 @@
     choose      a blocking finding's fixes, a draft to adopt, a list about to be cleared: numbered choices
     proposals   figures from enterprise data: 全部 | 1 3 5 | 保留 2 原因：… | 取消
 
-Plain dataclasses at run time; pydantic checks their shape (strictly, unknown keys refused) only when a
-session is read from disk, so a start-up never imports it unless something waits. Each kind then checks what
-it names against the form (`problem`). Sessions saved before these kinds were typed are converted by
-session/store.py's migration (v3 → v4).
+msgspec Structs, tagged by `kind` (the choices by `do`): read from a session document strictly (unknown keys
+and wrong types refused), then each kind checks what it names against the form (`problem`). Sessions saved
+before these kinds were typed are converted by session/store.py's migration (v3 → v4).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
+from msgspec import Struct, field
 
 from assistant.errors import InputError
 from assistant.form.shapes import JsonObject
@@ -28,67 +26,53 @@ from assistant.text.patterns import pattern
 if TYPE_CHECKING:
     from assistant.form.flow import Flow, Question
 
-_STRICT = {"extra": "forbid", "strict": True}
 _SHA = pattern(r"[0-9a-f]{64}")
 MAX_SUSPECTS = 200_000
 
 
 # -- the choices of "choose" ---------------------------------------------------------------------
-@dataclass(kw_only=True)
-class _Choice:
+class _Choice(Struct, kw_only=True, forbid_unknown_fields=True, tag_field="do"):
     label: str
     words: list[str] = field(default_factory=list)  # typed instead of the number (是, 否, 采用 …)
 
+    @property
+    def do(self) -> str:
+        """What choosing it does: its tag ("set", "store", "goto", "keep", "redraft"), "do" in the JSON."""
+        return str(self.__struct_config__.tag)
 
-@dataclass(kw_only=True)
-class SetFix(_Choice):
+
+class SetFix(_Choice, tag="set"):
     """The form's fix: these answers set (as the person would type them), then on."""
-    __pydantic_config__ = _STRICT
     values: dict[str, str | int | float]
-    do: Literal["set"] = "set"
 
 
-@dataclass(kw_only=True)
-class Store(_Choice):
+class Store(_Choice, tag="store"):
     """This value stored as the question's answer (a draft adopted, a list cleared)."""
-    __pydantic_config__ = _STRICT
     value: Any
     said: str = ""  # what the reply says once stored
-    do: Literal["store"] = "store"
 
 
-@dataclass(kw_only=True)
-class Goto(_Choice):
+class Goto(_Choice, tag="goto"):
     """Back to a question to change it (discard_draft: the editor's unsubmitted text goes too)."""
-    __pydantic_config__ = _STRICT
     qid: str
     discard_draft: bool = False
     said: str = ""  # what the reply says on arrival (default: 请修改)
-    do: Literal["goto"] = "goto"
 
 
-@dataclass(kw_only=True)
-class Keep(_Choice):
+class Keep(_Choice, tag="keep"):
     """Keep things as they are for now; the finding stays in 检查."""
-    __pydantic_config__ = _STRICT
-    do: Literal["keep"] = "keep"
 
 
-@dataclass(kw_only=True)
-class Redraft(_Choice):
+class Redraft(_Choice, tag="redraft"):
     """Draft the whole narrative again."""
-    __pydantic_config__ = _STRICT
-    do: Literal["redraft"] = "redraft"
 
 
 Choice = SetFix | Store | Goto | Keep | Redraft
 
 
 # -- a proposal batch ------------------------------------------------------------------------------
-@dataclass(kw_only=True)
-class ProposalItem:
+class ProposalItem(Struct, kw_only=True, forbid_unknown_fields=True):
     """One figure computed from enterprise data, beside the current answer."""
-    __pydantic_config__ = _STRICT
     qid: str
     value: Any
     shown: str = ""
@@ -99,10 +83,8 @@ class ProposalItem:
     partial: bool = False  # a total from part of the cluster's enterprises
 
 
-@dataclass(kw_only=True)
-class Suspect:
+class Suspect(Struct, kw_only=True, forbid_unknown_fields=True):
     """A row left out as doubtful (计入 A confirms it)."""
-    __pydantic_config__ = _STRICT
     place: str
     why: str
     key: tuple[str, int]  # (the file's SHA-256, the sheet row)
@@ -110,43 +92,38 @@ class Suspect:
 
 
 # -- the kinds ---------------------------------------------------------------------------------------
-@dataclass(kw_only=True)
-class Confirm:
-    __pydantic_config__ = _STRICT
+class _Kind(Struct, kw_only=True, forbid_unknown_fields=True, tag_field="kind"):
+    @property
+    def kind(self) -> str:
+        """Its tag ("confirm", "ambiguous", "choose", "proposals"), "kind" in the JSON."""
+        return str(self.__struct_config__.tag)
+
+
+class Confirm(_Kind, tag="confirm"):
     qid: str
     value: Any
-    kind: Literal["confirm"] = "confirm"
 
 
-@dataclass(kw_only=True)
-class Ambiguous:
-    __pydantic_config__ = _STRICT
+class Ambiguous(_Kind, tag="ambiguous"):
     qid: str
     text: str  # what was typed
     via: Literal["term", "jump", "enterprises"]  # the command it could also be
     target: str  # the term id, the question, or the typed line
-    kind: Literal["ambiguous"] = "ambiguous"
 
 
-@dataclass(kw_only=True)
-class Choose:
-    __pydantic_config__ = _STRICT
+class Choose(_Kind, tag="choose"):
     qid: str
     prompt: str
     choices: list[Choice]
-    kind: Literal["choose"] = "choose"
 
 
-@dataclass(kw_only=True)
-class Proposals:
-    __pydantic_config__ = _STRICT
+class Proposals(_Kind, tag="proposals"):
     qid: str | None  # where the interview stood
     prompt: str
     items: list[ProposalItem]
     summary: dict[str, Any] | None = None  # the files, N and codes: kept as enterprise_data once applied
     paths: list[str] = field(default_factory=list)  # read again when a row left out is counted in
     suspects: list[Suspect] = field(default_factory=list)
-    kind: Literal["proposals"] = "proposals"
 
     def left_out(self) -> list[Suspect]:
         """The rows still left out, in the order they are lettered (A, B, …)."""
@@ -158,17 +135,8 @@ Pending = Confirm | Ambiguous | Choose | Proposals
 
 # -- one place in and out ---------------------------------------------------------------------------
 def to_json(p: Pending | None) -> JsonObject | None:
-    return None if p is None else dataclasses.asdict(p)
-
-
-@cache
-def _adapter() -> Any:
-    from typing import Annotated
-
-    from pydantic import Field, TypeAdapter
-
-    # the choices are told apart by their `do` tag (a plain union: no pydantic at import time)
-    return TypeAdapter(Annotated[Pending, Field(discriminator="kind")] | None)
+    out: JsonObject | None = None if p is None else msgspec.to_builtins(p)
+    return out
 
 
 def from_json(data: object, flow: Flow | None = None) -> Pending | None:
@@ -176,15 +144,13 @@ def from_json(data: object, flow: Flow | None = None) -> Pending | None:
     for anything that does not fit the form (a question it has not, a value of the wrong type)."""
     if data is None:
         return None
-    from pydantic import ValidationError
-
     try:
-        p: Pending | None = _adapter().validate_json(json.dumps(data, ensure_ascii=False))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(x) for x in err["loc"])
-        raise InputError(f"待确认的内容形状不对（{where[:80] or '整体'}：{err['type']}）") from None
-    if p is not None and flow is not None:
+        # strictly: unknown keys refused, no "1" for 1; the kinds and choices are told apart by their tags
+        p: Pending = msgspec.convert(data, Pending, strict=True)
+    except msgspec.ValidationError as exc:
+        what, _, where = str(exc).partition(" - at `$")
+        raise InputError(f"待确认的内容形状不对（{where.rstrip('`').lstrip('.')[:80] or '整体'}：{what[:120]}）") from None
+    if flow is not None:
         why = problem(p, flow)
         if why:
             raise InputError(f"待确认的内容与表单中的问题不符：{why}")

@@ -10,8 +10,9 @@ read it back through `quotes_from_json`, which refuses any other shape.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from assistant.errors import InputError
 from assistant.form.shapes import JsonObject
@@ -25,8 +26,7 @@ MAX_TEXT = 10_000  # one sentence, one shown value
 MAX_ROWS = 200
 
 
-@dataclass(frozen=True)
-class Quote:
+class Quote(Struct, frozen=True):
     source: str  # the question quoted
     kind: str  # one of KINDS
     value: Any  # what the draft saw (JSON): str for ANSWER, list[str] for NAMES, int for TOTAL, rows for ROWS

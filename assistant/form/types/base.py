@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeAlias
+
+from msgspec import Struct, field
 
 from assistant.errors import InputError
 from assistant.form.shapes import Stored, Value
@@ -32,8 +33,7 @@ if TYPE_CHECKING:
     from assistant.form.flow import Column, Option, Question
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(Struct, frozen=True):
     """One cell of a grid (a matrix): read as its type reads a column, with its own bounds."""
     id: str
     type: str

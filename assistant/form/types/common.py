@@ -7,10 +7,11 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from assistant.errors import InputError
 from assistant.form.shapes import Stored
@@ -43,8 +44,7 @@ DECIMAL = pattern(r"-?\d{1,20}(\.\d{1,6})?")  # a stored decimal or percent
 
 
 
-@dataclass(frozen=True)
-class RowProblem:
+class RowProblem(Struct, frozen=True):
     """One refused cell or row of a list: row counted from 1 in what was given, column label if known."""
     row: int
     message: str  # the reason, without the row number
@@ -68,8 +68,7 @@ class Unsure(InputError):
     """The person does not know the figure yet ("不清楚"): nothing is stored; the conversation offers 稍后."""
 
 
-@dataclass
-class Parsed:
+class Parsed(Struct):
     value: Stored
     note: str = ""  # shown back: a unit conversion, rounding, an assumption
     confirm: bool = False  # set by each parser: the reading must be confirmed before it is stored

@@ -10,10 +10,11 @@ in interview/commands.py, which also says which chat words work while a batch wa
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from assistant.errors import InputError
 from assistant.form.parse import normalize
@@ -86,7 +87,7 @@ def _present(engine: Engine, paths: list[str], confirmed: list[tuple[str, int]] 
     if not stored.items and not stored.left_out():
         return Turn(["\n".join(lines)], ask=True)
     cur = engine.current()
-    session.pending = dataclasses.replace(stored, qid=cur.id if cur else None, prompt=WAITING)
+    session.pending = msgspec.structs.replace(stored, qid=cur.id if cur else None, prompt=WAITING)
     return Turn(["\n".join(lines)], prompt=PROMPT)
 
 

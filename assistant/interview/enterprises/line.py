@@ -6,9 +6,10 @@ workbooks (dialog.py, with the xlsx readers) is loaded only when the command is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from msgspec import Struct, field
 
 from assistant.paths import split_paths
 
@@ -27,8 +28,7 @@ class Files(Protocol):
     def tidy(self, text: str) -> str: ...  # a message without the folder the files are kept in
 
 
-@dataclass
-class Turn:
+class Turn(Struct):
     messages: list[str] = field(default_factory=list)
     refused: bool = False
     ask: bool = False  # ask the current question again afterwards
