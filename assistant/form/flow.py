@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from assistant.errors import FlowError
 from assistant.files.yamlio import line_of, read_yaml
@@ -24,22 +28,18 @@ if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
 __all__ = ["Flow", "FlowError", "FormMeta", "Question", "Rule", "Section", "fill", "load_flow_file"]
-# Plain dataclasses at run time; pydantic validates them (extra keys refused) only when a flow is
-# read from YAML, so a start-up from the compiled-flow cache never imports pydantic.
+# msgspec Structs at run time (a start-up from the compiled-flow cache defines them and imports no pydantic);
+# a flow read from YAML is validated by pydantic against dataclass twins of them (_checked_as), extra keys refused.
 _STRICT = {"extra": "forbid"}
 
 
-@dataclass
-class Option:
-    __pydantic_config__ = _STRICT
+class Option(Struct):
     id: str
     label: str = ""
     aliases: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Column:
-    __pydantic_config__ = _STRICT
+class Column(Struct):
     id: str
     type: str = "text"  # a question type that may be a column (assistant/form/types/)
     required: bool = True
@@ -53,9 +53,7 @@ class Column:
     hint: str = ""
 
 
-@dataclass
-class Question:
-    __pydantic_config__ = _STRICT
+class Question(Struct):
     id: str
     type: str  # a name in the registry of question types (assistant/form/types/), checked at load
     section: str = ""
@@ -119,20 +117,16 @@ class Question:
         return next((c for c in self.columns if c.id == cid), None)
 
 
-@dataclass
-class Section:
-    __pydantic_config__ = _STRICT
+class Section(Struct):
     id: str
     questions: list[Question]
     title: str = ""
     intro: str = ""
 
 
-@dataclass
-class Fix:
+class Fix(Struct):
     """One likely fix offered when a blocking rule holds a question (exactly one action)."""
 
-    __pydantic_config__ = _STRICT
     label: str  # a message template, like Rule.message
     set: dict[str, str] = field(default_factory=dict)  # question id -> expression for its new value
     goto: str | None = None  # open this question
@@ -140,11 +134,9 @@ class Fix:
     keep: bool = False  # leave the finding for 检查 and move on
 
 
-@dataclass
-class Criterion:
+class Criterion(Struct):
     """A rule that is a designation condition: whose condition, its column heading, its wording."""
 
-    __pydantic_config__ = _STRICT
     by: str  # whose reference value, e.g. 国家级集群认定参考值（…2022 年版）
     label: str  # short heading for an overview column
     text: str  # the condition as the rule-maker words it
@@ -152,9 +144,7 @@ class Criterion:
     kind: str = "参考"  # what the overview's column heading calls it (a reference value, a veto item)
 
 
-@dataclass
-class Rule:
-    __pydantic_config__ = _STRICT
+class Rule(Struct):
     id: str
     questions: list[str]
     message: str
@@ -170,11 +160,9 @@ class Rule:
     criterion: Criterion | None = None  # a designation condition (the commission's overview flags it)
 
 
-@dataclass
-class FormMeta:
+class FormMeta(Struct):
     """What the form is called and how its files are named: the `form:` block of the flow file."""
 
-    __pydantic_config__ = _STRICT
     id: str
     key: str = ""  # the short name typed after --form (default: the id)
     title: str = ""  # as printed; {year} and {question id} placeholders (see title_blanks)
@@ -189,16 +177,12 @@ class FormMeta:
     due: DueDay | None = None  # the report on year Y is due by this day of Y + 1: new reports default to it
 
 
-@dataclass
-class DueDay:
-    __pydantic_config__ = _STRICT
+class DueDay(Struct):
     month: int
     day: int
 
 
-@dataclass
-class FlowFile:
-    __pydantic_config__ = _STRICT
+class FlowFile(Struct):
     form: FormMeta
     default_year: int
     sections: list[Section]
@@ -236,13 +220,39 @@ def _normalise(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+@cache
+def _checked_as() -> type:
+    """Dataclass twins of the Structs above, for pydantic (built on a cache miss only): the same fields, names,
+    defaults and types (a nested Struct's twin in its place), so pydantic's errors name the file's keys."""
+    import dataclasses
+    import typing
+
+    ns: dict[str, Any] = dict(globals())
+    for cls in (Option, Column, Question, Section, Fix, Criterion, Rule, DueDay, FormMeta, FlowFile):
+        hints = typing.get_type_hints(cls, globalns=ns)  # names of the twins made so far resolve to them
+        specs = []
+        for f in msgspec.structs.fields(cls):
+            if f.default is not msgspec.NODEFAULT:
+                spec = dataclasses.field(default=f.default)
+            elif f.default_factory is not msgspec.NODEFAULT:
+                spec = dataclasses.field(default_factory=f.default_factory)
+            else:
+                spec = dataclasses.field()
+            specs.append((f.name, hints[f.name], spec))
+        ns[cls.__name__] = dataclasses.make_dataclass(
+            cls.__name__, specs, kw_only=True, namespace={"__pydantic_config__": _STRICT})
+    twin: type = ns["FlowFile"]
+    return twin
+
+
 def _validate(path: Path, data: dict[str, Any]) -> FlowFile:
     from pydantic import TypeAdapter, ValidationError
 
     try:
-        return TypeAdapter(FlowFile).validate_python(_normalise(data))
+        checked: object = TypeAdapter(_checked_as()).validate_python(_normalise(data))
     except ValidationError as exc:
         raise _pydantic_problem(path, data, exc) from None
+    return msgspec.convert(checked, FlowFile, from_attributes=True)
 
 
 class Flow:

@@ -110,8 +110,9 @@ def package_paths(form_id: str, own: Path, packaged: Path) -> dict[str, Path]:
 
 def _digest(form_id: str, paths: dict[str, Path]) -> str:
     # The pickled classes' shape is part of the key: a new field never meets an old pickle.
-    shape = ";".join(f"{c.__name__}:{','.join(f.name for f in fields(c))}"
-                     for c in (Option, Column, Question, Section, Fix, Rule, FormMeta, FlowFile, FormPackage))
+    shape = ";".join(f"{c.__name__}:{','.join(c.__struct_fields__)}"
+                     for c in (Option, Column, Question, Section, Fix, Rule, FormMeta, FlowFile))
+    shape += f";FormPackage:{','.join(f.name for f in fields(FormPackage))}"
     h = hashlib.sha256(f"{_CACHE_FORMAT}:{__version__}:{shape}:{form_id}".encode())
     for kind, path in paths.items():
         h.update(f"\0{kind}:{path.resolve()}\0".encode())
