@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual.message_pump import MessagePump
@@ -10,6 +11,10 @@ from assistant.session.store import SessionStore
 
 if TYPE_CHECKING:
     from assistant.frontends.browser_tab import BrowserTab
+
+# The stylesheet of every screen but the conversation: each names it (CSS_PATH), Textual reads it when the first
+# of them opens, so a start-up straight into a report neither parses nor matches those rules.
+SCREENS_CSS = str(Path(__file__).parent / "screens" / "screens.tcss")
 
 
 @runtime_checkable

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-from assistant.frontends.tui.host import filing_app
+from assistant.frontends.tui.host import SCREENS_CSS, filing_app
 from assistant.frontends.tui.widgets.cjk import WrapStatic
 from assistant.frontends.tui.widgets.typing import hand_on
 from assistant.paths import join_paths, split_paths
@@ -30,6 +30,7 @@ def _bare(name: str) -> bool:
 
 class EnterpriseDialog(ModalScreen[str | None]):
     """Dismisses with the command line to give the conversation (企业数据 …), or None."""
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "关闭")]
 

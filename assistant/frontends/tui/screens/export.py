@@ -16,7 +16,7 @@ from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSe
 
 from assistant.errors import Remedies, UserError
 from assistant.frontends.tui.browser import BROWSER_REMEDIES
-from assistant.frontends.tui.host import filing_app
+from assistant.frontends.tui.host import SCREENS_CSS, filing_app
 from assistant.frontends.tui.widgets.cjk import WrapStatic
 from assistant.frontends.tui.widgets.typing import hand_on
 
@@ -78,6 +78,7 @@ class FormatChoice(RadioSet):
 
 
 class ExportDialog(ModalScreen[str | None]):
+    CSS_PATH = SCREENS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "关闭"),
         # The arrows choose the format wherever the focus is (the path, a box, a button): none of them uses them.

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Label, OptionList
 
-from assistant.frontends.tui.host import filing_app
+from assistant.frontends.tui.host import SCREENS_CSS, filing_app
 from assistant.frontends.tui.widgets.cjk import WrapStatic
 from assistant.frontends.tui.widgets.footer import KeyBar
 from assistant.frontends.tui.widgets.marked_list import MarkedList
@@ -28,6 +28,7 @@ def _when(iso: str) -> str:
 
 
 class NewSessionDialog(ModalScreen[tuple[str, int] | None]):
+    CSS_PATH = SCREENS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
 
     def __init__(self, form: str):
@@ -63,6 +64,7 @@ class NewSessionDialog(ModalScreen[tuple[str, int] | None]):
 
 
 class ImportDialog(ModalScreen[str | None]):
+    CSS_PATH = SCREENS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
 
     def compose(self) -> ComposeResult:
@@ -132,6 +134,7 @@ class ImportDialog(ModalScreen[str | None]):
 
 
 class HomeScreen(Screen[None]):
+    CSS_PATH = SCREENS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "choose_new", "新建报告"),
         Binding("i", "import_report", "导入 JSON"),

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from assistant.frontends.tui.host import SCREENS_CSS
 from assistant.frontends.tui.widgets.footer import KeyBar
 
 PREVIEW_ROWS = 20
@@ -25,6 +26,7 @@ def preview_view(session: Any) -> tuple[Any, bool]:
 
 
 class PreviewScreen(Screen[None]):
+    CSS_PATH = SCREENS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "返回对话"), Binding("f5", "export", "导出")]
 
     def __init__(self, session: Any):

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from assistant.form.expr import count_chars
 from assistant.form.types import of
+from assistant.frontends.tui.host import SCREENS_CSS
 from assistant.frontends.tui.widgets.cjk import WrapStatic
 from assistant.frontends.tui.widgets.footer import KeyBar
 from assistant.interview.findings import blocking
@@ -22,6 +23,7 @@ from assistant.text.textsafe import visible
 
 
 class ReviewScreen(Screen[str | None]):
+    CSS_PATH = SCREENS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "返回对话")]
 
     def __init__(self, engine: Any):

@@ -20,6 +20,7 @@ from textual.widgets import Input
 from assistant.form.parse import header_key, is_none_word, split_text_rows
 from assistant.form.types import of
 from assistant.form.values import show_cell
+from assistant.frontends.tui.host import SCREENS_CSS
 from assistant.frontends.tui.widgets.cjk import WrapStatic
 from assistant.frontends.tui.widgets.editors import RowsEditor
 from assistant.frontends.tui.widgets.long_text import Command
@@ -42,6 +43,7 @@ def split_pasted(text: str, columns: list[Any], fill: Any = str) -> list[list[st
 
 class RowDialog(ModalScreen[list[str] | None]):
     """Edit one row: one input per column; Enter moves on, Enter on the last one saves."""
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消"), Binding("ctrl+s", "save", "保存本行")]
 
@@ -406,6 +408,7 @@ class ListEditor(Vertical, RowsEditor):
 class ImportRowsDialog(ModalScreen[tuple[list[dict[str, Any]], str] | None]):
     """Rows from an .xlsx / .csv file, through the same importer as `filing import`: the file is read and
     checked (in a worker: a large file takes a second), the count and first rows shown, Enter imports."""
+    CSS_PATH = SCREENS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "取消")]
 
