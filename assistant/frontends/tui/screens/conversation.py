@@ -171,7 +171,6 @@ class ConversationScreen(Screen[None]):
             self._greeting = None
             self.run_worker(partial(self._write, seq, data), thread=True, group="save", exit_on_error=False)
         self.set_interval(2, self._flush_drafts)  # unsubmitted editor text reaches the disk within 2 s
-        self._chat.scroll_end(animate=False, immediate=False)
         self._sync()
         self._apply_width(self.app.size.width)
 

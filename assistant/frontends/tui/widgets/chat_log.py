@@ -58,6 +58,9 @@ class ChatLog(VerticalScroll, can_focus=True):
             yield Bubble.of(e)
 
     def on_mount(self) -> None:
+        # Anchored: every layout keeps the end in view, the first one included (a resumed report is not drawn
+        # from its top and then scrolled); scrolling up releases it, reaching the end again restores it.
+        self.anchor()
         self.call_after_refresh(self._fill_viewport)
 
     def _older_text(self) -> str:

@@ -68,6 +68,7 @@ class QuestionPanel(VerticalScroll, can_focus=False):
         super().__init__(**kwargs)
         self._body = WrapStatic("", id="question-text")
         self._more = WrapStatic("", id="question-more")
+        self._more.display = False  # shown only when the text is cut: hiding it after the first layout costs another
         self.view: QuestionView | None = None
 
     def compose(self) -> ComposeResult:
