@@ -167,3 +167,22 @@ def test_a_registered_command_is_recognised_by_the_tui_input_and_text_box(store,
             assert any(m.get("text") == SAID for m in screen.session.transcript)
 
     asyncio.run(run())
+
+
+def test_a_wrong_shape_is_said_in_chinese_naming_where():
+    """A session file whose pending was edited by hand: refused, saying where and what in Chinese."""
+    from assistant.errors import InputError
+    from assistant.session.pending import from_json
+
+    cases = {
+        ("confirm", "qid"): ({"kind": "confirm", "qid": 3, "value": 1}, "应为文字，实为整数"),
+        ("confirm", "zz"): ({"kind": "confirm", "qid": "a", "value": 1, "zz": 2}, "多出了不认识的键 zz"),
+        ("nope", "kind"): ({"kind": "nope"}, "不认识的种类 nope"),
+        ("choose", "do"): ({"kind": "choose", "qid": "a", "prompt": "p", "choices": [{"do": "fly", "label": "x"}]},
+                           "choices[0].do：不认识的种类 fly"),
+        ("confirm", "missing"): ({"kind": "confirm"}, "缺少键 qid"),
+    }
+    for data, said in cases.values():
+        with pytest.raises(InputError) as err:
+            from_json(data)
+        assert said in str(err.value) and "Expected" not in str(err.value) and str(err.value).startswith("待确认的内容形状不对")

@@ -130,3 +130,31 @@ def test_long_transcript_shows_the_latest_and_brings_earlier_ones_on_scrolling_u
             assert len(bubbles()) == KEEP and older.display and "甲集群" in " ".join(bubbles()[-3:])
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("history", [0, 100])
+def test_the_first_screen_is_laid_out_once_with_the_chat_at_its_end(store: SessionStore, history: int):
+    """A new report and one resumed with a long transcript: drawn once, already as they stay (the chat at its end,
+    its bubbles at their final width, the cut-off marker hidden): nothing moves after the first frame (a change
+    costs another layout and frame, and a resumed report must not flash its oldest messages first)."""
+    from assistant.frontends.tui.widgets.chat_log import Bubble, ChatLog
+
+    session = store.create("annual_report", "一次排好", 2023)
+    for i in range(history):
+        session.say("user" if i % 2 else "assistant", f"第 {i} 条消息：" + "较长的一句话，" * 6)
+    store.save(session)
+
+    async def run() -> None:
+        app = FilingApp(session.id, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            # run_test returns once the first layout is done (the app is ready): what is on screen now
+            chat = app.screen.query_one(ChatLog)
+            first = (chat.scroll_y, chat.max_scroll_y, [b.size for b in chat.query(Bubble)],
+                     app.screen.query_one("#question-more").display)
+            await pilot.pause()
+            await pilot.pause()
+            assert first == (chat.scroll_y, chat.max_scroll_y, [b.size for b in chat.query(Bubble)], False)
+            if history:
+                assert chat.scroll_y == chat.max_scroll_y > 0  # the latest messages, from the first frame
+
+    asyncio.run(run())

@@ -12,6 +12,8 @@ before these kinds were typed are converted by session/store.py's migration (v3 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
@@ -21,7 +23,7 @@ from assistant.errors import InputError
 from assistant.form.shapes import JsonObject
 from assistant.form.validate import stored_problem
 from assistant.session.evidence import MAX_FILES, enterprise_data_problem, evidence_problem
-from assistant.text.patterns import pattern
+from assistant.text.patterns import LazyPattern, pattern
 
 if TYPE_CHECKING:
     from assistant.form.flow import Flow, Question
@@ -149,12 +151,31 @@ def from_json(data: object, flow: Flow | None = None) -> Pending | None:
         p: Pending = msgspec.convert(data, Pending, strict=True)
     except msgspec.ValidationError as exc:
         what, _, where = str(exc).partition(" - at `$")
-        raise InputError(f"待确认的内容形状不对（{where.rstrip('`').lstrip('.')[:80] or '整体'}：{what[:120]}）") from None
+        raise InputError(f"待确认的内容形状不对（{where.rstrip('`').lstrip('.')[:80] or '整体'}：{_said(what)}）") from None
     if flow is not None:
         why = problem(p, flow)
         if why:
             raise InputError(f"待确认的内容与表单中的问题不符：{why}")
     return p
+
+
+_KINDS = {"str": "文字", "int": "整数", "float": "数字", "bool": " true 或 false", "object": "映射（键: 值）",
+          "array": "列表", "null": "空值"}
+_WHAT: tuple[tuple[LazyPattern, Callable[[re.Match[str]], str]], ...] = (
+    (pattern(r"Expected `(\w+)[^`]*`, got `(\w+)`"), lambda m: f"应为{_KINDS.get(m[1], m[1])}，实为{_KINDS.get(m[2], m[2])}"),
+    (pattern(r"Object contains unknown field `([^`]{0,40})"), lambda m: f"多出了不认识的键 {m[1]}"),
+    (pattern(r"Object missing required field `([^`]{0,40})"), lambda m: f"缺少键 {m[1]}"),
+    (pattern(r"Invalid value '([^']{0,40})"), lambda m: f"不认识的种类 {m[1]}"),
+)
+
+
+def _said(what: str) -> str:
+    """msgspec's reason in Chinese (the shapes a session file can get wrong)."""
+    for shape, say in _WHAT:
+        m = shape.match(what)
+        if m:
+            return say(m)
+    return "写法不对"
 
 
 def _asked(flow: Flow, qid: str | None) -> Question | None:
