@@ -62,6 +62,7 @@ async def _login(http: aiohttp.ClientSession, base: str, name: str, password: st
             assert "的报告" in await resp.text()
 
 
+@pytest.mark.slow  # a real server on a real socket, with argon2 logins
 def test_no_login_shows_the_chinese_login_page_and_the_app_is_refused(accounts):
     async def go():
         async with serving(fail_delay=0.01) as ready, client() as http:
@@ -87,6 +88,7 @@ def test_no_login_shows_the_chinese_login_page_and_the_app_is_refused(accounts):
     run(go())
 
 
+@pytest.mark.slow  # a real server on a real socket, with argon2 logins
 def test_first_login_must_change_the_one_time_password_and_the_cookie_is_strict(accounts):
     store, made = accounts
     _, password = made["浦江集群"]
@@ -116,6 +118,7 @@ def test_first_login_must_change_the_one_time_password_and_the_cookie_is_strict(
     run(go())
 
 
+@pytest.mark.slow  # a real server on a real socket, with argon2 logins
 def test_wrong_passwords_are_slowed_and_counted_then_a_wait_is_said(accounts):
     _, made = accounts
 
@@ -156,6 +159,7 @@ def test_throttle_counts_per_address_and_per_account_within_a_minute():
     assert throttle.wait("address:10.0.0.1", "account:A") == 0
 
 
+@pytest.mark.slow  # a real server on a real socket, with argon2 logins
 def test_an_idle_login_expires_and_is_said_in_chinese(accounts):
     _, made = accounts
 
@@ -175,6 +179,7 @@ def test_an_idle_login_expires_and_is_said_in_chinese(accounts):
     run(go())
 
 
+@pytest.mark.slow  # a real server on a real socket, with argon2 logins
 def test_account_a_cannot_reach_b_reports_downloads_or_uploads(accounts, filing_home):
     store, made = accounts
     pujiang, lingang = made["浦江集群"][0], made["临港集群"][0]
@@ -211,6 +216,7 @@ def test_account_a_cannot_reach_b_reports_downloads_or_uploads(accounts, filing_
     run(go())
 
 
+@pytest.mark.slow  # a real server on a real socket, with argon2 logins
 def test_the_district_round_submit_return_resubmit_approve_rollup_and_the_audit_log(accounts):
     store, made = accounts
     pujiang, district = made["浦江集群"][0], made["浦东新区"][0]
@@ -278,6 +284,7 @@ def test_the_district_round_submit_return_resubmit_approve_rollup_and_the_audit_
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # a real server on a real socket, with argon2 logins
 def test_a_cluster_tab_runs_on_its_own_folder_only(accounts, filing_home):
     store, made = accounts
     pujiang = made["浦江集群"][0]
@@ -311,6 +318,7 @@ async def _closed(ws: aiohttp.ClientWebSocketResponse, timeout: float = 60) -> a
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # a real server on a real socket, with argon2 logins
 def test_an_idle_tab_closes_and_its_report_is_released(accounts):
     from serve_support import lock_is_free
 
@@ -334,6 +342,7 @@ def test_an_idle_tab_closes_and_its_report_is_released(accounts):
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # a real server on a real socket, with argon2 logins
 def test_the_same_account_takes_over_its_report_from_another_tab(accounts):
     store, made = accounts
     pujiang = made["浦江集群"][0]
@@ -357,6 +366,7 @@ def test_the_same_account_takes_over_its_report_from_another_tab(accounts):
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # a real server on a real socket, with argon2 logins
 def test_tabs_per_account_are_capped_politely(accounts):
     _, made = accounts
 
@@ -398,6 +408,7 @@ def test_an_account_upload_cap_over_all_its_tabs(tmp_path):
     assert "上限" in account_full(tmp_path, cap=1200)
 
 
+@pytest.mark.slow  # a real server on a real socket, with argon2 logins
 def test_https_login_cookie_is_secure(accounts, tmp_path):
     from serve_support import self_signed
 
@@ -419,6 +430,7 @@ def test_https_login_cookie_is_secure(accounts, tmp_path):
     run(go())
 
 
+@pytest.mark.slow  # a real server on a real socket, with argon2 logins
 def test_a_disabled_account_is_logged_out(accounts):
     store, made = accounts
 
@@ -437,6 +449,7 @@ def test_a_disabled_account_is_logged_out(accounts):
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # a real server on a real socket, with argon2 logins
 def test_uploads_go_to_the_account_folder_and_no_other_account_reaches_the_tab(accounts):
     store, made = accounts
     pujiang, lingang = made["浦江集群"][0], made["临港集群"][0]
@@ -526,6 +539,7 @@ async def _wrong_then_right(base: str, made, headers_wrong: dict, headers_right:
             return resp.status
 
 
+@pytest.mark.slow  # a real server on a real socket, with argon2 logins
 def test_behind_a_trusted_proxy_each_browser_is_throttled_and_logged_under_its_own_address(accounts):
     """Through nginx every peer is 127.0.0.1: without reading X-Forwarded-For, ten wrong passwords from one
     browser locked every account out, and the audit log said 来自 127.0.0.1 for everyone."""
@@ -544,6 +558,7 @@ def test_behind_a_trusted_proxy_each_browser_is_throttled_and_logged_under_its_o
     run(go())
 
 
+@pytest.mark.slow  # a real server on a real socket, with argon2 logins
 def test_forwarded_headers_from_an_untrusted_peer_are_ignored(accounts):
     """A browser cannot escape the throttle, or write the audit log's address, by sending X-Forwarded-For."""
     _, made = accounts
@@ -559,6 +574,7 @@ def test_forwarded_headers_from_an_untrusted_peer_are_ignored(accounts):
     run(go())
 
 
+@pytest.mark.slow  # a real server on a real socket, with argon2 logins
 def test_a_trusted_proxy_tells_the_scheme_for_origin_and_secure_cookies(accounts):
     """nginx serves https://filing.example.cn and passes Host and X-Forwarded-Proto: the Origin is checked
     against https and the cookie is Secure; the same headers from an untrusted peer change nothing."""

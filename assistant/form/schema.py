@@ -512,17 +512,24 @@ def _errors(data: Any, errors: list[Any]) -> list[tuple[Loc, str]]:
     return out
 
 
+@cache
+def _adapter(kind: str) -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(_models()[kind])  # ~5 ms each to build: once per process
+
+
 def problems(kind: str, data: object, flow: Flow, glossary_ids: set[str] | None) -> list[tuple[Loc, str]]:
     """What is wrong with one file of the package: (location of the key, message in Chinese)."""
     # pydantic is ~0.2 s of imports: loaded only when a package is checked anew (a cache miss, --check).
-    from pydantic import TypeAdapter, ValidationError
+    from pydantic import ValidationError
 
     if data is None:
         data = {}
     if not isinstance(data, dict):
         return [((), "顶层应是一个映射（键: 值）")]
     try:
-        model: Any = TypeAdapter(_models()[kind]).validate_python(_fields(data))
+        model: Any = _adapter(kind).validate_python(_fields(data))
     except ValidationError as exc:
         return _errors(data, exc.errors())
     return list(_REFS[kind](model, flow, glossary_ids))
