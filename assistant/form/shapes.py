@@ -27,4 +27,9 @@ Override: TypeAlias = dict[str, str]  # an overridable computed figure's answer 
 Stored: TypeAlias = Scalar | list[Row] | Grid | Override  # any answer as the session keeps it
 Value: TypeAlias = Decimal | date | Stored | None  # an answer as conditions and expressions see it
 
-__all__ = ["Grid", "JsonObject", "JsonScalar", "JsonValue", "Override", "Row", "Scalar", "Stored", "Value"]
+Printed: TypeAlias = dict[str, str]  # one row of a table as printed: column id -> its cell's text
+Said: TypeAlias = dict[str, str | None]  # one row as a draft writes it (None: an empty cell)
+Quoted: TypeAlias = str | int | list[str] | list[Printed] | list[Said]  # what a draft read of one answer
+
+__all__ = ["Grid", "JsonObject", "JsonScalar", "JsonValue", "Override", "Printed", "Quoted", "Row", "Said", "Scalar",
+           "Stored", "Value"]
