@@ -214,8 +214,9 @@ def _evidence_md(engine: Engine) -> str:
             out += [f"- {k}：{_inline(v.replace(chr(10), '；'))}" for k, v in appendix_rows(engine, qid)[1:]]
             out.append("")
             continue
+        given = item["inputs"]  # a computed figure's inputs by question id (report/export.py evidence_of)
         inputs = "；".join(f"{engine.label(engine.flow[ref])} = {v if v is not None else '未填'}"
-                          for ref, v in item["inputs"].items())
+                          for ref, v in (given.items() if isinstance(given, dict) else ()))
         out += [f"## {_inline(item['label'])}", "", f"- 计算公式：{_inline(item['formula'] or '（见表格说明）')}",
                 f"- 数据：{_inline(inputs)}",
                 f"- 计算结果：{item['computed'] if item['computed'] is not None else '无法计算'}",
