@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TypeAlias
+from typing import Literal, TypeAlias, TypedDict
 
 JsonScalar: TypeAlias = str | int | float | bool | None
 JsonValue: TypeAlias = JsonScalar | list["JsonValue"] | dict[str, "JsonValue"]
@@ -31,5 +31,54 @@ Printed: TypeAlias = dict[str, str]  # one row of a table as printed: column id 
 Said: TypeAlias = dict[str, str | None]  # one row as a draft writes it (None: an empty cell)
 Quoted: TypeAlias = str | int | list[str] | list[Printed] | list[Said]  # what a draft read of one answer
 
-__all__ = ["Grid", "JsonObject", "JsonScalar", "JsonValue", "Override", "Printed", "Quoted", "Row", "Said", "Scalar",
-           "Stored", "Value"]
+
+# -- form files whose keys the package checked (form/schema.py); keys with a default there may be absent ------
+class _RatioKeys(TypedDict):
+    numerator: str
+    denominator: str
+
+
+class RatioFile(_RatioKeys, total=False):  # a roll-up column's total as a ratio of two column sums
+    scale: int | float
+    offset: int | float
+
+
+class _RollupColumnKeys(TypedDict):
+    id: str
+    value: str
+
+
+class RollupColumnFile(_RollupColumnKeys, total=False):
+    total: Literal["sum"] | RatioFile | None
+
+
+class _RollupKeys(TypedDict):
+    from_form: str
+    into: str
+    name: str
+    columns: list[RollupColumnFile]
+
+
+class RollupFile(_RollupKeys, total=False):  # flows/<form>.rollup.yaml
+    places: int
+    drafts: dict[str, str]
+
+
+class _TermKeys(TypedDict):
+    id: str
+    term: str
+    text: str
+
+
+class TermFile(_TermKeys, total=False):
+    aliases: list[str]
+    source: str
+    confirmed: bool
+
+
+class GlossaryFile(TypedDict, total=False):  # prompts/glossary.yaml
+    terms: list[TermFile]
+
+
+__all__ = ["GlossaryFile", "Grid", "JsonObject", "JsonScalar", "JsonValue", "Override", "Printed", "Quoted",
+           "RatioFile", "RollupColumnFile", "RollupFile", "Row", "Said", "Scalar", "Stored", "TermFile", "Value"]
