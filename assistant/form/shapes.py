@@ -80,5 +80,49 @@ class GlossaryFile(TypedDict, total=False):  # prompts/glossary.yaml
     terms: list[TermFile]
 
 
-__all__ = ["GlossaryFile", "Grid", "JsonObject", "JsonScalar", "JsonValue", "Override", "Printed", "Quoted",
-           "RatioFile", "RollupColumnFile", "RollupFile", "Row", "Said", "Scalar", "Stored", "TermFile", "Value"]
+class SubmissionFile(TypedDict, total=False):  # templates/submission.yaml: the notice's requirements
+    notice: str
+    recipient: str
+    deadline: str
+    contact: str
+    items: list[str]
+    evidence_title: str
+
+
+class FormSubmission(TypedDict, total=False):  # a layout's `submission:` block: what one form adds
+    who: str
+    what: str
+    seal: str
+    also: list[str]
+    to: str
+    when: str
+    items: list[str] | None
+    evidence: list[str]
+
+
+class Submission(SubmissionFile, total=False):  # the notice's requirements with the form's own block
+    form: FormSubmission
+
+
+__all__ = [
+    "FormSubmission",
+    "GlossaryFile",
+    "Grid",
+    "JsonObject",
+    "JsonScalar",
+    "JsonValue",
+    "Override",
+    "Printed",
+    "Quoted",
+    "RatioFile",
+    "RollupColumnFile",
+    "RollupFile",
+    "Row",
+    "Said",
+    "Scalar",
+    "Stored",
+    "Submission",
+    "SubmissionFile",
+    "TermFile",
+    "Value",
+]
