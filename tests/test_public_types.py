@@ -15,7 +15,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 CORE = ("form", "session", "interview", "report")
 # Lower this when you take an Any out; never raise it (name the shape in form/shapes.py instead).
-CEILING = 23
+CEILING = 5
 
 
 def _mentions_any(node: ast.expr | None) -> bool:

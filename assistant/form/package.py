@@ -27,7 +27,7 @@ from assistant.files.atomic import atomic_write
 from assistant.files.yamlio import line_of, read_yaml
 from assistant.form.flow import Column, Fix, Flow, FlowFile, FormMeta, Option, Question, Rule, Section, load_flow_file
 from assistant.form.schema import problems as file_problems
-from assistant.form.shapes import JsonObject
+from assistant.form.shapes import GlossaryFile, JsonObject, RollupFile, SubmissionFile
 from assistant.paths import cache_dir
 
 # kind -> (sub-folder, file name); {id} is the form's id. Shared files have no {id}.
@@ -77,16 +77,18 @@ class FormPackage:
         return self.data.get("enterprises")
 
     @property
-    def rollup(self) -> dict[str, Any] | None:
+    def rollup(self) -> RollupFile | None:
         return self.data.get("rollup")
 
     @property
-    def glossary(self) -> dict[str, Any]:
-        return self.data.get("glossary") or {}
+    def glossary(self) -> GlossaryFile:
+        glossary: GlossaryFile | None = self.data.get("glossary")
+        return glossary or {}
 
     @property
-    def submission(self) -> JsonObject:
-        return self.data.get("submission") or {}
+    def submission(self) -> SubmissionFile:
+        submission: SubmissionFile | None = self.data.get("submission")
+        return submission or {}
 
     def memo(self, key: Hashable, build: Callable[[], T]) -> T:
         """What a layer above builds from this package's files, built once per package."""

@@ -671,7 +671,7 @@ class Conversation:
     def _echo(self, q: Question) -> list[str]:
         """A choice or a figure is said back as stored, so a slip (否 read as 是, 3,200 as 3.2) shows at once."""
         if of(q).is_list:  # the rows are on screen already: their count says what was kept
-            rows = self.engine.value(q.id)
+            rows = self.engine.rows(q.id)
             return [f"已记录：{len(rows)} 行。" if rows else "已记录：无。"]
         said = of(q).echoed and not q.override  # an override's own note names the figure and its basis
         return [f"已记录：{self.engine.shown(q.id)}"] if said else []

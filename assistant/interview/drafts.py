@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsInt
 
 from msgspec import Struct, field
 
@@ -41,6 +41,7 @@ from assistant.form.parse import (
     read_as,
 )
 from assistant.form.sandbox import DRAFT, environment, render_string
+from assistant.form.shapes import Printed, Quoted, Row, Said
 from assistant.form.types import of
 from assistant.form.values import show_cell
 from assistant.interview.findings import WARNING, Finding
@@ -86,7 +87,7 @@ def _env() -> Any:
 _DIGITS = "零一二三四五六七八九"
 
 
-def chinese_ordinal(n: Any) -> str:
+def chinese_ordinal(n: SupportsInt | str) -> str:
     """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 (一是……；十二是……); beyond 99 as digits."""
     k = int(n)
     if not 0 < k < 100:
@@ -109,7 +110,7 @@ def plain_number(d: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def prose_text(text: Any) -> str:
+def prose_text(text: object) -> str:
     """A figure or a cell as running text: 35600.00 万元 → 35600万元, 下降 3.60% → 下降3.6%."""
     out = _TRAILING_ZEROS.sub(lambda m: m[1] + (f".{m[2]}" if m[2] else ""), str(text or ""))
     return _SPACE_AT_DIGIT.sub("", out)
@@ -120,12 +121,12 @@ def prose_spacing(text: str) -> str:
     return _SPACE_AT_DIGIT.sub("", text)
 
 
-def clause(text: Any) -> str:
+def clause(text: object) -> str:
     """An operator's phrase to be placed inside a sentence: without its own closing punctuation."""
     return str(text or "").strip().rstrip("。；;，,.、 ")
 
 
-def said(q: Question, value: Any, shown: str) -> str:
+def said(q: Question, value: object, shown: str) -> str:
     """An answer as a draft writes it: a figure without trailing zeros, its unit right after it (128.6亿元,
     4.8%); anything else as printed."""
     t = of(q)
@@ -137,7 +138,7 @@ def said(q: Question, value: Any, shown: str) -> str:
     return plain_number(num) + (t.sign or q.unit)
 
 
-def same_figure(a: Any, b: Any) -> bool:
+def same_figure(a: object, b: object) -> bool:
     """Two recorded values are the same answer (a quote kept by an older version wrote 128.60 亿元)."""
     if a == b:
         return True
@@ -163,7 +164,7 @@ def draft_places(engine: Engine) -> str:
     return f"{where}的各段文字{also}"
 
 
-def _number(text: Any) -> Decimal | None:
+def _number(text: object) -> Decimal | None:
     try:
         return Decimal(str(text))
     except (InvalidOperation, ValueError):
@@ -178,13 +179,13 @@ class Values(Struct):
     n: dict[str, Decimal] = field(default_factory=dict)  # the same figures as numbers
     names: dict[str, list[str]] = field(default_factory=dict)  # a list's first column
     totals: dict[str, int] = field(default_factory=dict)  # a matrix's sum
-    rows: list[dict[str, Any]] = field(default_factory=list)  # the targets table, as printed
+    rows: list[Printed] = field(default_factory=list)  # the targets table, as printed
     rows_source: str | None = None  # the list `rows` comes from
-    lists: dict[str, list[dict[str, str | None]]] = field(default_factory=dict)  # sub-questions' rows, as said
-    unmet: list[dict[str, Any]] = field(default_factory=list)  # targets rows whose 完成值 falls short
-    met: list[dict[str, Any]] = field(default_factory=list)  # targets rows whose 完成值 reaches the 目标值
+    lists: dict[str, list[Said]] = field(default_factory=dict)  # sub-questions' rows, as said
+    unmet: list[Printed] = field(default_factory=list)  # targets rows whose 完成值 falls short
+    met: list[Printed] = field(default_factory=list)  # targets rows whose 完成值 reaches the 目标值
 
-    def seen(self, kind: str, source: str) -> tuple[Any, str] | None:
+    def seen(self, kind: str, source: str) -> tuple[Quoted, str] | None:
         """(value, as printed) of one answer as a quote records it; None when a draft could not read it now."""
         if kind == ANSWER:
             a = self.a.get(source)
@@ -216,14 +217,14 @@ def _total(value: Any) -> int:
     return sum(int(v) for row in value.values() for v in row.values() if v)
 
 
-def _rows(engine: Engine) -> tuple[str, list[dict[str, Any]]] | None:
+def _rows(engine: Engine) -> tuple[str, list[Printed]] | None:
     """(list id, rows as printed) of the targets table the drafts file names, when it applies."""
     spec = _spec(engine.session.form).get("targets_actual") or {}
     if spec.get("list") not in engine.flow.by_id or not engine.is_relevant(spec["list"]):
         return None
     tq = engine.flow[spec["list"]]
     cols = {c.id: c for c in tq.columns}
-    return tq.id, [{cid: show_cell(cols[cid], row.get(cid)) for cid in cols} for row in engine.value(tq.id) or tq.preset_rows]
+    return tq.id, [{cid: show_cell(cols[cid], row.get(cid)) for cid in cols} for row in engine.rows(tq.id) or tq.preset_rows]
 
 
 def guided_questions(form: str) -> dict[str, list[str]]:
@@ -237,7 +238,7 @@ def sub_questions(engine: Engine, qid: str) -> list[str]:
             if x in engine.flow.by_id and engine.is_askable(engine.flow[x])]
 
 
-def _sub_rows(engine: Engine, q: Question, value: Any) -> list[dict[str, str | None]]:
+def _sub_rows(engine: Engine, q: Question, value: Any) -> list[Said]:
     """A sub-question's rows as a draft writes them (every cell as running text; None when empty)."""
     return [{c.id: (prose_text(show_cell(c, row.get(c.id))).strip() or None) for c in q.columns}
             for row in value if isinstance(row, dict)]
@@ -284,7 +285,7 @@ def _cell_figure(text: Any) -> tuple[str, Decimal, str] | None:
     return m["word"], Decimal(m["num"]), m["unit"]
 
 
-def _compared(engine: Engine, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _compared(engine: Engine, rows: list[Printed]) -> tuple[list[Printed], list[Printed]]:
     """(met, unmet): the rows of the targets table whose 完成值 reaches or falls short of the 目标值, where both
     are one figure with the same words and unit, compared the way the drafts file says is better for that
     indicator (`better: lower` for 排放). Any other row (定性描述, another unit) is in neither: never judged."""
@@ -292,8 +293,8 @@ def _compared(engine: Engine, rows: list[dict[str, Any]]) -> tuple[list[dict[str
     by, into, target_col = str(spec.get("by") or ""), str(spec.get("into") or ""), str(spec.get("target") or "")
     if not (by and into and target_col):
         return [], []
-    met: list[dict[str, Any]] = []
-    out: list[dict[str, Any]] = []
+    met: list[Printed] = []
+    out: list[Printed] = []
     for row in rows:
         how = (spec.get("rows") or {}).get(row.get(by))
         lower = isinstance(how, dict) and how.get("better") == "lower"
@@ -315,15 +316,15 @@ class _Now:
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._seen: dict[tuple[str, str], tuple[Any, str] | None] = {}
+        self._seen: dict[tuple[str, str], tuple[Quoted, str] | None] = {}
 
-    def seen(self, kind: str, source: str) -> tuple[Any, str] | None:
+    def seen(self, kind: str, source: str) -> tuple[Quoted, str] | None:
         key = (kind, source)
         if key not in self._seen:
             self._seen[key] = self._work_out(kind, source)
         return self._seen[key]
 
-    def _work_out(self, kind: str, source: str) -> tuple[Any, str] | None:
+    def _work_out(self, kind: str, source: str) -> tuple[Quoted, str] | None:
         e = self.engine
         if kind == ROWS:
             rows = _rows(e)
@@ -349,7 +350,7 @@ class _Now:
         return None
 
 
-def context(engine: Engine) -> dict[str, Any]:
+def context(engine: Engine) -> dict[str, object]:
     """What a draft may use: the answers as printed, their numbers, list names, matrix totals."""
     v = values(engine)
     return {"a": v.a, "n": v.n, "names": v.names, "totals": v.totals, "rows": v.rows, "lists": v.lists,
@@ -981,7 +982,7 @@ def _renumbered(out: list[str], changes: list[tuple[str, str]]) -> tuple[list[st
 
 
 # -- the targets table's 完成值 ----------------------------------------------------------------------
-def targets_actual(engine: Engine) -> tuple[str, list[dict[str, Any]]] | None:
+def targets_actual(engine: Engine) -> tuple[str, list[Row]] | None:
     """(list id, rows) with the empty 完成值 cells of the fixed rows filled from the answer of the same
     indicator (as the table prints it: two decimals, with units; a fall said by its word, never a sign);
     a cell whose 目标值 is written in another unit is left for the operator. None when nothing would change."""
@@ -990,7 +991,7 @@ def targets_actual(engine: Engine) -> tuple[str, list[dict[str, Any]]] | None:
     if qid not in engine.flow.by_id:
         return None
     q = engine.flow[qid]
-    rows = [dict(r) for r in (engine.value(qid) or q.preset_rows)]
+    rows = [dict(r) for r in (engine.rows(qid) or q.preset_rows)]
     changed = False
     for row in rows:
         if row.get(spec["into"]):
@@ -999,7 +1000,8 @@ def targets_actual(engine: Engine) -> tuple[str, list[dict[str, Any]]] | None:
         if found is None:
             continue
         cell = found[1]
-        target = _cell_figure(row.get(spec.get("target")))
+        target_col = spec.get("target")
+        target = _cell_figure(row.get(target_col) if target_col is not None else None)
         mine = _cell_figure(cell)
         if target is not None and mine is not None and target[2] != mine[2]:
             continue  # the target is in another unit (or is another measure): not this figure's row

@@ -18,7 +18,7 @@ from assistant.form.expr import total_chars
 from assistant.form.flow import Flow, Question, Section, fill
 from assistant.form.override import override_value
 from assistant.form.parse import Parsed, format_decimal, parse
-from assistant.form.shapes import Stored
+from assistant.form.shapes import Grid, Row, Stored
 from assistant.form.types import of
 from assistant.form.validate import MAX_ERRORS, check_raw, check_stored, shown, stored_problem
 from assistant.form.values import NOT_APPLICABLE, show, to_python
@@ -185,7 +185,7 @@ class Engine:
             return self.state.calculated.get(qid) is not None
         return qid in self.session.answers
 
-    def value(self, qid: str) -> Any:
+    def value(self, qid: str) -> Stored | None:
         """The stored value that counts: None when irrelevant; calculated values included."""
         if not self.is_relevant(qid):
             return None
@@ -193,6 +193,18 @@ class Engine:
         if q.computes:
             return self.state.calculated.get(qid)
         return self.session.answers.get(qid)
+
+    def rows(self, qid: str) -> list[Row] | None:
+        """A list question's rows that count (value()); None when there are none."""
+        value = self.value(qid)
+        return value if isinstance(value, list) else None
+
+    def grid(self, qid: str) -> Grid | None:
+        """A matrix question's counts that count (value()); None when there are none."""
+        value = self.value(qid)
+        if not isinstance(value, dict):
+            return None
+        return {r: cells for r, cells in value.items() if isinstance(cells, dict)}
 
     def shown(self, qid: str, unit: bool = True) -> str:
         """The answer as printed; 不适用 / 无 where the form's branches say so."""

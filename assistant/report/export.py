@@ -16,13 +16,15 @@ import re
 import secrets
 import stat
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.errors import UserError
 from assistant.files.atomic import fsync_dir
 from assistant.form.override import COMPUTED, TYPED, typed
 from assistant.form.parse import clean_text
+from assistant.form.shapes import Stored
 from assistant.form.types import of
 from assistant.interview.engine import Engine
 from assistant.interview.enterprises.evidence import export_items
@@ -88,13 +90,13 @@ def default_filename(engine: Engine, fmt: str) -> str:
     return f"{default_stem(engine)}.{fmt}"
 
 
-def report_dict(engine: Engine) -> dict[str, Any]:
+def report_dict(engine: Engine) -> dict[str, object]:
     """The whole report, machine-readable: answers by question id (only those that count), labels."""
     flow, s = engine.flow, engine.session
-    answers: dict[str, Any] = {}
+    answers: dict[str, Stored] = {}
     labels: dict[str, str] = {}
     shown: dict[str, str] = {}
-    calculated: dict[str, Any] = {}
+    calculated: dict[str, Stored] = {}
     for q in flow.questions:
         if not engine.is_relevant(q.id):
             continue
@@ -348,9 +350,10 @@ def export_session(session: Session, fmt: str, path: Path | str | None = None, *
 
 
 # -- evidence (JSON export; the document draws the same facts) -----------------------------------
-def evidence_of(e: Engine, q: Question) -> dict[str, Any]:
+def evidence_of(e: Engine, q: Question) -> dict[str, object]:
+    """One computed figure's evidence: label, formula, inputs, the computed value, the value used and its source."""
     stored = e.session.answers.get(q.id)
-    item: dict[str, Any] = {
+    item: dict[str, object] = {
         "label": e.label(q), "formula": e.text(q.formula),
         "inputs": {ref: e.value(ref) for ref in q.evidence}, "computed": e.state.computed.get(q.id),
         "value": e.value(q.id), "source": COMPUTED,
@@ -363,7 +366,7 @@ def evidence_of(e: Engine, q: Question) -> dict[str, Any]:
     return item
 
 
-def evidence(e: Engine) -> dict[str, Any]:
+def evidence(e: Engine) -> dict[str, Mapping[str, object]]:
     """Every computed figure that counts: formula, inputs, computed value, value used and its source;
     and the figures taken from enterprise data or last year's report (enterprises/evidence.py)."""
     out = {q.id: evidence_of(e, q) for q in e.flow.questions if q.computes and e.is_relevant(q.id)}

@@ -338,8 +338,7 @@ class _Builder:
     def checkboxes(self, qid: str) -> tuple[str, bool]:
         self.placed.add(qid)
         q = self.flow[qid]
-        stored = self.e.value(qid)
-        stored = of(q).option_id(stored)  # a yes/no stores True/False
+        stored = of(q).option_id(self.e.value(qid))  # a yes/no stores True/False
         options = [(o.id, o.label or o.id) for o in q.options] or [("yes", "是"), ("no", "否")]
         boxes = "　".join(f"{CHECKED if oid == stored else UNCHECKED}{_clean(label)}" for oid, label in options)
         if self.missing(qid):
@@ -393,7 +392,7 @@ class _Builder:
         """`list_id`: the attached list the note asks for (the layout's `list:`), pointed to like the others."""
         q = self.flow[qid]
         self.placed.add(qid)
-        stored = self.e.value(qid) or {}
+        stored = self.e.grid(qid) or {}
         miss = self.missing(qid)
         label = self.label(q) + (f"\n{self.text(q.note)}" if q.note else "")
         if q.note and (list_id or q.list_id):
@@ -426,11 +425,11 @@ class _Builder:
                 text = f"数量：{MISSING}"
             elif q.list_id:
                 self.placed.add(q.list_id)
-                items = self.e.value(q.list_id) or []
+                items = self.e.rows(q.list_id) or []
                 if not items and self.missing(q.list_id):
                     text = f"{prefix}{MISSING}"  # a count above 0 whose names are not entered yet
                 elif items:
-                    names = [_inline(next(iter(row.values()), "")) for row in items]
+                    names = [_inline(str(next(iter(row.values()), ""))) for row in items]
                     text, cut = fit_names(prefix, names, appendix_ref(q.list_id, "（全文", "）"), width_cm, lines)
                     if cut:
                         self.overflow.append(q.list_id)
@@ -459,7 +458,7 @@ class _Builder:
         self.placed.add(qid)
         cols = {c.id: c for c in q.columns}
         group = cols[spec["group_by"]]
-        rows_in: list[dict[str, Any]] = list(self.e.value(qid) or q.preset_rows)
+        rows_in: list[dict[str, Any]] = list(self.e.rows(qid) or q.preset_rows)
 
         def preset(r: dict[str, Any]) -> bool:  # one of the form's fixed rows (its printed cells unchanged)
             return any(all(r.get(k) == v for k, v in p.items()) for p in q.preset_rows)
@@ -593,7 +592,7 @@ class _Builder:
     def list_table(self, qid: str, number: int) -> ListTable:
         q = self.flow[qid]
         self.placed.add(qid)
-        stored = self.e.value(qid) or []
+        stored = self.e.rows(qid) or []
         cols = q.columns
         fmt = [(c.id, _cell_formatter(c)) for c in cols]
         rows = [[str(i)] + [f(r.get(cid)) for cid, f in fmt] for i, r in enumerate(stored, 1)]
@@ -704,7 +703,7 @@ def _list_table(b: _Builder, q: Question, landscape: bool = False) -> list[Grid]
     `landscape`, on a landscape page at 9 pt, and split into tables that each repeat the first column (the
     name) when the columns do not fit one page's width."""
     b.placed.add(q.id)
-    rows = b.e.value(q.id) if b.e.is_answered(q.id) else None
+    rows = b.e.rows(q.id) if b.e.is_answered(q.id) else None
     if not rows:
         return []
     cols = [c for c in q.columns if c.printed and any(str(r.get(c.id) or "").strip() for r in rows)]

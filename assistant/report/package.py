@@ -12,11 +12,12 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.errors import UserError
 from assistant.files.staging import staged_folder
 from assistant.form.catalog import package
+from assistant.form.shapes import FormSubmission, Submission
 from assistant.interview.engine import Engine
 from assistant.interview.enterprises.evidence import appendix_rows
 from assistant.interview.findings import blocking
@@ -44,11 +45,11 @@ class Package:
     notes: list[str] = field(default_factory=list)
 
 
-def load_submission(form: str) -> dict[str, Any]:
+def load_submission(form: str) -> Submission:
     """The notice's requirements (templates/submission.yaml, the form's folder first) and, under
     `form`, what this form adds: the `submission:` block of its layout (who files it, what, seal)."""
-    data: dict[str, Any] = dict(package(form).submission)
-    data["form"] = load_layout(form).get("submission") or {}
+    own: FormSubmission | None = load_layout(form).get("submission")
+    data: Submission = {**package(form).submission, "form": own or {}}
     return data
 
 
@@ -140,8 +141,8 @@ class Checklist:
     evidence_title: str = ""
 
 
-def _checklist(engine: Engine, sub: dict[str, Any], files: list[Path], draft: bool) -> Checklist:
-    form = {"who": "", "what": f"《{engine.form_title()}》", **sub["form"]}
+def _checklist(engine: Engine, sub: Submission, files: list[Path], draft: bool) -> Checklist:
+    form: FormSubmission = {"who": "", "what": f"《{engine.form_title()}》", **sub["form"]}
     values = {"year": engine.year, "deadline_year": engine.year + 1, "who": form["who"], "what": form["what"],
               "seal": form.get("seal", ""), "recipient": sub["recipient"], "contact": sub.get("contact", ""),
               "disc_files": _disc_files(files)}
@@ -153,7 +154,7 @@ def _checklist(engine: Engine, sub: dict[str, Any], files: list[Path], draft: bo
     lines = [f"依据：{sub['notice']}", f"报送单位：{form['who']}" + (f"（{who}）" if who else ""),
              f"报送至：{to}", f"报送时间：{when}"]
     own = form.get("items")
-    steps: list[Any] = own if own is not None else sub["items"]
+    steps = own if own is not None else sub["items"]
     items = [str(i).format(**values) for i in steps] + [str(i).format(**values) for i in form.get("also", [])]
     evidence = [str(i).format(**values) for i in form.get("evidence", [])]
     listed = [(p.name, p.stat().st_size, _sha256(p)) for p in files]
@@ -214,8 +215,9 @@ def _evidence_md(engine: Engine) -> str:
             out += [f"- {k}：{_inline(v.replace(chr(10), '；'))}" for k, v in appendix_rows(engine, qid)[1:]]
             out.append("")
             continue
+        given = item["inputs"]  # a computed figure's inputs by question id (report/export.py evidence_of)
         inputs = "；".join(f"{engine.label(engine.flow[ref])} = {v if v is not None else '未填'}"
-                          for ref, v in item["inputs"].items())
+                          for ref, v in (given.items() if isinstance(given, dict) else ()))
         out += [f"## {_inline(item['label'])}", "", f"- 计算公式：{_inline(item['formula'] or '（见表格说明）')}",
                 f"- 数据：{_inline(inputs)}",
                 f"- 计算结果：{item['computed'] if item['computed'] is not None else '无法计算'}",

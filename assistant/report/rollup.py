@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import EXIT_REFUSED, UserError
+from assistant.errors import EXIT_REFUSED, FlowError, UserError
 from assistant.form.catalog import form_ids, load_flow, package, packaged_root, root_of
 from assistant.form.expr import ExpressionError, compile_expr
 from assistant.form.sandbox import DRAFT, environment, render_file
@@ -79,7 +79,10 @@ def rollup_form(form: str | None = None) -> str:
 
 def load_spec(form: str | None = None) -> RollupSpec:
     fid = rollup_form(form)
-    raw = package(fid).rollup or {}  # checked with the form's other files
+    pkg = package(fid)
+    raw = pkg.rollup  # checked with the form's other files
+    if raw is None:  # rollup_form() saw the file: only a file removed since can be missing
+        raise FlowError(f"{pkg.paths['rollup']}：汇总设置文件不存在")
     cols = []
     for c in raw["columns"]:
         total = c.get("total")

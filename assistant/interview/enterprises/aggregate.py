@@ -224,14 +224,14 @@ class Context:
         self.spec = spec
         self.measures = Measures(rows) if rows is not None else None
         prior = getattr(engine.session, "prior", None) or []
-        self.prior: list[dict[str, Any]] = [p for p in prior if isinstance(p, dict)]
+        self.prior: list[JsonObject] = [p for p in prior if isinstance(p, dict)]
         self.coverage: Coverage | None = None
 
     @property
     def partial(self) -> bool:
         return self.coverage is not None and self.coverage.partial
 
-    def prior_of(self, years_back: int) -> dict[str, Any] | None:
+    def prior_of(self, years_back: int) -> JsonObject | None:
         want = self.e.year - years_back
         return next((p for p in self.prior if p.get("year") == want), None)
 
@@ -270,7 +270,9 @@ class Context:
             raise Unknown("没有上年报告")
         origin = f"{prior.get('year')} 年度报告"
         if src.kind in ("prior_measure", "prior_ratio"):
-            ms = prior.get("measures") or {}
+            ms = prior.get("measures")
+            if not isinstance(ms, dict):  # none kept (checked with the session: a mapping or nothing)
+                ms = {}
             figs = []
             for n in src.names:
                 if n not in ms:
@@ -284,10 +286,12 @@ class Context:
                 f = figs[0]
                 return Figure(f.label, f.value * scale, None, f.unit, origin)
             return self._ratio(figs, scale, origin)
-        answers = prior.get("answers") or {}
+        before = prior.get("answers")
+        if not isinstance(before, dict):
+            before = {}
         value = scale
         for q in src.names:
-            value *= self._answer(answers, q)
+            value *= self._answer(before, q)
         flow = e.flow
         label = " × ".join(e.label(q) if q in flow.by_id else q for q in src.names)
         unit = flow[src.names[0]].unit if len(src.names) == 1 and src.names[0] in flow.by_id else ""
@@ -586,7 +590,8 @@ def coverage(ctx: Context, rows: Rows, codes: set[str]) -> Coverage:
         cov.of_label = count_label(e, q)
         v = e.session.answers.get(q) if e.is_relevant(q) else None
         last = ctx.prior_of(1)
-        pv = (last.get("answers") or {}).get(q) if last is not None else None
+        past = last.get("answers") if last is not None else None
+        pv = past.get(q) if isinstance(past, dict) else None
         if isinstance(v, int) and not isinstance(v, bool):
             cov.of, cov.of_from = v, "本报告"
         elif isinstance(pv, int) and not isinstance(pv, bool):

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 from assistant.errors import EXIT_FILE, EXIT_REFUSED, UserError
-from assistant.form.shapes import JsonObject
+from assistant.form.shapes import JsonObject, Stored
 from assistant.form.types import of
 from assistant.interview.engine import Engine
 from assistant.interview.enterprises.columns import load_spec
@@ -44,15 +43,15 @@ def load_last(source: str, store: SessionStore) -> tuple[Session, dict[str, str]
     return store.load(source), {"kind": "session", "name": source}
 
 
-def figures(engine: Engine) -> dict[str, Any]:
+def figures(engine: Engine) -> JsonObject:
     """Numeric answers that count in a report (the base for next year's growth rates)."""
-    out: dict[str, Any] = {}
+    out: JsonObject = {}
     for q in engine.flow.questions:
         if of(q).numeric and engine.is_relevant(q.id) and q.id in engine.session.answers:
-            v = engine.session.answers[q.id]
+            v: Stored | None = engine.session.answers[q.id]
             if isinstance(v, dict):  # an override: the figure used
                 v = engine.value(q.id)
-            if v is not None and v != "无":
+            if isinstance(v, (str, int)) and v != "无":  # a figure: decimal/percent text, integer
                 out[q.id] = v
     return out
 

@@ -49,7 +49,7 @@ def appendix_rows(e: Engine, qid: str) -> list[tuple[str, str]]:
     rows = [("指标", e.label(qid))]
     kept = ev.get("kept")
     if kept:
-        return [*rows, ("填报值", e.shown(qid) if not of(q).is_list else f"{len(e.value(qid) or [])} 行"),
+        return [*rows, ("填报值", e.shown(qid) if not of(q).is_list else f"{len(e.rows(qid) or [])} 行"),
                 ("依据", str(kept["reason"]))]
     rows.append(("分子" if ev.get("denominator") else "数据", _figure(ev["numerator"])))
     if ev.get("denominator"):
