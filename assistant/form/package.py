@@ -27,7 +27,7 @@ from assistant.files.atomic import atomic_write
 from assistant.files.yamlio import line_of, read_yaml
 from assistant.form.flow import Column, Fix, Flow, FlowFile, FormMeta, Option, Question, Rule, Section, load_flow_file
 from assistant.form.schema import problems as file_problems
-from assistant.form.shapes import GlossaryFile, JsonObject, RollupFile, SubmissionFile
+from assistant.form.shapes import EnterprisesFile, GlossaryFile, JsonObject, RollupFile, SubmissionFile
 from assistant.paths import cache_dir
 
 # kind -> (sub-folder, file name); {id} is the form's id. Shared files have no {id}.
@@ -73,7 +73,7 @@ class FormPackage:
         return self.data.get("drafts") or {}
 
     @property
-    def enterprises(self) -> JsonObject | None:
+    def enterprises(self) -> EnterprisesFile | None:
         return self.data.get("enterprises")
 
     @property

@@ -104,13 +104,161 @@ class Submission(SubmissionFile, total=False):  # the notice's requirements with
     form: FormSubmission
 
 
+# -- flows/<form>.enterprises.yaml (form/schema.py's Enterprises; keys with a default there may be absent) -----
+Number: TypeAlias = int | float
+Names: TypeAlias = str | list[str]  # one id, or several
+Where: TypeAlias = dict[str, str | Number | list[str]]  # column id -> the value(s) a row must hold
+_Texts: TypeAlias = list[str]
+
+
+class EnterpriseOptionFile(TypedDict):
+    id: str
+    label: str
+
+
+class _EnterpriseColumnKeys(TypedDict):
+    id: str
+    header: str
+    type: Literal["text", "uscc", "yesno", "choice", "decimal", "integer"]
+
+
+class EnterpriseColumnFile(_EnterpriseColumnKeys, total=False):
+    unit: str
+    required: bool
+    options: list[EnterpriseOptionFile]
+    help: list[str]
+    note: str
+    hint: str  # the older name of note
+    width: int
+    key: bool
+    max: Number | None
+
+
+class _EnterpriseCheckKeys(TypedDict):
+    message: str
+
+
+class EnterpriseCheckFile(_EnterpriseCheckKeys, total=False):  # one of le … only names its columns
+    le: list[str] | None
+    needs: list[str] | None
+    pairs: list[str] | None
+    apart: list[str] | None
+    unique: list[str] | None
+    only: list[str] | None
+    where: Where | None
+    factor: Number
+    leave_out: bool
+    warn: bool
+
+
+class MeasureFile(TypedDict, total=False):
+    label: str
+    sum: Names | None
+    count: bool
+    where: Where | None
+    empty: Literal["zero"] | None
+    max: Number | None
+
+
+class SourceFile(TypedDict, total=False):  # one of measure … prior_answers
+    measure: Names | None
+    ratio: Names | None
+    answers: Names | None
+    prior_measure: Names | None
+    prior_ratio: Names | None
+    prior_answers: Names | None
+    scale: Number
+
+
+class _IndicatorKeys(TypedDict):
+    question: str
+    kind: Literal["sum", "count", "ratio", "growth", "reduction", "cagr", "list"]
+    coverage: Literal["total", "ratio"]
+
+
+class IndicatorFile(_IndicatorKeys, total=False):
+    formula: str
+    measure: str
+    num: str
+    den: str
+    scale: Number
+    current: list[SourceFile]
+    previous: list[SourceFile]
+    max_years: int
+    where: Where | None
+    fill: dict[str, str]
+    split: _Texts
+    note: str
+    list: str  # the YAML key `list` (last: it names no type below it)
+
+
+class _AverageKeys(TypedDict):
+    label: str
+
+
+class AverageFile(_AverageKeys, total=False):
+    about: str
+    current: list[SourceFile]
+    previous: list[SourceFile]
+    criterion: str
+
+
+class _ComputedKeys(TypedDict):
+    minus: list[str]
+
+
+class ComputedFile(_ComputedKeys, total=False):
+    note: str
+
+
+class _EditionKeys(TypedDict):
+    name: str
+    columns: list[EnterpriseColumnFile]
+
+
+class EditionFile(_EditionKeys, total=False):  # an earlier edition of the workbook
+    decides: dict[str, dict[str, dict[str, str | Number]]]
+    computed: dict[str, ComputedFile]
+
+
+class _EnterprisesKeys(TypedDict):
+    columns: list[EnterpriseColumnFile]
+
+
+class EnterprisesFile(_EnterprisesKeys, total=False):  # flows/<form>.enterprises.yaml
+    form: str
+    cluster_count: str
+    sheet: str
+    instructions_sheet: str
+    title: str
+    intro: list[str]
+    prefill_note: str
+    checks: list[EnterpriseCheckFile]
+    measures: dict[str, MeasureFile]
+    indicators: list[IndicatorFile]
+    averages: list[AverageFile]
+    carry: list[str]
+    editions: list[EditionFile]
+
+
 __all__ = [
+    "AverageFile",
+    "ComputedFile",
+    "EditionFile",
+    "EnterpriseCheckFile",
+    "EnterpriseColumnFile",
+    "EnterpriseOptionFile",
+    "EnterprisesFile",
     "FormSubmission",
     "GlossaryFile",
     "Grid",
+    "IndicatorFile",
     "JsonObject",
     "JsonScalar",
     "JsonValue",
+    "MeasureFile",
+    "Names",
+    "Number",
     "Override",
     "Printed",
     "Quoted",
@@ -120,9 +268,11 @@ __all__ = [
     "Row",
     "Said",
     "Scalar",
+    "SourceFile",
     "Stored",
     "Submission",
     "SubmissionFile",
     "TermFile",
     "Value",
+    "Where",
 ]
