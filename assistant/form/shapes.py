@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal, TypeAlias, TypedDict
+from typing import Literal, TypeAlias, TypedDict, final
 
 JsonScalar: TypeAlias = str | int | float | bool | None
 JsonValue: TypeAlias = JsonScalar | list["JsonValue"] | dict[str, "JsonValue"]
@@ -241,26 +241,193 @@ class EnterprisesFile(_EnterprisesKeys, total=False):  # flows/<form>.enterprise
     editions: list[EditionFile]
 
 
+# -- templates/<form>.layout.yaml (form/schema.py's Layout): a row or block is one kind, by the key it holds --
+@final
+class CoverRowFile(TypedDict):
+    label: str
+    qids: list[str]
+
+
+@final
+class PropertiesFile(TypedDict, total=False):  # the file's author and subject: the answers they come from
+    author: str | None
+    subject: list[str]
+
+
+class _FieldRowKeys(TypedDict):
+    field: str
+
+
+@final
+class FieldRowFile(_FieldRowKeys, total=False):
+    unit: str
+
+
+@final
+class ChoiceRowFile(TypedDict):
+    choice: str
+
+
+class _MatrixRowKeys(TypedDict):
+    matrix: str
+
+
+@final
+class MatrixRowFile(_MatrixRowKeys, total=False):
+    list: str | None  # the attached list its note asks for
+
+
+class _GroupRowKeys(TypedDict):
+    group: str
+    counts: list[str]
+
+
+@final
+class GroupRowFile(_GroupRowKeys, total=False):
+    lines: int
+
+
+LayoutRowFile: TypeAlias = Literal["year"] | FieldRowFile | ChoiceRowFile | MatrixRowFile | GroupRowFile
+
+
+@final
+class TableFile(TypedDict):
+    widths: list[Number]
+    rows: list[LayoutRowFile]
+
+
+@final
+class TableBlockFile(TypedDict):
+    table: TableFile
+
+
+class _NarrativeBlockKeys(TypedDict):
+    narrative: str
+
+
+@final
+class NarrativeBlockFile(_NarrativeBlockKeys, total=False):
+    heading: bool
+
+
+class _GroupedTableKeys(TypedDict):
+    grouped_table: str
+    group_by: str
+    widths: list[Number]
+
+
+@final
+class GroupedTableFile(_GroupedTableKeys, total=False):
+    own_row_after: list[str]
+    always: list[str]
+
+
+class _ListTableKeys(TypedDict):
+    list_table: str
+
+
+@final
+class ListTableFile(_ListTableKeys, total=False):
+    landscape: bool
+
+
+class _DeclarationKeys(TypedDict):
+    label: str
+    text: str
+    signer: str
+    date: str
+
+
+@final
+class DeclarationFile(_DeclarationKeys, total=False):
+    seal: str
+    opinion: str
+    widths: list[Number]
+
+
+@final
+class DeclarationBlockFile(TypedDict):
+    declaration: DeclarationFile
+
+
+class _SignKeys(TypedDict):
+    who: str
+    date: str
+
+
+@final
+class SignFile(_SignKeys, total=False):
+    seal: str
+
+
+@final
+class SignBlockFile(TypedDict):
+    sign: SignFile
+
+
+LayoutBlockFile: TypeAlias = (TableBlockFile | NarrativeBlockFile | GroupedTableFile | ListTableFile
+                              | DeclarationBlockFile | SignBlockFile)
+
+
+@final
+class PartFile(TypedDict, total=False):  # widths and rows (one table) are given together, or blocks
+    section: str | None
+    id: str | None
+    one_page: bool
+    new_page: bool
+    note: str
+    widths: list[Number] | None
+    rows: list[LayoutRowFile] | None
+    blocks: list[LayoutBlockFile]
+
+
+@final
+class LayoutFile(TypedDict, total=False):  # templates/<form>.layout.yaml
+    cover: list[CoverRowFile]
+    issuer: str
+    properties: PropertiesFile
+    instructions_title: str
+    instructions: list[str]
+    parts: list[PartFile]
+    appendix_lists: list[str] | None
+    submission: FormSubmission | None
+
+
 __all__ = [
     "AverageFile",
+    "ChoiceRowFile",
     "ComputedFile",
+    "CoverRowFile",
+    "DeclarationBlockFile",
+    "DeclarationFile",
     "EditionFile",
     "EnterpriseCheckFile",
     "EnterpriseColumnFile",
     "EnterpriseOptionFile",
     "EnterprisesFile",
+    "FieldRowFile",
     "FormSubmission",
     "GlossaryFile",
     "Grid",
+    "GroupRowFile",
+    "GroupedTableFile",
     "IndicatorFile",
     "JsonObject",
     "JsonScalar",
     "JsonValue",
+    "LayoutBlockFile",
+    "LayoutFile",
+    "LayoutRowFile",
+    "ListTableFile",
+    "MatrixRowFile",
     "MeasureFile",
     "Names",
+    "NarrativeBlockFile",
     "Number",
     "Override",
+    "PartFile",
     "Printed",
+    "PropertiesFile",
     "Quoted",
     "RatioFile",
     "RollupColumnFile",
@@ -268,10 +435,14 @@ __all__ = [
     "Row",
     "Said",
     "Scalar",
+    "SignBlockFile",
+    "SignFile",
     "SourceFile",
     "Stored",
     "Submission",
     "SubmissionFile",
+    "TableBlockFile",
+    "TableFile",
     "TermFile",
     "Value",
     "Where",
