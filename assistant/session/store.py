@@ -23,6 +23,7 @@ from assistant.form.shapes import JsonObject, JsonValue, Stored
 from assistant.form.validate import UnknownForm
 from assistant.paths import home
 from assistant.session import pending as waiting
+from assistant.session.evidence import EvidenceRecord
 from assistant.session.pending import Pending
 from assistant.session.quotes import quotes_from_json
 from assistant.session.validate import checked_session, raw_needs_walk
@@ -98,7 +99,7 @@ class Session:
                  updated: str | None = None, answers: dict[str, Stored] | None = None,
                  transcript: list[JsonObject] | None = None, cursor: str | None = None,
                  pending: Pending | None = None, drafts: dict[str, JsonValue] | None = None,
-                 evidence: dict[str, Any] | None = None, carried: list[str] | None = None,
+                 evidence: dict[str, EvidenceRecord] | None = None, carried: list[str] | None = None,
                  prior: list[JsonObject] | None = None, enterprise_data: JsonObject | None = None,
                  quotes: dict[str, list[Quote]] | None = None):
         self.id, self.form, self.title, self.year = id, form, title, int(year)
@@ -110,7 +111,7 @@ class Session:
         self.pending: Pending | None = pending  # what waits for the person's answer (session/pending.py)
         self.drafts: dict[str, JsonValue] = dict(drafts or {})  # editor text not yet submitted, by question id
         # Figures accepted from enterprise data / last year's report: formula, inputs, N, files (by question id).
-        self.evidence: dict[str, Any] = dict(evidence or {})
+        self.evidence: dict[str, EvidenceRecord] = dict(evidence or {})
         self.carried: list[str] = list(carried or [])  # prefilled from last year, not yet confirmed
         self.prior: list[JsonObject] = list(prior or [])  # earlier years' figures, newest first
         self.enterprise_data: JsonObject | None = enterprise_data  # the last accepted enterprise import

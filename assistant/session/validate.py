@@ -23,7 +23,7 @@ from assistant.form.validate import (
     stored_problem,
 )
 from assistant.session import pending as waiting
-from assistant.session.evidence import check_session_parts
+from assistant.session.evidence import EvidenceRecord, check_session_parts
 from assistant.session.quotes import quotes_from_json
 from assistant.text.patterns import pattern
 
@@ -48,7 +48,7 @@ class SessionDocument(_SessionKeys, total=False):
     transcript: list[JsonObject] | None
     pending: JsonObject | None  # read by pending.from_json
     drafts: dict[str, JsonValue] | None
-    evidence: dict[str, JsonObject] | None  # each record checked by evidence.evidence_problem
+    evidence: dict[str, EvidenceRecord] | None
     carried: list[str] | None
     prior: list[JsonObject] | None
     enterprise_data: JsonObject | None
