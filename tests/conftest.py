@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+
 import pytest
 from tiny_forms import tiny_form_factory
 
@@ -11,9 +14,16 @@ from assistant.paths import data_dir
 from assistant.session.store import SessionStore
 
 
-def sample_answers(form: str = "annual") -> dict:
-    name = "annual_answers.yaml" if form in ("annual", "annual_report") else "district_answers.yaml"
+@functools.cache
+def _sample_file(name: str) -> dict:
     return yaml_load((data_dir("examples") / name).read_text(encoding="utf-8"))
+
+
+def sample_answers(form: str = "annual") -> dict:
+    """The form's example answers, a fresh copy each call (read once per test process: parsing it costs ~15 ms,
+    and hundreds of tests start from it)."""
+    name = "annual_answers.yaml" if form in ("annual", "annual_report") else "district_answers.yaml"
+    return copy.deepcopy(_sample_file(name))
 
 
 @pytest.fixture(autouse=True)
