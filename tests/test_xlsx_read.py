@@ -13,11 +13,12 @@ import pytest
 from enterprise_support import enterprise, fill_workbook
 from openpyxl import Workbook
 
-from assistant.files.tables import TableError, read_table_bytes, read_table_full, read_xlsx
+from assistant.files.tables import MAX_CELLS, MAX_COLUMNS, MAX_ROWS, TableError, read_table_bytes, read_table_full, read_xlsx
 from assistant.interview.enterprises.columns import load_spec
 from assistant.interview.enterprises.reader import DataError, read_rows
 
 SHEET = "xl/worksheets/sheet1.xml"
+LIMITS = (MAX_ROWS, MAX_COLUMNS, MAX_CELLS)
 HEADER = ["专利名称", "专利号", "类型", "件数", "占比", "授权日", "有效", "权利人代码", "备注"]
 ROWS = [
     ["一种传感器", "ZL 2021 1 0000001.1", "发明专利", 3, 0.37, date(2023, 5, 1), True, "91310000MA1FL12345", None],
@@ -55,7 +56,7 @@ def declare_everything(b: bytes) -> bytes:
 
 
 def path_of(path: Path) -> bool:
-    return read_xlsx(path.name, read_table_bytes(path)).quick
+    return read_xlsx(path.name, read_table_bytes(path), *LIMITS).quick
 
 
 def test_an_ordinary_list_is_read_by_calamine_with_the_values_of_the_safe_path(tmp_path):
@@ -128,7 +129,7 @@ def test_both_importers_read_an_ordinary_sheet_through_calamine(tmp_path):
     spec = load_spec("annual_report")
     assert spec is not None
     path = fill_workbook(tmp_path / "企业数据.xlsx", [enterprise(i) for i in range(1, 4)])
-    sheet = read_xlsx(path.name, read_table_bytes(path), prefer=spec.sheet)
+    sheet = read_xlsx(path.name, read_table_bytes(path), *LIMITS, prefer=spec.sheet)
     assert sheet.quick is True and sheet.sheet == spec.sheet
     rows = read_rows([path], spec)
     assert len(rows) == 3 and rows.files[0].rows == 3

@@ -233,8 +233,8 @@ class SheetRows:
     quick: bool  # read by calamine after the quick look (else the full scan and openpyxl over its range)
 
 
-def read_xlsx(name: str, raw: bytes, max_rows: int = MAX_ROWS, max_cols: int = MAX_COLUMNS,
-              max_cells: int = MAX_CELLS, prefer: str | None = None) -> SheetRows:
+def read_xlsx(name: str, raw: bytes, max_rows: int, max_cols: int, max_cells: int,
+              prefer: str | None = None) -> SheetRows:
     """The one .xlsx reader: the sheet `prefer` (when the workbook has it, else the active tab) and its rows.
 
     An ordinary sheet (xlsx_scan.quick_bounds) goes straight to python-calamine. Any other goes through the
@@ -307,7 +307,7 @@ def _openpyxl_rows(name: str, raw: bytes, sheet_name: str, bounds: tuple[int, in
 
 
 def _read_xlsx(path: Path, raw: bytes) -> Table:
-    sheet = read_xlsx(path.name, raw)
+    sheet = read_xlsx(path.name, raw, MAX_ROWS, MAX_COLUMNS, MAX_CELLS)
     rows: list[tuple[int, list[Any]]] = []
     for n, values in enumerate(sheet.rows, 1):
         cells = [_cell(v) for v in values]
