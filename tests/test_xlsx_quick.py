@@ -46,6 +46,8 @@ ORDINARY = {
     "last quick column and row": '<row r="199999"><c r="GR199999"><v>1</v></c></row>',
     "two-letter columns": '<row r="5"><c r="FZ5"><v>1</v></c><c r="GA5"><v>1</v></c><c r="AA5"><v>1</v></c></row>',
     "row 100 000": '<row r="100000"><c r="A100000"><v>1</v></c></row>',
+    "fifteen digits": '<row r="2"><c r="A2"><v>123456789012345</v></c><c r="B2"><v>1.2345678901234567E+17</v></c></row>',
+    "preserved spaces": '<row r="2"><c r="A2" t="inlineStr"><is><t xml:space="preserve"> x </t></is></c></row>',
 }
 
 UNUSUAL = {
@@ -71,6 +73,13 @@ UNUSUAL = {
     "prefixed row": '<x:row xmlns:x="urn:x" r="3"><c r="A3"><v>1</v></c></x:row>',
     "prefixed formula": '<row r="2"><c r="A2"><x:f xmlns:x="urn:x">1</x:f></c></row>',
     "cell at the very end": '<row r="2"><c',
+    # read otherwise by calamine than by openpyxl: the full scan's reader keeps the values the same
+    "sixteen-digit whole number": '<row r="2"><c r="A2"><v>1234567890123456</v></c></row>',
+    "negative sixteen digits": '<row r="2"><c r="A2"><v>-1234567890123456</v></c></row>',
+    "error constant": '<row r="2"><c r="A2" t="e"><v>#N/A</v></c></row>',
+    "number with spaces": '<row r="2"><c r="A2"><v> 7</v></c></row>',
+    "text with a leading space, not preserved": '<row r="2"><c r="A2" t="inlineStr"><is><t> x</t></is></c></row>',
+    "text with a trailing space, not preserved": '<row r="2"><c r="A2" t="inlineStr"><is><t>x </t></is></c></row>',
 }
 
 

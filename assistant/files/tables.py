@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +15,7 @@ from typing import Any
 
 from assistant.errors import EXIT_FILE, InputError
 from assistant.files.safeio import FileTooLarge, read_bounded, size_text
-from assistant.files.xlsx_scan import NotExcel, SheetLimit, open_zip, scan_xlsx
+from assistant.files.xlsx_scan import NotExcel, SheetLimit, check_parts, open_zip, quick_bounds, scan_xlsx, sheet_part
 
 # Headers people put in front of a list that carry no data of ours.
 IGNORED_HEADERS = {"序号", "no", "no.", "#", "编号序号"}
@@ -222,49 +224,97 @@ def _delimiter(text: str) -> str:
     return max(("\t", ",", ";"), key=lambda d: (first.count(d), d == ","))
 
 
-def _not_excel(path: Path, reason: str) -> TableError:
-    return TableError(NotExcel(reason).message(path.name))
+@dataclass
+class SheetRows:
+    """One sheet of an .xlsx as read by read_xlsx: its rows of values (row 1 first; None or "" for empty)."""
+
+    sheet: str
+    rows: list[list[Any]]
+    quick: bool  # read by calamine after the quick look (else the full scan and openpyxl over its range)
+
+
+def read_xlsx(name: str, raw: bytes, max_rows: int, max_cols: int, max_cells: int,
+              prefer: str | None = None) -> SheetRows:
+    """The one .xlsx reader: the sheet `prefer` (when the workbook has it, else the active tab) and its rows.
+
+    An ordinary sheet (xlsx_scan.quick_bounds) goes straight to python-calamine. Any other goes through the
+    full scan (exact limits, formulas without a value) and only the scanned range is read by openpyxl, so a
+    hostile sheet never reaches calamine, which allocates its declared size. Values are the same either way
+    (numbers as int or float, dates at midnight as dates). TableError naming the file for every refusal.
+    """
+    try:
+        with open_zip(raw) as z:
+            check_parts(z)
+            sheet_name, part = sheet_part(z, prefer)
+            bounds = None
+            if not quick_bounds(z, part, max_rows, max_cols, max_cells):
+                scan = scan_xlsx(z, max_rows, max_cols, max_cells, prefer=prefer)
+                if scan.formula_without_value is not None:
+                    r, c = scan.formula_without_value
+                    raise TableError(f"{name}：第 {r} 行第 {c} 列是公式，没有计算结果，请在 Excel 中保存后再导入。")
+                bounds = (scan.max_row, scan.max_col)
+    except NotExcel as exc:
+        raise TableError(exc.message(name)) from None
+    except SheetLimit as exc:
+        raise _limit_error(name, str(exc)) from None
+    except zipfile.BadZipFile:
+        raise TableError(NotExcel("文件已损坏（压缩数据校验失败）").message(name)) from None
+    if bounds is None:
+        return SheetRows(sheet_name, _calamine_rows(name, raw, sheet_name), True)
+    return SheetRows(sheet_name, _openpyxl_rows(name, raw, sheet_name, bounds) if bounds[0] else [], False)
+
+
+def _calamine_rows(name: str, raw: bytes, sheet_name: str) -> list[list[Any]]:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+        rows: list[list[Any]] = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    except (CalamineError, ValueError, KeyError, OSError) as exc:
+        raise TableError(NotExcel(f"无法读取表格内容：{type(exc).__name__}").message(name)) from None
+    return rows
+
+
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")  # OOXML's escape of a character XML cannot hold (_x000D_: CR)
+
+
+def _openpyxl_value(v: Any) -> Any:
+    """openpyxl's value as calamine gives it: a date at midnight as a date, _x000D_ escapes undone."""
+    if type(v) is datetime and not (v.hour or v.minute or v.second or v.microsecond):
+        return v.date()
+    if type(v) is str and "_x" in v:
+        return _ESCAPED.sub(lambda m: chr(int(m[1], 16)), v)
+    return v
+
+
+def _openpyxl_rows(name: str, raw: bytes, sheet_name: str, bounds: tuple[int, int]) -> list[list[Any]]:
+    """The slow, safe path for an unusual sheet: only the scanned range is read."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on damaged parts
+        raise TableError(NotExcel(f"无法读取表格内容：{type(exc).__name__}").message(name)) from None
+    try:
+        ws = wb[sheet_name]
+        ws.reset_dimensions()  # the declared <dimension> is not trusted: read only the scanned range
+        return [[_openpyxl_value(v) for v in r]
+                for r in ws.iter_rows(max_row=bounds[0], max_col=bounds[1], values_only=True)]
+    except Exception as exc:  # openpyxl raises many kinds on damaged parts
+        raise TableError(NotExcel(f"无法读取表格内容：{type(exc).__name__}").message(name)) from None
+    finally:
+        wb.close()
 
 
 def _read_xlsx(path: Path, raw: bytes) -> Table:
-    import zipfile
-    from xml.etree.ElementTree import ParseError
-
-
-    try:
-        with open_zip(raw) as z:
-            scan = scan_xlsx(z, MAX_ROWS, MAX_COLUMNS, MAX_CELLS)
-    except NotExcel as exc:
-        raise TableError(exc.message(path.name)) from None
-    except SheetLimit as exc:
-        raise _limit_error(path.name, str(exc)) from None
-    if scan.formula_without_value is not None:
-        r, c = scan.formula_without_value
-        raise TableError(f"{path.name}：第 {r} 行第 {c} 列是公式，没有计算结果，请在 Excel 中保存后再导入。")
-    if scan.max_row == 0:
-        raise TableError(f"文件 {path.name} 是空的，没有表头也没有数据。")
-
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
+    sheet = read_xlsx(path.name, raw, MAX_ROWS, MAX_COLUMNS, MAX_CELLS)
     rows: list[tuple[int, list[Any]]] = []
-    try:
-        wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        try:
-            ws = wb[scan.sheet_name]
-            ws.reset_dimensions()  # the declared <dimension> is not trusted: read only the scanned range
-            for n, values in enumerate(ws.iter_rows(max_row=scan.max_row, max_col=scan.max_col, values_only=True), 1):
-                cells = [_cell(v) for v in values]
-                for i, text in enumerate(cells, 1):
-                    if len(text) > MAX_CELL_CHARS:
-                        raise _cell_too_long(path.name, n, i)
-                rows.append((n, cells))
-        finally:
-            wb.close()
-    except (zipfile.BadZipFile, InvalidFileException, ParseError, KeyError, IndexError, ValueError, TypeError) as exc:
-        if isinstance(exc, TableError):
-            raise
-        raise _not_excel(path, f"无法读取表格内容：{type(exc).__name__}") from None
+    for n, values in enumerate(sheet.rows, 1):
+        cells = [_cell(v) for v in values]
+        for i, text in enumerate(cells, 1):
+            if len(text) > MAX_CELL_CHARS:
+                raise _cell_too_long(path.name, n, i)
+        rows.append((n, cells))
     return _split(rows, path, "xlsx")
 
 

@@ -286,13 +286,32 @@ _GOOD_REF = rb'r="(?:[A-Z]|[A-F][A-Z]|G[A-R])(?:[1-9][0-9]{0,4}|1[0-9]{5})"'
 _UNUSUAL = re.compile(rb'<(?:c(?![A-Za-z0-9_.\-\x80-\xff]| ' + _GOOD_REF + rb')|f[\s>/])')
 # A namespace prefix on an element the checks look for (<x:c …>); a rare literal ":" to scan for.
 _PREFIXED = re.compile(rb":(?:c|f|row|sheetData|dimension)[\s>/]")
+# Cells calamine reads otherwise than openpyxl (the full scan's reader): a whole number of 16 digits or more
+# (a float, its last digits lost), an error constant (""), a number with spaces (text), and text with
+# leading or trailing spaces not marked xml:space="preserve" (trimmed, " text" of a rich run lost).
+_READ_OTHERWISE = re.compile(rb'<v>(?:-?[0-9]{16}|\s)|\s</v>|\st="e"|<t>(?:\s|[^<]*\s</t>)')
+_TEXT_OTHERWISE = re.compile(rb'<t>(?:\s|[^<]*\s</t>)|:t[\s>/]|<!')
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})?(\d{1,7})?(?::([A-Z]{1,3})(\d{1,7}))?"')
+
+
+def _shared_strings(z: zipfile.ZipFile) -> bytes | None:
+    """The bytes of the workbook's shared strings part; None when it has none (or no workbook is found)."""
+    book = next((path for typ, path in _rels(z, "").values() if typ.endswith(OFFICE_DOC)), None)
+    part = next((path for typ, path in _rels(z, book).values() if typ.endswith("/sharedStrings")), None) \
+        if book is not None and _has(z, book) else None
+    if part is None or not _has(z, part) or z.getinfo(part).file_size > MAX_PART_BYTES:
+        return None
+    try:
+        return z.read(part)
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError, zlib.error) as exc:
+        raise NotExcel(f"文件不完整或已损坏：{type(exc).__name__}") from None
 
 
 def quick_bounds(z: zipfile.ZipFile, part: str, max_rows: int, max_cols: int, max_cells: int) -> bool:
     """Whether an ordinary sheet (every cell placed by `r`, no formula, no namespace prefix, no declared or
     actual position beyond the limits) may go straight to a dense reader such as calamine, which allocates
-    the declared dimension and the span of the cell positions. False: take the full scan (scan_xlsx).
+    the declared dimension and the span of the cell positions, and is read by it as openpyxl reads it
+    (_READ_OTHERWISE, _TEXT_OTHERWISE). False: take the full scan (scan_xlsx).
 
     Two regular-expression passes and a count over the sheet's bytes (C speed) instead of an XML parse.
     Positions are checked against QUICK_MAX_ROW / QUICK_MAX_COL: anything beyond (or limits below them)
@@ -321,7 +340,10 @@ def quick_bounds(z: zipfile.ZipFile, part: str, max_rows: int, max_cols: int, ma
     # 9 bytes apart, so a sheet of up to 9 × max_cells bytes cannot hold too many (the count is skipped).
     if len(data) > 9 * max_cells and data.count(b'<c r="') > max_cells:
         return False
-    return _UNUSUAL.search(data) is None
+    if _UNUSUAL.search(data) is not None or _READ_OTHERWISE.search(data) is not None:
+        return False
+    strings = _shared_strings(z)
+    return strings is None or _TEXT_OTHERWISE.search(strings) is None
 
 
 def scan_xlsx(z: zipfile.ZipFile, max_rows: int, max_cols: int, max_cells: int, prefer: str | None = None) -> SheetScan:

@@ -1,7 +1,7 @@
 """Read and validate filled enterprise workbooks (.xlsx, .csv in UTF-8/BOM/GBK): all or nothing.
 
-Nothing in a file is trusted: sizes are bounded (importer limits), an .xlsx goes to python-calamine only
-after a bounded look at its shape (xlsx_scan.quick_bounds, else the full scan), CSV encodings are
+Nothing in a file is trusted: sizes are bounded (importer limits), an .xlsx is read by files/tables.py:
+read_xlsx (calamine only after a bounded look at its shape), CSV encodings are
 detected, never guessed (files/tables.py: decode). Every problem names file, row and column; when any file has
 one, no data is used.
 """
@@ -29,8 +29,8 @@ from assistant.files.tables import (
     TableError,
     decode,
     read_table_bytes,
+    read_xlsx,
 )
-from assistant.files.xlsx_scan import NotExcel, SheetLimit, check_parts, open_zip, quick_bounds, scan_xlsx, sheet_part
 from assistant.form.parse import header_key
 from assistant.interview.enterprises.coltypes import INVISIBLE, EnterpriseRow, read_number, shown_number
 from assistant.interview.enterprises.columns import Col, Edition, Spec
@@ -112,53 +112,7 @@ class _Problems:
 
 # -- files -> raw rows ------------------------------------------------------------------------------
 def _xlsx_rows(name: str, raw: bytes, sheet: str) -> list[list[Any]]:
-    import zipfile
-
-
-    try:
-        with open_zip(raw) as z:
-            check_parts(z)
-            sheet_name, part = sheet_part(z, sheet)
-            bounds = None
-            if not quick_bounds(z, part, MAX_ROWS, MAX_COLUMNS, MAX_CELLS):
-                scan = scan_xlsx(z, MAX_ROWS, MAX_COLUMNS, MAX_CELLS, prefer=sheet)
-                if scan.formula_without_value is not None:
-                    r, c = scan.formula_without_value
-                    raise TableError(f"{name}：第 {r} 行第 {c} 列是公式，没有计算结果，请在 Excel 中保存后再导入。")
-                bounds = (scan.max_row, scan.max_col)
-    except NotExcel as exc:
-        raise TableError(exc.message(name)) from None
-    except SheetLimit as exc:
-        raise TableError(f"{name}：{exc}") from None
-    except zipfile.BadZipFile:
-        raise TableError(f"{name} 不是有效的 Excel 文件（文件已损坏）。") from None
-    if bounds is not None and bounds[0] == 0:
-        return []
-    if bounds is not None:
-        return _openpyxl_rows(name, raw, sheet_name, bounds)
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
-        rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    except (CalamineError, ValueError, KeyError, OSError) as exc:
-        raise TableError(f"{name} 不是有效的 Excel 文件（无法读取表格内容：{type(exc).__name__}）。") from None
-    return rows
-
-
-def _openpyxl_rows(name: str, raw: bytes, sheet_name: str, bounds: tuple[int, int]) -> list[list[Any]]:
-    """The slow, safe path for an unusual sheet: only the scanned range is read."""
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    try:
-        ws = wb[sheet_name]
-        ws.reset_dimensions()
-        return [list(r) for r in ws.iter_rows(max_row=bounds[0], max_col=bounds[1], values_only=True)]
-    except Exception as exc:  # openpyxl raises many kinds on damaged parts
-        raise TableError(f"{name} 不是有效的 Excel 文件（无法读取表格内容：{type(exc).__name__}）。") from None
-    finally:
-        wb.close()
+    return read_xlsx(name, raw, MAX_ROWS, MAX_COLUMNS, MAX_CELLS, prefer=sheet).rows
 
 
 def _csv_rows(name: str, raw: bytes, spec: Spec) -> list[list[Any]]:
