@@ -8,9 +8,9 @@ from typing import Any
 
 import openpyxl
 import pytest
-from openpyxl.utils import get_column_letter
 from cli_support import run_filing
 from conftest import sample_answers
+from openpyxl.utils import get_column_letter
 from report_support import report, write
 
 from assistant.form.catalog import load_flow
@@ -105,7 +105,8 @@ def describe(path: Path, base: str) -> dict[str, Any]:
                                   bool(c.alignment.wrap_text), c.alignment.vertical))
                 if c.comment is not None:
                     comments.append((c.coordinate, c.comment.text, c.comment.author))
-        flags = [(str(rng.sqref), rule.type, rule.operator, list(rule.formula), rule.dxf.fill.fill_type,
+        # A differential fill without a pattern type is solid (Excel writes it so; openpyxl spelled it out).
+        flags = [(str(rng.sqref), rule.type, rule.operator, list(rule.formula), rule.dxf.fill.fill_type or "solid",
                   (rule.dxf.fill.bgColor.rgb or "")[-6:])
                  for rng in ws.conditional_formatting for rule in rng.rules]
         widths = {get_column_letter(i): d.width for d in ws.column_dimensions.values() if d.customWidth
