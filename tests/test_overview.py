@@ -111,14 +111,16 @@ def describe(path: Path, base: str) -> dict[str, Any]:
                  for rng in ws.conditional_formatting for rule in rng.rules]
         widths = {get_column_letter(i): d.width for d in ws.column_dimensions.values() if d.customWidth
                   for i in range(d.min or 1, (d.max or d.min or 1) + 1)}
+        m = ws.page_margins  # printed: a page holds as many columns as before
         out[ws.title] = {"freeze": ws.freeze_panes, "filter": ws.auto_filter.ref, "widths": widths,
-                         "cells": cells, "comments": comments, "flags": flags}
+                         "cells": cells, "comments": comments, "flags": flags,
+                         "margins": (m.left, m.right, m.top, m.bottom, m.header, m.footer)}
     return out
 
 
 def test_overview_workbook_reads_as_before(tmp_path, snapshot):
     """The snapshot was written by the openpyxl writer this module used before xlsxwriter: same cells, types,
-    number formats, comments, colours, frozen panes, filter and widths."""
+    number formats, comments, colours, frozen panes, filter, widths and print margins."""
     out, _ = run_overview(reports(tmp_path), tmp_path / "概览.xlsx")
     assert describe(out, f"{tmp_path}/") == snapshot
 

@@ -23,6 +23,8 @@ from assistant.interview.findings import BLOCKING
 from assistant.interview.json_report import read_report
 
 if TYPE_CHECKING:
+    from xlsxwriter.worksheet import Worksheet
+
     from assistant.form.flow import Rule
     from assistant.interview.engine import Engine
 
@@ -166,6 +168,7 @@ def write_xlsx(overview: Overview) -> bytes:
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, last_row, len(overview.headers) - 1)
     ws.set_column_pixels(0, len(overview.headers) - 1, column_width(14))
+    _print_margins(ws)
 
     ps = wb.add_worksheet("问题")
     for c, head in enumerate(("文件", "集群", "类别", "项目", "说明")):
@@ -177,8 +180,16 @@ def write_xlsx(overview: Overview) -> bytes:
     ps.autofilter(0, 0, max(len(overview.problems), 1), 4)
     for c, width in enumerate((24, 24, 12, 24, 80)):
         ps.set_column_pixels(c, c, column_width(width))
+    _print_margins(ps)
     wb.close()
     return buf.getvalue()
+
+
+def _print_margins(ws: Worksheet) -> None:
+    """The margins (inches) the overview has always printed with, so a page holds the same columns."""
+    ws.set_margins(left=0.75, right=0.75, top=1, bottom=1)
+    ws.set_header("", margin=0.5)
+    ws.set_footer("", margin=0.5)
 
 
 def _cell(value: Any) -> Any:
