@@ -3,7 +3,7 @@
 Counted per parameter and return of every public function and method (name without a leading underscore,
 in a public class) of form/, session/, interview/ and report/. The shapes to use instead are in
 assistant/form/shapes.py (Stored, Row, Grid, Value, JsonValue, JsonObject); untrusted input is `object`,
-checked before use. What is left is listed by `python tests/test_public_types.py`.
+checked before use. None is left: a new one fails the test (`python tests/test_public_types.py` lists them).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 CORE = ("form", "session", "interview", "report")
-# Lower this when you take an Any out; never raise it (name the shape in form/shapes.py instead).
-CEILING = 5
+# None is left; never raise it (name the shape in form/shapes.py instead, or take `object` and check it).
+CEILING = 0
 
 
 def _mentions_any(node: ast.expr | None) -> bool:

@@ -27,7 +27,7 @@ from assistant.files.atomic import atomic_write
 from assistant.files.yamlio import line_of, read_yaml
 from assistant.form.flow import Column, Fix, Flow, FlowFile, FormMeta, Option, Question, Rule, Section, load_flow_file
 from assistant.form.schema import problems as file_problems
-from assistant.form.shapes import GlossaryFile, JsonObject, RollupFile, SubmissionFile
+from assistant.form.shapes import EnterprisesFile, GlossaryFile, JsonObject, LayoutFile, RollupFile, SubmissionFile
 from assistant.paths import cache_dir
 
 # kind -> (sub-folder, file name); {id} is the form's id. Shared files have no {id}.
@@ -65,15 +65,16 @@ class FormPackage:
         self.__dict__.update({**state, "_memo": {}})
 
     @property
-    def layout(self) -> JsonObject:
-        return self.data.get("layout") or {}
+    def layout(self) -> LayoutFile:
+        layout: LayoutFile | None = self.data.get("layout")
+        return layout or {}
 
     @property
     def drafts(self) -> JsonObject:
         return self.data.get("drafts") or {}
 
     @property
-    def enterprises(self) -> JsonObject | None:
+    def enterprises(self) -> EnterprisesFile | None:
         return self.data.get("enterprises")
 
     @property

@@ -95,18 +95,10 @@ def _store() -> SessionStore:
 
 
 def _load(sid: str) -> Any:
-    """A session to read (check, preview, export); one whose form is unknown is reported as damaged."""
-    from assistant.form.catalog import load_flow
-    from assistant.form.flow import FlowError
-    from assistant.session.store import SessionCorrupt
+    """A session to read (check, preview, export); one that cannot be worked on is reported as damaged."""
+    from assistant.interview.sessions import load_session
 
-    store = _store()
-    session = store.load(sid)
-    try:
-        load_flow(session.form)
-    except FlowError as exc:
-        raise SessionCorrupt(store.damaged_message(sid, str(exc))) from None
-    return session
+    return load_session(_store(), sid)
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -361,28 +353,15 @@ def _echoes(engine: Any, values: dict[str, Any]) -> list[str]:
 
 def _list_rows(store: Any) -> list[dict[str, Any]]:
     """One row per session file; a damaged one is a row with its error (it never hides the others)."""
-    from assistant.form.catalog import load_flow
-    from assistant.form.flow import FlowError
-    from assistant.interview.engine import Engine
-    from assistant.session.store import SessionError
+    from assistant.interview.sessions import listing
 
     rows: list[dict[str, Any]] = []
-    for s in store.all():
-        if isinstance(s, SessionError):
-            from assistant.session.store import SessionFormMissing
-
-            rows.append({"id": s.sid or "", "damaged": True, "error": str(s),
-                         **({"form_missing": True} if isinstance(s, SessionFormMissing) else {})})
-            continue
-        try:
-            engine = Engine.for_session(s)
-            pct, name = engine.progress().percent, engine.report_name()
-            form = load_flow(s.form).short_name
-        except (FlowError, SessionError, RecursionError, ValueError, TypeError, KeyError) as exc:
-            rows.append({"id": s.id, "damaged": True, "error": store.damaged_message(s.id, str(exc) or type(exc).__name__)})
-            continue
-        rows.append({"id": s.id, "form": s.form, "form_name": form, "title": name, "year": s.year,
-                     "percent": pct, "updated": s.updated})
+    for r in listing(store):
+        if r.damaged:
+            rows.append({"id": r.id, "damaged": True, "error": r.error, **({"form_missing": True} if r.form_missing else {})})
+        else:
+            rows.append({"id": r.id, "form": r.form, "form_name": r.form_name, "title": r.title, "year": r.year,
+                         "percent": r.percent, "updated": r.updated})
     return rows
 
 

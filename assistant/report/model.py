@@ -17,6 +17,18 @@ from assistant.form.catalog import package
 from assistant.form.flow import Question, fill
 from assistant.form.override import basis_text, typed
 from assistant.form.parse import NONE_TEXT, clean_text
+from assistant.form.shapes import (
+    DeclarationFile,
+    FieldRowFile,
+    GroupedTableFile,
+    GroupRowFile,
+    LayoutBlockFile,
+    LayoutFile,
+    LayoutRowFile,
+    PartFile,
+    SignFile,
+    TableFile,
+)
 from assistant.form.types import of
 from assistant.form.values import NOT_APPLICABLE, show_cell
 from assistant.interview.enterprises.evidence import appendix_rows, counts
@@ -166,7 +178,7 @@ class Report:
         return self.parts + self.appendices
 
 
-def load_layout(form: str) -> dict[str, Any]:
+def load_layout(form: str) -> LayoutFile:
     """The form's layout (templates/<form>.layout.yaml, checked with its package); {} when it has none
     (see _plain_parts)."""
     return package(form).layout
@@ -346,7 +358,7 @@ class _Builder:
         return boxes, False
 
     # -- parts 一–六 --------------------------------------------------------------------------
-    def field_row(self, spec: dict[str, Any], ncols: int) -> Row:
+    def field_row(self, spec: FieldRowFile, ncols: int) -> Row:
         qid = spec["field"]
         q = self.flow[qid]
         val = self.value(qid)
@@ -365,7 +377,7 @@ class _Builder:
             widest = f"{widest}　{note}" if note else widest
         return Row([Cell(self.label(q)), Cell(text, span=ncols - 1, missing=miss, worst=widest)], qid=qid)
 
-    def part_grid(self, spec: dict[str, Any]) -> Grid:
+    def part_grid(self, spec: TableFile) -> Grid:
         widths = [float(w) for w in spec["widths"]]
         n = len(widths)
         rows: list[Row] = []
@@ -411,7 +423,7 @@ class _Builder:
             rows.append(Row(cells, qid=qid))
         return rows
 
-    def group_rows(self, spec: dict[str, Any], n: int, width_cm: float) -> list[Row]:
+    def group_rows(self, spec: GroupRowFile, n: int, width_cm: float) -> list[Row]:
         """A label merged down the left over one row per count: 数量 and the names, the names within
         the cell's budget of lines (不得串页); the full list, when cut, goes to an appendix."""
         rows = []
@@ -449,7 +461,7 @@ class _Builder:
         blocks += [Block("para", p, qid=qid, missing=p == MISSING) for p in paras]
         return blocks
 
-    def targets(self, spec: dict[str, Any]) -> Grid:
+    def targets(self, spec: GroupedTableFile) -> Grid:
         """A table grouped by one column, in the form's shape: the fixed rows of each group, then
         the rows the operator added to it, then (where the form prints one) an empty row; the
         `always` groups appear even with no rows."""
@@ -481,7 +493,7 @@ class _Builder:
         return Grid([float(w) for w in spec["widths"]], out)
 
     # -- blocks ------------------------------------------------------------------------------
-    def block(self, item: dict[str, Any]) -> list[Block]:
+    def block(self, item: LayoutBlockFile) -> list[Block]:
         """One block of a part, by the kind the layout names."""
         if "table" in item:  # label/value rows: field, choice, matrix, group (platform rows), year
             return [Block("grid", grid=self.part_grid(item["table"]))]
@@ -512,7 +524,7 @@ class _Builder:
     def _date_line(date: str) -> str:
         return date.replace("年", " 年 ").replace("月", " 月 ").replace("日", " 日").strip()
 
-    def declaration(self, dec: dict[str, Any]) -> Block:
+    def declaration(self, dec: DeclarationFile) -> Block:
         """A declaration signed by hand after printing: text, signatory line, seal and date, in a bordered table."""
         sig_q = self.flow[dec["signer"]]
         signer = self.value(sig_q.id)
@@ -535,7 +547,7 @@ class _Builder:
         grid = Grid(widths, [Row([Cell(_clean(dec["label"]), bold=True, center=True), cell], qid=sig_q.id)])
         return Block("grid", grid=grid)
 
-    def sign(self, so: dict[str, Any]) -> Block:
+    def sign(self, so: SignFile) -> Block:
         """A sign-off below the text: who (with the seal) and the date, right aligned."""
         who = self.value(so["who"])
         date = self.value(so["date"])
@@ -645,12 +657,17 @@ def build_report(engine: Engine, *, draft: bool = False, opinion: str = "") -> R
     parts: list[Part] = []
     specs = lay.get("parts") or _plain_parts(flow)
     for spec in specs:
-        sec = flow.section(spec["section"]) if spec.get("section") else None
+        section, rows, widths = spec.get("section"), spec.get("rows"), spec.get("widths")
+        sec = flow.section(section) if section else None
         blocks = [Block("note", b.text(spec["note"]))] if spec.get("note") else []
-        items = spec.get("blocks") or ([{"table": spec}] if "rows" in spec else [])
+        table: list[LayoutBlockFile] = [{"table": {"widths": widths, "rows": rows}}] if (
+            rows is not None and widths is not None) else []  # the check gives both or neither
+        items = spec.get("blocks") or table
         for item in items:
             blocks += b.block(item)
-        parts.append(Part(sec.id if sec else spec.get("id", f"part:{len(parts)}"), b.text(sec.title) if sec else "",
+        pid = spec.get("id")
+        parts.append(Part(sec.id if sec else pid if pid is not None else f"part:{len(parts)}",
+                          b.text(sec.title) if sec else "",
                           blocks, new_page=spec.get("new_page", True), one_page=spec.get("one_page", False)))
     lists = lay.get("appendix_lists") if "appendix_lists" in lay else [q.id for q in flow.questions if of(q).is_list]
     appendices, numbers = b.appendices(lists or [])
@@ -661,15 +678,15 @@ def build_report(engine: Engine, *, draft: bool = False, opinion: str = "") -> R
                   appendices=appendices, missing=_findings(engine), draft=draft, **_properties(engine, lay))
 
 
-def _plain_parts(flow: Flow) -> list[dict[str, Any]]:
+def _plain_parts(flow: Flow) -> list[PartFile]:
     """A form without a layout file: each section a label/value table; narratives as text; lists
     attached (so a new form prints before its layout is written)."""
-    out: list[dict[str, Any]] = []
+    out: list[PartFile] = []
     for sec in flow.sections:
         kinds = [of(q) for q in sec.questions]
-        rows = [{"field": q.id} for q, t in zip(sec.questions, kinds, strict=True)
+        rows: list[LayoutRowFile] = [{"field": q.id} for q, t in zip(sec.questions, kinds, strict=True)
                 if q.printed and not (t.is_list or t.is_grid or t.narrative)]
-        blocks: list[dict[str, Any]] = [{"table": {"widths": [8, 8], "rows": rows}}] if rows else []
+        blocks: list[LayoutBlockFile] = [{"table": {"widths": [8, 8], "rows": rows}}] if rows else []
         blocks += [{"narrative": q.id} for q, t in zip(sec.questions, kinds, strict=True) if q.printed and t.narrative]
         if blocks:
             out.append({"section": sec.id, "blocks": blocks})
@@ -763,7 +780,7 @@ def file_properties(e: Engine) -> dict[str, str]:
     return _properties(e, load_layout(e.session.form))
 
 
-def _properties(e: Engine, lay: dict[str, Any]) -> dict[str, str]:
+def _properties(e: Engine, lay: LayoutFile) -> dict[str, str]:
     """Author and subject of the file, from the answers the layout names (blank while unanswered)."""
     spec = lay.get("properties") or {}
 
@@ -773,7 +790,8 @@ def _properties(e: Engine, lay: dict[str, Any]) -> dict[str, str]:
 
     names = [answered(q) for q in spec.get("subject") or []]
     subject = "　".join(n for n in names if n)
-    return {"author": answered(spec["author"]) if spec.get("author") else "",
+    author = spec.get("author")
+    return {"author": answered(author) if author else "",
             "subject": f"{subject} {e.year} 年度".strip() if subject else f"{e.year} 年度"}
 
 

@@ -4,15 +4,81 @@ checked on every load and import (the appendix rows are drawn in interview/enter
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, TypeGuard
 
 from assistant.errors import InputError
+from assistant.form.shapes import JsonScalar
 from assistant.text.patterns import pattern
 
 if TYPE_CHECKING:
     from assistant.form.flow import Flow
 
 SOURCES = ("enterprises", "prior")
+
+
+# -- a stored record, as evidence_problem passes it (keys it allows to be absent are absent) ----------------
+class _FigureKeys(TypedDict):
+    label: str
+    value: str  # a decimal as written
+
+
+# `from` (where the figure came from) is a Python word: the functional form names it
+FigureRecord = TypedDict("FigureRecord", {"unit": str, "n": int, "from": str}, total=False)
+
+
+class NumberRecord(_FigureKeys, FigureRecord, total=False):  # the numerator or denominator of a figure
+    pass
+
+
+class _FileKeys(TypedDict):
+    name: str
+    sha256: str
+
+
+class FileRecord(_FileKeys, total=False):  # a source file, by its SHA-256
+    rows: int
+
+
+class _CoverageKeys(TypedDict):
+    kind: Literal["total", "ratio"]
+    n: int
+
+
+class CoverageRecord(_CoverageKeys, total=False):  # the part of the cluster a figure covers
+    rows: int
+    of: int
+    left_out: list[str]
+    confirmed: list[str]
+
+
+class _KeptKeys(TypedDict):
+    reason: str
+
+
+class KeptRecord(_KeptKeys, total=False):  # the operator kept their own figure, for this reason
+    value: JsonScalar
+
+
+class _EvidenceKeys(TypedDict):
+    source: Literal["enterprises", "prior"]
+    formula: str
+    numerator: NumberRecord
+    value: str | int
+
+
+class EvidenceEntry(_EvidenceKeys, total=False):  # an earlier decision on a figure (no history of its own)
+    denominator: NumberRecord | None
+    n: int
+    years: int
+    basis: str
+    files: list[FileRecord]
+    coverage: CoverageRecord
+    kept: KeptRecord | None
+    at: str
+
+
+class EvidenceRecord(EvidenceEntry, total=False):  # session.evidence[qid]
+    history: list[EvidenceEntry]
 
 
 REASON_MAX = 200
@@ -139,6 +205,11 @@ def evidence_problem(ev: object, nested: bool = False) -> str | None:
     return None
 
 
+def is_evidence(ev: object) -> TypeGuard[EvidenceRecord]:
+    """Whether ev is a stored evidence record (evidence_problem finds nothing wrong): a narrowing."""
+    return evidence_problem(ev) is None
+
+
 def _figures_problem(d: Any, what: str) -> str | None:
     if not isinstance(d, dict):
         return f"{what}应是映射"
@@ -206,7 +277,7 @@ def check_session_parts(data: Mapping[str, object], flow: Flow) -> None:
 class HoldsEvidence(Protocol):
     """What restore() writes to: a session's evidence (store.py's Session, named here without importing it)."""
 
-    evidence: dict[str, Any]
+    evidence: dict[str, EvidenceRecord]
 
 
 def restore(session: HoldsEvidence, flow: Flow, items: object) -> list[str]:
@@ -216,14 +287,14 @@ def restore(session: HoldsEvidence, flow: Flow, items: object) -> list[str]:
     if not isinstance(items, dict):
         return ["evidence 应是“问题编号 → 计算佐证”的映射"]
     errors = []
-    keep: dict[str, Any] = {}
+    keep: dict[str, EvidenceRecord] = {}
     for qid, ev in items.items():
         if not isinstance(ev, dict) or ev.get("source") not in SOURCES:
             continue  # a formula of the form itself: recomputed from the answers
         why = evidence_problem(ev)
         if why is None and qid not in flow.by_id:
             why = "没有这个问题编号"
-        if why:
+        if why or not is_evidence(ev):  # is_evidence: the check just made, as a narrowing
             errors.append(f"evidence.{str(qid)[:40]}：{why}")
             continue
         keep[qid] = ev

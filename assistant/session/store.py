@@ -23,9 +23,10 @@ from assistant.form.shapes import JsonObject, JsonValue, Stored
 from assistant.form.validate import UnknownForm
 from assistant.paths import home
 from assistant.session import pending as waiting
+from assistant.session.evidence import EvidenceRecord
 from assistant.session.pending import Pending
 from assistant.session.quotes import quotes_from_json
-from assistant.session.validate import check_session, raw_needs_walk
+from assistant.session.validate import checked_session, raw_needs_walk
 from assistant.text.patterns import pattern
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ class Session:
                  updated: str | None = None, answers: dict[str, Stored] | None = None,
                  transcript: list[JsonObject] | None = None, cursor: str | None = None,
                  pending: Pending | None = None, drafts: dict[str, JsonValue] | None = None,
-                 evidence: dict[str, Any] | None = None, carried: list[str] | None = None,
+                 evidence: dict[str, EvidenceRecord] | None = None, carried: list[str] | None = None,
                  prior: list[JsonObject] | None = None, enterprise_data: JsonObject | None = None,
                  quotes: dict[str, list[Quote]] | None = None):
         self.id, self.form, self.title, self.year = id, form, title, int(year)
@@ -110,7 +111,7 @@ class Session:
         self.pending: Pending | None = pending  # what waits for the person's answer (session/pending.py)
         self.drafts: dict[str, JsonValue] = dict(drafts or {})  # editor text not yet submitted, by question id
         # Figures accepted from enterprise data / last year's report: formula, inputs, N, files (by question id).
-        self.evidence: dict[str, Any] = dict(evidence or {})
+        self.evidence: dict[str, EvidenceRecord] = dict(evidence or {})
         self.carried: list[str] = list(carried or [])  # prefilled from last year, not yet confirmed
         self.prior: list[JsonObject] = list(prior or [])  # earlier years' figures, newest first
         self.enterprise_data: JsonObject | None = enterprise_data  # the last accepted enterprise import
@@ -197,7 +198,8 @@ class Session:
             raise SessionCorrupt("内容不是一个 JSON 对象")
         data = migrate(data)
         try:
-            check_session(data, strings=strings)
+            if not checked_session(data, strings=strings):
+                raise SessionCorrupt("内容不是一个会话")  # checked_session raises the reason instead
         except UnknownForm:
             raise  # not damage: the caller says which folder is missing
         except InputError as exc:
@@ -282,7 +284,8 @@ def _v3_to_v4(data: dict[str, Any]) -> dict[str, Any]:
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
-def migrate(data: dict[str, Any]) -> dict[str, Any]:
+def migrate(data: JsonObject) -> JsonObject:
+    """An older session document in today's shape (not yet checked: check_session does that)."""
     version = data.get("schema_version", 1)
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise SessionCorrupt(f"格式版本 schema_version 应是正整数，实际是 {str(version)[:20]!r}")
@@ -290,7 +293,8 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
         raise SessionError(f"这个会话由更新版本的助手保存（格式版本 {version}），请先升级本程序。")
     while version < SCHEMA_VERSION:
         data = MIGRATIONS[version](data)
-        version = int(data["schema_version"])
+        stepped = data["schema_version"]  # each migration writes its own version number
+        version = stepped if isinstance(stepped, int) else SCHEMA_VERSION
     for key in ("id", "form", "year"):
         if key not in data:
             raise SessionCorrupt(f"会话文件缺少字段 {key}。")

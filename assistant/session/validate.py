@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypedDict, TypeGuard
 
 from assistant.errors import InputError
 from assistant.form.catalog import load_flow
 from assistant.form.flow import Flow
+from assistant.form.shapes import JsonObject, JsonValue, Stored
 from assistant.form.validate import (
     FORM_ID,
     UnknownForm,
@@ -22,12 +23,36 @@ from assistant.form.validate import (
     stored_problem,
 )
 from assistant.session import pending as waiting
-from assistant.session.evidence import check_session_parts
+from assistant.session.evidence import EvidenceRecord, check_session_parts
 from assistant.session.quotes import quotes_from_json
 from assistant.text.patterns import pattern
 
 _SESSION_ID = pattern(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 MAX_DEPTH = 16  # a session document is at most five levels deep; anything deeper is damage
+
+
+class _SessionKeys(TypedDict):
+    id: str
+    form: str
+    year: int
+
+
+class SessionDocument(_SessionKeys, total=False):
+    """A session document as check_session passed it (the fields store.Session reads; None: absent)."""
+    schema_version: int
+    title: str | None
+    created: str | None
+    updated: str | None
+    cursor: str | None
+    answers: dict[str, Stored] | None  # answers to questions the form no longer has are kept as they were
+    transcript: list[JsonObject] | None
+    pending: JsonObject | None  # read by pending.from_json
+    drafts: dict[str, JsonValue] | None
+    evidence: dict[str, EvidenceRecord] | None
+    carried: list[str] | None
+    prior: list[JsonObject] | None
+    enterprise_data: JsonObject | None
+    quotes: JsonValue  # read by quotes.quotes_from_json
 
 
 # -- whole documents -----------------------------------------------------------------------------
@@ -123,6 +148,12 @@ def check_session(data: Mapping[str, object], *, strings: bool = True, load: Cal
             raise InputError(f"草稿 {shown(qid)} 应是文字或表格行，实际是{kind_of(draft)}")
     check_session_parts(data, flow)  # evidence of figures from enterprise data, carried items, last years
     quotes_from_json(data.get("quotes"))  # what the drafts quoted: typed, or the session is damaged
+
+
+def checked_session(data: Mapping[str, object], *, strings: bool = True) -> TypeGuard[SessionDocument]:
+    """check_session as a narrowing: True when data is a session document, else InputError (the reason)."""
+    check_session(data, strings=strings)
+    return True
 
 
 def check_report(data: Mapping[str, object], current_version: int) -> tuple[str, int, str]:

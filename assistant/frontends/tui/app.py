@@ -254,22 +254,12 @@ class FilingApp(App[None]):
 
 
 def open_checked(store: SessionStore, sid: str) -> Any:
-    """store.open, plus the check that the conversation can be built (a session of an unknown form,
-    or with answers the engine cannot read, is reported as damaged instead of failing in a screen)."""
-    from assistant.form.flow import FlowError
-    from assistant.interview.engine import Engine
-    from assistant.session.store import SessionCorrupt
+    """The session opened to work on, or SessionError saying why not (the core's one answer: a session of an
+    unknown form, or with answers the engine cannot read, is reported as damaged instead of failing in a screen).
+    Imported here: the home page shows before the engine is needed."""
+    from assistant.interview.sessions import open_session
 
-    try:
-        handle = store.open(sid)
-    except RecursionError:
-        raise SessionCorrupt(store.damaged_message(sid, "嵌套过深")) from None
-    try:
-        Engine.for_session(handle.session).progress()
-    except (FlowError, SessionError, RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        handle.close()
-        raise SessionCorrupt(store.damaged_message(sid, str(exc) or type(exc).__name__)) from None
-    return handle
+    return open_session(store, sid)
 
 
 def run_app(session_id: str | None = None, *, store_root: Path | None = None) -> int:

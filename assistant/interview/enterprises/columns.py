@@ -13,6 +13,7 @@ from typing import Any, TypedDict
 
 from assistant.errors import FlowError
 from assistant.form.catalog import file_of, package
+from assistant.form.shapes import EditionFile, EnterpriseColumnFile, EnterprisesFile
 from assistant.interview.enterprises import has_spec as has_spec  # where it was: tests and callers
 from assistant.interview.enterprises.coltypes import TYPES, ColumnType, column_type
 
@@ -215,7 +216,7 @@ def _sources(raw: Any, measures: dict[str, Any], where: str) -> tuple[Source, ..
     return tuple(out)
 
 
-def _column(c: dict[str, Any]) -> Col:
+def _column(c: EnterpriseColumnFile) -> Col:
     if c.get("type") not in TYPES:
         raise SpecError(f"column {c.get('id')!r}: type must be one of {tuple(TYPES)}")
     note = str(c.get("note") or c.get("hint") or "")  # `hint`: the older name
@@ -232,7 +233,7 @@ def _column(c: dict[str, Any]) -> Col:
     return col
 
 
-def _edition(raw: dict[str, Any], by_id: dict[str, Col]) -> Edition:
+def _edition(raw: EditionFile, by_id: dict[str, Col]) -> Edition:
     """An earlier edition: its own columns, what their values decide here, the columns computed from them."""
     name = str(raw.get("name", ""))
     gone = tuple(_column(c) for c in raw.get("columns") or [])
@@ -256,7 +257,7 @@ def _edition(raw: dict[str, Any], by_id: dict[str, Col]) -> Edition:
     return Edition(name, gone, decides, computed)
 
 
-def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
+def parse_spec(data: EnterprisesFile, questions: set[str] | None = None) -> Spec:
     """A spec from its YAML mapping; SpecError names what is wrong. `questions`: the flow's ids, to check references."""
     cols = [_column(c) for c in data.get("columns") or []]
     by_id = {c.id: c for c in cols}
@@ -269,7 +270,11 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
         kind = next((k for k in ("le", "needs", "pairs", *WARNING_CHECKS) if k in ch), None)
         if kind is None:
             raise SpecError(f"check {ch!r}: le, needs, pairs, apart, unique or only")
-        names = tuple(ch[kind])
+        named = {"le": ch.get("le"), "needs": ch.get("needs"), "pairs": ch.get("pairs"), "apart": ch.get("apart"),
+                 "unique": ch.get("unique"), "only": ch.get("only")}[kind]
+        if named is None:  # `le:` written with nothing after it
+            raise SpecError(f"check {ch!r}: {kind} names its columns")
+        names = tuple(named)
         if not all(n in by_id for n in names):
             raise SpecError(f"check {ch!r}: unknown column")
         if kind == "apart" and (len(names) != 2 or not all(by_id[n].kind.numeric for n in names)):
@@ -285,8 +290,8 @@ def parse_spec(data: dict[str, Any], questions: set[str] | None = None) -> Spec:
                             bool(ch.get("leave_out", False)), bool(ch.get("warn", False))))
     measures: dict[str, Measure] = {}
     for mid, m in (data.get("measures") or {}).items():
-        summed = m.get("sum") or []
-        summed = tuple(summed if isinstance(summed, list) else [summed])
+        sums = m.get("sum") or []
+        summed = tuple(sums if isinstance(sums, list) else [sums])
         if not summed and not m.get("count"):
             raise SpecError(f"measure {mid}: sum or count")
         for s in summed:

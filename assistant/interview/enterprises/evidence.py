@@ -14,13 +14,13 @@ Stored in session.evidence[qid]:
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from assistant.form.shapes import JsonObject
 from assistant.form.types import of
 from assistant.form.values import show
 from assistant.interview.computed import short_label
 from assistant.interview.enterprises.columns import load_spec
+from assistant.session.evidence import EvidenceRecord, NumberRecord
 
 if TYPE_CHECKING:
     from assistant.interview.engine import Engine
@@ -32,7 +32,7 @@ def counts(e: Engine, qid: str) -> bool:
     return isinstance(ev, dict) and e.is_relevant(qid) and qid in e.session.answers
 
 
-def _figure(fig: dict[str, Any]) -> str:
+def _figure(fig: NumberRecord) -> str:
     unit = f" {fig['unit']}" if fig.get("unit") and fig["unit"] != "家" else ""
     n = f"（{fig['n']} 家企业）" if "n" in fig else ""
     origin = f"；来源：{fig['from']}" if fig.get("from") else ""
@@ -51,9 +51,10 @@ def appendix_rows(e: Engine, qid: str) -> list[tuple[str, str]]:
     if kept:
         return [*rows, ("填报值", e.shown(qid) if not of(q).is_list else f"{len(e.rows(qid) or [])} 行"),
                 ("依据", str(kept["reason"]))]
-    rows.append(("分子" if ev.get("denominator") else "数据", _figure(ev["numerator"])))
-    if ev.get("denominator"):
-        rows.append(("分母", _figure(ev["denominator"])))
+    den = ev.get("denominator")
+    rows.append(("分子" if den else "数据", _figure(ev["numerator"])))
+    if den:
+        rows.append(("分母", _figure(den)))
     rows.append(("计算公式", ev.get("formula") or ""))
     if "years" in ev:
         rows.append(("相隔年数 n", str(ev["years"])))
@@ -83,7 +84,7 @@ def _count_label(e: Engine) -> str:
     return count_label(e, q) if q and q in e.flow.by_id else "企业数"
 
 
-def _coverage_rows(e: Engine, ev: dict[str, Any]) -> list[tuple[str, str]]:
+def _coverage_rows(e: Engine, ev: EvidenceRecord) -> list[tuple[str, str]]:
     """What part of the cluster the figure covers, and the rows left out or confirmed."""
     cov = ev.get("coverage")
     if not isinstance(cov, dict):
@@ -105,8 +106,8 @@ def _coverage_rows(e: Engine, ev: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def export_items(e: Engine) -> dict[str, JsonObject]:
+def export_items(e: Engine) -> dict[str, EvidenceRecord]:
     """Evidence entries for the JSON export (restored by import-report)."""
-    return {qid: dict(ev) for qid, ev in e.session.evidence.items() if counts(e, qid)}
+    return {qid: ev.copy() for qid, ev in e.session.evidence.items() if counts(e, qid)}
 
 

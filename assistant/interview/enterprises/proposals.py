@@ -14,7 +14,7 @@ from assistant.interview.computed import short_label
 from assistant.interview.enterprises.aggregate import Coverage, Result, compute
 from assistant.interview.enterprises.columns import Spec, load_spec
 from assistant.interview.enterprises.reader import DataError, read_rows
-from assistant.session.evidence import MAX_HISTORY
+from assistant.session.evidence import MAX_HISTORY, EvidenceRecord, is_evidence
 from assistant.session.pending import ProposalItem, Proposals, Suspect
 from assistant.session.store import now
 
@@ -251,21 +251,33 @@ def apply(engine: Engine, stored: Proposals, accept: list[int], keep: dict[int, 
                     chosen[j] = other
     values = {it.qid: it.value for it in chosen.values() if not it.same}
     earlier = dict(e.session.evidence)  # an answer set below drops its evidence: kept here as history
+    at = now()
+    records = {it.qid: _with_history(earlier, it.qid, {**it.evidence, "at": at}) for it in chosen.values()}
+    for i, reason in keep.items():
+        it = items[i - 1]
+        current = e.session.answers.get(it.qid)
+        records[it.qid] = _with_history(earlier, it.qid, {
+            **it.evidence, "at": at,
+            "kept": {"value": current if not isinstance(current, list) else len(current), "reason": reason}})
+    # The proposals were checked when they were made: a record the session's check refuses is a program error,
+    # said before anything changes (stored, the session could not be opened again; skipped, a figure would
+    # lose its evidence).
+    checked: dict[str, EvidenceRecord] = {}
+    for qid, record in records.items():
+        if not is_evidence(record):
+            raise ValueError(f"an evidence record the session check refuses: {qid}")
+        checked[qid] = record
     applied = e.apply_all(values) if values else None
     if applied is not None and applied.errors:
         return [applied.refusal("处未能通过检查，没有采用任何数据：")], False
-    at = now()
     for it in chosen.values():
-        e.session.evidence[it.qid] = _with_history(earlier, it.qid, {**it.evidence, "at": at})
+        e.session.evidence[it.qid] = checked[it.qid]
         e.session.confirm_carried(it.qid)
     kept_lines = []
     for i, reason in keep.items():
         it = items[i - 1]
         qid = it.qid
-        current = e.session.answers.get(qid)
-        e.session.evidence[qid] = _with_history(earlier, qid, {
-            **it.evidence, "at": at,
-            "kept": {"value": current if not isinstance(current, list) else len(current), "reason": reason}})
+        e.session.evidence[qid] = checked[qid]
         kept_lines.append(f"“{_label(e, qid)}”保留您的 {e.shown(qid)}（原因：{reason}）：计算佐证材料印您写明的依据，"
                           f"计算值 {it.shown} 只记在导出的 JSON 中。")
     if stored.summary:

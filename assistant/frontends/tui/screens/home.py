@@ -17,7 +17,7 @@ from assistant.frontends.tui.host import SCREENS_CSS, filing_app
 from assistant.frontends.tui.widgets.cjk import WrapStatic
 from assistant.frontends.tui.widgets.footer import KeyBar
 from assistant.frontends.tui.widgets.marked_list import MarkedList
-from assistant.session.store import SessionError, SessionFormMissing
+from assistant.session.store import SessionError
 
 
 def _when(iso: str) -> str:
@@ -177,8 +177,7 @@ class HomeScreen(Screen[None]):
             self.action_choose_new()
 
     def reload(self) -> None:
-        from assistant.form.flow import FlowError
-        from assistant.interview.engine import Engine
+        from assistant.interview.sessions import listing
         from assistant.text.textsafe import one_line
 
         store = filing_app(self).store
@@ -186,36 +185,26 @@ class HomeScreen(Screen[None]):
         table.clear()
         self._damaged: dict[str, str] = {}
         try:
-            sessions = store.all()
+            rows = listing(store)
         except (SessionError, OSError) as exc:  # the data folder itself: a file, unreadable
             from assistant.text.fileerrors import describe
 
             self.message(describe(exc) if isinstance(exc, OSError) else str(exc), True)
-            sessions = []
-        for s in sessions:
-            name = ""
-            if not isinstance(s, SessionError):
-                try:
-                    engine = Engine.for_session(s)
-                    pct = f"{engine.progress().percent}%"
-                    name = engine.report_name()
-                except (FlowError, SessionError, RecursionError, ValueError, TypeError, KeyError) as exc:
-                    sid = s.id
-                    s = SessionError(store.damaged_message(sid, str(exc) or type(exc).__name__))
-                    s.sid = sid
-            if isinstance(s, SessionError):
-                sid = s.sid or "?"
-                self._damaged[sid] = str(s)
+            rows = []
+        for r in rows:
+            if r.damaged:
+                sid = r.id or "?"
+                self._damaged[sid] = r.error
                 # Text cells: DataTable reads a str as markup ("[/bad]" in a title would raise).
-                what = "找不到表单（选中查看说明）" if isinstance(s, SessionFormMissing) else "已损坏（选中查看恢复办法）"
+                what = "找不到表单（选中查看说明）" if r.form_missing else "已损坏（选中查看恢复办法）"
                 table.add_row(Text(what, style="bold red"), Text(""), Text(""), Text(""),
                               Text(one_line(sid)), key=f"bad:{sid}")
                 continue
-            title = name or "（未命名）"
+            title = r.title or "（未命名）"
             if len(title) > 24:
                 title = title[:23] + "…"
-            table.add_row(Text(one_line(title)), Text(one_line(_short_name(s.form))), Text(pct),
-                          Text(_when(s.updated)), Text(one_line(s.id)), key=s.id)
+            table.add_row(Text(one_line(title)), Text(one_line(r.form_name)), Text(f"{r.percent}%"),
+                          Text(_when(r.updated)), Text(one_line(r.id)), key=r.id)
         self.query_one("#sessions-title", WrapStatic).update(
             f"已保存的会话（{table.row_count} 个，选中后回车继续填写）" if table.row_count else "还没有保存的报告，按 n 新建。")
         table.display = bool(table.row_count)  # no header over nothing
@@ -297,12 +286,3 @@ class HomeScreen(Screen[None]):
 
         self.app.push_screen(ImportDialog(), done)
 
-
-def _short_name(form: str) -> str:
-    from assistant.form.catalog import load_flow
-    from assistant.form.flow import FlowError
-
-    try:
-        return load_flow(form).short_name
-    except FlowError:
-        return form
