@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 from cli_support import run_filing
 from conftest import sample_answers
+from openpyxl.utils import get_column_letter
 from report_support import report, write
 
 from assistant.form.catalog import load_flow
@@ -84,3 +87,55 @@ def test_overview_cli_refuses_overwrite_and_reports_counts(tmp_path):
 def flagged_text(row, head, column):
     comment = row[head.index(column)].comment
     return comment.text if comment is not None else ""
+
+
+# -- the file itself ----------------------------------------------------------------------------------------
+def describe(path: Path, base: str) -> dict[str, Any]:
+    """Everything the commission sees in the workbook, read back with openpyxl: sheets, cells (value, type,
+    number format, bold, wrap, vertical alignment), comments, coloured flags, frozen panes, filter, widths."""
+    wb = openpyxl.load_workbook(path)
+    out: dict[str, Any] = {"sheets": wb.sheetnames, "active": wb.active.title}
+    for ws in wb.worksheets:
+        cells, comments = [], []
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is not None:
+                    value = c.value.replace(base, "") if isinstance(c.value, str) else float(c.value)
+                    cells.append((c.coordinate, value, c.data_type, c.number_format, bool(c.font.b),
+                                  bool(c.alignment.wrap_text), c.alignment.vertical))
+                if c.comment is not None:
+                    comments.append((c.coordinate, c.comment.text, c.comment.author))
+        # A differential fill without a pattern type is solid (Excel writes it so; openpyxl spelled it out).
+        flags = [(str(rng.sqref), rule.type, rule.operator, list(rule.formula), rule.dxf.fill.fill_type or "solid",
+                  (rule.dxf.fill.bgColor.rgb or "")[-6:])
+                 for rng in ws.conditional_formatting for rule in rng.rules]
+        widths = {get_column_letter(i): d.width for d in ws.column_dimensions.values() if d.customWidth
+                  for i in range(d.min or 1, (d.max or d.min or 1) + 1)}
+        m = ws.page_margins  # printed: a page holds as many columns as before
+        out[ws.title] = {"freeze": ws.freeze_panes, "filter": ws.auto_filter.ref, "widths": widths,
+                         "cells": cells, "comments": comments, "flags": flags,
+                         "margins": (m.left, m.right, m.top, m.bottom, m.header, m.footer)}
+    return out
+
+
+def test_overview_workbook_reads_as_before(tmp_path, snapshot):
+    """The snapshot was written by the openpyxl writer this module used before xlsxwriter: same cells, types,
+    number formats, comments, colours, frozen panes, filter, widths and print margins."""
+    out, _ = run_overview(reports(tmp_path), tmp_path / "概览.xlsx")
+    assert describe(out, f"{tmp_path}/") == snapshot
+
+
+@pytest.mark.parametrize("name", ["=cmd|' /C calc'!A0", "+1", "-2+3", "@SUM(1,2)", "http://例子.cn", "0012"])
+def test_formula_looking_names_stay_text(tmp_path, name):
+    """User text is data: a cluster name that a spreadsheet would take for a formula, a number or a link is
+    stored as the very string typed, on both sheets."""
+    answers = {k: v for k, v in sample_answers().items() if k != "area_km2"} | {"cluster_name": name}  # 缺项: a problem row
+    out, _ = run_overview([write(tmp_path, "x.json", report(answers))], tmp_path / "o.xlsx")
+    wb = openpyxl.load_workbook(out)
+    name_cell = wb["集群概览"]["B2"]
+    assert (name_cell.value, name_cell.data_type) == (name, "s")
+    problems = [row for row in wb["问题"].iter_rows(min_row=2) if row[1].value is not None]
+    assert problems and all((row[1].value, row[1].data_type) == (name, "s") for row in problems)
+    with zipfile.ZipFile(out) as z:
+        sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert sheets and not any("<f>" in s or "<f " in s or "hyperlink" in s for s in sheets)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import UserError
 from assistant.files.atomic import atomic_write
+from assistant.files.xlsx_write import column_width, new_workbook, write_value
 from assistant.form.expr import render_message
 from assistant.form.types import of
 from assistant.form.validate import shown
@@ -22,12 +23,15 @@ from assistant.interview.findings import BLOCKING
 from assistant.interview.json_report import read_report
 
 if TYPE_CHECKING:
+    from xlsxwriter.worksheet import Worksheet
+
     from assistant.form.flow import Rule
     from assistant.interview.engine import Engine
 
 MET, NOT_MET, UNKNOWN = "达到", "未达到", "缺数据"  # reference values, not a designation verdict
 DEFAULT_OUTPUT = "集群概览.xlsx"
 MAX_COMMENT = 1000  # Excel shows a comment box, not a page
+COMMENT = {"author": "集群填报助手", "width": 144, "height": 79}  # pixels, the box openpyxl drew
 
 
 @dataclass
@@ -138,71 +142,60 @@ def build(paths: list[Path]) -> Overview:
 
 
 def write_xlsx(overview: Overview) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.formatting.rule import Rule
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.styles.differential import DifferentialStyle
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "集群概览"
-    bold = Font(bold=True)
-    ws.append(overview.headers)
-    for cell in ws[1]:
-        cell.font = bold
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    buf = io.BytesIO()
+    wb = new_workbook(buf)
+    bold_top = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    bold = wb.add_format({"bold": True})
+    ws = wb.add_worksheet("集群概览")
+    for c, head in enumerate(overview.headers):
+        ws.write_string(0, c, head, bold_top)
     flag_from = len(overview.headers) - 2 - len(overview.conditions)  # 0-based index of the first flag
     for k, cond in enumerate(overview.conditions):
-        ws.cell(1, flag_from + k + 1).comment = Comment(f"{cond.by}：{cond.text}", "集群填报助手")
-    for r, row in enumerate(overview.rows, start=2):
-        for c, value in enumerate(row.values, start=1):
-            _put(ws.cell(r, c), value)
+        ws.write_comment(0, flag_from + k, f"{cond.by}：{cond.text}", COMMENT)
+    for r, row in enumerate(overview.rows, start=1):
+        for c, value in enumerate(row.values):
+            write_value(ws, r, c, _cell(value))
         for k, (status, message) in enumerate(row.flags):
             if status != MET and message:
-                ws.cell(r, flag_from + k + 1).comment = Comment(message[:MAX_COMMENT], "集群填报助手")
-    last_row = max(len(overview.rows) + 1, 2)
+                ws.write_comment(r, flag_from + k, message[:MAX_COMMENT], COMMENT)
+    last_row = max(len(overview.rows), 1)  # 0-based
     if overview.conditions:
-        first = get_column_letter(flag_from + 1)
-        last = get_column_letter(flag_from + len(overview.conditions))
-        span = f"{first}2:{last}{last_row}"
-        for word, colour in ((NOT_MET, "FFC7CE"), (MET, "C6EFCE"), (UNKNOWN, "E7E6E6")):
-            rule = Rule(type="cellIs", operator="equal", formula=[f'"{word}"'],
-                        dxf=DifferentialStyle(fill=PatternFill(start_color=colour, end_color=colour, fill_type="solid")))
-            ws.conditional_formatting.add(span, rule)
-    ws.freeze_panes = "B2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(overview.headers))}{last_row}"
-    for c in range(1, len(overview.headers) + 1):
-        ws.column_dimensions[get_column_letter(c)].width = 14
+        last_flag = flag_from + len(overview.conditions) - 1
+        for word, colour in ((NOT_MET, "#FFC7CE"), (MET, "#C6EFCE"), (UNKNOWN, "#E7E6E6")):
+            fill = wb.add_format({"pattern": 1, "bg_color": colour, "fg_color": colour})
+            ws.conditional_format(1, flag_from, last_row, last_flag,
+                                  {"type": "cell", "criteria": "equal to", "value": f'"{word}"', "format": fill})
+    ws.freeze_panes(1, 1)
+    ws.autofilter(0, 0, last_row, len(overview.headers) - 1)
+    ws.set_column_pixels(0, len(overview.headers) - 1, column_width(14))
+    _print_margins(ws)
 
-    ps = wb.create_sheet("问题")
-    ps.append(["文件", "集群", "类别", "项目", "说明"])
-    for cell in ps[1]:
-        cell.font = bold
-    for r, problem in enumerate(overview.problems, start=2):
-        for c, value in enumerate(problem, start=1):
-            _put(ps.cell(r, c), value)
-    ps.freeze_panes = "A2"
-    ps.auto_filter.ref = f"A1:E{max(len(overview.problems) + 1, 2)}"
-    for letter, width in zip("ABCDE", (24, 24, 12, 24, 80), strict=True):
-        ps.column_dimensions[letter].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
+    ps = wb.add_worksheet("问题")
+    for c, head in enumerate(("文件", "集群", "类别", "项目", "说明")):
+        ps.write_string(0, c, head, bold)
+    for r, problem in enumerate(overview.problems, start=1):
+        for c, value in enumerate(problem):
+            write_value(ps, r, c, _cell(value))
+    ps.freeze_panes(1, 0)
+    ps.autofilter(0, 0, max(len(overview.problems), 1), 4)
+    for c, width in enumerate((24, 24, 12, 24, 80)):
+        ps.set_column_pixels(c, c, column_width(width))
+    _print_margins(ps)
+    wb.close()
     return buf.getvalue()
 
 
-def _put(cell: Any, value: Any) -> None:
-    if value is None:
-        return
+def _print_margins(ws: Worksheet) -> None:
+    """The margins (inches) the overview has always printed with, so a page holds the same columns."""
+    ws.set_margins(left=0.75, right=0.75, top=1, bottom=1)
+    ws.set_header("", margin=0.5)
+    ws.set_footer("", margin=0.5)
+
+
+def _cell(value: Any) -> Any:
     if isinstance(value, bool):
-        cell.value = "是" if value else "否"
-    elif isinstance(value, (int, float, Decimal)):
-        cell.value = value
-    else:
-        cell.value = str(value)
-        cell.data_type = "s"  # openpyxl would store "=…" as a formula: user text is data
+        return "是" if value else "否"
+    return value if value is None or isinstance(value, (int, float, Decimal)) else str(value)
 
 
 def run_overview(paths: list[Path], output: Path | None, *, force: bool = False) -> tuple[Path, Overview]:

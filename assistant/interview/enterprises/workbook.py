@@ -2,7 +2,7 @@
 
 Header frozen, widths, number formats, drop-downs for yes/no and choices, an input message on every
 header cell, validation of numbers (≥ 0, whole for counts). Every text we write is a string cell
-(write_string): a name that begins with "=" is never a formula.
+(write_string), in a workbook opened by files/xlsx_write.py: a name that begins with "=" is never a formula.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.errors import InputError
+from assistant.files.xlsx_write import new_workbook
 from assistant.form.glossary import load_glossary
 from assistant.interview.enterprises.coltypes import CellValue, EnterpriseRow, shown_number
 from assistant.interview.enterprises.columns import Col, Edition, Spec
@@ -53,12 +54,9 @@ def write_workbook(spec: Spec, year: int, rows: Sequence[Mapping[str, CellValue]
     """The workbook as bytes; `rows` (column id -> stored value) are prefilled; `notes`: (row index, column id)
     -> a comment on that cell (how a prefilled figure was computed); `first_note`: 填表说明's first line
     instead of the spec's prefill note."""
-    import xlsxwriter
-
     rows = rows or []
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
+    wb = new_workbook(buf)
     title = spec.title.replace("{year}", str(year))
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1})
