@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from pathlib import Path
 
 import pytest
 from tiny_forms import tiny_form_factory
@@ -26,10 +27,18 @@ def sample_answers(form: str = "annual") -> dict:
     return copy.deepcopy(_sample_file(name))
 
 
+@pytest.fixture(scope="session")
+def form_cache(tmp_path_factory) -> Path:
+    """The compiled forms, shared by the tests of one process: rebuildable data keyed by the files' content,
+    so a test that changes a form gets its own entry; building one costs ~0.1 s, and most tests start anew."""
+    return tmp_path_factory.mktemp("form-cache")
+
+
 @pytest.fixture(autouse=True)
-def filing_home(tmp_path, monkeypatch):
+def filing_home(tmp_path, monkeypatch, form_cache):
     home = tmp_path / "filing-home"
     monkeypatch.setenv("FILING_HOME", str(home))
+    monkeypatch.setenv("FILING_CACHE", str(form_cache))
     return home
 
 

@@ -20,7 +20,8 @@ def _fresh_load(form="annual"):
         forget()
 
 
-def test_cache_is_written_and_reused(filing_home):
+def test_cache_is_written_and_reused(filing_home, monkeypatch):
+    monkeypatch.delenv("FILING_CACHE")  # the data folder's own cache, as a user has it
     flow = _fresh_load()
     files = list(cache_dir().glob("annual_report-*.pickle"))
     assert len(files) == 1
@@ -30,7 +31,8 @@ def test_cache_is_written_and_reused(filing_home):
     assert again.rules[0].assert_ == flow.rules[0].assert_
 
 
-def test_broken_cache_is_rebuilt(filing_home):
+def test_broken_cache_is_rebuilt(filing_home, monkeypatch):
+    monkeypatch.delenv("FILING_CACHE")
     built = [q.id for q in _fresh_load().questions]
     (cached,) = cache_dir().glob("annual_report-*.pickle")
     cached.write_bytes(b"not a pickle")
@@ -42,6 +44,7 @@ def test_broken_cache_is_rebuilt(filing_home):
 @pytest.mark.slow  # spawns a process
 def test_cached_start_needs_no_yaml_or_pydantic(filing_home):
     _fresh_load()
+    filing_home.mkdir(parents=True, exist_ok=True)
     code = ("import sys\nfrom assistant.form.catalog import load_flow\nload_flow('annual')\n"
             "print(','.join(m for m in ('yaml', 'pydantic') if m in sys.modules))")
     # cwd elsewhere: the child imports the package this test imported (installed, not the checkout's folder)
