@@ -8,6 +8,9 @@ reports the CLI (`filing list`) and the TUI's home page show, damaged ones as ro
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from msgspec import Struct
 
 from assistant.form.catalog import load_flow
@@ -21,6 +24,8 @@ from assistant.session.store import (
     SessionFormMissing,
     SessionStore,
 )
+
+R = TypeVar("R")
 
 # What evaluating a report's answers can raise when the file holds what the engine cannot read.
 UNREADABLE = (FlowError, SessionError, RecursionError, ValueError, TypeError, KeyError, AttributeError)
@@ -53,12 +58,16 @@ def problem(store: SessionStore, session: Session) -> str | None:
     return None
 
 
+def _read(store: SessionStore, sid: str, read: Callable[[str], R]) -> R:
+    try:
+        return read(sid)
+    except RecursionError:  # a file nested beyond what the JSON reader can hold
+        raise SessionCorrupt(store.damaged_message(sid, "嵌套过深")) from None
+
+
 def load_session(store: SessionStore, sid: str) -> Session:
     """A session to read (check, preview, export): SessionError in Chinese when it cannot be worked on."""
-    try:
-        session = store.load(sid)
-    except RecursionError:
-        raise SessionCorrupt(store.damaged_message(sid, "嵌套过深")) from None
+    session = _read(store, sid, store.load)
     why = problem(store, session)
     if why:
         raise SessionCorrupt(why)
@@ -67,10 +76,7 @@ def load_session(store: SessionStore, sid: str) -> Session:
 
 def open_session(store: SessionStore, sid: str) -> OpenSession:
     """A session opened (locked) to work on; SessionError in Chinese when it is missing, locked or damaged."""
-    try:
-        handle = store.open(sid)
-    except RecursionError:
-        raise SessionCorrupt(store.damaged_message(sid, "嵌套过深")) from None
+    handle = _read(store, sid, store.open)
     why = problem(store, handle.session)
     if why:
         handle.close()
