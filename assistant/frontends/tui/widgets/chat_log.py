@@ -58,9 +58,14 @@ class ChatLog(VerticalScroll, can_focus=True):
             yield Bubble.of(e)
 
     def on_mount(self) -> None:
-        # Anchored: every layout keeps the end in view, the first one included (a resumed report is not drawn
-        # from its top and then scrolled); scrolling up releases it, reaching the end again restores it.
-        self.anchor()
+        if self._first:
+            # A long transcript (earlier messages wait above): anchored, every layout keeps the end in view, the
+            # first one included, so a resumed report is not drawn from its top and then scrolled. Only then: an
+            # anchored chat shorter than its view would be scrolled above its top (Textual does not clamp).
+            # Scrolling up releases the anchor, reaching the end again restores it.
+            self.anchor()
+        else:
+            self.scroll_end(animate=False, immediate=False)  # a few long messages may still overflow the view
         self.call_after_refresh(self._fill_viewport)
 
     def _older_text(self) -> str:
