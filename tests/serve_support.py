@@ -106,8 +106,10 @@ def proc_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    status = Path(f"/proc/{pid}/status")
-    return not (status.exists() and "State:\tZ" in status.read_text())
+    try:  # the process may be reaped between the two looks: then it is gone
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except (ProcessLookupError, FileNotFoundError):
+        return False
 
 
 async def first_output(ws: aiohttp.ClientWebSocketResponse, timeout: float = 60) -> None:
