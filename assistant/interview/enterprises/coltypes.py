@@ -248,10 +248,6 @@ class ChoiceColumn(ColumnType):
     def choices_line(self, col: Column) -> str:
         return f"可选：{'、'.join(self.labels(col))}。"
 
-    def condition(self, col: Column, want: object) -> str:
-        wanted = want if isinstance(want, tuple) else (want,)
-        return f"“{col.header}”为“{'、'.join(o.label for o in col.options if o.id in wanted)}”"
-
 
 class DecimalColumn(ColumnType):
     name = "decimal"
